@@ -1,0 +1,174 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { decode, decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
+import type { Store } from './store.js';
+import type { WatchEvent, WatchHandle } from './watch.js';
+
+/**
+ * An in-memory copy of the keys under some prefixes of a simulation, answering
+ * reads from memory at one exact revision.
+ *
+ * Fed by events in revision order, either by its owner (`apply`, as the
+ * participant protocol does between ticks) or by its own watch (`open` then
+ * `catchUp(revision)`). Its own watch covers the whole simulation prefix and
+ * filters in memory, so that seeing the event at a revision proves every
+ * earlier event arrived: that is what makes catching up *exact*.
+ */
+export class CachedView {
+  private readonly entries = new Map<string, RawEntry>();
+  private readonly prefixes: readonly string[];
+  private at: number;
+  private pending: WatchEvent[] = [];
+  private seen: number;
+  private waiters: Array<{ revision: number; resolve: () => void }> = [];
+  private watch: WatchHandle | undefined;
+
+  private constructor(prefixes: readonly string[], revision: number) {
+    this.prefixes = prefixes;
+    this.at = revision;
+    this.seen = revision;
+  }
+
+  /**
+   * A view of `prefixes` loaded from the store at `revision` (the latest when
+   * absent), fed by its owner through {@link apply}.
+   */
+  static async load(
+    store: Store,
+    prefixes: readonly string[],
+    revision?: number,
+  ): Promise<CachedView> {
+    const at = revision ?? (await store.currentRevision());
+    const view = new CachedView(prefixes, at);
+    for (const prefix of prefixes) {
+      const { entries } = await store.listRaw(prefix, { revision: at });
+      for (const e of entries) view.entries.set(e.key, e);
+    }
+    return view;
+  }
+
+  /**
+   * A view of `prefixes` that follows the store by itself: loaded at
+   * `revision` (the latest when absent), then watched. Reads answer at the
+   * revision it was last caught up to; call {@link catchUp} to move it.
+   */
+  static async open(
+    store: Store,
+    prefixes: readonly string[],
+    revision?: number,
+  ): Promise<CachedView> {
+    const view = await CachedView.load(store, prefixes, revision);
+    view.watch = await store.watch('', { fromRevision: view.at + 1 }, (events) =>
+      view.receive(events),
+    );
+    return view;
+  }
+
+  /** The revision the view reflects. */
+  get revision(): number {
+    return this.at;
+  }
+
+  /** How many keys the view holds. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Whether `key` is one of the view's prefixes. */
+  covers(key: string): boolean {
+    return this.prefixes.some((p) => key.startsWith(p));
+  }
+
+  /**
+   * Applies events in revision order (the owner's feed). Events outside the
+   * view's prefixes are ignored; an event older than the view fails with
+   * `FailedPrecondition`, since applying it would rewind the view.
+   */
+  apply(events: readonly WatchEvent[]): void {
+    for (const e of events) {
+      if (e.modRevision < this.at) {
+        throw new ChamberError(
+          Code.FailedPrecondition,
+          `event at revision ${e.modRevision} is older than the view (at ${this.at})`,
+        );
+      }
+      this.at = e.modRevision;
+      if (!this.covers(e.key)) continue;
+      if (e.type === 'delete') this.entries.delete(e.key);
+      else {
+        const previous = this.entries.get(e.key);
+        this.entries.set(e.key, {
+          key: e.key,
+          value: e.value!,
+          modRevision: e.modRevision,
+          createRevision: e.createRevision,
+          version: (previous?.version ?? 0) + 1,
+        });
+      }
+    }
+  }
+
+  /**
+   * Brings a self-following view to exactly `revision`: applies every event
+   * up to it and none after. `revision` must be the revision of a write
+   * under the simulation prefix (a tick's snapshot revision is), or not
+   * newer than the view. Resolves once the watch has delivered that write.
+   */
+  async catchUp(revision: number): Promise<void> {
+    if (this.watch === undefined) {
+      throw new ChamberError(
+        Code.FailedPrecondition,
+        'catchUp needs a view made with CachedView.open',
+      );
+    }
+    if (revision > this.seen) {
+      await new Promise<void>((resolve) => this.waiters.push({ revision, resolve }));
+    }
+    const due = this.pending.filter((e) => e.modRevision <= revision);
+    this.pending = this.pending.filter((e) => e.modRevision > revision);
+    this.apply(due);
+    if (this.at < revision) this.at = revision;
+  }
+
+  /** The JSON text at `key`, or `undefined`. */
+  getRaw(key: string): RawEntry | undefined {
+    return this.entries.get(key);
+  }
+
+  /** The record at `key`, or `undefined`. */
+  get<T>(codec: Codec<T>, key: string): Entry<T> | undefined {
+    const raw = this.entries.get(key);
+    return raw === undefined ? undefined : decodeEntry(codec, raw);
+  }
+
+  /** The value at `key`, or `undefined`. */
+  value<T>(codec: Codec<T>, key: string): T | undefined {
+    const raw = this.entries.get(key);
+    return raw === undefined ? undefined : decode(codec, key, raw.value);
+  }
+
+  /** Every entry under `prefix`, sorted by key. */
+  listRaw(prefix: string): RawEntry[] {
+    const out: RawEntry[] = [];
+    for (const [key, entry] of this.entries) if (key.startsWith(prefix)) out.push(entry);
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** Every record under `prefix`, sorted by key. */
+  list<T>(codec: Codec<T>, prefix: string): Entry<T>[] {
+    return this.listRaw(prefix).map((e) => decodeEntry(codec, e));
+  }
+
+  /** Stops a self-following view's watch. */
+  async close(): Promise<void> {
+    await this.watch?.cancel();
+    this.watch = undefined;
+  }
+
+  private receive(events: WatchEvent[]): void {
+    this.pending.push(...events);
+    this.seen = Math.max(this.seen, events[events.length - 1]!.modRevision);
+    const ready = this.waiters.filter((w) => w.revision <= this.seen);
+    this.waiters = this.waiters.filter((w) => w.revision > this.seen);
+    for (const w of ready) w.resolve();
+  }
+}

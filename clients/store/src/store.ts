@@ -1,0 +1,401 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
+import * as etcd from 'etcd3';
+import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
+import { fromEtcdError } from './etcd-errors.js';
+import { prefixEnd, simulationPrefix } from './keys.js';
+import { openLease, type Lease } from './lease.js';
+import { campaign, type CampaignOptions, type Leadership } from './leadership.js';
+import type { Compare, Op, TxnResult } from './txn.js';
+import { openWatch, type WatchHandle, type WatchOptions, type WatchEvent } from './watch.js';
+
+/** Where the store is and which simulation it serves. */
+export interface StoreOptions {
+  /** etcd client endpoints, e.g. `["http://127.0.0.1:2379"]`. */
+  readonly endpoints: readonly string[];
+  /** The simulation: every key lives under `/chamber/v1/<simulation>/`. */
+  readonly simulation: string;
+  /** How long to wait for etcd on connect (ms). */
+  readonly dialTimeoutMs?: number;
+}
+
+/** Options of a read. */
+export interface GetOptions {
+  /** Read the store as it was at this revision (time travel); the latest when absent. */
+  readonly revision?: number;
+}
+
+/** Options of a list. */
+export interface ListOptions extends GetOptions {
+  /** At most this many entries. */
+  readonly limit?: number;
+}
+
+/** The entries under a prefix and the revision they were read at. */
+export interface ListResult<E> {
+  readonly entries: E[];
+  /** The revision of the read: a watch from `revision + 1` misses nothing. */
+  readonly revision: number;
+}
+
+/**
+ * The most operations one transaction may hold: etcd's default
+ * `--max-txn-ops`. Larger writes go through {@link Store.writeChunked}.
+ */
+export const maxTxnOps = 128;
+const pageSize = 1000;
+
+/**
+ * The Chamber store: typed records (proto3 JSON) in etcd under
+ * `/chamber/v1/<simulation>/`, read at any revision, written in guarded
+ * transactions, watched from a revision. The only user of `etcd3`. Every
+ * failure is a ChamberError (`Unavailable` when etcd cannot be reached,
+ * `OutOfRange` for a compacted revision, …). Idempotent calls retry with
+ * backoff while etcd is briefly unavailable (a leader election).
+ */
+export class Store {
+  readonly simulation: string;
+  /** `/chamber/v1/<simulation>/`. */
+  readonly prefix: string;
+  readonly endpoints: readonly string[];
+  private readonly client: etcd.Etcd3;
+  private readonly prefixBuffer: Buffer;
+
+  private constructor(client: etcd.Etcd3, options: StoreOptions) {
+    this.client = client;
+    this.simulation = options.simulation;
+    this.prefix = simulationPrefix(options.simulation);
+    this.prefixBuffer = Buffer.from(this.prefix);
+    this.endpoints = options.endpoints;
+  }
+
+  /**
+   * Connects to etcd and checks that it answers. Fails with `Unavailable`
+   * ("cannot reach etcd at …") when it does not, `InvalidArgument` for a bad
+   * simulation name.
+   */
+  static async connect(options: StoreOptions): Promise<Store> {
+    simulationPrefix(options.simulation);
+    const client = new etcd.Etcd3({
+      hosts: [...options.endpoints],
+      dialTimeout: options.dialTimeoutMs ?? 5_000,
+      faultHandling: {
+        // One host per endpoint list: a circuit breaker would only turn a
+        // short etcd election into seconds of failures.
+        host: () => noop,
+        global: retry(handleWhen(etcd.isRecoverableError), {
+          maxAttempts: 8,
+          backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
+        }),
+      },
+    });
+    const store = new Store(client, options);
+    try {
+      await client
+        .get(`${store.prefix}clock/tick`)
+        .options({ deadline: Date.now() + (options.dialTimeoutMs ?? 5_000) })
+        .exec();
+    } catch (error) {
+      client.close();
+      const failure = store.fail(error, 'connecting');
+      if (failure.code !== Code.DeadlineExceeded) throw failure;
+      throw new ChamberError(
+        Code.Unavailable,
+        `cannot reach etcd at ${options.endpoints.join(',')}: no answer within ${options.dialTimeoutMs ?? 5_000} ms`,
+        { cause: error },
+      );
+    }
+    return store;
+  }
+
+  /** Another simulation on the same etcd connection. */
+  forSimulation(simulation: string): Store {
+    return new Store(this.client, { endpoints: this.endpoints, simulation });
+  }
+
+  /** The absolute etcd key of `key` (relative to the simulation prefix). */
+  absoluteKey(key: string): string {
+    return this.prefix + key;
+  }
+
+  /** The current store revision. */
+  async currentRevision(): Promise<number> {
+    try {
+      const res = await this.client.get(`${this.prefix}clock/tick`).exec();
+      return Number(res.header.revision);
+    } catch (error) {
+      throw this.fail(error, 'reading the revision');
+    }
+  }
+
+  /** The record at `key`, or `undefined`; at `revision` when given. */
+  async get<T>(
+    codec: Codec<T>,
+    key: string,
+    options: GetOptions = {},
+  ): Promise<Entry<T> | undefined> {
+    const raw = await this.getRaw(key, options);
+    return raw === undefined ? undefined : decodeEntry(codec, raw);
+  }
+
+  /** The JSON text at `key`, or `undefined`; at `revision` when given. */
+  async getRaw(key: string, options: GetOptions = {}): Promise<RawEntry | undefined> {
+    try {
+      const builder = this.client.get(this.prefix + key);
+      if (options.revision !== undefined) builder.revision(options.revision);
+      const res = await builder.exec();
+      const kv = res.kvs[0];
+      return kv === undefined ? undefined : this.toRaw(kv);
+    } catch (error) {
+      throw this.fail(error, `reading "${key}"`);
+    }
+  }
+
+  /** Every record under `prefix`, sorted by key, read at one revision. */
+  async list<T>(
+    codec: Codec<T>,
+    prefix: string,
+    options: ListOptions = {},
+  ): Promise<ListResult<Entry<T>>> {
+    const { entries, revision } = await this.listRaw(prefix, options);
+    return { entries: entries.map((e) => decodeEntry(codec, e)), revision };
+  }
+
+  /**
+   * Every key under `prefix` with its JSON text, sorted by key. Large ranges
+   * are read in pages, all at the same revision, so the result is one
+   * consistent snapshot.
+   */
+  async listRaw(prefix: string, options: ListOptions = {}): Promise<ListResult<RawEntry>> {
+    const start = Buffer.from(this.prefix + prefix);
+    const end = prefixEnd(start);
+    const entries: RawEntry[] = [];
+    let revision = options.revision;
+    let from = start;
+    try {
+      for (;;) {
+        const want =
+          options.limit === undefined
+            ? pageSize
+            : Math.min(pageSize, options.limit - entries.length);
+        if (want <= 0) break;
+        const builder = this.client
+          .getAll()
+          .inRange({ start: from, end })
+          .limit(want)
+          .sort('Key', 'Ascend');
+        if (revision !== undefined) builder.revision(revision);
+        const res = await builder.exec();
+        revision ??= Number(res.header.revision);
+        for (const kv of res.kvs) entries.push(this.toRaw(kv));
+        if (!res.more || res.kvs.length === 0) break;
+        from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
+      }
+    } catch (error) {
+      throw this.fail(error, `listing "${prefix}"`);
+    }
+    return { entries, revision: revision ?? 0 };
+  }
+
+  /**
+   * The keys under `prefix`, sorted, without their values (cheap for large
+   * ranges); at most `limit` of them when given.
+   */
+  async listKeys(prefix: string, options: { limit?: number } = {}): Promise<string[]> {
+    const start = Buffer.from(this.prefix + prefix);
+    const end = prefixEnd(start);
+    const out: string[] = [];
+    let from = start;
+    let revision: number | undefined;
+    try {
+      for (;;) {
+        const want =
+          options.limit === undefined
+            ? pageSize * 10
+            : Math.min(pageSize * 10, options.limit - out.length);
+        if (want <= 0) break;
+        const res = await this.client.kv.range({
+          key: from,
+          range_end: end,
+          limit: want,
+          keys_only: true,
+          ...(revision !== undefined ? { revision } : {}),
+        });
+        revision ??= Number(res.header.revision);
+        for (const kv of res.kvs)
+          out.push(kv.key.subarray(this.prefixBuffer.length).toString('utf8'));
+        if (!res.more || res.kvs.length === 0) break;
+        from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
+      }
+    } catch (error) {
+      throw this.fail(error, `listing keys under "${prefix}"`);
+    }
+    return out;
+  }
+
+  /** Writes one record; returns the revision of the write. */
+  async put<T>(codec: Codec<T>, key: string, value: T): Promise<number> {
+    const { revision } = await this.txn(
+      [],
+      [{ type: 'put', key, value: JSON.stringify(codec.toJSON(value)) }],
+    );
+    return revision;
+  }
+
+  /** Deletes one key; returns the revision after the delete. */
+  async delete(key: string): Promise<number> {
+    const { revision } = await this.txn([], [{ type: 'delete', key }]);
+    return revision;
+  }
+
+  /**
+   * Deletes every key under `prefix`, in chunks of at most {@link maxTxnOps} keys
+   * (etcd 3.4 slows down after large transactions). Returns how many keys it deleted.
+   */
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const keys = await this.listKeys(prefix, { limit: maxTxnOps });
+      if (keys.length === 0) return deleted;
+      await this.txn(
+        [],
+        keys.map((key) => ({ type: 'delete', key })),
+      );
+      deleted += keys.length;
+    }
+  }
+
+  /**
+   * Applies `ops` if every compare holds, otherwise `elseOps`, atomically.
+   * At most {@link maxTxnOps} operations per branch (`InvalidArgument` otherwise). A
+   * transaction is retried while etcd is briefly unavailable, so compares
+   * must not depend on the transaction's own writes.
+   */
+  async txn(
+    compares: readonly Compare[],
+    ops: readonly Op[],
+    elseOps: readonly Op[] = [],
+  ): Promise<TxnResult> {
+    if (ops.length > maxTxnOps || elseOps.length > maxTxnOps) {
+      throw new ChamberError(
+        Code.InvalidArgument,
+        `a transaction holds at most ${maxTxnOps} operations, got ${Math.max(ops.length, elseOps.length)}`,
+      );
+    }
+    try {
+      const res = await this.client.kv.txn({
+        compare: compares.map((c) => this.toCompare(c)),
+        success: ops.map((o) => this.toRequestOp(o)),
+        failure: elseOps.map((o) => this.toRequestOp(o)),
+      });
+      return { succeeded: res.succeeded, revision: Number(res.header.revision) };
+    } catch (error) {
+      throw this.fail(error, 'writing a transaction');
+    }
+  }
+
+  /**
+   * Writes `ops` in transactions of at most {@link maxTxnOps} operations, in order (each
+   * chunk guarded by `compares`). Stops at the first chunk whose compares do
+   * not hold and returns `succeeded: false`.
+   */
+  async writeChunked(compares: readonly Compare[], ops: readonly Op[]): Promise<TxnResult> {
+    let result: TxnResult = { succeeded: true, revision: 0 };
+    for (let i = 0; i < ops.length || i === 0; i += maxTxnOps) {
+      result = await this.txn(compares, ops.slice(i, i + maxTxnOps));
+      if (!result.succeeded) return result;
+    }
+    return result;
+  }
+
+  /**
+   * Watches every key under `prefix` from `fromRevision` (inclusive; from now
+   * when absent). `onEvents` receives the events of each etcd response in
+   * revision order, synchronously; it must not throw. The watch reconnects by
+   * itself, resuming after the last revision delivered.
+   */
+  async watch(
+    prefix: string,
+    options: WatchOptions,
+    onEvents: (events: WatchEvent[]) => void,
+  ): Promise<WatchHandle> {
+    try {
+      return await openWatch(this.client, this.prefix, prefix, options, onEvents);
+    } catch (error) {
+      throw this.fail(error, `watching "${prefix}"`);
+    }
+  }
+
+  /** A lease of `ttlSeconds`, kept alive until revoked or lost. */
+  async grantLease(ttlSeconds: number): Promise<Lease> {
+    try {
+      return await openLease(this.client, ttlSeconds);
+    } catch (error) {
+      throw this.fail(error, 'granting a lease');
+    }
+  }
+
+  /**
+   * Campaigns for the singleton role `name` (key `election/<name>`): resolves
+   * once this caller leads. Writes the leader makes should include
+   * `leadership.guard` so they fail once leadership is lost.
+   */
+  async campaign(name: string, value: string, options: CampaignOptions = {}): Promise<Leadership> {
+    return campaign(this, name, value, options);
+  }
+
+  /** Closes the connection; pending watches end. */
+  close(): void {
+    this.client.close();
+  }
+
+  private toRaw(kv: etcd.IKeyValue): RawEntry {
+    return {
+      key: kv.key.subarray(this.prefixBuffer.length).toString('utf8'),
+      value: kv.value.toString('utf8'),
+      modRevision: Number(kv.mod_revision),
+      createRevision: Number(kv.create_revision),
+      version: Number(kv.version),
+    };
+  }
+
+  private toCompare(c: Compare): etcd.ICompare {
+    const result = { '==': 'Equal', '!=': 'NotEqual', '<': 'Less', '>': 'Greater' } as const;
+    const key = Buffer.from(this.prefix + c.key);
+    switch (c.target) {
+      case 'mod':
+        return { key, target: 'Mod', result: result[c.op], mod_revision: c.value };
+      case 'create':
+        return { key, target: 'Create', result: result[c.op], create_revision: c.value };
+      case 'version':
+        return { key, target: 'Version', result: result[c.op], version: c.value };
+      case 'value':
+        return { key, target: 'Value', result: result[c.op], value: Buffer.from(c.value) };
+    }
+  }
+
+  private toRequestOp(o: Op): etcd.IRequestOp {
+    switch (o.type) {
+      case 'put':
+        return {
+          request_put: {
+            key: Buffer.from(this.prefix + o.key),
+            value: Buffer.from(o.value),
+            ...(o.lease !== undefined ? { lease: o.lease } : {}),
+          },
+        };
+      case 'delete':
+        return { request_delete_range: { key: Buffer.from(this.prefix + o.key) } };
+      case 'deletePrefix': {
+        const start = Buffer.from(this.prefix + o.prefix);
+        return { request_delete_range: { key: start, range_end: prefixEnd(start) } };
+      }
+    }
+  }
+
+  private fail(error: unknown, what: string): ChamberError {
+    return fromEtcdError(error, what, this.endpoints);
+  }
+}
+
+export type { CampaignOptions, Leadership, Lease, WatchEvent, WatchHandle, WatchOptions };

@@ -1,0 +1,70 @@
+import type { Codec } from './codec.js';
+import { encode } from './codec.js';
+
+/** One write in a transaction. Keys are relative to the simulation prefix. */
+export type Op =
+  | { readonly type: 'put'; readonly key: string; readonly value: string; readonly lease?: string }
+  | { readonly type: 'delete'; readonly key: string }
+  | { readonly type: 'deletePrefix'; readonly prefix: string };
+
+/** One condition of a transaction, on a key relative to the simulation prefix. */
+export type Compare =
+  | {
+      readonly target: 'mod' | 'create' | 'version';
+      readonly key: string;
+      readonly op: '==' | '!=' | '<' | '>';
+      readonly value: number;
+    }
+  | {
+      readonly target: 'value';
+      readonly key: string;
+      readonly op: '==' | '!=';
+      readonly value: string;
+    };
+
+/** The outcome of a transaction. */
+export interface TxnResult {
+  /** Whether every compare held (and so the success ops were applied). */
+  readonly succeeded: boolean;
+  /** The store revision after the transaction (the revision of its writes when it wrote). */
+  readonly revision: number;
+}
+
+/** Builders for transaction writes. */
+export const op = {
+  /** Writes `value` as the proto3 JSON of `codec` at `key`, optionally bound to a lease. */
+  put<T>(codec: Codec<T>, key: string, value: T, options: { lease?: string } = {}): Op {
+    return { type: 'put', key, value: encode(codec, value), ...options };
+  },
+  /** Writes JSON text as it is. */
+  putRaw(key: string, value: string, options: { lease?: string } = {}): Op {
+    return { type: 'put', key, value, ...options };
+  },
+  delete(key: string): Op {
+    return { type: 'delete', key };
+  },
+  /** Deletes every key under `prefix` (keep to about 1,000 keys per transaction). */
+  deletePrefix(prefix: string): Op {
+    return { type: 'deletePrefix', prefix };
+  },
+} as const;
+
+/** Builders for transaction conditions. */
+export const cmp = {
+  /** The key's mod revision compared with `revision` (0 when the key is absent). */
+  modRevision(key: string, compare: '==' | '!=' | '<' | '>', revision: number): Compare {
+    return { target: 'mod', key, op: compare, value: revision };
+  },
+  /** The key's create revision compared with `revision`. */
+  createRevision(key: string, compare: '==' | '!=' | '<' | '>', revision: number): Compare {
+    return { target: 'create', key, op: compare, value: revision };
+  },
+  /** Holds when the key does not exist. */
+  absent(key: string): Compare {
+    return { target: 'version', key, op: '==', value: 0 };
+  },
+  /** Holds when the key exists. */
+  exists(key: string): Compare {
+    return { target: 'version', key, op: '>', value: 0 };
+  },
+} as const;

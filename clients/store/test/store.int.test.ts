@@ -1,0 +1,187 @@
+import { Code, isChamberError } from '@chamber/errors';
+import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CachedView, cmp, op, Store, type Codec, type WatchEvent } from '../src/index.js';
+
+interface Blade {
+  name: string;
+  cores: number;
+}
+const Blade: Codec<Blade> = {
+  fromJSON: (o) => o as Blade,
+  toJSON: (b) => b,
+};
+
+const stores: Store[] = [];
+async function connect(label: string): Promise<Store> {
+  const store = await Store.connect({
+    endpoints: etcdEndpoints(),
+    simulation: uniqueSimulation(label),
+  });
+  stores.push(store);
+  return store;
+}
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+});
+
+describe('Store', () => {
+  it('stores records as proto3 JSON under /chamber/v1/<simulation>/', async () => {
+    const store = await connect('keys');
+    await store.put(Blade, 'definition/r1/blade/1', { name: 'b1', cores: 32 });
+    const raw = await store.getRaw('definition/r1/blade/1');
+    expect(raw?.value).toBe('{"name":"b1","cores":32}');
+    expect(store.absoluteKey('definition/r1/blade/1')).toBe(
+      `/chamber/v1/${store.simulation}/definition/r1/blade/1`,
+    );
+  });
+
+  it('reads a key and a prefix as they were at an earlier revision', async () => {
+    const store = await connect('revisions');
+    const r1 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    await store.put(Blade, 'actual/b2', { name: 'b2', cores: 1 });
+    await store.put(Blade, 'actual/b1', { name: 'b1', cores: 2 });
+    expect((await store.get(Blade, 'actual/b1'))?.value.cores).toBe(2);
+    expect((await store.get(Blade, 'actual/b1', { revision: r1 }))?.value.cores).toBe(1);
+    const then = await store.list(Blade, 'actual/', { revision: r1 });
+    expect(then.entries.map((e) => e.key)).toEqual(['actual/b1']);
+    expect(then.revision).toBe(r1);
+  });
+
+  it('lists more keys than one page, in key order, at one revision', async () => {
+    const store = await connect('pages');
+    const ops = Array.from({ length: 2500 }, (_, i) =>
+      op.put(Blade, `blade/${String(i).padStart(5, '0')}`, { name: `b${i}`, cores: i }),
+    );
+    await store.writeChunked([], ops);
+    const { entries } = await store.list(Blade, 'blade/');
+    expect(entries).toHaveLength(2500);
+    expect(entries[0]!.key).toBe('blade/00000');
+    expect(entries[2499]!.key).toBe('blade/02499');
+    expect(await store.deletePrefix('blade/')).toBe(2500);
+    expect((await store.listRaw('blade/')).entries).toHaveLength(0);
+  });
+
+  it('applies a transaction only when its compares hold', async () => {
+    const store = await connect('txn');
+    const rev = await store.put(Blade, 'target/b1', { name: 'b1', cores: 1 });
+    const stale = await store.txn(
+      [cmp.modRevision('target/b1', '==', rev - 1)],
+      [op.put(Blade, 'target/b1', { name: 'b1', cores: 9 })],
+    );
+    expect(stale.succeeded).toBe(false);
+    expect((await store.get(Blade, 'target/b1'))?.value.cores).toBe(1);
+    const fresh = await store.txn(
+      [cmp.modRevision('target/b1', '==', rev)],
+      [op.put(Blade, 'target/b1', { name: 'b1', cores: 9 })],
+    );
+    expect(fresh.succeeded).toBe(true);
+    expect((await store.get(Blade, 'target/b1'))?.modRevision).toBe(fresh.revision);
+  });
+
+  it('refuses a transaction of more operations than etcd allows', async () => {
+    const store = await connect('big');
+    const ops = Array.from({ length: 129 }, (_, i) => op.delete(`x/${i}`));
+    await expect(store.txn([], ops)).rejects.toMatchObject({ code: Code.InvalidArgument });
+  });
+
+  it('watches a prefix from a past revision, in order, and nothing outside it', async () => {
+    const store = await connect('watch');
+    const from = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    await store.put(Blade, 'other/x', { name: 'x', cores: 0 });
+    await store.delete('actual/b1');
+    const seen: WatchEvent[] = [];
+    const done = new Promise<void>((resolve) => {
+      void store.watch('actual/', { fromRevision: from }, (events) => {
+        seen.push(...events);
+        if (seen.length >= 2) resolve();
+      });
+    });
+    await done;
+    expect(seen.map((e) => [e.type, e.key])).toEqual([
+      ['put', 'actual/b1'],
+      ['delete', 'actual/b1'],
+    ]);
+  });
+
+  it('fails with Unavailable naming the endpoint when etcd cannot be reached', async () => {
+    const error: unknown = await Store.connect({
+      endpoints: ['http://127.0.0.1:9'],
+      simulation: 'x',
+      dialTimeoutMs: 500,
+    }).catch((e: unknown) => e);
+    expect(isChamberError(error) && error.code).toBe(Code.Unavailable);
+    expect((error as Error).message).toContain('cannot reach etcd at http://127.0.0.1:9');
+  });
+
+  it('rejects an invalid simulation name', async () => {
+    await expect(
+      Store.connect({ endpoints: etcdEndpoints(), simulation: 'Bad Name' }),
+    ).rejects.toMatchObject({ code: Code.InvalidArgument });
+  });
+});
+
+describe('CachedView', () => {
+  it('catches up to exactly a revision, not past it', async () => {
+    const store = await connect('view');
+    const view = await CachedView.open(store, ['actual/']);
+    const r1 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    const r2 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 2 });
+    await store.put(Blade, 'actual/b2', { name: 'b2', cores: 1 });
+    await view.catchUp(r1);
+    expect(view.revision).toBe(r1);
+    expect(view.value(Blade, 'actual/b1')?.cores).toBe(1);
+    expect(view.getRaw('actual/b2')).toBeUndefined();
+    await view.catchUp(r2);
+    expect(view.value(Blade, 'actual/b1')?.cores).toBe(2);
+    expect(view.getRaw('actual/b2')).toBeUndefined();
+    await view.close();
+  });
+
+  it('loads at a revision and follows applied events', async () => {
+    const store = await connect('view-load');
+    const r1 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    await store.put(Blade, 'actual/b2', { name: 'b2', cores: 1 });
+    const view = await CachedView.load(store, ['actual/'], r1);
+    expect(view.list(Blade, 'actual/').map((e) => e.key)).toEqual(['actual/b1']);
+    view.apply([
+      {
+        type: 'delete',
+        key: 'actual/b1',
+        value: undefined,
+        modRevision: r1 + 5,
+        createRevision: 0,
+      },
+    ]);
+    expect(view.size).toBe(0);
+    expect(() =>
+      view.apply([
+        { type: 'delete', key: 'actual/b1', value: undefined, modRevision: r1, createRevision: 0 },
+      ]),
+    ).toThrow(/older than the view/);
+  });
+});
+
+describe('leadership', () => {
+  it('lets one campaigner lead and hands over when it resigns', async () => {
+    const store = await connect('election');
+    const first = await store.campaign('stepper', 'a');
+    let secondLeads = false;
+    const second = store.campaign('stepper', 'b').then((l) => {
+      secondLeads = true;
+      return l;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(secondLeads).toBe(false);
+    // A write guarded by the first term succeeds only while it leads.
+    expect((await store.txn([first.guard], [op.putRaw('clock/x', '1')])).succeeded).toBe(true);
+    let lost = false;
+    first.onLost(() => (lost = true));
+    await first.resign();
+    const l2 = await second;
+    expect(lost).toBe(true);
+    expect((await store.txn([first.guard], [op.putRaw('clock/x', '2')])).succeeded).toBe(false);
+    expect((await store.txn([l2.guard], [op.putRaw('clock/x', '3')])).succeeded).toBe(true);
+    await l2.resign();
+  });
+});

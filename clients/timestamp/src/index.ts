@@ -1,0 +1,19 @@
+export { keys, bookkeepingPrefixes, isBookkeeping, isValidParticipantName } from './keys.js';
+export {
+  deriveStatus,
+  readClockRecords,
+  waitingFor,
+  isTickSettled,
+  isSameRun,
+  defaultControl,
+  initialDigest,
+  type ClockRecords,
+} from './status.js';
+export { ClockReader } from './clock-reader.js';
+export { submitInput, type SubmittedInput } from './inputs.js';
+export {
+  Participant,
+  type ParticipantOptions,
+  type TickContext,
+  type TickResult,
+} from './participant.js';

@@ -1,0 +1,57 @@
+/**
+ * The keys of the clock protocol, relative to `/chamber/v1/<simulation>/`.
+ * See services/stepper/README.md.
+ */
+export const keys = {
+  /** What operators asked for: policy, rate, epoch, bound, reset request. */
+  control: 'clock/control',
+  /** The published tick; its mod revision is the tick's snapshot revision R(T). */
+  tick: 'clock/tick',
+  /** The last settled tick and the world digest through it. */
+  settled: 'clock/settled',
+  /** The current run: its number, seed and whether it is still deterministic. */
+  run: 'clock/run',
+  /** `ticks/<T>`: the tick -> revision index. */
+  tickIndexPrefix: 'ticks/',
+  participantsPrefix: 'participants/',
+  alivePrefix: 'alive/',
+  acksPrefix: 'acks/',
+  pendingPrefix: 'pending/',
+  tickIndex: (tick: number): string => `ticks/${String(tick).padStart(12, '0')}`,
+  participant: (name: string): string => `participants/${name}`,
+  alive: (name: string): string => `alive/${name}`,
+  ack: (name: string): string => `acks/${name}`,
+  pending: (id: string): string => `pending/${id}`,
+} as const;
+
+/**
+ * Prefixes of bookkeeping keys: the protocol's own records and the
+ * registries of services, leaders, accounts and sessions. They are not part
+ * of the simulated world: the world digest skips them and Reset keeps all of
+ * them but the clock's.
+ */
+export const bookkeepingPrefixes: readonly string[] = [
+  'clock/',
+  'ticks/',
+  'participants/',
+  'alive/',
+  'acks/',
+  'pending/',
+  'election/',
+  'services/',
+  'users/',
+  'sessions/',
+  'tokens/',
+];
+
+/** Whether `key` is bookkeeping rather than part of the simulated world. */
+export function isBookkeeping(key: string): boolean {
+  return bookkeepingPrefixes.some((p) => key.startsWith(p));
+}
+
+const namePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/** Whether `name` can name a participant (it becomes part of keys). */
+export function isValidParticipantName(name: string): boolean {
+  return namePattern.test(name);
+}

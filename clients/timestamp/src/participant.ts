@@ -1,0 +1,267 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { AckRecord, ParticipantRecord, TickRecord } from '@chamber/protos';
+import {
+  CachedView,
+  cmp,
+  decode,
+  maxTxnOps,
+  op,
+  type Lease,
+  type Op,
+  type Store,
+  type WatchEvent,
+  type WatchHandle,
+} from '@chamber/store';
+import { isValidParticipantName, keys } from './keys.js';
+
+/** What a participant is handed for one tick. */
+export interface TickContext {
+  readonly tick: number;
+  /** R(T): the snapshot revision; `view` reflects exactly this revision. */
+  readonly revision: number;
+  /** The run's seed: derive every random draw from it (with entity, tick and purpose). */
+  readonly seed: number;
+  /** Counts resets; tick numbers restart at 0 with each run. */
+  readonly run: number;
+  /** The participant's cached prefixes, as of `revision`. */
+  readonly view: CachedView;
+  /** For reads outside the view: read at `revision` to stay in the snapshot. */
+  readonly store: Store;
+}
+
+/** A participant's reaction to a tick. */
+export interface TickResult {
+  /**
+   * The tick's effects. Written with the ack in one transaction when they fit,
+   * otherwise in chunks before it; every chunk is guarded on the tick, so a
+   * stale participant writes nothing. They must be idempotent (redoing the
+   * tick after a crash writes the same values).
+   */
+  readonly ops?: readonly Op[];
+  /**
+   * The earliest tick at which this participant has work due. `undefined`:
+   * the next tick. `null`: nothing until an input arrives (idle ticks may be
+   * skipped).
+   */
+  readonly nextWakeup?: number | null;
+}
+
+/** How to take part in the clock. */
+export interface ParticipantOptions {
+  /** Unique among the simulation's participants: lower-case letters, digits, `.`, `_`, `-`. */
+  readonly name: string;
+  /** Key prefixes to cache in memory (e.g. `['definition/', 'actual/']`). */
+  readonly views?: readonly string[];
+  /** TTL of the `alive/<name>` lease (s): how soon a dead process is noticed. */
+  readonly leaseTtlSeconds?: number;
+  /** Decides the tick's effects from the snapshot. Must not write to the store itself. */
+  readonly onTick: (context: TickContext) => Promise<TickResult> | TickResult;
+  /** Told when handling a tick failed; the tick is retried after `retryDelayMs`. */
+  readonly onError?: (error: unknown, tick: number) => void;
+  readonly retryDelayMs?: number;
+}
+
+/**
+ * A participant of the lockstep clock (DESIGN §1): registered under
+ * `participants/<name>` with a lease on `alive/<name>`, handed each published
+ * tick T with a view caught up to exactly R(T), and acknowledging T with its
+ * next wake-up. One watch over the whole simulation feeds both the view and
+ * the tick events, in revision order: when the tick event arrives, every
+ * earlier change has been applied and no later one has.
+ */
+export class Participant {
+  readonly name: string;
+  private readonly store: Store;
+  private readonly options: ParticipantOptions;
+  private readonly view: CachedView;
+  private lease: Lease | undefined;
+  private watch: WatchHandle | undefined;
+  private queue: WatchEvent[] = [];
+  private isDraining = false;
+  private isStopped = false;
+  private acked: { tick: number; revision: number } | undefined;
+  private readonly ackListeners = new Set<(tick: number) => void>();
+  private drained: Promise<void> = Promise.resolve();
+
+  private constructor(store: Store, options: ParticipantOptions, view: CachedView) {
+    this.store = store;
+    this.options = options;
+    this.name = options.name;
+    this.view = view;
+  }
+
+  /**
+   * Registers and starts reacting to ticks; resolves once registered. A
+   * participant restarted while the current tick is unacknowledged redoes
+   * that tick. Fails with `InvalidArgument` for a bad name.
+   */
+  static async join(store: Store, options: ParticipantOptions): Promise<Participant> {
+    if (!isValidParticipantName(options.name)) {
+      throw new ChamberError(
+        Code.InvalidArgument,
+        `participant name "${options.name}" must be 1-63 lower-case letters, digits, ".", "_" or "-"`,
+      );
+    }
+    const tick = await store.get(TickRecord, keys.tick);
+    const start = tick?.modRevision ?? (await store.currentRevision());
+    const view = await CachedView.load(store, options.views ?? [], start);
+    const participant = new Participant(store, options, view);
+    await participant.register();
+    const ack = await store.get(AckRecord, keys.ack(options.name));
+    if (ack !== undefined)
+      participant.acked = { tick: ack.value.tick, revision: ack.value.revision };
+    participant.watch = await store.watch('', { fromRevision: start + 1 }, (events) =>
+      participant.receive(events),
+    );
+    if (tick !== undefined) participant.enqueueTick(tick.value, tick.modRevision);
+    return participant;
+  }
+
+  /** The last tick this participant acknowledged, if any. */
+  lastAckedTick(): number | undefined {
+    return this.acked?.tick;
+  }
+
+  /** Calls `listener` after each acknowledgement; returns a function that stops it. */
+  onAck(listener: (tick: number) => void): () => void {
+    this.ackListeners.add(listener);
+    return () => this.ackListeners.delete(listener);
+  }
+
+  /**
+   * Leaves the clock on purpose: deletes `participants/<name>`, its ack and
+   * its `alive/` key, so ticks no longer wait for it. Not a failure: the run
+   * stays deterministic.
+   */
+  async leave(): Promise<void> {
+    await this.stop();
+    await this.store.txn(
+      [],
+      [
+        op.delete(keys.participant(this.name)),
+        op.delete(keys.ack(this.name)),
+        op.delete(keys.alive(this.name)),
+      ],
+    );
+  }
+
+  /**
+   * Stops reacting without leaving: the `alive/` lease is revoked, so the
+   * stepper sees a dead participant, waits for it, and drops it after its
+   * grace period. What a crash looks like, minus the wait for the TTL.
+   */
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    await this.watch?.cancel();
+    await this.drained;
+    await this.lease?.revoke();
+  }
+
+  private async register(): Promise<void> {
+    const lease = await this.store.grantLease(this.options.leaseTtlSeconds ?? 3);
+    this.lease = lease;
+    await this.store.txn(
+      [],
+      [
+        op.put(ParticipantRecord, keys.participant(this.name), { name: this.name }),
+        op.putRaw(keys.alive(this.name), JSON.stringify({ pid: process.pid }), { lease: lease.id }),
+      ],
+    );
+    lease.onLost(() => {
+      // etcd was out of reach longer than the TTL: the stepper may have
+      // dropped us. Registering again rejoins at the next tick.
+      if (!this.isStopped)
+        void this.register().catch((error: unknown) => this.options.onError?.(error, -1));
+    });
+  }
+
+  private receive(events: WatchEvent[]): void {
+    if (this.isStopped) return;
+    this.queue.push(...events);
+    if (!this.isDraining) this.drained = this.drain();
+  }
+
+  private enqueueTick(record: TickRecord, revision: number): void {
+    // Delivered through the queue so it is handled in order with the events.
+    this.queue.unshift({
+      type: 'put',
+      key: keys.tick,
+      value: JSON.stringify(TickRecord.toJSON(record)),
+      modRevision: revision,
+      createRevision: 0,
+    });
+    if (!this.isDraining) this.drained = this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.isDraining = true;
+    try {
+      while (this.queue.length > 0 && !this.isStopped) {
+        // Apply every event of one revision (one transaction) before reacting
+        // to a tick published in it.
+        const revision = this.queue[0]!.modRevision;
+        let n = 0;
+        while (n < this.queue.length && this.queue[n]!.modRevision === revision) n++;
+        const group = this.queue.splice(0, n);
+        if (revision > this.view.revision) this.view.apply(group);
+        const tickEvent = group.find((e) => e.key === keys.tick && e.type === 'put');
+        if (tickEvent !== undefined) {
+          await this.handle(decode(TickRecord, keys.tick, tickEvent.value!), revision);
+        }
+      }
+    } finally {
+      this.isDraining = false;
+    }
+  }
+
+  private async handle(record: TickRecord, revision: number): Promise<void> {
+    if (record.resetting || !record.expected.includes(this.name)) return;
+    if (this.acked?.revision === revision) return;
+    for (let attempt = 0; !this.isStopped; attempt++) {
+      try {
+        const result = await this.options.onTick({
+          tick: record.tick,
+          revision,
+          seed: record.seed,
+          run: record.run,
+          view: this.view,
+          store: this.store,
+        });
+        await this.acknowledge(record.tick, revision, result);
+        return;
+      } catch (error) {
+        this.options.onError?.(error, record.tick);
+        // A newer tick (a reset, or we were dropped and the clock moved on)
+        // supersedes this one: stop retrying it.
+        if (this.queue.some((e) => e.key === keys.tick && e.type === 'put')) return;
+        const delay = Math.min(
+          5_000,
+          (this.options.retryDelayMs ?? 200) * 2 ** Math.min(attempt, 5),
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async acknowledge(tick: number, revision: number, result: TickResult): Promise<void> {
+    const nextWakeup = result.nextWakeup === undefined ? tick + 1 : result.nextWakeup;
+    const ack = op.put(AckRecord, keys.ack(this.name), {
+      tick,
+      revision,
+      ...(nextWakeup === null ? {} : { nextWakeup: Math.max(nextWakeup, tick + 1) }),
+    });
+    // Guarded on the tick record: once the stepper has moved on (a reset,
+    // or we were dropped), a late participant writes nothing.
+    const guard = cmp.modRevision(keys.tick, '==', revision);
+    const ops = result.ops ?? [];
+    const res =
+      ops.length < maxTxnOps
+        ? await this.store.txn([guard], [...ops, ack])
+        : (await this.store.writeChunked([guard], ops)).succeeded
+          ? await this.store.txn([guard], [ack])
+          : { succeeded: false };
+    if (!res.succeeded) return;
+    this.acked = { tick, revision };
+    for (const l of [...this.ackListeners]) l(tick);
+  }
+}

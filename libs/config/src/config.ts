@@ -1,0 +1,173 @@
+import { ChamberError, Code } from '@chamber/errors';
+import convict from 'convict';
+
+/** The configuration every Chamber service shares. */
+export interface CommonConfig {
+  listen: { host: string; port: number };
+  etcd: { endpoints: string[] };
+  simulation: string;
+  seed: number;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  telemetry: { exporter: 'none' | 'console' };
+}
+
+/** A convict schema for config type `T`. */
+export type Schema<T> = convict.Schema<T>;
+
+/** `T` with every property optional, recursively (arrays are replaced whole). */
+export type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[]
+    ? T[K]
+    : T[K] extends object
+      ? DeepPartial<T[K]>
+      : T[K];
+};
+
+convict.addFormat({
+  name: 'endpoint-list',
+  coerce: (value: string) =>
+    value
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  validate: (value: unknown) => {
+    if (!Array.isArray(value) || value.length === 0)
+      throw new Error('must list at least one endpoint');
+    for (const v of value) {
+      if (typeof v !== 'string' || !/^https?:\/\/[^\s/:]+:\d{1,5}\/?$/.test(v)) {
+        throw new Error(`must be comma-separated http://host:port URLs, got "${String(v)}"`);
+      }
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'simulation-name',
+  validate: (value: unknown) => {
+    if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(value)) {
+      throw new Error(
+        'must be 1-63 lower-case letters, digits or dashes, starting with a letter or digit',
+      );
+    }
+  },
+});
+
+convict.addFormat({
+  name: 'seed',
+  coerce: (value: string) => Number(value),
+  validate: (value: unknown) => {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new Error('must be a non-negative whole number');
+    }
+  },
+});
+
+/**
+ * The common keys of a service's config. Env vars: `CHAMBER_<SERVICE>_HOST`,
+ * `CHAMBER_<SERVICE>_PORT`, and the shared `CHAMBER_ETCD_ENDPOINTS`,
+ * `CHAMBER_SIMULATION`, `CHAMBER_SEED`, `CHAMBER_LOG_LEVEL`,
+ * `CHAMBER_TELEMETRY_EXPORTER`. Services spread it into their own schema.
+ */
+export function commonSchema(service: string, defaultPort: number): Schema<CommonConfig> {
+  const prefix = `CHAMBER_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+  return {
+    listen: {
+      host: {
+        doc: 'Address the gRPC server binds.',
+        format: String,
+        default: '127.0.0.1',
+        env: `${prefix}_HOST`,
+      },
+      port: {
+        doc: 'Port the gRPC server binds (0 picks a free one).',
+        format: 'port',
+        default: defaultPort,
+        env: `${prefix}_PORT`,
+      },
+    },
+    etcd: {
+      endpoints: {
+        doc: 'etcd client endpoints, comma-separated.',
+        format: 'endpoint-list',
+        default: ['http://127.0.0.1:2379'],
+        env: 'CHAMBER_ETCD_ENDPOINTS',
+      },
+    },
+    simulation: {
+      doc: 'The simulation: every key lives under /chamber/v1/<simulation>/.',
+      format: 'simulation-name',
+      default: 'default',
+      env: 'CHAMBER_SIMULATION',
+    },
+    seed: { doc: "The first run's seed.", format: 'seed', default: 1, env: 'CHAMBER_SEED' },
+    log: {
+      level: {
+        doc: 'Log level.',
+        format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        default: 'info',
+        env: 'CHAMBER_LOG_LEVEL',
+      },
+    },
+    telemetry: {
+      exporter: {
+        doc: 'Where spans go: none, or console (printed).',
+        format: ['none', 'console'],
+        default: 'none',
+        env: 'CHAMBER_TELEMETRY_EXPORTER',
+      },
+    },
+  };
+}
+
+/**
+ * Builds the configuration from `schema`: defaults, then env vars (`env`,
+ * by default `process.env` — the one place Chamber reads it), then
+ * `overrides` (for tests), validated strictly. A bad value fails with
+ * `InvalidArgument` naming the key, its env var and the rule, e.g.
+ * `config "listen.port" (CHAMBER_STEPPER_PORT): must be a port number …`.
+ */
+export function loadConfig<T>(
+  schema: Schema<T>,
+  options: { env?: Record<string, string | undefined>; overrides?: DeepPartial<T> } = {},
+): T {
+  const env = Object.fromEntries(
+    Object.entries(options.env ?? process.env).filter(
+      (e): e is [string, string] => e[1] !== undefined,
+    ),
+  );
+  const envOf = envNames(schema);
+  try {
+    const config = convict(schema, { env, args: [] });
+    if (options.overrides !== undefined) config.load(options.overrides);
+    config.validate({ allowed: 'strict' });
+    return config.getProperties();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const lines = message
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((line) => {
+        const m = /^([\w.]+): (.*)$/.exec(line.trim());
+        if (m === null) return line;
+        const env = envOf.get(m[1]!);
+        return `config "${m[1]}"${env !== undefined ? ` (${env})` : ''}: ${m[2]}`;
+      });
+    throw new ChamberError(Code.InvalidArgument, lines.join('\n'), { cause: error });
+  }
+}
+
+function envNames(
+  schema: unknown,
+  path = '',
+  out = new Map<string, string>(),
+): Map<string, string> {
+  if (typeof schema !== 'object' || schema === null) return out;
+  for (const [key, value] of Object.entries(schema)) {
+    const p = path === '' ? key : `${path}.${key}`;
+    if (typeof value === 'object' && value !== null && 'default' in value) {
+      const env = (value as { env?: unknown }).env;
+      if (typeof env === 'string') out.set(p, env);
+    } else envNames(value, p, out);
+  }
+  return out;
+}

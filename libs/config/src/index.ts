@@ -1,0 +1,7 @@
+export {
+  commonSchema,
+  loadConfig,
+  type CommonConfig,
+  type DeepPartial,
+  type Schema,
+} from './config.js';

@@ -1,0 +1,77 @@
+import { Code, codeName, type CodeName } from './codes.js';
+
+const brand = Symbol.for('chamber.error');
+
+/** Options of a {@link ChamberError}. */
+export interface ChamberErrorOptions {
+  /** Machine-readable facts for callers (the field at fault, the current epoch, …). */
+  readonly details?: Readonly<Record<string, unknown>>;
+  /** The error that caused this one; logged, never sent to clients. */
+  readonly cause?: unknown;
+}
+
+/** The JSON body of a REST error: `{"error":{"code":"not_found","message":"…"}}`. */
+export interface ErrorBody {
+  readonly error: {
+    readonly code: CodeName;
+    readonly message: string;
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
+}
+
+/**
+ * The one error type of Chamber: a code (numbered as gRPC status codes), a
+ * message for people that names the thing and the rule, optional details and a
+ * cause. Recognise it with {@link isChamberError}, which works across package
+ * copies and realms, not with `instanceof`.
+ */
+export class ChamberError extends Error {
+  readonly code: Code;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+  readonly [brand] = true;
+
+  constructor(code: Code, message: string, options: ChamberErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ChamberError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  /** The code's snake_case name (`not_found`). */
+  get codeName(): CodeName {
+    return codeName(this.code);
+  }
+
+  /**
+   * The REST body for this error. Internal errors (5xx) carry a generic
+   * message only: internals are logged, never sent.
+   */
+  toBody(): ErrorBody {
+    const internal =
+      this.code === Code.Internal || this.code === Code.Unknown || this.code === Code.DataLoss;
+    return {
+      error: {
+        code: this.codeName,
+        message: internal ? 'internal error' : this.message,
+        ...(this.details !== undefined && !internal ? { details: this.details } : {}),
+      },
+    };
+  }
+}
+
+/** Whether `value` is a {@link ChamberError} (by brand, not `instanceof`). */
+export function isChamberError(value: unknown): value is ChamberError {
+  return (
+    typeof value === 'object' && value !== null && (value as { [brand]?: unknown })[brand] === true
+  );
+}
+
+/**
+ * `value` as a ChamberError: itself when it is one, otherwise an `Internal`
+ * error whose cause is `value`.
+ */
+export function toChamberError(value: unknown): ChamberError {
+  if (isChamberError(value)) return value;
+  const message = value instanceof Error ? value.message : String(value);
+  return new ChamberError(Code.Internal, message, { cause: value });
+}

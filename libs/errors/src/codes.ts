@@ -1,0 +1,92 @@
+/**
+ * Error codes. The numbers are the gRPC status codes, so a code crosses the
+ * gRPC wire unchanged and maps once to an HTTP status.
+ */
+export enum Code {
+  Cancelled = 1,
+  Unknown = 2,
+  InvalidArgument = 3,
+  DeadlineExceeded = 4,
+  NotFound = 5,
+  AlreadyExists = 6,
+  PermissionDenied = 7,
+  ResourceExhausted = 8,
+  FailedPrecondition = 9,
+  Aborted = 10,
+  OutOfRange = 11,
+  Unimplemented = 12,
+  Internal = 13,
+  Unavailable = 14,
+  DataLoss = 15,
+  Unauthenticated = 16,
+}
+
+/** The snake_case name of a code, as used in REST error bodies (`not_found`). */
+export type CodeName =
+  | 'cancelled'
+  | 'unknown'
+  | 'invalid_argument'
+  | 'deadline_exceeded'
+  | 'not_found'
+  | 'already_exists'
+  | 'permission_denied'
+  | 'resource_exhausted'
+  | 'failed_precondition'
+  | 'aborted'
+  | 'out_of_range'
+  | 'unimplemented'
+  | 'internal'
+  | 'unavailable'
+  | 'data_loss'
+  | 'unauthenticated';
+
+interface CodeInfo {
+  readonly name: CodeName;
+  /** HTTP status for REST answers. */
+  readonly http: number;
+}
+
+// The one table from code to name and HTTP status. Aborted is a conflict on a
+// guarded update (stale ETag / epoch): 412 when the caller sent a precondition
+// (If-Match), which the REST layer decides; 409 otherwise.
+const table: Readonly<Record<Code, CodeInfo>> = {
+  [Code.Cancelled]: { name: 'cancelled', http: 499 },
+  [Code.Unknown]: { name: 'unknown', http: 500 },
+  [Code.InvalidArgument]: { name: 'invalid_argument', http: 400 },
+  [Code.DeadlineExceeded]: { name: 'deadline_exceeded', http: 504 },
+  [Code.NotFound]: { name: 'not_found', http: 404 },
+  [Code.AlreadyExists]: { name: 'already_exists', http: 409 },
+  [Code.PermissionDenied]: { name: 'permission_denied', http: 403 },
+  [Code.ResourceExhausted]: { name: 'resource_exhausted', http: 429 },
+  [Code.FailedPrecondition]: { name: 'failed_precondition', http: 400 },
+  [Code.Aborted]: { name: 'aborted', http: 409 },
+  [Code.OutOfRange]: { name: 'out_of_range', http: 400 },
+  [Code.Unimplemented]: { name: 'unimplemented', http: 501 },
+  [Code.Internal]: { name: 'internal', http: 500 },
+  [Code.Unavailable]: { name: 'unavailable', http: 503 },
+  [Code.DataLoss]: { name: 'data_loss', http: 500 },
+  [Code.Unauthenticated]: { name: 'unauthenticated', http: 401 },
+};
+
+const byName = new Map<string, Code>(
+  Object.entries(table).map(([code, info]) => [info.name, Number(code) as Code]),
+);
+
+/** The snake_case name of `code`; `unknown` for a number that is not a code. */
+export function codeName(code: Code): CodeName {
+  return (table[code] ?? table[Code.Unknown]).name;
+}
+
+/** The code named `name` (as in a REST error body), or `undefined`. */
+export function codeFromName(name: string): Code | undefined {
+  return byName.get(name);
+}
+
+/**
+ * The HTTP status for `code`. With `hasPrecondition` (the request carried
+ * `If-Match`), a conflict (`Aborted`) is 412 Precondition Failed instead of 409.
+ */
+export function httpStatusOf(code: Code, hasPrecondition = false): number {
+  if (code === Code.Aborted && hasPrecondition) return 412;
+  return (table[code] ?? table[Code.Unknown]).http;
+}

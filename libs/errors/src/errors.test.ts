@@ -1,0 +1,63 @@
+import { Metadata } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import {
+  ChamberError,
+  Code,
+  codeFromName,
+  fromGrpcError,
+  httpStatusOf,
+  isChamberError,
+  toChamberError,
+  toGrpcError,
+} from './index.js';
+
+describe('ChamberError', () => {
+  it('is recognised by brand, including a copy from another realm', () => {
+    const e = new ChamberError(Code.NotFound, 'rack "r9" not found in zone "z1"');
+    expect(isChamberError(e)).toBe(true);
+    const foreign = { ...e, [Symbol.for('chamber.error')]: true };
+    expect(isChamberError(foreign)).toBe(true);
+    expect(isChamberError(new Error('x'))).toBe(false);
+  });
+
+  it('renders the REST body with the code name, hiding internals', () => {
+    expect(new ChamberError(Code.NotFound, 'rack "r9" not found').toBody()).toEqual({
+      error: { code: 'not_found', message: 'rack "r9" not found' },
+    });
+    const internal = toChamberError(new Error('ECONNRESET at 10.0.0.3'));
+    expect(internal.code).toBe(Code.Internal);
+    expect(internal.toBody()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+  });
+
+  it('maps codes to HTTP statuses once, with 412 for a failed precondition header', () => {
+    expect(httpStatusOf(Code.InvalidArgument)).toBe(400);
+    expect(httpStatusOf(Code.NotFound)).toBe(404);
+    expect(httpStatusOf(Code.AlreadyExists)).toBe(409);
+    expect(httpStatusOf(Code.PermissionDenied)).toBe(403);
+    expect(httpStatusOf(Code.Aborted)).toBe(409);
+    expect(httpStatusOf(Code.Aborted, true)).toBe(412);
+    expect(httpStatusOf(Code.Unavailable)).toBe(503);
+    expect(httpStatusOf(Code.Unauthenticated)).toBe(401);
+    expect(codeFromName('failed_precondition')).toBe(Code.FailedPrecondition);
+    expect(codeFromName('nope')).toBeUndefined();
+  });
+});
+
+describe('gRPC wire conversion', () => {
+  it('round-trips code, message and details', () => {
+    const wire = toGrpcError(
+      new ChamberError(Code.Aborted, 'epoch is 4, not 3', { details: { epoch: 4 } }),
+    );
+    const back = fromGrpcError(wire);
+    expect(back.code).toBe(Code.Aborted);
+    expect(back.message).toBe('epoch is 4, not 3');
+    expect(back.details).toEqual({ epoch: 4 });
+  });
+
+  it('treats anything without a status code as unknown', () => {
+    expect(fromGrpcError(new Error('boom')).code).toBe(Code.Unknown);
+    expect(fromGrpcError({ code: 14, details: 'down', metadata: new Metadata() }).code).toBe(
+      Code.Unavailable,
+    );
+  });
+});

@@ -1,0 +1,9 @@
+export { Code, codeName, codeFromName, httpStatusOf, type CodeName } from './codes.js';
+export {
+  ChamberError,
+  isChamberError,
+  toChamberError,
+  type ChamberErrorOptions,
+  type ErrorBody,
+} from './chamber-error.js';
+export { toGrpcError, fromGrpcError, type GrpcErrorLike } from './grpc-wire.js';

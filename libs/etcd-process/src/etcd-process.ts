@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/** How to start a local etcd. */
+export interface StartEtcdOptions {
+  /** The etcd binary; found on PATH (or /usr/bin/etcd) when absent. */
+  readonly binary?: string;
+  /** Data directory; a fresh temporary one (removed on stop) when absent. */
+  readonly dataDir?: string;
+  /** Client port on 127.0.0.1; a free one when absent. */
+  readonly clientPort?: number;
+  /** Peer port on 127.0.0.1; a free one when absent. */
+  readonly peerPort?: number;
+  /** Member name. */
+  readonly name?: string;
+  /** How long to wait for etcd to serve clients (ms). */
+  readonly startTimeoutMs?: number;
+}
+
+/** A running etcd child process. */
+export interface EtcdProcess {
+  /** Client endpoints, e.g. `["http://127.0.0.1:23791"]`. */
+  readonly endpoints: readonly string[];
+  readonly clientPort: number;
+  readonly dataDir: string;
+  readonly pid: number;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
+  /** Stops etcd (SIGTERM, then SIGKILL after 5 s); removes a temporary data dir. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The etcd binary to run: `binary` if given, else `etcd` on PATH, else
+ * `/usr/bin/etcd`. Fails with a one-line instruction when there is none.
+ */
+export function findEtcdBinary(binary?: string): string {
+  const candidates =
+    binary !== undefined
+      ? [binary]
+      : [
+          ...(process.env['PATH'] ?? '')
+            .split(path.delimiter)
+            .filter(Boolean)
+            .map((d) => path.join(d, 'etcd')),
+          '/usr/bin/etcd',
+        ];
+  for (const c of candidates) {
+    try {
+      fs.accessSync(c, fs.constants.X_OK);
+      return c;
+    } catch {
+      // try the next candidate
+    }
+  }
+  throw new Error(
+    `etcd not found${binary !== undefined ? ` at ${binary}` : ' on PATH'}: install it with \`sudo apt-get install etcd-server\``,
+  );
+}
+
+/** A TCP port on 127.0.0.1 that is free right now. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolve(address.port);
+        else reject(new Error('could not pick a free port'));
+      });
+    });
+  });
+}
+
+/**
+ * Starts a single-member etcd bound to 127.0.0.1 and resolves once it serves
+ * clients. Rejects with etcd's own last log lines if it exits or does not get
+ * ready in time (a port in use, a bad data dir, …).
+ */
+export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdProcess> {
+  const binary = findEtcdBinary(options.binary);
+  const isTemporary = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-etcd-'));
+  fs.mkdirSync(dataDir, { recursive: true });
+  const clientPort = options.clientPort ?? (await freePort());
+  const peerPort = options.peerPort ?? (await freePort());
+  const name = options.name ?? 'chamber';
+  const clientUrl = `http://127.0.0.1:${clientPort}`;
+  const peerUrl = `http://127.0.0.1:${peerPort}`;
+  const child: ChildProcess = spawn(
+    binary,
+    [
+      `--name=${name}`,
+      `--data-dir=${dataDir}`,
+      `--listen-client-urls=${clientUrl}`,
+      `--advertise-client-urls=${clientUrl}`,
+      `--listen-peer-urls=${peerUrl}`,
+      `--initial-advertise-peer-urls=${peerUrl}`,
+      `--initial-cluster=${name}=${peerUrl}`,
+      // etcd 3.4 copies its write buffer on every read; a small batch limit
+      // keeps reads fast after large transactions (TOOLCHAIN.md).
+      '--backend-batch-limit=1000',
+      '--logger=zap',
+      '--log-outputs=stderr',
+      '--log-level=info',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const tail: string[] = [];
+  const removeDataDir = (): void => {
+    if (isTemporary) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stderr! });
+    const timer = setTimeout(
+      () => fail(`etcd did not serve clients within ${options.startTimeoutMs ?? 15_000} ms`),
+      options.startTimeoutMs ?? 15_000,
+    );
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      removeDataDir();
+      reject(new Error(`${why}; its last log lines:\n${tail.join('\n')}`));
+    };
+    lines.on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 10) tail.shift();
+      if (
+        line.includes('serving client traffic') ||
+        line.includes('ready to serve client requests')
+      ) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('error', (err) => fail(`etcd could not start (${err.message})`));
+    void exited.then((code) => fail(`etcd exited with code ${code}`));
+  });
+
+  return {
+    endpoints: [clientUrl],
+    clientPort,
+    dataDir,
+    pid: child.pid!,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      removeDataDir();
+    },
+  };
+}

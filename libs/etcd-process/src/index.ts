@@ -1,0 +1,7 @@
+export {
+  startEtcd,
+  findEtcdBinary,
+  freePort,
+  type EtcdProcess,
+  type StartEtcdOptions,
+} from './etcd-process.js';

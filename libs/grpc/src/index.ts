@@ -1,0 +1,7 @@
+export {
+  createGrpcServer,
+  type GrpcServer,
+  type GrpcServerOptions,
+  type GrpcServiceBinding,
+} from './server.js';
+export { unary, serverStream, callUnary, type HandlerLogger } from './handlers.js';

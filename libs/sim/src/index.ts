@@ -1,0 +1,2 @@
+export { randomStream, type RandomStream } from './random.js';
+export { TimerWheel } from './timer-wheel.js';

@@ -1,0 +1,1 @@
+export { etcdEndpoints, uniqueSimulation } from './harness.js';

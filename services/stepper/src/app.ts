@@ -1,0 +1,127 @@
+import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createGrpcServer, type GrpcServer } from '@chamber/grpc';
+import { ClockService, protoFiles, protoRoot } from '@chamber/protos';
+import { registerService, Store, type Leadership, type ServiceRegistration } from '@chamber/store';
+import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
+import { ClockReader } from '@chamber/timestamp';
+import { trace } from '@opentelemetry/api';
+import type { StepperConfig } from './config.js';
+import { createClockHandlers } from './grpc/clock-handlers.js';
+import { Leader } from './leader.js';
+
+/** What the stepper may be given instead of making it. */
+export interface StepperDeps {
+  /** A store to use (not closed on stop); one is connected from the config otherwise. */
+  readonly store?: Store;
+  readonly logger?: Logger;
+  readonly tracer?: Tracer;
+}
+
+/** A running stepper replica. */
+export interface StepperService {
+  /** Serves gRPC, registers, and campaigns for leadership in the background. Resolves with the bound port. */
+  start(): Promise<{ port: number }>;
+  /** Resigns leadership (a standby takes over at once), stops serving, deregisters. */
+  stop(): Promise<void>;
+  /** Whether this replica currently leads (publishes and settles ticks). */
+  isLeader(): boolean;
+}
+
+/**
+ * The stepper: every replica serves the Clock gRPC service; the one that wins
+ * the `election/stepper` campaign also runs the {@link Leader}. The others
+ * stand by and take over when its lease expires.
+ */
+export function createStepperService(
+  config: StepperConfig,
+  deps: StepperDeps = {},
+): StepperService {
+  const logger = deps.logger ?? createLogger({ service: 'stepper', level: config.log.level });
+  const tracer = deps.tracer ?? trace.getTracer('chamber-stepper');
+  const instance =
+    config.stepper.instance !== '' ? config.stepper.instance : `${os.hostname()}-${process.pid}`;
+  let store: Store | undefined;
+  let reader: ClockReader | undefined;
+  let server: GrpcServer | undefined;
+  let registration: ServiceRegistration | undefined;
+  let leadership: Leadership | undefined;
+  let leader: Leader | undefined;
+  let campaigning: Promise<void> | undefined;
+  const stopping = new AbortController();
+
+  async function lead(s: Store, endpoint: string): Promise<void> {
+    while (!stopping.signal.aborted) {
+      try {
+        // Unique per campaign, so a retried election write is recognised as ours.
+        const value = JSON.stringify({ instance, endpoint, nonce: randomBytes(6).toString('hex') });
+        leadership = await s.campaign('stepper', value, {
+          ttlSeconds: config.stepper.leaderTtlSeconds,
+          signal: stopping.signal,
+        });
+        logger.info({ instance, term: leadership.term }, 'leading the clock');
+        const lost = new Promise<void>((resolve) => leadership!.onLost(resolve));
+        leader = await Leader.start({
+          store: s,
+          leadership,
+          initialSeed: config.seed,
+          dropGraceMs: config.stepper.dropGraceSeconds * 1000,
+          logger,
+          tracer,
+        });
+        await lost;
+        if (!stopping.signal.aborted) logger.warn({ instance }, 'lost the clock leadership');
+      } catch (error) {
+        if (stopping.signal.aborted) break;
+        logger.error({ err: error }, 'stepper campaign failed; retrying in 1 s');
+        await new Promise((r) => setTimeout(r, 1_000));
+      } finally {
+        await leader?.stop();
+        leader = undefined;
+      }
+    }
+  }
+
+  return {
+    async start() {
+      store =
+        deps.store ??
+        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
+      reader = await ClockReader.open(store);
+      server = createGrpcServer({
+        host: config.listen.host,
+        port: config.listen.port,
+        services: [
+          {
+            name: 'chamber.clock.v1.Clock',
+            definition: ClockService,
+            implementation: createClockHandlers(store, reader, logger),
+          },
+        ],
+        protoRoot,
+        protoFiles: [protoFiles.clock],
+      });
+      const { port } = await server.start();
+      const endpoint = `${config.listen.host}:${port}`;
+      registration = await registerService(store, { name: 'stepper', instance, endpoint });
+      campaigning = lead(store, endpoint);
+      logger.info({ endpoint, simulation: config.simulation, instance }, 'stepper serving');
+      return { port };
+    },
+
+    async stop() {
+      stopping.abort();
+      await leader?.stop();
+      await leadership?.resign().catch(() => undefined);
+      await campaigning;
+      await server?.stop();
+      await registration?.close().catch(() => undefined);
+      await reader?.close();
+      if (deps.store === undefined) store?.close();
+    },
+
+    isLeader() {
+      return leader !== undefined;
+    },
+  };
+}

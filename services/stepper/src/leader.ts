@@ -1,0 +1,439 @@
+import {
+  ControlRecord,
+  ParticipantRecord,
+  PendingRecord,
+  RunRecord,
+  SettledRecord,
+  TickIndexRecord,
+  TickRecord,
+} from '@chamber/protos';
+import {
+  CachedView,
+  cmp,
+  decode,
+  maxTxnOps,
+  op,
+  type Compare,
+  type Leadership,
+  type Op,
+  type Store,
+  type WatchEvent,
+  type WatchHandle,
+} from '@chamber/store';
+import { type Logger, withTickSpan, type Tracer } from '@chamber/telemetry';
+import {
+  defaultControl,
+  initialDigest,
+  isBookkeeping,
+  isSameRun,
+  isTickSettled,
+  keys,
+  readClockRecords,
+  waitingFor,
+  type ClockRecords,
+} from '@chamber/timestamp';
+import { afterReset } from './domain/control.js';
+import { foldDigest } from './domain/digest.js';
+import { nextTick } from './domain/next-tick.js';
+
+/** What the leader needs. */
+export interface LeaderOptions {
+  readonly store: Store;
+  readonly leadership: Leadership;
+  /** The seed of the first run, when the simulation has never run. */
+  readonly initialSeed: number;
+  /** How long a registered participant may be without its lease before it is dropped (ms). */
+  readonly dropGraceMs: number;
+  readonly logger: Logger;
+  readonly tracer: Tracer;
+}
+
+// The keys the leader mirrors in memory.
+const mirrorPrefixes = [
+  keys.control,
+  keys.tick,
+  keys.settled,
+  keys.run,
+  keys.participantsPrefix,
+  keys.alivePrefix,
+  keys.acksPrefix,
+  keys.pendingPrefix,
+];
+
+/** The tick in flight: its snapshot revision and the world changes since. */
+interface Window {
+  readonly tick: number;
+  readonly run: number;
+  /** R(T). */
+  readonly revision: number;
+  /** Final value of each world key changed since R(T) (`null`: deleted). */
+  readonly changes: Map<string, string | null>;
+  /** Set when the last expected ack arrived: the revision S(T) and the digest. */
+  complete?: { readonly revision: number; readonly digest: string };
+}
+
+/**
+ * The stepper leader: publishes ticks, settles them when every expected
+ * participant has acknowledged, folds the world digest, drops participants
+ * dead past their grace period, and performs resets. It keeps no state that
+ * the store does not hold: a new leader (after a crash or a takeover) lists
+ * the clock records at the in-flight tick's snapshot revision R(T) and
+ * replays the watch from R(T)+1, which rebuilds the tick's change set, and
+ * carries on. Every write is guarded by the leadership and by the records it
+ * was decided from, so a stale decision writes nothing.
+ */
+export class Leader {
+  private readonly options: LeaderOptions;
+  private readonly store: Store;
+  private view!: CachedView;
+  private watch: WatchHandle | undefined;
+  private window: Window | undefined;
+  private isStopped = false;
+  private isBusy = false;
+  private isDirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  private lastPublishMs: number | undefined;
+  /** The epoch `lastPublishMs` belongs to: measured pacing starts afresh after a policy change. */
+  private lastPublishEpoch: number | undefined;
+  private idle: Promise<void> = Promise.resolve();
+
+  private constructor(options: LeaderOptions) {
+    this.options = options;
+    this.store = options.store;
+  }
+
+  /** Takes over the clock: initializes a new simulation or resumes where it was. */
+  static async start(options: LeaderOptions): Promise<Leader> {
+    const leader = new Leader(options);
+    await leader.initialize();
+    return leader;
+  }
+
+  /** Stops acting (leadership lost or shutdown); pending work is abandoned, not undone. */
+  async stop(): Promise<void> {
+    this.isStopped = true;
+    clearTimeout(this.timer);
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
+    await this.watch?.cancel();
+    await this.idle;
+  }
+
+  private async initialize(): Promise<void> {
+    const { store, leadership } = this.options;
+    let tick = await store.get(TickRecord, keys.tick);
+    if (tick === undefined) {
+      // A simulation that never ran: publish tick 0 of run 1.
+      const control = (await store.get(ControlRecord, keys.control))?.value ?? defaultControl();
+      const registered = (await store.list(ParticipantRecord, keys.participantsPrefix)).entries.map(
+        (e) => e.value.name,
+      );
+      const run: RunRecord = {
+        run: 1,
+        seed: this.options.initialSeed,
+        deterministic: true,
+        notes: [],
+      };
+      await store.txn(
+        [leadership.guard, cmp.absent(keys.tick)],
+        [
+          op.put(ControlRecord, keys.control, control),
+          op.put(RunRecord, keys.run, run),
+          op.put(TickRecord, keys.tick, {
+            tick: 0,
+            expected: registered.sort(),
+            seed: run.seed,
+            run: run.run,
+            resetting: false,
+          }),
+        ],
+      );
+      tick = await store.get(TickRecord, keys.tick);
+      if (tick === undefined) return;
+      this.options.logger.info({ tick: 0, seed: run.seed }, 'new simulation: published tick 0');
+    }
+    this.view = await CachedView.load(store, mirrorPrefixes, tick.modRevision);
+    if (!tick.value.resetting) this.window = this.openWindow(tick.value, tick.modRevision);
+    this.checkCompletion(tick.modRevision);
+    this.watch = await store.watch('', { fromRevision: tick.modRevision + 1 }, (events) =>
+      this.onEvents(events),
+    );
+    this.kick();
+  }
+
+  private openWindow(record: TickRecord, revision: number): Window {
+    return { tick: record.tick, run: record.run, revision, changes: new Map() };
+  }
+
+  private onEvents(events: WatchEvent[]): void {
+    if (this.isStopped) return;
+    let i = 0;
+    while (i < events.length) {
+      const revision = events[i]!.modRevision;
+      let j = i;
+      while (j < events.length && events[j]!.modRevision === revision) j++;
+      const group = events.slice(i, j);
+      i = j;
+      this.view.apply(group);
+      for (const e of group) {
+        if (e.key === keys.tick && e.type === 'put') {
+          const record = decode(TickRecord, e.key, e.value!);
+          this.window = record.resetting ? undefined : this.openWindow(record, revision);
+        } else if (
+          this.window !== undefined &&
+          this.window.complete === undefined &&
+          !isBookkeeping(e.key)
+        ) {
+          this.window.changes.set(e.key, e.type === 'put' ? e.value! : null);
+        }
+      }
+      this.checkCompletion(revision);
+    }
+    this.kick();
+  }
+
+  // Decided synchronously at the revision that completed the acks, so the
+  // change set is exactly (R(T), S(T)], whatever arrives after.
+  private checkCompletion(revision: number): void {
+    const w = this.window;
+    if (w === undefined || w.complete !== undefined) return;
+    const records = readClockRecords(this.view);
+    if (isTickSettled(records) || waitingFor(records).length > 0) return;
+    const previous = isSameRun(records) ? records.settled!.value.digest : initialDigest;
+    w.complete = { revision, digest: foldDigest(previous, w.tick, w.changes) };
+  }
+
+  /** Runs `evaluate` once now, or once more after the one running. */
+  private kick(): void {
+    if (this.isStopped) return;
+    if (this.isBusy) {
+      this.isDirty = true;
+      return;
+    }
+    this.isBusy = true;
+    this.idle = (async () => {
+      try {
+        do {
+          this.isDirty = false;
+          await this.evaluate();
+        } while (this.isDirty && !this.isStopped);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'stepper leader step failed; retrying');
+        this.timer = setTimeout(() => this.kick(), 500);
+      } finally {
+        this.isBusy = false;
+      }
+    })();
+  }
+
+  private async evaluate(): Promise<void> {
+    clearTimeout(this.timer);
+    const records = readClockRecords(this.view);
+    const tick = records.tick;
+    if (tick === undefined || this.isStopped) return;
+    if (records.control.reset !== undefined) {
+      await this.reset(records);
+      return;
+    }
+    this.updateGraceTimers(records);
+    const w = this.window;
+    const isSettled = isTickSettled(records);
+    if (!isSettled && (w?.complete === undefined || w.tick !== tick.value.tick)) return;
+
+    const decision = nextTick({
+      policy: records.control.policy,
+      rate: records.control.rate,
+      until: records.control.until,
+      tick: tick.value.tick,
+      wakeups: this.wakeups(records),
+      pendingInputs: this.view
+        .list(PendingRecord, keys.pendingPrefix)
+        .map((e) => e.value.effectiveTick),
+      lastPublishMs:
+        this.lastPublishEpoch === records.control.epoch ? this.lastPublishMs : undefined,
+    });
+    const nowMs = Date.now();
+    const isDue =
+      decision.kind === 'publish' && (decision.atMs === undefined || decision.atMs <= nowMs);
+    if (decision.kind === 'publish' && !isDue) {
+      this.timer = setTimeout(() => this.kick(), decision.atMs! - nowMs);
+    }
+    const ops: Op[] = [];
+    let lagSeconds = 0;
+    if (isDue && decision.kind === 'publish') {
+      lagSeconds = decision.atMs === undefined ? 0 : (nowMs - decision.atMs) / 1000;
+      ops.push(
+        op.put(TickRecord, keys.tick, {
+          ...tick.value,
+          tick: decision.tick,
+          expected: [...records.registered].sort(),
+          resetting: false,
+        }),
+      );
+    }
+    if (!isSettled) {
+      const complete = w!.complete!;
+      ops.push(
+        op.put(SettledRecord, keys.settled, {
+          tick: w!.tick,
+          digest: complete.digest,
+          run: w!.run,
+          lagSeconds,
+        }),
+        op.put(TickIndexRecord, keys.tickIndex(w!.tick), {
+          tick: w!.tick,
+          snapshotRevision: w!.revision,
+          settledRevision: complete.revision,
+        }),
+      );
+    }
+    if (ops.length === 0) return;
+    await withTickSpan(
+      this.options.tracer,
+      isSettled ? 'clock.publish' : 'clock.settle',
+      tick.value.tick,
+      {},
+      async (span) => {
+        const res = await this.store.txn(this.guards(records), ops);
+        span.setAttribute('chamber.succeeded', res.succeeded);
+        if (res.succeeded && isDue) {
+          this.lastPublishMs = nowMs;
+          this.lastPublishEpoch = records.control.epoch;
+        }
+      },
+    );
+  }
+
+  /** Each registered participant's next wake-up after the published tick. */
+  private wakeups(records: ClockRecords): Array<number | undefined> {
+    const tick = records.tick!;
+    return [...records.registered].map((name) => {
+      const ack = records.acks.get(name);
+      // A participant that has not acked this tick (it joined since) wants the next one.
+      return ack?.revision === tick.modRevision ? ack.nextWakeup : tick.value.tick + 1;
+    });
+  }
+
+  /** Compares that hold only while the records a decision was made from are unchanged. */
+  private guards(records: ClockRecords): Compare[] {
+    return [
+      this.options.leadership.guard,
+      cmp.modRevision(keys.tick, '==', records.tick?.modRevision ?? 0),
+      cmp.modRevision(keys.settled, '==', records.settled?.modRevision ?? 0),
+    ];
+  }
+
+  private updateGraceTimers(records: ClockRecords): void {
+    for (const [name, timer] of this.graceTimers) {
+      if (!records.registered.has(name) || this.view.getRaw(keys.alive(name)) !== undefined) {
+        clearTimeout(timer);
+        this.graceTimers.delete(name);
+      }
+    }
+    for (const name of records.registered) {
+      if (this.graceTimers.has(name) || this.view.getRaw(keys.alive(name)) !== undefined) continue;
+      this.graceTimers.set(
+        name,
+        setTimeout(
+          () =>
+            void this.drop(name).catch((error: unknown) =>
+              this.options.logger.error({ err: error }, 'drop failed'),
+            ),
+          this.options.dropGraceMs,
+        ),
+      );
+    }
+  }
+
+  /** Drops a participant dead past its grace period, loudly: the run is no longer deterministic. */
+  private async drop(name: string): Promise<void> {
+    this.graceTimers.delete(name);
+    if (this.isStopped) return;
+    const records = readClockRecords(this.view);
+    const run = records.run;
+    const tick = records.tick?.value.tick ?? 0;
+    const graceSeconds = this.options.dropGraceMs / 1000;
+    const note = `tick ${tick}: participant "${name}" dropped after ${graceSeconds} s without its lease`;
+    const res = await this.store.txn(
+      [
+        this.options.leadership.guard,
+        cmp.exists(keys.participant(name)),
+        cmp.absent(keys.alive(name)),
+        cmp.modRevision(keys.run, '==', run?.modRevision ?? 0),
+      ],
+      [
+        op.delete(keys.participant(name)),
+        op.delete(keys.ack(name)),
+        op.put(RunRecord, keys.run, {
+          run: run?.value.run ?? 1,
+          seed: run?.value.seed ?? this.options.initialSeed,
+          deterministic: false,
+          notes: [...(run?.value.notes ?? []), note],
+        }),
+      ],
+    );
+    if (res.succeeded)
+      this.options.logger.warn(
+        { participant: name, tick },
+        `${note}; the run is no longer deterministic`,
+      );
+  }
+
+  /**
+   * Resets to tick 0 of a fresh run: marks the tick record `resetting` (so
+   * participants stop and in-flight writes fail their guard), deletes the
+   * world and the run's bookkeeping in chunks, then publishes tick 0. Each
+   * step is idempotent, so a leader that dies midway is finished by the next.
+   */
+  private async reset(records: ClockRecords): Promise<void> {
+    const { leadership } = this.options;
+    const tick = records.tick!;
+    const seed = records.control.reset!.seed;
+    if (!tick.value.resetting) {
+      await this.store.txn(
+        [leadership.guard, cmp.modRevision(keys.tick, '==', tick.modRevision)],
+        [op.put(TickRecord, keys.tick, { ...tick.value, expected: [], resetting: true })],
+      );
+      return; // continues on the event of that write
+    }
+    const doomed = (await this.store.listKeys('')).filter(
+      (k) =>
+        !isBookkeeping(k) ||
+        [keys.acksPrefix, keys.tickIndexPrefix, keys.pendingPrefix, keys.settled].some((p) =>
+          k.startsWith(p),
+        ),
+    );
+    // Guarded on the `resetting` tick record: once tick 0 is published, a
+    // late pass of this loop must not delete what participants write for it.
+    const stillResetting = cmp.modRevision(keys.tick, '==', tick.modRevision);
+    for (let i = 0; i < doomed.length; i += maxTxnOps) {
+      const res = await this.store.txn(
+        [leadership.guard, stillResetting],
+        doomed.slice(i, i + maxTxnOps).map((k) => op.delete(k)),
+      );
+      if (!res.succeeded) return;
+    }
+    const run = (records.run?.value.run ?? 0) + 1;
+    const res = await this.store.txn(
+      [leadership.guard, cmp.modRevision(keys.tick, '==', tick.modRevision)],
+      [
+        op.put(ControlRecord, keys.control, afterReset(records.control)),
+        op.put(RunRecord, keys.run, { run, seed, deterministic: true, notes: [] }),
+        op.put(TickRecord, keys.tick, {
+          tick: 0,
+          expected: [...records.registered].sort(),
+          seed,
+          run,
+          resetting: false,
+        }),
+      ],
+    );
+    if (res.succeeded) {
+      this.options.logger.info(
+        { run, seed, deleted: doomed.length },
+        'reset: published tick 0 of a fresh run',
+      );
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { Code } from '@chamber/errors';
+import { Policy } from '@chamber/protos';
+import { TickIndexRecord } from '@chamber/protos';
+import { afterEach, describe, expect, it } from 'vitest';
+import { harness, type Harness } from './helpers.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+describe('stepper: policies', () => {
+  it('starts paused at tick 0 and steps on demand; Step returns once the last tick is settled', async () => {
+    h = await harness('manual');
+    const a = await h.join('a');
+    const b = await h.join('b');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    const initial = await client.getStatus();
+    expect(initial.policy).toBe(Policy.POLICY_PAUSED);
+    expect(initial.tick).toBe(0);
+
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    const status = await client.step(5);
+    expect(status.tick).toBe(5);
+    expect(status.settled).toBe(true);
+    expect(status.participants).toEqual(['a', 'b']);
+    // Every participant acknowledged tick 5 and its effect is in the store.
+    expect(a.lastAckedTick()).toBe(5);
+    expect(b.lastAckedTick()).toBe(5);
+    expect(JSON.parse((await h.store.getRaw('toy/b'))!.value)).toEqual({ tick: 5 });
+  });
+
+  it('waits for a slow participant before settling', async () => {
+    h = await harness('slow');
+    let acks = 0;
+    await h.join('slow', async (ctx) => {
+      await new Promise((r) => setTimeout(r, 150));
+      acks++;
+      return { ops: [], nextWakeup: ctx.tick + 1 };
+    });
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    const before = acks;
+    const status = await client.step(3);
+    expect(status.tick).toBe(3);
+    expect(acks - before).toBe(3);
+  });
+
+  it('runs as fast as settlement allows under no_wait, bounded by RunUntil', async () => {
+    h = await harness('nowait');
+    await h.join('a');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_NO_WAIT);
+    const status = await client.runUntil(200);
+    expect(status.tick).toBe(200);
+    expect(status.settled).toBe(true);
+    // It rests at the bound.
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await client.getStatus()).tick).toBe(200);
+    // Every tick was published (the participant wants every tick).
+    const index = await h.store.list(TickIndexRecord, 'ticks/');
+    expect(index.entries).toHaveLength(201);
+  });
+
+  it('advances one tick per 1/rate seconds under measured', async () => {
+    h = await harness('measured');
+    await h.join('a');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    const start = Date.now();
+    const set = await client.setPolicy(Policy.POLICY_MEASURED, { rate: 20 });
+    expect(set.rate).toBe(20);
+    const status = await client.waitForTick(10);
+    const elapsed = Date.now() - start;
+    // Ten ticks at 20 per second take about half a second, never much less.
+    expect(elapsed).toBeGreaterThanOrEqual(400);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(status.policy).toBe(Policy.POLICY_MEASURED);
+    await client.setPolicy(Policy.POLICY_PAUSED);
+    const paused = (await client.getStatus()).tick;
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await client.getStatus()).tick).toBeLessThanOrEqual(paused + 1);
+  });
+
+  it('refuses Step under no_wait and a measured policy without a rate', async () => {
+    h = await harness('refuse');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_NO_WAIT);
+    await expect(client.step(1)).rejects.toMatchObject({ code: Code.FailedPrecondition });
+    await expect(client.setPolicy(Policy.POLICY_MEASURED, { rate: 0 })).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+    });
+    await expect(client.step(0)).rejects.toMatchObject({ code: Code.InvalidArgument });
+  });
+});
+
+describe('stepper: epoch guard', () => {
+  it('rejects SetPolicy with a stale epoch and changes nothing', async () => {
+    h = await harness('epoch');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    const s1 = await client.setPolicy(Policy.POLICY_MANUAL);
+    const s2 = await client.setPolicy(Policy.POLICY_MANUAL, { matchEpoch: s1.epoch });
+    expect(s2.epoch).toBe(s1.epoch + 1);
+    await expect(
+      client.setPolicy(Policy.POLICY_NO_WAIT, { matchEpoch: s1.epoch }),
+    ).rejects.toMatchObject({
+      code: Code.Aborted,
+    });
+    const after = await client.getStatus();
+    expect(after.policy).toBe(Policy.POLICY_MANUAL);
+    expect(after.epoch).toBe(s2.epoch);
+  });
+});
+
+describe('stepper: idle skip', () => {
+  it('jumps straight to the earliest wake-up, and over a million idle ticks in one publish', async () => {
+    h = await harness('idle');
+    const seen: number[] = [];
+    await h.join('sparse', (ctx) => {
+      seen.push(ctx.tick);
+      return { nextWakeup: ctx.tick < 1000 ? ctx.tick + 250 : null };
+    });
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_NO_WAIT);
+    const status = await client.runUntil(1_000_000);
+    expect(status.tick).toBe(1_000_000);
+    expect(seen).toEqual([0, 250, 500, 750, 1000, 1_000_000]);
+    // Resting with nothing due and no bound.
+    await client.setPolicy(Policy.POLICY_NO_WAIT);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await client.getStatus()).tick).toBe(1_000_000);
+  });
+});
+
+describe('stepper: reset and determinism', () => {
+  it('resets to tick 0 of a fresh run, clearing the world but not the registrations', async () => {
+    h = await harness('reset');
+    await h.join('a');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    const before = await client.step(4);
+    const after = await client.reset({ seed: 7 });
+    expect(after.tick).toBe(0);
+    expect(after.settled).toBe(true);
+    expect(after.run).toBe(before.run + 1);
+    expect(after.seed).toBe(7);
+    expect(after.policy).toBe(Policy.POLICY_PAUSED);
+    expect(after.epoch).toBeGreaterThan(before.epoch);
+    expect(after.participants).toEqual(['a']);
+    expect(
+      (await h.store.list(TickIndexRecord, 'ticks/')).entries.map((e) => e.value.tick),
+    ).toEqual([0]);
+    expect(JSON.parse((await h.store.getRaw('toy/a'))!.value)).toEqual({ tick: 0 });
+  });
+});

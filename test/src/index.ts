@@ -1,0 +1,1 @@
+export { joinToy, type ToyOptions } from './fixtures/toy-participant.js';

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import readline from 'node:readline';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** A child process started the way the launcher starts services. */
+export interface Child {
+  readonly process: ChildProcess;
+  /** Resolves with the first stdout/stderr line matching `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function start(entry: string, args: string[], env: Record<string, string>): Child {
+  const child = spawn(process.execPath, [path.join(repo, entry), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters: Array<{ pattern: RegExp; resolve: (l: string) => void }> = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    readline.createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      for (const w of waiters.filter((w) => w.pattern.test(line))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    });
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    process: child,
+    waitForLine(pattern, timeoutMs = 15_000) {
+      const found = lines.find((l) => pattern.test(l));
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.join('\n')}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      });
+    },
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Starts a stepper process (services/stepper/dist/src/main.js) on `port`. */
+export function startStepperProcess(options: {
+  endpoints: string[];
+  simulation: string;
+  port: number;
+  instance: string;
+  extraEnv?: Record<string, string>;
+}): Child {
+  return start('services/stepper/dist/src/main.js', [], {
+    CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
+    CHAMBER_SIMULATION: options.simulation,
+    CHAMBER_STEPPER_PORT: String(options.port),
+    CHAMBER_STEPPER_INSTANCE: options.instance,
+    CHAMBER_STEPPER_LEADER_TTL_SECONDS: '2',
+    CHAMBER_STEPPER_DROP_GRACE_SECONDS: '0',
+    CHAMBER_LOG_LEVEL: 'info',
+    ...options.extraEnv,
+  });
+}
+
+/** Starts a toy participant process (test/dist/src/fixtures/toy-main.js). */
+export function startToyProcess(options: {
+  endpoints: string[];
+  simulation: string;
+  name: string;
+  hangAt?: number;
+}): Child {
+  return start(
+    'test/dist/src/fixtures/toy-main.js',
+    [
+      options.endpoints.join(','),
+      options.simulation,
+      options.name,
+      ...(options.hangAt !== undefined ? [String(options.hangAt)] : []),
+    ],
+    {},
+  );
+}
