@@ -1,5 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { decode, decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
+import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
 import type { Store } from './store.js';
 import type { WatchEvent, WatchHandle } from './watch.js';
 
@@ -15,6 +15,13 @@ import type { WatchEvent, WatchHandle } from './watch.js';
  */
 export class CachedView {
   private readonly entries = new Map<string, RawEntry>();
+  /** The keys in order, rebuilt lazily when a key is created or deleted (not on updates). */
+  private sortedKeys: string[] | undefined = [];
+  /** Decoded records by entry, so a record is parsed once per write, not once per read. */
+  private readonly decoded = new WeakMap<
+    RawEntry,
+    { codec: Codec<unknown>; entry: Entry<unknown> }
+  >();
   private readonly prefixes: readonly string[];
   private at: number;
   private pending: WatchEvent[] = [];
@@ -43,6 +50,7 @@ export class CachedView {
       const { entries } = await store.listRaw(prefix, { revision: at });
       for (const e of entries) view.entries.set(e.key, e);
     }
+    view.sortedKeys = undefined;
     return view;
   }
 
@@ -93,9 +101,11 @@ export class CachedView {
       }
       this.at = e.modRevision;
       if (!this.covers(e.key)) continue;
-      if (e.type === 'delete') this.entries.delete(e.key);
-      else {
+      if (e.type === 'delete') {
+        if (this.entries.delete(e.key)) this.sortedKeys = undefined;
+      } else {
         const previous = this.entries.get(e.key);
+        if (previous === undefined) this.sortedKeys = undefined;
         this.entries.set(e.key, {
           key: e.key,
           value: e.value!,
@@ -134,28 +144,48 @@ export class CachedView {
     return this.entries.get(key);
   }
 
-  /** The record at `key`, or `undefined`. */
+  /**
+   * The record at `key`, or `undefined`. Records are decoded once per write
+   * and shared between readers: treat them as immutable.
+   */
   get<T>(codec: Codec<T>, key: string): Entry<T> | undefined {
     const raw = this.entries.get(key);
-    return raw === undefined ? undefined : decodeEntry(codec, raw);
+    return raw === undefined ? undefined : this.decode(codec, raw);
   }
 
-  /** The value at `key`, or `undefined`. */
+  /** The value at `key`, or `undefined` (shared: treat it as immutable). */
   value<T>(codec: Codec<T>, key: string): T | undefined {
-    const raw = this.entries.get(key);
-    return raw === undefined ? undefined : decode(codec, key, raw.value);
+    return this.get(codec, key)?.value;
   }
 
-  /** Every entry under `prefix`, sorted by key. */
+  /** Every entry under `prefix`, sorted by key; costs the size of the answer, not of the view. */
   listRaw(prefix: string): RawEntry[] {
+    const sorted = (this.sortedKeys ??= [...this.entries.keys()].sort());
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid]! < prefix) lo = mid + 1;
+      else hi = mid;
+    }
     const out: RawEntry[] = [];
-    for (const [key, entry] of this.entries) if (key.startsWith(prefix)) out.push(entry);
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) {
+      out.push(this.entries.get(sorted[i]!)!);
+    }
+    return out;
   }
 
-  /** Every record under `prefix`, sorted by key. */
+  /** Every record under `prefix`, sorted by key (shared: treat them as immutable). */
   list<T>(codec: Codec<T>, prefix: string): Entry<T>[] {
-    return this.listRaw(prefix).map((e) => decodeEntry(codec, e));
+    return this.listRaw(prefix).map((e) => this.decode(codec, e));
+  }
+
+  private decode<T>(codec: Codec<T>, raw: RawEntry): Entry<T> {
+    const memo = this.decoded.get(raw);
+    if (memo?.codec === codec) return memo.entry as Entry<T>;
+    const entry = decodeEntry(codec, raw);
+    this.decoded.set(raw, { codec: codec, entry });
+    return entry;
   }
 
   /** Stops a self-following view's watch. */

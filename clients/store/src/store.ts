@@ -7,7 +7,7 @@ import { prefixEnd, simulationPrefix } from './keys.js';
 import { openLease, type Lease } from './lease.js';
 import { campaign, type CampaignOptions, type Leadership } from './leadership.js';
 import type { Compare, Op, TxnResult } from './txn.js';
-import { openWatch, type WatchHandle, type WatchOptions, type WatchEvent } from './watch.js';
+import { WatchHub, type WatchHandle, type WatchOptions, type WatchEvent } from './watch.js';
 
 /** Where the store is and which simulation it serves. */
 export interface StoreOptions {
@@ -60,6 +60,7 @@ export class Store {
   readonly endpoints: readonly string[];
   private readonly client: etcd.Etcd3;
   private readonly prefixBuffer: Buffer;
+  private readonly hub: WatchHub;
 
   private constructor(client: etcd.Etcd3, options: StoreOptions) {
     this.client = client;
@@ -67,6 +68,7 @@ export class Store {
     this.prefix = simulationPrefix(options.simulation);
     this.prefixBuffer = Buffer.from(this.prefix);
     this.endpoints = options.endpoints;
+    this.hub = new WatchHub(client, this.prefix, () => this.currentRevision());
   }
 
   /**
@@ -312,7 +314,8 @@ export class Store {
    * Watches every key under `prefix` from `fromRevision` (inclusive; from now
    * when absent). `onEvents` receives the events of each etcd response in
    * revision order, synchronously; it must not throw. The watch reconnects by
-   * itself, resuming after the last revision delivered.
+   * itself, resuming after the last revision delivered. Watches of one
+   * `Store` share one etcd watch when they can (see `WatchHub`).
    */
   async watch(
     prefix: string,
@@ -320,7 +323,7 @@ export class Store {
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
     try {
-      return await openWatch(this.client, this.prefix, prefix, options, onEvents);
+      return await this.hub.subscribe(prefix, options, onEvents);
     } catch (error) {
       throw this.fail(error, `watching "${prefix}"`);
     }

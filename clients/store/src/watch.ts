@@ -61,3 +61,138 @@ export async function openWatch(
     cancel: () => (cancelled ??= watcher.cancel()),
   };
 }
+
+interface Subscriber {
+  readonly prefix: string;
+  /** The first revision this subscriber wants. */
+  readonly from: number;
+  readonly onEvents: (events: WatchEvent[]) => void;
+  readonly onError: ((error: Error) => void) | undefined;
+  last: number | undefined;
+}
+
+/** How many recent events the shared feed keeps for watches that start a little in the past. */
+const historyLimit = 4_096;
+
+/**
+ * One etcd watch on the whole simulation prefix, shared by every watch of a
+ * `Store`: each event crosses the wire and is decoded once per process,
+ * however many cached views, participants and readers follow it. The feed
+ * keeps its last few thousand events, so a watch starting a little in the
+ * past (a participant replaying from its tick's snapshot) is served from
+ * memory; one starting before that gets an etcd watch of its own.
+ */
+export class WatchHub {
+  private readonly client: etcd.Etcd3;
+  private readonly simPrefix: string;
+  private readonly currentRevision: () => Promise<number>;
+  private readonly subscribers = new Set<Subscriber>();
+  private feed: WatchHandle | undefined;
+  /** Recent events, in revision order: every event from `historyFrom` on. */
+  private history: WatchEvent[] = [];
+  private historyFrom = 0;
+  /** The last revision the feed has delivered (or the one before it started). */
+  private reached = 0;
+  /** Serialises opening and closing the feed. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(client: etcd.Etcd3, simPrefix: string, currentRevision: () => Promise<number>) {
+    this.client = client;
+    this.simPrefix = simPrefix;
+    this.currentRevision = currentRevision;
+  }
+
+  subscribe(
+    prefix: string,
+    options: WatchOptions,
+    onEvents: (events: WatchEvent[]) => void,
+  ): Promise<WatchHandle> {
+    const next = this.queue.then(() => this.add(prefix, options, onEvents));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async add(
+    prefix: string,
+    options: WatchOptions,
+    onEvents: (events: WatchEvent[]) => void,
+  ): Promise<WatchHandle> {
+    if (this.feed === undefined) {
+      const start = options.fromRevision ?? (await this.currentRevision()) + 1;
+      this.reached = start - 1;
+      this.history = [];
+      this.historyFrom = start;
+      this.feed = await openWatch(
+        this.client,
+        this.simPrefix,
+        '',
+        { fromRevision: start, onError: (error) => this.fail(error) },
+        (events) => this.deliver(events),
+      );
+    }
+    const from = options.fromRevision ?? this.reached + 1;
+    if (from < this.historyFrom) {
+      // Older than the feed remembers: a watch of its own.
+      return openWatch(this.client, this.simPrefix, prefix, options, onEvents);
+    }
+    const subscriber: Subscriber = {
+      prefix,
+      from,
+      onEvents,
+      onError: options.onError,
+      last: undefined,
+    };
+    // Replays what the feed already delivered, synchronously, so nothing
+    // arrives between the replay and the live events.
+    this.send(subscriber, this.history);
+    this.subscribers.add(subscriber);
+    let cancelled: Promise<void> | undefined;
+    return {
+      lastRevision: () => subscriber.last,
+      cancel: () => (cancelled ??= this.remove(subscriber)),
+    };
+  }
+
+  private remove(subscriber: Subscriber): Promise<void> {
+    const next = this.queue.then(async () => {
+      if (!this.subscribers.delete(subscriber) || this.subscribers.size > 0) return;
+      const feed = this.feed;
+      this.feed = undefined;
+      await feed?.cancel();
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private deliver(events: WatchEvent[]): void {
+    this.reached = events[events.length - 1]!.modRevision;
+    this.history.push(...events);
+    if (this.history.length > historyLimit) {
+      // Forget whole revisions only, so `historyFrom` stays exact.
+      const cut = this.history[this.history.length - historyLimit]!.modRevision + 1;
+      this.history = this.history.filter((e) => e.modRevision >= cut);
+      this.historyFrom = cut;
+    }
+    for (const s of this.subscribers) this.send(s, events);
+  }
+
+  private send(s: Subscriber, events: readonly WatchEvent[]): void {
+    const mine = events.filter((e) => e.modRevision >= s.from && e.key.startsWith(s.prefix));
+    if (mine.length === 0) return;
+    s.last = mine[mine.length - 1]!.modRevision;
+    try {
+      s.onEvents(mine);
+    } catch (error) {
+      s.onError?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  private fail(error: Error): void {
+    const subscribers = [...this.subscribers];
+    this.subscribers.clear();
+    const feed = this.feed;
+    this.feed = undefined;
+    void feed?.cancel();
+    for (const s of subscribers) s.onError?.(error);
+  }
+}

@@ -110,10 +110,13 @@ export class Participant {
     const ack = await store.get(AckRecord, keys.ack(options.name));
     if (ack !== undefined)
       participant.acked = { tick: ack.value.tick, revision: ack.value.revision };
+    // The current tick first: it is handled with the view at exactly R(T),
+    // and the events after R(T) (which the watch may replay at once) queue
+    // behind it.
+    if (tick !== undefined) participant.enqueueTick(tick.value, tick.modRevision);
     participant.watch = await store.watch('', { fromRevision: start + 1 }, (events) =>
       participant.receive(events),
     );
-    if (tick !== undefined) participant.enqueueTick(tick.value, tick.modRevision);
     return participant;
   }
 

@@ -1,5 +1,4 @@
-import { commonSchema, loadConfig, type CommonConfig } from '@chamber/config';
-import type convict from 'convict';
+import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
 
 /** The stepper's configuration. */
 export interface StepperConfig extends CommonConfig {
@@ -14,7 +13,7 @@ export interface StepperConfig extends CommonConfig {
 }
 
 /** The stepper's convict schema: the common keys plus its own (CHAMBER_STEPPER_*). */
-export function stepperSchema(): convict.Schema<StepperConfig> {
+export function stepperSchema(): Schema<StepperConfig> {
   return {
     ...commonSchema('stepper', 50051),
     stepper: {

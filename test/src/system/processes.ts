@@ -1,9 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import readline from 'node:readline';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+// The repository root: the nearest folder up with the workspaces' package.json
+// (this file runs from test/src under vitest and from test/dist/src in benchmarks).
+const repo = (() => {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'tsconfig.base.json'))) return dir;
+    if (dir === path.dirname(dir)) throw new Error('cannot find the repository root');
+  }
+})();
 
 /** A child process started the way the launcher starts services. */
 export interface Child {
