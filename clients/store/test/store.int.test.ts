@@ -25,6 +25,19 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
 });
 
+/** `promise`, or a rejection naming `what` if it has not settled within 5 s. */
+async function settles<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not settle within 5 s`)), 5_000);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe('Store', () => {
   it('stores records as proto3 JSON under /chamber/v1/<simulation>/', async () => {
     const store = await connect('keys');
@@ -102,6 +115,27 @@ describe('Store', () => {
       ['put', 'actual/b1'],
       ['delete', 'actual/b1'],
     ]);
+  });
+
+  it('lets a watch be cancelled twice, concurrently and again later', async () => {
+    // Shutdown paths may each cancel the same watch; every call must settle.
+    // etcd3's own cancel() hangs when called again while another watch keeps
+    // the client's watch stream open: `live` keeps it open while `past` (from
+    // an old revision, so an etcd watch of its own) is cancelled.
+    const store = await connect('watch-cancel');
+    const from = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    const live = await store.watch('other/', {}, () => undefined);
+    const past = await store.watch('actual/', { fromRevision: from }, () => undefined);
+    for (const [name, handle] of [
+      ['a watch from the past', past],
+      ['a live watch', live],
+    ] as const) {
+      await settles(
+        Promise.all([handle.cancel(), handle.cancel()]),
+        `${name}: two concurrent cancel()s`,
+      );
+      await settles(handle.cancel(), `${name}: cancel() once more`);
+    }
   });
 
   it('fails with Unavailable naming the endpoint when etcd cannot be reached', async () => {

@@ -136,6 +136,14 @@ export function loadConfig<T>(
     ),
   );
   const envOf = envNames(schema);
+  // Overrides come last: convict would apply env on top of load(), so the
+  // variables of overridden keys are left out.
+  if (options.overrides !== undefined) {
+    for (const key of leafKeys(options.overrides)) {
+      const name = envOf.get(key);
+      if (name !== undefined) delete env[name];
+    }
+  }
   try {
     const config = convict(schema, { env, args: [] });
     if (options.overrides !== undefined) config.load(options.overrides);
@@ -170,4 +178,13 @@ function envNames(
     } else envNames(value, p, out);
   }
   return out;
+}
+
+/** The dotted paths of the leaves of `value` (arrays are leaves). */
+function leafKeys(value: object, prefix = ''): string[] {
+  return Object.entries(value).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? leafKeys(v as object, `${prefix}${k}.`)
+      : [`${prefix}${k}`],
+  );
 }

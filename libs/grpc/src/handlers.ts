@@ -42,7 +42,8 @@ export function serverStream<Req, Res>(
       (error: unknown) => {
         if (!isChamberError(error))
           logger?.error({ err: error, path: call.getPath() }, 'stream handler failed');
-        call.destroy(toGrpcError(error) as grpc.ServiceError);
+        // emit, not destroy: destroy() ends the stream without sending a status.
+        call.emit('error', toGrpcError(error));
       },
     );
   };

@@ -1,0 +1,122 @@
+import { Policy, policyToJSON, type ClockStatus } from '@chamber/protos';
+
+/** How many hex digits of the world digest the readable output shows. */
+const digestDigits = 8;
+
+/** The policy names people type and read, by policy. */
+const policyNames: ReadonlyMap<Policy, string> = new Map([
+  [Policy.POLICY_PAUSED, 'paused'],
+  [Policy.POLICY_MANUAL, 'manual'],
+  [Policy.POLICY_MEASURED, 'measured'],
+  [Policy.POLICY_NO_WAIT, 'no-wait'],
+]);
+
+/** The policy as people type it (`no-wait`); `unspecified` or `policy <n>` otherwise. */
+export function policyName(policy: Policy): string {
+  if (policy === Policy.POLICY_UNSPECIFIED) return 'unspecified';
+  return policyNames.get(policy) ?? `policy ${policy}`;
+}
+
+/** The policy typed as `name` (`manual`, `no-wait`), or `undefined`. */
+export function policyFromName(name: string): Policy | undefined {
+  for (const [policy, known] of policyNames) if (known === name) return policy;
+  return undefined;
+}
+
+/** The policy names people may type, in the order help lists them. */
+export const policyChoices: readonly string[] = [...policyNames.values()];
+
+/**
+ * The status in one line: `tick 42 (settled) · policy manual · epoch 3 · run 1
+ * seed 1 · digest 3fa2c9d1…`, with the rate, bound, lag and lost determinism
+ * when they apply.
+ */
+export function formatHeadline(status: ClockStatus): string {
+  const parts = [
+    status.settled
+      ? `tick ${status.tick} (settled)`
+      : `tick ${status.tick} (settling; ${status.settledTick} settled)`,
+    status.policy === Policy.POLICY_MEASURED
+      ? `policy measured at ${status.rate} ticks/s`
+      : `policy ${policyName(status.policy)}`,
+  ];
+  if (status.until !== undefined) parts.push(`until ${status.until}`);
+  parts.push(`epoch ${status.epoch}`, `run ${status.run} seed ${status.seed}`);
+  if (status.digest !== '') parts.push(`digest ${status.digest.slice(0, digestDigits)}…`);
+  if (status.lagSeconds > 0) parts.push(`lag ${status.lagSeconds.toFixed(2)} s`);
+  if (!status.deterministic) parts.push('not deterministic');
+  return parts.join(' · ');
+}
+
+/**
+ * The status for people: the headline, then who the tick waits for, the
+ * participants and the notes on lost determinism, each only when there are
+ * any.
+ */
+export function formatStatus(status: ClockStatus): string[] {
+  const lines = [formatHeadline(status)];
+  if (status.waitingFor.length > 0) lines.push(`waiting for: ${status.waitingFor.join(', ')}`);
+  if (status.participants.length > 0) {
+    lines.push(`participants: ${status.participants.join(', ')}`);
+  }
+  for (const note of status.notes) lines.push(`note: ${note}`);
+  return lines;
+}
+
+/**
+ * One line per change, for `watch`: the headline and, while the tick is
+ * unsettled, who it waits for.
+ */
+export function formatWatchLine(status: ClockStatus): string {
+  const headline = formatHeadline(status);
+  return status.waitingFor.length > 0
+    ? `${headline} · waiting for ${status.waitingFor.join(', ')}`
+    : headline;
+}
+
+/** The JSON form of a status: every field, always present. */
+export interface ClockStatusJson {
+  readonly tick: number;
+  readonly settled: boolean;
+  readonly settledTick: number;
+  readonly epoch: number;
+  /** The proto enum name (`POLICY_MANUAL`). */
+  readonly policy: string;
+  readonly rate: number;
+  /** The full hex SHA-256 world digest. */
+  readonly digest: string;
+  /** `null` when the clock is unbounded or at rest. */
+  readonly until: number | null;
+  readonly participants: readonly string[];
+  readonly waitingFor: readonly string[];
+  readonly deterministic: boolean;
+  readonly notes: readonly string[];
+  readonly lagSeconds: number;
+  readonly seed: number;
+  readonly run: number;
+}
+
+/**
+ * The status for programs: the proto's field names (camelCase) and enum
+ * names, but every field present, including the zeros and empty lists that
+ * proto JSON leaves out.
+ */
+export function statusToJson(status: ClockStatus): ClockStatusJson {
+  return {
+    tick: status.tick,
+    settled: status.settled,
+    settledTick: status.settledTick,
+    epoch: status.epoch,
+    policy: policyToJSON(status.policy),
+    rate: status.rate,
+    digest: status.digest,
+    until: status.until ?? null,
+    participants: [...status.participants],
+    waitingFor: [...status.waitingFor],
+    deterministic: status.deterministic,
+    notes: [...status.notes],
+    lagSeconds: status.lagSeconds,
+    seed: status.seed,
+    run: status.run,
+  };
+}

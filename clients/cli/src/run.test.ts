@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode, run } from './run.js';
+import { chamberRoutes } from './table.js';
+import { checkRouteTable } from './routes.js';
+
+/** Runs the tool in-process and collects what it printed. */
+async function chamber(...argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    env: {},
+  });
+  return { code, stdout, stderr };
+}
+
+describe('chamber: the route table', () => {
+  it('is consistent', () => {
+    expect(() => checkRouteTable(chamberRoutes)).not.toThrow();
+  });
+});
+
+describe('chamber: help', () => {
+  it('prints every clock command for `chamber`, `chamber help` and `chamber clock --help`', async () => {
+    for (const argv of [[], ['help'], ['clock', '--help'], ['clock']]) {
+      const { code, stdout, stderr } = await chamber(...argv);
+      expect(code).toBe(ExitCode.Ok);
+      expect(stderr).toBe('');
+      for (const synopsis of [
+        'chamber clock status',
+        'chamber clock step [N]',
+        'chamber clock policy POLICY [--rate R] [--epoch E]',
+        'chamber clock run-until T',
+        'chamber clock wait-for T',
+        'chamber clock watch',
+        'chamber clock reset --yes [--seed S]',
+        '--stepper HOST:PORT',
+        '--json',
+      ]) {
+        expect(stdout).toContain(synopsis);
+      }
+    }
+  });
+
+  it("prints one command's arguments and options", async () => {
+    const { code, stdout } = await chamber('clock', 'policy', '--help');
+    expect(code).toBe(ExitCode.Ok);
+    expect(stdout).toContain('usage: chamber clock policy POLICY [--rate R] [--epoch E] [options]');
+    expect(stdout).toContain('paused | manual | measured | no-wait');
+    expect(stdout).toContain('env CHAMBER_STEPPER, default 127.0.0.1:50051');
+    expect((await chamber('help', 'clock', 'policy')).stdout).toBe(stdout);
+  });
+});
+
+describe('chamber: bad usage exits 2 with the problem and a usage hint, before any connection', () => {
+  // No stepper listens at port 1: a command that got as far as connecting would exit 1.
+  const cases: [string[], string, string][] = [
+    [['inventory', 'list'], 'chamber: unknown area "inventory"', 'usage: chamber <area> <command>'],
+    [
+      ['clock', 'stop'],
+      'chamber: unknown command "stop" in area "clock"',
+      "run 'chamber help clock'",
+    ],
+    [
+      ['clock', 'step', 'abc'],
+      'chamber: N must be a whole number of at least 1, got "abc"',
+      'usage: chamber clock step [N]',
+    ],
+    [
+      ['clock', 'step', '0'],
+      'N must be a whole number of at least 1, got "0"',
+      'usage: chamber clock step [N]',
+    ],
+    [['clock', 'step', '1', '2'], 'unexpected argument "2"', 'usage: chamber clock step [N]'],
+    [['clock', 'run-until'], 'chamber: missing T (the tick)', 'usage: chamber clock run-until T'],
+    [
+      ['clock', 'wait-for', 'soon'],
+      'T must be a whole number of at least 0, got "soon"',
+      'usage: chamber clock wait-for T',
+    ],
+    [['clock', 'policy'], 'missing POLICY', 'usage: chamber clock policy POLICY'],
+    [
+      ['clock', 'policy', 'fast'],
+      'POLICY must be one of paused, manual, measured, no-wait; got "fast"',
+      'chamber clock policy --help',
+    ],
+    [
+      ['clock', 'policy', 'measured'],
+      'policy measured needs --rate R',
+      'usage: chamber clock policy',
+    ],
+    [
+      ['clock', 'policy', 'measured', '--rate', '0'],
+      '--rate must be a number above 0, got "0"',
+      'usage: chamber clock policy',
+    ],
+    [
+      ['clock', 'policy', 'measured', '--rate', 'fast'],
+      '--rate must be a number above 0, got "fast"',
+      'usage: chamber clock policy',
+    ],
+    [['clock', 'policy', 'measured', '--rate'], '--rate', 'usage: chamber clock policy'],
+    [
+      ['clock', 'policy', 'manual', '--rate', '5'],
+      '--rate applies only to policy measured',
+      'usage: chamber clock policy',
+    ],
+    [['clock', 'policy', 'manual', '--epoch', '-1'], '--epoch', 'usage: chamber clock policy'],
+    [
+      ['clock', 'reset'],
+      'chamber: missing --yes: reset wipes the simulated world',
+      'usage: chamber clock reset --yes [--seed S]',
+    ],
+    [['clock', 'reset', '--seed', '7'], 'missing --yes', 'usage: chamber clock reset'],
+    [
+      ['clock', 'reset', '--yes', '--seed', 'x'],
+      '--seed must be a whole number of at least 0, got "x"',
+      'usage: chamber clock reset',
+    ],
+    [
+      ['clock', 'status', '--verbose'],
+      'chamber: unknown option --verbose',
+      'usage: chamber clock status',
+    ],
+    [
+      ['clock', 'step', '--seed', '3'],
+      '--seed is not an option of chamber clock step',
+      'usage: chamber clock step',
+    ],
+    [
+      ['clock', 'status', '--stepper', 'localhost'],
+      'chamber: --stepper: the stepper address must be host:port',
+      'usage: chamber clock status',
+    ],
+  ];
+  for (const [argv, problem, hint] of cases) {
+    it(`chamber ${argv.join(' ')}`, async () => {
+      const { code, stdout, stderr } = await chamber('--stepper', '127.0.0.1:1', ...argv);
+      expect(code).toBe(ExitCode.Usage);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(problem);
+      expect(stderr).toContain(hint);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});
