@@ -26,7 +26,12 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
   const putP50 = await baselinePut(endpoints, sim('put'));
   const roundP50 = await baselineRoundTrip(endpoints, sim('round'));
   console.log(`baseline: raw etcd sequential put p50 ${fmt(putP50, 3)} ms`);
-  console.log(`baseline: raw etcd watch round trip p50 ${fmt(roundP50, 3)} ms\n`);
+  console.log(`baseline: raw etcd watch round trip p50 ${fmt(roundP50, 3)} ms`);
+  const bare = new Map<number, number>();
+  for (const n of [1, 4, 8]) bare.set(n, await baselineBareLockstep(endpoints, sim(`bare${n}`), n));
+  console.log(
+    `baseline: bare lockstep round p50 (1 / 4 / 8 writers): ${[...bare.values()].map((v) => fmt(v)).join(' / ')} ms\n`,
+  );
 
   // Median of `repeats` runs per row: this machine is shared.
   const rows: string[][] = [
@@ -36,7 +41,7 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
       'tick p50 ms',
       'tick p99 ms',
       'settle p50 ms',
-      'tick p50 / round trip',
+      'tick p50 / bare round',
     ],
   ];
   let tickP50With8 = Number.NaN;
@@ -59,7 +64,7 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
       fmt(p50),
       fmt(quantile(median.periods, 0.99)),
       fmt(quantile(median.settles, 0.5)),
-      `${fmt(p50 / roundP50, 1)}x`,
+      `${fmt(p50 / bare.get(n)!, 1)}x`,
     ]);
   }
   console.log(table(rows));
@@ -123,6 +128,48 @@ async function baselineRoundTrip(endpoints: string[], simulation: string): Promi
   a.close();
   b.close();
   return quantile(ms.slice(200), 0.5);
+}
+
+/**
+ * The protocol with nothing but its writes: one client puts `tick`; N
+ * writers on another client, woken by one watch, each put `ack/<i>`; when
+ * all N acks are seen the next tick is put. No records, guards, views or
+ * digest: the floor a lockstep round with N participants costs here.
+ */
+async function baselineBareLockstep(
+  endpoints: string[],
+  simulation: string,
+  writers: number,
+): Promise<number> {
+  const clock = await Store.connect({ endpoints, simulation });
+  const parts = await Store.connect({ endpoints, simulation });
+  const rounds = 1_500;
+  const ms: number[] = [];
+  const wake = await parts.watch('tick', {}, (events) => {
+    const tick = events[events.length - 1]!.value!;
+    for (let i = 0; i < writers; i++) void parts.txn([], [op.putRaw(`ack/${i}`, tick)]);
+  });
+  let acks = 0;
+  let last = performance.now();
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const seen = await clock.watch('ack/', {}, (events) => {
+    acks += events.length;
+    if (acks < writers) return;
+    acks = 0;
+    const now = performance.now();
+    ms.push(now - last);
+    last = now;
+    if (ms.length < rounds) void clock.txn([], [op.putRaw('tick', String(ms.length))]);
+    else done();
+  });
+  void clock.txn([], [op.putRaw('tick', '0')]);
+  await finished;
+  await seen.cancel();
+  await wake.cancel();
+  clock.close();
+  parts.close();
+  return quantile(ms.slice(100), 0.5);
 }
 
 interface RunResult {
