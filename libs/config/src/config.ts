@@ -23,22 +23,33 @@ export type DeepPartial<T> = {
       : T[K];
 };
 
+const splitList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+function validateEndpoints(value: unknown, isOptional: boolean): void {
+  if (!Array.isArray(value) || (value.length === 0 && !isOptional))
+    throw new Error('must list at least one endpoint');
+  for (const v of value) {
+    if (typeof v !== 'string' || !/^https?:\/\/[^\s/:]+:\d{1,5}\/?$/.test(v)) {
+      throw new Error(`must be comma-separated http://host:port URLs, got "${String(v)}"`);
+    }
+  }
+}
+
 convict.addFormat({
   name: 'endpoint-list',
-  coerce: (value: string) =>
-    value
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-  validate: (value: unknown) => {
-    if (!Array.isArray(value) || value.length === 0)
-      throw new Error('must list at least one endpoint');
-    for (const v of value) {
-      if (typeof v !== 'string' || !/^https?:\/\/[^\s/:]+:\d{1,5}\/?$/.test(v)) {
-        throw new Error(`must be comma-separated http://host:port URLs, got "${String(v)}"`);
-      }
-    }
-  },
+  coerce: splitList,
+  validate: (value: unknown) => validateEndpoints(value, false),
+});
+
+/** Like `endpoint-list`, but may be empty (the launcher then starts its own etcd). */
+convict.addFormat({
+  name: 'optional-endpoint-list',
+  coerce: splitList,
+  validate: (value: unknown) => validateEndpoints(value, true),
 });
 
 convict.addFormat({

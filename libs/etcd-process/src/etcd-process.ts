@@ -19,6 +19,13 @@ export interface StartEtcdOptions {
   readonly name?: string;
   /** How long to wait for etcd to serve clients (ms). */
   readonly startTimeoutMs?: number;
+  /**
+   * Runs etcd in a process group of its own, so a Ctrl-C at the terminal
+   * reaches only the parent, which then stops etcd last (the launcher).
+   */
+  readonly detached?: boolean;
+  /** Appends etcd's log (after startup too) to this file. */
+  readonly logFile?: string;
 }
 
 /** A running etcd child process. */
@@ -110,8 +117,11 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
       '--log-outputs=stderr',
       '--log-level=info',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false },
   );
+  if (options.logFile !== undefined) {
+    child.stderr!.pipe(fs.createWriteStream(options.logFile, { flags: 'a' }));
+  }
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );

@@ -5,3 +5,4 @@ export {
   type GrpcServiceBinding,
 } from './server.js';
 export { unary, serverStream, callUnary, type HandlerLogger } from './handlers.js';
+export { waitUntilServing } from './health.js';

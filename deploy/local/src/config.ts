@@ -1,0 +1,88 @@
+import { loadConfig, type Schema } from '@chamber/config';
+
+/** The launcher's configuration (environment variables `CHAMBER_*`). */
+export interface LauncherConfig {
+  etcd: { endpoints: string[] };
+  simulation: string;
+  seed: number;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  local: {
+    dir: string;
+    etcdPort: number;
+    etcdPeerPort: number;
+    portOffset: number;
+    host: string;
+  };
+}
+
+export function launcherSchema(): Schema<LauncherConfig> {
+  return {
+    etcd: {
+      endpoints: {
+        doc: 'An external etcd or cluster (comma-separated URLs); empty: start a private one.',
+        format: 'optional-endpoint-list',
+        default: [],
+        env: 'CHAMBER_ETCD_ENDPOINTS',
+      },
+    },
+    simulation: {
+      doc: 'The simulation name: keys live under /chamber/v1/<simulation>/.',
+      format: 'simulation-name',
+      default: 'default',
+      env: 'CHAMBER_SIMULATION',
+    },
+    seed: { doc: "The first run's seed.", format: 'seed', default: 1, env: 'CHAMBER_SEED' },
+    log: {
+      level: {
+        doc: "The services' log level (their logs go to <dir>/logs/).",
+        format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+        default: 'info',
+        env: 'CHAMBER_LOG_LEVEL',
+      },
+    },
+    local: {
+      dir: {
+        doc: 'Where the private etcd data and the logs go (relative to the repository).',
+        format: String,
+        default: '.chamber',
+        env: 'CHAMBER_LOCAL_DIR',
+      },
+      etcdPort: {
+        doc: "The private etcd's client port.",
+        format: 'port',
+        default: 2379,
+        env: 'CHAMBER_LOCAL_ETCD_PORT',
+      },
+      etcdPeerPort: {
+        doc: "The private etcd's peer port.",
+        format: 'port',
+        default: 2380,
+        env: 'CHAMBER_LOCAL_ETCD_PEER_PORT',
+      },
+      portOffset: {
+        doc: "Added to every service's port, to run a second Chamber beside the first.",
+        format: 'nat',
+        default: 0,
+        env: 'CHAMBER_LOCAL_PORT_OFFSET',
+      },
+      host: {
+        doc: 'The address services listen on.',
+        format: String,
+        default: '127.0.0.1',
+        env: 'CHAMBER_LOCAL_HOST',
+      },
+    },
+  };
+}
+
+/** The environment the launcher was started with, which services inherit. */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
+/** Loads the launcher's configuration from `env`; a bad value fails naming the variable. */
+export function loadLauncherConfig(
+  env: Record<string, string | undefined> = process.env,
+): LauncherConfig {
+  return loadConfig(launcherSchema(), { env });
+}

@@ -1,0 +1,249 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { startEtcd, type EtcdProcess } from '@chamber/etcd-process';
+import { waitUntilServing } from '@chamber/grpc';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { LauncherConfig } from './config.js';
+import { services, type ServiceSpec } from './services.js';
+import { Supervisor, type SupervisorEvent } from './supervisor.js';
+
+/** A running simulator. */
+export interface Launched {
+  /** The etcd endpoints the services use. */
+  readonly endpoints: readonly string[];
+  /** Stops the services, then the private etcd. */
+  stop(): Promise<void>;
+  /** Kills everything at once (a second Ctrl-C). */
+  kill(): void;
+}
+
+export interface LaunchOptions {
+  /** The repository root: service entries and the local dir are relative to it. */
+  readonly root: string;
+  /** Prints one line for people. */
+  readonly print: (line: string) => void;
+  /** How long a service may take to report serving (ms). */
+  readonly readyTimeoutMs?: number;
+  /** The environment services inherit (their `CHAMBER_*` settings are set on top). */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** Where the launcher records its children, so a launcher killed hard is cleaned up next time. */
+interface PidFile {
+  readonly launcher: number;
+  readonly children: number[];
+}
+
+/**
+ * Starts the simulator: a private etcd (unless `etcd.endpoints` names one)
+ * and every service of the table as its own supervised process. Checks
+ * every port first, so nothing is half-started when one is taken.
+ */
+export async function launch(config: LauncherConfig, options: LaunchOptions): Promise<Launched> {
+  const { print } = options;
+  // Paths as people should read them: relative inside the repository.
+  const show = (p: string): string => {
+    const relative = path.relative(options.root, p);
+    return relative.startsWith('..') ? p : relative;
+  };
+  const dir = path.resolve(options.root, config.local.dir);
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs, { recursive: true });
+  const pidFile = path.join(dir, 'launcher.json');
+  reapPrevious(pidFile);
+
+  const isPrivate = config.etcd.endpoints.length === 0;
+  const host = config.local.host;
+  const ports = services.map((s) => ({ what: s.name, port: s.port + config.local.portOffset }));
+  if (isPrivate) {
+    ports.unshift(
+      { what: 'etcd (CHAMBER_LOCAL_ETCD_PORT)', port: config.local.etcdPort },
+      { what: 'etcd peer (CHAMBER_LOCAL_ETCD_PEER_PORT)', port: config.local.etcdPeerPort },
+    );
+  }
+  for (const { what, port } of ports) {
+    if (!(await isPortFree(host, port))) {
+      throw new ChamberError(
+        Code.FailedPrecondition,
+        `port ${port} for ${what} is in use on ${host}: stop what holds it (another Chamber?), ` +
+          'or move ours with CHAMBER_LOCAL_PORT_OFFSET / CHAMBER_LOCAL_ETCD_PORT',
+      );
+    }
+  }
+
+  let etcd: EtcdProcess | undefined;
+  const children: number[] = [];
+  const record = (): void => {
+    const pids: PidFile = { launcher: process.pid, children };
+    fs.writeFileSync(pidFile, JSON.stringify(pids));
+  };
+  if (isPrivate) {
+    const dataDir = path.join(dir, 'etcd');
+    etcd = await startEtcd({
+      dataDir,
+      clientPort: config.local.etcdPort,
+      peerPort: config.local.etcdPeerPort,
+      detached: true,
+      logFile: path.join(logs, 'etcd.log'),
+    });
+    children.push(etcd.pid);
+    record();
+    print(`✓ etcd      ${etcd.endpoints[0]}   data in ${show(dataDir)}`);
+  } else {
+    print(`· etcd      ${config.etcd.endpoints.join(',')}   (external: CHAMBER_ETCD_ENDPOINTS)`);
+  }
+  const endpoints = etcd?.endpoints ?? config.etcd.endpoints;
+
+  const supervisors = services.map((spec) => {
+    const port = spec.port + config.local.portOffset;
+    const address = `${host}:${port}`;
+    const logFile = path.join(logs, `${spec.name}.log`);
+    const supervisor: Supervisor = new Supervisor({
+      name: spec.name,
+      command: process.execPath,
+      args: [path.join(options.root, spec.entry)],
+      env: serviceEnv(spec, config, options.env, endpoints, port),
+      logFile,
+      ready: (signal) =>
+        waitUntilServing(address, {
+          service: spec.grpcService,
+          timeoutMs: options.readyTimeoutMs ?? 30_000,
+          signal,
+        }),
+      onEvent: (event) => {
+        if (event.kind === 'started') {
+          children.push(event.pid);
+          record();
+        }
+        const line = statusLine(spec, address, event, show(logFile));
+        if (line !== undefined) print(line);
+      },
+    });
+    return supervisor;
+  });
+  const results = await Promise.allSettled(supervisors.map((s) => s.start()));
+
+  const ready = results.filter((r) => r.status === 'fulfilled').length;
+  const stepper = services.find((s) => s.name === 'stepper')!;
+  print('');
+  print(
+    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready.`,
+  );
+  print(
+    `  clock (gRPC):  ${host}:${stepper.port + config.local.portOffset}   try: npx chamber clock status` +
+      (config.local.portOffset === 0
+        ? ''
+        : ` --stepper ${host}:${stepper.port + config.local.portOffset}`),
+  );
+  print(`  logs:          ${show(logs)}/`);
+  print('  Ctrl-C stops everything.');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoints,
+    stop() {
+      stopping ??= (async () => {
+        // In reverse order: the clock last of the services, etcd after them all.
+        for (const s of [...supervisors].reverse()) await s.stop();
+        if (etcd !== undefined) {
+          await etcd.stop();
+          print('· etcd      stopped');
+        }
+        fs.rmSync(pidFile, { force: true });
+      })();
+      return stopping;
+    },
+    kill() {
+      for (const s of supervisors) s.kill();
+      try {
+        if (etcd !== undefined) process.kill(etcd.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+      fs.rmSync(pidFile, { force: true });
+    },
+  };
+}
+
+/** The environment a service process gets: only `CHAMBER_*` settings the launcher decides. */
+function serviceEnv(
+  spec: ServiceSpec,
+  config: LauncherConfig,
+  inherited: NodeJS.ProcessEnv,
+  endpoints: readonly string[],
+  port: number,
+): NodeJS.ProcessEnv {
+  const prefix = `CHAMBER_${spec.name.toUpperCase().replaceAll('-', '_')}`;
+  return {
+    ...inherited,
+    CHAMBER_ETCD_ENDPOINTS: endpoints.join(','),
+    CHAMBER_SIMULATION: config.simulation,
+    CHAMBER_SEED: String(config.seed),
+    CHAMBER_LOG_LEVEL: config.log.level,
+    [`${prefix}_HOST`]: config.local.host,
+    [`${prefix}_PORT`]: String(port),
+  };
+}
+
+function statusLine(
+  spec: ServiceSpec,
+  address: string,
+  event: SupervisorEvent,
+  logFile: string,
+): string | undefined {
+  const name = spec.name.padEnd(9);
+  switch (event.kind) {
+    case 'started':
+      return undefined;
+    case 'ready':
+      return `✓ ${name} ${address}   ready (pid ${event.pid})`;
+    case 'not-ready':
+      return `✗ ${name} ${address}   not ready: ${event.reason} (see ${logFile})`;
+    case 'exited': {
+      const how = event.signal !== null ? `signal ${event.signal}` : `code ${event.code}`;
+      return event.restartInMs === undefined
+        ? `· ${name} stopped (${how})`
+        : `↻ ${name} exited (${how}); restarting in ${event.restartInMs / 1000} s (see ${logFile})`;
+    }
+  }
+}
+
+function isPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Kills what a launcher that was killed hard (kill -9) left running. */
+function reapPrevious(pidFile: string): void {
+  let previous: PidFile;
+  try {
+    previous = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as PidFile;
+  } catch {
+    return;
+  }
+  if (isAlive(previous.launcher)) return; // a launcher still running: its ports will say so
+  for (const pid of previous.children) {
+    // Only our own children: etcd or a node service, not a reused pid.
+    let cmdline = '';
+    try {
+      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (/etcd|services\//.test(cmdline)) process.kill(pid, 'SIGKILL');
+  }
+  fs.rmSync(pidFile, { force: true });
+}

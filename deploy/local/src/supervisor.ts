@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+
+/** What the supervisor reports, one event per change. */
+export type SupervisorEvent =
+  | { readonly kind: 'started'; readonly pid: number }
+  | { readonly kind: 'ready'; readonly pid: number }
+  | { readonly kind: 'not-ready'; readonly pid: number; readonly reason: string }
+  | {
+      readonly kind: 'exited';
+      readonly code: number | null;
+      readonly signal: NodeJS.Signals | null;
+      /** When it will be started again (ms), or `undefined` when stopping. */
+      readonly restartInMs: number | undefined;
+    };
+
+export interface SupervisorOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  /** The child's stdout and stderr are appended here. */
+  readonly logFile: string;
+  /** Resolves when the started child serves; rejects if it does not. */
+  readonly ready: (signal: AbortSignal) => Promise<void>;
+  readonly onEvent: (event: SupervisorEvent) => void;
+  /** First restart delay (ms), doubling up to `maxBackoffMs`. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Up this long (ms), a child is healthy again: the next crash restarts at `minBackoffMs`. */
+  readonly stableAfterMs?: number;
+  /** How long a child may take to stop on SIGTERM before SIGKILL (ms). */
+  readonly stopTimeoutMs?: number;
+}
+
+/**
+ * Runs one service as a child process and keeps it running: a child that
+ * exits is started again after a backoff that doubles from 0.5 s to 30 s
+ * and resets once a child has stayed up for a minute. The child gets a
+ * process group of its own, so a Ctrl-C at the terminal reaches only the
+ * launcher, which stops children in order.
+ */
+export class Supervisor {
+  private readonly options: SupervisorOptions;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private backoffMs: number;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private readiness: AbortController | undefined;
+  private isStopping = false;
+
+  constructor(options: SupervisorOptions) {
+    this.options = options;
+    this.backoffMs = options.minBackoffMs ?? 500;
+  }
+
+  /** The running child's pid, if any. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the child and resolves once it is ready (or rejects if it is not). */
+  start(): Promise<void> {
+    const child = this.spawn();
+    return this.awaitReady(child);
+  }
+
+  /** Stops the child (SIGTERM, then SIGKILL) and does not restart it. */
+  async stop(): Promise<void> {
+    this.isStopping = true;
+    clearTimeout(this.restartTimer);
+    this.readiness?.abort();
+    const child = this.child;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.options.stopTimeoutMs ?? 10_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the child at once (a second Ctrl-C). */
+  kill(): void {
+    this.isStopping = true;
+    clearTimeout(this.restartTimer);
+    this.child?.kill('SIGKILL');
+  }
+
+  private spawn(): ChildProcess {
+    const log = fs.openSync(this.options.logFile, 'a');
+    const child = spawn(this.options.command, [...this.options.args], {
+      env: this.options.env,
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    fs.closeSync(log);
+    this.child = child;
+    const startedAt = Date.now();
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.readiness?.abort();
+        if (Date.now() - startedAt >= (this.options.stableAfterMs ?? 60_000)) {
+          this.backoffMs = this.options.minBackoffMs ?? 500;
+        }
+        const restartInMs = this.isStopping ? undefined : this.backoffMs;
+        this.options.onEvent({ kind: 'exited', code, signal, restartInMs });
+        if (restartInMs !== undefined) {
+          this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
+          this.restartTimer = setTimeout(() => {
+            if (this.isStopping) return;
+            void this.awaitReady(this.spawn()).catch(() => undefined);
+          }, restartInMs);
+        }
+        resolve();
+      });
+    });
+    child.once('error', () => undefined); // reported through 'exit'
+    this.options.onEvent({ kind: 'started', pid: child.pid ?? -1 });
+    return child;
+  }
+
+  private async awaitReady(child: ChildProcess): Promise<void> {
+    const readiness = new AbortController();
+    this.readiness = readiness;
+    try {
+      await this.options.ready(readiness.signal);
+      this.options.onEvent({ kind: 'ready', pid: child.pid ?? -1 });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // A child that died says so through 'exited'; only a live one is "not ready".
+      if (child.exitCode === null && child.signalCode === null && !this.isStopping) {
+        this.options.onEvent({ kind: 'not-ready', pid: child.pid ?? -1, reason });
+      }
+      throw error;
+    }
+  }
+}

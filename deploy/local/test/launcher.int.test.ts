@@ -1,0 +1,162 @@
+import { ClockClient } from '@chamber/clock';
+import { freePort } from '@chamber/etcd-process';
+import { etcdEndpoints } from '@chamber/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repositoryRoot } from '../src/index.js';
+
+// The launcher as `npm start` runs it: a real process, on free ports.
+const main = path.join(repositoryRoot(), 'deploy/local/dist/src/main.js');
+const launched: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of launched.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+interface Launcher {
+  readonly child: ChildProcess;
+  readonly dir: string;
+  readonly stepper: string;
+  output(): string;
+  waitFor(pattern: RegExp, count?: number): Promise<RegExpMatchArray>;
+  exit(): Promise<number | null>;
+}
+
+async function start(env: Record<string, string> = {}): Promise<Launcher> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-launch-'));
+  const stepperPort = await freePortAbove(50100);
+  const child = spawn(process.execPath, [main], {
+    env: {
+      ...process.env,
+      CHAMBER_LOCAL_DIR: dir,
+      CHAMBER_LOCAL_ETCD_PORT: String(await freePort()),
+      CHAMBER_LOCAL_ETCD_PEER_PORT: String(await freePort()),
+      CHAMBER_LOCAL_PORT_OFFSET: String(stepperPort - 50051),
+      CHAMBER_SIMULATION: `launch-${path.basename(dir).slice(-6).toLowerCase()}`,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  launched.push(child);
+  let out = '';
+  const listeners = new Set<() => void>();
+  for (const s of [child.stdout, child.stderr]) {
+    s.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const l of [...listeners]) l();
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    dir,
+    stepper: `127.0.0.1:${stepperPort}`,
+    output: () => out,
+    waitFor(pattern, count = 1) {
+      const global = new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${count}× ${pattern} in:\n${out}`));
+        }, 20_000);
+        const check = (): void => {
+          const matches = [...out.matchAll(global)];
+          if (matches.length < count) {
+            if (child.exitCode !== null) {
+              clearTimeout(timer);
+              reject(
+                new Error(`exited (${child.exitCode}) with no ${count}× ${pattern} in:\n${out}`),
+              );
+            }
+            return;
+          }
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve(matches[count - 1]!);
+        };
+        listeners.add(check);
+        check();
+        void exited.then(check);
+      });
+    },
+    exit: () => exited,
+  };
+}
+
+/** A free port in [min, 60000): the launcher places services by an offset from their own ports. */
+async function freePortAbove(min: number): Promise<number> {
+  for (;;) {
+    const port = min + Math.floor(Math.random() * (60_000 - min));
+    const isFree = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (isFree) return port;
+  }
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('launcher (npm start)', () => {
+  it('starts etcd and the services, restarts a crashed service, and stops everything on SIGTERM', async () => {
+    const l = await start();
+    const first = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/);
+    await l.waitFor(/Chamber is running/);
+    const { children } = JSON.parse(fs.readFileSync(path.join(l.dir, 'launcher.json'), 'utf8')) as {
+      children: number[];
+    };
+    const client = ClockClient.connect(l.stepper);
+    try {
+      expect((await client.getStatus()).tick).toBe(0);
+
+      process.kill(Number(first[1]), 'SIGKILL');
+      await l.waitFor(/↻ stepper +exited \(signal SIGKILL\); restarting in 0.5 s/);
+      const second = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/, 2);
+      expect(second[1]).not.toBe(first[1]);
+      expect((await client.getStatus()).tick).toBe(0);
+    } finally {
+      client.close();
+    }
+
+    l.child.kill('SIGTERM');
+    expect(await l.exit()).toBe(0);
+    expect(l.output()).toMatch(/Stopped\./);
+    for (const pid of children) expect(isAlive(pid)).toBe(false);
+    expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(true);
+    expect(fs.readFileSync(path.join(l.dir, 'logs', 'stepper.log'), 'utf8')).toMatch(
+      /stepper serving/,
+    );
+  });
+
+  it('uses an external etcd when CHAMBER_ETCD_ENDPOINTS is set, starting none', async () => {
+    const l = await start({ CHAMBER_ETCD_ENDPOINTS: etcdEndpoints().join(',') });
+    await l.waitFor(/Chamber is running/);
+    expect(l.output()).toMatch(/etcd +http:\/\/127\.0\.0\.1:\d+ +\(external/);
+    expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
+    l.child.kill('SIGINT');
+    expect(await l.exit()).toBe(0);
+  });
+
+  it('refuses to start, naming the port, when a port is taken, and leaves nothing running', async () => {
+    const blocker = await start();
+    await blocker.waitFor(/Chamber is running/);
+    const offset = Number(blocker.stepper.split(':')[1]) - 50051;
+    const l = await start({ CHAMBER_LOCAL_PORT_OFFSET: String(offset) });
+    expect(await l.exit()).toBe(1);
+    expect(l.output()).toMatch(/port \d+ for stepper is in use/);
+    expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
+    blocker.child.kill('SIGTERM');
+    expect(await blocker.exit()).toBe(0);
+  });
+});
