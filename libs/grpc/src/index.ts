@@ -1,4 +1,5 @@
 export {
+  callLogInterceptor,
   createGrpcServer,
   type GrpcServer,
   type GrpcServerOptions,

@@ -22,6 +22,8 @@ export interface GrpcServerOptions {
   readonly protoRoot: string;
   /** The services' `.proto` files, relative to `protoRoot`. */
   readonly protoFiles: readonly string[];
+  /** Server interceptors, outermost first (e.g. {@link callLogInterceptor}). */
+  readonly interceptors?: readonly grpc.ServerInterceptor[];
 }
 
 /** A gRPC server with health checking and reflection. */
@@ -41,7 +43,7 @@ export interface GrpcServer {
  * services from the server alone.
  */
 export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
-  const server = new grpc.Server();
+  const server = new grpc.Server({ interceptors: [...(options.interceptors ?? [])] });
   const names = ['', ...options.services.map((s) => s.name)];
   const health = new HealthImplementation(Object.fromEntries(names.map((n) => [n, 'NOT_SERVING'])));
   for (const s of options.services) server.addService(s.definition, s.implementation);
@@ -91,5 +93,27 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
         });
       });
     },
+  };
+}
+
+/**
+ * Logs every call once it ends, at debug level: method, status code and
+ * duration. Health checks are left out (the launcher follows them).
+ */
+export function callLogInterceptor(logger: {
+  debug(obj: object, msg: string): void;
+}): grpc.ServerInterceptor {
+  return (method, call) => {
+    if (method.path.startsWith('/grpc.health.v1.')) return new grpc.ServerInterceptingCall(call);
+    const started = performance.now();
+    return new grpc.ServerInterceptingCall(call, {
+      sendStatus: (status, next) => {
+        logger.debug(
+          { method: method.path, code: status.code, ms: Math.round(performance.now() - started) },
+          'grpc call',
+        );
+        next(status);
+      },
+    });
   };
 }

@@ -6,7 +6,14 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callUnary, createGrpcServer, serverStream, unary, type GrpcServer } from '../src/index.js';
+import {
+  callLogInterceptor,
+  callUnary,
+  createGrpcServer,
+  serverStream,
+  unary,
+  type GrpcServer,
+} from '../src/index.js';
 
 // A real server on a free port with the Clock service definition as a fixture
 // (stub handlers, no stepper), reached over the wire by real grpc-js clients.
@@ -18,6 +25,8 @@ interface Fixture {
   readonly server: GrpcServer;
   readonly address: string;
   readonly logger: { error: ReturnType<typeof vi.fn> };
+  /** What the call-log interceptor logged. */
+  readonly calls: Array<{ method: string; code: number }>;
 }
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -27,6 +36,8 @@ afterEach(async () => {
 
 async function startFixture(): Promise<Fixture> {
   const logger = { error: vi.fn() };
+  const calls: Array<{ method: string; code: number }> = [];
+  const callLog = { debug: (o: object) => calls.push(o as { method: string; code: number }) };
   const server = createGrpcServer({
     host: '127.0.0.1',
     port: 0,
@@ -57,10 +68,11 @@ async function startFixture(): Promise<Fixture> {
     ],
     protoRoot,
     protoFiles: [protoFiles.clock],
+    interceptors: [callLogInterceptor(callLog)],
   });
   const { port } = await server.start();
   cleanup.push(() => server.stop(0));
-  return { server, address: `127.0.0.1:${port}`, logger };
+  return { server, address: `127.0.0.1:${port}`, logger, calls };
 }
 
 function clockClient(address: string): ClockClient {
@@ -294,5 +306,17 @@ describe('handler errors on the wire', () => {
     expect(received).toEqual([1]);
     expect(error.code).toBe(grpc.status.ABORTED);
     expect(fromGrpcError(error).message).toBe('epoch is 4, not 3');
+  });
+});
+
+describe('interceptors', () => {
+  it("runs the given interceptors on every call, with the call's status", async () => {
+    const f = await startFixture();
+    const client = new ClockClient(f.address, grpc.credentials.createInsecure());
+    cleanup.push(() => client.close());
+    await callUnary(client.getStatus.bind(client), {}, new grpc.Metadata(), 5_000);
+    expect(f.calls).toContainEqual(
+      expect.objectContaining({ method: '/chamber.clock.v1.Clock/GetStatus', code: 0 }),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createGrpcServer, type GrpcServer } from '@chamber/grpc';
+import { callLogInterceptor, createGrpcServer, type GrpcServer } from '@chamber/grpc';
 import { ClockService, protoFiles, protoRoot } from '@chamber/protos';
 import { registerService, Store, type Leadership, type ServiceRegistration } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
@@ -100,6 +100,7 @@ export function createStepperService(
         ],
         protoRoot,
         protoFiles: [protoFiles.clock],
+        interceptors: [callLogInterceptor(logger)],
       });
       const { port } = await server.start();
       const endpoint = `${config.listen.host}:${port}`;
