@@ -45,6 +45,7 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
     ],
   ];
   let tickP50With8 = Number.NaN;
+  let settleP50With8 = Number.NaN;
   for (const n of [1, 4, 8]) {
     const runs: RunResult[] = [];
     for (let i = 0; i < repeats; i++) {
@@ -57,7 +58,10 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
     }
     const median = runs.sort((a, b) => quantile(a.periods, 0.5) - quantile(b.periods, 0.5))[1]!;
     const p50 = quantile(median.periods, 0.5);
-    if (n === 8) tickP50With8 = p50;
+    if (n === 8) {
+      tickP50With8 = p50;
+      settleP50With8 = quantile(median.settles, 0.5);
+    }
     rows.push([
       String(n),
       fmt((ticksPerRun * 1000) / median.wallMs, 0),
@@ -82,7 +86,8 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
       `(${idle.periods.length + 1} tick(s) published; ${fmt(idle.wallMs / roundP50, 1)}x one round trip)`,
   );
   console.log(
-    `\ntargets: settled tick p50 <= 5 ms with 8 participants: ${fmt(tickP50With8)} ms ${tickP50With8 <= 5 ? 'MET' : 'NOT MET'}`,
+    `\ntargets: settled tick p50 <= 5 ms with 8 participants (publish to settled): ${fmt(settleP50With8)} ms ${settleP50With8 <= 5 ? 'MET' : 'NOT MET'}` +
+      `\n         (tick period p50 ${fmt(tickP50With8)} ms, ${fmt(tickP50With8 / bare.get(8)!, 1)}x the bare 8-writer round of ${fmt(bare.get(8)!)} ms)`,
   );
   console.log(
     `         1,000,000 idle ticks skipped in <= 1 s: ${fmt(idle.wallMs, 1)} ms ${idle.wallMs <= 1000 ? 'MET' : 'NOT MET'}`,
