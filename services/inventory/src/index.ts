@@ -1,0 +1,14 @@
+export type {
+  Blade,
+  BootInfo,
+  Capacity,
+  Definition,
+  Device,
+  PortRef,
+  Rack,
+  Region,
+  Zone,
+} from './domain/definition/model.js';
+export { DefinitionError, parseDefinition, type ParseResult } from './domain/definition/parse.js';
+export { loadDefinitionFile } from './domain/definition/load.js';
+export { limits } from './domain/definition/schema.js';
