@@ -34,6 +34,17 @@ export {
   TickIndexRecord,
   TickRecord,
 } from '../gen/chamber/clock/v1/records.js';
+export {
+  BladeDefinition,
+  BootInfo,
+  Capacity,
+  DeviceDefinition,
+  DeviceKind,
+  PortRef,
+  RackDefinition,
+  RegionDefinition,
+  ZoneDefinition,
+} from '../gen/chamber/inventory/v1/definition.js';
 
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for

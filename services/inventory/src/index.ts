@@ -12,3 +12,10 @@ export type {
 export { DefinitionError, parseDefinition, type ParseResult } from './domain/definition/parse.js';
 export { loadDefinitionFile } from './domain/definition/load.js';
 export { limits } from './domain/definition/schema.js';
+export {
+  definitionPrefix,
+  definitionRecords,
+  diffDefinition,
+  type DefinitionChanges,
+} from './domain/definition/records.js';
+export { writeDefinition, type LoadOptions, type LoadSummary } from './definition-store.js';
