@@ -63,16 +63,33 @@ describe('Store', () => {
 
   it('lists more keys than one page, in key order, at one revision', async () => {
     const store = await connect('pages');
-    const ops = Array.from({ length: 2500 }, (_, i) =>
+    const count = 17_000; // more than two pages
+    const ops = Array.from({ length: count }, (_, i) =>
       op.put(Blade, `blade/${String(i).padStart(5, '0')}`, { name: `b${i}`, cores: i }),
     );
     await store.writeChunked([], ops);
     const { entries } = await store.list(Blade, 'blade/');
-    expect(entries).toHaveLength(2500);
+    expect(entries).toHaveLength(count);
     expect(entries[0]!.key).toBe('blade/00000');
-    expect(entries[2499]!.key).toBe('blade/02499');
-    expect(await store.deletePrefix('blade/')).toBe(2500);
+    expect(entries[count - 1]!.key).toBe('blade/16999');
+    expect(await store.listKeys('blade/')).toHaveLength(count);
+    expect(await store.deletePrefix('blade/')).toBe(count);
     expect((await store.listRaw('blade/')).entries).toHaveLength(0);
+  });
+
+  it('lists values too large for one gRPC message by shrinking the page', async () => {
+    const store = await connect('big');
+    const big = 'x'.repeat(60_000);
+    await store.writeChunked(
+      [],
+      Array.from({ length: 120 }, (_, i) =>
+        op.putRaw(`big/${String(i).padStart(3, '0')}`, JSON.stringify(big)),
+      ),
+    );
+    // 7 MB in all: more than grpc-js accepts in one message (4 MB).
+    const { entries } = await store.listRaw('big/');
+    expect(entries).toHaveLength(120);
+    expect(entries[119]!.key).toBe('big/119');
   });
 
   it('applies a transaction only when its compares hold', async () => {
