@@ -1,6 +1,8 @@
 import { Code } from '@chamber/errors';
 import { Policy } from '@chamber/protos';
-import { TickIndexRecord } from '@chamber/protos';
+import { PendingRecord, TickIndexRecord } from '@chamber/protos';
+import { op } from '@chamber/store';
+import { keys, Participant, submitInput } from '@chamber/timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 
@@ -158,5 +160,47 @@ describe('stepper: reset and determinism', () => {
       (await h.store.list(TickIndexRecord, 'ticks/')).entries.map((e) => e.value.tick),
     ).toEqual([0]);
     expect(JSON.parse((await h.store.getRaw('toy/a'))!.value)).toEqual({ tick: 0 });
+  });
+});
+
+describe('stepper: external inputs', () => {
+  it('wakes a resting clock for an input, which takes effect at exactly the next tick', async () => {
+    h = await harness('input');
+    const applied: number[] = [];
+    const p = await Participant.join(h.store, {
+      name: 'owner',
+      views: [keys.pendingPrefix],
+      leaseTtlSeconds: 2,
+      // Nothing due by itself; applies the inputs due at this tick and removes their markers.
+      onTick: (ctx) => {
+        const due = ctx.view
+          .list(PendingRecord, keys.pendingPrefix)
+          .filter((e) => e.value.effectiveTick === ctx.tick);
+        applied.push(...due.map(() => ctx.tick));
+        return {
+          ops: due.flatMap((e) => [op.delete(e.key), op.putRaw('toy/applied', String(ctx.tick))]),
+          nextWakeup: null,
+        };
+      },
+    });
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_NO_WAIT);
+    // Resting at tick 0: nothing due, nothing pending.
+    await new Promise((r) => setTimeout(r, 200));
+    const resting = (await client.getStatus()).tick;
+    expect(resting).toBe(0);
+
+    const { effectiveTick } = await submitInput(h.store, { id: 'in-1', owner: 'owner' });
+    expect(effectiveTick).toBe(resting + 1);
+    const status = await client.waitForTick(effectiveTick);
+    expect(status.tick).toBe(effectiveTick);
+    expect(applied).toEqual([effectiveTick]);
+    expect((await h.store.getRaw('toy/applied'))?.value).toBe(String(effectiveTick));
+    expect(await h.store.getRaw(keys.pending('in-1'))).toBeUndefined();
+    // And it rests again.
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await client.getStatus()).tick).toBe(effectiveTick);
+    await p.stop();
   });
 });
