@@ -38,6 +38,7 @@ export {
   BladeDefinition,
   BootInfo,
   Capacity,
+  DefinitionLoadInput,
   DeviceDefinition,
   DeviceKind,
   PortRef,

@@ -17,6 +17,8 @@ export const keys = {
   alivePrefix: 'alive/',
   acksPrefix: 'acks/',
   pendingPrefix: 'pending/',
+  /** Inputs' payloads (`inputs/<owner>/<id>`), applied with their `pending/` marker. */
+  inputsPrefix: 'inputs/',
   tickIndex: (tick: number): string => `ticks/${String(tick).padStart(12, '0')}`,
   participant: (name: string): string => `participants/${name}`,
   alive: (name: string): string => `alive/${name}`,
@@ -37,6 +39,7 @@ export const bookkeepingPrefixes: readonly string[] = [
   'alive/',
   'acks/',
   'pending/',
+  'inputs/',
   'election/',
   'services/',
   'users/',

@@ -18,4 +18,12 @@ export {
   diffDefinition,
   type DefinitionChanges,
 } from './domain/definition/records.js';
-export { writeDefinition, type LoadOptions, type LoadSummary } from './definition-store.js';
+export {
+  applyDefinitionLoads,
+  definitionInputsPrefix,
+  definitionLoadViews,
+  inventoryParticipant,
+  submitDefinitionLoad,
+  type AppliedLoads,
+  type SubmittedLoad,
+} from './definition-loads.js';

@@ -400,9 +400,13 @@ export class Leader {
     const doomed = (await this.store.listKeys('')).filter(
       (k) =>
         !isBookkeeping(k) ||
-        [keys.acksPrefix, keys.tickIndexPrefix, keys.pendingPrefix, keys.settled].some((p) =>
-          k.startsWith(p),
-        ),
+        [
+          keys.acksPrefix,
+          keys.tickIndexPrefix,
+          keys.pendingPrefix,
+          keys.inputsPrefix,
+          keys.settled,
+        ].some((p) => k.startsWith(p)),
     );
     // Guarded on the `resetting` tick record: once tick 0 is published, a
     // late pass of this loop must not delete what participants write for it.

@@ -116,6 +116,17 @@ export interface BladeDefinition {
   network: PortRef | undefined;
 }
 
+/**
+ * inputs/inventory/<id>: a definition to load, submitted as an external
+ * input (with its pending/<id> marker) and applied by the inventory service
+ * at the marker's effective tick. The source travels whole, so the load is
+ * replayed exactly: validated when submitted, parsed again when applied.
+ */
+export interface DefinitionLoadInput {
+  fileName: string;
+  source: string;
+}
+
 function createBaseRegionDefinition(): RegionDefinition {
   return { name: "", zones: [] };
 }
@@ -1010,6 +1021,95 @@ export const BladeDefinition: MessageFns<BladeDefinition> = {
     message.network = (object.network !== undefined && object.network !== null)
       ? PortRef.fromPartial(object.network)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseDefinitionLoadInput(): DefinitionLoadInput {
+  return { fileName: "", source: "" };
+}
+
+export const DefinitionLoadInput: MessageFns<DefinitionLoadInput> = {
+  encode(message: DefinitionLoadInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileName !== "") {
+      writer.uint32(10).string(message.fileName);
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DefinitionLoadInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDefinitionLoadInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DefinitionLoadInput {
+    return {
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: DefinitionLoadInput): unknown {
+    const obj: any = {};
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DefinitionLoadInput>): DefinitionLoadInput {
+    return DefinitionLoadInput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DefinitionLoadInput>): DefinitionLoadInput {
+    const message = createBaseDefinitionLoadInput();
+    message.fileName = object.fileName ?? "";
+    message.source = object.source ?? "";
     return message;
   },
 };

@@ -1,0 +1,106 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { DefinitionLoadInput, PendingRecord } from '@chamber/protos';
+import { op, type CachedView, type Op, type Store } from '@chamber/store';
+import { keys, submitInput } from '@chamber/timestamp';
+import { randomUUID } from 'node:crypto';
+import { parseDefinition } from './domain/definition/parse.js';
+import {
+  definitionPrefix,
+  definitionRecords,
+  diffDefinition,
+  type DefinitionChanges,
+} from './domain/definition/records.js';
+
+/** The inventory's participant name, and the owner of its inputs. */
+export const inventoryParticipant = 'inventory';
+
+/** Where definition loads wait for their tick. */
+export const definitionInputsPrefix = `${keys.inputsPrefix}inventory/`;
+
+/** The prefixes the inventory's view must hold for {@link applyDefinitionLoads}. */
+export const definitionLoadViews: readonly string[] = [
+  definitionPrefix,
+  keys.pendingPrefix,
+  definitionInputsPrefix,
+];
+
+/** A definition load accepted by the store. */
+export interface SubmittedLoad {
+  readonly id: string;
+  /** The tick at which the definition view changes. */
+  readonly effectiveTick: number;
+  readonly bladeCount: number;
+}
+
+/**
+ * Submits `source` as the definition to load at the next tick. It is
+ * validated first: with errors, nothing is written and the call fails with
+ * `InvalidArgument`, listing every error as `file:line:col: message`.
+ */
+export async function submitDefinitionLoad(
+  store: Store,
+  load: { readonly source: string; readonly fileName: string },
+): Promise<SubmittedLoad> {
+  const parsed = parseDefinition(load.source, load.fileName);
+  if (!parsed.ok) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `${load.fileName} has ${parsed.errors.length} error(s); nothing was loaded:\n` +
+        parsed.errors.map(String).join('\n'),
+    );
+  }
+  const id = `definition-${randomUUID()}`;
+  const { effectiveTick } = await submitInput(store, {
+    id,
+    owner: inventoryParticipant,
+    ops: () => [
+      op.put(DefinitionLoadInput, definitionInputsPrefix + id, {
+        fileName: load.fileName,
+        source: load.source,
+      }),
+    ],
+  });
+  return { id, effectiveTick, bladeCount: parsed.definition.bladeCount };
+}
+
+/** What the loads due at a tick write, and what they change. */
+export interface AppliedLoads {
+  readonly ops: Op[];
+  /** `undefined` when no load was due. */
+  readonly changes: DefinitionChanges | undefined;
+}
+
+/**
+ * The inventory's reaction, at tick `tick`, to the definition loads due by
+ * then (with `view` at exactly R(tick)): the last one wins, reconciled with
+ * the stored view — new and changed records put, removed ones deleted,
+ * unchanged ones untouched — and each load's input and marker removed.
+ */
+export function applyDefinitionLoads(tick: number, view: CachedView): AppliedLoads {
+  const due = view
+    .list(PendingRecord, keys.pendingPrefix)
+    .filter((e) => e.value.owner === inventoryParticipant && e.value.effectiveTick <= tick);
+  if (due.length === 0) return { ops: [], changes: undefined };
+  const ops: Op[] = [];
+  let wanted: Map<string, string> | undefined;
+  for (const marker of due) {
+    const id = marker.key.slice(keys.pendingPrefix.length);
+    const input = view.value(DefinitionLoadInput, definitionInputsPrefix + id);
+    ops.push(op.delete(marker.key), op.delete(definitionInputsPrefix + id));
+    if (input === undefined) continue;
+    // Validated when submitted; parsed again here, deterministically.
+    const parsed = parseDefinition(input.source, input.fileName);
+    if (parsed.ok) wanted = definitionRecords(parsed.definition);
+  }
+  if (wanted === undefined) return { ops, changes: undefined };
+  const stored = new Map(view.listRaw(definitionPrefix).map((e) => [e.key, e.value]));
+  const changes = diffDefinition(wanted, stored);
+  return {
+    ops: [
+      ...changes.puts.map(([key, text]) => op.putRaw(key, text)),
+      ...changes.deletes.map((key) => op.delete(key)),
+      ...ops,
+    ],
+    changes,
+  };
+}

@@ -1,0 +1,115 @@
+import { ClockClient } from '@chamber/clock';
+import { Code, isChamberError } from '@chamber/errors';
+import {
+  applyDefinitionLoads,
+  definitionLoadViews,
+  inventoryParticipant,
+  submitDefinitionLoad,
+} from '@chamber/inventory';
+import { loadConfig } from '@chamber/config';
+import { Policy } from '@chamber/protos';
+import { createStepperService, stepperSchema, type StepperService } from '@chamber/stepper';
+import { Store } from '@chamber/store';
+import { createLogger } from '@chamber/telemetry';
+import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { Participant } from '@chamber/timestamp';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+// Definition loads through the clock: a real stepper and etcd, the inventory's
+// load path as its participant runs it.
+const definitions = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../services/inventory/definitions',
+);
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function world(label: string) {
+  const simulation = uniqueSimulation(label);
+  const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });
+  cleanup.push(() => store.close());
+  const applied: number[] = [];
+  const inventory = await Participant.join(store, {
+    name: inventoryParticipant,
+    views: definitionLoadViews,
+    leaseTtlSeconds: 2,
+    onTick: (ctx) => {
+      const { ops, changes } = applyDefinitionLoads(ctx.tick, ctx.view);
+      if (changes !== undefined) applied.push(ctx.tick);
+      return { ops, nextWakeup: null };
+    },
+  });
+  cleanup.push(() => inventory.stop());
+  const config = loadConfig(stepperSchema(), {
+    env: {},
+    overrides: {
+      listen: { host: '127.0.0.1', port: 0 },
+      etcd: { endpoints: etcdEndpoints() },
+      simulation,
+    },
+  });
+  const stepper: StepperService = createStepperService(config, {
+    logger: createLogger({ service: 'stepper', level: 'silent' }),
+  });
+  const { port } = await stepper.start();
+  cleanup.push(() => stepper.stop());
+  const client = ClockClient.connect(`127.0.0.1:${port}`);
+  cleanup.push(() => client.close());
+  await client.waitForTick(0);
+  await client.setPolicy(Policy.POLICY_NO_WAIT);
+  return { store, client, applied };
+}
+
+const source = (name: string): string =>
+  readFileSync(path.join(definitions, `${name}.yaml`), 'utf8');
+
+describe('definition loads through the clock', () => {
+  it('loads a definition at exactly the next tick, and reconciles a changed one', async () => {
+    const w = await world('loads');
+    const first = await submitDefinitionLoad(w.store, {
+      source: source('small'),
+      fileName: 'small.yaml',
+    });
+    expect(first.bladeCount).toBe(8);
+    await w.client.waitForTick(first.effectiveTick);
+    expect(w.applied).toEqual([first.effectiveTick]);
+    const loaded = await w.store.listRaw('definition/');
+    expect(loaded.entries.filter((e) => e.key.includes('/blade/'))).toHaveLength(8);
+    const rev = new Map(loaded.entries.map((e) => [e.key, e.modRevision]));
+
+    const second = await submitDefinitionLoad(w.store, {
+      source: source('small').replace('count: 4', 'count: 5'),
+      fileName: 'small.yaml',
+    });
+    await w.client.waitForTick(second.effectiveTick);
+    const after = await w.store.listRaw('definition/');
+    expect(after.entries.filter((e) => e.key.includes('/blade/'))).toHaveLength(10);
+    // Unchanged blades were not rewritten; the inputs and markers are gone.
+    expect(
+      after.entries.find((e) => e.key === 'definition/small/z1/rack1/blade/0')!.modRevision,
+    ).toBe(rev.get('definition/small/z1/rack1/blade/0'));
+    expect((await w.store.listRaw('inputs/')).entries).toHaveLength(0);
+    expect((await w.store.listRaw('pending/')).entries).toHaveLength(0);
+  });
+
+  it('refuses a bad definition with every error, writing nothing', async () => {
+    const w = await world('bad');
+    const error = await submitDefinitionLoad(w.store, {
+      source:
+        'version: 1\nregions:\n  - name: r1\n    zones:\n      - name: z1\n        colour: red\n        racks: []\n',
+      fileName: 'bad.yaml',
+    }).catch((e: unknown) => e);
+    expect(isChamberError(error) && error.code).toBe(Code.InvalidArgument);
+    expect((error as Error).message).toBe(
+      'bad.yaml has 1 error(s); nothing was loaded:\nbad.yaml:6:9: region "r1", zone "z1": unknown key "colour"',
+    );
+    expect((await w.store.listRaw('inputs/')).entries).toHaveLength(0);
+    expect((await w.store.listRaw('pending/')).entries).toHaveLength(0);
+    expect((await w.client.getStatus()).tick).toBe(0);
+  });
+});
