@@ -29,6 +29,8 @@ export interface GetOptions {
 export interface ListOptions extends GetOptions {
   /** At most this many entries. */
   readonly limit?: number;
+  /** Start after this key (relative, like `prefix`): for paging and "first key after". */
+  readonly startAfter?: string;
 }
 
 /** The entries under a prefix and the revision they were read at. */
@@ -206,7 +208,10 @@ export class Store {
     const end = prefixEnd(start);
     const entries: RawEntry[] = [];
     let revision = options.revision;
-    let from = start;
+    let from =
+      options.startAfter === undefined
+        ? start
+        : Buffer.concat([Buffer.from(this.prefix + options.startAfter), Buffer.from([0])]);
     let page = pageSize;
     try {
       for (;;) {
@@ -341,15 +346,35 @@ export class Store {
    * Writes `ops` in order, in transactions of at most {@link maxTxnOps}
    * operations and {@link maxTxnBytes} bytes (each chunk guarded by
    * `compares`). Stops at the first chunk whose compares do not hold and
-   * returns `succeeded: false`.
+   * returns `succeeded: false`. `onProgress` hears how many operations are
+   * written after each chunk.
    */
-  async writeChunked(compares: readonly Compare[], ops: readonly Op[]): Promise<TxnResult> {
+  async writeChunked(
+    compares: readonly Compare[],
+    ops: readonly Op[],
+    onProgress?: (written: number, total: number) => void | Promise<void>,
+  ): Promise<TxnResult> {
     let result: TxnResult = { succeeded: true, revision: 0 };
+    let written = 0;
     for (const chunk of chunkOps(ops)) {
       result = await this.txn(compares, chunk);
       if (!result.succeeded) return result;
+      written += chunk.length;
+      await onProgress?.(written, ops.length);
     }
     return result;
+  }
+
+  /**
+   * Compacts etcd's history up to `revision`: reads at older revisions then
+   * fail with `OutOfRange`. Maintenance, and tests of time travel.
+   */
+  async compact(revision: number): Promise<void> {
+    try {
+      await this.client.kv.compact({ revision: String(revision), physical: true });
+    } catch (error) {
+      throw this.fail(error, `compacting to revision ${revision}`);
+    }
   }
 
   /**

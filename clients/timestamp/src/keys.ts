@@ -40,6 +40,7 @@ export const bookkeepingPrefixes: readonly string[] = [
   'acks/',
   'pending/',
   'inputs/',
+  'sources/',
   'election/',
   'services/',
   'users/',

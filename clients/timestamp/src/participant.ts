@@ -27,6 +27,13 @@ export interface TickContext {
   readonly view: CachedView;
   /** For reads outside the view: read at `revision` to stay in the snapshot. */
   readonly store: Store;
+  /**
+   * The view's keys written or deleted since the last tick this process
+   * handled, so work can follow what changed. `undefined` on the first tick
+   * a process handles (after joining or a restart): then nothing is known
+   * and the whole view must be considered.
+   */
+  readonly changes: ReadonlySet<string> | undefined;
 }
 
 /** A participant's reaction to a tick. */
@@ -44,6 +51,8 @@ export interface TickResult {
    * skipped).
    */
   readonly nextWakeup?: number | null;
+  /** Hears how many of `ops` are written after each chunk of a large write. */
+  readonly onProgress?: (written: number, total: number) => void | Promise<void>;
 }
 
 /** How to take part in the clock. */
@@ -82,6 +91,8 @@ export class Participant {
   private acked: { tick: number; revision: number } | undefined;
   private readonly ackListeners = new Set<(tick: number) => void>();
   private drained: Promise<void> = Promise.resolve();
+  // Keys changed since the last handled tick; undefined until one was handled.
+  private changes: Set<string> | undefined;
 
   private constructor(store: Store, options: ParticipantOptions, view: CachedView) {
     this.store = store;
@@ -206,7 +217,11 @@ export class Participant {
         let n = 0;
         while (n < this.queue.length && this.queue[n]!.modRevision === revision) n++;
         const group = this.queue.splice(0, n);
-        if (revision > this.view.revision) this.view.apply(group);
+        if (revision > this.view.revision) {
+          this.view.apply(group);
+          if (this.changes !== undefined)
+            for (const e of group) if (this.view.covers(e.key)) this.changes.add(e.key);
+        }
         const tickEvent = group.find((e) => e.key === keys.tick && e.type === 'put');
         if (tickEvent !== undefined) {
           await this.handle(decode(TickRecord, keys.tick, tickEvent.value!), revision);
@@ -229,8 +244,13 @@ export class Participant {
           run: record.run,
           view: this.view,
           store: this.store,
+          changes: this.changes,
         });
-        await this.acknowledge(record.tick, revision, result);
+        // Superseded (the effects were not written): the next tick starts
+        // from nothing known, like a restart.
+        this.changes = (await this.acknowledge(record.tick, revision, result))
+          ? new Set()
+          : undefined;
         return;
       } catch (error) {
         this.options.onError?.(error, record.tick);
@@ -246,7 +266,7 @@ export class Participant {
     }
   }
 
-  private async acknowledge(tick: number, revision: number, result: TickResult): Promise<void> {
+  private async acknowledge(tick: number, revision: number, result: TickResult): Promise<boolean> {
     const nextWakeup = result.nextWakeup === undefined ? tick + 1 : result.nextWakeup;
     const ack = op.put(AckRecord, keys.ack(this.name), {
       tick,
@@ -260,11 +280,12 @@ export class Participant {
     const res =
       ops.length < maxTxnOps
         ? await this.store.txn([guard], [...ops, ack])
-        : (await this.store.writeChunked([guard], ops)).succeeded
+        : (await this.store.writeChunked([guard], ops, result.onProgress)).succeeded
           ? await this.store.txn([guard], [ack])
           : { succeeded: false };
-    if (!res.succeeded) return;
+    if (!res.succeeded) return false;
     this.acked = { tick, revision };
     for (const l of [...this.ackListeners]) l(tick);
+    return true;
   }
 }

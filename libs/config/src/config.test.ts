@@ -126,4 +126,21 @@ describe('loadConfig', () => {
     expect(error.code).toBe(Code.InvalidArgument);
     expect(error.message).toContain("'listen.hots' not declared in the schema");
   });
+
+  it('reads tick ranges as "MIN-MAX" or one number, and rejects reversed or negative ones', () => {
+    const ranged = {
+      ...schema,
+      delay: { doc: 'a delay', format: 'tick-range', default: [1, 2], env: 'CHAMBER_TEST_DELAY' },
+    } as unknown as typeof schema;
+    const read = (value: string): unknown =>
+      (loadConfig(ranged, { env: { CHAMBER_TEST_DELAY: value } }) as unknown as { delay: unknown })
+        .delay;
+    expect(read('3-7')).toEqual([3, 7]);
+    expect(read('4')).toEqual([4, 4]);
+    for (const bad of ['7-3', '-1', 'soon']) {
+      expect(failure(() => read(bad)).message).toContain(
+        'config "delay" (CHAMBER_TEST_DELAY): must be a tick range "MIN-MAX"',
+      );
+    }
+  });
 });

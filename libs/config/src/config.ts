@@ -74,6 +74,31 @@ convict.addFormat({
 });
 
 /**
+ * A range of ticks a delay is drawn from: `"3"` or `"2-5"` (both ends
+ * included), held as `[min, max]`.
+ */
+convict.addFormat({
+  name: 'tick-range',
+  coerce: (value: string) => {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(value);
+    return m === null ? value : [Number(m[1]), Number(m[2] ?? m[1])];
+  },
+  validate: (value: unknown) => {
+    if (
+      !Array.isArray(value) ||
+      value.length !== 2 ||
+      !value.every((v) => Number.isSafeInteger(v) && (v as number) >= 0) ||
+      (value[0] as number) > (value[1] as number)
+    ) {
+      throw new Error('must be a tick range "MIN-MAX" (whole numbers, MIN <= MAX) or one number');
+    }
+  },
+});
+
+/** A `tick-range` value: the smallest and largest delay, in ticks. */
+export type TickRange = [min: number, max: number];
+
+/**
  * The common keys of a service's config. Env vars: `CHAMBER_<SERVICE>_HOST`,
  * `CHAMBER_<SERVICE>_PORT`, and the shared `CHAMBER_ETCD_ENDPOINTS`,
  * `CHAMBER_SIMULATION`, `CHAMBER_SEED`, `CHAMBER_LOG_LEVEL`,

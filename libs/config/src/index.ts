@@ -4,4 +4,5 @@ export {
   type CommonConfig,
   type DeepPartial,
   type Schema,
+  type TickRange,
 } from './config.js';

@@ -17,6 +17,8 @@ export const inventoryParticipant = 'inventory';
 /** Where definition loads wait for their tick. */
 export const definitionInputsPrefix = `${keys.inputsPrefix}inventory/`;
 
+const definitionLoadIdPrefix = 'definition-';
+
 /** The prefixes the inventory's view must hold for {@link applyDefinitionLoads}. */
 export const definitionLoadViews: readonly string[] = [
   definitionPrefix,
@@ -49,7 +51,7 @@ export async function submitDefinitionLoad(
         parsed.errors.map(String).join('\n'),
     );
   }
-  const id = `definition-${randomUUID()}`;
+  const id = `${definitionLoadIdPrefix}${randomUUID()}`;
   const { effectiveTick } = await submitInput(store, {
     id,
     owner: inventoryParticipant,
@@ -68,6 +70,8 @@ export interface AppliedLoads {
   readonly ops: Op[];
   /** `undefined` when no load was due. */
   readonly changes: DefinitionChanges | undefined;
+  /** The load that won (the last one due), if any. */
+  readonly load?: { readonly id: string; readonly fileName: string; readonly source: string };
 }
 
 /**
@@ -79,28 +83,46 @@ export interface AppliedLoads {
 export function applyDefinitionLoads(tick: number, view: CachedView): AppliedLoads {
   const due = view
     .list(PendingRecord, keys.pendingPrefix)
-    .filter((e) => e.value.owner === inventoryParticipant && e.value.effectiveTick <= tick);
+    .filter(
+      (e) =>
+        e.value.owner === inventoryParticipant &&
+        e.value.effectiveTick <= tick &&
+        e.key.startsWith(`${keys.pendingPrefix}${definitionLoadIdPrefix}`),
+    );
   if (due.length === 0) return { ops: [], changes: undefined };
   const ops: Op[] = [];
-  let wanted: Map<string, string> | undefined;
+  let load: AppliedLoads['load'];
   for (const marker of due) {
     const id = marker.key.slice(keys.pendingPrefix.length);
     const input = view.value(DefinitionLoadInput, definitionInputsPrefix + id);
     ops.push(op.delete(marker.key), op.delete(definitionInputsPrefix + id));
-    if (input === undefined) continue;
-    // Validated when submitted; parsed again here, deterministically.
-    const parsed = parseDefinition(input.source, input.fileName);
-    if (parsed.ok) wanted = definitionRecords(parsed.definition);
+    // Validated when submitted; parsed again when reconciled, deterministically.
+    if (input !== undefined) load = { id, fileName: input.fileName, source: input.source };
   }
-  if (wanted === undefined) return { ops, changes: undefined };
+  const changes = load === undefined ? undefined : reconcileDefinition(view, load);
+  if (changes === undefined) return { ops, changes: undefined };
+  return { ops: [...definitionOps(changes), ...ops], changes, ...(load ? { load } : {}) };
+}
+
+/**
+ * What loading `source` over the stored `definition` view changes;
+ * `undefined` when it does not parse (it was validated when submitted, so
+ * only a changed parser could make it fail).
+ */
+export function reconcileDefinition(
+  view: CachedView,
+  load: { readonly fileName: string; readonly source: string },
+): DefinitionChanges | undefined {
+  const parsed = parseDefinition(load.source, load.fileName);
+  if (!parsed.ok) return undefined;
   const stored = new Map(view.listRaw(definitionPrefix).map((e) => [e.key, e.value]));
-  const changes = diffDefinition(wanted, stored);
-  return {
-    ops: [
-      ...changes.puts.map(([key, text]) => op.putRaw(key, text)),
-      ...changes.deletes.map((key) => op.delete(key)),
-      ...ops,
-    ],
-    changes,
-  };
+  return diffDefinition(definitionRecords(parsed.definition), stored);
+}
+
+/** The writes of a reconciliation: puts of new and changed records, deletes of removed ones. */
+export function definitionOps(changes: DefinitionChanges): Op[] {
+  return [
+    ...changes.puts.map(([key, text]) => op.putRaw(key, text)),
+    ...changes.deletes.map((key) => op.delete(key)),
+  ];
 }

@@ -27,3 +27,12 @@ export {
   type AppliedLoads,
   type SubmittedLoad,
 } from './definition-loads.js';
+export { createInventoryService, type InventoryDeps, type InventoryServiceHandle } from './app.js';
+export {
+  definitionFile,
+  inventorySchema,
+  loadInventoryConfig,
+  samplesDir,
+  type InventoryConfig,
+} from './config.js';
+export { inventoryKeys } from './simulator.js';

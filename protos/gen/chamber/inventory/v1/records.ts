@@ -482,6 +482,8 @@ export interface PduActual {
   hardware: number;
   /** The tick at which a transition in progress ends (a replacement); 0: none. */
   dueTick: number;
+  /** The hardware failure that left it failed, if one did. */
+  latchedBy: string;
 }
 
 export interface PduActual_FaultsEntry {
@@ -498,6 +500,7 @@ export interface TorActual {
   faults: { [key: string]: number };
   hardware: number;
   dueTick: number;
+  latchedBy: string;
 }
 
 export interface TorActual_FaultsEntry {
@@ -804,6 +807,7 @@ function createBasePduActual(): PduActual {
     faults: {},
     hardware: 0,
     dueTick: 0,
+    latchedBy: "",
   };
 }
 
@@ -832,6 +836,9 @@ export const PduActual: MessageFns<PduActual> = {
     }
     if (message.dueTick !== 0) {
       writer.uint32(64).uint64(message.dueTick);
+    }
+    if (message.latchedBy !== "") {
+      writer.uint32(74).string(message.latchedBy);
     }
     return writer;
   },
@@ -916,6 +923,14 @@ export const PduActual: MessageFns<PduActual> = {
             message.dueTick = longToNumber(reader.uint64());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.latchedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -967,6 +982,11 @@ export const PduActual: MessageFns<PduActual> = {
         : isSet(object.due_tick)
         ? globalThis.Number(object.due_tick)
         : 0,
+      latchedBy: isSet(object.latchedBy)
+        ? globalThis.String(object.latchedBy)
+        : isSet(object.latched_by)
+        ? globalThis.String(object.latched_by)
+        : "",
     };
   },
 
@@ -1002,6 +1022,9 @@ export const PduActual: MessageFns<PduActual> = {
     if (message.dueTick !== 0) {
       obj.dueTick = Math.round(message.dueTick);
     }
+    if (message.latchedBy !== "") {
+      obj.latchedBy = message.latchedBy;
+    }
     return obj;
   },
 
@@ -1026,6 +1049,7 @@ export const PduActual: MessageFns<PduActual> = {
     );
     message.hardware = object.hardware ?? 0;
     message.dueTick = object.dueTick ?? 0;
+    message.latchedBy = object.latchedBy ?? "";
     return message;
   },
 };
@@ -1116,7 +1140,7 @@ export const PduActual_FaultsEntry: MessageFns<PduActual_FaultsEntry> = {
 };
 
 function createBaseTorActual(): TorActual {
-  return { state: 0, sinceTick: 0, reason: "", previousState: 0, faults: {}, hardware: 0, dueTick: 0 };
+  return { state: 0, sinceTick: 0, reason: "", previousState: 0, faults: {}, hardware: 0, dueTick: 0, latchedBy: "" };
 }
 
 export const TorActual: MessageFns<TorActual> = {
@@ -1141,6 +1165,9 @@ export const TorActual: MessageFns<TorActual> = {
     }
     if (message.dueTick !== 0) {
       writer.uint32(56).uint64(message.dueTick);
+    }
+    if (message.latchedBy !== "") {
+      writer.uint32(66).string(message.latchedBy);
     }
     return writer;
   },
@@ -1217,6 +1244,14 @@ export const TorActual: MessageFns<TorActual> = {
             message.dueTick = longToNumber(reader.uint64());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.latchedBy = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1263,6 +1298,11 @@ export const TorActual: MessageFns<TorActual> = {
         : isSet(object.due_tick)
         ? globalThis.Number(object.due_tick)
         : 0,
+      latchedBy: isSet(object.latchedBy)
+        ? globalThis.String(object.latchedBy)
+        : isSet(object.latched_by)
+        ? globalThis.String(object.latched_by)
+        : "",
     };
   },
 
@@ -1295,6 +1335,9 @@ export const TorActual: MessageFns<TorActual> = {
     if (message.dueTick !== 0) {
       obj.dueTick = Math.round(message.dueTick);
     }
+    if (message.latchedBy !== "") {
+      obj.latchedBy = message.latchedBy;
+    }
     return obj;
   },
 
@@ -1318,6 +1361,7 @@ export const TorActual: MessageFns<TorActual> = {
     );
     message.hardware = object.hardware ?? 0;
     message.dueTick = object.dueTick ?? 0;
+    message.latchedBy = object.latchedBy ?? "";
     return message;
   },
 };

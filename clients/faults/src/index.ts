@@ -1,0 +1,1 @@
+export { faultSites, faultTargetError, kindName, type FaultSite } from './targets.js';

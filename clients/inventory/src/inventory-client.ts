@@ -1,0 +1,219 @@
+import { ChamberError, Code, fromGrpcError, isChamberError } from '@chamber/errors';
+import { callUnary } from '@chamber/grpc';
+import {
+  InventoryClient as GrpcInventoryClient,
+  View,
+  type CommandAction,
+  type CommandRecord,
+  type CommandStatus,
+  type Element,
+  type LoadDefinitionResponse,
+  type GetSummaryResponse,
+  type ListElementsResponse,
+  type GetElementResponse,
+  type SetTargetResponse,
+  type IssueCommandResponse,
+  type GetCommandResponse,
+  type ListCommandsResponse,
+  type LoadProgress,
+  type Summary,
+  type TargetState,
+} from '@chamber/protos';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+
+const addressPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
+
+/** Where and when to read: a view (default `definition`) and a past tick (time travel). */
+export interface ReadOptions {
+  readonly view?: View;
+  readonly asOfTick?: number;
+}
+
+/**
+ * A typed client of `chamber.inventory.v1.Inventory`. Methods reject with a
+ * ChamberError carrying the service's code and message; `Unavailable` when
+ * the inventory cannot be reached.
+ */
+export class InventoryClient {
+  readonly address: string;
+  private readonly grpc: GrpcInventoryClient;
+  private readonly timeoutMs: number;
+
+  private constructor(address: string, timeoutMs: number) {
+    this.address = address;
+    this.timeoutMs = timeoutMs;
+    this.grpc = new GrpcInventoryClient(address, credentials.createInsecure());
+  }
+
+  /** A client of the inventory at `host:port` (no I/O until the first call). */
+  static connect(address: string, options: { timeoutMs?: number } = {}): InventoryClient {
+    const port = addressPattern.exec(address)?.[1];
+    if (port === undefined || Number(port) < 1 || Number(port) > 65_535) {
+      throw new ChamberError(
+        Code.InvalidArgument,
+        `the inventory address must be host:port (e.g. 127.0.0.1:50052), got "${address}"`,
+      );
+    }
+    return new InventoryClient(address, options.timeoutMs ?? 30_000);
+  }
+
+  /** Submits a definition for the next tick; `InvalidArgument` lists every error as file:line:col. */
+  loadDefinition(source: string, fileName: string): Promise<LoadDefinitionResponse> {
+    return this.call((md, o, cb) => this.grpc.loadDefinition({ source, fileName }, md, o, cb));
+  }
+
+  /** Resolves with a load's final progress once it is applied, reporting each step to `onProgress`. */
+  watchLoad(loadId: string, onProgress?: (p: LoadProgress) => void): Promise<LoadProgress> {
+    return new Promise((resolve, reject) => {
+      let last: LoadProgress | undefined;
+      const stream = this.grpc.watchLoad({ loadId });
+      stream.on('data', (res: { progress?: LoadProgress }) => {
+        if (res.progress === undefined) return;
+        last = res.progress;
+        onProgress?.(res.progress);
+      });
+      stream.on('error', (error: ServiceError) => reject(this.failure(error)));
+      stream.on('end', () =>
+        last === undefined
+          ? reject(
+              new ChamberError(Code.Unknown, `load ${loadId}: the stream ended without progress`),
+            )
+          : resolve(last),
+      );
+    });
+  }
+
+  async getSummary(options: ReadOptions = {}): Promise<Summary> {
+    const res = await this.call<GetSummaryResponse>((md, o, cb) =>
+      this.grpc.getSummary(
+        { view: options.view ?? View.VIEW_DEFINITION, ...at(options) },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.summary!;
+  }
+
+  /** The children of `path` ("" for the regions). */
+  async listElements(path: string, options: ReadOptions = {}): Promise<Element[]> {
+    const res = await this.call<ListElementsResponse>((md, o, cb) =>
+      this.grpc.listElements(
+        { path, view: options.view ?? View.VIEW_DEFINITION, ...at(options) },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.elements;
+  }
+
+  async getElement(path: string, options: ReadOptions = {}): Promise<Element> {
+    const res = await this.call<GetElementResponse>((md, o, cb) =>
+      this.grpc.getElement(
+        { path, view: options.view ?? View.VIEW_DEFINITION, ...at(options) },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.element!;
+  }
+
+  /** Changes a target at the next tick; `FailedPrecondition` when `matchRevision` is stale. */
+  async setTarget(
+    path: string,
+    target: { state: TargetState; powered: boolean; reason?: string; matchRevision?: number },
+  ): Promise<number> {
+    const res = await this.call<SetTargetResponse>((md, o, cb) =>
+      this.grpc.setTarget(
+        {
+          path,
+          state: target.state,
+          powered: target.powered,
+          reason: target.reason ?? '',
+          ...(target.matchRevision === undefined ? {} : { matchRevision: target.matchRevision }),
+        },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.effectiveTick;
+  }
+
+  async issueCommand(
+    target: string,
+    action: CommandAction,
+    options: { requestedBy?: string; image?: string } = {},
+  ): Promise<CommandRecord> {
+    const res = await this.call<IssueCommandResponse>((md, o, cb) =>
+      this.grpc.issueCommand(
+        { target, action, requestedBy: options.requestedBy ?? '', image: options.image ?? '' },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.command!;
+  }
+
+  async getCommand(id: string): Promise<CommandRecord> {
+    const res = await this.call<GetCommandResponse>((md, o, cb) =>
+      this.grpc.getCommand({ id }, md, o, cb),
+    );
+    return res.command!;
+  }
+
+  async listCommands(
+    filter: { target?: string; statuses?: CommandStatus[] } = {},
+  ): Promise<CommandRecord[]> {
+    const res = await this.call<ListCommandsResponse>((md, o, cb) =>
+      this.grpc.listCommands(
+        { target: filter.target ?? '', statuses: filter.statuses ?? [] },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.commands;
+  }
+
+  close(): void {
+    this.grpc.close();
+  }
+
+  private async call<Res>(
+    method: (
+      md: Metadata,
+      options: object,
+      callback: (error: ServiceError | null, response: Res) => void,
+    ) => unknown,
+  ): Promise<Res> {
+    try {
+      return await callUnary(
+        (_req: null, md, options, cb) => method(md, options, cb) as never,
+        null,
+        new Metadata(),
+        this.timeoutMs,
+      );
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  private failure(error: unknown): ChamberError {
+    const e = isChamberError(error) ? error : fromGrpcError(error);
+    return e.code === Code.Unavailable
+      ? new ChamberError(
+          Code.Unavailable,
+          `cannot reach the inventory at ${this.address}: is Chamber running (npm start)?`,
+          { cause: e },
+        )
+      : e;
+  }
+}
+
+function at(options: ReadOptions): { asOfTick?: number } {
+  return options.asOfTick === undefined ? {} : { asOfTick: options.asOfTick };
+}

@@ -1,0 +1,91 @@
+import {
+  commonSchema,
+  loadConfig,
+  type CommonConfig,
+  type Schema,
+  type TickRange,
+} from '@chamber/config';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The sample definitions shipped with the service (`small`, `standard`, `large`). */
+export const samplesDir: string = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../definitions',
+);
+
+/** The inventory's configuration. */
+export interface InventoryConfig extends CommonConfig {
+  inventory: {
+    /** A definition to load when the simulation has none; empty: none. */
+    definition: string;
+    propagationTicks: TickRange;
+    postTicks: TickRange;
+    stopTicks: TickRange;
+    cycleTicks: TickRange;
+    reimageTicks: TickRange;
+    replaceTicks: TickRange;
+  };
+}
+
+const range = (doc: string, def: TickRange, env: string): Schema<TickRange> =>
+  ({ doc, format: 'tick-range', default: def, env }) as unknown as Schema<TickRange>;
+
+/** The inventory's convict schema: the common keys plus its own (CHAMBER_INVENTORY_*). */
+export function inventorySchema(): Schema<InventoryConfig> {
+  return {
+    ...commonSchema('inventory', 50052),
+    inventory: {
+      definition: {
+        doc: 'A definition file (or a sample name: small, standard, large) to load when the simulation has none; empty for none.',
+        format: String,
+        default: 'standard',
+        env: 'CHAMBER_INVENTORY_DEFINITION',
+      },
+      propagationTicks: range(
+        'Ticks from a PDU or TOR changing to a blade feeling it ("MIN-MAX", at least 1).',
+        [1, 2],
+        'CHAMBER_INVENTORY_PROPAGATION_TICKS',
+      ),
+      postTicks: range(
+        'Ticks from power arriving at a blade to it booting.',
+        [1, 2],
+        'CHAMBER_INVENTORY_POST_TICKS',
+      ),
+      stopTicks: range(
+        'Ticks a blade takes to shut down after a power-off command.',
+        [1, 3],
+        'CHAMBER_INVENTORY_STOP_TICKS',
+      ),
+      cycleTicks: range(
+        'Ticks a power-cycle keeps the power off.',
+        [2, 2],
+        'CHAMBER_INVENTORY_CYCLE_TICKS',
+      ),
+      reimageTicks: range(
+        'Ticks installing an image takes, before the boot.',
+        [5, 10],
+        'CHAMBER_INVENTORY_REIMAGE_TICKS',
+      ),
+      replaceTicks: range(
+        'Ticks replacing a blade, PDU or TOR takes.',
+        [10, 20],
+        'CHAMBER_INVENTORY_REPLACE_TICKS',
+      ),
+    },
+  };
+}
+
+/** Loads and validates the inventory's configuration (env `CHAMBER_*`); see {@link loadConfig}. */
+export function loadInventoryConfig(
+  options?: Parameters<typeof loadConfig<InventoryConfig>>[1],
+): InventoryConfig {
+  return loadConfig(inventorySchema(), options);
+}
+
+/** The file a `definition` setting names: a sample name or a path. */
+export function definitionFile(setting: string): string {
+  return /^[a-z]+$/.test(setting)
+    ? path.join(samplesDir, `${setting}.yaml`)
+    : path.resolve(setting);
+}

@@ -1,0 +1,194 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { serverStream as streamCall, unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
+import { isUnder, parseElementPath } from '@chamber/inventory-client';
+import {
+  CommandRecord,
+  CommandStatus,
+  LoadProgress,
+  LoadProgress_State,
+  TargetInput,
+  TargetState,
+  type InventoryServer,
+} from '@chamber/protos';
+import { cmp, decode, op, type Store } from '@chamber/store';
+import { keys, submitInput } from '@chamber/timestamp';
+import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
+import { commandTargetError } from '../domain/commands.js';
+import { definitionPrefix } from '../domain/definition/records.js';
+import type { InventoryReads } from '../reads.js';
+import { inventoryKeys } from '../simulator.js';
+
+/** The Inventory RPCs: validate, then write inputs for the clock or read the views. */
+export function createInventoryHandlers(
+  store: Store,
+  reads: InventoryReads,
+  logger: HandlerLogger,
+): InventoryServer {
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
+
+  async function mustExist(path: string): Promise<void> {
+    if ((await store.getRaw(definitionPrefix + path)) === undefined) {
+      throw new ChamberError(
+        Code.NotFound,
+        `no ${parseElementPath(path).type} "${path}" is defined`,
+      );
+    }
+  }
+
+  return {
+    loadDefinition: unary(async (req) => {
+      const fileName = req.fileName === '' ? 'definition.yaml' : req.fileName;
+      const load = await submitDefinitionLoad(store, { source: req.source, fileName });
+      await store.put(LoadProgress, inventoryKeys.loadProgress, {
+        ...LoadProgress.fromPartial({}),
+        loadId: load.id,
+        state: LoadProgress_State.STATE_WAITING,
+        effectiveTick: load.effectiveTick,
+        blades: load.bladeCount,
+      });
+      return { loadId: load.id, effectiveTick: load.effectiveTick, blades: load.bladeCount };
+    }),
+
+    watchLoad: streamCall(async (req, call) => {
+      if (req.loadId === '') throw new ChamberError(Code.InvalidArgument, 'load_id is required');
+      await new Promise<void>((resolve, reject) => {
+        let isDone = false;
+        const consider = (text: string | undefined): void => {
+          if (isDone || text === undefined) return;
+          const progress = decode(LoadProgress, inventoryKeys.loadProgress, text);
+          if (progress.loadId === req.loadId) {
+            call.write({ progress });
+            if (progress.state === LoadProgress_State.STATE_DONE) finish();
+          } else if (progress.state === LoadProgress_State.STATE_DONE) {
+            void store.getRaw(keys.pending(req.loadId)).then((marker) => {
+              if (marker === undefined && !isDone)
+                finish(
+                  new ChamberError(
+                    Code.NotFound,
+                    `load ${req.loadId} is not pending and not the latest load (it was replaced, or never existed)`,
+                  ),
+                );
+            });
+          }
+        };
+        const finish = (error?: Error): void => {
+          isDone = true;
+          void handle.then((h) => h.cancel());
+          if (error === undefined) resolve();
+          else reject(error);
+        };
+        const handle = store.watch(inventoryKeys.loadProgress, {}, (events) => {
+          for (const e of events) if (e.key === inventoryKeys.loadProgress) consider(e.value);
+        });
+        call.on('cancelled', () => finish());
+        void handle
+          .then(() => store.getRaw(inventoryKeys.loadProgress))
+          .then((raw) => consider(raw?.value), reject);
+      });
+    }, logger),
+
+    getSummary: unary(async (req) => ({ summary: await reads.summary(req.view, req.asOfTick) })),
+
+    listElements: unary((req) => reads.list(req.path, req.view, req.asOfTick)),
+
+    getElement: unary((req) => reads.get(req.path, req.view, req.asOfTick)),
+
+    setTarget: unary(async (req) => {
+      const path = parseElementPath(req.path);
+      if (path.type !== 'pdu' && path.type !== 'tor' && path.type !== 'blade') {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `targets are set on PDUs, TORs and blades, not on a ${path.type} ("${path.path}")`,
+        );
+      }
+      if (
+        req.state === TargetState.TARGET_STATE_UNSPECIFIED ||
+        TargetState[req.state] === undefined
+      ) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          'state must be in_service, out_for_repair or retired',
+        );
+      }
+      await mustExist(path.path);
+      const id = `target/${path.path}`;
+      const guarded = req.matchRevision !== undefined;
+      const { effectiveTick } = await submitInput(store, {
+        id,
+        owner: inventoryParticipant,
+        ops: () => [
+          op.put(TargetInput, inventoryKeys.inputs + id, {
+            state: req.state,
+            powered: req.powered,
+            reason: req.reason === '' ? 'set by request' : req.reason,
+          }),
+        ],
+        ...(guarded
+          ? {
+              compares: [
+                cmp.modRevision(inventoryKeys.target + path.path, '==', req.matchRevision!),
+                cmp.absent(keys.pending(id)),
+              ],
+              conflict: () =>
+                new ChamberError(
+                  Code.FailedPrecondition,
+                  `the target of ${path.path} changed since revision ${req.matchRevision!} (or a change is pending); read it again`,
+                ),
+            }
+          : {}),
+      });
+      return { effectiveTick };
+    }),
+
+    issueCommand: unary(async (req) => {
+      const invalid = commandTargetError(req.action, req.target);
+      if (invalid !== undefined) throw new ChamberError(Code.InvalidArgument, invalid);
+      const target = parseElementPath(req.target);
+      await mustExist(target.blade ?? target.path);
+      let command: CommandRecord | undefined;
+      await submitInput(store, {
+        id: (tick, n) => `command/c${tick}-${n}`,
+        owner: inventoryParticipant,
+        ops: (effectiveTick, id) => {
+          command = {
+            ...CommandRecord.fromPartial({}),
+            id: id.slice('command/'.length),
+            target: target.path,
+            action: req.action,
+            status: CommandStatus.COMMAND_STATUS_PENDING,
+            effectiveTick,
+            requestedBy: req.requestedBy === '' ? 'grpc' : req.requestedBy,
+            image: req.image,
+            reason: `waiting for tick ${effectiveTick}`,
+          };
+          return [op.put(CommandRecord, inventoryKeys.inputs + id, command)];
+        },
+      });
+      return { command: command! };
+    }),
+
+    getCommand: unary(async (req) => {
+      const command =
+        (await store.get(CommandRecord, inventoryKeys.commands + req.id)) ??
+        (await store.get(CommandRecord, `${inventoryKeys.inputs}command/${req.id}`));
+      if (command === undefined) throw new ChamberError(Code.NotFound, `no command "${req.id}"`);
+      return { command: command.value };
+    }),
+
+    listCommands: unary(async (req) => {
+      const [stored, pending] = await Promise.all([
+        store.list(CommandRecord, inventoryKeys.commands),
+        store.list(CommandRecord, `${inventoryKeys.inputs}command/`),
+      ]);
+      const commands = [...stored.entries, ...pending.entries]
+        .map((e) => e.value)
+        .filter(
+          (c) =>
+            (req.target === '' || isUnder(c.target, req.target.replace(/^\/+|\/+$/g, ''))) &&
+            (req.statuses.length === 0 || req.statuses.includes(c.status)),
+        )
+        .sort((a, b) => a.effectiveTick - b.effectiveTick || a.id.localeCompare(b.id));
+      return { commands };
+    }),
+  };
+}

@@ -1,0 +1,334 @@
+import { ChamberError, Code, isChamberError } from '@chamber/errors';
+import { parseElementPath, type ElementPath } from '@chamber/inventory-client';
+import {
+  BladeActual,
+  BladeDefinition,
+  DefinitionSource,
+  DeviceDefinition,
+  ElementKind,
+  ObservedRecord,
+  PduActual,
+  RackDefinition,
+  RegionDefinition,
+  TargetRecord,
+  TickIndexRecord,
+  TickRecord,
+  TorActual,
+  View,
+  ZoneDefinition,
+  type Element,
+  type Summary,
+} from '@chamber/protos';
+import type { RawEntry, Store } from '@chamber/store';
+import { keys } from '@chamber/timestamp';
+import { definitionPrefix } from './domain/definition/records.js';
+import { inventoryKeys } from './simulator.js';
+
+/** A consistent point to read at: a revision and the tick it shows. */
+export interface ReadPoint {
+  /** `undefined`: the latest. */
+  readonly revision: number | undefined;
+  readonly tick: number;
+}
+
+/**
+ * Where to read the state "as of" a tick: the revision at which tick `asOf`
+ * had settled (a tick the clock skipped shows the one before it), or the
+ * latest. Fails with `InvalidArgument` for a tick still to come.
+ */
+export async function readPoint(store: Store, asOf: number | undefined): Promise<ReadPoint> {
+  const current = await store.get(TickRecord, keys.tick);
+  const now = current?.value.tick ?? 0;
+  if (asOf === undefined || asOf === now) return { revision: undefined, tick: now };
+  if (asOf > now) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `as_of_tick ${asOf} has not happened yet: the clock is at tick ${now}`,
+    );
+  }
+  const exact = await store.get(TickIndexRecord, keys.tickIndex(asOf));
+  if (exact !== undefined) return { revision: exact.value.settledRevision, tick: asOf };
+  const after = await store.list(TickIndexRecord, keys.tickIndexPrefix, {
+    startAfter: keys.tickIndex(asOf),
+    limit: 1,
+  });
+  const next = after.entries[0];
+  if (next === undefined) return { revision: undefined, tick: now };
+  return { revision: next.value.snapshotRevision - 1, tick: asOf };
+}
+
+/** Runs a read at `point`, turning etcd's "compacted" into a message about the tick. */
+async function at<T>(point: ReadPoint, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isChamberError(error) && error.code === Code.OutOfRange) {
+      throw new ChamberError(
+        Code.OutOfRange,
+        `the state at tick ${point.tick} is no longer available: etcd has compacted its history past revision ${point.revision ?? 0}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+const kindOf: Readonly<Record<ElementPath['type'], ElementKind>> = {
+  region: ElementKind.ELEMENT_KIND_REGION,
+  zone: ElementKind.ELEMENT_KIND_ZONE,
+  rack: ElementKind.ELEMENT_KIND_RACK,
+  pdu: ElementKind.ELEMENT_KIND_PDU,
+  tor: ElementKind.ELEMENT_KIND_TOR,
+  blade: ElementKind.ELEMENT_KIND_BLADE,
+  cable: ElementKind.ELEMENT_KIND_CABLE,
+};
+
+const viewPrefix: Readonly<Record<View, string>> = {
+  [View.VIEW_UNSPECIFIED]: definitionPrefix,
+  [View.VIEW_DEFINITION]: definitionPrefix,
+  [View.VIEW_TARGET]: inventoryKeys.target,
+  [View.VIEW_ACTUAL]: inventoryKeys.actual,
+  [View.VIEW_OBSERVED]: inventoryKeys.observed,
+  [View.UNRECOGNIZED]: definitionPrefix,
+};
+
+function normalView(view: View): View {
+  if (view === View.VIEW_UNSPECIFIED) return View.VIEW_DEFINITION;
+  if (!(view in viewPrefix) || view === View.UNRECOGNIZED)
+    throw new ChamberError(Code.InvalidArgument, `unknown view ${String(view)}`);
+  return view;
+}
+
+/** The element's record in `view`, decoded into an {@link Element}; `record` unset when absent. */
+function toElement(path: ElementPath, view: View, raw: RawEntry | undefined): Element {
+  const element: Element = {
+    path: path.path,
+    kind: kindOf[path.type],
+    view,
+    revision: raw?.modRevision ?? 0,
+  };
+  if (raw === undefined) return element;
+  const json: unknown = JSON.parse(raw.value);
+  if (view === View.VIEW_DEFINITION) {
+    switch (path.type) {
+      case 'region':
+        return { ...element, region: RegionDefinition.fromJSON(json) };
+      case 'zone':
+        return { ...element, zone: ZoneDefinition.fromJSON(json) };
+      case 'rack':
+        return { ...element, rack: RackDefinition.fromJSON(json) };
+      case 'pdu':
+      case 'tor':
+        return { ...element, device: DeviceDefinition.fromJSON(json) };
+      case 'blade':
+        return { ...element, blade: BladeDefinition.fromJSON(json) };
+      case 'cable': {
+        const blade = BladeDefinition.fromJSON(json);
+        const port = path.cable === 'power' ? blade.power : blade.network;
+        return port === undefined ? element : { ...element, cable: port };
+      }
+    }
+  }
+  if (view === View.VIEW_TARGET) return { ...element, target: TargetRecord.fromJSON(json) };
+  if (view === View.VIEW_OBSERVED) return { ...element, observed: ObservedRecord.fromJSON(json) };
+  switch (path.type) {
+    case 'pdu':
+      return { ...element, pduActual: PduActual.fromJSON(json) };
+    case 'tor':
+      return { ...element, torActual: TorActual.fromJSON(json) };
+    case 'blade':
+      return { ...element, bladeActual: BladeActual.fromJSON(json) };
+    case 'cable': {
+      const blade = BladeActual.fromJSON(json);
+      const cable = path.cable === 'power' ? blade.powerCable : blade.networkCable;
+      return cable === undefined ? element : { ...element, cableActual: cable };
+    }
+    default:
+      return element;
+  }
+}
+
+/** The key of `path`'s record in `view` (a cable's is its blade's). */
+function recordKey(path: ElementPath, view: View): string | undefined {
+  const holder = path.blade ?? path.path;
+  if (view === View.VIEW_DEFINITION) return definitionPrefix + holder;
+  const isDevice = path.type === 'pdu' || path.type === 'tor' || path.type === 'blade';
+  if (view === View.VIEW_ACTUAL && (isDevice || path.type === 'cable'))
+    return inventoryKeys.actual + holder;
+  if (isDevice) return viewPrefix[view] + holder;
+  return undefined;
+}
+
+/** Reads of the inventory's views, at the latest revision or as of a past tick. */
+export class InventoryReads {
+  constructor(private readonly store: Store) {}
+
+  /** One element in one view. `NotFound` when the definition has no such element. */
+  async get(
+    pathText: string,
+    viewIn: View,
+    asOf?: number,
+  ): Promise<{ element: Element; tick: number }> {
+    const path = parseElementPath(pathText);
+    const view = normalView(viewIn);
+    const point = await readPoint(this.store, asOf);
+    return at(point, async () => {
+      const options = point.revision === undefined ? {} : { revision: point.revision };
+      const defined = await this.store.getRaw(
+        definitionPrefix + (path.blade ?? path.path),
+        options,
+      );
+      if (defined === undefined) {
+        throw new ChamberError(
+          Code.NotFound,
+          `no ${path.type} "${path.path}" is defined${asOf === undefined ? '' : ` at tick ${point.tick}`}`,
+        );
+      }
+      const key = recordKey(path, view);
+      const raw =
+        key === undefined
+          ? undefined
+          : key === definitionPrefix + (path.blade ?? path.path)
+            ? defined
+            : await this.store.getRaw(key, options);
+      return { element: toElement(path, view, raw), tick: point.tick };
+    });
+  }
+
+  /** The children of `pathText` ("" for the regions) in one view, in key order. */
+  async list(
+    pathText: string,
+    viewIn: View,
+    asOf?: number,
+  ): Promise<{ elements: Element[]; tick: number }> {
+    const view = normalView(viewIn);
+    const point = await readPoint(this.store, asOf);
+    return at(point, async () => {
+      const options = point.revision === undefined ? {} : { revision: point.revision };
+      const children = await this.children(pathText, options);
+      const elements: Element[] = [];
+      if (
+        children.length > 0 &&
+        children[0]!.type !== 'region' &&
+        children[0]!.type !== 'zone' &&
+        children[0]!.type !== 'rack' &&
+        view !== View.VIEW_DEFINITION
+      ) {
+        // A rack's PDUs, TORs and blades: one range read of the view.
+        const prefix = `${viewPrefix[view]}${children[0]!.rack!}/`;
+        const records = new Map(
+          (await this.store.listRaw(prefix, options)).entries.map((e) => [e.key, e]),
+        );
+        for (const child of children)
+          elements.push(toElement(child, view, records.get(viewPrefix[view] + child.path)));
+      } else {
+        for (let i = 0; i < children.length; i += 64) {
+          const batch = children.slice(i, i + 64);
+          const raws = await Promise.all(
+            batch.map((child) => {
+              const key = recordKey(child, view);
+              return key === undefined
+                ? Promise.resolve(undefined)
+                : this.store.getRaw(key, options);
+            }),
+          );
+          batch.forEach((child, j) => elements.push(toElement(child, view, raws[j])));
+        }
+      }
+      return { elements, tick: point.tick };
+    });
+  }
+
+  /** Counts of elements, and of their states in `view`. */
+  async summary(viewIn: View, asOf?: number): Promise<Summary> {
+    const view = normalView(viewIn);
+    const point = await readPoint(this.store, asOf);
+    return at(point, async () => {
+      const options = point.revision === undefined ? {} : { revision: point.revision };
+      const summary: Summary = {
+        tick: point.tick,
+        regions: 0,
+        zones: 0,
+        racks: 0,
+        pdus: 0,
+        tors: 0,
+        blades: 0,
+        bladeStates: {},
+        pduStates: {},
+        torStates: {},
+        definition: '',
+      };
+      const definition = await this.store.listRaw(definitionPrefix, { ...options });
+      for (const { key } of definition.entries) {
+        const parts = key.slice(definitionPrefix.length).split('/');
+        if (parts.length === 1) summary.regions++;
+        else if (parts.length === 2) summary.zones++;
+        else if (parts.length === 3) summary.racks++;
+        else if (parts[3] === 'pdu') summary.pdus++;
+        else if (parts[3] === 'tor') summary.tors++;
+        else summary.blades++;
+      }
+      const source = await this.store.get(DefinitionSource, inventoryKeys.source, options);
+      summary.definition = source?.value.fileName ?? '';
+      if (view !== View.VIEW_DEFINITION) {
+        const records = await this.store.listRaw(viewPrefix[view], options);
+        for (const { key, value } of records.entries) {
+          const parts = key.split('/');
+          const state = (JSON.parse(value) as { state?: string }).state ?? 'UNSPECIFIED';
+          const counts =
+            parts[4] === 'pdu'
+              ? summary.pduStates
+              : parts[4] === 'tor'
+                ? summary.torStates
+                : summary.bladeStates;
+          counts[state] = (counts[state] ?? 0) + 1;
+        }
+      }
+      return summary;
+    });
+  }
+
+  private async children(pathText: string, options: { revision?: number }): Promise<ElementPath[]> {
+    if (pathText.replace(/\//g, '') === '') {
+      // The regions: skip from one region's subtree to the next.
+      const regions: ElementPath[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const next = await this.store.listRaw(definitionPrefix, {
+          ...options,
+          limit: 1,
+          ...(after === undefined ? {} : { startAfter: after }),
+        });
+        const entry = next.entries[0];
+        if (entry === undefined) return regions;
+        const name = entry.key.slice(definitionPrefix.length).split('/')[0]!;
+        regions.push(parseElementPath(name));
+        after = `${definitionPrefix}${name}/\uffff`;
+      }
+    }
+    const path = parseElementPath(pathText);
+    const raw = await this.store.getRaw(definitionPrefix + path.path, options);
+    if (raw === undefined || !['region', 'zone', 'rack'].includes(path.type)) {
+      throw new ChamberError(
+        raw === undefined ? Code.NotFound : Code.InvalidArgument,
+        raw === undefined
+          ? `no ${path.type} "${path.path}" is defined`
+          : `a ${path.type} has no children to list; get it instead`,
+      );
+    }
+    const json: unknown = JSON.parse(raw.value);
+    if (path.type === 'region')
+      return RegionDefinition.fromJSON(json).zones.map((z) =>
+        parseElementPath(`${path.path}/${z}`),
+      );
+    if (path.type === 'zone')
+      return ZoneDefinition.fromJSON(json).racks.map((r) => parseElementPath(`${path.path}/${r}`));
+    const rack = RackDefinition.fromJSON(json);
+    const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+    return [
+      ...range(rack.pdus).map((i) => parseElementPath(`${path.path}/pdu/${i}`)),
+      ...range(rack.tors).map((i) => parseElementPath(`${path.path}/tor/${i}`)),
+      ...rack.blades.map((i) => parseElementPath(`${path.path}/blade/${i}`)),
+    ];
+  }
+}

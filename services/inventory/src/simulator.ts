@@ -1,0 +1,486 @@
+import {
+  BladeActual,
+  BladeDefinition,
+  BladeState,
+  CableState,
+  CommandAction,
+  CommandRecord,
+  CommandStatus,
+  DefinitionSource,
+  FaultRecord,
+  FixRecord,
+  LoadProgress,
+  LoadProgress_State,
+  PduActual,
+  PduState,
+  PendingRecord,
+  TargetInput,
+  TargetRecord,
+  TargetState,
+  TorActual,
+  TorState,
+} from '@chamber/protos';
+import { TimerWheel } from '@chamber/sim';
+import { encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
+import { keys, type TickContext } from '@chamber/timestamp';
+import {
+  applyDefinitionLoads,
+  definitionOps,
+  inventoryParticipant,
+  reconcileDefinition,
+  type AppliedLoads,
+} from './definition-loads.js';
+import { startCommand, finishCommand, type Bench } from './domain/commands.js';
+import { definitionPrefix, type DefinitionChanges } from './domain/definition/records.js';
+import { FaultEffects } from './domain/fault-effects.js';
+import {
+  draw,
+  evaluateBlade,
+  evaluatePdu,
+  evaluateTor,
+  type SimContext,
+  type Timings,
+} from './domain/hardware.js';
+import { Topology } from './domain/topology.js';
+
+/** Where the inventory's records live in the store. */
+export const inventoryKeys = {
+  target: 'target/',
+  actual: 'actual/',
+  observed: 'observed/',
+  commands: 'commands/',
+  fixes: 'fixes/',
+  faults: 'faults/',
+  faultInputs: 'inputs/faults/',
+  inputs: 'inputs/inventory/',
+  source: 'sources/inventory',
+  loadProgress: 'sources/inventory-load',
+} as const;
+
+/** The prefixes the inventory caches. */
+export const simulatorViews: readonly string[] = [
+  definitionPrefix,
+  inventoryKeys.actual,
+  inventoryKeys.commands,
+  inventoryKeys.faults,
+  inventoryKeys.faultInputs,
+  inventoryKeys.inputs,
+  keys.pendingPrefix,
+  'sources/',
+];
+
+/** A definition load applied at a tick. */
+export interface AppliedLoad {
+  readonly id: string;
+  readonly changes: DefinitionChanges;
+  /** How many writes the tick makes. */
+  readonly total: number;
+}
+
+/** What the simulator decided for one tick. */
+export interface SimulatedTick {
+  readonly ops: Op[];
+  readonly nextWakeup: number | null;
+  readonly load?: AppliedLoad;
+  /** How many elements were evaluated (work follows change: 0 on an idle tick). */
+  readonly evaluated: number;
+}
+
+type Work<T> = Map<string, T>;
+
+/**
+ * The simulated hardware, one tick at a time: definition loads, target
+ * changes, commands, fault effects, and the PDUs, TORs and blades they wake.
+ * It keeps only indexes that the store can rebuild (topology, fault effects,
+ * timers); after a restart (no `changes`) it evaluates everything once, and
+ * evaluating an element with nothing new changes nothing, so both paths
+ * write the same.
+ */
+export class Simulator {
+  private topology = new Topology();
+  private effects = new FaultEffects();
+  private wheel = new TimerWheel();
+  private running = new Map<string, string>();
+  private run = -1;
+
+  constructor(private readonly timings: Timings) {}
+
+  tick(ctx: Pick<TickContext, 'tick' | 'seed' | 'run' | 'view' | 'changes'>): SimulatedTick {
+    const { tick, view } = ctx;
+    const c: SimContext = { tick, seed: ctx.seed, timings: this.timings };
+    const changes = ctx.changes ?? new Set<string>();
+    let full = ctx.changes === undefined || ctx.run !== this.run;
+    this.run = ctx.run;
+    if ([...changes].some((k) => k.startsWith(definitionPrefix))) full = true;
+    if (full) {
+      this.topology = Topology.build(
+        view.listRaw(definitionPrefix).map((e) => e.key.slice(definitionPrefix.length)),
+        (path) => view.value(BladeDefinition, definitionPrefix + path),
+      );
+      this.effects = new FaultEffects();
+      this.wheel = new TimerWheel();
+      this.running = new Map();
+    }
+    const ops: Op[] = [];
+    const woken = new Set<string>();
+    const pdus: Work<PduActual> = new Map();
+    const tors: Work<TorActual> = new Map();
+    const blades: Work<BladeActual> = new Map();
+    const fixes: FixRecord[] = [];
+    const commandsOut: CommandRecord[] = [];
+
+    // Inputs due now: a definition load, target changes, commands.
+    const loaded = this.loads(tick, view);
+    if (loaded.changes !== undefined) {
+      ops.push(...loaded.ops, ...this.installed(tick, view, loaded.changes));
+    }
+    const toStart: CommandRecord[] = [];
+    for (const marker of view.list(PendingRecord, keys.pendingPrefix)) {
+      if (marker.value.owner !== inventoryParticipant || marker.value.effectiveTick > tick)
+        continue;
+      const id = marker.key.slice(keys.pendingPrefix.length);
+      const inputKey = inventoryKeys.inputs + id;
+      if (id.startsWith('target/')) {
+        const input = view.value(TargetInput, inputKey);
+        const path = id.slice('target/'.length);
+        ops.push(op.delete(marker.key), op.delete(inputKey));
+        if (input !== undefined && this.topology.has(path)) {
+          ops.push(
+            op.put(TargetRecord, inventoryKeys.target + path, {
+              state: input.state,
+              powered: input.powered,
+              sinceTick: tick,
+              reason: input.reason,
+            }),
+          );
+        }
+      } else if (id.startsWith('command/')) {
+        const input = view.value(CommandRecord, inputKey);
+        ops.push(op.delete(marker.key), op.delete(inputKey));
+        if (input !== undefined) toStart.push(input);
+      }
+    }
+
+    // Faults that changed (or, after a restart, all of them).
+    const faultIds = new Set<string>();
+    if (full) {
+      for (const prefix of [inventoryKeys.faults, inventoryKeys.faultInputs])
+        for (const e of view.listRaw(prefix)) faultIds.add(e.key.slice(prefix.length));
+    } else {
+      for (const key of changes) {
+        if (key.startsWith(inventoryKeys.faultInputs))
+          faultIds.add(key.slice(inventoryKeys.faultInputs.length));
+        else if (key.startsWith(inventoryKeys.faults))
+          faultIds.add(key.slice(inventoryKeys.faults.length));
+      }
+    }
+    const due = this.wheel.takeDue(tick);
+    for (const key of due) if (key.startsWith('f:')) faultIds.add(key.slice(2));
+    for (const id of [...faultIds].sort()) {
+      for (const element of this.effects.set(id, this.fault(view, id, tick), this.topology))
+        woken.add(element);
+    }
+
+    // Commands: new ones, and (after a restart) the running ones' timers.
+    if (full) {
+      for (const { value } of view.list(CommandRecord, inventoryKeys.commands)) {
+        if (value.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(value);
+        else if (value.status === CommandStatus.COMMAND_STATUS_RUNNING) {
+          this.running.set(runningElement(value.target), value.id);
+          this.wheel.schedule(value.dueTick, `c:${value.id}`);
+        }
+      }
+    } else {
+      for (const key of changes) {
+        if (!key.startsWith(inventoryKeys.commands)) continue;
+        const command = view.value(CommandRecord, key);
+        if (command?.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(command);
+      }
+    }
+    const finishing: string[] = [];
+    for (const key of due) {
+      if (!key.startsWith('c:')) continue;
+      const command = view.value(CommandRecord, inventoryKeys.commands + key.slice(2));
+      if (command?.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(command);
+      else if (command?.status === CommandStatus.COMMAND_STATUS_RUNNING) finishing.push(command.id);
+    }
+
+    const bench = this.bench(view, { pdus, tors, blades, fixes, woken, tick });
+    toStart.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const command of new Map(toStart.map((cmd) => [cmd.id, cmd])).values()) {
+      if (command.effectiveTick > tick) {
+        this.wheel.schedule(command.effectiveTick, `c:${command.id}`);
+        continue;
+      }
+      const started = startCommand(c, command, bench);
+      commandsOut.push(started);
+      if (started.status === CommandStatus.COMMAND_STATUS_RUNNING) {
+        this.running.set(runningElement(started.target), started.id);
+        this.wheel.schedule(started.dueTick, `c:${started.id}`);
+      }
+    }
+
+    // Evaluate what is woken: PDUs and TORs first, then the blades.
+    for (const key of due) if (key.startsWith('e:')) woken.add(key.slice(2));
+    if (full) {
+      for (const p of this.topology.pdus) woken.add(p);
+      for (const t of this.topology.tors) woken.add(t);
+      for (const b of this.topology.blades.keys()) woken.add(b);
+    }
+    const order = [...woken].sort();
+    let evaluated = 0;
+    for (const path of order) {
+      const isPdu = this.topology.pdus.has(path);
+      if (!isPdu && !this.topology.tors.has(path)) continue;
+      evaluated++;
+      const replacing = this.replacing(view, path);
+      const result = isPdu
+        ? evaluatePdu(c, bench.pdu(path)!, this.effects.on(path), replacing)
+        : evaluateTor(c, bench.tor(path)!, this.effects.on(path), replacing);
+      if (isPdu) pdus.set(path, result.next as PduActual);
+      else tors.set(path, result.next as TorActual);
+      const before = isPdu
+        ? view.value(PduActual, inventoryKeys.actual + path)
+        : view.value(TorActual, inventoryKeys.actual + path);
+      if (before !== undefined && before.state !== result.next.state) {
+        const dependents = isPdu ? this.topology.fedBy(path) : this.topology.linkedTo(path);
+        for (const blade of dependents) {
+          const at = tick + draw(c, blade, tick, 'propagation', this.timings.propagationTicks);
+          this.schedule(at, blade);
+        }
+      }
+    }
+    for (const path of order) {
+      const info = this.topology.blades.get(path);
+      if (info === undefined) continue;
+      evaluated++;
+      const current = bench.blade(path)!.actual;
+      const result = evaluateBlade(
+        c,
+        info,
+        current,
+        { pdu: bench.pdu(info.pdu), tor: bench.tor(info.tor) },
+        this.effects.on(path),
+        this.replacing(view, path),
+      );
+      blades.set(path, result.next);
+      if (result.wake !== undefined) this.schedule(result.wake, path);
+    }
+
+    // Commands finishing now see the elements as evaluated.
+    for (const id of finishing.sort()) {
+      const command = view.value(CommandRecord, inventoryKeys.commands + id)!;
+      const finished = finishCommand(c, command, bench);
+      commandsOut.push(finished);
+      this.running.delete(runningElement(command.target));
+      this.schedule(tick + 1, runningElement(command.target));
+    }
+
+    for (const command of commandsOut)
+      ops.push(op.put(CommandRecord, inventoryKeys.commands + command.id, command));
+    for (const fix of fixes) ops.push(op.put(FixRecord, inventoryKeys.fixes + fix.faultId, fix));
+    ops.push(
+      ...changed(view, PduActual, pdus),
+      ...changed(view, TorActual, tors),
+      ...changed(view, BladeActual, blades),
+    );
+    let load: AppliedLoad | undefined;
+    if (loaded.changes !== undefined && loaded.load !== undefined) {
+      ops.push(
+        op.put(DefinitionSource, inventoryKeys.source, {
+          fileName: loaded.load.fileName,
+          source: loaded.load.source,
+          loadId: loaded.load.id,
+        }),
+        // Last, so it is written once everything else is.
+        op.put(LoadProgress, inventoryKeys.loadProgress, {
+          ...loadProgress(loaded.load.id, tick, loaded.changes),
+          state: LoadProgress_State.STATE_DONE,
+          written: ops.length + 1,
+          total: ops.length + 1,
+        }),
+      );
+      load = { id: loaded.load.id, changes: loaded.changes, total: ops.length };
+    }
+    return {
+      ops,
+      nextWakeup: this.wheel.next() ?? null,
+      evaluated,
+      ...(load === undefined ? {} : { load }),
+    };
+  }
+
+  private schedule(tick: number, element: string): void {
+    const key = `e:${element}`;
+    const at = this.wheel.tickOf(key);
+    if (at === undefined || tick < at) this.wheel.schedule(tick, key);
+  }
+
+  /** The loads due now; at tick 0 of a run (after a reset), the definition in force again. */
+  private loads(tick: number, view: CachedView): AppliedLoads {
+    const loaded = applyDefinitionLoads(tick, view);
+    if (loaded.changes !== undefined || tick !== 0) return loaded;
+    const source = view.value(DefinitionSource, inventoryKeys.source);
+    if (source === undefined || view.listRaw(definitionPrefix).length > 0) return loaded;
+    const changes = reconcileDefinition(view, source);
+    if (changes === undefined) return loaded;
+    return {
+      ops: [...loaded.ops, ...definitionOps(changes)],
+      changes,
+      load: { id: source.loadId, fileName: source.fileName, source: source.source },
+    };
+  }
+
+  /** Targets and actual records of elements a load adds, and deletes for those it removes. */
+  private installed(tick: number, view: CachedView, changes: DefinitionChanges): Op[] {
+    const ops: Op[] = [];
+    for (const [key, text] of changes.puts) {
+      const path = key.slice(definitionPrefix.length);
+      const kind = path.split('/')[3];
+      if (path.split('/').length !== 5 || view.getRaw(key) !== undefined) continue;
+      ops.push(
+        op.put(TargetRecord, inventoryKeys.target + path, {
+          state: TargetState.TARGET_STATE_IN_SERVICE,
+          powered: true,
+          sinceTick: tick,
+          reason: 'defined',
+        }),
+      );
+      const actualKey = inventoryKeys.actual + path;
+      if (kind === 'pdu') {
+        ops.push(
+          op.put(PduActual, actualKey, {
+            ...PduActual.fromPartial({}),
+            state: PduState.PDU_STATE_ON,
+            sinceTick: tick,
+            reason: 'installed',
+            switchedOn: true,
+          }),
+        );
+      } else if (kind === 'tor') {
+        ops.push(
+          op.put(TorActual, actualKey, {
+            ...TorActual.fromPartial({}),
+            state: TorState.TOR_STATE_WORKING,
+            sinceTick: tick,
+            reason: 'installed',
+          }),
+        );
+      } else if (kind === 'blade') {
+        const definition = BladeDefinition.fromJSON(JSON.parse(text));
+        const cable = {
+          state: CableState.CABLE_STATE_ON,
+          connected: true,
+          sinceTick: tick,
+          reason: 'connected',
+        };
+        ops.push(
+          op.put(BladeActual, actualKey, {
+            ...BladeActual.fromPartial({}),
+            state: BladeState.BLADE_STATE_OFF,
+            sinceTick: tick,
+            reason: 'installed',
+            switchedOn: true,
+            powerCable: cable,
+            networkCable: cable,
+            image: definition.boot?.image ?? '',
+          }),
+        );
+      }
+    }
+    for (const key of changes.deletes) {
+      const path = key.slice(definitionPrefix.length);
+      if (path.split('/').length !== 5) continue;
+      ops.push(op.delete(inventoryKeys.target + path), op.delete(inventoryKeys.actual + path));
+    }
+    return ops;
+  }
+
+  /** Fault `id` as it stands at `tick`: its input when one is due, else its record. */
+  private fault(view: CachedView, id: string, tick: number): FaultRecord | undefined {
+    const input = view.value(FaultRecord, inventoryKeys.faultInputs + id);
+    if (input !== undefined) {
+      if (input.sinceTick <= tick) return input;
+      this.wheel.schedule(input.sinceTick, `f:${id}`);
+    }
+    return view.value(FaultRecord, inventoryKeys.faults + id);
+  }
+
+  /** The replacement running on `element`, if one is. */
+  private replacing(view: CachedView, element: string): string | undefined {
+    const id = this.running.get(element);
+    if (id === undefined) return undefined;
+    const command = view.value(CommandRecord, inventoryKeys.commands + id);
+    return command?.action === CommandAction.COMMAND_ACTION_REPLACE ? id : undefined;
+  }
+
+  private bench(
+    view: CachedView,
+    work: {
+      pdus: Work<PduActual>;
+      tors: Work<TorActual>;
+      blades: Work<BladeActual>;
+      fixes: FixRecord[];
+      woken: Set<string>;
+      tick: number;
+    },
+  ): Bench {
+    const read = <T>(codec: Codec<T>, map: Work<T>, path: string): T | undefined =>
+      map.get(path) ?? view.value(codec, inventoryKeys.actual + path);
+    return {
+      blade: (path) => {
+        const info = this.topology.blades.get(path);
+        const actual = info && read(BladeActual, work.blades, path);
+        return info && actual ? { info, actual } : undefined;
+      },
+      pdu: (path) => read(PduActual, work.pdus, path),
+      tor: (path) => read(TorActual, work.tors, path),
+      setBlade: (path, actual) => {
+        work.blades.set(path, actual);
+        work.woken.add(path);
+      },
+      setPdu: (path, actual) => {
+        work.pdus.set(path, actual);
+        work.woken.add(path);
+      },
+      setTor: (path, actual) => {
+        work.tors.set(path, actual);
+        work.woken.add(path);
+      },
+      runningOn: (element) => this.running.get(element),
+      fixed: (fix) => work.fixes.push(fix),
+    };
+  }
+}
+
+/** The PDU, TOR or blade a command acts on (a cable's blade). */
+function runningElement(target: string): string {
+  return target.replace(/\/(power|network)-cable$/, '');
+}
+
+/** Puts of the records in `work` whose text differs from the stored one. */
+function changed<T>(view: CachedView, codec: Codec<T>, work: Work<T>): Op[] {
+  const ops: Op[] = [];
+  for (const [path, value] of work) {
+    const key = inventoryKeys.actual + path;
+    const text = encode(codec, value);
+    if (view.getRaw(key)?.value !== text) ops.push(op.putRaw(key, text));
+  }
+  return ops;
+}
+
+/** The progress record of a load at `tick`. */
+export function loadProgress(id: string, tick: number, changes: DefinitionChanges): LoadProgress {
+  return {
+    loadId: id,
+    state: LoadProgress_State.STATE_APPLYING,
+    effectiveTick: tick,
+    written: 0,
+    total: 0,
+    added: changes.added,
+    updated: changes.updated,
+    removed: changes.deletes.length,
+    unchanged: changes.unchanged,
+    blades: 0,
+  };
+}

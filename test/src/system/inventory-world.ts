@@ -1,0 +1,139 @@
+import { ClockClient } from '@chamber/clock';
+import { loadConfig } from '@chamber/config';
+import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
+import { InventoryClient } from '@chamber/inventory-client';
+import type { BladeActual } from '@chamber/protos';
+import { BladeState, View } from '@chamber/protos';
+import { createStepperService, stepperSchema } from '@chamber/stepper';
+import { Store } from '@chamber/store';
+import { createLogger } from '@chamber/telemetry';
+import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** Delays fixed to one value each, so tests can name the tick of every transition. */
+export const fixedTimings = {
+  propagationTicks: [1, 1],
+  postTicks: [1, 1],
+  stopTicks: [2, 2],
+  cycleTicks: [2, 2],
+  reimageTicks: [3, 3],
+  replaceTicks: [5, 5],
+} as const;
+
+/** A definition whose blades boot in exactly 2 ticks: one zone, two racks of four blades. */
+export const twoRacks = `version: 1
+name: tiny
+templates:
+  blades:
+    b:
+      capacity: { cores: 8, memoryGiB: 32, diskGiB: 256, networkGbps: 10 }
+      boot: { image: img-1, bootTicks: [2, 2] }
+regions:
+  - name: r1
+    zones:
+      - name: z1
+        racks:
+          - name: rack{n}
+            count: 2
+            blades:
+              - { template: b, count: 4 }
+`;
+
+export function sample(name: string): string {
+  return readFileSync(path.join(samplesDir, `${name}.yaml`), 'utf8');
+}
+
+/**
+ * A world for system tests: a real stepper and inventory service against
+ * the test etcd, under a fresh simulation prefix, with the clock in manual.
+ * Call `close()` in `afterEach`.
+ */
+export async function startInventoryWorld(
+  label: string,
+  options: { seed?: number; timings?: Record<string, readonly [number, number]> } = {},
+) {
+  const simulation = uniqueSimulation(label);
+  const closers: Array<() => Promise<void> | void> = [];
+  const common = {
+    listen: { host: '127.0.0.1', port: 0 },
+    etcd: { endpoints: etcdEndpoints() },
+    simulation,
+    seed: options.seed ?? 1,
+  };
+  const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });
+  closers.push(() => store.close());
+  const stepper = createStepperService(
+    loadConfig(stepperSchema(), { env: {}, overrides: common }),
+    {
+      logger: createLogger({ service: 'stepper', level: 'silent' }),
+    },
+  );
+  const stepperPort = (await stepper.start()).port;
+  closers.push(() => stepper.stop());
+  const clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
+  closers.push(() => clock.close());
+  await clock.waitForTick(0);
+  const inventoryConfig = () =>
+    loadConfig(inventorySchema(), {
+      env: {},
+      overrides: {
+        ...common,
+        inventory: { definition: '', ...fixedTimings, ...options.timings },
+      } as never,
+    });
+  const startInventory = async () => {
+    const service = createInventoryService(inventoryConfig(), {
+      logger: createLogger({ service: 'inventory', level: 'silent' }),
+    });
+    const { port } = await service.start();
+    return { service, port };
+  };
+  let inventory = await startInventory();
+  const client = InventoryClient.connect(`127.0.0.1:${inventory.port}`);
+  closers.push(() => client.close());
+  return {
+    store,
+    clock,
+    inventory: client,
+    simulation,
+    /** Loads `source` and steps the clock to its effective tick. */
+    async load(source: string, fileName = 'test.yaml') {
+      const load = await client.loadDefinition(source, fileName);
+      await clock.runUntil(load.effectiveTick);
+      return load;
+    },
+    /** Every blade's actual state under `path`, as `{ "<blade path>": "WORKING" }`. */
+    async bladeStates(path = '', asOfTick?: number): Promise<Record<string, string>> {
+      const options = asOfTick === undefined ? {} : { asOfTick };
+      const out: Record<string, string> = {};
+      const walk = async (p: string): Promise<void> => {
+        const children = await client.listElements(p, { view: View.VIEW_ACTUAL, ...options });
+        for (const child of children) {
+          if (child.bladeActual !== undefined)
+            out[child.path] = BladeState[child.bladeActual.state].replace('BLADE_STATE_', '');
+          else if (child.path.split('/').length < 3 || !/\/(pdu|tor)\//.test(child.path))
+            if (child.path.split('/').length <= 3) await walk(child.path);
+        }
+      };
+      await walk(path);
+      return out;
+    },
+    async blade(path: string): Promise<BladeActual> {
+      const element = await client.getElement(path, { view: View.VIEW_ACTUAL });
+      return element.bladeActual!;
+    },
+    /** Kills the inventory (no clean leave) and starts a new one on the same store. */
+    async restartInventory() {
+      await inventory.service.stop();
+      inventory = await startInventory();
+      return inventory.port;
+    },
+    async close() {
+      await inventory.service.stop();
+      for (const c of closers.reverse()) await c();
+    },
+  };
+}
+
+export type InventoryWorld = Awaited<ReturnType<typeof startInventoryWorld>>;
