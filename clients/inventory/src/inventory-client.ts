@@ -1,5 +1,5 @@
-import { ChamberError, Code, fromGrpcError, isChamberError } from '@chamber/errors';
-import { callUnary } from '@chamber/grpc';
+import { ChamberError, Code } from '@chamber/errors';
+import { checkAddress, reachable, unaryCaller, type BoundCall } from '@chamber/grpc';
 import {
   InventoryClient as GrpcInventoryClient,
   View,
@@ -19,9 +19,7 @@ import {
   type Summary,
   type TargetState,
 } from '@chamber/protos';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
-
-const addressPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
+import { credentials, type ServiceError } from '@grpc/grpc-js';
 
 /** Where and when to read: a view (default `definition`) and a past tick (time travel). */
 export interface ReadOptions {
@@ -37,23 +35,17 @@ export interface ReadOptions {
 export class InventoryClient {
   readonly address: string;
   private readonly grpc: GrpcInventoryClient;
-  private readonly timeoutMs: number;
+  private readonly call: <Res>(call: BoundCall<Res>) => Promise<Res>;
 
   private constructor(address: string, timeoutMs: number) {
     this.address = address;
-    this.timeoutMs = timeoutMs;
+    this.call = unaryCaller('inventory', address, timeoutMs);
     this.grpc = new GrpcInventoryClient(address, credentials.createInsecure());
   }
 
   /** A client of the inventory at `host:port` (no I/O until the first call). */
   static connect(address: string, options: { timeoutMs?: number } = {}): InventoryClient {
-    const port = addressPattern.exec(address)?.[1];
-    if (port === undefined || Number(port) < 1 || Number(port) > 65_535) {
-      throw new ChamberError(
-        Code.InvalidArgument,
-        `the inventory address must be host:port (e.g. 127.0.0.1:50052), got "${address}"`,
-      );
-    }
+    checkAddress('inventory', address, '127.0.0.1:50052');
     return new InventoryClient(address, options.timeoutMs ?? 30_000);
   }
 
@@ -72,7 +64,9 @@ export class InventoryClient {
         last = res.progress;
         onProgress?.(res.progress);
       });
-      stream.on('error', (error: ServiceError) => reject(this.failure(error)));
+      stream.on('error', (error: ServiceError) =>
+        reject(reachable('inventory', this.address, error)),
+      );
       stream.on('end', () =>
         last === undefined
           ? reject(
@@ -181,36 +175,6 @@ export class InventoryClient {
 
   close(): void {
     this.grpc.close();
-  }
-
-  private async call<Res>(
-    method: (
-      md: Metadata,
-      options: object,
-      callback: (error: ServiceError | null, response: Res) => void,
-    ) => unknown,
-  ): Promise<Res> {
-    try {
-      return await callUnary(
-        (_req: null, md, options, cb) => method(md, options, cb) as never,
-        null,
-        new Metadata(),
-        this.timeoutMs,
-      );
-    } catch (error) {
-      throw this.failure(error);
-    }
-  }
-
-  private failure(error: unknown): ChamberError {
-    const e = isChamberError(error) ? error : fromGrpcError(error);
-    return e.code === Code.Unavailable
-      ? new ChamberError(
-          Code.Unavailable,
-          `cannot reach the inventory at ${this.address}: is Chamber running (npm start)?`,
-          { cause: e },
-        )
-      : e;
   }
 }
 

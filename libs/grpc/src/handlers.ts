@@ -1,5 +1,7 @@
-import { fromGrpcError, isChamberError, toGrpcError } from '@chamber/errors';
-import type * as grpc from '@grpc/grpc-js';
+import { ChamberError, Code, fromGrpcError, isChamberError, toGrpcError } from '@chamber/errors';
+import * as grpc from '@grpc/grpc-js';
+
+const { Metadata } = grpc;
 
 /** Where handler adapters report unexpected (non-Chamber) errors. */
 export interface HandlerLogger {
@@ -76,4 +78,64 @@ export function callUnary<Req, Res>(
       },
     );
   });
+}
+
+const addressPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
+
+/**
+ * Checks a service address is `host:port` (grpc-js would read anything else
+ * as another kind of target); fails with `InvalidArgument` naming `service`.
+ */
+export function checkAddress(service: string, address: string, example: string): string {
+  const port = addressPattern.exec(address)?.[1];
+  if (port === undefined || Number(port) < 1 || Number(port) > 65_535) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `the ${service} address must be host:port (e.g. ${example}), got "${address}"`,
+    );
+  }
+  return address;
+}
+
+/** A grpc-js client method bound to its request: `(metadata, options, callback)`. */
+export type BoundCall<Res> = (
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: Res) => void,
+) => unknown;
+
+/**
+ * A promise-returning caller for a typed client: each call gets a deadline
+ * of `timeoutMs`, and an unreachable server becomes `Unavailable` with
+ * "cannot reach the <service> at <address>: is Chamber running (npm start)?".
+ */
+export function unaryCaller(
+  service: string,
+  address: string,
+  timeoutMs: number,
+): <Res>(call: BoundCall<Res>) => Promise<Res> {
+  return async <Res>(call: BoundCall<Res>): Promise<Res> => {
+    try {
+      return await new Promise<Res>((resolve, reject) => {
+        call(new Metadata(), { deadline: Date.now() + timeoutMs }, (error, response) => {
+          if (error !== null) reject(fromGrpcError(error));
+          else resolve(response);
+        });
+      });
+    } catch (error) {
+      throw reachable(service, address, error);
+    }
+  };
+}
+
+/** `error` as a ChamberError, reworded when the server could not be reached. */
+export function reachable(service: string, address: string, error: unknown): ChamberError {
+  const e = isChamberError(error) ? error : fromGrpcError(error);
+  return e.code === Code.Unavailable
+    ? new ChamberError(
+        Code.Unavailable,
+        `cannot reach the ${service} at ${address}: is Chamber running (npm start)?`,
+        { cause: e },
+      )
+    : e;
 }

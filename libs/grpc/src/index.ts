@@ -5,5 +5,14 @@ export {
   type GrpcServerOptions,
   type GrpcServiceBinding,
 } from './server.js';
-export { unary, serverStream, callUnary, type HandlerLogger } from './handlers.js';
+export {
+  unary,
+  serverStream,
+  callUnary,
+  checkAddress,
+  reachable,
+  unaryCaller,
+  type BoundCall,
+  type HandlerLogger,
+} from './handlers.js';
 export { waitUntilServing } from './health.js';

@@ -278,7 +278,8 @@ export class Simulator {
 
     for (const command of commandsOut)
       ops.push(op.put(CommandRecord, inventoryKeys.commands + command.id, command));
-    for (const fix of fixes) ops.push(op.put(FixRecord, inventoryKeys.fixes + fix.faultId, fix));
+    for (const fix of fixes)
+      ops.push(op.put(FixRecord, `${inventoryKeys.fixes}${fix.faultId}/${fix.target}`, fix));
     ops.push(
       ...changed(view, PduActual, pdus),
       ...changed(view, TorActual, tors),
@@ -302,9 +303,12 @@ export class Simulator {
       );
       load = { id: loaded.load.id, changes: loaded.changes, total: ops.length };
     }
+    // A load is felt at the next tick, when the topology is rebuilt and every
+    // element evaluated.
+    const next = loaded.changes === undefined ? this.wheel.next() : tick + 1;
     return {
       ops,
-      nextWakeup: this.wheel.next() ?? null,
+      nextWakeup: next ?? null,
       evaluated,
       ...(load === undefined ? {} : { load }),
     };

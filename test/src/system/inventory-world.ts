@@ -1,5 +1,7 @@
 import { ClockClient } from '@chamber/clock';
 import { loadConfig } from '@chamber/config';
+import { createFaultsService, faultsSchema } from '@chamber/faults';
+import { FaultsClient } from '@chamber/faults-client';
 import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
 import { InventoryClient } from '@chamber/inventory-client';
 import type { BladeActual } from '@chamber/protos';
@@ -92,11 +94,24 @@ export async function startInventoryWorld(
   let inventory = await startInventory();
   const client = InventoryClient.connect(`127.0.0.1:${inventory.port}`);
   closers.push(() => client.close());
+  const faultsService = createFaultsService(
+    loadConfig(faultsSchema(), { env: {}, overrides: common }),
+    { logger: createLogger({ service: 'faults', level: 'silent' }) },
+  );
+  const faultsPort = (await faultsService.start()).port;
+  closers.push(() => faultsService.stop());
+  const faults = FaultsClient.connect(`127.0.0.1:${faultsPort}`);
+  closers.push(() => faults.close());
   return {
     store,
     clock,
     inventory: client,
+    faults,
     simulation,
+    /** The clock's tick now. */
+    async now(): Promise<number> {
+      return (await clock.getStatus()).tick;
+    },
     /** Loads `source` and steps the clock to its effective tick. */
     async load(source: string, fileName = 'test.yaml') {
       const load = await client.loadDefinition(source, fileName);

@@ -155,6 +155,7 @@ export function startCommand(c: SimContext, command: CommandRecord, bench: Bench
     if (actual.latchedBy === '' || !kinds.includes(actual.state)) return next;
     bench.fixed({
       faultId: actual.latchedBy,
+      target: info.path,
       tick: c.tick,
       commandId: command.id,
       reason: `${actionName(command.action).replace('_', '-')} of ${info.path} (command ${command.id}) ended its ${stateWord(actual.state)} state`,
@@ -254,6 +255,7 @@ export function finishCommand(c: SimContext, command: CommandRecord, bench: Benc
     if (latchedBy === '') return;
     bench.fixed({
       faultId: latchedBy,
+      target: what,
       tick: c.tick,
       commandId: command.id,
       reason: `${what} replaced (command ${command.id})`,

@@ -587,15 +587,17 @@ export interface CommandRecord {
 }
 
 /**
- * fixes/<fault id>: the inventory's report that a command fixed a fault's
- * effect (a reboot ended a crash); the fault injector clears the fault and
- * deletes the report.
+ * fixes/<fault id>/<element path>: the inventory's report that a command
+ * fixed a fault's effect on an element (a reboot ended a crash); the fault
+ * injector ends that occurrence and deletes the report.
  */
 export interface FixRecord {
   faultId: string;
   tick: number;
   commandId: string;
   reason: string;
+  /** The PDU, TOR or blade fixed. */
+  target: string;
 }
 
 /** inputs/inventory/target/<path>: a target change waiting for its tick. */
@@ -2339,7 +2341,7 @@ export const CommandRecord: MessageFns<CommandRecord> = {
 };
 
 function createBaseFixRecord(): FixRecord {
-  return { faultId: "", tick: 0, commandId: "", reason: "" };
+  return { faultId: "", tick: 0, commandId: "", reason: "", target: "" };
 }
 
 export const FixRecord: MessageFns<FixRecord> = {
@@ -2355,6 +2357,9 @@ export const FixRecord: MessageFns<FixRecord> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.target !== "") {
+      writer.uint32(42).string(message.target);
     }
     return writer;
   },
@@ -2404,6 +2409,14 @@ export const FixRecord: MessageFns<FixRecord> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.target = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2430,6 +2443,7 @@ export const FixRecord: MessageFns<FixRecord> = {
         ? globalThis.String(object.command_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      target: isSet(object.target) ? globalThis.String(object.target) : "",
     };
   },
 
@@ -2447,6 +2461,9 @@ export const FixRecord: MessageFns<FixRecord> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.target !== "") {
+      obj.target = message.target;
+    }
     return obj;
   },
 
@@ -2459,6 +2476,7 @@ export const FixRecord: MessageFns<FixRecord> = {
     message.tick = object.tick ?? 0;
     message.commandId = object.commandId ?? "";
     message.reason = object.reason ?? "";
+    message.target = object.target ?? "";
     return message;
   },
 };

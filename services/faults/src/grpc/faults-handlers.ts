@@ -1,0 +1,194 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { faultTargetError } from '@chamber/faults-client';
+import { unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
+import { isUnder, parseElementPath } from '@chamber/inventory-client';
+import {
+  FaultKind,
+  FaultRecord,
+  FaultStatus,
+  TickRecord,
+  type FaultsServer,
+  type Schedule,
+} from '@chamber/protos';
+import { cmp, op, type Entry, type Store } from '@chamber/store';
+import { keys, submitInput } from '@chamber/timestamp';
+import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
+import { faultKeys, faultsParticipant } from '../injector.js';
+
+/** How many faults one clear-all input holds (each is one write). */
+const clearAllChunk = 100;
+
+/** The Faults RPCs: validate, then write inputs for the next tick, or read the records. */
+export function createFaultsHandlers(store: Store, logger: HandlerLogger): FaultsServer {
+  const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
+
+  /** Every fault, an input due next tick standing in for its record. */
+  async function all(): Promise<Map<string, Entry<FaultRecord>>> {
+    const [records, inputs] = await Promise.all([
+      store.list(FaultRecord, faultKeys.faults),
+      store.list(FaultRecord, faultKeys.inputs),
+    ]);
+    const out = new Map<string, Entry<FaultRecord>>();
+    for (const e of [...records.entries, ...inputs.entries]) out.set(e.value.id, e);
+    return out;
+  }
+
+  async function one(
+    id: string,
+  ): Promise<{ record: FaultRecord; guards: ReturnType<typeof cmp.absent>[] }> {
+    const [record, input] = await Promise.all([
+      store.get(FaultRecord, faultKeys.faults + id),
+      store.get(FaultRecord, faultKeys.inputs + id),
+    ]);
+    const found = input ?? record;
+    if (found === undefined) throw new ChamberError(Code.NotFound, `no fault "${id}"`);
+    const guard = (key: string, e: Entry<FaultRecord> | undefined) =>
+      e === undefined ? cmp.absent(key) : cmp.modRevision(key, '==', e.modRevision);
+    return {
+      record: found.value,
+      guards: [guard(faultKeys.faults + id, record), guard(faultKeys.inputs + id, input)],
+    };
+  }
+
+  async function validTargets(kind: FaultKind, targets: readonly string[]): Promise<string[]> {
+    if (targets.length === 0)
+      throw new ChamberError(Code.InvalidArgument, 'targets: give at least one element path');
+    const out: string[] = [];
+    const errors: string[] = [];
+    for (const text of targets) {
+      let path;
+      try {
+        path = parseElementPath(text);
+      } catch (error) {
+        errors.push((error as Error).message);
+        continue;
+      }
+      const problem = faultTargetError(kind, path);
+      if (problem !== undefined) errors.push(problem);
+      else if ((await store.getRaw(`definition/${path.blade ?? path.path}`)) === undefined)
+        errors.push(`no ${path.type} "${path.path}" is defined`);
+      else if (!out.includes(path.path)) out.push(path.path);
+    }
+    if (errors.length > 0)
+      throw new ChamberError(Code.InvalidArgument, `targets: ${errors.join('; ')}`);
+    return out;
+  }
+
+  return {
+    inject: unary(async (req) => {
+      if (req.kind === FaultKind.FAULT_KIND_UNSPECIFIED || FaultKind[req.kind] === undefined) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          'kind must be one of power_loss, network_loss, crash, hang, stuck_cable, hardware_failure',
+        );
+      }
+      const targets = await validTargets(req.kind, req.targets);
+      const schedule: Schedule = req.schedule ?? {};
+      const tick = await store.get(TickRecord, keys.tick);
+      const errors = scheduleErrors(schedule, (tick?.value.tick ?? 0) + 1);
+      if (errors.length > 0) throw new ChamberError(Code.InvalidArgument, errors.join('; '));
+      let fault: FaultRecord | undefined;
+      await submitInput(store, {
+        id: (effectiveTick, n) => `fault/f${effectiveTick}-${n}`,
+        owner: faultsParticipant,
+        ops: (effectiveTick, id) => {
+          fault = initialRecord(
+            {
+              id: id.slice('fault/'.length),
+              kind: req.kind,
+              targets,
+              schedule,
+              requestedBy: req.requestedBy === '' ? 'grpc' : req.requestedBy,
+            },
+            effectiveTick,
+            tick?.value.seed ?? 0,
+          );
+          return [op.put(FaultRecord, faultKeys.inputs + fault.id, fault)];
+        },
+      });
+      return { fault: fault! };
+    }),
+
+    list: unary(async (req) => {
+      const target = req.target.replace(/^\/+|\/+$/g, '');
+      const faults = [...(await all()).values()]
+        .map((e) => e.value)
+        .filter(
+          (f) =>
+            (req.statuses.length === 0 || req.statuses.includes(f.status)) &&
+            (req.kinds.length === 0 || req.kinds.includes(f.kind)) &&
+            (target === '' || f.targets.some((t) => isUnder(t, target) || isUnder(target, t))),
+        )
+        .sort(
+          (a, b) =>
+            a.createdTick - b.createdTick || a.id.localeCompare(b.id, 'en', { numeric: true }),
+        );
+      return { faults };
+    }),
+
+    get: unary(async (req) => ({ fault: (await one(req.id)).record })),
+
+    clear: unary(async (req) => {
+      const who = req.requestedBy === '' ? 'request' : req.requestedBy;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        const { record, guards } = await one(req.id);
+        if (record.status === FaultStatus.FAULT_STATUS_CLEARED) {
+          throw new ChamberError(
+            Code.FailedPrecondition,
+            `fault ${req.id} is already cleared (at tick ${record.sinceTick}: ${record.reason})`,
+          );
+        }
+        let fault: FaultRecord | undefined;
+        let isStale = false;
+        try {
+          await submitInput(store, {
+            id: `fault-clear/${req.id}`,
+            owner: faultsParticipant,
+            ops: (effectiveTick) => {
+              fault = cleared(record, effectiveTick, `cleared by ${who}`);
+              return [op.put(FaultRecord, faultKeys.inputs + req.id, fault)];
+            },
+            compares: guards,
+            conflict: () => {
+              isStale = true;
+              return new ChamberError(Code.Aborted, 'changed meanwhile');
+            },
+          });
+          return { fault: fault! };
+        } catch (error) {
+          if (!isStale) throw error;
+        }
+      }
+      throw new ChamberError(Code.Aborted, `fault ${req.id} kept changing; try again`);
+    }),
+
+    clearAll: unary(async (req) => {
+      const who = req.requestedBy === '' ? 'request' : req.requestedBy;
+      const open = [...(await all()).values()]
+        .map((e) => e.value)
+        .filter((f) => f.status !== FaultStatus.FAULT_STATUS_CLEARED);
+      let effectiveTick = 0;
+      for (let i = 0; i < open.length; i += clearAllChunk) {
+        const chunk = open.slice(i, i + clearAllChunk);
+        const res = await submitInput(store, {
+          id: `fault-clear-all/${i / clearAllChunk}`,
+          owner: faultsParticipant,
+          ops: (tick) =>
+            chunk.map((f) =>
+              op.put(
+                FaultRecord,
+                faultKeys.inputs + f.id,
+                cleared(f, tick, `cleared by ${who} (clear-all)`),
+              ),
+            ),
+        });
+        effectiveTick = res.effectiveTick;
+      }
+      if (effectiveTick === 0) {
+        const tick = await store.get(TickRecord, keys.tick);
+        effectiveTick = (tick?.value.tick ?? 0) + 1;
+      }
+      return { ids: open.map((f) => f.id), effectiveTick };
+    }),
+  };
+}

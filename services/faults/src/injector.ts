@@ -1,0 +1,108 @@
+import { FaultRecord, FaultStatus, FixRecord, PendingRecord } from '@chamber/protos';
+import { TimerWheel } from '@chamber/sim';
+import { op, type Op } from '@chamber/store';
+import { keys, type TickContext } from '@chamber/timestamp';
+import { advance, fixed } from './domain/schedule.js';
+
+/** The faults service's participant name and the owner of its inputs. */
+export const faultsParticipant = 'faults';
+
+/** Where fault records live. */
+export const faultKeys = {
+  faults: 'faults/',
+  /** `inputs/faults/<id>`: a fault's record as it stands from its input's tick (inject, clear). */
+  inputs: 'inputs/faults/',
+  /** `fixes/<id>/<element>`: the inventory's reports of fixed effects. */
+  fixes: 'fixes/',
+} as const;
+
+/** The prefixes the injector caches. */
+export const injectorViews: readonly string[] = [
+  faultKeys.faults,
+  faultKeys.inputs,
+  faultKeys.fixes,
+  keys.pendingPrefix,
+];
+
+/**
+ * The fault injector, one tick at a time. At tick T it moves the fault
+ * inputs due at T into `faults/`, ends occurrences the inventory fixed, and
+ * writes every transition due at T+1 (one tick ahead, so the inventory,
+ * reading the snapshot of T+1, applies it at exactly T+1). Its only memory
+ * is a timer per fault, rebuilt from the records after a restart.
+ */
+export class Injector {
+  private wheel = new TimerWheel();
+  private run = -1;
+
+  tick(ctx: Pick<TickContext, 'tick' | 'seed' | 'run' | 'view' | 'changes'>): {
+    ops: Op[];
+    nextWakeup: number | null;
+  } {
+    const { tick, view, seed } = ctx;
+    if (ctx.changes === undefined || ctx.run !== this.run) {
+      this.wheel = new TimerWheel();
+      for (const { value } of view.list(FaultRecord, faultKeys.faults)) this.track(value);
+    }
+    this.run = ctx.run;
+    const ops: Op[] = [];
+    const records = new Map<string, FaultRecord>();
+    const current = (id: string): FaultRecord | undefined =>
+      records.get(id) ?? view.value(FaultRecord, faultKeys.faults + id);
+
+    for (const marker of view.list(PendingRecord, keys.pendingPrefix)) {
+      if (marker.value.owner === faultsParticipant && marker.value.effectiveTick <= tick)
+        ops.push(op.delete(marker.key));
+    }
+    for (const { key, value } of view.list(FaultRecord, faultKeys.inputs)) {
+      if (value.sinceTick > tick) continue;
+      records.set(value.id, value);
+      ops.push(op.delete(key));
+    }
+    for (const { key, value: fix } of view.list(FixRecord, faultKeys.fixes)) {
+      ops.push(op.delete(key));
+      const record = current(fix.faultId);
+      if (record === undefined) continue;
+      const reason = `${fix.reason} at tick ${fix.tick}`;
+      records.set(fix.faultId, fixed(record, fix.target, tick + 1, reason, seed));
+    }
+    for (const id of this.wheel.takeDue(tick + 1)) {
+      const record = current(id);
+      if (record !== undefined) records.set(id, record);
+    }
+    let changesNextTick = false;
+    for (const [id, before] of [...records].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      let record = before;
+      for (let n = 0; n < 1_000 && isDue(record, tick + 1); n++)
+        record = advance(record, record.nextTick, seed);
+      if (record.sinceTick > tick) changesNextTick = true;
+      records.set(id, record);
+      this.track(record);
+      ops.push(op.put(FaultRecord, faultKeys.faults + id, record));
+    }
+    const next = this.wheel.next();
+    const wakeups = [
+      next === undefined ? undefined : next - 1,
+      changesNextTick ? tick + 1 : undefined,
+    ]
+      .filter((w): w is number => w !== undefined)
+      .map((w) => Math.max(w, tick + 1));
+    return { ops, nextWakeup: wakeups.length === 0 ? null : Math.min(...wakeups) };
+  }
+
+  private track(record: FaultRecord): void {
+    if (record.status === FaultStatus.FAULT_STATUS_CLEARED || record.nextTick === 0) {
+      this.wheel.cancel(record.id);
+    } else {
+      this.wheel.schedule(record.nextTick, record.id);
+    }
+  }
+}
+
+function isDue(record: FaultRecord, tick: number): boolean {
+  return (
+    record.status !== FaultStatus.FAULT_STATUS_CLEARED &&
+    record.nextTick !== 0 &&
+    record.nextTick <= tick
+  );
+}
