@@ -76,16 +76,17 @@ export async function startInventoryWorld(
   const clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
   closers.push(() => clock.close());
   await clock.waitForTick(0);
-  const inventoryConfig = () =>
+  const inventoryConfig = (port: number) =>
     loadConfig(inventorySchema(), {
       env: {},
       overrides: {
         ...common,
+        listen: { host: '127.0.0.1', port },
         inventory: { definition: '', ...fixedTimings, ...options.timings },
       } as never,
     });
-  const startInventory = async () => {
-    const service = createInventoryService(inventoryConfig(), {
+  const startInventory = async (wanted = 0) => {
+    const service = createInventoryService(inventoryConfig(wanted), {
       logger: createLogger({ service: 'inventory', level: 'silent' }),
     });
     const { port } = await service.start();
@@ -141,7 +142,7 @@ export async function startInventoryWorld(
     /** Kills the inventory (no clean leave) and starts a new one on the same store. */
     async restartInventory() {
       await inventory.service.stop();
-      inventory = await startInventory();
+      inventory = await startInventory(inventory.port);
       return inventory.port;
     },
     async close() {

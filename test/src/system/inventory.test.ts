@@ -1,31 +1,189 @@
+import { Code, isChamberError } from '@chamber/errors';
+import { BladeState, FaultKind, FaultStatus, TargetState, View } from '@chamber/protos';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
-let world: InventoryWorld | undefined;
+const worlds: InventoryWorld[] = [];
 afterEach(async () => {
-  await world?.close();
-  world = undefined;
+  for (const w of worlds.splice(0)) await w.close();
 });
+
+async function world(label: string, seed = 1): Promise<InventoryWorld> {
+  const w = await startInventoryWorld(label, { seed });
+  worlds.push(w);
+  return w;
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code: Code; message: string }> {
+  try {
+    await p;
+  } catch (error) {
+    if (isChamberError(error)) return { code: error.code, message: error.message };
+  }
+  throw new Error('expected a ChamberError');
+}
+
+const rack = (name: string, blades: number[]) => blades.map((b) => `r1/z1/${name}/blade/${b}`);
 
 describe('the inventory service', () => {
   it('installs a definition and brings its blades up: off, powered, booting, working', async () => {
-    world = await startInventoryWorld('inv-boot');
-    const { effectiveTick: e } = await world.load(twoRacks);
+    const w = await world('inv-boot');
+    const { effectiveTick: e } = await w.load(twoRacks);
     const blade = 'r1/z1/rack1/blade/0';
-    expect((await world.blade(blade)).state).toBe(1); // OFF
-    await world.clock.step(1);
-    expect(await world.bladeStates()).toEqual(
-      Object.fromEntries(
-        ['rack1', 'rack2'].flatMap((r) =>
-          [0, 1, 2, 3].map((b) => [`r1/z1/${r}/blade/${b}`, 'POWERED']),
-        ),
-      ),
+    expect((await w.blade(blade)).state).toBe(BladeState.BLADE_STATE_OFF);
+    const target = await w.inventory.getElement(blade, { view: View.VIEW_TARGET });
+    expect(target.target).toMatchObject({
+      state: TargetState.TARGET_STATE_IN_SERVICE,
+      powered: true,
+    });
+    await w.clock.step(1);
+    const all = [...rack('rack1', [0, 1, 2, 3]), ...rack('rack2', [0, 1, 2, 3])];
+    expect(await w.bladeStates()).toEqual(Object.fromEntries(all.map((b) => [b, 'POWERED'])));
+    await w.clock.step(1);
+    expect((await w.blade(blade)).state).toBe(BladeState.BLADE_STATE_BOOTING);
+    await w.clock.step(2);
+    expect(await w.bladeStates()).toEqual(Object.fromEntries(all.map((b) => [b, 'WORKING'])));
+    expect((await w.blade(blade)).sinceTick).toBe(e + 4);
+    const summary = await w.inventory.getSummary({ view: View.VIEW_ACTUAL });
+    expect(summary).toMatchObject({
+      racks: 2,
+      pdus: 2,
+      tors: 2,
+      blades: 8,
+      bladeStates: { BLADE_STATE_WORKING: 8 },
+    });
+  });
+
+  it('reconciles a changed definition: adds and removes, leaving unchanged records alone', async () => {
+    const w = await world('inv-reconcile');
+    await w.load(twoRacks);
+    await w.clock.runUntil(5);
+    const kept = await w.inventory.getElement('r1/z1/rack2/blade/0', { view: View.VIEW_ACTUAL });
+    const changed = twoRacks.replace(
+      /racks:[\s\S]*$/,
+      `racks:
+          - name: rack2
+            blades:
+              - { template: b, count: 4 }
+          - name: rack3
+            blades:
+              - { template: b, count: 2 }
+`,
     );
-    await world.clock.step(1);
-    expect((await world.blade(blade)).state).toBe(3); // BOOTING
-    await world.clock.step(2);
-    const states = await world.bladeStates();
-    expect(new Set(Object.values(states))).toEqual(new Set(['WORKING']));
-    expect((await world.blade(blade)).sinceTick).toBe(e + 4);
+    const { effectiveTick } = await w.load(changed, 'changed.yaml');
+    expect(
+      await failure(w.inventory.getElement('r1/z1/rack1/blade/0', { view: View.VIEW_ACTUAL })),
+    ).toEqual({
+      code: Code.NotFound,
+      message: 'no blade "r1/z1/rack1/blade/0" is defined',
+    });
+    const added = await w.blade('r1/z1/rack3/blade/1');
+    expect(added).toMatchObject({
+      state: BladeState.BLADE_STATE_OFF,
+      sinceTick: effectiveTick,
+      reason: 'installed',
+    });
+    expect(
+      (await w.inventory.getElement('r1/z1/rack2/blade/0', { view: View.VIEW_ACTUAL })).revision,
+    ).toBe(kept.revision);
+    await w.clock.runUntil(effectiveTick + 4);
+    expect(await w.bladeStates('r1/z1/rack3')).toEqual(
+      Object.fromEntries(rack('rack3', [0, 1]).map((b) => [b, 'WORKING'])),
+    );
+    expect((await w.inventory.getSummary()).blades).toBe(6);
+    expect((await w.inventory.listElements('r1/z1')).map((e) => e.path)).toEqual([
+      'r1/z1/rack2',
+      'r1/z1/rack3',
+    ]);
+  });
+
+  it('reads the state at a past tick, and says so clearly once etcd has compacted it', async () => {
+    const w = await world('inv-travel');
+    await w.load(twoRacks);
+    await w.clock.runUntil(8);
+    const b = 'r1/z1/rack1/blade/2';
+    const at = async (tick: number) =>
+      BladeState[
+        (await w.inventory.getElement(b, { view: View.VIEW_ACTUAL, asOfTick: tick })).bladeActual!
+          .state
+      ];
+    expect([await at(1), await at(2), await at(3), await at(4), await at(5), await at(8)]).toEqual([
+      'BLADE_STATE_OFF',
+      'BLADE_STATE_POWERED',
+      'BLADE_STATE_BOOTING',
+      'BLADE_STATE_BOOTING',
+      'BLADE_STATE_WORKING',
+      'BLADE_STATE_WORKING',
+    ]);
+    expect(await failure(w.inventory.getElement(b, { asOfTick: 0 }))).toEqual({
+      code: Code.NotFound,
+      message: 'no blade "r1/z1/rack1/blade/2" is defined at tick 0',
+    });
+    expect((await failure(w.inventory.getSummary({ asOfTick: 99 }))).message).toBe(
+      'as_of_tick 99 has not happened yet: the clock is at tick 8',
+    );
+    await w.store.compact(await w.store.currentRevision());
+    const compacted = await failure(
+      w.inventory.getElement(b, { view: View.VIEW_ACTUAL, asOfTick: 3 }),
+    );
+    expect(compacted.code).toBe(Code.OutOfRange);
+    expect(compacted.message).toMatch(
+      /^the state at tick 3 is no longer available: etcd has compacted its history/,
+    );
+  });
+
+  it('makes intermittent and MTBF faults fire at the same ticks with the same seed', async () => {
+    const run = async (seed: number) => {
+      const w = await world(`inv-seed-${seed}`, seed);
+      await w.load(twoRacks);
+      await w.clock.runUntil(5);
+      const flaky = await w.faults.inject(
+        FaultKind.FAULT_KIND_POWER_LOSS,
+        ['r1/z1/rack1/blade/0'],
+        {
+          probability: 0.2,
+        },
+      );
+      const mtbf = await w.faults.inject(FaultKind.FAULT_KIND_CRASH, rack('rack2', [0, 1, 2, 3]), {
+        mtbf: 10,
+        mttr: 3,
+      });
+      await w.clock.runUntil(80);
+      const history = async (id: string) =>
+        (await w.faults.get(id)).history.map(
+          (t) => `${t.tick}:${FaultStatus[t.status]}:${t.reason}`,
+        );
+      return {
+        flaky: await history(flaky.id),
+        mtbf: await history(mtbf.id),
+        digest: (await w.clock.getStatus()).digest,
+      };
+    };
+    const [a, b, c] = [await run(7), await run(7), await run(8)];
+    expect(a.flaky.filter((h) => h.includes('ACTIVE')).length).toBeGreaterThan(3);
+    expect(a.mtbf.some((h) => h.includes('failed'))).toBe(true);
+    expect(b).toEqual(a);
+    expect(c.flaky).not.toEqual(a.flaky);
+    expect(c.mtbf).not.toEqual(a.mtbf);
+    expect(c.digest).not.toBe(a.digest);
+  });
+
+  it('a restarted inventory continues exactly where it was: the same digest as an uninterrupted run', async () => {
+    const run = async (restartAt: number | undefined) => {
+      const w = await world(`inv-restart-${restartAt ?? 'none'}`, 3);
+      await w.load(twoRacks);
+      await w.faults.inject(FaultKind.FAULT_KIND_CRASH, ['r1/z1/rack1'], { at: 4, every: 6 });
+      await w.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, ['r1/z1/rack2/pdu/0'], {
+        at: 7,
+        duration: 3,
+      });
+      for (let t = 2; t <= 20; t++) {
+        if (t === restartAt) await w.restartInventory();
+        await w.clock.runUntil(t);
+      }
+      return { digest: (await w.clock.getStatus()).digest, states: await w.bladeStates() };
+    };
+    const uninterrupted = await run(undefined);
+    expect(await run(9)).toEqual(uninterrupted);
   });
 });
