@@ -1,5 +1,5 @@
 import { ClockClient } from '@chamber/clock';
-import { ChamberError, Code, toChamberError } from '@chamber/errors';
+import { ChamberError, Code } from '@chamber/errors';
 import type { ClockStatus } from '@chamber/protos';
 import {
   formatStatus,
@@ -8,6 +8,7 @@ import {
   policyFromName,
   statusToJson,
 } from './format.js';
+import { withClient } from './connect.js';
 import { usageError, type AreaSpec, type CommandContext } from './routes.js';
 import { oneOf, positiveNumber, wholeNumber } from './values.js';
 
@@ -158,24 +159,20 @@ export const clockArea: AreaSpec = {
  * Connects to the stepper named by `--stepper`, runs `use`, prints the status
  * it resolves with (if any), and closes the connection whatever happens.
  */
-async function withClock(
+function withClock(
   ctx: CommandContext,
   use: (clock: ClockClient) => Promise<ClockStatus | undefined>,
 ): Promise<void> {
-  const address = ctx.input.string('stepper') ?? defaultStepperAddress;
-  let clock: ClockClient;
-  try {
-    clock = ClockClient.connect(address, { timeoutMs: connectTimeoutMs });
-  } catch (error) {
-    // Only the address can be wrong here, and the person typed it.
-    throw usageError(`--stepper: ${toChamberError(error).message}`);
-  }
-  try {
-    const status = await use(clock);
-    if (status !== undefined) printStatus(ctx, status);
-  } finally {
-    clock.close();
-  }
+  return withClient(
+    ctx,
+    'stepper',
+    defaultStepperAddress,
+    (address) => ClockClient.connect(address, { timeoutMs: connectTimeoutMs }),
+    async (clock) => {
+      const status = await use(clock);
+      if (status !== undefined) printStatus(ctx, status);
+    },
+  );
 }
 
 /**

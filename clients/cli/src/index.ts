@@ -31,4 +31,6 @@ export {
   type ClockStatusJson,
 } from './format.js';
 export { chamberRoutes } from './table.js';
+export { defaultInventoryAddress, inventoryArea } from './inventory-commands.js';
+export { defaultFaultsAddress, faultArea } from './fault-commands.js';
 export { ExitCode, run, type CliIo } from './run.js';

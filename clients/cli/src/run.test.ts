@@ -56,7 +56,13 @@ describe('chamber: help', () => {
 describe('chamber: bad usage exits 2 with the problem and a usage hint, before any connection', () => {
   // No stepper listens at port 1: a command that got as far as connecting would exit 1.
   const cases: [string[], string, string][] = [
-    [['inventory', 'list'], 'chamber: unknown area "inventory"', 'usage: chamber <area> <command>'],
+    [['workload', 'list'], 'chamber: unknown area "workload"', 'usage: chamber <area> <command>'],
+    [
+      ['inventory', 'list'],
+      'chamber: unknown command "list" in area "inventory"',
+      'usage: chamber inventory <command>',
+    ],
+
     [
       ['clock', 'stop'],
       'chamber: unknown command "stop" in area "clock"',
@@ -142,6 +148,45 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
       expect(stderr).toContain(problem);
       expect(stderr).toContain(hint);
       expect(stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+});
+
+describe('chamber inventory and fault: bad usage exits 2 before any connection', () => {
+  const cases: [string[], string][] = [
+    [
+      ['inventory', 'ls', '--view', 'truth', '--inventory', '127.0.0.1:1'],
+      'chamber: --view must be one of definition, target, actual, observed; got "truth"\nusage: chamber inventory ls [PATH]',
+    ],
+    [
+      ['fault', 'inject', '--kind', 'crash', '--faults', '127.0.0.1:1'],
+      'chamber: missing --target: a fault needs a target: --target PATH\nusage: chamber fault inject',
+    ],
+    [
+      [
+        'fault',
+        'inject',
+        '--target',
+        'r/z/k',
+        '--kind',
+        'crash',
+        '--every',
+        '3',
+        '--probability',
+        '0.5',
+      ],
+      'chamber: give at most one of --every, --probability and --mtbf (got --every, --probability)',
+    ],
+    [
+      ['fault', 'inject', '--target', 'r/z/k', '--kind', 'hang', '--probability', '2'],
+      'chamber: --probability must be above 0 and at most 1, got "2"',
+    ],
+  ];
+  for (const [argv, problem] of cases) {
+    it(`chamber ${argv.join(' ')}`, async () => {
+      const { code, stderr } = await chamber(...argv);
+      expect(code).toBe(ExitCode.Usage);
+      expect(stderr).toContain(problem);
     });
   }
 });

@@ -1,4 +1,6 @@
 import { clockArea } from './clock-commands.js';
+import { faultArea } from './fault-commands.js';
+import { inventoryArea } from './inventory-commands.js';
 import type { RouteTable } from './routes.js';
 
 /**
@@ -14,5 +16,7 @@ export const chamberRoutes: RouteTable = {
   },
   areas: {
     clock: clockArea,
+    inventory: inventoryArea,
+    fault: faultArea,
   },
 };

@@ -125,18 +125,18 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   const results = await Promise.allSettled(supervisors.map((s) => s.start()));
 
   const ready = results.filter((r) => r.status === 'fulfilled').length;
-  const stepper = services.find((s) => s.name === 'stepper')!;
   print('');
   print(
     `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready.`,
   );
-  print(
-    `  clock (gRPC):  ${host}:${stepper.port + config.local.portOffset}   try: npx chamber clock status` +
-      (config.local.portOffset === 0
-        ? ''
-        : ` --stepper ${host}:${stepper.port + config.local.portOffset}`),
-  );
-  print(`  logs:          ${show(logs)}/`);
+  for (const spec of services) {
+    const address = `${host}:${spec.port + config.local.portOffset}`;
+    print(
+      `  ${`${spec.name}:`.padEnd(11)} ${address.padEnd(16)} try: ${spec.hint}` +
+        (config.local.portOffset === 0 ? '' : ` --${spec.name} ${address}`),
+    );
+  }
+  print(`  logs:        ${show(logs)}/`);
   print('  Ctrl-C stops everything.');
 
   let stopping: Promise<void> | undefined;

@@ -7,11 +7,13 @@ export interface ServiceSpec {
   readonly entry: string;
   /** The gRPC service it serves, for the health check and the address line. */
   readonly grpcService: string;
+  /** A CLI command to try it with; the CLI's `--<name>` flag gives its address. */
+  readonly hint: string;
 }
 
 /**
- * Every service of the simulator, in start order. Later services (inventory
- * 50052, faults 50053, …) join this table as they are built.
+ * Every service of the simulator, in start order. Later services (monitor
+ * 50054, repair 50055, …) join this table as they are built.
  */
 export const services: readonly ServiceSpec[] = [
   {
@@ -19,5 +21,20 @@ export const services: readonly ServiceSpec[] = [
     port: 50051,
     entry: 'services/stepper/dist/src/main.js',
     grpcService: 'chamber.clock.v1.Clock',
+    hint: 'npx chamber clock status',
+  },
+  {
+    name: 'inventory',
+    port: 50052,
+    entry: 'services/inventory/dist/src/main.js',
+    grpcService: 'chamber.inventory.v1.Inventory',
+    hint: 'npx chamber inventory ls',
+  },
+  {
+    name: 'faults',
+    port: 50053,
+    entry: 'services/faults/dist/src/main.js',
+    grpcService: 'chamber.faults.v1.Faults',
+    hint: 'npx chamber fault ls',
   },
 ];

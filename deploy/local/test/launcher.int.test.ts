@@ -86,16 +86,21 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
   };
 }
 
-/** A free port in [min, 60000): the launcher places services by an offset from their own ports. */
+/**
+ * A port in [min, 60000) with the 7 after it free too: the launcher places
+ * every service (50051, 50052, …) by one offset from its own port.
+ */
 async function freePortAbove(min: number): Promise<number> {
-  for (;;) {
-    const port = min + Math.floor(Math.random() * (60_000 - min));
-    const isFree = await new Promise<boolean>((resolve) => {
+  const isFree = (port: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
       const server = net.createServer();
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-    if (isFree) return port;
+  for (;;) {
+    const port = min + Math.floor(Math.random() * (60_000 - min));
+    const free = await Promise.all(Array.from({ length: 8 }, (_, i) => isFree(port + i)));
+    if (free.every(Boolean)) return port;
   }
 }
 
