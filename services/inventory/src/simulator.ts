@@ -132,7 +132,8 @@ export class Simulator {
     // Inputs due now: a definition load, target changes, commands.
     const loaded = this.loads(tick, view);
     if (loaded.changes !== undefined) {
-      ops.push(...loaded.ops, ...this.installed(tick, view, loaded.changes));
+      append(ops, loaded.ops);
+      append(ops, this.installed(tick, view, loaded.changes));
     }
     const toStart: CommandRecord[] = [];
     for (const marker of view.list(PendingRecord, keys.pendingPrefix)) {
@@ -280,11 +281,9 @@ export class Simulator {
       ops.push(op.put(CommandRecord, inventoryKeys.commands + command.id, command));
     for (const fix of fixes)
       ops.push(op.put(FixRecord, `${inventoryKeys.fixes}${fix.faultId}/${fix.target}`, fix));
-    ops.push(
-      ...changed(view, PduActual, pdus),
-      ...changed(view, TorActual, tors),
-      ...changed(view, BladeActual, blades),
-    );
+    append(ops, changed(view, PduActual, pdus));
+    append(ops, changed(view, TorActual, tors));
+    append(ops, changed(view, BladeActual, blades));
     let load: AppliedLoad | undefined;
     if (loaded.changes !== undefined && loaded.load !== undefined) {
       ops.push(
@@ -455,6 +454,11 @@ export class Simulator {
       fixed: (fix) => work.fixes.push(fix),
     };
   }
+}
+
+/** Appends `items` to `ops` (a spread would overflow the stack on a 100k-blade load). */
+function append(ops: Op[], items: readonly Op[]): void {
+  for (const item of items) ops.push(item);
 }
 
 /** The PDU, TOR or blade a command acts on (a cable's blade). */
