@@ -1,7 +1,7 @@
 import { Code, isChamberError } from '@chamber/errors';
 import { BladeState, FaultKind, FaultStatus, TargetState, View } from '@chamber/protos';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
+import { sample, startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
 const worlds: InventoryWorld[] = [];
 afterEach(async () => {
@@ -185,5 +185,79 @@ describe('the inventory service', () => {
     };
     const uninterrupted = await run(undefined);
     expect(await run(9)).toEqual(uninterrupted);
+  });
+
+  it("sets a target at the next tick, guarded by the record's revision", async () => {
+    const w = await world('inv-target');
+    await w.load(twoRacks);
+    const blade = 'r1/z1/rack1/blade/2';
+    const before = await w.inventory.getElement(blade, { view: View.VIEW_TARGET });
+    const effective = await w.inventory.setTarget(blade, {
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      reason: 'disk swap',
+      matchRevision: before.revision,
+    });
+    // A second change guarded by the same revision is refused while the first is pending.
+    expect(
+      await failure(
+        w.inventory.setTarget(blade, {
+          state: TargetState.TARGET_STATE_RETIRED,
+          powered: false,
+          matchRevision: before.revision,
+        }),
+      ),
+    ).toEqual({
+      code: Code.FailedPrecondition,
+      message: `the target of ${blade} changed since revision ${before.revision} (or a change is pending); read it again`,
+    });
+    await w.clock.runUntil(effective);
+    const after = await w.inventory.getElement(blade, { view: View.VIEW_TARGET });
+    expect(after.target).toEqual({
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      sinceTick: effective,
+      reason: 'disk swap',
+    });
+    expect(
+      (
+        await failure(
+          w.inventory.setTarget(blade, {
+            state: TargetState.TARGET_STATE_IN_SERVICE,
+            powered: true,
+            matchRevision: before.revision,
+          }),
+        )
+      ).code,
+    ).toBe(Code.FailedPrecondition);
+    expect(
+      (
+        await failure(
+          w.inventory.setTarget('r1/z1/rack1', {
+            state: TargetState.TARGET_STATE_RETIRED,
+            powered: false,
+          }),
+        )
+      ).message,
+    ).toBe('targets are set on PDUs, TORs and blades, not on a rack ("r1/z1/rack1")');
+  });
+
+  it('reports the progress of a load written in chunks, and its outcome', async () => {
+    const w = await world('inv-progress');
+    const load = await w.inventory.loadDefinition(sample('standard'), 'standard.yaml');
+    const seen: number[] = [];
+    const watching = w.inventory.watchLoad(load.loadId, (p) => seen.push(p.written));
+    await w.clock.runUntil(load.effectiveTick);
+    const done = await watching;
+    expect(done).toMatchObject({
+      added: 90,
+      updated: 0,
+      removed: 0,
+      unchanged: 0,
+      effectiveTick: load.effectiveTick,
+    });
+    expect(done.written).toBe(done.total);
+    expect(done.total).toBeGreaterThan(128);
+    expect(seen.filter((n) => n > 0 && n < done.total).length).toBeGreaterThan(0);
   });
 });
