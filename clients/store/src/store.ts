@@ -247,14 +247,17 @@ export class Store {
 
   /**
    * The keys under `prefix`, sorted, without their values (cheap for large
-   * ranges); at most `limit` of them when given.
+   * ranges); at most `limit` of them when given, as of `revision` when given.
    */
-  async listKeys(prefix: string, options: { limit?: number } = {}): Promise<string[]> {
+  async listKeys(
+    prefix: string,
+    options: { limit?: number; revision?: number } = {},
+  ): Promise<string[]> {
     const start = Buffer.from(this.prefix + prefix);
     const end = prefixEnd(start);
     const out: string[] = [];
     let from = start;
-    let revision: number | undefined;
+    let revision: number | undefined = options.revision;
     try {
       for (;;) {
         const want =

@@ -30,8 +30,9 @@ export interface TickContext {
   /**
    * The view's keys written or deleted since the last tick this process
    * handled, so work can follow what changed. `undefined` on the first tick
-   * a process handles (after joining or a restart): then nothing is known
-   * and the whole view must be considered.
+   * a process handles (after joining or a restart) and when a tick is
+   * retried after a failure: then nothing is known and the whole view must
+   * be considered.
    */
   readonly changes: ReadonlySet<string> | undefined;
 }
@@ -244,7 +245,9 @@ export class Participant {
           run: record.run,
           view: this.view,
           store: this.store,
-          changes: this.changes,
+          // A retry starts from nothing known: the failed attempt may have
+          // half-updated the participant's own indexes.
+          changes: attempt === 0 ? this.changes : undefined,
         });
         // Superseded (the effects were not written): the next tick starts
         // from nothing known, like a restart.

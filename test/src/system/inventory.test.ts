@@ -260,4 +260,18 @@ describe('the inventory service', () => {
     expect(done.total).toBeGreaterThan(128);
     expect(seen.filter((n) => n > 0 && n < done.total).length).toBeGreaterThan(0);
   });
+
+  it('a reset rebuilds the world at tick 0 from the definition in force, without the old faults', async () => {
+    const w = await world('inv-reset');
+    await w.load(twoRacks);
+    await w.faults.inject(FaultKind.FAULT_KIND_HARDWARE_FAILURE, ['r1/z1/rack1/blade/0']);
+    await w.clock.runUntil(6);
+    const before = await w.bladeStates();
+    expect(before['r1/z1/rack1/blade/0']).toBe('FAILED');
+    await w.clock.reset();
+    expect(await w.faults.list()).toEqual([]);
+    expect((await w.blade('r1/z1/rack1/blade/0')).sinceTick).toBe(0);
+    await w.clock.runUntil(4);
+    expect(Object.values(await w.bladeStates())).toEqual(Array(8).fill('WORKING'));
+  });
 });
