@@ -1,5 +1,14 @@
 import { Code, isChamberError } from '@chamber/errors';
-import { BladeState, FaultKind, FaultStatus, TargetState, View } from '@chamber/protos';
+import {
+  BladeState,
+  CableState,
+  CommandAction,
+  CommandStatus,
+  FaultKind,
+  FaultStatus,
+  TargetState,
+  View,
+} from '@chamber/protos';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sample, startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
@@ -273,5 +282,67 @@ describe('the inventory service', () => {
     expect((await w.blade('r1/z1/rack1/blade/0')).sinceTick).toBe(0);
     await w.clock.runUntil(4);
     expect(Object.values(await w.bladeStates())).toEqual(Array(8).fill('WORKING'));
+  });
+
+  it('executes commands over simulated time: reimage, PDU power off and on, cable disconnect and connect', async () => {
+    const w = await world('inv-commands');
+    await w.load(twoRacks);
+    await w.clock.runUntil(5);
+    const run = async (target: string, action: CommandAction, image?: string) => {
+      const issued = await w.inventory.issueCommand(
+        target,
+        action,
+        image === undefined ? {} : { image },
+      );
+      expect(issued).toMatchObject({
+        status: CommandStatus.COMMAND_STATUS_PENDING,
+        effectiveTick: (await w.now()) + 1,
+      });
+      await w.clock.runUntil(issued.effectiveTick);
+      return w.inventory.getCommand(issued.id);
+    };
+    const b = 'r1/z1/rack2/blade/1';
+    const reimage = await run(b, CommandAction.COMMAND_ACTION_REIMAGE, 'img-2'); // at 6: 3 ticks of install, 2 of boot
+    expect(reimage).toMatchObject({ status: CommandStatus.COMMAND_STATUS_RUNNING, dueTick: 11 });
+    expect(await w.blade(b)).toMatchObject({
+      state: BladeState.BLADE_STATE_BOOTING,
+      image: 'img-2',
+      command: reimage.id,
+    });
+    await w.clock.runUntil(11);
+    expect(await w.inventory.getCommand(reimage.id)).toMatchObject({
+      status: CommandStatus.COMMAND_STATUS_SUCCEEDED,
+      finishedTick: 11,
+    });
+    expect(await w.blade(b)).toMatchObject({
+      state: BladeState.BLADE_STATE_WORKING,
+      reason: 'booted img-2',
+      command: '',
+    });
+
+    const off = await run('r1/z1/rack2/pdu/0', CommandAction.COMMAND_ACTION_POWER_OFF); // at 12
+    expect(off).toMatchObject({
+      status: CommandStatus.COMMAND_STATUS_SUCCEEDED,
+      reason: 'switched off',
+    });
+    await w.clock.step(1);
+    expect(Object.values(await w.bladeStates('r1/z1/rack2'))).toEqual(Array(4).fill('OFF'));
+    await run('r1/z1/rack2/pdu/0', CommandAction.COMMAND_ACTION_POWER_ON); // at 14: blades powered 15, booting 16, working 18
+    await w.clock.runUntil(18);
+    expect(Object.values(await w.bladeStates('r1/z1/rack2'))).toEqual(Array(4).fill('WORKING'));
+
+    const unplug = await run(`${b}/power-cable`, CommandAction.COMMAND_ACTION_DISCONNECT);
+    expect(unplug.status).toBe(CommandStatus.COMMAND_STATUS_SUCCEEDED);
+    expect(await w.blade(b)).toMatchObject({
+      state: BladeState.BLADE_STATE_OFF,
+      reason: 'no power: its power cable is disconnected',
+    });
+    await run(`${b}/power-cable`, CommandAction.COMMAND_ACTION_CONNECT);
+    expect((await w.blade(b)).powerCable?.state).toBe(CableState.CABLE_STATE_ON);
+    expect((await w.inventory.listCommands({ target: b })).map((c) => c.action)).toEqual([
+      CommandAction.COMMAND_ACTION_REIMAGE,
+      CommandAction.COMMAND_ACTION_DISCONNECT,
+      CommandAction.COMMAND_ACTION_CONNECT,
+    ]);
   });
 });
