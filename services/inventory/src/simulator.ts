@@ -135,6 +135,9 @@ export class Simulator {
       append(ops, loaded.ops);
       append(ops, this.installed(tick, view, loaded.changes));
     }
+    const removed = new Set(
+      (loaded.changes?.deletes ?? []).map((k) => k.slice(definitionPrefix.length)),
+    );
     const toStart: CommandRecord[] = [];
     for (const marker of view.list(PendingRecord, keys.pendingPrefix)) {
       if (marker.value.owner !== inventoryParticipant || marker.value.effectiveTick > tick)
@@ -145,7 +148,7 @@ export class Simulator {
         const input = view.value(TargetInput, inputKey);
         const path = id.slice('target/'.length);
         ops.push(op.delete(marker.key), op.delete(inputKey));
-        if (input !== undefined && this.topology.has(path)) {
+        if (input !== undefined && this.topology.has(path) && !removed.has(path)) {
           ops.push(
             op.put(TargetRecord, inventoryKeys.target + path, {
               state: input.state,
@@ -281,6 +284,13 @@ export class Simulator {
       ops.push(op.put(CommandRecord, inventoryKeys.commands + command.id, command));
     for (const fix of fixes)
       ops.push(op.put(FixRecord, `${inventoryKeys.fixes}${fix.faultId}/${fix.target}`, fix));
+    // Elements the load removes are deleted, not updated: they no longer
+    // exist (and etcd refuses a key twice in one transaction).
+    for (const path of removed) {
+      pdus.delete(path);
+      tors.delete(path);
+      blades.delete(path);
+    }
     append(ops, changed(view, PduActual, pdus));
     append(ops, changed(view, TorActual, tors));
     append(ops, changed(view, BladeActual, blades));

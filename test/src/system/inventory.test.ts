@@ -79,6 +79,12 @@ describe('the inventory service', () => {
               - { template: b, count: 2 }
 `,
     );
+    // In the same tick: a fault and a target change on elements the load removes.
+    await w.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, ['r1/z1/rack1/pdu/0']);
+    await w.inventory.setTarget('r1/z1/rack1/blade/1', {
+      state: TargetState.TARGET_STATE_RETIRED,
+      powered: false,
+    });
     const { effectiveTick } = await w.load(changed, 'changed.yaml');
     expect(
       await failure(w.inventory.getElement('r1/z1/rack1/blade/0', { view: View.VIEW_ACTUAL })),
