@@ -8,3 +8,4 @@ export {
   type Attributes,
 } from './tracing.js';
 export { createLogger, type Logger } from './logger.js';
+export { runServiceProcess } from './process.js';

@@ -1,36 +1,6 @@
-import { isChamberError } from '@chamber/errors';
-import { createLogger, startTelemetry } from '@chamber/telemetry';
+import { runServiceProcess } from '@chamber/telemetry';
 import { createInventoryService } from './app.js';
 import { loadInventoryConfig } from './config.js';
 
 // Process entry only: config, telemetry, create, start, stop on SIGTERM/SIGINT.
-try {
-  const config = loadInventoryConfig();
-  const telemetry = startTelemetry({
-    serviceName: 'inventory',
-    exporter: config.telemetry.exporter,
-  });
-  const logger = createLogger({ service: 'inventory', level: config.log.level });
-  const service = createInventoryService(config, { logger });
-  await service.start();
-  let isStopping = false;
-  const shutdown = (signal: string): void => {
-    if (isStopping) return;
-    isStopping = true;
-    logger.info({ signal }, 'inventory stopping');
-    void service
-      .stop()
-      .then(() => telemetry.shutdown())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-} catch (error) {
-  console.error(
-    `inventory: ${isChamberError(error) || error instanceof Error ? error.message : String(error)}`,
-  );
-  process.exit(1);
-}
+await runServiceProcess('inventory', () => loadInventoryConfig(), createInventoryService);

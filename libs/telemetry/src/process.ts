@@ -1,0 +1,50 @@
+import { createLogger, type Logger } from './logger.js';
+import { startTelemetry, type Tracer } from './tracing.js';
+
+/** What every service's config holds for this. */
+interface ProcessConfig {
+  readonly log: { readonly level: Parameters<typeof createLogger>[0]['level'] };
+  readonly telemetry: { readonly exporter: 'none' | 'console' };
+}
+
+/**
+ * A service's `main`: loads its config, starts telemetry and a logger,
+ * creates and starts the service, and stops it on SIGTERM or SIGINT (exit 0
+ * once stopped, 1 if stopping failed). A config or start failure prints one
+ * line, `<name>: <message>`, and exits 1.
+ */
+export async function runServiceProcess<C extends ProcessConfig>(
+  name: string,
+  loadConfig: () => C,
+  create: (
+    config: C,
+    deps: { logger: Logger; tracer: Tracer },
+  ) => { start(): Promise<unknown>; stop(): Promise<void> },
+): Promise<void> {
+  try {
+    const config = loadConfig();
+    const telemetry = startTelemetry({ serviceName: name, exporter: config.telemetry.exporter });
+    const logger = createLogger({ service: name, level: config.log.level });
+    const service = create(config, { logger, tracer: telemetry.tracer });
+    await service.start();
+    let isStopping = false;
+    const shutdown = (signal: string): void => {
+      if (isStopping) return;
+      isStopping = true;
+      logger.info({ signal }, `${name} stopping`);
+      void service
+        .stop()
+        .then(() => telemetry.shutdown())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  } catch (error) {
+    const message = (error as { message?: unknown } | undefined)?.message;
+    console.error(`${name}: ${typeof message === 'string' ? message : String(error)}`);
+    process.exit(1);
+  }
+}
