@@ -53,17 +53,23 @@ export function sample(name: string): string {
  */
 export async function startInventoryWorld(
   label: string,
-  options: { seed?: number; timings?: Record<string, readonly [number, number]> } = {},
+  options: {
+    seed?: number;
+    timings?: Record<string, readonly [number, number]>;
+    /** Another etcd than the run's shared one (a test that compacts its history needs its own). */
+    endpoints?: string[];
+  } = {},
 ) {
   const simulation = uniqueSimulation(label);
   const closers: Array<() => Promise<void> | void> = [];
+  const endpoints = options.endpoints ?? etcdEndpoints();
   const common = {
     listen: { host: '127.0.0.1', port: 0 },
-    etcd: { endpoints: etcdEndpoints() },
+    etcd: { endpoints },
     simulation,
     seed: options.seed ?? 1,
   };
-  const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });
+  const store = await Store.connect({ endpoints, simulation });
   closers.push(() => store.close());
   const stepper = createStepperService(
     loadConfig(stepperSchema(), { env: {}, overrides: common }),

@@ -1,4 +1,5 @@
 import { Code, isChamberError } from '@chamber/errors';
+import { startEtcd } from '@chamber/etcd-process';
 import {
   BladeState,
   CableState,
@@ -113,7 +114,16 @@ describe('the inventory service', () => {
   });
 
   it('reads the state at a past tick, and says so clearly once etcd has compacted it', async () => {
-    const w = await world('inv-travel');
+    // Compaction is etcd-wide: this test gets an etcd of its own.
+    const etcd = await startEtcd();
+    const w = await startInventoryWorld('inv-travel', { endpoints: [...etcd.endpoints] });
+    worlds.push({
+      ...w,
+      close: async () => {
+        await w.close();
+        await etcd.stop();
+      },
+    });
     await w.load(twoRacks);
     await w.clock.runUntil(8);
     const b = 'r1/z1/rack1/blade/2';
