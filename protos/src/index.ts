@@ -142,6 +142,13 @@ export {
   faultStatusToJSON,
 } from '../gen/chamber/faults/v1/faults.js';
 export type { FaultsServer } from '../gen/chamber/faults/v1/faults.js';
+export {
+  MonitorClient,
+  MonitorService,
+  GetStatusRequest as MonitorGetStatusRequest,
+  GetStatusResponse as MonitorGetStatusResponse,
+} from '../gen/chamber/monitor/v1/monitor.js';
+export type { MonitorServer } from '../gen/chamber/monitor/v1/monitor.js';
 
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for
@@ -157,4 +164,5 @@ export const protoFiles = {
   clock: 'chamber/clock/v1/clock.proto',
   inventory: 'chamber/inventory/v1/inventory.proto',
   faults: 'chamber/faults/v1/faults.proto',
+  monitor: 'chamber/monitor/v1/monitor.proto',
 } as const;

@@ -49,7 +49,8 @@ export interface TickResult {
   /**
    * The earliest tick at which this participant has work due. `undefined`:
    * the next tick. `null`: nothing until an input arrives (idle ticks may be
-   * skipped).
+   * skipped). A tick with `ops` always asks for the next tick, so others
+   * react to its effects at once.
    */
   readonly nextWakeup?: number | null;
   /** Hears how many of `ops` are written after each chunk of a large write. */
@@ -270,7 +271,10 @@ export class Participant {
   }
 
   private async acknowledge(tick: number, revision: number, result: TickResult): Promise<boolean> {
-    const nextWakeup = result.nextWakeup === undefined ? tick + 1 : result.nextWakeup;
+    // A tick that writes effects asks for the next one, so the other
+    // participants see them at once (the monitor a blade's crash, say).
+    const wrote = (result.ops?.length ?? 0) > 0;
+    const nextWakeup = result.nextWakeup === undefined || wrote ? tick + 1 : result.nextWakeup;
     const ack = op.put(AckRecord, keys.ack(this.name), {
       tick,
       revision,

@@ -70,24 +70,17 @@ export class Injector {
       const record = current(id);
       if (record !== undefined) records.set(id, record);
     }
-    let changesNextTick = false;
     for (const [id, before] of [...records].sort(([a], [b]) => (a < b ? -1 : 1))) {
       let record = before;
       for (let n = 0; n < 1_000 && isDue(record, tick + 1); n++)
         record = advance(record, record.nextTick, seed);
-      if (record.sinceTick > tick) changesNextTick = true;
       records.set(id, record);
       this.track(record);
       ops.push(op.put(FaultRecord, faultKeys.faults + id, record));
     }
+    // The tick before each transition: it is written one tick ahead.
     const next = this.wheel.next();
-    const wakeups = [
-      next === undefined ? undefined : next - 1,
-      changesNextTick ? tick + 1 : undefined,
-    ]
-      .filter((w): w is number => w !== undefined)
-      .map((w) => Math.max(w, tick + 1));
-    return { ops, nextWakeup: wakeups.length === 0 ? null : Math.min(...wakeups) };
+    return { ops, nextWakeup: next === undefined ? null : Math.max(next - 1, tick + 1) };
   }
 
   private track(record: FaultRecord): void {

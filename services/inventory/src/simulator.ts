@@ -312,12 +312,10 @@ export class Simulator {
       );
       load = { id: loaded.load.id, changes: loaded.changes, total: ops.length };
     }
-    // A load is felt at the next tick, when the topology is rebuilt and every
-    // element evaluated.
-    const next = loaded.changes === undefined ? this.wheel.next() : tick + 1;
+    // (A load writes, so the next tick comes, and rebuilds the topology.)
     return {
       ops,
-      nextWakeup: next ?? null,
+      nextWakeup: this.wheel.next() ?? null,
       evaluated,
       ...(load === undefined ? {} : { load }),
     };

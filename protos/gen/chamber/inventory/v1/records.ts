@@ -283,8 +283,11 @@ export function bladeStateToJSON(object: BladeState): string {
 export enum ObservedState {
   OBSERVED_STATE_UNSPECIFIED = 0,
   OBSERVED_STATE_HEALTHY = 1,
+  /** OBSERVED_STATE_SUSPECT - Heartbeats missed, fewer than it takes to call it failed. */
   OBSERVED_STATE_SUSPECT = 2,
   OBSERVED_STATE_FAILED = 3,
+  /** OBSERVED_STATE_UNKNOWN - A blade not heard from yet (newly installed). */
+  OBSERVED_STATE_UNKNOWN = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -302,6 +305,9 @@ export function observedStateFromJSON(object: any): ObservedState {
     case 3:
     case "OBSERVED_STATE_FAILED":
       return ObservedState.OBSERVED_STATE_FAILED;
+    case 4:
+    case "OBSERVED_STATE_UNKNOWN":
+      return ObservedState.OBSERVED_STATE_UNKNOWN;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -319,6 +325,8 @@ export function observedStateToJSON(object: ObservedState): string {
       return "OBSERVED_STATE_SUSPECT";
     case ObservedState.OBSERVED_STATE_FAILED:
       return "OBSERVED_STATE_FAILED";
+    case ObservedState.OBSERVED_STATE_UNKNOWN:
+      return "OBSERVED_STATE_UNKNOWN";
     case ObservedState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -557,7 +565,10 @@ export interface ObservedRecord {
   state: ObservedState;
   sinceTick: number;
   reason: string;
-  /** The last tick a heartbeat arrived (blades). */
+  /**
+   * Blades: once heartbeats stop, the last tick one arrived; 0 while they
+   * arrive (one every tick).
+   */
   lastHeartbeatTick: number;
 }
 
