@@ -12,8 +12,8 @@ export interface ServiceSpec {
 }
 
 /**
- * Every service of the simulator, in start order. Later services (monitor
- * 50054, repair 50055, …) join this table as they are built.
+ * Every service of the simulator, in start order. Later services (repair
+ * 50055, scheduler 50056, …) join this table as they are built.
  */
 export const services: readonly ServiceSpec[] = [
   {
@@ -36,5 +36,12 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/faults/dist/src/main.js',
     grpcService: 'chamber.faults.v1.Faults',
     hint: 'npx chamber fault ls',
+  },
+  {
+    name: 'monitor',
+    port: 50054,
+    entry: 'services/monitor/dist/src/main.js',
+    grpcService: 'chamber.monitor.v1.Monitor',
+    hint: 'npx chamber inventory ls standard/z1/rack1 --view observed',
   },
 ];

@@ -4,6 +4,7 @@ import { createFaultsService, faultsSchema } from '@chamber/faults';
 import { FaultsClient } from '@chamber/faults-client';
 import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
 import { InventoryClient } from '@chamber/inventory-client';
+import { createMonitorService, loadMonitorConfig } from '@chamber/monitor';
 import type { BladeActual } from '@chamber/protos';
 import { BladeState, View } from '@chamber/protos';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
@@ -58,6 +59,8 @@ export async function startInventoryWorld(
     timings?: Record<string, readonly [number, number]>;
     /** Another etcd than the run's shared one (a test that compacts its history needs its own). */
     endpoints?: string[];
+    /** Also run the monitor, with these thresholds. */
+    monitor?: { suspectAfter: number; failedAfter: number; installGrace: number };
   } = {},
 ) {
   const simulation = uniqueSimulation(label);
@@ -109,6 +112,14 @@ export async function startInventoryWorld(
   closers.push(() => faultsService.stop());
   const faults = FaultsClient.connect(`127.0.0.1:${faultsPort}`);
   closers.push(() => faults.close());
+  if (options.monitor !== undefined) {
+    const monitor = createMonitorService(
+      loadMonitorConfig({ env: {}, overrides: { ...common, monitor: options.monitor } }),
+      { logger: createLogger({ service: 'monitor', level: 'silent' }) },
+    );
+    await monitor.start();
+    closers.push(() => monitor.stop());
+  }
   return {
     store,
     clock,

@@ -1,0 +1,6 @@
+import { runServiceProcess } from '@chamber/telemetry';
+import { createMonitorService } from './app.js';
+import { loadMonitorConfig } from './config.js';
+
+// Process entry only: config, telemetry, create, start, stop on SIGTERM/SIGINT.
+await runServiceProcess('monitor', () => loadMonitorConfig(), createMonitorService);

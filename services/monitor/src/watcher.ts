@@ -1,0 +1,76 @@
+import { BladeActual, ObservedRecord, PduActual, TorActual } from '@chamber/protos';
+import { TimerWheel } from '@chamber/sim';
+import { encode, op, type CachedView, type Op } from '@chamber/store';
+import type { TickContext } from '@chamber/timestamp';
+import {
+  observeBlade,
+  observeDevice,
+  type Observation,
+  type Thresholds,
+} from './domain/observe.js';
+
+/** The monitor's participant name. */
+export const monitorParticipant = 'monitor';
+
+const actualPrefix = 'actual/';
+const observedPrefix = 'observed/';
+
+/** The prefixes the monitor caches. */
+export const watcherViews: readonly string[] = [actualPrefix, observedPrefix];
+
+/**
+ * The monitor, one tick at a time: it observes the elements whose actual
+ * record changed and those whose deadline (a missed-heartbeat threshold) is
+ * due, and writes only the observations that change. Its timers are rebuilt
+ * from the store after a restart, when it observes every element once.
+ */
+export class Watcher {
+  private wheel = new TimerWheel();
+  private run = -1;
+
+  constructor(private readonly thresholds: Thresholds) {}
+
+  tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): {
+    ops: Op[];
+    nextWakeup: number | null;
+  } {
+    const { tick, view } = ctx;
+    const due = new Set<string>();
+    if (ctx.changes === undefined || ctx.run !== this.run) {
+      this.wheel = new TimerWheel();
+      for (const e of view.listRaw(actualPrefix)) due.add(e.key.slice(actualPrefix.length));
+      for (const e of view.listRaw(observedPrefix)) due.add(e.key.slice(observedPrefix.length));
+    } else {
+      for (const key of ctx.changes)
+        if (key.startsWith(actualPrefix)) due.add(key.slice(actualPrefix.length));
+    }
+    this.run = ctx.run;
+    for (const path of this.wheel.takeDue(tick)) due.add(path);
+    const ops: Op[] = [];
+    for (const path of [...due].sort()) {
+      const observation = this.observe(view, tick, path);
+      if (observation.wake !== undefined && observation.wake > tick)
+        this.wheel.schedule(observation.wake, path);
+      else this.wheel.cancel(path);
+      const key = observedPrefix + path;
+      if (observation.next === null) ops.push(op.delete(key));
+      else if (
+        observation.next !== undefined &&
+        view.getRaw(key)?.value !== encode(ObservedRecord, observation.next)
+      )
+        ops.push(op.put(ObservedRecord, key, observation.next));
+    }
+    return { ops, nextWakeup: this.wheel.next() ?? null };
+  }
+
+  private observe(view: CachedView, tick: number, path: string): Observation {
+    const kind = path.split('/')[3];
+    const current = view.value(ObservedRecord, observedPrefix + path);
+    const key = actualPrefix + path;
+    if (kind === 'blade')
+      return observeBlade(tick, view.value(BladeActual, key), current, this.thresholds);
+    if (kind === 'pdu') return observeDevice(tick, view.value(PduActual, key), true, current);
+    if (kind === 'tor') return observeDevice(tick, view.value(TorActual, key), false, current);
+    return {};
+  }
+}

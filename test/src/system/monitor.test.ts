@@ -1,0 +1,92 @@
+import {
+  CommandAction,
+  FaultKind,
+  ObservedState,
+  View,
+  type ObservedRecord,
+} from '@chamber/protos';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
+
+// The observed view: what the control plane learns from heartbeats and
+// device health, lagging the actual view. Thresholds: suspect after 2 missed
+// heartbeats, failed after 4; blades work from tick 5 (inventory-world.ts).
+let w: InventoryWorld | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const b0 = 'r1/z1/rack1/blade/0';
+
+async function observed(path: string): Promise<ObservedRecord | undefined> {
+  return (await w!.inventory.getElement(path, { view: View.VIEW_OBSERVED })).observed;
+}
+
+const state = (r: ObservedRecord | undefined): string =>
+  r === undefined ? 'none' : ObservedState[r.state].replace('OBSERVED_STATE_', '');
+
+describe('the monitor', () => {
+  it('turns missed heartbeats into suspect, then failed, and healthy again after a reboot', async () => {
+    w = await startInventoryWorld('mon-blade', {
+      monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
+    });
+    await w.load(twoRacks); // tick 1: installed
+    await w.clock.step(1);
+    expect(await observed(b0)).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_UNKNOWN,
+      sinceTick: 2,
+    });
+    await w.clock.runUntil(6); // working since 5, first heard at 6
+    expect(await observed(b0)).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_HEALTHY,
+      sinceTick: 6,
+      reason: 'first heartbeat at tick 5',
+      lastHeartbeatTick: 0,
+    });
+    await w.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0]); // crashed at 7
+    const timeline: string[] = [];
+    for (let t = 7; t <= 11; t++) {
+      await w.clock.runUntil(t);
+      timeline.push(`${t}:${state(await observed(b0))}`);
+    }
+    expect(timeline).toEqual(['7:HEALTHY', '8:HEALTHY', '9:SUSPECT', '10:SUSPECT', '11:FAILED']);
+    expect(await observed(b0)).toMatchObject({
+      sinceTick: 11,
+      lastHeartbeatTick: 6,
+      reason: 'no heartbeat since tick 6 (4 missed); the blade reports nothing (crashed)',
+    });
+    const reboot = await w.inventory.issueCommand(b0, CommandAction.COMMAND_ACTION_REBOOT);
+    await w.clock.runUntil(reboot.effectiveTick + 2); // booting 12-14, working at 14
+    expect(state(await observed(b0))).toBe('FAILED');
+    await w.clock.step(1);
+    expect(await observed(b0)).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_HEALTHY,
+      sinceTick: 15,
+      reason: 'heartbeats again since tick 14',
+      lastHeartbeatTick: 0,
+    });
+  });
+
+  it('observes PDUs and TORs from their own health, one tick after actual, and blades they cut off', async () => {
+    w = await startInventoryWorld('mon-devices', {
+      monitor: { suspectAfter: 1, failedAfter: 3, installGrace: 30 },
+    });
+    await w.load(twoRacks);
+    await w.clock.runUntil(6);
+    await w.faults.inject(FaultKind.FAULT_KIND_NETWORK_LOSS, ['r1/z1/rack2/tor/0']); // TOR failed at 7, blades isolated at 8
+    await w.clock.runUntil(7);
+    expect(state(await observed('r1/z1/rack2/tor/0'))).toBe('HEALTHY');
+    await w.clock.runUntil(8);
+    expect(await observed('r1/z1/rack2/tor/0')).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_FAILED,
+      sinceTick: 8,
+      reason: 'reports failed: network loss (fault f7-1)',
+    });
+    await w.clock.runUntil(10); // isolated at 8, last heartbeat 7: suspect at 9, failed at 11
+    expect(state(await observed('r1/z1/rack2/blade/3'))).toBe('SUSPECT');
+    await w.clock.runUntil(11);
+    expect(state(await observed('r1/z1/rack2/blade/3'))).toBe('FAILED');
+    expect(state(await observed('r1/z1/rack1/blade/3'))).toBe('HEALTHY');
+  });
+});
