@@ -1,3 +1,3 @@
-export { createFaultsService, type FaultsDeps, type FaultsServiceHandle } from './app.js';
+export { createFaultsService, type FaultsDeps } from './app.js';
 export { faultsSchema, loadFaultsConfig, type FaultsConfig } from './config.js';
 export { faultKeys, faultsParticipant } from './injector.js';

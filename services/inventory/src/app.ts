@@ -1,16 +1,14 @@
-import os from 'node:os';
-import { callLogInterceptor, createGrpcServer, type GrpcServer } from '@chamber/grpc';
+import { hostParticipantService, type HostedService } from '@chamber/host';
 import {
   InventoryService,
   LoadProgress,
   LoadProgress_State,
   PendingRecord,
   protoFiles,
-  protoRoot,
 } from '@chamber/protos';
-import { registerService, Store, type ServiceRegistration } from '@chamber/store';
+import type { Store } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
-import { keys, Participant, type TickContext, type TickResult } from '@chamber/timestamp';
+import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { definitionFile, type InventoryConfig } from './config.js';
@@ -26,14 +24,6 @@ export interface InventoryDeps {
   readonly logger?: Logger;
 }
 
-/** A running inventory service. */
-export interface InventoryServiceHandle {
-  /** Joins the clock, serves gRPC and registers; resolves with the bound port. */
-  start(): Promise<{ port: number }>;
-  /** Stops serving and leaves the clock's lease (the stepper waits for a restart). */
-  stop(): Promise<void>;
-}
-
 /**
  * The inventory: a participant of the clock that simulates the hardware
  * ({@link Simulator}), and the Inventory gRPC service that reads its views
@@ -42,13 +32,9 @@ export interface InventoryServiceHandle {
 export function createInventoryService(
   config: InventoryConfig,
   deps: InventoryDeps = {},
-): InventoryServiceHandle {
+): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'inventory', level: config.log.level });
   const simulator = new Simulator(config.inventory);
-  let store: Store | undefined;
-  let participant: Participant | undefined;
-  let server: GrpcServer | undefined;
-  let registration: ServiceRegistration | undefined;
 
   function onTick(ctx: TickContext): TickResult {
     const result = simulator.tick(ctx);
@@ -115,50 +101,18 @@ export function createInventoryService(
     );
   }
 
-  return {
-    async start() {
-      store =
-        deps.store ??
-        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
-      const s = store;
-      server = createGrpcServer({
-        host: config.listen.host,
-        port: config.listen.port,
-        services: [
-          {
-            name: 'chamber.inventory.v1.Inventory',
-            definition: InventoryService,
-            implementation: createInventoryHandlers(s, new InventoryReads(s), logger),
-          },
-        ],
-        protoRoot,
-        protoFiles: [protoFiles.inventory],
-        interceptors: [callLogInterceptor(logger)],
-      });
-      const { port } = await server.start();
-      participant = await Participant.join(s, {
-        name: inventoryParticipant,
-        views: simulatorViews,
-        onTick,
-        onError: (error, tick) =>
-          logger.error({ err: error, tick }, 'inventory tick failed; retrying'),
-      });
-      await loadInitialDefinition(s);
-      const endpoint = `${config.listen.host}:${port}`;
-      registration = await registerService(s, {
-        name: 'inventory',
-        instance: `${os.hostname()}-${process.pid}`,
-        endpoint,
-      });
-      logger.info({ endpoint, simulation: config.simulation }, 'inventory serving');
-      return { port };
-    },
-
-    async stop() {
-      await participant?.stop();
-      await server?.stop();
-      await registration?.close().catch(() => undefined);
-      if (deps.store === undefined) store?.close();
-    },
-  };
+  return hostParticipantService({
+    name: inventoryParticipant,
+    config,
+    logger,
+    ...(deps.store === undefined ? {} : { store: deps.store }),
+    grpc: (store) => ({
+      name: 'chamber.inventory.v1.Inventory',
+      definition: InventoryService,
+      implementation: createInventoryHandlers(store, new InventoryReads(store), logger),
+      protoFile: protoFiles.inventory,
+    }),
+    participant: { views: simulatorViews, onTick },
+    afterJoin: loadInitialDefinition,
+  });
 }

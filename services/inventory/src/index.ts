@@ -27,7 +27,7 @@ export {
   type AppliedLoads,
   type SubmittedLoad,
 } from './definition-loads.js';
-export { createInventoryService, type InventoryDeps, type InventoryServiceHandle } from './app.js';
+export { createInventoryService, type InventoryDeps } from './app.js';
 export {
   definitionFile,
   inventorySchema,

@@ -1,3 +1,3 @@
-export { createMonitorService, type MonitorDeps, type MonitorServiceHandle } from './app.js';
+export { createMonitorService, type MonitorDeps } from './app.js';
 export { loadMonitorConfig, monitorSchema, type MonitorConfig } from './config.js';
 export { monitorParticipant } from './watcher.js';

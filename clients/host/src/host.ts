@@ -1,0 +1,90 @@
+import os from 'node:os';
+import type { CommonConfig } from '@chamber/config';
+import {
+  callLogInterceptor,
+  createGrpcServer,
+  type GrpcServer,
+  type GrpcServiceBinding,
+} from '@chamber/grpc';
+import { protoRoot } from '@chamber/protos';
+import { registerService, Store, type ServiceRegistration } from '@chamber/store';
+import type { Logger } from '@chamber/telemetry';
+import { Participant, type ParticipantOptions } from '@chamber/timestamp';
+
+/** A service that takes part in the clock, as its `createXService` returns it. */
+export interface HostedService {
+  /** Serves gRPC, joins the clock and registers; resolves with the bound port. */
+  start(): Promise<{ port: number }>;
+  /** Stops taking part (the stepper waits for a restart), stops serving, deregisters. */
+  stop(): Promise<void>;
+}
+
+/** What {@link hostParticipantService} runs. */
+export interface HostOptions {
+  /** The service's name: its participant name and its `services/<name>/…` registration. */
+  readonly name: string;
+  readonly config: CommonConfig;
+  readonly logger: Logger;
+  /** A store to use (not closed on stop); one is connected from the config otherwise. */
+  readonly store?: Store;
+  /** The gRPC service it serves, made once the store is connected; `protoFile` relative to protoRoot. */
+  readonly grpc: (store: Store) => GrpcServiceBinding & { readonly protoFile: string };
+  /** Its part in the clock. */
+  readonly participant: Pick<ParticipantOptions, 'views' | 'onTick'>;
+  /** Runs once it has joined the clock (e.g. submitting a first input). */
+  readonly afterJoin?: (store: Store) => Promise<void>;
+}
+
+/**
+ * The process concerns every participant service shares: connect the
+ * store, serve gRPC (with health, reflection and call logging), join the
+ * clock as `name`, and register the endpoint under a lease. The service's
+ * own code is its gRPC handlers and its `onTick`.
+ */
+export function hostParticipantService(options: HostOptions): HostedService {
+  const { config, logger, name } = options;
+  let store: Store | undefined;
+  let participant: Participant | undefined;
+  let server: GrpcServer | undefined;
+  let registration: ServiceRegistration | undefined;
+  return {
+    async start() {
+      store =
+        options.store ??
+        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
+      const s = store;
+      const { protoFile, ...binding } = options.grpc(s);
+      server = createGrpcServer({
+        host: config.listen.host,
+        port: config.listen.port,
+        services: [binding],
+        protoRoot,
+        protoFiles: [protoFile],
+        interceptors: [callLogInterceptor(logger)],
+      });
+      const { port } = await server.start();
+      participant = await Participant.join(s, {
+        ...options.participant,
+        name,
+        onError: (error, tick) =>
+          logger.error({ err: error, tick }, `${name} tick failed; retrying`),
+      });
+      await options.afterJoin?.(s);
+      const endpoint = `${config.listen.host}:${port}`;
+      registration = await registerService(s, {
+        name,
+        instance: `${os.hostname()}-${process.pid}`,
+        endpoint,
+      });
+      logger.info({ endpoint, simulation: config.simulation }, `${name} serving`);
+      return { port };
+    },
+
+    async stop() {
+      await participant?.stop();
+      await server?.stop();
+      await registration?.close().catch(() => undefined);
+      if (options.store === undefined) store?.close();
+    },
+  };
+}

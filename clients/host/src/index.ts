@@ -1,0 +1,1 @@
+export { hostParticipantService, type HostedService, type HostOptions } from './host.js';
