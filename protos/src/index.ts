@@ -149,6 +149,20 @@ export {
   GetStatusResponse as MonitorGetStatusResponse,
 } from '../gen/chamber/monitor/v1/monitor.js';
 export type { MonitorServer } from '../gen/chamber/monitor/v1/monitor.js';
+export {
+  RepairsClient,
+  RepairsService,
+  RepairRecord,
+  RepairEvent,
+  RepairStatus,
+  PlanStep,
+  StepAction,
+  ListRequest as RepairListRequest,
+  ListResponse as RepairListResponse,
+  GetRequest as RepairGetRequest,
+  GetResponse as RepairGetResponse,
+} from '../gen/chamber/repair/v1/repair.js';
+export type { RepairsServer } from '../gen/chamber/repair/v1/repair.js';
 
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for
@@ -165,4 +179,5 @@ export const protoFiles = {
   inventory: 'chamber/inventory/v1/inventory.proto',
   faults: 'chamber/faults/v1/faults.proto',
   monitor: 'chamber/monitor/v1/monitor.proto',
+  repair: 'chamber/repair/v1/repair.proto',
 } as const;

@@ -1,6 +1,7 @@
 import { clockArea } from './clock-commands.js';
 import { faultArea } from './fault-commands.js';
 import { inventoryArea } from './inventory-commands.js';
+import { repairArea } from './repair-commands.js';
 import type { RouteTable } from './routes.js';
 
 /**
@@ -18,5 +19,6 @@ export const chamberRoutes: RouteTable = {
     clock: clockArea,
     inventory: inventoryArea,
     fault: faultArea,
+    repair: repairArea,
   },
 };

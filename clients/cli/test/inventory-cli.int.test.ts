@@ -4,6 +4,7 @@ import path from 'node:path';
 import { loadConfig } from '@chamber/config';
 import { createFaultsService, faultsSchema } from '@chamber/faults';
 import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
+import { createRepairService, loadRepairConfig } from '@chamber/inventory-repair';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
@@ -39,15 +40,21 @@ async function world(label: string) {
     loadConfig(faultsSchema(), { env: {}, overrides: common }),
     silent('faults'),
   );
+  const repair = createRepairService(
+    loadRepairConfig({ env: {}, overrides: common }),
+    silent('inventory-repair'),
+  );
   const env = {
     CHAMBER_STEPPER: `127.0.0.1:${(await stepper.start()).port}`,
     CHAMBER_INVENTORY: `127.0.0.1:${(await inventory.start()).port}`,
     CHAMBER_FAULTS: `127.0.0.1:${(await faults.start()).port}`,
+    CHAMBER_REPAIR: `127.0.0.1:${(await repair.start()).port}`,
   };
   cleanup.push(
     () => stepper.stop(),
     () => inventory.stop(),
     () => faults.stop(),
+    () => repair.stop(),
   );
   const chamber = async (...argv: string[]) => {
     let stdout = '';
@@ -158,5 +165,18 @@ describe('chamber inventory and chamber fault', () => {
       '0.5',
     );
     expect(both.code).toBe(ExitCode.Usage);
+  });
+
+  it('lists repairs and says clearly when one does not exist', async () => {
+    const chamber = await world('cli-repair');
+    expect(await chamber('repair', 'ls')).toMatchObject({
+      code: ExitCode.Ok,
+      stdout: '(no repairs)\n',
+    });
+    const missing = await chamber('repair', 'get', 'r9-1');
+    expect(missing.code).toBe(ExitCode.Failed);
+    expect(missing.stderr).toContain('no repair "r9-1"');
+    const bad = await chamber('repair', 'ls', '--status', 'broken');
+    expect(bad.code).toBe(ExitCode.Usage);
   });
 });

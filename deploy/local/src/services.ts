@@ -12,8 +12,8 @@ export interface ServiceSpec {
 }
 
 /**
- * Every service of the simulator, in start order. Later services (repair
- * 50055, scheduler 50056, …) join this table as they are built.
+ * Every service of the simulator, in start order. Later services (scheduler
+ * 50056, workload-repair 50057, …) join this table as they are built.
  */
 export const services: readonly ServiceSpec[] = [
   {
@@ -43,5 +43,12 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/monitor/dist/src/main.js',
     grpcService: 'chamber.monitor.v1.Monitor',
     hint: 'npx chamber inventory ls standard/z1/rack1 --view observed',
+  },
+  {
+    name: 'inventory-repair',
+    port: 50055,
+    entry: 'services/inventory-repair/dist/src/main.js',
+    grpcService: 'chamber.repair.v1.Repairs',
+    hint: 'npx chamber repair ls',
   },
 ];

@@ -5,8 +5,14 @@ import { FaultsClient } from '@chamber/faults-client';
 import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
 import { InventoryClient } from '@chamber/inventory-client';
 import { createMonitorService, loadMonitorConfig } from '@chamber/monitor';
-import type { BladeActual } from '@chamber/protos';
+import {
+  createRepairService,
+  loadRepairConfig,
+  type RepairConfig,
+} from '@chamber/inventory-repair';
+import type { BladeActual, RepairRecord } from '@chamber/protos';
 import { BladeState, View } from '@chamber/protos';
+import { RepairsClient } from '@chamber/repair-client';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
@@ -61,6 +67,8 @@ export async function startInventoryWorld(
     endpoints?: string[];
     /** Also run the monitor, with these thresholds. */
     monitor?: { suspectAfter: number; failedAfter: number; installGrace: number };
+    /** Also run the repair manager, with these settings (needs the monitor). */
+    repair?: Partial<RepairConfig['repair']>;
   } = {},
 ) {
   const simulation = uniqueSimulation(label);
@@ -120,12 +128,27 @@ export async function startInventoryWorld(
     await monitor.start();
     closers.push(() => monitor.stop());
   }
+  let repairs: RepairsClient | undefined;
+  if (options.repair !== undefined) {
+    const repair = createRepairService(
+      loadRepairConfig({ env: {}, overrides: { ...common, repair: options.repair } }),
+      { logger: createLogger({ service: 'inventory-repair', level: 'silent' }) },
+    );
+    const port = (await repair.start()).port;
+    closers.push(() => repair.stop());
+    repairs = RepairsClient.connect(`127.0.0.1:${port}`);
+    closers.push(() => repairs?.close());
+  }
   return {
     store,
     clock,
     inventory: client,
     faults,
     simulation,
+    /** The repair records, by the Repairs gRPC service (with `repair` only). */
+    repairs(): Promise<RepairRecord[]> {
+      return repairs!.list();
+    },
     /** The clock's tick now. */
     async now(): Promise<number> {
       return (await clock.getStatus()).tick;

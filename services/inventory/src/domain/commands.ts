@@ -210,14 +210,20 @@ export function startCommand(c: SimContext, command: CommandRecord, bench: Bench
         return ok('switched off; it shuts down gracefully');
       }
       const ticks = draw(c, info.path, c.tick, 'cycle', c.timings.cycleTicks);
+      // Failed hardware stays failed: cutting its power fixes nothing.
+      const isFailed = actual.state === BladeState.BLADE_STATE_FAILED;
       let next: BladeActual = {
         ...actual,
         switchedOn: false,
         command: command.id,
-        state: BladeState.BLADE_STATE_OFF,
-        sinceTick: c.tick,
-        reason: `power-cycled by command ${command.id}`,
-        dueTick: 0,
+        ...(isFailed
+          ? {}
+          : {
+              state: BladeState.BLADE_STATE_OFF,
+              sinceTick: c.tick,
+              reason: `power-cycled by command ${command.id}`,
+              dueTick: 0,
+            }),
       };
       next = fixLatch([BladeState.BLADE_STATE_CRASHED, BladeState.BLADE_STATE_HUNG], next);
       bench.setBlade(info.path, next);

@@ -1,0 +1,1 @@
+export { RepairsClient } from './repairs-client.js';

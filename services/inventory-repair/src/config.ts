@@ -1,0 +1,67 @@
+import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+
+/** The inventory repair manager's configuration. */
+export interface RepairConfig extends CommonConfig {
+  repair: {
+    rackBudget: number;
+    powerCycles: number;
+    technicianTicks: number;
+    verifyPowerCycleTicks: number;
+    verifyReimageTicks: number;
+    verifyReplaceTicks: number;
+    backoffCapTicks: number;
+  };
+}
+
+const nat = (doc: string, def: number, env: string) => ({ doc, format: 'nat', default: def, env });
+
+/** The repair manager's convict schema: the common keys plus its own (CHAMBER_INVENTORY_REPAIR_*). */
+export function repairSchema(): Schema<RepairConfig> {
+  return {
+    ...commonSchema('inventory-repair', 50055),
+    repair: {
+      rackBudget: nat(
+        'At most this many repairs run at once in one rack.',
+        2,
+        'CHAMBER_INVENTORY_REPAIR_RACK_BUDGET',
+      ),
+      powerCycles: nat(
+        'Power-cycles tried on an unreachable blade before reimaging it.',
+        2,
+        'CHAMBER_INVENTORY_REPAIR_POWER_CYCLES',
+      ),
+      technicianTicks: nat(
+        'Ticks a technician takes to arrive for a replacement.',
+        10,
+        'CHAMBER_INVENTORY_REPAIR_TECHNICIAN_TICKS',
+      ),
+      verifyPowerCycleTicks: nat(
+        'Ticks after a power-cycle by which the blade must be observed healthy.',
+        20,
+        'CHAMBER_INVENTORY_REPAIR_VERIFY_POWER_CYCLE_TICKS',
+      ),
+      verifyReimageTicks: nat(
+        'Ticks after a reimage by which the blade must be observed healthy.',
+        30,
+        'CHAMBER_INVENTORY_REPAIR_VERIFY_REIMAGE_TICKS',
+      ),
+      verifyReplaceTicks: nat(
+        'Ticks after a replacement by which the element must be observed healthy.',
+        40,
+        'CHAMBER_INVENTORY_REPAIR_VERIFY_REPLACE_TICKS',
+      ),
+      backoffCapTicks: nat(
+        'The longest wait between two attempts of a step (the backoff doubles up to it).',
+        8,
+        'CHAMBER_INVENTORY_REPAIR_BACKOFF_CAP_TICKS',
+      ),
+    },
+  };
+}
+
+/** Loads and validates the repair manager's configuration (env `CHAMBER_*`). */
+export function loadRepairConfig(
+  options?: Parameters<typeof loadConfig<RepairConfig>>[1],
+): RepairConfig {
+  return loadConfig(repairSchema(), options);
+}

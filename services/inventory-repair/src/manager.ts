@@ -1,0 +1,395 @@
+import {
+  CommandAction,
+  CommandRecord,
+  CommandStatus,
+  ObservedRecord,
+  ObservedState,
+  RepairRecord,
+  RepairStatus,
+  StepAction,
+  TargetRecord,
+  TargetState,
+  type RepairEvent,
+} from '@chamber/protos';
+import { TimerWheel } from '@chamber/sim';
+import { op, type CachedView, type Op } from '@chamber/store';
+import type { TickContext } from '@chamber/timestamp';
+import { stepWord, type RepairPolicy } from './domain/policy.js';
+
+/** The repair manager's participant name. */
+export const repairParticipant = 'inventory-repair';
+
+const prefixes = {
+  target: 'target/',
+  observed: 'observed/',
+  repairs: 'repairs/',
+  commands: 'commands/',
+} as const;
+
+/** The prefixes the manager caches. */
+export const managerViews: readonly string[] = Object.values(prefixes);
+
+/** How the manager runs plans. */
+export interface ManagerOptions {
+  readonly policy: RepairPolicy;
+  /** At most this many repairs run at once in one rack. */
+  readonly rackBudget: number;
+  /** Ticks after issuing a step by which `observed` must show the target healthy. */
+  readonly verifyTicks: Readonly<Record<'powerCycle' | 'reimage' | 'replace', number>>;
+  /** The longest wait between two attempts of a step (the backoff doubles up to it). */
+  readonly backoffCapTicks: number;
+}
+
+const open: readonly RepairStatus[] = [
+  RepairStatus.REPAIR_STATUS_PENDING,
+  RepairStatus.REPAIR_STATUS_RUNNING,
+  RepairStatus.REPAIR_STATUS_ESCALATED,
+];
+
+const commandOf: Readonly<Partial<Record<StepAction, CommandAction>>> = {
+  [StepAction.STEP_ACTION_POWER_CYCLE]: CommandAction.COMMAND_ACTION_POWER_CYCLE,
+  [StepAction.STEP_ACTION_REIMAGE]: CommandAction.COMMAND_ACTION_REIMAGE,
+  [StepAction.STEP_ACTION_REPLACE]: CommandAction.COMMAND_ACTION_REPLACE,
+  [StepAction.STEP_ACTION_POWER_OFF]: CommandAction.COMMAND_ACTION_POWER_OFF,
+  [StepAction.STEP_ACTION_POWER_ON]: CommandAction.COMMAND_ACTION_POWER_ON,
+};
+
+const word = (names: Readonly<Record<number, string>>, value: number, prefix: string): string =>
+  (names[value] ?? String(value)).replace(prefix, '').toLowerCase();
+
+const rackOf = (path: string): string => path.split('/').slice(0, 3).join('/');
+
+/**
+ * The inventory repair manager, one tick at a time (plan -> sync). It
+ * compares each element's `target` with its `observed` state — never
+ * `actual` — and, for an element that should be in service but is observed
+ * failed, opens a repair with its policy's plan. Each step is a command
+ * written with the repair record in one transaction; the step succeeds only
+ * when `observed` shows the element healthy by the step's deadline (its
+ * lease, counted in ticks). Failed attempts retry with a capped backoff, then
+ * the next step; past the plan the repair escalates to a person. Its memory
+ * (open repairs by element, timers) is rebuilt from the store after a
+ * restart, so a restarted manager carries on the same repairs without
+ * issuing a command twice.
+ */
+export class RepairManager {
+  private wheel = new TimerWheel();
+  private run = -1;
+  private byTarget = new Map<string, RepairRecord>();
+  private byCommand = new Map<string, string>();
+
+  constructor(private readonly options: ManagerOptions) {}
+
+  tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): {
+    ops: Op[];
+    nextWakeup: number | null;
+  } {
+    const { tick, view } = ctx;
+    const consider = new Set<string>();
+    if (ctx.changes === undefined || ctx.run !== this.run) {
+      this.wheel = new TimerWheel();
+      this.byTarget = new Map();
+      this.byCommand = new Map();
+      for (const { value } of view.list(RepairRecord, prefixes.repairs)) this.track(value);
+      for (const e of view.listRaw(prefixes.observed))
+        consider.add(e.key.slice(prefixes.observed.length));
+      for (const target of this.byTarget.keys()) consider.add(target);
+    } else {
+      for (const key of ctx.changes) {
+        if (key.startsWith(prefixes.observed)) consider.add(key.slice(prefixes.observed.length));
+        else if (key.startsWith(prefixes.target)) consider.add(key.slice(prefixes.target.length));
+        else if (key.startsWith(prefixes.commands)) {
+          const target = this.byCommand.get(key.slice(prefixes.commands.length));
+          if (target !== undefined) consider.add(target);
+        }
+      }
+    }
+    this.run = ctx.run;
+    for (const target of this.wheel.takeDue(tick)) consider.add(target);
+
+    const ops: Op[] = [];
+    let opened = 0;
+    for (const path of [...consider].sort()) {
+      const result = this.decide(view, tick, path, () => `r${tick}-${++opened}`);
+      if (result === undefined) continue;
+      for (const o of result.ops) ops.push(o);
+      this.track(result.repair);
+      ops.push(op.put(RepairRecord, prefixes.repairs + result.repair.id, result.repair));
+      if (!open.includes(result.repair.status)) {
+        // A slot of the rack's budget is free: wake its waiting repairs.
+        for (const [target, r] of this.byTarget)
+          if (r.status === RepairStatus.REPAIR_STATUS_PENDING && rackOf(target) === rackOf(path))
+            this.wheel.schedule(tick + 1, target);
+      }
+    }
+    return { ops, nextWakeup: this.wheel.next() ?? null };
+  }
+
+  private track(repair: RepairRecord): void {
+    const isOpen = open.includes(repair.status);
+    if (isOpen) this.byTarget.set(repair.target, repair);
+    else if (this.byTarget.get(repair.target)?.id === repair.id)
+      this.byTarget.delete(repair.target);
+    if (repair.commandId !== '') this.byCommand.set(repair.commandId, repair.target);
+    if (isOpen && repair.nextTick > 0) this.wheel.schedule(repair.nextTick, repair.target);
+    else this.wheel.cancel(repair.target);
+  }
+
+  private decide(
+    view: CachedView,
+    tick: number,
+    path: string,
+    newId: () => string,
+  ): { repair: RepairRecord; ops: Op[] } | undefined {
+    const kind = path.split('/')[3];
+    if (kind !== 'pdu' && kind !== 'tor' && kind !== 'blade') return undefined;
+    const target = view.value(TargetRecord, prefixes.target + path);
+    const observed = view.value(ObservedRecord, prefixes.observed + path);
+    const isWanted =
+      target !== undefined &&
+      target.state === TargetState.TARGET_STATE_IN_SERVICE &&
+      target.powered;
+    const isFailed = observed?.state === ObservedState.OBSERVED_STATE_FAILED;
+    const existing = this.byTarget.get(path);
+    if (existing === undefined) {
+      if (!isWanted || !isFailed) return undefined;
+      const plan = this.options.policy.plan({ path, kind });
+      const finding = `${kind} ${path} observed failed since tick ${observed.sinceTick} (${observed.reason})`;
+      const repair: RepairRecord = {
+        id: newId(),
+        target: path,
+        status: RepairStatus.REPAIR_STATUS_PENDING,
+        plan,
+        currentStep: 0,
+        attempts: 0,
+        commandId: '',
+        deadlineTick: 0,
+        nextTick: 0,
+        openedTick: tick,
+        closedTick: 0,
+        reason: `${finding}; plan (${this.options.policy.name} policy): ${plan.map((s) => `${stepWord(s.action)}${s.maxAttempts > 1 ? ` ×${s.maxAttempts}` : ''}`).join(', ')}`,
+        history: [],
+        purpose: 'repair',
+      };
+      const opened = { ...repair, history: [event(tick, repair, 'opened', repair.reason)] };
+      return this.advance(view, tick, opened, observed) ?? { repair: opened, ops: [] };
+    }
+    let r = existing;
+    if (!isWanted) {
+      const state =
+        target === undefined
+          ? 'no longer defined'
+          : `now ${word(TargetState, target.state, 'TARGET_STATE_')}${target.powered ? '' : ', unpowered'}`;
+      return {
+        repair: close(
+          r,
+          tick,
+          RepairStatus.REPAIR_STATUS_FAILED,
+          `the target of ${path} is ${state}: repair abandoned`,
+        ),
+        ops: [],
+      };
+    }
+    if (observed?.state === ObservedState.OBSERVED_STATE_HEALTHY) {
+      const step = r.plan[r.currentStep];
+      const how =
+        r.commandId === '' && r.attempts === 0
+          ? 'before any step was taken'
+          : `after ${stepWord(step?.action ?? StepAction.STEP_ACTION_UNSPECIFIED)} (attempt ${r.attempts} of ${step?.maxAttempts ?? 0})`;
+      return {
+        repair: close(
+          r,
+          tick,
+          RepairStatus.REPAIR_STATUS_SUCCEEDED,
+          `${kind} ${path} observed healthy again since tick ${observed.sinceTick}, ${how}`,
+        ),
+        ops: [],
+      };
+    }
+    if (r.status === RepairStatus.REPAIR_STATUS_ESCALATED) return undefined;
+    r = { ...r };
+    return this.advance(view, tick, r, observed);
+  }
+
+  /** Moves an open repair on at `tick`: judges its current attempt, retries, steps on, or issues. */
+  private advance(
+    view: CachedView,
+    tick: number,
+    r: RepairRecord,
+    observed: ObservedRecord | undefined,
+  ): { repair: RepairRecord; ops: Op[] } | undefined {
+    const step = r.plan[r.currentStep];
+    if (step === undefined) {
+      return { repair: escalate(r, tick, 'the plan has no steps; a person must act'), ops: [] };
+    }
+    if (r.commandId !== '') {
+      const command = view.value(CommandRecord, prefixes.commands + r.commandId);
+      if (command?.status === CommandStatus.COMMAND_STATUS_FAILED)
+        return this.failed(view, tick, r, command.reason, observed);
+      if (tick < r.deadlineTick) return undefined;
+      const seen =
+        observed === undefined
+          ? 'not observed'
+          : `still observed ${word(ObservedState, observed.state, 'OBSERVED_STATE_')} (${observed.reason})`;
+      return this.failed(
+        view,
+        tick,
+        r,
+        `${seen} ${tick - (command?.effectiveTick ?? tick)} ticks after the ${stepWord(step.action)}`,
+        observed,
+      );
+    }
+    if (r.nextTick > tick) return undefined;
+    const running = [...this.byTarget.values()].filter(
+      (o) =>
+        o.id !== r.id &&
+        o.status === RepairStatus.REPAIR_STATUS_RUNNING &&
+        rackOf(o.target) === rackOf(r.target),
+    ).length;
+    if (running >= this.options.rackBudget) {
+      const reason = `waiting: ${running} repair(s) already running in rack ${rackOf(r.target)} (budget ${this.options.rackBudget})`;
+      return r.reason === reason
+        ? undefined
+        : { repair: { ...r, status: RepairStatus.REPAIR_STATUS_PENDING, reason }, ops: [] };
+    }
+    if (
+      step.delayTicks > 0 &&
+      r.attempts === 0 &&
+      !r.history.some((e) => e.outcome === 'waiting' && e.step === r.currentStep)
+    ) {
+      const reason = `waiting ${step.delayTicks} ticks for a technician to ${stepWord(step.action)} ${r.target}`;
+      const waiting = {
+        ...r,
+        status: RepairStatus.REPAIR_STATUS_RUNNING,
+        nextTick: tick + step.delayTicks,
+        reason,
+      };
+      return {
+        repair: { ...waiting, history: [...r.history, event(tick, waiting, 'waiting', reason)] },
+        ops: [],
+      };
+    }
+    const action = commandOf[step.action] ?? CommandAction.COMMAND_ACTION_UNSPECIFIED;
+    const commandId = `${r.id}-${r.history.length}`;
+    const attempts = r.attempts + 1;
+    const verify = this.verify(step.action);
+    const failedFor =
+      observed === undefined
+        ? ''
+        : ` failed for ${tick - observed.sinceTick} ticks (${observed.reason})`;
+    const reason = `${r.target.split('/')[3]} ${r.target}${failedFor}; ${stepWord(step.action)}, attempt ${attempts} of ${step.maxAttempts}`;
+    const next: RepairRecord = {
+      ...r,
+      status: RepairStatus.REPAIR_STATUS_RUNNING,
+      attempts,
+      commandId,
+      deadlineTick: tick + 1 + verify,
+      nextTick: tick + 1 + verify,
+      reason,
+    };
+    const command: CommandRecord = {
+      id: commandId,
+      target: r.target,
+      action,
+      status: CommandStatus.COMMAND_STATUS_PENDING,
+      effectiveTick: tick + 1,
+      finishedTick: 0,
+      dueTick: 0,
+      reason: reason,
+      requestedBy: `inventory-repair ${r.id}`,
+      image: '',
+    };
+    return {
+      repair: {
+        ...next,
+        history: [...r.history, { ...event(tick, next, 'issued', reason), commandId }],
+      },
+      ops: [op.put(CommandRecord, prefixes.commands + commandId, command)],
+    };
+  }
+
+  /** The current attempt failed: retry after a backoff, take the next step, or escalate. */
+  private failed(
+    view: CachedView,
+    tick: number,
+    r: RepairRecord,
+    why: string,
+    observed: ObservedRecord | undefined,
+  ): { repair: RepairRecord; ops: Op[] } | undefined {
+    const step = r.plan[r.currentStep]!;
+    const failedStep = { ...r, commandId: '', deadlineTick: 0 };
+    const history = [...r.history, { ...event(tick, r, 'failed', why), commandId: r.commandId }];
+    if (/stuck/.test(why)) {
+      return {
+        repair: escalate({ ...failedStep, history }, tick, `human intervention needed: ${why}`),
+        ops: [],
+      };
+    }
+    if (r.attempts < step.maxAttempts) {
+      const wait = Math.min(this.options.backoffCapTicks, 2 ** (r.attempts - 1));
+      const reason = `${stepWord(step.action)} attempt ${r.attempts} of ${step.maxAttempts} failed (${why}); retrying in ${wait} tick(s)`;
+      return { repair: { ...failedStep, history, nextTick: tick + wait, reason }, ops: [] };
+    }
+    if (r.currentStep + 1 < r.plan.length) {
+      const moved = {
+        ...failedStep,
+        history,
+        currentStep: r.currentStep + 1,
+        attempts: 0,
+        nextTick: 0,
+      };
+      return this.advance(view, tick, moved, observed);
+    }
+    return {
+      repair: escalate(
+        { ...failedStep, history },
+        tick,
+        `every step of the plan failed (last: ${why}); out for repair: a person must act`,
+      ),
+      ops: [],
+    };
+  }
+
+  private verify(action: StepAction): number {
+    const v = this.options.verifyTicks;
+    return action === StepAction.STEP_ACTION_REIMAGE
+      ? v.reimage
+      : action === StepAction.STEP_ACTION_REPLACE
+        ? v.replace
+        : v.powerCycle;
+  }
+}
+
+function event(tick: number, r: RepairRecord, outcome: string, reason: string): RepairEvent {
+  return {
+    tick,
+    step: r.currentStep,
+    action: r.plan[r.currentStep]?.action ?? StepAction.STEP_ACTION_UNSPECIFIED,
+    commandId: '',
+    outcome,
+    reason,
+  };
+}
+
+function close(r: RepairRecord, tick: number, status: RepairStatus, reason: string): RepairRecord {
+  const outcome = status === RepairStatus.REPAIR_STATUS_SUCCEEDED ? 'healthy' : 'abandoned';
+  return {
+    ...r,
+    status,
+    reason,
+    closedTick: tick,
+    nextTick: 0,
+    deadlineTick: 0,
+    history: [...r.history, event(tick, r, outcome, reason)],
+  };
+}
+
+function escalate(r: RepairRecord, tick: number, reason: string): RepairRecord {
+  return {
+    ...r,
+    status: RepairStatus.REPAIR_STATUS_ESCALATED,
+    reason,
+    nextTick: 0,
+    history: [...r.history, event(tick, r, 'escalated', reason)],
+  };
+}
