@@ -8,6 +8,9 @@ import type { LauncherConfig } from './config.js';
 import { services, type ServiceSpec } from './services.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
+// Status lines line up under the longest service name.
+const nameWidth = Math.max(4, ...services.map((s) => s.name.length));
+
 /** A running simulator. */
 export interface Launched {
   /** The etcd endpoints the services use. */
@@ -89,9 +92,11 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     });
     children.push(etcd.pid);
     record();
-    print(`✓ etcd      ${etcd.endpoints[0]}   data in ${show(dataDir)}`);
+    print(`✓ ${'etcd'.padEnd(nameWidth)} ${etcd.endpoints[0]}   data in ${show(dataDir)}`);
   } else {
-    print(`· etcd      ${config.etcd.endpoints.join(',')}   (external: CHAMBER_ETCD_ENDPOINTS)`);
+    print(
+      `· ${'etcd'.padEnd(nameWidth)} ${config.etcd.endpoints.join(',')}   (external: CHAMBER_ETCD_ENDPOINTS)`,
+    );
   }
   const endpoints = etcd?.endpoints ?? config.etcd.endpoints;
 
@@ -129,14 +134,16 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   print(
     `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready.`,
   );
+  const addressOf = (name: string): string =>
+    `${host}:${services.find((s) => s.name === name)!.port + config.local.portOffset}`;
   for (const spec of services) {
-    const address = `${host}:${spec.port + config.local.portOffset}`;
+    const [flag, of] = spec.hintFlag;
     print(
-      `  ${`${spec.name}:`.padEnd(11)} ${address.padEnd(16)} try: ${spec.hint}` +
-        (config.local.portOffset === 0 ? '' : ` --${spec.name} ${address}`),
+      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${addressOf(spec.name).padEnd(16)} try: ${spec.hint}` +
+        (config.local.portOffset === 0 ? '' : ` --${flag} ${addressOf(of)}`),
     );
   }
-  print(`  logs:        ${show(logs)}/`);
+  print(`  ${'logs:'.padEnd(nameWidth + 1)} ${show(logs)}/`);
   print('  Ctrl-C stops everything.');
 
   let stopping: Promise<void> | undefined;
@@ -148,7 +155,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         for (const s of [...supervisors].reverse()) await s.stop();
         if (etcd !== undefined) {
           await etcd.stop();
-          print('· etcd      stopped');
+          print(`· ${'etcd'.padEnd(nameWidth)} stopped`);
         }
         fs.rmSync(pidFile, { force: true });
       })();
@@ -192,7 +199,7 @@ function statusLine(
   event: SupervisorEvent,
   logFile: string,
 ): string | undefined {
-  const name = spec.name.padEnd(9);
+  const name = spec.name.padEnd(nameWidth);
   switch (event.kind) {
     case 'started':
       return undefined;

@@ -7,8 +7,10 @@ export interface ServiceSpec {
   readonly entry: string;
   /** The gRPC service it serves, for the health check and the address line. */
   readonly grpcService: string;
-  /** A CLI command to try it with; the CLI's `--<name>` flag gives its address. */
+  /** A CLI command to try it with. */
   readonly hint: string;
+  /** The CLI option of that command that takes an address, and the service whose address it is. */
+  readonly hintFlag: readonly [flag: string, service: string];
 }
 
 /**
@@ -22,6 +24,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/stepper/dist/src/main.js',
     grpcService: 'chamber.clock.v1.Clock',
     hint: 'npx chamber clock status',
+    hintFlag: ['stepper', 'stepper'],
   },
   {
     name: 'inventory',
@@ -29,6 +32,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/inventory/dist/src/main.js',
     grpcService: 'chamber.inventory.v1.Inventory',
     hint: 'npx chamber inventory ls',
+    hintFlag: ['inventory', 'inventory'],
   },
   {
     name: 'faults',
@@ -36,6 +40,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/faults/dist/src/main.js',
     grpcService: 'chamber.faults.v1.Faults',
     hint: 'npx chamber fault ls',
+    hintFlag: ['faults', 'faults'],
   },
   {
     name: 'monitor',
@@ -43,6 +48,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/monitor/dist/src/main.js',
     grpcService: 'chamber.monitor.v1.Monitor',
     hint: 'npx chamber inventory ls standard/z1/rack1 --view observed',
+    hintFlag: ['inventory', 'inventory'],
   },
   {
     name: 'inventory-repair',
@@ -50,5 +56,6 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/inventory-repair/dist/src/main.js',
     grpcService: 'chamber.repair.v1.Repairs',
     hint: 'npx chamber repair ls',
+    hintFlag: ['repair', 'inventory-repair'],
   },
 ];
