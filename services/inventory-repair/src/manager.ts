@@ -9,6 +9,7 @@ import {
   StepAction,
   TargetRecord,
   TargetState,
+  type PlanStep,
   type RepairEvent,
 } from '@chamber/protos';
 import { TimerWheel } from '@chamber/sim';
@@ -59,6 +60,31 @@ const word = (names: Readonly<Record<number, string>>, value: number, prefix: st
 
 const rackOf = (path: string): string => path.split('/').slice(0, 3).join('/');
 
+/** Why a repair was opened. */
+const repairPurpose = 'repair';
+const powerDown = 'power-down';
+const powerUp = 'power-up';
+
+/** Whether the repair reached what it is for, as observed: healthy, or (a power-down) off. */
+function isDone(r: RepairRecord, observed: ObservedRecord | undefined): boolean {
+  if (observed === undefined) return false;
+  return r.purpose === powerDown
+    ? observed.state === ObservedState.OBSERVED_STATE_FAILED
+    : observed.state === ObservedState.OBSERVED_STATE_HEALTHY;
+}
+
+function doneReason(r: RepairRecord, kind: string, observed: ObservedRecord): string {
+  if (r.purpose === powerDown) {
+    return `${kind} ${r.target} is powered down for maintenance (observed failed since tick ${observed.sinceTick}: ${observed.reason})`;
+  }
+  const step = r.plan[r.currentStep];
+  const how =
+    r.commandId === '' && r.attempts === 0
+      ? 'before any step was taken'
+      : `after ${stepWord(step?.action ?? StepAction.STEP_ACTION_UNSPECIFIED)} (attempt ${r.attempts} of ${step?.maxAttempts ?? 0})`;
+  return `${kind} ${r.target} observed healthy again since tick ${observed.sinceTick}, ${how}`;
+}
+
 /**
  * The inventory repair manager, one tick at a time (plan -> sync). It
  * compares each element's `target` with its `observed` state — never
@@ -77,6 +103,9 @@ export class RepairManager {
   private run = -1;
   private byTarget = new Map<string, RepairRecord>();
   private byCommand = new Map<string, string>();
+  // The purpose of each element's latest closed repair (a power-down means
+  // that bringing it back starts with a power-on).
+  private lastPurpose = new Map<string, string>();
 
   constructor(private readonly options: ManagerOptions) {}
 
@@ -90,7 +119,12 @@ export class RepairManager {
       this.wheel = new TimerWheel();
       this.byTarget = new Map();
       this.byCommand = new Map();
-      for (const { value } of view.list(RepairRecord, prefixes.repairs)) this.track(value);
+      this.lastPurpose = new Map();
+      const records = view.list(RepairRecord, prefixes.repairs).map((e) => e.value);
+      records.sort(
+        (a, b) => a.openedTick - b.openedTick || a.id.localeCompare(b.id, 'en', { numeric: true }),
+      );
+      for (const value of records) this.track(value);
       for (const e of view.listRaw(prefixes.observed))
         consider.add(e.key.slice(prefixes.observed.length));
       for (const target of this.byTarget.keys()) consider.add(target);
@@ -110,16 +144,16 @@ export class RepairManager {
     const ops: Op[] = [];
     let opened = 0;
     for (const path of [...consider].sort()) {
-      const result = this.decide(view, tick, path, () => `r${tick}-${++opened}`);
-      if (result === undefined) continue;
-      for (const o of result.ops) ops.push(o);
-      this.track(result.repair);
-      ops.push(op.put(RepairRecord, prefixes.repairs + result.repair.id, result.repair));
-      if (!open.includes(result.repair.status)) {
-        // A slot of the rack's budget is free: wake its waiting repairs.
-        for (const [target, r] of this.byTarget)
-          if (r.status === RepairStatus.REPAIR_STATUS_PENDING && rackOf(target) === rackOf(path))
-            this.wheel.schedule(tick + 1, target);
+      for (const result of this.decide(view, tick, path, () => `r${tick}-${++opened}`)) {
+        for (const o of result.ops) ops.push(o);
+        this.track(result.repair);
+        ops.push(op.put(RepairRecord, prefixes.repairs + result.repair.id, result.repair));
+        if (!open.includes(result.repair.status)) {
+          // A slot of the rack's budget is free: wake its waiting repairs.
+          for (const [target, r] of this.byTarget)
+            if (r.status === RepairStatus.REPAIR_STATUS_PENDING && rackOf(target) === rackOf(path))
+              this.wheel.schedule(tick + 1, target);
+        }
       }
     }
     return { ops, nextWakeup: this.wheel.next() ?? null };
@@ -128,8 +162,10 @@ export class RepairManager {
   private track(repair: RepairRecord): void {
     const isOpen = open.includes(repair.status);
     if (isOpen) this.byTarget.set(repair.target, repair);
-    else if (this.byTarget.get(repair.target)?.id === repair.id)
-      this.byTarget.delete(repair.target);
+    else {
+      if (this.byTarget.get(repair.target)?.id === repair.id) this.byTarget.delete(repair.target);
+      this.lastPurpose.set(repair.target, repair.purpose);
+    }
     if (repair.commandId !== '') this.byCommand.set(repair.commandId, repair.target);
     if (isOpen && repair.nextTick > 0) this.wheel.schedule(repair.nextTick, repair.target);
     else this.wheel.cancel(repair.target);
@@ -140,75 +176,101 @@ export class RepairManager {
     tick: number,
     path: string,
     newId: () => string,
-  ): { repair: RepairRecord; ops: Op[] } | undefined {
+  ): Array<{ repair: RepairRecord; ops: Op[] }> {
     const kind = path.split('/')[3];
-    if (kind !== 'pdu' && kind !== 'tor' && kind !== 'blade') return undefined;
+    if (kind !== 'pdu' && kind !== 'tor' && kind !== 'blade') return [];
     const target = view.value(TargetRecord, prefixes.target + path);
     const observed = view.value(ObservedRecord, prefixes.observed + path);
     const isWanted =
       target !== undefined &&
       target.state === TargetState.TARGET_STATE_IN_SERVICE &&
       target.powered;
-    const isFailed = observed?.state === ObservedState.OBSERVED_STATE_FAILED;
+    const out: Array<{ repair: RepairRecord; ops: Op[] }> = [];
     const existing = this.byTarget.get(path);
-    if (existing === undefined) {
-      if (!isWanted || !isFailed) return undefined;
-      const plan = this.options.policy.plan({ path, kind });
-      const finding = `${kind} ${path} observed failed since tick ${observed.sinceTick} (${observed.reason})`;
-      const repair: RepairRecord = {
-        id: newId(),
-        target: path,
-        status: RepairStatus.REPAIR_STATUS_PENDING,
-        plan,
-        currentStep: 0,
-        attempts: 0,
-        commandId: '',
-        deadlineTick: 0,
-        nextTick: 0,
-        openedTick: tick,
-        closedTick: 0,
-        reason: `${finding}; plan (${this.options.policy.name} policy): ${plan.map((s) => `${stepWord(s.action)}${s.maxAttempts > 1 ? ` ×${s.maxAttempts}` : ''}`).join(', ')}`,
-        history: [],
-        purpose: 'repair',
-      };
-      const opened = { ...repair, history: [event(tick, repair, 'opened', repair.reason)] };
-      return this.advance(view, tick, opened, observed) ?? { repair: opened, ops: [] };
+    if (existing !== undefined) {
+      const isPowerDown = existing.purpose === powerDown;
+      if (isWanted === isPowerDown) {
+        // The target changed under the repair: it no longer applies.
+        const now =
+          target === undefined
+            ? 'no longer defined'
+            : `now ${word(TargetState, target.state, 'TARGET_STATE_')}${target.powered ? '' : ', unpowered'}`;
+        out.push({
+          repair: close(
+            existing,
+            tick,
+            RepairStatus.REPAIR_STATUS_FAILED,
+            `the target of ${path} is ${now}: ${isPowerDown ? 'power-down' : 'repair'} abandoned`,
+          ),
+          ops: [],
+        });
+      } else if (isDone(existing, observed)) {
+        return [
+          {
+            repair: close(
+              existing,
+              tick,
+              RepairStatus.REPAIR_STATUS_SUCCEEDED,
+              doneReason(existing, kind, observed!),
+            ),
+            ops: [],
+          },
+        ];
+      } else if (existing.status === RepairStatus.REPAIR_STATUS_ESCALATED) {
+        return [];
+      } else {
+        const advanced = this.advance(view, tick, { ...existing }, observed);
+        return advanced === undefined ? [] : [advanced];
+      }
     }
-    let r = existing;
-    if (!isWanted) {
-      const state =
-        target === undefined
-          ? 'no longer defined'
-          : `now ${word(TargetState, target.state, 'TARGET_STATE_')}${target.powered ? '' : ', unpowered'}`;
-      return {
-        repair: close(
-          r,
-          tick,
-          RepairStatus.REPAIR_STATUS_FAILED,
-          `the target of ${path} is ${state}: repair abandoned`,
-        ),
-        ops: [],
-      };
+    if (target === undefined || observed === undefined) return out;
+    let purpose: string;
+    let plan: PlanStep[];
+    let finding: string;
+    if (isWanted && observed.state === ObservedState.OBSERVED_STATE_FAILED) {
+      finding = `${kind} ${path} observed failed since tick ${observed.sinceTick} (${observed.reason})`;
+      plan = this.options.policy.plan({ path, kind });
+      purpose = repairPurpose;
+      if (this.lastPurpose.get(path) === powerDown) {
+        // Back from maintenance: switch it on first.
+        plan = [
+          { action: StepAction.STEP_ACTION_POWER_ON, maxAttempts: 1, delayTicks: 0 },
+          ...plan,
+        ];
+        purpose = powerUp;
+        finding = `${kind} ${path} is back in service (target since tick ${target.sinceTick}) and observed failed since tick ${observed.sinceTick}`;
+      }
+    } else if (
+      !isWanted &&
+      kind !== 'tor' &&
+      observed.state !== ObservedState.OBSERVED_STATE_FAILED &&
+      this.lastPurpose.get(path) !== powerDown
+    ) {
+      finding = `${kind} ${path} is wanted ${word(TargetState, target.state, 'TARGET_STATE_')}${target.powered ? '' : ', unpowered'} (target since tick ${target.sinceTick}) but observed ${word(ObservedState, observed.state, 'OBSERVED_STATE_')}`;
+      plan = [{ action: StepAction.STEP_ACTION_POWER_OFF, maxAttempts: 2, delayTicks: 0 }];
+      purpose = powerDown;
+    } else {
+      return out;
     }
-    if (observed?.state === ObservedState.OBSERVED_STATE_HEALTHY) {
-      const step = r.plan[r.currentStep];
-      const how =
-        r.commandId === '' && r.attempts === 0
-          ? 'before any step was taken'
-          : `after ${stepWord(step?.action ?? StepAction.STEP_ACTION_UNSPECIFIED)} (attempt ${r.attempts} of ${step?.maxAttempts ?? 0})`;
-      return {
-        repair: close(
-          r,
-          tick,
-          RepairStatus.REPAIR_STATUS_SUCCEEDED,
-          `${kind} ${path} observed healthy again since tick ${observed.sinceTick}, ${how}`,
-        ),
-        ops: [],
-      };
-    }
-    if (r.status === RepairStatus.REPAIR_STATUS_ESCALATED) return undefined;
-    r = { ...r };
-    return this.advance(view, tick, r, observed);
+    const repair: RepairRecord = {
+      id: newId(),
+      target: path,
+      status: RepairStatus.REPAIR_STATUS_PENDING,
+      plan,
+      currentStep: 0,
+      attempts: 0,
+      commandId: '',
+      deadlineTick: 0,
+      nextTick: 0,
+      openedTick: tick,
+      closedTick: 0,
+      reason: `${finding}; plan (${purpose === powerDown ? 'planned maintenance' : `${this.options.policy.name} policy`}): ${plan.map((st) => `${stepWord(st.action)}${st.maxAttempts > 1 ? ` ×${st.maxAttempts}` : ''}`).join(', ')}`,
+      history: [],
+      purpose,
+    };
+    const opened = { ...repair, history: [event(tick, repair, 'opened', repair.reason)] };
+    out.push(this.advance(view, tick, opened, observed) ?? { repair: opened, ops: [] });
+    return out;
   }
 
   /** Moves an open repair on at `tick`: judges its current attempt, retries, steps on, or issues. */
@@ -276,7 +338,7 @@ export class RepairManager {
     const failedFor =
       observed === undefined
         ? ''
-        : ` failed for ${tick - observed.sinceTick} ticks (${observed.reason})`;
+        : ` ${word(ObservedState, observed.state, 'OBSERVED_STATE_')} for ${tick - observed.sinceTick} ticks (${observed.reason})`;
     const reason = `${r.target.split('/')[3]} ${r.target}${failedFor}; ${stepWord(step.action)}, attempt ${attempts} of ${step.maxAttempts}`;
     const next: RepairRecord = {
       ...r,

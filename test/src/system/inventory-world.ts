@@ -129,14 +129,27 @@ export async function startInventoryWorld(
     closers.push(() => monitor.stop());
   }
   let repairs: RepairsClient | undefined;
-  if (options.repair !== undefined) {
-    const repair = createRepairService(
-      loadRepairConfig({ env: {}, overrides: { ...common, repair: options.repair } }),
+  let repairService: { stop(): Promise<void> } | undefined;
+  let repairPort = 0;
+  const startRepair = async () => {
+    const service = createRepairService(
+      loadRepairConfig({
+        env: {},
+        overrides: {
+          ...common,
+          listen: { host: '127.0.0.1', port: repairPort },
+          repair: options.repair,
+        } as never,
+      }),
       { logger: createLogger({ service: 'inventory-repair', level: 'silent' }) },
     );
-    const port = (await repair.start()).port;
-    closers.push(() => repair.stop());
-    repairs = RepairsClient.connect(`127.0.0.1:${port}`);
+    repairPort = (await service.start()).port;
+    repairService = service;
+  };
+  if (options.repair !== undefined) {
+    await startRepair();
+    closers.push(() => repairService?.stop());
+    repairs = RepairsClient.connect(`127.0.0.1:${repairPort}`);
     closers.push(() => repairs?.close());
   }
   return {
@@ -178,6 +191,11 @@ export async function startInventoryWorld(
     async blade(path: string): Promise<BladeActual> {
       const element = await client.getElement(path, { view: View.VIEW_ACTUAL });
       return element.bladeActual!;
+    },
+    /** Stops the repair manager (no clean leave) and starts a new one on the same port. */
+    async restartRepair() {
+      await repairService?.stop();
+      await startRepair();
     },
     /** Kills the inventory (no clean leave) and starts a new one on the same store. */
     async restartInventory() {

@@ -1,4 +1,5 @@
 import {
+  BladeState,
   FaultKind,
   FaultStatus,
   RepairStatus,
@@ -7,7 +8,7 @@ import {
   type RepairRecord,
 } from '@chamber/protos';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
+import { sample, startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
 // Faults seen by the monitor and repaired by the repair manager, end to end,
 // judged only through `observed`. Monitor: suspect after 1 missed heartbeat,
@@ -101,14 +102,10 @@ describe('the inventory repair manager', () => {
     expect((await world.blade(b0)).hardware).toBe(1);
   });
 
-  it('escalates to a person when a stuck cable makes its command fail, and leaves blades in maintenance alone', async () => {
+  it('escalates to a person when a stuck cable makes its command fail', async () => {
     const world = await up('rep-stuck');
-    await world.inventory.setTarget('r1/z1/rack2/blade/0', {
-      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
-      powered: true,
-    });
     await world.faults.inject(FaultKind.FAULT_KIND_STUCK_CABLE, [`${b0}/power-cable`]);
-    await world.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0, 'r1/z1/rack2/blade/0']);
+    await world.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0]);
     await world.clock.runUntil(16);
     const repairs = await world.repairs();
     expect(repairs.map((r) => r.target)).toEqual([b0]);
@@ -119,4 +116,109 @@ describe('the inventory repair manager', () => {
     await world.clock.runUntil(30);
     expect((await world.repairs())[0]!.status).toBe(RepairStatus.REPAIR_STATUS_ESCALATED);
   });
+
+  it('powers a blade down for planned maintenance, does not repair it meanwhile, and brings it back', async () => {
+    const world = await up('rep-maint');
+    const blade = 'r1/z1/rack2/blade/0';
+    await world.inventory.setTarget(blade, {
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: true,
+    });
+    await world.clock.runUntil(14);
+    // target at 7; power-off issued at 8 (from 9: stopping 2 ticks, off at 11, heard failed at 13)
+    const [down] = await world.repairs();
+    expect(down).toMatchObject({
+      target: blade,
+      purpose: 'power-down',
+      status: RepairStatus.REPAIR_STATUS_SUCCEEDED,
+    });
+    expect(down!.reason).toMatch(/^blade r1\/z1\/rack2\/blade\/0 is powered down for maintenance/);
+    expect((await world.blade(blade)).state).toBe(BladeState.BLADE_STATE_OFF);
+    // A crash meanwhile changes nothing: no repair for a blade out for repair.
+    await world.faults.inject(FaultKind.FAULT_KIND_CRASH, [blade]);
+    await world.clock.runUntil(24);
+    expect(await world.repairs()).toHaveLength(1);
+    // Back in service: it is switched on first, then the usual plan if need be.
+    const back = await world.inventory.setTarget(blade, {
+      state: TargetState.TARGET_STATE_IN_SERVICE,
+      powered: true,
+    });
+    await world.clock.runUntil(back + 15);
+    const up2 = (await world.repairs())[1]!;
+
+    expect(up2).toMatchObject({
+      purpose: 'power-up',
+      status: RepairStatus.REPAIR_STATUS_SUCCEEDED,
+    });
+    expect(up2.plan.map((p) => StepAction[p.action])).toEqual([
+      'STEP_ACTION_POWER_ON',
+      'STEP_ACTION_POWER_CYCLE',
+      'STEP_ACTION_REIMAGE',
+      'STEP_ACTION_REPLACE',
+    ]);
+    expect((await world.blade(blade)).state).toBe(BladeState.BLADE_STATE_WORKING);
+  });
+
+  it('a repair manager killed mid-repair carries on the same repair with no duplicate command', async () => {
+    const run = async (restartAt: number | undefined) => {
+      const world = await up(`rep-restart-${restartAt ?? 'none'}`);
+      await world.faults.inject(FaultKind.FAULT_KIND_HARDWARE_FAILURE, [b0]);
+      for (let t = 7; t <= 52; t++) {
+        if (t === restartAt) await world.restartRepair();
+        await world.clock.runUntil(t);
+      }
+      const repairs = await world.repairs();
+      const commands = await world.inventory.listCommands({ target: b0 });
+      const result = {
+        repairs: repairs.map((r) => ({ id: r.id, status: r.status, history: outcomes(r) })),
+        commands: commands.map((c) => `${c.id}:${c.effectiveTick}`),
+        digest: (await world.clock.getStatus()).digest,
+      };
+      await world.close();
+      w = undefined;
+      return result;
+    };
+    const reference = await run(undefined);
+    expect(reference.commands).toHaveLength(4); // two power-cycles, a reimage, a replacement
+    // Killed while the second power-cycle is being verified, and while waiting for the technician.
+    expect(await run(25)).toEqual(reference);
+    expect(await run(37)).toEqual(reference);
+  });
+
+  it('2,000 ticks of random MTBF/MTTR faults over the standard inventory give the same digest twice with one seed', async () => {
+    const blades = Array.from({ length: 8 }, (_, r) =>
+      Array.from({ length: 8 }, (_, b) => `standard/z1/rack${r + 1}/blade/${b}`),
+    ).flat();
+    const run = async (seed: number) => {
+      const world = await startInventoryWorld(`rep-mtbf-${seed}`, {
+        seed,
+        monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
+        repair: { rackBudget: 2, technicianTicks: 10, verifyPowerCycleTicks: 20 },
+      });
+      w = world;
+      await world.load(sample('standard'), 'standard.yaml');
+      await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades, { mtbf: 400, mttr: 60 });
+      await world.faults.inject(
+        FaultKind.FAULT_KIND_HANG,
+        blades.filter((_, i) => i % 3 === 0),
+        { mtbf: 900, mttr: 80 },
+      );
+      await world.faults.inject(
+        FaultKind.FAULT_KIND_HARDWARE_FAILURE,
+        blades.filter((_, i) => i % 8 === 0),
+        { mtbf: 1500, mttr: 300 },
+      );
+      await world.clock.runUntil(2_000);
+      const result = {
+        digest: (await world.clock.getStatus()).digest,
+        repairs: (await world.repairs()).length,
+      };
+      await world.close();
+      w = undefined;
+      return result;
+    };
+    const first = await run(11);
+    expect(first.repairs).toBeGreaterThan(20);
+    expect(await run(11)).toEqual(first);
+  }, 180_000);
 });
