@@ -3,6 +3,7 @@ import { AckRecord, ParticipantRecord, TickRecord } from '@chamber/protos';
 import {
   CachedView,
   cmp,
+  type Compare,
   decode,
   maxTxnOps,
   op,
@@ -55,6 +56,13 @@ export interface TickResult {
   readonly nextWakeup?: number | null;
   /** Hears how many of `ops` are written after each chunk of a large write. */
   readonly onProgress?: (written: number, total: number) => void | Promise<void>;
+  /**
+   * Conditions on the participant's own records (compare-and-set on their
+   * mod revisions), checked in the transaction that writes `ops` and the
+   * ack: when one fails, nothing is written and the tick is redone from the
+   * store. Only with `ops` that fit one transaction (fewer than 128).
+   */
+  readonly compares?: readonly Compare[];
 }
 
 /** How to take part in the clock. */
@@ -284,12 +292,31 @@ export class Participant {
     // or we were dropped), a late participant writes nothing.
     const guard = cmp.modRevision(keys.tick, '==', revision);
     const ops = result.ops ?? [];
-    const res =
-      ops.length < maxTxnOps
-        ? await this.store.txn([guard], [...ops, ack])
-        : (await this.store.writeChunked([guard], ops, result.onProgress)).succeeded
-          ? await this.store.txn([guard], [ack])
-          : { succeeded: false };
+    const compares = result.compares ?? [];
+    if (compares.length > 0 && ops.length >= maxTxnOps) {
+      throw new ChamberError(
+        Code.Internal,
+        `${this.name}: compares need the tick's ${ops.length} writes to fit one transaction (at most ${maxTxnOps - 1})`,
+      );
+    }
+    let res: { succeeded: boolean };
+    if (compares.length > 0) {
+      res = await this.store.txn([guard, ...compares], [...ops, ack]);
+      // One of our own records changed under us (not a newer tick): redo the
+      // tick from the store (a retry gets no change set).
+      if (!res.succeeded && (await this.store.get(TickRecord, keys.tick))?.modRevision === revision)
+        throw new ChamberError(
+          Code.Aborted,
+          `${this.name}: a record changed under tick ${tick}; redoing it`,
+        );
+    } else {
+      res =
+        ops.length < maxTxnOps
+          ? await this.store.txn([guard], [...ops, ack])
+          : (await this.store.writeChunked([guard], ops, result.onProgress)).succeeded
+            ? await this.store.txn([guard], [ack])
+            : { succeeded: false };
+    }
     if (!res.succeeded) return false;
     this.acked = { tick, revision };
     for (const l of [...this.ackListeners]) l(tick);

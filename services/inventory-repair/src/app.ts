@@ -4,7 +4,7 @@ import { hostParticipantService, type HostedService } from '@chamber/host';
 import { isUnder } from '@chamber/inventory-client';
 import { protoFiles, RepairRecord, RepairsService, type RepairsServer } from '@chamber/protos';
 import type { Store } from '@chamber/store';
-import { createLogger, type Logger } from '@chamber/telemetry';
+import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import type { RepairConfig } from './config.js';
 import { defaultPolicy, type RepairPolicy } from './domain/policy.js';
 import { managerViews, RepairManager, repairParticipant } from './manager.js';
@@ -16,6 +16,8 @@ export interface RepairDeps {
   readonly logger?: Logger;
   /** The repair policy; the default one (power-cycle, reimage, replace) otherwise. */
   readonly policy?: RepairPolicy;
+  /** Where decision spans go. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -38,6 +40,7 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
       replace: r.verifyReplaceTicks,
     },
     backoffCapTicks: r.backoffCapTicks,
+    ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
   });
   const handlers = (store: Store): RepairsServer => ({
     list: unary(async (req) => {

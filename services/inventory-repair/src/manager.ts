@@ -13,7 +13,8 @@ import {
   type RepairEvent,
 } from '@chamber/protos';
 import { TimerWheel } from '@chamber/sim';
-import { op, type CachedView, type Op } from '@chamber/store';
+import { cmp, op, type CachedView, type Compare, type Op } from '@chamber/store';
+import { tickAttribute, type Tracer } from '@chamber/telemetry';
 import type { TickContext } from '@chamber/timestamp';
 import { stepWord, type RepairPolicy } from './domain/policy.js';
 
@@ -39,7 +40,15 @@ export interface ManagerOptions {
   readonly verifyTicks: Readonly<Record<'powerCycle' | 'reimage' | 'replace', number>>;
   /** The longest wait between two attempts of a step (the backoff doubles up to it). */
   readonly backoffCapTicks: number;
+  /** Where each decision's span goes (with its tick, target and reason). */
+  readonly tracer?: Tracer;
 }
+
+/**
+ * At most this many repair records change in one tick (each with its command
+ * and its compare-and-set: one transaction); the rest follow at the next.
+ */
+export const maxRepairsPerTick = 60;
 
 const open: readonly RepairStatus[] = [
   RepairStatus.REPAIR_STATUS_PENDING,
@@ -111,6 +120,7 @@ export class RepairManager {
 
   tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): {
     ops: Op[];
+    compares: Compare[];
     nextWakeup: number | null;
   } {
     const { tick, view } = ctx;
@@ -142,13 +152,28 @@ export class RepairManager {
     for (const target of this.wheel.takeDue(tick)) consider.add(target);
 
     const ops: Op[] = [];
+    const compares: Compare[] = [];
     let opened = 0;
+    let changed = 0;
     for (const path of [...consider].sort()) {
+      if (changed >= maxRepairsPerTick) {
+        this.wheel.schedule(tick + 1, path);
+        continue;
+      }
       for (const result of this.decide(view, tick, path, () => `r${tick}-${++opened}`)) {
+        const { repair } = result;
+        const key = prefixes.repairs + repair.id;
+        // Claimed by compare-and-set on the record's revision.
+        const stored = view.getRaw(key);
+        compares.push(
+          stored === undefined ? cmp.absent(key) : cmp.modRevision(key, '==', stored.modRevision),
+        );
         for (const o of result.ops) ops.push(o);
-        this.track(result.repair);
-        ops.push(op.put(RepairRecord, prefixes.repairs + result.repair.id, result.repair));
-        if (!open.includes(result.repair.status)) {
+        ops.push(op.put(RepairRecord, key, repair));
+        changed++;
+        this.track(repair);
+        this.explain(tick, repair);
+        if (!open.includes(repair.status)) {
           // A slot of the rack's budget is free: wake its waiting repairs.
           for (const [target, r] of this.byTarget)
             if (r.status === RepairStatus.REPAIR_STATUS_PENDING && rackOf(target) === rackOf(path))
@@ -156,7 +181,22 @@ export class RepairManager {
         }
       }
     }
-    return { ops, nextWakeup: this.wheel.next() ?? null };
+    return { ops, compares, nextWakeup: this.wheel.next() ?? null };
+  }
+
+  /** The decision's span: its tick, target, status and reason, for the trace log. */
+  private explain(tick: number, repair: RepairRecord): void {
+    this.options.tracer
+      ?.startSpan('repair.decision', {
+        attributes: {
+          [tickAttribute]: tick,
+          'chamber.target': repair.target,
+          'chamber.repair': repair.id,
+          'chamber.status': word(RepairStatus, repair.status, 'REPAIR_STATUS_'),
+          'chamber.reason': repair.reason,
+        },
+      })
+      .end();
   }
 
   private track(repair: RepairRecord): void {
