@@ -40,6 +40,7 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
       replace: r.verifyReplaceTicks,
     },
     backoffCapTicks: r.backoffCapTicks,
+    humanRecheckTicks: r.humanRecheckTicks,
     ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
   });
   const handlers = (store: Store): RepairsServer => ({

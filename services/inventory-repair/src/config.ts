@@ -10,6 +10,7 @@ export interface RepairConfig extends CommonConfig {
     verifyReimageTicks: number;
     verifyReplaceTicks: number;
     backoffCapTicks: number;
+    humanRecheckTicks: number;
   };
 }
 
@@ -49,6 +50,11 @@ export function repairSchema(): Schema<RepairConfig> {
         'Ticks after a replacement by which the element must be observed healthy.',
         40,
         'CHAMBER_INVENTORY_REPAIR_VERIFY_REPLACE_TICKS',
+      ),
+      humanRecheckTicks: nat(
+        'Ticks between two tries of a repair waiting for a person (a stuck cable), to see whether it was fixed.',
+        20,
+        'CHAMBER_INVENTORY_REPAIR_HUMAN_RECHECK_TICKS',
       ),
       backoffCapTicks: nat(
         'The longest wait between two attempts of a step (the backoff doubles up to it).',

@@ -40,6 +40,8 @@ export interface ManagerOptions {
   readonly verifyTicks: Readonly<Record<'powerCycle' | 'reimage' | 'replace', number>>;
   /** The longest wait between two attempts of a step (the backoff doubles up to it). */
   readonly backoffCapTicks: number;
+  /** How often an escalated human-intervention repair tries its step again. */
+  readonly humanRecheckTicks: number;
   /** Where each decision's span goes (with its tick, target and reason). */
   readonly tracer?: Tracer;
 }
@@ -256,7 +258,10 @@ export class RepairManager {
             ops: [],
           },
         ];
-      } else if (existing.status === RepairStatus.REPAIR_STATUS_ESCALATED) {
+      } else if (
+        existing.status === RepairStatus.REPAIR_STATUS_ESCALATED &&
+        (existing.nextTick === 0 || tick < existing.nextTick)
+      ) {
         return [];
       } else {
         const advanced = this.advance(view, tick, { ...existing }, observed);
@@ -422,8 +427,16 @@ export class RepairManager {
     const failedStep = { ...r, commandId: '', deadlineTick: 0 };
     const history = [...r.history, { ...event(tick, r, 'failed', why), commandId: r.commandId }];
     if (/stuck/.test(why)) {
+      // Open until a person frees it: the manager looks again (the same
+      // step) every `humanRecheckTicks`.
+      const recheck = tick + this.options.humanRecheckTicks;
+      const reason = `human intervention needed: ${why}; trying again at tick ${recheck}`;
       return {
-        repair: escalate({ ...failedStep, history }, tick, `human intervention needed: ${why}`),
+        repair: {
+          ...escalate({ ...failedStep, history }, tick, reason),
+          attempts: r.attempts - 1,
+          nextTick: recheck,
+        },
         ops: [],
       };
     }

@@ -1,6 +1,8 @@
 import {
   BladeState,
   FaultKind,
+  ObservedState,
+  View,
   FaultStatus,
   RepairStatus,
   StepAction,
@@ -102,19 +104,34 @@ describe('the inventory repair manager', () => {
     expect((await world.blade(b0)).hardware).toBe(1);
   });
 
-  it('escalates to a person when a stuck cable makes its command fail', async () => {
+  it('escalates to a person when a stuck cable makes its command fail, and finishes once the cable is freed', async () => {
     const world = await up('rep-stuck');
-    await world.faults.inject(FaultKind.FAULT_KIND_STUCK_CABLE, [`${b0}/power-cable`]);
+    const stuck = await world.faults.inject(FaultKind.FAULT_KIND_STUCK_CABLE, [
+      `${b0}/power-cable`,
+    ]);
     await world.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0]);
     await world.clock.runUntil(16);
     const repairs = await world.repairs();
     expect(repairs.map((r) => r.target)).toEqual([b0]);
     expect(repairs[0]).toMatchObject({ status: RepairStatus.REPAIR_STATUS_ESCALATED });
     expect(repairs[0]!.reason).toMatch(
-      /^human intervention needed: the power cable of r1\/z1\/rack1\/blade\/0 is stuck in r1\/z1\/rack1\/pdu\/0 port 0 .*; commands to that port fail$/,
+      /^human intervention needed: the power cable of r1\/z1\/rack1\/blade\/0 is stuck in r1\/z1\/rack1\/pdu\/0 port 0 .*; commands to that port fail; trying again at tick 32$/,
     );
     await world.clock.runUntil(30);
     expect((await world.repairs())[0]!.status).toBe(RepairStatus.REPAIR_STATUS_ESCALATED);
+    // A person frees the cable; the next try works.
+    await world.faults.clear(stuck.id, 'technician');
+    await world.clock.runUntil(45);
+    const done = (await world.repairs())[0]!;
+    expect(done.status).toBe(RepairStatus.REPAIR_STATUS_SUCCEEDED);
+    expect(outcomes(done).map((o) => o.split(':')[1])).toEqual([
+      'opened',
+      'issued',
+      'failed',
+      'escalated',
+      'issued',
+      'healthy',
+    ]);
   });
 
   it('powers a blade down for planned maintenance, does not repair it meanwhile, and brings it back', async () => {
@@ -221,4 +238,98 @@ describe('the inventory repair manager', () => {
     expect(first.repairs).toBeGreaterThan(20);
     expect(await run(11)).toEqual(first);
   }, 180_000);
+
+  // Every fault kind: seen within the detection bound, the expected plan,
+  // and every element observed healthy again within a bound. Monitor: failed
+  // after 2 missed heartbeats; a device is seen the tick after it changes.
+  const kinds = [
+    {
+      kind: FaultKind.FAULT_KIND_CRASH,
+      target: b0,
+      element: b0,
+      plan: ['POWER_CYCLE', 'REIMAGE', 'REPLACE'],
+      by: 10,
+      healthy: 25,
+    },
+    {
+      kind: FaultKind.FAULT_KIND_HANG,
+      target: b0,
+      element: b0,
+      plan: ['POWER_CYCLE', 'REIMAGE', 'REPLACE'],
+      by: 10,
+      healthy: 25,
+    },
+    {
+      kind: FaultKind.FAULT_KIND_HARDWARE_FAILURE,
+      target: 'r1/z1/rack1/tor/0',
+      element: 'r1/z1/rack1/tor/0',
+      plan: ['REPLACE'],
+      by: 8,
+      healthy: 45,
+    },
+    {
+      kind: FaultKind.FAULT_KIND_POWER_LOSS,
+      target: 'r1/z1/rack2/pdu/0',
+      element: 'r1/z1/rack2/pdu/0',
+      plan: ['REPLACE'],
+      by: 8,
+      healthy: 60,
+      duration: 12,
+    },
+    {
+      kind: FaultKind.FAULT_KIND_NETWORK_LOSS,
+      target: 'r1/z1/rack2/tor/0',
+      element: 'r1/z1/rack2/tor/0',
+      plan: ['REPLACE'],
+      by: 8,
+      healthy: 60,
+      duration: 12,
+    },
+  ];
+  for (const k of kinds) {
+    it(`${FaultKind[k.kind].replace('FAULT_KIND_', '').toLowerCase()}: observed by tick ${k.by}, repaired, all healthy by tick ${k.healthy}`, async () => {
+      const world = await up(`rep-kind-${k.kind}`);
+      await world.faults.inject(
+        k.kind,
+        [k.target],
+        k.duration === undefined ? {} : { duration: k.duration },
+      );
+      await world.clock.runUntil(k.by);
+      const observed = await world.inventory.getElement(k.element, { view: View.VIEW_OBSERVED });
+      expect(observed.observed?.state).toBe(ObservedState.OBSERVED_STATE_FAILED);
+      await world.clock.runUntil(k.healthy);
+      const repair = (await world.repairs()).find((r) => r.target === k.element);
+      expect(repair?.plan.map((p) => StepAction[p.action].replace('STEP_ACTION_', ''))).toEqual(
+        k.plan,
+      );
+      expect(repair?.history[0]?.reason).toContain(`observed failed since tick`);
+      const summary = await world.inventory.getSummary({ view: View.VIEW_OBSERVED });
+      expect(summary.bladeStates).toEqual({ OBSERVED_STATE_HEALTHY: 8 });
+      expect(summary.pduStates).toEqual({ OBSERVED_STATE_HEALTHY: 2 });
+      expect(summary.torStates).toEqual({ OBSERVED_STATE_HEALTHY: 2 });
+      const open = (await world.repairs()).filter(
+        (r) => r.status !== RepairStatus.REPAIR_STATUS_SUCCEEDED,
+      );
+      expect(open).toEqual([]);
+    });
+  }
+
+  it('escalates after repeated failures: a blade whose PDU stays off survives every step of its plan', async () => {
+    const world = await up('rep-escalate');
+    await world.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, ['r1/z1/rack1/pdu/0']);
+    await world.clock.runUntil(90);
+    const blade = (await world.repairs()).find((r) => r.target === b0)!;
+    expect(blade.status).toBe(RepairStatus.REPAIR_STATUS_ESCALATED);
+    expect(blade.reason).toMatch(
+      /^every step of the plan failed \(last: .*\); out for repair: a person must act$/,
+    );
+    expect(
+      blade.history.filter((e) => e.outcome === 'failed').map((e) => StepAction[e.action]),
+    ).toEqual([
+      'STEP_ACTION_POWER_CYCLE',
+      'STEP_ACTION_POWER_CYCLE',
+      'STEP_ACTION_REIMAGE',
+      'STEP_ACTION_REPLACE',
+    ]);
+  });
 });
