@@ -332,4 +332,24 @@ describe('the inventory repair manager', () => {
       'STEP_ACTION_REPLACE',
     ]);
   });
+
+  it('runs at most the rack budget of repairs at once in a rack; the others wait, saying why', async () => {
+    const world = await up('rep-budget');
+    const blades = [0, 1, 2].map((i) => `r1/z1/rack1/blade/${i}`);
+    await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades);
+    await world.clock.runUntil(11);
+    const early = await world.repairs();
+    expect(early.map((r) => RepairStatus[r.status])).toEqual([
+      'REPAIR_STATUS_RUNNING',
+      'REPAIR_STATUS_RUNNING',
+      'REPAIR_STATUS_PENDING',
+    ]);
+    expect(early[2]!.reason).toBe(
+      'waiting: 2 repair(s) already running in rack r1/z1/rack1 (budget 2)',
+    );
+    await world.clock.runUntil(40);
+    expect((await world.repairs()).map((r) => RepairStatus[r.status])).toEqual(
+      Array(3).fill('REPAIR_STATUS_SUCCEEDED'),
+    );
+  });
 });
