@@ -6,7 +6,7 @@ import {
   PendingRecord,
   protoFiles,
 } from '@chamber/protos';
-import type { Store } from '@chamber/store';
+import type { CachedView, Store } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
 import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
 import { readFile } from 'node:fs/promises';
@@ -36,7 +36,11 @@ export function createInventoryService(
   const logger = deps.logger ?? createLogger({ service: 'inventory', level: config.log.level });
   const simulator = new Simulator(config.inventory);
 
+  // The participant's view (definition and actual, current): quick summaries.
+  let liveView: CachedView | undefined;
+
   function onTick(ctx: TickContext): TickResult {
+    liveView = ctx.view;
     const result = simulator.tick(ctx);
     if (result.evaluated > 0 || result.ops.length > 0) {
       logger.debug(
@@ -109,7 +113,11 @@ export function createInventoryService(
     grpc: (store) => ({
       name: 'chamber.inventory.v1.Inventory',
       definition: InventoryService,
-      implementation: createInventoryHandlers(store, new InventoryReads(store), logger),
+      implementation: createInventoryHandlers(
+        store,
+        new InventoryReads(store, () => liveView),
+        logger,
+      ),
       protoFile: protoFiles.inventory,
     }),
     participant: { views: simulatorViews, onTick },

@@ -10,6 +10,7 @@ import {
   PduActual,
   RackDefinition,
   RegionDefinition,
+  SettledRecord,
   TargetRecord,
   TickIndexRecord,
   TickRecord,
@@ -19,7 +20,7 @@ import {
   type Element,
   type Summary,
 } from '@chamber/protos';
-import type { RawEntry, Store } from '@chamber/store';
+import type { CachedView, RawEntry, Store } from '@chamber/store';
 import { keys } from '@chamber/timestamp';
 import { definitionPrefix } from './domain/definition/records.js';
 import { inventoryKeys } from './simulator.js';
@@ -159,9 +160,17 @@ function recordKey(path: ElementPath, view: View): string | undefined {
   return undefined;
 }
 
-/** Reads of the inventory's views, at the latest revision or as of a past tick. */
+/**
+ * Reads of the inventory's views, at the latest revision or as of a past
+ * tick. `live` gives the participant's in-memory view (definition and
+ * actual, kept current by its watch), which answers a summary of the present
+ * without reading 100,000 records from etcd.
+ */
 export class InventoryReads {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly live: () => CachedView | undefined = () => undefined,
+  ) {}
 
   /** One element in one view. `NotFound` when the definition has no such element. */
   async get(
@@ -258,7 +267,14 @@ export class InventoryReads {
         torStates: {},
         definition: '',
       };
-      for (const key of await this.store.listKeys(definitionPrefix, options)) {
+      const cached =
+        asOf === undefined && (view === View.VIEW_DEFINITION || view === View.VIEW_ACTUAL)
+          ? await this.settledLive()
+          : undefined;
+      const keys =
+        cached?.listRaw(definitionPrefix).map((e) => e.key) ??
+        (await this.store.listKeys(definitionPrefix, options));
+      for (const key of keys) {
         const parts = key.slice(definitionPrefix.length).split('/');
         if (parts.length === 1) summary.regions++;
         else if (parts.length === 2) summary.zones++;
@@ -267,11 +283,15 @@ export class InventoryReads {
         else if (parts[3] === 'tor') summary.tors++;
         else summary.blades++;
       }
-      const source = await this.store.get(DefinitionSource, inventoryKeys.source, options);
-      summary.definition = source?.value.fileName ?? '';
+      const source =
+        cached?.value(DefinitionSource, inventoryKeys.source) ??
+        (await this.store.get(DefinitionSource, inventoryKeys.source, options))?.value;
+      summary.definition = source?.fileName ?? '';
       if (view !== View.VIEW_DEFINITION) {
-        const records = await this.store.listRaw(viewPrefix[view], options);
-        for (const { key, value } of records.entries) {
+        const records =
+          cached?.listRaw(viewPrefix[view]) ??
+          (await this.store.listRaw(viewPrefix[view], options)).entries;
+        for (const { key, value } of records) {
           const parts = key.split('/');
           // Only the state is wanted: no need to parse 100,000 whole records.
           const state = /"state":"([A-Z_]+)"/.exec(value)?.[1] ?? 'UNSPECIFIED';
@@ -286,6 +306,20 @@ export class InventoryReads {
       }
       return summary;
     });
+  }
+
+  /**
+   * The live view, if it already holds everything of the last settled tick
+   * (its watch may still be delivering the tick's last writes; then the
+   * store answers).
+   */
+  private async settledLive(): Promise<CachedView | undefined> {
+    const view = this.live();
+    if (view === undefined) return undefined;
+    const settled = await this.store.get(SettledRecord, keys.settled);
+    if (settled === undefined) return undefined;
+    const index = await this.store.get(TickIndexRecord, keys.tickIndex(settled.value.tick));
+    return index !== undefined && view.revision >= index.value.settledRevision ? view : undefined;
   }
 
   private async children(pathText: string, options: { revision?: number }): Promise<ElementPath[]> {
