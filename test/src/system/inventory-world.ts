@@ -181,8 +181,8 @@ export async function startInventoryWorld(
         for (const child of children) {
           if (child.bladeActual !== undefined)
             out[child.path] = BladeState[child.bladeActual.state].replace('BLADE_STATE_', '');
-          else if (child.path.split('/').length < 3 || !/\/(pdu|tor)\//.test(child.path))
-            if (child.path.split('/').length <= 3) await walk(child.path);
+          // Regions, zones and racks have children to walk.
+          else if (child.path.split('/').length <= 3) await walk(child.path);
         }
       };
       await walk(path);
