@@ -155,6 +155,7 @@ export {
   RepairRecord,
   RepairEvent,
   RepairStatus,
+  repairStatusFromJSON,
   PlanStep,
   StepAction,
   ListRequest as RepairListRequest,

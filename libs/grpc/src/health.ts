@@ -55,3 +55,34 @@ export function waitUntilServing(
     );
   });
 }
+
+/** What a one-shot health check found. */
+export type Health = 'serving' | 'not_serving' | 'unreachable';
+
+/**
+ * Asks the gRPC server at `address` once (`grpc.health.v1.Health/Check`)
+ * whether `service` ('' for the whole server) is serving; never rejects.
+ */
+export function checkHealth(
+  address: string,
+  options: { service?: string; timeoutMs: number },
+): Promise<Health> {
+  const client = new HealthClient(address, grpc.credentials.createInsecure());
+  return new Promise<Health>((resolve) => {
+    client.makeUnaryRequest(
+      '/grpc.health.v1.Health/Check',
+      (request: { service: string }) => healthService.Check!.requestSerialize(request),
+      (bytes: Buffer) => healthService.Check!.responseDeserialize(bytes) as HealthResponse,
+      { service: options.service ?? '' },
+      { deadline: Date.now() + options.timeoutMs },
+      (error: grpc.ServiceError | null, response?: HealthResponse) => {
+        client.close();
+        if (error !== null) resolve('unreachable');
+        else
+          resolve(
+            response?.status === 'SERVING' || response?.status === 1 ? 'serving' : 'not_serving',
+          );
+      },
+    );
+  });
+}

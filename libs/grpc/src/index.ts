@@ -15,4 +15,4 @@ export {
   type BoundCall,
   type HandlerLogger,
 } from './handlers.js';
-export { waitUntilServing } from './health.js';
+export { checkHealth, waitUntilServing, type Health } from './health.js';

@@ -1,0 +1,188 @@
+import { rights } from './rights.js';
+import { s, type JsonSchema } from './schema.js';
+
+/** Tick numbers in answers are proto3 JSON `uint64`s: decimal strings. */
+const tick = (description: string): JsonSchema => s.uint64(description);
+
+const record = (description: string): JsonSchema => ({
+  type: 'object',
+  description: `${description} (the proto3 JSON of the record, as stored)`,
+  additionalProperties: true,
+});
+
+const list = (item: string, key: string, description: string): JsonSchema =>
+  s.object({ [key]: s.array(s.ref(item), description) }, [key], description);
+
+/**
+ * The schemas of answers, by name: `components.schemas` of the OpenAPI
+ * document. Answers carrying simulation records are their proto3 JSON (enums
+ * by their full names, 64-bit integers as strings), as `etcdctl` shows them.
+ */
+export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
+  Error: s.object(
+    {
+      error: s.object(
+        {
+          code: s.string('a gRPC code name: invalid_argument, not_found, …'),
+          message: s.string('what went wrong, for people'),
+          field: s.string('the invalid field, for invalid_argument'),
+        },
+        ['code', 'message'],
+        'the error',
+      ),
+    },
+    ['error'],
+    'every error answer',
+  ),
+  ClockStatus: s.object(
+    {
+      tick: tick('the last published tick'),
+      settled: s.boolean('whether every participant has acknowledged it'),
+      settledTick: tick('the last settled tick'),
+      epoch: s.uint64('incremented by every policy change and reset; the ETag'),
+      policy: s.oneOf(
+        ['POLICY_PAUSED', 'POLICY_MANUAL', 'POLICY_MEASURED', 'POLICY_NO_WAIT'],
+        'how the clock advances',
+      ),
+      rate: s.number('ticks per second under measured'),
+      digest: s.string('hex world digest through settledTick'),
+      until: tick('the bound the clock is advancing to'),
+      participants: s.array(s.string('a participant'), 'participants expected at tick'),
+      waitingFor: s.array(s.string('a participant'), 'those that have not acknowledged it'),
+      deterministic: s.boolean('false once a participant was dropped'),
+      notes: s.array(s.string('a note'), 'why the run is no longer deterministic'),
+      lagSeconds: s.number('lateness of the last tick under measured'),
+      seed: s.uint64('the seed of this run'),
+      run: s.uint64('resets since the simulation was created'),
+    },
+    ['tick', 'epoch'],
+    'the simulated clock',
+  ),
+  WaitResult: s.object(
+    {
+      reached: s.boolean('whether the tick was settled before the timeout'),
+      status: s.ref('ClockStatus'),
+    },
+    ['reached', 'status'],
+    'the outcome of a wait',
+  ),
+  Summary: record('counts of the inventory by kind and state'),
+  Element: s.object(
+    {
+      path: s.string('the element path'),
+      kind: s.string('ELEMENT_KIND_REGION … ELEMENT_KIND_CABLE'),
+      view: s.string('VIEW_DEFINITION, VIEW_TARGET, VIEW_ACTUAL or VIEW_OBSERVED'),
+      revision: s.uint64('the store revision of the record; the ETag of a target'),
+    },
+    ['path', 'kind', 'view'],
+    'one inventory element in one view, with its record under a key named after its type',
+    { additionalProperties: true },
+  ),
+  Elements: s.object(
+    { elements: s.array(s.ref('Element'), 'the elements'), tick: tick('the tick read') },
+    ['elements'],
+    'inventory elements',
+  ),
+  ElementAt: s.object(
+    { element: s.ref('Element'), tick: tick('the tick read') },
+    ['element'],
+    'one inventory element',
+  ),
+  EffectiveTick: s.object(
+    { effectiveTick: tick('the tick at which the change takes effect') },
+    ['effectiveTick'],
+    'an accepted change',
+  ),
+  LoadStarted: s.object(
+    {
+      loadId: s.string('the load, for its progress'),
+      effectiveTick: tick('the tick the definition takes effect'),
+      blades: s.uint64('blades in the definition'),
+    },
+    ['loadId', 'effectiveTick'],
+    'an accepted definition load',
+  ),
+  Command: record('a command to the simulated hardware'),
+  Commands: list('Command', 'commands', 'commands, oldest first'),
+  Fault: record('a fault and its history'),
+  Faults: list('Fault', 'faults', 'faults, oldest first'),
+  ClearedFaults: s.object(
+    {
+      ids: s.array(s.string('a fault id'), 'the faults cleared'),
+      effectiveTick: tick('the tick they are cleared at'),
+    },
+    ['ids'],
+    'the outcome of clear-all',
+  ),
+  Repair: record('a repair: its plan, current step and every decision with its reason'),
+  Repairs: list('Repair', 'repairs', 'repairs, oldest first'),
+  User: s.object(
+    {
+      name: s.string('the user name'),
+      rights: s.array(s.oneOf(rights, 'a right'), 'the rights held'),
+      isBuiltIn: s.boolean('the built-in admin, which cannot be deleted'),
+      isEnabled: s.boolean('a disabled user cannot log in'),
+      createdAt: s.string('when it was created (ISO 8601)', { format: 'date-time' }),
+      revision: s.integer('the store revision of the record; the ETag'),
+    },
+    ['name', 'rights', 'isBuiltIn', 'isEnabled'],
+    'a user (never its password)',
+  ),
+  Users: list('User', 'users', 'users by name'),
+  Session: s.object(
+    {
+      id: s.string('the session id (not the secret)'),
+      user: s.string('who'),
+      rights: s.array(s.oneOf(rights, 'a right'), 'the rights held'),
+      via: s.oneOf(['cookie', 'token'], 'how the caller authenticated'),
+      createdAt: s.string('when it began', { format: 'date-time' }),
+      expiresAt: s.string('when it ends', { format: 'date-time' }),
+      address: s.string('the address it was opened from'),
+    },
+    ['id', 'user', 'rights'],
+    'a session',
+  ),
+  Sessions: list('Session', 'sessions', 'open sessions'),
+  Token: s.object(
+    {
+      id: s.string('the token id'),
+      name: s.string('what it is for'),
+      user: s.string('whose it is'),
+      createdAt: s.string('when it was made', { format: 'date-time' }),
+      expiresAt: s.string('when it stops working', { format: 'date-time' }),
+    },
+    ['id', 'name', 'user', 'createdAt'],
+    'a bearer token (never its secret)',
+  ),
+  NewToken: s.object(
+    {
+      token: s.string('the secret, shown this once: send it as `Authorization: Bearer <token>`'),
+      info: s.ref('Token'),
+    },
+    ['token', 'info'],
+    'a new bearer token',
+  ),
+  Tokens: list('Token', 'tokens', 'bearer tokens'),
+  Service: s.object(
+    {
+      name: s.string('the service'),
+      instance: s.string('the instance'),
+      endpoint: s.string('its gRPC host:port'),
+      health: s.oneOf(['serving', 'not_serving', 'unreachable'], 'its gRPC health'),
+    },
+    ['name', 'instance', 'endpoint', 'health'],
+    'a registered service instance',
+  ),
+  Services: list('Service', 'services', 'registered service instances by name'),
+  LogEntry: record('one span of the trace/decision log'),
+  LogEntries: s.object(
+    {
+      entries: s.array(s.ref('LogEntry'), 'entries, by sequence number'),
+      lastSeq: s.uint64('the last sequence number held'),
+      firstSeq: s.uint64('the first sequence number held'),
+      instanceId: s.string('changes when the log restarts empty'),
+    },
+    ['entries'],
+    'trace/decision log entries',
+  ),
+};

@@ -1,0 +1,38 @@
+export { rights, rightDescriptions, isRight, type Right } from './rights.js';
+export { s, segment, elementPath, type JsonSchema } from './schema.js';
+export {
+  fillPath,
+  pathParameters,
+  type Access,
+  type BodySpec,
+  type CliSpec,
+  type ErrorStatus,
+  type HttpMethod,
+  type Operation,
+  type ResponseSpec,
+} from './operation.js';
+export {
+  operations,
+  operation,
+  views,
+  faultKinds,
+  faultStatuses,
+  repairStatuses,
+  targetStates,
+  commandActions,
+  commandStatuses,
+  policies,
+  severities,
+  eventKinds,
+} from './routes.js';
+export { componentSchemas } from './components.js';
+export { openApiDocument, bodySchema, errorStatuses } from './openapi.js';
+export {
+  ApiClient,
+  apiPrefix,
+  defaultApiUrl,
+  errorFromAnswer,
+  type ApiClientOptions,
+  type ApiResponse,
+  type CallInput,
+} from './client.js';

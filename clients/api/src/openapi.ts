@@ -1,0 +1,144 @@
+import { componentSchemas } from './components.js';
+import type { Operation } from './operation.js';
+import { rightDescriptions } from './rights.js';
+import { operations } from './routes.js';
+import { s, type JsonSchema } from './schema.js';
+
+const errorText: Readonly<Record<number, string>> = {
+  400: 'invalid input; the message names the field',
+  401: 'not logged in',
+  403: 'the caller lacks the right this route needs',
+  404: 'not found',
+  409: 'conflict with the current state',
+  412: 'If-Match is stale: nothing was changed',
+  413: 'the body is too large',
+  429: 'too many attempts; retry after the Retry-After seconds',
+  503: 'a service behind the API is unreachable',
+  504: 'a service behind the API did not answer in time',
+};
+
+/** The error statuses `op` can answer. */
+export function errorStatuses(op: Operation): number[] {
+  const statuses = new Set<number>(op.errors ?? []);
+  const hasInput =
+    op.params !== undefined || op.query !== undefined || op.body !== undefined || op.ifMatch;
+  if (hasInput === true) statuses.add(400);
+  if (op.body !== undefined) statuses.add(413);
+  if (op.access !== 'public') statuses.add(401);
+  if (op.access !== 'public' && op.access !== 'user') statuses.add(403);
+  if (op.id === 'getUser' || op.id === 'changePassword' || op.id === 'revokeToken') {
+    statuses.add(403); // someone else's, without manage_accounts
+  }
+  if (op.id === 'logIn') statuses.add(401);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function parameters(op: Operation): JsonSchema[] {
+  const list: JsonSchema[] = [];
+  for (const [name, schema] of Object.entries(op.params ?? {})) {
+    list.push({ name, in: 'path', required: true, schema, description: schema['description'] });
+  }
+  for (const [name, schema] of Object.entries(op.query ?? {})) {
+    list.push({ name, in: 'query', required: false, schema, description: schema['description'] });
+  }
+  if (op.ifMatch === true) {
+    list.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      schema: s.string('an ETag from a GET of the resource'),
+      description: 'change only if the resource still has this ETag; else 412, changing nothing',
+    });
+  }
+  return list;
+}
+
+/** The JSON Schema of `op`'s request body, or undefined when it takes none. */
+export function bodySchema(op: Operation): JsonSchema | undefined {
+  if (op.body === undefined) return undefined;
+  return {
+    type: 'object',
+    properties: op.body.properties,
+    required: [...op.body.required],
+    additionalProperties: false,
+  };
+}
+
+function responses(op: Operation): JsonSchema {
+  const success: Record<string, unknown> = { description: op.response.description };
+  if (op.response.schema !== undefined) {
+    success['content'] = { 'application/json': { schema: op.response.schema } };
+  } else if (op.response.contentType !== undefined) {
+    success['content'] = { [op.response.contentType]: { schema: { type: 'string' } } };
+  }
+  if (op.etag === true) {
+    success['headers'] = {
+      ETag: { description: 'the version, for If-Match', schema: { type: 'string' } },
+    };
+  }
+  const all: Record<string, unknown> = { [String(op.response.status)]: success };
+  for (const status of errorStatuses(op)) {
+    all[String(status)] = {
+      description: errorText[status] ?? 'error',
+      content: { 'application/json': { schema: s.ref('Error') } },
+    };
+  }
+  return all;
+}
+
+/**
+ * The OpenAPI 3.1 document of the REST API, made from {@link operations}:
+ * every route with its parameters, body, answers and errors, and the right
+ * it needs (`x-chamber-access`).
+ */
+export function openApiDocument(options: { version: string }): JsonSchema {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const item = (paths[op.path] ??= {});
+    const body = bodySchema(op);
+    const access =
+      op.access === 'public'
+        ? 'anyone'
+        : op.access === 'user'
+          ? 'any logged-in user'
+          : `users with the right ${op.access} (${rightDescriptions[op.access]})`;
+    item[op.method.toLowerCase()] = {
+      operationId: op.id,
+      tags: [op.tag],
+      summary: op.summary,
+      description: `${op.description === undefined ? '' : `${op.description}\n\n`}Who: ${access}.`,
+      'x-chamber-access': op.access,
+      ...(op.access === 'public' ? { security: [] } : {}),
+      parameters: parameters(op),
+      ...(body === undefined
+        ? {}
+        : {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: body } },
+            },
+          }),
+      responses: responses(op),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Chamber',
+      version: options.version,
+      description:
+        'The REST API of Chamber, a simulated cloud. Records are proto3 JSON (enums by full name, 64-bit integers as strings); request enums are the short lower-case names listed in each schema.',
+    },
+    servers: [{ url: '/api/v1' }],
+    tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),
+    security: [{ session: [] }, { bearer: [] }],
+    paths,
+    components: {
+      schemas: componentSchemas,
+      securitySchemes: {
+        session: { type: 'apiKey', in: 'cookie', name: 'chamber_session' },
+        bearer: { type: 'http', scheme: 'bearer' },
+      },
+    },
+  };
+}

@@ -1,0 +1,750 @@
+import type { Operation } from './operation.js';
+import { rights } from './rights.js';
+import { elementPath, s, segment, type JsonSchema } from './schema.js';
+
+const ok = (schema: string, description: string) =>
+  ({ status: 200, description, schema: s.ref(schema) }) as const;
+const created = (schema: string, description: string) =>
+  ({ status: 201, description, schema: s.ref(schema) }) as const;
+const noContent = (description: string) => ({ status: 204, description }) as const;
+
+/** The view query parameter every inventory read takes. */
+export const views = ['definition', 'target', 'actual', 'observed'] as const;
+
+const readQuery = {
+  view: s.oneOf(views, 'which view of the inventory (default definition)'),
+  at: s.integer('the tick to read as of (time travel); default: now'),
+};
+
+export const faultKinds = [
+  'power_loss',
+  'network_loss',
+  'crash',
+  'hang',
+  'stuck_cable',
+  'hardware_failure',
+] as const;
+export const faultStatuses = ['scheduled', 'active', 'cleared'] as const;
+export const repairStatuses = ['pending', 'running', 'succeeded', 'failed', 'escalated'] as const;
+export const targetStates = ['in_service', 'out_for_repair', 'retired'] as const;
+export const commandActions = [
+  'power_on',
+  'power_off',
+  'power_cycle',
+  'connect',
+  'disconnect',
+  'reboot',
+  'reimage',
+  'replace',
+] as const;
+export const commandStatuses = ['pending', 'running', 'succeeded', 'failed'] as const;
+export const policies = ['paused', 'manual', 'measured', 'no_wait'] as const;
+export const severities = ['debug', 'info', 'warn', 'error'] as const;
+export const eventKinds = ['clock', 'actual', 'observed', 'faults', 'repairs', 'logs'] as const;
+
+const userName = s.name('the user name');
+const password = s.string('a password, 8 to 128 characters', { minLength: 8, maxLength: 128 });
+const rightList = s.array(s.oneOf(rights, 'a right'), 'the rights held', {
+  uniqueItems: true,
+  maxItems: rights.length,
+});
+const id = (what: string): JsonSchema =>
+  s.string(`the ${what} id`, { minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' });
+
+/** The inventory's levels, each a list route and a get route. */
+const levels = [
+  { plural: 'regions', one: 'region', param: 'region', schema: segment },
+  { plural: 'zones', one: 'zone', param: 'zone', schema: segment },
+  { plural: 'racks', one: 'rack', param: 'rack', schema: segment },
+] as const;
+const devices = [
+  { plural: 'pdus', one: 'pdu', what: 'PDU' },
+  { plural: 'tors', one: 'tor', what: 'TOR' },
+  { plural: 'blades', one: 'blade', what: 'blade' },
+] as const;
+
+function inventoryRoutes(): Operation[] {
+  const routes: Operation[] = [];
+  let path = '/inventory';
+  let params: Record<string, JsonSchema> = {};
+  const read = (
+    id: string,
+    at: string,
+    p: Record<string, JsonSchema>,
+    summary: string,
+    schema: string,
+    command: string,
+  ): Operation => ({
+    id,
+    method: 'GET',
+    path: at,
+    tag: 'inventory',
+    summary,
+    access: 'user',
+    ...(Object.keys(p).length > 0 ? { params: p } : {}),
+    query: readQuery,
+    response: ok(schema, summary),
+    errors: [404],
+    cli: [{ area: 'inventory', command, args: Object.keys(p) }],
+  });
+  const parentOf: Record<string, string> = { regions: '', zones: 'region', racks: 'zone' };
+  for (const level of levels) {
+    const listId = `list${level.plural[0]?.toUpperCase()}${level.plural.slice(1)}`;
+    const under = parentOf[level.plural] === '' ? '' : ` in a ${parentOf[level.plural]}`;
+    routes.push(
+      read(
+        listId,
+        `${path}/${level.plural}`,
+        params,
+        `list the ${level.plural}${under}`,
+        'Elements',
+        level.plural,
+      ),
+    );
+    path = `${path}/${level.plural}/{${level.param}}`;
+    params = { ...params, [level.param]: level.schema };
+    const getId = `get${level.one[0]?.toUpperCase()}${level.one.slice(1)}`;
+    routes.push(read(getId, path, params, `get a ${level.one}`, 'ElementAt', level.one));
+  }
+  const index = s.integer('the device index in its rack');
+  for (const device of devices) {
+    const cap = `${device.plural[0]?.toUpperCase()}${device.plural.slice(1)}`;
+    routes.push(
+      read(
+        `list${cap}`,
+        `${path}/${device.plural}`,
+        params,
+        `list the ${device.what}s in a rack`,
+        'Elements',
+        device.plural,
+      ),
+      read(
+        `get${cap.slice(0, -1)}`,
+        `${path}/${device.plural}/{index}`,
+        { ...params, index },
+        `get a ${device.what}`,
+        'ElementAt',
+        device.one,
+      ),
+    );
+  }
+  routes.push(
+    read(
+      'getCable',
+      `${path}/blades/{index}/cables/{cable}`,
+      { ...params, index, cable: s.oneOf(['power', 'network'], "which of the blade's cables") },
+      "get a blade's power or network cable",
+      'ElementAt',
+      'cable',
+    ),
+  );
+  return routes;
+}
+
+/**
+ * Every route of the REST API. The frontend's router is built from this
+ * table (a handler per `id`, checked by the compiler), the OpenAPI document
+ * describes it, and the CLI's commands are made from its `cli` entries, so
+ * the three cannot drift apart.
+ */
+export const operations: readonly Operation[] = [
+  // Sessions and tokens.
+  {
+    id: 'logIn',
+    method: 'POST',
+    path: '/sessions',
+    tag: 'sessions',
+    summary: 'log in with a user name and password, or a one-time login token',
+    description:
+      'Sets the session cookie (HttpOnly, SameSite=Strict). Attempts are limited per user and per address (429 with Retry-After).',
+    access: 'public',
+    body: {
+      properties: {
+        user: userName,
+        password: s.string('the password', { minLength: 1, maxLength: 128 }),
+        token: s.string('a one-time login token (from the first-run URL)', {
+          minLength: 1,
+          maxLength: 128,
+        }),
+      },
+      required: [],
+    },
+    response: created('Session', 'the new session'),
+    errors: [429],
+  },
+  {
+    id: 'getCurrentSession',
+    method: 'GET',
+    path: '/sessions/current',
+    tag: 'sessions',
+    summary: 'who the caller is: user, rights, and how they authenticated',
+    access: 'user',
+    response: ok('Session', 'the current session'),
+    cli: [{ area: 'session', command: 'whoami' }],
+  },
+  {
+    id: 'logOut',
+    method: 'DELETE',
+    path: '/sessions/current',
+    tag: 'sessions',
+    summary: 'log out: end the current session and clear its cookie',
+    access: 'user',
+    response: noContent('logged out'),
+  },
+  {
+    id: 'listSessions',
+    method: 'GET',
+    path: '/sessions',
+    tag: 'sessions',
+    summary: 'list the open sessions of every user',
+    access: 'manage_accounts',
+    response: ok('Sessions', 'open sessions'),
+    cli: [{ area: 'session', command: 'ls' }],
+  },
+  {
+    id: 'endSession',
+    method: 'DELETE',
+    path: '/sessions/{id}',
+    tag: 'sessions',
+    summary: 'end a session',
+    access: 'manage_accounts',
+    params: { id: id('session') },
+    response: noContent('ended'),
+    errors: [404],
+    cli: [{ area: 'session', command: 'end', args: ['id'] }],
+  },
+  {
+    id: 'createToken',
+    method: 'POST',
+    path: '/tokens',
+    tag: 'sessions',
+    summary: 'create a bearer token for scripts; its secret is shown only in this answer',
+    access: 'user',
+    body: {
+      properties: {
+        name: s.string('what it is for', { minLength: 1, maxLength: 64 }),
+        expiresInDays: s.integer('days until it stops working (default 90)', 1, 3650),
+      },
+      required: ['name'],
+    },
+    response: created('NewToken', 'the token, with its secret'),
+    cli: [{ area: 'token', command: 'create', args: ['name'] }],
+  },
+  {
+    id: 'listTokens',
+    method: 'GET',
+    path: '/tokens',
+    tag: 'sessions',
+    summary: "list the caller's bearer tokens (every user's with manage_accounts and ?all=true)",
+    access: 'user',
+    query: { all: s.boolean("every user's tokens (needs manage_accounts)") },
+    response: ok('Tokens', 'tokens'),
+    cli: [{ area: 'token', command: 'ls' }],
+  },
+  {
+    id: 'revokeToken',
+    method: 'DELETE',
+    path: '/tokens/{id}',
+    tag: 'sessions',
+    summary: "revoke a bearer token (one's own, or anyone's with manage_accounts)",
+    access: 'user',
+    params: { id: id('token') },
+    response: noContent('revoked'),
+    errors: [404],
+    cli: [{ area: 'token', command: 'revoke', args: ['id'] }],
+  },
+  // Users.
+  {
+    id: 'listUsers',
+    method: 'GET',
+    path: '/users',
+    tag: 'users',
+    summary: 'list the users',
+    access: 'manage_accounts',
+    response: ok('Users', 'users'),
+    cli: [{ area: 'user', command: 'ls' }],
+  },
+  {
+    id: 'createUser',
+    method: 'POST',
+    path: '/users',
+    tag: 'users',
+    summary: 'create a user',
+    access: 'manage_accounts',
+    body: {
+      properties: { name: userName, password, rights: rightList },
+      required: ['name', 'password'],
+    },
+    response: created('User', 'the user'),
+    errors: [409],
+    etag: true,
+    cli: [{ area: 'user', command: 'add', args: ['name'], secrets: ['password'] }],
+  },
+  {
+    id: 'getUser',
+    method: 'GET',
+    path: '/users/{name}',
+    tag: 'users',
+    summary: 'get a user (oneself, or anyone with manage_accounts)',
+    access: 'user',
+    params: { name: userName },
+    response: ok('User', 'the user'),
+    errors: [404],
+    etag: true,
+    cli: [{ area: 'user', command: 'get', args: ['name'] }],
+  },
+  {
+    id: 'updateUser',
+    method: 'PATCH',
+    path: '/users/{name}',
+    tag: 'users',
+    summary: "change a user's rights or enable or disable it",
+    access: 'manage_accounts',
+    params: { name: userName },
+    body: {
+      properties: {
+        rights: rightList,
+        isEnabled: s.boolean('whether it may log in'),
+      },
+      required: [],
+    },
+    response: ok('User', 'the user'),
+    errors: [404, 412],
+    etag: true,
+    ifMatch: true,
+    cli: [{ area: 'user', command: 'set', args: ['name'] }],
+  },
+  {
+    id: 'deleteUser',
+    method: 'DELETE',
+    path: '/users/{name}',
+    tag: 'users',
+    summary: 'delete a user, its sessions and its tokens (never the built-in admin)',
+    access: 'manage_accounts',
+    params: { name: userName },
+    response: noContent('deleted'),
+    errors: [404, 412],
+    ifMatch: true,
+    cli: [{ area: 'user', command: 'rm', args: ['name'] }],
+  },
+  {
+    id: 'changePassword',
+    method: 'PUT',
+    path: '/users/{name}/password',
+    tag: 'users',
+    summary:
+      "change a password: one's own (giving the current one), or anyone's with manage_accounts",
+    access: 'user',
+    params: { name: userName },
+    body: {
+      properties: {
+        password,
+        currentPassword: s.string("the caller's current password, to change one's own", {
+          minLength: 1,
+          maxLength: 128,
+        }),
+      },
+      required: ['password'],
+    },
+    response: noContent('changed'),
+    errors: [404, 412],
+    ifMatch: true,
+    cli: [
+      {
+        area: 'user',
+        command: 'passwd',
+        args: ['name'],
+        secrets: ['password', 'currentPassword'],
+      },
+    ],
+  },
+  // Clock.
+  {
+    id: 'getClock',
+    method: 'GET',
+    path: '/clock',
+    tag: 'clock',
+    summary: "the clock's status; its ETag is the epoch",
+    access: 'user',
+    response: ok('ClockStatus', 'the status'),
+    errors: [503],
+    etag: true,
+    cli: [{ area: 'clock', command: 'status' }],
+  },
+  {
+    id: 'setPolicy',
+    method: 'PUT',
+    path: '/clock/policy',
+    tag: 'clock',
+    summary: 'set how the clock advances (If-Match: the epoch)',
+    access: 'step_time',
+    body: {
+      properties: {
+        policy: s.oneOf(policies, 'the policy'),
+        rate: s.number('ticks per second (measured only, and required there)', {
+          exclusiveMinimum: 0,
+          maximum: 10000,
+        }),
+      },
+      required: ['policy'],
+    },
+    response: ok('ClockStatus', 'the status after the change'),
+    errors: [412, 503],
+    etag: true,
+    ifMatch: true,
+    cli: [{ area: 'clock', command: 'policy', args: ['policy'] }],
+  },
+  {
+    id: 'step',
+    method: 'POST',
+    path: '/clock/step',
+    tag: 'clock',
+    summary: 'advance N ticks and answer once the last one settles',
+    access: 'step_time',
+    body: {
+      properties: { count: s.integer('how many ticks (default 1)', 1, 1_000_000) },
+      required: [],
+    },
+    response: ok('ClockStatus', 'the status after the steps'),
+    errors: [503],
+    etag: true,
+    cli: [{ area: 'clock', command: 'step', args: ['count'] }],
+  },
+  {
+    id: 'runUntil',
+    method: 'POST',
+    path: '/clock/run-until',
+    tag: 'clock',
+    summary: 'advance to a tick and answer once it settles',
+    access: 'step_time',
+    body: { properties: { tick: s.integer('the tick') }, required: ['tick'] },
+    response: ok('ClockStatus', 'the status at that tick'),
+    errors: [503],
+    etag: true,
+    cli: [{ area: 'clock', command: 'run-until', args: ['tick'] }],
+  },
+  {
+    id: 'resetClock',
+    method: 'POST',
+    path: '/clock/reset',
+    tag: 'clock',
+    summary: 'wipe the simulated world and start a fresh run at tick 0, paused',
+    access: 'step_time',
+    body: {
+      properties: { seed: s.integer('the seed of the new run (default: the current seed)') },
+      required: [],
+    },
+    response: ok('ClockStatus', 'the status of the new run'),
+    errors: [503],
+    etag: true,
+    cli: [
+      {
+        area: 'clock',
+        command: 'reset',
+        confirm:
+          'reset wipes the simulated world (rebuilt from its definition and the seed) and returns the clock to tick 0 of a new run; add --yes to confirm',
+      },
+    ],
+  },
+  {
+    id: 'waitForTick',
+    method: 'GET',
+    path: '/clock/wait',
+    tag: 'clock',
+    summary: 'long poll: answer once the tick is settled, or when the timeout passes',
+    access: 'user',
+    query: {
+      tick: s.integer('the tick to wait for'),
+      timeoutMs: s.integer('how long to wait at most (default 30000)', 0, 300_000),
+    },
+    response: ok('WaitResult', 'whether it was reached, and the status'),
+    errors: [503],
+    cli: [{ area: 'clock', command: 'wait-for', args: ['tick'] }],
+  },
+  // Inventory.
+  {
+    id: 'getSummary',
+    method: 'GET',
+    path: '/inventory/summary',
+    tag: 'inventory',
+    summary: 'counts of the inventory by kind and state',
+    access: 'user',
+    query: readQuery,
+    response: ok('Summary', 'the summary'),
+    cli: [{ area: 'inventory', command: 'summary' }],
+  },
+  ...inventoryRoutes(),
+  {
+    id: 'getTarget',
+    method: 'GET',
+    path: '/inventory/target',
+    tag: 'inventory',
+    summary: "an element's target; its ETag is the record's revision",
+    access: 'user',
+    query: { path: elementPath, at: readQuery.at },
+    response: ok('ElementAt', 'the target'),
+    errors: [404],
+    etag: true,
+    cli: [{ area: 'inventory', command: 'target', args: ['path'] }],
+  },
+  {
+    id: 'setTarget',
+    method: 'PUT',
+    path: '/inventory/target',
+    tag: 'inventory',
+    summary: "set an element's target; it takes effect at the next tick (If-Match: its revision)",
+    access: 'modify_inventory',
+    query: { path: elementPath },
+    body: {
+      properties: {
+        state: s.oneOf(targetStates, 'what the element should be'),
+        powered: s.boolean('whether it should be powered (default true)'),
+        reason: s.string('why, for the record', { maxLength: 500 }),
+      },
+      required: ['state'],
+    },
+    response: ok('EffectiveTick', 'the change is accepted'),
+    errors: [404, 412],
+    ifMatch: true,
+    cli: [{ area: 'inventory', command: 'set-target', args: ['path', 'state'] }],
+  },
+  {
+    id: 'loadDefinition',
+    method: 'POST',
+    path: '/inventory/definitions',
+    tag: 'inventory',
+    summary: 'validate an inventory definition (YAML) and load it at the next tick',
+    access: 'modify_inventory',
+    body: {
+      properties: {
+        fileName: s.string('the file name errors are reported against', { maxLength: 256 }),
+        source: s.string('the YAML text', { maxLength: 2_000_000 }),
+      },
+      required: ['source'],
+    },
+    response: { status: 202, description: 'the load is accepted', schema: s.ref('LoadStarted') },
+    cli: [{ area: 'inventory', command: 'load', args: ['fileName'] }],
+  },
+  {
+    id: 'issueCommand',
+    method: 'POST',
+    path: '/inventory/commands',
+    tag: 'inventory',
+    summary: 'issue a command to the simulated hardware; it runs over simulated time',
+    access: 'perform_repairs',
+    body: {
+      properties: {
+        target: elementPath,
+        action: s.oneOf(commandActions, 'what to do'),
+        image: s.string('the image, for reimage', { maxLength: 128 }),
+      },
+      required: ['target', 'action'],
+    },
+    response: created('Command', 'the command'),
+    errors: [404],
+    cli: [{ area: 'inventory', command: 'command', args: ['target', 'action'] }],
+  },
+  {
+    id: 'listCommands',
+    method: 'GET',
+    path: '/inventory/commands',
+    tag: 'inventory',
+    summary: 'list commands, oldest first',
+    access: 'user',
+    query: {
+      target: elementPath,
+      status: s.oneOf(commandStatuses, 'only commands with this status'),
+    },
+    response: ok('Commands', 'commands'),
+    cli: [{ area: 'inventory', command: 'commands' }],
+  },
+  {
+    id: 'getCommand',
+    method: 'GET',
+    path: '/inventory/commands/{id}',
+    tag: 'inventory',
+    summary: 'get a command and its outcome',
+    access: 'user',
+    params: { id: id('command') },
+    response: ok('Command', 'the command'),
+    errors: [404],
+    cli: [{ area: 'inventory', command: 'get-command', args: ['id'] }],
+  },
+  // Faults.
+  {
+    id: 'injectFault',
+    method: 'POST',
+    path: '/faults',
+    tag: 'faults',
+    summary: 'inject a fault; it takes effect at the next tick at the earliest',
+    access: 'inject_faults',
+    body: {
+      properties: {
+        kind: s.oneOf(faultKinds, 'what breaks'),
+        targets: s.array(elementPath, 'element paths; a region, zone or rack means all in it', {
+          minItems: 1,
+          maxItems: 1000,
+        }),
+        at: s.integer('the first tick it may occur (default: the next tick)'),
+        duration: s.integer('how many ticks each occurrence lasts (default: until cleared)', 1),
+        every: s.integer('it recurs every this many ticks', 1),
+        probability: s.number('it occurs at each tick with this probability', {
+          exclusiveMinimum: 0,
+          maximum: 1,
+        }),
+        mtbf: s.number('mean ticks between failures, per target', { exclusiveMinimum: 0 }),
+        mttr: s.number('mean ticks to recover (required with mtbf)', { exclusiveMinimum: 0 }),
+      },
+      required: ['kind', 'targets'],
+    },
+    response: created('Fault', 'the fault'),
+    errors: [404],
+    cli: [{ area: 'fault', command: 'inject', names: { duration: 'for', targets: 'target' } }],
+  },
+  {
+    id: 'listFaults',
+    method: 'GET',
+    path: '/faults',
+    tag: 'faults',
+    summary: 'list faults, oldest first',
+    access: 'user',
+    query: {
+      status: s.oneOf(faultStatuses, 'only faults with this status'),
+      kind: s.oneOf(faultKinds, 'only faults of this kind'),
+      target: elementPath,
+    },
+    response: ok('Faults', 'faults'),
+    cli: [{ area: 'fault', command: 'ls' }],
+  },
+  {
+    id: 'getFault',
+    method: 'GET',
+    path: '/faults/{id}',
+    tag: 'faults',
+    summary: 'get a fault and its history',
+    access: 'user',
+    params: { id: id('fault') },
+    response: ok('Fault', 'the fault'),
+    errors: [404],
+    cli: [{ area: 'fault', command: 'get', args: ['id'] }],
+  },
+  {
+    id: 'clearFault',
+    method: 'POST',
+    path: '/faults/{id}/clear',
+    tag: 'faults',
+    summary: 'clear a fault at the next tick',
+    access: 'inject_faults',
+    params: { id: id('fault') },
+    response: ok('Fault', 'the fault'),
+    errors: [404],
+    cli: [{ area: 'fault', command: 'clear', args: ['id'] }],
+  },
+  {
+    id: 'clearAllFaults',
+    method: 'POST',
+    path: '/faults/clear-all',
+    tag: 'faults',
+    summary: 'clear every fault not cleared yet, at the next tick',
+    access: 'inject_faults',
+    response: ok('ClearedFaults', 'what was cleared'),
+    cli: [{ area: 'fault', command: 'clear-all' }],
+  },
+  // Repairs.
+  {
+    id: 'listRepairs',
+    method: 'GET',
+    path: '/repairs',
+    tag: 'repairs',
+    summary: 'list repairs, oldest first',
+    access: 'user',
+    query: {
+      status: s.oneOf(repairStatuses, 'only repairs with this status'),
+      target: elementPath,
+    },
+    response: ok('Repairs', 'repairs'),
+    cli: [{ area: 'repair', command: 'ls' }],
+  },
+  {
+    id: 'getRepair',
+    method: 'GET',
+    path: '/repairs/{id}',
+    tag: 'repairs',
+    summary: 'get a repair: its plan, current step and every decision with its reason',
+    access: 'user',
+    params: { id: id('repair') },
+    response: ok('Repair', 'the repair'),
+    errors: [404],
+    cli: [{ area: 'repair', command: 'get', args: ['id'] }],
+  },
+  // Services, logs, events, the document itself.
+  {
+    id: 'listServices',
+    method: 'GET',
+    path: '/services',
+    tag: 'services',
+    summary: 'the registered services, with their endpoints and gRPC health',
+    access: 'user',
+    response: ok('Services', 'services'),
+    cli: [{ area: 'service', command: 'ls' }],
+  },
+  {
+    id: 'listLogs',
+    method: 'GET',
+    path: '/logs',
+    tag: 'logs',
+    summary: 'the trace/decision log after a sequence number',
+    access: 'user',
+    query: {
+      after: s.integer('only entries after this sequence number'),
+      service: s.name('only this service'),
+      target: elementPath,
+      severity: s.oneOf(severities, 'only entries this severe or more'),
+      traceId: s.string('only this trace (a causality tree)', { pattern: '^[0-9a-f]{32}$' }),
+      limit: s.integer('at most this many (default 100)', 1, 1000),
+    },
+    response: ok('LogEntries', 'entries'),
+    errors: [503],
+    cli: [{ area: 'logs', command: 'show' }],
+  },
+  {
+    id: 'streamEvents',
+    method: 'GET',
+    path: '/events',
+    tag: 'events',
+    summary: 'server-sent events: clock ticks, inventory transitions, faults, repairs, logs',
+    description:
+      'Each event has an `id` to resume from with `Last-Event-ID`, an `event` name (its kind) and JSON `data`. Driven by store watches and the trace log stream.',
+    access: 'user',
+    query: {
+      kinds: s.string(`comma-separated kinds (default all): ${eventKinds.join(', ')}`, {
+        pattern: `^(${eventKinds.join('|')})(,(${eventKinds.join('|')}))*$`,
+      }),
+    },
+    response: { status: 200, description: 'an event stream', contentType: 'text/event-stream' },
+    cli: [
+      { area: 'events', command: 'follow' },
+      { area: 'clock', command: 'watch', preset: { kinds: 'clock' } },
+    ],
+  },
+  {
+    id: 'getOpenApi',
+    method: 'GET',
+    path: '/openapi.json',
+    tag: 'meta',
+    summary: 'this document',
+    access: 'public',
+    response: {
+      status: 200,
+      description: 'the OpenAPI 3.1 document',
+      schema: { type: 'object', description: 'an OpenAPI 3.1 document' },
+    },
+  },
+];
+
+/** The operation with this id; throws for an unknown one (a bug in the caller). */
+export function operation(operationId: string): Operation {
+  const found = operations.find((o) => o.id === operationId);
+  if (found === undefined) throw new Error(`unknown operation "${operationId}"`);
+  return found;
+}

@@ -1,0 +1,186 @@
+import { openApiDocument, operations, rights } from '@chamber/api';
+import { ClockClient } from '@chamber/clock';
+import { FaultsClient } from '@chamber/faults-client';
+import { InventoryClient } from '@chamber/inventory-client';
+import { RepairsClient } from '@chamber/repair-client';
+import { registerService, Store, type ServiceRegistration } from '@chamber/store';
+import { createLogger, type Logger } from '@chamber/telemetry';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Accounts } from './auth/accounts.js';
+import { LoginLimiter } from './auth/limiter.js';
+import { hashPassword, newSecret } from './auth/secrets.js';
+import type { FrontendConfig } from './config.js';
+import { eventsHandler, type LogFeed } from './events.js';
+import { accountHandlers } from './handlers/accounts.js';
+import { logHandlers } from './handlers/logs.js';
+import { simulationHandlers } from './handlers/simulation.js';
+import { createHttpApp } from './http/server.js';
+
+/** The built-in admin's name. */
+export const adminUser = 'admin';
+
+/** What the frontend may be given instead of making it. */
+export interface FrontendDeps {
+  /** A store to use (not closed on stop); one is connected from the config otherwise. */
+  readonly store?: Store;
+  readonly logger?: Logger;
+}
+
+/** A running frontend. */
+export interface FrontendService {
+  /** Serves HTTP; resolves with the bound port and, on a first run, the one-time login URL. */
+  start(): Promise<{ port: number; loginUrl?: string }>;
+  stop(): Promise<void>;
+}
+
+/** The dashboard of this repository: web/dist beside the services folder. */
+function defaultWebRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+}
+
+/**
+ * The frontend: the REST API under /api/v1 built from the route table,
+ * accounts and rights (users, sessions and tokens in etcd), server-sent
+ * events from store watches, and the dashboard's static files.
+ */
+export function createFrontendService(
+  config: FrontendConfig,
+  deps: FrontendDeps = {},
+): FrontendService {
+  const logger = deps.logger ?? createLogger({ service: 'frontend', level: config.log.level });
+  const { services, frontend } = config;
+  let store: Store | undefined;
+  let accounts: Accounts | undefined;
+  let server: Server | undefined;
+  let registration: ServiceRegistration | undefined;
+  const clients: Array<{ close(): void }> = [];
+
+  return {
+    async start() {
+      store =
+        deps.store ??
+        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
+      accounts = await Accounts.open(store);
+      const clock = ClockClient.connect(services.stepper);
+      const inventory = InventoryClient.connect(services.inventory);
+      const faults = FaultsClient.connect(services.faults);
+      const repairs = RepairsClient.connect(services.repair);
+      clients.push(clock, inventory, faults, repairs);
+      const logs: LogFeed | undefined = undefined;
+      const document = openApiDocument({ version: '0.1.0' });
+      const app = createHttpApp({
+        operations,
+        handlers: {
+          ...accountHandlers({
+            accounts,
+            limiter: new LoginLimiter(frontend.loginWindowSeconds),
+            logger,
+            sessionHours: frontend.sessionHours,
+            limits: {
+              perUser: frontend.loginAttemptsPerUser,
+              perAddress: frontend.loginAttemptsPerAddress,
+            },
+            isSecure: frontend.publicUrl.startsWith('https:'),
+          }),
+          ...simulationHandlers({ clock, inventory, faults, repairs, store }),
+          ...logHandlers(undefined, services.tracesink),
+          streamEvents: eventsHandler(store, logs),
+          getOpenApi: () => ({ body: document }),
+        },
+        accounts,
+        logger,
+        bodyLimitKb: frontend.bodyLimitKb,
+        bodyLimitKbFor: { loadDefinition: frontend.definitionLimitKb },
+        webRoot: frontend.webRoot === '' ? defaultWebRoot() : frontend.webRoot,
+      });
+      const s = app.listen(config.listen.port, config.listen.host);
+      server = s;
+      await new Promise<void>((resolve, reject) => {
+        s.once('listening', resolve);
+        s.once('error', reject);
+      });
+      s.headersTimeout = 20_000;
+      s.requestTimeout = 0; // long polls and event streams stay open
+      const address = s.address();
+      const port =
+        typeof address === 'object' && address !== null ? address.port : config.listen.port;
+      const publicUrl =
+        frontend.publicUrl === ''
+          ? `http://${config.listen.host}:${port}`
+          : frontend.publicUrl.replace(/\/+$/, '');
+      const loginUrl = await ensureAdmin(accounts, config, publicUrl, logger);
+      registration = await registerService(store, {
+        name: 'frontend',
+        instance: `${os.hostname()}-${process.pid}-${port}`,
+        endpoint: publicUrl,
+      });
+      logger.info({ port, dashboard: `${publicUrl}/` }, 'frontend serving');
+      return loginUrl === undefined ? { port } : { port, loginUrl };
+    },
+    async stop() {
+      await registration?.close().catch(() => undefined);
+      if (server !== undefined) {
+        const s = server;
+        await new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        });
+      }
+      await accounts?.close();
+      for (const c of clients.splice(0)) c.close();
+      if (deps.store === undefined) store?.close();
+    },
+  };
+}
+
+/**
+ * Creates the built-in admin on first run (with the configured password, or
+ * a generated one nobody sees) and, while its password is still the
+ * generated one, issues a one-time login URL: logged once here and written
+ * to `loginUrlFile` when configured. The password itself is never logged.
+ */
+async function ensureAdmin(
+  accounts: Accounts,
+  config: FrontendConfig,
+  publicUrl: string,
+  logger: Logger,
+): Promise<string | undefined> {
+  const configured = config.frontend.adminPassword;
+  if (accounts.user(adminUser) === undefined) {
+    await accounts
+      .createUser({
+        name: adminUser,
+        passwordHash: await hashPassword(configured === '' ? newSecret() : configured),
+        rights: [...rights],
+        isBuiltIn: true,
+        isEnabled: true,
+        createdAt: new Date().toISOString(),
+        isPasswordGenerated: configured === '',
+      })
+      .then(
+        () => logger.info({ user: adminUser }, 'first run: created the built-in admin'),
+        // Another replica made it first: fine.
+        () => undefined,
+      );
+  }
+  if (accounts.user(adminUser)?.value.isPasswordGenerated !== true) return undefined;
+  const { token } = await accounts.createToken(
+    adminUser,
+    'login',
+    'first-run login',
+    config.frontend.loginTokenHours,
+  );
+  const loginUrl = `${publicUrl}/?token=${token}`;
+  logger.info(
+    { loginUrl },
+    `log in once at ${loginUrl} (valid ${config.frontend.loginTokenHours} h), then set a password`,
+  );
+  if (config.frontend.loginUrlFile !== '') {
+    fs.writeFileSync(config.frontend.loginUrlFile, `${loginUrl}\n`, { mode: 0o600 });
+  }
+  return loginUrl;
+}

@@ -1,0 +1,122 @@
+import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+
+/** The frontend's configuration. */
+export interface FrontendConfig extends CommonConfig {
+  frontend: {
+    adminPassword: string;
+    publicUrl: string;
+    webRoot: string;
+    loginUrlFile: string;
+    sessionHours: number;
+    loginTokenHours: number;
+    bodyLimitKb: number;
+    definitionLimitKb: number;
+    loginAttemptsPerUser: number;
+    loginAttemptsPerAddress: number;
+    loginWindowSeconds: number;
+  };
+  services: {
+    stepper: string;
+    inventory: string;
+    faults: string;
+    repair: string;
+    tracesink: string;
+  };
+}
+
+const address = (service: string, port: number, env: string) => ({
+  doc: `gRPC address (host:port) of the ${service}.`,
+  format: String,
+  default: `127.0.0.1:${port}`,
+  env,
+});
+
+/** The frontend's convict schema: the common keys plus CHAMBER_FRONTEND_*. */
+export function frontendSchema(): Schema<FrontendConfig> {
+  return {
+    ...commonSchema('frontend', 8080),
+    frontend: {
+      adminPassword: {
+        doc: "The built-in admin's password on first run; when empty one is generated and a one-time login URL is printed.",
+        format: String,
+        default: '',
+        sensitive: true,
+        env: 'CHAMBER_FRONTEND_ADMIN_PASSWORD',
+      },
+      publicUrl: {
+        doc: 'The dashboard address people use (default http://<host>:<port>).',
+        format: String,
+        default: '',
+        env: 'CHAMBER_FRONTEND_PUBLIC_URL',
+      },
+      webRoot: {
+        doc: 'The folder of the built dashboard served at / (empty: web/dist of this repository).',
+        format: String,
+        default: '',
+        env: 'CHAMBER_FRONTEND_WEB_ROOT',
+      },
+      loginUrlFile: {
+        doc: 'A file the one-time login URL is written to (mode 0600) besides the log, for the launcher.',
+        format: String,
+        default: '',
+        env: 'CHAMBER_FRONTEND_LOGIN_URL_FILE',
+      },
+      sessionHours: {
+        doc: 'Hours a browser session lasts.',
+        format: 'nat',
+        default: 12,
+        env: 'CHAMBER_FRONTEND_SESSION_HOURS',
+      },
+      loginTokenHours: {
+        doc: 'Hours a one-time login URL stays usable.',
+        format: 'nat',
+        default: 24,
+        env: 'CHAMBER_FRONTEND_LOGIN_TOKEN_HOURS',
+      },
+      bodyLimitKb: {
+        doc: 'Largest JSON request body, in KiB.',
+        format: 'nat',
+        default: 64,
+        env: 'CHAMBER_FRONTEND_BODY_LIMIT_KB',
+      },
+      definitionLimitKb: {
+        doc: 'Largest inventory definition upload, in KiB.',
+        format: 'nat',
+        default: 4096,
+        env: 'CHAMBER_FRONTEND_DEFINITION_LIMIT_KB',
+      },
+      loginAttemptsPerUser: {
+        doc: 'Failed log-ins allowed per user name within the window.',
+        format: 'nat',
+        default: 5,
+        env: 'CHAMBER_FRONTEND_LOGIN_ATTEMPTS_PER_USER',
+      },
+      loginAttemptsPerAddress: {
+        doc: 'Failed log-ins allowed per client address within the window.',
+        format: 'nat',
+        default: 20,
+        env: 'CHAMBER_FRONTEND_LOGIN_ATTEMPTS_PER_ADDRESS',
+      },
+      loginWindowSeconds: {
+        doc: 'The window of the log-in limits, in seconds.',
+        format: 'nat',
+        default: 900,
+        env: 'CHAMBER_FRONTEND_LOGIN_WINDOW_SECONDS',
+      },
+    },
+    services: {
+      stepper: address('stepper', 50051, 'CHAMBER_FRONTEND_STEPPER'),
+      inventory: address('inventory', 50052, 'CHAMBER_FRONTEND_INVENTORY'),
+      faults: address('fault injector', 50053, 'CHAMBER_FRONTEND_FAULTS'),
+      repair: address('inventory repair manager', 50055, 'CHAMBER_FRONTEND_REPAIR'),
+      tracesink: address('tracesink', 50058, 'CHAMBER_FRONTEND_TRACESINK'),
+    },
+  };
+}
+
+/** Loads and validates the frontend's configuration (env `CHAMBER_*`). */
+export function loadFrontendConfig(
+  options?: Parameters<typeof loadConfig<FrontendConfig>>[1],
+): FrontendConfig {
+  return loadConfig(frontendSchema(), options);
+}

@@ -1,0 +1,174 @@
+import { eventKinds } from '@chamber/api';
+import { ChamberError, Code } from '@chamber/errors';
+import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
+import { PassThrough } from 'node:stream';
+import type { Handler } from './http/server.js';
+
+/** One kind of event (`clock`, `actual`, …). */
+export type EventKind = (typeof eventKinds)[number];
+
+/** The store prefix each store-fed kind follows. */
+const prefixOf: Readonly<Record<Exclude<EventKind, 'logs'>, string>> = {
+  clock: 'clock/',
+  actual: 'actual/',
+  observed: 'observed/',
+  faults: 'faults/',
+  repairs: 'repairs/',
+};
+
+/** Bytes a slow client may have waiting before it is dropped (it resumes with Last-Event-ID). */
+const maxBuffered = 4 * 1024 * 1024;
+/** A comment line this often keeps proxies from closing an idle stream. */
+const keepAliveMs = 15_000;
+
+/** A source of log entries for the `logs` kind, after a sequence number. */
+export interface LogFeed {
+  /** The last sequence number now (where a new stream starts). */
+  lastSeq(): Promise<number>;
+  /** Calls `onEntry` for every entry after `afterSeq`, until the returned function is called. */
+  follow(
+    afterSeq: number,
+    onEntry: (seq: number, entry: unknown) => void,
+    onEnd: (error?: Error) => void,
+  ): () => void;
+}
+
+/** The position of a stream: the store revision and the log sequence number it has delivered. */
+interface Cursor {
+  revision: number;
+  logSeq: number;
+}
+
+function parseCursor(text: string | undefined): Cursor | undefined {
+  if (text === undefined || text === '') return undefined;
+  const m = /^([0-9]{1,15})-([0-9]{1,15})$/.exec(text.trim());
+  if (m === null) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      'Last-Event-ID must be an event id of this stream ("<revision>-<seq>")',
+      {
+        details: { field: 'Last-Event-ID' },
+      },
+    );
+  }
+  return { revision: Number(m[1]), logSeq: Number(m[2]) };
+}
+
+/**
+ * `GET /events`: a server-sent event stream of the kinds asked for. Store
+ * kinds follow etcd watches (shared by every client through the store's
+ * watch hub); `logs` follows the trace log's stream. Nothing polls. Each
+ * event's id is `<revision>-<log seq>`, so `Last-Event-ID` resumes exactly
+ * after it; a resume from a compacted revision gets an `error` event and
+ * the stream ends.
+ */
+export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler {
+  return async (request) => {
+    const asked = (request.input.query['kinds'] as string | undefined)?.split(',') ?? [
+      ...eventKinds,
+    ];
+    const kinds = new Set(asked as EventKind[]);
+    const resume = parseCursor(request.koa.get('last-event-id') || undefined);
+    const cursor: Cursor = resume ?? {
+      revision: await store.currentRevision(),
+      logSeq: kinds.has('logs') && logs !== undefined ? await logs.lastSeq() : 0,
+    };
+    const ctx = request.koa;
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no',
+    });
+    ctx.status = 200;
+    ctx.body = stream;
+
+    const watches: WatchHandle[] = [];
+    let stopLogs: (() => void) | undefined;
+    let isClosed = false;
+    const close = (): void => {
+      if (isClosed) return;
+      isClosed = true;
+      clearInterval(keepAlive);
+      for (const w of watches) void w.cancel().catch(() => undefined);
+      stopLogs?.();
+      stream.end();
+    };
+    const send = (event: string, data: unknown, hasId = true): void => {
+      if (isClosed) return;
+      const id = hasId ? `id: ${cursor.revision}-${cursor.logSeq}\n` : '';
+      stream.write(`${id}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (stream.writableLength > maxBuffered) close();
+    };
+    const keepAlive = setInterval(() => {
+      if (!isClosed) stream.write(': keep-alive\n\n');
+    }, keepAliveMs);
+    request.signal.addEventListener('abort', close, { once: true });
+    stream.write(`retry: 1000\n: stream of ${[...kinds].join(',')}\n\n`);
+
+    const storeKinds = (Object.keys(prefixOf) as Array<keyof typeof prefixOf>).filter((k) =>
+      kinds.has(k),
+    );
+    const kindOf = (key: string): EventKind | undefined =>
+      storeKinds.find((k) => key.startsWith(prefixOf[k]));
+    const onEvents = (events: WatchEvent[]): void => {
+      const wanted = events.filter((e) => kindOf(e.key) !== undefined);
+      wanted.forEach((e, i) => {
+        // The id moves only after the last event of a revision, so a resume
+        // never skips the rest of a transaction.
+        const isLastOfRevision = wanted[i + 1]?.modRevision !== e.modRevision;
+        if (isLastOfRevision) cursor.revision = Math.max(cursor.revision, e.modRevision);
+        send(
+          kindOf(e.key)!,
+          { type: e.type, key: e.key, revision: e.modRevision, value: parse(e.value) },
+          isLastOfRevision,
+        );
+      });
+    };
+    const onError = (error: Error): void => {
+      send(
+        'error',
+        {
+          code: 'out_of_range',
+          message: `cannot resume from revision ${cursor.revision + 1}: ${error.message}; reconnect without Last-Event-ID`,
+        },
+        false,
+      );
+      close();
+    };
+    if (storeKinds.length > 0) {
+      watches.push(await store.watch('', { fromRevision: cursor.revision + 1, onError }, onEvents));
+    }
+    if (kinds.has('logs') && logs !== undefined) {
+      stopLogs = logs.follow(
+        cursor.logSeq,
+        (seq, entry) => {
+          cursor.logSeq = Math.max(cursor.logSeq, seq);
+          send('logs', entry);
+        },
+        (error) => {
+          if (error !== undefined) {
+            send(
+              'error',
+              { code: 'unavailable', message: `the trace log stream ended: ${error.message}` },
+              false,
+            );
+          }
+        },
+      );
+    }
+    if (isClosed) close();
+    return { isStreamed: true };
+  };
+}
+
+function parse(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

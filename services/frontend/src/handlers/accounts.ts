@@ -1,0 +1,349 @@
+import type { Right } from '@chamber/api';
+import { ChamberError, Code } from '@chamber/errors';
+import type { Logger } from '@chamber/telemetry';
+import type { Accounts, Caller, UserRecord, Versioned } from '../auth/accounts.js';
+import type { LoginLimiter } from '../auth/limiter.js';
+import { hashPassword, verifyPassword } from '../auth/secrets.js';
+import { sessionCookie, textOf, type Handler, type RequestContext } from '../http/server.js';
+
+/** What the account routes need. */
+export interface AccountDeps {
+  readonly accounts: Accounts;
+  readonly limiter: LoginLimiter;
+  readonly logger: Logger;
+  readonly sessionHours: number;
+  readonly limits: { readonly perUser: number; readonly perAddress: number };
+  /** Whether the session cookie is marked Secure (when served over HTTPS). */
+  readonly isSecure: boolean;
+}
+
+/** A user as the API shows it: never its password hash. */
+export function userJson(user: Versioned<UserRecord>): unknown {
+  const { name, rights, isBuiltIn, isEnabled, createdAt } = user.value;
+  return { name, rights, isBuiltIn, isEnabled, createdAt, revision: user.revision };
+}
+
+function callerJson(caller: Caller): unknown {
+  return {
+    id: caller.id,
+    user: caller.user.name,
+    rights: caller.user.rights,
+    via: caller.via,
+    createdAt: caller.createdAt,
+    expiresAt: caller.expiresAt,
+    address: caller.address,
+  };
+}
+
+/** The ETag `If-Match` names as a revision; `undefined` for none or `*`. */
+export function revisionOf(request: RequestContext, what: string): number | undefined {
+  const tag = request.ifMatch;
+  if (tag === undefined || tag === '*') return undefined;
+  if (!/^[0-9]+$/.test(tag)) {
+    throw new ChamberError(
+      Code.Aborted,
+      `If-Match "${tag}" is not an ETag of this ${what}; read it again (nothing was changed)`,
+    );
+  }
+  return Number(tag);
+}
+
+function need(request: RequestContext): Caller {
+  if (request.caller === undefined) {
+    throw new ChamberError(Code.Unauthenticated, 'log in first');
+  }
+  return request.caller;
+}
+
+function canManage(caller: Caller): boolean {
+  return caller.user.rights.includes('manage_accounts');
+}
+
+function userNamed(deps: AccountDeps, name: string): Versioned<UserRecord> {
+  const user = deps.accounts.user(name);
+  if (user === undefined) throw new ChamberError(Code.NotFound, `user "${name}" not found`);
+  return user;
+}
+
+/** The handlers of the sessions, tokens and users routes. */
+export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
+  const { accounts, limiter } = deps;
+  return {
+    async logIn(request) {
+      const token = textOf(request, 'body', 'token');
+      const name = textOf(request, 'body', 'user');
+      const password = textOf(request, 'body', 'password');
+      const addressKey = `address:${request.address}`;
+      const wait = Math.max(
+        limiter.retryAfter(addressKey, deps.limits.perAddress),
+        name === undefined ? 0 : limiter.retryAfter(`user:${name}`, deps.limits.perUser),
+      );
+      if (wait > 0) {
+        throw new ChamberError(
+          Code.ResourceExhausted,
+          `too many failed log-ins; try again in ${wait} s`,
+          {
+            details: { retryAfter: wait },
+          },
+        );
+      }
+      let user: string | undefined;
+      if (token !== undefined) {
+        if (name !== undefined || password !== undefined) {
+          throw new ChamberError(Code.InvalidArgument, 'give either token, or user and password', {
+            details: { field: 'body.token' },
+          });
+        }
+        user = await accounts.redeemLoginToken(token);
+      } else {
+        if (name === undefined || password === undefined) {
+          throw new ChamberError(
+            Code.InvalidArgument,
+            `body.${name === undefined ? 'user' : 'password'}: is required (or give a one-time token)`,
+            { details: { field: `body.${name === undefined ? 'user' : 'password'}` } },
+          );
+        }
+        const record = accounts.user(name)?.value;
+        // Hash even for an unknown user, so timing does not reveal which names exist.
+        const isMatch = await verifyPassword(password, record?.passwordHash ?? dummyHash);
+        if (record !== undefined && isMatch && record.isEnabled) user = record.name;
+      }
+      if (user === undefined) {
+        limiter.fail(addressKey);
+        if (name !== undefined) limiter.fail(`user:${name}`);
+        deps.logger.info({ user: name, address: request.address }, 'log-in refused');
+        throw new ChamberError(
+          Code.Unauthenticated,
+          token !== undefined
+            ? 'the login token is unknown, expired or already used'
+            : 'wrong user name or password',
+        );
+      }
+      if (name !== undefined) limiter.forget(`user:${name}`);
+      const { cookie, session } = await accounts.openSession(
+        user,
+        deps.sessionHours,
+        request.address,
+      );
+      request.koa.cookies.set(sessionCookie, cookie, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: deps.isSecure,
+        path: '/',
+        expires: new Date(session.expiresAt),
+        overwrite: true,
+      });
+      deps.logger.info({ user, session: session.id }, 'logged in');
+      const caller = accounts.authenticate({ cookie });
+      return { body: caller === undefined ? {} : callerJson(caller) };
+    },
+
+    getCurrentSession(request) {
+      return { body: callerJson(need(request)) };
+    },
+
+    async logOut(request) {
+      const caller = need(request);
+      if (caller.via === 'cookie') await accounts.endSession(caller.id).catch(() => undefined);
+      request.koa.cookies.set(sessionCookie, '', {
+        httpOnly: true,
+        sameSite: 'strict',
+        path: '/',
+        maxAge: 0,
+      });
+      return {};
+    },
+
+    listSessions() {
+      return {
+        body: {
+          sessions: accounts.sessions().map((s) => ({
+            id: s.id,
+            user: s.user,
+            rights: accounts.user(s.user)?.value.rights ?? [],
+            via: 'cookie',
+            createdAt: s.createdAt,
+            expiresAt: s.expiresAt,
+            address: s.address,
+          })),
+        },
+      };
+    },
+
+    async endSession(request) {
+      await accounts.endSession(textOf(request, 'params', 'id') ?? '');
+      return {};
+    },
+
+    async createToken(request) {
+      const caller = need(request);
+      const days = request.input.body['expiresInDays'];
+      const { token, record } = await accounts.createToken(
+        caller.user.name,
+        'bearer',
+        textOf(request, 'body', 'name') ?? '',
+        (typeof days === 'number' ? days : 90) * 24,
+      );
+      deps.logger.info({ user: caller.user.name, token: record.id }, 'bearer token created');
+      return { body: { token, info: tokenJson(record) } };
+    },
+
+    listTokens(request) {
+      const caller = need(request);
+      const isAll = request.input.query['all'] === true;
+      if (isAll && !canManage(caller)) {
+        throw new ChamberError(
+          Code.PermissionDenied,
+          'listing every user\'s tokens needs the right "manage_accounts"',
+        );
+      }
+      return {
+        body: { tokens: accounts.tokens(isAll ? undefined : caller.user.name).map(tokenJson) },
+      };
+    },
+
+    async revokeToken(request) {
+      const caller = need(request);
+      const id = textOf(request, 'params', 'id') ?? '';
+      const token = accounts.token(id);
+      if (token === undefined || token.kind !== 'bearer') {
+        throw new ChamberError(Code.NotFound, `token "${id}" not found`);
+      }
+      if (token.user !== caller.user.name && !canManage(caller)) {
+        throw new ChamberError(
+          Code.PermissionDenied,
+          `token "${id}" is not yours; revoking it needs the right "manage_accounts"`,
+        );
+      }
+      await accounts.revokeToken(id);
+      return {};
+    },
+
+    listUsers() {
+      return { body: { users: accounts.users().map(userJson) } };
+    },
+
+    async createUser(request) {
+      const name = textOf(request, 'body', 'name') ?? '';
+      const rights = (request.input.body['rights'] as Right[] | undefined) ?? [];
+      const user = await accounts.createUser({
+        name,
+        passwordHash: await hashPassword(textOf(request, 'body', 'password') ?? ''),
+        rights,
+        isBuiltIn: false,
+        isEnabled: true,
+        createdAt: new Date().toISOString(),
+        isPasswordGenerated: false,
+      });
+      deps.logger.info({ user: name, by: request.caller?.user.name }, 'user created');
+      return { body: userJson(user), etag: user.revision };
+    },
+
+    getUser(request) {
+      const caller = need(request);
+      const name = textOf(request, 'params', 'name') ?? '';
+      if (name !== caller.user.name && !canManage(caller)) {
+        throw new ChamberError(
+          Code.PermissionDenied,
+          `reading user "${name}" needs the right "manage_accounts"`,
+        );
+      }
+      const user = userNamed(deps, name);
+      return { body: userJson(user), etag: user.revision };
+    },
+
+    async updateUser(request) {
+      const name = textOf(request, 'params', 'name') ?? '';
+      const rights = request.input.body['rights'] as Right[] | undefined;
+      const isEnabled = request.input.body['isEnabled'];
+      const current = userNamed(deps, name);
+      if (
+        current.value.isBuiltIn &&
+        (isEnabled === false || (rights !== undefined && !rights.includes('manage_accounts')))
+      ) {
+        throw new ChamberError(
+          Code.PermissionDenied,
+          'the built-in admin cannot be disabled or lose manage_accounts',
+        );
+      }
+      const user = await accounts.updateUser(
+        name,
+        (u) => ({
+          ...u,
+          ...(rights === undefined ? {} : { rights }),
+          ...(typeof isEnabled === 'boolean' ? { isEnabled } : {}),
+        }),
+        revisionOf(request, 'user'),
+      );
+      deps.logger.info({ user: name, by: request.caller?.user.name }, 'user changed');
+      return { body: userJson(user), etag: user.revision };
+    },
+
+    async deleteUser(request) {
+      const name = textOf(request, 'params', 'name') ?? '';
+      if (userNamed(deps, name).value.isBuiltIn) {
+        throw new ChamberError(
+          Code.PermissionDenied,
+          `user "${name}" is the built-in admin and cannot be deleted`,
+        );
+      }
+      await accounts.deleteUser(name, revisionOf(request, 'user'));
+      deps.logger.info({ user: name, by: request.caller?.user.name }, 'user deleted');
+      return {};
+    },
+
+    async changePassword(request) {
+      const caller = need(request);
+      const name = textOf(request, 'params', 'name') ?? '';
+      const isOwn = name === caller.user.name;
+      if (!isOwn && !canManage(caller)) {
+        throw new ChamberError(
+          Code.PermissionDenied,
+          `changing the password of "${name}" needs the right "manage_accounts"`,
+        );
+      }
+      const user = userNamed(deps, name);
+      if (isOwn) {
+        const current = textOf(request, 'body', 'currentPassword');
+        if (current === undefined) {
+          throw new ChamberError(
+            Code.InvalidArgument,
+            'body.currentPassword: is required to change your own password',
+            {
+              details: { field: 'body.currentPassword' },
+            },
+          );
+        }
+        if (!(await verifyPassword(current, user.value.passwordHash))) {
+          throw new ChamberError(Code.PermissionDenied, 'body.currentPassword: is wrong', {
+            details: { field: 'body.currentPassword' },
+          });
+        }
+      }
+      const passwordHash = await hashPassword(textOf(request, 'body', 'password') ?? '');
+      const ifMatch = revisionOf(request, 'user');
+      await accounts.updateUser(
+        name,
+        (u) => ({ ...u, passwordHash, isPasswordGenerated: false }),
+        ifMatch,
+      );
+      deps.logger.info({ user: name, by: caller.user.name }, 'password changed');
+      return {};
+    },
+  };
+}
+
+function tokenJson(t: {
+  id: string;
+  name: string;
+  user: string;
+  createdAt: string;
+  expiresAt: string;
+}): unknown {
+  return { id: t.id, name: t.name, user: t.user, createdAt: t.createdAt, expiresAt: t.expiresAt };
+}
+
+// A valid hash of a random password, verified against when the user is
+// unknown so that the answer takes as long as for a known one.
+const dummyHash =
+  'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';

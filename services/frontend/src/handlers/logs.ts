@@ -1,0 +1,36 @@
+import { ChamberError, Code } from '@chamber/errors';
+import type { Handler } from '../http/server.js';
+
+/** A filter of the trace/decision log. */
+export interface LogQuery {
+  readonly after?: number;
+  readonly service?: string;
+  readonly target?: string;
+  readonly severity?: string;
+  readonly traceId?: string;
+  readonly limit?: number;
+}
+
+/** Where the log routes read entries from (the tracesink). */
+export interface LogSource {
+  /** Entries matching `query`, ordered by sequence number, with the log's bounds. */
+  list(query: LogQuery, signal: AbortSignal): Promise<unknown>;
+}
+
+/** The handler of `GET /logs`; answers 503 when no log source is connected. */
+export function logHandlers(
+  source: LogSource | undefined,
+  address: string,
+): Record<string, Handler> {
+  return {
+    async listLogs(request) {
+      if (source === undefined) {
+        throw new ChamberError(
+          Code.Unavailable,
+          `the trace log (tracesink at ${address}) is not connected`,
+        );
+      }
+      return { body: await source.list(request.input.query, request.signal) };
+    },
+  };
+}

@@ -1,0 +1,327 @@
+import type { ClockClient } from '@chamber/clock';
+import { ChamberError, Code } from '@chamber/errors';
+import type { FaultsClient } from '@chamber/faults-client';
+import { checkHealth } from '@chamber/grpc';
+import type { InventoryClient } from '@chamber/inventory-client';
+import {
+  ClockStatus,
+  CommandRecord,
+  Element,
+  FaultRecord,
+  RepairRecord,
+  Summary,
+  commandActionFromJSON,
+  commandStatusFromJSON,
+  faultKindFromJSON,
+  faultStatusFromJSON,
+  policyFromJSON,
+  repairStatusFromJSON,
+  targetStateFromJSON,
+  viewFromJSON,
+  type Schedule,
+} from '@chamber/protos';
+import type { RepairsClient } from '@chamber/repair-client';
+import type { Store } from '@chamber/store';
+import { revisionOf } from './accounts.js';
+import { numberOf, textOf, type Handler, type RequestContext } from '../http/server.js';
+
+/** The gRPC services and the store behind the simulation routes. */
+export interface SimulationDeps {
+  readonly clock: ClockClient;
+  readonly inventory: InventoryClient;
+  readonly faults: FaultsClient;
+  readonly repairs: RepairsClient;
+  readonly store: Store;
+}
+
+/** The enum value named `short` (`no_wait`) by its proto name (`POLICY_NO_WAIT`). */
+function enumOf<E>(fromJSON: (name: string) => E, prefix: string, short: string): E {
+  return fromJSON(`${prefix}_${short.toUpperCase()}`);
+}
+
+function clockReply(status: ClockStatus): { body: unknown; etag: bigint | number } {
+  return { body: ClockStatus.toJSON(status), etag: status.epoch };
+}
+
+/** The element path of an inventory route's parameters. */
+function elementPath(request: RequestContext, device?: 'pdu' | 'tor' | 'blade'): string {
+  const p = request.input.params;
+  const parts = [p['region'], p['zone'], p['rack']].filter(
+    (x): x is string => typeof x === 'string',
+  );
+  if (device !== undefined) parts.push(device, String(p['index']));
+  if (typeof p['cable'] === 'string') parts.push(p['cable']);
+  return parts.join('/');
+}
+
+function readOptions(request: RequestContext): {
+  view: ReturnType<typeof viewFromJSON>;
+  asOfTick?: number;
+} {
+  const view = enumOf(viewFromJSON, 'VIEW', textOf(request, 'query', 'view') ?? 'definition');
+  const at = numberOf(request, 'query', 'at');
+  return at === undefined ? { view } : { view, asOfTick: at };
+}
+
+const elementKinds = {
+  zones: 'ELEMENT_KIND_ZONE',
+  racks: 'ELEMENT_KIND_RACK',
+  pdus: 'ELEMENT_KIND_PDU',
+  tors: 'ELEMENT_KIND_TOR',
+  blades: 'ELEMENT_KIND_BLADE',
+} as const;
+
+/** The handlers of the clock, inventory, faults, repairs and services routes. */
+export function simulationHandlers(deps: SimulationDeps): Record<string, Handler> {
+  const { clock, inventory, faults, repairs } = deps;
+  const who = (request: RequestContext): string => `user:${request.caller?.user.name ?? '?'}`;
+
+  const list =
+    (kind: keyof typeof elementKinds | 'regions'): Handler =>
+    async (request) => {
+      // A rack lists all its devices; each device route keeps its own kind.
+      const elements = await inventory.listElements(elementPath(request), readOptions(request));
+      const wanted = kind === 'regions' ? undefined : elementKinds[kind];
+      return {
+        body: {
+          elements: elements
+            .map((e) => Element.toJSON(e) as { kind?: string })
+            .filter((e) => wanted === undefined || e.kind === wanted),
+        },
+      };
+    };
+  const get =
+    (device?: 'pdu' | 'tor' | 'blade'): Handler =>
+    async (request) => {
+      const element = await inventory.getElement(
+        elementPath(request, device),
+        readOptions(request),
+      );
+      return { body: { element: Element.toJSON(element) } };
+    };
+
+  return {
+    async getClock(request) {
+      return clockReply(await clock.getStatus({ signal: request.signal }));
+    },
+    async setPolicy(request) {
+      const policy = enumOf(policyFromJSON, 'POLICY', textOf(request, 'body', 'policy') ?? '');
+      const rate = numberOf(request, 'body', 'rate');
+      const isMeasured = textOf(request, 'body', 'policy') === 'measured';
+      if (isMeasured !== (rate !== undefined)) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          isMeasured
+            ? 'body.rate: is required with policy measured'
+            : 'body.rate: applies only to policy measured',
+          { details: { field: 'body.rate' } },
+        );
+      }
+      const epoch = revisionOf(request, 'clock');
+      return clockReply(
+        await clock.setPolicy(policy, {
+          signal: request.signal,
+          ...(rate === undefined ? {} : { rate }),
+          ...(epoch === undefined ? {} : { matchEpoch: epoch }),
+        }),
+      );
+    },
+    async step(request) {
+      return clockReply(
+        await clock.step(numberOf(request, 'body', 'count') ?? 1, { signal: request.signal }),
+      );
+    },
+    async runUntil(request) {
+      return clockReply(
+        await clock.runUntil(numberOf(request, 'body', 'tick') ?? 0, { signal: request.signal }),
+      );
+    },
+    async resetClock(request) {
+      const seed = numberOf(request, 'body', 'seed');
+      return clockReply(
+        await clock.reset({ signal: request.signal, ...(seed === undefined ? {} : { seed }) }),
+      );
+    },
+    async waitForTick(request) {
+      const tick = numberOf(request, 'query', 'tick');
+      if (tick === undefined) {
+        throw new ChamberError(Code.InvalidArgument, 'query.tick: is required', {
+          details: { field: 'query.tick' },
+        });
+      }
+      const timeout = AbortSignal.timeout(numberOf(request, 'query', 'timeoutMs') ?? 30_000);
+      const signal = AbortSignal.any([request.signal, timeout]);
+      try {
+        const status = await clock.waitForTick(tick, { signal });
+        return { body: { reached: true, status: ClockStatus.toJSON(status) } };
+      } catch (error) {
+        if (!timeout.aborted || request.signal.aborted) throw error;
+        const status = await clock.getStatus({ signal: request.signal });
+        return { body: { reached: false, status: ClockStatus.toJSON(status) } };
+      }
+    },
+
+    async getSummary(request) {
+      return { body: Summary.toJSON(await inventory.getSummary(readOptions(request))) };
+    },
+    listRegions: list('regions'),
+    getRegion: get(),
+    listZones: list('zones'),
+    getZone: get(),
+    listRacks: list('racks'),
+    getRack: get(),
+    listPdus: list('pdus'),
+    getPdu: get('pdu'),
+    listTors: list('tors'),
+    getTor: get('tor'),
+    listBlades: list('blades'),
+    getBlade: get('blade'),
+    getCable: get('blade'),
+    async getTarget(request) {
+      const at = numberOf(request, 'query', 'at');
+      const element = await inventory.getElement(textOf(request, 'query', 'path') ?? '', {
+        view: enumOf(viewFromJSON, 'VIEW', 'target'),
+        ...(at === undefined ? {} : { asOfTick: at }),
+      });
+      return { body: { element: Element.toJSON(element) }, etag: element.revision };
+    },
+    async setTarget(request) {
+      const path = textOf(request, 'query', 'path');
+      if (path === undefined) {
+        throw new ChamberError(Code.InvalidArgument, 'query.path: is required', {
+          details: { field: 'query.path' },
+        });
+      }
+      const powered = request.input.body['powered'];
+      const matchRevision = revisionOf(request, 'target');
+      const reason = textOf(request, 'body', 'reason');
+      const effectiveTick = await inventory.setTarget(path, {
+        state: enumOf(targetStateFromJSON, 'TARGET_STATE', textOf(request, 'body', 'state') ?? ''),
+        powered: typeof powered === 'boolean' ? powered : true,
+        reason: reason ?? `set by ${who(request)}`,
+        ...(matchRevision === undefined ? {} : { matchRevision }),
+      });
+      return { body: { effectiveTick: String(effectiveTick) } };
+    },
+    async loadDefinition(request) {
+      const res = await inventory.loadDefinition(
+        textOf(request, 'body', 'source') ?? '',
+        textOf(request, 'body', 'fileName') ?? 'definition.yaml',
+      );
+      return {
+        body: {
+          loadId: res.loadId,
+          effectiveTick: String(res.effectiveTick),
+          blades: String(res.blades),
+        },
+      };
+    },
+    async issueCommand(request) {
+      const image = textOf(request, 'body', 'image');
+      const command = await inventory.issueCommand(
+        textOf(request, 'body', 'target') ?? '',
+        enumOf(commandActionFromJSON, 'COMMAND_ACTION', textOf(request, 'body', 'action') ?? ''),
+        { requestedBy: who(request), ...(image === undefined ? {} : { image }) },
+      );
+      return { body: CommandRecord.toJSON(command) };
+    },
+    async listCommands(request) {
+      const status = textOf(request, 'query', 'status');
+      const target = textOf(request, 'query', 'target');
+      const commands = await inventory.listCommands({
+        ...(target === undefined ? {} : { target }),
+        ...(status === undefined
+          ? {}
+          : { statuses: [enumOf(commandStatusFromJSON, 'COMMAND_STATUS', status)] }),
+      });
+      return { body: { commands: commands.map((c) => CommandRecord.toJSON(c)) } };
+    },
+    async getCommand(request) {
+      return {
+        body: CommandRecord.toJSON(
+          await inventory.getCommand(textOf(request, 'params', 'id') ?? ''),
+        ),
+      };
+    },
+
+    async injectFault(request) {
+      const b = request.input.body;
+      const schedule: Schedule = {};
+      for (const key of ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const) {
+        const value = b[key];
+        if (typeof value === 'number') schedule[key] = value;
+      }
+      const fault = await faults.inject(
+        enumOf(faultKindFromJSON, 'FAULT_KIND', textOf(request, 'body', 'kind') ?? ''),
+        (b['targets'] as string[] | undefined) ?? [],
+        schedule,
+        who(request),
+      );
+      return { body: FaultRecord.toJSON(fault) };
+    },
+    async listFaults(request) {
+      const status = textOf(request, 'query', 'status');
+      const kind = textOf(request, 'query', 'kind');
+      const target = textOf(request, 'query', 'target');
+      const found = await faults.list({
+        ...(status === undefined
+          ? {}
+          : { statuses: [enumOf(faultStatusFromJSON, 'FAULT_STATUS', status)] }),
+        ...(kind === undefined ? {} : { kinds: [enumOf(faultKindFromJSON, 'FAULT_KIND', kind)] }),
+        ...(target === undefined ? {} : { target }),
+      });
+      return { body: { faults: found.map((f) => FaultRecord.toJSON(f)) } };
+    },
+    async getFault(request) {
+      return { body: FaultRecord.toJSON(await faults.get(textOf(request, 'params', 'id') ?? '')) };
+    },
+    async clearFault(request) {
+      return {
+        body: FaultRecord.toJSON(
+          await faults.clear(textOf(request, 'params', 'id') ?? '', who(request)),
+        ),
+      };
+    },
+    async clearAllFaults(request) {
+      const res = await faults.clearAll(who(request));
+      return { body: { ids: res.ids, effectiveTick: String(res.effectiveTick) } };
+    },
+
+    async listRepairs(request) {
+      const status = textOf(request, 'query', 'status');
+      const target = textOf(request, 'query', 'target');
+      const found = await repairs.list({
+        ...(status === undefined
+          ? {}
+          : { statuses: [enumOf(repairStatusFromJSON, 'REPAIR_STATUS', status)] }),
+        ...(target === undefined ? {} : { target }),
+      });
+      return { body: { repairs: found.map((r) => RepairRecord.toJSON(r)) } };
+    },
+    async getRepair(request) {
+      return {
+        body: RepairRecord.toJSON(await repairs.get(textOf(request, 'params', 'id') ?? '')),
+      };
+    },
+
+    async listServices() {
+      const { entries } = await deps.store.listRaw('services/');
+      const services = await Promise.all(
+        entries.map(async (e) => {
+          const [, name = '', instance = ''] = e.key.split('/');
+          let endpoint = '';
+          try {
+            const value = (JSON.parse(e.value) as { endpoint?: unknown }).endpoint;
+            endpoint = typeof value === 'string' ? value : '';
+          } catch {
+            // A registration not written by Chamber: listed without an endpoint.
+          }
+          const health =
+            endpoint === '' ? 'unreachable' : await checkHealth(endpoint, { timeoutMs: 1000 });
+          return { name, instance, endpoint, health };
+        }),
+      );
+      return { body: { services } };
+    },
+  };
+}

@@ -1,0 +1,382 @@
+import { apiPrefix, type Operation } from '@chamber/api';
+import { ChamberError, Code, codeName, httpStatusOf, toChamberError } from '@chamber/errors';
+import type { Logger } from '@chamber/telemetry';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { send } from '@koa/send';
+import Koa from 'koa';
+import helmet from 'koa-helmet';
+import fs from 'node:fs';
+import type { Accounts, Caller } from '../auth/accounts.js';
+import { RequestValidator, type ValidInput } from './validation.js';
+
+/** The session cookie's name. */
+export const sessionCookie = 'chamber_session';
+
+/** What a handler is given. */
+export interface RequestContext {
+  readonly op: Operation;
+  readonly input: ValidInput;
+  /** Undefined only on public routes called without credentials. */
+  readonly caller: Caller | undefined;
+  /** The `If-Match` value without quotes (`*` for any), when given. */
+  readonly ifMatch: string | undefined;
+  /** The client's address. */
+  readonly address: string;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  /** The Koa context, for cookies and streams. */
+  readonly koa: Koa.Context;
+}
+
+/** What a handler answers: a status (default the route's), a JSON body, an ETag. */
+export interface Reply {
+  readonly status?: number;
+  readonly body?: unknown;
+  readonly etag?: string | number | bigint;
+  /** Set when the handler wrote the answer itself (a stream). */
+  readonly isStreamed?: boolean;
+}
+
+/** Where an input field comes from. */
+export type InputPart = 'params' | 'query' | 'body';
+
+/** A string field of the (validated) input, or undefined. */
+export function textOf(request: RequestContext, part: InputPart, name: string): string | undefined {
+  const value = request.input[part][name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A number field of the (validated) input, or undefined. */
+export function numberOf(
+  request: RequestContext,
+  part: InputPart,
+  name: string,
+): number | undefined {
+  const value = request.input[part][name];
+  return typeof value === 'number' ? value : undefined;
+}
+
+/** A route's implementation. */
+export type Handler = (request: RequestContext) => Promise<Reply> | Reply;
+
+/** An answer's timing, for the metrics. */
+export interface RequestTiming {
+  readonly route: string;
+  readonly method: string;
+  readonly status: number;
+  readonly seconds: number;
+}
+
+/** What {@link createHttpApp} assembles. */
+export interface HttpAppOptions {
+  readonly operations: readonly Operation[];
+  readonly handlers: Readonly<Record<string, Handler>>;
+  readonly accounts: Accounts;
+  readonly logger: Logger;
+  readonly bodyLimitKb: number;
+  /** Larger bodies, by operation id. */
+  readonly bodyLimitKbFor?: Readonly<Record<string, number>>;
+  /** The built dashboard; `/` answers 404 when it does not exist. */
+  readonly webRoot: string;
+  /** Extra routes outside `/api/v1` (`/metrics`). */
+  readonly extraRoutes?: (router: Router) => void;
+  readonly onTiming?: (timing: RequestTiming) => void;
+}
+
+/**
+ * The frontend's HTTP application: security headers, JSON errors, the REST
+ * router built from the route table (authentication, rights, validation,
+ * ETags), and the dashboard's static files. Throws at build time when a
+ * route has no handler or a handler no route.
+ */
+export function createHttpApp(options: HttpAppOptions): Koa {
+  const { operations, handlers, accounts, logger } = options;
+  for (const op of operations) {
+    if (handlers[op.id] === undefined) {
+      throw new ChamberError(
+        Code.Internal,
+        `route ${op.method} ${op.path} (${op.id}) has no handler`,
+      );
+    }
+  }
+  for (const id of Object.keys(handlers)) {
+    if (!operations.some((o) => o.id === id)) {
+      throw new ChamberError(Code.Internal, `handler "${id}" has no route`);
+    }
+  }
+  const validator = new RequestValidator(operations);
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
+
+  app.use(errorsAndTiming(logger, options.onTiming));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: { 'connect-src': ["'self'"], 'img-src': ["'self'", 'data:'] },
+      },
+      // Served over plain HTTP on a loopback address by default.
+      strictTransportSecurity: false,
+    }),
+  );
+
+  const router = new Router({ prefix: apiPrefix });
+  // Fixed paths before parameterised ones: /sessions/current before /sessions/{id}.
+  const ordered = [...operations].sort(
+    (a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0),
+  );
+  for (const op of ordered) {
+    const handler = handlers[op.id]!;
+    const koaPath = op.path.replace(/\{([A-Za-z]+)\}/g, ':$1');
+    const limit = `${options.bodyLimitKbFor?.[op.id] ?? options.bodyLimitKb}kb`;
+    const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limit, encoding: 'utf-8' });
+    router.register(koaPath, [op.method], async (ctx) => {
+      ctx.state['route'] = op.id;
+      const caller = authenticate(ctx, accounts);
+      if (op.access !== 'public') {
+        if (caller === undefined) {
+          throw new ChamberError(
+            Code.Unauthenticated,
+            'log in first: a session cookie or a bearer token is required',
+          );
+        }
+        if (op.access !== 'user' && !caller.user.rights.includes(op.access)) {
+          throw new ChamberError(
+            Code.PermissionDenied,
+            `${op.method} ${apiPrefix}${op.path} needs the right "${op.access}", which user "${caller.user.name}" does not hold`,
+          );
+        }
+      }
+      if (op.body !== undefined) {
+        requireJson(ctx);
+        await parse(ctx, () => Promise.resolve());
+      } else if (hasBody(ctx)) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `${op.method} ${apiPrefix}${op.path} takes no body`,
+          {
+            details: { field: 'body' },
+          },
+        );
+      }
+      const input = validator.check(op, {
+        params: ctx.params,
+        query: ctx.query,
+        body: ctx.request.body,
+      });
+      const ifMatch = parseIfMatch(ctx.get('if-match'));
+      if (ifMatch !== undefined && op.ifMatch !== true) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `${op.method} ${apiPrefix}${op.path} does not take If-Match`,
+          {
+            details: { field: 'If-Match' },
+          },
+        );
+      }
+      const aborted = new AbortController();
+      ctx.req.once('close', () => aborted.abort());
+      const reply = await handler({
+        op,
+        input,
+        caller,
+        ifMatch,
+        address: ctx.ip,
+        signal: aborted.signal,
+        koa: ctx,
+      });
+      if (reply.isStreamed === true) return;
+      ctx.status = reply.status ?? op.response.status;
+      if (reply.etag !== undefined) ctx.set('ETag', `"${String(reply.etag)}"`);
+      if (reply.body !== undefined) ctx.body = reply.body;
+      else if (ctx.status !== 204) ctx.body = {};
+    });
+  }
+  app.use(router.routes());
+  if (options.extraRoutes !== undefined) {
+    const extra = new Router();
+    options.extraRoutes(extra);
+    app.use(extra.routes());
+  }
+
+  app.use(async (ctx) => {
+    if (ctx.path === apiPrefix || ctx.path.startsWith(`${apiPrefix}/`)) {
+      const known = operations.some((o) => matches(o.path, ctx.path.slice(apiPrefix.length)));
+      if (known) {
+        ctx.set('Allow', methodsFor(operations, ctx.path.slice(apiPrefix.length)).join(', '));
+        ctx.status = 405;
+        ctx.body = errorBody('invalid_argument', `${ctx.method} is not allowed on ${ctx.path}`);
+        return;
+      }
+      throw new ChamberError(Code.NotFound, `no route ${ctx.method} ${ctx.path}`);
+    }
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      throw new ChamberError(Code.NotFound, `no route ${ctx.method} ${ctx.path}`);
+    }
+    if (!fs.existsSync(options.webRoot)) {
+      throw new ChamberError(
+        Code.NotFound,
+        'the dashboard is not built here; the REST API is under /api/v1',
+      );
+    }
+    // @koa/send resolves inside the root and refuses anything that leaves it.
+    const served = await send(ctx, ctx.path, {
+      root: options.webRoot,
+      index: 'index.html',
+      hidden: false,
+    });
+    if (served === undefined || served === '') {
+      throw new ChamberError(Code.NotFound, `no file ${ctx.path}`);
+    }
+  });
+  return app;
+}
+
+function authenticate(ctx: Koa.Context, accounts: Accounts): Caller | undefined {
+  const authorization = ctx.get('authorization');
+  if (authorization !== '') {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (m === null)
+      throw new ChamberError(Code.Unauthenticated, 'Authorization must be "Bearer <token>"');
+    const caller = accounts.authenticate({ bearer: m[1]! });
+    if (caller === undefined) {
+      throw new ChamberError(
+        Code.Unauthenticated,
+        'the bearer token is unknown, revoked or expired',
+      );
+    }
+    return caller;
+  }
+  const cookie = ctx.cookies.get(sessionCookie);
+  return cookie === undefined ? undefined : accounts.authenticate({ cookie });
+}
+
+function hasBody(ctx: Koa.Context): boolean {
+  const length = ctx.get('content-length');
+  return (length !== '' && length !== '0') || ctx.get('transfer-encoding') !== '';
+}
+
+function requireJson(ctx: Koa.Context): void {
+  if (hasBody(ctx) && ctx.request.is('application/json') === false) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      'the body must be JSON (Content-Type: application/json)',
+      {
+        details: { field: 'body', status: 415 },
+      },
+    );
+  }
+}
+
+function parseIfMatch(header: string): string | undefined {
+  if (header === '') return undefined;
+  const m = /^\s*(?:W\/)?"([^"]*)"\s*$/.exec(header);
+  if (header.trim() === '*') return '*';
+  if (m === null) {
+    throw new ChamberError(Code.InvalidArgument, 'If-Match must be an ETag in quotes ("12") or *', {
+      details: { field: 'If-Match' },
+    });
+  }
+  return m[1];
+}
+
+function matches(template: string, path: string): boolean {
+  const pattern = template.replace(/[.]/g, '\\.').replace(/\{[A-Za-z]+\}/g, '[^/]+');
+  return new RegExp(`^${pattern}$`).test(path);
+}
+
+function methodsFor(operations: readonly Operation[], path: string): string[] {
+  return [...new Set(operations.filter((o) => matches(o.path, path)).map((o) => o.method))];
+}
+
+function errorBody(code: string, message: string, field?: string): unknown {
+  return { error: { code, message, ...(field === undefined ? {} : { field }) } };
+}
+
+/**
+ * Answers every error as `{"error":{"code","message"}}` with the status
+ * mapped once from its code (412 for a conflict when If-Match was sent), and
+ * times every request. 5xx answers never carry internals: they are logged
+ * with an id the answer quotes.
+ */
+function errorsAndTiming(logger: Logger, onTiming: HttpAppOptions['onTiming']): Koa.Middleware {
+  return async (ctx, next) => {
+    const start = process.hrtime.bigint();
+    try {
+      await next();
+    } catch (thrown) {
+      const { status, body } = errorAnswer(ctx, thrown, logger);
+      ctx.status = status;
+      ctx.body = body;
+      if (status === 429) {
+        const retry = (thrown as { details?: { retryAfter?: unknown } }).details?.retryAfter;
+        if (typeof retry === 'number') ctx.set('Retry-After', String(retry));
+      }
+    } finally {
+      const route = typeof ctx.state['route'] === 'string' ? ctx.state['route'] : 'other';
+      onTiming?.({
+        route,
+        method: ctx.method,
+        status: ctx.status,
+        seconds: Number(process.hrtime.bigint() - start) / 1e9,
+      });
+    }
+  };
+}
+
+function errorAnswer(
+  ctx: Koa.Context,
+  thrown: unknown,
+  logger: Logger,
+): { status: number; body: unknown } {
+  // Errors of Koa and the body parser carry an HTTP status of their own.
+  const httpStatus = (thrown as { status?: unknown; expose?: unknown } | undefined)?.status;
+  if (typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
+    const raw = thrown as { message?: unknown; type?: unknown };
+    const message =
+      httpStatus === 413
+        ? 'the body is too large'
+        : raw.type === 'entity.parse.failed' || httpStatus === 400
+          ? `the body is not valid JSON (an object): ${typeof raw.message === 'string' ? raw.message : ''}`.trim()
+          : typeof raw.message === 'string'
+            ? raw.message
+            : 'bad request';
+    return {
+      status: httpStatus,
+      body: errorBody(
+        httpStatus === 413 ? 'resource_exhausted' : 'invalid_argument',
+        message,
+        'body',
+      ),
+    };
+  }
+  if (thrown instanceof URIError) {
+    return {
+      status: 400,
+      body: errorBody('invalid_argument', 'the path is not valid percent-encoding'),
+    };
+  }
+  const error = toChamberError(thrown);
+  const explicit = error.details?.['status'];
+  const status =
+    typeof explicit === 'number' ? explicit : httpStatusOf(error.code, ctx.get('if-match') !== '');
+  const field = error.details?.['field'];
+  if (status >= 500 && status !== 503 && status !== 504) {
+    const incident = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    logger.error({ err: thrown, incident, route: ctx.state['route'] }, 'request failed');
+    return {
+      status,
+      body: errorBody(codeName(error.code), `internal error (incident ${incident})`),
+    };
+  }
+  return {
+    status,
+    body: errorBody(
+      codeName(error.code),
+      error.message,
+      typeof field === 'string' ? field : undefined,
+    ),
+  };
+}

@@ -1,0 +1,119 @@
+import { bodySchema, componentSchemas, type JsonSchema, type Operation } from '@chamber/api';
+import { ChamberError, Code } from '@chamber/errors';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/** The checked input of one request. */
+export interface ValidInput {
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly body: Readonly<Record<string, unknown>>;
+}
+
+interface Validators {
+  readonly params: ValidateFunction;
+  readonly query: ValidateFunction;
+  readonly body: ValidateFunction | undefined;
+}
+
+function objectOf(
+  fields: Readonly<Record<string, JsonSchema>> | undefined,
+  required: boolean,
+): JsonSchema {
+  const properties = fields ?? {};
+  return {
+    type: 'object',
+    properties,
+    required: required ? Object.keys(properties) : [],
+    additionalProperties: false,
+  };
+}
+
+/**
+ * Checks requests against the route table's schemas, the same ones the
+ * OpenAPI document publishes. Path and query values arrive as text and are
+ * converted to the schema's type (`?at=5` is the integer 5); bodies are
+ * JSON and must have the right types as they are.
+ */
+export class RequestValidator {
+  private readonly byOperation = new Map<string, Validators>();
+
+  constructor(operations: readonly Operation[]) {
+    const text = addFormats(new Ajv2020({ allErrors: false, coerceTypes: true, strict: true }));
+    const json = addFormats(new Ajv2020({ allErrors: false, strict: true }));
+    for (const ajv of [text, json]) {
+      for (const [name, schema] of Object.entries(componentSchemas)) {
+        ajv.addSchema(schema, `#/components/schemas/${name}`);
+      }
+    }
+    for (const op of operations) {
+      const body = bodySchema(op);
+      this.byOperation.set(op.id, {
+        params: text.compile(objectOf(op.params, true)),
+        query: text.compile(objectOf(op.query, false)),
+        body: body === undefined ? undefined : json.compile(body),
+      });
+    }
+  }
+
+  /**
+   * The request's parameters, query and body, converted and checked; throws
+   * `InvalidArgument` naming the first bad field (`details.field`, e.g.
+   * `body.rate`), changing nothing.
+   */
+  check(
+    op: Operation,
+    raw: { params: Record<string, string>; query: Record<string, unknown>; body: unknown },
+  ): ValidInput {
+    const v = this.byOperation.get(op.id);
+    if (v === undefined) throw new ChamberError(Code.Internal, `no validator for ${op.id}`);
+    const params = { ...raw.params };
+    if (!v.params(params)) throw invalid('path', v.params.errors);
+    const query: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw.query)) {
+      if (Array.isArray(value)) {
+        throw new ChamberError(Code.InvalidArgument, `query.${key}: give it once`, {
+          details: { field: `query.${key}` },
+        });
+      }
+      query[key] = value;
+    }
+    if (!v.query(query)) throw invalid('query', v.query.errors);
+    let body: Record<string, unknown> = {};
+    if (v.body !== undefined) {
+      const given = raw.body ?? {};
+      if (!v.body(given)) throw invalid('body', v.body.errors);
+      body = given as Record<string, unknown>;
+    }
+    return { params, query, body };
+  }
+}
+
+function invalid(where: string, errors: ErrorObject[] | null | undefined): ChamberError {
+  const error = errors?.[0];
+  if (error === undefined) return new ChamberError(Code.InvalidArgument, `${where}: invalid`);
+  let field = error.instancePath
+    .split('/')
+    .filter((p) => p !== '')
+    .join('.');
+  let message = error.message ?? 'is invalid';
+  if (error.keyword === 'additionalProperties') {
+    const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
+    field = field === '' ? extra : `${field}.${extra}`;
+    message = 'is not a known field';
+  } else if (error.keyword === 'required') {
+    const missing = String((error.params as { missingProperty?: unknown }).missingProperty);
+    field = field === '' ? missing : `${field}.${missing}`;
+    message = 'is required';
+  } else if (error.keyword === 'enum') {
+    const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+    message = `must be one of ${allowed.map(String).join(', ')}`;
+  }
+  const name = field === '' ? where : `${where}.${field}`;
+  return new ChamberError(Code.InvalidArgument, `${name}: ${message}`, {
+    details: { field: name },
+  });
+}

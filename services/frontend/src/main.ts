@@ -1,0 +1,6 @@
+import { runServiceProcess } from '@chamber/telemetry';
+import { createFrontendService } from './app.js';
+import { loadFrontendConfig } from './config.js';
+
+// Process entry only: config, telemetry, create, start, stop on SIGTERM/SIGINT.
+await runServiceProcess('frontend', () => loadFrontendConfig(), createFrontendService);
