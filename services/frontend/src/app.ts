@@ -19,6 +19,7 @@ import { accountHandlers } from './handlers/accounts.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
 import { createHttpApp } from './http/server.js';
+import { Metrics } from './metrics.js';
 
 /** The built-in admin's name. */
 export const adminUser = 'admin';
@@ -55,6 +56,7 @@ export function createFrontendService(
   const { services, frontend } = config;
   let store: Store | undefined;
   let accounts: Accounts | undefined;
+  let metrics: Metrics | undefined;
   let server: Server | undefined;
   let registration: ServiceRegistration | undefined;
   const clients: Array<{ close(): void }> = [];
@@ -65,6 +67,9 @@ export function createFrontendService(
         deps.store ??
         (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
       accounts = await Accounts.open(store);
+      const m = new Metrics();
+      metrics = m;
+      await m.follow(store);
       const clock = ClockClient.connect(services.stepper);
       const inventory = InventoryClient.connect(services.inventory);
       const faults = FaultsClient.connect(services.faults);
@@ -96,6 +101,15 @@ export function createFrontendService(
         bodyLimitKb: frontend.bodyLimitKb,
         bodyLimitKbFor: { loadDefinition: frontend.definitionLimitKb },
         webRoot: frontend.webRoot === '' ? defaultWebRoot() : frontend.webRoot,
+        extraRoutes: (router) => {
+          // Prometheus text, unauthenticated as scrapers expect: counts only, no records.
+          router.get('/metrics', async (ctx) => {
+            ctx.state['route'] = 'metrics';
+            ctx.type = m.registry.contentType;
+            ctx.body = await m.registry.metrics();
+          });
+        },
+        onTiming: (timing) => m.observe(timing),
       });
       const s = app.listen(config.listen.port, config.listen.host);
       server = s;
@@ -131,6 +145,7 @@ export function createFrontendService(
         });
       }
       await accounts?.close();
+      await metrics?.close();
       for (const c of clients.splice(0)) c.close();
       if (deps.store === undefined) store?.close();
     },

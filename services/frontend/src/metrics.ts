@@ -1,0 +1,163 @@
+import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RequestTiming } from './http/server.js';
+
+/** Counts of records by a label, kept exact as records change. */
+class Tally {
+  private readonly byKey = new Map<string, string>();
+  private readonly counts = new Map<string, number>();
+
+  /** Records that `key` now has `label` (undefined: gone or not counted). */
+  set(key: string, label: string | undefined): void {
+    const before = this.byKey.get(key);
+    if (before === label) return;
+    if (before !== undefined) this.counts.set(before, (this.counts.get(before) ?? 1) - 1);
+    if (label === undefined) this.byKey.delete(key);
+    else {
+      this.byKey.set(key, label);
+      this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
+    }
+  }
+
+  /** Every label ever seen with its count (0 once none are left, so a series drops to 0). */
+  entries(): IterableIterator<[string, number]> {
+    return this.counts.entries();
+  }
+}
+
+/** `BLADE_STATE_WORKING` → `working`. */
+function short(value: unknown, prefix: string): string | undefined {
+  return typeof value === 'string' && value.startsWith(prefix)
+    ? value.slice(prefix.length).toLowerCase()
+    : undefined;
+}
+
+function field(json: string | undefined, name: string): unknown {
+  if (json === undefined) return undefined;
+  try {
+    return (JSON.parse(json) as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+const bladeKey = /^(actual|observed)\/[^/]+\/[^/]+\/[^/]+\/blade\/[0-9]+$/;
+
+/**
+ * The frontend's Prometheus metrics: the clock (tick, settle latency), blades
+ * by actual and by observed state, active faults by kind, repairs by status,
+ * and HTTP request durations by route. The simulation's figures follow one
+ * store watch and change per store event, never by rescanning.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly actual = new Tally();
+  private readonly observed = new Tally();
+  private readonly faults = new Tally();
+  private readonly repairs = new Tally();
+  private readonly tick: Gauge;
+  private readonly settledTick: Gauge;
+  private readonly settle: Histogram;
+  private readonly http: Histogram;
+  /** Wall time (ms) each tick was seen published, until it is seen settled. */
+  private readonly publishedAt = new Map<number, number>();
+  private watch: WatchHandle | undefined;
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'chamber_frontend_' });
+    this.tick = new Gauge({ name: 'chamber_tick', help: 'The last published tick.', registers });
+    this.settledTick = new Gauge({
+      name: 'chamber_settled_tick',
+      help: 'The last settled tick.',
+      registers,
+    });
+    this.settle = new Histogram({
+      name: 'chamber_tick_settle_seconds',
+      help: 'Wall time from a tick being published to it being settled, as the frontend sees the store.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.http = new Histogram({
+      name: 'chamber_http_request_duration_seconds',
+      help: 'HTTP request durations by route (operation id), method and status.',
+      labelNames: ['route', 'method', 'status'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+      registers,
+    });
+    const tallies: Array<[string, string, Tally, string]> = [
+      ['chamber_blades_actual', 'Blades by actual state.', this.actual, 'state'],
+      ['chamber_blades_observed', 'Blades by observed state.', this.observed, 'state'],
+      ['chamber_faults_active', 'Active faults by kind.', this.faults, 'kind'],
+      ['chamber_repairs', 'Repairs by status.', this.repairs, 'status'],
+    ];
+    for (const [name, help, tally, label] of tallies) {
+      new Gauge({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          for (const [value, count] of tally.entries()) this.set({ [label]: value }, count);
+        },
+      });
+    }
+  }
+
+  /** Loads the current figures from the store and follows its changes. */
+  async follow(store: Store): Promise<void> {
+    const revision = await store.currentRevision();
+    for (const prefix of ['clock/', 'actual/', 'observed/', 'faults/', 'repairs/']) {
+      const { entries } = await store.listRaw(prefix, { revision });
+      for (const e of entries) {
+        this.apply({
+          type: 'put',
+          key: e.key,
+          value: e.value,
+          modRevision: e.modRevision,
+          createRevision: e.createRevision,
+        });
+      }
+    }
+    this.watch = await store.watch('', { fromRevision: revision + 1 }, (events) => {
+      for (const e of events) this.apply(e);
+    });
+  }
+
+  /** Stops following the store. */
+  async close(): Promise<void> {
+    await this.watch?.cancel();
+  }
+
+  /** Records one HTTP answer. */
+  observe(timing: RequestTiming): void {
+    this.http.observe(
+      { route: timing.route, method: timing.method, status: String(timing.status) },
+      timing.seconds,
+    );
+  }
+
+  private apply(e: WatchEvent): void {
+    const { key, value } = e;
+    if (bladeKey.test(key)) {
+      const isActual = key.startsWith('actual/');
+      const state = short(field(value, 'state'), isActual ? 'BLADE_STATE_' : 'OBSERVED_STATE_');
+      (isActual ? this.actual : this.observed).set(key, state);
+    } else if (key.startsWith('faults/')) {
+      const isActive = field(value, 'status') === 'FAULT_STATUS_ACTIVE';
+      this.faults.set(key, isActive ? short(field(value, 'kind'), 'FAULT_KIND_') : undefined);
+    } else if (key.startsWith('repairs/')) {
+      this.repairs.set(key, short(field(value, 'status'), 'REPAIR_STATUS_'));
+    } else if (key === 'clock/tick' && value !== undefined) {
+      const tick = Number(field(value, 'tick') ?? 0);
+      this.tick.set(tick);
+      this.publishedAt.set(tick, performance.now());
+    } else if (key === 'clock/settled' && value !== undefined) {
+      const tick = Number(field(value, 'tick') ?? 0);
+      this.settledTick.set(tick);
+      const published = this.publishedAt.get(tick);
+      if (published !== undefined) this.settle.observe((performance.now() - published) / 1000);
+      for (const t of this.publishedAt.keys()) if (t <= tick) this.publishedAt.delete(t);
+    }
+  }
+}
