@@ -11,6 +11,7 @@ export interface LauncherConfig {
     etcdPort: number;
     etcdPeerPort: number;
     portOffset: number;
+    httpPort: number;
     host: string;
   };
 }
@@ -64,6 +65,12 @@ export function launcherSchema(): Schema<LauncherConfig> {
         format: 'nat',
         default: 0,
         env: 'CHAMBER_LOCAL_PORT_OFFSET',
+      },
+      httpPort: {
+        doc: "The frontend's HTTP port: the dashboard and the REST API (the offset does not move it).",
+        format: 'port',
+        default: 8080,
+        env: 'CHAMBER_LOCAL_HTTP_PORT',
       },
       host: {
         doc: 'The address services listen on.',

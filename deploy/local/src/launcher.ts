@@ -58,7 +58,15 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
 
   const isPrivate = config.etcd.endpoints.length === 0;
   const host = config.local.host;
-  const ports = services.map((s) => ({ what: s.name, port: s.port + config.local.portOffset }));
+  const portOf = (spec: ServiceSpec): number =>
+    spec.isHttp === true ? config.local.httpPort : spec.port + config.local.portOffset;
+  const addressOf = (name: string): string | undefined => {
+    const spec = services.find((s) => s.name === name);
+    return spec === undefined ? undefined : `${host}:${portOf(spec)}`;
+  };
+  const loginUrlFile = path.join(dir, 'login-url');
+  fs.rmSync(loginUrlFile, { force: true });
+  const ports = services.map((s) => ({ what: s.name, port: portOf(s) }));
   if (isPrivate) {
     ports.unshift(
       { what: 'etcd (CHAMBER_LOCAL_ETCD_PORT)', port: config.local.etcdPort },
@@ -101,21 +109,35 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   const endpoints = etcd?.endpoints ?? config.etcd.endpoints;
 
   const supervisors = services.map((spec) => {
-    const port = spec.port + config.local.portOffset;
+    const port = portOf(spec);
     const address = `${host}:${port}`;
     const logFile = path.join(logs, `${spec.name}.log`);
     const supervisor: Supervisor = new Supervisor({
       name: spec.name,
       command: process.execPath,
       args: [path.join(options.root, spec.entry)],
-      env: serviceEnv(spec, config, options.env, endpoints, port),
+      env: {
+        ...serviceEnv(spec, config, options.env, endpoints, port),
+        ...Object.fromEntries(
+          Object.entries(spec.addresses ?? {}).flatMap(([env, name]) => {
+            const a = addressOf(name);
+            return a === undefined ? [] : [[env, a]];
+          }),
+        ),
+        ...(spec.isHttp === true ? { [`${envPrefix(spec)}_LOGIN_URL_FILE`]: loginUrlFile } : {}),
+      },
       logFile,
       ready: (signal) =>
-        waitUntilServing(address, {
-          service: spec.grpcService,
-          timeoutMs: options.readyTimeoutMs ?? 30_000,
-          signal,
-        }),
+        spec.isHttp === true
+          ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {
+              timeoutMs: options.readyTimeoutMs ?? 30_000,
+              signal,
+            })
+          : waitUntilServing(address, {
+              service: spec.grpcService,
+              timeoutMs: options.readyTimeoutMs ?? 30_000,
+              signal,
+            }),
       onEvent: (event) => {
         if (event.kind === 'started') {
           children.push(event.pid);
@@ -134,16 +156,29 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   print(
     `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready.`,
   );
-  const addressOf = (name: string): string =>
-    `${host}:${services.find((s) => s.name === name)!.port + config.local.portOffset}`;
   for (const spec of services) {
-    const [flag, of] = spec.hintFlag;
+    const flag =
+      spec.hintFlag === undefined || config.local.portOffset === 0
+        ? ''
+        : ` --${spec.hintFlag[0]} ${addressOf(spec.hintFlag[1]) ?? ''}`;
     print(
-      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${addressOf(spec.name).padEnd(16)} try: ${spec.hint}` +
-        (config.local.portOffset === 0 ? '' : ` --${flag} ${addressOf(of)}`),
+      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)} try: ${spec.hint}${flag}`,
     );
   }
   print(`  ${'logs:'.padEnd(nameWidth + 1)} ${show(logs)}/`);
+  const http = services.find((s) => s.isHttp === true);
+  if (http !== undefined) {
+    print('');
+    print(
+      `Dashboard and REST API: http://${addressOf(http.name) ?? ''}/  (OpenAPI at /api/v1/openapi.json)`,
+    );
+    if (fs.existsSync(loginUrlFile)) {
+      // Written by the frontend on a first run; a credential, so not left on disk.
+      print(`First run: log in once at ${fs.readFileSync(loginUrlFile, 'utf8').trim()}`);
+      print('  (or: npx chamber login --token <the token in that URL>), then set a password.');
+      fs.rmSync(loginUrlFile, { force: true });
+    }
+  }
   print('  Ctrl-C stops everything.');
 
   let stopping: Promise<void> | undefined;
@@ -181,7 +216,7 @@ function serviceEnv(
   endpoints: readonly string[],
   port: number,
 ): NodeJS.ProcessEnv {
-  const prefix = `CHAMBER_${spec.name.toUpperCase().replaceAll('-', '_')}`;
+  const prefix = envPrefix(spec);
   return {
     ...inherited,
     CHAMBER_ETCD_ENDPOINTS: endpoints.join(','),
@@ -191,6 +226,42 @@ function serviceEnv(
     [`${prefix}_HOST`]: config.local.host,
     [`${prefix}_PORT`]: String(port),
   };
+}
+
+/** `CHAMBER_INVENTORY_REPAIR` for `inventory-repair`: the prefix of a service's own env vars. */
+function envPrefix(spec: ServiceSpec): string {
+  return `CHAMBER_${spec.name.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/**
+ * Resolves once `url` answers 200. The process has just been spawned, so
+ * the connection is refused until it listens: retried with a growing pause
+ * (a readiness probe, as Kubernetes does), failing after `timeoutMs`.
+ */
+async function waitUntilHttpServing(
+  url: string,
+  options: { timeoutMs: number; signal?: AbortSignal },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  let pauseMs = 50;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    options.signal?.throwIfAborted();
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (error) {
+      last = error instanceof Error ? error.message : String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    pauseMs = Math.min(pauseMs * 2, 1000);
+  }
+  throw new ChamberError(
+    Code.DeadlineExceeded,
+    `${url} did not answer within ${options.timeoutMs} ms (${last})`,
+  );
 }
 
 function statusLine(

@@ -1,8 +1,13 @@
-/** A service the launcher runs: its own process, serving gRPC on `port`. */
+/** A service the launcher runs: its own process, serving gRPC (or HTTP) on `port`. */
 export interface ServiceSpec {
   /** Also the env prefix of its config: `CHAMBER_<NAME>_PORT`. */
   readonly name: string;
+  /** Its gRPC port, moved by the port offset; an HTTP service takes `CHAMBER_LOCAL_HTTP_PORT`. */
   readonly port: number;
+  /** Serves HTTP rather than gRPC: ready once `/api/v1/openapi.json` answers. */
+  readonly isHttp?: boolean;
+  /** Env vars that tell it the gRPC address of another service, by that service's name. */
+  readonly addresses?: Readonly<Record<string, string>>;
   /** The process entry, relative to the repository root. */
   readonly entry: string;
   /** The gRPC service it serves, for the health check and the address line. */
@@ -10,7 +15,7 @@ export interface ServiceSpec {
   /** A CLI command to try it with. */
   readonly hint: string;
   /** The CLI option of that command that takes an address, and the service whose address it is. */
-  readonly hintFlag: readonly [flag: string, service: string];
+  readonly hintFlag?: readonly [flag: string, service: string];
 }
 
 /**
@@ -57,5 +62,20 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.repair.v1.Repairs',
     hint: 'npx chamber repair ls',
     hintFlag: ['repair', 'inventory-repair'],
+  },
+  {
+    name: 'frontend',
+    port: 8080,
+    isHttp: true,
+    entry: 'services/frontend/dist/src/main.js',
+    grpcService: '',
+    hint: 'npx chamber login',
+    addresses: {
+      CHAMBER_FRONTEND_STEPPER: 'stepper',
+      CHAMBER_FRONTEND_INVENTORY: 'inventory',
+      CHAMBER_FRONTEND_FAULTS: 'faults',
+      CHAMBER_FRONTEND_REPAIR: 'inventory-repair',
+      CHAMBER_FRONTEND_TRACESINK: 'tracesink',
+    },
   },
 ];

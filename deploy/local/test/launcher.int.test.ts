@@ -35,6 +35,7 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
       CHAMBER_LOCAL_ETCD_PORT: String(await freePort()),
       CHAMBER_LOCAL_ETCD_PEER_PORT: String(await freePort()),
       CHAMBER_LOCAL_PORT_OFFSET: String(stepperPort - 50051),
+      CHAMBER_LOCAL_HTTP_PORT: String(await freePort()),
       CHAMBER_SIMULATION: `launch-${path.basename(dir).slice(-6).toLowerCase()}`,
       ...env,
     },
@@ -118,6 +119,19 @@ describe('launcher (npm start)', () => {
     const l = await start();
     const first = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/);
     await l.waitFor(/Chamber is running/);
+    // First run: the frontend made the admin and a one-time login URL, printed once.
+    const [, origin, token] = await l.waitFor(
+      /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
+    );
+    expect(fs.existsSync(path.join(l.dir, 'login-url'))).toBe(false);
+    const login = await fetch(`${origin}/api/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token }),
+    });
+    expect(login.status).toBe(201);
+    // The credential went to the terminal only, not to the log.
+    expect(fs.readFileSync(path.join(l.dir, 'logs', 'frontend.log'), 'utf8')).not.toContain(token);
     const { children } = JSON.parse(fs.readFileSync(path.join(l.dir, 'launcher.json'), 'utf8')) as {
       children: number[];
     };

@@ -155,8 +155,9 @@ export function createFrontendService(
 /**
  * Creates the built-in admin on first run (with the configured password, or
  * a generated one nobody sees) and, while its password is still the
- * generated one, issues a one-time login URL: logged once here and written
- * to `loginUrlFile` when configured. The password itself is never logged.
+ * generated one, issues a one-time login URL: written to `loginUrlFile` when
+ * configured (for the launcher to print), logged otherwise. The password
+ * itself is never logged.
  */
 async function ensureAdmin(
   accounts: Accounts,
@@ -190,12 +191,16 @@ async function ensureAdmin(
     config.frontend.loginTokenHours,
   );
   const loginUrl = `${publicUrl}/?token=${token}`;
-  logger.info(
-    { loginUrl },
-    `log in once at ${loginUrl} (valid ${config.frontend.loginTokenHours} h), then set a password`,
-  );
-  if (config.frontend.loginUrlFile !== '') {
+  const hours = config.frontend.loginTokenHours;
+  if (config.frontend.loginUrlFile === '') {
+    logger.info({ loginUrl }, `log in once at ${loginUrl} (valid ${hours} h), then set a password`);
+  } else {
+    // The launcher prints it and deletes the file: the credential stays out of the log.
     fs.writeFileSync(config.frontend.loginUrlFile, `${loginUrl}\n`, { mode: 0o600 });
+    logger.info(
+      { file: config.frontend.loginUrlFile },
+      `one-time login URL (valid ${hours} h) written`,
+    );
   }
   return loginUrl;
 }
