@@ -316,12 +316,28 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
           } catch {
             // A registration not written by Chamber: listed without an endpoint.
           }
-          const health =
-            endpoint === '' ? 'unreachable' : await checkHealth(endpoint, { timeoutMs: 1000 });
+          const health = endpoint.startsWith('http')
+            ? await httpHealth(endpoint)
+            : endpoint === ''
+              ? 'unreachable'
+              : await checkHealth(endpoint, { timeoutMs: 1000 });
           return { name, instance, endpoint, health };
         }),
       );
       return { body: { services } };
     },
   };
+}
+
+/** An HTTP service (a frontend replica) is serving when its OpenAPI document answers. */
+async function httpHealth(endpoint: string): Promise<'serving' | 'unreachable'> {
+  try {
+    const res = await fetch(`${endpoint}/api/v1/openapi.json`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    await res.body?.cancel();
+    return res.ok ? 'serving' : 'unreachable';
+  } catch {
+    return 'unreachable';
+  }
 }
