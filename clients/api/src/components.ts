@@ -1,12 +1,11 @@
 import { rights } from './rights.js';
 import { s, type JsonSchema } from './schema.js';
 
-/** Tick numbers in answers are proto3 JSON `uint64`s: decimal strings. */
 const tick = (description: string): JsonSchema => s.uint64(description);
 
 const record = (description: string): JsonSchema => ({
   type: 'object',
-  description: `${description} (the proto3 JSON of the record, as stored)`,
+  description: `${description} (the JSON of the record, as stored)`,
   additionalProperties: true,
 });
 
@@ -15,8 +14,8 @@ const list = (item: string, key: string, description: string): JsonSchema =>
 
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
- * document. Answers carrying simulation records are their proto3 JSON (enums
- * by their full names, 64-bit integers as strings), as `etcdctl` shows them.
+ * document. Answers carrying simulation records are their JSON as stored
+ * (enums by their full names), as `etcdctl` shows them.
  */
 export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
   Error: s.object(

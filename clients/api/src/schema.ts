@@ -38,13 +38,9 @@ export const s = {
   ref(name: string): JsonSchema {
     return { $ref: `#/components/schemas/${name}` };
   },
-  /** A proto3 JSON `uint64`: a decimal string. */
+  /** A `uint64` of a record: ticks and revisions, numbers far below 2^53. */
   uint64(description: string): JsonSchema {
-    return {
-      type: 'string',
-      pattern: '^[0-9]+$',
-      description: `${description} (uint64 as a string)`,
-    };
+    return { type: 'integer', minimum: 0, description };
   },
   object(
     properties: Readonly<Record<string, JsonSchema>>,

@@ -1,5 +1,5 @@
 import type { ClockClient } from '@chamber/clock';
-import { ChamberError, Code } from '@chamber/errors';
+import { ChamberError, Code, toChamberError } from '@chamber/errors';
 import type { FaultsClient } from '@chamber/faults-client';
 import { checkHealth } from '@chamber/grpc';
 import type { InventoryClient } from '@chamber/inventory-client';
@@ -195,13 +195,23 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       const powered = request.input.body['powered'];
       const matchRevision = revisionOf(request, 'target');
       const reason = textOf(request, 'body', 'reason');
-      const effectiveTick = await inventory.setTarget(path, {
-        state: enumOf(targetStateFromJSON, 'TARGET_STATE', textOf(request, 'body', 'state') ?? ''),
-        powered: typeof powered === 'boolean' ? powered : true,
-        reason: reason ?? `set by ${who(request)}`,
-        ...(matchRevision === undefined ? {} : { matchRevision }),
-      });
-      return { body: { effectiveTick: String(effectiveTick) } };
+      const effectiveTick = await inventory
+        .setTarget(path, {
+          state: enumOf(
+            targetStateFromJSON,
+            'TARGET_STATE',
+            textOf(request, 'body', 'state') ?? '',
+          ),
+          powered: typeof powered === 'boolean' ? powered : true,
+          reason: reason ?? `set by ${who(request)}`,
+          ...(matchRevision === undefined ? {} : { matchRevision }),
+        })
+        .catch((error: unknown) => {
+          // A stale revision or a pending change is a conflict: 412 with If-Match, else 409.
+          const e = toChamberError(error);
+          throw e.code === Code.FailedPrecondition ? new ChamberError(Code.Aborted, e.message) : e;
+        });
+      return { body: { effectiveTick } };
     },
     async loadDefinition(request) {
       const res = await inventory.loadDefinition(
@@ -211,8 +221,8 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       return {
         body: {
           loadId: res.loadId,
-          effectiveTick: String(res.effectiveTick),
-          blades: String(res.blades),
+          effectiveTick: res.effectiveTick,
+          blades: res.blades,
         },
       };
     },
@@ -284,7 +294,7 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     },
     async clearAllFaults(request) {
       const res = await faults.clearAll(who(request));
-      return { body: { ids: res.ids, effectiveTick: String(res.effectiveTick) } };
+      return { body: { ids: res.ids, effectiveTick: res.effectiveTick } };
     },
 
     async listRepairs(request) {
