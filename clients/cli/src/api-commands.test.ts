@@ -22,6 +22,18 @@ describe('the CLI and the REST route table', () => {
     expect(commandsOf(chamberRoutes).sort()).toEqual([...fromTable, ...composites].sort());
   });
 
+  it('runs an area’s default command: `chamber logs --follow` is `logs show --follow`', () => {
+    const r = resolve(chamberRoutes, ['logs', '--follow', '--service', 'monitor']);
+    expect(r.kind === 'command' && r.path).toEqual(['logs', 'show']);
+    expect(r.kind === 'command' && r.input.flag('follow')).toBe(true);
+    // An area that is one command shows that command's help.
+    expect(resolve(chamberRoutes, ['login', '--help'])).toEqual({
+      kind: 'help',
+      path: ['login', 'login'],
+    });
+    expect(resolve(chamberRoutes, ['logs', '--help'])).toEqual({ kind: 'help', path: ['logs'] });
+  });
+
   it('refuses an extension of a command the table does not have', () => {
     expect(() =>
       routeTableFrom(
