@@ -1,16 +1,13 @@
 import { ClockClient } from '@chamber/clock';
 import { ChamberError, Code } from '@chamber/errors';
-import type { ClockStatus } from '@chamber/protos';
-import {
-  formatStatus,
-  formatWatchLine,
-  policyChoices,
-  policyFromName,
-  statusToJson,
-} from './format.js';
+import { ClockStatus, policyFromJSON } from '@chamber/protos';
+import type { AreaExtension, RestCall } from './api-commands.js';
 import { withClient } from './connect.js';
-import { usageError, type AreaSpec, type CommandContext } from './routes.js';
-import { oneOf, positiveNumber, wholeNumber } from './values.js';
+import { followEvents } from './events.js';
+import { formatStatus, formatWatchLine, statusToJson } from './format.js';
+import type { CommandContext } from './routes.js';
+import { callRest, restClient } from './transport.js';
+import { wholeNumber } from './values.js';
 
 /** Where the stepper listens when neither `--stepper` nor `CHAMBER_STEPPER` says otherwise. */
 export const defaultStepperAddress = '127.0.0.1:50051';
@@ -23,60 +20,41 @@ export const defaultStepperAddress = '127.0.0.1:50051';
 export const connectTimeoutMs = 3_000;
 
 /**
- * The `clock` area: drives the simulated clock through the stepper's gRPC
- * Clock service. Every command prints the clock's status after it (one JSON
- * object per line with `--json`) and fails with the stepper's ChamberError,
- * or `Unavailable` ("cannot reach the stepper at …") when nothing answers
- * within {@link connectTimeoutMs}.
+ * The `clock` area: the clock routes of the table, over REST or straight to
+ * the stepper's gRPC Clock service (`--stepper`). Every command prints the
+ * clock's status after it (one JSON object per line with `--json`, the same
+ * over both transports) and fails with the server's ChamberError, or
+ * `Unavailable` when nothing answers (over gRPC within
+ * {@link connectTimeoutMs}).
  */
-export const clockArea: AreaSpec = {
-  summary: 'the simulated clock (the stepper, over gRPC)',
+export const clockArea: AreaExtension = {
+  summary: 'the simulated clock (REST, or the stepper over gRPC)',
   options: {
     stepper: {
       type: 'string',
       valueName: 'HOST:PORT',
       env: 'CHAMBER_STEPPER',
       defaultValue: defaultStepperAddress,
-      description: "the stepper's gRPC address",
+      description: "the stepper's gRPC address (with --via grpc)",
     },
   },
   commands: {
     status: {
-      summary: "show the clock's status",
-      run: (ctx) => withClock(ctx, (clock) => clock.getStatus({ signal: ctx.signal })),
+      grpc: (ctx) => withClock(ctx, (clock) => clock.getStatus({ signal: ctx.signal })),
+      print: printStatusBody,
     },
     step: {
-      summary: 'advance N ticks (manual, paused) and wait until the last one settles',
-      args: [
-        {
-          name: 'N',
-          description: 'how many ticks, default 1',
-          isOptional: true,
-          parse: wholeNumber(1),
-        },
-      ],
-      run: (ctx) =>
+      args: { count: { name: 'N' } },
+      grpc: (ctx) =>
         withClock(ctx, async (clock) => {
           await probe(ctx, clock);
           return clock.step(ctx.input.number('N') ?? 1, { signal: ctx.signal });
         }),
+      print: printStatusBody,
     },
     policy: {
-      summary: 'set how the clock advances',
-      args: [
-        {
-          name: 'POLICY',
-          description: `${policyChoices.join(' | ')}`,
-          parse: oneOf(policyChoices),
-        },
-      ],
+      ifMatchOption: 'epoch',
       options: {
-        rate: {
-          type: 'string',
-          valueName: 'R',
-          parse: positiveNumber,
-          description: 'ticks per second (measured only, and required there)',
-        },
         epoch: {
           type: 'string',
           valueName: 'E',
@@ -93,67 +71,93 @@ export const clockArea: AreaSpec = {
         if (!isMeasured && rate !== undefined) return '--rate applies only to policy measured';
         return undefined;
       },
-      run: (ctx) =>
+      grpc: (ctx) =>
         withClock(ctx, (clock) => {
           const name = ctx.input.string('POLICY') ?? '';
-          const policy = policyFromName(name);
-          if (policy === undefined) throw usageError(`unknown policy "${name}"`);
           const rate = ctx.input.number('rate');
           const epoch = ctx.input.number('epoch');
-          return clock.setPolicy(policy, {
+          return clock.setPolicy(policyFromJSON(`POLICY_${name.toUpperCase()}`), {
             signal: ctx.signal,
             ...(rate === undefined ? {} : { rate }),
             ...(epoch === undefined ? {} : { matchEpoch: epoch }),
           });
         }),
+      print: printStatusBody,
     },
     'run-until': {
-      summary: 'advance to tick T (a bound under measured, no-wait) and wait until it settles',
-      args: [{ name: 'T', description: 'the tick', parse: wholeNumber(0) }],
-      run: (ctx) =>
+      args: { tick: { name: 'T' } },
+      grpc: (ctx) =>
         withClock(ctx, async (clock) => {
           await probe(ctx, clock);
           return clock.runUntil(requireNumber(ctx, 'T'), { signal: ctx.signal });
         }),
+      print: printStatusBody,
     },
     'wait-for': {
-      summary: 'wait until tick T (or a later one) is settled; changes nothing',
-      args: [{ name: 'T', description: 'the tick', parse: wholeNumber(0) }],
-      run: (ctx) =>
+      args: { tick: { name: 'T' } },
+      grpc: (ctx) =>
         withClock(ctx, async (clock) => {
           await probe(ctx, clock);
           return clock.waitForTick(requireNumber(ctx, 'T'), { signal: ctx.signal });
         }),
+      rest: waitOverRest,
     },
     watch: {
       summary: 'print the status now and at every change, until Ctrl-C',
-      run: (ctx) => withClock(ctx, (clock) => watch(ctx, clock)),
+      grpc: (ctx) => withClock(ctx, (clock) => watch(ctx, clock)),
+      rest: watchOverRest,
     },
     reset: {
-      summary: 'wipe the simulated world and start a fresh run at tick 0, paused',
-      options: {
-        yes: {
-          type: 'boolean',
-          description: 'confirm the reset',
-          requiredBecause:
-            'reset wipes the simulated world (rebuilt from its definition and the seed) and returns the clock to tick 0 of a new run; add --yes to confirm',
-        },
-        seed: {
-          type: 'string',
-          valueName: 'S',
-          parse: wholeNumber(0),
-          description: 'the seed of the new run (default: the current seed)',
-        },
-      },
-      run: (ctx) =>
+      grpc: (ctx) =>
         withClock(ctx, async (clock) => {
           await probe(ctx, clock);
           const seed = ctx.input.number('seed');
           return clock.reset({ signal: ctx.signal, ...(seed === undefined ? {} : { seed }) });
         }),
+      print: printStatusBody,
     },
   },
 };
+
+/** Prints a REST answer holding a ClockStatus as the gRPC transport would. */
+function printStatusBody(ctx: CommandContext, body: unknown): void {
+  printStatus(ctx, ClockStatus.fromJSON(body));
+}
+
+/**
+ * `wait-for` over REST: long polls until the tick settles; with
+ * `--timeout-ms` one poll, failing with `DeadlineExceeded` when it passes.
+ */
+async function waitOverRest(ctx: CommandContext, route: RestCall): Promise<void> {
+  const input = await route.input(ctx);
+  const isOnce = ctx.input.number('timeout-ms') !== undefined;
+  for (;;) {
+    const answer = (await route.call(ctx, input)) as { reached?: boolean; status?: unknown };
+    if (answer.reached === true) return printStatusBody(ctx, answer.status);
+    if (isOnce) {
+      throw new ChamberError(
+        Code.DeadlineExceeded,
+        `tick ${ctx.input.number('T')} was not settled within ${ctx.input.number('timeout-ms')} ms`,
+      );
+    }
+  }
+}
+
+/** `watch` over REST: the status now, then at every clock event, until Ctrl-C. */
+async function watchOverRest(ctx: CommandContext): Promise<void> {
+  const client = await restClient(ctx);
+  const isJson = ctx.input.flag('json');
+  let last = '';
+  const show = async (): Promise<void> => {
+    const body = (await callRest(ctx, client, 'getClock', {})).body;
+    const status = ClockStatus.fromJSON(body);
+    const line = isJson ? JSON.stringify(statusToJson(status)) : formatWatchLine(status);
+    // Several store writes may make one status: print each status once.
+    if (line !== last) ctx.print(line);
+    last = line;
+  };
+  await followEvents(client, 'clock', ctx.signal, show, show);
+}
 
 /**
  * Connects to the stepper named by `--stepper`, runs `use`, prints the status

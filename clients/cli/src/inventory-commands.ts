@@ -13,9 +13,12 @@ import {
 } from '@chamber/protos';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ApiClient } from '@chamber/api';
+import type { AreaExtension, RestCall } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
 import { withClient } from './connect.js';
-import { type AreaSpec, type CommandContext, type OptionSpecs } from './routes.js';
+import { usageError, type CommandContext, type OptionSpecs } from './routes.js';
+import { callRest, restClient, viaOf } from './transport.js';
 import { oneOf, wholeNumber } from './values.js';
 
 /** Where the inventory listens when neither `--inventory` nor `CHAMBER_INVENTORY` says otherwise. */
@@ -44,71 +47,206 @@ const readOptions: OptionSpecs = {
   },
 };
 
+const pathArg = {
+  name: 'PATH',
+  description: 'region[/zone[/rack]]; default: the regions',
+  isOptional: true,
+} as const;
+
 /**
- * The `inventory` area: loads definitions and reads the inventory's views
- * through its gRPC Inventory service.
+ * The `inventory` area: the inventory routes of the table over REST; `load`
+ * also straight to the inventory's gRPC service (`--inventory`). Besides the
+ * table's commands, two shorthands by element path (see
+ * {@link restRouteOfPath}): `ls [PATH]` lists what a region, zone or rack
+ * holds, `get PATH` shows any element; over gRPC they call the service's
+ * ListElements and GetElement, over REST the matching table route.
  */
-export const inventoryArea: AreaSpec = {
-  summary: 'the simulated hardware (the inventory service, over gRPC)',
+export const inventoryArea: AreaExtension = {
+  summary: 'the simulated hardware (REST, or the inventory service over gRPC)',
   options: {
     inventory: {
       type: 'string',
       valueName: 'HOST:PORT',
       env: 'CHAMBER_INVENTORY',
       defaultValue: defaultInventoryAddress,
-      description: "the inventory's gRPC address",
+      description: "the inventory's gRPC address (with --via grpc)",
     },
   },
   commands: {
     load: {
-      summary: 'validate a definition file and load it at the next tick',
-      args: [{ name: 'FILE', description: 'the YAML definition' }],
+      args: { fileName: { name: 'FILE', description: 'the YAML definition', isRequired: true } },
+      filled: ['source'],
       options: {
         wait: {
           type: 'boolean',
-          description: 'wait until it is applied, showing progress (the clock must be running)',
+          description:
+            'wait until it is applied, showing progress (the clock must be running; gRPC only)',
         },
       },
-      run: (ctx) => withInventory(ctx, (inventory) => load(ctx, inventory)),
+      grpc: (ctx) => withInventory(ctx, (inventory) => load(ctx, inventory)),
+      rest: loadOverRest,
     },
+    ...Object.fromEntries(
+      ['regions', 'zones', 'racks', 'pdus', 'tors', 'blades'].map((c) => [
+        c,
+        { print: printElements },
+      ]),
+    ),
+    ...Object.fromEntries(
+      ['region', 'zone', 'rack', 'pdu', 'tor', 'blade', 'cable', 'target'].map((c) => [
+        c,
+        { print: printElementAt },
+      ]),
+    ),
+  },
+  composites: {
     ls: {
-      summary: 'list the regions, or what a region, zone or rack holds',
-      args: [
-        {
-          name: 'PATH',
-          description: 'region[/zone[/rack]]; default: the regions',
-          isOptional: true,
-        },
-      ],
+      summary: 'list the regions, or what a region, zone or rack holds (shorthand)',
+      args: [pathArg],
       options: readOptions,
       run: (ctx) =>
-        withInventory(ctx, async (inventory) => {
-          const elements = await inventory.listElements(
-            ctx.input.string('PATH') ?? '',
-            readFrom(ctx),
-          );
-          if (ctx.input.flag('json')) {
-            for (const e of elements) ctx.print(JSON.stringify(Element.toJSON(e)));
-            return;
-          }
-          if (elements.length === 0) ctx.print('(nothing)');
-          const width = Math.max(...elements.map((e) => e.path.length));
-          for (const e of elements) ctx.print(`${e.path.padEnd(width)}  ${describe(e)}`);
-        }),
+        byTransport(
+          ctx,
+          (inventory) =>
+            inventory
+              .listElements(ctx.input.string('PATH') ?? '', readFrom(ctx))
+              .then((list) => printElementList(ctx, list)),
+          async (client) => {
+            const routes = restRouteOfPath(ctx.input.string('PATH') ?? '', 'list');
+            const list: Element[] = [];
+            for (const { operationId, params } of routes) {
+              const body = (await callRest(ctx, client, operationId, { params, query: query(ctx) }))
+                .body as { elements?: unknown[] };
+              list.push(...(body.elements ?? []).map((e) => Element.fromJSON(e)));
+            }
+            printElementList(ctx, list);
+          },
+        ),
     },
     get: {
-      summary: 'show one element (a region, zone, rack, PDU, TOR, blade or cable) in one view',
+      summary:
+        'show one element (a region, zone, rack, PDU, TOR, blade or cable) in one view (shorthand)',
       args: [{ name: 'PATH', description: 'e.g. standard/z1/rack3/blade/7' }],
       options: readOptions,
       run: (ctx) =>
-        withInventory(ctx, async (inventory) => {
-          const element = await inventory.getElement(ctx.input.string('PATH') ?? '', readFrom(ctx));
-          const json = Element.toJSON(element);
-          ctx.print(ctx.input.flag('json') ? JSON.stringify(json) : JSON.stringify(json, null, 2));
-        }),
+        byTransport(
+          ctx,
+          async (inventory) =>
+            printElement(
+              ctx,
+              await inventory.getElement(ctx.input.string('PATH') ?? '', readFrom(ctx)),
+            ),
+          async (client) => {
+            const [route] = restRouteOfPath(ctx.input.string('PATH') ?? '', 'get');
+            const body = (
+              await callRest(ctx, client, route!.operationId, {
+                params: route!.params,
+                query: query(ctx),
+              })
+            ).body as { element?: unknown };
+            printElement(ctx, Element.fromJSON(body.element));
+          },
+        ),
     },
   },
 };
+
+/** One table route and its path parameters. */
+export interface PathRoute {
+  readonly operationId: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/**
+ * The table routes an element path maps onto, for the `ls` and `get`
+ * shorthands. `list`: `''` → listRegions, `r` → listZones, `r/z` →
+ * listRacks, `r/z/k` → listPdus, listTors and listBlades (a rack holds all
+ * three). `get`: `r` → getRegion, `r/z` → getZone, `r/z/k` → getRack,
+ * `r/z/k/pdu|tor|blade/N` → getPdu|getTor|getBlade, `r/z/k/blade/N/power|network`
+ * → getCable. Throws a usage error for any other shape.
+ */
+export function restRouteOfPath(path: string, what: 'list' | 'get'): PathRoute[] {
+  const parts = path.split('/').filter((p) => p !== '');
+  const [region = '', zone = '', rack = '', device = '', index = '', cable = ''] = parts;
+  const names = { region, zone, rack };
+  const levels = ['region', 'zone', 'rack'] as const;
+  const upTo = (n: number): Record<string, string> =>
+    Object.fromEntries(levels.slice(0, n).map((l) => [l, names[l]]));
+  if (what === 'list') {
+    if (parts.length === 0) return [{ operationId: 'listRegions', params: {} }];
+    if (parts.length === 1) return [{ operationId: 'listZones', params: upTo(1) }];
+    if (parts.length === 2) return [{ operationId: 'listRacks', params: upTo(2) }];
+    if (parts.length === 3) {
+      return ['listPdus', 'listTors', 'listBlades'].map((operationId) => ({
+        operationId,
+        params: upTo(3),
+      }));
+    }
+    throw usageError(`ls takes region[/zone[/rack]], got "${path}"`);
+  }
+  if (parts.length >= 1 && parts.length <= 3) {
+    const id = ['getRegion', 'getZone', 'getRack'][parts.length - 1]!;
+    return [{ operationId: id, params: upTo(parts.length) }];
+  }
+  const getDevice: Readonly<Record<string, string>> = {
+    pdu: 'getPdu',
+    tor: 'getTor',
+    blade: 'getBlade',
+  };
+  const isIndex = /^\d+$/.test(index);
+  if (parts.length === 5 && getDevice[device] !== undefined && isIndex) {
+    return [{ operationId: getDevice[device], params: { ...upTo(3), index } }];
+  }
+  if (parts.length === 6 && device === 'blade' && isIndex && ['power', 'network'].includes(cable)) {
+    return [{ operationId: 'getCable', params: { ...upTo(3), index, cable } }];
+  }
+  throw usageError(
+    `"${path}" is not an element path: region[/zone[/rack[/pdu|tor|blade/N[/power|network]]]]`,
+  );
+}
+
+/** The view and tick query of a REST inventory read. */
+function query(ctx: CommandContext): Record<string, string | number> {
+  const at = ctx.input.number('at');
+  return { view: ctx.input.string('view') ?? 'definition', ...(at === undefined ? {} : { at }) };
+}
+
+/** Runs the gRPC or the REST half of a shorthand, as the transport says. */
+async function byTransport(
+  ctx: CommandContext,
+  grpc: (inventory: InventoryClient) => Promise<void>,
+  rest: (client: ApiClient) => Promise<void>,
+): Promise<void> {
+  if ((await viaOf(ctx, true)) === 'grpc') return withInventory(ctx, grpc);
+  return rest(await restClient(ctx));
+}
+
+function printElementList(ctx: CommandContext, elements: readonly Element[]): void {
+  if (ctx.input.flag('json')) {
+    for (const e of elements) ctx.print(JSON.stringify(Element.toJSON(e)));
+    return;
+  }
+  if (elements.length === 0) ctx.print('(nothing)');
+  const width = Math.max(...elements.map((e) => e.path.length));
+  for (const e of elements) ctx.print(`${e.path.padEnd(width)}  ${describe(e)}`);
+}
+
+function printElement(ctx: CommandContext, element: Element): void {
+  const json = Element.toJSON(element);
+  ctx.print(ctx.input.flag('json') ? JSON.stringify(json) : JSON.stringify(json, null, 2));
+}
+
+function printElements(ctx: CommandContext, body: unknown): void {
+  const list = (body as { elements?: unknown[] }).elements ?? [];
+  printElementList(
+    ctx,
+    list.map((e) => Element.fromJSON(e)),
+  );
+}
+
+function printElementAt(ctx: CommandContext, body: unknown): void {
+  printElement(ctx, Element.fromJSON((body as { element?: unknown }).element));
+}
 
 function readFrom(ctx: CommandContext): { view: View; asOfTick?: number } {
   const at = ctx.input.number('at');
@@ -155,31 +293,58 @@ function describe(e: Element): string {
   return `${kind.padEnd(6)} (no record in this view)`;
 }
 
-async function load(ctx: CommandContext, inventory: InventoryClient): Promise<void> {
+/** The definition file named by FILE: its base name and text. */
+async function readDefinition(ctx: CommandContext): Promise<{ name: string; source: string }> {
   const file = ctx.input.string('FILE') ?? '';
-  let source: string;
   try {
-    source = await readFile(file, 'utf8');
+    return { name: path.basename(file), source: await readFile(file, 'utf8') };
   } catch (cause) {
     throw new ChamberError(Code.NotFound, `cannot read ${file}: ${(cause as Error).message}`, {
       cause,
     });
   }
-  const res = await inventory.loadDefinition(source, path.basename(file));
-  const isJson = ctx.input.flag('json');
-  if (isJson)
+}
+
+/** Prints an accepted load, the same over both transports. */
+function printLoadStarted(
+  ctx: CommandContext,
+  name: string,
+  res: { loadId: string; effectiveTick: number; blades: number },
+): void {
+  if (ctx.input.flag('json')) {
     ctx.print(
       JSON.stringify({ loadId: res.loadId, effectiveTick: res.effectiveTick, blades: res.blades }),
     );
-  else
-    ctx.print(
-      `${path.basename(file)}: ${res.blades} blade(s), valid; loads at tick ${res.effectiveTick} (load ${res.loadId})`,
-    );
-  if (!ctx.input.flag('wait')) {
-    if (!isJson)
-      ctx.print('It takes effect when the clock reaches that tick; add --wait to follow it.');
     return;
   }
+  ctx.print(
+    `${name}: ${res.blades} blade(s), valid; loads at tick ${res.effectiveTick} (load ${res.loadId})`,
+  );
+  if (!ctx.input.flag('wait'))
+    ctx.print('It takes effect when the clock reaches that tick; add --wait to follow it.');
+}
+
+async function loadOverRest(ctx: CommandContext, route: RestCall): Promise<void> {
+  if (ctx.input.flag('wait')) throw usageError('--wait follows a load over gRPC only (--via grpc)');
+  const { name, source } = await readDefinition(ctx);
+  const body = (await route.call(ctx, { body: { fileName: name, source } })) as {
+    loadId?: string;
+    effectiveTick?: string;
+    blades?: string;
+  };
+  printLoadStarted(ctx, name, {
+    loadId: body.loadId ?? '',
+    effectiveTick: Number(body.effectiveTick ?? 0),
+    blades: Number(body.blades ?? 0),
+  });
+}
+
+async function load(ctx: CommandContext, inventory: InventoryClient): Promise<void> {
+  const { name, source } = await readDefinition(ctx);
+  const res = await inventory.loadDefinition(source, name);
+  printLoadStarted(ctx, name, res);
+  const isJson = ctx.input.flag('json');
+  if (!ctx.input.flag('wait')) return;
   const done = await inventory.watchLoad(res.loadId, (p) => {
     if (p.state !== LoadProgress_State.STATE_APPLYING || p.total === 0) return;
     if (isJson) ctx.print(JSON.stringify({ written: p.written, total: p.total }));

@@ -2,6 +2,7 @@
 // The `chamber` executable: wires the process to run() and nothing else.
 import process from 'node:process';
 import { run } from './run.js';
+import { createSecretReader } from './secrets.js';
 
 const interrupt = new AbortController();
 // The first Ctrl-C asks the command to stop (watch ends, waits are cancelled);
@@ -11,6 +12,7 @@ process.once('SIGINT', () => interrupt.abort());
 // instead of crashing on the unhandled EPIPE.
 process.stdout.on('error', () => interrupt.abort());
 
+const secrets = createSecretReader(process.stdin, process.stderr);
 process.exitCode = await run(process.argv.slice(2), {
   stdout: (text) => {
     process.stdout.write(text);
@@ -20,4 +22,6 @@ process.exitCode = await run(process.argv.slice(2), {
   },
   env: process.env,
   signal: interrupt.signal,
+  readSecret: secrets.read,
 });
+secrets.close();

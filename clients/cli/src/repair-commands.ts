@@ -1,77 +1,75 @@
-import { RepairRecord, RepairStatus, StepAction } from '@chamber/protos';
+import { RepairRecord, RepairStatus, StepAction, repairStatusFromJSON } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
 import { connectTimeoutMs } from './clock-commands.js';
 import { withClient } from './connect.js';
-import type { AreaSpec, CommandContext } from './routes.js';
-import { oneOf } from './values.js';
+import type { AreaExtension } from './api-commands.js';
+import type { CommandContext } from './routes.js';
 
 /** Where the repair manager listens when neither `--repair` nor `CHAMBER_REPAIR` says otherwise. */
 export const defaultRepairAddress = '127.0.0.1:50055';
 
-const statuses: Readonly<Record<string, RepairStatus>> = {
-  pending: RepairStatus.REPAIR_STATUS_PENDING,
-  running: RepairStatus.REPAIR_STATUS_RUNNING,
-  succeeded: RepairStatus.REPAIR_STATUS_SUCCEEDED,
-  failed: RepairStatus.REPAIR_STATUS_FAILED,
-  escalated: RepairStatus.REPAIR_STATUS_ESCALATED,
-};
-
-/** The `repair` area: the inventory repair manager's records, through its Repairs gRPC service. */
-export const repairArea: AreaSpec = {
-  summary: 'repairs of the simulated hardware (the inventory repair manager, over gRPC)',
+/**
+ * The `repair` area: the repair routes of the table, over REST or straight
+ * to the inventory repair manager's gRPC Repairs service (`--repair`).
+ */
+export const repairArea: AreaExtension = {
+  summary: 'repairs of the simulated hardware (REST, or the inventory repair manager over gRPC)',
   options: {
     repair: {
       type: 'string',
       valueName: 'HOST:PORT',
       env: 'CHAMBER_REPAIR',
       defaultValue: defaultRepairAddress,
-      description: "the repair manager's gRPC address",
+      description: "the repair manager's gRPC address (with --via grpc)",
     },
   },
   commands: {
     ls: {
-      summary: 'list repairs, oldest first',
-      options: {
-        status: {
-          type: 'string',
-          valueName: 'S',
-          parse: oneOf(Object.keys(statuses)),
-          description: Object.keys(statuses).join(' | '),
-        },
-        target: { type: 'string', valueName: 'PATH', description: 'only repairs at or under PATH' },
-      },
-      run: (ctx) =>
+      grpc: (ctx) =>
         withRepairs(ctx, async (repairs) => {
           const status = ctx.input.string('status');
           const target = ctx.input.string('target');
           const list = await repairs.list({
-            ...(status === undefined ? {} : { statuses: [statuses[status]!] }),
+            ...(status === undefined
+              ? {}
+              : { statuses: [repairStatusFromJSON(`REPAIR_STATUS_${status.toUpperCase()}`)] }),
             ...(target === undefined ? {} : { target }),
           });
-          if (list.length === 0 && !ctx.input.flag('json')) ctx.print('(no repairs)');
-          for (const r of list) printRepair(ctx, r);
+          printRepairs(ctx, list);
         }),
+      print: (ctx, body) =>
+        printRepairs(
+          ctx,
+          ((body as { repairs?: unknown[] }).repairs ?? []).map((r) => RepairRecord.fromJSON(r)),
+        ),
     },
     get: {
-      summary: 'show a repair: its plan, current step and every decision with its reason',
-      args: [{ name: 'ID', description: 'e.g. r812-1' }],
-      run: (ctx) =>
-        withRepairs(ctx, async (repairs) => {
-          const r = await repairs.get(ctx.input.string('ID') ?? '');
-          printRepair(ctx, r);
-          if (ctx.input.flag('json')) return;
-          ctx.print(
-            `  plan: ${r.plan.map((s, i) => `${i === r.currentStep ? '▶ ' : ''}${action(s.action)}${s.maxAttempts > 1 ? ` ×${s.maxAttempts}` : ''}`).join(', ')}`,
-          );
-          for (const e of r.history) {
-            ctx.print(
-              `  tick ${e.tick}: ${e.outcome} ${action(e.action)}${e.commandId === '' ? '' : ` (${e.commandId})`} — ${e.reason}`,
-            );
-          }
-        }),
+      grpc: (ctx) =>
+        withRepairs(ctx, async (repairs) =>
+          printRepairDetail(ctx, await repairs.get(ctx.input.string('ID') ?? '')),
+        ),
+      print: (ctx, body) => printRepairDetail(ctx, RepairRecord.fromJSON(body)),
     },
   },
 };
+
+function printRepairs(ctx: CommandContext, list: readonly RepairRecord[]): void {
+  if (list.length === 0 && !ctx.input.flag('json')) ctx.print('(no repairs)');
+  for (const r of list) printRepair(ctx, r);
+}
+
+function printRepairDetail(ctx: CommandContext, r: RepairRecord): void {
+  printRepair(ctx, r);
+  if (ctx.input.flag('json')) return;
+  ctx.print(
+    `  plan: ${r.plan.map((s, i) => `${i === r.currentStep ? '▶ ' : ''}${action(s.action)}${s.maxAttempts > 1 ? ` ×${s.maxAttempts}` : ''}`).join(', ')}`,
+  );
+  for (const e of r.history) {
+    ctx.print(
+      `  tick ${e.tick}: ${e.outcome} ${action(e.action)}${e.commandId === '' ? '' : ` (${e.commandId})`} — ${e.reason}`,
+    );
+  }
+}
 
 function action(a: StepAction): string {
   return (StepAction[a] ?? String(a)).replace('STEP_ACTION_', '').toLowerCase().replace('_', '-');

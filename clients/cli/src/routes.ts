@@ -41,6 +41,11 @@ export interface OptionSpec {
   readonly defaultValue?: string;
   /** Makes the option mandatory; the text says why and is shown when it is missing. */
   readonly requiredBecause?: string;
+  /**
+   * A string option that may be given several times (`--target a --target b`);
+   * its value is the texts joined by commas, as if given once (`--target a,b`).
+   */
+  readonly isRepeatable?: boolean;
 }
 
 /** Options by name (without the dashes). */
@@ -56,6 +61,8 @@ export interface CommandInput {
   string(name: string): string | undefined;
   number(name: string): number | undefined;
   flag(name: string): boolean;
+  /** The value whatever its type (for code driven by a schema rather than by name). */
+  value(name: string): Value | undefined;
 }
 
 /** What a command handler is given. */
@@ -65,6 +72,13 @@ export interface CommandContext {
   readonly print: (line: string) => void;
   /** Aborted on Ctrl-C: a handler that waits stops waiting and rejects or returns. */
   readonly signal: AbortSignal;
+  /** The environment (`CHAMBER_TOKEN`, `XDG_CONFIG_HOME`, …); empty when absent. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Asks for a secret (a password) without echoing it; rejects with a
+   * ChamberError when there is no way to ask.
+   */
+  readonly readSecret: (prompt: string) => Promise<string>;
 }
 
 /** One command: `chamber <area> <command> [args] [options]`. */
@@ -92,6 +106,13 @@ export interface AreaSpec {
   /** Options every command of the area takes (its transport's address, say). */
   readonly options?: OptionSpecs;
   readonly commands: Readonly<Record<string, CommandSpec>>;
+  /**
+   * The command run when the area is named without one (`chamber logs
+   * --follow` is `chamber logs show --follow`); without it, help. An area
+   * whose default command has the area's own name is a command of its own
+   * (`chamber login`).
+   */
+  readonly defaultCommand?: string;
 }
 
 /** The whole tool: `<program> <area> <command> [args] [options]`. */
@@ -206,7 +227,8 @@ export function resolve(
       path: located.path,
     };
   }
-  const { path, area, command } = located;
+  const defaulted = withDefaultCommand(located, isHelp);
+  const { path, area, command } = defaulted;
   if (isHelp || path.length !== 2 || area === undefined || command === undefined) {
     return { kind: 'help', path };
   }
@@ -220,7 +242,7 @@ export function resolve(
     };
   }
   try {
-    const input = parseCommand(table, area, command, argv, env);
+    const input = parseCommand(table, area, command, argv, env, located.path.length);
     const problem = command.validate?.(input);
     if (problem !== undefined) return { kind: 'usage-error', message: problem, path };
     return { kind: 'command', path, command, input };
@@ -261,6 +283,21 @@ function locate(table: RouteTable, area: string | undefined, command: string | u
   return { kind: 'found', path: [area, command], area: areaSpec, command: commandSpec };
 }
 
+/** `[area]` with a default command: that command, as if it had been typed (see AreaSpec). */
+function withDefaultCommand(
+  located: Located & { kind: 'found' },
+  isHelp: boolean,
+): Located & { kind: 'found' } {
+  const [areaName] = located.path;
+  const name = located.area?.defaultCommand;
+  if (located.path.length !== 1 || areaName === undefined || name === undefined) return located;
+  // Help of an area is about all its commands, unless the area is one command.
+  if (isHelp && name !== areaName) return located;
+  const command = located.area?.commands[name];
+  if (command === undefined) return located;
+  return { ...located, path: [areaName, name], command };
+}
+
 /** `help [area [command]]`. */
 function helpFor(
   table: RouteTable,
@@ -282,6 +319,7 @@ function parseCommand(
   command: CommandSpec,
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
+  words: number,
 ): CommandInput {
   const specs = commandOptions(table, area, command);
   let parsed;
@@ -298,16 +336,16 @@ function parseCommand(
     throw error;
   }
   const values = new Map<string, Value>();
-  const words = parsed.positionals.slice(2);
+  const given = parsed.positionals.slice(words);
   const args = command.args ?? [];
-  if (words.length > args.length) {
-    const unexpected = words.slice(args.length).map((w) => `"${w}"`);
+  if (given.length > args.length) {
+    const unexpected = given.slice(args.length).map((w) => `"${w}"`);
     throw usageError(
       `unexpected argument${unexpected.length > 1 ? 's' : ''} ${unexpected.join(' ')}`,
     );
   }
   args.forEach((arg, i) => {
-    const word = words[i];
+    const word = given[i];
     if (word === undefined) {
       if (arg.isOptional !== true) throw usageError(`missing ${arg.name} (${arg.description})`);
       return;
@@ -315,9 +353,10 @@ function parseCommand(
     values.set(arg.name, arg.parse === undefined ? word : arg.parse(word, arg.name));
   });
   for (const [name, spec] of specs) {
-    const given = parsed.values[name];
+    const raw = parsed.values[name];
+    const typed = Array.isArray(raw) ? raw.join(',') : raw;
     if (spec.type === 'boolean') {
-      if (given === true) values.set(name, true);
+      if (typed === true) values.set(name, true);
       else if (spec.requiredBecause !== undefined) {
         throw usageError(`missing --${name}: ${spec.requiredBecause}`);
       }
@@ -325,8 +364,8 @@ function parseCommand(
     }
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
     const [text, label] =
-      typeof given === 'string'
-        ? [given, `--${name}`]
+      typeof typed === 'string'
+        ? [typed, `--${name}`]
         : fromEnv !== undefined && fromEnv !== '' && spec.env !== undefined
           ? [fromEnv, spec.env]
           : [spec.defaultValue, `--${name}`];
@@ -356,6 +395,7 @@ function createInput(values: ReadonlyMap<string, Value>): CommandInput {
     string: (name) => read<string>(name, 'string'),
     number: (name) => read<number>(name, 'number'),
     flag: (name) => read<boolean>(name, 'boolean') ?? false,
+    value: (name) => values.get(name),
   };
 }
 
@@ -412,7 +452,11 @@ function parseArgsOptions(
   return Object.fromEntries(
     [...specs].map(([name, spec]) => [
       name,
-      spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short },
+      {
+        type: spec.type,
+        ...(spec.short === undefined ? {} : { short: spec.short }),
+        ...(spec.isRepeatable === true ? { multiple: true } : {}),
+      },
     ]),
   );
 }

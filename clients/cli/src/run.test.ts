@@ -30,11 +30,11 @@ describe('chamber: help', () => {
       for (const synopsis of [
         'chamber clock status',
         'chamber clock step [N]',
-        'chamber clock policy POLICY [--rate R] [--epoch E]',
+        'chamber clock policy POLICY [--rate RATE] [--epoch E]',
         'chamber clock run-until T',
         'chamber clock wait-for T',
         'chamber clock watch',
-        'chamber clock reset --yes [--seed S]',
+        'chamber clock reset --yes [--seed SEED]',
         '--stepper HOST:PORT',
         '--json',
       ]) {
@@ -46,8 +46,10 @@ describe('chamber: help', () => {
   it("prints one command's arguments and options", async () => {
     const { code, stdout } = await chamber('clock', 'policy', '--help');
     expect(code).toBe(ExitCode.Ok);
-    expect(stdout).toContain('usage: chamber clock policy POLICY [--rate R] [--epoch E] [options]');
-    expect(stdout).toContain('paused | manual | measured | no-wait');
+    expect(stdout).toContain(
+      'usage: chamber clock policy POLICY [--rate RATE] [--epoch E] [options]',
+    );
+    expect(stdout).toContain('paused | manual | measured | no_wait');
     expect(stdout).toContain('env CHAMBER_STEPPER, default 127.0.0.1:50051');
     expect((await chamber('help', 'clock', 'policy')).stdout).toBe(stdout);
   });
@@ -88,7 +90,7 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
     [['clock', 'policy'], 'missing POLICY', 'usage: chamber clock policy POLICY'],
     [
       ['clock', 'policy', 'fast'],
-      'POLICY must be one of paused, manual, measured, no-wait; got "fast"',
+      'POLICY must be one of paused, manual, measured, no_wait; got "fast"',
       'chamber clock policy --help',
     ],
     [
@@ -98,12 +100,12 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
     ],
     [
       ['clock', 'policy', 'measured', '--rate', '0'],
-      '--rate must be a number above 0, got "0"',
+      '--rate must be a number above 0 and at most 10000, got "0"',
       'usage: chamber clock policy',
     ],
     [
       ['clock', 'policy', 'measured', '--rate', 'fast'],
-      '--rate must be a number above 0, got "fast"',
+      '--rate must be a number above 0 and at most 10000, got "fast"',
       'usage: chamber clock policy',
     ],
     [['clock', 'policy', 'measured', '--rate'], '--rate', 'usage: chamber clock policy'],
@@ -116,7 +118,7 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
     [
       ['clock', 'reset'],
       'chamber: missing --yes: reset wipes the simulated world',
-      'usage: chamber clock reset --yes [--seed S]',
+      'usage: chamber clock reset --yes [--seed SEED]',
     ],
     [['clock', 'reset', '--seed', '7'], 'missing --yes', 'usage: chamber clock reset'],
     [
@@ -160,7 +162,7 @@ describe('chamber inventory and fault: bad usage exits 2 before any connection',
     ],
     [
       ['fault', 'inject', '--kind', 'crash', '--faults', '127.0.0.1:1'],
-      'chamber: missing --target: a fault needs a target: --target PATH\nusage: chamber fault inject',
+      'chamber: missing --target: element paths; a region, zone or rack means all in it\nusage: chamber fault inject',
     ],
     [
       [
@@ -179,7 +181,7 @@ describe('chamber inventory and fault: bad usage exits 2 before any connection',
     ],
     [
       ['fault', 'inject', '--target', 'r/z/k', '--kind', 'hang', '--probability', '2'],
-      'chamber: --probability must be above 0 and at most 1, got "2"',
+      'chamber: --probability must be a number above 0 and at most 1, got "2"',
     ],
   ];
   for (const [argv, problem] of cases) {

@@ -1,4 +1,4 @@
-import { Code, toChamberError } from '@chamber/errors';
+import { ChamberError, Code, toChamberError } from '@chamber/errors';
 import { isUsageError, resolve, type RouteTable } from './routes.js';
 import { chamberRoutes } from './table.js';
 import { usageHint, usageText } from './usage.js';
@@ -13,6 +13,11 @@ export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C: `watch` then ends normally, waiting commands are interrupted. */
   readonly signal?: AbortSignal;
+  /**
+   * Asks for a secret without echo (the terminal, or a line of stdin); absent,
+   * a command that needs one fails unless `CHAMBER_PASSWORD` supplies it.
+   */
+  readonly readSecret?: (prompt: string) => Promise<string>;
 }
 
 /** The exit codes of the tool. */
@@ -56,6 +61,8 @@ export async function run(
             input: resolution.input,
             print: (line) => io.stdout(`${line}\n`),
             signal,
+            env: io.env ?? {},
+            readSecret: io.readSecret ?? noSecrets,
           });
           return ExitCode.Ok;
         } catch (error) {
@@ -79,4 +86,13 @@ export async function run(
     fail(toChamberError(error).message);
     return ExitCode.Failed;
   }
+}
+
+function noSecrets(prompt: string): Promise<string> {
+  return Promise.reject(
+    new ChamberError(
+      Code.FailedPrecondition,
+      `cannot ask for the ${prompt.replace(/:\s*$/, '')} here; set CHAMBER_PASSWORD`,
+    ),
+  );
 }

@@ -116,7 +116,8 @@ function commandSynopsis(
   commandName: string,
   command: CommandSpec,
 ): string {
-  const words = [program, areaName, commandName];
+  // An area that is one command (`login`, its default) is typed once.
+  const words = commandName === areaName ? [program, areaName] : [program, areaName, commandName];
   for (const arg of command.args ?? []) {
     words.push(arg.isOptional === true ? `[${arg.name}]` : arg.name);
   }

@@ -1,0 +1,119 @@
+import { ApiClient, defaultApiUrl } from '@chamber/api';
+import { ChamberError, Code, isChamberError } from '@chamber/errors';
+import os from 'node:os';
+import { askSecret, type AreaExtension } from './api-commands.js';
+import {
+  credentialsPath,
+  deleteCredentials,
+  readCredentials,
+  writeCredentials,
+} from './credentials.js';
+import type { CommandContext, CommandSpec } from './routes.js';
+
+/** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
+export const sessionArea: AreaExtension = {
+  summary: 'sessions (REST)',
+};
+
+/** The `token` area: bearer tokens for scripts. */
+export const tokenArea: AreaExtension = {
+  summary: 'bearer tokens for scripts (REST)',
+  commands: {
+    create: {
+      print: (ctx, body) => {
+        const { token, info } = body as { token?: string; info?: { id?: string } };
+        if (ctx.input.flag('json')) ctx.print(JSON.stringify(body));
+        else ctx.print(`${token ?? ''}\n(token ${info?.id ?? '?'}: shown this once, keep it safe)`);
+      },
+    },
+  },
+};
+
+/** The `user` area: accounts and their rights. */
+export const userArea: AreaExtension = {
+  summary: 'users and their rights (REST)',
+};
+
+/** The id of a bearer token `chm_<id>_<secret>`: what revokeToken takes. */
+export function tokenId(token: string): string | undefined {
+  return /^chm_([A-Za-z0-9.-]+)_/.exec(token)?.[1];
+}
+
+/**
+ * `chamber login`: a composite of table routes — logIn (with a password or a
+ * one-time login token), createToken with that session (named
+ * `cli@<hostname>`), then logOut of the session — storing the token (see
+ * `writeCredentials`). A previous login's token is revoked.
+ */
+export const loginCommand: CommandSpec = {
+  summary: 'log in and store a bearer token for the commands that follow',
+  options: {
+    user: { type: 'string', valueName: 'NAME', description: 'the user name' },
+    token: {
+      type: 'string',
+      valueName: 'T',
+      description: 'a one-time login token (from the first-run URL) instead of a password',
+    },
+  },
+  validate: (input) =>
+    input.string('user') === undefined && input.string('token') === undefined
+      ? 'login needs --user NAME (the password is asked for), or --token T'
+      : undefined,
+  async run(ctx) {
+    const previous = await readCredentials(ctx.env);
+    const url = (ctx.input.string('api') ?? previous?.url ?? defaultApiUrl).replace(/\/+$/, '');
+    const anonymous = new ApiClient({ baseUrl: url });
+    const oneTime = ctx.input.string('token');
+    const user = ctx.input.string('user');
+    const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
+    const session = await anonymous.call<{ user?: string }>('logIn', {
+      body: oneTime === undefined ? { user, password } : { token: oneTime },
+      signal: ctx.signal,
+    });
+    const cookie = session.headers.get('set-cookie')?.split(';')[0];
+    if (cookie === undefined) {
+      throw new ChamberError(Code.Internal, `${url} answered the log-in without a session cookie`);
+    }
+    const authed = new ApiClient({ baseUrl: url, cookie });
+    const created = await authed.call<{ token: string }>('createToken', {
+      body: { name: `cli@${os.hostname()}` },
+      signal: ctx.signal,
+    });
+    await authed.call('logOut', { signal: ctx.signal });
+    if (previous !== undefined) await revoke(ctx, previous.url, previous.token);
+    const who = session.body.user ?? user ?? '?';
+    const file = await writeCredentials(ctx.env, { url, token: created.body.token, user: who });
+    if (ctx.input.flag('json')) ctx.print(JSON.stringify({ url, user: who, file }));
+    else ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
+  },
+};
+
+/** `chamber logout`: revokeToken of the stored token, then deletes the stored file. */
+export const logoutCommand: CommandSpec = {
+  summary: 'revoke the stored token and forget it',
+  async run(ctx) {
+    const stored = await readCredentials(ctx.env);
+    if (stored === undefined) {
+      ctx.print('not logged in');
+      return;
+    }
+    await revoke(ctx, stored.url, stored.token);
+    await deleteCredentials(ctx.env);
+    ctx.print(`logged out of ${stored.url}; removed ${credentialsPath(ctx.env) ?? ''}`);
+  },
+};
+
+/** Revokes `token` with itself; one already revoked or expired is fine. */
+async function revoke(ctx: CommandContext, url: string, token: string): Promise<void> {
+  const id = tokenId(token);
+  if (id === undefined) return;
+  try {
+    await new ApiClient({ baseUrl: url, token }).call('revokeToken', {
+      params: { id },
+      signal: ctx.signal,
+    });
+  } catch (error) {
+    const status = isChamberError(error) ? error.details?.['status'] : undefined;
+    if (status !== 401 && status !== 404) throw error;
+  }
+}

@@ -1,0 +1,130 @@
+import { severities } from '@chamber/api';
+import type { AreaExtension, RestCall } from './api-commands.js';
+import { followEvents, type ServerEvent } from './events.js';
+import type { CommandContext } from './routes.js';
+import { restClient } from './transport.js';
+
+/** The `service` area: the registered services and their health. */
+export const serviceArea: AreaExtension = {
+  summary: 'the registered services (REST)',
+};
+
+/**
+ * The `logs` area: the trace/decision log. `chamber logs` is `chamber logs
+ * show`; with `--follow` it prints what is there, then every new entry from
+ * the event stream, until Ctrl-C.
+ */
+export const logsArea: AreaExtension = {
+  summary: 'the trace/decision log (REST)',
+  defaultCommand: 'show',
+  commands: {
+    show: {
+      options: {
+        follow: {
+          type: 'boolean',
+          description: 'then print new entries as they come, until Ctrl-C',
+        },
+      },
+      rest: showLogs,
+    },
+  },
+};
+
+/** The `events` area: the raw server-sent event stream. */
+export const eventsArea: AreaExtension = {
+  summary: 'the live event stream (REST)',
+  commands: {
+    follow: {
+      rest: async (ctx, route) => {
+        const input = await route.input(ctx);
+        const kinds = input.query?.['kinds'];
+        await followEvents(
+          await restClient(ctx),
+          typeof kinds === 'string' ? kinds : '',
+          ctx.signal,
+          (e) => printEvent(ctx, e),
+        );
+      },
+    },
+  },
+};
+
+function printEvent(ctx: CommandContext, e: ServerEvent): void {
+  ctx.print(
+    ctx.input.flag('json')
+      ? JSON.stringify({ id: e.id, event: e.event, data: parseData(e.data) })
+      : `${e.event} ${e.data}`,
+  );
+}
+
+/** A log entry as the log routes give it; only the fields the CLI reads. */
+interface LogEntry {
+  readonly seq?: string | number;
+  readonly service?: string;
+  readonly severity?: string;
+  readonly target?: string;
+  readonly name?: string;
+  readonly message?: string;
+}
+
+async function showLogs(ctx: CommandContext, route: RestCall): Promise<void> {
+  const input = await route.input(ctx);
+  const page = (await route.call(ctx, input)) as { entries?: LogEntry[]; lastSeq?: string };
+  for (const entry of page.entries ?? []) printEntry(ctx, entry);
+  if (!ctx.input.flag('follow')) return;
+  const wanted = entryFilter(ctx);
+  // Resume the stream right after the page: `0-<seq>` is a logs-only position.
+  const after = page.lastSeq ?? String(ctx.input.number('after') ?? 0);
+  await followEvents(
+    await restClient(ctx),
+    'logs',
+    ctx.signal,
+    (e) => {
+      if (e.event !== 'logs') return;
+      const entry = parseData(e.data) as LogEntry;
+      if (wanted(entry)) printEntry(ctx, entry);
+    },
+    () => undefined,
+    `0-${after}`,
+  );
+}
+
+/** The `--service`, `--target` and `--severity` filter, applied to streamed entries. */
+function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
+  const service = ctx.input.string('service');
+  const target = ctx.input.string('target');
+  const severity = ctx.input.string('severity');
+  const rank = (s: string | undefined): number =>
+    (severities as readonly string[]).indexOf(s ?? 'info');
+  return (entry) =>
+    (service === undefined || entry.service === service) &&
+    (target === undefined ||
+      entry.target === target ||
+      (entry.target ?? '').startsWith(`${target}/`)) &&
+    (severity === undefined || rank(entry.severity) >= rank(severity));
+}
+
+function printEntry(ctx: CommandContext, entry: LogEntry): void {
+  if (ctx.input.flag('json')) {
+    ctx.print(JSON.stringify(entry));
+    return;
+  }
+  const words = [
+    entry.seq,
+    entry.service,
+    entry.severity,
+    entry.target,
+    entry.message ?? entry.name,
+  ]
+    .filter((w) => w !== undefined && w !== '')
+    .map(String);
+  ctx.print(words.length > 0 ? words.join('  ') : JSON.stringify(entry));
+}
+
+function parseData(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
+}

@@ -1,0 +1,80 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { createInterface, type Interface } from 'node:readline';
+
+/**
+ * A secret reader over a process's stdin: on a terminal it prompts (on
+ * `prompt`'s stream) and reads a line without echo; otherwise it reads the
+ * next line of stdin, so `printf 'pw\n' | chamber login` works. Rejects with
+ * `Cancelled` on Ctrl-C and `FailedPrecondition` when stdin ends first.
+ * `close()` stops reading stdin.
+ */
+export function createSecretReader(
+  stdin: NodeJS.ReadStream,
+  promptTo: NodeJS.WritableStream,
+): { read: (prompt: string) => Promise<string>; close: () => void } {
+  let lines: Interface | undefined;
+  const pending: string[] = [];
+  const waiting: Array<(line: string | undefined) => void> = [];
+  let isEnded = false;
+  const nextLine = (): Promise<string | undefined> => {
+    if (lines === undefined) {
+      lines = createInterface({ input: stdin, terminal: false });
+      lines.on('line', (line) => {
+        const resolve = waiting.shift();
+        if (resolve === undefined) pending.push(line);
+        else resolve(line);
+      });
+      lines.on('close', () => {
+        isEnded = true;
+        for (const resolve of waiting.splice(0)) resolve(undefined);
+      });
+    }
+    const line = pending.shift();
+    if (line !== undefined || isEnded) return Promise.resolve(line);
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const read = async (prompt: string): Promise<string> => {
+    if (stdin.isTTY) return readHidden(stdin, promptTo, prompt);
+    const line = await nextLine();
+    if (line === undefined) {
+      throw new ChamberError(
+        Code.FailedPrecondition,
+        `stdin ended before the ${prompt.replace(/:\s*$/, '')}`,
+      );
+    }
+    return line;
+  };
+  // Closing lets the process exit while stdin (a pipe) stays open.
+  return { read, close: () => lines?.close() };
+}
+
+function readHidden(
+  stdin: NodeJS.ReadStream,
+  promptTo: NodeJS.WritableStream,
+  prompt: string,
+): Promise<string> {
+  promptTo.write(prompt);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding('utf8');
+  let text = '';
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error): void => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      promptTo.write('\n');
+      if (error === undefined) resolve(text);
+      else reject(error);
+    };
+    function onData(chunk: string): void {
+      for (const c of chunk) {
+        if (c === '\r' || c === '\n') return done();
+        if (c === '\u0003') return done(new ChamberError(Code.Cancelled, 'cancelled'));
+        if (c === '\u007f' || c === '\b') text = text.slice(0, -1);
+        else text += c;
+      }
+    }
+    stdin.on('data', onData);
+  });
+}
