@@ -63,6 +63,22 @@ function parseCursor(text: string | undefined): Cursor | undefined {
  * the stream ends.
  */
 export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler {
+  // The store's watch hub hands every stream the same event objects: each
+  // is parsed and encoded once, not once per client.
+  const encoded = new WeakMap<WatchEvent, string>();
+  const dataOf = (e: WatchEvent): string => {
+    let text = encoded.get(e);
+    if (text === undefined) {
+      text = JSON.stringify({
+        type: e.type,
+        key: e.key,
+        revision: e.modRevision,
+        value: parse(e.value),
+      });
+      encoded.set(e, text);
+    }
+    return text;
+  };
   return async (request) => {
     const asked = (request.input.query['kinds'] as string | undefined)?.split(',') ?? [
       ...eventKinds,
@@ -96,12 +112,14 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
       stopLogs?.();
       stream.end();
     };
-    const send = (event: string, data: unknown, hasId = true): void => {
+    const sendText = (event: string, data: string, hasId: boolean): void => {
       if (isClosed) return;
       const id = hasId ? `id: ${cursor.revision}-${cursor.logSeq}\n` : '';
-      stream.write(`${id}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      stream.write(`${id}event: ${event}\ndata: ${data}\n\n`);
       if (stream.writableLength > maxBuffered) close();
     };
+    const send = (event: string, data: unknown, hasId = true): void =>
+      sendText(event, JSON.stringify(data), hasId);
     const keepAlive = setInterval(() => {
       if (!isClosed) stream.write(': keep-alive\n\n');
     }, keepAliveMs);
@@ -120,11 +138,7 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
         // never skips the rest of a transaction.
         const isLastOfRevision = wanted[i + 1]?.modRevision !== e.modRevision;
         if (isLastOfRevision) cursor.revision = Math.max(cursor.revision, e.modRevision);
-        send(
-          kindOf(e.key)!,
-          { type: e.type, key: e.key, revision: e.modRevision, value: parse(e.value) },
-          isLastOfRevision,
-        );
+        sendText(kindOf(e.key)!, dataOf(e), isLastOfRevision);
       });
     };
     const onError = (error: Error): void => {

@@ -84,6 +84,9 @@ const kindOf: Readonly<Record<ElementPath['type'], ElementKind>> = {
   cable: ElementKind.ELEMENT_KIND_CABLE,
 };
 
+/** The clock's records (`clock/tick`, `clock/settled`, …): a handful of small keys. */
+const clockPrefix = 'clock/';
+
 const viewPrefix: Readonly<Record<View, string>> = {
   [View.VIEW_UNSPECIFIED]: definitionPrefix,
   [View.VIEW_DEFINITION]: definitionPrefix,
@@ -167,6 +170,10 @@ function recordKey(path: ElementPath, view: View): string | undefined {
  * without reading 100,000 records from etcd.
  */
 export class InventoryReads {
+  /** The read of the clock's records in flight, and the one waiting for it to end. */
+  private clockRead: Promise<RawEntry[]> | undefined;
+  private nextClockRead: Promise<RawEntry[]> | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly live: () => CachedView | undefined = () => undefined,
@@ -180,6 +187,18 @@ export class InventoryReads {
   ): Promise<{ element: Element; tick: number }> {
     const path = parseElementPath(pathText);
     const view = normalView(viewIn);
+    if (asOf === undefined) {
+      const present = await this.presentLive();
+      const key = recordKey(path, view);
+      if (present !== undefined && (key === undefined || present.view.covers(key))) {
+        const defined = present.view.getRaw(definitionPrefix + (path.blade ?? path.path));
+        if (defined === undefined) {
+          throw new ChamberError(Code.NotFound, `no ${path.type} "${path.path}" is defined`);
+        }
+        const raw = key === undefined ? undefined : present.view.getRaw(key);
+        return { element: toElement(path, view, raw), tick: present.tick };
+      }
+    }
     const point = await readPoint(this.store, asOf);
     return at(point, async () => {
       const options = point.revision === undefined ? {} : { revision: point.revision };
@@ -306,6 +325,54 @@ export class InventoryReads {
       }
       return summary;
     });
+  }
+
+  /**
+   * The live view and the current tick, if the view already holds
+   * everything of the last settled tick: one read of the clock's records
+   * (so a caller who has just seen a tick settle reads its effects), the
+   * rest from memory. The view then shows the world of the last settled
+   * tick, or of the snapshot of the tick in flight (which is the same world
+   * plus nothing), never a tick half-written. Undefined during a reset or
+   * before the first settled tick: then the store answers.
+   */
+  private async presentLive(): Promise<{ view: CachedView; tick: number } | undefined> {
+    const view = this.live();
+    if (view === undefined) return undefined;
+    const clock = new Map((await this.clockRecords()).map((e) => [e.key, e] as const));
+    const settled = clock.get(keys.settled);
+    const current = clock.get(keys.tick);
+    if (settled === undefined || current === undefined) return undefined;
+    const tick = TickRecord.fromJSON(JSON.parse(current.value));
+    // The settling write comes after the tick's last ack: a view that has
+    // seen it holds the whole settled world.
+    if (tick.resetting || view.revision < settled.modRevision) return undefined;
+    return { view, tick: tick.tick };
+  }
+
+  /**
+   * The clock's records, read from etcd by a read that starts after this
+   * call (so it sees every tick settled before the call). Callers that
+   * arrive while a read is in flight share the next one, which starts when
+   * that one ends: under load, one read answers a whole batch of calls
+   * instead of one read each, and none gets an answer older than its call.
+   */
+  private clockRecords(): Promise<RawEntry[]> {
+    if (this.nextClockRead !== undefined) return this.nextClockRead;
+    const start = (): Promise<RawEntry[]> => {
+      this.nextClockRead = undefined;
+      const read = this.store.listRaw(clockPrefix).then((r) => r.entries);
+      this.clockRead = read;
+      const done = (): void => {
+        if (this.clockRead === read) this.clockRead = undefined;
+      };
+      read.then(done, done);
+      return read;
+    };
+    if (this.clockRead === undefined) return start();
+    const next = this.clockRead.then(start, start);
+    this.nextClockRead = next;
+    return next;
   }
 
   /**

@@ -1,11 +1,13 @@
 import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
+import { benchFrontend } from './frontend.js';
 import { benchRepair } from './repair.js';
 
 // `npm run bench -- <name>`: each benchmark prints its figures and ratios
 // against a baseline measured in the same run, on a private etcd.
 const benchmarks: Record<string, (etcd: Awaited<ReturnType<typeof startEtcd>>) => Promise<void>> = {
   clock: benchClock,
+  frontend: benchFrontend,
   repair: benchRepair,
 };
 

@@ -101,3 +101,33 @@ export function startToyProcess(options: {
     {},
   );
 }
+
+/** Starts a frontend process (services/frontend/dist/src/main.js) in front of `services`. */
+export function startFrontendProcess(options: {
+  endpoints: string[];
+  simulation: string;
+  port: number;
+  adminPassword: string;
+  services: { stepper: string; inventory: string; faults: string; repair: string };
+}): Child {
+  return start('services/frontend/dist/src/main.js', [], {
+    CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
+    CHAMBER_SIMULATION: options.simulation,
+    CHAMBER_FRONTEND_PORT: String(options.port),
+    CHAMBER_FRONTEND_ADMIN_PASSWORD: options.adminPassword,
+    CHAMBER_FRONTEND_WEB_ROOT: '/nonexistent',
+    CHAMBER_FRONTEND_STEPPER: options.services.stepper,
+    CHAMBER_FRONTEND_INVENTORY: options.services.inventory,
+    CHAMBER_FRONTEND_FAULTS: options.services.faults,
+    CHAMBER_FRONTEND_REPAIR: options.services.repair,
+    CHAMBER_LOG_LEVEL: 'info',
+  });
+}
+
+/**
+ * Starts the HTTP floor of the frontend benchmark (test/dist/src/bench/http-floor.js):
+ * a bare Node server answering a constant JSON on `port`.
+ */
+export function startHttpFloorProcess(port: number): Child {
+  return start('test/dist/src/bench/http-floor.js', [String(port)], {});
+}

@@ -177,7 +177,11 @@ export function createHttpApp(options: HttpAppOptions): Koa {
         );
       }
       const aborted = new AbortController();
-      ctx.req.once('close', () => aborted.abort());
+      // Only a client that leaves before its answer is complete aborts: an
+      // abort makes a DOMException, too dear for every finished request.
+      ctx.req.once('close', () => {
+        if (!ctx.res.writableFinished) aborted.abort();
+      });
       const reply = await handler({
         op,
         input,
