@@ -1,6 +1,5 @@
-import { isChamberError } from '@chamber/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminPassword, startFrontend, type TestFrontend } from './helpers.js';
+import { adminPassword, failure, startFrontend, type TestFrontend } from './helpers.js';
 
 let frontends: TestFrontend[] = [];
 afterEach(async () => {
@@ -12,20 +11,6 @@ async function start(...args: Parameters<typeof startFrontend>): Promise<TestFro
   const f = await startFrontend(...args);
   frontends.push(f);
   return f;
-}
-
-async function failure(
-  p: Promise<unknown>,
-): Promise<{ status: unknown; code: unknown; message: string }> {
-  try {
-    await p;
-  } catch (error) {
-    if (isChamberError(error)) {
-      return { status: error.details?.['status'], code: error.code, message: error.message };
-    }
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('frontend: sessions and users', () => {
