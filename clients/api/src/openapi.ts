@@ -127,7 +127,7 @@ export function openApiDocument(options: { version: string }): JsonSchema {
       title: 'Chamber',
       version: options.version,
       description:
-        'The REST API of Chamber, a simulated cloud. Records are proto3 JSON (enums by full name, 64-bit integers as strings); request enums are the short lower-case names listed in each schema.',
+        'The REST API of Chamber, a simulated cloud. Records are proto3 JSON (enums by full name, integers as numbers, fields at their zero value left out); ticks the frontend composes (effectiveTick) are decimal strings; request enums are the short lower-case names listed in each schema.',
     },
     servers: [{ url: '/api/v1' }],
     tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),

@@ -155,6 +155,13 @@ export async function startInventoryWorld(
   return {
     store,
     clock,
+    /** The gRPC addresses (host:port) of the services, for a frontend; repair only when it runs. */
+    addresses: {
+      stepper: `127.0.0.1:${stepperPort}`,
+      inventory: `127.0.0.1:${inventory.port}`,
+      faults: `127.0.0.1:${faultsPort}`,
+      ...(repairPort === 0 ? {} : { repair: `127.0.0.1:${repairPort}` }),
+    },
     inventory: client,
     faults,
     simulation,

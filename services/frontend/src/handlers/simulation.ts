@@ -50,7 +50,8 @@ function elementPath(request: RequestContext, device?: 'pdu' | 'tor' | 'blade'):
     (x): x is string => typeof x === 'string',
   );
   if (device !== undefined) parts.push(device, String(p['index']));
-  if (typeof p['cable'] === 'string') parts.push(p['cable']);
+  // The route says `cables/power`; the element path says `power-cable`.
+  if (typeof p['cable'] === 'string') parts.push(`${p['cable']}-cable`);
   return parts.join('/');
 }
 

@@ -360,8 +360,15 @@ function errorAnswer(
   }
   const error = toChamberError(thrown);
   const explicit = error.details?.['status'];
+  const hasIfMatch = ctx.get('if-match') !== '';
+  // A service refusing a guarded write says FailedPrecondition (9) or Aborted
+  // (10); with If-Match sent, both are the client's stale ETag: 412.
   const status =
-    typeof explicit === 'number' ? explicit : httpStatusOf(error.code, ctx.get('if-match') !== '');
+    typeof explicit === 'number'
+      ? explicit
+      : error.code === Code.FailedPrecondition && hasIfMatch
+        ? 412
+        : httpStatusOf(error.code, hasIfMatch);
   const field = error.details?.['field'];
   if (status >= 500 && status !== 503 && status !== 504) {
     const incident = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
