@@ -1,4 +1,12 @@
-import type { ApiClient } from '@chamber/api';
+import {
+  isRight,
+  operations,
+  rights,
+  type ApiClient,
+  type CallInput,
+  type Operation,
+  type Right,
+} from '@chamber/api';
 import { isChamberError } from '@chamber/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFrontendWorld, type FrontendWorld } from './frontend-world.js';
@@ -226,5 +234,271 @@ describe('frontend: the inventory', () => {
         )
       ).status,
     ).toBe(404);
+  });
+});
+
+describe('frontend: faults, repairs, commands and services', () => {
+  it('injects a fault that shows in actual at the next tick, lists, gets and clears faults, and shows the repair and its commands', async () => {
+    const { admin: api } = await loaded('fe-faults', {
+      monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
+      repair: { rackBudget: 2, powerCycles: 2, technicianTicks: 3, backoffCapTicks: 2 },
+    });
+    const t = (await clockOf(api)).tick ?? 0;
+    const fault = await api.call<{ id: string; kind: string }>('injectFault', {
+      body: { kind: 'crash', targets: [b0] },
+    });
+    expect(fault.status).toBe(201);
+    expect(fault.body.kind).toBe('FAULT_KIND_CRASH');
+    expect(await bladeState(api)).toBe('BLADE_STATE_WORKING');
+    await api.call('step', { body: {} });
+    expect(await bladeState(api)).toBe('BLADE_STATE_CRASHED');
+    expect(await bladeState(api, t)).toBe('BLADE_STATE_WORKING');
+
+    const ids = async (id: string, key: string, query: Record<string, string>) =>
+      (await api.call<Record<string, Array<{ id: string }>>>(id, { query })).body[key]!.map(
+        (x) => x.id,
+      );
+    expect(await ids('listFaults', 'faults', { kind: 'crash' })).toEqual([fault.body.id]);
+    expect(await ids('listFaults', 'faults', { kind: 'hang' })).toEqual([]);
+    expect(await ids('listFaults', 'faults', { target: b0 })).toEqual([fault.body.id]);
+    expect(await ids('listFaults', 'faults', { target: 'small/z1/rack2/blade/0' })).toEqual([]);
+    expect(await ids('listFaults', 'faults', { status: 'cleared' })).toEqual([]);
+    const got = await api.call<{ id: string }>('getFault', { params: { id: fault.body.id } });
+    expect(got.body.id).toBe(fault.body.id);
+
+    await api.call('runUntil', { body: { tick: t + 20 } });
+    const repairs = await api.call<{ repairs: Array<{ id: string; target: string }> }>(
+      'listRepairs',
+      { query: { status: 'succeeded' } },
+    );
+    expect(repairs.body.repairs.map((r) => r.target)).toEqual([b0]);
+    expect(await ids('listRepairs', 'repairs', { status: 'pending' })).toEqual([]);
+    const repair = await api.call<{ id: string; status: string }>('getRepair', {
+      params: { id: repairs.body.repairs[0]!.id },
+    });
+    expect(repair.body.status).toBe('REPAIR_STATUS_SUCCEEDED');
+    expect(await bladeState(api)).toBe('BLADE_STATE_WORKING');
+    const commands = await ids('listCommands', 'commands', { target: b0 });
+    expect(commands.length).toBeGreaterThan(0);
+    expect(await ids('listCommands', 'commands', { target: 'small/z1/rack2/blade/3' })).toEqual([]);
+    const command = await api.call<{ target: string }>('getCommand', {
+      params: { id: commands[0]! },
+    });
+    expect(command.body.target).toBe(b0);
+
+    const issued = await api.call<{ id: string; action: string }>('issueCommand', {
+      body: { target: 'small/z1/rack2/blade/1', action: 'reboot' },
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.body.action).toBe('COMMAND_ACTION_REBOOT');
+    expect(
+      (
+        await failure(
+          api.call('issueCommand', {
+            body: { target: 'small/z1/rack2/blade/99', action: 'reboot' },
+          }),
+        )
+      ).status,
+    ).toBe(404);
+
+    const hang = await api.call<{ id: string }>('injectFault', {
+      body: { kind: 'hang', targets: ['small/z1/rack2/blade/2'], at: t + 100 },
+    });
+    const other = await api.call<{ id: string }>('injectFault', {
+      body: { kind: 'power_loss', targets: ['small/z1/rack2/pdu/0'], at: t + 100 },
+    });
+    await api.call('clearFault', { params: { id: hang.body.id } });
+    const cleared = await api.call<{ ids: string[] }>('clearAllFaults');
+    expect(cleared.body.ids).toContain(other.body.id);
+    expect(cleared.body.ids).not.toContain(hang.body.id);
+    await api.call('step', { body: {} });
+    expect(await ids('listFaults', 'faults', { status: 'cleared' })).toEqual(
+      expect.arrayContaining([hang.body.id, other.body.id]),
+    );
+
+    const services = await api.call<{ services: Array<{ name: string; health: string }> }>(
+      'listServices',
+    );
+    const health = Object.fromEntries(services.body.services.map((s) => [s.name, s.health]));
+    expect(health).toMatchObject({ stepper: 'serving', faults: 'serving' });
+    expect(Object.keys(health)).toContain('frontend');
+  });
+});
+
+/** The HTTP status of calling `op` with placeholder input (`0` for every parameter, `{}` as body). */
+async function statusOf(api: ApiClient, op: Operation): Promise<number> {
+  const input: CallInput = {
+    params: Object.fromEntries(Object.keys(op.params ?? {}).map((k) => [k, '0'])),
+    ...(op.body === undefined ? {} : { body: {} }),
+  };
+  try {
+    return (await api.call(op.id, input)).status;
+  } catch (error) {
+    if (isChamberError(error)) return error.details?.['status'] as number;
+    throw error;
+  }
+}
+
+describe('frontend: rights', () => {
+  it('lets each right do exactly the routes it governs; elsewhere 403 changing nothing; no rights: 403; anonymous: 401', async () => {
+    const fw = await loaded('fe-rights');
+    const governed = operations.filter((o) => isRight(o.access));
+    // Every mutating route needs a right (or is about the caller's own account).
+    const mutating = operations.filter((o) => o.method !== 'GET' && o.access !== 'public');
+    expect(mutating.filter((o) => !isRight(o.access)).map((o) => o.id)).toEqual([
+      'logOut',
+      'createToken',
+      'revokeToken',
+      'changePassword',
+    ]);
+    const holders = new Map<Right, ApiClient>();
+    for (const right of rights) holders.set(right, await fw.userWith(right, [right]));
+    const nobody = await fw.userWith('nobody', []);
+    const fingerprint = async () => {
+      const clock = await clockOf(fw.admin);
+      const lists = await Promise.all(
+        ['listUsers', 'listSessions', 'listFaults', 'listCommands'].map(
+          async (id) => (await fw.admin.call(id)).body,
+        ),
+      );
+      const target = await fw.admin.call('getTarget', { query: { path: b0 } });
+      return JSON.stringify([clock.tick, clock.epoch, clock.policy, lists, target.etag]);
+    };
+    const before = await fingerprint();
+    for (const op of governed) {
+      for (const [right, api] of holders) {
+        if (right !== op.access) expect(await statusOf(api, op), `${right} on ${op.id}`).toBe(403);
+      }
+      expect(await statusOf(nobody, op), `no rights on ${op.id}`).toBe(403);
+      expect(await statusOf(fw.anonymous, op), `anonymous on ${op.id}`).toBe(401);
+    }
+    expect(await fingerprint()).toBe(before);
+
+    // A real success for each right that governs a route.
+    const holder = (right: Right) => holders.get(right)!;
+    const succeeded = [
+      await holder('manage_accounts').call('createUser', {
+        body: { name: 'made-by-manager', password: 'long enough' },
+      }),
+      await holder('step_time').call('step', { body: {} }),
+      await holder('modify_inventory').call('setTarget', {
+        query: { path: b0 },
+        body: { state: 'out_for_repair' },
+      }),
+      await holder('inject_faults').call('injectFault', {
+        body: { kind: 'hang', targets: ['small/z1/rack1/blade/1'] },
+      }),
+      await holder('perform_repairs').call('issueCommand', {
+        body: { target: 'small/z1/rack1/blade/2', action: 'reboot' },
+      }),
+    ];
+    expect(succeeded.map((r) => r.status)).toEqual([201, 200, 200, 201, 201]);
+    // No workload routes exist yet: modify_workloads governs nothing.
+    expect(governed.filter((o) => o.access === 'modify_workloads')).toEqual([]);
+    // Allowed is allowed whatever the input: never 401 or 403 for the holder.
+    for (const op of governed) {
+      const status = await statusOf(holder(op.access as Right), op);
+      expect([401, 403], `${op.access} on ${op.id}: ${status}`).not.toContain(status);
+    }
+  });
+});
+
+interface StreamEvent {
+  readonly id: string | undefined;
+  readonly event: string;
+  readonly data: { type: string; key: string; revision: number; value: unknown };
+}
+
+/** An open event stream: `next()` resolves with each event in turn. */
+async function openEvents(fw: FrontendWorld, kinds: string, lastEventId?: string) {
+  const abort = new AbortController();
+  const res = await fw.admin.open(
+    'streamEvents',
+    { query: { kinds }, signal: abort.signal },
+    lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
+  );
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const next = async (): Promise<StreamEvent> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const frame = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          frame
+            .split('\n')
+            .find((l) => l.startsWith(`${name}: `))
+            ?.slice(name.length + 2);
+        const event = field('event');
+        if (event === undefined) continue; // a comment or the retry hint
+        const data = JSON.parse(field('data') ?? 'null') as StreamEvent['data'];
+        if (event === 'error') throw new Error(`stream error: ${JSON.stringify(data)}`);
+        return { id: field('id'), event, data };
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the stream ended');
+      buffer += value;
+    }
+  };
+  return {
+    next,
+    /** The events up to revision `last`, read until one beyond it arrives. */
+    async through(last: number): Promise<StreamEvent[]> {
+      const out: StreamEvent[] = [];
+      for (let e = await next(); e.data.revision <= last; e = await next()) out.push(e);
+      return out;
+    },
+    close: () => abort.abort(),
+  };
+}
+
+const keyOf = (e: StreamEvent) => `${e.event} ${e.data.type} ${e.data.key} @${e.data.revision}`;
+
+describe('frontend: server-sent events', () => {
+  it('streams clock ticks and actual transitions while the clock steps, resumes exactly after Last-Event-ID, and filters by kind', async () => {
+    w = await startFrontendWorld('fe-sse');
+    const fw = w;
+    const start = await fw.world.store.currentRevision();
+    const live = await openEvents(fw, 'clock,actual');
+    const load = await fw.admin.call<{ effectiveTick: string }>('loadDefinition', {
+      body: { source: sample('small') },
+    });
+    await fw.admin.call('runUntil', { body: { tick: Number(load.body.effectiveTick) + 6 } });
+    const last = await fw.world.store.currentRevision();
+    // One more tick: every stream has delivered all up to `last` once it sees an event of it.
+    await fw.admin.call('step', { body: {} });
+
+    const all = await (await openEvents(fw, 'clock,actual', `${start}-0`)).through(last);
+    expect(new Set(all.map((e) => e.event))).toEqual(new Set(['clock', 'actual']));
+    const states = all
+      .filter((e) => e.event === 'actual' && e.data.key.includes('/blade/'))
+      .map((e) => (e.data.value as { state?: string } | undefined)?.state);
+    expect(states).toContain('BLADE_STATE_BOOTING');
+    expect(states).toContain('BLADE_STATE_WORKING');
+    const seen = await live.through(last);
+    live.close();
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.map(keyOf)).toEqual(all.slice(all.length - seen.length).map(keyOf));
+
+    // Drop a stream halfway, resume from the last id it carried.
+    const first = await openEvents(fw, 'clock,actual', `${start}-0`);
+    const part: StreamEvent[] = [];
+    while (part.length < all.length / 2) part.push(await first.next());
+    first.close();
+    const lastId = part.findLast((e) => e.id !== undefined)!.id!;
+    const delivered = part.slice(0, part.findLastIndex((e) => e.id !== undefined) + 1);
+    const rest = await (await openEvents(fw, 'clock,actual', lastId)).through(last);
+    expect([...delivered, ...rest].map(keyOf)).toEqual(all.map(keyOf));
+
+    const clockOnly = await (await openEvents(fw, 'clock', `${start}-0`)).through(last);
+    expect(clockOnly.map(keyOf)).toEqual(all.filter((e) => e.event === 'clock').map(keyOf));
+    expect(
+      (await failure(fw.admin.open('streamEvents', { query: { kinds: 'clock,nope' } }))).status,
+    ).toBe(400);
+    expect(
+      (await failure(fw.admin.open('streamEvents', {}, { 'last-event-id': 'yesterday' }))).status,
+    ).toBe(400);
   });
 });
