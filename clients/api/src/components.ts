@@ -174,8 +174,11 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
     {
       name: s.string('the service'),
       instance: s.string('the instance'),
-      endpoint: s.string('its gRPC host:port'),
-      health: s.oneOf(['serving', 'not_serving', 'unreachable'], 'its gRPC health'),
+      endpoint: s.string("its gRPC host:port (a frontend's: its URL)"),
+      health: s.oneOf(
+        ['serving', 'not_serving', 'unreachable'],
+        'its gRPC health (a frontend: whether its API answers)',
+      ),
     },
     ['name', 'instance', 'endpoint', 'health'],
     'a registered service instance',

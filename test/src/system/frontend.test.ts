@@ -320,8 +320,14 @@ describe('frontend: faults, repairs, commands and services', () => {
       'listServices',
     );
     const health = Object.fromEntries(services.body.services.map((s) => [s.name, s.health]));
-    expect(health).toMatchObject({ stepper: 'serving', faults: 'serving' });
-    expect(Object.keys(health)).toContain('frontend');
+    expect(health).toEqual({
+      stepper: 'serving',
+      inventory: 'serving',
+      faults: 'serving',
+      monitor: 'serving',
+      'inventory-repair': 'serving',
+      frontend: 'serving',
+    });
   });
 });
 

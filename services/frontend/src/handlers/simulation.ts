@@ -1,3 +1,4 @@
+import { apiPrefix } from '@chamber/api';
 import type { ClockClient } from '@chamber/clock';
 import { ChamberError, Code } from '@chamber/errors';
 import type { FaultsClient } from '@chamber/faults-client';
@@ -318,11 +319,31 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
             // A registration not written by Chamber: listed without an endpoint.
           }
           const health =
-            endpoint === '' ? 'unreachable' : await checkHealth(endpoint, { timeoutMs: 1000 });
+            endpoint === ''
+              ? 'unreachable'
+              : /^https?:/.test(endpoint)
+                ? await httpHealth(endpoint)
+                : await checkHealth(endpoint, { timeoutMs: 1000 });
           return { name, instance, endpoint, health };
         }),
       );
       return { body: { services } };
     },
   };
+}
+
+/**
+ * The health of a frontend (an HTTP endpoint, not gRPC): serving when its
+ * OpenAPI document answers within a second.
+ */
+async function httpHealth(endpoint: string): Promise<'serving' | 'not_serving' | 'unreachable'> {
+  try {
+    const res = await fetch(`${endpoint.replace(/\/+$/, '')}${apiPrefix}/openapi.json`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    await res.body?.cancel();
+    return res.ok ? 'serving' : 'not_serving';
+  } catch {
+    return 'unreachable';
+  }
 }
