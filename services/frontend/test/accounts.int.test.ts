@@ -1,4 +1,4 @@
-import { ApiClient } from '@chamber/api';
+import { ApiClient, errorStatuses, operation } from '@chamber/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminPassword, failure, startFrontend, type TestFrontend } from './helpers.js';
 
@@ -195,6 +195,7 @@ describe('frontend: users, sessions and tokens', () => {
     expect(await ids(admin)).toEqual([]);
     expect(await ids(admin, true)).toEqual([made.body.info.id]);
     expect((await failure(ids(bob2, true))).status).toBe(403);
+    expect(errorStatuses(operation('listTokens'))).toContain(403);
     const carol = await f.login('carol', 'carol password');
     const id = made.body.info.id;
     expect((await failure(carol.call('revokeToken', { params: { id } }))).status).toBe(403);

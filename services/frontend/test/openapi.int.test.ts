@@ -161,6 +161,20 @@ describe('request validation uses the published schemas', () => {
     },
   );
 
+  it.each(withBody.map((op) => [op.id, op] as const))(
+    '%s refuses a body that is not JSON with 415, as documented',
+    async (_, op) => {
+      const res = await raw(f.port, {
+        method: op.method,
+        path: `${apiPrefix}${fillPath(op.path, pathExample(op))}`,
+        headers: { ...auth(), 'content-type': 'text/plain' },
+        body: JSON.stringify(validBody(op)),
+      });
+      expect(res.status, res.body).toBe(415);
+      expect(errorStatuses(op)).toContain(415);
+    },
+  );
+
   it('answers a missing required field, an unknown field and a bad query type with 400 naming it', async () => {
     const createUser = operations.find((o) => o.id === 'createUser')!;
     const answers = await Promise.all([

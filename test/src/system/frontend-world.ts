@@ -1,12 +1,14 @@
 import {
   ApiClient,
   componentSchemas,
+  errorStatuses,
   operation,
   type ApiResponse,
   type CallInput,
   type Right,
 } from '@chamber/api';
 import { loadConfig } from '@chamber/config';
+import { isChamberError } from '@chamber/errors';
 import { createFrontendService, frontendSchema } from '@chamber/frontend';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints } from '@chamber/testing';
@@ -24,12 +26,23 @@ const answerValidators = new Map<string, ValidateFunction>();
 
 /**
  * An API client that checks every successful answer against the schema the
- * OpenAPI document publishes for it: what clients generated from the
- * document rely on.
+ * OpenAPI document publishes for it, and every error status against the
+ * ones it lists: what clients generated from the document rely on.
  */
 export class CheckedClient extends ApiClient {
   override async call<T = unknown>(id: string, input: CallInput = {}): Promise<ApiResponse<T>> {
-    const res = await super.call<T>(id, input);
+    let res: ApiResponse<T>;
+    try {
+      res = await super.call<T>(id, input);
+    } catch (error) {
+      const status = isChamberError(error) ? error.details?.['status'] : undefined;
+      if (typeof status === 'number' && !errorStatuses(operation(id)).includes(status)) {
+        throw new Error(`${id}: answered ${status}, which its OpenAPI entry does not list`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
     const schema = operation(id).response.schema;
     if (schema !== undefined) {
       let validate = answerValidators.get(id);
