@@ -136,6 +136,11 @@ describe('frontend: the clock', () => {
     });
     expect(timedOut.body.reached).toBe(false);
     expect(timedOut.body.status.tick ?? 0).toBe(start + 8);
+    // A tick settled before is reached, however short the wait.
+    const past = await api.call<{ reached: boolean }>('waitForTick', {
+      query: { tick: start + 7, timeoutMs: 0 },
+    });
+    expect(past.body.reached).toBe(true);
 
     const before = await clockOf(api);
     const reset = await api.call<Clock>('resetClock', { body: {} });
