@@ -3,6 +3,13 @@ import { s, type JsonSchema } from './schema.js';
 
 const tick = (description: string): JsonSchema => s.uint64(description);
 
+/**
+ * Integers inside records are JSON numbers (the generated code keeps 64-bit
+ * fields as numbers; ticks and revisions stay far below 2^53), and a field at
+ * its zero value is left out, as proto3 JSON does.
+ */
+const count = (description: string): JsonSchema => s.integer(`${description} (left out when 0)`);
+
 const record = (description: string): JsonSchema => ({
   type: 'object',
   description: `${description} (the JSON of the record, as stored)`,
@@ -35,26 +42,26 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
   ),
   ClockStatus: s.object(
     {
-      tick: tick('the last published tick'),
+      tick: count('the last published tick'),
       settled: s.boolean('whether every participant has acknowledged it'),
-      settledTick: tick('the last settled tick'),
-      epoch: s.uint64('incremented by every policy change and reset; the ETag'),
+      settledTick: count('the last settled tick'),
+      epoch: count('incremented by every policy change and reset; the ETag'),
       policy: s.oneOf(
         ['POLICY_PAUSED', 'POLICY_MANUAL', 'POLICY_MEASURED', 'POLICY_NO_WAIT'],
         'how the clock advances',
       ),
       rate: s.number('ticks per second under measured'),
       digest: s.string('hex world digest through settledTick'),
-      until: tick('the bound the clock is advancing to'),
+      until: count('the bound the clock is advancing to'),
       participants: s.array(s.string('a participant'), 'participants expected at tick'),
       waitingFor: s.array(s.string('a participant'), 'those that have not acknowledged it'),
       deterministic: s.boolean('false once a participant was dropped'),
       notes: s.array(s.string('a note'), 'why the run is no longer deterministic'),
       lagSeconds: s.number('lateness of the last tick under measured'),
-      seed: s.uint64('the seed of this run'),
-      run: s.uint64('resets since the simulation was created'),
+      seed: count('the seed of this run'),
+      run: count('resets since the simulation was created'),
     },
-    ['tick', 'epoch'],
+    [],
     'the simulated clock',
   ),
   WaitResult: s.object(
@@ -71,19 +78,19 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
       path: s.string('the element path'),
       kind: s.string('ELEMENT_KIND_REGION … ELEMENT_KIND_CABLE'),
       view: s.string('VIEW_DEFINITION, VIEW_TARGET, VIEW_ACTUAL or VIEW_OBSERVED'),
-      revision: s.uint64('the store revision of the record; the ETag of a target'),
+      revision: count('the store revision of the record; the ETag of a target'),
     },
     ['path', 'kind', 'view'],
     'one inventory element in one view, with its record under a key named after its type',
     { additionalProperties: true },
   ),
   Elements: s.object(
-    { elements: s.array(s.ref('Element'), 'the elements'), tick: tick('the tick read') },
+    { elements: s.array(s.ref('Element'), 'the elements'), tick: count('the tick read') },
     ['elements'],
     'inventory elements',
   ),
   ElementAt: s.object(
-    { element: s.ref('Element'), tick: tick('the tick read') },
+    { element: s.ref('Element'), tick: count('the tick read') },
     ['element'],
     'one inventory element',
   ),
@@ -166,8 +173,11 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
     {
       name: s.string('the service'),
       instance: s.string('the instance'),
-      endpoint: s.string('its gRPC host:port'),
-      health: s.oneOf(['serving', 'not_serving', 'unreachable'], 'its gRPC health'),
+      endpoint: s.string("its gRPC host:port (a frontend's: its URL)"),
+      health: s.oneOf(
+        ['serving', 'not_serving', 'unreachable'],
+        'its gRPC health (a frontend: whether its API answers)',
+      ),
     },
     ['name', 'instance', 'endpoint', 'health'],
     'a registered service instance',

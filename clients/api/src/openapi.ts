@@ -12,6 +12,7 @@ const errorText: Readonly<Record<number, string>> = {
   409: 'conflict with the current state',
   412: 'If-Match is stale: nothing was changed',
   413: 'the body is too large',
+  415: 'the body is not JSON (Content-Type: application/json)',
   429: 'too many attempts; retry after the Retry-After seconds',
   503: 'a service behind the API is unreachable',
   504: 'a service behind the API did not answer in time',
@@ -23,11 +24,14 @@ export function errorStatuses(op: Operation): number[] {
   const hasInput =
     op.params !== undefined || op.query !== undefined || op.body !== undefined || op.ifMatch;
   if (hasInput === true) statuses.add(400);
-  if (op.body !== undefined) statuses.add(413);
+  if (op.body !== undefined) {
+    statuses.add(413);
+    statuses.add(415);
+  }
   if (op.access !== 'public') statuses.add(401);
   if (op.access !== 'public' && op.access !== 'user') statuses.add(403);
-  if (op.id === 'getUser' || op.id === 'changePassword' || op.id === 'revokeToken') {
-    statuses.add(403); // someone else's, without manage_accounts
+  if (['getUser', 'changePassword', 'revokeToken', 'listTokens'].includes(op.id)) {
+    statuses.add(403); // someone else's (or everyone's), without manage_accounts
   }
   if (op.id === 'logIn') statuses.add(401);
   return [...statuses].sort((a, b) => a - b);
@@ -127,7 +131,7 @@ export function openApiDocument(options: { version: string }): JsonSchema {
       title: 'Chamber',
       version: options.version,
       description:
-        'The REST API of Chamber, a simulated cloud. Records are the JSON of the stored records (enums by full name); request enums are the short lower-case names listed in each schema.',
+        'The REST API of Chamber, a simulated cloud. Records are the JSON of the stored records (enums by full name, integers as numbers, fields at their zero value left out); request enums are the short lower-case names listed in each schema.',
     },
     servers: [{ url: '/api/v1' }],
     tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),

@@ -57,8 +57,8 @@ export const segment = s.string('a region, zone or rack name', {
   pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
 });
 
-/** An element path (`r1/z1/rack1/blade/0`, `r1/z1/rack1/blade/0/power`). */
+/** An element path (`r1/z1/rack1/blade/0`, `r1/z1/rack1/blade/0/power-cable`). */
 export const elementPath = s.string(
-  'an element path: region[/zone[/rack[/pdu|tor|blade/N[/power|network]]]]',
+  'an element path: region[/zone[/rack[/pdu|tor|blade/N[/power-cable|network-cable]]]]',
   { minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9][A-Za-z0-9_/-]*$' },
 );

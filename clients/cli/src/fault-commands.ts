@@ -101,8 +101,8 @@ export const faultArea: AreaExtension = {
       grpc: (ctx) =>
         withFaults(ctx, async (faults) => printCleared(ctx, await faults.clearAll('cli'))),
       print: (ctx, body) => {
-        const res = body as { ids?: string[]; effectiveTick?: string };
-        printCleared(ctx, { ids: res.ids ?? [], effectiveTick: Number(res.effectiveTick ?? 0) });
+        const res = body as { ids?: string[]; effectiveTick?: number };
+        printCleared(ctx, { ids: res.ids ?? [], effectiveTick: res.effectiveTick ?? 0 });
       },
     },
   },

@@ -84,9 +84,11 @@ export function codeFromName(name: string): Code | undefined {
 
 /**
  * The HTTP status for `code`. With `hasPrecondition` (the request carried
- * `If-Match`), a conflict (`Aborted`) is 412 Precondition Failed instead of 409.
+ * `If-Match`), a refused guarded write (`Aborted`, `FailedPrecondition`) is
+ * 412 Precondition Failed instead of 409 or 400.
  */
 export function httpStatusOf(code: Code, hasPrecondition = false): number {
-  if (code === Code.Aborted && hasPrecondition) return 412;
+  // A guarded write refused (stale epoch or revision) when the caller sent If-Match.
+  if ((code === Code.Aborted || code === Code.FailedPrecondition) && hasPrecondition) return 412;
   return (table[code] ?? table[Code.Unknown]).http;
 }

@@ -36,6 +36,8 @@ describe('ChamberError', () => {
     expect(httpStatusOf(Code.PermissionDenied)).toBe(403);
     expect(httpStatusOf(Code.Aborted)).toBe(409);
     expect(httpStatusOf(Code.Aborted, true)).toBe(412);
+    expect(httpStatusOf(Code.FailedPrecondition)).toBe(400);
+    expect(httpStatusOf(Code.FailedPrecondition, true)).toBe(412);
     expect(httpStatusOf(Code.Unavailable)).toBe(503);
     expect(httpStatusOf(Code.Unauthenticated)).toBe(401);
     expect(codeFromName('failed_precondition')).toBe(Code.FailedPrecondition);

@@ -1,6 +1,6 @@
-import { isChamberError } from '@chamber/errors';
+import { ApiClient, errorStatuses, operation } from '@chamber/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminPassword, startFrontend, type TestFrontend } from './helpers.js';
+import { adminPassword, failure, startFrontend, type TestFrontend } from './helpers.js';
 
 let frontends: TestFrontend[] = [];
 afterEach(async () => {
@@ -12,20 +12,6 @@ async function start(...args: Parameters<typeof startFrontend>): Promise<TestFro
   const f = await startFrontend(...args);
   frontends.push(f);
   return f;
-}
-
-async function failure(
-  p: Promise<unknown>,
-): Promise<{ status: unknown; code: unknown; message: string }> {
-  try {
-    await p;
-  } catch (error) {
-    if (isChamberError(error)) {
-      return { status: error.details?.['status'], code: error.code, message: error.message };
-    }
-    throw error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('frontend: sessions and users', () => {
@@ -53,5 +39,171 @@ describe('frontend: sessions and users', () => {
     expect(wrong.status).toBe(401);
     const none = await failure(f.anonymous().call('getCurrentSession'));
     expect(none.status).toBe(401);
+  });
+});
+
+describe('frontend: users, sessions and tokens', () => {
+  it('creates, reads, changes and deletes users, guarding changes with the ETag (a stale one is 412 and changes nothing)', async () => {
+    const f = await start();
+    const admin = await f.login('admin', adminPassword);
+    type User = { name: string; rights: string[]; isEnabled: boolean; passwordHash?: unknown };
+    const created = await admin.call<User>('createUser', {
+      body: { name: 'alice', password: 'alice password', rights: ['step_time'] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'alice', rights: ['step_time'], isEnabled: true });
+    expect(created.body.passwordHash).toBeUndefined();
+    expect(
+      (
+        await failure(
+          admin.call('createUser', { body: { name: 'alice', password: 'x'.repeat(9) } }),
+        )
+      ).status,
+    ).toBe(409);
+    const read = await admin.call<User>('getUser', { params: { name: 'alice' } });
+    expect(read.etag).toBe(created.etag);
+    const names = await admin.call<{ users: User[] }>('listUsers');
+    expect(names.body.users.map((u) => u.name)).toEqual(['admin', 'alice']);
+
+    const alice = await f.login('alice', 'alice password');
+    expect((await alice.call<User>('getUser', { params: { name: 'alice' } })).status).toBe(200);
+    expect((await failure(alice.call('getUser', { params: { name: 'admin' } }))).status).toBe(403);
+    expect((await failure(alice.call('listUsers'))).status).toBe(403);
+
+    const stale = `"${Number(JSON.parse(created.etag!)) - 1}"`;
+    const refused = await failure(
+      admin.call('updateUser', { params: { name: 'alice' }, body: { rights: [] }, ifMatch: stale }),
+    );
+    expect(refused.status).toBe(412);
+    expect((await admin.call<User>('getUser', { params: { name: 'alice' } })).body.rights).toEqual([
+      'step_time',
+    ]);
+    const updated = await admin.call<User>('updateUser', {
+      params: { name: 'alice' },
+      body: { rights: ['inject_faults'] },
+      ifMatch: created.etag!,
+    });
+    expect(updated.body.rights).toEqual(['inject_faults']);
+    expect(updated.etag).not.toBe(created.etag);
+
+    // Passwords: an admin sets anyone's; a user changes its own with the current one.
+    expect(
+      (
+        await failure(
+          admin.call('changePassword', {
+            params: { name: 'alice' },
+            body: { password: 'from the admin' },
+            ifMatch: created.etag!,
+          }),
+        )
+      ).status,
+    ).toBe(412);
+    await f.login('alice', 'alice password');
+    await admin.call('changePassword', {
+      params: { name: 'alice' },
+      body: { password: 'from the admin' },
+    });
+    expect((await failure(f.login('alice', 'alice password'))).status).toBe(401);
+    const again = await f.login('alice', 'from the admin');
+    const own = (body: Record<string, string>) =>
+      again.call('changePassword', { params: { name: 'alice' }, body });
+    expect((await failure(own({ password: 'mine mine mine' }))).status).toBe(400);
+    expect(
+      (await failure(own({ password: 'mine mine mine', currentPassword: 'wrong one' }))).status,
+    ).toBe(403);
+    expect(
+      (await own({ password: 'mine mine mine', currentPassword: 'from the admin' })).status,
+    ).toBe(204);
+    expect(
+      (
+        await failure(
+          again.call('changePassword', {
+            params: { name: 'admin' },
+            body: { password: 'hijacked!' },
+          }),
+        )
+      ).status,
+    ).toBe(403);
+
+    // Disabling ends the user's sessions' use; deleting is guarded by the ETag too.
+    const current = await admin.call<User>('getUser', { params: { name: 'alice' } });
+    await admin.call('updateUser', { params: { name: 'alice' }, body: { isEnabled: false } });
+    expect((await failure(again.call('getCurrentSession'))).status).toBe(401);
+    expect(
+      (
+        await failure(
+          admin.call('deleteUser', { params: { name: 'alice' }, ifMatch: current.etag! }),
+        )
+      ).status,
+    ).toBe(412);
+    expect((await admin.call('getUser', { params: { name: 'alice' } })).status).toBe(200);
+    expect((await admin.call('deleteUser', { params: { name: 'alice' } })).status).toBe(204);
+    expect((await failure(admin.call('getUser', { params: { name: 'alice' } }))).status).toBe(404);
+    expect((await failure(admin.call('deleteUser', { params: { name: 'alice' } }))).status).toBe(
+      404,
+    );
+  });
+
+  it('never deletes or disables the built-in admin', async () => {
+    const f = await start();
+    const admin = await f.login('admin', adminPassword);
+    expect((await failure(admin.call('deleteUser', { params: { name: 'admin' } }))).status).toBe(
+      403,
+    );
+    const disable = admin.call('updateUser', {
+      params: { name: 'admin' },
+      body: { isEnabled: false },
+    });
+    expect((await failure(disable)).status).toBe(403);
+    expect((await admin.call<{ user: string }>('getCurrentSession')).body.user).toBe('admin');
+  });
+
+  it('lists and ends sessions, creates, lists and revokes tokens (a revoked token is 401), and logs out', async () => {
+    const f = await start();
+    const admin = await f.login('admin', adminPassword);
+    await admin.call('createUser', { body: { name: 'bob', password: 'bob password' } });
+    await admin.call('createUser', { body: { name: 'carol', password: 'carol password' } });
+    const bob = await f.login('bob', 'bob password');
+    const bobSession = (await bob.call<{ id: string }>('getCurrentSession')).body.id;
+    const sessions = await admin.call<{ sessions: Array<{ id: string; user: string }> }>(
+      'listSessions',
+    );
+    expect(sessions.body.sessions).toContainEqual(
+      expect.objectContaining({ id: bobSession, user: 'bob' }),
+    );
+    expect((await failure(bob.call('listSessions'))).status).toBe(403);
+    expect((await admin.call('endSession', { params: { id: bobSession } })).status).toBe(204);
+    expect((await failure(bob.call('getCurrentSession'))).status).toBe(401);
+    expect((await failure(admin.call('endSession', { params: { id: bobSession } }))).status).toBe(
+      404,
+    );
+
+    const bob2 = await f.login('bob', 'bob password');
+    const made = await bob2.call<{ token: string; info: { id: string } }>('createToken', {
+      body: { name: 'script', expiresInDays: 1 },
+    });
+    expect(made.status).toBe(201);
+    const script = new ApiClient({ baseUrl: f.url, token: made.body.token });
+    expect((await script.call<{ via: string }>('getCurrentSession')).body.via).toBe('token');
+    const ids = async (api: ApiClient, all?: boolean) =>
+      (
+        await api.call<{ tokens: Array<{ id: string }> }>('listTokens', {
+          query: all === undefined ? {} : { all },
+        })
+      ).body.tokens.map((t) => t.id);
+    expect(await ids(bob2)).toEqual([made.body.info.id]);
+    expect(await ids(admin)).toEqual([]);
+    expect(await ids(admin, true)).toEqual([made.body.info.id]);
+    expect((await failure(ids(bob2, true))).status).toBe(403);
+    expect(errorStatuses(operation('listTokens'))).toContain(403);
+    const carol = await f.login('carol', 'carol password');
+    const id = made.body.info.id;
+    expect((await failure(carol.call('revokeToken', { params: { id } }))).status).toBe(403);
+    expect((await bob2.call('revokeToken', { params: { id } })).status).toBe(204);
+    expect((await failure(script.call('getCurrentSession'))).status).toBe(401);
+    expect((await failure(bob2.call('revokeToken', { params: { id } }))).status).toBe(404);
+
+    expect((await bob2.call('logOut')).status).toBe(204);
+    expect((await failure(bob2.call('getCurrentSession'))).status).toBe(401);
   });
 });

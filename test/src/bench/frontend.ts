@@ -90,7 +90,7 @@ export async function benchFrontend(etcd: EtcdProcess): Promise<void> {
     simulation: world.simulation,
     port,
     adminPassword,
-    services: world.addresses(),
+    services: world.addresses,
   });
   const floorPort = await freePort();
   const floor = startHttpFloorProcess(floorPort);
@@ -135,7 +135,7 @@ export async function benchFrontend(etcd: EtcdProcess): Promise<void> {
         ...(rate === undefined ? {} : { rate }),
       };
       if (kind === 'grpc')
-        return { kind: 'grpc', address: world.addresses().inventory, path: bladePath, ...common };
+        return { kind: 'grpc', address: world.addresses.inventory, path: bladePath, ...common };
       const url = kind === 'floor' ? `http://127.0.0.1:${floorPort}/` : bladeUrl;
       return { kind: 'http', url, headers, ...common };
     };

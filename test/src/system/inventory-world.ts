@@ -155,18 +155,16 @@ export async function startInventoryWorld(
   return {
     store,
     clock,
+    /** The gRPC addresses (host:port) of the services, for a frontend; repair only when it runs. */
+    addresses: {
+      stepper: `127.0.0.1:${stepperPort}`,
+      inventory: `127.0.0.1:${inventory.port}`,
+      faults: `127.0.0.1:${faultsPort}`,
+      ...(repairPort === 0 ? {} : { repair: `127.0.0.1:${repairPort}` }),
+    },
     inventory: client,
     faults,
     simulation,
-    /** The gRPC addresses (host:port) of the services, for a frontend in front of them. */
-    addresses() {
-      return {
-        stepper: `127.0.0.1:${stepperPort}`,
-        inventory: `127.0.0.1:${inventory.port}`,
-        faults: `127.0.0.1:${faultsPort}`,
-        repair: `127.0.0.1:${repairPort}`,
-      };
-    },
     /** The repair records, by the Repairs gRPC service (with `repair` only). */
     repairs(): Promise<RepairRecord[]> {
       return repairs!.list();

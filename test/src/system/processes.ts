@@ -108,7 +108,7 @@ export function startFrontendProcess(options: {
   simulation: string;
   port: number;
   adminPassword: string;
-  services: { stepper: string; inventory: string; faults: string; repair: string };
+  services: { stepper: string; inventory: string; faults: string; repair?: string };
 }): Child {
   return start('services/frontend/dist/src/main.js', [], {
     CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
@@ -119,7 +119,9 @@ export function startFrontendProcess(options: {
     CHAMBER_FRONTEND_STEPPER: options.services.stepper,
     CHAMBER_FRONTEND_INVENTORY: options.services.inventory,
     CHAMBER_FRONTEND_FAULTS: options.services.faults,
-    CHAMBER_FRONTEND_REPAIR: options.services.repair,
+    ...(options.services.repair === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_REPAIR: options.services.repair }),
     CHAMBER_LOG_LEVEL: 'info',
   });
 }

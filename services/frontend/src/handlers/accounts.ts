@@ -303,7 +303,9 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         );
       }
       const user = userNamed(deps, name);
-      if (isOwn) {
+      // A generated first-run password is known to nobody: the one-time login
+      // that opened this session stands in for it.
+      if (isOwn && !user.value.isPasswordGenerated) {
         const current = textOf(request, 'body', 'currentPassword');
         if (current === undefined) {
           throw new ChamberError(

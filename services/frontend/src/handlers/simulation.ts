@@ -1,3 +1,4 @@
+import { apiPrefix } from '@chamber/api';
 import type { ClockClient } from '@chamber/clock';
 import { ChamberError, Code, toChamberError } from '@chamber/errors';
 import type { FaultsClient } from '@chamber/faults-client';
@@ -50,7 +51,8 @@ function elementPath(request: RequestContext, device?: 'pdu' | 'tor' | 'blade'):
     (x): x is string => typeof x === 'string',
   );
   if (device !== undefined) parts.push(device, String(p['index']));
-  if (typeof p['cable'] === 'string') parts.push(p['cable']);
+  // The route says `cables/power`; the element path says `power-cable`.
+  if (typeof p['cable'] === 'string') parts.push(`${p['cable']}-cable`);
   return parts.join('/');
 }
 
@@ -157,7 +159,9 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       } catch (error) {
         if (!timeout.aborted || request.signal.aborted) throw error;
         const status = await clock.getStatus({ signal: request.signal });
-        return { body: { reached: false, status: ClockStatus.toJSON(status) } };
+        // A short timeout (0) can pass before the answer for a tick settled long ago.
+        const reached = status.settledTick >= tick;
+        return { body: { reached, status: ClockStatus.toJSON(status) } };
       }
     },
 
@@ -326,11 +330,12 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
           } catch {
             // A registration not written by Chamber: listed without an endpoint.
           }
-          const health = endpoint.startsWith('http')
-            ? await httpHealth(endpoint)
-            : endpoint === ''
+          const health =
+            endpoint === ''
               ? 'unreachable'
-              : await checkHealth(endpoint, { timeoutMs: 1000 });
+              : /^https?:/.test(endpoint)
+                ? await httpHealth(endpoint)
+                : await checkHealth(endpoint, { timeoutMs: 1000 });
           return { name, instance, endpoint, health };
         }),
       );
@@ -339,14 +344,17 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
   };
 }
 
-/** An HTTP service (a frontend replica) is serving when its OpenAPI document answers. */
-async function httpHealth(endpoint: string): Promise<'serving' | 'unreachable'> {
+/**
+ * The health of a frontend (an HTTP endpoint, not gRPC): serving when its
+ * OpenAPI document answers within a second.
+ */
+async function httpHealth(endpoint: string): Promise<'serving' | 'not_serving' | 'unreachable'> {
   try {
-    const res = await fetch(`${endpoint}/api/v1/openapi.json`, {
+    const res = await fetch(`${endpoint.replace(/\/+$/, '')}${apiPrefix}/openapi.json`, {
       signal: AbortSignal.timeout(1000),
     });
     await res.body?.cancel();
-    return res.ok ? 'serving' : 'unreachable';
+    return res.ok ? 'serving' : 'not_serving';
   } catch {
     return 'unreachable';
   }

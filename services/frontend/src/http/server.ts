@@ -364,8 +364,8 @@ function errorAnswer(
   }
   const error = toChamberError(thrown);
   const explicit = error.details?.['status'];
-  const status =
-    typeof explicit === 'number' ? explicit : httpStatusOf(error.code, ctx.get('if-match') !== '');
+  const hasIfMatch = ctx.get('if-match') !== '';
+  const status = typeof explicit === 'number' ? explicit : httpStatusOf(error.code, hasIfMatch);
   const field = error.details?.['field'];
   if (status >= 500 && status !== 503 && status !== 504) {
     const incident = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -1,0 +1,211 @@
+import {
+  apiPrefix,
+  bodySchema,
+  errorStatuses,
+  fillPath,
+  openApiDocument,
+  operations,
+  type JsonSchema,
+  type Operation,
+} from '@chamber/api';
+import { validate } from '@readme/openapi-parser';
+import type Router from '@koa/router';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../src/http/server.js';
+import { adminPassword, raw, startFrontend, type TestFrontend } from './helpers.js';
+
+let f: TestFrontend;
+let cookie: string;
+beforeAll(async () => {
+  f = await startFrontend();
+  cookie = await f.cookie('admin', adminPassword);
+});
+afterAll(async () => {
+  await f.stop();
+});
+
+interface DocOperation {
+  operationId: string;
+  parameters: Array<{ name: string; in: string; required: boolean; schema: JsonSchema }>;
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, unknown>;
+  'x-chamber-access': string;
+}
+type Document = { paths: Record<string, Record<string, DocOperation>> };
+
+/** A value `schema` accepts (enough of JSON Schema for the route table). */
+function example(schema: JsonSchema): unknown {
+  if (Array.isArray(schema['enum'])) return schema['enum'][0];
+  switch (schema['type']) {
+    case 'string': {
+      const pattern = typeof schema['pattern'] === 'string' ? new RegExp(schema['pattern']) : /./;
+      const min = typeof schema['minLength'] === 'number' ? schema['minLength'] : 0;
+      const candidates = ['abcdefgh1', 'r1', '0', '0'.repeat(32)];
+      const found = candidates.find((c) => pattern.test(c) && c.length >= min);
+      if (found === undefined) throw new Error(`no example for ${JSON.stringify(schema)}`);
+      return found;
+    }
+    case 'integer':
+      return typeof schema['minimum'] === 'number' ? schema['minimum'] : 0;
+    case 'number':
+      return typeof schema['maximum'] === 'number' ? schema['maximum'] : 1;
+    case 'boolean':
+      return true;
+    case 'array':
+      return [example(schema['items'] as JsonSchema)];
+    default:
+      throw new Error(`no example for ${JSON.stringify(schema)}`);
+  }
+}
+
+/** A value of another JSON type than `schema` allows. */
+function wrongType(schema: JsonSchema): unknown {
+  return schema['type'] === 'string' || Array.isArray(schema['enum']) ? 12345 : 'not-that';
+}
+
+function validBody(op: Operation): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(op.body?.properties ?? {}).map(([k, v]) => [k, example(v)]),
+  );
+}
+
+describe('the OpenAPI document', () => {
+  it('is served at /api/v1/openapi.json without logging in, and a real parser finds it valid OpenAPI 3.1', async () => {
+    const res = await f.anonymous().call<Document>('getOpenApi');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(openApiDocument({ version: '0.1.0' }));
+    const result = await validate(structuredClone(res.body) as never);
+    expect(result.valid ? [] : result.errors).toEqual([]);
+    expect(result.specification).toBe('OpenAPI');
+  });
+
+  it('describes every route the Koa router registers, with its method, parameters, body and error answers', async () => {
+    const doc = (await f.anonymous().call<Document>('getOpenApi')).body;
+    const app = createHttpApp({
+      operations,
+      handlers: Object.fromEntries(operations.map((o) => [o.id, () => ({})])),
+      accounts: undefined as never, // never called: no request is served
+      logger: undefined as never,
+      bodyLimitKb: 1,
+      webRoot: '/nonexistent',
+    });
+    const dispatch = app.middleware.find((m) => 'router' in m) as { router: Router } | undefined;
+    const layers = dispatch?.router.stack ?? [];
+    expect(layers.length).toBe(operations.length);
+    const registered = layers.map((layer) => {
+      const path = String(layer.path)
+        .slice(apiPrefix.length)
+        .replace(/:([A-Za-z]+)/g, '{$1}');
+      const method = layer.methods.find((m) => m !== 'HEAD') ?? '';
+      return { path, method };
+    });
+    for (const { path, method } of registered) {
+      const documented = doc.paths[path]?.[method.toLowerCase()];
+      expect(documented, `${method} ${path}`).toBeDefined();
+      const op = operations.find((o) => o.id === documented?.operationId)!;
+      expect({ path: op.path, method: op.method }).toEqual({ path, method });
+      const byName = (where: string) =>
+        Object.fromEntries(
+          documented!.parameters
+            .filter((p) => p.in === where)
+            .map((p) => [p.name, { schema: p.schema, required: p.required }]),
+        );
+      expect(byName('path')).toEqual(
+        Object.fromEntries(
+          Object.entries(op.params ?? {}).map(([k, v]) => [k, { schema: v, required: true }]),
+        ),
+      );
+      expect(byName('query')).toEqual(
+        Object.fromEntries(
+          Object.entries(op.query ?? {}).map(([k, v]) => [k, { schema: v, required: false }]),
+        ),
+      );
+      expect(Object.keys(byName('header'))).toEqual(op.ifMatch === true ? ['If-Match'] : []);
+      expect(documented!.requestBody?.content['application/json'].schema).toEqual(bodySchema(op));
+      const statuses = Object.keys(documented!.responses).map(Number);
+      expect(statuses).toEqual(
+        [op.response.status, ...errorStatuses(op)].sort((a, b) => a - b).map(Number),
+      );
+      if (op.access !== 'public') expect(statuses).toContain(401);
+      if (op.access !== 'public' && op.access !== 'user') expect(statuses).toContain(403);
+      if (op.body !== undefined) expect(statuses).toEqual(expect.arrayContaining([400, 413]));
+      expect(documented!['x-chamber-access']).toBe(op.access);
+    }
+    // Nothing documented that the router does not serve.
+    const documentedCount = Object.values(doc.paths).reduce(
+      (n, item) => n + Object.keys(item).length,
+      0,
+    );
+    expect(documentedCount).toBe(registered.length);
+  });
+});
+
+describe('request validation uses the published schemas', () => {
+  const withBody = operations.filter((o) => o.body !== undefined);
+  const fields = withBody.flatMap((op) =>
+    Object.entries(op.body!.properties).map(([name, schema]) => ({ op, name, schema })),
+  );
+
+  it.each(fields.map((x) => [`${x.op.id} body.${x.name}`, x] as const))(
+    '%s of the wrong type is 400 naming the field',
+    async (_, { op, name, schema }) => {
+      const res = await raw(f.port, {
+        method: op.method,
+        path: `${apiPrefix}${fillPath(op.path, pathExample(op))}`,
+        headers: { ...auth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ ...validBody(op), [name]: wrongType(schema) }),
+      });
+      expect(res.status, res.body).toBe(400);
+      const error = (JSON.parse(res.body) as { error: { code: string; field: string } }).error;
+      expect(error).toMatchObject({ code: 'invalid_argument', field: `body.${name}` });
+    },
+  );
+
+  it.each(withBody.map((op) => [op.id, op] as const))(
+    '%s refuses a body that is not JSON with 415, as documented',
+    async (_, op) => {
+      const res = await raw(f.port, {
+        method: op.method,
+        path: `${apiPrefix}${fillPath(op.path, pathExample(op))}`,
+        headers: { ...auth(), 'content-type': 'text/plain' },
+        body: JSON.stringify(validBody(op)),
+      });
+      expect(res.status, res.body).toBe(415);
+      expect(errorStatuses(op)).toContain(415);
+    },
+  );
+
+  it('answers a missing required field, an unknown field and a bad query type with 400 naming it', async () => {
+    const createUser = operations.find((o) => o.id === 'createUser')!;
+    const answers = await Promise.all([
+      raw(f.port, post('/users', { name: 'someone' })),
+      raw(f.port, post('/users', { ...validBody(createUser), colour: 'red' })),
+      raw(f.port, { path: `${apiPrefix}/clock/wait?tick=soon`, headers: auth() }),
+      raw(f.port, { path: `${apiPrefix}/inventory/regions?view=sideways`, headers: auth() }),
+    ]);
+    const fieldsNamed = answers.map((a) => {
+      expect(a.status, a.body).toBe(400);
+      return (JSON.parse(a.body) as { error: { field: string } }).error.field;
+    });
+    expect(fieldsNamed).toEqual(['body.password', 'body.colour', 'query.tick', 'query.view']);
+  });
+});
+
+function auth(): Record<string, string> {
+  return { cookie };
+}
+
+function post(path: string, body: unknown) {
+  return {
+    method: 'POST',
+    path: `${apiPrefix}${path}`,
+    headers: { ...auth(), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  };
+}
+
+function pathExample(op: Operation): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(op.params ?? {}).map(([k, v]) => [k, String(example(v))]),
+  );
+}

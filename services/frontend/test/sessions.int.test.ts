@@ -1,0 +1,67 @@
+import { ApiClient } from '@chamber/api';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adminPassword, failure, startFrontend, type TestFrontend } from './helpers.js';
+
+let frontends: TestFrontend[] = [];
+afterEach(async () => {
+  await Promise.all(frontends.map((f) => f.stop()));
+  frontends = [];
+});
+
+function track(f: TestFrontend): TestFrontend {
+  frontends.push(f);
+  return f;
+}
+
+const whoami = (api: ApiClient) =>
+  api.call<{ user: string; via: string }>('getCurrentSession').then((r) => r.body.user);
+
+describe('sessions across frontend processes', () => {
+  it('keeps a session working after the frontend restarts on the same simulation', async () => {
+    const first = track(await startFrontend());
+    const cookie = await first.cookie('admin', adminPassword);
+    await first.stop();
+    frontends = [];
+    const second = track(await first.replica());
+    expect(second.url).not.toBe(first.url);
+    expect(await whoami(new ApiClient({ baseUrl: second.url, cookie }))).toBe('admin');
+  });
+
+  it('shares sessions between two replicas: a log-in on one works on the other, a log-out on one ends it on both', async () => {
+    const a = track(await startFrontend());
+    const b = track(await a.replica());
+    const cookie = await a.cookie('admin', adminPassword);
+    const onA = new ApiClient({ baseUrl: a.url, cookie });
+    const onB = new ApiClient({ baseUrl: b.url, cookie });
+    expect(await whoami(onB)).toBe('admin');
+    await onB.call('logOut');
+    // The end reaches replica a through its store watch; await that, not a timer.
+    await expect.poll(async () => (await failure(whoami(onA))).status).toBe(401);
+    expect((await failure(whoami(onB))).status).toBe(401);
+  });
+
+  it('on a first run without an admin password, prints a one-time login URL whose token logs in exactly once', async () => {
+    const f = track(await startFrontend({ frontend: { adminPassword: '' } }));
+    expect(f.loginUrl).toMatch(
+      new RegExp(`^${f.url}/\\?token=chm_[0-9a-f]{18}_[A-Za-z0-9_-]{43}$`),
+    );
+    const token = new URL(f.loginUrl!).searchParams.get('token')!;
+    expect(f.logs()).toContain(f.loginUrl);
+    // Nothing in the log looks like a secret other than this token: the
+    // generated password is never printed.
+    expect(f.logs().split(token).join('')).not.toMatch(/[A-Za-z0-9_-]{40,}/);
+    const first = await f.anonymous().call<{ user: string }>('logIn', { body: { token } });
+    expect(first.status).toBe(201);
+    expect(first.body.user).toBe('admin');
+    const again = await failure(f.anonymous().call('logIn', { body: { token } }));
+    expect(again.status).toBe(401);
+    // A restart does not issue a URL that bypasses a password someone has set.
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    await new ApiClient({ baseUrl: f.url, cookie }).call('changePassword', {
+      params: { name: 'admin' },
+      body: { password: 'a new admin password' },
+    });
+    const restarted = track(await f.replica());
+    expect(restarted.loginUrl).toBeUndefined();
+  });
+});

@@ -1,0 +1,126 @@
+import {
+  ApiClient,
+  componentSchemas,
+  errorStatuses,
+  operation,
+  type ApiResponse,
+  type CallInput,
+  type Right,
+} from '@chamber/api';
+import { loadConfig } from '@chamber/config';
+import { isChamberError } from '@chamber/errors';
+import { createFrontendService, frontendSchema } from '@chamber/frontend';
+import { createLogger } from '@chamber/telemetry';
+import { etcdEndpoints } from '@chamber/testing';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { startInventoryWorld, type InventoryWorld } from './inventory-world.js';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const ajv = addFormats(new Ajv2020({ strict: false }));
+for (const [name, schema] of Object.entries(componentSchemas)) {
+  ajv.addSchema(schema, `#/components/schemas/${name}`);
+}
+const answerValidators = new Map<string, ValidateFunction>();
+
+/**
+ * An API client that checks every successful answer against the schema the
+ * OpenAPI document publishes for it, and every error status against the
+ * ones it lists: what clients generated from the document rely on.
+ */
+export class CheckedClient extends ApiClient {
+  override async call<T = unknown>(id: string, input: CallInput = {}): Promise<ApiResponse<T>> {
+    let res: ApiResponse<T>;
+    try {
+      res = await super.call<T>(id, input);
+    } catch (error) {
+      const status = isChamberError(error) ? error.details?.['status'] : undefined;
+      if (typeof status === 'number' && !errorStatuses(operation(id)).includes(status)) {
+        throw new Error(`${id}: answered ${status}, which its OpenAPI entry does not list`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const schema = operation(id).response.schema;
+    if (schema !== undefined) {
+      let validate = answerValidators.get(id);
+      if (validate === undefined) {
+        validate = ajv.compile(schema);
+        answerValidators.set(id, validate);
+      }
+      if (!validate(res.body)) {
+        throw new Error(
+          `${id}: the answer does not match its documented schema: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(res.body).slice(0, 400)}`,
+        );
+      }
+    }
+    return res;
+  }
+}
+
+/** The built-in admin's password in these tests. */
+export const adminPassword = 'correct horse battery staple';
+
+/** A user's password in these tests. */
+export const userPassword = 'a user password';
+
+/**
+ * The inventory world (stepper, inventory, faults; monitor and repair when
+ * asked) with a frontend in front of it, and the admin logged in.
+ */
+export async function startFrontendWorld(
+  label: string,
+  options: Parameters<typeof startInventoryWorld>[1] = {},
+) {
+  const world = await startInventoryWorld(label, options);
+  const config = loadConfig(frontendSchema(), {
+    env: {},
+    overrides: {
+      listen: { host: '127.0.0.1', port: 0 },
+      etcd: { endpoints: etcdEndpoints() },
+      simulation: world.simulation,
+      // Port 1: nothing listens there.
+      services: { repair: '127.0.0.1:1', tracesink: '127.0.0.1:1', ...world.addresses },
+      frontend: { adminPassword, webRoot: '/nonexistent' },
+    },
+  });
+  const frontend = createFrontendService(config, {
+    store: world.store,
+    logger: createLogger({ service: 'frontend', level: 'silent' }),
+  });
+  let port: number;
+  try {
+    port = (await frontend.start()).port;
+  } catch (error) {
+    await world.close();
+    throw error;
+  }
+  const url = `http://127.0.0.1:${port}`;
+  const cookieOf = async (user: string, password: string): Promise<string> => {
+    const res = await new ApiClient({ baseUrl: url }).call('logIn', { body: { user, password } });
+    return res.headers.get('set-cookie')?.split(';')[0] ?? '';
+  };
+  const admin = new CheckedClient({ baseUrl: url, cookie: await cookieOf('admin', adminPassword) });
+  return {
+    world,
+    url,
+    admin,
+    anonymous: new CheckedClient({ baseUrl: url }),
+    /** The `Cookie` header of a new session of `user`. */
+    cookieOf,
+    /** Creates a user holding `rights` and resolves with a client logged in as it. */
+    async userWith(name: string, rights: readonly Right[]): Promise<ApiClient> {
+      await admin.call('createUser', { body: { name, password: userPassword, rights } });
+      return new CheckedClient({ baseUrl: url, cookie: await cookieOf(name, userPassword) });
+    },
+    async close() {
+      await frontend.stop();
+      await world.close();
+    },
+  };
+}
+
+export type FrontendWorld = Awaited<ReturnType<typeof startFrontendWorld>>;
+export type { InventoryWorld };
