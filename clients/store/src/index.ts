@@ -14,3 +14,4 @@ export { type Leadership, type CampaignOptions } from './leadership.js';
 export { CachedView } from './cached-view.js';
 export { registerService, type ServiceRegistration } from './services.js';
 export { rootPrefix, simulationPrefix, validateSimulationName } from './keys.js';
+export { freshReader } from './fresh-read.js';

@@ -20,6 +20,7 @@ import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
 import { createHttpApp } from './http/server.js';
 import { Metrics } from './metrics.js';
+import { SettledCache } from './settled-cache.js';
 
 /** The built-in admin's name. */
 export const adminUser = 'admin';
@@ -91,7 +92,14 @@ export function createFrontendService(
             },
             isSecure: frontend.publicUrl.startsWith('https:'),
           }),
-          ...simulationHandlers({ clock, inventory, faults, repairs, store }),
+          ...simulationHandlers({
+            clock,
+            inventory,
+            faults,
+            repairs,
+            store,
+            cache: new SettledCache(store),
+          }),
           ...logHandlers(undefined, services.tracesink),
           streamEvents: eventsHandler(store, logs),
           getOpenApi: () => ({ body: document }),

@@ -20,7 +20,7 @@ import {
   type Element,
   type Summary,
 } from '@chamber/protos';
-import type { CachedView, RawEntry, Store } from '@chamber/store';
+import { freshReader, type CachedView, type RawEntry, type Store } from '@chamber/store';
 import { keys } from '@chamber/timestamp';
 import { definitionPrefix } from './domain/definition/records.js';
 import { inventoryKeys } from './simulator.js';
@@ -170,9 +170,10 @@ function recordKey(path: ElementPath, view: View): string | undefined {
  * without reading 100,000 records from etcd.
  */
 export class InventoryReads {
-  /** The read of the clock's records in flight, and the one waiting for it to end. */
-  private clockRead: Promise<RawEntry[]> | undefined;
-  private nextClockRead: Promise<RawEntry[]> | undefined;
+  /** The clock's records, by a read that starts after each call (see {@link freshReader}). */
+  private readonly clockRecords = freshReader(() =>
+    this.store.listRaw(clockPrefix).then((r) => r.entries),
+  );
 
   constructor(
     private readonly store: Store,
@@ -348,31 +349,6 @@ export class InventoryReads {
     // seen it holds the whole settled world.
     if (tick.resetting || view.revision < settled.modRevision) return undefined;
     return { view, tick: tick.tick };
-  }
-
-  /**
-   * The clock's records, read from etcd by a read that starts after this
-   * call (so it sees every tick settled before the call). Callers that
-   * arrive while a read is in flight share the next one, which starts when
-   * that one ends: under load, one read answers a whole batch of calls
-   * instead of one read each, and none gets an answer older than its call.
-   */
-  private clockRecords(): Promise<RawEntry[]> {
-    if (this.nextClockRead !== undefined) return this.nextClockRead;
-    const start = (): Promise<RawEntry[]> => {
-      this.nextClockRead = undefined;
-      const read = this.store.listRaw(clockPrefix).then((r) => r.entries);
-      this.clockRead = read;
-      const done = (): void => {
-        if (this.clockRead === read) this.clockRead = undefined;
-      };
-      read.then(done, done);
-      return read;
-    };
-    if (this.clockRead === undefined) return start();
-    const next = this.clockRead.then(start, start);
-    this.nextClockRead = next;
-    return next;
   }
 
   /**

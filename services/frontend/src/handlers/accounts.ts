@@ -111,7 +111,12 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       if (user === undefined) {
         limiter.fail(addressKey);
         if (name !== undefined) limiter.fail(`user:${name}`);
-        deps.logger.info({ user: name, address: request.address }, 'log-in refused');
+        // Only a known name is logged: a password typed into the name field must not be.
+        const known = name !== undefined && accounts.user(name) !== undefined;
+        deps.logger.info(
+          { user: known ? name : '(unknown)', address: request.address },
+          'log-in refused',
+        );
         throw new ChamberError(
           Code.Unauthenticated,
           token !== undefined

@@ -24,7 +24,8 @@ import {
 import type { RepairsClient } from '@chamber/repair-client';
 import type { Store } from '@chamber/store';
 import { revisionOf } from './accounts.js';
-import { numberOf, textOf, type Handler, type RequestContext } from '../http/server.js';
+import { numberOf, textOf, type Handler, type Reply, type RequestContext } from '../http/server.js';
+import type { SettledCache } from '../settled-cache.js';
 
 /** The gRPC services and the store behind the simulation routes. */
 export interface SimulationDeps {
@@ -33,6 +34,8 @@ export interface SimulationDeps {
   readonly faults: FaultsClient;
   readonly repairs: RepairsClient;
   readonly store: Store;
+  /** Keeps inventory answers until the next settle; every read goes to the inventory without it. */
+  readonly cache?: SettledCache;
 }
 
 /** The enum value named `short` (`no_wait`) by its proto name (`POLICY_NO_WAIT`). */
@@ -78,29 +81,34 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
   const { clock, inventory, faults, repairs } = deps;
   const who = (request: RequestContext): string => `user:${request.caller?.user.name ?? '?'}`;
 
+  /** An inventory read's answer, through the cache when there is one (keyed by the URL). */
+  const read = async (request: RequestContext, load: () => Promise<unknown>): Promise<Reply> =>
+    deps.cache === undefined
+      ? { body: await load() }
+      : { json: await deps.cache.get(request.koa.url, load) };
   const list =
     (kind: keyof typeof elementKinds | 'regions'): Handler =>
-    async (request) => {
-      // A rack lists all its devices; each device route keeps its own kind.
-      const elements = await inventory.listElements(elementPath(request), readOptions(request));
-      const wanted = kind === 'regions' ? undefined : elementKinds[kind];
-      return {
-        body: {
+    (request) =>
+      read(request, async () => {
+        // A rack lists all its devices; each device route keeps its own kind.
+        const elements = await inventory.listElements(elementPath(request), readOptions(request));
+        const wanted = kind === 'regions' ? undefined : elementKinds[kind];
+        return {
           elements: elements
             .map((e) => Element.toJSON(e) as { kind?: string })
             .filter((e) => wanted === undefined || e.kind === wanted),
-        },
-      };
-    };
+        };
+      });
   const get =
     (device?: 'pdu' | 'tor' | 'blade'): Handler =>
-    async (request) => {
-      const element = await inventory.getElement(
-        elementPath(request, device),
-        readOptions(request),
-      );
-      return { body: { element: Element.toJSON(element) } };
-    };
+    (request) =>
+      read(request, async () => {
+        const element = await inventory.getElement(
+          elementPath(request, device),
+          readOptions(request),
+        );
+        return { element: Element.toJSON(element) };
+      });
 
   return {
     async getClock(request) {
@@ -165,9 +173,8 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       }
     },
 
-    async getSummary(request) {
-      return { body: Summary.toJSON(await inventory.getSummary(readOptions(request))) };
-    },
+    getSummary: (request) =>
+      read(request, async () => Summary.toJSON(await inventory.getSummary(readOptions(request)))),
     listRegions: list('regions'),
     getRegion: get(),
     listZones: list('zones'),

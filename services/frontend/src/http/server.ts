@@ -34,6 +34,8 @@ export interface Reply {
   readonly status?: number;
   readonly body?: unknown;
   readonly etag?: string | number | bigint;
+  /** A JSON body already encoded (instead of `body`). */
+  readonly json?: string;
   /** Set when the handler wrote the answer itself (a stream). */
   readonly isStreamed?: boolean;
 }
@@ -194,7 +196,10 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       if (reply.isStreamed === true) return;
       ctx.status = reply.status ?? op.response.status;
       if (reply.etag !== undefined) ctx.set('ETag', `"${String(reply.etag)}"`);
-      if (reply.body !== undefined) ctx.body = reply.body;
+      if (reply.json !== undefined) {
+        ctx.type = 'application/json';
+        ctx.body = reply.json;
+      } else if (reply.body !== undefined) ctx.body = reply.body;
       else if (ctx.status !== 204) ctx.body = {};
     });
   }
