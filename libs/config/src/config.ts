@@ -133,8 +133,14 @@ export type TickRange = [min: number, max: number];
  * `CHAMBER_<SERVICE>_OTLP_ENDPOINT`, and the shared `CHAMBER_ETCD_ENDPOINTS`,
  * `CHAMBER_SIMULATION`, `CHAMBER_SEED`, `CHAMBER_LOG_LEVEL`,
  * `CHAMBER_TELEMETRY_EXPORTER`. Services spread it into their own schema.
+ * `options.tracesink` is the default tracesink address (`127.0.0.1:50058`;
+ * the tracesink itself gives `''`).
  */
-export function commonSchema(service: string, defaultPort: number): Schema<CommonConfig> {
+export function commonSchema(
+  service: string,
+  defaultPort: number,
+  options: { tracesink?: string } = {},
+): Schema<CommonConfig> {
   const prefix = `CHAMBER_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
   return {
     listen: {
@@ -184,7 +190,7 @@ export function commonSchema(service: string, defaultPort: number): Schema<Commo
       tracesink: {
         doc: "The tracesink's host:port, where the service's spans go; empty: not sent there.",
         format: 'optional-address',
-        default: '127.0.0.1:50058',
+        default: options.tracesink ?? '127.0.0.1:50058',
         env: `${prefix}_TRACESINK`,
       },
       otlpEndpoint: {
