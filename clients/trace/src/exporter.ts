@@ -121,12 +121,31 @@ export class TraceSinkExporter implements SpanExporter {
 }
 
 /**
+ * A `BatchSpanProcessor` over a {@link TraceSinkExporter} whose
+ * `forceFlush()` also waits for the exports already in flight: once it
+ * resolves, every span that ended before it was delivered (or dropped).
+ */
+export class TraceSinkSpanProcessor extends BatchSpanProcessor {
+  constructor(
+    private readonly exporter: TraceSinkExporter,
+    config?: ConstructorParameters<typeof BatchSpanProcessor>[1],
+  ) {
+    super(exporter, config);
+  }
+
+  override async forceFlush(): Promise<void> {
+    await super.forceFlush();
+    await this.exporter.forceFlush();
+  }
+}
+
+/**
  * The span processors that send a service's spans to the tracesink named by
  * its config (`telemetry.tracesink`, `host:port`): none when that is empty,
- * else one `BatchSpanProcessor` over a {@link TraceSinkExporter} that sends
- * every `batchDelayMs` (default 500) or each 512 spans, holding at most
- * 8,192 spans (more are dropped while the sink is slow). Give it to
- * `runServiceProcess` as `spanProcessors`.
+ * else one {@link TraceSinkSpanProcessor} that sends every `batchDelayMs`
+ * (default 500) or each 512 spans, holding at most 8,192 spans (more are
+ * dropped while the sink is slow). Give it to `runServiceProcess` as
+ * `spanProcessors`.
  */
 export function traceSinkSpanProcessors(
   config: { readonly telemetry: { readonly tracesink: string } },
@@ -135,7 +154,7 @@ export function traceSinkSpanProcessors(
   const address = config.telemetry.tracesink;
   if (address === '') return [];
   return [
-    new BatchSpanProcessor(new TraceSinkExporter({ address }), {
+    new TraceSinkSpanProcessor(new TraceSinkExporter({ address }), {
       scheduledDelayMillis: options.batchDelayMs ?? 500,
       maxExportBatchSize: 512,
       maxQueueSize: 8_192,

@@ -7,6 +7,7 @@ export {
 } from './trace-sink-client.js';
 export {
   TraceSinkExporter,
+  TraceSinkSpanProcessor,
   toTraceSpan,
   traceSinkSpanProcessors,
   type ExporterStats,
