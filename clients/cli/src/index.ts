@@ -34,4 +34,5 @@ export { chamberRoutes } from './table.js';
 export { defaultInventoryAddress, inventoryArea } from './inventory-commands.js';
 export { defaultFaultsAddress, faultArea } from './fault-commands.js';
 export { defaultRepairAddress, repairArea } from './repair-commands.js';
+export { defaultTraceSinkAddress, traceArea } from './trace-commands.js';
 export { ExitCode, run, type CliIo } from './run.js';

@@ -3,6 +3,7 @@ import { faultArea } from './fault-commands.js';
 import { inventoryArea } from './inventory-commands.js';
 import { repairArea } from './repair-commands.js';
 import type { RouteTable } from './routes.js';
+import { traceArea } from './trace-commands.js';
 
 /**
  * The `chamber` tool's one route table: every area, its commands, their
@@ -20,5 +21,6 @@ export const chamberRoutes: RouteTable = {
     inventory: inventoryArea,
     fault: faultArea,
     repair: repairArea,
+    trace: traceArea,
   },
 };
