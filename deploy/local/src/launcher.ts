@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LauncherConfig } from './config.js';
-import { services, type ServiceSpec } from './services.js';
+import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
 // Status lines line up under the longest service name.
@@ -127,7 +127,13 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     });
     return supervisor;
   });
-  const results = await Promise.allSettled(supervisors.map((s) => s.start()));
+  const startAll = (first: boolean) =>
+    Promise.allSettled(
+      supervisors
+        .filter((_, i) => (services[i]!.isStartedFirst ?? false) === first)
+        .map((s) => s.start()),
+    );
+  const results = [...(await startAll(true)), ...(await startAll(false))];
 
   const ready = results.filter((r) => r.status === 'fulfilled').length;
   print('');
@@ -151,7 +157,8 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     endpoints,
     stop() {
       stopping ??= (async () => {
-        // In reverse order: the clock last of the services, etcd after them all.
+        // In reverse order: the clock last but the tracesink (which takes the
+        // others' last spans), etcd after them all.
         for (const s of [...supervisors].reverse()) await s.stop();
         if (etcd !== undefined) {
           await etcd.stop();
@@ -173,7 +180,11 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   };
 }
 
-/** The environment a service process gets: only `CHAMBER_*` settings the launcher decides. */
+/**
+ * The environment a service process gets: only `CHAMBER_*` settings the
+ * launcher decides. Every service but the tracesink sends its spans to the
+ * launcher's tracesink, unless `CHAMBER_<SERVICE>_TRACESINK` says otherwise.
+ */
 function serviceEnv(
   spec: ServiceSpec,
   config: LauncherConfig,
@@ -182,6 +193,7 @@ function serviceEnv(
   port: number,
 ): NodeJS.ProcessEnv {
   const prefix = `CHAMBER_${spec.name.toUpperCase().replaceAll('-', '_')}`;
+  const tracesink = `${config.local.host}:${traceSinkSpec.port + config.local.portOffset}`;
   return {
     ...inherited,
     CHAMBER_ETCD_ENDPOINTS: endpoints.join(','),
@@ -190,6 +202,9 @@ function serviceEnv(
     CHAMBER_LOG_LEVEL: config.log.level,
     [`${prefix}_HOST`]: config.local.host,
     [`${prefix}_PORT`]: String(port),
+    ...(spec === traceSinkSpec
+      ? {}
+      : { [`${prefix}_TRACESINK`]: inherited[`${prefix}_TRACESINK`] ?? tracesink }),
   };
 }
 
