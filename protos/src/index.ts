@@ -164,6 +164,26 @@ export {
   GetResponse as RepairGetResponse,
 } from '../gen/chamber/repair/v1/repair.js';
 export type { RepairsServer } from '../gen/chamber/repair/v1/repair.js';
+export {
+  TraceSinkClient,
+  TraceSinkService,
+  Severity,
+  SpanStatus,
+  SpanLink,
+  Span as TraceSpan,
+  LogEntry,
+  ExportRequest,
+  ExportResponse,
+  ListEntriesRequest,
+  ListEntriesResponse,
+  FollowEntriesRequest,
+  FollowEntriesResponse,
+  severityFromJSON,
+  severityToJSON,
+  spanStatusFromJSON,
+  spanStatusToJSON,
+} from '../gen/chamber/trace/v1/trace.js';
+export type { TraceSinkServer } from '../gen/chamber/trace/v1/trace.js';
 
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for
@@ -181,4 +201,5 @@ export const protoFiles = {
   faults: 'chamber/faults/v1/faults.proto',
   monitor: 'chamber/monitor/v1/monitor.proto',
   repair: 'chamber/repair/v1/repair.proto',
+  trace: 'chamber/trace/v1/trace.proto',
 } as const;

@@ -57,19 +57,26 @@ function printEvent(ctx: CommandContext, e: ServerEvent): void {
   );
 }
 
-/** A log entry as the log routes give it; only the fields the CLI reads. */
+/** A log entry as the log routes give it (chamber.trace.v1.LogEntry's JSON); the fields the CLI reads. */
 interface LogEntry {
-  readonly seq?: string | number;
+  readonly seq?: number;
+  readonly tick?: number;
   readonly service?: string;
   readonly severity?: string;
   readonly target?: string;
   readonly name?: string;
-  readonly message?: string;
+  readonly reason?: string;
+  readonly statusMessage?: string;
+}
+
+/** `SEVERITY_WARN` → `warn`. */
+function severityName(severity: string | undefined): string {
+  return (severity ?? 'SEVERITY_INFO').replace(/^SEVERITY_/, '').toLowerCase();
 }
 
 async function showLogs(ctx: CommandContext, route: RestCall): Promise<void> {
   const input = await route.input(ctx);
-  const page = (await route.call(ctx, input)) as { entries?: LogEntry[]; lastSeq?: string };
+  const page = (await route.call(ctx, input)) as { entries?: LogEntry[]; lastSeq?: number };
   for (const entry of page.entries ?? []) printEntry(ctx, entry);
   if (!ctx.input.flag('follow')) return;
   const wanted = entryFilter(ctx);
@@ -95,7 +102,7 @@ function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
   const target = ctx.input.string('target');
   const severity = ctx.input.string('severity');
   const rank = (s: string | undefined): number =>
-    (severities as readonly string[]).indexOf(s ?? 'info');
+    (severities as readonly string[]).indexOf(severityName(s));
   return (entry) =>
     (service === undefined || entry.service === service) &&
     (target === undefined ||
@@ -104,21 +111,26 @@ function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
     (severity === undefined || rank(entry.severity) >= rank(severity));
 }
 
-function printEntry(ctx: CommandContext, entry: LogEntry): void {
+/**
+ * One line per entry: `#<seq> tick <T> <severity> <service> <name> <target>
+ * — <reason>` (tick `-` when it has none), or its JSON with `--json`.
+ */
+function printEntry(ctx: CommandContext, e: LogEntry): void {
   if (ctx.input.flag('json')) {
-    ctx.print(JSON.stringify(entry));
+    ctx.print(JSON.stringify(e));
     return;
   }
-  const words = [
-    entry.seq,
-    entry.service,
-    entry.severity,
-    entry.target,
-    entry.message ?? entry.name,
+  const what = [
+    e.target,
+    e.reason === undefined || e.reason === '' ? '' : `— ${e.reason}`,
+    e.statusMessage,
   ]
-    .filter((w) => w !== undefined && w !== '')
-    .map(String);
-  ctx.print(words.length > 0 ? words.join('  ') : JSON.stringify(entry));
+    .filter((s) => s !== undefined && s !== '')
+    .join(' ');
+  const tick = e.tick === undefined || e.tick < 0 ? '-' : String(e.tick);
+  ctx.print(
+    `#${e.seq ?? 0} tick ${tick} ${severityName(e.severity)} ${e.service ?? ''} ${e.name ?? ''}${what === '' ? '' : ` ${what}`}`,
+  );
 }
 
 function parseData(data: string): unknown {

@@ -1,4 +1,5 @@
 import { ChamberError, Code, fromGrpcError, toChamberError } from '@chamber/errors';
+import { followStream } from '@chamber/grpc';
 import {
   ClockClient as GrpcClockClient,
   type ClockStatus,
@@ -205,40 +206,17 @@ export class ClockClient {
     onStatus: (status: ClockStatus) => void,
     onEnd?: (error?: ChamberError) => void,
   ): ClockWatch {
-    let isEnded = false;
-    let isCancelled = false;
-    const end = (error?: ChamberError): void => {
-      if (isEnded) return;
-      isEnded = true;
-      onEnd?.(error);
-    };
     if (this.isClosed) {
       const error = this.closedError();
-      queueMicrotask(() => end(error));
+      queueMicrotask(() => onEnd?.(error));
       return { cancel: () => undefined };
     }
-    const stream = this.grpc.watch({});
-    stream.on('data', (response: WatchResponse) => {
-      if (isEnded) return;
-      try {
-        onStatus(this.statusOf('Watch', response));
-      } catch (error) {
-        end(toChamberError(error));
-        stream.cancel();
-      }
-    });
-    // grpc-js reports our own cancel() as a CANCELLED error: that is a normal end.
-    stream.on('error', (error: ServiceError) =>
-      end(isCancelled ? undefined : this.failure('Watch', error, undefined)),
+    return followStream(
+      this.grpc.watch({}),
+      (response: WatchResponse) => onStatus(this.statusOf('Watch', response)),
+      onEnd,
+      (error) => this.failure('Watch', error, undefined),
     );
-    stream.on('end', () => end());
-    return {
-      cancel: () => {
-        if (isEnded || isCancelled) return;
-        isCancelled = true;
-        stream.cancel();
-      },
-    };
   }
 
   /**

@@ -8,8 +8,13 @@ import {
 } from '@chamber/grpc';
 import { protoRoot } from '@chamber/protos';
 import { registerService, Store, type ServiceRegistration } from '@chamber/store';
-import type { Logger } from '@chamber/telemetry';
-import { Participant, type ParticipantOptions } from '@chamber/timestamp';
+import { withTickSpan, type Logger, type Tracer } from '@chamber/telemetry';
+import {
+  Participant,
+  type ParticipantOptions,
+  type TickContext,
+  type TickResult,
+} from '@chamber/timestamp';
 
 /** A service that takes part in the clock, as its `createXService` returns it. */
 export interface HostedService {
@@ -33,6 +38,36 @@ export interface HostOptions {
   readonly participant: Pick<ParticipantOptions, 'views' | 'onTick'>;
   /** Runs once it has joined the clock (e.g. submitting a first input). */
   readonly afterJoin?: (store: Store) => Promise<void>;
+  /**
+   * Where its spans go: each tick that writes something becomes a span
+   * `<name>.tick`, the parent of the decisions recorded during it.
+   */
+  readonly tracer?: Tracer;
+}
+
+/**
+ * `onTick` inside a tick span `<name>.tick` carrying how many writes it made.
+ * Only ticks that write are exported: an idle tick leaves no trace.
+ */
+function traced(
+  name: string,
+  tracer: Tracer | undefined,
+  onTick: ParticipantOptions['onTick'],
+): ParticipantOptions['onTick'] {
+  if (tracer === undefined) return onTick;
+  return (ctx: TickContext) =>
+    withTickSpan(
+      tracer,
+      `${name}.tick`,
+      ctx.tick,
+      {},
+      async (span): Promise<TickResult> => {
+        const result = await onTick(ctx);
+        span.setAttribute('chamber.writes', result.ops?.length ?? 0);
+        return result;
+      },
+      { isKept: (result) => (result.ops?.length ?? 0) > 0 },
+    );
 }
 
 /**
@@ -65,6 +100,7 @@ export function hostParticipantService(options: HostOptions): HostedService {
       const { port } = await server.start();
       participant = await Participant.join(s, {
         ...options.participant,
+        onTick: traced(name, options.tracer, options.participant.onTick),
         name,
         onError: (error, tick) =>
           logger.error({ err: error, tick }, `${name} tick failed; retrying`),

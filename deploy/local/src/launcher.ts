@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LauncherConfig } from './config.js';
-import { services, type ServiceSpec } from './services.js';
+import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
 // Status lines line up under the longest service name.
@@ -149,7 +149,13 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     });
     return supervisor;
   });
-  const results = await Promise.allSettled(supervisors.map((s) => s.start()));
+  const startAll = (first: boolean) =>
+    Promise.allSettled(
+      supervisors
+        .filter((_, i) => (services[i]!.isStartedFirst ?? false) === first)
+        .map((s) => s.start()),
+    );
+  const results = [...(await startAll(true)), ...(await startAll(false))];
 
   const ready = results.filter((r) => r.status === 'fulfilled').length;
   print('');
@@ -174,9 +180,10 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     );
     if (fs.existsSync(loginUrlFile)) {
       // Written by the frontend on a first run; a credential, so not left on disk.
-      print(`First run: log in once at ${fs.readFileSync(loginUrlFile, 'utf8').trim()}`);
-      print('  (or: npx chamber login --token <the token in that URL>), then set a password.');
+      const loginUrl = fs.readFileSync(loginUrlFile, 'utf8').trim();
       fs.rmSync(loginUrlFile, { force: true });
+      print(`First run: log in once at ${loginUrl}`);
+      print('  (or: npx chamber login --token <the token in that URL>), then set a password.');
     }
   }
   print('  Ctrl-C stops everything.');
@@ -186,7 +193,8 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     endpoints,
     stop() {
       stopping ??= (async () => {
-        // In reverse order: the clock last of the services, etcd after them all.
+        // In reverse order: the clock last but the tracesink (which takes the
+        // others' last spans), etcd after them all.
         for (const s of [...supervisors].reverse()) await s.stop();
         if (etcd !== undefined) {
           await etcd.stop();
@@ -208,7 +216,11 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   };
 }
 
-/** The environment a service process gets: only `CHAMBER_*` settings the launcher decides. */
+/**
+ * The environment a service process gets: only `CHAMBER_*` settings the
+ * launcher decides. Every service but the tracesink sends its spans to the
+ * launcher's tracesink, unless `CHAMBER_<SERVICE>_TRACESINK` says otherwise.
+ */
 function serviceEnv(
   spec: ServiceSpec,
   config: LauncherConfig,
@@ -217,6 +229,7 @@ function serviceEnv(
   port: number,
 ): NodeJS.ProcessEnv {
   const prefix = envPrefix(spec);
+  const tracesink = `${config.local.host}:${traceSinkSpec.port + config.local.portOffset}`;
   return {
     ...inherited,
     CHAMBER_ETCD_ENDPOINTS: endpoints.join(','),
@@ -225,6 +238,9 @@ function serviceEnv(
     CHAMBER_LOG_LEVEL: config.log.level,
     [`${prefix}_HOST`]: config.local.host,
     [`${prefix}_PORT`]: String(port),
+    ...(spec === traceSinkSpec
+      ? {}
+      : { [`${prefix}_TRACESINK`]: inherited[`${prefix}_TRACESINK`] ?? tracesink }),
   };
 }
 

@@ -16,13 +16,26 @@ export interface ServiceSpec {
   readonly hint: string;
   /** The CLI option of that command that takes an address, and the service whose address it is. */
   readonly hintFlag?: readonly [flag: string, service: string];
+  /** Started, and ready or given up on, before the services without it start. */
+  readonly isStartedFirst?: boolean;
 }
+
+/** The tracesink: first, so the others' spans have somewhere to go from their first tick. */
+export const traceSinkSpec: ServiceSpec = {
+  name: 'tracesink',
+  port: 50058,
+  entry: 'services/tracesink/dist/src/main.js',
+  grpcService: 'chamber.trace.v1.TraceSink',
+  hint: 'npx chamber logs --follow',
+  isStartedFirst: true,
+};
 
 /**
  * Every service of the simulator, in start order. Later services (scheduler
  * 50056, workload-repair 50057, …) join this table as they are built.
  */
 export const services: readonly ServiceSpec[] = [
+  traceSinkSpec,
   {
     name: 'stepper',
     port: 50051,
@@ -75,7 +88,6 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_FRONTEND_INVENTORY: 'inventory',
       CHAMBER_FRONTEND_FAULTS: 'faults',
       CHAMBER_FRONTEND_REPAIR: 'inventory-repair',
-      CHAMBER_FRONTEND_TRACESINK: 'tracesink',
     },
   },
 ];

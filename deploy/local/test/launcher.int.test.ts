@@ -1,4 +1,6 @@
 import { ClockClient } from '@chamber/clock';
+import type { LogEntry } from '@chamber/protos';
+import { TraceSinkClient } from '@chamber/trace-client';
 import { freePort } from '@chamber/etcd-process';
 import { etcdEndpoints } from '@chamber/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -163,6 +165,29 @@ describe('launcher (npm start)', () => {
     await l.waitFor(/Chamber is running/);
     expect(l.output()).toMatch(/etcd +http:\/\/127\.0\.0\.1:\d+ +\(external/);
     expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
+    // The services send their spans to this launcher's tracesink (at its port offset).
+    const [, tracesink] = await l.waitFor(/tracesink: +(\S+) +try: npx chamber logs --follow/);
+    const clock = ClockClient.connect(l.stepper);
+    const sink = TraceSinkClient.connect(tracesink!);
+    try {
+      const settled = new Promise<LogEntry>((resolve, reject) => {
+        const follow = sink.followEntries(
+          (entry) => {
+            if (entry.service === 'stepper' && entry.tick === 1) {
+              follow.cancel();
+              resolve(entry);
+            }
+          },
+          (error) => reject(error ?? new Error('the follow ended early')),
+          { service: 'stepper' },
+        );
+      });
+      await clock.step(1);
+      expect((await settled).name).toMatch(/^clock\./);
+    } finally {
+      clock.close();
+      sink.close();
+    }
     l.child.kill('SIGINT');
     expect(await l.exit()).toBe(0);
   });
@@ -173,7 +198,7 @@ describe('launcher (npm start)', () => {
     const offset = Number(blocker.stepper.split(':')[1]) - 50051;
     const l = await start({ CHAMBER_LOCAL_PORT_OFFSET: String(offset) });
     expect(await l.exit()).toBe(1);
-    expect(l.output()).toMatch(/port \d+ for stepper is in use/);
+    expect(l.output()).toMatch(/port \d+ for tracesink is in use/);
     expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
     blocker.child.kill('SIGTERM');
     expect(await blocker.exit()).toBe(0);

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       simulation: 'default',
       seed: 1,
       log: { level: 'info' },
-      telemetry: { exporter: 'none' },
+      telemetry: { exporter: 'none', tracesink: '127.0.0.1:50058', otlpEndpoint: '' },
     } satisfies CommonConfig);
   });
 
@@ -41,6 +41,8 @@ describe('loadConfig', () => {
         CHAMBER_SEED: '42',
         CHAMBER_LOG_LEVEL: 'debug',
         CHAMBER_TELEMETRY_EXPORTER: 'console',
+        CHAMBER_STEPPER_TRACESINK: '',
+        CHAMBER_STEPPER_OTLP_ENDPOINT: 'http://collector:4317',
       },
     });
     expect(config).toEqual({
@@ -49,7 +51,7 @@ describe('loadConfig', () => {
       simulation: 'sim-2',
       seed: 42,
       log: { level: 'debug' },
-      telemetry: { exporter: 'console' },
+      telemetry: { exporter: 'console', tracesink: '', otlpEndpoint: 'http://collector:4317' },
     } satisfies CommonConfig);
   });
 
@@ -101,6 +103,21 @@ describe('loadConfig', () => {
         expect.stringMatching(/^config "seed" \(CHAMBER_SEED\): must be a non-negative whole/),
       ]),
     );
+  });
+
+  it('rejects a tracesink that is not host:port and an OTLP endpoint that is not a URL', () => {
+    const error = failure(() =>
+      loadConfig(schema, {
+        env: {
+          CHAMBER_STEPPER_TRACESINK: 'http://127.0.0.1:50058',
+          CHAMBER_STEPPER_OTLP_ENDPOINT: 'collector:4317',
+        },
+      }),
+    );
+    expect(error.message.split('\n').sort()).toEqual([
+      'config "telemetry.otlpEndpoint" (CHAMBER_STEPPER_OTLP_ENDPOINT): must be an http:// or https:// URL, or empty for none: value was "collector:4317"',
+      'config "telemetry.tracesink" (CHAMBER_STEPPER_TRACESINK): must be host:port, or empty for none: value was "http://127.0.0.1:50058"',
+    ]);
   });
 
   it('rejects an empty endpoint list', () => {

@@ -8,7 +8,13 @@ export interface CommonConfig {
   simulation: string;
   seed: number;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
-  telemetry: { exporter: 'none' | 'console' };
+  telemetry: {
+    exporter: 'none' | 'console';
+    /** The tracesink's `host:port`; empty: spans are not sent there. */
+    tracesink: string;
+    /** An OTLP/gRPC collector's URL (`http://host:4317`); empty: none. */
+    otlpEndpoint: string;
+  };
 }
 
 /** A convict schema for config type `T`. */
@@ -95,16 +101,46 @@ convict.addFormat({
   },
 });
 
+/** `host:port`, or empty for none. */
+convict.addFormat({
+  name: 'optional-address',
+  coerce: (value: string) => value.trim(),
+  validate: (value: unknown) => {
+    if (value === '') return;
+    const port = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(String(value))?.[1];
+    if (port === undefined || Number(port) < 1 || Number(port) > 65_535)
+      throw new Error('must be host:port, or empty for none');
+  },
+});
+
+/** An http(s) URL, or empty for none. */
+convict.addFormat({
+  name: 'optional-url',
+  coerce: (value: string) => value.trim(),
+  validate: (value: unknown) => {
+    if (value === '') return;
+    if (typeof value !== 'string' || !/^https?:\/\/[^\s/:]+(?::\d{1,5})?(?:\/\S*)?$/.test(value))
+      throw new Error('must be an http:// or https:// URL, or empty for none');
+  },
+});
+
 /** A `tick-range` value: the smallest and largest delay, in ticks. */
 export type TickRange = [min: number, max: number];
 
 /**
  * The common keys of a service's config. Env vars: `CHAMBER_<SERVICE>_HOST`,
- * `CHAMBER_<SERVICE>_PORT`, and the shared `CHAMBER_ETCD_ENDPOINTS`,
+ * `CHAMBER_<SERVICE>_PORT`, `CHAMBER_<SERVICE>_TRACESINK`,
+ * `CHAMBER_<SERVICE>_OTLP_ENDPOINT`, and the shared `CHAMBER_ETCD_ENDPOINTS`,
  * `CHAMBER_SIMULATION`, `CHAMBER_SEED`, `CHAMBER_LOG_LEVEL`,
  * `CHAMBER_TELEMETRY_EXPORTER`. Services spread it into their own schema.
+ * `options.tracesink` is the default tracesink address (`127.0.0.1:50058`;
+ * the tracesink itself gives `''`).
  */
-export function commonSchema(service: string, defaultPort: number): Schema<CommonConfig> {
+export function commonSchema(
+  service: string,
+  defaultPort: number,
+  options: { tracesink?: string } = {},
+): Schema<CommonConfig> {
   const prefix = `CHAMBER_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
   return {
     listen: {
@@ -150,6 +186,18 @@ export function commonSchema(service: string, defaultPort: number): Schema<Commo
         format: ['none', 'console'],
         default: 'none',
         env: 'CHAMBER_TELEMETRY_EXPORTER',
+      },
+      tracesink: {
+        doc: "The tracesink's host:port, where the service's spans go; empty: not sent there.",
+        format: 'optional-address',
+        default: options.tracesink ?? '127.0.0.1:50058',
+        env: `${prefix}_TRACESINK`,
+      },
+      otlpEndpoint: {
+        doc: 'An OTLP/gRPC collector (http://host:4317) that also gets the spans; empty: none.',
+        format: 'optional-url',
+        default: '',
+        env: `${prefix}_OTLP_ENDPOINT`,
       },
     },
   };

@@ -1,4 +1,11 @@
-import { ChamberError, Code, fromGrpcError, isChamberError, toGrpcError } from '@chamber/errors';
+import {
+  ChamberError,
+  Code,
+  fromGrpcError,
+  isChamberError,
+  toChamberError,
+  toGrpcError,
+} from '@chamber/errors';
 import * as grpc from '@grpc/grpc-js';
 
 const { Metadata } = grpc;
@@ -138,4 +145,52 @@ export function reachable(service: string, address: string, error: unknown): Cha
         { cause: e },
       )
     : e;
+}
+
+/** A server stream being followed by {@link followStream}. */
+export interface StreamFollow {
+  /** Stops following; `onEnd` is then called without an error. Idempotent. */
+  cancel(): void;
+}
+
+/**
+ * Follows a client's server stream: `onMessage` for each message until
+ * `cancel()` or a failure. `onEnd` is called exactly once: without an error
+ * after `cancel()` or when the server ends the stream, with `toError(e)`
+ * when the stream fails. If `onMessage` throws, the stream is cancelled and
+ * `onEnd` gets that error.
+ */
+export function followStream<Res>(
+  stream: grpc.ClientReadableStream<Res>,
+  onMessage: (message: Res) => void,
+  onEnd: ((error?: ChamberError) => void) | undefined,
+  toError: (error: grpc.ServiceError) => ChamberError,
+): StreamFollow {
+  let isEnded = false;
+  let isCancelled = false;
+  const end = (error?: ChamberError): void => {
+    if (isEnded) return;
+    isEnded = true;
+    onEnd?.(error);
+  };
+  stream.on('data', (message: Res) => {
+    if (isEnded) return;
+    try {
+      onMessage(message);
+    } catch (error) {
+      end(toChamberError(error));
+      isCancelled = true;
+      stream.cancel();
+    }
+  });
+  // grpc-js reports our own cancel() as a CANCELLED error: that is a normal end.
+  stream.on('error', (error: grpc.ServiceError) => end(isCancelled ? undefined : toError(error)));
+  stream.on('end', () => end());
+  return {
+    cancel: () => {
+      if (isEnded || isCancelled) return;
+      isCancelled = true;
+      stream.cancel();
+    },
+  };
 }

@@ -12,6 +12,8 @@ export {
   checkAddress,
   reachable,
   unaryCaller,
+  followStream,
+  type StreamFollow,
   type BoundCall,
   type HandlerLogger,
 } from './handlers.js';

@@ -1,11 +1,21 @@
 export {
   startTelemetry,
   withTickSpan,
+  recordDecision,
   tickAttribute,
+  targetAttribute,
+  reasonAttribute,
+  severityAttribute,
+  type Decision,
+  type SeverityWord,
   type Telemetry,
+  type TelemetryOptions,
+  type TickSpanOptions,
   type Tracer,
   type Span,
+  type SpanContext,
+  type SpanProcessor,
   type Attributes,
 } from './tracing.js';
 export { createLogger, type Logger } from './logger.js';
-export { runServiceProcess } from './process.js';
+export { runServiceProcess, type ProcessOptions } from './process.js';

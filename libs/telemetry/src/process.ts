@@ -1,17 +1,27 @@
 import { createLogger, type Logger } from './logger.js';
-import { startTelemetry, type Tracer } from './tracing.js';
+import { startTelemetry, type SpanProcessor, type Tracer } from './tracing.js';
 
 /** What every service's config holds for this. */
 interface ProcessConfig {
   readonly log: { readonly level: Parameters<typeof createLogger>[0]['level'] };
-  readonly telemetry: { readonly exporter: 'none' | 'console' };
+  readonly telemetry: { readonly exporter: 'none' | 'console'; readonly otlpEndpoint: string };
+}
+
+/** What a service's `main` adds to the process. */
+export interface ProcessOptions<C> {
+  /**
+   * Span processors made from the loaded config (the tracesink's, from
+   * `@chamber/trace-client`), beside the console and OTLP ones the config
+   * asks for.
+   */
+  readonly spanProcessors?: (config: C) => readonly SpanProcessor[];
 }
 
 /**
  * A service's `main`: loads its config, starts telemetry and a logger,
  * creates and starts the service, and stops it on SIGTERM or SIGINT (exit 0
- * once stopped, 1 if stopping failed). A config or start failure prints one
- * line, `<name>: <message>`, and exits 1.
+ * once stopped and its spans flushed, 1 if stopping failed). A config or
+ * start failure prints one line, `<name>: <message>`, and exits 1.
  */
 export async function runServiceProcess<C extends ProcessConfig>(
   name: string,
@@ -20,10 +30,16 @@ export async function runServiceProcess<C extends ProcessConfig>(
     config: C,
     deps: { logger: Logger; tracer: Tracer },
   ) => { start(): Promise<unknown>; stop(): Promise<void> },
+  options: ProcessOptions<C> = {},
 ): Promise<void> {
   try {
     const config = loadConfig();
-    const telemetry = startTelemetry({ serviceName: name, exporter: config.telemetry.exporter });
+    const telemetry = startTelemetry({
+      serviceName: name,
+      exporter: config.telemetry.exporter,
+      otlpEndpoint: config.telemetry.otlpEndpoint,
+      spanProcessors: options.spanProcessors?.(config) ?? [],
+    });
     const logger = createLogger({ service: name, level: config.log.level });
     const service = create(config, { logger, tracer: telemetry.tracer });
     await service.start();

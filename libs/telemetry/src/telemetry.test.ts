@@ -4,9 +4,21 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { describe, expect, it } from 'vitest';
-import { createLogger, tickAttribute, withTickSpan } from './index.js';
+import {
+  createLogger,
+  reasonAttribute,
+  recordDecision,
+  severityAttribute,
+  targetAttribute,
+  tickAttribute,
+  withTickSpan,
+} from './index.js';
+
+// What the Node SDK registers in a service: spans started inside an active span are its children.
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 function tracer() {
   const exporter = new InMemorySpanExporter();
@@ -35,6 +47,59 @@ describe('withTickSpan', () => {
     const [span] = exporter.getFinishedSpans();
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
     expect(span?.events[0]?.name).toBe('exception');
+  });
+});
+
+describe('withTickSpan isKept', () => {
+  it('drops a tick span its result rejects, keeping the spans inside it', async () => {
+    const { exporter, tracer: t } = tracer();
+    await withTickSpan(
+      t,
+      'idle.tick',
+      5,
+      {},
+      () => {
+        recordDecision(t, 'inside', { tick: 5, target: 'r1', reason: 'because' });
+        return Promise.resolve(0);
+      },
+      { isKept: (n) => n > 0 },
+    );
+    await withTickSpan(t, 'busy.tick', 6, {}, () => Promise.resolve(2), { isKept: (n) => n > 0 });
+    expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['inside', 'busy.tick']);
+  });
+});
+
+describe('recordDecision', () => {
+  it('records tick, target, reason and severity on a span that is a child of the tick span and links its causes', async () => {
+    const { exporter, tracer: t } = tracer();
+    const cause = recordDecision(t, 'cause', { tick: 1, target: 'r1/z1', reason: 'first' });
+    await withTickSpan(t, 'x.tick', 2, {}, () => {
+      recordDecision(t, 'x.decision', {
+        tick: 2,
+        target: 'r1/z1/rack1',
+        reason: 'it failed',
+        severity: 'warn',
+        attributes: { 'chamber.status': 'running' },
+        links: [cause!],
+      });
+      return Promise.resolve();
+    });
+    const spans = exporter.getFinishedSpans();
+    const decision = spans.find((s) => s.name === 'x.decision')!;
+    const tickSpan = spans.find((s) => s.name === 'x.tick')!;
+    expect(decision.attributes).toEqual({
+      [tickAttribute]: 2,
+      [targetAttribute]: 'r1/z1/rack1',
+      [reasonAttribute]: 'it failed',
+      [severityAttribute]: 'warn',
+      'chamber.status': 'running',
+    });
+    expect(decision.parentSpanContext?.spanId).toBe(tickSpan.spanContext().spanId);
+    expect(decision.links.map((l) => l.context.spanId)).toEqual([cause!.spanId]);
+  });
+
+  it('does nothing without a tracer', () => {
+    expect(recordDecision(undefined, 'x', { tick: 1, target: '', reason: '' })).toBeUndefined();
   });
 });
 

@@ -1,35 +1,80 @@
-import { SpanStatusCode, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Link,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { trace } from '@opentelemetry/api';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 
-export type { Attributes, Span, Tracer };
+export type { Attributes, Span, SpanContext, SpanProcessor, Tracer };
 
-/** The span attribute carrying the simulated tick. */
+/** The span attribute carrying the simulated tick (a whole number). */
 export const tickAttribute = 'chamber.tick';
+/** The span attribute naming the element a span is about, e.g. `r1/z1/rack1/blade/0`. */
+export const targetAttribute = 'chamber.target';
+/** The span attribute saying why, in words for people. */
+export const reasonAttribute = 'chamber.reason';
+/**
+ * The span attribute grading a span for the trace log: `debug`, `info` (what
+ * a span without it is), `warn` or `error`. A span whose status is error is
+ * an error whatever it says.
+ */
+export const severityAttribute = 'chamber.severity';
+
+/** The values of {@link severityAttribute}. */
+export type SeverityWord = 'debug' | 'info' | 'warn' | 'error';
 
 /** Process-level telemetry of one service. */
 export interface Telemetry {
   readonly tracer: Tracer;
-  /** Flushes and stops the SDK. */
+  /**
+   * Flushes and stops the SDK (its span processors send what they hold).
+   * Spans that cannot be delivered are lost: it never rejects.
+   */
   shutdown(): Promise<void>;
+}
+
+/** Where a service's spans go. */
+export interface TelemetryOptions {
+  readonly serviceName: string;
+  /** `none`: no printing; `console`: every span is printed. */
+  readonly exporter: 'none' | 'console';
+  /** An OTLP/gRPC collector's URL (`http://host:4317`) that gets every span in batches; empty or absent: none. */
+  readonly otlpEndpoint?: string;
+  /** More processors, e.g. the tracesink's (made by `@chamber/trace-client`). */
+  readonly spanProcessors?: readonly SpanProcessor[];
 }
 
 /**
  * Starts the OpenTelemetry Node SDK for a service process (resource
- * `service.name = chamber-<serviceName>`). `none` registers no span
- * processor, so spans cost next to nothing; `console` prints them. Call it
- * from `main.ts` only: it registers process-wide globals.
+ * `service.name = chamber-<serviceName>`) with the processors the options
+ * ask for. With none (exporter `none`, no collector, no extra processors)
+ * spans cost next to nothing. An unreachable collector loses spans, never
+ * fails the service. Call it from `main.ts` only: it registers process-wide
+ * globals.
  */
-export function startTelemetry(options: {
-  serviceName: string;
-  exporter: 'none' | 'console';
-}): Telemetry {
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.exporter === 'console')
+    spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
+  if (options.otlpEndpoint !== undefined && options.otlpEndpoint !== '')
+    spanProcessors.push(
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })),
+    );
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ 'service.name': `chamber-${options.serviceName}` }),
-    spanProcessors:
-      options.exporter === 'console' ? [new SimpleSpanProcessor(new ConsoleSpanExporter())] : [],
+    spanProcessors,
     metricReaders: [],
     logRecordProcessors: [],
     instrumentations: [],
@@ -37,14 +82,27 @@ export function startTelemetry(options: {
   sdk.start();
   return {
     tracer: trace.getTracer(`chamber-${options.serviceName}`),
-    shutdown: () => sdk.shutdown(),
+    // A sink or collector that is down must not turn a clean stop into a failure.
+    shutdown: () => sdk.shutdown().catch(() => undefined),
   };
+}
+
+/** How {@link withTickSpan} treats its span. */
+export interface TickSpanOptions<T> {
+  /**
+   * Whether the span is worth exporting, judged from `fn`'s result (e.g. only
+   * ticks that changed something). A span it rejects is never ended, and an
+   * OpenTelemetry span is exported only when it ends: it is dropped. Spans
+   * started inside it are still exported. A failed `fn` always ends the span.
+   */
+  readonly isKept?: (result: T) => boolean;
 }
 
 /**
  * Runs `fn` inside an active span `name` that carries the simulated tick
- * (`chamber.tick`) and `attributes`. A thrown error is recorded on the span
- * (status ERROR) and rethrown. The span always ends.
+ * (`chamber.tick`) and `attributes`, so spans started inside it are its
+ * children. A thrown error is recorded on the span (status ERROR) and
+ * rethrown. The span ends when `fn` settles (unless `isKept` says no).
  */
 export async function withTickSpan<T>(
   tracer: Tracer,
@@ -52,13 +110,17 @@ export async function withTickSpan<T>(
   tick: number,
   attributes: Attributes,
   fn: (span: Span) => Promise<T>,
+  options: TickSpanOptions<T> = {},
 ): Promise<T> {
   return tracer.startActiveSpan(
     name,
     { attributes: { ...attributes, [tickAttribute]: tick } },
     async (span) => {
+      let isKept = true;
       try {
-        return await fn(span);
+        const result = await fn(span);
+        isKept = options.isKept?.(result) ?? true;
+        return result;
       } catch (error) {
         span.recordException(error instanceof Error ? error : String(error));
         span.setStatus({
@@ -67,8 +129,51 @@ export async function withTickSpan<T>(
         });
         throw error;
       } finally {
-        span.end();
+        if (isKept) span.end();
       }
     },
   );
+}
+
+/** A decision, as {@link recordDecision} records it. */
+export interface Decision {
+  /** The simulated tick it was made at. */
+  readonly tick: number;
+  /** The element it is about. */
+  readonly target: string;
+  /** Why, in words. */
+  readonly reason: string;
+  /** Absent: `info`. */
+  readonly severity?: SeverityWord;
+  /** More attributes (`chamber.status`, …). */
+  readonly attributes?: Attributes;
+  /** The spans of the records that caused it (span links). */
+  readonly links?: readonly SpanContext[];
+}
+
+/**
+ * Records a decision as a span `name` that starts and ends at once, with its
+ * tick, target, reason and severity: a child of the active span (the tick's,
+ * when made inside {@link withTickSpan}). Returns the span's context, for
+ * later spans to link to; `undefined` without a tracer. Never throws.
+ */
+export function recordDecision(
+  tracer: Tracer | undefined,
+  name: string,
+  decision: Decision,
+): SpanContext | undefined {
+  if (tracer === undefined) return undefined;
+  const links: Link[] = (decision.links ?? []).map((context) => ({ context }));
+  const span = tracer.startSpan(name, {
+    attributes: {
+      ...decision.attributes,
+      [tickAttribute]: decision.tick,
+      [targetAttribute]: decision.target,
+      [reasonAttribute]: decision.reason,
+      ...(decision.severity === undefined ? {} : { [severityAttribute]: decision.severity }),
+    },
+    links,
+  });
+  span.end();
+  return span.spanContext();
 }

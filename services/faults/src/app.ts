@@ -1,7 +1,7 @@
 import { hostParticipantService, type HostedService } from '@chamber/host';
 import { FaultsService, protoFiles } from '@chamber/protos';
 import type { Store } from '@chamber/store';
-import { createLogger, type Logger } from '@chamber/telemetry';
+import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import type { FaultsConfig } from './config.js';
 import { createFaultsHandlers } from './grpc/faults-handlers.js';
 import { faultsParticipant, Injector, injectorViews } from './injector.js';
@@ -11,6 +11,8 @@ export interface FaultsDeps {
   /** A store to use (not closed on stop); one is connected from the config otherwise. */
   readonly store?: Store;
   readonly logger?: Logger;
+  /** Where its tick and fault-transition spans go. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -20,12 +22,13 @@ export interface FaultsDeps {
  */
 export function createFaultsService(config: FaultsConfig, deps: FaultsDeps = {}): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'faults', level: config.log.level });
-  const injector = new Injector();
+  const injector = new Injector(deps.tracer);
   return hostParticipantService({
     name: faultsParticipant,
     config,
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
+    ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
     grpc: (store) => ({
       name: 'chamber.faults.v1.Faults',
       definition: FaultsService,

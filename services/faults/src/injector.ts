@@ -1,6 +1,8 @@
+import { kindName } from '@chamber/faults-client';
 import { FaultRecord, FaultStatus, FixRecord, PendingRecord } from '@chamber/protos';
 import { TimerWheel } from '@chamber/sim';
 import { op, type Op } from '@chamber/store';
+import { recordDecision, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext } from '@chamber/timestamp';
 import { advance, fixed } from './domain/schedule.js';
 
@@ -34,6 +36,9 @@ export const injectorViews: readonly string[] = [
 export class Injector {
   private wheel = new TimerWheel();
   private run = -1;
+
+  /** `tracer`: where each fault's change goes as a `fault.transition` span. */
+  constructor(private readonly tracer?: Tracer) {}
 
   tick(ctx: Pick<TickContext, 'tick' | 'seed' | 'run' | 'view' | 'changes'>): {
     ops: Op[];
@@ -77,10 +82,30 @@ export class Injector {
       records.set(id, record);
       this.track(record);
       ops.push(op.put(FaultRecord, faultKeys.faults + id, record));
+      this.explain(tick, record);
     }
     // The tick before each transition: it is written one tick ahead.
     const next = this.wheel.next();
     return { ops, nextWakeup: next === undefined ? null : Math.max(next - 1, tick + 1) };
+  }
+
+  /** The change's span: the fault's new status, when it takes effect, and why. */
+  private explain(tick: number, record: FaultRecord): void {
+    recordDecision(this.tracer, 'fault.transition', {
+      tick,
+      target: commonAncestor(record.targets),
+      reason: record.reason,
+      severity: record.status === FaultStatus.FAULT_STATUS_ACTIVE ? 'warn' : 'info',
+      attributes: {
+        'chamber.fault': record.id,
+        'chamber.kind': kindName(record.kind),
+        'chamber.status': (FaultStatus[record.status] ?? '')
+          .replace('FAULT_STATUS_', '')
+          .toLowerCase(),
+        'chamber.effective_tick': record.sinceTick,
+        'chamber.targets': record.targets.join(','),
+      },
+    });
   }
 
   private track(record: FaultRecord): void {
@@ -90,6 +115,19 @@ export class Injector {
       this.wheel.schedule(record.nextTick, record.id);
     }
   }
+}
+
+/** The deepest element path every one of `paths` is at or under ("" when they share none). */
+function commonAncestor(paths: readonly string[]): string {
+  const [first, ...rest] = paths.map((p) => p.split('/'));
+  if (first === undefined) return '';
+  let n = first.length;
+  for (const parts of rest) {
+    let i = 0;
+    while (i < n && i < parts.length && parts[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n).join('/');
 }
 
 function isDue(record: FaultRecord, tick: number): boolean {

@@ -14,13 +14,14 @@ import { Accounts } from './auth/accounts.js';
 import { LoginLimiter } from './auth/limiter.js';
 import { hashPassword, newSecret } from './auth/secrets.js';
 import type { FrontendConfig } from './config.js';
-import { eventsHandler, type LogFeed } from './events.js';
+import { eventsHandler } from './events.js';
 import { accountHandlers } from './handlers/accounts.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
 import { createHttpApp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { SettledCache } from './settled-cache.js';
+import { TraceLog } from './trace-log.js';
 
 /** The built-in admin's name. */
 export const adminUser = 'admin';
@@ -76,7 +77,9 @@ export function createFrontendService(
       const faults = FaultsClient.connect(services.faults);
       const repairs = RepairsClient.connect(services.repair);
       clients.push(clock, inventory, faults, repairs);
-      const logs: LogFeed | undefined = undefined;
+      const sink = config.telemetry.tracesink;
+      const traceLog = sink === '' ? undefined : new TraceLog(sink);
+      if (traceLog !== undefined) clients.push(traceLog);
       const document = openApiDocument({ version: '0.1.0' });
       const app = createHttpApp({
         operations,
@@ -100,8 +103,8 @@ export function createFrontendService(
             store,
             cache: new SettledCache(store),
           }),
-          ...logHandlers(undefined, services.tracesink),
-          streamEvents: eventsHandler(store, logs),
+          ...logHandlers(traceLog),
+          streamEvents: eventsHandler(store, traceLog),
           getOpenApi: () => ({ body: document }),
         },
         accounts,

@@ -20,7 +20,6 @@ export interface FrontendConfig extends CommonConfig {
     inventory: string;
     faults: string;
     repair: string;
-    tracesink: string;
   };
 }
 
@@ -109,7 +108,6 @@ export function frontendSchema(): Schema<FrontendConfig> {
       inventory: address('inventory', 50052, 'CHAMBER_FRONTEND_INVENTORY'),
       faults: address('fault injector', 50053, 'CHAMBER_FRONTEND_FAULTS'),
       repair: address('inventory repair manager', 50055, 'CHAMBER_FRONTEND_REPAIR'),
-      tracesink: address('tracesink', 50058, 'CHAMBER_FRONTEND_TRACESINK'),
     },
   };
 }

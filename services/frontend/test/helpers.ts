@@ -26,7 +26,6 @@ export const nowhere = {
   inventory: '127.0.0.1:1',
   faults: '127.0.0.1:1',
   repair: '127.0.0.1:1',
-  tracesink: '127.0.0.1:1',
 };
 
 /** A frontend of its own simulation on a free port. */
@@ -63,6 +62,8 @@ export async function startFrontend(
       simulation,
       services: { ...nowhere, ...overrides.services },
       frontend: { adminPassword, webRoot: '/nonexistent', ...overrides.frontend },
+      // Spans and logs go nowhere unless a test starts a tracesink of its own.
+      telemetry: { exporter: 'none', tracesink: '', otlpEndpoint: '', ...overrides.telemetry },
     },
   });
   const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });

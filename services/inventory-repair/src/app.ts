@@ -71,6 +71,7 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
     config,
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
+    ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
     grpc: (store) => ({
       name: 'chamber.repair.v1.Repairs',
       definition: RepairsService,

@@ -14,7 +14,7 @@ import {
 } from '@chamber/protos';
 import { TimerWheel } from '@chamber/sim';
 import { cmp, op, type CachedView, type Compare, type Op } from '@chamber/store';
-import { tickAttribute, type Tracer } from '@chamber/telemetry';
+import { recordDecision, type SpanContext, type Tracer } from '@chamber/telemetry';
 import type { TickContext } from '@chamber/timestamp';
 import { stepWord, type RepairPolicy } from './domain/policy.js';
 
@@ -117,6 +117,8 @@ export class RepairManager {
   // The purpose of each element's latest closed repair (a power-down means
   // that bringing it back starts with a power-on).
   private lastPurpose = new Map<string, string>();
+  // Each open repair's latest decision span, which its next decision links to.
+  private lastSpan = new Map<string, SpanContext>();
 
   constructor(private readonly options: ManagerOptions) {}
 
@@ -132,6 +134,7 @@ export class RepairManager {
       this.byTarget = new Map();
       this.byCommand = new Map();
       this.lastPurpose = new Map();
+      this.lastSpan = new Map();
       const records = view.list(RepairRecord, prefixes.repairs).map((e) => e.value);
       records.sort(
         (a, b) => a.openedTick - b.openedTick || a.id.localeCompare(b.id, 'en', { numeric: true }),
@@ -186,19 +189,30 @@ export class RepairManager {
     return { ops, compares, nextWakeup: this.wheel.next() ?? null };
   }
 
-  /** The decision's span: its tick, target, status and reason, for the trace log. */
+  /**
+   * The decision's span: its tick, target, status and reason, for the trace
+   * log, linked to the same repair's previous decision (what led to it).
+   * Escalated and abandoned repairs are warnings.
+   */
   private explain(tick: number, repair: RepairRecord): void {
-    this.options.tracer
-      ?.startSpan('repair.decision', {
-        attributes: {
-          [tickAttribute]: tick,
-          'chamber.target': repair.target,
-          'chamber.repair': repair.id,
-          'chamber.status': word(RepairStatus, repair.status, 'REPAIR_STATUS_'),
-          'chamber.reason': repair.reason,
-        },
-      })
-      .end();
+    const previous = this.lastSpan.get(repair.id);
+    const span = recordDecision(this.options.tracer, 'repair.decision', {
+      tick,
+      target: repair.target,
+      reason: repair.reason,
+      severity:
+        repair.status === RepairStatus.REPAIR_STATUS_ESCALATED ||
+        repair.status === RepairStatus.REPAIR_STATUS_FAILED
+          ? 'warn'
+          : 'info',
+      attributes: {
+        'chamber.repair': repair.id,
+        'chamber.status': word(RepairStatus, repair.status, 'REPAIR_STATUS_'),
+      },
+      ...(previous === undefined ? {} : { links: [previous] }),
+    });
+    if (span === undefined || !open.includes(repair.status)) this.lastSpan.delete(repair.id);
+    else this.lastSpan.set(repair.id, span);
   }
 
   private track(repair: RepairRecord): void {

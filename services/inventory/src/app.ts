@@ -7,7 +7,7 @@ import {
   protoFiles,
 } from '@chamber/protos';
 import type { CachedView, Store } from '@chamber/store';
-import { createLogger, type Logger } from '@chamber/telemetry';
+import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,6 +22,8 @@ export interface InventoryDeps {
   /** A store to use (not closed on stop); one is connected from the config otherwise. */
   readonly store?: Store;
   readonly logger?: Logger;
+  /** Where its tick and command spans go. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -34,7 +36,7 @@ export function createInventoryService(
   deps: InventoryDeps = {},
 ): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'inventory', level: config.log.level });
-  const simulator = new Simulator(config.inventory);
+  const simulator = new Simulator(config.inventory, deps.tracer);
 
   // The participant's view (definition and actual, current): quick summaries.
   let liveView: CachedView | undefined;
@@ -110,6 +112,7 @@ export function createInventoryService(
     config,
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
+    ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
     grpc: (store) => ({
       name: 'chamber.inventory.v1.Inventory',
       definition: InventoryService,

@@ -22,6 +22,7 @@ import {
 } from '@chamber/protos';
 import { TimerWheel } from '@chamber/sim';
 import { encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
+import { recordDecision, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext } from '@chamber/timestamp';
 import {
   applyDefinitionLoads,
@@ -30,7 +31,7 @@ import {
   reconcileDefinition,
   type AppliedLoads,
 } from './definition-loads.js';
-import { startCommand, finishCommand, type Bench } from './domain/commands.js';
+import { actionName, startCommand, finishCommand, type Bench } from './domain/commands.js';
 import { definitionPrefix, type DefinitionChanges } from './domain/definition/records.js';
 import { FaultEffects } from './domain/fault-effects.js';
 import {
@@ -103,7 +104,11 @@ export class Simulator {
   private running = new Map<string, string>();
   private run = -1;
 
-  constructor(private readonly timings: Timings) {}
+  /** `tracer`: where each command's start and end go as an `inventory.command` span. */
+  constructor(
+    private readonly timings: Timings,
+    private readonly tracer?: Tracer,
+  ) {}
 
   tick(ctx: Pick<TickContext, 'tick' | 'seed' | 'run' | 'view' | 'changes'>): SimulatedTick {
     const { tick, view } = ctx;
@@ -280,8 +285,10 @@ export class Simulator {
       this.schedule(tick + 1, runningElement(command.target));
     }
 
-    for (const command of commandsOut)
+    for (const command of commandsOut) {
       ops.push(op.put(CommandRecord, inventoryKeys.commands + command.id, command));
+      this.explain(tick, command);
+    }
     for (const fix of fixes)
       ops.push(op.put(FixRecord, `${inventoryKeys.fixes}${fix.faultId}/${fix.target}`, fix));
     // Elements the load removes are deleted, not updated: they no longer
@@ -319,6 +326,24 @@ export class Simulator {
       evaluated,
       ...(load === undefined ? {} : { load }),
     };
+  }
+
+  /** A command's span: started, succeeded or failed (a warning), and why. */
+  private explain(tick: number, command: CommandRecord): void {
+    recordDecision(this.tracer, 'inventory.command', {
+      tick,
+      target: command.target,
+      reason: command.reason,
+      severity: command.status === CommandStatus.COMMAND_STATUS_FAILED ? 'warn' : 'info',
+      attributes: {
+        'chamber.command': command.id,
+        'chamber.action': actionName(command.action),
+        'chamber.status': (CommandStatus[command.status] ?? '')
+          .replace('COMMAND_STATUS_', '')
+          .toLowerCase(),
+        'chamber.requested_by': command.requestedBy,
+      },
+    });
   }
 
   private schedule(tick: number, element: string): void {

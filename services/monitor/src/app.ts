@@ -2,7 +2,7 @@ import { hostParticipantService, type HostedService } from '@chamber/host';
 import { unary } from '@chamber/grpc';
 import { MonitorService, protoFiles, TickRecord, type MonitorServer } from '@chamber/protos';
 import type { Store } from '@chamber/store';
-import { createLogger, type Logger } from '@chamber/telemetry';
+import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { keys } from '@chamber/timestamp';
 import type { MonitorConfig } from './config.js';
 import { monitorParticipant, Watcher, watcherViews } from './watcher.js';
@@ -12,6 +12,8 @@ export interface MonitorDeps {
   /** A store to use (not closed on stop); one is connected from the config otherwise. */
   readonly store?: Store;
   readonly logger?: Logger;
+  /** Where its tick and transition spans go. */
+  readonly tracer?: Tracer;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface MonitorDeps {
  */
 export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = {}): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'monitor', level: config.log.level });
-  const watcher = new Watcher(config.monitor);
+  const watcher = new Watcher(config.monitor, deps.tracer);
 
   const handlers = (s: Store): MonitorServer => ({
     getStatus: unary(async () => {
@@ -43,6 +45,7 @@ export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = 
     config,
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
+    ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
     grpc: (store) => ({
       name: 'chamber.monitor.v1.Monitor',
       definition: MonitorService,

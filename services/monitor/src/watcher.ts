@@ -1,6 +1,7 @@
-import { BladeActual, ObservedRecord, PduActual, TorActual } from '@chamber/protos';
+import { BladeActual, ObservedRecord, ObservedState, PduActual, TorActual } from '@chamber/protos';
 import { TimerWheel } from '@chamber/sim';
 import { encode, op, type CachedView, type Op } from '@chamber/store';
+import { recordDecision, type Tracer } from '@chamber/telemetry';
 import type { TickContext } from '@chamber/timestamp';
 import {
   observeBlade,
@@ -28,7 +29,11 @@ export class Watcher {
   private wheel = new TimerWheel();
   private run = -1;
 
-  constructor(private readonly thresholds: Thresholds) {}
+  /** `tracer`: where each observed transition goes as a `monitor.transition` span. */
+  constructor(
+    private readonly thresholds: Thresholds,
+    private readonly tracer?: Tracer,
+  ) {}
 
   tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): {
     ops: Op[];
@@ -57,10 +62,33 @@ export class Watcher {
       else if (
         observation.next !== undefined &&
         view.getRaw(key)?.value !== encode(ObservedRecord, observation.next)
-      )
+      ) {
         ops.push(op.put(ObservedRecord, key, observation.next));
+        this.explain(tick, path, view.value(ObservedRecord, key), observation.next);
+      }
     }
     return { ops, nextWakeup: this.wheel.next() ?? null };
+  }
+
+  /**
+   * A transition's span, for the changes worth explaining: into or out of
+   * suspect or failed (not an install's unknown, nor a first heartbeat).
+   */
+  private explain(
+    tick: number,
+    path: string,
+    before: ObservedRecord | undefined,
+    next: ObservedRecord,
+  ): void {
+    const from = before?.state ?? ObservedState.OBSERVED_STATE_UNSPECIFIED;
+    if (next.state === from || (!isTrouble(from) && !isTrouble(next.state))) return;
+    recordDecision(this.tracer, 'monitor.transition', {
+      tick,
+      target: path,
+      reason: next.reason,
+      severity: isTrouble(next.state) ? 'warn' : 'info',
+      attributes: { 'chamber.from': stateWord(from), 'chamber.to': stateWord(next.state) },
+    });
   }
 
   private observe(view: CachedView, tick: number, path: string): Observation {
@@ -74,3 +102,9 @@ export class Watcher {
     return {};
   }
 }
+
+const isTrouble = (state: ObservedState): boolean =>
+  state === ObservedState.OBSERVED_STATE_SUSPECT || state === ObservedState.OBSERVED_STATE_FAILED;
+
+const stateWord = (state: ObservedState): string =>
+  (ObservedState[state] ?? '').replace('OBSERVED_STATE_', '').toLowerCase();

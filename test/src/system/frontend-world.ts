@@ -82,7 +82,7 @@ export async function startFrontendWorld(
       etcd: { endpoints: etcdEndpoints() },
       simulation: world.simulation,
       // Port 1: nothing listens there.
-      services: { repair: '127.0.0.1:1', tracesink: '127.0.0.1:1', ...world.addresses },
+      services: { repair: '127.0.0.1:1', ...world.addresses },
       frontend: { adminPassword, webRoot: '/nonexistent' },
     },
   });

@@ -15,7 +15,7 @@ import { BladeState, View } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { Store } from '@chamber/store';
-import { createLogger } from '@chamber/telemetry';
+import { createLogger, type Tracer } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -69,8 +69,12 @@ export async function startInventoryWorld(
     monitor?: { suspectAfter: number; failedAfter: number; installGrace: number };
     /** Also run the repair manager, with these settings (needs the monitor). */
     repair?: Partial<RepairConfig['repair']>;
+    /** Where each service's spans go (by service name); nowhere without it. */
+    tracer?: (service: string) => Tracer;
   } = {},
 ) {
+  const traced = (service: string) =>
+    options.tracer === undefined ? {} : { tracer: options.tracer(service) };
   const simulation = uniqueSimulation(label);
   const closers: Array<() => Promise<void> | void> = [];
   const endpoints = options.endpoints ?? etcdEndpoints();
@@ -105,6 +109,7 @@ export async function startInventoryWorld(
   const startInventory = async (wanted = 0) => {
     const service = createInventoryService(inventoryConfig(wanted), {
       logger: createLogger({ service: 'inventory', level: 'silent' }),
+      ...traced('inventory'),
     });
     const { port } = await service.start();
     return { service, port };
@@ -114,7 +119,7 @@ export async function startInventoryWorld(
   closers.push(() => client.close());
   const faultsService = createFaultsService(
     loadConfig(faultsSchema(), { env: {}, overrides: common }),
-    { logger: createLogger({ service: 'faults', level: 'silent' }) },
+    { logger: createLogger({ service: 'faults', level: 'silent' }), ...traced('faults') },
   );
   const faultsPort = (await faultsService.start()).port;
   closers.push(() => faultsService.stop());
@@ -123,7 +128,7 @@ export async function startInventoryWorld(
   if (options.monitor !== undefined) {
     const monitor = createMonitorService(
       loadMonitorConfig({ env: {}, overrides: { ...common, monitor: options.monitor } }),
-      { logger: createLogger({ service: 'monitor', level: 'silent' }) },
+      { logger: createLogger({ service: 'monitor', level: 'silent' }), ...traced('monitor') },
     );
     await monitor.start();
     closers.push(() => monitor.stop());
@@ -141,7 +146,10 @@ export async function startInventoryWorld(
           repair: options.repair,
         } as never,
       }),
-      { logger: createLogger({ service: 'inventory-repair', level: 'silent' }) },
+      {
+        logger: createLogger({ service: 'inventory-repair', level: 'silent' }),
+        ...traced('inventory-repair'),
+      },
     );
     repairPort = (await service.start()).port;
     repairService = service;

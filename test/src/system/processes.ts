@@ -79,8 +79,28 @@ export function startStepperProcess(options: {
     CHAMBER_STEPPER_LEADER_TTL_SECONDS: '2',
     CHAMBER_STEPPER_DROP_GRACE_SECONDS: '0',
     CHAMBER_LOG_LEVEL: 'info',
+    // Its spans go nowhere: 127.0.0.1:50058 may be a running Chamber's tracesink.
+    CHAMBER_STEPPER_TRACESINK: '',
     ...options.extraEnv,
   });
+}
+
+/**
+ * Starts a tracesink process (services/tracesink/dist/src/main.js) on a free
+ * port, registering under `simulation`; resolves with it and its address.
+ */
+export async function startTraceSinkProcess(options: {
+  endpoints: string[];
+  simulation: string;
+}): Promise<{ child: Child; address: string }> {
+  const child = start('services/tracesink/dist/src/main.js', [], {
+    CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
+    CHAMBER_SIMULATION: options.simulation,
+    CHAMBER_TRACESINK_PORT: '0',
+    CHAMBER_LOG_LEVEL: 'info',
+  });
+  const line = await child.waitForLine(/tracesink serving/);
+  return { child, address: (JSON.parse(line) as { endpoint: string }).endpoint };
 }
 
 /** Starts a toy participant process (test/dist/src/fixtures/toy-main.js). */

@@ -17,17 +17,14 @@ export interface LogSource {
   list(query: LogQuery, signal: AbortSignal): Promise<unknown>;
 }
 
-/** The handler of `GET /logs`; answers 503 when no log source is connected. */
-export function logHandlers(
-  source: LogSource | undefined,
-  address: string,
-): Record<string, Handler> {
+/** The handler of `GET /logs`; answers 503 when no tracesink is configured. */
+export function logHandlers(source: LogSource | undefined): Record<string, Handler> {
   return {
     async listLogs(request) {
       if (source === undefined) {
         throw new ChamberError(
           Code.Unavailable,
-          `the trace log (tracesink at ${address}) is not connected`,
+          'no tracesink is configured (CHAMBER_FRONTEND_TRACESINK is empty): there is no trace log',
         );
       }
       return { body: await source.list(request.input.query, request.signal) };
