@@ -59,6 +59,7 @@ export function createFrontendService(
   let store: Store | undefined;
   let accounts: Accounts | undefined;
   let metrics: Metrics | undefined;
+  let settledCache: SettledCache | undefined;
   let server: Server | undefined;
   let registration: ServiceRegistration | undefined;
   const clients: Array<{ close(): void }> = [];
@@ -72,6 +73,8 @@ export function createFrontendService(
       const m = new Metrics();
       metrics = m;
       await m.follow(store);
+      const cache = await SettledCache.open(store);
+      settledCache = cache;
       const clock = ClockClient.connect(services.stepper);
       const inventory = InventoryClient.connect(services.inventory);
       const faults = FaultsClient.connect(services.faults);
@@ -101,7 +104,7 @@ export function createFrontendService(
             faults,
             repairs,
             store,
-            cache: new SettledCache(store),
+            cache,
           }),
           ...logHandlers(traceLog),
           streamEvents: eventsHandler(store, traceLog),
@@ -157,6 +160,7 @@ export function createFrontendService(
       }
       await accounts?.close();
       await metrics?.close();
+      await settledCache?.close();
       for (const c of clients.splice(0)) c.close();
       if (deps.store === undefined) store?.close();
     },

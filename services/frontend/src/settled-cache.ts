@@ -1,42 +1,67 @@
-import { freshReader, type RawEntry, type Store } from '@chamber/store';
+import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
+
+/** How long a clock answer waits at most for the frontend to see its tick settle. */
+const catchUpLimitMs = 2_000;
+
+interface Settle {
+  readonly revision: number;
+  readonly run: number;
+  readonly tick: number;
+}
 
 /**
  * The JSON answers of inventory reads, kept while no new tick settles.
  *
  * The world changes only tick by tick: until the next settle, reading an
  * element again gives what the last read gave, or something newer from the
- * tick in flight. So an answer is kept under the revision of the clock's
- * `settled` record, and every request first learns that revision by a read
- * of the clock that starts after it arrives (shared by the requests that
- * arrive meanwhile): a caller who has just seen a tick settle never gets an
- * answer from before it. No answer is kept during a reset or before the
- * first settled tick. Errors are never kept.
+ * tick in flight. So answers are kept under the last settle this frontend
+ * has seen, followed by a watch of the clock's records (the store's shared
+ * watch, the one the event stream uses), and dropped at the next. Nothing
+ * is kept during a reset or before the first settle; errors never are.
+ *
+ * Freshness: the frontend's clock answers wait until this watch has seen
+ * the tick they report settled ({@link caughtUp}), and the event stream
+ * comes from the same watch, so a caller who learned of a tick through this
+ * frontend reads that tick's world. A caller who learned of it elsewhere
+ * (the stepper's gRPC API, another replica) may read the tick before for as
+ * long as the watch takes to deliver, typically under a millisecond.
  */
 export class SettledCache {
   private readonly answers = new Map<string, string>();
-  private settledRevision = 0;
-  private readonly clock: () => Promise<RawEntry[]>;
+  private settle: Settle | undefined;
+  private isResetting = false;
+  private watch: WatchHandle | undefined;
+  private waiters: Array<{ run: number; tick: number; resolve: () => void }> = [];
   private readonly maxAnswers: number;
 
-  constructor(store: Store, maxAnswers = 10_000) {
-    this.clock = freshReader(() => store.listRaw('clock/').then((r) => r.entries));
+  private constructor(maxAnswers: number) {
     this.maxAnswers = maxAnswers;
   }
 
-  /** The JSON of `load()`'s answer for `key` (a request URL), as of now. */
+  /** Reads the clock's records and follows them. */
+  static async open(store: Store, maxAnswers = 10_000): Promise<SettledCache> {
+    const cache = new SettledCache(maxAnswers);
+    const { entries, revision } = await store.listRaw('clock/');
+    for (const e of entries) cache.apply(e.key, e.value, e.modRevision);
+    cache.watch = await store.watch('clock/', { fromRevision: revision + 1 }, (events) =>
+      events.forEach((e: WatchEvent) => cache.apply(e.key, e.value, e.modRevision)),
+    );
+    return cache;
+  }
+
+  async close(): Promise<void> {
+    await this.watch?.cancel();
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** The JSON of `load()`'s answer for `key` (a request URL), as of the last settle seen. */
   async get(key: string, load: () => Promise<unknown>): Promise<string> {
-    const revision = await this.currentSettle();
-    if (revision === undefined || revision < this.settledRevision) {
-      return JSON.stringify(await load());
-    }
-    if (revision > this.settledRevision) {
-      this.answers.clear();
-      this.settledRevision = revision;
-    }
+    const settle = this.settle;
+    if (settle === undefined || this.isResetting) return JSON.stringify(await load());
     const kept = this.answers.get(key);
     if (kept !== undefined) return kept;
     const json = JSON.stringify(await load());
-    if (revision === this.settledRevision) {
+    if (this.settle === settle && !this.isResetting) {
       if (this.answers.size >= this.maxAnswers) {
         const oldest = this.answers.keys().next().value;
         if (oldest !== undefined) this.answers.delete(oldest);
@@ -46,13 +71,58 @@ export class SettledCache {
     return json;
   }
 
-  /** The revision of the last settle, or undefined while nothing may be kept. */
-  private async currentSettle(): Promise<number | undefined> {
-    const records = await this.clock();
-    const settled = records.find((e) => e.key === 'clock/settled');
-    const tick = records.find((e) => e.key === 'clock/tick');
-    if (settled === undefined || tick === undefined) return undefined;
-    const isResetting = (JSON.parse(tick.value) as { resetting?: unknown }).resetting === true;
-    return isResetting ? undefined : settled.modRevision;
+  /**
+   * Resolves once this frontend has seen tick `tick` of run `run` settle (at
+   * once when it has), or after {@link catchUpLimitMs} when the watch is
+   * stuck, so a clock answer is never held for long.
+   */
+  caughtUp(run: number, tick: number): Promise<void> {
+    if (this.hasSeen(run, tick)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, catchUpLimitMs);
+      this.waiters.push({
+        run,
+        tick,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
   }
+
+  private hasSeen(run: number, tick: number): boolean {
+    const s = this.settle;
+    return s !== undefined && (s.run > run || (s.run === run && s.tick >= tick));
+  }
+
+  private apply(key: string, value: string | undefined, revision: number): void {
+    if (key === 'clock/tick') {
+      this.isResetting = value !== undefined && field(value, 'resetting') === true;
+      if (this.isResetting) this.answers.clear();
+      return;
+    }
+    if (key !== 'clock/settled') return;
+    this.answers.clear();
+    this.settle =
+      value === undefined
+        ? undefined
+        : { revision, run: number(field(value, 'run')), tick: number(field(value, 'tick')) };
+    const ready = this.waiters.filter((w) => this.hasSeen(w.run, w.tick));
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+}
+
+function field(json: string, name: string): unknown {
+  try {
+    return (JSON.parse(json) as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
+}
+
+function number(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value ?? 0) || 0;
 }

@@ -43,10 +43,6 @@ function enumOf<E>(fromJSON: (name: string) => E, prefix: string, short: string)
   return fromJSON(`${prefix}_${short.toUpperCase()}`);
 }
 
-function clockReply(status: ClockStatus): { body: unknown; etag: bigint | number } {
-  return { body: ClockStatus.toJSON(status), etag: status.epoch };
-}
-
 /** The element path of an inventory route's parameters. */
 function elementPath(request: RequestContext, device?: 'pdu' | 'tor' | 'blade'): string {
   const p = request.input.params;
@@ -79,6 +75,14 @@ const elementKinds = {
 /** The handlers of the clock, inventory, faults, repairs and services routes. */
 export function simulationHandlers(deps: SimulationDeps): Record<string, Handler> {
   const { clock, inventory, faults, repairs } = deps;
+  /**
+   * The clock's status with its epoch as ETag, once this frontend has seen
+   * its settled tick (so a read that follows sees that tick's world).
+   */
+  const clockReply = async (status: ClockStatus): Promise<Reply> => {
+    await deps.cache?.caughtUp(status.run, status.settledTick);
+    return { body: ClockStatus.toJSON(status), etag: status.epoch };
+  };
   const who = (request: RequestContext): string => `user:${request.caller?.user.name ?? '?'}`;
 
   /** An inventory read's answer, through the cache when there is one (keyed by the URL). */
@@ -163,6 +167,7 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       const signal = AbortSignal.any([request.signal, timeout]);
       try {
         const status = await clock.waitForTick(tick, { signal });
+        await deps.cache?.caughtUp(status.run, status.settledTick);
         return { body: { reached: true, status: ClockStatus.toJSON(status) } };
       } catch (error) {
         if (!timeout.aborted || request.signal.aborted) throw error;
