@@ -228,7 +228,10 @@ const checkThirdParty: Rule = (repo) => {
   return violations;
 };
 
-/** package.json @chamber dependencies and tsconfig references agree; the root references all. */
+/**
+ * package.json @chamber dependencies (dev ones too: tsc -b builds the tests)
+ * and tsconfig references agree; the root references all.
+ */
 const checkReferences: Rule = (repo) => {
   const packages = byName(repo);
   const byDir = new Map(repo.workspaces.map((ws) => [ws.dir, ws]));
@@ -239,7 +242,7 @@ const checkReferences: Rule = (repo) => {
         violations.push(`${ws.dir} depends on ${name}, which is no workspace of this repository`);
     }
     if (ws.references === undefined) continue;
-    for (const name of dependencies(ws).filter(isChamber)) {
+    for (const name of [...dependencies(ws), ...devDependencies(ws)].filter(isChamber)) {
       const dep = packages.get(name);
       if (dep !== undefined && !ws.references.includes(dep.dir)) {
         violations.push(
