@@ -13,9 +13,27 @@ import { repositoryRoot } from '../src/index.js';
 
 // The launcher as `npm start` runs it: a real process, on free ports.
 const main = path.join(repositoryRoot(), 'deploy/local/dist/src/main.js');
-const launched: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of launched.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+const launched: Array<{ child: ChildProcess; dir: string }> = [];
+afterEach(async () => {
+  // A test that failed midway leaves its launcher running: stop it as Ctrl-C
+  // would, and if it will not stop, kill it and the children it recorded
+  // (they run in process groups of their own, so they would outlive it).
+  for (const { child, dir } of launched.splice(0)) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+    try {
+      const { children } = JSON.parse(fs.readFileSync(path.join(dir, 'launcher.json'), 'utf8')) as {
+        children: number[];
+      };
+      for (const pid of children) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // No record left: it stopped them itself.
+    }
+  }
 });
 
 interface Launcher {
@@ -43,7 +61,7 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  launched.push(child);
+  launched.push({ child, dir });
   let out = '';
   const listeners = new Set<() => void>();
   for (const s of [child.stdout, child.stderr]) {

@@ -17,10 +17,14 @@ export interface ProcessOptions<C> {
   readonly spanProcessors?: (config: C) => readonly SpanProcessor[];
 }
 
+/** How long a service may take to stop on SIGTERM before it exits anyway. */
+const stopTimeoutMs = 10_000;
+
 /**
  * A service's `main`: loads its config, starts telemetry and a logger,
  * creates and starts the service, and stops it on SIGTERM or SIGINT (exit 0
- * once stopped and its spans flushed, 1 if stopping failed). A config or
+ * once stopped and its spans flushed, 1 if stopping failed or took longer
+ * than 10 s). A config or
  * start failure prints one line, `<name>: <message>`, and exits 1.
  */
 export async function runServiceProcess<C extends ProcessConfig>(
@@ -48,6 +52,12 @@ export async function runServiceProcess<C extends ProcessConfig>(
       if (isStopping) return;
       isStopping = true;
       logger.info({ signal }, `${name} stopping`);
+      // Stopping waits on the store and the network; when they are gone for
+      // good it must not hang: the state is in etcd, so exiting loses nothing.
+      setTimeout(() => {
+        logger.error({ afterMs: stopTimeoutMs }, `${name} did not stop in time; exiting`);
+        process.exit(1);
+      }, stopTimeoutMs).unref();
       void service
         .stop()
         .then(() => telemetry.shutdown())
