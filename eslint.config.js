@@ -83,4 +83,18 @@ export default tseslint.config(
     files: ['*.config.ts', '*.config.js', 'scripts/**'],
     rules: { 'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }] },
   },
+  // The dashboard runs in the browser; its build config uses its dev tools.
+  {
+    files: ['web/src/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
+    files: ['web/vite.config.js'],
+    rules: {
+      'import-x/no-extraneous-dependencies': [
+        'error',
+        { devDependencies: true, packageDir: [path.join(root, 'web'), root] },
+      ],
+    },
+  },
 );

@@ -40,9 +40,9 @@ export interface FrontendService {
   stop(): Promise<void>;
 }
 
-/** The dashboard of this repository: web/dist beside the services folder. */
+/** The dashboard of this repository: the bundle Vite builds into web/dist/app. */
 function defaultWebRoot(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist/app');
 }
 
 /**

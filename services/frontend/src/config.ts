@@ -49,7 +49,7 @@ export function frontendSchema(): Schema<FrontendConfig> {
         env: 'CHAMBER_FRONTEND_PUBLIC_URL',
       },
       webRoot: {
-        doc: 'The folder of the built dashboard served at / (empty: web/dist of this repository).',
+        doc: 'The folder of the built dashboard served at / (empty: web/dist/app of this repository).',
         format: String,
         default: '',
         env: 'CHAMBER_FRONTEND_WEB_ROOT',

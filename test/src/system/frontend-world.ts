@@ -73,6 +73,8 @@ export const userPassword = 'a user password';
 export async function startFrontendWorld(
   label: string,
   options: Parameters<typeof startInventoryWorld>[1] = {},
+  /** The dashboard to serve at `/` (none by default). */
+  webRoot = '/nonexistent',
 ) {
   const world = await startInventoryWorld(label, options);
   const config = loadConfig(frontendSchema(), {
@@ -83,7 +85,7 @@ export async function startFrontendWorld(
       simulation: world.simulation,
       // Port 1: nothing listens there.
       services: { repair: '127.0.0.1:1', ...world.addresses },
-      frontend: { adminPassword, webRoot: '/nonexistent' },
+      frontend: { adminPassword, webRoot },
     },
   });
   const frontend = createFrontendService(config, {

@@ -4,7 +4,13 @@ import type { Logger } from '@chamber/telemetry';
 import type { Accounts, Caller, UserRecord, Versioned } from '../auth/accounts.js';
 import type { LoginLimiter } from '../auth/limiter.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
-import { sessionCookie, textOf, type Handler, type RequestContext } from '../http/server.js';
+import {
+  sessionCookie,
+  signedInCookie,
+  textOf,
+  type Handler,
+  type RequestContext,
+} from '../http/server.js';
 
 /** What the account routes need. */
 export interface AccountDeps {
@@ -130,14 +136,17 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         deps.sessionHours,
         request.address,
       );
-      request.koa.cookies.set(sessionCookie, cookie, {
-        httpOnly: true,
+      const lifetime = {
         sameSite: 'strict',
         secure: deps.isSecure,
         path: '/',
         expires: new Date(session.expiresAt),
         overwrite: true,
-      });
+      } as const;
+      request.koa.cookies.set(sessionCookie, cookie, { ...lifetime, httpOnly: true });
+      // No secret: tells the dashboard a session may exist, so it does not
+      // ask (and draw a 401 in the console) when none does.
+      request.koa.cookies.set(signedInCookie, '1', { ...lifetime, httpOnly: false });
       deps.logger.info({ user, session: session.id }, 'logged in');
       const caller = accounts.authenticate({ cookie });
       return { body: caller === undefined ? {} : callerJson(caller) };
@@ -150,12 +159,9 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
     async logOut(request) {
       const caller = need(request);
       if (caller.via === 'cookie') await accounts.endSession(caller.id).catch(() => undefined);
-      request.koa.cookies.set(sessionCookie, '', {
-        httpOnly: true,
-        sameSite: 'strict',
-        path: '/',
-        maxAge: 0,
-      });
+      for (const name of [sessionCookie, signedInCookie]) {
+        request.koa.cookies.set(name, '', { sameSite: 'strict', path: '/', maxAge: 0 });
+      }
       return {};
     },
 

@@ -13,6 +13,9 @@ import { RequestValidator, type ValidInput } from './validation.js';
 /** The session cookie's name. */
 export const sessionCookie = 'chamber_session';
 
+/** A cookie without a secret, readable by the dashboard: a session may exist. */
+export const signedInCookie = 'chamber_signed_in';
+
 /** What a handler is given. */
 export interface RequestContext {
   readonly op: Operation;

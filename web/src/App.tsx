@@ -1,0 +1,91 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError, type Session } from './api.js';
+import { ClockBar } from './ClockBar.js';
+import { Login } from './Login.js';
+import { useLiveEvents } from './live.js';
+import { SummaryPanel } from './SummaryPanel.js';
+
+type Gate =
+  { kind: 'checking' } | { kind: 'out'; message?: string } | { kind: 'in'; session: Session };
+
+/**
+ * The dashboard: logs in (with a password, or the one-time `?token=` of the
+ * first-run URL, which is then taken out of the address bar), then shows
+ * the clock and the inventory, live through the event stream.
+ */
+export function App() {
+  const [gate, setGate] = useState<Gate>({ kind: 'checking' });
+
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    const token = url.searchParams.get('token');
+    const start = async (): Promise<void> => {
+      if (token !== null) {
+        url.searchParams.delete('token');
+        window.history.replaceState(null, '', url.pathname + url.search);
+        try {
+          await api('POST', '/sessions', { token });
+        } catch (error) {
+          setGate({ kind: 'out', message: error instanceof Error ? error.message : String(error) });
+          return;
+        }
+      }
+      // The session cookie is HttpOnly; this one (no secret) says whether to ask.
+      if (token === null && !document.cookie.split('; ').includes('chamber_signed_in=1')) {
+        setGate({ kind: 'out' });
+        return;
+      }
+      try {
+        setGate({ kind: 'in', session: await api<Session>('GET', '/sessions/current') });
+      } catch (error) {
+        const isOut = error instanceof ApiError && error.status === 401;
+        setGate({ kind: 'out', ...(isOut ? {} : { message: (error as Error).message }) });
+      }
+    };
+    void start();
+  }, []);
+
+  if (gate.kind === 'checking') return <p className="centered">Connecting…</p>;
+  if (gate.kind === 'out') {
+    return (
+      <Login
+        {...(gate.message === undefined ? {} : { message: gate.message })}
+        onLoggedIn={(session) => setGate({ kind: 'in', session })}
+      />
+    );
+  }
+  return <Dashboard session={gate.session} onLoggedOut={() => setGate({ kind: 'out' })} />;
+}
+
+function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: () => void }) {
+  // Bumped by every clock event: the panels re-read what they show.
+  const [version, setVersion] = useState(0);
+  const onEvent = useCallback(() => setVersion((v) => v + 1), []);
+  const live = useLiveEvents('clock', onEvent);
+  const logOut = async (): Promise<void> => {
+    await api('DELETE', '/sessions/current').catch(() => undefined);
+    onLoggedOut();
+  };
+  return (
+    <>
+      <header className="header">
+        <h1>Chamber</h1>
+        <ClockBar version={version} canStep={session.rights.includes('step_time')} />
+        <div className="who">
+          <span>{session.user}</span>
+          <button type="button" onClick={() => void logOut()}>
+            Log out
+          </button>
+        </div>
+      </header>
+      {live === 'reconnecting' && (
+        <p role="alert" className="banner">
+          The live stream from the Chamber frontend was lost; reconnecting…
+        </p>
+      )}
+      <main>
+        <SummaryPanel version={version} />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,125 @@
+import { useEffect, useState } from 'react';
+import { api, type ClockStatus, shortName } from './api.js';
+
+/**
+ * The clock: tick, policy, epoch and run, re-read at every clock event, and
+ * its controls (for users with the step_time right): step 1, 10 or 100, run
+ * at a rate and pause, run until a tick, and reset after a confirmation.
+ * A refused or failed action says why.
+ */
+export function ClockBar({ version, canStep }: { version: number; canStep: boolean }) {
+  const [clock, setClock] = useState<ClockStatus | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  const [rate, setRate] = useState('5');
+  const [until, setUntil] = useState('');
+  const [isBusy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api<ClockStatus>('GET', '/clock').then(setClock, (e: Error) => setError(e.message));
+  }, [version]);
+
+  const act = async (what: () => Promise<unknown>): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const next = await what();
+      if (typeof next === 'object' && next !== null && 'epoch' in next)
+        setClock(next as ClockStatus);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const epoch = `"${clock?.epoch ?? 0}"`;
+  const step = (count: number) => act(() => api('POST', '/clock/step', { count }));
+  const setPolicy = (policy: string, extra: object = {}) =>
+    act(() => api('PUT', '/clock/policy', { policy, ...extra }, epoch));
+  const reset = () => {
+    if (window.confirm('Reset wipes the simulated world and starts a new run at tick 0. Reset?')) {
+      void act(() => api('POST', '/clock/reset', {}));
+    }
+  };
+  const policy = shortName(clock?.policy ?? 'POLICY_PAUSED', 'POLICY_');
+  const isRunning = policy === 'measured' || policy === 'no wait';
+
+  return (
+    <section className="clock" aria-label="Clock">
+      <output className="tick" aria-live="polite" aria-label="Tick">
+        {clock === undefined ? 'tick …' : `tick ${clock.tick ?? 0}`}
+        {clock !== undefined && clock.settled !== true && ' (settling)'}
+      </output>
+      <span>
+        {policy}
+        {policy === 'measured' ? ` at ${clock?.rate ?? 0}/s` : ''} · epoch {clock?.epoch ?? 0} · run{' '}
+        {clock?.run ?? 0}
+      </span>
+      {canStep && (
+        <span className="controls" role="group" aria-label="Clock controls">
+          {[1, 10, 100].map((n) => (
+            <button
+              key={n}
+              type="button"
+              disabled={isBusy || isRunning}
+              onClick={() => void step(n)}
+            >
+              Step {n}
+            </button>
+          ))}
+          {isRunning ? (
+            <button type="button" onClick={() => void setPolicy('paused')}>
+              Pause
+            </button>
+          ) : (
+            <button
+              type="button"
+              onClick={() => void setPolicy('measured', { rate: Number(rate) })}
+            >
+              Run
+            </button>
+          )}
+          <label>
+            Rate
+            <input
+              type="number"
+              min="0.1"
+              step="0.1"
+              value={rate}
+              onChange={(e) => setRate(e.target.value)}
+              size={4}
+            />
+          </label>
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(() => api('POST', '/clock/run-until', { tick: Number(until) }));
+            }}
+          >
+            <label>
+              Run until
+              <input
+                type="number"
+                min="0"
+                value={until}
+                onChange={(e) => setUntil(e.target.value)}
+                size={6}
+                required
+              />
+            </label>
+            <button type="submit" disabled={isBusy || isRunning}>
+              Go
+            </button>
+          </form>
+          <button type="button" className="danger" onClick={reset}>
+            Reset…
+          </button>
+        </span>
+      )}
+      {error !== undefined && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+/** An error answer of the REST API: its HTTP status, code and message. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * Calls the REST API under /api/v1 with the session cookie; resolves with
+ * the JSON answer (undefined for 204), rejects with an {@link ApiError}
+ * (status 0 when the frontend cannot be reached).
+ */
+export async function api<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  ifMatch?: string,
+): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch {
+    throw new ApiError(0, 'unavailable', 'The Chamber frontend cannot be reached.');
+  }
+  const text = await res.text();
+  if (!res.ok) {
+    let code = 'unknown';
+    let message = `HTTP ${res.status}`;
+    try {
+      const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      code = error?.code ?? code;
+      message = error?.message ?? message;
+    } catch {
+      // Not our error body: keep the status.
+    }
+    throw new ApiError(res.status, code, message);
+  }
+  return (text === '' ? undefined : JSON.parse(text)) as T;
+}
+
+/** The signed-in user, as `GET /sessions/current` answers. */
+export interface Session {
+  readonly user: string;
+  readonly rights: readonly string[];
+}
+
+/** The clock, as `GET /clock` answers (fields at zero are left out). */
+export interface ClockStatus {
+  readonly tick?: number;
+  readonly settled?: boolean;
+  readonly settledTick?: number;
+  readonly epoch?: number;
+  readonly policy?: string;
+  readonly rate?: number;
+  readonly until?: number;
+  readonly run?: number;
+  readonly seed?: number;
+  readonly deterministic?: boolean;
+}
+
+/** Counts of the inventory, as `GET /inventory/summary` answers. */
+export interface Summary {
+  readonly tick?: number;
+  readonly blades?: number;
+  readonly pdus?: number;
+  readonly tors?: number;
+  readonly racks?: number;
+  readonly bladeStates?: Readonly<Record<string, number>>;
+  readonly pduStates?: Readonly<Record<string, number>>;
+  readonly torStates?: Readonly<Record<string, number>>;
+  readonly definition?: string;
+}
+
+/** `POLICY_NO_WAIT` → `no wait`; `BLADE_STATE_WORKING` → `working`. */
+export function shortName(value: string | undefined, prefix: string): string {
+  return (value ?? '').replace(prefix, '').replaceAll('_', ' ').toLowerCase();
+}
