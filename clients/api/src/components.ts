@@ -108,6 +108,9 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
     ['loadId', 'effectiveTick'],
     'an accepted definition load',
   ),
+  LoadProgress: record(
+    'how far a definition load is: state, writes of total, added, updated, removed',
+  ),
   Command: record('a command to the simulated hardware'),
   Commands: list('Command', 'commands', 'commands, oldest first'),
   Fault: record('a fault and its history'),

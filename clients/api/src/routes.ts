@@ -526,6 +526,21 @@ export const operations: readonly Operation[] = [
     cli: [{ area: 'inventory', command: 'load', args: ['fileName'] }],
   },
   {
+    id: 'getLoad',
+    method: 'GET',
+    path: '/inventory/loads/{id}',
+    tag: 'inventory',
+    summary: "long poll: a definition load's progress once it is done, or when the timeout passes",
+    access: 'user',
+    params: { id: id('load') },
+    query: {
+      timeoutMs: s.integer('how long to wait at most (default 30000)', 0, 300_000),
+    },
+    response: ok('LoadProgress', 'its progress: done, or as far as it got'),
+    errors: [404],
+    cli: [{ area: 'inventory', command: 'load-progress', args: ['id'] }],
+  },
+  {
     id: 'issueCommand',
     method: 'POST',
     path: '/inventory/commands',

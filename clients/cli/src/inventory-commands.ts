@@ -3,13 +3,13 @@ import { InventoryClient } from '@chamber/inventory-client';
 import {
   BladeState,
   Element,
+  LoadProgress,
   LoadProgress_State,
   ObservedState,
   PduState,
   TargetState,
   TorState,
   View,
-  type LoadProgress,
 } from '@chamber/protos';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -79,8 +79,7 @@ export const inventoryArea: AreaExtension = {
       options: {
         wait: {
           type: 'boolean',
-          description:
-            'wait until it is applied, showing progress (the clock must be running; gRPC only)',
+          description: 'wait until it is applied, showing progress (the clock must reach its tick)',
         },
       },
       grpc: (ctx) => withInventory(ctx, (inventory) => load(ctx, inventory)),
@@ -325,35 +324,57 @@ function printLoadStarted(
 }
 
 async function loadOverRest(ctx: CommandContext, route: RestCall): Promise<void> {
-  if (ctx.input.flag('wait')) throw usageError('--wait follows a load over gRPC only (--via grpc)');
   const { name, source } = await readDefinition(ctx);
   const body = (await route.call(ctx, { body: { fileName: name, source } })) as {
     loadId?: string;
-    effectiveTick?: string;
-    blades?: string;
+    effectiveTick?: number;
+    blades?: number;
   };
+  const loadId = body.loadId ?? '';
   printLoadStarted(ctx, name, {
-    loadId: body.loadId ?? '',
+    loadId,
     effectiveTick: Number(body.effectiveTick ?? 0),
     blades: Number(body.blades ?? 0),
   });
+  if (!ctx.input.flag('wait')) return;
+  // Each call waits on the server until the load is done or 30 s pass.
+  const client = await restClient(ctx);
+  for (;;) {
+    const res = await callRest(ctx, client, 'getLoad', {
+      params: { id: loadId },
+      query: { timeoutMs: 30_000 },
+    });
+    const progress = LoadProgress.fromJSON(res.body);
+    if (progress.state === LoadProgress_State.STATE_DONE) {
+      printLoadDone(ctx, progress);
+      return;
+    }
+    printProgress(ctx, progress);
+  }
 }
 
 async function load(ctx: CommandContext, inventory: InventoryClient): Promise<void> {
   const { name, source } = await readDefinition(ctx);
   const res = await inventory.loadDefinition(source, name);
   printLoadStarted(ctx, name, res);
-  const isJson = ctx.input.flag('json');
   if (!ctx.input.flag('wait')) return;
-  const done = await inventory.watchLoad(res.loadId, (p) => {
-    if (p.state !== LoadProgress_State.STATE_APPLYING || p.total === 0) return;
-    if (isJson) ctx.print(JSON.stringify({ written: p.written, total: p.total }));
-    else
-      ctx.print(
-        `  applying: ${p.written.toLocaleString('en')} of ${p.total.toLocaleString('en')} writes (${Math.floor((100 * p.written) / p.total)}%)`,
-      );
-  });
-  if (isJson) ctx.print(JSON.stringify(progressJson(done)));
+  const done = await inventory.watchLoad(res.loadId, (p) => printProgress(ctx, p));
+  printLoadDone(ctx, done);
+}
+
+/** A line of a load's progress while it is applied (one JSON object with --json). */
+function printProgress(ctx: CommandContext, p: LoadProgress): void {
+  if (p.state !== LoadProgress_State.STATE_APPLYING || p.total === 0) return;
+  if (ctx.input.flag('json')) ctx.print(JSON.stringify({ written: p.written, total: p.total }));
+  else
+    ctx.print(
+      `  applying: ${p.written.toLocaleString('en')} of ${p.total.toLocaleString('en')} writes (${Math.floor((100 * p.written) / p.total)}%)`,
+    );
+}
+
+/** What a finished load changed. */
+function printLoadDone(ctx: CommandContext, done: LoadProgress): void {
+  if (ctx.input.flag('json')) ctx.print(JSON.stringify(progressJson(done)));
   else
     ctx.print(
       `loaded at tick ${done.effectiveTick}: ${done.added} added, ${done.updated} updated, ${done.removed} removed, ${done.unchanged} unchanged`,

@@ -54,11 +54,28 @@ export class InventoryClient {
     return this.call((md, o, cb) => this.grpc.loadDefinition({ source, fileName }, md, o, cb));
   }
 
-  /** Resolves with a load's final progress once it is applied, reporting each step to `onProgress`. */
-  watchLoad(loadId: string, onProgress?: (p: LoadProgress) => void): Promise<LoadProgress> {
+  /**
+   * Resolves with a load's final progress once it is applied, reporting each
+   * step to `onProgress`; rejects `Cancelled` when `signal` aborts first.
+   */
+  watchLoad(
+    loadId: string,
+    onProgress?: (p: LoadProgress) => void,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<LoadProgress> {
     return new Promise((resolve, reject) => {
       let last: LoadProgress | undefined;
       const stream = this.grpc.watchLoad({ loadId });
+      const { signal } = options;
+      const stop = (): void => {
+        stream.removeAllListeners();
+        stream.on('error', () => undefined);
+        stream.cancel();
+        reject(new ChamberError(Code.Cancelled, `stopped following load ${loadId}`));
+      };
+      if (signal?.aborted === true) return stop();
+      signal?.addEventListener('abort', stop, { once: true });
+      stream.on('close', () => signal?.removeEventListener('abort', stop));
       stream.on('data', (res: { progress?: LoadProgress }) => {
         if (res.progress === undefined) return;
         last = res.progress;

@@ -204,6 +204,27 @@ describe('frontend: the inventory', () => {
     }
   });
 
+  it("answers a load's progress as a long poll: as far as it got when the timeout passes, done once applied", async () => {
+    w = await startFrontendWorld('fe-load');
+    const api = w.admin;
+    const load = await api.call<{ loadId: string; effectiveTick: number }>('loadDefinition', {
+      body: { source: sample('small'), fileName: 'small.yaml' },
+    });
+    type Progress = { state?: string; added?: number; effectiveTick?: number };
+    // The clock has not reached its tick: the wait times out, waiting.
+    const waiting = await api.call<Progress>('getLoad', {
+      params: { id: load.body.loadId },
+      query: { timeoutMs: 300 },
+    });
+    expect(waiting.body.state).toBe('STATE_WAITING');
+    const done = api.call<Progress>('getLoad', { params: { id: load.body.loadId } });
+    await api.call('runUntil', { body: { tick: load.body.effectiveTick + 1 } });
+    const applied = (await done).body;
+    expect(applied).toMatchObject({ state: 'STATE_DONE', effectiveTick: load.body.effectiveTick });
+    expect(applied.added).toBeGreaterThan(0);
+    expect((await failure(api.call('getLoad', { params: { id: 'nope' } }))).status).toBe(404);
+  });
+
   it('reads a target with its ETag; a stale If-Match is 412 and changes nothing; a fresh one changes it at the next tick', async () => {
     const { admin: api } = await loaded('fe-target');
     const read = () => api.call<ElementAt>('getTarget', { query: { path: b0 } });

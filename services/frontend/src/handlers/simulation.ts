@@ -9,6 +9,7 @@ import {
   CommandRecord,
   Element,
   FaultRecord,
+  LoadProgress,
   RepairRecord,
   Summary,
   commandActionFromJSON,
@@ -241,6 +242,22 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
           blades: res.blades,
         },
       };
+    },
+    async getLoad(request) {
+      const loadId = textOf(request, 'params', 'id') ?? '';
+      const timeout = AbortSignal.timeout(numberOf(request, 'query', 'timeoutMs') ?? 30_000);
+      let last: LoadProgress | undefined;
+      try {
+        const done = await inventory.watchLoad(loadId, (p) => (last = p), {
+          signal: AbortSignal.any([request.signal, timeout]),
+        });
+        return { body: LoadProgress.toJSON(done) };
+      } catch (error) {
+        if (timeout.aborted && !request.signal.aborted && last !== undefined) {
+          return { body: LoadProgress.toJSON(last) };
+        }
+        throw error;
+      }
     },
     async issueCommand(request) {
       const image = textOf(request, 'body', 'image');
