@@ -80,6 +80,12 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
     return text;
   };
   return async (request) => {
+    if (request.koa.method === 'HEAD') {
+      // The headers of a stream, without opening one.
+      request.koa.status = 200;
+      request.koa.type = 'text/event-stream';
+      return { isStreamed: true };
+    }
     const asked = (request.input.query['kinds'] as string | undefined)?.split(',') ?? [
       ...eventKinds,
     ];

@@ -127,4 +127,20 @@ describe('frontend: the trace log', () => {
     expect((await resumed.until(2)).map((e) => e.reason)).toEqual(['second', 'third']);
     await resumed.cancel();
   });
+
+  it('answers HEAD of the event stream with its headers, without opening a stream', async () => {
+    const f = await startFrontend();
+    closers.push(() => f.stop());
+    const login = await f.anonymous().call('logIn', {
+      body: { user: 'admin', password: 'correct horse battery staple' },
+    });
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const res = await fetch(f.anonymous().url('streamEvents'), {
+      method: 'HEAD',
+      headers: { cookie },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    expect(await res.text()).toBe('');
+  });
 });
