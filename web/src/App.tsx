@@ -3,6 +3,7 @@ import { api, ApiError, type Session } from './api.js';
 import { ClockBar } from './ClockBar.js';
 import { Login } from './Login.js';
 import { useLiveEvents } from './live.js';
+import { InventoryMap } from './map/InventoryMap.js';
 import { SummaryPanel } from './SummaryPanel.js';
 
 type Gate =
@@ -85,6 +86,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
       )}
       <main>
         <SummaryPanel version={version} />
+        <InventoryMap rights={session.rights} />
       </main>
     </>
   );

@@ -1,12 +1,14 @@
-/** An error answer of the REST API: its HTTP status, code and message. */
+/** An error answer of the REST API: its HTTP status, code, message and (for 400) the field. */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  readonly field: string | undefined;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, field?: string) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -21,6 +23,16 @@ export async function api<T>(
   body?: unknown,
   ifMatch?: string,
 ): Promise<T> {
+  return (await apiWithEtag<T>(method, path, body, ifMatch)).body;
+}
+
+/** As {@link api}, and also answers the response's ETag (undefined when it has none). */
+export async function apiWithEtag<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  ifMatch?: string,
+): Promise<{ body: T; etag: string | undefined }> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
@@ -40,16 +52,23 @@ export async function api<T>(
   if (!res.ok) {
     let code = 'unknown';
     let message = `HTTP ${res.status}`;
+    let field: string | undefined;
     try {
-      const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      const error = (
+        JSON.parse(text) as { error?: { code?: string; message?: string; field?: string } }
+      ).error;
       code = error?.code ?? code;
       message = error?.message ?? message;
+      field = error?.field;
     } catch {
       // Not our error body: keep the status.
     }
-    throw new ApiError(res.status, code, message);
+    throw new ApiError(res.status, code, message, field);
   }
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  return {
+    body: (text === '' ? undefined : JSON.parse(text)) as T,
+    etag: res.headers.get('etag') ?? undefined,
+  };
 }
 
 /** The signed-in user, as `GET /sessions/current` answers. */

@@ -1,0 +1,210 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, apiWithEtag } from '../api.js';
+import { describeError } from './describe-error.js';
+
+const faultKinds = [
+  'power_loss',
+  'network_loss',
+  'crash',
+  'hang',
+  'stuck_cable',
+  'hardware_failure',
+] as const;
+const scheduleFields = [
+  ['at', 'At', 'the first tick it may occur (default: the next tick)'],
+  ['duration', 'Duration', 'ticks each occurrence lasts (default: until cleared)'],
+  ['every', 'Every', 'it recurs every this many ticks'],
+  ['probability', 'Probability', 'it occurs at each tick with this probability (0–1]'],
+  ['mtbf', 'MTBF', 'mean ticks between failures, per target'],
+  ['mttr', 'MTTR', 'mean ticks to recover (required with MTBF)'],
+] as const;
+const targetStates = ['in_service', 'out_for_repair', 'retired'] as const;
+
+function Outcome({ error, done }: { error: string | undefined; done: string | undefined }) {
+  if (error !== undefined) {
+    return (
+      <p role="alert" className="error">
+        {error}
+      </p>
+    );
+  }
+  return done === undefined ? null : <p role="status">{done}</p>;
+}
+
+/**
+ * Injects a fault of any kind on the element (a rack, zone or region means
+ * everything in it), with any schedule; empty fields are left out.
+ */
+export function FaultForm({
+  path,
+  canInject,
+  onDone,
+}: {
+  path: string;
+  canInject: boolean;
+  onDone: () => void;
+}) {
+  const [kind, setKind] = useState<string>(faultKinds[0]);
+  const [schedule, setSchedule] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const [isBusy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    const body: Record<string, unknown> = { kind, targets: [path] };
+    for (const [name] of scheduleFields) {
+      const value = schedule[name]?.trim() ?? '';
+      if (value !== '') body[name] = Number(value);
+    }
+    try {
+      const fault = await api<{ id?: string }>('POST', '/faults', body);
+      setDone(`Fault ${fault.id ?? ''} injected.`);
+      onDone();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="detail-form" aria-label="Inject a fault" onSubmit={(e) => void submit(e)}>
+      <h3>Inject a fault</h3>
+      {!canInject && <p className="note">You lack the inject_faults right; it will be refused.</p>}
+      <label>
+        Kind
+        <select value={kind} onChange={(e) => setKind(e.target.value)}>
+          {faultKinds.map((k) => (
+            <option key={k} value={k}>
+              {k.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+      </label>
+      <div className="schedule">
+        {scheduleFields.map(([name, label, title]) => (
+          <label key={name} title={title}>
+            {label}
+            <input
+              type="number"
+              step="any"
+              value={schedule[name] ?? ''}
+              onChange={(e) => setSchedule({ ...schedule, [name]: e.target.value })}
+            />
+          </label>
+        ))}
+      </div>
+      <button type="submit" disabled={isBusy}>
+        Inject
+      </button>
+      <Outcome error={error} done={done} />
+    </form>
+  );
+}
+
+/**
+ * Sets the element's target, with If-Match: the ETag its current target was
+ * read with, so a change made meanwhile is refused (412) rather than lost.
+ */
+export function TargetForm({
+  path,
+  canModify,
+  version,
+  onDone,
+}: {
+  path: string;
+  canModify: boolean;
+  version: number;
+  onDone: () => void;
+}) {
+  const [etag, setEtag] = useState<string | undefined>();
+  const [state, setState] = useState<string>('in_service');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [done, setDone] = useState<string | undefined>();
+  const [isBusy, setBusy] = useState(false);
+  const [isEdited, setEdited] = useState(false);
+
+  useEffect(() => {
+    let isCancelled = false;
+    apiWithEtag<{ element: { target?: { state?: string } } }>(
+      'GET',
+      `/inventory/target?path=${encodeURIComponent(path)}`,
+    ).then(
+      ({ body, etag: tag }) => {
+        if (isCancelled) return;
+        setEtag(tag);
+        const current = (body.element.target?.state ?? '').replace('TARGET_STATE_', '');
+        if (!isEdited && current !== '') setState(current.toLowerCase());
+      },
+      (e: unknown) => {
+        if (!isCancelled) setError(describeError(e));
+      },
+    );
+    return () => {
+      isCancelled = true;
+    };
+    // A user's pending choice (isEdited) is kept when the target is re-read.
+  }, [path, version]);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    setDone(undefined);
+    try {
+      const answer = await api<{ effectiveTick?: number }>(
+        'PUT',
+        `/inventory/target?path=${encodeURIComponent(path)}`,
+        { state, ...(reason.trim() === '' ? {} : { reason: reason.trim() }) },
+        etag,
+      );
+      setDone(
+        `Target set to ${state.replaceAll('_', ' ')} from tick ${answer.effectiveTick ?? 0}.`,
+      );
+      setEdited(false);
+      onDone();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="detail-form" aria-label="Set the target" onSubmit={(e) => void submit(e)}>
+      <h3>Set the target</h3>
+      {!canModify && (
+        <p className="note">You lack the modify_inventory right; it will be refused.</p>
+      )}
+      <label>
+        State
+        <select
+          value={state}
+          onChange={(e) => {
+            setState(e.target.value);
+            setEdited(true);
+          }}
+        >
+          {targetStates.map((s) => (
+            <option key={s} value={s}>
+              {s.replaceAll('_', ' ')}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Reason
+        <input value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <button type="submit" disabled={isBusy || etag === undefined}>
+        Set target
+      </button>
+      <Outcome error={error} done={done} />
+    </form>
+  );
+}
