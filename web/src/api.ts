@@ -41,9 +41,14 @@ export async function api<T>(
     let code = 'unknown';
     let message = `HTTP ${res.status}`;
     try {
-      const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+      const error = (
+        JSON.parse(text) as { error?: { code?: string; message?: string; field?: string } }
+      ).error;
       code = error?.code ?? code;
       message = error?.message ?? message;
+      if (error?.field !== undefined && !message.includes(error.field)) {
+        message = `${error.field}: ${message}`;
+      }
     } catch {
       // Not our error body: keep the status.
     }
