@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminPassword, startFrontendWorld } from '../system/frontend-world.js';
+import { adminPassword, startFrontendWorld, userPassword } from '../system/frontend-world.js';
 import { sample } from '../system/inventory-world.js';
 import { startTraceSinkProcess } from '../system/processes.js';
 
@@ -85,7 +85,11 @@ async function world(label: string) {
   return { ...fw, flush: () => Promise.all(providers.map((p) => p.forceFlush())) };
 }
 
-async function logIn(url: string): Promise<{ page: Page; problems: string[] }> {
+async function logIn(
+  url: string,
+  user = 'admin',
+  password = adminPassword,
+): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   closers.push(() => page.close());
   const problems: string[] = [];
@@ -94,8 +98,8 @@ async function logIn(url: string): Promise<{ page: Page; problems: string[] }> {
   });
   page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
   await page.goto(url);
-  await page.getByLabel('User').fill('admin');
-  await page.getByLabel('Password').fill(adminPassword);
+  await page.getByLabel('User').fill(user);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect.poll(() => page.getByLabel('Tick').textContent()).toMatch(/^tick \d+$/);
   return { page, problems };
@@ -183,8 +187,38 @@ describe('the faults, repairs and log pages', () => {
     await expect.poll(() => tree.getByRole('listitem').count()).toBeGreaterThan(0);
     expect(await tree.textContent()).toContain('repair.decision');
     await page.screenshot({ path: path.join(artifacts, 'log.png'), fullPage: true });
+    // A link opens the trace it points to (what led to the decision).
+    const link = tree.getByRole('button', { name: /^[0-9a-f]{32}\/[0-9a-f]{16}$/ }).first();
+    const linked = (await link.textContent())!.split('/')[0]!;
+    await link.click();
+    await expect.poll(() => tree.textContent()).toContain(`trace ${linked}`);
 
     // The refused inject is a 400 the page shows; the browser also logs it as a failed resource.
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
   }, 120_000);
+
+  it('offers no fault actions to a user without inject_faults, and says when there is no log', async () => {
+    const fw = await startFrontendWorld('web-reader', {}, webRoot);
+    closers.push(() => fw.close());
+    await fw.userWith('reader', []);
+    const { page, problems } = await logIn(`${fw.url}/#/faults`, 'reader', userPassword);
+    const faults = page.getByRole('region', { name: 'Faults' });
+    await expect.poll(() => faults.textContent()).toContain('No faults.');
+    expect(await faults.getByRole('form', { name: 'Inject a fault' }).count()).toBe(0);
+    expect(await faults.getByRole('button', { name: 'Clear all…' }).count()).toBe(0);
+
+    // The hash keeps the page across a reload.
+    await page
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Log' })
+      .click();
+    await page.reload();
+    const log = page.getByRole('region', { name: 'Log' });
+    await expect
+      .poll(() => log.getByRole('alert').textContent())
+      .toMatch(/^Unavailable: no tracesink is configured/);
+    await page.screenshot({ path: path.join(artifacts, 'log-unavailable.png') });
+    // The 503 is what the page shows; the browser also logs it as a failed resource.
+    expect(problems.filter((p) => !p.includes('status of 503'))).toEqual([]);
+  });
 });

@@ -28,6 +28,8 @@ interface Filters {
 
 /** The most entries kept in memory; older ones are dropped. */
 const cap = 2000;
+/** The first page: those of the newest this many entries that match the filters. */
+const firstPage = 200;
 const severities = ['debug', 'info', 'warn', 'error'];
 const severityOf = (e: LogEntry) => shortName(e.severity ?? 'SEVERITY_INFO', 'SEVERITY_');
 
@@ -41,7 +43,8 @@ function matches(entry: LogEntry, f: Filters): boolean {
 }
 
 /**
- * The trace/decision log: the first page from `GET /logs`, then live through
+ * The trace/decision log: those of its newest {@link firstPage} entries that
+ * match the filters, from `GET /logs`, then live through
  * the `logs` events, filtered by service, target and severity (at most
  * {@link cap} entries kept). Choosing an entry shows its trace as a
  * causality tree.
@@ -57,15 +60,18 @@ export function LogPage() {
   useEffect(() => {
     let isCurrent = true;
     setEntries([]);
-    api<{ entries?: LogEntry[] }>('GET', `/logs${queryOf({ ...filters, limit: '200' })}`).then(
-      (answer) => {
-        if (!isCurrent) return;
-        // Live entries may have arrived meanwhile: merge by seq.
-        setEntries((live) => merge(answer.entries ?? [], live));
-        setError(undefined);
-      },
-      (e: unknown) => isCurrent && setError(e),
-    );
+    const load = async (): Promise<void> => {
+      // The API pages forward from a seq: start {@link firstPage} before the newest.
+      const { lastSeq = 0 } = await api<{ lastSeq?: number }>('GET', '/logs?limit=1');
+      const after = String(Math.max(0, lastSeq - firstPage));
+      const query = queryOf({ ...filters, after, limit: String(firstPage) });
+      const answer = await api<{ entries?: LogEntry[] }>('GET', `/logs${query}`);
+      if (!isCurrent) return;
+      // Live entries may have arrived meanwhile: merge by seq.
+      setEntries((live) => merge(answer.entries ?? [], live));
+      setError(undefined);
+    };
+    load().catch((e: unknown) => isCurrent && setError(e));
     return () => {
       isCurrent = false;
     };
@@ -113,10 +119,11 @@ export function LogPage() {
               ))}
             </select>
           </label>
-          <span className="muted">
-            {live === 'live' ? 'live' : live} · {entries.length} entries (newest first, at most{' '}
-            {cap})
-          </span>
+          {error === undefined && (
+            <span className="muted">
+              {live} · {entries.length} entries (newest first, at most {cap})
+            </span>
+          )}
         </form>
         <Problem error={error} />
         {error === undefined && entries.length === 0 && <p>No entries yet.</p>}
@@ -165,7 +172,9 @@ export function LogPage() {
           </div>
         )}
       </section>
-      {traceId !== undefined && <Trace traceId={traceId} onClose={() => setTraceId(undefined)} />}
+      {traceId !== undefined && (
+        <Trace traceId={traceId} onOpen={setTraceId} onClose={() => setTraceId(undefined)} />
+      )}
     </div>
   );
 }
@@ -177,8 +186,16 @@ function merge(older: readonly LogEntry[], newer: readonly LogEntry[]): readonly
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-cap);
 }
 
-/** One trace as a tree by parent span, with each span's links. */
-function Trace({ traceId, onClose }: { traceId: string; onClose: () => void }) {
+/** One trace as a tree by parent span, with each span's links (which open the trace linked to). */
+function Trace({
+  traceId,
+  onOpen,
+  onClose,
+}: {
+  traceId: string;
+  onOpen: (traceId: string) => void;
+  onClose: () => void;
+}) {
   const [spans, setSpans] = useState<readonly LogEntry[] | undefined>();
   const [error, setError] = useState<unknown>();
   useEffect(() => {
@@ -216,9 +233,15 @@ function Trace({ traceId, onClose }: { traceId: string; onClose: () => void }) {
         <div className="muted">
           links:{' '}
           {(s.links ?? []).map((l) => (
-            <span key={`${l.traceId}/${l.spanId}`} className="mono">
-              {l.traceId}/{l.spanId}{' '}
-            </span>
+            <button
+              key={`${l.traceId}/${l.spanId}`}
+              type="button"
+              className="link mono"
+              title="open the linked trace"
+              onClick={() => l.traceId !== undefined && onOpen(l.traceId)}
+            >
+              {l.traceId}/{l.spanId}
+            </button>
           ))}
         </div>
       )}
