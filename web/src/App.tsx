@@ -4,7 +4,33 @@ import { ClockBar } from './ClockBar.js';
 import { Login } from './Login.js';
 import { useLiveEvents } from './live.js';
 import { InventoryMap } from './map/InventoryMap.js';
+import { FaultsPage } from './pages/FaultsPage.js';
+import { LogPage } from './pages/LogPage.js';
+import { RepairsPage } from './pages/RepairsPage.js';
 import { SummaryPanel } from './SummaryPanel.js';
+
+/** The pages, by the URL hash that shows them (`#/faults`); so a reload keeps the page. */
+const pages = [
+  { hash: '#/', title: 'Inventory' },
+  { hash: '#/faults', title: 'Faults' },
+  { hash: '#/repairs', title: 'Repairs' },
+  { hash: '#/log', title: 'Log' },
+] as const;
+type PageHash = (typeof pages)[number]['hash'];
+
+function pageOf(hash: string): PageHash {
+  return pages.find((p) => p.hash === hash)?.hash ?? '#/';
+}
+
+function useHashPage(): PageHash {
+  const [page, setPage] = useState(() => pageOf(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setPage(pageOf(window.location.hash));
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return page;
+}
 
 type Gate =
   { kind: 'checking' } | { kind: 'out'; message?: string } | { kind: 'in'; session: Session };
@@ -63,6 +89,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
   const [version, setVersion] = useState(0);
   const onEvent = useCallback(() => setVersion((v) => v + 1), []);
   const live = useLiveEvents('clock', onEvent);
+  const page = useHashPage();
   const logOut = async (): Promise<void> => {
     await api('DELETE', '/sessions/current').catch(() => undefined);
     onLoggedOut();
@@ -84,9 +111,23 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
           The live stream from the Chamber frontend was lost; reconnecting…
         </p>
       )}
+      <nav className="pages" aria-label="Pages">
+        {pages.map((p) => (
+          <a key={p.hash} href={p.hash} {...(p.hash === page ? { 'aria-current': 'page' } : {})}>
+            {p.title}
+          </a>
+        ))}
+      </nav>
       <main>
-        <SummaryPanel version={version} />
-        <InventoryMap rights={session.rights} />
+        {page === '#/' && (
+          <>
+            <SummaryPanel version={version} />
+            <InventoryMap rights={session.rights} />
+          </>
+        )}
+        {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}
+        {page === '#/repairs' && <RepairsPage />}
+        {page === '#/log' && <LogPage />}
       </main>
     </>
   );

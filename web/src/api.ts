@@ -60,6 +60,9 @@ export async function apiWithEtag<T>(
       code = error?.code ?? code;
       message = error?.message ?? message;
       field = error?.field;
+      if (error?.field !== undefined && !message.includes(error.field)) {
+        message = `${error.field}: ${message}`;
+      }
     } catch {
       // Not our error body: keep the status.
     }

@@ -75,6 +75,8 @@ export async function startFrontendWorld(
   options: Parameters<typeof startInventoryWorld>[1] = {},
   /** The dashboard to serve at `/` (none by default). */
   webRoot = '/nonexistent',
+  /** The tracesink the frontend reads the log from (none by default). */
+  tracesink = '',
 ) {
   const world = await startInventoryWorld(label, options);
   const config = loadConfig(frontendSchema(), {
@@ -86,6 +88,7 @@ export async function startFrontendWorld(
       // Port 1: nothing listens there.
       services: { repair: '127.0.0.1:1', ...world.addresses },
       frontend: { adminPassword, webRoot },
+      telemetry: { tracesink },
     },
   });
   const frontend = createFrontendService(config, {

@@ -1,0 +1,272 @@
+import { type FormEvent, useEffect, useState } from 'react';
+import { api, shortName } from '../api.js';
+import { Problem, queryOf, useVersion } from './common.js';
+
+/** A fault, as `GET /faults` answers (fields at zero are left out). */
+interface Fault {
+  readonly id: string;
+  readonly kind?: string;
+  readonly targets?: readonly string[];
+  readonly status?: string;
+  readonly sinceTick?: number;
+  readonly reason?: string;
+  readonly occurrences?: number;
+}
+
+const kinds = ['power_loss', 'network_loss', 'crash', 'hang', 'stuck_cable', 'hardware_failure'];
+const statuses = ['scheduled', 'active', 'cleared'];
+const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
+
+/**
+ * The faults: a filtered table, re-read at every `faults` event, with Clear
+ * per fault and Clear all; and, for users with `inject_faults`, a form to
+ * inject one. Refusals say why.
+ */
+export function FaultsPage({ canInject }: { canInject: boolean }) {
+  const { version } = useVersion('faults');
+  const [filters, setFilters] = useState({ status: '', kind: '', target: '' });
+  const [faults, setFaults] = useState<readonly Fault[] | undefined>();
+  const [loadError, setLoadError] = useState<unknown>();
+  const [actionError, setActionError] = useState<unknown>();
+  const [notice, setNotice] = useState('');
+  // Injects and clears are written for the next tick, which the `faults`
+  // events report; re-read after one too, to show it waiting for that tick.
+  const [reloads, setReloads] = useState(0);
+
+  useEffect(() => {
+    let isCurrent = true;
+    api<{ faults?: Fault[] }>('GET', `/faults${queryOf(filters)}`).then(
+      (answer) => {
+        if (!isCurrent) return;
+        setFaults(answer.faults ?? []);
+        setLoadError(undefined);
+      },
+      (e: unknown) => isCurrent && setLoadError(e),
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [filters, version, reloads]);
+
+  const act = async (what: () => Promise<string>): Promise<void> => {
+    setActionError(undefined);
+    setNotice('');
+    try {
+      setNotice(await what());
+      setReloads((n) => n + 1);
+    } catch (e) {
+      setActionError(e);
+    }
+  };
+  const clear = (id: string) =>
+    act(async () => {
+      await api('POST', `/faults/${encodeURIComponent(id)}/clear`);
+      return `Fault ${id} clears at the next tick.`;
+    });
+  const clearAll = () => {
+    if (!window.confirm('Clear every fault not cleared yet, at the next tick?')) return;
+    void act(async () => {
+      const answer = await api<{ ids?: string[]; effectiveTick?: number }>(
+        'POST',
+        '/faults/clear-all',
+      );
+      const n = answer.ids?.length ?? 0;
+      return `${n} fault${n === 1 ? '' : 's'} clear${n === 1 ? 's' : ''} at tick ${answer.effectiveTick ?? 0}.`;
+    });
+  };
+
+  return (
+    <section className="panel wide" aria-labelledby="faults-title">
+      <h2 id="faults-title">Faults</h2>
+      {canInject && (
+        <InjectForm
+          onDone={(text) => {
+            setNotice(text);
+            setActionError(undefined);
+            setReloads((n) => n + 1);
+          }}
+        />
+      )}
+      <form className="filters" aria-label="Filter faults" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Status
+          <select
+            value={filters.status}
+            onChange={(e) => setFilters({ ...filters, status: e.target.value })}
+          >
+            <option value="">any</option>
+            {statuses.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Kind
+          <select
+            value={filters.kind}
+            onChange={(e) => setFilters({ ...filters, kind: e.target.value })}
+          >
+            <option value="">any</option>
+            {kinds.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Target
+          <input
+            value={filters.target}
+            placeholder="e.g. small/z1/rack1"
+            onChange={(e) => setFilters({ ...filters, target: e.target.value.trim() })}
+          />
+        </label>
+        {canInject && (
+          <button type="button" className="danger" onClick={clearAll}>
+            Clear all…
+          </button>
+        )}
+      </form>
+      {notice !== '' && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
+      <Problem error={actionError} />
+      <Problem error={loadError} />
+      {faults !== undefined && faults.length === 0 && <p>No faults.</p>}
+      {faults !== undefined && faults.length > 0 && (
+        <div className="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Id</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Targets</th>
+                <th scope="col">Status</th>
+                <th scope="col">Since tick</th>
+                <th scope="col">Reason</th>
+                {canInject && <th scope="col">Action</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {faults.map((f) => {
+                const status = shortName(f.status, 'FAULT_STATUS_');
+                return (
+                  <tr key={f.id}>
+                    <td className="mono">{f.id}</td>
+                    <td>{shortName(f.kind, 'FAULT_KIND_')}</td>
+                    <td className="mono">
+                      {(f.targets ?? []).map((t, i) => (
+                        <span key={t} className="path">
+                          {i > 0 && ', '}
+                          {t}
+                        </span>
+                      ))}
+                    </td>
+                    <td>
+                      <span className={`status status-${status}`}>{status}</span>
+                    </td>
+                    <td className="num">{f.sinceTick ?? 0}</td>
+                    <td>{f.reason ?? ''}</td>
+                    {canInject && (
+                      <td>
+                        {status !== 'cleared' && (
+                          <button
+                            type="button"
+                            aria-label={`Clear ${f.id}`}
+                            onClick={() => void clear(f.id)}
+                          >
+                            Clear
+                          </button>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+/** The inject form: kind, targets (one per line or comma-separated) and the schedule. */
+function InjectForm({ onDone }: { onDone: (text: string) => void }) {
+  const [kind, setKind] = useState('crash');
+  const [targets, setTargets] = useState('');
+  const [schedule, setSchedule] = useState<Record<string, string>>({});
+  const [error, setError] = useState<unknown>();
+  const [isBusy, setBusy] = useState(false);
+
+  const submit = async (e: FormEvent): Promise<void> => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    const body: Record<string, unknown> = {
+      kind,
+      targets: targets
+        .split(/[\s,]+/)
+        .map((t) => t.trim())
+        .filter((t) => t !== ''),
+    };
+    for (const field of scheduleFields) {
+      const value = schedule[field]?.trim() ?? '';
+      if (value !== '') body[field] = Number(value);
+    }
+    try {
+      const fault = await api<{ id: string }>('POST', '/faults', body);
+      onDone(`Injected fault ${fault.id}.`);
+      setTargets('');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="inject" aria-label="Inject a fault" onSubmit={(e) => void submit(e)}>
+      <h3>Inject a fault</h3>
+      <div className="fields">
+        <label>
+          Kind
+          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+            {kinds.map((k) => (
+              <option key={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label className="grow">
+          Targets
+          <input
+            value={targets}
+            placeholder="small/z1/rack1/blade/0, small/z1/rack2"
+            onChange={(e) => setTargets(e.target.value)}
+            required
+          />
+        </label>
+      </div>
+      <fieldset className="fields">
+        <legend>Schedule (optional)</legend>
+        {scheduleFields.map((field) => (
+          <label key={field}>
+            {field}
+            <input
+              type="number"
+              min="0"
+              step="any"
+              value={schedule[field] ?? ''}
+              onChange={(e) => setSchedule({ ...schedule, [field]: e.target.value })}
+            />
+          </label>
+        ))}
+      </fieldset>
+      <button type="submit" disabled={isBusy}>
+        Inject
+      </button>
+      <Problem error={error} />
+    </form>
+  );
+}

@@ -1,0 +1,269 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, shortName } from '../api.js';
+import { useLiveEvents } from '../live.js';
+import { Problem, queryOf } from './common.js';
+
+/** A trace/decision log entry, as `GET /logs` and the `logs` events carry it. */
+interface LogEntry {
+  readonly seq: number;
+  readonly traceId?: string;
+  readonly spanId?: string;
+  readonly parentSpanId?: string;
+  readonly links?: ReadonlyArray<{ traceId?: string; spanId?: string }>;
+  readonly service?: string;
+  readonly name?: string;
+  readonly tick?: number;
+  readonly target?: string;
+  readonly reason?: string;
+  readonly severity?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly statusMessage?: string;
+}
+
+interface Filters {
+  readonly service: string;
+  readonly target: string;
+  readonly severity: string;
+}
+
+/** The most entries kept in memory; older ones are dropped. */
+const cap = 2000;
+/** The first page: those of the newest this many entries that match the filters. */
+const firstPage = 200;
+const severities = ['debug', 'info', 'warn', 'error'];
+const severityOf = (e: LogEntry) => shortName(e.severity ?? 'SEVERITY_INFO', 'SEVERITY_');
+
+function matches(entry: LogEntry, f: Filters): boolean {
+  if (f.service !== '' && entry.service !== f.service) return false;
+  const target = entry.target ?? '';
+  if (f.target !== '' && target !== f.target && !target.startsWith(`${f.target}/`)) return false;
+  return (
+    f.severity === '' || severities.indexOf(severityOf(entry)) >= severities.indexOf(f.severity)
+  );
+}
+
+/**
+ * The trace/decision log: those of its newest {@link firstPage} entries that
+ * match the filters, from `GET /logs`, then live through
+ * the `logs` events, filtered by service, target and severity (at most
+ * {@link cap} entries kept). Choosing an entry shows its trace as a
+ * causality tree.
+ */
+export function LogPage() {
+  const [filters, setFilters] = useState<Filters>({ service: '', target: '', severity: '' });
+  const [entries, setEntries] = useState<readonly LogEntry[]>([]);
+  const [error, setError] = useState<unknown>();
+  const [traceId, setTraceId] = useState<string | undefined>();
+  const filtersRef = useRef(filters);
+  filtersRef.current = filters;
+
+  useEffect(() => {
+    let isCurrent = true;
+    setEntries([]);
+    const load = async (): Promise<void> => {
+      // The API pages forward from a seq: start {@link firstPage} before the newest.
+      const { lastSeq = 0 } = await api<{ lastSeq?: number }>('GET', '/logs?limit=1');
+      const after = String(Math.max(0, lastSeq - firstPage));
+      const query = queryOf({ ...filters, after, limit: String(firstPage) });
+      const answer = await api<{ entries?: LogEntry[] }>('GET', `/logs${query}`);
+      if (!isCurrent) return;
+      // Live entries may have arrived meanwhile: merge by seq.
+      setEntries((live) => merge(answer.entries ?? [], live));
+      setError(undefined);
+    };
+    load().catch((e: unknown) => isCurrent && setError(e));
+    return () => {
+      isCurrent = false;
+    };
+  }, [filters]);
+
+  const onEvent = useCallback((_kind: string, data: string) => {
+    const entry = JSON.parse(data) as LogEntry;
+    if (matches(entry, filtersRef.current)) setEntries((old) => merge(old, [entry]));
+  }, []);
+  const live = useLiveEvents('logs', onEvent);
+  const newestFirst = [...entries].reverse();
+
+  return (
+    <div className="log-layout">
+      <section className="panel wide" aria-labelledby="log-title">
+        <h2 id="log-title">Log</h2>
+        <form className="filters" aria-label="Filter the log" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            Service
+            <input
+              value={filters.service}
+              placeholder="e.g. repair"
+              onChange={(e) => setFilters({ ...filters, service: e.target.value.trim() })}
+            />
+          </label>
+          <label>
+            Target
+            <input
+              value={filters.target}
+              placeholder="e.g. small/z1/rack1"
+              onChange={(e) => setFilters({ ...filters, target: e.target.value.trim() })}
+            />
+          </label>
+          <label>
+            Severity
+            <select
+              value={filters.severity}
+              onChange={(e) => setFilters({ ...filters, severity: e.target.value })}
+            >
+              <option value="">any</option>
+              {severities.map((s) => (
+                <option key={s} value={s}>
+                  {s} or more
+                </option>
+              ))}
+            </select>
+          </label>
+          {error === undefined && (
+            <span className="muted">
+              {live} · {entries.length} entries (newest first, at most {cap})
+            </span>
+          )}
+        </form>
+        <Problem error={error} />
+        {error === undefined && entries.length === 0 && <p>No entries yet.</p>}
+        {entries.length > 0 && (
+          <div className="scroll tall">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Seq</th>
+                  <th scope="col">Tick</th>
+                  <th scope="col">Service</th>
+                  <th scope="col">Name</th>
+                  <th scope="col">Target</th>
+                  <th scope="col">Severity</th>
+                  <th scope="col">Reason</th>
+                  <th scope="col">Trace</th>
+                </tr>
+              </thead>
+              <tbody>
+                {newestFirst.map((e) => (
+                  <tr key={e.seq} className={e.traceId === traceId ? 'selected' : undefined}>
+                    <td className="num">{e.seq}</td>
+                    <td className="num">{(e.tick ?? -1) < 0 ? '' : e.tick}</td>
+                    <td>{e.service ?? ''}</td>
+                    <td>{e.name ?? ''}</td>
+                    <td className="mono path">{e.target ?? ''}</td>
+                    <td>
+                      <span className={`severity severity-${severityOf(e)}`}>{severityOf(e)}</span>
+                    </td>
+                    <td>{e.reason ?? e.statusMessage ?? ''}</td>
+                    <td>
+                      {e.traceId !== undefined && (
+                        <button
+                          type="button"
+                          aria-label={`Trace of entry ${e.seq}`}
+                          onClick={() => setTraceId(e.traceId)}
+                        >
+                          Trace
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      {traceId !== undefined && (
+        <Trace traceId={traceId} onOpen={setTraceId} onClose={() => setTraceId(undefined)} />
+      )}
+    </div>
+  );
+}
+
+function merge(older: readonly LogEntry[], newer: readonly LogEntry[]): readonly LogEntry[] {
+  const bySeq = new Map<number, LogEntry>();
+  for (const e of older) bySeq.set(e.seq, e);
+  for (const e of newer) bySeq.set(e.seq, e);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-cap);
+}
+
+/** One trace as a tree by parent span, with each span's links (which open the trace linked to). */
+function Trace({
+  traceId,
+  onOpen,
+  onClose,
+}: {
+  traceId: string;
+  onOpen: (traceId: string) => void;
+  onClose: () => void;
+}) {
+  const [spans, setSpans] = useState<readonly LogEntry[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    let isCurrent = true;
+    setSpans(undefined);
+    api<{ entries?: LogEntry[] }>('GET', `/logs${queryOf({ traceId, limit: '1000' })}`).then(
+      (answer) => isCurrent && setSpans(answer.entries ?? []),
+      (e: unknown) => isCurrent && setError(e),
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [traceId]);
+
+  const ids = new Set((spans ?? []).map((s) => s.spanId));
+  const children = new Map<string, LogEntry[]>();
+  const roots: LogEntry[] = [];
+  for (const s of spans ?? []) {
+    const parent = s.parentSpanId ?? '';
+    if (parent === '' || !ids.has(parent)) roots.push(s);
+    else children.set(parent, [...(children.get(parent) ?? []), s]);
+  }
+  const node = (s: LogEntry) => (
+    <li key={s.seq}>
+      <span className={`severity severity-${severityOf(s)}`}>{severityOf(s)}</span>{' '}
+      <strong>
+        {s.service}: {s.name}
+      </strong>
+      {(s.tick ?? -1) >= 0 && <> · tick {s.tick}</>}
+      {s.target !== undefined && <span className="mono"> · {s.target}</span>}
+      {(s.reason ?? s.statusMessage) !== undefined && (
+        <div className="reason">{s.reason ?? s.statusMessage}</div>
+      )}
+      {(s.links ?? []).length > 0 && (
+        <div className="muted">
+          links:{' '}
+          {(s.links ?? []).map((l) => (
+            <button
+              key={`${l.traceId}/${l.spanId}`}
+              type="button"
+              className="link mono"
+              title="open the linked trace"
+              onClick={() => l.traceId !== undefined && onOpen(l.traceId)}
+            >
+              {l.traceId}/{l.spanId}
+            </button>
+          ))}
+        </div>
+      )}
+      {(children.get(s.spanId ?? '') ?? []).length > 0 && (
+        <ul>{children.get(s.spanId ?? '')!.map(node)}</ul>
+      )}
+    </li>
+  );
+
+  return (
+    <section className="panel trace" aria-labelledby="trace-title">
+      <h2 id="trace-title">Causality tree</h2>
+      <p className="mono muted">trace {traceId}</p>
+      <button type="button" onClick={onClose}>
+        Close
+      </button>
+      <Problem error={error} />
+      {spans !== undefined && (
+        <ul className="tree" aria-label={`Trace ${traceId}`}>
+          {roots.map(node)}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,184 @@
+import { Fragment, useEffect, useState } from 'react';
+import { api, shortName } from '../api.js';
+import { Problem, queryOf, useVersion } from './common.js';
+
+/** A repair, as `GET /repairs` answers (fields at zero are left out). */
+interface Repair {
+  readonly id: string;
+  readonly target?: string;
+  readonly status?: string;
+  readonly plan?: ReadonlyArray<{ action?: string; maxAttempts?: number }>;
+  readonly currentStep?: number;
+  readonly attempts?: number;
+  readonly openedTick?: number;
+  readonly closedTick?: number;
+  readonly reason?: string;
+  readonly purpose?: string;
+  readonly history?: ReadonlyArray<{
+    tick?: number;
+    step?: number;
+    action?: string;
+    commandId?: string;
+    outcome?: string;
+    reason?: string;
+  }>;
+}
+
+const statuses = ['pending', 'running', 'succeeded', 'failed', 'escalated'];
+const action = (value: string | undefined) => shortName(value, 'STEP_ACTION_');
+
+/**
+ * The repairs: a filtered table (status, current step, reason), re-read at
+ * every `repairs` event; each row opens its history of steps.
+ */
+export function RepairsPage() {
+  const { version } = useVersion('repairs');
+  const [filters, setFilters] = useState({ status: '', target: '' });
+  const [repairs, setRepairs] = useState<readonly Repair[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+
+  useEffect(() => {
+    let isCurrent = true;
+    api<{ repairs?: Repair[] }>('GET', `/repairs${queryOf(filters)}`).then(
+      (answer) => {
+        if (!isCurrent) return;
+        setRepairs(answer.repairs ?? []);
+        setError(undefined);
+      },
+      (e: unknown) => isCurrent && setError(e),
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, [filters, version]);
+
+  const toggle = (id: string) => {
+    const next = new Set(open);
+    if (!next.delete(id)) next.add(id);
+    setOpen(next);
+  };
+
+  return (
+    <section className="panel wide" aria-labelledby="repairs-title">
+      <h2 id="repairs-title">Repairs</h2>
+      <form className="filters" aria-label="Filter repairs" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Status
+          <select
+            value={filters.status}
+            onChange={(e) => setFilters({ ...filters, status: e.target.value })}
+          >
+            <option value="">any</option>
+            {statuses.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Target
+          <input
+            value={filters.target}
+            placeholder="e.g. small/z1/rack1"
+            onChange={(e) => setFilters({ ...filters, target: e.target.value.trim() })}
+          />
+        </label>
+      </form>
+      <Problem error={error} />
+      {repairs !== undefined && repairs.length === 0 && <p>No repairs.</p>}
+      {repairs !== undefined && repairs.length > 0 && (
+        <div className="scroll">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Id</th>
+                <th scope="col">Target</th>
+                <th scope="col">Status</th>
+                <th scope="col">Current step</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Reason</th>
+                <th scope="col">History</th>
+              </tr>
+            </thead>
+            <tbody>
+              {repairs.map((r) => {
+                const status = shortName(r.status, 'REPAIR_STATUS_');
+                const step = r.currentStep ?? 0;
+                const isOpen = open.has(r.id);
+                return (
+                  <Fragment key={r.id}>
+                    <tr>
+                      <td className="mono">{r.id}</td>
+                      <td className="mono path">{r.target ?? ''}</td>
+                      <td>
+                        <span className={`status status-${status}`}>{status}</span>
+                      </td>
+                      <td>
+                        {r.plan?.[step] === undefined
+                          ? '–'
+                          : `${step + 1}/${r.plan.length} ${action(r.plan[step].action)} (attempt ${r.attempts ?? 0})`}
+                      </td>
+                      <td className="num">
+                        {r.openedTick ?? 0}
+                        {r.closedTick === undefined ? '' : `–${r.closedTick}`}
+                      </td>
+                      <td>{r.reason ?? ''}</td>
+                      <td>
+                        <button
+                          type="button"
+                          aria-expanded={isOpen}
+                          aria-controls={`history-${r.id}`}
+                          onClick={() => toggle(r.id)}
+                        >
+                          {isOpen ? 'Hide' : 'Show'} {r.history?.length ?? 0} steps
+                        </button>
+                      </td>
+                    </tr>
+                    {isOpen && (
+                      <tr id={`history-${r.id}`} className="history">
+                        <td colSpan={7}>
+                          <History repair={r} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function History({ repair }: { repair: Repair }) {
+  const history = repair.history ?? [];
+  if (history.length === 0) return <p>No steps yet.</p>;
+  return (
+    <table aria-label={`History of ${repair.id}`}>
+      <thead>
+        <tr>
+          <th scope="col">Tick</th>
+          <th scope="col">Step</th>
+          <th scope="col">Command</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        {history.map((h, i) => (
+          <tr key={i}>
+            <td className="num">{h.tick ?? 0}</td>
+            <td>
+              {(h.step ?? 0) + 1} {action(h.action)}
+            </td>
+            <td className="mono">{h.commandId ?? ''}</td>
+            <td>{h.outcome ?? ''}</td>
+            <td>{h.reason ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

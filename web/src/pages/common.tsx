@@ -1,0 +1,40 @@
+import { useCallback, useState } from 'react';
+import { ApiError } from '../api.js';
+import { type LiveState, useLiveEvents } from '../live.js';
+
+/** An error in words for people: unreachable, refused (403), invalid (400) or other. */
+export function describeError(error: unknown): string {
+  if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  if (error.status === 0) return 'The Chamber frontend cannot be reached; is it running?';
+  if (error.status === 403) return `Refused: ${error.message}`;
+  if (error.status === 400) return `Not accepted: ${error.message}`;
+  if (error.status === 503) return `Unavailable: ${error.message}`;
+  return error.message;
+}
+
+/** A refused or failed request, announced to screen readers. */
+export function Problem({ error }: { error: unknown }) {
+  if (error === undefined) return null;
+  return (
+    <p role="alert" className="error">
+      {describeError(error)}
+    </p>
+  );
+}
+
+/**
+ * A counter bumped by every event of `kinds`: a page re-reads what it shows
+ * when it changes. Nothing polls.
+ */
+export function useVersion(kinds: string): { version: number; live: LiveState } {
+  const [version, setVersion] = useState(0);
+  const onEvent = useCallback(() => setVersion((v) => v + 1), []);
+  const live = useLiveEvents(kinds, onEvent);
+  return { version, live };
+}
+
+/** A query string of the non-empty values, with its `?` (or nothing). */
+export function queryOf(values: Readonly<Record<string, string>>): string {
+  const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== '')).toString();
+  return query === '' ? '' : `?${query}`;
+}
