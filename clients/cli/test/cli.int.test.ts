@@ -7,7 +7,7 @@ import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { Participant, type TickContext, type TickResult } from '@chamber/timestamp';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode, run, type ClockStatusJson } from '../src/index.js';
 
 const bin = path.resolve(import.meta.dirname, '../dist/src/main.js');
@@ -182,10 +182,17 @@ describe('chamber clock against a real stepper', () => {
     await w.chamber(['clock', 'policy', 'manual']);
     const stepping = w.chamber(['clock', 'step']);
     await isReached;
-    const { stdout } = await w.chamber(['clock', 'status']);
-    expect(stdout).toMatch(/^tick 1 \(settling; 0 settled\) · policy manual · until 1 · /);
-    expect(stdout).toContain('\nwaiting for: toy\nparticipants: toy\n');
-    release();
+    try {
+      // The participant can see tick 1 before the stepper's own view of it
+      // answers a status: ask until the stepper reports it.
+      await vi.waitFor(async () => {
+        const { stdout } = await w.chamber(['clock', 'status']);
+        expect(stdout).toMatch(/^tick 1 \(settling; 0 settled\) · policy manual · until 1 · /);
+        expect(stdout).toContain('\nwaiting for: toy\nparticipants: toy\n');
+      });
+    } finally {
+      release();
+    }
     expect((await stepping).stdout).toMatch(/^tick 1 \(settled\)/);
   });
 
