@@ -88,6 +88,13 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
   // Bumped by every clock event: the panels re-read what they show.
   const [version, setVersion] = useState(0);
   const onEvent = useCallback(() => setVersion((v) => v + 1), []);
+  const [simulation, setSimulation] = useState<string | undefined>();
+  useEffect(() => {
+    api<{ simulation: string }>('GET', '/about').then(
+      (about) => setSimulation(about.simulation),
+      () => setSimulation(undefined),
+    );
+  }, []);
   const live = useLiveEvents('clock', onEvent);
   const page = useHashPage();
   const logOut = async (): Promise<void> => {
@@ -97,7 +104,14 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
   return (
     <>
       <header className="header">
-        <h1>Chamber</h1>
+        <h1>
+          Chamber
+          {simulation !== undefined && (
+            <span className="simulation" aria-label="Simulation">
+              {simulation}
+            </span>
+          )}
+        </h1>
         <ClockBar version={version} canStep={session.rights.includes('step_time')} />
         <div className="who">
           <span>{session.user}</span>

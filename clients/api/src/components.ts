@@ -186,6 +186,14 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
     'a registered service instance',
   ),
   Services: list('Service', 'services', 'registered service instances by name'),
+  About: s.object(
+    {
+      simulation: s.string('the simulation: its keys live under /chamber/v1/<simulation>/'),
+      version: s.string("Chamber's version"),
+    },
+    ['simulation', 'version'],
+    'what this frontend serves',
+  ),
   LogEntry: record('one span of the trace/decision log'),
   LogEntries: s.object(
     {

@@ -743,6 +743,16 @@ export const operations: readonly Operation[] = [
     ],
   },
   {
+    id: 'getAbout',
+    method: 'GET',
+    path: '/about',
+    tag: 'meta',
+    summary: 'which simulation this frontend serves, and its version',
+    access: 'user',
+    response: ok('About', 'the simulation and version'),
+    cli: [{ area: 'service', command: 'about' }],
+  },
+  {
     id: 'getOpenApi',
     method: 'GET',
     path: '/openapi.json',

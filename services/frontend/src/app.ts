@@ -23,6 +23,9 @@ import { Metrics } from './metrics.js';
 import { SettledCache } from './settled-cache.js';
 import { TraceLog } from './trace-log.js';
 
+/** Chamber's version, as the API reports it. */
+const version = '0.1.0';
+
 /** The built-in admin's name. */
 export const adminUser = 'admin';
 
@@ -83,7 +86,7 @@ export function createFrontendService(
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
       if (traceLog !== undefined) clients.push(traceLog);
-      const document = openApiDocument({ version: '0.1.0' });
+      const document = openApiDocument({ version });
       const app = createHttpApp({
         operations,
         handlers: {
@@ -109,6 +112,7 @@ export function createFrontendService(
           ...logHandlers(traceLog),
           streamEvents: eventsHandler(store, traceLog),
           getOpenApi: () => ({ body: document }),
+          getAbout: () => ({ body: { simulation: config.simulation, version } }),
         },
         accounts,
         logger,

@@ -76,6 +76,8 @@ describe('the dashboard', () => {
     await page.getByLabel('Password').fill(adminPassword);
     await page.getByRole('button', { name: 'Log in' }).click();
 
+    // The header names the simulation.
+    await expect.poll(() => page.getByLabel('Simulation').textContent()).toBe(fw.world.simulation);
     const tick = page.getByLabel('Tick');
     await expect.poll(() => tick.textContent()).toMatch(/^tick \d+$/);
     const before = Number((await tick.textContent())?.slice('tick '.length));
