@@ -1,36 +1,23 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld, type FrontendWorld } from '../system/frontend-world.js';
-import { sample } from '../system/inventory-world.js';
+import {
+  artifact,
+  launchChromium,
+  loadSmall,
+  openPage,
+  quickControlPlane,
+  submitLogin,
+  webRoot,
+} from './browser.js';
 
 // The inventory map and detail panel in Debian's Chromium, against a real
 // frontend and services. Screenshots go to test-artifacts/.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const webRoot = path.join(repo, 'web/dist/app');
-const artifacts = path.join(repo, 'test-artifacts');
-
 let browser: Browser;
 let w: FrontendWorld | undefined;
-let problems: string[] = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  fs.mkdirSync(artifacts, { recursive: true });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -40,42 +27,19 @@ afterEach(async () => {
   w = undefined;
 });
 
-async function open(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-  await page.goto(url);
-  return page;
-}
-
 describe('the inventory map', () => {
   it('colours blades by state, opens a detail panel, injects a power loss and shows the lag', async () => {
-    w = await startFrontendWorld(
-      'web-map',
-      {
-        monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
-        repair: { rackBudget: 2, powerCycles: 2, verifyPowerCycleTicks: 10 },
-      },
-      webRoot,
-    );
-    const load = await w.admin.call<{ effectiveTick: number }>('loadDefinition', {
-      body: { source: sample('small'), fileName: 'small.yaml' },
-    });
-    await w.admin.call('runUntil', { body: { tick: load.body.effectiveTick + 8 } });
+    w = await startFrontendWorld('web-map', quickControlPlane, webRoot);
+    await loadSmall(w, 8);
 
-    const page = await open(w.url);
-    await page.getByLabel('User').fill('admin');
-    await page.getByLabel('Password').fill(adminPassword);
-    await page.getByRole('button', { name: 'Log in' }).click();
+    const { page, problems } = await openPage(browser, w.url, { width: 1400, height: 1000 });
+    await submitLogin(page, 'admin', adminPassword);
 
     const canvas = page.getByRole('img', { name: /Inventory map/ });
     await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/2 racks, \d+ devices/);
     const legend = (name: string) => page.getByRole('list', { name }).textContent();
     await expect.poll(() => legend('Legend, actual')).toContain('working 8');
-    await page.screenshot({ path: path.join(artifacts, 'map-actual.png'), fullPage: true });
+    await page.screenshot({ path: artifact('map-actual.png'), fullPage: true });
     await page.getByRole('radio', { name: 'observed' }).check();
     await expect.poll(() => legend('Legend, observed')).toContain('healthy 8');
     await page.getByRole('radio', { name: 'actual' }).check();
@@ -100,7 +64,7 @@ describe('the inventory map', () => {
     await pdu.getByLabel('Kind').selectOption('power_loss');
     await pdu.getByRole('button', { name: 'Inject' }).click();
     await expect.poll(() => pdu.getByRole('status').textContent()).toMatch(/Fault .* injected/);
-    await page.screenshot({ path: path.join(artifacts, 'detail.png'), fullPage: true });
+    await page.screenshot({ path: artifact('detail.png'), fullPage: true });
 
     // Step by step until the PDU's blades go dark in actual: the monitor has not noticed yet.
     const tick = page.getByLabel('Tick', { exact: true });
@@ -117,7 +81,7 @@ describe('the inventory map', () => {
     await expect
       .poll(() => legend('Legend, disagreements'))
       .toMatch(new RegExp(`not noticed yet.*healthy\\) ${dark}`));
-    await page.screenshot({ path: path.join(artifacts, 'map-disagreement.png'), fullPage: true });
+    await page.screenshot({ path: artifact('map-disagreement.png'), fullPage: true });
     await page.getByRole('checkbox', { name: 'Disagreements' }).uncheck();
 
     // A few more: the control plane notices.
@@ -127,7 +91,7 @@ describe('the inventory map', () => {
     await expect
       .poll(() => pdu.getByRole('region', { name: 'Faults' }).textContent())
       .toContain('power_loss');
-    await page.screenshot({ path: path.join(artifacts, 'map-observed.png'), fullPage: true });
+    await page.screenshot({ path: artifact('map-observed.png'), fullPage: true });
 
     // A refusal says why: a schedule field the API refuses names the field.
     await pdu.getByLabel('Probability').fill('2');

@@ -1,24 +1,26 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { traceSinkSpanProcessors } from '@chamber/trace-client';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld, userPassword } from '../system/frontend-world.js';
-import { sample } from '../system/inventory-world.js';
 import { startTraceSinkProcess } from '../system/processes.js';
+import {
+  artifact,
+  launchChromium,
+  loadSmall,
+  openPage,
+  quickControlPlane,
+  submitLogin,
+  webRoot,
+} from './browser.js';
 
 // The faults, repairs and log pages in Debian's Chromium, driven by
 // Playwright, against a real frontend and services whose spans go to a real
 // tracesink process. Screenshots go to test-artifacts/.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const webRoot = path.join(repo, 'web/dist/app');
-const artifacts = path.join(repo, 'test-artifacts');
 
 // What the Node SDK registers in a service process: spans started inside the
 // tick span are its children.
@@ -28,20 +30,7 @@ let browser: Browser;
 const closers: Array<() => unknown> = [];
 
 beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  fs.mkdirSync(artifacts, { recursive: true });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -69,19 +58,12 @@ async function world(label: string) {
   };
   const fw = await startFrontendWorld(
     label,
-    {
-      monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
-      repair: { rackBudget: 2, powerCycles: 2, verifyPowerCycleTicks: 10 },
-      tracer,
-    },
+    { ...quickControlPlane, tracer },
     webRoot,
     sink.address,
   );
   closers.push(() => fw.close());
-  const load = await fw.admin.call<{ effectiveTick: number }>('loadDefinition', {
-    body: { source: sample('small'), fileName: 'small.yaml' },
-  });
-  await fw.admin.call('runUntil', { body: { tick: load.body.effectiveTick + 6 } });
+  await loadSmall(fw);
   return { ...fw, flush: () => Promise.all(providers.map((p) => p.forceFlush())) };
 }
 
@@ -90,17 +72,9 @@ async function logIn(
   user = 'admin',
   password = adminPassword,
 ): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const { page, problems } = await openPage(browser, url);
   closers.push(() => page.close());
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
-  await page.goto(url);
-  await page.getByLabel('User').fill(user);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await submitLogin(page, user, password);
   await expect.poll(() => page.getByLabel('Tick').textContent()).toMatch(/^tick \d+$/);
   return { page, problems };
 }
@@ -156,7 +130,7 @@ describe('the faults, repairs and log pages', () => {
     await repairRow.getByRole('button', { name: /^Show \d+ steps$/ }).click();
     const history = page.getByRole('table', { name: `History of ${repair.id}` });
     await expect.poll(() => history.textContent()).toContain('power cycle');
-    await page.screenshot({ path: path.join(artifacts, 'repairs.png'), fullPage: true });
+    await page.screenshot({ path: artifact('repairs.png'), fullPage: true });
 
     // Faults: the crash was fixed; a scheduled fault is cleared with Clear all.
     await nav.getByRole('link', { name: 'Faults' }).click();
@@ -174,7 +148,7 @@ describe('the faults, repairs and log pages', () => {
     await expect.poll(() => faults.getByRole('status').textContent()).toMatch(/^1 fault clears at/);
     await page.getByRole('button', { name: 'Step 1', exact: true }).click();
     await expect.poll(() => hangRow.textContent()).toContain('cleared');
-    await page.screenshot({ path: path.join(artifacts, 'faults.png'), fullPage: true });
+    await page.screenshot({ path: artifact('faults.png'), fullPage: true });
 
     // Log: the repair's decisions, live, and one's causality tree.
     await fw.flush();
@@ -186,7 +160,7 @@ describe('the faults, repairs and log pages', () => {
     const tree = page.getByRole('region', { name: 'Causality tree' });
     await expect.poll(() => tree.getByRole('listitem').count()).toBeGreaterThan(0);
     expect(await tree.textContent()).toContain('repair.decision');
-    await page.screenshot({ path: path.join(artifacts, 'log.png'), fullPage: true });
+    await page.screenshot({ path: artifact('log.png'), fullPage: true });
     // A link opens the trace it points to (what led to the decision).
     const link = tree.getByRole('button', { name: /^[0-9a-f]{32}\/[0-9a-f]{16}$/ }).first();
     const linked = (await link.textContent())!.split('/')[0]!;
@@ -217,7 +191,7 @@ describe('the faults, repairs and log pages', () => {
     await expect
       .poll(() => log.getByRole('alert').textContent())
       .toMatch(/^Unavailable: no tracesink is configured/);
-    await page.screenshot({ path: path.join(artifacts, 'log-unavailable.png') });
+    await page.screenshot({ path: artifact('log-unavailable.png') });
     // The 503 is what the page shows; the browser also logs it as a failed resource.
     expect(problems.filter((p) => !p.includes('status of 503'))).toEqual([]);
   });

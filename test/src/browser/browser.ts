@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { FrontendWorld } from '../system/frontend-world.js';
+import { sample } from '../system/inventory-world.js';
+
+// What the browser tests share: Debian's Chromium with the flags
+// TOOLCHAIN.md lists, the built dashboard, and where screenshots go.
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The dashboard bundle `npm run build` makes, for the frontend to serve. */
+export const webRoot = path.join(repo, 'web/dist/app');
+
+/** A monitor and repair manager that notice and mend within a few ticks. */
+export const quickControlPlane = {
+  monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
+  repair: { rackBudget: 2, powerCycles: 2, verifyPowerCycleTicks: 10 },
+};
+
+/** Starts Debian's Chromium, headless. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** The path of screenshot `name` under test-artifacts/ (made when missing). */
+export function artifact(name: string): string {
+  const dir = path.join(repo, 'test-artifacts');
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, name);
+}
+
+/**
+ * A new page at `url`, with `problems`: every console error and uncaught
+ * exception it shows from then on.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page: ${e.message}`));
+  await page.goto(url);
+  return { page, problems };
+}
+
+/** Fills in and sends the log-in form. */
+export async function submitLogin(page: Page, user: string, password: string): Promise<void> {
+  await page.getByLabel('User').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** Loads the `small` sample and runs the clock `ticks` past its load, so blades work. */
+export async function loadSmall(fw: FrontendWorld, ticks = 6): Promise<void> {
+  const load = await fw.admin.call<{ effectiveTick: number }>('loadDefinition', {
+    body: { source: sample('small'), fileName: 'small.yaml' },
+  });
+  await fw.admin.call('runUntil', { body: { tick: load.body.effectiveTick + ticks } });
+}
