@@ -1,4 +1,5 @@
-import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
+import { SettledRecord, TickRecord } from '@chamber/protos';
+import { decode, type Store, type WatchEvent, type WatchHandle } from '@chamber/store';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestTiming } from './http/server.js';
 
@@ -149,11 +150,11 @@ export class Metrics {
     } else if (key.startsWith('repairs/')) {
       this.repairs.set(key, short(field(value, 'status'), 'REPAIR_STATUS_'));
     } else if (key === 'clock/tick' && value !== undefined) {
-      const tick = Number(field(value, 'tick') ?? 0);
+      const { tick } = decode(TickRecord, key, value);
       this.tick.set(tick);
       this.publishedAt.set(tick, performance.now());
     } else if (key === 'clock/settled' && value !== undefined) {
-      const tick = Number(field(value, 'tick') ?? 0);
+      const { tick } = decode(SettledRecord, key, value);
       this.settledTick.set(tick);
       const published = this.publishedAt.get(tick);
       if (published !== undefined) this.settle.observe((performance.now() - published) / 1000);

@@ -1,4 +1,5 @@
-import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
+import { SettledRecord, TickRecord } from '@chamber/protos';
+import { decode, type Store, type WatchEvent, type WatchHandle } from '@chamber/store';
 
 /** How long a clock answer waits at most for the frontend to see its tick settle. */
 const catchUpLimitMs = 2_000;
@@ -98,31 +99,18 @@ export class SettledCache {
 
   private apply(key: string, value: string | undefined, revision: number): void {
     if (key === 'clock/tick') {
-      this.isResetting = value !== undefined && field(value, 'resetting') === true;
+      this.isResetting = value !== undefined && decode(TickRecord, key, value).resetting;
       if (this.isResetting) this.answers.clear();
       return;
     }
     if (key !== 'clock/settled') return;
     this.answers.clear();
+    const settled = value === undefined ? undefined : decode(SettledRecord, key, value);
     this.settle =
-      value === undefined
-        ? undefined
-        : { revision, run: number(field(value, 'run')), tick: number(field(value, 'tick')) };
+      settled === undefined ? undefined : { revision, run: settled.run, tick: settled.tick };
     const ready = this.waiters.filter((w) => this.hasSeen(w.run, w.tick));
     if (ready.length === 0) return;
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
     for (const w of ready) w.resolve();
   }
-}
-
-function field(json: string, name: string): unknown {
-  try {
-    return (JSON.parse(json) as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
-
-function number(value: unknown): number {
-  return typeof value === 'number' ? value : Number(value ?? 0) || 0;
 }
