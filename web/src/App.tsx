@@ -1,9 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type Session } from './api.js';
 import { ClockBar } from './ClockBar.js';
 import { Login } from './Login.js';
-import { useLiveEvents } from './live.js';
 import { InventoryMap } from './map/InventoryMap.js';
+import { useVersion } from './pages/common.js';
 import { FaultsPage } from './pages/FaultsPage.js';
 import { LogPage } from './pages/LogPage.js';
 import { RepairsPage } from './pages/RepairsPage.js';
@@ -86,8 +86,7 @@ export function App() {
 
 function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: () => void }) {
   // Bumped by every clock event: the panels re-read what they show.
-  const [version, setVersion] = useState(0);
-  const onEvent = useCallback(() => setVersion((v) => v + 1), []);
+  const { version, live } = useVersion('clock');
   const [simulation, setSimulation] = useState<string | undefined>();
   useEffect(() => {
     api<{ simulation: string }>('GET', '/about').then(
@@ -95,7 +94,6 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
       () => setSimulation(undefined),
     );
   }, []);
-  const live = useLiveEvents('clock', onEvent);
   const page = useHashPage();
   const logOut = async (): Promise<void> => {
     await api('DELETE', '/sessions/current').catch(() => undefined);

@@ -1,6 +1,6 @@
 import { type FormEvent, useEffect, useState } from 'react';
 import { api, shortName } from '../api.js';
-import { Problem, queryOf, useVersion } from './common.js';
+import { ChoiceFilter, Problem, queryOf, TextFilter, useVersion } from './common.js';
 
 /** A fault, as `GET /faults` answers (fields at zero are left out). */
 interface Fault {
@@ -88,38 +88,24 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
         />
       )}
       <form className="filters" aria-label="Filter faults" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Status
-          <select
-            value={filters.status}
-            onChange={(e) => setFilters({ ...filters, status: e.target.value })}
-          >
-            <option value="">any</option>
-            {statuses.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Kind
-          <select
-            value={filters.kind}
-            onChange={(e) => setFilters({ ...filters, kind: e.target.value })}
-          >
-            <option value="">any</option>
-            {kinds.map((k) => (
-              <option key={k}>{k}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Target
-          <input
-            value={filters.target}
-            placeholder="e.g. small/z1/rack1"
-            onChange={(e) => setFilters({ ...filters, target: e.target.value.trim() })}
-          />
-        </label>
+        <ChoiceFilter
+          label="Status"
+          value={filters.status}
+          options={statuses}
+          onChange={(status) => setFilters({ ...filters, status })}
+        />
+        <ChoiceFilter
+          label="Kind"
+          value={filters.kind}
+          options={kinds}
+          onChange={(kind) => setFilters({ ...filters, kind })}
+        />
+        <TextFilter
+          label="Target"
+          value={filters.target}
+          example="small/z1/rack1"
+          onChange={(target) => setFilters({ ...filters, target })}
+        />
         {canInject && (
           <button type="button" className="danger" onClick={clearAll}>
             Clear all…

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, shortName } from '../api.js';
 import { useLiveEvents } from '../live.js';
-import { Problem, queryOf } from './common.js';
+import { ChoiceFilter, Problem, queryOf, TextFilter } from './common.js';
 
 /** A trace/decision log entry, as `GET /logs` and the `logs` events carry it. */
 interface LogEntry {
@@ -89,36 +89,25 @@ export function LogPage() {
       <section className="panel wide" aria-labelledby="log-title">
         <h2 id="log-title">Log</h2>
         <form className="filters" aria-label="Filter the log" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Service
-            <input
-              value={filters.service}
-              placeholder="e.g. repair"
-              onChange={(e) => setFilters({ ...filters, service: e.target.value.trim() })}
-            />
-          </label>
-          <label>
-            Target
-            <input
-              value={filters.target}
-              placeholder="e.g. small/z1/rack1"
-              onChange={(e) => setFilters({ ...filters, target: e.target.value.trim() })}
-            />
-          </label>
-          <label>
-            Severity
-            <select
-              value={filters.severity}
-              onChange={(e) => setFilters({ ...filters, severity: e.target.value })}
-            >
-              <option value="">any</option>
-              {severities.map((s) => (
-                <option key={s} value={s}>
-                  {s} or more
-                </option>
-              ))}
-            </select>
-          </label>
+          <TextFilter
+            label="Service"
+            value={filters.service}
+            example="repair"
+            onChange={(service) => setFilters({ ...filters, service })}
+          />
+          <TextFilter
+            label="Target"
+            value={filters.target}
+            example="small/z1/rack1"
+            onChange={(target) => setFilters({ ...filters, target })}
+          />
+          <ChoiceFilter
+            label="Severity"
+            value={filters.severity}
+            options={severities}
+            onChange={(severity) => setFilters({ ...filters, severity })}
+            optionLabel={(s) => `${s} or more`}
+          />
           {error === undefined && (
             <span className="muted">
               {live} · {entries.length} entries (newest first, at most {cap})

@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useState } from 'react';
 import { api, shortName } from '../api.js';
-import { Problem, queryOf, useVersion } from './common.js';
+import { ChoiceFilter, Problem, queryOf, TextFilter, useVersion } from './common.js';
 
 /** A repair, as `GET /repairs` answers (fields at zero are left out). */
 interface Repair {
@@ -63,26 +63,18 @@ export function RepairsPage() {
     <section className="panel wide" aria-labelledby="repairs-title">
       <h2 id="repairs-title">Repairs</h2>
       <form className="filters" aria-label="Filter repairs" onSubmit={(e) => e.preventDefault()}>
-        <label>
-          Status
-          <select
-            value={filters.status}
-            onChange={(e) => setFilters({ ...filters, status: e.target.value })}
-          >
-            <option value="">any</option>
-            {statuses.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Target
-          <input
-            value={filters.target}
-            placeholder="e.g. small/z1/rack1"
-            onChange={(e) => setFilters({ ...filters, target: e.target.value.trim() })}
-          />
-        </label>
+        <ChoiceFilter
+          label="Status"
+          value={filters.status}
+          options={statuses}
+          onChange={(status) => setFilters({ ...filters, status })}
+        />
+        <TextFilter
+          label="Target"
+          value={filters.target}
+          example="small/z1/rack1"
+          onChange={(target) => setFilters({ ...filters, target })}
+        />
       </form>
       <Problem error={error} />
       {repairs !== undefined && repairs.length === 0 && <p>No repairs.</p>}

@@ -38,3 +38,56 @@ export function queryOf(values: Readonly<Record<string, string>>): string {
   const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== '')).toString();
   return query === '' ? '' : `?${query}`;
 }
+
+/** A filter choosing one of `options`, or any (the empty value). */
+export function ChoiceFilter({
+  label,
+  value,
+  options,
+  onChange,
+  optionLabel = (o) => o,
+}: {
+  label: string;
+  value: string;
+  options: readonly string[];
+  onChange: (value: string) => void;
+  optionLabel?: (option: string) => string;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">any</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {optionLabel(o)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** A free-text filter, trimmed. */
+export function TextFilter({
+  label,
+  value,
+  example,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  example: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        value={value}
+        placeholder={`e.g. ${example}`}
+        onChange={(e) => onChange(e.target.value.trim())}
+      />
+    </label>
+  );
+}
