@@ -136,7 +136,7 @@ export class Accounts {
   /** Creates a user; `AlreadyExists` when the name is taken. */
   async createUser(user: UserRecord): Promise<Versioned<UserRecord>> {
     const key = `${prefixes.users}${user.name}`;
-    const res = await this.write([cmp.absent(key)], [putJson(key, user)]);
+    const res = await this.store.txn([cmp.absent(key)], [putJson(key, user)]);
     if (!res.succeeded) {
       throw new ChamberError(Code.AlreadyExists, `user "${user.name}" already exists`);
     }
@@ -159,7 +159,7 @@ export class Accounts {
       if (current === undefined) throw notFound('user', name);
       if (ifMatch !== undefined && current.modRevision !== ifMatch) throw stale('user', name);
       const next = change(JSON.parse(current.value) as UserRecord);
-      const res = await this.write(
+      const res = await this.store.txn(
         [cmp.modRevision(key, '==', current.modRevision)],
         [putJson(key, next)],
       );
@@ -174,7 +174,7 @@ export class Accounts {
     const current = this.user(name);
     if (current === undefined) throw notFound('user', name);
     const revision = ifMatch ?? current.revision;
-    const res = await this.write([cmp.modRevision(key, '==', revision)], [op.delete(key)]);
+    const res = await this.store.txn([cmp.modRevision(key, '==', revision)], [op.delete(key)]);
     if (!res.succeeded) {
       if (ifMatch !== undefined) throw stale('user', name);
       throw new ChamberError(Code.Aborted, `user "${name}" changed meanwhile; try again`);
@@ -191,7 +191,7 @@ export class Accounts {
     ];
     for (let i = 0; i < owned.length; i += maxTxnOps) {
       const chunk = owned.slice(i, i + maxTxnOps);
-      const done = await this.write(
+      const done = await this.store.txn(
         [],
         chunk.map((k) => op.delete(k)),
       );
@@ -270,7 +270,10 @@ export class Accounts {
       return undefined;
     }
     if (!digestsEqual(hashSecret(parsed[2] ?? ''), entry.value.secretHash)) return undefined;
-    const res = await this.write([cmp.modRevision(key, '==', entry.revision)], [op.delete(key)]);
+    const res = await this.store.txn(
+      [cmp.modRevision(key, '==', entry.revision)],
+      [op.delete(key)],
+    );
     if (!res.succeeded) return undefined;
     this.applyLocal(key, undefined, res.revision);
     return entry.value.user;
@@ -322,7 +325,7 @@ export class Accounts {
     const lease = await this.store.grantLease(Math.max(1, Math.ceil(seconds)));
     // Not kept alive: etcd deletes the key when the lifetime is over.
     lease.release();
-    const res = await this.write(
+    const res = await this.store.txn(
       [],
       [{ type: 'put', key, value: JSON.stringify(value), lease: lease.id }],
     );
@@ -332,13 +335,9 @@ export class Accounts {
   private async remove(key: string, what: string, id: string): Promise<void> {
     const entry = this.get(key);
     if (entry === undefined) throw notFound(what, id);
-    const res = await this.write([cmp.exists(key)], [op.delete(key)]);
+    const res = await this.store.txn([cmp.exists(key)], [op.delete(key)]);
     if (!res.succeeded) throw notFound(what, id);
     this.applyLocal(key, undefined, res.revision);
-  }
-
-  private write(compares: Parameters<Store['txn']>[0], ops: Op[]) {
-    return this.store.txn(compares, ops);
   }
 
   private get<T>(key: string): Versioned<T> | undefined {
