@@ -94,6 +94,34 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
     ['element'],
     'one inventory element',
   ),
+  RackStates: s.object(
+    {
+      path: s.string('the rack: region/zone/rack'),
+      ...Object.fromEntries(
+        (['pdu', 'tor', 'blade'] as const).flatMap((kind) => [
+          [`${kind}s`, s.array(s.integer(`a ${kind} index`), `the ${kind}s with a record`)],
+          [
+            `${kind}States`,
+            s.array(s.integer('a position in `states`'), `their states, in the same order`),
+          ],
+        ]),
+      ),
+    },
+    ['path', 'pdus', 'pduStates', 'tors', 'torStates', 'blades', 'bladeStates'],
+    "one rack's device states",
+  ),
+  States: s.object(
+    {
+      tick: tick('the tick the states are as of'),
+      revision: s.uint64(
+        'the store revision they were read at: every later change has a higher revision (as the event stream numbers them)',
+      ),
+      states: s.array(s.string('a state name (BLADE_STATE_WORKING, …)'), 'the state names'),
+      racks: s.array(s.ref('RackStates'), 'the racks, in key order'),
+    },
+    ['tick', 'revision', 'states', 'racks'],
+    'the state of every PDU, TOR and blade under a path, compactly',
+  ),
   EffectiveTick: s.object(
     { effectiveTick: tick('the tick at which the change takes effect') },
     ['effectiveTick'],

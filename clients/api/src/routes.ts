@@ -475,6 +475,23 @@ export const operations: readonly Operation[] = [
   },
   ...inventoryRoutes(),
   {
+    id: 'listStates',
+    method: 'GET',
+    path: '/inventory/states',
+    tag: 'inventory',
+    summary:
+      'the state of every PDU, TOR and blade under a path in one view, grouped by rack: a whole map in one answer',
+    access: 'user',
+    query: {
+      path: { ...elementPath, description: 'a region, zone or rack (default: everything)' },
+      view: s.oneOf(['actual', 'observed'], 'which view (default actual)'),
+      at: readQuery.at,
+    },
+    response: ok('States', 'the states'),
+    errors: [404],
+    cli: [{ area: 'inventory', command: 'states' }],
+  },
+  {
     id: 'getTarget',
     method: 'GET',
     path: '/inventory/target',
@@ -735,6 +752,9 @@ export const operations: readonly Operation[] = [
       kinds: s.string(`comma-separated kinds (default all): ${eventKinds.join(', ')}`, {
         pattern: `^(${eventKinds.join('|')})(,(${eventKinds.join('|')}))*$`,
       }),
+      after: s.uint64(
+        'start with the store changes after this revision (the `revision` of a read such as /inventory/states), so nothing between the read and the stream is missed; Last-Event-ID, when sent, wins',
+      ),
     },
     response: { status: 200, description: 'an event stream', contentType: 'text/event-stream' },
     cli: [

@@ -11,6 +11,7 @@ import {
   type GetSummaryResponse,
   type ListElementsResponse,
   type GetElementResponse,
+  type ListStatesResponse,
   type SetTargetResponse,
   type IssueCommandResponse,
   type GetCommandResponse,
@@ -129,6 +130,21 @@ export class InventoryClient {
       ),
     );
     return res.element!;
+  }
+
+  /**
+   * The state of every PDU, TOR and blade under `path` ("" for all) in the
+   * actual (default) or observed view, grouped by rack.
+   */
+  listStates(path: string, options: ReadOptions = {}): Promise<ListStatesResponse> {
+    return this.call<ListStatesResponse>((md, o, cb) =>
+      this.grpc.listStates(
+        { path, view: options.view ?? View.VIEW_ACTUAL, ...at(options) },
+        md,
+        o,
+        cb,
+      ),
+    );
   }
 
   /** Changes a target at the next tick; `FailedPrecondition` when `matchRevision` is stale. */

@@ -2,7 +2,7 @@ import { eventKinds } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
 import { PassThrough } from 'node:stream';
-import type { Handler } from './http/server.js';
+import { numberOf, type Handler } from './http/server.js';
 
 /** One kind of event (`clock`, `actual`, …). */
 export type EventKind = (typeof eventKinds)[number];
@@ -91,8 +91,9 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
     ];
     const kinds = new Set(asked as EventKind[]);
     const resume = parseCursor(request.koa.get('last-event-id') || undefined);
+    const after = numberOf(request, 'query', 'after');
     const cursor: Cursor = resume ?? {
-      revision: await store.currentRevision(),
+      revision: after ?? (await store.currentRevision()),
       logSeq: kinds.has('logs') && logs !== undefined ? await logs.lastSeq() : 0,
     };
     const ctx = request.koa;

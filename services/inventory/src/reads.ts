@@ -18,6 +18,8 @@ import {
   View,
   ZoneDefinition,
   type Element,
+  type ListStatesResponse,
+  type RackStates,
   type Summary,
 } from '@chamber/protos';
 import { freshReader, type CachedView, type RawEntry, type Store } from '@chamber/store';
@@ -152,6 +154,48 @@ function toElement(path: ElementPath, view: View, raw: RawEntry | undefined): El
   }
 }
 
+/**
+ * Device records (`<prefix>region/zone/rack/kind/n`, in key order) grouped
+ * by rack, each state as its position in a shared list of names. Only the
+ * state is parsed: not 100,000 whole records.
+ */
+function groupStates(
+  prefix: string,
+  entries: readonly RawEntry[],
+): Pick<ListStatesResponse, 'states' | 'racks'> {
+  const states: string[] = [];
+  const positions = new Map<string, number>();
+  const racks: RackStates[] = [];
+  let rack: RackStates | undefined;
+  for (const { key, value } of entries) {
+    const parts = key.slice(prefix.length).split('/');
+    const kind = parts[3];
+    if (parts.length !== 5 || (kind !== 'pdu' && kind !== 'tor' && kind !== 'blade')) continue;
+    const rackPath = `${parts[0]}/${parts[1]}/${parts[2]}`;
+    if (rack?.path !== rackPath) {
+      rack = {
+        path: rackPath,
+        pdus: [],
+        pduStates: [],
+        tors: [],
+        torStates: [],
+        blades: [],
+        bladeStates: [],
+      };
+      racks.push(rack);
+    }
+    const state = /"state":"([A-Z_]+)"/.exec(value)?.[1] ?? 'STATE_UNSPECIFIED';
+    let position = positions.get(state);
+    if (position === undefined) {
+      position = states.push(state) - 1;
+      positions.set(state, position);
+    }
+    rack[`${kind}s`].push(Number(parts[4]));
+    rack[`${kind}States`].push(position);
+  }
+  return { states, racks };
+}
+
 /** The key of `path`'s record in `view` (a cable's is its blade's). */
 function recordKey(path: ElementPath, view: View): string | undefined {
   const holder = path.blade ?? path.path;
@@ -265,6 +309,58 @@ export class InventoryReads {
         }
       }
       return { elements, tick: point.tick };
+    });
+  }
+
+  /**
+   * The state of every PDU, TOR and blade under `pathText` ("" for all) in
+   * the actual or observed view, grouped by rack and compact: what a map of
+   * the whole inventory needs in one answer. The present actual view comes
+   * from memory; the rest is one range read.
+   */
+  async states(pathText: string, viewIn: View, asOf?: number): Promise<ListStatesResponse> {
+    const view = normalView(viewIn);
+    if (view !== View.VIEW_ACTUAL && view !== View.VIEW_OBSERVED) {
+      throw new ChamberError(
+        Code.InvalidArgument,
+        'states are listed in the actual or observed view',
+      );
+    }
+    let under = '';
+    if (pathText.replace(/\//g, '') !== '') {
+      const path = parseElementPath(pathText);
+      if (path.type !== 'region' && path.type !== 'zone' && path.type !== 'rack') {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `states are listed under a region, zone or rack, not a ${path.type} ("${path.path}")`,
+        );
+      }
+      under = `${path.path}/`;
+    }
+    const present =
+      asOf === undefined && view === View.VIEW_ACTUAL ? await this.presentLive() : undefined;
+    const point: ReadPoint =
+      present === undefined
+        ? await readPoint(this.store, asOf)
+        : { revision: undefined, tick: present.tick };
+    return at(point, async () => {
+      const options = point.revision === undefined ? {} : { revision: point.revision };
+      if (under !== '') {
+        const key = definitionPrefix + under.slice(0, -1);
+        const defined = present?.view.getRaw(key) ?? (await this.store.getRaw(key, options));
+        if (defined === undefined) {
+          throw new ChamberError(
+            Code.NotFound,
+            `"${under.slice(0, -1)}" is not defined${asOf === undefined ? '' : ` at tick ${point.tick}`}`,
+          );
+        }
+      }
+      const prefix = viewPrefix[view] + under;
+      const { entries, revision } =
+        present === undefined
+          ? await this.store.listRaw(prefix, options)
+          : { entries: present.view.listRaw(prefix), revision: present.view.revision };
+      return { tick: point.tick, revision, ...groupStates(viewPrefix[view], entries) };
     });
   }
 

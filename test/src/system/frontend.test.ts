@@ -190,6 +190,41 @@ describe('frontend: the inventory', () => {
     // Time travel: at the tick the definition took effect, nothing was working yet.
     expect(await bladeState(api, loadTick)).not.toBe('BLADE_STATE_WORKING');
 
+    // Every device's state in one answer, grouped by rack: now, under a rack, as of a past tick.
+    interface States {
+      tick: number;
+      revision: number;
+      states: string[];
+      racks: Array<{
+        path: string;
+        pdus: number[];
+        tors: number[];
+        blades: number[];
+        bladeStates: number[];
+      }>;
+    }
+    const states = async (query: Record<string, string | number> = {}) =>
+      (await api.call<States>('listStates', { query })).body;
+    const bladeStates = (s: States) =>
+      s.racks.flatMap((r) => r.bladeStates.map((i) => s.states[i]));
+    const now = await states();
+    expect(now.racks.map((r) => r.path)).toEqual(['small/z1/rack1', 'small/z1/rack2']);
+    expect(now.racks[0]).toMatchObject({ pdus: [0], tors: [0], blades: [0, 1, 2, 3] });
+    expect(bladeStates(now)).toEqual(Array(8).fill('BLADE_STATE_WORKING'));
+    expect(now.revision).toBeLessThanOrEqual(await w!.world.store.currentRevision());
+    const rack2 = await states({ path: 'small/z1/rack2' });
+    expect(rack2.racks.map((r) => r.path)).toEqual(['small/z1/rack2']);
+    const past = await states({ at: loadTick });
+    expect(past.tick).toBe(loadTick);
+    expect(bladeStates(past)).toHaveLength(8);
+    expect(bladeStates(past)).not.toContain('BLADE_STATE_WORKING');
+    expect((await failure(states({ path: 'small/z9' }))).status).toBe(404);
+    expect(await failure(states({ path: b0 }))).toMatchObject({ status: 400 });
+    expect(await failure(states({ view: 'target' }))).toMatchObject({
+      status: 400,
+      field: 'query.view',
+    });
+
     for (const [id, params] of [
       ['getRegion', { region: 'nowhere' }],
       ['getZone', { region: 'small', zone: 'z9' }],
@@ -442,11 +477,11 @@ interface StreamEvent {
 }
 
 /** An open event stream: `next()` resolves with each event in turn. */
-async function openEvents(fw: FrontendWorld, kinds: string, lastEventId?: string) {
+async function openEvents(fw: FrontendWorld, kinds: string, lastEventId?: string, after?: number) {
   const abort = new AbortController();
   const res = await fw.admin.open(
     'streamEvents',
-    { query: { kinds }, signal: abort.signal },
+    { query: { kinds, ...(after === undefined ? {} : { after }) }, signal: abort.signal },
     lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
   );
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -523,6 +558,12 @@ describe('frontend: server-sent events', () => {
     const delivered = part.slice(0, part.findLastIndex((e) => e.id !== undefined) + 1);
     const rest = await (await openEvents(fw, 'clock,actual', lastId)).through(last);
     expect([...delivered, ...rest].map(keyOf)).toEqual(all.map(keyOf));
+
+    // `after` (a read's revision) starts the stream there; Last-Event-ID still wins.
+    const after = await (await openEvents(fw, 'clock,actual', undefined, start)).through(last);
+    expect(after.map(keyOf)).toEqual(all.map(keyOf));
+    const resumed = await (await openEvents(fw, 'clock,actual', lastId, start)).through(last);
+    expect(resumed.map(keyOf)).toEqual(rest.map(keyOf));
 
     const clockOnly = await (await openEvents(fw, 'clock', `${start}-0`)).through(last);
     expect(clockOnly.map(keyOf)).toEqual(all.filter((e) => e.event === 'clock').map(keyOf));

@@ -56,11 +56,14 @@ function elementPath(request: RequestContext, device?: 'pdu' | 'tor' | 'blade'):
   return parts.join('/');
 }
 
-function readOptions(request: RequestContext): {
+function readOptions(
+  request: RequestContext,
+  defaultView = 'definition',
+): {
   view: ReturnType<typeof viewFromJSON>;
   asOfTick?: number;
 } {
-  const view = enumOf(viewFromJSON, 'VIEW', textOf(request, 'query', 'view') ?? 'definition');
+  const view = enumOf(viewFromJSON, 'VIEW', textOf(request, 'query', 'view') ?? defaultView);
   const at = numberOf(request, 'query', 'at');
   return at === undefined ? { view } : { view, asOfTick: at };
 }
@@ -181,6 +184,14 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
 
     getSummary: (request) =>
       read(request, async () => Summary.toJSON(await inventory.getSummary(readOptions(request)))),
+    listStates: (request) =>
+      read(request, async () => {
+        const { tick, revision, states, racks } = await inventory.listStates(
+          textOf(request, 'query', 'path') ?? '',
+          readOptions(request, 'actual'),
+        );
+        return { tick, revision, states, racks };
+      }),
     listRegions: list('regions'),
     getRegion: get(),
     listZones: list('zones'),

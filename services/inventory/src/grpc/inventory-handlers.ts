@@ -93,6 +93,8 @@ export function createInventoryHandlers(
 
     getElement: unary((req) => reads.get(req.path, req.view, req.asOfTick)),
 
+    listStates: unary((req) => reads.states(req.path, req.view, req.asOfTick)),
+
     setTarget: unary(async (req) => {
       const path = parseElementPath(req.path);
       if (path.type !== 'pdu' && path.type !== 'tor' && path.type !== 'blade') {

@@ -289,6 +289,45 @@ export interface GetElementResponse {
   tick: number;
 }
 
+export interface ListStatesRequest {
+  /** "" for the whole inventory; a region, zone or rack path for what is in it. */
+  path: string;
+  /** VIEW_ACTUAL or VIEW_OBSERVED. */
+  view: View;
+  asOfTick?: number | undefined;
+}
+
+/**
+ * The state of every PDU, TOR and blade of one rack in one view, compactly:
+ * parallel lists of device indices and of positions in
+ * `ListStatesResponse.states`. A device without a record in the view is
+ * left out.
+ */
+export interface RackStates {
+  /** `region/zone/rack`. */
+  path: string;
+  pdus: number[];
+  pduStates: number[];
+  tors: number[];
+  torStates: number[];
+  blades: number[];
+  bladeStates: number[];
+}
+
+export interface ListStatesResponse {
+  /** The tick the states are as of. */
+  tick: number;
+  /**
+   * The store revision they were read at: every change after it has a
+   * higher revision (a watch from `revision + 1` misses nothing).
+   */
+  revision: number;
+  /** The state names the racks' states point into (`BLADE_STATE_WORKING`, …). */
+  states: string[];
+  /** In key order. */
+  racks: RackStates[];
+}
+
 export interface SetTargetRequest {
   /** A PDU, TOR or blade. */
   path: string;
@@ -2209,6 +2248,489 @@ export const GetElementResponse: MessageFns<GetElementResponse> = {
   },
 };
 
+function createBaseListStatesRequest(): ListStatesRequest {
+  return { path: "", view: 0, asOfTick: undefined };
+}
+
+export const ListStatesRequest: MessageFns<ListStatesRequest> = {
+  encode(message: ListStatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.view !== 0) {
+      writer.uint32(16).int32(message.view);
+    }
+    if (message.asOfTick !== undefined) {
+      writer.uint32(24).uint64(message.asOfTick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.view = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.asOfTick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStatesRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      view: isSet(object.view) ? viewFromJSON(object.view) : 0,
+      asOfTick: isSet(object.asOfTick)
+        ? globalThis.Number(object.asOfTick)
+        : isSet(object.as_of_tick)
+        ? globalThis.Number(object.as_of_tick)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ListStatesRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.view !== 0) {
+      obj.view = viewToJSON(message.view);
+    }
+    if (message.asOfTick !== undefined) {
+      obj.asOfTick = Math.round(message.asOfTick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListStatesRequest>): ListStatesRequest {
+    return ListStatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListStatesRequest>): ListStatesRequest {
+    const message = createBaseListStatesRequest();
+    message.path = object.path ?? "";
+    message.view = object.view ?? 0;
+    message.asOfTick = object.asOfTick ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRackStates(): RackStates {
+  return { path: "", pdus: [], pduStates: [], tors: [], torStates: [], blades: [], bladeStates: [] };
+}
+
+export const RackStates: MessageFns<RackStates> = {
+  encode(message: RackStates, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.pdus.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.pdus) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.pduStates.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.pduStates) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.tors.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.tors) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.torStates.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.torStates) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.blades.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.blades) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    if (message.bladeStates.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.bladeStates) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RackStates {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRackStates();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.pdus.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pdus.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.pduStates.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pduStates.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.tors.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.tors.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag === 40) {
+              message.torStates.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.torStates.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag === 48) {
+              message.blades.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.blades.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 7: {
+            if (tag === 56) {
+              message.bladeStates.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.bladeStates.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RackStates {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      pdus: globalThis.Array.isArray(object?.pdus) ? object.pdus.map((e: any) => globalThis.Number(e)) : [],
+      pduStates: globalThis.Array.isArray(object?.pduStates)
+        ? object.pduStates.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.pdu_states)
+        ? object.pdu_states.map((e: any) => globalThis.Number(e))
+        : [],
+      tors: globalThis.Array.isArray(object?.tors) ? object.tors.map((e: any) => globalThis.Number(e)) : [],
+      torStates: globalThis.Array.isArray(object?.torStates)
+        ? object.torStates.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.tor_states)
+        ? object.tor_states.map((e: any) => globalThis.Number(e))
+        : [],
+      blades: globalThis.Array.isArray(object?.blades) ? object.blades.map((e: any) => globalThis.Number(e)) : [],
+      bladeStates: globalThis.Array.isArray(object?.bladeStates)
+        ? object.bladeStates.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.blade_states)
+        ? object.blade_states.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RackStates): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.pdus?.length) {
+      obj.pdus = message.pdus.map((e) => Math.round(e));
+    }
+    if (message.pduStates?.length) {
+      obj.pduStates = message.pduStates.map((e) => Math.round(e));
+    }
+    if (message.tors?.length) {
+      obj.tors = message.tors.map((e) => Math.round(e));
+    }
+    if (message.torStates?.length) {
+      obj.torStates = message.torStates.map((e) => Math.round(e));
+    }
+    if (message.blades?.length) {
+      obj.blades = message.blades.map((e) => Math.round(e));
+    }
+    if (message.bladeStates?.length) {
+      obj.bladeStates = message.bladeStates.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RackStates>): RackStates {
+    return RackStates.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RackStates>): RackStates {
+    const message = createBaseRackStates();
+    message.path = object.path ?? "";
+    message.pdus = object.pdus?.map((e) => e) || [];
+    message.pduStates = object.pduStates?.map((e) => e) || [];
+    message.tors = object.tors?.map((e) => e) || [];
+    message.torStates = object.torStates?.map((e) => e) || [];
+    message.blades = object.blades?.map((e) => e) || [];
+    message.bladeStates = object.bladeStates?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListStatesResponse(): ListStatesResponse {
+  return { tick: 0, revision: 0, states: [], racks: [] };
+}
+
+export const ListStatesResponse: MessageFns<ListStatesResponse> = {
+  encode(message: ListStatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tick !== 0) {
+      writer.uint32(8).uint64(message.tick);
+    }
+    if (message.revision !== 0) {
+      writer.uint32(16).uint64(message.revision);
+    }
+    for (const v of message.states) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.racks) {
+      RackStates.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.tick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.revision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.states.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.racks.push(RackStates.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStatesResponse {
+    return {
+      tick: isSet(object.tick) ? globalThis.Number(object.tick) : 0,
+      revision: isSet(object.revision) ? globalThis.Number(object.revision) : 0,
+      states: globalThis.Array.isArray(object?.states) ? object.states.map((e: any) => globalThis.String(e)) : [],
+      racks: globalThis.Array.isArray(object?.racks) ? object.racks.map((e: any) => RackStates.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListStatesResponse): unknown {
+    const obj: any = {};
+    if (message.tick !== 0) {
+      obj.tick = Math.round(message.tick);
+    }
+    if (message.revision !== 0) {
+      obj.revision = Math.round(message.revision);
+    }
+    if (message.states?.length) {
+      obj.states = message.states;
+    }
+    if (message.racks?.length) {
+      obj.racks = message.racks.map((e) => RackStates.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListStatesResponse>): ListStatesResponse {
+    return ListStatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListStatesResponse>): ListStatesResponse {
+    const message = createBaseListStatesResponse();
+    message.tick = object.tick ?? 0;
+    message.revision = object.revision ?? 0;
+    message.states = object.states?.map((e) => e) || [];
+    message.racks = object.racks?.map((e) => RackStates.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseSetTargetRequest(): SetTargetRequest {
   return { path: "", state: 0, powered: false, matchRevision: undefined, reason: "" };
 }
@@ -2972,6 +3494,19 @@ export const InventoryService = {
     responseSerialize: (value: GetElementResponse): Buffer => Buffer.from(GetElementResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetElementResponse => GetElementResponse.decode(value),
   },
+  /**
+   * The state of every PDU, TOR and blade under a path in one view, in one
+   * compact answer: what a map of 100,000 blades needs.
+   */
+  listStates: {
+    path: "/chamber.inventory.v1.Inventory/ListStates" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListStatesRequest): Buffer => Buffer.from(ListStatesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListStatesRequest => ListStatesRequest.decode(value),
+    responseSerialize: (value: ListStatesResponse): Buffer => Buffer.from(ListStatesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListStatesResponse => ListStatesResponse.decode(value),
+  },
   /** Changes an element's target at the next tick. */
   setTarget: {
     path: "/chamber.inventory.v1.Inventory/SetTarget" as const,
@@ -3028,6 +3563,11 @@ export interface InventoryServer extends UntypedServiceImplementation {
   getSummary: handleUnaryCall<GetSummaryRequest, GetSummaryResponse>;
   listElements: handleUnaryCall<ListElementsRequest, ListElementsResponse>;
   getElement: handleUnaryCall<GetElementRequest, GetElementResponse>;
+  /**
+   * The state of every PDU, TOR and blade under a path in one view, in one
+   * compact answer: what a map of 100,000 blades needs.
+   */
+  listStates: handleUnaryCall<ListStatesRequest, ListStatesResponse>;
   /** Changes an element's target at the next tick. */
   setTarget: handleUnaryCall<SetTargetRequest, SetTargetResponse>;
   /**
@@ -3110,6 +3650,25 @@ export interface InventoryClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetElementResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The state of every PDU, TOR and blade under a path in one view, in one
+   * compact answer: what a map of 100,000 blades needs.
+   */
+  listStates(
+    request: ListStatesRequest,
+    callback: (error: ServiceError | null, response: ListStatesResponse) => void,
+  ): ClientUnaryCall;
+  listStates(
+    request: ListStatesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListStatesResponse) => void,
+  ): ClientUnaryCall;
+  listStates(
+    request: ListStatesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListStatesResponse) => void,
   ): ClientUnaryCall;
   /** Changes an element's target at the next tick. */
   setTarget(
