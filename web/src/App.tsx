@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type Session } from './api.js';
+import { api, ApiError, type ClockStatus, type Session } from './api.js';
 import { ClockBar } from './ClockBar.js';
 import { Login } from './Login.js';
 import { InventoryMap } from './map/InventoryMap.js';
@@ -7,7 +7,6 @@ import { useVersion } from './pages/common.js';
 import { FaultsPage } from './pages/FaultsPage.js';
 import { LogPage } from './pages/LogPage.js';
 import { RepairsPage } from './pages/RepairsPage.js';
-import { SummaryPanel } from './SummaryPanel.js';
 
 /** The pages, by the URL hash that shows them (`#/faults`); so a reload keeps the page. */
 const pages = [
@@ -88,6 +87,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
   // Bumped by every clock event: the panels re-read what they show.
   const { version, live } = useVersion('clock');
   const [simulation, setSimulation] = useState<string | undefined>();
+  const [clock, setClock] = useState<ClockStatus | undefined>();
   useEffect(() => {
     api<{ simulation: string }>('GET', '/about').then(
       (about) => setSimulation(about.simulation),
@@ -110,7 +110,11 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
             </span>
           )}
         </h1>
-        <ClockBar version={version} canStep={session.rights.includes('step_time')} />
+        <ClockBar
+          version={version}
+          canStep={session.rights.includes('step_time')}
+          onClock={setClock}
+        />
         <div className="who">
           <span>{session.user}</span>
           <button type="button" onClick={() => void logOut()}>
@@ -131,12 +135,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
         ))}
       </nav>
       <main>
-        {page === '#/' && (
-          <>
-            <SummaryPanel version={version} />
-            <InventoryMap rights={session.rights} />
-          </>
-        )}
+        {page === '#/' && <InventoryMap rights={session.rights} now={clock?.settledTick ?? 0} />}
         {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}
         {page === '#/repairs' && <RepairsPage />}
         {page === '#/log' && <LogPage />}

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { api, type ClockStatus, shortName } from './api.js';
 
 /**
@@ -7,8 +7,24 @@ import { api, type ClockStatus, shortName } from './api.js';
  * at a rate and pause, run until a tick, and reset after a confirmation.
  * A refused or failed action says why.
  */
-export function ClockBar({ version, canStep }: { version: number; canStep: boolean }) {
-  const [clock, setClock] = useState<ClockStatus | undefined>();
+export function ClockBar({
+  version,
+  canStep,
+  onClock,
+}: {
+  version: number;
+  canStep: boolean;
+  /** Told of every status read or answered. */
+  onClock: (clock: ClockStatus) => void;
+}) {
+  const [clock, setOwnClock] = useState<ClockStatus | undefined>();
+  const setClock = useCallback(
+    (status: ClockStatus) => {
+      setOwnClock(status);
+      onClock(status);
+    },
+    [onClock],
+  );
   const [error, setError] = useState<string | undefined>();
   const [rate, setRate] = useState('5');
   const [until, setUntil] = useState('');
@@ -16,7 +32,7 @@ export function ClockBar({ version, canStep }: { version: number; canStep: boole
 
   useEffect(() => {
     api<ClockStatus>('GET', '/clock').then(setClock, (e: Error) => setError(e.message));
-  }, [version]);
+  }, [version, setClock]);
 
   const act = async (what: () => Promise<unknown>): Promise<void> => {
     setBusy(true);

@@ -1,26 +1,35 @@
 import { useEffect, useState } from 'react';
 
-/** The state of the live event stream. */
-export type LiveState = 'connecting' | 'live' | 'reconnecting';
+/** The state of the live event stream; `off` when none is wanted. */
+export type LiveState = 'off' | 'connecting' | 'live' | 'reconnecting';
 
 /**
  * Follows `GET /api/v1/events?kinds=…` with the browser's EventSource,
  * which reconnects by itself and resumes with Last-Event-ID. Calls
  * `onEvent` with each event's kind and data (its JSON text); answers the
- * stream's state.
+ * stream's state. With `after`, the stream starts with the store's changes
+ * after that revision (that of a read), so none between the read and the
+ * stream is missed. No stream while `kinds` is undefined.
  */
 export function useLiveEvents(
-  kinds: string,
+  kinds: string | undefined,
   onEvent: (kind: string, data: string) => void,
+  after?: number,
 ): LiveState {
   const [state, setState] = useState<LiveState>('connecting');
   useEffect(() => {
-    const source = new EventSource(`/api/v1/events?kinds=${encodeURIComponent(kinds)}`);
+    if (kinds === undefined) {
+      setState('off');
+      return;
+    }
+    setState('connecting');
+    const query = `kinds=${encodeURIComponent(kinds)}${after === undefined ? '' : `&after=${after}`}`;
+    const source = new EventSource(`/api/v1/events?${query}`);
     const handle = (e: MessageEvent<string>): void => onEvent(e.type, e.data);
     for (const kind of kinds.split(',')) source.addEventListener(kind, handle);
     source.onopen = () => setState('live');
     source.onerror = () => setState('reconnecting');
     return () => source.close();
-  }, [kinds, onEvent]);
+  }, [kinds, onEvent, after]);
   return state;
 }

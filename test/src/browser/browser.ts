@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FrontendWorld } from '../system/frontend-world.js';
 import { sample } from '../system/inventory-world.js';
+import { repo } from '../system/processes.js';
 
 // What the browser tests share: Debian's Chromium with the flags
 // TOOLCHAIN.md lists, the built dashboard, and where screenshots go.
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** The dashboard bundle `npm run build` makes, for the frontend to serve. */
 export const webRoot = path.join(repo, 'web/dist/app');

@@ -28,8 +28,8 @@ afterEach(async () => {
 });
 
 describe('the inventory map', () => {
-  it('colours blades by state, opens a detail panel, injects a power loss and shows the lag', async () => {
-    w = await startFrontendWorld('web-map', quickControlPlane, webRoot);
+  it('colours blades by state, injects a power loss, shows the lag, the repair and the return, and travels back in time', async () => {
+    w = await startFrontendWorld('web-map', quickControlPlane, { webRoot });
     await loadSmall(w, 8);
 
     const { page, problems } = await openPage(browser, w.url, { width: 1400, height: 1000 });
@@ -62,6 +62,7 @@ describe('the inventory map', () => {
     await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
     const pdu = page.getByRole('region', { name: /pdu .*rack1\/pdu\/0/ });
     await pdu.getByLabel('Kind').selectOption('power_loss');
+    await pdu.getByLabel('Duration').fill('15');
     await pdu.getByRole('button', { name: 'Inject' }).click();
     await expect.poll(() => pdu.getByRole('status').textContent()).toMatch(/Fault .* injected/);
     await page.screenshot({ path: artifact('detail.png'), fullPage: true });
@@ -93,12 +94,57 @@ describe('the inventory map', () => {
       .toContain('power_loss');
     await page.screenshot({ path: artifact('map-observed.png'), fullPage: true });
 
+    // The blades' repairs appear, each with its reason.
+    await page.getByRole('searchbox').fill('rack1/blade/0');
+    await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
+    const blade0 = page.getByRole('region', { name: /blade .*rack1\/blade\/0/ });
+    await expect
+      .poll(() => blade0.getByRole('region', { name: 'Repairs' }).textContent())
+      .toMatch(/(pending|running) opened at tick \d+ — \S+/);
+    await page.screenshot({ path: artifact('map-repair.png'), fullPage: true });
+
+    // The fault's 15 ticks pass: the blades return, in actual and then in observed.
+    const { body } = await w.admin.call<{ faults: Array<{ sinceTick: number }> }>('listFaults');
+    const faultTick = body.faults[0]!.sinceTick;
+    await page.getByLabel('Run until').fill(String(faultTick + 60));
+    await page.getByRole('button', { name: 'Go' }).click();
+    await expect.poll(() => tick.textContent(), { timeout: 30_000 }).toBe(`tick ${faultTick + 60}`);
+    await expect.poll(() => legend('Legend, observed')).toMatch(/^healthy 8PDUs/);
+    await page.getByRole('radio', { name: 'actual' }).check();
+    await expect.poll(() => legend('Legend, actual')).toMatch(/^working 8PDUs on 2/);
+    await expect
+      .poll(() => blade0.getByRole('region', { name: 'Repairs' }).textContent())
+      .toContain('succeeded');
+
+    // Time travel to the tick before the fault: every blade and PDU was up.
+    const timeline = page.getByRole('slider', { name: 'Time travel' });
+    await timeline.fill(String(faultTick - 1));
+    await expect
+      .poll(() => canvas.getAttribute('aria-label'))
+      .toContain(`at tick ${faultTick - 1}`);
+    await expect.poll(() => legend('Legend, actual')).toMatch(/^working 8PDUs on 2/);
+    await expect
+      .poll(() => blade0.getByRole('heading', { level: 2 }).textContent())
+      .toContain(`at tick ${faultTick - 1}`);
+    // ... and at the fault's tick + 2, its blades were dark.
+    await timeline.fill(String(faultTick + 2));
+    await expect
+      .poll(() => canvas.getAttribute('aria-label'))
+      .toContain(`at tick ${faultTick + 2}`);
+    await expect.poll(darkBlades).toBe(dark);
+    await page.screenshot({ path: artifact('map-time-travel.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Back to live' }).click();
+    await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/^Inventory map now/);
+    await expect.poll(() => legend('Legend, actual')).toMatch(/^working 8PDUs on 2/);
+
     // A refusal says why: a schedule field the API refuses names the field.
+    await page.getByRole('searchbox').fill('rack1/pdu/0');
+    await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
     await pdu.getByLabel('Probability').fill('2');
     await pdu.getByRole('button', { name: 'Inject' }).click();
     await expect.poll(() => pdu.getByRole('alert').textContent()).toMatch(/400.*probability/);
 
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await page.close();
-  });
+  }, 120_000);
 });

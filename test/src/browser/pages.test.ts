@@ -59,8 +59,7 @@ async function world(label: string) {
   const fw = await startFrontendWorld(
     label,
     { ...quickControlPlane, tracer },
-    webRoot,
-    sink.address,
+    { webRoot, tracesink: sink.address },
   );
   closers.push(() => fw.close());
   await loadSmall(fw);
@@ -107,7 +106,7 @@ describe('the faults, repairs and log pages', () => {
     // A refused request names the field: a target that is no element path.
     await form.getByLabel('Targets').fill('not a path!');
     await form.getByRole('button', { name: 'Inject' }).click();
-    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/^Not accepted: /);
+    await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/^Not accepted \(400 /);
 
     // Repairs: step the clock from the header until the blade's repair succeeds.
     await nav.getByRole('link', { name: 'Repairs' }).click();
@@ -172,7 +171,7 @@ describe('the faults, repairs and log pages', () => {
   }, 120_000);
 
   it('offers no fault actions to a user without inject_faults, and says when there is no log', async () => {
-    const fw = await startFrontendWorld('web-reader', {}, webRoot);
+    const fw = await startFrontendWorld('web-reader', {}, { webRoot });
     closers.push(() => fw.close());
     await fw.userWith('reader', []);
     const { page, problems } = await logIn(`${fw.url}/#/faults`, 'reader', userPassword);
@@ -190,7 +189,7 @@ describe('the faults, repairs and log pages', () => {
     const log = page.getByRole('region', { name: 'Log' });
     await expect
       .poll(() => log.getByRole('alert').textContent())
-      .toMatch(/^Unavailable: no tracesink is configured/);
+      .toMatch(/^Unavailable \(503 unavailable\): no tracesink is configured/);
     await page.screenshot({ path: artifact('log-unavailable.png') });
     // The 503 is what the page shows; the browser also logs it as a failed resource.
     expect(problems.filter((p) => !p.includes('status of 503'))).toEqual([]);

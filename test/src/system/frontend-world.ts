@@ -68,16 +68,22 @@ export const userPassword = 'a user password';
 
 /**
  * The inventory world (stepper, inventory, faults; monitor and repair when
- * asked) with a frontend in front of it, and the admin logged in.
+ * asked) with a frontend in front of it, and the admin logged in; or, for
+ * a first run, the admin's one-time login URL (`loginUrl`) instead.
  */
 export async function startFrontendWorld(
   label: string,
   options: Parameters<typeof startInventoryWorld>[1] = {},
-  /** The dashboard to serve at `/` (none by default). */
-  webRoot = '/nonexistent',
-  /** The tracesink the frontend reads the log from (none by default). */
-  tracesink = '',
+  frontendOptions: {
+    /** The dashboard to serve at `/` (none by default). */
+    webRoot?: string;
+    /** The tracesink the frontend reads the log from (none by default). */
+    tracesink?: string;
+    /** No admin password is configured: the frontend issues a one-time login URL, and `admin` is not logged in. */
+    isFirstRun?: boolean;
+  } = {},
 ) {
+  const { webRoot = '/nonexistent', tracesink = '', isFirstRun = false } = frontendOptions;
   const world = await startInventoryWorld(label, options);
   const config = loadConfig(frontendSchema(), {
     env: {},
@@ -87,7 +93,7 @@ export async function startFrontendWorld(
       simulation: world.simulation,
       // Port 1: nothing listens there.
       services: { repair: '127.0.0.1:1', ...world.addresses },
-      frontend: { adminPassword, webRoot },
+      frontend: { ...(isFirstRun ? {} : { adminPassword }), webRoot },
       telemetry: { tracesink },
     },
   });
@@ -95,22 +101,25 @@ export async function startFrontendWorld(
     store: world.store,
     logger: createLogger({ service: 'frontend', level: 'silent' }),
   });
-  let port: number;
+  let started: Awaited<ReturnType<typeof frontend.start>>;
   try {
-    port = (await frontend.start()).port;
+    started = await frontend.start();
   } catch (error) {
     await world.close();
     throw error;
   }
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${started.port}`;
   const cookieOf = async (user: string, password: string): Promise<string> => {
     const res = await new ApiClient({ baseUrl: url }).call('logIn', { body: { user, password } });
     return res.headers.get('set-cookie')?.split(';')[0] ?? '';
   };
-  const admin = new CheckedClient({ baseUrl: url, cookie: await cookieOf('admin', adminPassword) });
+  const admin = isFirstRun
+    ? new CheckedClient({ baseUrl: url })
+    : new CheckedClient({ baseUrl: url, cookie: await cookieOf('admin', adminPassword) });
   return {
     world,
     url,
+    loginUrl: started.loginUrl,
     admin,
     anonymous: new CheckedClient({ baseUrl: url }),
     /** The `Cookie` header of a new session of `user`. */

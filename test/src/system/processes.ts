@@ -6,7 +6,7 @@ import readline from 'node:readline';
 
 // The repository root: the nearest folder up with the workspaces' package.json
 // (this file runs from test/src under vitest and from test/dist/src in benchmarks).
-const repo = (() => {
+export const repo = (() => {
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
     if (existsSync(path.join(dir, 'tsconfig.base.json'))) return dir;
     if (dir === path.dirname(dir)) throw new Error('cannot find the repository root');
@@ -129,13 +129,15 @@ export function startFrontendProcess(options: {
   port: number;
   adminPassword: string;
   services: { stepper: string; inventory: string; faults: string; repair?: string };
+  /** The dashboard to serve at `/` (none by default). */
+  webRoot?: string;
 }): Child {
   return start('services/frontend/dist/src/main.js', [], {
     CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
     CHAMBER_SIMULATION: options.simulation,
     CHAMBER_FRONTEND_PORT: String(options.port),
     CHAMBER_FRONTEND_ADMIN_PASSWORD: options.adminPassword,
-    CHAMBER_FRONTEND_WEB_ROOT: '/nonexistent',
+    CHAMBER_FRONTEND_WEB_ROOT: options.webRoot ?? '/nonexistent',
     CHAMBER_FRONTEND_STEPPER: options.services.stepper,
     CHAMBER_FRONTEND_INVENTORY: options.services.inventory,
     CHAMBER_FRONTEND_FAULTS: options.services.faults,

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
-import { describeError } from './describe-error.js';
 import { itemUrl } from '../map/model.js';
+import { describeError } from '../pages/common.js';
 import { FaultForm, TargetForm } from './forms.js';
 
 const views = ['definition', 'target', 'actual', 'observed'] as const;
@@ -62,16 +62,19 @@ function Fields({ record }: { record: Record_ | undefined }) {
  * One element in full: its definition, target, actual and observed
  * records, its faults and its repairs with every decision's reason, and
  * forms to inject a fault and to set its target. Re-read when `version`
- * changes (an event about it).
+ * changes (an event about it). With `at`, the records are those of that
+ * past tick, and the forms wait for the way back to live.
  */
 export function DetailPanel({
   path,
   rights,
+  at,
   version,
   onClose,
 }: {
   path: string;
   rights: readonly string[];
+  at: number | undefined;
   version: number;
   onClose: () => void;
 }) {
@@ -87,9 +90,10 @@ export function DetailPanel({
     Promise.all([
       Promise.all(
         views.map((view) =>
-          api<{ element: Record_ }>('GET', `${itemUrl(path)}?view=${view}`).then(
-            (a) => [view, recordOf(a.element)] as const,
-          ),
+          api<{ element: Record_ }>(
+            'GET',
+            `${itemUrl(path)}?view=${view}${at === undefined ? '' : `&at=${at}`}`,
+          ).then((a) => [view, recordOf(a.element)] as const),
         ),
       ),
       api<{ faults?: Fault[] }>('GET', `/faults?target=${target}`),
@@ -109,7 +113,7 @@ export function DetailPanel({
     return () => {
       isCancelled = true;
     };
-  }, [path, version, ownVersion]);
+  }, [path, at, version, ownVersion]);
 
   const kind = path.split('/')[3] ?? ['region', 'zone', 'rack'][path.split('/').length - 1];
   const active = faults.filter((f) => f.status !== 'FAULT_STATUS_CLEARED');
@@ -118,6 +122,7 @@ export function DetailPanel({
       <div className="detail-head">
         <h2 id="detail-title">
           {kind} {path}
+          {at === undefined ? '' : ` at tick ${at}`}
         </h2>
         <button type="button" onClick={onClose}>
           Close
@@ -180,12 +185,20 @@ export function DetailPanel({
           </ul>
         )}
       </section>
-      <FaultForm
-        path={path}
-        canInject={rights.includes('inject_faults')}
-        onDone={() => setOwnVersion((v) => v + 1)}
-      />
-      {path.split('/').length === 5 && (
+      {at !== undefined && (
+        <p className="note">
+          The records above are as of tick {at}; faults and repairs are as of now. Go back to live
+          to act.
+        </p>
+      )}
+      {at === undefined && (
+        <FaultForm
+          path={path}
+          canInject={rights.includes('inject_faults')}
+          onDone={() => setOwnVersion((v) => v + 1)}
+        />
+      )}
+      {at === undefined && path.split('/').length === 5 && (
         <TargetForm
           path={path}
           canModify={rights.includes('modify_inventory')}

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, apiWithEtag } from '../api.js';
-import { describeError } from './describe-error.js';
+import { describeError } from '../pages/common.js';
 
 const faultKinds = [
   'power_loss',

@@ -1,35 +1,23 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DetailPanel } from '../detail/DetailPanel.js';
 import { useLiveEvents } from '../live.js';
+import { describeError } from '../pages/common.js';
 import { colourOf, disagreementColours, noRecordColour } from './colours.js';
-import { disagreementOf, geometry, MapModel, type Device } from './model.js';
+import { geometry, MapModel, type Device } from './model.js';
+import { MapRenderer, type Transform } from './renderer.js';
+import { Timeline } from './Timeline.js';
 
 type View = 'actual' | 'observed';
-
-interface Transform {
-  scale: number;
-  x: number;
-  y: number;
-}
-
-/** Counts drawn in the last frame: the legend and the summary line. */
-interface Counts {
-  readonly states: ReadonlyArray<readonly [string, number]>;
-  readonly unnoticed: number;
-  readonly mistaken: number;
-}
-
-const noCounts: Counts = { states: [], unnoticed: 0, mistaken: 0 };
 
 /**
  * The inventory map: every rack of every zone with its PDUs, TORs and
  * blades, drawn on a canvas and coloured by state in `actual` or
- * `observed`, or by where the two disagree. Loaded once through the list
- * routes, then live through the event stream. Pan by dragging or with the
+ * `observed`, or by where the two disagree; now and live through the event
+ * stream, or as of a past tick on the timeline. Pan by dragging or with the
  * arrow keys, zoom with the wheel or the +/- buttons, search by name; a
  * click (or a search result) opens the element's detail panel.
  */
-export function InventoryMap({ rights }: { rights: readonly string[] }) {
+export function InventoryMap({ rights, now }: { rights: readonly string[]; now: number }) {
   const [model, setModel] = useState<MapModel | undefined>();
   const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<string | undefined>();
@@ -37,131 +25,62 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
   const [isDisagreement, setDisagreement] = useState(false);
   const [selected, setSelected] = useState<string | undefined>();
   const [query, setQuery] = useState('');
-  const [counts, setCounts] = useState<Counts>(noCounts);
-  const [loaded, setLoaded] = useState(0);
+  /** The tick shown; undefined: now, live. */
+  const [at, setAt] = useState<number | undefined>();
+  /** The revision the live stream resumes after, once the live states are read. */
+  const [after, setAfter] = useState<number | undefined>();
+  const [isLoading, setLoading] = useState(true);
+  const [modelVersion, setModelVersion] = useState(0);
   const [detailVersion, setDetailVersion] = useState(0);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const renderer = useRef(new MapRenderer());
   const transform = useRef<Transform>({ scale: 1, x: 0, y: 0 });
-  const isFitted = useRef(false);
-  // Until the user pans or zooms, the map is refitted as racks fill in.
+  // Until the user pans or zooms, the map is fitted to the canvas.
   const isMovedByUser = useRef(false);
   const frame = useRef(0);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const matches = useMemo(
+    () => model?.search(query, 1000) ?? [],
+    // The model changes in place: search again as it does.
+    [model, query, modelVersion],
+  );
   // What the next frame draws, read by the frame callback.
-  const drawn = useRef({ model, view, isDisagreement, selected, query });
-  drawn.current = { model, view, isDisagreement, selected, query };
+  const drawn = useRef({ model, view, isDisagreement, selected, matches });
+  drawn.current = { model, view, isDisagreement, selected, matches };
 
   const draw = useCallback(() => {
     frame.current = 0;
     const canvas = canvasRef.current;
-    const { model: m, view: v, isDisagreement: isDiff, selected: sel, query: q } = drawn.current;
-    const ctx = canvas?.getContext('2d');
-    if (canvas === null || ctx === null || ctx === undefined || m === undefined) return;
-    const dpr = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth;
-    const height = canvas.clientHeight;
-    if (canvas.width !== Math.round(width * dpr)) canvas.width = Math.round(width * dpr);
-    if (canvas.height !== Math.round(height * dpr)) canvas.height = Math.round(height * dpr);
-    if (!isFitted.current && m.width > 0) {
+    const {
+      model: m,
+      view: v,
+      isDisagreement: isDiff,
+      selected: sel,
+      matches: found,
+    } = drawn.current;
+    if (canvas === null || m === undefined) return;
+    if (!isMovedByUser.current && m.width > 0) {
+      const width = canvas.clientWidth;
+      const height = canvas.clientHeight;
       const scale = Math.min(width / m.width, height / m.height, 4) * 0.95;
       transform.current = {
         scale,
         x: (width - m.width * scale) / 2,
         y: (height - m.height * scale) / 2,
       };
-      isFitted.current = true;
     }
-    const t = transform.current;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = '#ffffff';
-    ctx.fillRect(0, 0, width, height);
-    ctx.setTransform(dpr * t.scale, 0, 0, dpr * t.scale, dpr * t.x, dpr * t.y);
-
-    const { deviceWidth, rowHeight, rackPadding } = geometry;
-    const left = -t.x / t.scale;
-    const top = -t.y / t.scale;
-    const right = left + width / t.scale;
-    const bottom = top + height / t.scale;
-    const hasLabels = rowHeight * t.scale >= 11;
-    const needle = q.trim().toLowerCase();
-    const states = new Map<string, number>();
-    let unnoticed = 0;
-    let mistaken = 0;
-    const marked: Device[] = [];
-
-    ctx.font = '2.6px system-ui, sans-serif';
-    ctx.fillStyle = '#1d2129';
-    ctx.textBaseline = 'top';
-    for (const zone of m.zones) {
-      // Zone names keep a readable size on screen at any zoom.
-      ctx.font = `${Math.min(10, 13 / t.scale)}px system-ui, sans-serif`;
-      ctx.fillText(zone.path, zone.x, zone.y + 6);
-    }
-    for (const rack of m.racks) {
-      const rackHeight = rack.devices.length * rowHeight + 2 * rackPadding;
-      const isVisible =
-        rack.x + deviceWidth + 2 * rackPadding >= left &&
-        rack.x <= right &&
-        rack.y + rackHeight >= top &&
-        rack.y <= bottom;
-      if (isVisible) {
-        ctx.fillStyle = '#eceef2';
-        ctx.fillRect(rack.x, rack.y, deviceWidth + 2 * rackPadding, rackHeight);
-      }
-      for (const d of rack.devices) {
-        const state = v === 'actual' ? d.actual : d.observed;
-        // Blades by state; PDUs and TORs apart (`pdu:on`), since their states differ.
-        const key = d.kind === 'blade' ? state : `${d.kind}:${state}`;
-        states.set(key, (states.get(key) ?? 0) + 1);
-        const diff = disagreementOf(d);
-        if (diff === 'unnoticed') unnoticed++;
-        if (diff === 'mistaken') mistaken++;
-        if (d.path === sel || (needle !== '' && d.path.toLowerCase().includes(needle))) {
-          marked.push(d);
-        }
-        if (!isVisible) continue;
-        const x = rack.x + rackPadding;
-        const y = rack.y + rackPadding + d.slot * rowHeight;
-        ctx.fillStyle = isDiff
-          ? diff === undefined
-            ? noRecordColour
-            : disagreementColours[diff]
-          : colourOf(state);
-        // PDUs and TORs are narrower, so they read apart from blades.
-        const inset = d.kind === 'blade' ? 0 : 3;
-        ctx.fillRect(x + inset, y + 0.4, deviceWidth - 2 * inset, rowHeight - 0.8);
-        if (hasLabels) {
-          ctx.font = '2.6px system-ui, sans-serif';
-          ctx.fillStyle = state === 'off' || state === 'failed' ? '#ffffff' : '#1d2129';
-          ctx.fillText(`${d.kind} ${d.index}`, x + inset + 0.8, y + 1.6);
-        }
-      }
-      if (isVisible && t.scale >= 1.5) {
-        ctx.font = '3px system-ui, sans-serif';
-        ctx.fillStyle = '#5b6270';
-        ctx.fillText(rack.path.split('/')[2] ?? '', rack.x, rack.y - 3.4);
-      }
-    }
-    ctx.lineWidth = Math.max(0.6, 2 / t.scale);
-    for (const d of marked) {
-      ctx.strokeStyle = d.path === sel ? '#1d2129' : '#4c8bf5';
-      ctx.strokeRect(
-        d.rack.x + rackPadding - 0.5,
-        d.rack.y + rackPadding + d.slot * rowHeight,
-        deviceWidth + 1,
-        rowHeight,
-      );
-    }
-    const sorted = [...states].sort(
-      (a, b) => Number(a[0].includes(':')) - Number(b[0].includes(':')) || b[1] - a[1],
+    const marked = found.filter((d) => d.path !== sel);
+    const chosen = sel === undefined ? undefined : m.devices.get(sel);
+    if (chosen !== undefined) marked.push(chosen);
+    renderer.current.draw(
+      canvas,
+      m,
+      transform.current,
+      { view: v, isDisagreement: isDiff },
+      marked,
+      sel,
     );
-    setCounts((old) =>
-      JSON.stringify(old.states) === JSON.stringify(sorted) &&
-      old.unnoticed === unnoticed &&
-      old.mistaken === mistaken
-        ? old
-        : { states: sorted, unnoticed, mistaken },
-    );
+    setModelVersion(m.version);
   }, []);
 
   /** One draw per change: changes within a frame are drawn together. */
@@ -172,31 +91,36 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
   useEffect(() => {
     const m = new MapModel();
     let isCancelled = false;
-    isFitted.current = false;
-    setLoaded(0);
-    const load = async (): Promise<void> => {
-      await m.loadRacks();
+    setLoading(true);
+    setAfter(undefined);
+    setError(undefined);
+    m.load(at, (loaded) => {
       if (isCancelled) return;
       setModel(m);
-      await m.loadDevices(
-        () => {
-          if (isCancelled) return;
-          setLoaded(m.loadedRacks);
-          if (!isMovedByUser.current) isFitted.current = false;
-          requestDraw();
-        },
-        () => isCancelled,
-      );
-    };
-    load().catch((e: Error) => {
-      if (!isCancelled) setError(e.message);
-    });
+      requestDraw();
+      if (loaded === 'actual') {
+        // The actual view drawn: the map's "first render", as benchmarks read it.
+        requestAnimationFrame(() => {
+          performance.clearMarks('chamber-map-first-render');
+          performance.mark('chamber-map-first-render');
+        });
+      }
+    }).then(
+      (revision) => {
+        if (isCancelled) return;
+        setLoading(false);
+        if (at === undefined) setAfter(revision);
+      },
+      (e: unknown) => {
+        if (!isCancelled) setError(describeError(e));
+      },
+    );
     return () => {
       isCancelled = true;
     };
-  }, [generation, requestDraw]);
+  }, [generation, at, requestDraw]);
 
-  useEffect(requestDraw, [model, view, isDisagreement, selected, query, requestDraw]);
+  useEffect(requestDraw, [model, view, isDisagreement, selected, matches, requestDraw]);
 
   const onEvent = useCallback(
     (kind: string, data: string) => {
@@ -221,7 +145,11 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
     },
     [requestDraw],
   );
-  const live = useLiveEvents('actual,observed,faults,repairs', onEvent);
+  const live = useLiveEvents(
+    after === undefined ? undefined : 'actual,observed,faults,repairs',
+    onEvent,
+    after,
+  );
 
   useEffect(() => {
     const canvas = canvasRef.current;
@@ -261,7 +189,6 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
     requestDraw();
   };
   const fit = (): void => {
-    isFitted.current = false;
     isMovedByUser.current = false;
     requestDraw();
   };
@@ -324,16 +251,19 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
     }
   };
 
-  const matches = model?.search(query, 50) ?? [];
   const deviceCount = model?.devices.size ?? 0;
   const rackCount = model?.racks.length ?? 0;
+  const when = at === undefined ? 'now' : `at tick ${at}`;
   const label =
-    `Inventory map: ${rackCount} racks, ${deviceCount} devices, coloured by ` +
+    `Inventory map ${when}: ${rackCount} racks, ${deviceCount} devices, coloured by ` +
     (isDisagreement ? 'where actual and observed disagree' : `${view} state`);
 
   return (
     <div className="map-layout">
-      <section className="panel map-panel" aria-labelledby="map-title">
+      <section
+        className={at === undefined ? 'panel map-panel' : 'panel map-panel past'}
+        aria-labelledby="map-title"
+      >
         <div className="map-toolbar">
           <h2 id="map-title">Map</h2>
           <span role="radiogroup" aria-label="View" className="segmented">
@@ -370,6 +300,7 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
             </button>
           </span>
         </div>
+        <Timeline now={now} at={at} onChange={setAt} />
         {error !== undefined && (
           <p role="alert" className="error">
             {error}
@@ -389,12 +320,20 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
         <p className="map-status" aria-live="polite">
           {model === undefined
             ? 'Loading the inventory…'
-            : loaded < rackCount
-              ? `Loading racks: ${loaded} of ${rackCount}`
-              : `${rackCount} racks, ${deviceCount} devices`}
-          {live === 'live' ? '' : ' · connecting to the live stream…'}
+            : rackCount === 0 && !isLoading
+              ? `No inventory ${at === undefined ? 'is loaded yet: load a definition (chamber inventory load FILE)' : `was loaded at tick ${model.tick}`}.`
+              : `${rackCount} racks, ${deviceCount} devices${at === undefined ? '' : `, as they were at tick ${model.tick}`}`}
+          {isLoading && model !== undefined ? ' · loading…' : ''}
+          {at === undefined && !isLoading && live !== 'live'
+            ? ' · connecting to the live stream…'
+            : ''}
         </p>
-        <Legend counts={counts} view={view} isDisagreement={isDisagreement} />
+        {model !== undefined && (
+          <>
+            <Legend model={model} view={view} isDisagreement={isDisagreement} />
+            <BladeStates model={model} />
+          </>
+        )}
         <label className="map-search">
           Search
           <input
@@ -407,7 +346,7 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
         {query.trim() !== '' && (
           <ul className="matches" aria-label="Matching elements">
             {matches.length === 0 && <li>No element matches.</li>}
-            {matches.map((d) => (
+            {matches.slice(0, 50).map((d) => (
               <li key={d.path}>
                 <button
                   type="button"
@@ -420,6 +359,9 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
                 </button>
               </li>
             ))}
+            {matches.length > 50 && (
+              <li>… and {matches.length >= 1000 ? 'many' : matches.length - 50} more</li>
+            )}
           </ul>
         )}
       </section>
@@ -428,6 +370,7 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
           key={selected}
           path={selected}
           rights={rights}
+          at={at}
           version={detailVersion}
           onClose={() => setSelected(undefined)}
         />
@@ -436,12 +379,39 @@ export function InventoryMap({ rights }: { rights: readonly string[] }) {
   );
 }
 
+/** The blades by state in actual (the simulated truth) beside observed (what the control plane believes). */
+function BladeStates({ model }: { model: MapModel }) {
+  return (
+    <div className="side-by-side">
+      {(['actual', 'observed'] as const).map((view) => {
+        const blades = [...model.counts[view]]
+          .filter(([key]) => !key.includes(':'))
+          .sort((a, b) => b[1] - a[1]);
+        return (
+          <section key={view} aria-label={`Blades, ${view}`} className="states">
+            <h3>Blades, {view}</h3>
+            <ul>
+              {blades.map(([state, n]) => (
+                <li key={state}>
+                  <span className="swatch" style={{ background: colourOf(state) }} />
+                  {state || 'no record'} <strong>{n}</strong>
+                </li>
+              ))}
+            </ul>
+          </section>
+        );
+      })}
+    </div>
+  );
+}
+
+/** The counts of the view shown (blades by state, then PDUs and TORs), or of the disagreements. */
 function Legend({
-  counts,
+  model,
   view,
   isDisagreement,
 }: {
-  counts: Counts;
+  model: MapModel;
   view: View;
   isDisagreement: boolean;
 }) {
@@ -450,12 +420,12 @@ function Legend({
       <ul className="legend" aria-label="Legend, disagreements">
         <li>
           <span className="swatch" style={{ background: disagreementColours.unnoticed }} />
-          not noticed yet (down, observed healthy) <strong>{counts.unnoticed}</strong>
+          not noticed yet (down, observed healthy) <strong>{model.counts.unnoticed}</strong>
         </li>
         <li>
           <span className="swatch" style={{ background: disagreementColours.mistaken }} />
           wrongly believed down (working, observed suspect or failed){' '}
-          <strong>{counts.mistaken}</strong>
+          <strong>{model.counts.mistaken}</strong>
         </li>
         <li>
           <span className="swatch" style={{ background: noRecordColour }} />
@@ -464,9 +434,12 @@ function Legend({
       </ul>
     );
   }
+  const sorted = [...model.counts[view]].sort(
+    (a, b) => Number(a[0].includes(':')) - Number(b[0].includes(':')) || b[1] - a[1],
+  );
   return (
     <ul className="legend" aria-label={`Legend, ${view}`}>
-      {counts.states.map(([key, n]) => {
+      {sorted.map(([key, n]) => {
         const [kind = '', state = ''] = key.includes(':') ? key.split(':') : ['', key];
         return (
           <li key={key}>

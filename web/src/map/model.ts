@@ -70,20 +70,11 @@ export function disagreementOf(d: Device): Disagreement {
   return undefined;
 }
 
-interface ElementJson {
-  readonly path: string;
-  readonly revision?: number;
-  readonly [record: string]: unknown;
+/** The key a device is counted under in a view's legend: blades by state, others apart (`pdu:on`). */
+export function legendKey(d: Device, view: 'actual' | 'observed'): string {
+  const state = d[view];
+  return d.kind === 'blade' ? state : `${d.kind}:${state}`;
 }
-
-const recordOf = (e: ElementJson, view: 'actual' | 'observed'): unknown => {
-  if (view === 'observed') return (e['observed'] as { state?: string } | undefined)?.state;
-  for (const key of ['bladeActual', 'pduActual', 'torActual']) {
-    const record = e[key] as { state?: string } | undefined;
-    if (record !== undefined) return record.state;
-  }
-  return undefined;
-};
 
 /** `r/z/k` → `/inventory/regions/r/zones/z/racks/k`; devices add `/blades/N` etc. */
 export function itemUrl(path: string): string {
@@ -95,91 +86,117 @@ export function itemUrl(path: string): string {
   return url;
 }
 
-/** Runs `work` over `items` with at most `limit` at a time. */
-async function inParallel<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+/** `GET /inventory/states` (see its OpenAPI entry). */
+interface StatesAnswer {
+  readonly tick: number;
+  readonly revision: number;
+  readonly states: readonly string[];
+  readonly racks: ReadonlyArray<{
+    readonly path: string;
+    readonly pdus: readonly number[];
+    readonly pduStates: readonly number[];
+    readonly tors: readonly number[];
+    readonly torStates: readonly number[];
+    readonly blades: readonly number[];
+    readonly bladeStates: readonly number[];
+  }>;
 }
+
+const kindOrder: Readonly<Record<DeviceKind, number>> = { pdu: 0, tor: 1, blade: 2 };
 
 /**
  * The inventory as the map draws it: racks in zones, devices by path, each
- * with its actual and observed state. Loaded once through the list routes
- * (racks first, then their devices a few racks at a time), then kept up to
- * date by {@link MapModel.apply} from the event stream.
+ * with its actual and observed state, and the counts the legend shows.
+ * Loaded with one `GET /inventory/states` per view (now, or as of a past
+ * tick), then, when live, kept up to date by {@link MapModel.apply} from the
+ * event stream. Counts change with each change, never by a rescan.
  */
 export class MapModel {
   readonly racks: Rack[] = [];
   readonly zones: ZoneLabel[] = [];
   readonly devices = new Map<string, Device>();
+  /** Devices by legend key, per view; and the disagreements. */
+  readonly counts = {
+    actual: new Map<string, number>(),
+    observed: new Map<string, number>(),
+    unnoticed: 0,
+    mistaken: 0,
+  };
+  /** Devices changed since the renderer last took them ({@link takeChanged}). */
+  private changed = new Set<Device>();
   private readonly rackByPath = new Map<string, Rack>();
+  /** The tick the loaded states are as of. */
+  tick = 0;
+  /** The store revision every later change has (resume the event stream after it). */
+  revision = 0;
   width = 0;
   height = 0;
-  /** Racks whose devices have been read. */
-  loadedRacks = 0;
-
-  /** Reads the regions, zones and racks, and lays them out; devices come with {@link loadDevices}. */
-  async loadRacks(): Promise<void> {
-    type List = { elements: ElementJson[] };
-    const regions = await api<List>('GET', '/inventory/regions');
-    const zones: string[] = [];
-    for (const region of regions.elements) {
-      const list = await api<List>('GET', `${itemUrl(region.path)}/zones`);
-      zones.push(...list.elements.map((e) => e.path));
-    }
-    const racksByZone = await Promise.all(
-      zones.map(async (zone) => {
-        const list = await api<List>('GET', `${itemUrl(zone)}/racks`);
-        return list.elements.map((e) => e.path).sort(byNumbers);
-      }),
-    );
-    zones.forEach((zone, i) => {
-      for (const path of racksByZone[i] ?? []) {
-        const rack: Rack = { path, zone, devices: [], x: 0, y: 0 };
-        this.racks.push(rack);
-        this.rackByPath.set(path, rack);
-      }
-    });
-    this.layout();
-  }
+  /** Moves with every change of layout (racks placed anew). */
+  layoutVersion = 0;
+  /** Moves with every change of a state or a count. */
+  version = 0;
 
   /**
-   * Reads every rack's devices in actual and observed, a few racks at a
-   * time; calls `onProgress` after each rack so the map draws as it fills.
-   * Stops reading once `isStopped` answers true.
+   * Reads the states of both views (as of tick `at`, or now), actual first,
+   * calling `onView` as each arrives: the map draws as soon as the view it
+   * opens with is in, without the other view's read competing with it.
+   * Answers the revision to follow the event stream after.
    */
-  async loadDevices(onProgress: () => void, isStopped: () => boolean): Promise<void> {
-    type List = { elements: ElementJson[] };
-    await inParallel(this.racks, 3, async (rack) => {
-      if (isStopped()) return;
-      const base = itemUrl(rack.path);
-      const [actual, observed] = await Promise.all(
-        (['actual', 'observed'] as const).map(async (view) => {
-          const lists = await Promise.all(
-            ['pdus', 'tors', 'blades'].map((kind) =>
-              api<List>('GET', `${base}/${kind}?view=${view}`),
-            ),
-          );
-          return lists.flatMap((l) => l.elements);
-        }),
-      );
-      for (const e of actual ?? []) this.put(e.path, 'actual', recordOf(e, 'actual'), e.revision);
-      for (const e of observed ?? []) {
-        this.put(e.path, 'observed', recordOf(e, 'observed'), e.revision);
+  async load(
+    at: number | undefined,
+    onView: (view: 'actual' | 'observed') => void,
+  ): Promise<number> {
+    const revisions: number[] = [];
+    for (const view of ['actual', 'observed'] as const) {
+      const query = `view=${view}${at === undefined ? '' : `&at=${at}`}`;
+      const answer = await api<StatesAnswer>('GET', `/inventory/states?${query}`);
+      this.take(view, answer);
+      this.tick = answer.tick;
+      revisions.push(answer.revision);
+      onView(view);
+    }
+    this.revision = Math.min(...revisions);
+    return this.revision;
+  }
+
+  private take(view: 'actual' | 'observed', answer: StatesAnswer): void {
+    const names = answer.states.map(stateName);
+    let isNewRack = false;
+    for (const r of answer.racks) {
+      let rack = this.rackByPath.get(r.path);
+      if (rack === undefined) {
+        rack = {
+          path: r.path,
+          zone: r.path.split('/').slice(0, 2).join('/'),
+          devices: [],
+          x: 0,
+          y: 0,
+        };
+        this.rackByPath.set(r.path, rack);
+        this.racks.push(rack);
+        isNewRack = true;
       }
-      this.loadedRacks++;
-      this.layout();
-      onProgress();
-    });
+      const lists = [
+        ['pdu', r.pdus, r.pduStates],
+        ['tor', r.tors, r.torStates],
+        ['blade', r.blades, r.bladeStates],
+      ] as const;
+      let isNewDevice = false;
+      for (const [kind, indices, states] of lists) {
+        indices.forEach((index, i) => {
+          const path = `${r.path}/${kind}/${index}`;
+          let device = this.devices.get(path);
+          if (device === undefined) {
+            device = this.add(rack, path, kind, index);
+            isNewDevice = true;
+          }
+          this.set(device, view, names[states[i] ?? -1] ?? '', answer.revision);
+        });
+      }
+      if (isNewDevice) this.order(rack);
+    }
+    if (isNewRack) this.racks.sort((a, b) => byNumbers(a.path, b.path));
+    this.layout();
   }
 
   /**
@@ -197,47 +214,78 @@ export class MapModel {
     };
     const path = event.key.slice(kind.length + 1);
     const parts = path.split('/');
-    if (parts.length !== 5) return false;
-    const rackPath = parts.slice(0, 3).join('/');
-    if (!this.devices.has(path) && !this.rackByPath.has(rackPath)) return 'unknown';
-    const state = event.type === 'delete' ? undefined : event.value?.state;
-    return this.put(path, kind, state, event.revision);
-  }
-
-  private put(path: string, view: 'actual' | 'observed', state: unknown, revision = 0): boolean {
+    const deviceKind = parts[3] as DeviceKind;
+    if (parts.length !== 5 || !(deviceKind in kindOrder)) return false;
     let device = this.devices.get(path);
     if (device === undefined) {
-      const parts = path.split('/');
       const rack = this.rackByPath.get(parts.slice(0, 3).join('/'));
-      const kind = parts[3] as DeviceKind;
-      if (rack === undefined || !['pdu', 'tor', 'blade'].includes(kind)) return false;
-      device = {
-        path,
-        kind,
-        index: Number(parts[4]),
-        actual: '',
-        observed: '',
-        actualRevision: 0,
-        observedRevision: 0,
-        slot: 0,
-        rack,
-      };
-      this.devices.set(path, device);
-      rack.devices.push(device);
-      const order: Record<DeviceKind, number> = { pdu: 0, tor: 1, blade: 2 };
-      rack.devices.sort((a, b) => order[a.kind] - order[b.kind] || a.index - b.index);
-      rack.devices.forEach((d, i) => (d.slot = i));
+      if (rack === undefined) return 'unknown';
+      device = this.add(rack, path, deviceKind, Number(parts[4]));
+      this.order(rack);
+      this.layout();
     }
-    if (view === 'actual') {
-      if (revision < device.actualRevision) return false;
-      device.actualRevision = revision;
-      device.actual = stateName(state);
-    } else {
-      if (revision < device.observedRevision) return false;
-      device.observedRevision = revision;
-      device.observed = stateName(state);
-    }
+    const state = event.type === 'delete' ? '' : stateName(event.value?.state);
+    return this.set(device, kind, state, event.revision);
+  }
+
+  /** The devices changed since the last call (their colours need drawing again). */
+  takeChanged(): Set<Device> {
+    const changed = this.changed;
+    this.changed = new Set();
+    return changed;
+  }
+
+  private add(rack: Rack, path: string, kind: DeviceKind, index: number): Device {
+    const device: Device = {
+      path,
+      kind,
+      index,
+      actual: '',
+      observed: '',
+      actualRevision: 0,
+      observedRevision: 0,
+      slot: 0,
+      rack,
+    };
+    this.devices.set(path, device);
+    rack.devices.push(device);
+    this.count(device, 1);
+    return device;
+  }
+
+  private order(rack: Rack): void {
+    rack.devices.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind] || a.index - b.index);
+    rack.devices.forEach((d, i) => (d.slot = i));
+  }
+
+  /** Sets a device's state in a view unless the map already has a newer one; answers whether it changed. */
+  private set(
+    device: Device,
+    view: 'actual' | 'observed',
+    state: string,
+    revision: number,
+  ): boolean {
+    const revisionKey = view === 'actual' ? 'actualRevision' : 'observedRevision';
+    if (revision < device[revisionKey]) return false;
+    device[revisionKey] = revision;
+    if (device[view] === state) return false;
+    this.count(device, -1);
+    device[view] = state;
+    this.count(device, 1);
+    this.changed.add(device);
+    this.version++;
     return true;
+  }
+
+  private count(device: Device, by: 1 | -1): void {
+    for (const view of ['actual', 'observed'] as const) {
+      const key = legendKey(device, view);
+      const n = (this.counts[view].get(key) ?? 0) + by;
+      if (n === 0) this.counts[view].delete(key);
+      else this.counts[view].set(key, n);
+    }
+    const diff = disagreementOf(device);
+    if (diff !== undefined) this.counts[diff] += by;
   }
 
   /** Places racks in rows per zone, each zone roughly square, zones one under another. */
@@ -251,26 +299,32 @@ export class MapModel {
     while (i < this.racks.length) {
       const zone = this.racks[i]?.zone ?? '';
       let end = i;
-      while (end < this.racks.length && this.racks[end]?.zone === zone) end++;
-      const inZone = this.racks.slice(i, end);
-      const tallest = Math.max(1, ...inZone.map((r) => r.devices.length));
+      let tallest = 1;
+      while (end < this.racks.length && this.racks[end]?.zone === zone) {
+        tallest = Math.max(tallest, this.racks[end]?.devices.length ?? 0);
+        end++;
+      }
+      const count = end - i;
       const rackHeight = tallest * rowHeight + 2 * rackPadding;
       const perRow = Math.max(
         1,
-        Math.ceil(Math.sqrt((inZone.length * rackHeight) / (rackWidth + rackGap))),
+        Math.ceil(Math.sqrt((count * rackHeight) / (rackWidth + rackGap))),
       );
       this.zones.push({ path: zone, x: 0, y });
       y += zoneGap;
-      inZone.forEach((rack, n) => {
+      for (let n = 0; n < count; n++) {
+        const rack = this.racks[i + n]!;
         rack.x = (n % perRow) * (rackWidth + rackGap);
         rack.y = y + Math.floor(n / perRow) * (rackHeight + rackGap);
-      });
-      y += Math.ceil(inZone.length / perRow) * (rackHeight + rackGap);
+      }
+      y += Math.ceil(count / perRow) * (rackHeight + rackGap);
       width = Math.max(width, perRow * (rackWidth + rackGap));
       i = end;
     }
     this.width = width;
     this.height = y;
+    this.layoutVersion++;
+    this.version++;
   }
 
   /** The device at map point (x, y), if any. */

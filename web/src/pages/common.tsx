@@ -2,14 +2,19 @@ import { useCallback, useState } from 'react';
 import { ApiError } from '../api.js';
 import { type LiveState, useLiveEvents } from '../live.js';
 
-/** An error in words for people: unreachable, refused (403), invalid (400) or other. */
+/**
+ * An error in words for people, with its status: unreachable, refused
+ * (403), not accepted (400, naming the field), unavailable (503) or other.
+ */
 export function describeError(error: unknown): string {
   if (!(error instanceof ApiError)) return error instanceof Error ? error.message : String(error);
+  const words: Readonly<Record<number, string>> = {
+    400: 'Not accepted',
+    403: 'Refused',
+    503: 'Unavailable',
+  };
   if (error.status === 0) return 'The Chamber frontend cannot be reached; is it running?';
-  if (error.status === 403) return `Refused: ${error.message}`;
-  if (error.status === 400) return `Not accepted: ${error.message}`;
-  if (error.status === 503) return `Unavailable: ${error.message}`;
-  return error.message;
+  return `${words[error.status] ?? 'Failed'} (${error.status} ${error.code}): ${error.message}`;
 }
 
 /** A refused or failed request, announced to screen readers. */
