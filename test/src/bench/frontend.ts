@@ -1,10 +1,9 @@
 import { ApiClient } from '@chamber/api';
 import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
-import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { sample, startInventoryWorld } from '../system/inventory-world.js';
-import { startFrontendProcess, startHttpFloorProcess } from '../system/processes.js';
+import { startHttpFloorProcess } from '../system/processes.js';
+import { startBenchWorld } from './bench-world.js';
 import type { ClientCommand, LoadResult, ObserveResult, SseResult } from './frontend-clients.js';
 import { fmt, quantile, table } from './stats.js';
 
@@ -15,7 +14,6 @@ const sseClients = 200;
 const ticksPerSecond = 20;
 const sseSeconds = 5;
 const rounds = 3;
-const adminPassword = 'bench horse battery staple';
 const blade = { region: 'standard', zone: 'z1', rack: 'rack3', index: 5 };
 
 const targets = { p99Ms: 10, rps: 2_000, sseP99Ms: 100 };
@@ -76,38 +74,17 @@ function median(runs: LoadFigures[]): LoadFigures {
  */
 export async function benchFrontend(etcd: EtcdProcess): Promise<void> {
   const endpoints = [...etcd.endpoints];
-  const world = await startInventoryWorld(`bench-frontend-${randomBytes(3).toString('hex')}`, {
-    endpoints,
-    seed: 7,
-    monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 60 },
-    repair: { rackBudget: 2 },
-  });
   const clients = new Clients();
   const observer = new Clients();
-  const port = await freePort();
-  const frontend = startFrontendProcess({
-    endpoints,
-    simulation: world.simulation,
-    port,
-    adminPassword,
-    services: world.addresses,
-  });
   const floorPort = await freePort();
   const floor = startHttpFloorProcess(floorPort);
+  const bench = await startBenchWorld('bench-frontend', etcd, {
+    definition: 'standard',
+    ticks: 20,
+  });
+  const { world, baseUrl, cookie } = bench;
   try {
-    const load = await world.load(sample('standard'), 'standard.yaml');
-    await world.clock.setPolicy(Policy.POLICY_NO_WAIT);
-    await world.clock.runUntil(load.effectiveTick + 20);
-    await world.clock.setPolicy(Policy.POLICY_MANUAL);
-    await frontend.waitForLine(/frontend serving/);
     await floor.waitForLine(/http floor serving/);
-
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const login = await new ApiClient({ baseUrl }).call('logIn', {
-      body: { user: 'admin', password: adminPassword },
-    });
-    const cookie = login.headers.get('set-cookie')?.split(';')[0];
-    if (cookie === undefined) throw new Error('no session cookie from the log-in');
     const { body: created } = await new ApiClient({ baseUrl, cookie }).call<{ token: string }>(
       'createToken',
       { body: { name: 'bench' } },
@@ -254,7 +231,6 @@ export async function benchFrontend(etcd: EtcdProcess): Promise<void> {
     await clients.close();
     await observer.close();
     await floor.kill('SIGTERM');
-    await frontend.kill('SIGTERM');
-    await world.close();
+    await bench.close();
   }
 }

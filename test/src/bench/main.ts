@@ -2,6 +2,7 @@ import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
 import { benchRepair } from './repair.js';
+import { benchWeb } from './web.js';
 
 // `npm run bench -- <name>`: each benchmark prints its figures and ratios
 // against a baseline measured in the same run, on a private etcd.
@@ -9,6 +10,7 @@ const benchmarks: Record<string, (etcd: Awaited<ReturnType<typeof startEtcd>>) =
   clock: benchClock,
   frontend: benchFrontend,
   repair: benchRepair,
+  web: benchWeb,
 };
 
 const names = process.argv.slice(2);
