@@ -39,6 +39,7 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
   const isMovedByUser = useRef(false);
   const frame = useRef(0);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const isDetailChanged = useRef(false);
   const matches = useMemo(
     () => model?.search(query, 1000) ?? [],
     // The model changes in place: search again as it does.
@@ -81,6 +82,10 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
       sel,
     );
     setModelVersion(m.version);
+    if (isDetailChanged.current) {
+      isDetailChanged.current = false;
+      setDetailVersion((v) => v + 1);
+    }
   }, []);
 
   /** One draw per change: changes within a frame are drawn together. */
@@ -125,11 +130,13 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
   const onEvent = useCallback(
     (kind: string, data: string) => {
       const m = drawn.current.model;
-      if (kind === 'faults' || kind === 'repairs') {
-        setDetailVersion((v) => v + 1);
-        return;
+      const sel = drawn.current.selected;
+      if (sel !== undefined && mentions(data, sel)) {
+        // The detail panel reads again, once for all the frame's events about it.
+        isDetailChanged.current = true;
+        requestDraw();
       }
-      if (m === undefined) return;
+      if (m === undefined || (kind !== 'actual' && kind !== 'observed')) return;
       const changed = m.apply(kind, data);
       if (changed === 'unknown') {
         // An element of a rack the map lacks: the inventory was (re)loaded.
@@ -139,8 +146,6 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
         }, 1000);
       } else if (changed) {
         requestDraw();
-        const sel = drawn.current.selected;
-        if (sel !== undefined && data.includes(`/${sel}"`)) setDetailVersion((v) => v + 1);
       }
     },
     [requestDraw],
@@ -376,6 +381,18 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
         />
       )}
     </div>
+  );
+}
+
+/**
+ * Whether an event's JSON names `path` or a region, zone or rack it lies in
+ * (a fault on a rack concerns its blades).
+ */
+function mentions(data: string, path: string): boolean {
+  const parts = path.split('/');
+  return (
+    parts.some((_, i) => data.includes(`"${parts.slice(0, i + 1).join('/')}"`)) ||
+    data.includes(`/${path}"`)
   );
 }
 

@@ -1,6 +1,6 @@
-import { type FormEvent, useEffect, useState } from 'react';
+import { type FormEvent, useMemo, useState } from 'react';
 import { api, shortName } from '../api.js';
-import { ChoiceFilter, Problem, queryOf, TextFilter, useVersion } from './common.js';
+import { ChoiceFilter, isUnder, Problem, TextFilter, useLiveRecords } from './common.js';
 
 /** A fault, as `GET /faults` answers (fields at zero are left out). */
 interface Fault {
@@ -11,49 +11,54 @@ interface Fault {
   readonly sinceTick?: number;
   readonly reason?: string;
   readonly occurrences?: number;
+  readonly createdTick?: number;
 }
 
 const kinds = ['power_loss', 'network_loss', 'crash', 'hang', 'stuck_cable', 'hardware_failure'];
 const statuses = ['scheduled', 'active', 'cleared'];
 const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
 
+/** The faults that pass the filters, oldest first (as `GET /faults` filters and orders them). */
+function filtered(
+  faults: Iterable<Fault>,
+  filters: { status: string; kind: string; target: string },
+): Fault[] {
+  const target = filters.target.replace(/^\/+|\/+$/g, '');
+  return [...faults]
+    .filter(
+      (f) =>
+        (filters.status === '' || f.status === `FAULT_STATUS_${filters.status.toUpperCase()}`) &&
+        (filters.kind === '' || f.kind === `FAULT_KIND_${filters.kind.toUpperCase()}`) &&
+        (target === '' || (f.targets ?? []).some((t) => isUnder(t, target) || isUnder(target, t))),
+    )
+    .sort(
+      (a, b) =>
+        (a.createdTick ?? 0) - (b.createdTick ?? 0) ||
+        a.id.localeCompare(b.id, 'en', { numeric: true }),
+    );
+}
+
 /**
- * The faults: a filtered table, re-read at every `faults` event, with Clear
- * per fault and Clear all; and, for users with `inject_faults`, a form to
- * inject one. Refusals say why.
+ * The faults: a filtered table, read once and then kept current by the
+ * `faults` events, with Clear per fault and Clear all; and, for users with
+ * `inject_faults`, a form to inject one. Refusals say why.
  */
 export function FaultsPage({ canInject }: { canInject: boolean }) {
-  const { version } = useVersion('faults');
   const [filters, setFilters] = useState({ status: '', kind: '', target: '' });
-  const [faults, setFaults] = useState<readonly Fault[] | undefined>();
-  const [loadError, setLoadError] = useState<unknown>();
+  const { records, error: loadError, reread } = useLiveRecords<Fault>('faults');
+  const faults = useMemo(
+    () => (records === undefined ? undefined : filtered(records.values(), filters)),
+    [records, filters],
+  );
   const [actionError, setActionError] = useState<unknown>();
   const [notice, setNotice] = useState('');
-  // Injects and clears are written for the next tick, which the `faults`
-  // events report; re-read after one too, to show it waiting for that tick.
-  const [reloads, setReloads] = useState(0);
-
-  useEffect(() => {
-    let isCurrent = true;
-    api<{ faults?: Fault[] }>('GET', `/faults${queryOf(filters)}`).then(
-      (answer) => {
-        if (!isCurrent) return;
-        setFaults(answer.faults ?? []);
-        setLoadError(undefined);
-      },
-      (e: unknown) => isCurrent && setLoadError(e),
-    );
-    return () => {
-      isCurrent = false;
-    };
-  }, [filters, version, reloads]);
 
   const act = async (what: () => Promise<string>): Promise<void> => {
     setActionError(undefined);
     setNotice('');
     try {
       setNotice(await what());
-      setReloads((n) => n + 1);
+      reread();
     } catch (e) {
       setActionError(e);
     }
@@ -83,7 +88,7 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
           onDone={(text) => {
             setNotice(text);
             setActionError(undefined);
-            setReloads((n) => n + 1);
+            reread();
           }}
         />
       )}

@@ -1,6 +1,6 @@
-import { Fragment, useEffect, useState } from 'react';
-import { api, shortName } from '../api.js';
-import { ChoiceFilter, Problem, queryOf, TextFilter, useVersion } from './common.js';
+import { Fragment, useMemo, useState } from 'react';
+import { shortName } from '../api.js';
+import { ChoiceFilter, isUnder, Problem, TextFilter, useLiveRecords } from './common.js';
 
 /** A repair, as `GET /repairs` answers (fields at zero are left out). */
 interface Repair {
@@ -28,30 +28,30 @@ const statuses = ['pending', 'running', 'succeeded', 'failed', 'escalated'];
 const action = (value: string | undefined) => shortName(value, 'STEP_ACTION_');
 
 /**
- * The repairs: a filtered table (status, current step, reason), re-read at
- * every `repairs` event; each row opens its history of steps.
+ * The repairs: a filtered table (status, current step, reason), read once
+ * and then kept current by the `repairs` events; each row opens its history
+ * of steps.
  */
 export function RepairsPage() {
-  const { version } = useVersion('repairs');
   const [filters, setFilters] = useState({ status: '', target: '' });
-  const [repairs, setRepairs] = useState<readonly Repair[] | undefined>();
-  const [error, setError] = useState<unknown>();
+  const { records, error } = useLiveRecords<Repair>('repairs');
+  // As `GET /repairs` filters and orders them: by the tick opened, then id.
+  const repairs = useMemo(() => {
+    if (records === undefined) return undefined;
+    const target = filters.target.replace(/^\/+|\/+$/g, '');
+    return [...records.values()]
+      .filter(
+        (r) =>
+          (filters.status === '' || r.status === `REPAIR_STATUS_${filters.status.toUpperCase()}`) &&
+          isUnder(r.target ?? '', target),
+      )
+      .sort(
+        (a, b) =>
+          (a.openedTick ?? 0) - (b.openedTick ?? 0) ||
+          a.id.localeCompare(b.id, 'en', { numeric: true }),
+      );
+  }, [records, filters]);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
-
-  useEffect(() => {
-    let isCurrent = true;
-    api<{ repairs?: Repair[] }>('GET', `/repairs${queryOf(filters)}`).then(
-      (answer) => {
-        if (!isCurrent) return;
-        setRepairs(answer.repairs ?? []);
-        setError(undefined);
-      },
-      (e: unknown) => isCurrent && setError(e),
-    );
-    return () => {
-      isCurrent = false;
-    };
-  }, [filters, version]);
 
   const toggle = (id: string) => {
     const next = new Set(open);

@@ -1,5 +1,5 @@
-import { useCallback, useState } from 'react';
-import { ApiError } from '../api.js';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError } from '../api.js';
 import { type LiveState, useLiveEvents } from '../live.js';
 
 /**
@@ -36,6 +36,73 @@ export function useVersion(kinds: string): { version: number; live: LiveState } 
   const onEvent = useCallback(() => setVersion((v) => v + 1), []);
   const live = useLiveEvents(kinds, onEvent);
   return { version, live };
+}
+
+/** Whether `path` is `ancestor` or lies under it (`r/z/rack1` is under `r/z`), as the API filters. */
+export function isUnder(path: string, ancestor: string): boolean {
+  return ancestor === '' || path === ancestor || path.startsWith(`${ancestor}/`);
+}
+
+/**
+ * The records of a store-fed event kind (`faults`, `repairs`), read once
+ * through `GET /<kind>` and then kept current by the kind's events, which
+ * carry each changed record whole: a change costs that record, never a
+ * re-read. The read waits until the stream is live, and events arriving
+ * meanwhile are applied after it, in order, so none is lost; changes are
+ * applied once per frame. Undefined until read. `reread` reads again: an
+ * input accepted for the next tick is listed before its record is written.
+ */
+export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
+  records: ReadonlyMap<string, T> | undefined;
+  error: unknown;
+  reread: () => void;
+} {
+  const [records, setRecords] = useState<ReadonlyMap<string, T> | undefined>();
+  const [error, setError] = useState<unknown>();
+  const queue = useRef<Array<readonly [string, T | undefined]>>([]);
+  const isRead = useRef(false);
+  const frame = useRef(0);
+  const flush = useCallback(() => {
+    frame.current = 0;
+    if (!isRead.current || queue.current.length === 0) return;
+    const changes = queue.current.splice(0);
+    setRecords((old) => {
+      const next = new Map(old);
+      for (const [id, record] of changes) {
+        if (record === undefined) next.delete(id);
+        else next.set(id, record);
+      }
+      return next;
+    });
+  }, []);
+  const onEvent = useCallback(
+    (_kind: string, data: string) => {
+      const event = JSON.parse(data) as { type: string; key: string; value?: T };
+      const id = event.key.slice(kind.length + 1);
+      queue.current.push([id, event.type === 'delete' ? undefined : event.value]);
+      if (frame.current === 0) frame.current = requestAnimationFrame(flush);
+    },
+    [kind, flush],
+  );
+  const live = useLiveEvents(kind, onEvent);
+  const read = useCallback(() => {
+    flush();
+    api<Record<string, T[] | undefined>>('GET', `/${kind}`).then(
+      (answer) => {
+        const idOf = (r: T): string => (r as { id: string }).id;
+        setRecords(new Map((answer[kind] ?? []).map((r) => [idOf(r), r])));
+        isRead.current = true;
+        setError(undefined);
+        flush();
+      },
+      (e: unknown) => setError(e),
+    );
+  }, [kind, flush]);
+  useEffect(() => {
+    if (live === 'live' && !isRead.current) read();
+  }, [live, read]);
+  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+  return { records, error, reread: read };
 }
 
 /** A query string of the non-empty values, with its `?` (or nothing). */
