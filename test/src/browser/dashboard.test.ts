@@ -34,7 +34,7 @@ async function world(label: string): Promise<FrontendWorld> {
 }
 
 describe('the dashboard', () => {
-  it('logs in, shows the clock and the blades in actual and observed, and steps the clock', async () => {
+  it('logs in, shows the clock and the blades in actual and observed, steps, runs at a rate, pauses and resets', async () => {
     const fw = await world('web-clock');
     const { page, problems } = await openPage(browser, fw.url);
     await submitLogin(page, 'admin', adminPassword);
@@ -43,7 +43,8 @@ describe('the dashboard', () => {
     await expect.poll(() => page.getByLabel('Simulation').textContent()).toBe(fw.world.simulation);
     const tick = page.getByLabel('Tick');
     await expect.poll(() => tick.textContent()).toMatch(/^tick \d+$/);
-    const before = Number((await tick.textContent())?.slice('tick '.length));
+    const tickNow = async () => Number((await tick.textContent())?.replace(/^tick (\d+).*$/, '$1'));
+    const before = await tickNow();
     expect(before).toBeGreaterThan(0);
     await expect
       .poll(() => page.getByRole('region', { name: 'Blades, actual' }).textContent())
@@ -51,6 +52,22 @@ describe('the dashboard', () => {
     await page.getByRole('button', { name: 'Step 1', exact: true }).click();
     await expect.poll(() => tick.textContent()).toBe(`tick ${before + 1}`);
     await page.screenshot({ path: artifact('dashboard.png'), fullPage: true });
+
+    // Run at a rate, pause, and reset after a confirmation.
+    const clock = page.getByRole('region', { name: 'Clock' });
+    await page.getByLabel('Rate').fill('20');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => clock.textContent()).toContain('measured at 20/s');
+    await expect.poll(tickNow).toBeGreaterThan(before + 3);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => clock.textContent()).toContain('paused');
+    // Dismissed, the reset does nothing; accepted, it starts run 2 at tick 0.
+    page.once('dialog', (d) => void d.dismiss());
+    await page.getByRole('button', { name: 'Reset…' }).click();
+    expect(await clock.textContent()).toMatch(/paused · epoch \d+ · run 1/);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Reset…' }).click();
+    await expect.poll(() => clock.textContent()).toMatch(/^tick 0.*run 2/);
 
     // A refused action says why: a wrong password, after logging out.
     await page.getByRole('button', { name: 'Log out' }).click();
