@@ -13,6 +13,7 @@ import {
 
 // The inventory map and detail panel in Debian's Chromium, against a real
 // frontend and services. Screenshots go to test-artifacts/.
+const b0 = 'small/z1/rack1/blade/0';
 let browser: Browser;
 let w: FrontendWorld | undefined;
 
@@ -147,4 +148,45 @@ describe('the inventory map', () => {
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await page.close();
   }, 120_000);
+
+  it('reads the map again when the stream cannot resume after its read, and follows on', async () => {
+    w = await startFrontendWorld('web-map-lost', quickControlPlane, { webRoot });
+    await loadSmall(w, 8);
+    const { page, problems } = await openPage(browser, w.url);
+    // Streams resuming after the map's first read are answered as the frontend
+    // answers one it cannot resume (etcd compacted that history), and the world
+    // changes meanwhile: only a new read shows the change.
+    let first: string | null | undefined;
+    let refused = 0;
+    await page.route(/\/api\/v1\/events\?.*after=/, async (route) => {
+      const after = new URL(route.request().url()).searchParams.get('after');
+      first ??= after;
+      if (after !== first) return route.continue();
+      if (refused++ === 0) {
+        await w!.admin.call('injectFault', { body: { kind: 'crash', targets: [b0] } });
+        await w!.admin.call('step', { body: { count: 2 } });
+      }
+      await route.fulfill({
+        status: 200,
+        contentType: 'text/event-stream',
+        body: 'event: error\ndata: {"code":"out_of_range","message":"cannot resume"}\n\n',
+      });
+    });
+    await submitLogin(page, 'admin', adminPassword);
+    const legend = page.getByRole('list', { name: 'Legend, actual' });
+    await expect.poll(() => legend.textContent()).toMatch(/crashed 1/);
+    await expect
+      .poll(() => page.getByText(/^2 racks, 12 devices/).textContent())
+      .toBe('2 racks, 12 devices');
+
+    // It follows the new stream: the next change shows without reloading the page.
+    await w.admin.call('injectFault', {
+      body: { kind: 'hang', targets: ['small/z1/rack2/blade/1'] },
+    });
+    await page.getByRole('button', { name: 'Step 1', exact: true }).click();
+    await page.getByRole('button', { name: 'Step 1', exact: true }).click();
+    await expect.poll(() => legend.textContent()).toMatch(/hung 1/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });

@@ -127,6 +127,7 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
 
   useEffect(requestDraw, [model, view, isDisagreement, selected, matches, requestDraw]);
 
+  const reload = useCallback(() => setGeneration((g) => g + 1), []);
   const onEvent = useCallback(
     (kind: string, data: string) => {
       const m = drawn.current.model;
@@ -142,18 +143,19 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
         // An element of a rack the map lacks: the inventory was (re)loaded.
         reloadTimer.current ??= setTimeout(() => {
           reloadTimer.current = undefined;
-          setGeneration((g) => g + 1);
+          reload();
         }, 1000);
       } else if (changed) {
         requestDraw();
       }
     },
-    [requestDraw],
+    [requestDraw, reload],
   );
   const live = useLiveEvents(
     after === undefined ? undefined : 'actual,observed,faults,repairs',
     onEvent,
     after,
+    reload,
   );
 
   useEffect(() => {

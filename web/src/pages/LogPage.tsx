@@ -54,6 +54,8 @@ export function LogPage() {
   const [entries, setEntries] = useState<readonly LogEntry[]>([]);
   const [error, setError] = useState<unknown>();
   const [traceId, setTraceId] = useState<string | undefined>();
+  /** Moves when the live stream had to start afresh: the page reads again. */
+  const [generation, setGeneration] = useState(0);
   const filtersRef = useRef(filters);
   filtersRef.current = filters;
 
@@ -75,13 +77,15 @@ export function LogPage() {
     return () => {
       isCurrent = false;
     };
-  }, [filters]);
+  }, [filters, generation]);
 
   const onEvent = useCallback((_kind: string, data: string) => {
     const entry = JSON.parse(data) as LogEntry;
     if (matches(entry, filtersRef.current)) setEntries((old) => merge(old, [entry]));
   }, []);
-  const live = useLiveEvents('logs', onEvent);
+  // A stream that cannot go on (the tracesink restarted, say) loses entries: read again.
+  const readAgain = useCallback(() => setGeneration((g) => g + 1), []);
+  const live = useLiveEvents('logs', onEvent, undefined, readAgain);
   const newestFirst = [...entries].reverse();
 
   return (

@@ -34,7 +34,7 @@ export function Problem({ error }: { error: unknown }) {
 export function useVersion(kinds: string): { version: number; live: LiveState } {
   const [version, setVersion] = useState(0);
   const onEvent = useCallback(() => setVersion((v) => v + 1), []);
-  const live = useLiveEvents(kinds, onEvent);
+  const live = useLiveEvents(kinds, onEvent, undefined, onEvent);
   return { version, live };
 }
 
@@ -84,7 +84,6 @@ export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
     },
     [kind, flush],
   );
-  const live = useLiveEvents(kind, onEvent);
   const read = useCallback(() => {
     flush();
     api<Record<string, T[] | undefined>>('GET', `/${kind}`).then(
@@ -98,6 +97,8 @@ export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
       (e: unknown) => setError(e),
     );
   }, [kind, flush]);
+  // A stream that cannot resume loses changes: read the whole list again.
+  const live = useLiveEvents(kind, onEvent, undefined, read);
   useEffect(() => {
     if (live === 'live' && !isRead.current) read();
   }, [live, read]);
