@@ -90,6 +90,8 @@ describe('the dashboard', () => {
     // The token leaves the address bar (and the history) at once.
     expect(page.url()).not.toContain('token');
     await expect.poll(() => page.getByText(/^No inventory is loaded yet/).count()).toBe(1);
+    // No legend or counts of nothing.
+    expect(await page.getByRole('list', { name: /^Legend/ }).count()).toBe(0);
     await page.screenshot({ path: artifact('first-run.png') });
     expect(problems).toEqual([]);
 

@@ -335,7 +335,7 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
             ? ' · connecting to the live stream…'
             : ''}
         </p>
-        {model !== undefined && (
+        {model !== undefined && deviceCount > 0 && (
           <>
             <Legend model={model} view={view} isDisagreement={isDisagreement} />
             <BladeStates model={model} />
