@@ -42,6 +42,7 @@ function paintDevice(
   if (hasLabels) {
     const state = d[c.view];
     ctx.font = '2.6px system-ui, sans-serif';
+    ctx.textBaseline = 'top';
     ctx.fillStyle = state === 'off' || state === 'failed' ? '#ffffff' : '#1d2129';
     ctx.fillText(`${d.kind} ${d.index}`, x + inset + 0.8, y + 1.6);
   }
