@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type ClockStatus, shortName } from './api.js';
+import { api, ApiError, type ClockStatus, shortName } from './api.js';
+import { Problem } from './pages/common.js';
 
 /**
  * The clock: tick, policy, epoch and run, re-read at every clock event, and
@@ -25,13 +26,17 @@ export function ClockBar({
     },
     [onClock],
   );
-  const [error, setError] = useState<string | undefined>();
+  const [error, setError] = useState<unknown>();
   const [rate, setRate] = useState('5');
   const [until, setUntil] = useState('');
   const [isBusy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<ClockStatus>('GET', '/clock').then(setClock, (e: Error) => setError(e.message));
+    api<ClockStatus>('GET', '/clock').then((read) => {
+      setClock(read);
+      // The frontend is back: a refusal stays until the next action, "cannot be reached" goes.
+      setError((e: unknown) => (e instanceof ApiError && e.status === 0 ? undefined : e));
+    }, setError);
   }, [version, setClock]);
 
   const act = async (what: () => Promise<unknown>): Promise<void> => {
@@ -42,7 +47,7 @@ export function ClockBar({
       if (typeof next === 'object' && next !== null && 'epoch' in next)
         setClock(next as ClockStatus);
     } catch (e) {
-      setError((e as Error).message);
+      setError(e);
     } finally {
       setBusy(false);
     }
@@ -131,11 +136,7 @@ export function ClockBar({
           </button>
         </span>
       )}
-      {error !== undefined && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Problem error={error} />
     </section>
   );
 }

@@ -14,7 +14,7 @@ import { Accounts } from './auth/accounts.js';
 import { LoginLimiter } from './auth/limiter.js';
 import { hashPassword, newSecret } from './auth/secrets.js';
 import type { FrontendConfig } from './config.js';
-import { eventsHandler } from './events.js';
+import { eventStreams } from './events.js';
 import { accountHandlers } from './handlers/accounts.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
@@ -65,6 +65,7 @@ export function createFrontendService(
   let settledCache: SettledCache | undefined;
   let server: Server | undefined;
   let registration: ServiceRegistration | undefined;
+  let events: ReturnType<typeof eventStreams> | undefined;
   const clients: Array<{ close(): void }> = [];
 
   return {
@@ -86,6 +87,8 @@ export function createFrontendService(
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
       if (traceLog !== undefined) clients.push(traceLog);
+      const streams = eventStreams(store, traceLog);
+      events = streams;
       const document = openApiDocument({ version });
       const app = createHttpApp({
         operations,
@@ -110,7 +113,7 @@ export function createFrontendService(
             cache,
           }),
           ...logHandlers(traceLog),
-          streamEvents: eventsHandler(store, traceLog),
+          streamEvents: streams.handler,
           getOpenApi: () => ({ body: document }),
           getAbout: () => ({ body: { simulation: config.simulation, version } }),
         },
@@ -155,6 +158,8 @@ export function createFrontendService(
     },
     async stop() {
       await registration?.close().catch(() => undefined);
+      // Event streams end cleanly first: browsers see an ended stream, not a cut one.
+      await events?.endAll();
       if (server !== undefined) {
         const s = server;
         await new Promise<void>((resolve) => {

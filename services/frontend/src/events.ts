@@ -55,14 +55,23 @@ function parseCursor(text: string | undefined): Cursor | undefined {
 }
 
 /**
- * `GET /events`: a server-sent event stream of the kinds asked for. Store
+ * The handler of `GET /events`, a server-sent event stream of the kinds
+ * asked for, and the means to end every open stream when the frontend stops. Store
  * kinds follow etcd watches (shared by every client through the store's
  * watch hub); `logs` follows the trace log's stream. Nothing polls. Each
  * event's id is `<revision>-<log seq>`, so `Last-Event-ID` resumes exactly
  * after it; a resume from a compacted revision gets an `error` event and
  * the stream ends.
  */
-export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler {
+export function eventStreams(
+  store: Store,
+  logs: LogFeed | undefined,
+): {
+  handler: Handler;
+  /** Ends every open stream cleanly (clients reconnect by themselves) and waits, at most a second, for them to be sent. */
+  endAll(): Promise<void>;
+} {
+  const open = new Set<{ end: () => void; isSent: Promise<void> }>();
   // The store's watch hub hands every stream the same event objects: each
   // is parsed and encoded once, not once per client.
   const encoded = new WeakMap<WatchEvent, string>();
@@ -79,7 +88,7 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
     }
     return text;
   };
-  return async (request) => {
+  const handler: Handler = async (request) => {
     if (request.koa.method === 'HEAD') {
       // The headers of a stream, without opening one.
       request.koa.status = 200;
@@ -111,9 +120,15 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
     const watches: WatchHandle[] = [];
     let stopLogs: (() => void) | undefined;
     let isClosed = false;
+    const entry = {
+      end: () => close(),
+      isSent: new Promise<void>((resolve) => ctx.res.once('close', resolve)),
+    };
+    open.add(entry);
     const close = (): void => {
       if (isClosed) return;
       isClosed = true;
+      open.delete(entry);
       clearInterval(keepAlive);
       for (const w of watches) void w.cancel().catch(() => undefined);
       stopLogs?.();
@@ -182,6 +197,19 @@ export function eventsHandler(store: Store, logs: LogFeed | undefined): Handler 
     }
     if (isClosed) close();
     return { isStreamed: true };
+  };
+  return {
+    handler,
+    async endAll() {
+      const streams = [...open];
+      for (const stream of streams) stream.end();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(streams.map((stream) => stream.isSent)),
+        new Promise((resolve) => (timer = setTimeout(resolve, 1000))),
+      ]);
+      clearTimeout(timer);
+    },
   };
 }
 

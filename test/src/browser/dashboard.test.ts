@@ -106,6 +106,37 @@ describe('the dashboard', () => {
     await again.page.close();
   });
 
+  it('says when the frontend is gone, and follows the clock again by itself when it is back', async () => {
+    const fw = await world('web-reconnect');
+    const { page, problems } = await openPage(browser, fw.url);
+    await submitLogin(page, 'admin', adminPassword);
+    const tick = page.getByLabel('Tick');
+    await expect.poll(() => tick.textContent()).toMatch(/^tick \d+$/);
+    const lost = page.getByText(
+      'The live stream from the Chamber frontend was lost; reconnecting…',
+    );
+    await expect.poll(() => lost.count()).toBe(0);
+
+    await fw.restartFrontend(async () => {
+      await expect.poll(() => lost.count()).toBe(1);
+      await page.getByRole('button', { name: 'Step 1', exact: true }).click();
+      await expect
+        .poll(() => page.getByRole('region', { name: 'Clock' }).getByRole('alert').textContent())
+        .toBe('The Chamber frontend cannot be reached; is it running?');
+      await page.screenshot({ path: artifact('frontend-gone.png') });
+    });
+
+    // Back: the stream resumes without a reload, and the clock moves on the page.
+    await expect.poll(() => lost.count(), { timeout: 10_000 }).toBe(0);
+    const { body } = await fw.admin.call<{ tick: number }>('step', { body: { count: 3 } });
+    await expect.poll(() => tick.textContent()).toBe(`tick ${body.tick}`);
+    // Its messages go with it.
+    await expect.poll(() => page.getByRole('alert').allTextContents()).toEqual([]);
+    // The browser logs the requests refused while it was gone, as failed resources.
+    expect(problems.filter((p) => !p.includes('ERR_CONNECTION_REFUSED'))).toEqual([]);
+    await page.close();
+  });
+
   it('is readable in a narrow window, on every page', async () => {
     const fw = await world('web-narrow');
     const { page, problems } = await openPage(browser, fw.url, { width: 420, height: 800 });

@@ -97,10 +97,12 @@ export async function startFrontendWorld(
       telemetry: { tracesink },
     },
   });
-  const frontend = createFrontendService(config, {
-    store: world.store,
-    logger: createLogger({ service: 'frontend', level: 'silent' }),
-  });
+  const newFrontend = (port: number) =>
+    createFrontendService(
+      { ...config, listen: { ...config.listen, port } },
+      { store: world.store, logger: createLogger({ service: 'frontend', level: 'silent' }) },
+    );
+  let frontend = newFrontend(0);
   let started: Awaited<ReturnType<typeof frontend.start>>;
   try {
     started = await frontend.start();
@@ -128,6 +130,16 @@ export async function startFrontendWorld(
     async userWith(name: string, rights: readonly Right[]): Promise<ApiClient> {
       await admin.call('createUser', { body: { name, password: userPassword, rights } });
       return new CheckedClient({ baseUrl: url, cookie: await cookieOf(name, userPassword) });
+    },
+    /**
+     * Stops the frontend, runs `whileDown`, and starts a new one on the same
+     * port (its users and sessions are in the store, so they carry on).
+     */
+    async restartFrontend(whileDown: () => Promise<void>) {
+      await frontend.stop();
+      await whileDown();
+      frontend = newFrontend(started.port);
+      await frontend.start();
     },
     async close() {
       await frontend.stop();
