@@ -125,6 +125,8 @@ export class MapModel {
   /** Devices changed since the renderer last took them ({@link takeChanged}). */
   private changed = new Set<Device>();
   private readonly rackByPath = new Map<string, Rack>();
+  /** The views read so far. */
+  readonly loaded = new Set<'actual' | 'observed'>();
   /** The tick the loaded states are as of. */
   tick = 0;
   /** The store revision every later change has (resume the event stream after it). */
@@ -139,8 +141,9 @@ export class MapModel {
   /**
    * Reads the states of both views (as of tick `at`, or now), actual first,
    * calling `onView` as each arrives: the map draws as soon as the view it
-   * opens with is in, without the other view's read competing with it.
-   * Answers the revision to follow the event stream after.
+   * opens with is in, and the other view is asked for once that frame is
+   * painted, so its read (seconds on a large region) does not compete with
+   * the first paint. Answers the revision to follow the event stream after.
    */
   async load(
     at: number | undefined,
@@ -151,9 +154,11 @@ export class MapModel {
       const query = `view=${view}${at === undefined ? '' : `&at=${at}`}`;
       const answer = await api<StatesAnswer>('GET', `/inventory/states?${query}`);
       this.take(view, answer);
+      this.loaded.add(view);
       this.tick = answer.tick;
       revisions.push(answer.revision);
       onView(view);
+      if (view === 'actual') await afterNextPaint();
     }
     this.revision = Math.min(...revisions);
     return this.revision;
@@ -161,9 +166,10 @@ export class MapModel {
 
   private take(view: 'actual' | 'observed', answer: StatesAnswer): void {
     const names = answer.states.map(stateName);
-    let isNewRack = false;
+    let hasNewRacks = false;
     for (const r of answer.racks) {
       let rack = this.rackByPath.get(r.path);
+      const isNewRack = rack === undefined;
       if (rack === undefined) {
         rack = {
           path: r.path,
@@ -174,7 +180,7 @@ export class MapModel {
         };
         this.rackByPath.set(r.path, rack);
         this.racks.push(rack);
-        isNewRack = true;
+        hasNewRacks = true;
       }
       const lists = [
         ['pdu', r.pdus, r.pduStates],
@@ -185,17 +191,21 @@ export class MapModel {
       for (const [kind, indices, states] of lists) {
         indices.forEach((index, i) => {
           const path = `${r.path}/${kind}/${index}`;
-          let device = this.devices.get(path);
+          const state = names[states[i] ?? -1] ?? '';
+          // A new rack's devices are all new: no need to look them up.
+          const device = isNewRack ? undefined : this.devices.get(path);
           if (device === undefined) {
-            device = this.add(rack, path, kind, index);
+            this.add(rack, path, kind, index, { view, state, revision: answer.revision });
             isNewDevice = true;
+          } else {
+            // The picture is painted anew after a read: no device is marked changed.
+            this.set(device, view, state, answer.revision, false);
           }
-          this.set(device, view, names[states[i] ?? -1] ?? '', answer.revision);
         });
       }
       if (isNewDevice) this.order(rack);
     }
-    if (isNewRack) this.racks.sort((a, b) => byNumbers(a.path, b.path));
+    if (hasNewRacks) this.racks.sort((a, b) => byNumbers(a.path, b.path));
     this.layout();
   }
 
@@ -235,7 +245,14 @@ export class MapModel {
     return changed;
   }
 
-  private add(rack: Rack, path: string, kind: DeviceKind, index: number): Device {
+  /** Adds a device, with its state in one view when known, and counts it. */
+  private add(
+    rack: Rack,
+    path: string,
+    kind: DeviceKind,
+    index: number,
+    known?: { view: 'actual' | 'observed'; state: string; revision: number },
+  ): Device {
     const device: Device = {
       path,
       kind,
@@ -247,6 +264,10 @@ export class MapModel {
       slot: 0,
       rack,
     };
+    if (known !== undefined) {
+      device[known.view] = known.state;
+      device[known.view === 'actual' ? 'actualRevision' : 'observedRevision'] = known.revision;
+    }
     this.devices.set(path, device);
     rack.devices.push(device);
     this.count(device, 1);
@@ -258,12 +279,17 @@ export class MapModel {
     rack.devices.forEach((d, i) => (d.slot = i));
   }
 
-  /** Sets a device's state in a view unless the map already has a newer one; answers whether it changed. */
+  /**
+   * Sets a device's state in a view unless the map already has a newer one;
+   * answers whether it changed. A changed device is repainted at the next
+   * draw when `isRepainted`.
+   */
   private set(
     device: Device,
     view: 'actual' | 'observed',
     state: string,
     revision: number,
+    isRepainted = true,
   ): boolean {
     const revisionKey = view === 'actual' ? 'actualRevision' : 'observedRevision';
     if (revision < device[revisionKey]) return false;
@@ -272,7 +298,7 @@ export class MapModel {
     this.count(device, -1);
     device[view] = state;
     this.count(device, 1);
-    this.changed.add(device);
+    if (isRepainted) this.changed.add(device);
     this.version++;
     return true;
   }
@@ -353,6 +379,11 @@ export class MapModel {
     }
     return found;
   }
+}
+
+/** Resolves once the frame after this one's drawing has been painted. */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
 /** Sorts `rack2` before `rack10`. */
