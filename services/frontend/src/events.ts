@@ -56,12 +56,12 @@ function parseCursor(text: string | undefined): Cursor | undefined {
 
 /**
  * The handler of `GET /events`, a server-sent event stream of the kinds
- * asked for, and the means to end every open stream when the frontend stops. Store
- * kinds follow etcd watches (shared by every client through the store's
- * watch hub); `logs` follows the trace log's stream. Nothing polls. Each
- * event's id is `<revision>-<log seq>`, so `Last-Event-ID` resumes exactly
- * after it; a resume from a compacted revision gets an `error` event and
- * the stream ends.
+ * asked for, and the means to end every open stream when the frontend
+ * stops. Store kinds follow etcd watches (shared by every client through
+ * the store's watch hub); `logs` follows the trace log's stream. Nothing
+ * polls. Each event's id is `<revision>-<log seq>`, so `Last-Event-ID`
+ * resumes exactly after it; a resume from a compacted revision gets an
+ * `error` event and the stream ends.
  */
 export function eventStreams(
   store: Store,
