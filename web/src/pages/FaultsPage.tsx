@@ -1,6 +1,14 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { api, shortName } from '../api.js';
-import { ChoiceFilter, isUnder, Problem, TextFilter, useLiveRecords } from './common.js';
+import {
+  ChoiceFilter,
+  isUnder,
+  Problem,
+  shownOldestFirst,
+  TextFilter,
+  trimPath,
+  useLiveRecords,
+} from './common.js';
 
 /** A fault, as `GET /faults` answers (fields at zero are left out). */
 interface Fault {
@@ -23,19 +31,15 @@ function filtered(
   faults: Iterable<Fault>,
   filters: { status: string; kind: string; target: string },
 ): Fault[] {
-  const target = filters.target.replace(/^\/+|\/+$/g, '');
-  return [...faults]
-    .filter(
-      (f) =>
-        (filters.status === '' || f.status === `FAULT_STATUS_${filters.status.toUpperCase()}`) &&
-        (filters.kind === '' || f.kind === `FAULT_KIND_${filters.kind.toUpperCase()}`) &&
-        (target === '' || (f.targets ?? []).some((t) => isUnder(t, target) || isUnder(target, t))),
-    )
-    .sort(
-      (a, b) =>
-        (a.createdTick ?? 0) - (b.createdTick ?? 0) ||
-        a.id.localeCompare(b.id, 'en', { numeric: true }),
-    );
+  const target = trimPath(filters.target);
+  return shownOldestFirst(
+    faults,
+    (f) =>
+      (filters.status === '' || f.status === `FAULT_STATUS_${filters.status.toUpperCase()}`) &&
+      (filters.kind === '' || f.kind === `FAULT_KIND_${filters.kind.toUpperCase()}`) &&
+      (target === '' || (f.targets ?? []).some((t) => isUnder(t, target) || isUnder(target, t))),
+    (f) => f.createdTick,
+  );
 }
 
 /**

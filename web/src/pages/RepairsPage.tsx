@@ -1,6 +1,14 @@
 import { Fragment, useMemo, useState } from 'react';
 import { shortName } from '../api.js';
-import { ChoiceFilter, isUnder, Problem, TextFilter, useLiveRecords } from './common.js';
+import {
+  ChoiceFilter,
+  isUnder,
+  Problem,
+  shownOldestFirst,
+  TextFilter,
+  trimPath,
+  useLiveRecords,
+} from './common.js';
 
 /** A repair, as `GET /repairs` answers (fields at zero are left out). */
 interface Repair {
@@ -38,18 +46,14 @@ export function RepairsPage() {
   // As `GET /repairs` filters and orders them: by the tick opened, then id.
   const repairs = useMemo(() => {
     if (records === undefined) return undefined;
-    const target = filters.target.replace(/^\/+|\/+$/g, '');
-    return [...records.values()]
-      .filter(
-        (r) =>
-          (filters.status === '' || r.status === `REPAIR_STATUS_${filters.status.toUpperCase()}`) &&
-          isUnder(r.target ?? '', target),
-      )
-      .sort(
-        (a, b) =>
-          (a.openedTick ?? 0) - (b.openedTick ?? 0) ||
-          a.id.localeCompare(b.id, 'en', { numeric: true }),
-      );
+    const target = trimPath(filters.target);
+    return shownOldestFirst(
+      records.values(),
+      (r) =>
+        (filters.status === '' || r.status === `REPAIR_STATUS_${filters.status.toUpperCase()}`) &&
+        isUnder(r.target ?? '', target),
+      (r) => r.openedTick,
+    );
   }, [records, filters]);
   const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
 

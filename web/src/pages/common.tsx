@@ -43,6 +43,28 @@ export function isUnder(path: string, ancestor: string): boolean {
   return ancestor === '' || path === ancestor || path.startsWith(`${ancestor}/`);
 }
 
+/** A path typed into a filter, without leading or trailing slashes. */
+export function trimPath(text: string): string {
+  return text.replace(/^\/+|\/+$/g, '');
+}
+
+/**
+ * The records `isShown` keeps, oldest first by `tickOf`, then by id
+ * (`f2` before `f10`): as the API filters and orders its lists.
+ */
+export function shownOldestFirst<T extends { readonly id: string }>(
+  records: Iterable<T>,
+  isShown: (record: T) => boolean,
+  tickOf: (record: T) => number | undefined,
+): T[] {
+  return [...records]
+    .filter(isShown)
+    .sort(
+      (a, b) =>
+        (tickOf(a) ?? 0) - (tickOf(b) ?? 0) || a.id.localeCompare(b.id, 'en', { numeric: true }),
+    );
+}
+
 /**
  * The records of a store-fed event kind (`faults`, `repairs`), read once
  * through `GET /<kind>` and then kept current by the kind's events, which
