@@ -119,6 +119,12 @@ describe('the faults, repairs and log pages', () => {
       await expect.poll(() => tickOf(page)).toBe(before + 10);
     }
     await expect.poll(() => repairRow.textContent()).toContain('succeeded');
+    const repairFilters = page.getByRole('form', { name: 'Filter repairs' });
+    await repairFilters.getByLabel('Status').selectOption('failed');
+    await expect.poll(() => repairRow.count()).toBe(0);
+    await repairFilters.getByLabel('Status').selectOption('succeeded');
+    await expect.poll(() => repairRow.count()).toBe(1);
+    await repairFilters.getByLabel('Status').selectOption('');
     const repair = (
       await fw.admin.call<{ repairs: Array<{ id: string; reason: string }> }>('listRepairs', {
         query: { target: b0 },
@@ -142,6 +148,17 @@ describe('the faults, repairs and log pages', () => {
     await form.getByRole('button', { name: 'Inject' }).click();
     const hangRow = page.getByRole('row').filter({ hasText: 'small/z1/rack2/blade/2' });
     await expect.poll(() => hangRow.textContent()).toContain('scheduled');
+    // The filters keep what the API would: by status, and by target (a rack takes in its blades).
+    const filters = faults.getByRole('form', { name: 'Filter faults' });
+    await filters.getByLabel('Status').selectOption('scheduled');
+    await expect.poll(() => crashRow.count()).toBe(0);
+    await expect.poll(() => hangRow.count()).toBe(1);
+    await filters.getByLabel('Status').selectOption('');
+    await filters.getByLabel('Target').fill('small/z1/rack1/');
+    await expect.poll(() => hangRow.count()).toBe(0);
+    await expect.poll(() => crashRow.count()).toBe(1);
+    await filters.getByLabel('Target').fill('');
+    await expect.poll(() => hangRow.count()).toBe(1);
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Clear all…' }).click();
     await expect.poll(() => faults.getByRole('status').textContent()).toMatch(/^1 fault clears at/);
