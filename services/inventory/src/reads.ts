@@ -184,6 +184,8 @@ function groupStates(
       };
       racks.push(rack);
     }
+    // `state` is field 1 of every device record, so written first: the first
+    // match is the record's own, not a cable's.
     const state = /"state":"([A-Z_]+)"/.exec(value)?.[1] ?? 'STATE_UNSPECIFIED';
     let position = positions.get(state);
     if (position === undefined) {
