@@ -32,9 +32,9 @@ if (major < 20 || (major === 20 && minor < 19)) {
 }
 
 // npm dependencies: missing, or not what package-lock.json says (a pull
-// changed it). `npm install`, not `npm ci`: the lockfile cannot list other
-// platforms' optional binaries the registry here does not serve, and with
-// every version pinned, install gives the locked versions anyway.
+// changed it). `npm ci` installs exactly the committed lockfile and never
+// rewrites it, so a run leaves the checkout as it found it; the lockfile
+// lists every platform's optional binaries, so it is complete everywhere.
 const lockFile = path.join(root, 'package-lock.json');
 const installedFile = path.join(root, 'node_modules', '.package-lock.json');
 const why = (() => {
@@ -51,7 +51,7 @@ const why = (() => {
 })();
 if (why !== undefined) {
   console.log(`setup: installing npm dependencies (${why})`);
-  run('npm', ['install', '--no-audit', '--no-fund']);
+  run('npm', ['ci', '--no-audit', '--no-fund']);
 }
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
