@@ -13,8 +13,11 @@ export type LiveState = 'off' | 'connecting' | 'live' | 'reconnecting';
  *
  * When the frontend cannot resume the stream (etcd has compacted the
  * history it would resume from, say after a long sleep), it sends an
- * `error` event: then `onLost` is told (what was read is stale: read again)
- * and a fresh stream is opened.
+ * `error` event: then `onLost` is told (what was read is stale: read again).
+ * A stream that started `after` a read is not reopened here: the caller's
+ * new read gives the revision the next stream starts after (reopening with
+ * the stale one would only be refused again). Without `after`, a fresh
+ * stream is opened at once.
  */
 export function useLiveEvents(
   kinds: string | undefined,
@@ -40,7 +43,7 @@ export function useLiveEvents(
       source.close();
       setState('reconnecting');
       onLost?.();
-      setAttempt((n) => n + 1);
+      if (after === undefined) setAttempt((n) => n + 1);
     });
     source.onopen = () => setState('live');
     source.onerror = () => setState('reconnecting');

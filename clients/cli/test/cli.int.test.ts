@@ -303,7 +303,7 @@ describe('the chamber executable', () => {
   it('ends watch with exit 0 on SIGINT', async () => {
     const w = await world('sigint');
     const { child, exited, stdout } = spawnChamber(['clock', 'watch', '--stepper', w.address]);
-    await expect.poll(stdout, { timeout: 10_000 }).toMatch(/^tick 0 \(settled\)/);
+    await expect.poll(stdout).toMatch(/^tick 0 \(settled\)/);
     child.kill('SIGINT');
     const result = await exited;
     expect(result).toMatchObject({ code: 0, stderr: '' });

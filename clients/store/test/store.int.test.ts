@@ -1,5 +1,5 @@
 import { Code, isChamberError } from '@chamber/errors';
-import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CachedView, cmp, op, Store, type Codec, type WatchEvent } from '../src/index.js';
 
@@ -25,11 +25,14 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close();
 });
 
-/** `promise`, or a rejection naming `what` if it has not settled within 5 s. */
+/** `promise`, or a rejection naming `what` if it has not settled within the wait budget. */
 async function settles<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within 5 s`)), 5_000);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not settle within ${budgets.waitMs} ms`)),
+      budgets.waitMs,
+    );
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -2,7 +2,7 @@ import { ClockClient } from '@chamber/clock';
 import type { LogEntry } from '@chamber/protos';
 import { TraceSinkClient } from '@chamber/trace-client';
 import { freePort } from '@chamber/etcd-process';
-import { etcdEndpoints } from '@chamber/testing';
+import { budgets, etcdEndpoints } from '@chamber/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -22,7 +22,7 @@ afterEach(async () => {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), budgets.waitMs);
     await exited;
     clearTimeout(timer);
     try {
@@ -82,7 +82,7 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
         const timer = setTimeout(() => {
           listeners.delete(check);
           reject(new Error(`no ${count}× ${pattern} in:\n${out}`));
-        }, 20_000);
+        }, budgets.waitMs);
         const check = (): void => {
           const matches = [...out.matchAll(global)];
           if (matches.length < count) {

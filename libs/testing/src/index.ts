@@ -1,1 +1,2 @@
+export { budgets } from './budgets.js';
 export { etcdEndpoints, uniqueSimulation } from './harness.js';

@@ -127,7 +127,7 @@ describe('the dashboard', () => {
     });
 
     // Back: the stream resumes without a reload, and the clock moves on the page.
-    await expect.poll(() => lost.count(), { timeout: 10_000 }).toBe(0);
+    await expect.poll(() => lost.count()).toBe(0);
     const { body } = await fw.admin.call<{ tick: number }>('step', { body: { count: 3 } });
     await expect.poll(() => tick.textContent()).toBe(`tick ${body.tick}`);
     // Its messages go with it.

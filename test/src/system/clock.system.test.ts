@@ -55,12 +55,10 @@ describe('clock across processes', () => {
     await client.setPolicy(Policy.POLICY_MANUAL);
     await client.step(2);
     const stepping = client.step(3);
-    // Tick 3 waits for the stuck participant...
-    await new Promise((r) => setTimeout(r, 500));
-    const waiting = await client.getStatus();
-    expect(waiting.tick).toBe(3);
-    expect(waiting.settled).toBe(false);
-    expect(waiting.waitingFor).toEqual(['stuck']);
+    // Tick 3 waits for the stuck participant, once the steady one has acked...
+    await expect
+      .poll(() => client.getStatus())
+      .toMatchObject({ tick: 3, settled: false, waitingFor: ['stuck'] });
     // ...until its process dies and its lease runs out.
     await stuck.kill('SIGKILL');
     const status = await stepping;

@@ -1,3 +1,4 @@
+import { budgets } from '@chamber/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -40,7 +41,7 @@ function start(entry: string, args: string[], env: Record<string, string>): Chil
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     process: child,
-    waitForLine(pattern, timeoutMs = 15_000) {
+    waitForLine(pattern, timeoutMs = budgets.waitMs) {
       const found = lines.find((l) => pattern.test(l));
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

@@ -1,0 +1,21 @@
+/**
+ * How long tests wait, set once for the whole repository: vitest.config.ts
+ * takes its test, hook and `expect.poll` timeouts from here, and a test that
+ * waits on the system by other means (a process's output line, a stream's
+ * status) takes `waitMs`.
+ *
+ * A wait follows the system — a tick settled, an event seen, a mark
+ * rendered — and ends as soon as that happens, so a budget costs nothing when
+ * the machine is quick. It is sized for a shared, loaded 2-core machine (CI,
+ * a newcomer's laptop running other work): there a scenario that takes a
+ * fraction of a second on a quiet machine has been seen to take several
+ * seconds, so a budget only fails a test that is really stuck.
+ */
+export const budgets = {
+  /** One wait on the system: a tick, an event, a line, a rendered mark. */
+  waitMs: 20_000,
+  /** One test, which may wait several times. */
+  testMs: 120_000,
+  /** One hook: starting etcd or a set of services, stopping them. */
+  hookMs: 120_000,
+} as const;
