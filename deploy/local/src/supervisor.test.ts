@@ -1,3 +1,4 @@
+import { budgets } from '@chamber/testing';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,7 @@ function supervise(script: string, events: SupervisorEvent[]): Supervisor {
   return s;
 }
 
-const until = async (test: () => boolean, ms = 10_000): Promise<void> => {
+const until = async (test: () => boolean, ms = budgets.waitMs): Promise<void> => {
   const deadline = Date.now() + ms;
   while (!test()) {
     if (Date.now() > deadline) throw new Error('timed out');

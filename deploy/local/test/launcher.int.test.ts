@@ -82,7 +82,7 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
         const timer = setTimeout(() => {
           listeners.delete(check);
           reject(new Error(`no ${count}× ${pattern} in:\n${out}`));
-        }, budgets.waitMs);
+        }, budgets.startMs);
         const check = (): void => {
           const matches = [...out.matchAll(global)];
           if (matches.length < count) {

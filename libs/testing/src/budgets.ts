@@ -14,8 +14,16 @@
 export const budgets = {
   /** One wait on the system: a tick, an event, a line, a rendered mark. */
   waitMs: 20_000,
+  /**
+   * Starting processes: etcd and a set of services, or the whole launcher.
+   * Each loads its modules at once, so on a loaded machine this takes longer
+   * than any one wait (a launcher start under load was seen at over 20 s).
+   */
+  startMs: 60_000,
   /** One test, which may wait several times. */
   testMs: 120_000,
+  /** A test that runs thousands of ticks: its time grows with the machine's load. */
+  longTestMs: 600_000,
   /** One hook: starting etcd or a set of services, stopping them. */
   hookMs: 120_000,
 } as const;

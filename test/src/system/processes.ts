@@ -41,7 +41,7 @@ function start(entry: string, args: string[], env: Record<string, string>): Chil
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     process: child,
-    waitForLine(pattern, timeoutMs = budgets.waitMs) {
+    waitForLine(pattern, timeoutMs = budgets.startMs) {
       const found = lines.find((l) => pattern.test(l));
       if (found !== undefined) return Promise.resolve(found);
       return new Promise((resolve, reject) => {

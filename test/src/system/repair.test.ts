@@ -9,6 +9,7 @@ import {
   TargetState,
   type RepairRecord,
 } from '@chamber/protos';
+import { budgets } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sample, startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
@@ -202,42 +203,46 @@ describe('the inventory repair manager', () => {
     expect(await run(37)).toEqual(reference);
   });
 
-  it('2,000 ticks of random MTBF/MTTR faults over the standard inventory give the same digest twice with one seed', async () => {
-    const blades = Array.from({ length: 8 }, (_, r) =>
-      Array.from({ length: 8 }, (_, b) => `standard/z1/rack${r + 1}/blade/${b}`),
-    ).flat();
-    const run = async (seed: number) => {
-      const world = await startInventoryWorld(`rep-mtbf-${seed}`, {
-        seed,
-        monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
-        repair: { rackBudget: 2, technicianTicks: 10, verifyPowerCycleTicks: 20 },
-      });
-      w = world;
-      await world.load(sample('standard'), 'standard.yaml');
-      await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades, { mtbf: 400, mttr: 60 });
-      await world.faults.inject(
-        FaultKind.FAULT_KIND_HANG,
-        blades.filter((_, i) => i % 3 === 0),
-        { mtbf: 900, mttr: 80 },
-      );
-      await world.faults.inject(
-        FaultKind.FAULT_KIND_HARDWARE_FAILURE,
-        blades.filter((_, i) => i % 8 === 0),
-        { mtbf: 1500, mttr: 300 },
-      );
-      await world.clock.runUntil(2_000);
-      const result = {
-        digest: (await world.clock.getStatus()).digest,
-        repairs: (await world.repairs()).length,
+  it(
+    '2,000 ticks of random MTBF/MTTR faults over the standard inventory give the same digest twice with one seed',
+    async () => {
+      const blades = Array.from({ length: 8 }, (_, r) =>
+        Array.from({ length: 8 }, (_, b) => `standard/z1/rack${r + 1}/blade/${b}`),
+      ).flat();
+      const run = async (seed: number) => {
+        const world = await startInventoryWorld(`rep-mtbf-${seed}`, {
+          seed,
+          monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
+          repair: { rackBudget: 2, technicianTicks: 10, verifyPowerCycleTicks: 20 },
+        });
+        w = world;
+        await world.load(sample('standard'), 'standard.yaml');
+        await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades, { mtbf: 400, mttr: 60 });
+        await world.faults.inject(
+          FaultKind.FAULT_KIND_HANG,
+          blades.filter((_, i) => i % 3 === 0),
+          { mtbf: 900, mttr: 80 },
+        );
+        await world.faults.inject(
+          FaultKind.FAULT_KIND_HARDWARE_FAILURE,
+          blades.filter((_, i) => i % 8 === 0),
+          { mtbf: 1500, mttr: 300 },
+        );
+        await world.clock.runUntil(2_000);
+        const result = {
+          digest: (await world.clock.getStatus()).digest,
+          repairs: (await world.repairs()).length,
+        };
+        await world.close();
+        w = undefined;
+        return result;
       };
-      await world.close();
-      w = undefined;
-      return result;
-    };
-    const first = await run(11);
-    expect(first.repairs).toBeGreaterThan(20);
-    expect(await run(11)).toEqual(first);
-  }, 180_000);
+      const first = await run(11);
+      expect(first.repairs).toBeGreaterThan(20);
+      expect(await run(11)).toEqual(first);
+    },
+    budgets.longTestMs,
+  );
 
   // Every fault kind: seen within the detection bound, the expected plan,
   // and every element observed healthy again within a bound. Monitor: failed
