@@ -333,6 +333,48 @@ describe('the inventory repair manager', () => {
     ]);
   });
 
+  it('repairs blades that lost power while booting: never heard from, they are observed failed like any other', async () => {
+    w = await startInventoryWorld('rep-booting', {
+      monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
+      repair: { rackBudget: 8, technicianTicks: 3 },
+    });
+    const world = w;
+    await world.load(twoRacks); // tick 1: installed; powered at 2, booting at 3
+    await world.clock.runUntil(2);
+    await world.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, ['r1/z1/rack1/pdu/0'], {
+      duration: 10,
+    }); // PDU off at 3, its blades at 4, while they boot
+    await world.clock.runUntil(4);
+    expect(Object.values(await world.bladeStates('r1/z1/rack1'))).toEqual(Array(4).fill('OFF'));
+    // Unknown (installed at 2) until down for failedAfter ticks: failed at 6, repaired from 7.
+    await world.clock.runUntil(7);
+    const seen = await world.inventory.getElement(b0, { view: View.VIEW_OBSERVED });
+    expect(seen.observed).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_FAILED,
+      sinceTick: 6,
+      reason:
+        'no first heartbeat since it was installed at tick 2; the blade reports nothing (off) since tick 4, 2 ticks',
+    });
+    const repairs = await world.repairs();
+    expect(repairs.map((r) => r.target).sort()).toEqual([
+      'r1/z1/rack1/blade/0',
+      'r1/z1/rack1/blade/1',
+      'r1/z1/rack1/blade/2',
+      'r1/z1/rack1/blade/3',
+      'r1/z1/rack1/pdu/0',
+    ]);
+    const blade = repairs.find((r) => r.target === b0)!;
+    expect(blade).toMatchObject({ openedTick: 7, purpose: 'repair' });
+    expect(blade.history[0]?.reason).toMatch(
+      /^blade r1\/z1\/rack1\/blade\/0 observed failed since tick 6 \(no first heartbeat since it was installed at tick 2; .*\); plan \(default policy\): power-cycle/,
+    );
+    // The other rack's blades, never cut off, are healthy and need nothing.
+    const other = await world.inventory.getElement('r1/z1/rack2/blade/0', {
+      view: View.VIEW_OBSERVED,
+    });
+    expect(other.observed?.state).toBe(ObservedState.OBSERVED_STATE_HEALTHY);
+  });
+
   it('runs at most the rack budget of repairs at once in a rack; the others wait, saying why', async () => {
     const world = await up('rep-budget');
     const blades = [0, 1, 2].map((i) => `r1/z1/rack1/blade/${i}`);
