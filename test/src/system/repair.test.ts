@@ -307,8 +307,11 @@ describe('the inventory repair manager', () => {
       expect(summary.bladeStates).toEqual({ OBSERVED_STATE_HEALTHY: 8 });
       expect(summary.pduStates).toEqual({ OBSERVED_STATE_HEALTHY: 2 });
       expect(summary.torStates).toEqual({ OBSERVED_STATE_HEALTHY: 2 });
+      // Closed: repaired, or recovered on its own before a step (a blade the fault cut off).
       const open = (await world.repairs()).filter(
-        (r) => r.status !== RepairStatus.REPAIR_STATUS_SUCCEEDED,
+        (r) =>
+          r.status !== RepairStatus.REPAIR_STATUS_SUCCEEDED &&
+          r.status !== RepairStatus.REPAIR_STATUS_RECOVERED,
       );
       expect(open).toEqual([]);
     });
@@ -373,6 +376,40 @@ describe('the inventory repair manager', () => {
       view: View.VIEW_OBSERVED,
     });
     expect(other.observed?.state).toBe(ObservedState.OBSERVED_STATE_HEALTHY);
+  });
+
+  it('closes a repair as recovered when its element is healthy again before any step was taken', async () => {
+    const world = await up('rep-recovered');
+    const pdu = 'r1/z1/rack1/pdu/0';
+    await world.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, [pdu], { duration: 2 });
+    // PDU off 7-8, observed failed at 8: a repair opens at 9 and waits 3 ticks for a
+    // technician; the PDU is on again at 9, observed healthy at 10.
+    await world.clock.runUntil(11);
+    const repair = (await world.repairs()).find((r) => r.target === pdu)!;
+    expect(repair).toMatchObject({
+      status: RepairStatus.REPAIR_STATUS_RECOVERED,
+      openedTick: 9,
+      closedTick: 11,
+      attempts: 0,
+      reason:
+        'pdu r1/z1/rack1/pdu/0 observed healthy again since tick 10 before any step was taken: it recovered on its own',
+    });
+    expect(outcomes(repair)).toEqual([
+      '9:opened:replace',
+      '9:waiting:replace',
+      '11:recovered:replace',
+    ]);
+    // Its blades, cut off for a few ticks, come back too: whatever closed
+    // without a step is recovered, and succeeded means a step was taken.
+    await world.clock.runUntil(30);
+    const closed = await world.repairs();
+    expect(closed.filter((r) => r.target !== pdu).length).toBeGreaterThan(0);
+    for (const r of closed) {
+      const isStepTaken = r.history.some((e) => e.outcome === 'issued');
+      expect(RepairStatus[r.status]).toBe(
+        isStepTaken ? 'REPAIR_STATUS_SUCCEEDED' : 'REPAIR_STATUS_RECOVERED',
+      );
+    }
   });
 
   it('runs at most the rack budget of repairs at once in a rack; the others wait, saying why', async () => {
