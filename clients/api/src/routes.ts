@@ -25,7 +25,14 @@ export const faultKinds = [
   'hardware_failure',
 ] as const;
 export const faultStatuses = ['scheduled', 'active', 'cleared'] as const;
-export const repairStatuses = ['pending', 'running', 'succeeded', 'failed', 'escalated'] as const;
+export const repairStatuses = [
+  'pending',
+  'running',
+  'succeeded',
+  'recovered',
+  'failed',
+  'escalated',
+] as const;
 export const targetStates = ['in_service', 'out_for_repair', 'retired'] as const;
 export const commandActions = [
   'power_on',

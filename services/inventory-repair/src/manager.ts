@@ -16,6 +16,7 @@ import { TimerWheel } from '@chamber/sim';
 import { cmp, op, type CachedView, type Compare, type Op } from '@chamber/store';
 import { recordDecision, type SpanContext, type Tracer } from '@chamber/telemetry';
 import type { TickContext } from '@chamber/timestamp';
+import { closing, isDone, issuedOutcome, purposes } from './domain/closing.js';
 import { stepWord, type RepairPolicy } from './domain/policy.js';
 
 /** The repair manager's participant name. */
@@ -71,30 +72,7 @@ const word = (names: Readonly<Record<number, string>>, value: number, prefix: st
 
 const rackOf = (path: string): string => path.split('/').slice(0, 3).join('/');
 
-/** Why a repair was opened. */
-const repairPurpose = 'repair';
-const powerDown = 'power-down';
-const powerUp = 'power-up';
-
-/** Whether the repair reached what it is for, as observed: healthy, or (a power-down) off. */
-function isDone(r: RepairRecord, observed: ObservedRecord | undefined): boolean {
-  if (observed === undefined) return false;
-  return r.purpose === powerDown
-    ? observed.state === ObservedState.OBSERVED_STATE_FAILED
-    : observed.state === ObservedState.OBSERVED_STATE_HEALTHY;
-}
-
-function doneReason(r: RepairRecord, kind: string, observed: ObservedRecord): string {
-  if (r.purpose === powerDown) {
-    return `${kind} ${r.target} is powered down for maintenance (observed failed since tick ${observed.sinceTick}: ${observed.reason})`;
-  }
-  const step = r.plan[r.currentStep];
-  const how =
-    r.commandId === '' && r.attempts === 0
-      ? 'before any step was taken'
-      : `after ${stepWord(step?.action ?? StepAction.STEP_ACTION_UNSPECIFIED)} (attempt ${r.attempts} of ${step?.maxAttempts ?? 0})`;
-  return `${kind} ${r.target} observed healthy again since tick ${observed.sinceTick}, ${how}`;
-}
+const { repair: repairPurpose, powerDown, powerUp } = purposes;
 
 /**
  * The inventory repair manager, one tick at a time (plan -> sync). It
@@ -257,21 +235,13 @@ export class RepairManager {
             tick,
             RepairStatus.REPAIR_STATUS_FAILED,
             `the target of ${path} is ${now}: ${isPowerDown ? 'power-down' : 'repair'} abandoned`,
+            'abandoned',
           ),
           ops: [],
         });
       } else if (isDone(existing, observed)) {
-        return [
-          {
-            repair: close(
-              existing,
-              tick,
-              RepairStatus.REPAIR_STATUS_SUCCEEDED,
-              doneReason(existing, kind, observed!),
-            ),
-            ops: [],
-          },
-        ];
+        const { status, outcome, reason } = closing(existing, kind, observed!);
+        return [{ repair: close(existing, tick, status, reason, outcome), ops: [] }];
       } else if (
         existing.status === RepairStatus.REPAIR_STATUS_ESCALATED &&
         (existing.nextTick === 0 || tick < existing.nextTick)
@@ -423,7 +393,7 @@ export class RepairManager {
     return {
       repair: {
         ...next,
-        history: [...r.history, { ...event(tick, next, 'issued', reason), commandId }],
+        history: [...r.history, { ...event(tick, next, issuedOutcome, reason), commandId }],
       },
       ops: [op.put(CommandRecord, prefixes.commands + commandId, command)],
     };
@@ -500,8 +470,13 @@ function event(tick: number, r: RepairRecord, outcome: string, reason: string): 
   };
 }
 
-function close(r: RepairRecord, tick: number, status: RepairStatus, reason: string): RepairRecord {
-  const outcome = status === RepairStatus.REPAIR_STATUS_SUCCEEDED ? 'healthy' : 'abandoned';
+function close(
+  r: RepairRecord,
+  tick: number,
+  status: RepairStatus,
+  reason: string,
+  outcome: string,
+): RepairRecord {
   return {
     ...r,
     status,

@@ -28,7 +28,7 @@ export function monitorSchema(): Schema<MonitorConfig> {
         env: 'CHAMBER_MONITOR_FAILED_AFTER',
       },
       installGrace: {
-        doc: 'Ticks a newly installed blade may go without a first heartbeat before it is observed failed.',
+        doc: 'Ticks a newly installed blade may take to come up (powered, booting) without a first heartbeat before it is observed failed; one that is down before its first heartbeat is failed after failedAfter ticks.',
         format: 'nat',
         default: 30,
         env: 'CHAMBER_MONITOR_INSTALL_GRACE',

@@ -187,6 +187,35 @@ describe('the faults, repairs and log pages', () => {
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
   });
 
+  it('shows a repair whose element came back before any step as recovered on its own, with no step', async () => {
+    const fw = await startFrontendWorld('web-recovered', quickControlPlane, { webRoot });
+    closers.push(() => fw.close());
+    await loadSmall(fw);
+    // A short power loss: the PDU is observed failed and its repair waits for a
+    // technician (10 ticks), but the power is back long before.
+    const pdu = 'small/z1/rack1/pdu/0';
+    const fault = await fw.admin.call<{ sinceTick: number }>('injectFault', {
+      body: { kind: 'power_loss', targets: [pdu], duration: 3 },
+    });
+    await fw.admin.call('runUntil', { body: { tick: fault.body.sinceTick + 25 } });
+    const { page, problems } = await logIn(`${fw.url}/#/repairs`);
+    const row = page.getByRole('row').filter({ hasText: pdu });
+    await expect.poll(() => row.textContent()).toContain('recovered on its own');
+    const cells = (await row.getByRole('cell').allTextContents()).map((c) => c.trim());
+    expect(cells[2]).toBe('recovered'); // status
+    expect(cells[3]).toBe('–'); // current step: none was taken
+    // No repair, closed or open, reads "attempt 0".
+    const table = page.getByRole('region', { name: 'Repairs' });
+    expect(await table.textContent()).not.toMatch(/attempt 0/);
+    const filters = page.getByRole('form', { name: 'Filter repairs' });
+    await filters.getByLabel('Status').selectOption('recovered');
+    await expect.poll(() => row.count()).toBe(1);
+    await filters.getByLabel('Status').selectOption('succeeded');
+    await expect.poll(() => row.count()).toBe(0);
+    await page.screenshot({ path: artifact('repairs-recovered.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
   it('offers no fault actions to a user without inject_faults, and says when there is no log', async () => {
     const fw = await startFrontendWorld('web-reader', {}, { webRoot });
     closers.push(() => fw.close());

@@ -312,8 +312,11 @@ describe('the inventory repair manager', () => {
       expect(summary.bladeStates).toEqual({ OBSERVED_STATE_HEALTHY: 8 });
       expect(summary.pduStates).toEqual({ OBSERVED_STATE_HEALTHY: 2 });
       expect(summary.torStates).toEqual({ OBSERVED_STATE_HEALTHY: 2 });
+      // Closed: repaired, or recovered on its own before a step (a blade the fault cut off).
       const open = (await world.repairs()).filter(
-        (r) => r.status !== RepairStatus.REPAIR_STATUS_SUCCEEDED,
+        (r) =>
+          r.status !== RepairStatus.REPAIR_STATUS_SUCCEEDED &&
+          r.status !== RepairStatus.REPAIR_STATUS_RECOVERED,
       );
       expect(open).toEqual([]);
     });
@@ -336,6 +339,82 @@ describe('the inventory repair manager', () => {
       'STEP_ACTION_REIMAGE',
       'STEP_ACTION_REPLACE',
     ]);
+  });
+
+  it('repairs blades that lost power while booting: never heard from, they are observed failed like any other', async () => {
+    w = await startInventoryWorld('rep-booting', {
+      monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
+      repair: { rackBudget: 8, technicianTicks: 3 },
+    });
+    const world = w;
+    await world.load(twoRacks); // tick 1: installed; powered at 2, booting at 3
+    await world.clock.runUntil(2);
+    await world.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, ['r1/z1/rack1/pdu/0'], {
+      duration: 10,
+    }); // PDU off at 3, its blades at 4, while they boot
+    await world.clock.runUntil(4);
+    expect(Object.values(await world.bladeStates('r1/z1/rack1'))).toEqual(Array(4).fill('OFF'));
+    // Unknown (installed at 2) until down for failedAfter ticks: failed at 6, repaired from 7.
+    await world.clock.runUntil(7);
+    const seen = await world.inventory.getElement(b0, { view: View.VIEW_OBSERVED });
+    expect(seen.observed).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_FAILED,
+      sinceTick: 6,
+      reason:
+        'no first heartbeat since it was installed at tick 2; the blade reports nothing (off) since tick 4, 2 ticks',
+    });
+    const repairs = await world.repairs();
+    expect(repairs.map((r) => r.target).sort()).toEqual([
+      'r1/z1/rack1/blade/0',
+      'r1/z1/rack1/blade/1',
+      'r1/z1/rack1/blade/2',
+      'r1/z1/rack1/blade/3',
+      'r1/z1/rack1/pdu/0',
+    ]);
+    const blade = repairs.find((r) => r.target === b0)!;
+    expect(blade).toMatchObject({ openedTick: 7, purpose: 'repair' });
+    expect(blade.history[0]?.reason).toMatch(
+      /^blade r1\/z1\/rack1\/blade\/0 observed failed since tick 6 \(no first heartbeat since it was installed at tick 2; .*\); plan \(default policy\): power-cycle/,
+    );
+    // The other rack's blades, never cut off, are healthy and need nothing.
+    const other = await world.inventory.getElement('r1/z1/rack2/blade/0', {
+      view: View.VIEW_OBSERVED,
+    });
+    expect(other.observed?.state).toBe(ObservedState.OBSERVED_STATE_HEALTHY);
+  });
+
+  it('closes a repair as recovered when its element is healthy again before any step was taken', async () => {
+    const world = await up('rep-recovered');
+    const pdu = 'r1/z1/rack1/pdu/0';
+    await world.faults.inject(FaultKind.FAULT_KIND_POWER_LOSS, [pdu], { duration: 2 });
+    // PDU off 7-8, observed failed at 8: a repair opens at 9 and waits 3 ticks for a
+    // technician; the PDU is on again at 9, observed healthy at 10.
+    await world.clock.runUntil(11);
+    const repair = (await world.repairs()).find((r) => r.target === pdu)!;
+    expect(repair).toMatchObject({
+      status: RepairStatus.REPAIR_STATUS_RECOVERED,
+      openedTick: 9,
+      closedTick: 11,
+      attempts: 0,
+      reason:
+        'pdu r1/z1/rack1/pdu/0 observed healthy again since tick 10 before any step was taken: it recovered on its own',
+    });
+    expect(outcomes(repair)).toEqual([
+      '9:opened:replace',
+      '9:waiting:replace',
+      '11:recovered:replace',
+    ]);
+    // Its blades, cut off for a few ticks, come back too: whatever closed
+    // without a step is recovered, and succeeded means a step was taken.
+    await world.clock.runUntil(30);
+    const closed = await world.repairs();
+    expect(closed.filter((r) => r.target !== pdu).length).toBeGreaterThan(0);
+    for (const r of closed) {
+      const isStepTaken = r.history.some((e) => e.outcome === 'issued');
+      expect(RepairStatus[r.status]).toBe(
+        isStepTaken ? 'REPAIR_STATUS_SUCCEEDED' : 'REPAIR_STATUS_RECOVERED',
+      );
+    }
   });
 
   it('runs at most the rack budget of repairs at once in a rack; the others wait, saying why', async () => {

@@ -32,7 +32,7 @@ interface Repair {
   }>;
 }
 
-const statuses = ['pending', 'running', 'succeeded', 'failed', 'escalated'];
+const statuses = ['pending', 'running', 'succeeded', 'recovered', 'failed', 'escalated'];
 const action = (value: string | undefined) => shortName(value, 'STEP_ACTION_');
 
 /**
@@ -99,7 +99,6 @@ export function RepairsPage() {
             <tbody>
               {repairs.map((r) => {
                 const status = shortName(r.status, 'REPAIR_STATUS_');
-                const step = r.currentStep ?? 0;
                 const isOpen = open.has(r.id);
                 return (
                   <Fragment key={r.id}>
@@ -109,11 +108,7 @@ export function RepairsPage() {
                       <td>
                         <span className={`status status-${status}`}>{status}</span>
                       </td>
-                      <td>
-                        {r.plan?.[step] === undefined
-                          ? '–'
-                          : `${step + 1}/${r.plan.length} ${action(r.plan[step].action)} (attempt ${r.attempts ?? 0})`}
-                      </td>
+                      <td>{currentStep(r)}</td>
                       <td className="num">
                         {r.openedTick ?? 0}
                         {r.closedTick === undefined ? '' : `–${r.closedTick}`}
@@ -146,6 +141,21 @@ export function RepairsPage() {
       )}
     </section>
   );
+}
+
+/**
+ * The step a repair is at, in words: `2/3 reimage (attempt 1 of 1)`, `… (not
+ * tried yet)` while it waits; none for a repair that closed with no step taken.
+ */
+function currentStep(r: Repair): string {
+  const step = r.currentStep ?? 0;
+  const plan = r.plan ?? [];
+  const current = plan[step];
+  if (current === undefined || r.status === 'REPAIR_STATUS_RECOVERED') return '–';
+  const attempts = r.attempts ?? 0;
+  const tries =
+    attempts === 0 ? 'not tried yet' : `attempt ${attempts} of ${current.maxAttempts ?? 1}`;
+  return `${step + 1}/${plan.length} ${action(current.action)} (${tries})`;
 }
 
 function History({ repair }: { repair: Repair }) {

@@ -48,21 +48,50 @@ describe('observing a blade', () => {
     });
   });
 
-  it('is unknown until a first heartbeat, and failed after the install grace without one', () => {
-    const off = blade(BladeState.BLADE_STATE_OFF, 1);
-    const unknown = observeBlade(2, off, undefined, t);
+  it('is unknown while it comes up, and failed after the install grace without a first heartbeat', () => {
+    const booting = blade(BladeState.BLADE_STATE_BOOTING, 3);
+    const unknown = observeBlade(2, blade(BladeState.BLADE_STATE_OFF, 1), undefined, t);
     expect(unknown).toMatchObject({
-      next: { state: ObservedState.OBSERVED_STATE_UNKNOWN },
-      wake: 12,
+      next: { state: ObservedState.OBSERVED_STATE_UNKNOWN, sinceTick: 2 },
+      wake: 6, // off since its installation: failed at 2 + failedAfter unless it comes up
     });
-    expect(observeBlade(12, off, unknown.next!, t).next?.state).toBe(
-      ObservedState.OBSERVED_STATE_FAILED,
-    );
+    expect(observeBlade(4, booting, unknown.next!, t)).toEqual({ wake: 12 });
+    expect(observeBlade(12, booting, unknown.next!, t).next).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_FAILED,
+      sinceTick: 12,
+      reason:
+        'no first heartbeat in the 10 ticks since it was installed at tick 2; the blade reports nothing (booting)',
+    });
     expect(
       observeBlade(8, blade(BladeState.BLADE_STATE_WORKING, 7), unknown.next!, t).next,
     ).toMatchObject({
       state: ObservedState.OBSERVED_STATE_HEALTHY,
       reason: 'first heartbeat at tick 7',
+    });
+  });
+
+  it('fails a new blade that goes down before its first heartbeat after failedAfter ticks, like a silent one', () => {
+    const unknown = observeBlade(2, blade(BladeState.BLADE_STATE_POWERED, 1), undefined, t).next!;
+    // Its PDU lost power while it was booting: off since tick 4.
+    const off = blade(BladeState.BLADE_STATE_OFF, 4);
+    expect(observeBlade(5, off, unknown, t)).toEqual({ wake: 8 });
+    expect(observeBlade(7, off, unknown, t)).toEqual({ wake: 8 });
+    const failed = observeBlade(8, off, unknown, t).next!;
+    expect(failed).toEqual({
+      state: ObservedState.OBSERVED_STATE_FAILED,
+      sinceTick: 8,
+      reason:
+        'no first heartbeat since it was installed at tick 2; the blade reports nothing (off) since tick 4, 4 ticks',
+      lastHeartbeatTick: 0,
+    });
+    // Failed until its first heartbeat, however it comes up meanwhile.
+    expect(observeBlade(15, blade(BladeState.BLADE_STATE_BOOTING, 14), failed, t)).toEqual({});
+    expect(
+      observeBlade(19, blade(BladeState.BLADE_STATE_WORKING, 18), failed, t).next,
+    ).toMatchObject({
+      state: ObservedState.OBSERVED_STATE_HEALTHY,
+      sinceTick: 19,
+      reason: 'first heartbeat at tick 18',
     });
   });
 });

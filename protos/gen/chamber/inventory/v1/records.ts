@@ -567,7 +567,8 @@ export interface ObservedRecord {
   reason: string;
   /**
    * Blades: once heartbeats stop, the last tick one arrived; 0 while they
-   * arrive (one every tick).
+   * arrive (one every tick), and for a blade never heard from (unknown, or
+   * failed before its first heartbeat).
    */
   lastHeartbeatTick: number;
 }

@@ -30,7 +30,10 @@ export interface GetStatusResponse {
   /** Missed heartbeats after which a blade is suspect, and failed. */
   suspectAfter: number;
   failedAfter: number;
-  /** Ticks a new blade may go without a first heartbeat before it is failed. */
+  /**
+   * Ticks a new blade may take to come up (powered, booting) without a first
+   * heartbeat before it is failed (down before one: failed after failed_after).
+   */
   installGrace: number;
   /** Observed elements by state name (e.g. "OBSERVED_STATE_SUSPECT"). */
   states: { [key: string]: number };

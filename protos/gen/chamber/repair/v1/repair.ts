@@ -33,6 +33,11 @@ export enum RepairStatus {
   REPAIR_STATUS_FAILED = 4,
   /** REPAIR_STATUS_ESCALATED - Past what the plan can do: a person must act (see `reason`). */
   REPAIR_STATUS_ESCALATED = 5,
+  /**
+   * REPAIR_STATUS_RECOVERED - Closed before any step was taken: the element was observed healthy again
+   * on its own (its fault ended), so there was nothing to repair.
+   */
+  REPAIR_STATUS_RECOVERED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -56,6 +61,9 @@ export function repairStatusFromJSON(object: any): RepairStatus {
     case 5:
     case "REPAIR_STATUS_ESCALATED":
       return RepairStatus.REPAIR_STATUS_ESCALATED;
+    case 6:
+    case "REPAIR_STATUS_RECOVERED":
+      return RepairStatus.REPAIR_STATUS_RECOVERED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -77,6 +85,8 @@ export function repairStatusToJSON(object: RepairStatus): string {
       return "REPAIR_STATUS_FAILED";
     case RepairStatus.REPAIR_STATUS_ESCALATED:
       return "REPAIR_STATUS_ESCALATED";
+    case RepairStatus.REPAIR_STATUS_RECOVERED:
+      return "REPAIR_STATUS_RECOVERED";
     case RepairStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
@@ -155,7 +165,7 @@ export interface RepairEvent {
   action: StepAction;
   /** The command it issued, if it issued one. */
   commandId: string;
-  /** `issued`, `succeeded`, `failed`, `healthy`, `escalated`, … */
+  /** `opened`, `waiting`, `issued`, `failed`, `healthy`, `recovered`, `escalated`, `abandoned` */
   outcome: string;
   reason: string;
 }
