@@ -36,6 +36,13 @@ export interface HostOptions {
   readonly grpc: (store: Store) => GrpcServiceBinding & { readonly protoFile: string };
   /** Its part in the clock. */
   readonly participant: Pick<ParticipantOptions, 'views' | 'onTick'>;
+  /**
+   * Runs once the store is connected, before the service serves gRPC (so
+   * before it reports SERVING) and before it registers with the clock (so
+   * before a stepper that waits for it publishes tick 0): for what tick 0
+   * must find in the store, and what must be said at start.
+   */
+  readonly beforeJoin?: (store: Store) => Promise<void>;
   /** Runs once it has joined the clock (e.g. submitting a first input). */
   readonly afterJoin?: (store: Store) => Promise<void>;
   /**
@@ -88,6 +95,7 @@ export function hostParticipantService(options: HostOptions): HostedService {
         options.store ??
         (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
       const s = store;
+      await options.beforeJoin?.(s);
       const { protoFile, ...binding } = options.grpc(s);
       server = createGrpcServer({
         host: config.listen.host,

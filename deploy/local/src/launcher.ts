@@ -66,6 +66,8 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   };
   const loginUrlFile = path.join(dir, 'login-url');
   fs.rmSync(loginUrlFile, { force: true });
+  const noticeFile = (spec: ServiceSpec): string => path.join(dir, `${spec.name}.notices`);
+  for (const spec of services) fs.rmSync(noticeFile(spec), { force: true });
   const ports = services.map((s) => ({ what: s.name, port: portOf(s) }));
   if (isPrivate) {
     ports.unshift(
@@ -125,6 +127,15 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
           }),
         ),
         ...(spec.isHttp === true ? { [`${envPrefix(spec)}_LOGIN_URL_FILE`]: loginUrlFile } : {}),
+        ...(spec.participantsEnv === undefined
+          ? {}
+          : {
+              [spec.participantsEnv]: services
+                .filter((s) => s.isParticipant === true)
+                .map((s) => s.name)
+                .join(','),
+            }),
+        ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
       },
       logFile,
       ready: (signal) =>
@@ -156,6 +167,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         .map((s) => s.start()),
     );
   const results = [...(await startAll(true)), ...(await startAll(false))];
+  printNotices(print, noticeFile);
 
   const ready = results.filter((r) => r.status === 'fulfilled').length;
   print('');
@@ -242,6 +254,26 @@ function serviceEnv(
       ? {}
       : { [`${prefix}_TRACESINK`]: inherited[`${prefix}_TRACESINK`] ?? tracesink }),
   };
+}
+
+/**
+ * Prints, once every service is up, what services said at start through
+ * their notice file (e.g. a configured definition that was not loaded, and
+ * the command that loads it), then deletes the file.
+ */
+function printNotices(print: (line: string) => void, fileOf: (spec: ServiceSpec) => string): void {
+  for (const spec of services) {
+    if (spec.noticeFileEnv === undefined) continue;
+    let text = '';
+    try {
+      text = fs.readFileSync(fileOf(spec), 'utf8');
+    } catch {
+      continue; // nothing to say
+    }
+    fs.rmSync(fileOf(spec), { force: true });
+    for (const line of new Set(text.split('\n').filter((l) => l.trim() !== '')))
+      print(`! ${spec.name.padEnd(nameWidth)} ${line}`);
+  }
 }
 
 /** `CHAMBER_INVENTORY_REPAIR` for `inventory-repair`: the prefix of a service's own env vars. */

@@ -18,6 +18,12 @@ export interface ServiceSpec {
   readonly hintFlag?: readonly [flag: string, service: string];
   /** Started, and ready or given up on, before the services without it start. */
   readonly isStartedFirst?: boolean;
+  /** A participant of the clock, under its service name: tick 0 waits for the services marked so. */
+  readonly isParticipant?: boolean;
+  /** Env var that tells it the names of the participants among the services (comma-separated). */
+  readonly participantsEnv?: string;
+  /** Env var naming a file it appends start-up notices to; the launcher prints them once all are up. */
+  readonly noticeFileEnv?: string;
 }
 
 /** The tracesink: first, so the others' spans have somewhere to go from their first tick. */
@@ -43,6 +49,8 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.clock.v1.Clock',
     hint: 'npx chamber clock status',
     hintFlag: ['stepper', 'stepper'],
+    // Tick 0 of a new simulation waits for them, so a fresh start replays like a reset.
+    participantsEnv: 'CHAMBER_STEPPER_PARTICIPANTS',
   },
   {
     name: 'inventory',
@@ -51,6 +59,8 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.inventory.v1.Inventory',
     hint: 'npx chamber inventory ls',
     hintFlag: ['inventory', 'inventory'],
+    isParticipant: true,
+    noticeFileEnv: 'CHAMBER_INVENTORY_NOTICE_FILE',
   },
   {
     name: 'faults',
@@ -59,6 +69,7 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.faults.v1.Faults',
     hint: 'npx chamber fault ls',
     hintFlag: ['faults', 'faults'],
+    isParticipant: true,
   },
   {
     name: 'monitor',
@@ -67,6 +78,7 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.monitor.v1.Monitor',
     hint: 'npx chamber inventory ls standard/z1/rack1 --view observed',
     hintFlag: ['inventory', 'inventory'],
+    isParticipant: true,
   },
   {
     name: 'inventory-repair',
@@ -75,6 +87,7 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.repair.v1.Repairs',
     hint: 'npx chamber repair ls',
     hintFlag: ['repair', 'inventory-repair'],
+    isParticipant: true,
   },
   {
     name: 'frontend',

@@ -221,4 +221,34 @@ describe('launcher (npm start)', () => {
     blocker.child.kill('SIGTERM');
     expect(await blocker.exit()).toBe(0);
   });
+
+  it('waits for the participants at tick 0, and says when CHAMBER_INVENTORY_DEFINITION is not loaded over a definition in force', async () => {
+    const simulation = `notice-${Date.now().toString(36)}`;
+    const env = {
+      CHAMBER_ETCD_ENDPOINTS: etcdEndpoints().join(','),
+      CHAMBER_SIMULATION: simulation,
+    };
+    const first = await start(env);
+    await first.waitFor(/Chamber is running/);
+    const clock = ClockClient.connect(first.stepper);
+    try {
+      // Tick 0 of the new simulation was handled by every participant of the table.
+      const status = await clock.waitForTick(0);
+      expect(status.participants).toEqual(['faults', 'inventory', 'inventory-repair', 'monitor']);
+    } finally {
+      clock.close();
+    }
+    expect(first.output()).not.toMatch(/was not loaded/);
+    first.child.kill('SIGTERM');
+    expect(await first.exit()).toBe(0);
+
+    const again = await start({ ...env, CHAMBER_INVENTORY_DEFINITION: 'small' });
+    await again.waitFor(/Chamber is running/);
+    expect(again.output()).toContain(
+      `! inventory        CHAMBER_INVENTORY_DEFINITION=small was not loaded: simulation "${simulation}" already has a definition (standard.yaml), and the setting only applies to a simulation without one. To load it: npx chamber inventory load services/inventory/definitions/small.yaml --wait\n`,
+    );
+    expect(fs.existsSync(path.join(again.dir, 'inventory.notices'))).toBe(false);
+    again.child.kill('SIGTERM');
+    expect(await again.exit()).toBe(0);
+  }, 120_000);
 });

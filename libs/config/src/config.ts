@@ -58,6 +58,16 @@ convict.addFormat({
   validate: (value: unknown) => validateEndpoints(value, true),
 });
 
+/** Comma-separated words (no spaces inside one), e.g. participant names; may be empty. */
+convict.addFormat({
+  name: 'list',
+  coerce: splitList,
+  validate: (value: unknown) => {
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && /^\S+$/.test(v)))
+      throw new Error('must be a comma-separated list of words');
+  },
+});
+
 convict.addFormat({
   name: 'simulation-name',
   validate: (value: unknown) => {

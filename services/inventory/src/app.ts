@@ -1,18 +1,32 @@
 import { hostParticipantService, type HostedService } from '@chamber/host';
 import {
+  DefinitionSource,
   InventoryService,
   LoadProgress,
   LoadProgress_State,
   PendingRecord,
   protoFiles,
 } from '@chamber/protos';
-import type { CachedView, Store } from '@chamber/store';
+import { cmp, op, type CachedView, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { appendFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { definitionFile, type InventoryConfig } from './config.js';
-import { inventoryParticipant, submitDefinitionLoad } from './definition-loads.js';
+import {
+  defaultDefinition,
+  definitionEnv,
+  definitionFile,
+  type InventoryConfig,
+} from './config.js';
+import {
+  definitionLoadId,
+  inventoryParticipant,
+  isDefinitionLoadMarker,
+  submitDefinitionLoad,
+  validateDefinition,
+} from './definition-loads.js';
+import { startDefinition } from './domain/start-definition.js';
 import { createInventoryHandlers } from './grpc/inventory-handlers.js';
 import { InventoryReads } from './reads.js';
 import { inventoryKeys, loadProgress, Simulator, simulatorViews } from './simulator.js';
@@ -85,12 +99,74 @@ export function createInventoryService(
     };
   }
 
-  /** Loads the configured definition when the simulation has none (and none is on its way). */
+  /**
+   * Before it joins the clock: when the simulation has no definition and the
+   * clock has not started, makes the configured one the definition in force,
+   * which tick 0 builds (as after a reset: a fresh start replays like one);
+   * when another definition is in force, says that the configured one is not
+   * loaded, and how to load it.
+   */
+  async function prepareDefinition(s: Store): Promise<void> {
+    const setting = config.inventory.definition;
+    if (setting === '') return;
+    const file = definitionFile(setting);
+    const source = await readFile(file, 'utf8').catch(() => undefined);
+    const inForce = (await s.get(DefinitionSource, inventoryKeys.source))?.value;
+    const pending = await s.list(PendingRecord, keys.pendingPrefix);
+    const shown = path.relative(process.cwd(), file);
+    const decision = startDefinition({
+      setting,
+      defaultSetting: defaultDefinition,
+      env: definitionEnv,
+      shownFile: shown.startsWith('..') || path.isAbsolute(shown) ? file : shown,
+      source,
+      inForce,
+      hasPendingLoad: pending.entries.some((e) => isDefinitionLoadMarker(e.key)),
+      hasTick: (await s.getRaw(keys.tick)) !== undefined,
+      simulation: config.simulation,
+    });
+    if (decision.kind === 'not-loaded') {
+      logger.warn({ file, inForce: inForce?.fileName }, decision.notice);
+      if (config.inventory.noticeFile !== '')
+        await appendFile(config.inventory.noticeFile, `${decision.notice}\n`);
+      return;
+    }
+    if (decision.kind !== 'install') return;
+    const fileName = path.basename(file);
+    // Unreadable: fail to start, with the file system's reason.
+    const text = source ?? (await readFile(file, 'utf8'));
+    const { bladeCount } = validateDefinition(text, fileName);
+    const loadId = definitionLoadId(randomUUID());
+    // Only while no tick was published: else it is loaded at the next tick (afterJoin).
+    const res = await s.txn(
+      [cmp.absent(keys.tick), cmp.absent(inventoryKeys.source)],
+      [
+        op.put(DefinitionSource, inventoryKeys.source, { fileName, source: text, loadId }),
+        op.put(LoadProgress, inventoryKeys.loadProgress, {
+          ...LoadProgress.fromPartial({}),
+          loadId,
+          state: LoadProgress_State.STATE_WAITING,
+          effectiveTick: 0,
+          blades: bladeCount,
+        }),
+      ],
+    );
+    if (res.succeeded)
+      logger.info(
+        { file, blades: bladeCount, load: loadId },
+        'new simulation: the configured definition is built at tick 0',
+      );
+  }
+
+  /**
+   * Loads the configured definition at the next tick when the clock already
+   * runs without one (and none is on its way).
+   */
   async function loadInitialDefinition(s: Store): Promise<void> {
     if (config.inventory.definition === '') return;
     if ((await s.getRaw(inventoryKeys.source)) !== undefined) return;
     const pending = await s.list(PendingRecord, keys.pendingPrefix);
-    if (pending.entries.some((e) => e.key.startsWith(`${keys.pendingPrefix}definition-`))) return;
+    if (pending.entries.some((e) => isDefinitionLoadMarker(e.key))) return;
     const file = definitionFile(config.inventory.definition);
     const source = await readFile(file, 'utf8');
     const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) });
@@ -124,6 +200,7 @@ export function createInventoryService(
       protoFile: protoFiles.inventory,
     }),
     participant: { views: simulatorViews, onTick },
+    beforeJoin: prepareDefinition,
     afterJoin: loadInitialDefinition,
   });
 }

@@ -14,11 +14,19 @@ export const samplesDir: string = path.resolve(
   '../../definitions',
 );
 
+/** The definition an empty simulation gets unless `inventory.definition` names another. */
+export const defaultDefinition = 'standard';
+
+/** The environment variable of `inventory.definition`. */
+export const definitionEnv = 'CHAMBER_INVENTORY_DEFINITION';
+
 /** The inventory's configuration. */
 export interface InventoryConfig extends CommonConfig {
   inventory: {
     /** A definition to load when the simulation has none; empty: none. */
     definition: string;
+    /** A file a start-up notice is appended to besides the log (for the launcher); empty: none. */
+    noticeFile: string;
     propagationTicks: TickRange;
     postTicks: TickRange;
     stopTicks: TickRange;
@@ -39,8 +47,14 @@ export function inventorySchema(): Schema<InventoryConfig> {
       definition: {
         doc: 'A definition file (or a sample name: small, standard, large) to load when the simulation has none; empty for none.',
         format: String,
-        default: 'standard',
-        env: 'CHAMBER_INVENTORY_DEFINITION',
+        default: defaultDefinition,
+        env: definitionEnv,
+      },
+      noticeFile: {
+        doc: 'A file start-up notices (e.g. a configured definition that was not loaded) are appended to besides the log, for the launcher to show; empty for none.',
+        format: String,
+        default: '',
+        env: 'CHAMBER_INVENTORY_NOTICE_FILE',
       },
       propagationTicks: range(
         'Ticks from a PDU or TOR changing to a blade feeling it ("MIN-MAX", at least 1).',

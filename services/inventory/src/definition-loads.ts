@@ -34,6 +34,33 @@ export interface SubmittedLoad {
   readonly bladeCount: number;
 }
 
+/** The id of a definition load, made from a unique suffix. */
+export function definitionLoadId(unique: string): string {
+  return `${definitionLoadIdPrefix}${unique}`;
+}
+
+/** Whether the input marker `pending/<id>` is a definition load's. */
+export function isDefinitionLoadMarker(key: string): boolean {
+  return key.startsWith(`${keys.pendingPrefix}${definitionLoadIdPrefix}`);
+}
+
+/**
+ * Checks that `source` is a valid definition and counts its blades. With
+ * errors it fails with `InvalidArgument`, listing every error as
+ * `file:line:col: message`.
+ */
+export function validateDefinition(source: string, fileName: string): { bladeCount: number } {
+  const parsed = parseDefinition(source, fileName);
+  if (!parsed.ok) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `${fileName} has ${parsed.errors.length} error(s); nothing was loaded:\n` +
+        parsed.errors.map(String).join('\n'),
+    );
+  }
+  return { bladeCount: parsed.definition.bladeCount };
+}
+
 /**
  * Submits `source` as the definition to load at the next tick. It is
  * validated first: with errors, nothing is written and the call fails with
@@ -43,15 +70,8 @@ export async function submitDefinitionLoad(
   store: Store,
   load: { readonly source: string; readonly fileName: string },
 ): Promise<SubmittedLoad> {
-  const parsed = parseDefinition(load.source, load.fileName);
-  if (!parsed.ok) {
-    throw new ChamberError(
-      Code.InvalidArgument,
-      `${load.fileName} has ${parsed.errors.length} error(s); nothing was loaded:\n` +
-        parsed.errors.map(String).join('\n'),
-    );
-  }
-  const id = `${definitionLoadIdPrefix}${randomUUID()}`;
+  const { bladeCount } = validateDefinition(load.source, load.fileName);
+  const id = definitionLoadId(randomUUID());
   const { effectiveTick } = await submitInput(store, {
     id,
     owner: inventoryParticipant,
@@ -62,7 +82,7 @@ export async function submitDefinitionLoad(
       }),
     ],
   });
-  return { id, effectiveTick, bladeCount: parsed.definition.bladeCount };
+  return { id, effectiveTick, bladeCount };
 }
 
 /** What the loads due at a tick write, and what they change. */
@@ -87,7 +107,7 @@ export function applyDefinitionLoads(tick: number, view: CachedView): AppliedLoa
       (e) =>
         e.value.owner === inventoryParticipant &&
         e.value.effectiveTick <= tick &&
-        e.key.startsWith(`${keys.pendingPrefix}${definitionLoadIdPrefix}`),
+        isDefinitionLoadMarker(e.key),
     );
   if (due.length === 0) return { ops: [], changes: undefined };
   const ops: Op[] = [];

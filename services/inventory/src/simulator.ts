@@ -135,7 +135,7 @@ export class Simulator {
     const commandsOut: CommandRecord[] = [];
 
     // Inputs due now: a definition load, target changes, commands.
-    const loaded = this.loads(tick, view);
+    const loaded = this.loads(tick, view, full);
     if (loaded.changes !== undefined) {
       append(ops, loaded.ops);
       append(ops, this.installed(tick, view, loaded.changes));
@@ -352,10 +352,17 @@ export class Simulator {
     if (at === undefined || tick < at) this.wheel.schedule(tick, key);
   }
 
-  /** The loads due now; at tick 0 of a run (after a reset), the definition in force again. */
-  private loads(tick: number, view: CachedView): AppliedLoads {
+  /**
+   * The loads due now; and on a `full` tick (the first of a run or of this
+   * process) with no definition built, the definition in force: at tick 0
+   * of a run, whether after a reset (which keeps `sources/`) or on a fresh
+   * start (the service put it there before joining), or at the service's
+   * first tick if the clock published tick 0 without it. (A definition has
+   * at least one region, so an empty view means none was built.)
+   */
+  private loads(tick: number, view: CachedView, full: boolean): AppliedLoads {
     const loaded = applyDefinitionLoads(tick, view);
-    if (loaded.changes !== undefined || tick !== 0) return loaded;
+    if (loaded.changes !== undefined || !full) return loaded;
     const source = view.value(DefinitionSource, inventoryKeys.source);
     if (source === undefined || view.listRaw(definitionPrefix).length > 0) return loaded;
     const changes = reconcileDefinition(view, source);

@@ -52,6 +52,9 @@ export function createStepperService(
 
   async function lead(s: Store, endpoint: string): Promise<void> {
     while (!stopping.signal.aborted) {
+      // Ends the leader's wait for the participants of a new simulation too.
+      const term = new AbortController();
+      const endTerm = (): void => term.abort();
       try {
         // Unique per campaign, so a retried election write is recognised as ours.
         const value = JSON.stringify({ instance, endpoint, nonce: randomBytes(6).toString('hex') });
@@ -60,12 +63,21 @@ export function createStepperService(
           signal: stopping.signal,
         });
         logger.info({ instance, term: leadership.term }, 'leading the clock');
-        const lost = new Promise<void>((resolve) => leadership!.onLost(resolve));
+        stopping.signal.addEventListener('abort', endTerm, { once: true });
+        const lost = new Promise<void>((resolve) =>
+          leadership!.onLost(() => {
+            endTerm();
+            resolve();
+          }),
+        );
         leader = await Leader.start({
           store: s,
           leadership,
           initialSeed: config.seed,
           dropGraceMs: config.stepper.dropGraceSeconds * 1000,
+          expectedParticipants: config.stepper.participants,
+          startWaitMs: config.stepper.startWaitSeconds * 1000,
+          signal: term.signal,
           logger,
           tracer,
         });
@@ -76,6 +88,7 @@ export function createStepperService(
         logger.error({ err: error }, 'stepper campaign failed; retrying in 1 s');
         await new Promise((r) => setTimeout(r, 1_000));
       } finally {
+        stopping.signal.removeEventListener('abort', endTerm);
         await leader?.stop();
         leader = undefined;
       }

@@ -1,4 +1,6 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { ChamberError, Code } from '@chamber/errors';
+import { isValidParticipantName } from '@chamber/timestamp';
 
 /** The stepper's configuration. */
 export interface StepperConfig extends CommonConfig {
@@ -9,6 +11,10 @@ export interface StepperConfig extends CommonConfig {
     leaderTtlSeconds: number;
     /** This replica's name in the election and the service registry; host-pid when empty. */
     instance: string;
+    /** The participants tick 0 of a new simulation waits for (the deployment's set); empty: none. */
+    participants: string[];
+    /** How long tick 0 waits for them (s) before it is published without the missing ones. */
+    startWaitSeconds: number;
   };
 }
 
@@ -35,13 +41,37 @@ export function stepperSchema(): Schema<StepperConfig> {
         default: '',
         env: 'CHAMBER_STEPPER_INSTANCE',
       },
+      participants: {
+        doc: 'The participants the deployment runs (comma-separated): tick 0 of a simulation that never ran is published once all of them are registered, so a fresh start replays like a reset. Empty: publish at once.',
+        format: 'list',
+        default: [],
+        env: 'CHAMBER_STEPPER_PARTICIPANTS',
+      },
+      startWaitSeconds: {
+        doc: 'Seconds tick 0 of a new simulation waits for the expected participants before it is published without the missing ones (the run is then not deterministic).',
+        format: 'nat',
+        default: 60,
+        env: 'CHAMBER_STEPPER_START_WAIT_SECONDS',
+      },
     },
   };
 }
 
-/** Loads and validates the stepper's configuration (env `CHAMBER_*`); see {@link loadConfig}. */
+/**
+ * Loads and validates the stepper's configuration (env `CHAMBER_*`); see
+ * {@link loadConfig}. Also fails with `InvalidArgument` when
+ * `stepper.participants` names a participant that cannot exist.
+ */
 export function loadStepperConfig(
   options?: Parameters<typeof loadConfig<StepperConfig>>[1],
 ): StepperConfig {
-  return loadConfig(stepperSchema(), options);
+  const config = loadConfig(stepperSchema(), options);
+  const bad = config.stepper.participants.find((name) => !isValidParticipantName(name));
+  if (bad !== undefined) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `config "stepper.participants" (CHAMBER_STEPPER_PARTICIPANTS): participant name "${bad}" must be 1-63 lower-case letters, digits, ".", "_" or "-"`,
+    );
+  }
+  return config;
 }

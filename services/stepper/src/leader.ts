@@ -1,6 +1,5 @@
 import {
   ControlRecord,
-  ParticipantRecord,
   PendingRecord,
   RunRecord,
   SettledRecord,
@@ -34,6 +33,7 @@ import {
 } from '@chamber/timestamp';
 import { afterReset } from './domain/control.js';
 import { foldDigest } from './domain/digest.js';
+import { firstTick, missingAtStartNote, quotedNames } from './domain/first-tick.js';
 import { nextTick } from './domain/next-tick.js';
 
 /** What the leader needs. */
@@ -44,6 +44,12 @@ export interface LeaderOptions {
   readonly initialSeed: number;
   /** How long a registered participant may be without its lease before it is dropped (ms). */
   readonly dropGraceMs: number;
+  /** The participants tick 0 of a simulation that never ran waits for. */
+  readonly expectedParticipants: readonly string[];
+  /** How long it waits for them (ms) before publishing without the missing ones. */
+  readonly startWaitMs: number;
+  /** Aborted when the leadership is lost or the service stops: ends that wait early. */
+  readonly signal?: AbortSignal;
   readonly logger: Logger;
   readonly tracer: Tracer;
 }
@@ -97,10 +103,12 @@ export class Leader {
   /** The epoch `lastPublishMs` belongs to: measured pacing starts afresh after a policy change. */
   private lastPublishEpoch: number | undefined;
   private idle: Promise<void> = Promise.resolve();
+  private readonly stopping = new AbortController();
 
   private constructor(options: LeaderOptions) {
     this.options = options;
     this.store = options.store;
+    options.signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
   }
 
   /** Takes over the clock: initializes a new simulation or resumes where it was. */
@@ -113,6 +121,7 @@ export class Leader {
   /** Stops acting (leadership lost or shutdown); pending work is abandoned, not undone. */
   async stop(): Promise<void> {
     this.isStopped = true;
+    this.stopping.abort();
     clearTimeout(this.timer);
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
@@ -124,25 +133,26 @@ export class Leader {
     const { store, leadership } = this.options;
     let tick = await store.get(TickRecord, keys.tick);
     if (tick === undefined) {
-      // A simulation that never ran: publish tick 0 of run 1.
+      // A simulation that never ran: publish tick 0 of run 1 once the
+      // deployment's participants are there, as they are at tick 0 after a reset.
+      const start = await this.awaitParticipants();
+      if (start === undefined) return;
       const control = (await store.get(ControlRecord, keys.control))?.value ?? defaultControl();
-      const registered = (await store.list(ParticipantRecord, keys.participantsPrefix)).entries.map(
-        (e) => e.value.name,
-      );
+      const waitedSeconds = this.options.startWaitMs / 1000;
       const run: RunRecord = {
         run: 1,
         seed: this.options.initialSeed,
-        deterministic: true,
-        notes: [],
+        deterministic: start.missing.length === 0,
+        notes: start.missing.length === 0 ? [] : [missingAtStartNote(start.missing, waitedSeconds)],
       };
-      await store.txn(
+      const res = await store.txn(
         [leadership.guard, cmp.absent(keys.tick)],
         [
           op.put(ControlRecord, keys.control, control),
           op.put(RunRecord, keys.run, run),
           op.put(TickRecord, keys.tick, {
             tick: 0,
-            expected: registered.sort(),
+            expected: [...start.expected],
             seed: run.seed,
             run: run.run,
             resetting: false,
@@ -151,7 +161,17 @@ export class Leader {
       );
       tick = await store.get(TickRecord, keys.tick);
       if (tick === undefined) return;
-      this.options.logger.info({ tick: 0, seed: run.seed }, 'new simulation: published tick 0');
+      if (res.succeeded && start.missing.length > 0) {
+        this.options.logger.warn(
+          { tick: 0, seed: run.seed, expected: start.expected, missing: start.missing },
+          `new simulation: published tick 0 without ${quotedNames(start.missing)}, not registered after ${waitedSeconds} s; they join at a later tick and the run is not deterministic`,
+        );
+      } else if (res.succeeded) {
+        this.options.logger.info(
+          { tick: 0, seed: run.seed, expected: start.expected },
+          'new simulation: published tick 0',
+        );
+      }
     }
     this.view = await CachedView.load(store, mirrorPrefixes, tick.modRevision);
     if (!tick.value.resetting) this.window = this.openWindow(tick.value, tick.modRevision);
@@ -160,6 +180,68 @@ export class Leader {
       this.onEvents(events),
     );
     this.kick();
+  }
+
+  /**
+   * Waits until every expected participant is registered and alive, or the
+   * start wait is over (see `firstTick`), saying in the log whom it waits
+   * for. Resolves with the participants tick 0 expects and those it goes
+   * without; `undefined` when the leader stopped meanwhile.
+   */
+  private async awaitParticipants(): Promise<
+    { expected: readonly string[]; missing: readonly string[] } | undefined
+  > {
+    const { store, logger, expectedParticipants, startWaitMs } = this.options;
+    const view = await CachedView.load(store, [keys.participantsPrefix, keys.alivePrefix]);
+    const names = (prefix: string): Set<string> =>
+      new Set(view.listRaw(prefix).map((e) => e.key.slice(prefix.length)));
+    const deadline = Date.now() + startWaitMs;
+    const signal = this.stopping.signal;
+    let isDone = false;
+    let said = '';
+    let timer: NodeJS.Timeout | undefined;
+    let decide = (): void => undefined;
+    const watching = store.watch('', { fromRevision: view.revision + 1 }, (events) => {
+      view.apply(events);
+      decide();
+    });
+    try {
+      return await new Promise((resolve, reject) => {
+        decide = (): void => {
+          if (isDone) return;
+          if (signal.aborted) {
+            isDone = true;
+            return resolve(undefined);
+          }
+          const decision = firstTick({
+            expected: expectedParticipants,
+            registered: names(keys.participantsPrefix),
+            alive: names(keys.alivePrefix),
+            isTimedOut: Date.now() >= deadline,
+          });
+          if (decision.kind === 'publish') {
+            isDone = true;
+            return resolve(decision);
+          }
+          const missing = quotedNames(decision.missing);
+          if (missing === said) return;
+          said = missing;
+          const leftSeconds = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+          logger.info(
+            { missing: decision.missing, startWaitSeconds: startWaitMs / 1000 },
+            `new simulation: waiting for participant(s) ${missing} to register before publishing tick 0 (at most ${leftSeconds} s more)`,
+          );
+        };
+        signal.addEventListener('abort', decide);
+        timer = setTimeout(decide, Math.max(0, deadline - Date.now()));
+        watching.then(decide, reject);
+      });
+    } finally {
+      isDone = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', decide);
+      await (await watching.catch(() => undefined))?.cancel();
+    }
   }
 
   private openWindow(record: TickRecord, revision: number): Window {

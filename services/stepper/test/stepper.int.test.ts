@@ -204,3 +204,31 @@ describe('stepper: external inputs', () => {
     await p.stop();
   });
 });
+
+describe('stepper: tick 0 of a new simulation', () => {
+  it('waits until every expected participant is registered, so each of them handles tick 0', async () => {
+    h = await harness('first-wait');
+    // Started before any participant, as the launcher may start it.
+    const { client } = await h.startStepper({ participants: ['a', 'b'], startWaitSeconds: 60 });
+    const a = await h.join('a');
+    const b = await h.join('b');
+    const status = await client.waitForTick(0);
+    expect(status.participants).toEqual(['a', 'b']);
+    expect(status.deterministic).toBe(true);
+    expect(a.lastAckedTick()).toBe(0);
+    expect(b.lastAckedTick()).toBe(0);
+    expect(JSON.parse((await h.store.getRaw('toy/b'))!.value)).toEqual({ tick: 0 });
+  });
+
+  it('publishes without a missing participant once the wait is over, and says the run is not deterministic', async () => {
+    h = await harness('first-missing');
+    await h.join('a');
+    const { client } = await h.startStepper({ participants: ['a', 'ghost'], startWaitSeconds: 1 });
+    const status = await client.waitForTick(0);
+    expect(status.participants).toEqual(['a']);
+    expect(status.deterministic).toBe(false);
+    expect(status.notes).toEqual([
+      'tick 0: published without participant(s) "ghost", not registered after 1 s',
+    ]);
+  });
+});

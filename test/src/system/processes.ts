@@ -87,6 +87,31 @@ export function startStepperProcess(options: {
 }
 
 /**
+ * Starts the service `name` (services/<name>/dist/src/main.js) as the
+ * launcher does, on a free port, its spans sent nowhere; `env` is set on
+ * top. Resolves with it and its gRPC address once it serves.
+ */
+export async function startServiceProcess(options: {
+  name: string;
+  endpoints: string[];
+  simulation: string;
+  env?: Record<string, string>;
+}): Promise<{ child: Child; address: string }> {
+  const prefix = `CHAMBER_${options.name.toUpperCase().replaceAll('-', '_')}`;
+  const child = start(`services/${options.name}/dist/src/main.js`, [], {
+    CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
+    CHAMBER_SIMULATION: options.simulation,
+    [`${prefix}_PORT`]: '0',
+    // 127.0.0.1:50058 may be a running Chamber's tracesink.
+    [`${prefix}_TRACESINK`]: '',
+    CHAMBER_LOG_LEVEL: 'info',
+    ...options.env,
+  });
+  const line = await child.waitForLine(new RegExp(`"${options.name} serving"`));
+  return { child, address: (JSON.parse(line) as { endpoint: string }).endpoint };
+}
+
+/**
  * Starts a tracesink process (services/tracesink/dist/src/main.js) on a free
  * port, registering under `simulation`; resolves with it and its address.
  */
