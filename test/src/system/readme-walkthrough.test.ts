@@ -1,5 +1,5 @@
 import { freePort } from '@chamber/etcd-process';
-import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -188,18 +188,18 @@ beforeAll(async () => {
     { CHAMBER_PASSWORD: password },
   );
   expect(login, login.stderr).toMatchObject({ code: 0 });
-}, 120_000);
+});
 
 afterAll(async () => {
   if (launcher !== undefined && launcher.exitCode === null && launcher.signalCode === null) {
     const exited = new Promise((resolve) => launcher!.once('exit', resolve));
     launcher.kill('SIGTERM');
-    const timer = setTimeout(() => launcher?.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => launcher?.kill('SIGKILL'), budgets.waitMs);
     await exited;
     clearTimeout(timer);
   }
   fs.rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+});
 
 /** Runs `chamber argv` to its end. */
 function chamber(argv: string[], extra: Record<string, string> = {}): Promise<Output> {
@@ -207,7 +207,7 @@ function chamber(argv: string[], extra: Record<string, string> = {}): Promise<Ou
     execFile(
       process.execPath,
       [cli, ...argv],
-      { env: { ...process.env, ...env, ...extra }, timeout: 60_000 },
+      { env: { ...process.env, ...env, ...extra }, timeout: budgets.startMs },
       (error, stdout, stderr) =>
         resolve({
           code: error === null ? 0 : typeof error.code === 'number' ? error.code : null,
@@ -234,7 +234,7 @@ function chamberUntilFirstLine(argv: string[]): Promise<Output> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Nothing to show would leave it waiting forever: stop it, and let the
     // check of its (empty) output fail.
-    const timer = setTimeout(() => child.kill('SIGINT'), 60_000);
+    const timer = setTimeout(() => child.kill('SIGINT'), budgets.waitMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
