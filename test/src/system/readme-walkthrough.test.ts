@@ -264,5 +264,5 @@ describe('the README walkthrough', () => {
         seen.faultId = /\bf\d+-\d+\b/.exec(out.stdout)?.[0];
       if (line.comment !== '') promises[line.comment]!(out.stdout, seen);
     }
-  }, 300_000);
+  }, budgets.longTestMs);
 });
