@@ -62,6 +62,7 @@ export async function run(
             print: (line) => io.stdout(`${line}\n`),
             signal,
             env: io.env ?? {},
+            note: (line) => io.stderr(`${table.program}: ${line}\n`),
             readSecret: io.readSecret ?? noSecrets,
           });
           return ExitCode.Ok;
