@@ -2,6 +2,7 @@ import { openApiDocument, operations, rights } from '@chamber/api';
 import { ClockClient } from '@chamber/clock';
 import { FaultsClient } from '@chamber/faults-client';
 import { InventoryClient } from '@chamber/inventory-client';
+import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
 import { registerService, Store, type ServiceRegistration } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
@@ -79,10 +80,19 @@ export function createFrontendService(
       await m.follow(store);
       const cache = await SettledCache.open(store);
       settledCache = cache;
-      const clock = ClockClient.connect(services.stepper);
-      const inventory = InventoryClient.connect(services.inventory);
-      const faults = FaultsClient.connect(services.faults);
-      const repairs = RepairsClient.connect(services.repair);
+      // By the names the services register and record their failures under.
+      const clock = reportingDown(ClockClient.connect(services.stepper), 'stepper', store);
+      const inventory = reportingDown(
+        InventoryClient.connect(services.inventory),
+        'inventory',
+        store,
+      );
+      const faults = reportingDown(FaultsClient.connect(services.faults), 'faults', store);
+      const repairs = reportingDown(
+        RepairsClient.connect(services.repair),
+        'inventory-repair',
+        store,
+      );
       clients.push(clock, inventory, faults, repairs);
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
