@@ -142,6 +142,16 @@ export function createFrontendService(
         },
         onTiming: (timing) => m.observe(timing),
       });
+      const urlOf = (port: number): string =>
+        frontend.publicUrl === ''
+          ? `http://${config.listen.host}:${port}`
+          : frontend.publicUrl.replace(/\/+$/, '');
+      // On a known port the admin and its login URL are made before the server
+      // answers, so whoever waits for it to answer (the launcher) finds the URL.
+      const isPortKnown = config.listen.port !== 0;
+      let loginUrl = isPortKnown
+        ? await ensureAdmin(accounts, config, urlOf(config.listen.port), logger)
+        : undefined;
       const s = app.listen(config.listen.port, config.listen.host);
       server = s;
       await new Promise<void>((resolve, reject) => {
@@ -153,11 +163,8 @@ export function createFrontendService(
       const address = s.address();
       const port =
         typeof address === 'object' && address !== null ? address.port : config.listen.port;
-      const publicUrl =
-        frontend.publicUrl === ''
-          ? `http://${config.listen.host}:${port}`
-          : frontend.publicUrl.replace(/\/+$/, '');
-      const loginUrl = await ensureAdmin(accounts, config, publicUrl, logger);
+      const publicUrl = urlOf(port);
+      if (!isPortKnown) loginUrl = await ensureAdmin(accounts, config, publicUrl, logger);
       registration = await registerService(store, {
         name: 'frontend',
         instance: `${os.hostname()}-${process.pid}-${port}`,
