@@ -170,7 +170,13 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     const spec = startOrder[i];
     if (result.status === 'fulfilled' || spec === undefined) return;
     const error = supervisors[services.indexOf(spec)]?.lastError;
-    const why = error === undefined ? String(result.reason) : ownError(spec, error);
+    const reason: unknown = result.reason;
+    const why =
+      error !== undefined
+        ? ownError(spec, error)
+        : reason instanceof Error
+          ? reason.message
+          : String(reason);
     print(`  ✗ ${spec.name} is not ready: ${why}`);
   });
   for (const spec of services) {

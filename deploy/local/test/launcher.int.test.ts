@@ -180,7 +180,8 @@ describe('launcher (npm start)', () => {
       // The printed commands work for the ports in use (none is a default here), run as printed.
       const [, loginHint] = await l.waitFor(/\(or: npx chamber (login .*) --token <the token/);
       expect(loginHint).toBe(`login --api ${origin}`);
-      expect(l.output()).toContain(`export CHAMBER_API=${origin}\n`);
+      const [, exported] = await l.waitFor(/export CHAMBER_API=(\S+)\n/);
+      expect(exported).toBe(origin);
       const login = await chamber([...loginHint!.split(' '), '--token', token!]);
       expect(login.code).toBe(0);
       expect(login.stdout).toMatch(`logged in to ${origin} as admin;`);
