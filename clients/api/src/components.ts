@@ -206,12 +206,16 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
       instance: s.string('the instance'),
       endpoint: s.string("its gRPC host:port (a frontend's: its URL)"),
       health: s.oneOf(
-        ['serving', 'not_serving', 'unreachable'],
-        'its gRPC health (a frontend: whether its API answers)',
+        ['serving', 'not_serving', 'unreachable', 'down'],
+        'its gRPC health (a frontend: whether its API answers); down: no instance is running and its last start failed (see lastError)',
       ),
+      lastError: s.string(
+        "a down service's last start failure, as it reported it (`bad.yaml:11:13: …`)",
+      ),
+      failedAt: s.string('when that start failed (ISO 8601)'),
     },
     ['name', 'instance', 'endpoint', 'health'],
-    'a registered service instance',
+    'a registered service instance, or a service that is down (no instance, its last error)',
   ),
   Services: list('Service', 'services', 'registered service instances by name'),
   About: s.object(

@@ -1,4 +1,4 @@
-import { ApiClient, defaultApiUrl } from '@chamber/api';
+import { ApiClient } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import os from 'node:os';
 import { askSecret, type AreaExtension } from './api-commands.js';
@@ -9,6 +9,7 @@ import {
   writeCredentials,
 } from './credentials.js';
 import type { CommandContext, CommandSpec } from './routes.js';
+import { apiUrl, unreachable } from './transport.js';
 
 /** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
 export const sessionArea: AreaExtension = {
@@ -61,15 +62,19 @@ export const loginCommand: CommandSpec = {
       : undefined,
   async run(ctx) {
     const previous = await readCredentials(ctx.env);
-    const url = (ctx.input.string('api') ?? previous?.url ?? defaultApiUrl).replace(/\/+$/, '');
+    const url = apiUrl(ctx, previous);
     const anonymous = new ApiClient({ baseUrl: url });
     const oneTime = ctx.input.string('token');
     const user = ctx.input.string('user');
     const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
-    const session = await anonymous.call<{ user?: string }>('logIn', {
-      body: oneTime === undefined ? { user, password } : { token: oneTime },
-      signal: ctx.signal,
-    });
+    const session = await anonymous
+      .call<{ user?: string }>('logIn', {
+        body: oneTime === undefined ? { user, password } : { token: oneTime },
+        signal: ctx.signal,
+      })
+      .catch((error: unknown) => {
+        throw unreachable(error);
+      });
     const cookie = session.headers.get('set-cookie')?.split(';')[0];
     if (cookie === undefined) {
       throw new ChamberError(Code.Internal, `${url} answered the log-in without a session cookie`);

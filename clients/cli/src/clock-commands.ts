@@ -2,7 +2,7 @@ import { ClockClient } from '@chamber/clock';
 import { ChamberError, Code } from '@chamber/errors';
 import { ClockStatus, policyFromJSON } from '@chamber/protos';
 import type { AreaExtension, RestCall } from './api-commands.js';
-import { withClient } from './connect.js';
+import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
 import { followEvents } from './events.js';
 import { formatStatus, formatWatchLine, statusToJson } from './format.js';
 import type { CommandContext } from './routes.js';
@@ -11,6 +11,14 @@ import { wholeNumber } from './values.js';
 
 /** Where the stepper listens when neither `--stepper` nor `CHAMBER_STEPPER` says otherwise. */
 export const defaultStepperAddress = '127.0.0.1:50051';
+
+/** Where the CLI reaches the stepper over gRPC. */
+const stepperEndpoint: GrpcEndpoint = {
+  what: 'the stepper',
+  option: 'stepper',
+  env: 'CHAMBER_STEPPER',
+  defaultAddress: defaultStepperAddress,
+};
 
 /**
  * Deadline (ms) of the calls that answer at once, and so of finding out that
@@ -30,13 +38,7 @@ export const connectTimeoutMs = 3_000;
 export const clockArea: AreaExtension = {
   summary: 'the simulated clock (REST, or the stepper over gRPC)',
   options: {
-    stepper: {
-      type: 'string',
-      valueName: 'HOST:PORT',
-      env: 'CHAMBER_STEPPER',
-      defaultValue: defaultStepperAddress,
-      description: "the stepper's gRPC address (with --via grpc)",
-    },
+    stepper: addressOption(stepperEndpoint, "the stepper's gRPC address (with --via grpc)"),
   },
   commands: {
     status: {
@@ -169,8 +171,7 @@ function withClock(
 ): Promise<void> {
   return withClient(
     ctx,
-    'stepper',
-    defaultStepperAddress,
+    stepperEndpoint,
     (address) => ClockClient.connect(address, { timeoutMs: connectTimeoutMs }),
     async (clock) => {
       const status = await use(clock);

@@ -8,11 +8,19 @@ import {
 } from '@chamber/protos';
 import type { AreaExtension } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
-import { withClient } from './connect.js';
+import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
 import type { CommandContext } from './routes.js';
 
 /** Where the faults service listens when neither `--faults` nor `CHAMBER_FAULTS` says otherwise. */
 export const defaultFaultsAddress = '127.0.0.1:50053';
+
+/** Where the CLI reaches the faults service over gRPC. */
+const faultsEndpoint: GrpcEndpoint = {
+  what: 'the faults service',
+  option: 'faults',
+  env: 'CHAMBER_FAULTS',
+  defaultAddress: defaultFaultsAddress,
+};
 
 /**
  * The `fault` area: the fault routes of the table, over REST or straight to
@@ -21,13 +29,7 @@ export const defaultFaultsAddress = '127.0.0.1:50053';
 export const faultArea: AreaExtension = {
   summary: 'faults on the simulated hardware (REST, or the fault injector over gRPC)',
   options: {
-    faults: {
-      type: 'string',
-      valueName: 'HOST:PORT',
-      env: 'CHAMBER_FAULTS',
-      defaultValue: defaultFaultsAddress,
-      description: "the faults service's gRPC address (with --via grpc)",
-    },
+    faults: addressOption(faultsEndpoint, "the faults service's gRPC address (with --via grpc)"),
   },
   commands: {
     inject: {
@@ -153,8 +155,7 @@ function withFaults(
 ): Promise<void> {
   return withClient(
     ctx,
-    'faults',
-    defaultFaultsAddress,
+    faultsEndpoint,
     (address) => FaultsClient.connect(address, { timeoutMs: connectTimeoutMs * 10 }),
     use,
   );

@@ -16,13 +16,21 @@ import path from 'node:path';
 import type { ApiClient } from '@chamber/api';
 import type { AreaExtension, RestCall } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
-import { withClient } from './connect.js';
+import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
 import { usageError, type CommandContext, type OptionSpecs } from './routes.js';
 import { callRest, restClient, viaOf } from './transport.js';
 import { oneOf, wholeNumber } from './values.js';
 
 /** Where the inventory listens when neither `--inventory` nor `CHAMBER_INVENTORY` says otherwise. */
 export const defaultInventoryAddress = '127.0.0.1:50052';
+
+/** Where the CLI reaches the inventory over gRPC. */
+const inventoryEndpoint: GrpcEndpoint = {
+  what: 'the inventory',
+  option: 'inventory',
+  env: 'CHAMBER_INVENTORY',
+  defaultAddress: defaultInventoryAddress,
+};
 
 const views: Readonly<Record<string, View>> = {
   definition: View.VIEW_DEFINITION,
@@ -64,13 +72,7 @@ const pathArg = {
 export const inventoryArea: AreaExtension = {
   summary: 'the simulated hardware (REST, or the inventory service over gRPC)',
   options: {
-    inventory: {
-      type: 'string',
-      valueName: 'HOST:PORT',
-      env: 'CHAMBER_INVENTORY',
-      defaultValue: defaultInventoryAddress,
-      description: "the inventory's gRPC address (with --via grpc)",
-    },
+    inventory: addressOption(inventoryEndpoint, "the inventory's gRPC address (with --via grpc)"),
   },
   commands: {
     load: {
@@ -397,8 +399,7 @@ function withInventory(
 ): Promise<void> {
   return withClient(
     ctx,
-    'inventory',
-    defaultInventoryAddress,
+    inventoryEndpoint,
     (address) => InventoryClient.connect(address, { timeoutMs: connectTimeoutMs * 10 }),
     use,
   );

@@ -1,12 +1,20 @@
 import { RepairRecord, RepairStatus, StepAction, repairStatusFromJSON } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
 import { connectTimeoutMs } from './clock-commands.js';
-import { withClient } from './connect.js';
+import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
 import type { AreaExtension } from './api-commands.js';
 import type { CommandContext } from './routes.js';
 
 /** Where the repair manager listens when neither `--repair` nor `CHAMBER_REPAIR` says otherwise. */
 export const defaultRepairAddress = '127.0.0.1:50055';
+
+/** Where the CLI reaches the repair manager over gRPC. */
+const repairEndpoint: GrpcEndpoint = {
+  what: 'the repair manager',
+  option: 'repair',
+  env: 'CHAMBER_REPAIR',
+  defaultAddress: defaultRepairAddress,
+};
 
 /**
  * The `repair` area: the repair routes of the table, over REST or straight
@@ -15,13 +23,7 @@ export const defaultRepairAddress = '127.0.0.1:50055';
 export const repairArea: AreaExtension = {
   summary: 'repairs of the simulated hardware (REST, or the inventory repair manager over gRPC)',
   options: {
-    repair: {
-      type: 'string',
-      valueName: 'HOST:PORT',
-      env: 'CHAMBER_REPAIR',
-      defaultValue: defaultRepairAddress,
-      description: "the repair manager's gRPC address (with --via grpc)",
-    },
+    repair: addressOption(repairEndpoint, "the repair manager's gRPC address (with --via grpc)"),
   },
   commands: {
     ls: {
@@ -92,8 +94,7 @@ function withRepairs(
 ): Promise<void> {
   return withClient(
     ctx,
-    'repair',
-    defaultRepairAddress,
+    repairEndpoint,
     (address) => RepairsClient.connect(address, { timeoutMs: connectTimeoutMs * 10 }),
     use,
   );

@@ -63,6 +63,11 @@ export interface CommandInput {
   flag(name: string): boolean;
   /** The value whatever its type (for code driven by a schema rather than by name). */
   value(name: string): Value | undefined;
+  /**
+   * Whether the person gave it, on the command line or through its
+   * environment variable, rather than leaving it to its default.
+   */
+  isGiven(name: string): boolean;
 }
 
 /** What a command handler is given. */
@@ -74,6 +79,11 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** The environment (`CHAMBER_TOKEN`, `XDG_CONFIG_HOME`, …); empty when absent. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Writes one line about how the command works (not its result) to
+   * standard error, as `<program>: <line>`: which endpoint it talks to, say.
+   */
+  readonly note: (line: string) => void;
   /**
    * Asks for a secret (a password) without echoing it; rejects with a
    * ChamberError when there is no way to ask.
@@ -336,6 +346,7 @@ function parseCommand(
     throw error;
   }
   const values = new Map<string, Value>();
+  const isGiven = new Set<string>();
   const given = parsed.positionals.slice(words);
   const args = command.args ?? [];
   if (given.length > args.length) {
@@ -351,22 +362,26 @@ function parseCommand(
       return;
     }
     values.set(arg.name, arg.parse === undefined ? word : arg.parse(word, arg.name));
+    isGiven.add(arg.name);
   });
   for (const [name, spec] of specs) {
     const raw = parsed.values[name];
     const typed = Array.isArray(raw) ? raw.join(',') : raw;
     if (spec.type === 'boolean') {
-      if (typed === true) values.set(name, true);
-      else if (spec.requiredBecause !== undefined) {
+      if (typed === true) {
+        values.set(name, true);
+        isGiven.add(name);
+      } else if (spec.requiredBecause !== undefined) {
         throw usageError(`missing --${name}: ${spec.requiredBecause}`);
       }
       continue;
     }
     const fromEnv = spec.env === undefined ? undefined : env[spec.env];
+    const isFromEnv = typeof typed !== 'string' && fromEnv !== undefined && fromEnv !== '';
     const [text, label] =
       typeof typed === 'string'
         ? [typed, `--${name}`]
-        : fromEnv !== undefined && fromEnv !== '' && spec.env !== undefined
+        : isFromEnv && spec.env !== undefined
           ? [fromEnv, spec.env]
           : [spec.defaultValue, `--${name}`];
     if (text === undefined) {
@@ -376,11 +391,15 @@ function parseCommand(
       continue;
     }
     values.set(name, spec.parse === undefined ? text : spec.parse(text, label));
+    if (typeof typed === 'string' || isFromEnv) isGiven.add(name);
   }
-  return createInput(values);
+  return createInput(values, isGiven);
 }
 
-function createInput(values: ReadonlyMap<string, Value>): CommandInput {
+function createInput(
+  values: ReadonlyMap<string, Value>,
+  isGiven: ReadonlySet<string>,
+): CommandInput {
   const read = <T extends Value>(name: string, type: string): T | undefined => {
     const value = values.get(name);
     if (value !== undefined && typeof value !== type) {
@@ -396,6 +415,7 @@ function createInput(values: ReadonlyMap<string, Value>): CommandInput {
     number: (name) => read<number>(name, 'number'),
     flag: (name) => read<boolean>(name, 'boolean') ?? false,
     value: (name) => values.get(name),
+    isGiven: (name) => isGiven.has(name),
   };
 }
 

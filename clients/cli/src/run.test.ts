@@ -192,3 +192,38 @@ describe('chamber inventory and fault: bad usage exits 2 before any connection',
     });
   }
 });
+
+describe('chamber: notes', () => {
+  it('go to stderr as one line each, however often a command makes them', async () => {
+    let stdout = '';
+    let stderr = '';
+    const code = await run(
+      ['area', 'poll'],
+      { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: {} },
+      {
+        program: 'tool',
+        summary: 'a tool',
+        areas: {
+          area: {
+            summary: 'an area',
+            commands: {
+              poll: {
+                summary: 'reconnects three times',
+                run: (ctx) => {
+                  for (let i = 0; i < 3; i++) ctx.note('talking to the default');
+                  ctx.print('done');
+                  return Promise.resolve();
+                },
+              },
+            },
+          },
+        },
+      },
+    );
+    expect({ code, stdout, stderr }).toEqual({
+      code: ExitCode.Ok,
+      stdout: 'done\n',
+      stderr: 'tool: talking to the default\n',
+    });
+  });
+});

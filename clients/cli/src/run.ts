@@ -56,12 +56,19 @@ export async function run(
         return ExitCode.Usage;
       case 'command': {
         const signal = io.signal ?? new AbortController().signal;
+        // A command that reconnects (a long poll's every round) notes its endpoint once.
+        const noted = new Set<string>();
         try {
           await resolution.command.run({
             input: resolution.input,
             print: (line) => io.stdout(`${line}\n`),
             signal,
             env: io.env ?? {},
+            note: (line) => {
+              if (noted.has(line)) return;
+              noted.add(line);
+              io.stderr(`${table.program}: ${line}\n`);
+            },
             readSecret: io.readSecret ?? noSecrets,
           });
           return ExitCode.Ok;

@@ -1,6 +1,6 @@
 import { ApiClient, defaultApiUrl, type ApiResponse, type CallInput } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
-import { nonEmpty, readCredentials } from './credentials.js';
+import { nonEmpty, readCredentials, type Credentials } from './credentials.js';
 import { oneOf } from './values.js';
 import { usageError, type CommandContext, type OptionSpecs } from './routes.js';
 
@@ -49,14 +49,31 @@ export async function viaOf(ctx: CommandContext, hasGrpc: boolean): Promise<Via>
  */
 export async function restClient(ctx: CommandContext): Promise<ApiClient> {
   const stored = await readCredentials(ctx.env);
-  const url = trimUrl(ctx.input.string('api') ?? stored?.url ?? defaultApiUrl);
-  if (!/^https?:\/\/[^/]+$/.test(url))
-    throw usageError(`--api must be http(s)://host[:port], got "${url}"`);
+  const url = apiUrl(ctx, stored);
   const token =
     nonEmpty(ctx.env['CHAMBER_TOKEN']) ??
     (stored !== undefined && trimUrl(stored.url) === url ? stored.token : undefined);
   return new ApiClient({ baseUrl: url, ...(token === undefined ? {} : { token }) });
 }
+
+/**
+ * The frontend's URL for this command: `--api` (or `CHAMBER_API`), else the
+ * stored login's, else the default, which it then names on stderr (one
+ * line: the person gave no endpoint). A malformed URL is a usage error.
+ */
+export function apiUrl(ctx: CommandContext, stored: Credentials | undefined): string {
+  const url = trimUrl(ctx.input.string('api') ?? stored?.url ?? defaultApiUrl);
+  if (!/^https?:\/\/[^/]+$/.test(url))
+    throw usageError(`--api must be http(s)://host[:port], got "${url}"`);
+  if (ctx.input.string('api') === undefined && stored === undefined) {
+    const why = nonEmpty(ctx.env['CHAMBER_TOKEN']) === undefined ? 'not logged in; ' : '';
+    ctx.note(`${why}talking REST to the frontend at ${url}, the default (${apiElsewhere})`);
+  }
+  return url;
+}
+
+/** How to point the CLI at another frontend: for the end of a message. */
+const apiElsewhere = '--api URL or CHAMBER_API points the CLI elsewhere';
 
 /**
  * Calls `operationId` over REST, with errors as people need them: 401 says
@@ -76,6 +93,19 @@ export async function callRest(
   }
 }
 
+/**
+ * A REST call's error, with how to point the CLI at another frontend when
+ * this one cannot be reached (`Unavailable` with no HTTP status); any other
+ * error as it is.
+ */
+export function unreachable(error: unknown): unknown {
+  if (!isChamberError(error) || error.code !== Code.Unavailable) return error;
+  if (error.details?.['status'] !== undefined) return error;
+  return new ChamberError(Code.Unavailable, `${error.message} (${apiElsewhere})`, {
+    cause: error,
+  });
+}
+
 /** The error of a REST call as the CLI reports it (see {@link callRest}). */
 export function explain(error: unknown): unknown {
   if (isChamberError(error) && error.details?.['status'] === 401) {
@@ -87,7 +117,7 @@ export function explain(error: unknown): unknown {
       },
     );
   }
-  return error;
+  return unreachable(error);
 }
 
 function trimUrl(url: string): string {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '@chamber/config';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
@@ -266,11 +268,79 @@ describe('chamber clock without a stepper', () => {
         stdout: (text) => (stdout += text),
         stderr: (text) => (stderr += text),
       });
+      // Given explicitly: no note of the default, and the error says how to point elsewhere.
       expectFailure(
         { code, stdout, stderr },
-        `chamber: cannot reach the stepper at 127.0.0.1:${port}`,
+        `chamber: cannot reach the stepper at 127.0.0.1:${port}: is Chamber running (npm start)? ` +
+          '(--stepper HOST:PORT or CHAMBER_STEPPER points the CLI elsewhere)',
       );
     }
+  });
+});
+
+describe('chamber names the endpoint it falls back to', () => {
+  /** Runs the tool in-process with `env` only (no home: no login stored, unless XDG_CONFIG_HOME). */
+  const chamber = async (argv: string[], env: Record<string, string>): Promise<Result> => {
+    let stdout = '';
+    let stderr = '';
+    const code = await run(argv, {
+      stdout: (text) => (stdout += text),
+      stderr: (text) => (stderr += text),
+      env,
+    });
+    return { code, stdout, stderr };
+  };
+
+  it('says on stderr, once, that it talks gRPC to the default stepper when not logged in', async () => {
+    // Whether or not a Chamber listens on the default ports here, the note comes first.
+    const { stderr } = await chamber(['clock', 'status'], {});
+    expect(stderr.split('\n')[0]).toBe(
+      'chamber: not logged in; talking gRPC to the stepper at 127.0.0.1:50051, the default ' +
+        '(--stepper HOST:PORT or CHAMBER_STEPPER points the CLI elsewhere)',
+    );
+    const grpc = await chamber(['inventory', 'ls', '--via', 'grpc'], {});
+    expect(grpc.stderr.split('\n')[0]).toBe(
+      'chamber: talking gRPC to the inventory at 127.0.0.1:50052, the default ' +
+        '(--inventory HOST:PORT or CHAMBER_INVENTORY points the CLI elsewhere)',
+    );
+  });
+
+  it('says nothing of it when the address comes from the environment', async () => {
+    const port = await closedPort();
+    const result = await chamber(['fault', 'ls'], { CHAMBER_FAULTS: `127.0.0.1:${port}` });
+    expectFailure(
+      result,
+      `chamber: cannot reach the faults service at 127.0.0.1:${port}: is Chamber running (npm start)? ` +
+        '(--faults HOST:PORT or CHAMBER_FAULTS points the CLI elsewhere)',
+    );
+  });
+
+  it('says on stderr that it talks REST to the default frontend, and how to point it elsewhere', async () => {
+    const { stderr } = await chamber(['logs'], {});
+    expect(stderr.split('\n')[0]).toBe(
+      'chamber: not logged in; talking REST to the frontend at http://127.0.0.1:8080, the default ' +
+        '(--api URL or CHAMBER_API points the CLI elsewhere)',
+    );
+  });
+
+  it('names a frontend it cannot reach, given or logged in to, without the note', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const given = await chamber(['login', '--token', 'chm_x_y'], { CHAMBER_API: url });
+    expectFailure(
+      given,
+      `chamber: cannot reach the frontend at ${url} (--api URL or CHAMBER_API points the CLI elsewhere)`,
+    );
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-cli-'));
+    fs.mkdirSync(path.join(home, 'chamber'));
+    fs.writeFileSync(
+      path.join(home, 'chamber', 'credentials.json'),
+      JSON.stringify({ url, token: 'chm_x_y', user: 'admin' }),
+    );
+    const stored = await chamber(['clock', 'status'], { XDG_CONFIG_HOME: home });
+    expectFailure(
+      stored,
+      `chamber: cannot reach the frontend at ${url} (--api URL or CHAMBER_API points the CLI elsewhere)`,
+    );
   });
 });
 

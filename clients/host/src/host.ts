@@ -7,7 +7,12 @@ import {
   type GrpcServiceBinding,
 } from '@chamber/grpc';
 import { protoRoot } from '@chamber/protos';
-import { registerService, Store, type ServiceRegistration } from '@chamber/store';
+import {
+  recordServiceFailure,
+  registerService,
+  Store,
+  type ServiceRegistration,
+} from '@chamber/store';
 import { withTickSpan, type Logger, type Tracer } from '@chamber/telemetry';
 import {
   Participant,
@@ -95,33 +100,48 @@ export function hostParticipantService(options: HostOptions): HostedService {
         options.store ??
         (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
       const s = store;
-      await options.beforeJoin?.(s);
-      const { protoFile, ...binding } = options.grpc(s);
-      server = createGrpcServer({
-        host: config.listen.host,
-        port: config.listen.port,
-        services: [binding],
-        protoRoot,
-        protoFiles: [protoFile],
-        interceptors: [callLogInterceptor(logger)],
-      });
-      const { port } = await server.start();
-      participant = await Participant.join(s, {
-        ...options.participant,
-        onTick: traced(name, options.tracer, options.participant.onTick),
-        name,
-        onError: (error, tick) =>
-          logger.error({ err: error, tick }, `${name} tick failed; retrying`),
-      });
-      await options.afterJoin?.(s);
-      const endpoint = `${config.listen.host}:${port}`;
-      registration = await registerService(s, {
-        name,
-        instance: `${os.hostname()}-${process.pid}`,
-        endpoint,
-      });
-      logger.info({ endpoint, simulation: config.simulation }, `${name} serving`);
-      return { port };
+      try {
+        await options.beforeJoin?.(s);
+        const { protoFile, ...binding } = options.grpc(s);
+        server = createGrpcServer({
+          host: config.listen.host,
+          port: config.listen.port,
+          services: [binding],
+          protoRoot,
+          protoFiles: [protoFile],
+          interceptors: [callLogInterceptor(logger)],
+          // Not SERVING (the launcher's readiness) until it has joined and registered.
+          isServingOnStart: false,
+        });
+        const { port } = await server.start();
+        participant = await Participant.join(s, {
+          ...options.participant,
+          onTick: traced(name, options.tracer, options.participant.onTick),
+          name,
+          onError: (error, tick) =>
+            logger.error({ err: error, tick }, `${name} tick failed; retrying`),
+        });
+        await options.afterJoin?.(s);
+        const endpoint = `${config.listen.host}:${port}`;
+        registration = await registerService(s, {
+          name,
+          instance: `${os.hostname()}-${process.pid}`,
+          endpoint,
+        });
+        server.setServing(true);
+        logger.info({ endpoint, simulation: config.simulation }, `${name} serving`);
+        return { port };
+      } catch (error) {
+        // Recorded where the services are listed (GET /services, the dashboard),
+        // since this process is about to exit and its log may be where nobody looks.
+        const message = (error as { message?: unknown } | undefined)?.message;
+        await recordServiceFailure(
+          s,
+          name,
+          typeof message === 'string' ? message : String(error),
+        ).catch(() => undefined);
+        throw error;
+      }
     },
 
     async stop() {

@@ -12,6 +12,13 @@ export { type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js
 export { type Lease } from './lease.js';
 export { type Leadership, type CampaignOptions } from './leadership.js';
 export { CachedView } from './cached-view.js';
-export { registerService, type ServiceRegistration } from './services.js';
+export {
+  readServiceFailures,
+  recordServiceFailure,
+  registerService,
+  serviceKeys,
+  type ServiceFailure,
+  type ServiceRegistration,
+} from './services.js';
 export { rootPrefix, simulationPrefix, validateSimulationName } from './keys.js';
 export { freshReader } from './fresh-read.js';

@@ -1,5 +1,19 @@
 import type { Store } from './store.js';
 
+/** The keys of the service registry, relative to the simulation prefix. */
+export const serviceKeys = {
+  /** `services/<name>/<instance>`: a running instance's endpoint, under a lease. */
+  registrationPrefix: 'services/',
+  registration: (name: string, instance: string): string => `services/${name}/${instance}`,
+  /**
+   * `service-failures/<name>`: why the service's last start failed. Not
+   * leased, so it outlives the process that wrote it; the next instance to
+   * register deletes it.
+   */
+  failurePrefix: 'service-failures/',
+  failure: (name: string): string => `service-failures/${name}`,
+} as const;
+
 /** A service instance's entry under `services/<name>/<instance>`. */
 export interface ServiceRegistration {
   readonly name: string;
@@ -13,21 +27,28 @@ export interface ServiceRegistration {
 /**
  * Registers a service endpoint under a lease (`services/<name>/<instance>`),
  * so clients and the dashboard can find it; the entry disappears when the
- * process dies. A lost lease (etcd unreachable for longer than the TTL) is
- * re-granted and the entry written again.
+ * process dies. The service's recorded start failure, if any, is deleted in
+ * the same transaction: it is up again. A lost lease (etcd unreachable for
+ * longer than the TTL) is re-granted and the entry written again.
  */
 export async function registerService(
   store: Store,
   registration: { name: string; instance: string; endpoint: string; ttlSeconds?: number },
 ): Promise<ServiceRegistration> {
-  const key = `services/${registration.name}/${registration.instance}`;
+  const key = serviceKeys.registration(registration.name, registration.instance);
   const value = JSON.stringify({ endpoint: registration.endpoint, pid: process.pid });
   let isClosed = false;
   let revoke: () => Promise<void> = () => Promise.resolve();
   const register = async (): Promise<void> => {
     const lease = await store.grantLease(registration.ttlSeconds ?? 5);
     revoke = () => lease.revoke();
-    await store.txn([], [{ type: 'put', key, value, lease: lease.id }]);
+    await store.txn(
+      [],
+      [
+        { type: 'put', key, value, lease: lease.id },
+        { type: 'delete', key: serviceKeys.failure(registration.name) },
+      ],
+    );
     lease.onLost(() => {
       if (!isClosed) void register().catch(() => undefined);
     });
@@ -40,4 +61,60 @@ export async function registerService(
       await revoke();
     },
   };
+}
+
+/** Why a service's last start failed, as {@link recordServiceFailure} stored it. */
+export interface ServiceFailure {
+  readonly name: string;
+  /** The error, for people: `bad.yaml:11:13: …`. */
+  readonly message: string;
+  /** When it failed (ISO 8601, wall clock). */
+  readonly at: string;
+}
+
+/**
+ * Records that service `name` failed to start, and why, so that whoever
+ * lists the services (`GET /services`, the dashboard) can say so after the
+ * process has gone. Kept until an instance of `name` registers.
+ */
+export async function recordServiceFailure(
+  store: Store,
+  name: string,
+  message: string,
+  at: Date = new Date(),
+): Promise<void> {
+  await store.txn(
+    [],
+    [
+      {
+        type: 'put',
+        key: serviceKeys.failure(name),
+        value: JSON.stringify({ message, at: at.toISOString() }),
+      },
+    ],
+  );
+}
+
+/**
+ * The recorded start failures by service name (see
+ * {@link recordServiceFailure}); a record not written by Chamber is read
+ * with what it has.
+ */
+export async function readServiceFailures(store: Store): Promise<Map<string, ServiceFailure>> {
+  const { entries } = await store.listRaw(serviceKeys.failurePrefix);
+  const failures = new Map<string, ServiceFailure>();
+  for (const e of entries) {
+    const name = e.key.slice(serviceKeys.failurePrefix.length);
+    let message = '';
+    let at = '';
+    try {
+      const value = JSON.parse(e.value) as { message?: unknown; at?: unknown };
+      message = typeof value.message === 'string' ? value.message : '';
+      at = typeof value.at === 'string' ? value.at : '';
+    } catch {
+      message = e.value;
+    }
+    failures.set(name, { name, message, at });
+  }
+  return failures;
 }

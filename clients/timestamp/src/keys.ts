@@ -1,3 +1,5 @@
+import { serviceKeys } from '@chamber/store';
+
 /**
  * The keys of the clock protocol, relative to `/chamber/v1/<simulation>/`.
  * See services/stepper/README.md.
@@ -42,7 +44,8 @@ export const bookkeepingPrefixes: readonly string[] = [
   'inputs/',
   'sources/',
   'election/',
-  'services/',
+  serviceKeys.registrationPrefix,
+  serviceKeys.failurePrefix,
   'users/',
   'sessions/',
   'tokens/',

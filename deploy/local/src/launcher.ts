@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LauncherConfig } from './config.js';
+import { exportLines, hintOf, portOf as servicePort } from './hints.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
@@ -58,8 +59,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
 
   const isPrivate = config.etcd.endpoints.length === 0;
   const host = config.local.host;
-  const portOf = (spec: ServiceSpec): number =>
-    spec.isHttp === true ? config.local.httpPort : spec.port + config.local.portOffset;
+  const portOf = (spec: ServiceSpec): number => servicePort(config, spec);
   const addressOf = (name: string): string | undefined => {
     const spec = services.find((s) => s.name === name);
     return spec === undefined ? undefined : `${host}:${portOf(spec)}`;
@@ -174,13 +174,26 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   print(
     `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready.`,
   );
+  // Why each of the others is not: its last error, not only a count.
+  const startOrder = [true, false].flatMap((first) =>
+    services.filter((s) => (s.isStartedFirst ?? false) === first),
+  );
+  results.forEach((result, i) => {
+    const spec = startOrder[i];
+    if (result.status === 'fulfilled' || spec === undefined) return;
+    const error = supervisors[services.indexOf(spec)]?.lastError;
+    const reason: unknown = result.reason;
+    const why =
+      error !== undefined
+        ? ownError(spec, error)
+        : reason instanceof Error
+          ? reason.message
+          : String(reason);
+    print(`  ✗ ${spec.name} is not ready: ${why}`);
+  });
   for (const spec of services) {
-    const flag =
-      spec.hintFlag === undefined || config.local.portOffset === 0
-        ? ''
-        : ` --${spec.hintFlag[0]} ${addressOf(spec.hintFlag[1]) ?? ''}`;
     print(
-      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)} try: ${spec.hint}${flag}`,
+      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)} try: ${hintOf(config, spec, services)}`,
     );
   }
   print(`  ${'logs:'.padEnd(nameWidth + 1)} ${show(logs)}/`);
@@ -195,8 +208,14 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
       const loginUrl = fs.readFileSync(loginUrlFile, 'utf8').trim();
       fs.rmSync(loginUrlFile, { force: true });
       print(`First run: log in once at ${loginUrl}`);
-      print('  (or: npx chamber login --token <the token in that URL>), then set a password.');
+      const login = hintOf(config, { ...http, hint: 'npx chamber login' }, services);
+      print(`  (or: ${login} --token <the token in that URL>), then set a password.`);
     }
+  }
+  const exports = exportLines(config, services);
+  if (exports.length > 0) {
+    print('Not on the default ports: to point the chamber CLI here from another shell,');
+    for (const line of exports) print(`  ${line}`);
   }
   print('  Ctrl-C stops everything.');
 
@@ -328,11 +347,24 @@ function statusLine(
       return `✗ ${name} ${address}   not ready: ${event.reason} (see ${logFile})`;
     case 'exited': {
       const how = event.signal !== null ? `signal ${event.signal}` : `code ${event.code}`;
-      return event.restartInMs === undefined
-        ? `· ${name} stopped (${how})`
-        : `↻ ${name} exited (${how}); restarting in ${event.restartInMs / 1000} s (see ${logFile})`;
+      if (event.restartInMs === undefined) return `· ${name} stopped (${how})`;
+      const restart = `restarting in ${event.restartInMs / 1000} s (see ${logFile})`;
+      const error = event.lastError === undefined ? undefined : ownError(spec, event.lastError);
+      if (error === undefined) return `↻ ${name} exited (${how}); ${restart}`;
+      // A service that keeps exiting: say so, with why, rather than one more restart.
+      return event.exitsInARow >= crashLoopExits
+        ? `✗ ${name} exited ${event.exitsInARow} times: ${error}; ${restart}`
+        : `↻ ${name} exited (${how}): ${error}; ${restart}`;
     }
   }
+}
+
+/** Exits in a row (none staying up a minute) after which a service is said to keep exiting. */
+const crashLoopExits = 3;
+
+/** A service's error line without the `<name>: ` its start failure is printed with. */
+function ownError(spec: ServiceSpec, line: string): string {
+  return line.startsWith(`${spec.name}: `) ? line.slice(spec.name.length + 2) : line;
 }
 
 function isPortFree(host: string, port: number): Promise<boolean> {

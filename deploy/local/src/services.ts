@@ -12,10 +12,12 @@ export interface ServiceSpec {
   readonly entry: string;
   /** The gRPC service it serves, for the health check and the address line. */
   readonly grpcService: string;
-  /** A CLI command to try it with. */
+  /** A CLI command to try it with (the launcher adds the address options the ports in use need). */
   readonly hint: string;
-  /** The CLI option of that command that takes an address, and the service whose address it is. */
-  readonly hintFlag?: readonly [flag: string, service: string];
+  /** The service that command talks to, when not this one (`frontend` for a REST-only command). */
+  readonly hintTalksTo?: string;
+  /** The `chamber` CLI's option and env var that take this service's gRPC address. */
+  readonly cliAddress?: { readonly option: string; readonly env: string };
   /** Started, and ready or given up on, before the services without it start. */
   readonly isStartedFirst?: boolean;
   /** A participant of the clock, under its service name: tick 0 waits for the services marked so. */
@@ -33,6 +35,7 @@ export const traceSinkSpec: ServiceSpec = {
   entry: 'services/tracesink/dist/src/main.js',
   grpcService: 'chamber.trace.v1.TraceSink',
   hint: 'npx chamber logs --follow',
+  hintTalksTo: 'frontend',
   isStartedFirst: true,
 };
 
@@ -48,7 +51,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/stepper/dist/src/main.js',
     grpcService: 'chamber.clock.v1.Clock',
     hint: 'npx chamber clock status',
-    hintFlag: ['stepper', 'stepper'],
+    cliAddress: { option: 'stepper', env: 'CHAMBER_STEPPER' },
     // Tick 0 of a new simulation waits for them, so a fresh start replays like a reset.
     participantsEnv: 'CHAMBER_STEPPER_PARTICIPANTS',
   },
@@ -58,7 +61,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/inventory/dist/src/main.js',
     grpcService: 'chamber.inventory.v1.Inventory',
     hint: 'npx chamber inventory ls',
-    hintFlag: ['inventory', 'inventory'],
+    cliAddress: { option: 'inventory', env: 'CHAMBER_INVENTORY' },
     isParticipant: true,
     noticeFileEnv: 'CHAMBER_INVENTORY_NOTICE_FILE',
   },
@@ -68,7 +71,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/faults/dist/src/main.js',
     grpcService: 'chamber.faults.v1.Faults',
     hint: 'npx chamber fault ls',
-    hintFlag: ['faults', 'faults'],
+    cliAddress: { option: 'faults', env: 'CHAMBER_FAULTS' },
     isParticipant: true,
   },
   {
@@ -77,7 +80,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/monitor/dist/src/main.js',
     grpcService: 'chamber.monitor.v1.Monitor',
     hint: 'npx chamber inventory ls standard/z1/rack1 --view observed',
-    hintFlag: ['inventory', 'inventory'],
+    hintTalksTo: 'inventory',
     isParticipant: true,
   },
   {
@@ -86,7 +89,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/inventory-repair/dist/src/main.js',
     grpcService: 'chamber.repair.v1.Repairs',
     hint: 'npx chamber repair ls',
-    hintFlag: ['repair', 'inventory-repair'],
+    cliAddress: { option: 'repair', env: 'CHAMBER_REPAIR' },
     isParticipant: true,
   },
   {
@@ -95,7 +98,7 @@ export const services: readonly ServiceSpec[] = [
     isHttp: true,
     entry: 'services/frontend/dist/src/main.js',
     grpcService: '',
-    hint: 'npx chamber login',
+    hint: 'npx chamber login --user admin',
     addresses: {
       CHAMBER_FRONTEND_STEPPER: 'stepper',
       CHAMBER_FRONTEND_INVENTORY: 'inventory',

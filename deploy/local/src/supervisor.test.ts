@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor, type SupervisorEvent } from './supervisor.js';
+import { lastErrorLine, Supervisor, type SupervisorEvent } from './supervisor.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-supervisor-'));
 const running: Supervisor[] = [];
@@ -46,9 +46,28 @@ describe('Supervisor', () => {
     await s.stop();
     const delays = events.flatMap((e) => (e.kind === 'exited' ? [e.restartInMs] : []));
     expect(delays.slice(0, 5)).toEqual([50, 100, 200, 200, 200]);
-    expect(events.find((e) => e.kind === 'exited')).toMatchObject({ code: 3 });
+    // Each exit carries its last error line and how many exits in a row it makes.
+    expect(events.filter((e) => e.kind === 'exited').slice(0, 3)).toMatchObject([
+      { code: 3, lastError: 'boom', exitsInARow: 1 },
+      { code: 3, lastError: 'boom', exitsInARow: 2 },
+      { code: 3, lastError: 'boom', exitsInARow: 3 },
+    ]);
+    expect(s.lastError).toBe('boom');
     // Its output went to the log file.
     expect(fs.readFileSync(path.join(dir, 'fixture.log'), 'utf8')).toContain('boom');
+  });
+
+  it("keeps only the current run's error: a run that logs none reports none", async () => {
+    const events: SupervisorEvent[] = [];
+    // The log file already holds the first test's "boom" lines.
+    const s = supervise('console.log("quiet"); process.exit(2)', events);
+    await s.start().catch(() => undefined);
+    await until(() => events.some((e) => e.kind === 'exited'));
+    await s.stop();
+    expect(events.find((e) => e.kind === 'exited')).toMatchObject({
+      code: 2,
+      lastError: 'quiet',
+    });
   });
 
   it('reports ready, and stops the child for good on stop()', async () => {
@@ -66,5 +85,34 @@ describe('Supervisor', () => {
     expect(() => process.kill(pid, 0)).toThrow();
     await new Promise((r) => setTimeout(r, 300));
     expect(events.filter((e) => e.kind === 'started')).toHaveLength(1);
+  });
+});
+
+describe('lastErrorLine', () => {
+  it("finds a start failure's line, and an uncaught exception's message under its trace", () => {
+    expect(lastErrorLine('{"level":30,"msg":"starting"}\ninventory: bad.yaml:11:13: boom\n')).toBe(
+      'inventory: bad.yaml:11:13: boom',
+    );
+    const trace = [
+      'file:///srv/main.js:3',
+      "    throw new Error('boom');",
+      '    ^',
+      '',
+      'Error: boom',
+      '    at main (file:///srv/main.js:3:11)',
+      '',
+      'Node.js v20.20.0',
+      '',
+    ].join('\n');
+    expect(lastErrorLine(trace)).toBe('Error: boom');
+  });
+
+  it("takes a JSON log line only at level error or above, with its error's message", () => {
+    expect(
+      lastErrorLine(
+        '{"level":50,"msg":"tick failed","err":{"message":"etcd gone"}}\n{"level":30,"msg":"ok"}\n',
+      ),
+    ).toBe('tick failed: etcd gone');
+    expect(lastErrorLine('{"level":30,"msg":"serving"}\n\n')).toBeUndefined();
   });
 });

@@ -12,6 +12,10 @@ export type SupervisorEvent =
       readonly signal: NodeJS.Signals | null;
       /** When it will be started again (ms), or `undefined` when stopping. */
       readonly restartInMs: number | undefined;
+      /** The last error line it wrote (see {@link lastErrorLine}), if any. */
+      readonly lastError: string | undefined;
+      /** How many times it has exited without staying up `stableAfterMs` in between (1: this once). */
+      readonly exitsInARow: number;
     };
 
 export interface SupervisorOptions {
@@ -48,10 +52,17 @@ export class Supervisor {
   private restartTimer: NodeJS.Timeout | undefined;
   private readiness: AbortController | undefined;
   private isStopping = false;
+  private exitsInARow = 0;
+  private lastErrorSeen: string | undefined;
 
   constructor(options: SupervisorOptions) {
     this.options = options;
     this.backoffMs = options.minBackoffMs ?? 500;
+  }
+
+  /** The last error line of the last child that exited with an error code, if any. */
+  get lastError(): string | undefined {
+    return this.lastErrorSeen;
   }
 
   /** The running child's pid, if any. */
@@ -88,6 +99,7 @@ export class Supervisor {
 
   private spawn(): ChildProcess {
     const log = fs.openSync(this.options.logFile, 'a');
+    const logStart = fs.fstatSync(log).size;
     const child = spawn(this.options.command, [...this.options.args], {
       env: this.options.env,
       stdio: ['ignore', log, log],
@@ -101,9 +113,23 @@ export class Supervisor {
         this.readiness?.abort();
         if (Date.now() - startedAt >= (this.options.stableAfterMs ?? 60_000)) {
           this.backoffMs = this.options.minBackoffMs ?? 500;
+          this.exitsInARow = 0;
         }
         const restartInMs = this.isStopping ? undefined : this.backoffMs;
-        this.options.onEvent({ kind: 'exited', code, signal, restartInMs });
+        this.exitsInARow += 1;
+        // A signal's exit (a stop, a kill) is not the child's own failure.
+        this.lastErrorSeen =
+          code === null || code === 0
+            ? undefined
+            : lastErrorLine(readFrom(this.options.logFile, logStart));
+        this.options.onEvent({
+          kind: 'exited',
+          code,
+          signal,
+          restartInMs,
+          lastError: this.lastErrorSeen,
+          exitsInARow: this.exitsInARow,
+        });
         if (restartInMs !== undefined) {
           this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 30_000);
           this.restartTimer = setTimeout(() => {
@@ -134,4 +160,60 @@ export class Supervisor {
       throw error;
     }
   }
+}
+
+/** How much of a log the supervisor reads back when a child exits (its end). */
+const tailBytes = 64 * 1024;
+
+/** The text of `file` from byte `start` (at most its last {@link tailBytes}); '' if unreadable. */
+function readFrom(file: string, start: number): string {
+  try {
+    const size = fs.statSync(file).size;
+    const from = Math.max(start, size - tailBytes);
+    const buffer = Buffer.alloc(size - from);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, buffer, 0, buffer.length, from);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return buffer.toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+// Around an error but not it: blank lines, stack frames, the caret under a
+// source excerpt, Node's version footer and its process warnings.
+const noise = [/^$/, /^at\s/, /^\^+$/, /^Node\.js v\d/, /^\(node:\d+\) /];
+
+/**
+ * The last error a service wrote in `output` (its log since it started):
+ * the last line of plain text (what goes to stderr: a start failure's
+ * `inventory: bad.yaml:11:13: …`, an uncaught exception's `Error: …`),
+ * skipping stack frames, source excerpts and Node's version footer; or a
+ * JSON log line at level error or fatal (its `msg`, with its `err.message`),
+ * whichever comes last. `undefined` when there is none.
+ */
+export function lastErrorLine(output: string): string | undefined {
+  const lines = output.split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = (lines[i] ?? '').trim();
+    if (noise.some((pattern) => pattern.test(line))) continue;
+    if (!line.startsWith('{')) return line;
+    try {
+      const entry = JSON.parse(line) as {
+        level?: unknown;
+        msg?: unknown;
+        err?: { message?: unknown };
+      };
+      if (typeof entry.level !== 'number' || entry.level < 50) continue;
+      const msg = typeof entry.msg === 'string' ? entry.msg : '';
+      const err = typeof entry.err?.message === 'string' ? entry.err.message : '';
+      return msg === '' ? err : err === '' || msg.includes(err) ? msg : `${msg}: ${err}`;
+    } catch {
+      return line;
+    }
+  }
+  return undefined;
 }

@@ -13,6 +13,9 @@ import { repositoryRoot } from '../src/index.js';
 
 // The launcher as `npm start` runs it: a real process, on free ports.
 const main = path.join(repositoryRoot(), 'deploy/local/dist/src/main.js');
+const cli = path.join(repositoryRoot(), 'clients/cli/bin/chamber.js');
+
+const cliHome = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-cli-home-'));
 const launched: Array<{ child: ChildProcess; dir: string }> = [];
 afterEach(async () => {
   // A test that failed midway leaves its launcher running: stop it as Ctrl-C
@@ -125,6 +128,31 @@ async function freePortAbove(min: number): Promise<number> {
   }
 }
 
+/**
+ * Runs the `chamber` CLI as `npx chamber` would, with a home of its own (no
+ * login stored but the one it makes); its exit code and output, trimmed.
+ */
+async function chamber(
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], {
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: cliHome,
+      CHAMBER_API: '',
+      CHAMBER_TOKEN: '',
+      CHAMBER_VIA: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -135,120 +163,176 @@ const isAlive = (pid: number): boolean => {
 };
 
 describe('launcher (npm start)', () => {
-  it('starts etcd and the services, restarts a crashed service, and stops everything on SIGTERM', async () => {
-    const l = await start();
-    const first = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/);
-    await l.waitFor(/Chamber is running/);
-    // First run: the frontend made the admin and a one-time login URL, printed once.
-    const [, origin, token] = await l.waitFor(
-      /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
-    );
-    expect(fs.existsSync(path.join(l.dir, 'login-url'))).toBe(false);
-    const login = await fetch(`${origin}/api/v1/sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ token }),
-    });
-    expect(login.status).toBe(201);
-    // The credential went to the terminal only, not to the log.
-    expect(fs.readFileSync(path.join(l.dir, 'logs', 'frontend.log'), 'utf8')).not.toContain(token);
-    const { children } = JSON.parse(fs.readFileSync(path.join(l.dir, 'launcher.json'), 'utf8')) as {
-      children: number[];
-    };
-    const client = ClockClient.connect(l.stepper);
-    try {
-      expect((await client.getStatus()).tick).toBe(0);
+  it(
+    'starts etcd and the services, restarts a crashed service, and stops everything on SIGTERM',
+    async () => {
+      const l = await start();
+      const first = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/);
+      await l.waitFor(/Chamber is running/);
+      // First run: the frontend made the admin and a one-time login URL, printed once.
+      const [, origin, token] = await l.waitFor(
+        /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
+      );
+      expect(fs.existsSync(path.join(l.dir, 'login-url'))).toBe(false);
+      // The printed commands work for the ports in use (none is a default here), run as printed.
+      const [, loginHint] = await l.waitFor(/\(or: npx chamber (login .*) --token <the token/);
+      expect(loginHint).toBe(`login --api ${origin}`);
+      const [, exported] = await l.waitFor(/export CHAMBER_API=(\S+)\n/);
+      expect(exported).toBe(origin);
+      const login = await chamber([...loginHint!.split(' '), '--token', token!]);
+      expect(login.code).toBe(0);
+      expect(login.stdout).toMatch(`logged in to ${origin} as admin;`);
+      const [, stepperHint] = await l.waitFor(/stepper: +\S+ +try: npx chamber (.*)/);
+      const status = await chamber(stepperHint!.split(' '));
+      expect(status.code).toBe(0);
+      expect(status.stdout).toMatch(/^tick 0 /);
+      // The credential went to the terminal only, not to the log.
+      expect(fs.readFileSync(path.join(l.dir, 'logs', 'frontend.log'), 'utf8')).not.toContain(
+        token,
+      );
+      const { children } = JSON.parse(
+        fs.readFileSync(path.join(l.dir, 'launcher.json'), 'utf8'),
+      ) as {
+        children: number[];
+      };
+      const client = ClockClient.connect(l.stepper);
+      try {
+        expect((await client.getStatus()).tick).toBe(0);
 
-      process.kill(Number(first[1]), 'SIGKILL');
-      await l.waitFor(/↻ stepper +exited \(signal SIGKILL\); restarting in 0.5 s/);
-      const second = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/, 2);
-      expect(second[1]).not.toBe(first[1]);
-      expect((await client.getStatus()).tick).toBe(0);
-    } finally {
-      client.close();
-    }
+        process.kill(Number(first[1]), 'SIGKILL');
+        await l.waitFor(/↻ stepper +exited \(signal SIGKILL\); restarting in 0.5 s/);
+        const second = await l.waitFor(/✓ stepper .* ready \(pid (\d+)\)/, 2);
+        expect(second[1]).not.toBe(first[1]);
+        expect((await client.getStatus()).tick).toBe(0);
+      } finally {
+        client.close();
+      }
 
-    l.child.kill('SIGTERM');
-    expect(await l.exit()).toBe(0);
-    expect(l.output()).toMatch(/Stopped\./);
-    for (const pid of children) expect(isAlive(pid)).toBe(false);
-    expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(true);
-    expect(fs.readFileSync(path.join(l.dir, 'logs', 'stepper.log'), 'utf8')).toMatch(
-      /stepper serving/,
-    );
-  });
+      l.child.kill('SIGTERM');
+      expect(await l.exit()).toBe(0);
+      expect(l.output()).toMatch(/Stopped\./);
+      for (const pid of children) expect(isAlive(pid)).toBe(false);
+      expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(true);
+      expect(fs.readFileSync(path.join(l.dir, 'logs', 'stepper.log'), 'utf8')).toMatch(
+        /stepper serving/,
+      );
+    },
+    budgets.longTestMs,
+  );
 
-  it('uses an external etcd when CHAMBER_ETCD_ENDPOINTS is set, starting none', async () => {
-    const l = await start({ CHAMBER_ETCD_ENDPOINTS: etcdEndpoints().join(',') });
-    await l.waitFor(/Chamber is running/);
-    expect(l.output()).toMatch(/etcd +http:\/\/127\.0\.0\.1:\d+ +\(external/);
-    expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
-    // The services send their spans to this launcher's tracesink (at its port offset).
-    const [, tracesink] = await l.waitFor(/tracesink: +(\S+) +try: npx chamber logs --follow/);
-    const clock = ClockClient.connect(l.stepper);
-    const sink = TraceSinkClient.connect(tracesink!);
-    try {
-      const settled = new Promise<LogEntry>((resolve, reject) => {
-        const follow = sink.followEntries(
-          (entry) => {
-            if (entry.service === 'stepper' && entry.tick === 1) {
-              follow.cancel();
-              resolve(entry);
-            }
-          },
-          (error) => reject(error ?? new Error('the follow ended early')),
-          { service: 'stepper' },
-        );
+  it(
+    "says why a service keeps exiting: the launcher prints its last error, GET /services reports it, and the API's 503 names it",
+    async () => {
+      // A definition with a bad count (line 17, column 37): the inventory fails to start, again and again.
+      const bad = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-bad-')), 'bad.yaml');
+      const small = fs.readFileSync(
+        path.join(repositoryRoot(), 'services/inventory/definitions/small.yaml'),
+        'utf8',
+      );
+      fs.writeFileSync(
+        bad,
+        small.replace('{ template: general, count: 4 }', '{ template: general, count: four }'),
+      );
+      const l = await start({ CHAMBER_INVENTORY_DEFINITION: bad });
+      const [, because] = await l.waitFor(/✗ inventory is not ready: (bad\.yaml:\d+:\d+: .+)/);
+      await l.waitFor(/6 of 7 service\(s\) ready/);
+      const [, again] = await l.waitFor(/✗ inventory +exited 3 times: (.+); restarting in/);
+      expect(again).toBe(because);
+
+      // The service recorded it in the store, where the frontend lists the services.
+      const [, origin, token] = await l.waitFor(
+        /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
+      );
+      const session = await fetch(`${origin}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ token }),
       });
-      await clock.step(1);
-      expect((await settled).name).toMatch(/^clock\./);
-    } finally {
-      clock.close();
-      sink.close();
-    }
-    l.child.kill('SIGINT');
-    expect(await l.exit()).toBe(0);
-  });
+      const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const get = async (route: string): Promise<{ status: number; body: unknown }> => {
+        const res = await fetch(`${origin}/api/v1${route}`, { headers: { cookie } });
+        return { status: res.status, body: await res.json() };
+      };
+      const { body } = await get('/services');
+      const services = (body as { services: Array<Record<string, unknown>> }).services;
+      const inventory = services.filter((s) => s['name'] === 'inventory');
+      expect(inventory).toMatchObject([
+        {
+          name: 'inventory',
+          instance: '',
+          endpoint: '',
+          health: 'down',
+          // The whole message; the launcher printed its last line.
+          lastError: `bad.yaml has 1 error(s); nothing was loaded:\n${because}`,
+        },
+      ]);
+      expect(inventory[0]?.['failedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(services.find((s) => s['name'] === 'stepper')).toMatchObject({ health: 'serving' });
+      // What the dashboard shows where it used to show only a connection error.
+      expect(await get('/inventory/regions')).toMatchObject({
+        status: 503,
+        body: {
+          error: {
+            code: 'unavailable',
+            message: `inventory is down; its last start failed: bad.yaml has 1 error(s); nothing was loaded:\n${because}`,
+          },
+        },
+      });
+      l.child.kill('SIGTERM');
+      expect(await l.exit()).toBe(0);
+    },
+    budgets.longTestMs,
+  );
 
-  it('refuses to start, naming the port, when a port is taken, and leaves nothing running', async () => {
-    const blocker = await start();
-    await blocker.waitFor(/Chamber is running/);
-    const offset = Number(blocker.stepper.split(':')[1]) - 50051;
-    const l = await start({ CHAMBER_LOCAL_PORT_OFFSET: String(offset) });
-    expect(await l.exit()).toBe(1);
-    expect(l.output()).toMatch(/port \d+ for tracesink is in use/);
-    expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
-    blocker.child.kill('SIGTERM');
-    expect(await blocker.exit()).toBe(0);
-  });
+  it(
+    'uses an external etcd when CHAMBER_ETCD_ENDPOINTS is set, starting none',
+    async () => {
+      const l = await start({ CHAMBER_ETCD_ENDPOINTS: etcdEndpoints().join(',') });
+      await l.waitFor(/Chamber is running/);
+      expect(l.output()).toMatch(/etcd +http:\/\/127\.0\.0\.1:\d+ +\(external/);
+      expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
+      // The services send their spans to this launcher's tracesink (at its port offset).
+      const [, tracesink] = await l.waitFor(/tracesink: +(\S+) +try: npx chamber logs --follow/);
+      const clock = ClockClient.connect(l.stepper);
+      const sink = TraceSinkClient.connect(tracesink!);
+      try {
+        const settled = new Promise<LogEntry>((resolve, reject) => {
+          const follow = sink.followEntries(
+            (entry) => {
+              if (entry.service === 'stepper' && entry.tick === 1) {
+                follow.cancel();
+                resolve(entry);
+              }
+            },
+            (error) => reject(error ?? new Error('the follow ended early')),
+            { service: 'stepper' },
+          );
+        });
+        await clock.step(1);
+        expect((await settled).name).toMatch(/^clock\./);
+      } finally {
+        clock.close();
+        sink.close();
+      }
+      l.child.kill('SIGINT');
+      expect(await l.exit()).toBe(0);
+    },
+    budgets.longTestMs,
+  );
 
-  it('waits for the participants at tick 0, and says when CHAMBER_INVENTORY_DEFINITION is not loaded over a definition in force', async () => {
-    const simulation = `notice-${Date.now().toString(36)}`;
-    const env = {
-      CHAMBER_ETCD_ENDPOINTS: etcdEndpoints().join(','),
-      CHAMBER_SIMULATION: simulation,
-    };
-    const first = await start(env);
-    await first.waitFor(/Chamber is running/);
-    const clock = ClockClient.connect(first.stepper);
-    try {
-      // Tick 0 of the new simulation was handled by every participant of the table.
-      const status = await clock.waitForTick(0);
-      expect(status.participants).toEqual(['faults', 'inventory', 'inventory-repair', 'monitor']);
-    } finally {
-      clock.close();
-    }
-    expect(first.output()).not.toMatch(/was not loaded/);
-    first.child.kill('SIGTERM');
-    expect(await first.exit()).toBe(0);
-
-    const again = await start({ ...env, CHAMBER_INVENTORY_DEFINITION: 'small' });
-    await again.waitFor(/Chamber is running/);
-    expect(again.output()).toContain(
-      `! inventory        CHAMBER_INVENTORY_DEFINITION=small was not loaded: simulation "${simulation}" already has a definition (standard.yaml), and the setting only applies to a simulation without one. To load it: npx chamber inventory load services/inventory/definitions/small.yaml --wait\n`,
-    );
-    expect(fs.existsSync(path.join(again.dir, 'inventory.notices'))).toBe(false);
-    again.child.kill('SIGTERM');
-    expect(await again.exit()).toBe(0);
-  }, 120_000);
+  it(
+    'refuses to start, naming the port, when a port is taken, and leaves nothing running',
+    async () => {
+      const blocker = await start();
+      await blocker.waitFor(/Chamber is running/);
+      const offset = Number(blocker.stepper.split(':')[1]) - 50051;
+      const l = await start({ CHAMBER_LOCAL_PORT_OFFSET: String(offset) });
+      expect(await l.exit()).toBe(1);
+      expect(l.output()).toMatch(/port \d+ for tracesink is in use/);
+      expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
+      blocker.child.kill('SIGTERM');
+      expect(await blocker.exit()).toBe(0);
+    },
+    budgets.longTestMs,
+  );
 });

@@ -24,6 +24,11 @@ export interface GrpcServerOptions {
   readonly protoFiles: readonly string[];
   /** Server interceptors, outermost first (e.g. {@link callLogInterceptor}). */
   readonly interceptors?: readonly grpc.ServerInterceptor[];
+  /**
+   * Whether `start()` marks the services SERVING (default true); false for a
+   * service with more to do before it serves, which calls `setServing(true)`.
+   */
+  readonly isServingOnStart?: boolean;
 }
 
 /** A gRPC server with health checking and reflection. */
@@ -73,7 +78,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
               );
               return;
             }
-            setServing(true);
+            if (options.isServingOnStart ?? true) setServing(true);
             resolve({ port });
           },
         );

@@ -22,7 +22,10 @@ export const budgets = {
   startMs: 60_000,
   /** One test, which may wait several times. */
   testMs: 120_000,
-  /** A test that runs thousands of ticks: its time grows with the machine's load. */
+  /**
+   * A test that runs thousands of ticks, or starts the whole simulator more
+   * than once: its time grows with the machine's load.
+   */
   longTestMs: 600_000,
   /** One hook: starting etcd or a set of services, stopping them. */
   hookMs: 120_000,

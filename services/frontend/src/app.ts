@@ -2,6 +2,7 @@ import { openApiDocument, operations, rights } from '@chamber/api';
 import { ClockClient } from '@chamber/clock';
 import { FaultsClient } from '@chamber/faults-client';
 import { InventoryClient } from '@chamber/inventory-client';
+import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
 import { registerService, Store, type ServiceRegistration } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
@@ -79,10 +80,19 @@ export function createFrontendService(
       await m.follow(store);
       const cache = await SettledCache.open(store);
       settledCache = cache;
-      const clock = ClockClient.connect(services.stepper);
-      const inventory = InventoryClient.connect(services.inventory);
-      const faults = FaultsClient.connect(services.faults);
-      const repairs = RepairsClient.connect(services.repair);
+      // By the names the services register and record their failures under.
+      const clock = reportingDown(ClockClient.connect(services.stepper), 'stepper', store);
+      const inventory = reportingDown(
+        InventoryClient.connect(services.inventory),
+        'inventory',
+        store,
+      );
+      const faults = reportingDown(FaultsClient.connect(services.faults), 'faults', store);
+      const repairs = reportingDown(
+        RepairsClient.connect(services.repair),
+        'inventory-repair',
+        store,
+      );
       clients.push(clock, inventory, faults, repairs);
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
@@ -132,6 +142,16 @@ export function createFrontendService(
         },
         onTiming: (timing) => m.observe(timing),
       });
+      const urlOf = (port: number): string =>
+        frontend.publicUrl === ''
+          ? `http://${config.listen.host}:${port}`
+          : frontend.publicUrl.replace(/\/+$/, '');
+      // On a known port the admin and its login URL are made before the server
+      // answers, so whoever waits for it to answer (the launcher) finds the URL.
+      const isPortKnown = config.listen.port !== 0;
+      let loginUrl = isPortKnown
+        ? await ensureAdmin(accounts, config, urlOf(config.listen.port), logger)
+        : undefined;
       const s = app.listen(config.listen.port, config.listen.host);
       server = s;
       await new Promise<void>((resolve, reject) => {
@@ -143,11 +163,8 @@ export function createFrontendService(
       const address = s.address();
       const port =
         typeof address === 'object' && address !== null ? address.port : config.listen.port;
-      const publicUrl =
-        frontend.publicUrl === ''
-          ? `http://${config.listen.host}:${port}`
-          : frontend.publicUrl.replace(/\/+$/, '');
-      const loginUrl = await ensureAdmin(accounts, config, publicUrl, logger);
+      const publicUrl = urlOf(port);
+      if (!isPortKnown) loginUrl = await ensureAdmin(accounts, config, publicUrl, logger);
       registration = await registerService(store, {
         name: 'frontend',
         instance: `${os.hostname()}-${process.pid}-${port}`,

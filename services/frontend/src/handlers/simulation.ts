@@ -23,7 +23,7 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import type { RepairsClient } from '@chamber/repair-client';
-import type { Store } from '@chamber/store';
+import { readServiceFailures, serviceKeys, type Store } from '@chamber/store';
 import { revisionOf } from './accounts.js';
 import { numberOf, textOf, type Handler, type Reply, type RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
@@ -359,10 +359,15 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     },
 
     async listServices() {
-      const { entries } = await deps.store.listRaw('services/');
-      const services = await Promise.all(
+      const [{ entries }, failures] = await Promise.all([
+        deps.store.listRaw(serviceKeys.registrationPrefix),
+        readServiceFailures(deps.store),
+      ]);
+      const running = await Promise.all(
         entries.map(async (e) => {
-          const [, name = '', instance = ''] = e.key.split('/');
+          const [name = '', instance = ''] = e.key
+            .slice(serviceKeys.registrationPrefix.length)
+            .split('/');
           let endpoint = '';
           try {
             const value = (JSON.parse(e.value) as { endpoint?: unknown }).endpoint;
@@ -379,6 +384,18 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
           return { name, instance, endpoint, health };
         }),
       );
+      // A service with no instance running whose last start failed: down, and why.
+      const down = [...failures.values()]
+        .filter((f) => !running.some((r) => r.name === f.name))
+        .map((f) => ({
+          name: f.name,
+          instance: '',
+          endpoint: '',
+          health: 'down',
+          lastError: f.message,
+          failedAt: f.at,
+        }));
+      const services = [...running, ...down].sort((a, b) => a.name.localeCompare(b.name));
       return { body: { services } };
     },
   };

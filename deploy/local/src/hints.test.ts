@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { loadLauncherConfig } from './config.js';
+import { exportLines, hintOf } from './hints.js';
+import { services } from './services.js';
+
+const hints = (env: Record<string, string>): Record<string, string> => {
+  const config = loadLauncherConfig(env);
+  return Object.fromEntries(services.map((s) => [s.name, hintOf(config, s, services)]));
+};
+
+describe('the CLI hints the launcher prints', () => {
+  it('are the bare commands on the default ports, with nothing to export', () => {
+    expect(hints({})).toEqual({
+      tracesink: 'npx chamber logs --follow',
+      stepper: 'npx chamber clock status',
+      inventory: 'npx chamber inventory ls',
+      faults: 'npx chamber fault ls',
+      monitor: 'npx chamber inventory ls standard/z1/rack1 --view observed',
+      'inventory-repair': 'npx chamber repair ls',
+      frontend: 'npx chamber login --user admin',
+    });
+    expect(exportLines(loadLauncherConfig({}), services)).toEqual([]);
+  });
+
+  it('point REST commands at a moved HTTP port and say what to export', () => {
+    const env = { CHAMBER_LOCAL_HTTP_PORT: '8180' };
+    expect(hints(env)).toMatchObject({
+      tracesink: 'npx chamber logs --follow --api http://127.0.0.1:8180',
+      stepper: 'npx chamber clock status',
+      frontend: 'npx chamber login --user admin --api http://127.0.0.1:8180',
+    });
+    expect(exportLines(loadLauncherConfig(env), services)).toEqual([
+      'export CHAMBER_API=http://127.0.0.1:8180',
+    ]);
+  });
+
+  it('point gRPC commands at ports moved by the offset, over gRPC whatever login is stored', () => {
+    const env = { CHAMBER_LOCAL_PORT_OFFSET: '100' };
+    expect(hints(env)).toMatchObject({
+      tracesink: 'npx chamber logs --follow',
+      stepper: 'npx chamber clock status --via grpc --stepper 127.0.0.1:50151',
+      monitor:
+        'npx chamber inventory ls standard/z1/rack1 --view observed --via grpc --inventory 127.0.0.1:50152',
+      'inventory-repair': 'npx chamber repair ls --via grpc --repair 127.0.0.1:50155',
+      frontend: 'npx chamber login --user admin',
+    });
+    expect(exportLines(loadLauncherConfig(env), services)).toEqual([
+      'export CHAMBER_STEPPER=127.0.0.1:50151 CHAMBER_INVENTORY=127.0.0.1:50152 ' +
+        'CHAMBER_FAULTS=127.0.0.1:50153 CHAMBER_REPAIR=127.0.0.1:50155',
+    ]);
+  });
+
+  it('name another listening host even on the default ports', () => {
+    const env = { CHAMBER_LOCAL_HOST: '10.0.0.7' };
+    expect(hints(env)).toMatchObject({
+      stepper: 'npx chamber clock status --via grpc --stepper 10.0.0.7:50051',
+      frontend: 'npx chamber login --user admin --api http://10.0.0.7:8080',
+    });
+  });
+});
