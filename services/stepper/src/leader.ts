@@ -197,6 +197,15 @@ export class Leader {
       new Set(view.listRaw(prefix).map((e) => e.key.slice(prefix.length)));
     const deadline = Date.now() + startWaitMs;
     const signal = this.stopping.signal;
+    const decideNow = () =>
+      firstTick({
+        expected: expectedParticipants,
+        registered: names(keys.participantsPrefix),
+        alive: names(keys.alivePrefix),
+        isTimedOut: Date.now() >= deadline,
+      });
+    const atOnce = decideNow();
+    if (atOnce.kind === 'publish') return atOnce;
     let isDone = false;
     let said = '';
     let timer: NodeJS.Timeout | undefined;
@@ -213,16 +222,14 @@ export class Leader {
             isDone = true;
             return resolve(undefined);
           }
-          const decision = firstTick({
-            expected: expectedParticipants,
-            registered: names(keys.participantsPrefix),
-            alive: names(keys.alivePrefix),
-            isTimedOut: Date.now() >= deadline,
-          });
+          const decision = decideNow();
           if (decision.kind === 'publish') {
             isDone = true;
             return resolve(decision);
           }
+          // A timer may fire a little before Date.now() reaches its time: re-armed until it has.
+          clearTimeout(timer);
+          timer = setTimeout(decide, Math.max(1, deadline - Date.now()));
           const missing = quotedNames(decision.missing);
           if (missing === said) return;
           said = missing;
@@ -233,7 +240,7 @@ export class Leader {
           );
         };
         signal.addEventListener('abort', decide);
-        timer = setTimeout(decide, Math.max(0, deadline - Date.now()));
+        timer = setTimeout(decide, Math.max(1, deadline - Date.now()));
         watching.then(decide, reject);
       });
     } finally {
