@@ -22,12 +22,19 @@ export interface Launched {
   kill(): void;
 }
 
+/**
+ * How long a service may take to report serving before it is counted as not
+ * ready. Starting seven Node processes at once on a busy 2-core machine was
+ * seen to take over 30 s; a service that exits is seen at once, not here.
+ */
+const defaultReadyTimeoutMs = 90_000;
+
 export interface LaunchOptions {
   /** The repository root: service entries and the local dir are relative to it. */
   readonly root: string;
   /** Prints one line for people. */
   readonly print: (line: string) => void;
-  /** How long a service may take to report serving (ms). */
+  /** How long a service may take to report serving (ms); `defaultReadyTimeoutMs` if unset. */
   readonly readyTimeoutMs?: number;
   /** The environment services inherit (their `CHAMBER_*` settings are set on top). */
   readonly env: NodeJS.ProcessEnv;
@@ -141,12 +148,12 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
       ready: (signal) =>
         spec.isHttp === true
           ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {
-              timeoutMs: options.readyTimeoutMs ?? 30_000,
+              timeoutMs: options.readyTimeoutMs ?? defaultReadyTimeoutMs,
               signal,
             })
           : waitUntilServing(address, {
               service: spec.grpcService,
-              timeoutMs: options.readyTimeoutMs ?? 30_000,
+              timeoutMs: options.readyTimeoutMs ?? defaultReadyTimeoutMs,
               signal,
             }),
       onEvent: (event) => {
