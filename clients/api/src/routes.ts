@@ -334,15 +334,20 @@ export const operations: readonly Operation[] = [
     tag: 'users',
     summary:
       "change a password: one's own (giving the current one), or anyone's with manage_accounts",
+    description:
+      'After a one-time login (the first-run URL), while the password is still the generated one nobody was shown, the session (and tokens it made) may set its own password once without currentPassword; `GET /sessions/current` says so with `mustSetPassword`.',
     access: 'user',
     params: { name: userName },
     body: {
       properties: {
         password,
-        currentPassword: s.string("the caller's current password, to change one's own", {
-          minLength: 1,
-          maxLength: 128,
-        }),
+        currentPassword: s.string(
+          "the caller's current password, to change one's own (not after a one-time login, for the first password)",
+          {
+            minLength: 1,
+            maxLength: 128,
+          },
+        ),
       },
       required: ['password'],
     },
