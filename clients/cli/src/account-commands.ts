@@ -1,7 +1,7 @@
 import { ApiClient, defaultApiUrl } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import os from 'node:os';
-import { askSecret, type AreaExtension } from './api-commands.js';
+import { askSecret, type AreaExtension, type RestCall } from './api-commands.js';
 import {
   credentialsPath,
   deleteCredentials,
@@ -9,6 +9,7 @@ import {
   writeCredentials,
 } from './credentials.js';
 import type { CommandContext, CommandSpec } from './routes.js';
+import { callRest, restClient } from './transport.js';
 
 /** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
 export const sessionArea: AreaExtension = {
@@ -32,7 +33,45 @@ export const tokenArea: AreaExtension = {
 /** The `user` area: accounts and their rights. */
 export const userArea: AreaExtension = {
   summary: 'users and their rights (REST)',
+  commands: {
+    passwd: {
+      summary:
+        "set a password: one's own (asks for the current one, except for the first after chamber login --token), or anyone's with manage_accounts; asks for the new one (twice on a terminal)",
+      rest: setPassword,
+    },
+  },
 };
+
+/**
+ * `chamber user passwd NAME`: changePassword. The current password is asked
+ * for only when it is needed — for one's own, unless the session says
+ * `mustSetPassword` (a one-time login whose password is still the generated
+ * one nobody was shown) — then the new one (twice on a terminal, one line of
+ * stdin otherwise).
+ */
+async function setPassword(ctx: CommandContext, route: RestCall): Promise<void> {
+  const name = ctx.input.string('NAME') ?? '';
+  const client = await restClient(ctx);
+  const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as {
+    user?: string;
+    mustSetPassword?: boolean;
+  };
+  const isFirst = me.user === name && me.mustSetPassword === true;
+  const currentPassword =
+    me.user === name && !isFirst ? await askSecret(ctx, 'currentPassword') : undefined;
+  const password = await askSecret(ctx, 'password', 'new password: ', 'repeat the new password: ');
+  const ifMatch = ctx.input.string('if-match');
+  await route.call(ctx, {
+    params: { name },
+    body: { password, ...(currentPassword === undefined ? {} : { currentPassword }) },
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+  });
+  if (ctx.input.flag('json')) ctx.print(JSON.stringify({ user: name, isPasswordSet: true }));
+  else
+    ctx.print(
+      `password of ${name} set${isFirst ? `; log in with: chamber login --user ${name}` : ''}`,
+    );
+}
 
 /** The id of a bearer token `chm_<id>_<secret>`: what revokeToken takes. */
 export function tokenId(token: string): string | undefined {

@@ -290,7 +290,9 @@ export function commandFromOperation(
   Object.assign(options, ext.options);
   const route = restCall(op, fields, ifMatch);
   return {
-    summary: `${ext.summary ?? op.summary}${cli.secrets === undefined ? '' : ` (asks for the ${cli.secrets.map((f) => kebab(f).replace(/-/g, ' ')).join(' and ')})`}`,
+    summary:
+      ext.summary ??
+      `${op.summary}${cli.secrets === undefined ? '' : ` (asks for the ${cli.secrets.map((f) => kebab(f).replace(/-/g, ' ')).join(' and ')})`}`,
     args,
     options,
     ...(ext.validate === undefined ? {} : { validate: ext.validate }),
@@ -350,12 +352,18 @@ async function valueOf(ctx: CommandContext, f: FieldSpec): Promise<unknown> {
 
 /**
  * A secret field's value: `CHAMBER_PASSWORD` for `password`, else asked for
- * without echo (`current password: `).
+ * without echo (`current password: `, or `prompt`), on a terminal twice
+ * when `repeatPrompt` is given.
  */
-export async function askSecret(ctx: CommandContext, field: string): Promise<string> {
+export async function askSecret(
+  ctx: CommandContext,
+  field: string,
+  prompt = `${kebab(field).replace(/-/g, ' ')}: `,
+  repeatPrompt?: string,
+): Promise<string> {
   const fromEnv = field === 'password' ? ctx.env['CHAMBER_PASSWORD'] : undefined;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return ctx.readSecret(`${kebab(field).replace(/-/g, ' ')}: `);
+  return ctx.readSecret(prompt, repeatPrompt);
 }
 
 /** Prints a REST answer as JSON: one line with `--json`, indented otherwise. */

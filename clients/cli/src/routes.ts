@@ -75,10 +75,11 @@ export interface CommandContext {
   /** The environment (`CHAMBER_TOKEN`, `XDG_CONFIG_HOME`, …); empty when absent. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /**
-   * Asks for a secret (a password) without echoing it; rejects with a
-   * ChamberError when there is no way to ask.
+   * Asks for a secret (a password) without echoing it — on a terminal twice
+   * when `repeatPrompt` is given (a new password), rejecting when the two
+   * differ; rejects with a ChamberError when there is no way to ask.
    */
-  readonly readSecret: (prompt: string) => Promise<string>;
+  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
 }
 
 /** One command: `chamber <area> <command> [args] [options]`. */

@@ -183,7 +183,9 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
       const loginUrl = fs.readFileSync(loginUrlFile, 'utf8').trim();
       fs.rmSync(loginUrlFile, { force: true });
       print(`First run: log in once at ${loginUrl}`);
-      print('  (or: npx chamber login --token <the token in that URL>), then set a password.');
+      print('  and set a password in the form it shows; or from a shell:');
+      print('  npx chamber login --token <the token in that URL> && npx chamber user passwd admin');
+      print('  (asks only for the new password). Then npx chamber login --user admin works.');
     }
   }
   print('  Ctrl-C stops everything.');
