@@ -325,7 +325,14 @@ export const operations: readonly Operation[] = [
     response: noContent('deleted'),
     errors: [404, 412],
     ifMatch: true,
-    cli: [{ area: 'user', command: 'rm', args: ['name'] }],
+    cli: [
+      {
+        area: 'user',
+        command: 'rm',
+        args: ['name'],
+        destroys: 'delete the user with all its sessions and bearer tokens',
+      },
+    ],
   },
   {
     id: 'changePassword',
@@ -446,8 +453,8 @@ export const operations: readonly Operation[] = [
       {
         area: 'clock',
         command: 'reset',
-        confirm:
-          'reset wipes the simulated world (rebuilt from its definition and the seed) and returns the clock to tick 0 of a new run; add --yes to confirm',
+        destroys:
+          'wipe the simulated world (rebuilt from its definition and the seed) and return the clock to tick 0 of a new run',
       },
     ],
   },
@@ -545,7 +552,15 @@ export const operations: readonly Operation[] = [
       required: ['source'],
     },
     response: { status: 202, description: 'the load is accepted', schema: s.ref('LoadStarted') },
-    cli: [{ area: 'inventory', command: 'load', args: ['fileName'] }],
+    cli: [
+      {
+        area: 'inventory',
+        command: 'load',
+        args: ['fileName'],
+        destroys:
+          'make the file the whole definition at the next tick: racks, PDUs, TORs and blades it does not define are deleted, with their targets and actual states',
+      },
+    ],
   },
   {
     id: 'getLoad',
@@ -685,7 +700,13 @@ export const operations: readonly Operation[] = [
     summary: 'clear every fault not cleared yet, at the next tick',
     access: 'inject_faults',
     response: ok('ClearedFaults', 'what was cleared'),
-    cli: [{ area: 'fault', command: 'clear-all' }],
+    cli: [
+      {
+        area: 'fault',
+        command: 'clear-all',
+        destroys: 'clear every fault not cleared yet, at the next tick',
+      },
+    ],
   },
   // Repairs.
   {

@@ -84,7 +84,7 @@ const op: Operation = {
       names: { duration: 'for' },
       secrets: ['password'],
       preset: { kinds: 'clock' },
-      confirm: 'tuning is risky; add --yes',
+      destroys: 'retune every rack in the zone',
     },
   ],
 };
@@ -151,11 +151,9 @@ describe('a table route as a command', () => {
       const r = resolve(table(), ['rack', 'tune', ...argv]);
       return r.kind === 'usage-error' ? r.message : r.kind;
     };
-    expect(problem('z1', '0', 'fast', '--yes')).toBe(
-      'RACK must be a whole number of at least 1, got "0"',
-    );
+    expect(problem('z1', '0', 'fast', '--yes')).toBe('rack must be a whole number ≥ 1, got "0"');
     expect(problem('z1', '1', 'slow', '--yes')).toBe(
-      'MODE must be one of fast, no_wait; got "slow"',
+      'mode must be one of fast, no_wait; got "slow"',
     );
     expect(problem('z1', '1', 'fast', '--speed', '6', '--yes')).toBe(
       '--speed must be a number above 0 and at most 5, got "6"',
@@ -163,7 +161,14 @@ describe('a table route as a command', () => {
     expect(problem('z1', '1', 'fast', '--rights', 'a,c', '--yes')).toBe(
       '--rights must be one of a, b; got "c"',
     );
-    expect(problem('z1', '1', 'fast')).toBe('missing --yes: tuning is risky; add --yes');
+    expect(problem('z1', '1', 'fast')).toBe(
+      'missing --yes: rack tune would retune every rack in the zone; nothing was done: add --yes to do it',
+    );
+    // A negative number is the argument's value, not an unknown option.
+    expect(problem('z1', '-3', 'fast', '--yes')).toBe('rack must be a whole number ≥ 1, got "-3"');
+    expect(problem('z1', '1', 'fast', '--speed', '-2', '--yes')).toBe(
+      '--speed must be a number above 0 and at most 5, got "-2"',
+    );
     expect(problem('z1', '1', 'fast', '--password', 'x', '--yes')).toBe(
       'unknown option --password',
     );

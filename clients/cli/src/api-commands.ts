@@ -247,8 +247,8 @@ function negationOf(f: FieldSpec): [string, OptionSpec] | undefined {
 
 /**
  * The command `chamber <cli.area> <cli.command>` of `op`: arguments and
- * options from its fields (see {@link fieldsOf}), `--yes` when the route
- * asks for confirmation, `--if-match` when it honours If-Match, plus the
+ * options from its fields (see {@link fieldsOf}), a mandatory `--yes` when
+ * it destroys or clears more than the one thing it names (`cli.destroys`), `--if-match` when it honours If-Match, plus the
  * extension's own options; it runs over gRPC when the extension has it and
  * the transport says so (see `viaOf`), else over REST.
  */
@@ -266,13 +266,18 @@ export function commandFromOperation(
         name: f.key,
         description: ext.args?.[f.field]?.description ?? describeSchema(f.schema),
         ...(f.isRequired ? {} : { isOptional: true }),
-        ...(parse === undefined ? {} : { parse }),
+        // Its problems name the field as the API does (`count`, not `N`).
+        ...(parse === undefined ? {} : { parse: (text: string) => parse(text, f.field) }),
       };
     });
   const ifMatch = ext.ifMatchOption ?? 'if-match';
   const options: Record<string, OptionSpec> = {};
-  if (cli.confirm !== undefined) {
-    options['yes'] = { type: 'boolean', description: 'confirm', requiredBecause: cli.confirm };
+  if (cli.destroys !== undefined) {
+    options['yes'] = {
+      type: 'boolean',
+      description: `confirm: it would ${cli.destroys}`,
+      requiredBecause: `${cli.area} ${cli.command} would ${cli.destroys}; nothing was done: add --yes to do it`,
+    };
   }
   for (const f of fields) {
     if (f.how !== 'option') continue;

@@ -206,13 +206,19 @@ export function resolve(
   // First pass, lenient: find the area and the command among the words,
   // wherever the options are, and catch --help before anything can fail.
   const union = optionUnion(table);
-  const { values, positionals, tokens } = parseArgs({
-    args: [...argv],
+  const words = argv.map(shieldNegative);
+  const {
+    values,
+    positionals: shielded,
+    tokens,
+  } = parseArgs({
+    args: words,
     options: parseArgsOptions(union),
     strict: false,
     allowPositionals: true,
     tokens: true,
   });
+  const positionals = shielded.map(unshield);
   const isHelp = values['help'] === true;
   const [first, second] = positionals;
 
@@ -243,7 +249,7 @@ export function resolve(
     };
   }
   try {
-    const input = parseCommand(table, area, command, argv, env, located.path.length);
+    const input = parseCommand(table, area, command, words, env, located.path.length);
     const problem = command.validate?.(input);
     if (problem !== undefined) return { kind: 'usage-error', message: problem, path };
     return { kind: 'command', path, command, input };
@@ -318,15 +324,15 @@ function parseCommand(
   table: RouteTable,
   area: AreaSpec,
   command: CommandSpec,
-  argv: readonly string[],
+  words: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  words: number,
+  skip: number,
 ): CommandInput {
   const specs = commandOptions(table, area, command);
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: [...words],
       options: parseArgsOptions(specs),
       strict: true,
       allowPositionals: true,
@@ -337,7 +343,7 @@ function parseCommand(
     throw error;
   }
   const values = new Map<string, Value>();
-  const given = parsed.positionals.slice(words);
+  const given = parsed.positionals.slice(skip).map(unshield);
   const args = command.args ?? [];
   if (given.length > args.length) {
     const unexpected = given.slice(args.length).map((w) => `"${w}"`);
@@ -355,7 +361,11 @@ function parseCommand(
   });
   for (const [name, spec] of specs) {
     const raw = parsed.values[name];
-    const typed = Array.isArray(raw) ? raw.join(',') : raw;
+    const typed = Array.isArray(raw)
+      ? raw.map((v) => (typeof v === 'string' ? unshield(v) : v)).join(',')
+      : typeof raw === 'string'
+        ? unshield(raw)
+        : raw;
     if (spec.type === 'boolean') {
       if (typed === true) values.set(name, true);
       else if (spec.requiredBecause !== undefined) {
@@ -461,6 +471,23 @@ function parseArgsOptions(
     ]),
   );
 }
+
+/**
+ * A word that is a negative number (`-3`, `-0.5`) is a value, not an
+ * option: no option name starts with a digit. Marked so that parseArgs takes
+ * it as a positional (or an option's value), so `clock step -3` is told the
+ * count's rule instead of `unknown option -3`; {@link unshield} undoes it.
+ */
+function shieldNegative(word: string): string {
+  return /^-\d/.test(word) ? `${shield}${word}` : word;
+}
+
+function unshield(word: string): string {
+  return word.startsWith(shield) ? word.slice(shield.length) : word;
+}
+
+/** A private-use character: never typed, so never taken for part of a word. */
+const shield = '\uE000';
 
 function isParseArgsError(error: unknown): error is Error {
   if (!(error instanceof Error) || !('code' in error)) return false;
