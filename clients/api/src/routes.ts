@@ -751,10 +751,17 @@ export const operations: readonly Operation[] = [
     method: 'GET',
     path: '/logs',
     tag: 'logs',
-    summary: 'the trace/decision log after a sequence number',
+    summary: 'the trace/decision log: the oldest entries after a sequence number, or the newest',
     access: 'user',
     query: {
       after: s.integer('only entries after this sequence number'),
+      run: s.integer(
+        "only entries of this run of the clock (the clock's `run`, which a reset increments)",
+        1,
+      ),
+      tail: s.boolean(
+        'the newest `limit` matching entries instead of the oldest (still in ascending order)',
+      ),
       service: s.name('only this service'),
       target: elementPath,
       severity: s.oneOf(severities, 'only entries this severe or more'),

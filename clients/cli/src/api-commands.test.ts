@@ -259,6 +259,47 @@ describe('table commands over REST', () => {
     expect((await chamber(['user', 'add', 'ann', '--password', 'x'])).code).toBe(ExitCode.Usage);
   });
 
+  it('logs shows the newest entries, each with its run and tick; --after pages forward from a seq', async () => {
+    const page = JSON.stringify({
+      entries: [
+        {
+          seq: 7,
+          run: 1,
+          tick: 40,
+          service: 'monitor',
+          name: 'monitor.transition',
+          target: 'r/z/k',
+        },
+        {
+          seq: 8,
+          run: 2,
+          tick: 3,
+          severity: 'SEVERITY_WARN',
+          service: 'monitor',
+          name: 'monitor.transition',
+          target: 'r/z/k/blade/0',
+          reason: 'no heartbeat',
+        },
+        { seq: 9, tick: -1, service: 'frontend', name: 'http' },
+      ],
+      lastSeq: 9,
+    });
+    const newest = await chamber(['logs', '--run', '2'], page);
+    expect(newest.code).toBe(ExitCode.Ok);
+    expect(newest.seen[0]?.url).toBe('http://h:1/api/v1/logs?run=2&tail=true');
+    expect(newest.stdout).toBe(
+      [
+        '#7 run 1 tick 40 info monitor monitor.transition r/z/k',
+        '#8 run 2 tick 3 warn monitor monitor.transition r/z/k/blade/0 — no heartbeat',
+        '#9 tick - info frontend http',
+        '',
+      ].join('\n'),
+    );
+    const forward = await chamber(['logs', '--after', '0', '--limit', '5'], page);
+    expect(forward.seen[0]?.url).toBe('http://h:1/api/v1/logs?after=0&limit=5');
+    expect((await chamber(['logs', '--tail'])).code).toBe(ExitCode.Usage);
+  });
+
   it('fixes presets: clock watch is the event stream of kind clock', async () => {
     const r = await chamber(['events', 'follow', '--kinds', 'faults']);
     expect(r.code).toBe(ExitCode.Ok);
