@@ -105,7 +105,7 @@ export const loginCommand: CommandSpec = {
     const oneTime = ctx.input.string('token');
     const user = ctx.input.string('user');
     const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
-    const session = await anonymous.call<{ user?: string }>('logIn', {
+    const session = await anonymous.call<{ user?: string; mustSetPassword?: boolean }>('logIn', {
       body: oneTime === undefined ? { user, password } : { token: oneTime },
       signal: ctx.signal,
     });
@@ -123,7 +123,12 @@ export const loginCommand: CommandSpec = {
     const who = session.body.user ?? user ?? '?';
     const file = await writeCredentials(ctx.env, { url, token: created.body.token, user: who });
     if (ctx.input.flag('json')) ctx.print(JSON.stringify({ url, user: who, file }));
-    else ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
+    else {
+      ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
+      if (session.body.mustSetPassword === true) {
+        ctx.print(`now set a password: chamber user passwd ${who} (asks only for the new one)`);
+      }
+    }
   },
 };
 

@@ -213,6 +213,9 @@ describe('chamber over REST', () => {
     const first = await w.chamber(['login', '--api', w.url, '--token', token]);
     expect(first).toMatchObject({ code: ExitCode.Ok, stderr: '' });
     expect(first.stdout).toContain(`logged in to ${w.url} as admin`);
+    expect(first.stdout).toContain(
+      'now set a password: chamber user passwd admin (asks only for the new one)\n',
+    );
 
     // As `echo 'first admin password' | chamber user passwd admin`: one line, the new password.
     const set = await w.chamber(
