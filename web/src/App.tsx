@@ -3,6 +3,7 @@ import { api, ApiError, type ClockStatus, type Session } from './api.js';
 import { ClockBar } from './ClockBar.js';
 import { Login } from './Login.js';
 import { InventoryMap } from './map/InventoryMap.js';
+import { PasswordForm } from './PasswordForm.js';
 import { useVersion } from './pages/common.js';
 import { FaultsPage } from './pages/FaultsPage.js';
 import { LogPage } from './pages/LogPage.js';
@@ -95,6 +96,10 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
     );
   }, []);
   const page = useHashPage();
+  // After a one-time login the password is to be set (no current one asked); later, changed.
+  const [mustSetPassword, setMustSetPassword] = useState(session.mustSetPassword === true);
+  const [isPasswordOpen, setPasswordOpen] = useState(mustSetPassword);
+  const [notice, setNotice] = useState<string | undefined>();
   const logOut = async (): Promise<void> => {
     await api('DELETE', '/sessions/current').catch(() => undefined);
     onLoggedOut();
@@ -117,6 +122,15 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
         />
         <div className="who">
           <span>{session.user}</span>
+          <button
+            type="button"
+            onClick={() => {
+              setNotice(undefined);
+              setPasswordOpen(true);
+            }}
+          >
+            Password
+          </button>
           <button type="button" onClick={() => void logOut()}>
             Log out
           </button>
@@ -126,6 +140,27 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
         <p role="alert" className="banner">
           The live stream from the Chamber frontend was lost; reconnecting…
         </p>
+      )}
+      {notice !== undefined && (
+        <p role="status" className="banner">
+          {notice}
+        </p>
+      )}
+      {isPasswordOpen && (
+        <PasswordForm
+          user={session.user}
+          isFirst={mustSetPassword}
+          onDone={() => {
+            setNotice(
+              mustSetPassword
+                ? `Password set: log in as ${session.user} with it from now on.`
+                : 'Password changed.',
+            );
+            setMustSetPassword(false);
+            setPasswordOpen(false);
+          }}
+          onClose={() => setPasswordOpen(false)}
+        />
       )}
       <nav className="pages" aria-label="Pages">
         {pages.map((p) => (

@@ -78,6 +78,8 @@ export async function apiWithEtag<T>(
 export interface Session {
   readonly user: string;
   readonly rights: readonly string[];
+  /** A one-time login whose password is still the generated one: it is to set one. */
+  readonly mustSetPassword?: boolean;
 }
 
 /** The clock, as `GET /clock` answers (fields at zero are left out). */

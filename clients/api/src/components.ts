@@ -175,6 +175,9 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
       createdAt: s.string('when it began', { format: 'date-time' }),
       expiresAt: s.string('when it ends', { format: 'date-time' }),
       address: s.string('the address it was opened from'),
+      mustSetPassword: s.boolean(
+        'it comes from a one-time login URL and the password is still the generated one nobody was shown: set one with PUT /users/{name}/password, without currentPassword (once)',
+      ),
     },
     ['id', 'user', 'rights'],
     'a session',

@@ -45,8 +45,14 @@ export interface CliSpec {
   readonly secrets?: readonly string[];
   /** Fields fixed by this command (`clock watch` is `events` with `kinds=clock`). */
   readonly preset?: Readonly<Record<string, string>>;
-  /** A confirmation flag the CLI requires, with the reason it shows when missing. */
-  readonly confirm?: string;
+  /**
+   * Set on a command that destroys or clears more than the one thing it
+   * names: what it would do, in words that follow "would" (`clear every
+   * fault not cleared yet`). The CLI then requires `--yes`, and without it
+   * says this and how to confirm, doing nothing. The one rule for such
+   * commands; no command words its own.
+   */
+  readonly destroys?: string;
 }
 
 /** One route of the REST API, under `/api/v1`. */

@@ -332,7 +332,14 @@ export const operations: readonly Operation[] = [
     response: noContent('deleted'),
     errors: [404, 412],
     ifMatch: true,
-    cli: [{ area: 'user', command: 'rm', args: ['name'] }],
+    cli: [
+      {
+        area: 'user',
+        command: 'rm',
+        args: ['name'],
+        destroys: 'delete the user with all its sessions and bearer tokens',
+      },
+    ],
   },
   {
     id: 'changePassword',
@@ -341,15 +348,20 @@ export const operations: readonly Operation[] = [
     tag: 'users',
     summary:
       "change a password: one's own (giving the current one), or anyone's with manage_accounts",
+    description:
+      'After a one-time login (the first-run URL), while the password is still the generated one nobody was shown, the session (and tokens it made) may set its own password once without currentPassword; `GET /sessions/current` says so with `mustSetPassword`.',
     access: 'user',
     params: { name: userName },
     body: {
       properties: {
         password,
-        currentPassword: s.string("the caller's current password, to change one's own", {
-          minLength: 1,
-          maxLength: 128,
-        }),
+        currentPassword: s.string(
+          "the caller's current password, to change one's own (not after a one-time login, for the first password)",
+          {
+            minLength: 1,
+            maxLength: 128,
+          },
+        ),
       },
       required: ['password'],
     },
@@ -448,8 +460,8 @@ export const operations: readonly Operation[] = [
       {
         area: 'clock',
         command: 'reset',
-        confirm:
-          'reset wipes the simulated world (rebuilt from its definition and the seed) and returns the clock to tick 0 of a new run; add --yes to confirm',
+        destroys:
+          'wipe the simulated world (rebuilt from its definition and the seed) and return the clock to tick 0 of a new run',
       },
     ],
   },
@@ -547,7 +559,15 @@ export const operations: readonly Operation[] = [
       required: ['source'],
     },
     response: { status: 202, description: 'the load is accepted', schema: s.ref('LoadStarted') },
-    cli: [{ area: 'inventory', command: 'load', args: ['fileName'] }],
+    cli: [
+      {
+        area: 'inventory',
+        command: 'load',
+        args: ['fileName'],
+        destroys:
+          'make the file the whole definition at the next tick: racks, PDUs, TORs and blades it does not define are deleted, with their targets and actual states',
+      },
+    ],
   },
   {
     id: 'getLoad',
@@ -687,7 +707,13 @@ export const operations: readonly Operation[] = [
     summary: 'clear every fault not cleared yet, at the next tick',
     access: 'inject_faults',
     response: ok('ClearedFaults', 'what was cleared'),
-    cli: [{ area: 'fault', command: 'clear-all' }],
+    cli: [
+      {
+        area: 'fault',
+        command: 'clear-all',
+        destroys: 'clear every fault not cleared yet, at the next tick',
+      },
+    ],
   },
   // Repairs.
   {
@@ -732,10 +758,17 @@ export const operations: readonly Operation[] = [
     method: 'GET',
     path: '/logs',
     tag: 'logs',
-    summary: 'the trace/decision log after a sequence number',
+    summary: 'the trace/decision log: the oldest entries after a sequence number, or the newest',
     access: 'user',
     query: {
       after: s.integer('only entries after this sequence number'),
+      run: s.integer(
+        "only entries of this run of the clock (the clock's `run`, which a reset increments)",
+        1,
+      ),
+      tail: s.boolean(
+        'the newest `limit` matching entries instead of the oldest (still in ascending order)',
+      ),
       service: s.name('only this service'),
       target: elementPath,
       severity: s.oneOf(severities, 'only entries this severe or more'),

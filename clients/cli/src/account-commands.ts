@@ -1,7 +1,7 @@
 import { ApiClient } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import os from 'node:os';
-import { askSecret, type AreaExtension } from './api-commands.js';
+import { askSecret, type AreaExtension, type RestCall } from './api-commands.js';
 import {
   credentialsPath,
   deleteCredentials,
@@ -9,7 +9,7 @@ import {
   writeCredentials,
 } from './credentials.js';
 import type { CommandContext, CommandSpec } from './routes.js';
-import { apiUrl, unreachable } from './transport.js';
+import { apiUrl, callRest, restClient, unreachable } from './transport.js';
 
 /** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
 export const sessionArea: AreaExtension = {
@@ -33,7 +33,45 @@ export const tokenArea: AreaExtension = {
 /** The `user` area: accounts and their rights. */
 export const userArea: AreaExtension = {
   summary: 'users and their rights (REST)',
+  commands: {
+    passwd: {
+      summary:
+        "set a password: one's own (asks for the current one, except for the first after chamber login --token), or anyone's with manage_accounts; asks for the new one (twice on a terminal)",
+      rest: setPassword,
+    },
+  },
 };
+
+/**
+ * `chamber user passwd NAME`: changePassword. The current password is asked
+ * for only when it is needed — for one's own, unless the session says
+ * `mustSetPassword` (a one-time login whose password is still the generated
+ * one nobody was shown) — then the new one (twice on a terminal, one line of
+ * stdin otherwise).
+ */
+async function setPassword(ctx: CommandContext, route: RestCall): Promise<void> {
+  const name = ctx.input.string('NAME') ?? '';
+  const client = await restClient(ctx);
+  const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as {
+    user?: string;
+    mustSetPassword?: boolean;
+  };
+  const isFirst = me.user === name && me.mustSetPassword === true;
+  const currentPassword =
+    me.user === name && !isFirst ? await askSecret(ctx, 'currentPassword') : undefined;
+  const password = await askSecret(ctx, 'password', 'new password: ', 'repeat the new password: ');
+  const ifMatch = ctx.input.string('if-match');
+  await route.call(ctx, {
+    params: { name },
+    body: { password, ...(currentPassword === undefined ? {} : { currentPassword }) },
+    ...(ifMatch === undefined ? {} : { ifMatch }),
+  });
+  if (ctx.input.flag('json')) ctx.print(JSON.stringify({ user: name, isPasswordSet: true }));
+  else
+    ctx.print(
+      `password of ${name} set${isFirst ? `; log in with: chamber login --user ${name}` : ''}`,
+    );
+}
 
 /** The id of a bearer token `chm_<id>_<secret>`: what revokeToken takes. */
 export function tokenId(token: string): string | undefined {
@@ -68,7 +106,7 @@ export const loginCommand: CommandSpec = {
     const user = ctx.input.string('user');
     const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
     const session = await anonymous
-      .call<{ user?: string }>('logIn', {
+      .call<{ user?: string; mustSetPassword?: boolean }>('logIn', {
         body: oneTime === undefined ? { user, password } : { token: oneTime },
         signal: ctx.signal,
       })
@@ -89,7 +127,12 @@ export const loginCommand: CommandSpec = {
     const who = session.body.user ?? user ?? '?';
     const file = await writeCredentials(ctx.env, { url, token: created.body.token, user: who });
     if (ctx.input.flag('json')) ctx.print(JSON.stringify({ url, user: who, file }));
-    else ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
+    else {
+      ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
+      if (session.body.mustSetPassword === true) {
+        ctx.print(`now set a password: chamber user passwd ${who} (asks only for the new one)`);
+      }
+    }
   },
 };
 

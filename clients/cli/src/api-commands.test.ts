@@ -84,7 +84,7 @@ const op: Operation = {
       names: { duration: 'for' },
       secrets: ['password'],
       preset: { kinds: 'clock' },
-      confirm: 'tuning is risky; add --yes',
+      destroys: 'retune every rack in the zone',
     },
   ],
 };
@@ -151,11 +151,9 @@ describe('a table route as a command', () => {
       const r = resolve(table(), ['rack', 'tune', ...argv]);
       return r.kind === 'usage-error' ? r.message : r.kind;
     };
-    expect(problem('z1', '0', 'fast', '--yes')).toBe(
-      'RACK must be a whole number of at least 1, got "0"',
-    );
+    expect(problem('z1', '0', 'fast', '--yes')).toBe('rack must be a whole number ≥ 1, got "0"');
     expect(problem('z1', '1', 'slow', '--yes')).toBe(
-      'MODE must be one of fast, no_wait; got "slow"',
+      'mode must be one of fast, no_wait; got "slow"',
     );
     expect(problem('z1', '1', 'fast', '--speed', '6', '--yes')).toBe(
       '--speed must be a number above 0 and at most 5, got "6"',
@@ -163,7 +161,14 @@ describe('a table route as a command', () => {
     expect(problem('z1', '1', 'fast', '--rights', 'a,c', '--yes')).toBe(
       '--rights must be one of a, b; got "c"',
     );
-    expect(problem('z1', '1', 'fast')).toBe('missing --yes: tuning is risky; add --yes');
+    expect(problem('z1', '1', 'fast')).toBe(
+      'missing --yes: rack tune would retune every rack in the zone; nothing was done: add --yes to do it',
+    );
+    // A negative number is the argument's value, not an unknown option.
+    expect(problem('z1', '-3', 'fast', '--yes')).toBe('rack must be a whole number ≥ 1, got "-3"');
+    expect(problem('z1', '1', 'fast', '--speed', '-2', '--yes')).toBe(
+      '--speed must be a number above 0 and at most 5, got "-2"',
+    );
     expect(problem('z1', '1', 'fast', '--password', 'x', '--yes')).toBe(
       'unknown option --password',
     );
@@ -247,11 +252,52 @@ describe('table commands over REST', () => {
       password: 's3cret!!',
       rights: ['step_time', 'inject_faults'],
     });
-    // An optional secret left empty is left out.
+    // passwd first asks who the caller is: another user's needs no current password.
     const passwd = await chamber(['user', 'passwd', 'ann']);
-    expect(passwd.prompts).toEqual(['password: ', 'current password: ']);
-    expect(passwd.seen[0]?.body).toEqual({ password: 's3cret!!' });
+    expect(passwd.seen[0]?.url).toBe('http://h:1/api/v1/sessions/current');
+    expect(passwd.prompts).toEqual(['new password: ']);
     expect((await chamber(['user', 'add', 'ann', '--password', 'x'])).code).toBe(ExitCode.Usage);
+  });
+
+  it('logs shows the newest entries, each with its run and tick; --after pages forward from a seq', async () => {
+    const page = JSON.stringify({
+      entries: [
+        {
+          seq: 7,
+          run: 1,
+          tick: 40,
+          service: 'monitor',
+          name: 'monitor.transition',
+          target: 'r/z/k',
+        },
+        {
+          seq: 8,
+          run: 2,
+          tick: 3,
+          severity: 'SEVERITY_WARN',
+          service: 'monitor',
+          name: 'monitor.transition',
+          target: 'r/z/k/blade/0',
+          reason: 'no heartbeat',
+        },
+        { seq: 9, tick: -1, service: 'frontend', name: 'http' },
+      ],
+      lastSeq: 9,
+    });
+    const newest = await chamber(['logs', '--run', '2'], page);
+    expect(newest.code).toBe(ExitCode.Ok);
+    expect(newest.seen[0]?.url).toBe('http://h:1/api/v1/logs?run=2&tail=true');
+    expect(newest.stdout).toBe(
+      [
+        '#7 run 1 tick 40 info monitor monitor.transition r/z/k',
+        '#8 run 2 tick 3 warn monitor monitor.transition r/z/k/blade/0 — no heartbeat',
+        '#9 tick - info frontend http',
+        '',
+      ].join('\n'),
+    );
+    const forward = await chamber(['logs', '--after', '0', '--limit', '5'], page);
+    expect(forward.seen[0]?.url).toBe('http://h:1/api/v1/logs?after=0&limit=5');
+    expect((await chamber(['logs', '--tail'])).code).toBe(ExitCode.Usage);
   });
 
   it('fixes presets: clock watch is the event stream of kind clock', async () => {

@@ -247,8 +247,8 @@ function negationOf(f: FieldSpec): [string, OptionSpec] | undefined {
 
 /**
  * The command `chamber <cli.area> <cli.command>` of `op`: arguments and
- * options from its fields (see {@link fieldsOf}), `--yes` when the route
- * asks for confirmation, `--if-match` when it honours If-Match, plus the
+ * options from its fields (see {@link fieldsOf}), a mandatory `--yes` when
+ * it destroys or clears more than the one thing it names (`cli.destroys`), `--if-match` when it honours If-Match, plus the
  * extension's own options; it runs over gRPC when the extension has it and
  * the transport says so (see `viaOf`), else over REST.
  */
@@ -266,13 +266,18 @@ export function commandFromOperation(
         name: f.key,
         description: ext.args?.[f.field]?.description ?? describeSchema(f.schema),
         ...(f.isRequired ? {} : { isOptional: true }),
-        ...(parse === undefined ? {} : { parse }),
+        // Its problems name the field as the API does (`count`, not `N`).
+        ...(parse === undefined ? {} : { parse: (text: string) => parse(text, f.field) }),
       };
     });
   const ifMatch = ext.ifMatchOption ?? 'if-match';
   const options: Record<string, OptionSpec> = {};
-  if (cli.confirm !== undefined) {
-    options['yes'] = { type: 'boolean', description: 'confirm', requiredBecause: cli.confirm };
+  if (cli.destroys !== undefined) {
+    options['yes'] = {
+      type: 'boolean',
+      description: `confirm: it would ${cli.destroys}`,
+      requiredBecause: `${cli.area} ${cli.command} would ${cli.destroys}; nothing was done: add --yes to do it`,
+    };
   }
   for (const f of fields) {
     if (f.how !== 'option') continue;
@@ -290,7 +295,9 @@ export function commandFromOperation(
   Object.assign(options, ext.options);
   const route = restCall(op, fields, ifMatch);
   return {
-    summary: `${ext.summary ?? op.summary}${cli.secrets === undefined ? '' : ` (asks for the ${cli.secrets.map((f) => kebab(f).replace(/-/g, ' ')).join(' and ')})`}`,
+    summary:
+      ext.summary ??
+      `${op.summary}${cli.secrets === undefined ? '' : ` (asks for the ${cli.secrets.map((f) => kebab(f).replace(/-/g, ' ')).join(' and ')})`}`,
     args,
     options,
     ...(ext.validate === undefined ? {} : { validate: ext.validate }),
@@ -350,12 +357,18 @@ async function valueOf(ctx: CommandContext, f: FieldSpec): Promise<unknown> {
 
 /**
  * A secret field's value: `CHAMBER_PASSWORD` for `password`, else asked for
- * without echo (`current password: `).
+ * without echo (`current password: `, or `prompt`), on a terminal twice
+ * when `repeatPrompt` is given.
  */
-export async function askSecret(ctx: CommandContext, field: string): Promise<string> {
+export async function askSecret(
+  ctx: CommandContext,
+  field: string,
+  prompt = `${kebab(field).replace(/-/g, ' ')}: `,
+  repeatPrompt?: string,
+): Promise<string> {
   const fromEnv = field === 'password' ? ctx.env['CHAMBER_PASSWORD'] : undefined;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return ctx.readSecret(`${kebab(field).replace(/-/g, ' ')}: `);
+  return ctx.readSecret(prompt, repeatPrompt);
 }
 
 /** Prints a REST answer as JSON: one line with `--json`, indented otherwise. */

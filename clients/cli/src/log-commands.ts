@@ -19,6 +19,10 @@ export const logsArea: AreaExtension = {
   defaultCommand: 'show',
   commands: {
     show: {
+      summary:
+        'the trace/decision log: the newest entries (as the dashboard shows them), or with --after N the oldest after seq N',
+      // Newest first unless --after asks to page forward: set by showLogs.
+      filled: ['tail'],
       options: {
         follow: {
           type: 'boolean',
@@ -61,6 +65,7 @@ function printEvent(ctx: CommandContext, e: ServerEvent): void {
 interface LogEntry {
   readonly seq?: number;
   readonly tick?: number;
+  readonly run?: number;
   readonly service?: string;
   readonly severity?: string;
   readonly target?: string;
@@ -74,9 +79,18 @@ function severityName(severity: string | undefined): string {
   return (severity ?? 'SEVERITY_INFO').replace(/^SEVERITY_/, '').toLowerCase();
 }
 
+/**
+ * `chamber logs`: the newest `--limit` matching entries (`tail`), or with
+ * `--after N` the oldest after seq N, printed oldest first; then, with
+ * `--follow`, each new one.
+ */
 async function showLogs(ctx: CommandContext, route: RestCall): Promise<void> {
   const input = await route.input(ctx);
-  const page = (await route.call(ctx, input)) as { entries?: LogEntry[]; lastSeq?: number };
+  const isTail = ctx.input.number('after') === undefined;
+  const page = (await route.call(ctx, {
+    ...input,
+    query: { ...input.query, ...(isTail ? { tail: true } : {}) },
+  })) as { entries?: LogEntry[]; lastSeq?: number };
   for (const entry of page.entries ?? []) printEntry(ctx, entry);
   if (!ctx.input.flag('follow')) return;
   const wanted = entryFilter(ctx);
@@ -96,11 +110,12 @@ async function showLogs(ctx: CommandContext, route: RestCall): Promise<void> {
   );
 }
 
-/** The `--service`, `--target` and `--severity` filter, applied to streamed entries. */
+/** The `--service`, `--target`, `--severity` and `--run` filter, applied to streamed entries. */
 function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
   const service = ctx.input.string('service');
   const target = ctx.input.string('target');
   const severity = ctx.input.string('severity');
+  const run = ctx.input.number('run');
   const rank = (s: string | undefined): number =>
     (severities as readonly string[]).indexOf(severityName(s));
   return (entry) =>
@@ -108,12 +123,13 @@ function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
     (target === undefined ||
       entry.target === target ||
       (entry.target ?? '').startsWith(`${target}/`)) &&
-    (severity === undefined || rank(entry.severity) >= rank(severity));
+    (severity === undefined || rank(entry.severity) >= rank(severity)) &&
+    (run === undefined || entry.run === run);
 }
 
 /**
- * One line per entry: `#<seq> tick <T> <severity> <service> <name> <target>
- * — <reason>` (tick `-` when it has none), or its JSON with `--json`.
+ * One line per entry: `#<seq> run <N> tick <T> <severity> <service> <name>
+ * <target> — <reason>` (see {@link whenOf}), or its JSON with `--json`.
  */
 function printEntry(ctx: CommandContext, e: LogEntry): void {
   if (ctx.input.flag('json')) {
@@ -127,10 +143,18 @@ function printEntry(ctx: CommandContext, e: LogEntry): void {
   ]
     .filter((s) => s !== undefined && s !== '')
     .join(' ');
-  const tick = e.tick === undefined || e.tick < 0 ? '-' : String(e.tick);
   ctx.print(
-    `#${e.seq ?? 0} tick ${tick} ${severityName(e.severity)} ${e.service ?? ''} ${e.name ?? ''}${what === '' ? '' : ` ${what}`}`,
+    `#${e.seq ?? 0} ${whenOf(e)} ${severityName(e.severity)} ${e.service ?? ''} ${e.name ?? ''}${what === '' ? '' : ` ${what}`}`,
   );
+}
+
+/**
+ * When an entry happened: `run 2 tick 5`; `tick 5` for a span without a run;
+ * `tick -` for one without a tick.
+ */
+export function whenOf(e: Pick<LogEntry, 'run' | 'tick'>): string {
+  if (e.tick === undefined || e.tick < 0) return 'tick -';
+  return e.run === undefined || e.run < 1 ? `tick ${e.tick}` : `run ${e.run} tick ${e.tick}`;
 }
 
 function parseData(data: string): unknown {

@@ -128,7 +128,7 @@ describe('resolve', () => {
       'ZONE must be one of z1, z2; got "z3"',
     );
     expect(usageProblem(['rack', 'show', 'z1', '0']).message).toBe(
-      'N must be a whole number of at least 1, got "0"',
+      'N must be a whole number ≥ 1, got "0"',
     );
     expect(usageProblem(['rack', 'show', 'z1', '2', '3', '4']).message).toBe(
       'unexpected arguments "3" "4"',
@@ -168,7 +168,7 @@ describe('resolve', () => {
     };
     expect(resolve(strict, ['rack', 'show'], { TOOL_PORT: 'x' })).toMatchObject({
       kind: 'usage-error',
-      message: 'TOOL_PORT must be a whole number of at least 1, got "x"',
+      message: 'TOOL_PORT must be a whole number ≥ 1, got "x"',
     });
   });
 

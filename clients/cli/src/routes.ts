@@ -85,10 +85,11 @@ export interface CommandContext {
    */
   readonly note: (line: string) => void;
   /**
-   * Asks for a secret (a password) without echoing it; rejects with a
-   * ChamberError when there is no way to ask.
+   * Asks for a secret (a password) without echoing it — on a terminal twice
+   * when `repeatPrompt` is given (a new password), rejecting when the two
+   * differ; rejects with a ChamberError when there is no way to ask.
    */
-  readonly readSecret: (prompt: string) => Promise<string>;
+  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
 }
 
 /** One command: `chamber <area> <command> [args] [options]`. */
@@ -215,13 +216,19 @@ export function resolve(
   // First pass, lenient: find the area and the command among the words,
   // wherever the options are, and catch --help before anything can fail.
   const union = optionUnion(table);
-  const { values, positionals, tokens } = parseArgs({
-    args: [...argv],
+  const words = argv.map(shieldNegative);
+  const {
+    values,
+    positionals: shielded,
+    tokens,
+  } = parseArgs({
+    args: words,
     options: parseArgsOptions(union),
     strict: false,
     allowPositionals: true,
     tokens: true,
   });
+  const positionals = shielded.map(unshield);
   const isHelp = values['help'] === true;
   const [first, second] = positionals;
 
@@ -252,7 +259,7 @@ export function resolve(
     };
   }
   try {
-    const input = parseCommand(table, area, command, argv, env, located.path.length);
+    const input = parseCommand(table, area, command, words, env, located.path.length);
     const problem = command.validate?.(input);
     if (problem !== undefined) return { kind: 'usage-error', message: problem, path };
     return { kind: 'command', path, command, input };
@@ -327,15 +334,15 @@ function parseCommand(
   table: RouteTable,
   area: AreaSpec,
   command: CommandSpec,
-  argv: readonly string[],
+  words: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
-  words: number,
+  skip: number,
 ): CommandInput {
   const specs = commandOptions(table, area, command);
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: [...words],
       options: parseArgsOptions(specs),
       strict: true,
       allowPositionals: true,
@@ -347,7 +354,7 @@ function parseCommand(
   }
   const values = new Map<string, Value>();
   const isGiven = new Set<string>();
-  const given = parsed.positionals.slice(words);
+  const given = parsed.positionals.slice(skip).map(unshield);
   const args = command.args ?? [];
   if (given.length > args.length) {
     const unexpected = given.slice(args.length).map((w) => `"${w}"`);
@@ -366,7 +373,11 @@ function parseCommand(
   });
   for (const [name, spec] of specs) {
     const raw = parsed.values[name];
-    const typed = Array.isArray(raw) ? raw.join(',') : raw;
+    const typed = Array.isArray(raw)
+      ? raw.map((v) => (typeof v === 'string' ? unshield(v) : v)).join(',')
+      : typeof raw === 'string'
+        ? unshield(raw)
+        : raw;
     if (spec.type === 'boolean') {
       if (typed === true) {
         values.set(name, true);
@@ -480,6 +491,23 @@ function parseArgsOptions(
     ]),
   );
 }
+
+/**
+ * A word that is a negative number (`-3`, `-0.5`) is a value, not an
+ * option: no option name starts with a digit. Marked so that parseArgs takes
+ * it as a positional (or an option's value), so `clock step -3` is told the
+ * count's rule instead of `unknown option -3`; {@link unshield} undoes it.
+ */
+function shieldNegative(word: string): string {
+  return /^-\d/.test(word) ? `${shield}${word}` : word;
+}
+
+function unshield(word: string): string {
+  return word.startsWith(shield) ? word.slice(shield.length) : word;
+}
+
+/** A private-use character: never typed, so never taken for part of a word. */
+const shield = '\uE000';
 
 function isParseArgsError(error: unknown): error is Error {
   if (!(error instanceof Error) || !('code' in error)) return false;

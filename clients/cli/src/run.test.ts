@@ -72,25 +72,25 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
     ],
     [
       ['clock', 'step', 'abc'],
-      'chamber: N must be a whole number of at least 1, got "abc"',
+      'chamber: count must be a whole number ≥ 1, got "abc"',
       'usage: chamber clock step [N]',
     ],
     [
       ['clock', 'step', '0'],
-      'N must be a whole number of at least 1, got "0"',
+      'count must be a whole number ≥ 1, got "0"',
       'usage: chamber clock step [N]',
     ],
     [['clock', 'step', '1', '2'], 'unexpected argument "2"', 'usage: chamber clock step [N]'],
     [['clock', 'run-until'], 'chamber: missing T (the tick)', 'usage: chamber clock run-until T'],
     [
       ['clock', 'wait-for', 'soon'],
-      'T must be a whole number of at least 0, got "soon"',
+      'tick must be a whole number ≥ 0, got "soon"',
       'usage: chamber clock wait-for T',
     ],
     [['clock', 'policy'], 'missing POLICY', 'usage: chamber clock policy POLICY'],
     [
       ['clock', 'policy', 'fast'],
-      'POLICY must be one of paused, manual, measured, no_wait; got "fast"',
+      'policy must be one of paused, manual, measured, no_wait; got "fast"',
       'chamber clock policy --help',
     ],
     [
@@ -114,16 +114,31 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
       '--rate applies only to policy measured',
       'usage: chamber clock policy',
     ],
-    [['clock', 'policy', 'manual', '--epoch', '-1'], '--epoch', 'usage: chamber clock policy'],
+    [
+      ['clock', 'policy', 'manual', '--epoch', '-1'],
+      '--epoch must be a whole number ≥ 0, got "-1"',
+      'usage: chamber clock policy',
+    ],
+    // A negative count is a count that breaks the rule (the API's word for it), not an option.
+    [
+      ['clock', 'step', '-3'],
+      'chamber: count must be a whole number ≥ 1, got "-3"\n',
+      'usage: chamber clock step [N]',
+    ],
+    [
+      ['clock', 'run-until', '-1'],
+      'chamber: tick must be a whole number ≥ 0, got "-1"\n',
+      'usage: chamber clock run-until T',
+    ],
     [
       ['clock', 'reset'],
-      'chamber: missing --yes: reset wipes the simulated world',
+      'chamber: missing --yes: clock reset would wipe the simulated world',
       'usage: chamber clock reset --yes [--seed SEED]',
     ],
     [['clock', 'reset', '--seed', '7'], 'missing --yes', 'usage: chamber clock reset'],
     [
       ['clock', 'reset', '--yes', '--seed', 'x'],
-      '--seed must be a whole number of at least 0, got "x"',
+      '--seed must be a whole number ≥ 0, got "x"',
       'usage: chamber clock reset',
     ],
     [
@@ -226,4 +241,34 @@ describe('chamber: notes', () => {
       stderr: 'tool: talking to the default\n',
     });
   });
+});
+
+describe('chamber: commands that destroy or clear more than the one thing they name', () => {
+  const destructive: [string[], string][] = [
+    [['clock', 'reset'], 'wipe the simulated world'],
+    [['fault', 'clear-all'], 'clear every fault not cleared yet'],
+    [['inventory', 'load', 'cloud.yaml'], 'make the file the whole definition'],
+    [['user', 'rm', 'alice'], 'delete the user with all its sessions and bearer tokens'],
+  ];
+
+  it('are exactly these, each with a mandatory --yes (one rule, from the route table)', () => {
+    const confirmed = Object.entries(chamberRoutes.areas).flatMap(([area, spec]) =>
+      Object.entries(spec.commands)
+        .filter(([, c]) => c.options?.['yes']?.requiredBecause !== undefined)
+        .map(([name]) => `${area} ${name}`),
+    );
+    expect(confirmed.sort()).toEqual(destructive.map(([argv]) => argv.slice(0, 2).join(' ')));
+  });
+
+  for (const [argv, what] of destructive) {
+    it(`chamber ${argv.join(' ')} says what it would do and how to confirm, and does nothing`, async () => {
+      // Nothing listens at port 1: a command that got as far as calling would exit 1.
+      const { code, stderr } = await chamber(...argv, '--api', 'http://127.0.0.1:1');
+      expect(code).toBe(ExitCode.Usage);
+      expect(stderr).toContain(
+        `chamber: missing --yes: ${argv.slice(0, 2).join(' ')} would ${what}`,
+      );
+      expect(stderr).toContain('; nothing was done: add --yes to do it\n');
+    });
+  }
 });

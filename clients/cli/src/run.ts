@@ -17,7 +17,7 @@ export interface CliIo {
    * Asks for a secret without echo (the terminal, or a line of stdin); absent,
    * a command that needs one fails unless `CHAMBER_PASSWORD` supplies it.
    */
-  readonly readSecret?: (prompt: string) => Promise<string>;
+  readonly readSecret?: (prompt: string, repeatPrompt?: string) => Promise<string>;
 }
 
 /** The exit codes of the tool. */

@@ -3,15 +3,16 @@ import { createInterface, type Interface } from 'node:readline';
 
 /**
  * A secret reader over a process's stdin: on a terminal it prompts (on
- * `prompt`'s stream) and reads a line without echo; otherwise it reads the
- * next line of stdin, so `printf 'pw\n' | chamber login` works. Rejects with
- * `Cancelled` on Ctrl-C and `FailedPrecondition` when stdin ends first.
- * `close()` stops reading stdin.
+ * `prompt`'s stream) and reads a line without echo — with `repeatPrompt`,
+ * twice, failing with `InvalidArgument` when the two differ; otherwise it
+ * reads the next line of stdin once, so `printf 'pw\n' | chamber login`
+ * works. Rejects with `Cancelled` on Ctrl-C and `FailedPrecondition` when
+ * stdin ends first. `close()` stops reading stdin.
  */
 export function createSecretReader(
-  stdin: NodeJS.ReadStream,
+  stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean | undefined },
   promptTo: NodeJS.WritableStream,
-): { read: (prompt: string) => Promise<string>; close: () => void } {
+): { read: (prompt: string, repeatPrompt?: string) => Promise<string>; close: () => void } {
   let lines: Interface | undefined;
   const pending: string[] = [];
   const waiting: Array<(line: string | undefined) => void> = [];
@@ -33,19 +34,32 @@ export function createSecretReader(
     if (line !== undefined || isEnded) return Promise.resolve(line);
     return new Promise((resolve) => waiting.push(resolve));
   };
-  const read = async (prompt: string): Promise<string> => {
-    if (stdin.isTTY) return readHidden(stdin, promptTo, prompt);
+  const read = async (prompt: string, repeatPrompt?: string): Promise<string> => {
+    if (stdin.isTTY) {
+      const tty = stdin as NodeJS.ReadStream;
+      const secret = await readHidden(tty, promptTo, prompt);
+      if (repeatPrompt === undefined) return secret;
+      if ((await readHidden(tty, promptTo, repeatPrompt)) !== secret) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `the ${what(prompt)} and its repetition differ; nothing was changed`,
+        );
+      }
+      return secret;
+    }
     const line = await nextLine();
     if (line === undefined) {
-      throw new ChamberError(
-        Code.FailedPrecondition,
-        `stdin ended before the ${prompt.replace(/:\s*$/, '')}`,
-      );
+      throw new ChamberError(Code.FailedPrecondition, `stdin ended before the ${what(prompt)}`);
     }
     return line;
   };
   // Closing lets the process exit while stdin (a pipe) stays open.
   return { read, close: () => lines?.close() };
+}
+
+/** `new password: ` → `new password`. */
+function what(prompt: string): string {
+  return prompt.replace(/:\s*$/, '');
 }
 
 function readHidden(

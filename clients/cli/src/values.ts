@@ -9,7 +9,7 @@ export function wholeNumber(min: number): Parser {
   return (text, label) => {
     const value = /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(value) || value < min) {
-      throw usageError(`${label} must be a whole number of at least ${min}, got "${text}"`);
+      throw usageError(`${label} must be a whole number ≥ ${min}, got "${text}"`);
     }
     return value;
   };

@@ -74,7 +74,7 @@ describe('chamber inventory and chamber fault', () => {
   it('loads a definition, lists and gets elements in any view and at a past tick, and injects and clears faults', async () => {
     const chamber = await world('cli-inv');
     const small = path.join(samplesDir, 'small.yaml');
-    const loaded = await chamber('inventory', 'load', small);
+    const loaded = await chamber('inventory', 'load', small, '--yes');
     expect(loaded).toMatchObject({ code: ExitCode.Ok, stderr: '' });
     expect(loaded.stdout).toMatch(
       /^small\.yaml: 8 blade\(s\), valid; loads at tick 1 \(load definition-/,
@@ -130,7 +130,7 @@ describe('chamber inventory and chamber fault', () => {
     expect(listed.stdout).toBe(
       'f8-1  crash  scheduled since tick 8  small/z1/rack1/blade/1  (injected; first at tick 20; next change at tick 20)\n',
     );
-    const cleared = await chamber('fault', 'clear-all');
+    const cleared = await chamber('fault', 'clear-all', '--yes');
     expect(cleared.stdout).toBe('2 fault(s) clear at tick 8: f7-1, f8-1\n');
   });
 
@@ -142,7 +142,7 @@ describe('chamber inventory and chamber fault', () => {
       bad,
       'version: 1\nregions:\n  - name: r1\n    zones:\n      - name: z1\n        racks:\n          - name: Rack!\n',
     );
-    const result = await chamber('inventory', 'load', bad);
+    const result = await chamber('inventory', 'load', bad, '--yes');
     expect(result.code).toBe(ExitCode.Failed);
     expect(result.stderr).toContain('bad.yaml has 1 error(s); nothing was loaded:');
     expect(result.stderr).toMatch(/bad\.yaml:7:\d+: /);

@@ -10,7 +10,9 @@ import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { Participant } from '@chamber/timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough, Readable } from 'node:stream';
 import { ExitCode, readCredentials, run } from '../src/index.js';
+import { createSecretReader } from '../src/secrets.js';
 
 // `chamber` over REST: a real frontend in front of a real stepper, both on
 // free ports of one simulation, and the tool run in-process with its own
@@ -29,7 +31,7 @@ interface Result {
   readonly stderr: string;
 }
 
-async function world(label: string) {
+async function world(label: string, password = adminPassword) {
   const simulation = uniqueSimulation(label);
   const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });
   cleanup.push(() => store.close());
@@ -60,36 +62,46 @@ async function world(label: string) {
         listen: { host: '127.0.0.1', port: 0 },
         etcd: { endpoints: etcdEndpoints() },
         simulation,
-        frontend: { adminPassword, webRoot: '/nonexistent' },
+        frontend: { adminPassword: password, webRoot: '/nonexistent' },
         services: { stepper: `127.0.0.1:${stepperPort}` },
       },
     }),
     { store, logger: createLogger({ service: 'frontend', level: 'silent' }) },
   );
-  const { port } = await frontend.start();
+  const { port, loginUrl } = await frontend.start();
   cleanup.push(() => frontend.stop());
   const url = `http://127.0.0.1:${port}`;
   const config = await mkdtemp(path.join(os.tmpdir(), 'chamber-cli-'));
   cleanup.push(() => rm(config, { recursive: true, force: true }));
   const env = { XDG_CONFIG_HOME: config };
 
-  /** Runs `chamber <argv>` in-process with this world's config dir (and `extra` env). */
+  /**
+   * Runs `chamber <argv>` in-process with this world's config dir (and `extra`
+   * env); `stdin`, when given, is piped in as the process's stdin would be.
+   */
   const chamber = async (
     argv: string[],
     extra: Record<string, string> = {},
     signal?: AbortSignal,
+    stdin?: string,
   ): Promise<Result> => {
     let stdout = '';
     let stderr = '';
+    const secrets =
+      stdin === undefined
+        ? undefined
+        : createSecretReader(Readable.from([stdin]), new PassThrough());
     const code = await run(argv, {
       stdout: (text) => (stdout += text),
       stderr: (text) => (stderr += text),
       env: { ...env, ...extra },
       ...(signal === undefined ? {} : { signal }),
+      ...(secrets === undefined ? {} : { readSecret: secrets.read }),
     });
+    secrets?.close();
     return { code, stdout, stderr };
   };
-  return { url, env, chamber };
+  return { url, env, chamber, loginUrl };
 }
 
 describe('chamber over REST', () => {
@@ -193,5 +205,62 @@ describe('chamber over REST', () => {
     expect(stderr).toBe('');
     expect(lines[0]).toMatch(/^tick 0 \(settled\) · policy manual/);
     expect(lines.at(-1)).toMatch(/^tick 2 \(settled\)/);
+  });
+
+  it('after login --token, user passwd asks only for the new password; login --user works with it', async () => {
+    const w = await world('rest-cli-first', '');
+    const token = new URL(w.loginUrl ?? '').searchParams.get('token') ?? '';
+    const first = await w.chamber(['login', '--api', w.url, '--token', token]);
+    expect(first).toMatchObject({ code: ExitCode.Ok, stderr: '' });
+    expect(first.stdout).toContain(`logged in to ${w.url} as admin`);
+    expect(first.stdout).toContain(
+      'now set a password: chamber user passwd admin (asks only for the new one)\n',
+    );
+
+    // As `echo 'first admin password' | chamber user passwd admin`: one line, the new password.
+    const set = await w.chamber(
+      ['user', 'passwd', 'admin'],
+      {},
+      undefined,
+      'first admin password\n',
+    );
+    expect(set).toMatchObject({ code: ExitCode.Ok, stderr: '' });
+    expect(set.stdout).toBe('password of admin set; log in with: chamber login --user admin\n');
+
+    const login = await w.chamber(
+      ['login', '--user', 'admin'],
+      {},
+      undefined,
+      'first admin password\n',
+    );
+    expect(login).toMatchObject({ code: ExitCode.Ok, stderr: '' });
+    expect(login.stdout).toContain(`logged in to ${w.url} as admin`);
+
+    // From then on the current password comes first: one line is not enough.
+    const short = await w.chamber(['user', 'passwd', 'admin'], {}, undefined, 'second one!\n');
+    expect(short.code).toBe(ExitCode.Failed);
+    expect(short.stderr).toBe('chamber: stdin ended before the new password\n');
+    const wrong = await w.chamber(
+      ['user', 'passwd', 'admin'],
+      {},
+      undefined,
+      'not the password\nsecond admin password\n',
+    );
+    expect(wrong.code).toBe(ExitCode.Failed);
+    expect(wrong.stderr).toContain('currentPassword: is wrong');
+    const changed = await w.chamber(
+      ['user', 'passwd', 'admin'],
+      {},
+      undefined,
+      'first admin password\nsecond admin password\n',
+    );
+    expect(changed).toMatchObject({ code: ExitCode.Ok, stdout: 'password of admin set\n' });
+    const again = await w.chamber(
+      ['login', '--user', 'admin'],
+      {},
+      undefined,
+      'second admin password\n',
+    );
+    expect(again.code).toBe(ExitCode.Ok);
   });
 });

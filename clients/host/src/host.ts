@@ -71,7 +71,7 @@ function traced(
     withTickSpan(
       tracer,
       `${name}.tick`,
-      ctx.tick,
+      { tick: ctx.tick, run: ctx.run },
       {},
       async (span): Promise<TickResult> => {
         const result = await onTick(ctx);

@@ -28,6 +28,8 @@ export interface EntryFilter {
   readonly minSeverity?: Severity;
   /** Only this trace's entries. */
   readonly traceId?: string;
+  /** Only entries of this run of the clock. */
+  readonly run?: number;
 }
 
 /** Options of {@link TraceSinkClient.listEntries}. */
@@ -56,6 +58,7 @@ const filterFields = (f: EntryFilter) => ({
   target: f.target ?? '',
   minSeverity: f.minSeverity ?? 0,
   traceId: f.traceId ?? '',
+  run: f.run ?? 0,
 });
 
 /**

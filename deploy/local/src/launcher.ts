@@ -216,7 +216,10 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
       fs.rmSync(loginUrlFile, { force: true });
       print(`First run: log in once at ${loginUrl}`);
       const login = hintOf(config, { ...http, hint: 'npx chamber login' }, services);
-      print(`  (or: ${login} --token <the token in that URL>), then set a password.`);
+      const passwd = hintOf(config, { ...http, hint: 'npx chamber login --user admin' }, services);
+      print('  and set a password in the form it shows; or from a shell:');
+      print(`  ${login} --token <the token in that URL> && npx chamber user passwd admin`);
+      print(`  (asks only for the new password). Then ${passwd} works.`);
     }
   }
   const exports = exportLines(config, services);

@@ -11,6 +11,7 @@ import {
   createLogger,
   reasonAttribute,
   recordDecision,
+  runAttribute,
   severityAttribute,
   targetAttribute,
   tickAttribute,
@@ -29,20 +30,25 @@ function tracer() {
 describe('withTickSpan', () => {
   it('records the simulated tick and the attributes on the span', async () => {
     const { exporter, tracer: t } = tracer();
-    const result = await withTickSpan(t, 'clock.settle', 42, { 'chamber.target': 'r1/b7' }, () =>
-      Promise.resolve('ok'),
+    const result = await withTickSpan(
+      t,
+      'clock.settle',
+      { tick: 42, run: 3 },
+      { 'chamber.target': 'r1/b7' },
+      () => Promise.resolve('ok'),
     );
     expect(result).toBe('ok');
     const [span] = exporter.getFinishedSpans();
     expect(span?.name).toBe('clock.settle');
     expect(span?.attributes[tickAttribute]).toBe(42);
+    expect(span?.attributes[runAttribute]).toBe(3);
     expect(span?.attributes['chamber.target']).toBe('r1/b7');
   });
 
   it('marks the span as failed and rethrows', async () => {
     const { exporter, tracer: t } = tracer();
     await expect(
-      withTickSpan(t, 'x', 1, {}, () => Promise.reject(new Error('boom'))),
+      withTickSpan(t, 'x', { tick: 1, run: 1 }, {}, () => Promise.reject(new Error('boom'))),
     ).rejects.toThrow('boom');
     const [span] = exporter.getFinishedSpans();
     expect(span?.status.code).toBe(SpanStatusCode.ERROR);
@@ -56,7 +62,7 @@ describe('withTickSpan isKept', () => {
     await withTickSpan(
       t,
       'idle.tick',
-      5,
+      { tick: 5, run: 1 },
       {},
       () => {
         recordDecision(t, 'inside', { tick: 5, target: 'r1', reason: 'because' });
@@ -64,16 +70,18 @@ describe('withTickSpan isKept', () => {
       },
       { isKept: (n) => n > 0 },
     );
-    await withTickSpan(t, 'busy.tick', 6, {}, () => Promise.resolve(2), { isKept: (n) => n > 0 });
+    await withTickSpan(t, 'busy.tick', { tick: 6, run: 1 }, {}, () => Promise.resolve(2), {
+      isKept: (n) => n > 0,
+    });
     expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['inside', 'busy.tick']);
   });
 });
 
 describe('recordDecision', () => {
-  it('records tick, target, reason and severity on a span that is a child of the tick span and links its causes', async () => {
+  it("records tick, run (the tick span's), target, reason and severity on a span that is a child of the tick span and links its causes", async () => {
     const { exporter, tracer: t } = tracer();
     const cause = recordDecision(t, 'cause', { tick: 1, target: 'r1/z1', reason: 'first' });
-    await withTickSpan(t, 'x.tick', 2, {}, () => {
+    await withTickSpan(t, 'x.tick', { tick: 2, run: 4 }, {}, () => {
       recordDecision(t, 'x.decision', {
         tick: 2,
         target: 'r1/z1/rack1',
@@ -89,6 +97,7 @@ describe('recordDecision', () => {
     const tickSpan = spans.find((s) => s.name === 'x.tick')!;
     expect(decision.attributes).toEqual({
       [tickAttribute]: 2,
+      [runAttribute]: 4,
       [targetAttribute]: 'r1/z1/rack1',
       [reasonAttribute]: 'it failed',
       [severityAttribute]: 'warn',

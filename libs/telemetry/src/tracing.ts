@@ -1,5 +1,7 @@
 import {
   SpanStatusCode,
+  context,
+  createContextKey,
   trace,
   type Attributes,
   type Link,
@@ -21,6 +23,11 @@ export type { Attributes, Span, SpanContext, SpanProcessor, Tracer };
 
 /** The span attribute carrying the simulated tick (a whole number). */
 export const tickAttribute = 'chamber.tick';
+/**
+ * The span attribute carrying the clock's run (a whole number from 1; a
+ * reset starts the next run at tick 0), so ticks of runs are told apart.
+ */
+export const runAttribute = 'chamber.run';
 /** The span attribute naming the element a span is about, e.g. `r1/z1/rack1/blade/0`. */
 export const targetAttribute = 'chamber.target';
 /** The span attribute saying why, in words for people. */
@@ -98,23 +105,34 @@ export interface TickSpanOptions<T> {
   readonly isKept?: (result: T) => boolean;
 }
 
+/** A tick of a run of the clock. */
+export interface TickAt {
+  readonly tick: number;
+  readonly run: number;
+}
+
+/** Where {@link withTickSpan} leaves the run for the decisions recorded inside it. */
+const runKey = createContextKey('chamber.run');
+
 /**
- * Runs `fn` inside an active span `name` that carries the simulated tick
- * (`chamber.tick`) and `attributes`, so spans started inside it are its
- * children. A thrown error is recorded on the span (status ERROR) and
+ * Runs `fn` inside an active span `name` that carries the simulated tick and
+ * run (`chamber.tick`, `chamber.run`) and `attributes`, so spans started
+ * inside it are its children (and decisions recorded inside it carry the
+ * run too). A thrown error is recorded on the span (status ERROR) and
  * rethrown. The span ends when `fn` settles (unless `isKept` says no).
  */
 export async function withTickSpan<T>(
   tracer: Tracer,
   name: string,
-  tick: number,
+  at: TickAt,
   attributes: Attributes,
   fn: (span: Span) => Promise<T>,
   options: TickSpanOptions<T> = {},
 ): Promise<T> {
   return tracer.startActiveSpan(
     name,
-    { attributes: { ...attributes, [tickAttribute]: tick } },
+    { attributes: { ...attributes, [tickAttribute]: at.tick, [runAttribute]: at.run } },
+    context.active().setValue(runKey, at.run),
     async (span) => {
       let isKept = true;
       try {
@@ -139,6 +157,8 @@ export async function withTickSpan<T>(
 export interface Decision {
   /** The simulated tick it was made at. */
   readonly tick: number;
+  /** The clock's run; absent: the run of the {@link withTickSpan} it is made in, if any. */
+  readonly run?: number;
   /** The element it is about. */
   readonly target: string;
   /** Why, in words. */
@@ -153,9 +173,10 @@ export interface Decision {
 
 /**
  * Records a decision as a span `name` that starts and ends at once, with its
- * tick, target, reason and severity: a child of the active span (the tick's,
- * when made inside {@link withTickSpan}). Returns the span's context, for
- * later spans to link to; `undefined` without a tracer. Never throws.
+ * tick, run, target, reason and severity: a child of the active span (the
+ * tick's, when made inside {@link withTickSpan}, whose run it takes when it
+ * names none). Returns the span's context, for later spans to link to;
+ * `undefined` without a tracer. Never throws.
  */
 export function recordDecision(
   tracer: Tracer | undefined,
@@ -163,11 +184,14 @@ export function recordDecision(
   decision: Decision,
 ): SpanContext | undefined {
   if (tracer === undefined) return undefined;
-  const links: Link[] = (decision.links ?? []).map((context) => ({ context }));
+  const links: Link[] = (decision.links ?? []).map((linked) => ({ context: linked }));
+  const inherited = context.active().getValue(runKey);
+  const run = decision.run ?? (typeof inherited === 'number' ? inherited : undefined);
   const span = tracer.startSpan(name, {
     attributes: {
       ...decision.attributes,
       [tickAttribute]: decision.tick,
+      ...(run === undefined ? {} : { [runAttribute]: run }),
       [targetAttribute]: decision.target,
       [reasonAttribute]: decision.reason,
       ...(decision.severity === undefined ? {} : { [severityAttribute]: decision.severity }),

@@ -26,7 +26,9 @@ export class TraceLog implements LogSource, LogFeed {
         ? {}
         : { minSeverity: severityFromJSON(`SEVERITY_${query.severity.toUpperCase()}`) }),
       ...(query.traceId === undefined ? {} : { traceId: query.traceId }),
+      ...(query.run === undefined ? {} : { run: query.run }),
       ...(query.limit === undefined ? {} : { limit: query.limit }),
+      ...(query.tail === undefined ? {} : { tail: query.tail }),
     });
     return ListEntriesResponse.toJSON(res);
   }

@@ -28,7 +28,7 @@ async function startSink(): Promise<{ address: string; client: TraceSinkClient }
 }
 
 let n = 0;
-function span(service: string, target: string, severity: string, reason: string) {
+function span(service: string, target: string, severity: string, reason: string, run = 1) {
   n++;
   return {
     traceId: 'a'.repeat(32),
@@ -41,6 +41,7 @@ function span(service: string, target: string, severity: string, reason: string)
     durationMs: 1,
     attributes: {
       'chamber.tick': String(n),
+      'chamber.run': String(run),
       'chamber.target': target,
       'chamber.reason': reason,
       'chamber.severity': severity,
@@ -81,6 +82,38 @@ describe('frontend: the trace log', () => {
     expect(warn.entries.map((e) => e.reason)).toEqual(['no heartbeat since tick 3']);
     const monitor = (await admin.call<Page>('listLogs', { query: { service: 'monitor' } })).body;
     expect(monitor.entries).toHaveLength(2);
+  });
+
+  it('lists the newest entries with tail, and only one run of the clock with run', async () => {
+    const sink = await startSink();
+    await sink.client.export([
+      span('monitor', 'r1/z1/rack1/blade/0', 'info', 'run 1, first', 1),
+      span('monitor', 'r1/z1/rack1/blade/0', 'info', 'run 1, second', 1),
+      span('monitor', 'r1/z1/rack1/blade/0', 'info', 'run 2, first', 2),
+      span('monitor', 'r1/z1/rack1/blade/0', 'info', 'run 2, second', 2),
+      span('faults', 'r1/z1/rack1/blade/0', 'info', 'run 2, third', 2),
+    ]);
+    const f = await frontendWith(sink.address);
+    const admin = await f.login('admin', 'correct horse battery staple');
+    type Page = { entries: Array<{ run: number; tick: number; reason: string }> };
+    const reasons = async (query: Record<string, string | number | boolean>) =>
+      (await admin.call<Page>('listLogs', { query })).body.entries.map((e) => e.reason);
+    // The oldest by default; the newest (still oldest first) with tail.
+    expect(await reasons({ limit: 2 })).toEqual(['run 1, first', 'run 1, second']);
+    expect(await reasons({ limit: 2, tail: true })).toEqual(['run 2, second', 'run 2, third']);
+    expect(await reasons({ limit: 2, tail: true, service: 'monitor' })).toEqual([
+      'run 2, first',
+      'run 2, second',
+    ]);
+    // Each entry carries its run; run filters on it.
+    const page = (await admin.call<Page>('listLogs', { query: { run: 1 } })).body.entries;
+    expect(page.map((e) => [e.run, e.reason])).toEqual([
+      [1, 'run 1, first'],
+      [1, 'run 1, second'],
+    ]);
+    expect(await reasons({ run: 2, tail: true, limit: 1 })).toEqual(['run 2, third']);
+    const bad = await admin.call('listLogs', { query: { run: 0 } }).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ details: { field: 'query.run' } });
   });
 
   it('streams new entries as logs events, resumable with Last-Event-ID', async () => {

@@ -65,3 +65,71 @@ describe('sessions across frontend processes', () => {
     expect(restarted.loginUrl).toBeUndefined();
   });
 });
+
+describe('the first password, after a one-time login', () => {
+  type Me = { user: string; mustSetPassword?: boolean };
+  const me = async (api: ApiClient) => (await api.call<Me>('getCurrentSession')).body;
+
+  it('may be set once without the generated password, by the session and the tokens it made; then the current one is required', async () => {
+    const f = track(await startFrontend({ frontend: { adminPassword: '' } }));
+    const token = new URL(f.loginUrl!).searchParams.get('token')!;
+    const first = await f.anonymous().call('logIn', { body: { token } });
+    const oneTime = new ApiClient({
+      baseUrl: f.url,
+      cookie: first.headers.get('set-cookie')!.split(';')[0]!,
+    });
+    expect(await me(oneTime)).toMatchObject({ user: 'admin', mustSetPassword: true });
+    // `chamber login --token` keeps a bearer token made by that session.
+    const made = await oneTime.call<{ token: string }>('createToken', { body: { name: 'cli' } });
+    const bearer = new ApiClient({ baseUrl: f.url, token: made.body.token });
+    expect(await me(bearer)).toMatchObject({ user: 'admin', mustSetPassword: true });
+    // A restart while the password is still generated issues a new URL.
+    const restarted = track(await f.replica());
+    const laterToken = new URL(restarted.loginUrl!).searchParams.get('token')!;
+
+    // Rights are checked: another user may not set it, even while it is generated.
+    await oneTime.call('createUser', { body: { name: 'viewer', password: 'viewer password' } });
+    const viewer = await f.login('viewer', 'viewer password');
+    expect(await me(viewer)).toMatchObject({ user: 'viewer', mustSetPassword: false });
+    const hijack = await failure(
+      viewer.call('changePassword', { params: { name: 'admin' }, body: { password: 'hijacked!' } }),
+    );
+    expect(hijack.status).toBe(403);
+
+    // Set at the same time by the session and its token: exactly one wins.
+    // The status of a success, or how it failed.
+    const set = async (api: ApiClient, password: string) => {
+      const call = api.call('changePassword', { params: { name: 'admin' }, body: { password } });
+      return call.then((res) => res.status).catch(() => failure(call));
+    };
+    const outcomes = await Promise.all([
+      set(oneTime, 'first admin password'),
+      set(bearer, 'second admin password'),
+    ]);
+    expect(outcomes.filter((o) => o === 204)).toHaveLength(1);
+    expect(outcomes.find((o) => o !== 204)).toMatchObject({
+      status: 400,
+      field: 'body.currentPassword',
+    });
+    const chosen = outcomes[0] === 204 ? 'first admin password' : 'second admin password';
+    expect(await me(oneTime)).toMatchObject({ mustSetPassword: false });
+    expect(await me(bearer)).toMatchObject({ mustSetPassword: false });
+
+    // Afterwards the current password is required, as for everyone.
+    expect(await set(oneTime, 'third admin password')).toMatchObject({
+      status: 400,
+      field: 'body.currentPassword',
+    });
+    const wrong = await failure(
+      oneTime.call('changePassword', {
+        params: { name: 'admin' },
+        body: { password: 'third admin password', currentPassword: 'not it' },
+      }),
+    );
+    expect(wrong).toMatchObject({ status: 403, field: 'body.currentPassword' });
+    // The chosen password logs in; the URL issued before it was set no longer does.
+    expect(await me(await f.login('admin', chosen))).toMatchObject({ user: 'admin' });
+    const stale = await failure(f.anonymous().call('logIn', { body: { token: laterToken } }));
+    expect(stale.status).toBe(401);
+  });
+});

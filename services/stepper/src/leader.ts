@@ -381,7 +381,7 @@ export class Leader {
     await withTickSpan(
       this.options.tracer,
       isSettled ? 'clock.publish' : 'clock.settle',
-      tick.value.tick,
+      { tick: tick.value.tick, run: tick.value.run },
       {},
       async (span) => {
         const res = await this.store.txn(this.guards(records), ops);

@@ -102,8 +102,47 @@ describe('the dashboard', () => {
       .toContain('the login token is unknown, expired or already used');
     await expect(again.page.getByLabel('Password').isVisible()).resolves.toBe(true);
     expect(again.problems.filter((p) => !p.includes('status of 401'))).toEqual([]);
-    await page.close();
     await again.page.close();
+
+    // The first page asks to set a password, without the generated one nobody was shown.
+    const first = page.getByRole('form', { name: 'Set your password' });
+    await expect(first.isVisible()).resolves.toBe(true);
+    expect(await first.getByLabel('Current password').count()).toBe(0);
+    await first.getByLabel('New password', { exact: true }).fill('the first password');
+    await first.getByLabel('Repeat the new password').fill('not the same one');
+    await first.getByRole('button', { name: 'Set password' }).click();
+    await expect
+      .poll(() => first.getByRole('alert').textContent())
+      .toBe('The two new passwords differ; nothing was changed.');
+    await first.getByLabel('Repeat the new password').fill('the first password');
+    await first.getByRole('button', { name: 'Set password' }).click();
+    await expect
+      .poll(() => page.getByText('Password set: log in as admin with it from now on.').count())
+      .toBe(1);
+    expect(await first.count()).toBe(0);
+    await page.screenshot({ path: artifact('password-set.png') });
+
+    // Changing it later asks for the current one, and says what the API refused.
+    await page.getByRole('button', { name: 'Password', exact: true }).click();
+    const change = page.getByRole('form', { name: 'Change your password' });
+    await change.getByLabel('Current password').fill('not the password');
+    await change.getByLabel('New password', { exact: true }).fill('the second password');
+    await change.getByLabel('Repeat the new password').fill('the second password');
+    await change.getByRole('button', { name: 'Change password' }).click();
+    await expect
+      .poll(() => change.getByRole('alert').textContent())
+      .toContain('body.currentPassword: is wrong');
+    await change.getByLabel('Current password').fill('the first password');
+    await change.getByRole('button', { name: 'Change password' }).click();
+    await expect.poll(() => page.getByText('Password changed.').count()).toBe(1);
+
+    // The password logs in; the refused change is a 403 the page showed.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await submitLogin(page, 'admin', 'the second password');
+    await expect.poll(() => page.getByRole('banner').textContent()).toContain('admin');
+    expect(await page.getByRole('form', { name: 'Set your password' }).count()).toBe(0);
+    expect(problems.filter((p) => !p.includes('status of 403'))).toEqual([]);
+    await page.close();
   });
 
   it('says when the frontend is gone, and follows the clock again by itself when it is back', async () => {

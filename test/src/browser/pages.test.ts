@@ -172,6 +172,8 @@ describe('the faults, repairs and log pages', () => {
     await page.getByLabel('Service').fill('inventory-repair');
     const decision = page.getByRole('row').filter({ hasText: 'repair.decision' }).first();
     await expect.poll(() => decision.textContent()).toContain(b0);
+    // Each entry says which run of the clock its tick belongs to.
+    expect(await decision.getByRole('cell').nth(1).textContent()).toMatch(/^run 1 tick \d+$/);
     await decision.getByRole('button', { name: /^Trace of entry \d+$/ }).click();
     const tree = page.getByRole('region', { name: 'Causality tree' });
     await expect.poll(() => tree.getByRole('listitem').count()).toBeGreaterThan(0);

@@ -329,7 +329,7 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
           {model === undefined
             ? 'Loading the inventory…'
             : rackCount === 0 && !isLoading
-              ? `No inventory ${at === undefined ? 'is loaded yet: load a definition (chamber inventory load FILE)' : `was loaded at tick ${model.tick}`}.`
+              ? `No inventory ${at === undefined ? 'is loaded yet: load a definition (chamber inventory load FILE --yes)' : `was loaded at tick ${model.tick}`}.`
               : `${rackCount} racks, ${deviceCount} devices${at === undefined ? '' : `, as they were at tick ${model.tick}`}`}
           {isLoading && model !== undefined ? ' · loading…' : ''}
           {at === undefined && !isLoading && live !== 'live'

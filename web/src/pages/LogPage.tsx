@@ -13,6 +13,8 @@ interface LogEntry {
   readonly service?: string;
   readonly name?: string;
   readonly tick?: number;
+  /** The clock's run the tick belongs to (a reset starts the next); absent for none. */
+  readonly run?: number;
   readonly target?: string;
   readonly reason?: string;
   readonly severity?: string;
@@ -28,10 +30,19 @@ interface Filters {
 
 /** The most entries kept in memory; older ones are dropped. */
 const cap = 2000;
-/** The first page: those of the newest this many entries that match the filters. */
+/** The first page: the newest this many entries that match the filters. */
 const firstPage = 200;
 const severities = ['debug', 'info', 'warn', 'error'];
 const severityOf = (e: LogEntry) => shortName(e.severity ?? 'SEVERITY_INFO', 'SEVERITY_');
+
+/**
+ * When an entry happened: `run 2 tick 5`, so ticks of an earlier run are not
+ * taken for the current one's; `tick 5` without a run; empty without a tick.
+ */
+function whenOf(e: LogEntry): string {
+  if ((e.tick ?? -1) < 0) return '';
+  return (e.run ?? 0) < 1 ? `tick ${e.tick}` : `run ${e.run} tick ${e.tick}`;
+}
 
 function matches(entry: LogEntry, f: Filters): boolean {
   if (f.service !== '' && entry.service !== f.service) return false;
@@ -43,8 +54,8 @@ function matches(entry: LogEntry, f: Filters): boolean {
 }
 
 /**
- * The trace/decision log: those of its newest {@link firstPage} entries that
- * match the filters, from `GET /logs`, then live through
+ * The trace/decision log: its newest {@link firstPage} entries that match
+ * the filters, from `GET /logs?tail=true`, then live through
  * the `logs` events, filtered by service, target and severity (at most
  * {@link cap} entries kept). Choosing an entry shows its trace as a
  * causality tree.
@@ -63,10 +74,7 @@ export function LogPage() {
     let isCurrent = true;
     setEntries([]);
     const load = async (): Promise<void> => {
-      // The API pages forward from a seq: start {@link firstPage} before the newest.
-      const { lastSeq = 0 } = await api<{ lastSeq?: number }>('GET', '/logs?limit=1');
-      const after = String(Math.max(0, lastSeq - firstPage));
-      const query = queryOf({ ...filters, after, limit: String(firstPage) });
+      const query = queryOf({ ...filters, tail: 'true', limit: String(firstPage) });
       const answer = await api<{ entries?: LogEntry[] }>('GET', `/logs${query}`);
       if (!isCurrent) return;
       // Live entries may have arrived meanwhile: merge by seq.
@@ -126,7 +134,7 @@ export function LogPage() {
               <thead>
                 <tr>
                   <th scope="col">Seq</th>
-                  <th scope="col">Tick</th>
+                  <th scope="col">When</th>
                   <th scope="col">Service</th>
                   <th scope="col">Name</th>
                   <th scope="col">Target</th>
@@ -139,7 +147,7 @@ export function LogPage() {
                 {newestFirst.map((e) => (
                   <tr key={e.seq} className={e.traceId === traceId ? 'selected' : undefined}>
                     <td className="num">{e.seq}</td>
-                    <td className="num">{(e.tick ?? -1) < 0 ? '' : e.tick}</td>
+                    <td className="num">{whenOf(e)}</td>
                     <td>{e.service ?? ''}</td>
                     <td>{e.name ?? ''}</td>
                     <td className="mono path">{e.target ?? ''}</td>
@@ -217,7 +225,7 @@ function Trace({
       <strong>
         {s.service}: {s.name}
       </strong>
-      {(s.tick ?? -1) >= 0 && <> · tick {s.tick}</>}
+      {whenOf(s) !== '' && <> · {whenOf(s)}</>}
       {s.target !== undefined && <span className="mono"> · {s.target}</span>}
       {(s.reason ?? s.statusMessage) !== undefined && (
         <div className="reason">{s.reason ?? s.statusMessage}</div>

@@ -23,6 +23,11 @@ export interface SessionRecord {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly address: string;
+  /**
+   * Opened by redeeming a one-time login token: it may set its user's first
+   * password without the generated one (absent in records of older versions).
+   */
+  readonly isOneTimeLogin?: boolean;
 }
 
 /** `tokens/<id>`: a bearer token for scripts, or a one-time login token. */
@@ -34,6 +39,11 @@ export interface TokenRecord {
   readonly secretHash: string;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /**
+   * A bearer token made by a session or token of a one-time login: it
+   * inherits that standing (see {@link SessionRecord.isOneTimeLogin}).
+   */
+  readonly isOneTimeLogin?: boolean;
 }
 
 /** A record with the store revision it was read at (the ETag of users). */
@@ -51,6 +61,8 @@ export interface Caller {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly address: string;
+  /** It comes from a one-time login (see {@link SessionRecord.isOneTimeLogin}). */
+  readonly isOneTimeLogin: boolean;
 }
 
 const prefixes = { users: 'users/', sessions: 'sessions/', tokens: 'tokens/' } as const;
@@ -199,11 +211,15 @@ export class Accounts {
     }
   }
 
-  /** Opens a session for `user`; resolves with the cookie value and the record. */
+  /**
+   * Opens a session for `user` (`isOneTimeLogin` when a one-time login token
+   * opened it); resolves with the cookie value and the record.
+   */
   async openSession(
     user: string,
     hours: number,
     address: string,
+    isOneTimeLogin = false,
   ): Promise<{ cookie: string; session: SessionRecord }> {
     const id = newId();
     const secret = newSecret();
@@ -215,6 +231,7 @@ export class Accounts {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + hours * 3_600_000).toISOString(),
       address,
+      isOneTimeLogin,
     };
     await this.putWithLifetime(`${prefixes.sessions}${id}`, session, hours * 3600);
     return { cookie: `${id}.${secret}`, session };
@@ -226,7 +243,8 @@ export class Accounts {
   }
 
   /**
-   * Creates a token of `kind` for `user`, lasting `hours`; resolves with the
+   * Creates a token of `kind` for `user`, lasting `hours` (`isOneTimeLogin`
+   * when a one-time login's session or token makes it); resolves with the
    * secret string (`chm_<id>_<secret>`, shown once) and the record.
    */
   async createToken(
@@ -234,6 +252,7 @@ export class Accounts {
     kind: TokenRecord['kind'],
     name: string,
     hours: number,
+    isOneTimeLogin = false,
   ): Promise<{ token: string; record: TokenRecord }> {
     const id = newId();
     const secret = newSecret();
@@ -246,6 +265,7 @@ export class Accounts {
       secretHash: hashSecret(secret),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + hours * 3_600_000).toISOString(),
+      isOneTimeLogin,
     };
     await this.putWithLifetime(`${prefixes.tokens}${id}`, record, hours * 3600);
     return { token: `chm_${id}_${secret}`, record };
@@ -254,6 +274,25 @@ export class Accounts {
   /** Revokes the token `id`; `NotFound` when there is none. */
   async revokeToken(id: string): Promise<void> {
     await this.remove(`${prefixes.tokens}${id}`, 'token', id);
+  }
+
+  /**
+   * Deletes every one-time login token of `user` (once its password is set,
+   * an old first-run URL must not log in any more). Never fails for a token
+   * already gone.
+   */
+  async revokeLoginTokens(user: string): Promise<void> {
+    const keys = this.all<TokenRecord>(prefixes.tokens)
+      .filter((t) => t.value.kind === 'login' && t.value.user === user)
+      .map((t) => `${prefixes.tokens}${t.value.id}`);
+    for (let i = 0; i < keys.length; i += maxTxnOps) {
+      const chunk = keys.slice(i, i + maxTxnOps);
+      const done = await this.store.txn(
+        [],
+        chunk.map((k) => op.delete(k)),
+      );
+      for (const k of chunk) this.applyLocal(k, undefined, done.revision);
+    }
   }
 
   /**
@@ -318,6 +357,7 @@ export class Accounts {
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
       address,
+      isOneTimeLogin: record.isOneTimeLogin === true,
     };
   }
 

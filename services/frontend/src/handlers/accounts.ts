@@ -4,6 +4,7 @@ import type { Logger } from '@chamber/telemetry';
 import type { Accounts, Caller, UserRecord, Versioned } from '../auth/accounts.js';
 import type { LoginLimiter } from '../auth/limiter.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
+import { mustSetPassword, passwordRule, type PasswordCaller } from '../domain/passwords.js';
 import {
   sessionCookie,
   signedInCookie,
@@ -38,6 +39,15 @@ function callerJson(caller: Caller): unknown {
     createdAt: caller.createdAt,
     expiresAt: caller.expiresAt,
     address: caller.address,
+    mustSetPassword: mustSetPassword(passwordCaller(caller), caller.user),
+  };
+}
+
+function passwordCaller(caller: Caller): PasswordCaller {
+  return {
+    name: caller.user.name,
+    rights: caller.user.rights,
+    isOneTimeLogin: caller.isOneTimeLogin,
   };
 }
 
@@ -135,6 +145,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         user,
         deps.sessionHours,
         request.address,
+        token !== undefined,
       );
       const lifetime = {
         sameSite: 'strict',
@@ -194,6 +205,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         'bearer',
         textOf(request, 'body', 'name') ?? '',
         (typeof days === 'number' ? days : 90) * 24,
+        caller.isOneTimeLogin,
       );
       deps.logger.info({ user: caller.user.name, token: record.id }, 'bearer token created');
       return { body: { token, info: tokenJson(record) } };
@@ -306,27 +318,20 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
     async changePassword(request) {
       const caller = need(request);
       const name = textOf(request, 'params', 'name') ?? '';
-      const isOwn = name === caller.user.name;
-      if (!isOwn && !canManage(caller)) {
+      const rule = passwordRule(passwordCaller(caller), {
+        name,
+        isPasswordGenerated: deps.accounts.user(name)?.value.isPasswordGenerated === true,
+      });
+      if (rule === 'denied') {
         throw new ChamberError(
           Code.PermissionDenied,
           `changing the password of "${name}" needs the right "manage_accounts"`,
         );
       }
       const user = userNamed(deps, name);
-      // A generated first-run password is known to nobody: the one-time login
-      // that opened this session stands in for it.
-      if (isOwn && !user.value.isPasswordGenerated) {
+      if (rule === 'own') {
         const current = textOf(request, 'body', 'currentPassword');
-        if (current === undefined) {
-          throw new ChamberError(
-            Code.InvalidArgument,
-            'body.currentPassword: is required to change your own password',
-            {
-              details: { field: 'body.currentPassword' },
-            },
-          );
-        }
+        if (current === undefined) throw currentPasswordRequired();
         if (!(await verifyPassword(current, user.value.passwordHash))) {
           throw new ChamberError(Code.PermissionDenied, 'body.currentPassword: is wrong', {
             details: { field: 'body.currentPassword' },
@@ -337,13 +342,28 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       const ifMatch = revisionOf(request, 'user');
       await accounts.updateUser(
         name,
-        (u) => ({ ...u, passwordHash, isPasswordGenerated: false }),
+        (u) => {
+          // Checked again on the record the write is guarded on: a first
+          // password is set once, even by two requests at the same time.
+          if (rule === 'first' && !u.isPasswordGenerated) throw currentPasswordRequired();
+          return { ...u, passwordHash, isPasswordGenerated: false };
+        },
         ifMatch,
       );
+      // An old first-run URL must not log anyone in once a password is set.
+      await accounts.revokeLoginTokens(name);
       deps.logger.info({ user: name, by: caller.user.name }, 'password changed');
       return {};
     },
   };
+}
+
+function currentPasswordRequired(): ChamberError {
+  return new ChamberError(
+    Code.InvalidArgument,
+    'body.currentPassword: is required to change your own password (only a one-time login may set the first one without it)',
+    { details: { field: 'body.currentPassword' } },
+  );
 }
 
 function tokenJson(t: {

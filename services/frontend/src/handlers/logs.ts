@@ -8,7 +8,10 @@ export interface LogQuery {
   readonly target?: string;
   readonly severity?: string;
   readonly traceId?: string;
+  readonly run?: number;
   readonly limit?: number;
+  /** The newest `limit` matching entries instead of the oldest after `after`. */
+  readonly tail?: boolean;
 }
 
 /** Where the log routes read entries from (the tracesink). */

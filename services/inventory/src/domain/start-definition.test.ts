@@ -43,13 +43,13 @@ describe('startDefinition', () => {
     expect(startDefinition({ ...fresh, hasTick: true, inForce })).toEqual({
       kind: 'not-loaded',
       notice:
-        'CHAMBER_INVENTORY_DEFINITION=large was not loaded: simulation "default" already has a definition (standard.yaml), and the setting only applies to a simulation without one. To load it: npx chamber inventory load services/inventory/definitions/large.yaml --wait',
+        'CHAMBER_INVENTORY_DEFINITION=large was not loaded: simulation "default" already has a definition (standard.yaml), and the setting only applies to a simulation without one. To load it: npx chamber inventory load services/inventory/definitions/large.yaml --wait --yes',
     });
   });
 
   it('quotes a file name the shell would split', () => {
     expect(loadCommand("/tmp/my cloud's.yaml")).toBe(
-      "npx chamber inventory load '/tmp/my cloud'\\''s.yaml' --wait",
+      "npx chamber inventory load '/tmp/my cloud'\\''s.yaml' --wait --yes",
     );
   });
 });

@@ -54,5 +54,5 @@ export function startDefinition(input: StartDefinitionInput): StartDefinition {
 /** The CLI command that loads the definition in `file` at the next tick and follows it. */
 export function loadCommand(file: string): string {
   const quoted = /^[\w./@%+=:,-]+$/.test(file) ? file : `'${file.replaceAll("'", "'\\''")}'`;
-  return `npx chamber inventory load ${quoted} --wait`;
+  return `npx chamber inventory load ${quoted} --wait --yes`;
 }

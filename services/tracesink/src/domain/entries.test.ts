@@ -1,6 +1,6 @@
 import { Severity, SpanStatus } from '@chamber/protos';
 import { describe, expect, it } from 'vitest';
-import { entryLimits, matches, severityOf, tickOf, toEntry } from './entries.js';
+import { entryLimits, matches, runOf, severityOf, tickOf, toEntry } from './entries.js';
 import { span } from './span-fixture.js';
 
 describe('severityOf', () => {
@@ -34,12 +34,22 @@ describe('tickOf', () => {
   });
 });
 
+describe('runOf', () => {
+  it('reads a whole chamber.run from 1 and is 0 (no run) otherwise', () => {
+    expect(runOf({ 'chamber.run': '2' })).toBe(2);
+    for (const bad of ['', '0', '-1', '1.5', 'two'])
+      expect(runOf({ 'chamber.run': bad }), bad).toBe(0);
+    expect(runOf({})).toBe(0);
+  });
+});
+
 describe('toEntry', () => {
-  it('takes tick, target, reason and severity out of the attributes and keeps the rest', () => {
+  it('takes tick, run, target, reason and severity out of the attributes and keeps the rest', () => {
     const entry = toEntry(
       span({
         attributes: {
           'chamber.tick': '7',
+          'chamber.run': '2',
           'chamber.target': '/r1/z1/rack1/blade/0/',
           'chamber.reason': 'no heartbeat since tick 4',
           'chamber.severity': 'warn',
@@ -51,6 +61,7 @@ describe('toEntry', () => {
     expect(entry).toMatchObject({
       seq: 3,
       tick: 7,
+      run: 2,
       target: 'r1/z1/rack1/blade/0',
       reason: 'no heartbeat since tick 4',
       severity: Severity.SEVERITY_WARN,
@@ -73,10 +84,20 @@ describe('toEntry', () => {
 });
 
 describe('matches', () => {
-  const none = { service: '', target: '', minSeverity: Severity.SEVERITY_UNSPECIFIED, traceId: '' };
+  const none = {
+    service: '',
+    target: '',
+    minSeverity: Severity.SEVERITY_UNSPECIFIED,
+    traceId: '',
+    run: 0,
+  };
   const entry = toEntry(
     span({
-      attributes: { 'chamber.target': 'r1/z1/rack1/blade/0', 'chamber.severity': 'warn' },
+      attributes: {
+        'chamber.target': 'r1/z1/rack1/blade/0',
+        'chamber.severity': 'warn',
+        'chamber.run': '2',
+      },
     }),
     1,
   );
@@ -88,7 +109,9 @@ describe('matches', () => {
     expect(matches(entry, { ...none, target: 'r1/z1/rack1/blade/0/power-cable' })).toBe(false);
   });
 
-  it('filters by service, trace and minimum severity', () => {
+  it('filters by service, trace, run and minimum severity', () => {
+    expect(matches(entry, { ...none, run: 2 })).toBe(true);
+    expect(matches(entry, { ...none, run: 1 })).toBe(false);
     expect(matches(entry, none)).toBe(true);
     expect(matches(entry, { ...none, service: 'monitor' })).toBe(true);
     expect(matches(entry, { ...none, service: 'faults' })).toBe(false);

@@ -2,6 +2,7 @@ import { isUnder } from '@chamber/inventory-client';
 import { Severity, SpanStatus, type LogEntry, type TraceSpan } from '@chamber/protos';
 import {
   reasonAttribute,
+  runAttribute,
   severityAttribute,
   targetAttribute,
   tickAttribute,
@@ -28,6 +29,8 @@ export interface EntryFilter {
   readonly target: string;
   readonly minSeverity: Severity;
   readonly traceId: string;
+  /** A run of the clock; 0: any. */
+  readonly run: number;
 }
 
 const cut = (text: string, max: number): string =>
@@ -54,15 +57,30 @@ export function severityOf(span: Pick<TraceSpan, 'status' | 'attributes'>): Seve
 
 /** The `chamber.tick` attribute as a whole number; -1 when absent or not a tick. */
 export function tickOf(attributes: Readonly<Record<string, string>>): number {
-  const text = attributes[tickAttribute];
-  const tick = text === undefined || text.trim() === '' ? NaN : Number(text);
-  return Number.isSafeInteger(tick) && tick >= 0 ? tick : -1;
+  return wholeNumberOf(attributes[tickAttribute]) ?? -1;
 }
 
-const promoted = new Set([tickAttribute, targetAttribute, reasonAttribute, severityAttribute]);
+/** The `chamber.run` attribute as a whole number from 1; 0 when absent or not a run. */
+export function runOf(attributes: Readonly<Record<string, string>>): number {
+  const run = wholeNumberOf(attributes[runAttribute]);
+  return run !== undefined && run >= 1 ? run : 0;
+}
+
+function wholeNumberOf(text: string | undefined): number | undefined {
+  const value = text === undefined || text.trim() === '' ? NaN : Number(text);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+const promoted = new Set([
+  tickAttribute,
+  runAttribute,
+  targetAttribute,
+  reasonAttribute,
+  severityAttribute,
+]);
 
 /**
- * The log entry of `span` at `seq`: tick, target, reason and severity taken
+ * The log entry of `span` at `seq`: tick, run, target, reason and severity taken
  * out of its attributes into fields of their own, everything cut to
  * {@link entryLimits}.
  */
@@ -85,6 +103,7 @@ export function toEntry(span: TraceSpan, seq: number): LogEntry {
     startTime: span.startTime,
     durationMs: span.durationMs,
     tick: tickOf(span.attributes),
+    run: runOf(span.attributes),
     target: cut(trimSlashes(span.attributes[targetAttribute] ?? ''), entryLimits.target),
     reason: cut(span.attributes[reasonAttribute] ?? '', entryLimits.reason),
     severity: severityOf(span),
@@ -103,6 +122,7 @@ export function matches(entry: LogEntry, filter: EntryFilter): boolean {
   return (
     (filter.service === '' || entry.service === filter.service) &&
     (filter.traceId === '' || entry.traceId === filter.traceId) &&
+    (filter.run === 0 || entry.run === filter.run) &&
     entry.severity >= filter.minSeverity &&
     (filter.target === '' || isUnder(entry.target, filter.target))
   );

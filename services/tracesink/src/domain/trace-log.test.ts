@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { span } from './span-fixture.js';
 import { TraceLog, type Range } from './trace-log.js';
 
-const none = { service: '', target: '', minSeverity: Severity.SEVERITY_UNSPECIFIED, traceId: '' };
+const none = {
+  service: '',
+  target: '',
+  minSeverity: Severity.SEVERITY_UNSPECIFIED,
+  traceId: '',
+  run: 0,
+};
 const all: Range = { afterSeq: 0, beforeSeq: 0, limit: 1_000, fromEnd: false };
 
 /** Spans named s1, s2, … in traces t0/t1/t2 by turns, about blades 0-3 of rack1 by turns. */

@@ -36,6 +36,7 @@ function filterOf(req: ListEntriesRequest | FollowEntriesRequest): EntryFilter {
     target: trimSlashes(req.target),
     minSeverity: req.minSeverity,
     traceId: req.traceId,
+    run: req.run,
   };
 }
 

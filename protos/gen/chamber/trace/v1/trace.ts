@@ -179,6 +179,11 @@ export interface LogEntry {
   attributes: { [key: string]: string };
   /** The error's message, for a span whose status is error. */
   statusMessage: string;
+  /**
+   * The clock's run the tick belongs to (`chamber.run`; a reset starts the
+   * next run at tick 0); 0 when the span carries none.
+   */
+  run: number;
 }
 
 export interface LogEntry_AttributesEntry {
@@ -215,6 +220,8 @@ export interface ListEntriesRequest {
    * ascending order): the tail of the log, or the page before `before_seq`.
    */
   tail: boolean;
+  /** Only entries of this run of the clock (0: any). */
+  run: number;
 }
 
 export interface ListEntriesResponse {
@@ -244,6 +251,8 @@ export interface FollowEntriesRequest {
   target: string;
   minSeverity: Severity;
   traceId: string;
+  /** Only entries of this run of the clock (0: any). */
+  run: number;
 }
 
 export interface FollowEntriesResponse {
@@ -744,6 +753,7 @@ function createBaseLogEntry(): LogEntry {
     severity: 0,
     attributes: {},
     statusMessage: "",
+    run: 0,
   };
 }
 
@@ -793,6 +803,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     });
     if (message.statusMessage !== "") {
       writer.uint32(122).string(message.statusMessage);
+    }
+    if (message.run !== 0) {
+      writer.uint32(128).int64(message.run);
     }
     return writer;
   },
@@ -933,6 +946,14 @@ export const LogEntry: MessageFns<LogEntry> = {
             message.statusMessage = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.run = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1001,6 +1022,7 @@ export const LogEntry: MessageFns<LogEntry> = {
         : isSet(object.status_message)
         ? globalThis.String(object.status_message)
         : "",
+      run: isSet(object.run) ? globalThis.Number(object.run) : 0,
     };
   },
 
@@ -1057,6 +1079,9 @@ export const LogEntry: MessageFns<LogEntry> = {
     if (message.statusMessage !== "") {
       obj.statusMessage = message.statusMessage;
     }
+    if (message.run !== 0) {
+      obj.run = Math.round(message.run);
+    }
     return obj;
   },
 
@@ -1088,6 +1113,7 @@ export const LogEntry: MessageFns<LogEntry> = {
       {},
     );
     message.statusMessage = object.statusMessage ?? "";
+    message.run = object.run ?? 0;
     return message;
   },
 };
@@ -1312,7 +1338,17 @@ export const ExportResponse: MessageFns<ExportResponse> = {
 };
 
 function createBaseListEntriesRequest(): ListEntriesRequest {
-  return { afterSeq: 0, service: "", target: "", minSeverity: 0, traceId: "", limit: 0, beforeSeq: 0, tail: false };
+  return {
+    afterSeq: 0,
+    service: "",
+    target: "",
+    minSeverity: 0,
+    traceId: "",
+    limit: 0,
+    beforeSeq: 0,
+    tail: false,
+    run: 0,
+  };
 }
 
 export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
@@ -1340,6 +1376,9 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     }
     if (message.tail !== false) {
       writer.uint32(64).bool(message.tail);
+    }
+    if (message.run !== 0) {
+      writer.uint32(72).uint64(message.run);
     }
     return writer;
   },
@@ -1421,6 +1460,14 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
             message.tail = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.run = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1459,6 +1506,7 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
         ? globalThis.Number(object.before_seq)
         : 0,
       tail: isSet(object.tail) ? globalThis.Boolean(object.tail) : false,
+      run: isSet(object.run) ? globalThis.Number(object.run) : 0,
     };
   },
 
@@ -1488,6 +1536,9 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     if (message.tail !== false) {
       obj.tail = message.tail;
     }
+    if (message.run !== 0) {
+      obj.run = Math.round(message.run);
+    }
     return obj;
   },
 
@@ -1504,6 +1555,7 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     message.limit = object.limit ?? 0;
     message.beforeSeq = object.beforeSeq ?? 0;
     message.tail = object.tail ?? false;
+    message.run = object.run ?? 0;
     return message;
   },
 };
@@ -1638,7 +1690,7 @@ export const ListEntriesResponse: MessageFns<ListEntriesResponse> = {
 };
 
 function createBaseFollowEntriesRequest(): FollowEntriesRequest {
-  return { afterSeq: 0, service: "", target: "", minSeverity: 0, traceId: "" };
+  return { afterSeq: 0, service: "", target: "", minSeverity: 0, traceId: "", run: 0 };
 }
 
 export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
@@ -1657,6 +1709,9 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
     }
     if (message.traceId !== "") {
       writer.uint32(42).string(message.traceId);
+    }
+    if (message.run !== 0) {
+      writer.uint32(48).uint64(message.run);
     }
     return writer;
   },
@@ -1714,6 +1769,14 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
             message.traceId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.run = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1745,6 +1808,7 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
         : isSet(object.trace_id)
         ? globalThis.String(object.trace_id)
         : "",
+      run: isSet(object.run) ? globalThis.Number(object.run) : 0,
     };
   },
 
@@ -1765,6 +1829,9 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
     if (message.traceId !== "") {
       obj.traceId = message.traceId;
     }
+    if (message.run !== 0) {
+      obj.run = Math.round(message.run);
+    }
     return obj;
   },
 
@@ -1778,6 +1845,7 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
     message.target = object.target ?? "";
     message.minSeverity = object.minSeverity ?? 0;
     message.traceId = object.traceId ?? "";
+    message.run = object.run ?? 0;
     return message;
   },
 };
