@@ -89,7 +89,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           Code.ResourceExhausted,
           `too many failed log-ins; try again in ${wait} s`,
           {
-            details: { retryAfter: wait },
+            details: { retryAfter: wait, field: name === undefined ? 'token' : 'user' },
           },
         );
       }
@@ -97,7 +97,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       if (token !== undefined) {
         if (name !== undefined || password !== undefined) {
           throw new ChamberError(Code.InvalidArgument, 'give either token, or user and password', {
-            details: { field: 'body.token' },
+            details: { field: 'token' },
           });
         }
         user = await accounts.redeemLoginToken(token);
@@ -105,8 +105,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         if (name === undefined || password === undefined) {
           throw new ChamberError(
             Code.InvalidArgument,
-            `body.${name === undefined ? 'user' : 'password'}: is required (or give a one-time token)`,
-            { details: { field: `body.${name === undefined ? 'user' : 'password'}` } },
+            `${name === undefined ? 'user' : 'password'}: is required (or give a one-time token)`,
+            { details: { field: name === undefined ? 'user' : 'password' } },
           );
         }
         const record = accounts.user(name)?.value;
@@ -128,6 +128,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           token !== undefined
             ? 'the login token is unknown, expired or already used'
             : 'wrong user name or password',
+          // Which of the two is wrong is not told: the password is what to type again.
+          { details: { field: token !== undefined ? 'token' : 'password' } },
         );
       }
       if (name !== undefined) limiter.forget(`user:${name}`);
@@ -321,15 +323,15 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         if (current === undefined) {
           throw new ChamberError(
             Code.InvalidArgument,
-            'body.currentPassword: is required to change your own password',
+            'currentPassword: is required to change your own password',
             {
-              details: { field: 'body.currentPassword' },
+              details: { field: 'currentPassword' },
             },
           );
         }
         if (!(await verifyPassword(current, user.value.passwordHash))) {
-          throw new ChamberError(Code.PermissionDenied, 'body.currentPassword: is wrong', {
-            details: { field: 'body.currentPassword' },
+          throw new ChamberError(Code.PermissionDenied, 'currentPassword: is wrong', {
+            details: { field: 'currentPassword' },
           });
         }
       }
