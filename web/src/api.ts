@@ -106,8 +106,3 @@ export interface Summary {
   readonly torStates?: Readonly<Record<string, number>>;
   readonly definition?: string;
 }
-
-/** `POLICY_NO_WAIT` → `no wait`; `BLADE_STATE_WORKING` → `working`. */
-export function shortName(value: string | undefined, prefix: string): string {
-  return (value ?? '').replace(prefix, '').replaceAll('_', ' ').toLowerCase();
-}

@@ -1,5 +1,6 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { api, shortName } from '../api.js';
+import { wordOf } from '@chamber/words';
+import { api } from '../api.js';
 import {
   ChoiceFilter,
   isUnder,
@@ -145,11 +146,11 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
             </thead>
             <tbody>
               {faults.map((f) => {
-                const status = shortName(f.status, 'FAULT_STATUS_');
+                const status = wordOf(f.status);
                 return (
                   <tr key={f.id}>
                     <td className="mono">{f.id}</td>
-                    <td>{shortName(f.kind, 'FAULT_KIND_')}</td>
+                    <td>{wordOf(f.kind)}</td>
                     <td className="mono">
                       {(f.targets ?? []).map((t, i) => (
                         <span key={t} className="path">

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, shortName } from '../api.js';
+import { wordOf } from '@chamber/words';
+import { api } from '../api.js';
 import { useLiveEvents } from '../live.js';
 import { ChoiceFilter, Problem, queryOf, TextFilter } from './common.js';
 
@@ -31,7 +32,7 @@ const cap = 2000;
 /** The first page: those of the newest this many entries that match the filters. */
 const firstPage = 200;
 const severities = ['debug', 'info', 'warn', 'error'];
-const severityOf = (e: LogEntry) => shortName(e.severity ?? 'SEVERITY_INFO', 'SEVERITY_');
+const severityOf = (e: LogEntry) => wordOf(e.severity ?? 'SEVERITY_INFO');
 
 function matches(entry: LogEntry, f: Filters): boolean {
   if (f.service !== '' && entry.service !== f.service) return false;
