@@ -186,12 +186,37 @@ describe('the inventory map', () => {
     await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/^Inventory map now/);
     await expect.poll(() => legend('Legend, actual')).toMatch(/^working 8PDUs on 2/);
 
-    // A refusal says why: a schedule field the API refuses names the field.
+    // The form refuses what the API's schema would, naming the field, without sending it.
     await page.getByRole('searchbox').fill('rack1/pdu/0');
     await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/faults')) posts.push(r.url());
+    });
+    await pdu.getByLabel('Duration').fill('0');
+    await pdu.getByRole('button', { name: 'Inject' }).click();
+    const refusal = pdu.getByRole('form', { name: 'Inject a fault' }).getByRole('alert');
+    await expect
+      .poll(() => refusal.textContent())
+      .toBe('Not accepted: duration must be at least 1, as the API requires.');
+    await pdu.getByLabel('Duration').fill('');
     await pdu.getByLabel('Probability').fill('2');
     await pdu.getByRole('button', { name: 'Inject' }).click();
-    await expect.poll(() => pdu.getByRole('alert').textContent()).toMatch(/400.*probability/);
+    await expect
+      .poll(() => refusal.textContent())
+      .toBe('Not accepted: probability must be at most 1, as the API requires.');
+    expect(posts).toEqual([]);
+    // A good one is sent, and the old refusal goes.
+    await pdu.getByLabel('Probability').fill('');
+    await pdu.getByLabel('Duration').fill('1');
+    await pdu.getByRole('button', { name: 'Inject' }).click();
+    await expect
+      .poll(() =>
+        pdu.getByRole('form', { name: 'Inject a fault' }).getByRole('status').textContent(),
+      )
+      .toMatch(/^Fault \S+ injected\.$/);
+    expect(await refusal.count()).toBe(0);
+    expect(posts).toHaveLength(1);
 
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await page.close();

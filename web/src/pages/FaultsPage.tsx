@@ -1,5 +1,6 @@
 import { type FormEvent, useMemo, useState } from 'react';
 import { wordOf } from '@chamber/words';
+import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
 import { api } from '../api.js';
 import {
   ChoiceFilter,
@@ -195,9 +196,16 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
   const [schedule, setSchedule] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
+  const schemas = useBodySchema('POST', '/faults');
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
+    // Refused here as the API would refuse it (its schema's limits), without sending.
+    const problem = firstNumberProblem(scheduleFields, schemas, schedule);
+    if (problem !== undefined) {
+      setError(new Error(problem));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     const body: Record<string, unknown> = {
@@ -213,6 +221,7 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
     }
     try {
       const fault = await api<{ id: string }>('POST', '/faults', body);
+      setError(undefined);
       onDone(`Injected fault ${fault.id}.`);
       setTargets('');
     } catch (err) {
@@ -223,7 +232,12 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
   };
 
   return (
-    <form className="inject" aria-label="Inject a fault" onSubmit={(e) => void submit(e)}>
+    <form
+      className="inject"
+      aria-label="Inject a fault"
+      noValidate
+      onSubmit={(e) => void submit(e)}
+    >
       <h3>Inject a fault</h3>
       <div className="fields">
         <label>
@@ -251,8 +265,8 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
             {field}
             <input
               type="number"
-              min="0"
               step="any"
+              {...inputBounds(schemas[field])}
               value={schedule[field] ?? ''}
               onChange={(e) => setSchedule({ ...schedule, [field]: e.target.value })}
             />
