@@ -1,4 +1,7 @@
-/** An error answer of the REST API: its HTTP status, code, message and the field it is about (every 4xx). */
+/**
+ * An error answer of the REST API: its HTTP status, code, message and the
+ * field it is about (every 4xx names one).
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
