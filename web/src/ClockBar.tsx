@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type ClockStatus, shortName } from './api.js';
+import { wordOf } from '@chamber/words';
+import { api, ApiError, type ClockStatus } from './api.js';
 import { Problem } from './pages/common.js';
 
 /**
@@ -61,7 +62,7 @@ export function ClockBar({
       void act(() => api('POST', '/clock/reset', {}));
     }
   };
-  const policy = shortName(clock?.policy ?? 'POLICY_PAUSED', 'POLICY_');
+  const policy = wordOf(clock?.policy ?? 'POLICY_PAUSED');
   const isRunning = policy === 'measured' || policy === 'no wait';
 
   return (

@@ -1,4 +1,7 @@
-/** An error answer of the REST API: its HTTP status, code, message and (for 400) the field. */
+/**
+ * An error answer of the REST API: its HTTP status, code, message and the
+ * field it is about (every 4xx names one).
+ */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -60,7 +63,8 @@ export async function apiWithEtag<T>(
       code = error?.code ?? code;
       message = error?.message ?? message;
       field = error?.field;
-      if (error?.field !== undefined && !message.includes(error.field)) {
+      // Invalid input is about a field the user typed: say which, if the message does not.
+      if (res.status === 400 && error?.field !== undefined && !message.includes(error.field)) {
         message = `${error.field}: ${message}`;
       }
     } catch {
@@ -107,9 +111,4 @@ export interface Summary {
   readonly pduStates?: Readonly<Record<string, number>>;
   readonly torStates?: Readonly<Record<string, number>>;
   readonly definition?: string;
-}
-
-/** `POLICY_NO_WAIT` → `no wait`; `BLADE_STATE_WORKING` → `working`. */
-export function shortName(value: string | undefined, prefix: string): string {
-  return (value ?? '').replace(prefix, '').replaceAll('_', ' ').toLowerCase();
 }

@@ -29,9 +29,13 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
     {
       error: s.object(
         {
-          code: s.string('a gRPC code name: invalid_argument, not_found, …'),
+          code: s.string(
+            'a gRPC code name (invalid_argument, not_found, …), or unsupported_media_type (415) or method_not_allowed (405)',
+          ),
           message: s.string('what went wrong, for people'),
-          field: s.string('the invalid field, for invalid_argument'),
+          field: s.string(
+            'on every 4xx: the field it is about, in the words of this document: a parameter (`at`, `index`), a body field as a JSON path (`targets[1]`), a header in lower case (`content-type`, `if-match`, `authorization`), `body` for the body as a whole, or `url`/`method` for the request line',
+          ),
         },
         ['code', 'message'],
         'the error',

@@ -26,6 +26,7 @@ export {
   eventKinds,
 } from './routes.js';
 export { componentSchemas } from './components.js';
+export { apiFieldOf, inApiWords, subjectOf } from './fields.js';
 export { openApiDocument, bodySchema, errorStatuses } from './openapi.js';
 export {
   ApiClient,

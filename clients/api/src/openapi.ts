@@ -12,7 +12,7 @@ const errorText: Readonly<Record<number, string>> = {
   409: 'conflict with the current state',
   412: 'If-Match is stale: nothing was changed',
   413: 'the body is too large',
-  415: 'the body is not JSON (Content-Type: application/json)',
+  415: 'the body is not JSON (Content-Type: application/json): code unsupported_media_type, field content-type',
   429: 'too many attempts; retry after the Retry-After seconds',
   503: 'a service behind the API is unreachable',
   504: 'a service behind the API did not answer in time',

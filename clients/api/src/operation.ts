@@ -80,6 +80,17 @@ export interface Operation {
   readonly ifMatch?: boolean;
   /** The commands that call this route. */
   readonly cli?: readonly CliSpec[];
+  /**
+   * The field a refusal is about when the service names none (see
+   * `subjectOf`): by default the last path parameter, the `path` query
+   * parameter, or the first required body field.
+   */
+  readonly subject?: string;
+  /**
+   * The service's (proto) names of this route's fields that the API names
+   * otherwise (`schedule.duration` → `duration`), for error answers.
+   */
+  readonly serviceFields?: Readonly<Record<string, string>>;
 }
 
 /** The `{name}` parameters of an OpenAPI path, in order. */

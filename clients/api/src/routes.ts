@@ -48,6 +48,8 @@ export const commandStatuses = ['pending', 'running', 'succeeded', 'failed'] as 
 export const policies = ['paused', 'manual', 'measured', 'no_wait'] as const;
 export const severities = ['debug', 'info', 'warn', 'error'] as const;
 export const eventKinds = ['clock', 'actual', 'observed', 'faults', 'repairs', 'logs'] as const;
+/** The schedule fields of a fault, body fields of `POST /faults`. */
+const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
 
 const userName = s.name('the user name');
 const password = s.string('a password, 8 to 128 characters', { minLength: 8, maxLength: 128 });
@@ -659,6 +661,10 @@ export const operations: readonly Operation[] = [
     response: created('Fault', 'the fault'),
     errors: [404],
     cli: [{ area: 'fault', command: 'inject', names: { duration: 'for', targets: 'target' } }],
+    // The faults service takes the schedule as one message; the API, as body fields.
+    serviceFields: Object.fromEntries(
+      scheduleFields.map((name) => [`schedule.${name}`, name] as const),
+    ),
   },
   {
     id: 'listFaults',

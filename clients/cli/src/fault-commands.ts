@@ -1,11 +1,13 @@
 import { FaultsClient, kindName } from '@chamber/faults-client';
 import {
   FaultRecord,
-  FaultStatus,
+  type FaultStatus,
   faultKindFromJSON,
   faultStatusFromJSON,
+  faultStatusToJSON,
   type Schedule,
 } from '@chamber/protos';
+import { wordOf } from '@chamber/words';
 import type { AreaExtension } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
@@ -135,7 +137,7 @@ function printCleared(
 }
 
 function statusWord(status: FaultStatus): string {
-  return (FaultStatus[status] ?? String(status)).replace('FAULT_STATUS_', '').toLowerCase();
+  return wordOf(faultStatusToJSON(status));
 }
 
 function printFault(ctx: CommandContext, f: FaultRecord): void {

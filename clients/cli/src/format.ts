@@ -1,4 +1,12 @@
-import { Policy, policyToJSON, type ClockStatus } from '@chamber/protos';
+import {
+  Element,
+  elementKindToJSON,
+  Policy,
+  policyToJSON,
+  viewToJSON,
+  type ClockStatus,
+} from '@chamber/protos';
+import { wordOf } from '@chamber/words';
 
 /** How many hex digits of the world digest the readable output shows. */
 const digestDigits = 8;
@@ -119,4 +127,63 @@ export function statusToJson(status: ClockStatus): ClockStatusJson {
     seed: status.seed,
     run: status.run,
   };
+}
+
+/** `sinceTick` → `since tick`: a record's field name as people read it. */
+function fieldWords(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/** One value of a record in words: enum names as words, lists joined. */
+function valueWords(value: unknown): string {
+  if (typeof value === 'string') return wordOf(value);
+  if (Array.isArray(value)) return value.map(valueWords).join(', ');
+  return String(value);
+}
+
+/**
+ * The fields of `record`, one per line as `name: value`, in words: enum
+ * names are words (`working`, `PDU`, `in service`), a faults map is the list
+ * of its fault ids with the tick each began, nested records are indented.
+ */
+function recordLines(record: Readonly<Record<string, unknown>>, indent: string): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    const name = fieldWords(key);
+    if (key === 'faults' && typeof value === 'object' && value !== null) {
+      const faults = Object.entries(value as Record<string, unknown>);
+      lines.push(`${indent}${name}: ${faults.length === 0 ? 'none' : ''}`.trimEnd());
+      for (const [id, tick] of faults)
+        lines.push(`${indent}  - ${id} (since tick ${String(tick)})`);
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      lines.push(`${indent}${name}:`);
+      lines.push(...recordLines(value as Record<string, unknown>, `${indent}  `));
+    } else {
+      lines.push(`${indent}${name}: ${valueWords(value)}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * An element for people, as `inventory get` prints it: a headline (`PDU
+ * standard/z1/rack3/pdu/0 · actual · revision 41`) and its record's fields
+ * in words, one per line (see {@link recordLines}); `(no record in this
+ * view)` when the view holds none.
+ */
+export function formatElement(element: Element): string[] {
+  const json = Element.toJSON(element) as Record<string, unknown>;
+  const records = Object.fromEntries(
+    Object.entries(json).filter(([k]) => !['path', 'kind', 'view', 'revision'].includes(k)),
+  );
+  const headline = [
+    `${wordOf(elementKindToJSON(element.kind))} ${element.path}`,
+    wordOf(viewToJSON(element.view)),
+    ...(element.revision === 0 ? [] : [`revision ${element.revision}`]),
+  ];
+  const bodies = Object.values(records).filter(
+    (r): r is Record<string, unknown> => typeof r === 'object' && r !== null,
+  );
+  if (bodies.length === 0) return [headline.join(' · '), '  (no record in this view)'];
+  return [headline.join(' · '), ...bodies.flatMap((r) => recordLines(r, '  '))];
 }

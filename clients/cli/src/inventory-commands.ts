@@ -1,22 +1,25 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { InventoryClient } from '@chamber/inventory-client';
 import {
-  BladeState,
+  bladeStateToJSON,
   Element,
+  elementKindToJSON,
   LoadProgress,
   LoadProgress_State,
-  ObservedState,
-  PduState,
-  TargetState,
-  TorState,
+  observedStateToJSON,
+  pduStateToJSON,
+  targetStateToJSON,
+  torStateToJSON,
   View,
 } from '@chamber/protos';
+import { wordOf } from '@chamber/words';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiClient } from '@chamber/api';
 import type { AreaExtension, RestCall } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
+import { formatElement } from './format.js';
 import { usageError, type CommandContext, type OptionSpecs } from './routes.js';
 import { callRest, restClient, viaOf } from './transport.js';
 import { oneOf, wholeNumber } from './values.js';
@@ -233,8 +236,8 @@ function printElementList(ctx: CommandContext, elements: readonly Element[]): vo
 }
 
 function printElement(ctx: CommandContext, element: Element): void {
-  const json = Element.toJSON(element);
-  ctx.print(ctx.input.flag('json') ? JSON.stringify(json) : JSON.stringify(json, null, 2));
+  if (ctx.input.flag('json')) ctx.print(JSON.stringify(Element.toJSON(element)));
+  else for (const line of formatElement(element)) ctx.print(line);
 }
 
 function printElements(ctx: CommandContext, body: unknown): void {
@@ -257,30 +260,36 @@ function readFrom(ctx: CommandContext): { view: View; asOfTick?: number } {
   };
 }
 
-/** An enum value as people read it: `BLADE_STATE_WORKING` -> `working`. */
-function word(names: Readonly<Record<number, string>>, value: number): string {
-  return (names[value] ?? String(value)).replace(/^[A-Z]+_STATE_/, '').toLowerCase();
-}
-
 /** What the element's record says, in one line. */
 function describe(e: Element): string {
-  const parts = e.path.split('/');
-  const kind = parts.length <= 3 ? ['region', 'zone', 'rack'][parts.length - 1]! : parts[3]!;
+  const kind = wordOf(elementKindToJSON(e.kind));
   const state = (s: string, since: number, reason: string): string =>
     `${kind.padEnd(6)} ${s.padEnd(9)} since ${since}  ${reason}`;
   if (e.bladeActual) {
     const a = e.bladeActual;
-    return state(word(BladeState, a.state), a.sinceTick, a.reason);
+    return state(wordOf(bladeStateToJSON(a.state)), a.sinceTick, a.reason);
   }
   if (e.pduActual)
-    return state(word(PduState, e.pduActual.state), e.pduActual.sinceTick, e.pduActual.reason);
+    return state(
+      wordOf(pduStateToJSON(e.pduActual.state)),
+      e.pduActual.sinceTick,
+      e.pduActual.reason,
+    );
   if (e.torActual)
-    return state(word(TorState, e.torActual.state), e.torActual.sinceTick, e.torActual.reason);
+    return state(
+      wordOf(torStateToJSON(e.torActual.state)),
+      e.torActual.sinceTick,
+      e.torActual.reason,
+    );
   if (e.observed) {
-    return state(word(ObservedState, e.observed.state), e.observed.sinceTick, e.observed.reason);
+    return state(
+      wordOf(observedStateToJSON(e.observed.state)),
+      e.observed.sinceTick,
+      e.observed.reason,
+    );
   }
   if (e.target) {
-    return `${kind.padEnd(6)} ${word(TargetState, e.target.state)}, ${e.target.powered ? 'powered' : 'unpowered'}`;
+    return `${kind.padEnd(6)} ${wordOf(targetStateToJSON(e.target.state))}, ${e.target.powered ? 'powered' : 'unpowered'}`;
   }
   if (e.region) return `region ${e.region.zones.length} zone(s)`;
   if (e.zone) return `zone   ${e.zone.racks.length} rack(s)`;

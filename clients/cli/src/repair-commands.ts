@@ -1,4 +1,5 @@
 import { RepairRecord, RepairStatus, StepAction, repairStatusFromJSON } from '@chamber/protos';
+import { wordOf } from '@chamber/words';
 import { RepairsClient } from '@chamber/repair-client';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
@@ -74,7 +75,8 @@ function printRepairDetail(ctx: CommandContext, r: RepairRecord): void {
 }
 
 function action(a: StepAction): string {
-  return (StepAction[a] ?? String(a)).replace('STEP_ACTION_', '').toLowerCase().replace('_', '-');
+  // A plan reads as one word per step: `power-cycle ×2, reimage`.
+  return wordOf(StepAction[a]).replaceAll(' ', '-');
 }
 
 function printRepair(ctx: CommandContext, r: RepairRecord): void {
@@ -82,9 +84,7 @@ function printRepair(ctx: CommandContext, r: RepairRecord): void {
     ctx.print(JSON.stringify(RepairRecord.toJSON(r)));
     return;
   }
-  const status = (RepairStatus[r.status] ?? String(r.status))
-    .replace('REPAIR_STATUS_', '')
-    .toLowerCase();
+  const status = wordOf(RepairStatus[r.status]);
   ctx.print(`${r.id}  ${r.target}  ${status}  (opened at tick ${r.openedTick}) ${r.reason}`);
 }
 

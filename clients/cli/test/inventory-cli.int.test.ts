@@ -82,7 +82,7 @@ describe('chamber inventory and chamber fault', () => {
     expect((await chamber('clock', 'step', '6')).code).toBe(ExitCode.Ok);
     expect((await chamber('inventory', 'ls')).stdout).toBe('small  region 1 zone(s)\n');
     const rack = await chamber('inventory', 'ls', 'small/z1/rack1', '--view', 'actual');
-    expect(rack.stdout.split('\n')[0]).toBe('small/z1/rack1/pdu/0    pdu    on        since 1  on');
+    expect(rack.stdout.split('\n')[0]).toBe('small/z1/rack1/pdu/0    PDU    on        since 1  on');
     expect(rack.stdout).toContain('small/z1/rack1/blade/3  blade  ');
     const past = await chamber(
       'inventory',
@@ -116,6 +116,20 @@ describe('chamber inventory and chamber fault', () => {
       (await chamber('inventory', 'get', 'small/z1/rack2/pdu/0', '--view', 'actual', '--json'))
         .stdout,
     ).toContain('"state":"PDU_STATE_OFF"');
+    // For people: words, never wire names or JSON, and the faults as a list.
+    const pdu = await chamber('inventory', 'get', 'small/z1/rack2/pdu/0', '--view', 'actual');
+    expect(pdu.code).toBe(ExitCode.Ok);
+    const lines = pdu.stdout.split('\n');
+    expect(lines[0]).toMatch(/^PDU small\/z1\/rack2\/pdu\/0 · actual · revision \d+$/);
+    expect(lines).toContain('  state: off');
+    expect(lines).toContain('  previous state: on');
+    expect(lines).toContain('  faults:');
+    expect(lines).toContain('    - f7-1 (since tick 7)');
+    expect(pdu.stdout).not.toMatch(/[A-Z]+_STATE_|[{}"]/);
+    const definition = await chamber('inventory', 'get', 'small/z1/rack2/pdu/0');
+    expect(definition.stdout.split('\n')).toContain('  kind: PDU');
+    const target = await chamber('inventory', 'get', 'small/z1/rack2/blade/1', '--view', 'target');
+    expect(target.stdout.split('\n')).toContain('  state: in service');
     await chamber(
       'fault',
       'inject',

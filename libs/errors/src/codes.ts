@@ -19,6 +19,13 @@ export enum Code {
   Unavailable = 14,
   DataLoss = 15,
   Unauthenticated = 16,
+  /**
+   * REST only: an HTTP method the route does not take (405). Numbered past
+   * the gRPC codes; it crosses the gRPC wire as `InvalidArgument`.
+   */
+  MethodNotAllowed = 405,
+  /** REST only: a body that is not JSON (415); crosses the gRPC wire as `InvalidArgument`. */
+  UnsupportedMediaType = 415,
 }
 
 /** The snake_case name of a code, as used in REST error bodies (`not_found`). */
@@ -38,7 +45,9 @@ export type CodeName =
   | 'internal'
   | 'unavailable'
   | 'data_loss'
-  | 'unauthenticated';
+  | 'unauthenticated'
+  | 'method_not_allowed'
+  | 'unsupported_media_type';
 
 interface CodeInfo {
   readonly name: CodeName;
@@ -66,7 +75,14 @@ const table: Readonly<Record<Code, CodeInfo>> = {
   [Code.Unavailable]: { name: 'unavailable', http: 503 },
   [Code.DataLoss]: { name: 'data_loss', http: 500 },
   [Code.Unauthenticated]: { name: 'unauthenticated', http: 401 },
+  [Code.MethodNotAllowed]: { name: 'method_not_allowed', http: 405 },
+  [Code.UnsupportedMediaType]: { name: 'unsupported_media_type', http: 415 },
 };
+
+/** Whether `code` is one of gRPC's (1–16), which cross the gRPC wire as they are. */
+export function isGrpcCode(code: number): boolean {
+  return Number.isInteger(code) && code >= 1 && code <= 16;
+}
 
 const byName = new Map<string, Code>(
   Object.entries(table).map(([code, info]) => [info.name, Number(code) as Code]),

@@ -42,6 +42,10 @@ describe('ChamberError', () => {
     expect(httpStatusOf(Code.Unauthenticated)).toBe(401);
     expect(codeFromName('failed_precondition')).toBe(Code.FailedPrecondition);
     expect(codeFromName('nope')).toBeUndefined();
+    // REST-only answers have codes of their own in the same table.
+    expect(httpStatusOf(Code.UnsupportedMediaType)).toBe(415);
+    expect(codeFromName('unsupported_media_type')).toBe(Code.UnsupportedMediaType);
+    expect(httpStatusOf(Code.MethodNotAllowed)).toBe(405);
   });
 });
 
@@ -54,6 +58,12 @@ describe('gRPC wire conversion', () => {
     expect(back.code).toBe(Code.Aborted);
     expect(back.message).toBe('epoch is 4, not 3');
     expect(back.details).toEqual({ epoch: 4 });
+  });
+
+  it('sends a REST-only code as invalid input', () => {
+    const wire = toGrpcError(new ChamberError(Code.UnsupportedMediaType, 'not JSON'));
+    expect(wire.code).toBe(Code.InvalidArgument);
+    expect(fromGrpcError(wire).code).toBe(Code.InvalidArgument);
   });
 
   it('treats anything without a status code as unknown', () => {

@@ -1,6 +1,6 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { ChamberError, toChamberError } from './chamber-error.js';
-import { Code } from './codes.js';
+import { Code, isGrpcCode } from './codes.js';
 
 const detailsKey = 'chamber-details-bin';
 
@@ -20,7 +20,9 @@ export function toGrpcError(error: unknown): Partial<ServiceError> {
   const e = toChamberError(error);
   const metadata = new Metadata();
   if (e.details !== undefined) metadata.set(detailsKey, Buffer.from(JSON.stringify(e.details)));
-  return { code: e.code as number, details: e.toBody().error.message, metadata };
+  // A REST-only code (415, 405) has no gRPC status: it is invalid input there.
+  const code = isGrpcCode(e.code) ? (e.code as number) : (Code.InvalidArgument as number);
+  return { code, details: e.toBody().error.message, metadata };
 }
 
 /**
@@ -29,7 +31,7 @@ export function toGrpcError(error: unknown): Partial<ServiceError> {
  */
 export function fromGrpcError(error: unknown): ChamberError {
   const e = error as GrpcErrorLike;
-  if (typeof e?.code !== 'number' || e.code < 1 || e.code > 16) {
+  if (typeof e?.code !== 'number' || !isGrpcCode(e.code)) {
     return new ChamberError(Code.Unknown, error instanceof Error ? error.message : String(error), {
       cause: error,
     });

@@ -1,4 +1,4 @@
-export { Code, codeName, codeFromName, httpStatusOf, type CodeName } from './codes.js';
+export { Code, codeName, codeFromName, httpStatusOf, isGrpcCode, type CodeName } from './codes.js';
 export {
   ChamberError,
   isChamberError,

@@ -47,7 +47,7 @@ function parseCursor(text: string | undefined): Cursor | undefined {
       Code.InvalidArgument,
       'Last-Event-ID must be an event id of this stream ("<revision>-<seq>")',
       {
-        details: { field: 'Last-Event-ID' },
+        details: { field: 'last-event-id' },
       },
     );
   }

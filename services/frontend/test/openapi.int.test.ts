@@ -146,7 +146,7 @@ describe('request validation uses the published schemas', () => {
     Object.entries(op.body!.properties).map(([name, schema]) => ({ op, name, schema })),
   );
 
-  it.each(fields.map((x) => [`${x.op.id} body.${x.name}`, x] as const))(
+  it.each(fields.map((x) => [`${x.op.id} ${x.name}`, x] as const))(
     '%s of the wrong type is 400 naming the field',
     async (_, { op, name, schema }) => {
       const res = await raw(f.port, {
@@ -157,7 +157,7 @@ describe('request validation uses the published schemas', () => {
       });
       expect(res.status, res.body).toBe(400);
       const error = (JSON.parse(res.body) as { error: { code: string; field: string } }).error;
-      expect(error).toMatchObject({ code: 'invalid_argument', field: `body.${name}` });
+      expect(error).toMatchObject({ code: 'invalid_argument', field: name });
     },
   );
 
@@ -172,6 +172,20 @@ describe('request validation uses the published schemas', () => {
       });
       expect(res.status, res.body).toBe(415);
       expect(errorStatuses(op)).toContain(415);
+      expect(JSON.parse(res.body)).toMatchObject({
+        error: { code: 'unsupported_media_type', field: 'content-type' },
+      });
+      // Without a content type at all: the same.
+      const bare = await raw(f.port, {
+        method: op.method,
+        path: `${apiPrefix}${fillPath(op.path, pathExample(op))}`,
+        headers: auth(),
+        body: JSON.stringify(validBody(op)),
+      });
+      expect(bare.status, bare.body).toBe(415);
+      expect(JSON.parse(bare.body)).toMatchObject({
+        error: { code: 'unsupported_media_type', field: 'content-type' },
+      });
     },
   );
 
@@ -187,7 +201,7 @@ describe('request validation uses the published schemas', () => {
       expect(a.status, a.body).toBe(400);
       return (JSON.parse(a.body) as { error: { field: string } }).error.field;
     });
-    expect(fieldsNamed).toEqual(['body.password', 'body.colour', 'query.tick', 'query.view']);
+    expect(fieldsNamed).toEqual(['password', 'colour', 'tick', 'view']);
   });
 });
 

@@ -109,7 +109,7 @@ describe('the first password, after a one-time login', () => {
     expect(outcomes.filter((o) => o === 204)).toHaveLength(1);
     expect(outcomes.find((o) => o !== 204)).toMatchObject({
       status: 400,
-      field: 'body.currentPassword',
+      field: 'currentPassword',
     });
     const chosen = outcomes[0] === 204 ? 'first admin password' : 'second admin password';
     expect(await me(oneTime)).toMatchObject({ mustSetPassword: false });
@@ -118,7 +118,7 @@ describe('the first password, after a one-time login', () => {
     // Afterwards the current password is required, as for everyone.
     expect(await set(oneTime, 'third admin password')).toMatchObject({
       status: 400,
-      field: 'body.currentPassword',
+      field: 'currentPassword',
     });
     const wrong = await failure(
       oneTime.call('changePassword', {
@@ -126,7 +126,7 @@ describe('the first password, after a one-time login', () => {
         body: { password: 'third admin password', currentPassword: 'not it' },
       }),
     );
-    expect(wrong).toMatchObject({ status: 403, field: 'body.currentPassword' });
+    expect(wrong).toMatchObject({ status: 403, field: 'currentPassword' });
     // The chosen password logs in; the URL issued before it was set no longer does.
     expect(await me(await f.login('admin', chosen))).toMatchObject({ user: 'admin' });
     const stale = await failure(f.anonymous().call('logIn', { body: { token: laterToken } }));

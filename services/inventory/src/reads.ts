@@ -46,7 +46,8 @@ export async function readPoint(store: Store, asOf: number | undefined): Promise
   if (asOf > now) {
     throw new ChamberError(
       Code.InvalidArgument,
-      `as_of_tick ${asOf} has not happened yet: the clock is at tick ${now}`,
+      `as_of_tick ${asOf} is after the current tick ${now}`,
+      { details: { field: 'as_of_tick' } },
     );
   }
   const exact = await store.get(TickIndexRecord, keys.tickIndex(asOf));
@@ -68,8 +69,8 @@ async function at<T>(point: ReadPoint, read: () => Promise<T>): Promise<T> {
     if (isChamberError(error) && error.code === Code.OutOfRange) {
       throw new ChamberError(
         Code.OutOfRange,
-        `the state at tick ${point.tick} is no longer available: etcd has compacted its history past revision ${point.revision ?? 0}`,
-        { cause: error },
+        `as_of_tick ${point.tick} is no longer available: etcd has compacted its history past revision ${point.revision ?? 0}`,
+        { cause: error, details: { field: 'as_of_tick' } },
       );
     }
     throw error;

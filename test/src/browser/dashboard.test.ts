@@ -131,7 +131,7 @@ describe('the dashboard', () => {
     await change.getByRole('button', { name: 'Change password' }).click();
     await expect
       .poll(() => change.getByRole('alert').textContent())
-      .toContain('body.currentPassword: is wrong');
+      .toContain('currentPassword: is wrong');
     await change.getByLabel('Current password').fill('the first password');
     await change.getByRole('button', { name: 'Change password' }).click();
     await expect.poll(() => page.getByText('Password changed.').count()).toBe(1);

@@ -51,17 +51,56 @@ describe('the inventory map', () => {
     await expect.poll(() => blade.first().textContent()).toContain('working / healthy');
     await blade.first().press('Enter');
     const detail = page.getByRole('region', { name: /blade .*rack1\/blade\/0/ });
-    await expect
-      .poll(() => detail.getByRole('region', { name: 'actual' }).textContent())
-      .toContain('BLADE_STATE_WORKING');
+    // In words (libs/words), never wire names: `state working`, not BLADE_STATE_WORKING.
+    const actual = detail.getByRole('region', { name: 'actual' });
+    await expect.poll(() => actual.textContent()).toContain('stateworking');
     await expect
       .poll(() => detail.getByRole('region', { name: 'definition' }).textContent())
       .toMatch(/capacity/i);
+    await expect
+      .poll(() => detail.getByRole('region', { name: 'target' }).textContent())
+      .toContain('statein service');
+    for (const view of ['definition', 'target', 'actual', 'observed']) {
+      expect(await detail.getByRole('region', { name: view }).textContent()).not.toMatch(
+        /[A-Z]+_[A-Z_]+|[{}]/,
+      );
+    }
+    // Lines break between words, never inside one.
+    await actual
+      .locator('dd')
+      .first()
+      .evaluate((el: { setAttribute(name: string, value: string): void }) =>
+        el.setAttribute('data-probe', ''),
+      );
+    expect(
+      await page.evaluate<string>(
+        "getComputedStyle(document.querySelector('[data-probe]')).overflowWrap",
+      ),
+    ).not.toBe('anywhere');
+
+    // Hovering a device on the map names it and its state: the search centres the map on it
+    // (again, now that the panel beside the map has taken its width).
+    await blade.first().press('Enter');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await expect
+      .poll(() => page.getByRole('tooltip').textContent())
+      .toBe(`${b0}blade working · observed healthy`);
+    await page.mouse.move(box.x - 5, box.y - 5);
+    await expect.poll(() => page.getByRole('tooltip').count()).toBe(0);
 
     // The rack's PDU: inject a power loss from its panel.
     await page.getByRole('searchbox').fill('rack1/pdu/0');
     await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
-    const pdu = page.getByRole('region', { name: /pdu .*rack1\/pdu\/0/ });
+    const pdu = page.getByRole('region', { name: /PDU .*rack1\/pdu\/0/ });
+    // The PDU's panel lists the blades it feeds (the definition's wiring); each opens its panel.
+    const fed = pdu.getByRole('region', { name: 'Blades it feeds' }).getByRole('button');
+    await expect
+      .poll(() => fed.allTextContents())
+      .toEqual([0, 1, 2, 3].map((i) => `small/z1/rack1/blade/${i}`));
+    await expect
+      .poll(() => pdu.getByRole('region', { name: 'definition' }).textContent())
+      .toContain('kindPDU');
     await pdu.getByLabel('Kind').selectOption('power_loss');
     await pdu.getByLabel('Duration').fill('15');
     await pdu.getByRole('button', { name: 'Inject' }).click();
@@ -92,7 +131,16 @@ describe('the inventory map', () => {
     await expect.poll(() => legend('Legend, observed')).toMatch(new RegExp(`failed ${dark}`));
     await expect
       .poll(() => pdu.getByRole('region', { name: 'Faults' }).textContent())
-      .toContain('power_loss');
+      .toContain('power loss');
+    // The faults applied to it: a list of fault ids, each a link to the Faults page, not JSON.
+    const { body: listed } = await w.admin.call<{ faults: Array<{ id: string }> }>('listFaults');
+    const faultId = listed.faults[0]!.id;
+    const applied = pdu
+      .getByRole('region', { name: 'actual' })
+      .getByRole('list', { name: 'Faults applied' })
+      .getByRole('link');
+    await expect.poll(() => applied.allTextContents()).toEqual([faultId]);
+    expect(await applied.first().getAttribute('href')).toBe('#/faults');
     await page.screenshot({ path: artifact('map-observed.png'), fullPage: true });
 
     // The blades' repairs appear, each with its reason.
@@ -138,12 +186,37 @@ describe('the inventory map', () => {
     await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/^Inventory map now/);
     await expect.poll(() => legend('Legend, actual')).toMatch(/^working 8PDUs on 2/);
 
-    // A refusal says why: a schedule field the API refuses names the field.
+    // The form refuses what the API's schema would, naming the field, without sending it.
     await page.getByRole('searchbox').fill('rack1/pdu/0');
     await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/api/v1/faults')) posts.push(r.url());
+    });
+    await pdu.getByLabel('Duration').fill('0');
+    await pdu.getByRole('button', { name: 'Inject' }).click();
+    const refusal = pdu.getByRole('form', { name: 'Inject a fault' }).getByRole('alert');
+    await expect
+      .poll(() => refusal.textContent())
+      .toBe('Not accepted: duration must be at least 1, as the API requires.');
+    await pdu.getByLabel('Duration').fill('');
     await pdu.getByLabel('Probability').fill('2');
     await pdu.getByRole('button', { name: 'Inject' }).click();
-    await expect.poll(() => pdu.getByRole('alert').textContent()).toMatch(/400.*probability/);
+    await expect
+      .poll(() => refusal.textContent())
+      .toBe('Not accepted: probability must be at most 1, as the API requires.');
+    expect(posts).toEqual([]);
+    // A good one is sent, and the old refusal goes.
+    await pdu.getByLabel('Probability').fill('');
+    await pdu.getByLabel('Duration').fill('1');
+    await pdu.getByRole('button', { name: 'Inject' }).click();
+    await expect
+      .poll(() =>
+        pdu.getByRole('form', { name: 'Inject a fault' }).getByRole('status').textContent(),
+      )
+      .toMatch(/^Fault \S+ injected\.$/);
+    expect(await refusal.count()).toBe(0);
+    expect(posts).toHaveLength(1);
 
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await page.close();

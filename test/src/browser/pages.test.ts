@@ -107,6 +107,14 @@ describe('the faults, repairs and log pages', () => {
     await form.getByLabel('Targets').fill('not a path!');
     await form.getByRole('button', { name: 'Inject' }).click();
     await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/^Not accepted \(400 /);
+    // Limits the API's schema sets are checked before sending: duration is at least 1.
+    await form.getByLabel('Targets').fill(b0);
+    await form.getByLabel('duration', { exact: true }).fill('0');
+    await form.getByRole('button', { name: 'Inject' }).click();
+    await expect
+      .poll(() => form.getByRole('alert').textContent())
+      .toBe('Not accepted: duration must be at least 1, as the API requires.');
+    await form.getByLabel('duration', { exact: true }).fill('');
 
     // Repairs: step the clock from the header until the blade's repair succeeds.
     await nav.getByRole('link', { name: 'Repairs' }).click();
@@ -148,6 +156,8 @@ describe('the faults, repairs and log pages', () => {
     await form.getByRole('button', { name: 'Inject' }).click();
     const hangRow = page.getByRole('row').filter({ hasText: 'small/z1/rack2/blade/2' });
     await expect.poll(() => hangRow.textContent()).toContain('scheduled');
+    // A good submit leaves no old refusal on screen.
+    expect(await form.getByRole('alert').count()).toBe(0);
     // The filters keep what the API would: by status, and by target (a rack takes in its blades).
     const filters = faults.getByRole('form', { name: 'Filter faults' });
     await filters.getByLabel('Status').selectOption('scheduled');

@@ -9,7 +9,7 @@ import {
 } from '@chamber/api';
 import { isChamberError } from '@chamber/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startFrontendWorld, type FrontendWorld } from './frontend-world.js';
+import { adminPassword, startFrontendWorld, type FrontendWorld } from './frontend-world.js';
 import { sample } from './inventory-world.js';
 
 // The REST API in front of a running simulation: every simulation route's
@@ -109,7 +109,7 @@ describe('frontend: the clock', () => {
         .status,
     ).toBe(412);
     expect((await failure(api.call('setPolicy', { body: { policy: 'measured' } }))).field).toBe(
-      'body.rate',
+      'rate',
     );
   });
 
@@ -222,7 +222,7 @@ describe('frontend: the inventory', () => {
     expect(await failure(states({ path: b0 }))).toMatchObject({ status: 400 });
     expect(await failure(states({ view: 'target' }))).toMatchObject({
       status: 400,
-      field: 'query.view',
+      field: 'view',
     });
 
     for (const [id, params] of [
@@ -405,6 +405,176 @@ async function statusOf(api: ApiClient, op: Operation): Promise<number> {
     throw error;
   }
 }
+
+describe('frontend: errors read the same everywhere', () => {
+  /** Every name the API gives a field: its parameters, body fields, headers and request line. */
+  const apiWords = new Set([
+    ...operations.flatMap((o) => [
+      ...Object.keys(o.params ?? {}),
+      ...Object.keys(o.query ?? {}),
+      ...Object.keys(o.body?.properties ?? {}),
+    ]),
+    ...['content-type', 'if-match', 'authorization', 'last-event-id', 'body', 'url', 'method'],
+  ]);
+  /** `targets[1]` → `targets`; `rights[0].x` → `rights`. */
+  const root = (field: string) => field.replace(/[[.].*$/, '');
+
+  it("names the field of every 4xx in the API's words, and says it in the message too", async () => {
+    const { admin, url, loadTick } = await loaded('fe-errors');
+    const now = loadTick + 6;
+    const cookie = await w!.cookieOf('admin', adminPassword);
+    const noRights = await w!.userWith('nobody', []);
+    const fetched = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(`${url}/api/v1${path}`, {
+        ...init,
+        headers: { cookie, ...(init.headers as Record<string, string> | undefined) },
+      });
+      const body = (await res.json()) as {
+        error: { code: string; message: string; field?: string };
+      };
+      return { status: res.status, ...body.error };
+    };
+    const called = async (client: ApiClient, id: string, input: CallInput = {}) => {
+      try {
+        await client.call(id, input);
+      } catch (error) {
+        if (!isChamberError(error)) throw error;
+        return {
+          status: error.details?.['status'],
+          code: error.codeName,
+          message: error.message,
+          field: error.details?.['field'],
+        };
+      }
+      throw new Error(`${id} succeeded`);
+    };
+    const target = (path: string) => ({ query: { path } });
+    const cases: Array<[string, Promise<Record<string, unknown>>, Record<string, unknown>]> = [
+      [
+        'an unknown fault target',
+        called(admin, 'injectFault', {
+          body: { kind: 'crash', targets: [b0, 'small/z9/rack1/blade/0'] },
+        }),
+        { status: 400, field: 'targets[1]', message: expect.stringContaining('small/z9') },
+      ],
+      [
+        'at in the future',
+        called(admin, 'getBlade', { params: b0Params, query: { view: 'actual', at: 99_999 } }),
+        { status: 400, field: 'at', message: `at 99999 is after the current tick ${now}` },
+      ],
+      [
+        'at in the future, in the summary',
+        called(admin, 'getSummary', { query: { at: 99_999 } }),
+        { status: 400, field: 'at', message: expect.stringMatching(/^at 99999 is after/) },
+      ],
+      [
+        'a missing content type',
+        fetched('/faults', { method: 'POST', body: JSON.stringify({ kind: 'crash' }) }),
+        { status: 415, code: 'unsupported_media_type', field: 'content-type' },
+      ],
+      [
+        'a content type that is not JSON',
+        fetched('/clock/step', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: '{"count":1}',
+        }),
+        { status: 415, code: 'unsupported_media_type', field: 'content-type' },
+      ],
+      [
+        'a schedule the faults service refuses',
+        called(admin, 'injectFault', {
+          body: { kind: 'crash', targets: [b0], duration: 5, every: 3 },
+        }),
+        { status: 400, field: 'duration', message: 'duration (5) must be shorter than every (3)' },
+      ],
+      [
+        'a schedule field out of range',
+        called(admin, 'injectFault', { body: { kind: 'crash', targets: [b0], duration: 0 } }),
+        { status: 400, field: 'duration' },
+      ],
+      [
+        'a missing body field',
+        called(admin, 'injectFault', { body: { targets: [b0] } }),
+        { status: 400, field: 'kind' },
+      ],
+      [
+        'a bad index in a list',
+        called(admin, 'injectFault', { body: { kind: 'crash', targets: [b0, 'Not A Path!'] } }),
+        { status: 400, field: 'targets[1]' },
+      ],
+      [
+        'an unknown fault',
+        called(admin, 'getFault', { params: { id: 'f9-9' } }),
+        { status: 404, field: 'id' },
+      ],
+      [
+        'an unknown zone',
+        called(admin, 'getZone', { params: { region: 'small', zone: 'z9' } }),
+        { status: 404, field: 'zone' },
+      ],
+      [
+        'an unknown PDU',
+        called(admin, 'getPdu', { params: { ...b0Params, index: 7 } }),
+        { status: 404, field: 'index' },
+      ],
+      [
+        'an unknown target path',
+        called(admin, 'getTarget', target('small/z1/rack1/blade/9')),
+        { status: 404, field: 'path' },
+      ],
+      [
+        'a stale If-Match',
+        called(admin, 'setTarget', { ...target(b0), body: { state: 'retired' }, ifMatch: '"1"' }),
+        { status: 412, field: 'if-match' },
+      ],
+      [
+        'measured without a rate',
+        called(admin, 'setPolicy', { body: { policy: 'measured' } }),
+        { status: 400, field: 'rate' },
+      ],
+      [
+        'not logged in',
+        called(w!.anonymous, 'step', { body: { count: 1 } }),
+        { status: 401, field: 'authorization' },
+      ],
+      [
+        'a missing right',
+        called(noRights, 'step', { body: { count: 1 } }),
+        { status: 403, field: 'authorization' },
+      ],
+      [
+        'an unknown user',
+        called(admin, 'getUser', { params: { name: 'ghost' } }),
+        { status: 404, field: 'name' },
+      ],
+      [
+        'a method the route does not take',
+        fetched('/clock', { method: 'DELETE' }),
+        { status: 405, code: 'method_not_allowed', field: 'method' },
+      ],
+      ['an unknown route', fetched('/nowhere'), { status: 404, field: 'url' }],
+      [
+        'a body on a route that takes none',
+        fetched('/faults/f1-1/clear', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        }),
+        { status: 400, field: 'body' },
+      ],
+    ];
+    for (const [what, answer, expected] of cases) {
+      const got = await answer;
+      expect(got, what).toMatchObject(expected);
+      expect(apiWords.has(root(String(got['field']))), `${what}: ${String(got['field'])}`).toBe(
+        true,
+      );
+      // No proto name leaks into the message.
+      expect(String(got['message']), what).not.toMatch(/as_of_tick|schedule\.|load_id/);
+    }
+  });
+});
 
 describe('frontend: rights', () => {
   it('lets each right do exactly the routes it governs; elsewhere 403 changing nothing; no rights: 403; anonymous: 401', async () => {

@@ -145,7 +145,7 @@ describe('the inventory service', () => {
       message: 'no blade "r1/z1/rack1/blade/2" is defined at tick 0',
     });
     expect((await failure(w.inventory.getSummary({ asOfTick: 99 }))).message).toBe(
-      'as_of_tick 99 has not happened yet: the clock is at tick 8',
+      'as_of_tick 99 is after the current tick 8',
     );
     await w.store.compact(await w.store.currentRevision());
     const compacted = await failure(
@@ -153,7 +153,7 @@ describe('the inventory service', () => {
     );
     expect(compacted.code).toBe(Code.OutOfRange);
     expect(compacted.message).toMatch(
-      /^the state at tick 3 is no longer available: etcd has compacted its history/,
+      /^as_of_tick 3 is no longer available: etcd has compacted its history/,
     );
   });
 

@@ -1,3 +1,4 @@
+import { wireNameOf, wordOf } from '@chamber/words';
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { itemUrl } from '../map/model.js';
@@ -44,17 +45,136 @@ function recordOf(element: Record_ | undefined): Record_ | undefined {
   return values.length === 1 && typeof values[0] === 'object' ? (values[0] as Record_) : rest;
 }
 
+/** `sinceTick` → `since tick`: a record's field name as people read it. */
+function fieldWords(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function isRecord(value: unknown): value is Record_ {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Faults applied to a device (fault id → the tick it began), each a link to the Faults page. */
+function FaultLinks({ faults }: { faults: Record_ }) {
+  const entries = Object.entries(faults);
+  if (entries.length === 0) return <>none</>;
+  return (
+    <ul className="fault-links" aria-label="Faults applied">
+      {entries.map(([id, tick]) => (
+        <li key={id}>
+          <a href="#/faults" title={`fault ${id} on the Faults page`}>
+            {id}
+          </a>{' '}
+          since tick {String(tick)}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** One value of a record in words: enum names as words, lists joined, records nested. */
+function Value({ name, value }: { name: string; value: unknown }) {
+  if (name === 'faults' && isRecord(value)) return <FaultLinks faults={value} />;
+  if (isRecord(value)) return <Fields record={value} />;
+  if (Array.isArray(value)) return <>{value.map((v) => wordOf(String(v))).join(', ')}</>;
+  return <>{typeof value === 'string' ? wordOf(value) : String(value)}</>;
+}
+
+/** A record's fields in words (see libs/words): `state: working`, never `BLADE_STATE_WORKING`. */
 function Fields({ record }: { record: Record_ | undefined }) {
   if (record === undefined || Object.keys(record).length === 0) return <p>no record</p>;
   return (
     <dl className="fields">
       {Object.entries(record).map(([key, value]) => (
         <div key={key}>
-          <dt>{key}</dt>
-          <dd>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+          <dt>{fieldWords(key)}</dt>
+          <dd>
+            <Value name={key} value={value} />
+          </dd>
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A fault's schedule in words: `duration 15, every 3`. */
+function scheduleWords(schedule: Record_ | undefined): string {
+  return Object.entries(schedule ?? {})
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
+}
+
+/** The rack of a device's path (`r/z/k/pdu/0` → `r/z/k`). */
+function rackOf(path: string): string {
+  return path.split('/').slice(0, 3).join('/');
+}
+
+/**
+ * The blades a PDU feeds or a TOR connects, from the rack's definition
+ * (each blade names the PDU port that feeds it and the TOR port that
+ * connects it); each opens that blade's panel.
+ */
+function Wiring({
+  path,
+  version,
+  onSelect,
+}: {
+  path: string;
+  version: number;
+  onSelect: (path: string) => void;
+}) {
+  const [kind = '', index = ''] = path.split('/').slice(3);
+  const [blades, setBlades] = useState<ReadonlyArray<{ path: string; port: number }>>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    let isCancelled = false;
+    const plug = kind === 'pdu' ? 'power' : 'network';
+    api<{
+      elements?: Array<{
+        path: string;
+        blade?: Record<string, { device?: number; port?: number }>;
+      }>;
+    }>('GET', `${itemUrl(rackOf(path))}/blades?view=definition`).then(
+      (answer) => {
+        if (isCancelled) return;
+        setBlades(
+          (answer.elements ?? [])
+            .filter((e) => (e.blade?.[plug]?.device ?? 0) === Number(index))
+            .map((e) => ({ path: e.path, port: e.blade?.[plug]?.port ?? 0 })),
+        );
+        setError(undefined);
+      },
+      (e: unknown) => {
+        if (!isCancelled) setError(describeError(e));
+      },
+    );
+    return () => {
+      isCancelled = true;
+    };
+  }, [path, kind, index, version]);
+  const title = kind === 'pdu' ? 'Blades it feeds' : 'Blades it connects';
+  return (
+    <section aria-label={title}>
+      <h3>{title}</h3>
+      {error !== undefined && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {blades !== undefined && blades.length === 0 && <p>none</p>}
+      {blades !== undefined && blades.length > 0 && (
+        <ul className="history">
+          {blades.map((b) => (
+            <li key={b.path}>
+              <button type="button" className="link" onClick={() => onSelect(b.path)}>
+                {b.path}
+              </button>{' '}
+              on port {b.port}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -71,12 +191,15 @@ export function DetailPanel({
   at,
   version,
   onClose,
+  onSelect,
 }: {
   path: string;
   rights: readonly string[];
   at: number | undefined;
   version: number;
   onClose: () => void;
+  /** Opens another element's panel (a blade this PDU or TOR is wired to). */
+  onSelect: (path: string) => void;
 }) {
   const [records, setRecords] = useState<Partial<Record<(typeof views)[number], Record_>>>({});
   const [faults, setFaults] = useState<readonly Fault[]>([]);
@@ -115,7 +238,8 @@ export function DetailPanel({
     };
   }, [path, at, version, ownVersion]);
 
-  const kind = path.split('/')[3] ?? ['region', 'zone', 'rack'][path.split('/').length - 1];
+  const kindName = path.split('/')[3] ?? ['region', 'zone', 'rack'][path.split('/').length - 1];
+  const kind = wordOf(wireNameOf('ELEMENT_KIND', kindName ?? ''));
   const active = faults.filter((f) => f.status !== 'FAULT_STATUS_CLEARED');
   return (
     <section className="panel detail" aria-labelledby="detail-title">
@@ -139,6 +263,9 @@ export function DetailPanel({
           <Fields record={records[view]} />
         </section>
       ))}
+      {(kindName === 'pdu' || kindName === 'tor') && (
+        <Wiring path={path} version={version + ownVersion} onSelect={onSelect} />
+      )}
       <section aria-label="Faults">
         <h3>Faults ({active.length} active or scheduled)</h3>
         {faults.length === 0 ? (
@@ -147,12 +274,12 @@ export function DetailPanel({
           <ul className="history">
             {faults.map((f) => (
               <li key={f.id}>
-                <strong>{(f.kind ?? '').replace('FAULT_KIND_', '').toLowerCase()}</strong>{' '}
-                {(f.status ?? '').replace('FAULT_STATUS_', '').toLowerCase()} since tick{' '}
-                {f.sinceTick ?? 0} on {(f.targets ?? []).join(', ')}
-                {f.schedule !== undefined && Object.keys(f.schedule).length > 0
-                  ? ` · ${JSON.stringify(f.schedule)}`
-                  : ''}
+                <a href="#/faults" title={`fault ${f.id ?? ''} on the Faults page`}>
+                  {f.id}
+                </a>{' '}
+                <strong>{wordOf(f.kind)}</strong> {wordOf(f.status)} since tick {f.sinceTick ?? 0}{' '}
+                on {(f.targets ?? []).join(', ')}
+                {scheduleWords(f.schedule) === '' ? '' : ` · ${scheduleWords(f.schedule)}`}
                 {f.reason ? ` — ${f.reason}` : ''}
               </li>
             ))}
@@ -167,16 +294,13 @@ export function DetailPanel({
           <ul className="history">
             {repairs.map((r) => (
               <li key={r.id}>
-                <strong>{(r.status ?? '').replace('REPAIR_STATUS_', '').toLowerCase()}</strong>{' '}
-                opened at tick {r.openedTick ?? 0}
+                <strong>{wordOf(r.status)}</strong> opened at tick {r.openedTick ?? 0}
                 {r.closedTick ? `, closed at ${r.closedTick}` : ''}
                 {r.reason ? ` — ${r.reason}` : ''}
                 <ol>
                   {(r.history ?? []).map((h, i) => (
                     <li key={i}>
-                      tick {h.tick ?? 0}:{' '}
-                      {(h.action ?? '').replace('STEP_ACTION_', '').toLowerCase()} {h.outcome ?? ''}{' '}
-                      — {h.reason ?? ''}
+                      tick {h.tick ?? 0}: {wordOf(h.action)} {wordOf(h.outcome)} — {h.reason ?? ''}
                     </li>
                   ))}
                 </ol>

@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, apiWithEtag } from '../api.js';
 import { describeError } from '../pages/common.js';
+import { firstNumberProblem, inputBounds, useBodySchema } from './limits.js';
 
 const faultKinds = [
   'power_loss',
@@ -49,12 +50,23 @@ export function FaultForm({
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [isBusy, setBusy] = useState(false);
+  const schemas = useBodySchema('POST', '/faults');
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
+    setDone(undefined);
+    // Refused here as the API would refuse it (its schema's limits), without sending.
+    const problem = firstNumberProblem(
+      scheduleFields.map(([name]) => name),
+      schemas,
+      schedule,
+    );
+    if (problem !== undefined) {
+      setError(problem);
+      return;
+    }
     setBusy(true);
     setError(undefined);
-    setDone(undefined);
     const body: Record<string, unknown> = { kind, targets: [path] };
     for (const [name] of scheduleFields) {
       const value = schedule[name]?.trim() ?? '';
@@ -62,6 +74,7 @@ export function FaultForm({
     }
     try {
       const fault = await api<{ id?: string }>('POST', '/faults', body);
+      setError(undefined);
       setDone(`Fault ${fault.id ?? ''} injected.`);
       onDone();
     } catch (err) {
@@ -72,7 +85,12 @@ export function FaultForm({
   };
 
   return (
-    <form className="detail-form" aria-label="Inject a fault" onSubmit={(e) => void submit(e)}>
+    <form
+      className="detail-form"
+      aria-label="Inject a fault"
+      noValidate
+      onSubmit={(e) => void submit(e)}
+    >
       <h3>Inject a fault</h3>
       {!canInject && <p className="note">You lack the inject_faults right; it will be refused.</p>}
       <label>
@@ -92,6 +110,7 @@ export function FaultForm({
             <input
               type="number"
               step="any"
+              {...inputBounds(schemas[name])}
               value={schedule[name] ?? ''}
               onChange={(e) => setSchedule({ ...schedule, [name]: e.target.value })}
             />

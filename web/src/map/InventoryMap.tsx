@@ -1,3 +1,4 @@
+import { wireNameOf, wordOf } from '@chamber/words';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DetailPanel } from '../detail/DetailPanel.js';
 import { useLiveEvents } from '../live.js';
@@ -24,6 +25,7 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
   const [view, setView] = useState<View>('actual');
   const [isDisagreement, setDisagreement] = useState(false);
   const [selected, setSelected] = useState<string | undefined>();
+  const [hovered, setHovered] = useState<{ device: Device; x: number; y: number } | undefined>();
   const [query, setQuery] = useState('');
   /** The tick shown; undefined: now, live. */
   const [at, setAt] = useState<number | undefined>();
@@ -221,9 +223,27 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { x: e.clientX, y: e.clientY, moved: 0 };
   };
+  /** The device under the pointer at `e`, if any. */
+  const deviceUnder = (e: React.PointerEvent<HTMLCanvasElement>): Device | undefined => {
+    if (model === undefined) return undefined;
+    const rect = e.currentTarget.getBoundingClientRect();
+    const t = transform.current;
+    return model.deviceAt(
+      (e.clientX - rect.left - t.x) / t.scale,
+      (e.clientY - rect.top - t.y) / t.scale,
+    );
+  };
   const onPointerMove = (e: React.PointerEvent<HTMLCanvasElement>): void => {
     const d = drag.current;
-    if (d === undefined) return;
+    if (d === undefined) {
+      // Hovering: name the device under the pointer and its state; a re-render only when it changes.
+      const under = deviceUnder(e);
+      if (under?.path !== hovered?.device.path) {
+        setHovered(under === undefined ? undefined : { device: under, x: e.clientX, y: e.clientY });
+      }
+      return;
+    }
+    if (hovered !== undefined) setHovered(undefined);
     const dx = e.clientX - d.x;
     const dy = e.clientY - d.y;
     drag.current = { x: e.clientX, y: e.clientY, moved: d.moved + Math.abs(dx) + Math.abs(dy) };
@@ -232,13 +252,8 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
   const onPointerUp = (e: React.PointerEvent<HTMLCanvasElement>): void => {
     const d = drag.current;
     drag.current = undefined;
-    if (d === undefined || d.moved > 4 || model === undefined) return;
-    const rect = e.currentTarget.getBoundingClientRect();
-    const t = transform.current;
-    const hit = model.deviceAt(
-      (e.clientX - rect.left - t.x) / t.scale,
-      (e.clientY - rect.top - t.y) / t.scale,
-    );
+    if (d === undefined || d.moved > 4) return;
+    const hit = deviceUnder(e);
     if (hit !== undefined) setSelected(hit.path);
   };
   const onKeyDown = (e: React.KeyboardEvent<HTMLCanvasElement>): void => {
@@ -323,8 +338,22 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
           onPointerUp={onPointerUp}
+          onPointerLeave={() => setHovered(undefined)}
           onKeyDown={onKeyDown}
         />
+        {hovered !== undefined && (
+          <div
+            role="tooltip"
+            className="map-tooltip"
+            style={{ left: hovered.x + 12, top: hovered.y + 12 }}
+          >
+            <strong>{hovered.device.path}</strong>
+            <br />
+            {wordOf(wireNameOf('ELEMENT_KIND', hovered.device.kind))}{' '}
+            {hovered.device.actual || 'no record'} · observed{' '}
+            {hovered.device.observed || 'not observed'}
+          </div>
+        )}
         <p className="map-status" aria-live="polite">
           {model === undefined
             ? 'Loading the inventory…'
@@ -381,6 +410,7 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
           at={at}
           version={detailVersion}
           onClose={() => setSelected(undefined)}
+          onSelect={setSelected}
         />
       )}
     </div>

@@ -1,3 +1,4 @@
+import { wordOf } from '@chamber/words';
 import { api } from '../api.js';
 
 /** A device kind on the map. */
@@ -44,14 +45,9 @@ export const geometry = {
   zoneGap: 24,
 } as const;
 
-/** `BLADE_STATE_WORKING` → `working`; `OBSERVED_STATE_HEALTHY` → `healthy`. */
+/** `BLADE_STATE_WORKING` → `working`; `OBSERVED_STATE_HEALTHY` → `healthy` (libs/words). */
 export function stateName(value: unknown): string {
-  return typeof value === 'string'
-    ? value
-        .replace(/^[A-Z]+_STATE_/, '')
-        .replaceAll('_', ' ')
-        .toLowerCase()
-    : '';
+  return typeof value === 'string' ? wordOf(value) : '';
 }
 
 /** Whether the control plane's belief disagrees with the truth for a device. */

@@ -1,5 +1,7 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { api, shortName } from '../api.js';
+import { wordOf } from '@chamber/words';
+import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
+import { api } from '../api.js';
 import {
   ChoiceFilter,
   isUnder,
@@ -145,11 +147,11 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
             </thead>
             <tbody>
               {faults.map((f) => {
-                const status = shortName(f.status, 'FAULT_STATUS_');
+                const status = wordOf(f.status);
                 return (
                   <tr key={f.id}>
                     <td className="mono">{f.id}</td>
-                    <td>{shortName(f.kind, 'FAULT_KIND_')}</td>
+                    <td>{wordOf(f.kind)}</td>
                     <td className="mono">
                       {(f.targets ?? []).map((t, i) => (
                         <span key={t} className="path">
@@ -194,9 +196,16 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
   const [schedule, setSchedule] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
+  const schemas = useBodySchema('POST', '/faults');
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();
+    // Refused here as the API would refuse it (its schema's limits), without sending.
+    const problem = firstNumberProblem(scheduleFields, schemas, schedule);
+    if (problem !== undefined) {
+      setError(new Error(problem));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     const body: Record<string, unknown> = {
@@ -212,6 +221,7 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
     }
     try {
       const fault = await api<{ id: string }>('POST', '/faults', body);
+      setError(undefined);
       onDone(`Injected fault ${fault.id}.`);
       setTargets('');
     } catch (err) {
@@ -222,7 +232,12 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
   };
 
   return (
-    <form className="inject" aria-label="Inject a fault" onSubmit={(e) => void submit(e)}>
+    <form
+      className="inject"
+      aria-label="Inject a fault"
+      noValidate
+      onSubmit={(e) => void submit(e)}
+    >
       <h3>Inject a fault</h3>
       <div className="fields">
         <label>
@@ -250,8 +265,8 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
             {field}
             <input
               type="number"
-              min="0"
               step="any"
+              {...inputBounds(schemas[field])}
               value={schedule[field] ?? ''}
               onChange={(e) => setSchedule({ ...schedule, [field]: e.target.value })}
             />

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, shortName } from '../api.js';
+import { wordOf } from '@chamber/words';
+import { api } from '../api.js';
 import { useLiveEvents } from '../live.js';
 import { ChoiceFilter, Problem, queryOf, TextFilter } from './common.js';
 
@@ -33,7 +34,7 @@ const cap = 2000;
 /** The first page: the newest this many entries that match the filters. */
 const firstPage = 200;
 const severities = ['debug', 'info', 'warn', 'error'];
-const severityOf = (e: LogEntry) => shortName(e.severity ?? 'SEVERITY_INFO', 'SEVERITY_');
+const severityOf = (e: LogEntry) => wordOf(e.severity ?? 'SEVERITY_INFO');
 
 /**
  * When an entry happened: `run 2 tick 5`, so ticks of an earlier run are not

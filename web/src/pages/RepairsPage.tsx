@@ -1,5 +1,5 @@
 import { Fragment, useMemo, useState } from 'react';
-import { shortName } from '../api.js';
+import { wordOf } from '@chamber/words';
 import {
   ChoiceFilter,
   isUnder,
@@ -33,7 +33,7 @@ interface Repair {
 }
 
 const statuses = ['pending', 'running', 'succeeded', 'recovered', 'failed', 'escalated'];
-const action = (value: string | undefined) => shortName(value, 'STEP_ACTION_');
+const action = (value: string | undefined) => wordOf(value);
 
 /**
  * The repairs: a filtered table (status, current step, reason), read once
@@ -98,7 +98,7 @@ export function RepairsPage() {
             </thead>
             <tbody>
               {repairs.map((r) => {
-                const status = shortName(r.status, 'REPAIR_STATUS_');
+                const status = wordOf(r.status);
                 const isOpen = open.has(r.id);
                 return (
                   <Fragment key={r.id}>

@@ -51,26 +51,38 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
   }
 
   async function validTargets(kind: FaultKind, targets: readonly string[]): Promise<string[]> {
-    if (targets.length === 0)
-      throw new ChamberError(Code.InvalidArgument, 'targets: give at least one element path');
+    if (targets.length === 0) {
+      throw new ChamberError(Code.InvalidArgument, 'targets: give at least one element path', {
+        details: { field: 'targets' },
+      });
+    }
     const out: string[] = [];
     const errors: string[] = [];
-    for (const text of targets) {
+    let first: number | undefined;
+    const refuse = (i: number, problem: string): void => {
+      first ??= i;
+      errors.push(problem);
+    };
+    for (const [i, text] of targets.entries()) {
       let path;
       try {
         path = parseElementPath(text);
       } catch (error) {
-        errors.push((error as Error).message);
+        refuse(i, (error as Error).message);
         continue;
       }
       const problem = faultTargetError(kind, path);
-      if (problem !== undefined) errors.push(problem);
+      if (problem !== undefined) refuse(i, problem);
       else if ((await store.getRaw(`definition/${path.blade ?? path.path}`)) === undefined)
-        errors.push(`no ${path.type} "${path.path}" is defined`);
+        refuse(i, `no ${path.type} "${path.path}" is defined`);
       else if (!out.includes(path.path)) out.push(path.path);
     }
-    if (errors.length > 0)
-      throw new ChamberError(Code.InvalidArgument, `targets: ${errors.join('; ')}`);
+    if (first !== undefined) {
+      // The field is the first target refused (`targets[1]`); the message lists every one.
+      throw new ChamberError(Code.InvalidArgument, `targets: ${errors.join('; ')}`, {
+        details: { field: `targets[${first}]` },
+      });
+    }
     return out;
   }
 
@@ -80,13 +92,20 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         throw new ChamberError(
           Code.InvalidArgument,
           'kind must be one of power_loss, network_loss, crash, hang, stuck_cable, hardware_failure',
+          { details: { field: 'kind' } },
         );
       }
       const targets = await validTargets(req.kind, req.targets);
       const schedule: Schedule = req.schedule ?? {};
       const tick = await store.get(TickRecord, keys.tick);
       const errors = scheduleErrors(schedule, (tick?.value.tick ?? 0) + 1);
-      if (errors.length > 0) throw new ChamberError(Code.InvalidArgument, errors.join('; '));
+      if (errors.length > 0) {
+        // The field is the first schedule field a message names (`schedule.duration`).
+        const named = /schedule\.(at|duration|every|probability|mtbf|mttr)\b/.exec(errors[0]!);
+        throw new ChamberError(Code.InvalidArgument, errors.join('; '), {
+          details: { field: named === null ? 'schedule' : `schedule.${named[1]}` },
+        });
+      }
       let fault: FaultRecord | undefined;
       await submitInput(store, {
         id: (effectiveTick, n) => `fault/f${effectiveTick}-${n}`,

@@ -99,7 +99,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           Code.ResourceExhausted,
           `too many failed log-ins; try again in ${wait} s`,
           {
-            details: { retryAfter: wait },
+            details: { retryAfter: wait, field: name === undefined ? 'token' : 'user' },
           },
         );
       }
@@ -107,7 +107,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       if (token !== undefined) {
         if (name !== undefined || password !== undefined) {
           throw new ChamberError(Code.InvalidArgument, 'give either token, or user and password', {
-            details: { field: 'body.token' },
+            details: { field: 'token' },
           });
         }
         user = await accounts.redeemLoginToken(token);
@@ -115,8 +115,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         if (name === undefined || password === undefined) {
           throw new ChamberError(
             Code.InvalidArgument,
-            `body.${name === undefined ? 'user' : 'password'}: is required (or give a one-time token)`,
-            { details: { field: `body.${name === undefined ? 'user' : 'password'}` } },
+            `${name === undefined ? 'user' : 'password'}: is required (or give a one-time token)`,
+            { details: { field: name === undefined ? 'user' : 'password' } },
           );
         }
         const record = accounts.user(name)?.value;
@@ -138,6 +138,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           token !== undefined
             ? 'the login token is unknown, expired or already used'
             : 'wrong user name or password',
+          // Which of the two is wrong is not told: the password is what to type again.
+          { details: { field: token !== undefined ? 'token' : 'password' } },
         );
       }
       if (name !== undefined) limiter.forget(`user:${name}`);
@@ -333,8 +335,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         const current = textOf(request, 'body', 'currentPassword');
         if (current === undefined) throw currentPasswordRequired();
         if (!(await verifyPassword(current, user.value.passwordHash))) {
-          throw new ChamberError(Code.PermissionDenied, 'body.currentPassword: is wrong', {
-            details: { field: 'body.currentPassword' },
+          throw new ChamberError(Code.PermissionDenied, 'currentPassword: is wrong', {
+            details: { field: 'currentPassword' },
           });
         }
       }
@@ -361,8 +363,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
 function currentPasswordRequired(): ChamberError {
   return new ChamberError(
     Code.InvalidArgument,
-    'body.currentPassword: is required to change your own password (only a one-time login may set the first one without it)',
-    { details: { field: 'body.currentPassword' } },
+    'currentPassword: is required to change your own password (only a one-time login may set the first one without it)',
+    { details: { field: 'currentPassword' } },
   );
 }
 

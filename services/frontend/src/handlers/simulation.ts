@@ -130,9 +130,9 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
         throw new ChamberError(
           Code.InvalidArgument,
           isMeasured
-            ? 'body.rate: is required with policy measured'
-            : 'body.rate: applies only to policy measured',
-          { details: { field: 'body.rate' } },
+            ? 'rate: is required with policy measured'
+            : 'rate: applies only to policy measured',
+          { details: { field: 'rate' } },
         );
       }
       const epoch = revisionOf(request, 'clock');
@@ -163,8 +163,8 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     async waitForTick(request) {
       const tick = numberOf(request, 'query', 'tick');
       if (tick === undefined) {
-        throw new ChamberError(Code.InvalidArgument, 'query.tick: is required', {
-          details: { field: 'query.tick' },
+        throw new ChamberError(Code.InvalidArgument, 'tick: is required', {
+          details: { field: 'tick' },
         });
       }
       const timeout = AbortSignal.timeout(numberOf(request, 'query', 'timeoutMs') ?? 30_000);
@@ -216,8 +216,8 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     async setTarget(request) {
       const path = textOf(request, 'query', 'path');
       if (path === undefined) {
-        throw new ChamberError(Code.InvalidArgument, 'query.path: is required', {
-          details: { field: 'query.path' },
+        throw new ChamberError(Code.InvalidArgument, 'path: is required', {
+          details: { field: 'path' },
         });
       }
       const powered = request.input.body['powered'];

@@ -1,4 +1,4 @@
-import { apiPrefix, type Operation } from '@chamber/api';
+import { apiFieldOf, apiPrefix, inApiWords, type Operation } from '@chamber/api';
 import { ChamberError, Code, codeName, httpStatusOf, toChamberError } from '@chamber/errors';
 import type { Logger } from '@chamber/telemetry';
 import { bodyParser } from '@koa/bodyparser';
@@ -139,18 +139,21 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limit, encoding: 'utf-8' });
     router.register(koaPath, [op.method], async (ctx) => {
       ctx.state['route'] = op.id;
+      ctx.state['op'] = op;
       const caller = authenticate(ctx, accounts);
       if (op.access !== 'public') {
         if (caller === undefined) {
           throw new ChamberError(
             Code.Unauthenticated,
             'log in first: a session cookie or a bearer token is required',
+            { details: { field: 'authorization' } },
           );
         }
         if (op.access !== 'user' && !caller.user.rights.includes(op.access)) {
           throw new ChamberError(
             Code.PermissionDenied,
             `${op.method} ${apiPrefix}${op.path} needs the right "${op.access}", which user "${caller.user.name}" does not hold`,
+            { details: { field: 'authorization' } },
           );
         }
       }
@@ -177,7 +180,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
           Code.InvalidArgument,
           `${op.method} ${apiPrefix}${op.path} does not take If-Match`,
           {
-            details: { field: 'If-Match' },
+            details: { field: 'if-match' },
           },
         );
       }
@@ -217,20 +220,28 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     if (ctx.path === apiPrefix || ctx.path.startsWith(`${apiPrefix}/`)) {
       const known = operations.some((o) => matches(o.path, ctx.path.slice(apiPrefix.length)));
       if (known) {
-        ctx.set('Allow', methodsFor(operations, ctx.path.slice(apiPrefix.length)).join(', '));
-        ctx.status = 405;
-        ctx.body = errorBody('invalid_argument', `${ctx.method} is not allowed on ${ctx.path}`);
-        return;
+        const allowed = methodsFor(operations, ctx.path.slice(apiPrefix.length));
+        ctx.set('Allow', allowed.join(', '));
+        throw new ChamberError(
+          Code.MethodNotAllowed,
+          `method ${ctx.method} is not allowed on ${ctx.path}; it takes ${allowed.join(', ')}`,
+          { details: { field: 'method' } },
+        );
       }
-      throw new ChamberError(Code.NotFound, `no route ${ctx.method} ${ctx.path}`);
+      throw new ChamberError(Code.NotFound, `no route ${ctx.method} ${ctx.path}`, {
+        details: { field: 'url' },
+      });
     }
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      throw new ChamberError(Code.NotFound, `no route ${ctx.method} ${ctx.path}`);
+      throw new ChamberError(Code.NotFound, `no route ${ctx.method} ${ctx.path}`, {
+        details: { field: 'url' },
+      });
     }
     if (!fs.existsSync(options.webRoot)) {
       throw new ChamberError(
         Code.NotFound,
         'the dashboard is not built here; the REST API is under /api/v1',
+        { details: { field: 'url' } },
       );
     }
     // @koa/send resolves inside the root and refuses anything that leaves it.
@@ -240,7 +251,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       hidden: false,
     });
     if (served === undefined || served === '') {
-      throw new ChamberError(Code.NotFound, `no file ${ctx.path}`);
+      throw new ChamberError(Code.NotFound, `no file ${ctx.path}`, { details: { field: 'url' } });
     }
   });
   return app;
@@ -250,13 +261,17 @@ function authenticate(ctx: Koa.Context, accounts: Accounts): Caller | undefined 
   const authorization = ctx.get('authorization');
   if (authorization !== '') {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (m === null)
-      throw new ChamberError(Code.Unauthenticated, 'Authorization must be "Bearer <token>"');
+    if (m === null) {
+      throw new ChamberError(Code.Unauthenticated, 'Authorization must be "Bearer <token>"', {
+        details: { field: 'authorization' },
+      });
+    }
     const caller = accounts.authenticate({ bearer: m[1]! });
     if (caller === undefined) {
       throw new ChamberError(
         Code.Unauthenticated,
         'the bearer token is unknown, revoked or expired',
+        { details: { field: 'authorization' } },
       );
     }
     return caller;
@@ -272,12 +287,13 @@ function hasBody(ctx: Koa.Context): boolean {
 
 function requireJson(ctx: Koa.Context): void {
   if (hasBody(ctx) && ctx.request.is('application/json') === false) {
+    const given = ctx.get('content-type');
     throw new ChamberError(
-      Code.InvalidArgument,
-      'the body must be JSON (Content-Type: application/json)',
-      {
-        details: { field: 'body', status: 415 },
-      },
+      Code.UnsupportedMediaType,
+      given === ''
+        ? 'content-type is missing: the body must be JSON (Content-Type: application/json)'
+        : `content-type ${given} is not JSON: send Content-Type: application/json`,
+      { details: { field: 'content-type' } },
     );
   }
 }
@@ -288,7 +304,7 @@ function parseIfMatch(header: string): string | undefined {
   if (header.trim() === '*') return '*';
   if (m === null) {
     throw new ChamberError(Code.InvalidArgument, 'If-Match must be an ETag in quotes ("12") or *', {
-      details: { field: 'If-Match' },
+      details: { field: 'if-match' },
     });
   }
   return m[1];
@@ -308,8 +324,9 @@ function errorBody(code: string, message: string, field?: string): unknown {
 }
 
 /**
- * Answers every error as `{"error":{"code","message"}}` with the status
- * mapped once from its code (412 for a conflict when If-Match was sent), and
+ * Answers every error as `{"error":{"code","message","field"}}` with the
+ * status mapped once from its code (412 for a conflict when If-Match was
+ * sent); every 4xx names its field in the API's words (`apiFieldOf`), and
  * times every request. 5xx answers never carry internals: they are logged
  * with an id the answer quotes.
  */
@@ -347,6 +364,16 @@ function errorAnswer(
   const httpStatus = (thrown as { status?: unknown; expose?: unknown } | undefined)?.status;
   if (typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
     const raw = thrown as { message?: unknown; type?: unknown };
+    if (httpStatus === 415) {
+      return {
+        status: 415,
+        body: errorBody(
+          codeName(Code.UnsupportedMediaType),
+          'the body must be JSON (Content-Type: application/json)',
+          'content-type',
+        ),
+      };
+    }
     const message =
       httpStatus === 413
         ? 'the body is too large'
@@ -367,14 +394,12 @@ function errorAnswer(
   if (thrown instanceof URIError) {
     return {
       status: 400,
-      body: errorBody('invalid_argument', 'the path is not valid percent-encoding'),
+      body: errorBody('invalid_argument', 'the path is not valid percent-encoding', 'url'),
     };
   }
   const error = toChamberError(thrown);
-  const explicit = error.details?.['status'];
   const hasIfMatch = ctx.get('if-match') !== '';
-  const status = typeof explicit === 'number' ? explicit : httpStatusOf(error.code, hasIfMatch);
-  const field = error.details?.['field'];
+  const status = httpStatusOf(error.code, hasIfMatch);
   if (status >= 500 && status !== 503 && status !== 504) {
     const incident = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     logger.error({ err: thrown, incident, route: ctx.state['route'] }, 'request failed');
@@ -383,12 +408,16 @@ function errorAnswer(
       body: errorBody(codeName(error.code), `internal error (incident ${incident})`),
     };
   }
+  if (status >= 500) return { status, body: errorBody(codeName(error.code), error.message) };
+  // Every 4xx names its field in the API's words, whatever service refused it.
+  const op = ctx.state['op'] as Operation | undefined;
+  const named = error.details?.['field'];
   return {
     status,
     body: errorBody(
       codeName(error.code),
-      error.message,
-      typeof field === 'string' ? field : undefined,
+      inApiWords(op, error.message),
+      apiFieldOf(op, typeof named === 'string' ? named : undefined, error.code, hasIfMatch),
     ),
   };
 }

@@ -61,8 +61,8 @@ export class RequestValidator {
 
   /**
    * The request's parameters, query and body, converted and checked; throws
-   * `InvalidArgument` naming the first bad field (`details.field`, e.g.
-   * `body.rate`), changing nothing.
+   * `InvalidArgument` naming the first bad field by its name in the API
+   * (`details.field`: `rate`, `at`, `targets[0]`), changing nothing.
    */
   check(
     op: Operation,
@@ -71,17 +71,17 @@ export class RequestValidator {
     const v = this.byOperation.get(op.id);
     if (v === undefined) throw new ChamberError(Code.Internal, `no validator for ${op.id}`);
     const params = { ...raw.params };
-    if (!v.params(params)) throw invalid('path', v.params.errors);
+    if (!v.params(params)) throw invalid('url', v.params.errors);
     const query: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(raw.query)) {
       if (Array.isArray(value)) {
-        throw new ChamberError(Code.InvalidArgument, `query.${key}: give it once`, {
-          details: { field: `query.${key}` },
+        throw new ChamberError(Code.InvalidArgument, `${key}: give it once`, {
+          details: { field: key },
         });
       }
       query[key] = value;
     }
-    if (!v.query(query)) throw invalid('query', v.query.errors);
+    if (!v.query(query)) throw invalid('url', v.query.errors);
     let body: Record<string, unknown> = {};
     if (v.body !== undefined) {
       const given = raw.body ?? {};
@@ -94,11 +94,17 @@ export class RequestValidator {
 
 function invalid(where: string, errors: ErrorObject[] | null | undefined): ChamberError {
   const error = errors?.[0];
-  if (error === undefined) return new ChamberError(Code.InvalidArgument, `${where}: invalid`);
+  if (error === undefined) {
+    return new ChamberError(Code.InvalidArgument, `${where}: invalid`, {
+      details: { field: where },
+    });
+  }
+  // A JSON path in the API's words: `targets[0]`, `rights[2]`.
   let field = error.instancePath
     .split('/')
     .filter((p) => p !== '')
-    .join('.');
+    .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
+    .join('');
   let message = error.message ?? 'is invalid';
   if (error.keyword === 'additionalProperties') {
     const extra = String((error.params as { additionalProperty?: unknown }).additionalProperty);
@@ -112,7 +118,8 @@ function invalid(where: string, errors: ErrorObject[] | null | undefined): Chamb
     const allowed = (error.params as { allowedValues?: unknown[] }).allowedValues ?? [];
     message = `must be one of ${allowed.map(String).join(', ')}`;
   }
-  const name = field === '' ? where : `${where}.${field}`;
+  // The body as a whole (not an object) is `body`; a path or query parameter is its name.
+  const name = field === '' ? where : field;
   return new ChamberError(Code.InvalidArgument, `${name}: ${message}`, {
     details: { field: name },
   });

@@ -1,0 +1,1 @@
+export { isWireName, wireNameOf, wordOf } from './words.js';
