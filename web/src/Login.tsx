@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Session } from './api.js';
+import { SecretField } from './PasswordForm.js';
 
 /** The log-in form. */
 export function Login({
@@ -40,17 +41,13 @@ export function Login({
             required
           />
         </label>
-        <label>
-          Password
-          <input
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
+        <SecretField
+          label="Password"
+          name="password"
+          isNew={false}
+          value={password}
+          onChange={setPassword}
+        />
         {error !== undefined && (
           <p role="alert" className="error">
             {error}

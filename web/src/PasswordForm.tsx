@@ -58,40 +58,28 @@ export function PasswordForm({
       )}
       <form onSubmit={(e) => void submit(e)} aria-label={title}>
         {!isFirst && (
-          <label>
-            Current password
-            <input
-              name="current-password"
-              type="password"
-              autoComplete="current-password"
-              value={current}
-              onChange={(e) => setCurrent(e.target.value)}
-              required
-            />
-          </label>
+          <SecretField
+            label="Current password"
+            name="current-password"
+            isNew={false}
+            value={current}
+            onChange={setCurrent}
+          />
         )}
-        <label>
-          New password
-          <input
-            name="new-password"
-            type="password"
-            autoComplete="new-password"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            required
-          />
-        </label>
-        <label>
-          Repeat the new password
-          <input
-            name="repeat-password"
-            type="password"
-            autoComplete="new-password"
-            value={repeated}
-            onChange={(e) => setRepeated(e.target.value)}
-            required
-          />
-        </label>
+        <SecretField
+          label="New password"
+          name="new-password"
+          isNew
+          value={password}
+          onChange={setPassword}
+        />
+        <SecretField
+          label="Repeat the new password"
+          name="repeat-password"
+          isNew
+          value={repeated}
+          onChange={setRepeated}
+        />
         {error !== undefined && (
           <p role="alert" className="error">
             {error}
@@ -107,5 +95,37 @@ export function PasswordForm({
         </div>
       </form>
     </section>
+  );
+}
+
+/**
+ * A required password input with its label; `isNew` tells the browser's
+ * password manager whether to offer a new password or fill a saved one.
+ */
+export function SecretField({
+  label,
+  name,
+  isNew,
+  value,
+  onChange,
+}: {
+  label: string;
+  name: string;
+  isNew: boolean;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <input
+        name={name}
+        type="password"
+        autoComplete={isNew ? 'new-password' : 'current-password'}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        required
+      />
+    </label>
   );
 }

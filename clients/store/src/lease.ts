@@ -12,9 +12,18 @@ export interface Lease {
   release(): void;
 }
 
-/** Grants a lease of `ttlSeconds` and keeps it alive. */
-export async function openLease(client: etcd.Etcd3, ttlSeconds: number): Promise<Lease> {
-  const lease = client.lease(ttlSeconds);
+/**
+ * Grants a lease of `ttlSeconds` and keeps it alive, unless `isKeptAlive` is
+ * false: then it simply expires after its TTL, which may be days (etcd3's
+ * keep-alive timers cannot count that far: Node fires a timer of more than
+ * about 24.8 days at once).
+ */
+export async function openLease(
+  client: etcd.Etcd3,
+  ttlSeconds: number,
+  isKeptAlive = true,
+): Promise<Lease> {
+  const lease = client.lease(ttlSeconds, { autoKeepAlive: isKeptAlive });
   // etcd3 emits 'lost' on the lease object; without a listener it would be
   // an unhandled error event.
   const listeners: Array<(error: Error) => void> = [];

@@ -399,10 +399,16 @@ export class Store {
     }
   }
 
-  /** A lease of `ttlSeconds`, kept alive until revoked or lost. */
-  async grantLease(ttlSeconds: number): Promise<Lease> {
+  /**
+   * A lease of `ttlSeconds`, kept alive until revoked or lost; with
+   * `{ isKeptAlive: false }`, one that expires after its TTL (a lifetime).
+   */
+  async grantLease(
+    ttlSeconds: number,
+    options: { readonly isKeptAlive?: boolean } = {},
+  ): Promise<Lease> {
     try {
-      return await openLease(this.client, ttlSeconds);
+      return await openLease(this.client, ttlSeconds, options.isKeptAlive ?? true);
     } catch (error) {
       throw this.fail(error, 'granting a lease');
     }

@@ -175,7 +175,9 @@ describe('launcher (npm start)', () => {
       );
       expect(fs.existsSync(path.join(l.dir, 'login-url'))).toBe(false);
       // The printed commands work for the ports in use (none is a default here), run as printed.
-      const [, loginHint] = await l.waitFor(/\(or: npx chamber (login .*) --token <the token/);
+      const [, loginHint] = await l.waitFor(
+        /^ {2}npx chamber (login .*) --token <the token in that URL>/m,
+      );
       expect(loginHint).toBe(`login --api ${origin}`);
       const [, exported] = await l.waitFor(/export CHAMBER_API=(\S+)\n/);
       expect(exported).toBe(origin);

@@ -113,7 +113,7 @@ describe('frontend: the trace log', () => {
     ]);
     expect(await reasons({ run: 2, tail: true, limit: 1 })).toEqual(['run 2, third']);
     const bad = await admin.call('listLogs', { query: { run: 0 } }).catch((e: unknown) => e);
-    expect(bad).toMatchObject({ details: { field: 'query.run' } });
+    expect(bad).toMatchObject({ details: { field: 'run' } });
   });
 
   it('streams new entries as logs events, resumable with Last-Event-ID', async () => {

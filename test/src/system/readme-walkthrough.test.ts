@@ -227,9 +227,11 @@ function chamberUntilFirstLine(argv: string[]): Promise<Output> {
     });
     let stdout = '';
     let stderr = '';
+    let isInterrupted = false;
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (stdout.includes('\n')) child.kill('SIGINT');
+      // One Ctrl-C: a second one kills the command instead of ending it.
+      if (stdout.includes('\n') && !isInterrupted) isInterrupted = child.kill('SIGINT');
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     // Nothing to show would leave it waiting forever: stop it, and let the
@@ -243,26 +245,30 @@ function chamberUntilFirstLine(argv: string[]): Promise<Output> {
 }
 
 describe('the README walkthrough', () => {
-  it('runs as written, and every comment holds', async () => {
-    const lines = walkthrough();
-    const comments = lines.map((l) => l.comment).filter((c) => c !== '');
-    expect(
-      comments.filter((c) => promises[c] === undefined),
-      'comments with no check',
-    ).toEqual([]);
-    expect(
-      Object.keys(promises).filter((c) => !comments.includes(c)),
-      'checks of comments the README no longer has',
-    ).toEqual([]);
+  it(
+    'runs as written, and every comment holds',
+    async () => {
+      const lines = walkthrough();
+      const comments = lines.map((l) => l.comment).filter((c) => c !== '');
+      expect(
+        comments.filter((c) => promises[c] === undefined),
+        'comments with no check',
+      ).toEqual([]);
+      expect(
+        Object.keys(promises).filter((c) => !comments.includes(c)),
+        'checks of comments the README no longer has',
+      ).toEqual([]);
 
-    const seen: Seen = {};
-    for (const line of lines) {
-      const endless = line.argv.includes('watch') || line.argv.includes('--follow');
-      const out = endless ? await chamberUntilFirstLine(line.argv) : await chamber(line.argv);
-      expect(out.code, `${line.text}\n${out.stdout}${out.stderr}`).toBe(0);
-      if (line.argv[0] === 'fault' && line.argv[1] === 'inject')
-        seen.faultId = /\bf\d+-\d+\b/.exec(out.stdout)?.[0];
-      if (line.comment !== '') promises[line.comment]!(out.stdout, seen);
-    }
-  }, budgets.longTestMs);
+      const seen: Seen = {};
+      for (const line of lines) {
+        const endless = line.argv.includes('watch') || line.argv.includes('--follow');
+        const out = endless ? await chamberUntilFirstLine(line.argv) : await chamber(line.argv);
+        expect(out.code, `${line.text}\n${out.stdout}${out.stderr}`).toBe(0);
+        if (line.argv[0] === 'fault' && line.argv[1] === 'inject')
+          seen.faultId = /\bf\d+-\d+\b/.exec(out.stdout)?.[0];
+        if (line.comment !== '') promises[line.comment]!(out.stdout, seen);
+      }
+    },
+    budgets.longTestMs,
+  );
 });

@@ -362,9 +362,10 @@ export class Accounts {
   }
 
   private async putWithLifetime(key: string, value: unknown, seconds: number): Promise<void> {
-    const lease = await this.store.grantLease(Math.max(1, Math.ceil(seconds)));
     // Not kept alive: etcd deletes the key when the lifetime is over.
-    lease.release();
+    const lease = await this.store.grantLease(Math.max(1, Math.ceil(seconds)), {
+      isKeptAlive: false,
+    });
     const res = await this.store.txn(
       [],
       [{ type: 'put', key, value: JSON.stringify(value), lease: lease.id }],
