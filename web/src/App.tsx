@@ -170,7 +170,9 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
         ))}
       </nav>
       <main>
-        {page === '#/' && <InventoryMap rights={session.rights} now={clock?.settledTick ?? 0} />}
+        {page === '#/' && (
+          <InventoryMap rights={session.rights} now={clock?.settledTick ?? 0} live={live} />
+        )}
         {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}
         {page === '#/repairs' && <RepairsPage />}
         {page === '#/log' && <LogPage />}

@@ -1,7 +1,7 @@
 import { wireNameOf, wordOf } from '@chamber/words';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DetailPanel } from '../detail/DetailPanel.js';
-import { useLiveEvents } from '../live.js';
+import { type LiveState, useLiveEvents } from '../live.js';
 import { describeError } from '../pages/common.js';
 import { colourOf, disagreementColours, noRecordColour } from './colours.js';
 import { geometry, MapModel, type Device } from './model.js';
@@ -18,7 +18,16 @@ type View = 'actual' | 'observed';
  * arrow keys, zoom with the wheel or the +/- buttons, search by name; a
  * click (or a search result) opens the element's detail panel.
  */
-export function InventoryMap({ rights, now }: { rights: readonly string[]; now: number }) {
+export function InventoryMap({
+  rights,
+  now,
+  live: dashboardLive,
+}: {
+  rights: readonly string[];
+  now: number;
+  /** The dashboard's own (clock) stream: once it is live again, a failed read is tried again. */
+  live: LiveState;
+}) {
   const [model, setModel] = useState<MapModel | undefined>();
   const [generation, setGeneration] = useState(0);
   const [error, setError] = useState<string | undefined>();
@@ -131,6 +140,13 @@ export function InventoryMap({ rights, now }: { rights: readonly string[]; now: 
   useEffect(requestDraw, [model, view, isDisagreement, selected, matches, requestDraw]);
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
+  // A read that failed (the frontend was gone, say) is tried again once the
+  // frontend is heard from: its stream is live again, or the clock moved.
+  const isReadFailed = error !== undefined;
+  useEffect(() => {
+    if (isReadFailed && dashboardLive === 'live') reload();
+    // Only those two say the frontend is back: a failure alone must not retry at once.
+  }, [dashboardLive, now]);
   const onEvent = useCallback(
     (kind: string, data: string) => {
       const m = drawn.current.model;
