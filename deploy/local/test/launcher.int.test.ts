@@ -1,8 +1,7 @@
 import { ClockClient } from '@chamber/clock';
 import type { LogEntry } from '@chamber/protos';
 import { TraceSinkClient } from '@chamber/trace-client';
-import { freePort } from '@chamber/etcd-process';
-import { budgets, etcdEndpoints } from '@chamber/testing';
+import { budgets, etcdEndpoints, freePortRun } from '@chamber/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -51,14 +50,16 @@ interface Launcher {
 async function start(env: Record<string, string> = {}): Promise<Launcher> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-launch-'));
   const stepperPort = await freePortAbove(50100);
+  // etcd's two ports and HTTP, below the range the system hands out to others.
+  const low = await freePortRun(3);
   const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       CHAMBER_LOCAL_DIR: dir,
-      CHAMBER_LOCAL_ETCD_PORT: String(await freePort()),
-      CHAMBER_LOCAL_ETCD_PEER_PORT: String(await freePort()),
+      CHAMBER_LOCAL_ETCD_PORT: String(low),
+      CHAMBER_LOCAL_ETCD_PEER_PORT: String(low + 1),
       CHAMBER_LOCAL_PORT_OFFSET: String(stepperPort - 50051),
-      CHAMBER_LOCAL_HTTP_PORT: String(await freePort()),
+      CHAMBER_LOCAL_HTTP_PORT: String(low + 2),
       CHAMBER_SIMULATION: `launch-${path.basename(dir).slice(-6).toLowerCase()}`,
       ...env,
     },

@@ -1,2 +1,3 @@
 export { budgets } from './budgets.js';
 export { etcdEndpoints, uniqueSimulation } from './harness.js';
+export { freePortRun } from './ports.js';

@@ -1,5 +1,9 @@
-import { freePort } from '@chamber/etcd-process';
-import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import {
+  budgets,
+  etcdEndpoints,
+  freePortRun as freePortsBelowEphemeral,
+  uniqueSimulation,
+} from '@chamber/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -156,7 +160,7 @@ let env: Record<string, string> = {};
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-readme-'));
-  const httpPort = await freePort();
+  const httpPort = await freePortsBelowEphemeral(1);
   const first = await freePortRun();
   launcher = spawn(process.execPath, [launcherMain], {
     env: {

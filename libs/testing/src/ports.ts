@@ -1,0 +1,31 @@
+import net from 'node:net';
+
+// Linux hands out ports from 32768 up (ip_local_port_range) to every bind of
+// port 0 and every outgoing connection on the machine. A port picked there
+// can be taken by anyone between the check and the bind — another test run on
+// a shared machine, say — so runs are picked below it, where only a process
+// that names the port binds it.
+const low = 10_000;
+const high = 32_768;
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive ports on 127.0.0.1 that are free now,
+ * chosen at random below the ephemeral range, for a process that is told its
+ * ports (the launcher places its services at one offset from 50051, etcd and
+ * HTTP where it is told). Tries again until it finds a run.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (;;) {
+    const first = low + Math.floor(Math.random() * (high - low - count));
+    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(first + i)));
+    if (free.every(Boolean)) return first;
+  }
+}
