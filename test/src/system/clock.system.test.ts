@@ -86,7 +86,10 @@ describe('clock across processes', () => {
     await first.client.setPolicy(Policy.POLICY_MANUAL);
     await first.client.step(15);
     const stepping = first.client.step(25).catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 30));
+    // Killed once the step has begun (its target is stored with its first
+    // tick), not after a fixed time: on a loaded machine the call may not
+    // have arrived yet, and then nothing would finish the step.
+    await expect.poll(async () => (await first.client.getStatus()).tick).toBeGreaterThan(15);
     await first.child.kill('SIGKILL');
     await stepping;
     const second = await w.stepper('second');
