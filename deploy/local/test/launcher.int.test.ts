@@ -4,7 +4,6 @@ import { TraceSinkClient } from '@chamber/trace-client';
 import { budgets, etcdEndpoints, freePortRun } from '@chamber/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,7 +48,7 @@ interface Launcher {
 
 async function start(env: Record<string, string> = {}): Promise<Launcher> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-launch-'));
-  const stepperPort = await freePortAbove(50100);
+  const stepperPort = await freePortRun(8, 50_100);
   // etcd's two ports and HTTP, below the range the system hands out to others.
   const low = await freePortRun(3);
   const child = spawn(process.execPath, [main], {
@@ -109,24 +108,6 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
     },
     exit: () => exited,
   };
-}
-
-/**
- * A port in [min, 60000) with the 7 after it free too: the launcher places
- * every service (50051, 50052, …) by one offset from its own port.
- */
-async function freePortAbove(min: number): Promise<number> {
-  const isFree = (port: number): Promise<boolean> =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = min + Math.floor(Math.random() * (60_000 - min));
-    const free = await Promise.all(Array.from({ length: 8 }, (_, i) => isFree(port + i)));
-    if (free.every(Boolean)) return port;
-  }
 }
 
 /**

@@ -19,12 +19,14 @@ function isFree(port: number): Promise<boolean> {
 /**
  * The first of `count` consecutive ports on 127.0.0.1 that are free now,
  * chosen at random below the ephemeral range, for a process that is told its
- * ports (the launcher places its services at one offset from 50051, etcd and
- * HTTP where it is told). Tries again until it finds a run.
+ * ports (etcd and HTTP where it is told); with `above`, in [above, 60000)
+ * instead (the launcher places its gRPC services at one positive offset from
+ * 50051). Tries again until it finds a run.
  */
-export async function freePortRun(count: number): Promise<number> {
+export async function freePortRun(count: number, above?: number): Promise<number> {
+  const [from, to] = above === undefined ? [low, high] : [above, 60_000];
   for (;;) {
-    const first = low + Math.floor(Math.random() * (high - low - count));
+    const first = from + Math.floor(Math.random() * (to - from - count));
     const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(first + i)));
     if (free.every(Boolean)) return first;
   }

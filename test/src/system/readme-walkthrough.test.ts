@@ -1,12 +1,6 @@
-import {
-  budgets,
-  etcdEndpoints,
-  freePortRun as freePortsBelowEphemeral,
-  uniqueSimulation,
-} from '@chamber/testing';
+import { budgets, etcdEndpoints, freePortRun, uniqueSimulation } from '@chamber/testing';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,21 +132,6 @@ const promises: Record<string, (out: string, seen: Seen) => void> = {
   'the decision log, live (REST)': (out) => expect(out).toMatch(/\S/),
 };
 
-/** 8 free ports in a row: the launcher places every gRPC service by one offset. */
-async function freePortRun(): Promise<number> {
-  const isFree = (port: number): Promise<boolean> =>
-    new Promise<boolean>((resolve) => {
-      const server = net.createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-  for (;;) {
-    const port = 50_100 + Math.floor(Math.random() * 9_800);
-    const free = await Promise.all(Array.from({ length: 8 }, (_, i) => isFree(port + i)));
-    if (free.every(Boolean)) return port;
-  }
-}
-
 let launcher: ChildProcess | undefined;
 let launcherOutput = '';
 let dir = '';
@@ -160,8 +139,8 @@ let env: Record<string, string> = {};
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-readme-'));
-  const httpPort = await freePortsBelowEphemeral(1);
-  const first = await freePortRun();
+  const httpPort = await freePortRun(1);
+  const first = await freePortRun(8, 50_100);
   launcher = spawn(process.execPath, [launcherMain], {
     env: {
       ...process.env,
