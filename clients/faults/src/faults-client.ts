@@ -7,6 +7,7 @@ import {
   type FaultRecord,
   type FaultStatus,
   type GetResponse,
+  type InjectManyResponse,
   type InjectResponse,
   type ListResponse,
   type Schedule,
@@ -54,6 +55,35 @@ export class FaultsClient {
       this.grpc.inject({ kind, targets: [...targets], schedule, requestedBy }, md, o, cb),
     );
     return res.fault!;
+  }
+
+  /**
+   * Injects many faults in one call: all are checked first (a bad one fails
+   * the call with `INVALID_ARGUMENT` or `NOT_FOUND` naming it as
+   * `faults.<i>.<field>`, and nothing is written), then written in one
+   * transaction where they fit. Resolves with the faults in the order given.
+   */
+  async injectMany(
+    faults: readonly { kind: FaultKind; targets: readonly string[]; schedule?: Schedule }[],
+    requestedBy = '',
+  ): Promise<FaultRecord[]> {
+    const res = await this.call<InjectManyResponse>((md, o, cb) =>
+      this.grpc.injectMany(
+        {
+          faults: faults.map((f) => ({
+            kind: f.kind,
+            targets: [...f.targets],
+            schedule: f.schedule ?? {},
+            requestedBy,
+          })),
+          requestedBy,
+        },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.faults;
   }
 
   async list(filter: FaultFilter = {}): Promise<FaultRecord[]> {

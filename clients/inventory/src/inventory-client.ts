@@ -14,6 +14,7 @@ import {
   type ListStatesResponse,
   type SetTargetResponse,
   type IssueCommandResponse,
+  type IssueCommandsResponse,
   type GetCommandResponse,
   type ListCommandsResponse,
   type LoadProgress,
@@ -183,6 +184,36 @@ export class InventoryClient {
       ),
     );
     return res.command!;
+  }
+
+  /**
+   * Issues many commands in one call: all are checked first (a bad one fails
+   * the call naming it as `commands.<i>.target`, and nothing is written),
+   * then written in one transaction where they fit. Resolves with the
+   * commands in the order given.
+   */
+  async issueCommands(
+    commands: readonly { target: string; action: CommandAction; image?: string }[],
+    options: { requestedBy?: string } = {},
+  ): Promise<CommandRecord[]> {
+    const requestedBy = options.requestedBy ?? '';
+    const res = await this.call<IssueCommandsResponse>((md, o, cb) =>
+      this.grpc.issueCommands(
+        {
+          commands: commands.map((c) => ({
+            target: c.target,
+            action: c.action,
+            image: c.image ?? '',
+            requestedBy,
+          })),
+          requestedBy,
+        },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.commands;
   }
 
   async getCommand(id: string): Promise<CommandRecord> {

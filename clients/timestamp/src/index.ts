@@ -10,7 +10,15 @@ export {
   type ClockRecords,
 } from './status.js';
 export { ClockReader } from './clock-reader.js';
-export { submitInput, type InputToSubmit, type SubmittedInput } from './inputs.js';
+export {
+  submitInput,
+  submitInputs,
+  InputWriter,
+  maxClockMoves,
+  maxInputTxnBytes,
+  type InputToSubmit,
+  type SubmittedInput,
+} from './inputs.js';
 export {
   Participant,
   type ParticipantOptions,

@@ -1,6 +1,6 @@
-import { ChamberError, Code } from '@chamber/errors';
-import { PendingRecord, TickRecord } from '@chamber/protos';
-import { cmp, op, type Compare, type Op, type Store } from '@chamber/store';
+import { ChamberError, Code, isChamberError } from '@chamber/errors';
+import { InputSequenceRecord, PendingRecord, TickRecord } from '@chamber/protos';
+import { cmp, maxTxnOps, op, type Compare, type Entry, type Op, type Store } from '@chamber/store';
 import { keys } from './keys.js';
 
 /** An external input accepted by the store. */
@@ -13,14 +13,16 @@ export interface SubmittedInput {
   readonly id: string;
 }
 
-/** An external input to write; see {@link submitInput}. */
+/** An external input to write; see {@link submitInputs}. */
 export interface InputToSubmit {
   /**
-   * The input's id, or how to make one from the effective tick and a
-   * sequence number (1, 2, … until one is free): ids made this way, like
-   * `c12-1`, are the same on every replay of the same inputs.
+   * The input's id, or the sequence its id is drawn from: `{ sequence:
+   * 'command/c' }` makes `command/c12-1`, `command/c12-2`, … for the inputs
+   * taking effect at tick 12, numbered in the order they are written, so the
+   * same inputs in the same order get the same ids on every replay. Any
+   * number of inputs may share a sequence and a tick.
    */
-  readonly id: string | ((effectiveTick: number, n: number) => string);
+  readonly id: string | { readonly sequence: string };
   /** The participant that applies it. */
   readonly owner: string;
   readonly ops?: (effectiveTick: number, id: string) => Op[];
@@ -30,50 +32,249 @@ export interface InputToSubmit {
 }
 
 /**
- * Writes an external input (a fault, a target change, a workload) so that it
- * takes effect at a definite tick: `ops(effectiveTick)` is written together
- * with the marker `pending/<id>`, in a transaction guarded on the published
- * tick record, with `effectiveTick = tick + 1` (retried if a tick is
- * published meanwhile). The input is then in the snapshot of exactly that
- * tick; the owning participant applies it there and deletes the marker, and
- * the stepper wakes for it. Inputs should be written under `pending/` or
- * other bookkeeping keys, so the world digest records their effect at the
- * tick they take effect, not the wall-clock moment they arrived.
+ * How many times in a row the clock may publish a tick while one
+ * transaction of inputs is being written before the write gives up. Each
+ * attempt takes a few milliseconds, so only a clock running thousands of
+ * ticks per second gets there.
  */
-export async function submitInput(store: Store, input: InputToSubmit): Promise<SubmittedInput> {
-  let n = 1;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tick = await store.get(TickRecord, keys.tick);
-    const effectiveTick = (tick?.value.tick ?? 0) + 1;
-    const id = typeof input.id === 'string' ? input.id : input.id(effectiveTick, n);
-    const guard =
-      tick === undefined
-        ? cmp.absent(keys.tick)
-        : cmp.modRevision(keys.tick, '==', tick.modRevision);
-    const fresh = typeof input.id === 'string' ? [] : [cmp.absent(keys.pending(id))];
-    const res = await store.txn(
-      [guard, ...fresh, ...(input.compares ?? [])],
-      [
-        ...(input.ops?.(effectiveTick, id) ?? []),
-        op.put(PendingRecord, keys.pending(id), { effectiveTick, owner: input.owner }),
-      ],
+export const maxClockMoves = 50;
+
+/**
+ * The most bytes of keys and values one transaction of inputs holds, below
+ * etcd's default `--max-request-bytes` (1.5 MiB), as the store's chunked
+ * writes keep.
+ */
+export const maxInputTxnBytes = 1_000_000;
+
+/** What the ids and guards of a transaction are computed from. */
+interface Basis {
+  readonly tick: Entry<TickRecord> | undefined;
+  readonly sequences: Map<string, Entry<InputSequenceRecord> | undefined>;
+}
+
+/** One input of a transaction, with its id and writes for the basis' tick. */
+interface Planned {
+  readonly id: string;
+  readonly ops: Op[];
+  readonly sequence?: { readonly name: string; readonly n: number };
+}
+
+function sequenceOf(input: InputToSubmit): string | undefined {
+  return typeof input.id === 'string' ? undefined : input.id.sequence;
+}
+
+function opBytes(o: Op): number {
+  return (
+    64 +
+    Buffer.byteLength(o.type === 'deletePrefix' ? o.prefix : o.key) +
+    (o.type === 'put' ? Buffer.byteLength(o.value) : 0)
+  );
+}
+
+async function readBasis(store: Store, inputs: readonly InputToSubmit[]): Promise<Basis> {
+  const names = [...new Set(inputs.map(sequenceOf).filter((n) => n !== undefined))];
+  const [tick, ...found] = await Promise.all([
+    store.get(TickRecord, keys.tick),
+    ...names.map((name) => store.get(InputSequenceRecord, keys.inputSequence(name))),
+  ]);
+  return { tick, sequences: new Map(names.map((name, i) => [name, found[i]])) };
+}
+
+/**
+ * The longest head of `inputs` that fits one transaction (at least one
+ * input), planned for the basis' tick, with the transaction's compares and
+ * writes.
+ */
+function planChunk(
+  basis: Basis,
+  inputs: readonly InputToSubmit[],
+): { planned: Planned[]; compares: Compare[]; ops: Op[]; effectiveTick: number } {
+  const effectiveTick = (basis.tick?.value.tick ?? 0) + 1;
+  const clockGuard =
+    basis.tick === undefined
+      ? cmp.absent(keys.tick)
+      : cmp.modRevision(keys.tick, '==', basis.tick.modRevision);
+  const last = new Map<string, number>();
+  for (const [name, entry] of basis.sequences) {
+    last.set(name, entry?.value.effectiveTick === effectiveTick ? entry.value.last : 0);
+  }
+  const planned: Planned[] = [];
+  const used = new Set<string>();
+  let opCount = 0;
+  let compareCount = 1;
+  let bytes = 0;
+  for (const input of inputs) {
+    const name = sequenceOf(input);
+    let id: string;
+    let sequence: Planned['sequence'];
+    if (name === undefined) {
+      id = input.id as string;
+    } else {
+      const n = (last.get(name) ?? 0) + 1;
+      id = `${name}${effectiveTick}-${n}`;
+      sequence = { name, n };
+    }
+    const ops = [
+      ...(input.ops?.(effectiveTick, id) ?? []),
+      op.put(PendingRecord, keys.pending(id), { effectiveTick, owner: input.owner }),
+    ];
+    // A sequence first used here adds its counter's write and guard.
+    const isNewSequence = name !== undefined && !used.has(name);
+    const moreOps = ops.length + (isNewSequence ? 1 : 0);
+    const moreCompares = (input.compares?.length ?? 0) + (isNewSequence ? 1 : 0);
+    const moreBytes = ops.reduce((sum, o) => sum + opBytes(o), isNewSequence ? 128 : 0);
+    const fits =
+      opCount + moreOps <= maxTxnOps &&
+      compareCount + moreCompares <= maxTxnOps &&
+      bytes + moreBytes <= maxInputTxnBytes;
+    if (planned.length > 0 && !fits) break;
+    planned.push({ id, ops, ...(sequence === undefined ? {} : { sequence }) });
+    if (name !== undefined) {
+      used.add(name);
+      last.set(name, sequence!.n);
+    }
+    opCount += moreOps;
+    compareCount += moreCompares;
+    bytes += moreBytes;
+  }
+  const compares: Compare[] = [clockGuard];
+  const ops: Op[] = [];
+  for (const name of used) {
+    const entry = basis.sequences.get(name);
+    const key = keys.inputSequence(name);
+    compares.push(
+      entry === undefined ? cmp.absent(key) : cmp.modRevision(key, '==', entry.modRevision),
     );
-    if (res.succeeded) return { effectiveTick, revision: res.revision, id };
-    const now = await store.get(TickRecord, keys.tick);
-    if (now?.modRevision !== tick?.modRevision) continue;
-    if (fresh.length > 0 && (await store.getRaw(keys.pending(id))) !== undefined) {
-      n++;
+    ops.push(op.put(InputSequenceRecord, key, { effectiveTick, last: last.get(name)! }));
+  }
+  for (const [i, p] of planned.entries()) {
+    compares.push(...(inputs[i]!.compares ?? []));
+    ops.push(...p.ops);
+  }
+  return { planned, compares, ops, effectiveTick };
+}
+
+/**
+ * Writes one transaction of the head of `inputs` (as many as fit), retrying
+ * while the clock or a sequence moves under it; resolves with the inputs
+ * written.
+ */
+async function writeChunk(
+  store: Store,
+  inputs: readonly InputToSubmit[],
+): Promise<SubmittedInput[]> {
+  let basis = await readBasis(store, inputs);
+  let clockMoves = 0;
+  for (;;) {
+    const chunk = planChunk(basis, inputs);
+    const res = await store.txn(chunk.compares, chunk.ops);
+    if (res.succeeded) {
+      return chunk.planned.map((p) => ({
+        id: p.id,
+        effectiveTick: chunk.effectiveTick,
+        revision: res.revision,
+      }));
+    }
+    const before = basis;
+    basis = await readBasis(store, inputs);
+    if (basis.tick?.modRevision !== before.tick?.modRevision) {
+      // A tick was published meanwhile: the inputs take effect a tick later.
+      if (++clockMoves >= maxClockMoves) {
+        throw new ChamberError(
+          Code.Aborted,
+          `nothing was written: the clock published a new tick during each of ${clockMoves} attempts to write the input (it is advancing faster than inputs can be written); try again, or slow the clock down`,
+        );
+      }
       continue;
     }
-    if (input.compares !== undefined && input.compares.length > 0) {
-      throw (
-        input.conflict?.() ??
-        new ChamberError(
-          Code.Aborted,
-          `input "${id}" conflicts with the store; nothing was written`,
-        )
+    // Another writer took the next number of a sequence: number again.
+    const isSequenceTaken = [...basis.sequences].some(
+      ([name, entry]) => entry?.modRevision !== before.sequences.get(name)?.modRevision,
+    );
+    if (isSequenceTaken) continue;
+    const guarded = inputs.slice(0, chunk.planned.length).find((i) => i.compares?.length);
+    throw (
+      guarded?.conflict?.() ??
+      new ChamberError(
+        Code.Aborted,
+        `input "${chunk.planned[0]?.id ?? ''}" conflicts with the store; nothing was written`,
+      )
+    );
+  }
+}
+
+/**
+ * Writes external inputs (faults, target changes, commands, workloads) so
+ * that each takes effect at a definite tick: `ops(effectiveTick, id)` is
+ * written together with the marker `pending/<id>`, in a transaction guarded
+ * on the published tick record, with `effectiveTick = tick + 1` (redone for
+ * the next tick if one is published meanwhile). The input is then in the
+ * snapshot of exactly that tick; the owning participant applies it there and
+ * deletes the marker, and the stepper wakes for it. Inputs should be written
+ * under `pending/` or other bookkeeping keys, so the world digest records
+ * their effect at the tick they take effect, not the wall-clock moment they
+ * arrived.
+ *
+ * All of `inputs` go in one transaction when they fit (at most
+ * {@link maxTxnOps} writes and {@link maxInputTxnBytes} bytes: about 60
+ * inputs of two writes each); more are written in consecutive transactions
+ * of as many as fit, in order, each all or nothing. So when the clock is
+ * advancing, the inputs of a later transaction may take effect a tick later
+ * than the earlier ones (each result says when).
+ *
+ * Fails with the input's `conflict()` when its `compares` do not hold,
+ * writing nothing; with `Aborted` when the clock published a new tick during
+ * each of {@link maxClockMoves} attempts in a row. When a later transaction
+ * fails, the inputs of the earlier ones stay written and the error's message
+ * says how many were.
+ */
+export async function submitInputs(
+  store: Store,
+  inputs: readonly InputToSubmit[],
+): Promise<SubmittedInput[]> {
+  const done: SubmittedInput[] = [];
+  while (done.length < inputs.length) {
+    try {
+      done.push(...(await writeChunk(store, inputs.slice(done.length))));
+    } catch (error) {
+      if (done.length === 0) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ChamberError(
+        isChamberError(error) ? error.code : Code.Unknown,
+        `${done.length} of ${inputs.length} inputs were written (the first ones, through "${done[done.length - 1]!.id}"); the rest were not: ${reason}`,
+        { cause: error },
       );
     }
   }
-  throw new ChamberError(Code.Aborted, `input not written: the clock kept advancing; try again`);
+  return done;
+}
+
+/** Writes one external input; see {@link submitInputs}. */
+export async function submitInput(store: Store, input: InputToSubmit): Promise<SubmittedInput> {
+  const [submitted] = await submitInputs(store, [input]);
+  return submitted!;
+}
+
+/**
+ * Writes a service's inputs one call at a time, in the order they arrive.
+ * Calls that draw ids from a sequence would otherwise race for its next
+ * number and retry; in turn, each call costs a read and a transaction.
+ */
+export class InputWriter {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly store: Store) {}
+
+  /** Writes `inputs` after every earlier call; see {@link submitInputs}. */
+  submitAll(inputs: readonly InputToSubmit[]): Promise<SubmittedInput[]> {
+    const run = this.tail.then(() => submitInputs(this.store, inputs));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Writes one input after every earlier call; see {@link submitInputs}. */
+  async submit(input: InputToSubmit): Promise<SubmittedInput> {
+    const [submitted] = await this.submitAll([input]);
+    return submitted!;
+  }
 }

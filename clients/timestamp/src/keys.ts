@@ -26,6 +26,8 @@ export const keys = {
   alive: (name: string): string => `alive/${name}`,
   ack: (name: string): string => `acks/${name}`,
   pending: (id: string): string => `pending/${id}`,
+  /** The counter of an input id sequence (`command/c`); see `submitInputs`. */
+  inputSequence: (sequence: string): string => `inputs/sequence/${sequence}`,
 } as const;
 
 /**

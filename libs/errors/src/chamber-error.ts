@@ -75,3 +75,24 @@ export function toChamberError(value: unknown): ChamberError {
   const message = value instanceof Error ? value.message : String(value);
   return new ChamberError(Code.Internal, message, { cause: value });
 }
+
+/**
+ * An error about entry `index` of the list `list` of a request that holds
+ * many (a bulk call): `error` with its message prefixed by the entry
+ * (`faults[3]: …`) and its field under it (`faults.3.targets[0]`; `faults.3`
+ * when it names none), so the caller learns which entry was refused.
+ */
+export function entryError(list: string, index: number, error: unknown): ChamberError {
+  const e = toChamberError(error);
+  const field = e.details?.['field'];
+  return new ChamberError(e.code, `${list}[${index}]: ${e.message}`, {
+    details: {
+      ...e.details,
+      field:
+        typeof field === 'string' && field !== ''
+          ? `${list}.${index}.${field}`
+          : `${list}.${index}`,
+    },
+    cause: e,
+  });
+}

@@ -1,6 +1,7 @@
 export { Code, codeName, codeFromName, httpStatusOf, isGrpcCode, type CodeName } from './codes.js';
 export {
   ChamberError,
+  entryError,
   isChamberError,
   toChamberError,
   type ChamberErrorOptions,

@@ -1,4 +1,4 @@
-import { ChamberError, Code } from '@chamber/errors';
+import { ChamberError, Code, entryError } from '@chamber/errors';
 import { faultTargetError } from '@chamber/faults-client';
 import { unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
 import { isUnder, parseElementPath } from '@chamber/inventory-client';
@@ -8,10 +8,11 @@ import {
   FaultStatus,
   TickRecord,
   type FaultsServer,
+  type InjectRequest,
   type Schedule,
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
-import { keys, submitInput } from '@chamber/timestamp';
+import { InputWriter, keys } from '@chamber/timestamp';
 import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
 import { faultKeys, faultsParticipant } from '../injector.js';
 
@@ -21,6 +22,7 @@ const clearAllChunk = 100;
 /** The Faults RPCs: validate, then write inputs for the next tick, or read the records. */
 export function createFaultsHandlers(store: Store, logger: HandlerLogger): FaultsServer {
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
+  const writer = new InputWriter(store);
 
   /** Every fault, an input due next tick standing in for its record. */
   async function all(): Promise<Map<string, Entry<FaultRecord>>> {
@@ -86,46 +88,90 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
     return out;
   }
 
-  return {
-    inject: unary(async (req) => {
-      if (req.kind === FaultKind.FAULT_KIND_UNSPECIFIED || FaultKind[req.kind] === undefined) {
-        throw new ChamberError(
-          Code.InvalidArgument,
-          'kind must be one of power_loss, network_loss, crash, hang, stuck_cable, hardware_failure',
-          { details: { field: 'kind' } },
-        );
-      }
-      const targets = await validTargets(req.kind, req.targets);
-      const schedule: Schedule = req.schedule ?? {};
-      const tick = await store.get(TickRecord, keys.tick);
-      const errors = scheduleErrors(schedule, (tick?.value.tick ?? 0) + 1);
-      if (errors.length > 0) {
-        // The field is the first schedule field a message names (`schedule.duration`).
-        const named = /schedule\.(at|duration|every|probability|mtbf|mttr)\b/.exec(errors[0]!);
-        throw new ChamberError(Code.InvalidArgument, errors.join('; '), {
-          details: { field: named === null ? 'schedule' : `schedule.${named[1]}` },
-        });
-      }
-      let fault: FaultRecord | undefined;
-      await submitInput(store, {
-        id: (effectiveTick, n) => `fault/f${effectiveTick}-${n}`,
+  /** A fault checked and ready to write: its kind, targets (normalised) and schedule. */
+  interface Checked {
+    readonly kind: FaultKind;
+    readonly targets: string[];
+    readonly schedule: Schedule;
+  }
+
+  /** Checks one fault to inject; fails with `InvalidArgument` naming the field. */
+  async function check(req: InjectRequest, nextTick: number): Promise<Checked> {
+    if (req.kind === FaultKind.FAULT_KIND_UNSPECIFIED || FaultKind[req.kind] === undefined) {
+      throw new ChamberError(
+        Code.InvalidArgument,
+        'kind must be one of power_loss, network_loss, crash, hang, stuck_cable, hardware_failure',
+        { details: { field: 'kind' } },
+      );
+    }
+    const targets = await validTargets(req.kind, req.targets);
+    const schedule: Schedule = req.schedule ?? {};
+    const errors = scheduleErrors(schedule, nextTick);
+    if (errors.length > 0) {
+      // The field is the first schedule field a message names (`schedule.duration`).
+      const named = /schedule\.(at|duration|every|probability|mtbf|mttr)\b/.exec(errors[0]!);
+      throw new ChamberError(Code.InvalidArgument, errors.join('; '), {
+        details: { field: named === null ? 'schedule' : `schedule.${named[1]}` },
+      });
+    }
+    return { kind: req.kind, targets, schedule };
+  }
+
+  /** Writes `faults` as inputs for the next tick, in order; resolves with their records. */
+  async function injectAll(
+    faults: readonly Checked[],
+    requestedBy: string,
+    seed: number,
+  ): Promise<FaultRecord[]> {
+    const records: FaultRecord[] = [];
+    await writer.submitAll(
+      faults.map((f, i) => ({
+        id: { sequence: 'fault/f' },
         owner: faultsParticipant,
-        ops: (effectiveTick, id) => {
-          fault = initialRecord(
+        ops: (effectiveTick: number, id: string) => {
+          const record = initialRecord(
             {
               id: id.slice('fault/'.length),
-              kind: req.kind,
-              targets,
-              schedule,
-              requestedBy: req.requestedBy === '' ? 'grpc' : req.requestedBy,
+              kind: f.kind,
+              targets: f.targets,
+              schedule: f.schedule,
+              requestedBy: requestedBy === '' ? 'grpc' : requestedBy,
             },
             effectiveTick,
-            tick?.value.seed ?? 0,
+            seed,
           );
-          return [op.put(FaultRecord, faultKeys.inputs + fault.id, fault)];
+          records[i] = record;
+          return [op.put(FaultRecord, faultKeys.inputs + record.id, record)];
         },
-      });
+      })),
+    );
+    return records;
+  }
+
+  return {
+    inject: unary(async (req) => {
+      const tick = await store.get(TickRecord, keys.tick);
+      const checked = await check(req, (tick?.value.tick ?? 0) + 1);
+      const [fault] = await injectAll([checked], req.requestedBy, tick?.value.seed ?? 0);
       return { fault: fault! };
+    }),
+
+    injectMany: unary(async (req) => {
+      if (req.faults.length === 0) {
+        throw new ChamberError(Code.InvalidArgument, 'faults: give at least one fault', {
+          details: { field: 'faults' },
+        });
+      }
+      const tick = await store.get(TickRecord, keys.tick);
+      const checked: Checked[] = [];
+      for (const [i, fault] of req.faults.entries()) {
+        try {
+          checked.push(await check(fault, (tick?.value.tick ?? 0) + 1));
+        } catch (error) {
+          throw entryError('faults', i, error);
+        }
+      }
+      return { faults: await injectAll(checked, req.requestedBy, tick?.value.seed ?? 0) };
     }),
 
     list: unary(async (req) => {
@@ -160,7 +206,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         let fault: FaultRecord | undefined;
         let isStale = false;
         try {
-          await submitInput(store, {
+          await writer.submit({
             id: `fault-clear/${req.id}`,
             owner: faultsParticipant,
             ops: (effectiveTick) => {
@@ -189,7 +235,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
       let effectiveTick = 0;
       for (let i = 0; i < open.length; i += clearAllChunk) {
         const chunk = open.slice(i, i + clearAllChunk);
-        const res = await submitInput(store, {
+        const res = await writer.submit({
           id: `fault-clear-all/${i / clearAllChunk}`,
           owner: faultsParticipant,
           ops: (tick) =>

@@ -1,4 +1,4 @@
-import { ChamberError, Code } from '@chamber/errors';
+import { ChamberError, Code, entryError } from '@chamber/errors';
 import { serverStream as streamCall, unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
 import { isUnder, parseElementPath } from '@chamber/inventory-client';
 import {
@@ -9,9 +9,10 @@ import {
   TargetInput,
   TargetState,
   type InventoryServer,
+  type IssueCommandRequest,
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
-import { keys, submitInput } from '@chamber/timestamp';
+import { InputWriter, keys } from '@chamber/timestamp';
 import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
 import { definitionPrefix } from '../domain/definition/records.js';
@@ -25,14 +26,56 @@ export function createInventoryHandlers(
   logger: HandlerLogger,
 ): InventoryServer {
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
+  const writer = new InputWriter(store);
 
-  async function mustExist(path: string): Promise<void> {
+  /** Fails with `NotFound` (naming `field` when given) unless `path` is defined. */
+  async function mustExist(path: string, field?: string): Promise<void> {
     if ((await store.getRaw(definitionPrefix + path)) === undefined) {
       throw new ChamberError(
         Code.NotFound,
         `no ${parseElementPath(path).type} "${path}" is defined`,
+        field === undefined ? {} : { details: { field } },
       );
     }
+  }
+
+  /** Checks a command's target and action; fails naming the field `target`. */
+  async function checkCommand(req: IssueCommandRequest): Promise<void> {
+    const invalid = commandTargetError(req.action, req.target);
+    if (invalid !== undefined)
+      throw new ChamberError(Code.InvalidArgument, invalid, { details: { field: 'target' } });
+    const target = parseElementPath(req.target);
+    await mustExist(target.blade ?? target.path, 'target');
+  }
+
+  /** Writes checked commands as inputs for the next tick, in order; resolves with their records. */
+  async function issueAll(
+    commands: readonly IssueCommandRequest[],
+    requestedBy: string,
+  ): Promise<CommandRecord[]> {
+    const records: CommandRecord[] = [];
+    await writer.submitAll(
+      commands.map((req, i) => ({
+        id: { sequence: 'command/c' },
+        owner: inventoryParticipant,
+        ops: (effectiveTick: number, id: string) => {
+          const command: CommandRecord = {
+            ...CommandRecord.fromPartial({}),
+            id: id.slice('command/'.length),
+            target: parseElementPath(req.target).path,
+            action: req.action,
+            status: CommandStatus.COMMAND_STATUS_PENDING,
+            effectiveTick,
+            requestedBy: requestedBy === '' ? 'grpc' : requestedBy,
+            image: req.image,
+            reason: `waiting for tick ${effectiveTick}`,
+          };
+          records[i] = command;
+          return [op.put(CommandRecord, inventoryKeys.inputs + id, command)];
+        },
+      })),
+    );
+    return records;
   }
 
   return {
@@ -115,7 +158,7 @@ export function createInventoryHandlers(
       await mustExist(path.path);
       const id = `target/${path.path}`;
       const guarded = req.matchRevision !== undefined;
-      const { effectiveTick } = await submitInput(store, {
+      const { effectiveTick } = await writer.submit({
         id,
         owner: inventoryParticipant,
         ops: () => [
@@ -143,30 +186,25 @@ export function createInventoryHandlers(
     }),
 
     issueCommand: unary(async (req) => {
-      const invalid = commandTargetError(req.action, req.target);
-      if (invalid !== undefined) throw new ChamberError(Code.InvalidArgument, invalid);
-      const target = parseElementPath(req.target);
-      await mustExist(target.blade ?? target.path);
-      let command: CommandRecord | undefined;
-      await submitInput(store, {
-        id: (tick, n) => `command/c${tick}-${n}`,
-        owner: inventoryParticipant,
-        ops: (effectiveTick, id) => {
-          command = {
-            ...CommandRecord.fromPartial({}),
-            id: id.slice('command/'.length),
-            target: target.path,
-            action: req.action,
-            status: CommandStatus.COMMAND_STATUS_PENDING,
-            effectiveTick,
-            requestedBy: req.requestedBy === '' ? 'grpc' : req.requestedBy,
-            image: req.image,
-            reason: `waiting for tick ${effectiveTick}`,
-          };
-          return [op.put(CommandRecord, inventoryKeys.inputs + id, command)];
-        },
-      });
+      await checkCommand(req);
+      const [command] = await issueAll([req], req.requestedBy);
       return { command: command! };
+    }),
+
+    issueCommands: unary(async (req) => {
+      if (req.commands.length === 0) {
+        throw new ChamberError(Code.InvalidArgument, 'commands: give at least one command', {
+          details: { field: 'commands' },
+        });
+      }
+      for (const [i, command] of req.commands.entries()) {
+        try {
+          await checkCommand(command);
+        } catch (error) {
+          throw entryError('commands', i, error);
+        }
+      }
+      return { commands: await issueAll(req.commands, req.requestedBy) };
     }),
 
     getCommand: unary(async (req) => {

@@ -98,6 +98,16 @@ export interface PendingRecord {
   owner: string;
 }
 
+/**
+ * inputs/sequence/<name>: the last sequence number given to an input id of
+ * that sequence (`command/c12-7`), for the tick the ids take effect at.
+ * Written in the input's transaction, guarded on its revision.
+ */
+export interface InputSequenceRecord {
+  effectiveTick: number;
+  last: number;
+}
+
 function createBaseControlRecord(): ControlRecord {
   return { policy: 0, rate: 0, epoch: 0, until: undefined, reset: undefined };
 }
@@ -1037,6 +1047,95 @@ export const PendingRecord: MessageFns<PendingRecord> = {
     const message = createBasePendingRecord();
     message.effectiveTick = object.effectiveTick ?? 0;
     message.owner = object.owner ?? "";
+    return message;
+  },
+};
+
+function createBaseInputSequenceRecord(): InputSequenceRecord {
+  return { effectiveTick: 0, last: 0 };
+}
+
+export const InputSequenceRecord: MessageFns<InputSequenceRecord> = {
+  encode(message: InputSequenceRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.effectiveTick !== 0) {
+      writer.uint32(8).uint64(message.effectiveTick);
+    }
+    if (message.last !== 0) {
+      writer.uint32(16).uint64(message.last);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InputSequenceRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInputSequenceRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.effectiveTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.last = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InputSequenceRecord {
+    return {
+      effectiveTick: isSet(object.effectiveTick)
+        ? globalThis.Number(object.effectiveTick)
+        : isSet(object.effective_tick)
+        ? globalThis.Number(object.effective_tick)
+        : 0,
+      last: isSet(object.last) ? globalThis.Number(object.last) : 0,
+    };
+  },
+
+  toJSON(message: InputSequenceRecord): unknown {
+    const obj: any = {};
+    if (message.effectiveTick !== 0) {
+      obj.effectiveTick = Math.round(message.effectiveTick);
+    }
+    if (message.last !== 0) {
+      obj.last = Math.round(message.last);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InputSequenceRecord>): InputSequenceRecord {
+    return InputSequenceRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InputSequenceRecord>): InputSequenceRecord {
+    const message = createBaseInputSequenceRecord();
+    message.effectiveTick = object.effectiveTick ?? 0;
+    message.last = object.last ?? 0;
     return message;
   },
 };

@@ -227,6 +227,17 @@ export interface InjectResponse {
   fault: FaultRecord | undefined;
 }
 
+export interface InjectManyRequest {
+  /** Each fault as Inject takes it (its requested_by is ignored). */
+  faults: InjectRequest[];
+  requestedBy: string;
+}
+
+export interface InjectManyResponse {
+  /** The faults, in the order asked. */
+  faults: FaultRecord[];
+}
+
 export interface ListRequest {
   /** Only these; empty for all. */
   statuses: FaultStatus[];
@@ -1242,6 +1253,164 @@ export const InjectResponse: MessageFns<InjectResponse> = {
   },
 };
 
+function createBaseInjectManyRequest(): InjectManyRequest {
+  return { faults: [], requestedBy: "" };
+}
+
+export const InjectManyRequest: MessageFns<InjectManyRequest> = {
+  encode(message: InjectManyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.faults) {
+      InjectRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(18).string(message.requestedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InjectManyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInjectManyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.faults.push(InjectRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InjectManyRequest {
+    return {
+      faults: globalThis.Array.isArray(object?.faults) ? object.faults.map((e: any) => InjectRequest.fromJSON(e)) : [],
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+    };
+  },
+
+  toJSON(message: InjectManyRequest): unknown {
+    const obj: any = {};
+    if (message.faults?.length) {
+      obj.faults = message.faults.map((e) => InjectRequest.toJSON(e));
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InjectManyRequest>): InjectManyRequest {
+    return InjectManyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InjectManyRequest>): InjectManyRequest {
+    const message = createBaseInjectManyRequest();
+    message.faults = object.faults?.map((e) => InjectRequest.fromPartial(e)) || [];
+    message.requestedBy = object.requestedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseInjectManyResponse(): InjectManyResponse {
+  return { faults: [] };
+}
+
+export const InjectManyResponse: MessageFns<InjectManyResponse> = {
+  encode(message: InjectManyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.faults) {
+      FaultRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InjectManyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInjectManyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.faults.push(FaultRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InjectManyResponse {
+    return {
+      faults: globalThis.Array.isArray(object?.faults) ? object.faults.map((e: any) => FaultRecord.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: InjectManyResponse): unknown {
+    const obj: any = {};
+    if (message.faults?.length) {
+      obj.faults = message.faults.map((e) => FaultRecord.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InjectManyResponse>): InjectManyResponse {
+    return InjectManyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InjectManyResponse>): InjectManyResponse {
+    const message = createBaseInjectManyResponse();
+    message.faults = object.faults?.map((e) => FaultRecord.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseListRequest(): ListRequest {
   return { statuses: [], kinds: [], target: "" };
 }
@@ -1913,6 +2082,20 @@ export const FaultsService = {
     responseSerialize: (value: InjectResponse): Buffer => Buffer.from(InjectResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): InjectResponse => InjectResponse.decode(value),
   },
+  /**
+   * Validates every fault, then schedules them all: one transaction where
+   * they fit (INVALID_ARGUMENT naming `faults.<i>.<field>` for a bad one,
+   * nothing written). See services/faults/README.md for larger calls.
+   */
+  injectMany: {
+    path: "/chamber.faults.v1.Faults/InjectMany" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InjectManyRequest): Buffer => Buffer.from(InjectManyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InjectManyRequest => InjectManyRequest.decode(value),
+    responseSerialize: (value: InjectManyResponse): Buffer => Buffer.from(InjectManyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InjectManyResponse => InjectManyResponse.decode(value),
+  },
   list: {
     path: "/chamber.faults.v1.Faults/List" as const,
     requestStream: false as const,
@@ -1959,6 +2142,12 @@ export interface FaultsServer extends UntypedServiceImplementation {
    * earliest.
    */
   inject: handleUnaryCall<InjectRequest, InjectResponse>;
+  /**
+   * Validates every fault, then schedules them all: one transaction where
+   * they fit (INVALID_ARGUMENT naming `faults.<i>.<field>` for a bad one,
+   * nothing written). See services/faults/README.md for larger calls.
+   */
+  injectMany: handleUnaryCall<InjectManyRequest, InjectManyResponse>;
   list: handleUnaryCall<ListRequest, ListResponse>;
   get: handleUnaryCall<GetRequest, GetResponse>;
   /** Clears a fault at the next tick. */
@@ -1986,6 +2175,26 @@ export interface FaultsClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: InjectResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Validates every fault, then schedules them all: one transaction where
+   * they fit (INVALID_ARGUMENT naming `faults.<i>.<field>` for a bad one,
+   * nothing written). See services/faults/README.md for larger calls.
+   */
+  injectMany(
+    request: InjectManyRequest,
+    callback: (error: ServiceError | null, response: InjectManyResponse) => void,
+  ): ClientUnaryCall;
+  injectMany(
+    request: InjectManyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InjectManyResponse) => void,
+  ): ClientUnaryCall;
+  injectMany(
+    request: InjectManyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InjectManyResponse) => void,
   ): ClientUnaryCall;
   list(request: ListRequest, callback: (error: ServiceError | null, response: ListResponse) => void): ClientUnaryCall;
   list(

@@ -358,6 +358,17 @@ export interface IssueCommandResponse {
   command: CommandRecord | undefined;
 }
 
+export interface IssueCommandsRequest {
+  /** Each command as IssueCommand takes it (its requested_by is ignored). */
+  commands: IssueCommandRequest[];
+  requestedBy: string;
+}
+
+export interface IssueCommandsResponse {
+  /** The commands, in the order asked. */
+  commands: CommandRecord[];
+}
+
 export interface GetCommandRequest {
   id: string;
 }
@@ -3131,6 +3142,168 @@ export const IssueCommandResponse: MessageFns<IssueCommandResponse> = {
   },
 };
 
+function createBaseIssueCommandsRequest(): IssueCommandsRequest {
+  return { commands: [], requestedBy: "" };
+}
+
+export const IssueCommandsRequest: MessageFns<IssueCommandsRequest> = {
+  encode(message: IssueCommandsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.commands) {
+      IssueCommandRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.requestedBy !== "") {
+      writer.uint32(18).string(message.requestedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueCommandsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueCommandsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.commands.push(IssueCommandRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueCommandsRequest {
+    return {
+      commands: globalThis.Array.isArray(object?.commands)
+        ? object.commands.map((e: any) => IssueCommandRequest.fromJSON(e))
+        : [],
+      requestedBy: isSet(object.requestedBy)
+        ? globalThis.String(object.requestedBy)
+        : isSet(object.requested_by)
+        ? globalThis.String(object.requested_by)
+        : "",
+    };
+  },
+
+  toJSON(message: IssueCommandsRequest): unknown {
+    const obj: any = {};
+    if (message.commands?.length) {
+      obj.commands = message.commands.map((e) => IssueCommandRequest.toJSON(e));
+    }
+    if (message.requestedBy !== "") {
+      obj.requestedBy = message.requestedBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueCommandsRequest>): IssueCommandsRequest {
+    return IssueCommandsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueCommandsRequest>): IssueCommandsRequest {
+    const message = createBaseIssueCommandsRequest();
+    message.commands = object.commands?.map((e) => IssueCommandRequest.fromPartial(e)) || [];
+    message.requestedBy = object.requestedBy ?? "";
+    return message;
+  },
+};
+
+function createBaseIssueCommandsResponse(): IssueCommandsResponse {
+  return { commands: [] };
+}
+
+export const IssueCommandsResponse: MessageFns<IssueCommandsResponse> = {
+  encode(message: IssueCommandsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.commands) {
+      CommandRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueCommandsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueCommandsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.commands.push(CommandRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueCommandsResponse {
+    return {
+      commands: globalThis.Array.isArray(object?.commands)
+        ? object.commands.map((e: any) => CommandRecord.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: IssueCommandsResponse): unknown {
+    const obj: any = {};
+    if (message.commands?.length) {
+      obj.commands = message.commands.map((e) => CommandRecord.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueCommandsResponse>): IssueCommandsResponse {
+    return IssueCommandsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueCommandsResponse>): IssueCommandsResponse {
+    const message = createBaseIssueCommandsResponse();
+    message.commands = object.commands?.map((e) => CommandRecord.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseGetCommandRequest(): GetCommandRequest {
   return { id: "" };
 }
@@ -3531,6 +3704,21 @@ export const InventoryService = {
       Buffer.from(IssueCommandResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): IssueCommandResponse => IssueCommandResponse.decode(value),
   },
+  /**
+   * Validates every command, then issues them all: one transaction where
+   * they fit (INVALID_ARGUMENT naming `commands.<i>.<field>` for a bad one,
+   * nothing written). See services/inventory/README.md for larger calls.
+   */
+  issueCommands: {
+    path: "/chamber.inventory.v1.Inventory/IssueCommands" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IssueCommandsRequest): Buffer => Buffer.from(IssueCommandsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IssueCommandsRequest => IssueCommandsRequest.decode(value),
+    responseSerialize: (value: IssueCommandsResponse): Buffer =>
+      Buffer.from(IssueCommandsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IssueCommandsResponse => IssueCommandsResponse.decode(value),
+  },
   getCommand: {
     path: "/chamber.inventory.v1.Inventory/GetCommand" as const,
     requestStream: false as const,
@@ -3575,6 +3763,12 @@ export interface InventoryServer extends UntypedServiceImplementation {
    * how it went.
    */
   issueCommand: handleUnaryCall<IssueCommandRequest, IssueCommandResponse>;
+  /**
+   * Validates every command, then issues them all: one transaction where
+   * they fit (INVALID_ARGUMENT naming `commands.<i>.<field>` for a bad one,
+   * nothing written). See services/inventory/README.md for larger calls.
+   */
+  issueCommands: handleUnaryCall<IssueCommandsRequest, IssueCommandsResponse>;
   getCommand: handleUnaryCall<GetCommandRequest, GetCommandResponse>;
   listCommands: handleUnaryCall<ListCommandsRequest, ListCommandsResponse>;
 }
@@ -3704,6 +3898,26 @@ export interface InventoryClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: IssueCommandResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Validates every command, then issues them all: one transaction where
+   * they fit (INVALID_ARGUMENT naming `commands.<i>.<field>` for a bad one,
+   * nothing written). See services/inventory/README.md for larger calls.
+   */
+  issueCommands(
+    request: IssueCommandsRequest,
+    callback: (error: ServiceError | null, response: IssueCommandsResponse) => void,
+  ): ClientUnaryCall;
+  issueCommands(
+    request: IssueCommandsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IssueCommandsResponse) => void,
+  ): ClientUnaryCall;
+  issueCommands(
+    request: IssueCommandsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IssueCommandsResponse) => void,
   ): ClientUnaryCall;
   getCommand(
     request: GetCommandRequest,
