@@ -40,7 +40,8 @@ export function subjectOf(op: Operation | undefined): string {
 /**
  * The API's name of the field an error of `op` with `code` is about. `field`
  * is what the error names (a service's proto name, `schedule.duration`, or a
- * JSON path with dots, `targets.0`), renamed as the route table says and
+ * JSON path with dots, `targets.0`, `faults.3.schedule.duration`), renamed
+ * as the route table says (in an entry of a bulk call, the entry's field) and
  * written with brackets for indexes (`targets[0]`). Without one: the
  * credentials (`authorization`) for 401 and 403, `if-match` for a refused
  * guarded write when the request sent it, otherwise {@link subjectOf}.
@@ -53,8 +54,11 @@ export function apiFieldOf(
 ): string {
   if (field !== undefined && field !== '') {
     const names = namesOf(op);
-    const renamed = names[field] ?? field;
-    return renamed.replace(/\.(\d+)(?=\.|$)/g, '[$1]');
+    // An entry of a bulk call (`faults.3.schedule.duration`): its own field renamed.
+    const entry = /^([A-Za-z]+\.\d+\.)(.+)$/.exec(field);
+    const renamed =
+      entry === null ? (names[field] ?? field) : entry[1]! + (names[entry[2]!] ?? entry[2]!);
+    return renamed.replace(/\.(\d+)(?=\.|\[|$)/g, '[$1]');
   }
   if (code === Code.Unauthenticated || code === Code.PermissionDenied) return 'authorization';
   if ((code === Code.Aborted || code === Code.FailedPrecondition) && hasPrecondition) {

@@ -64,6 +64,15 @@ export function bodySchema(op: Operation): JsonSchema | undefined {
     type: 'object',
     properties: op.body.properties,
     required: [...op.body.required],
+    ...(op.body.forms === undefined
+      ? {}
+      : {
+          // Exactly one form (its fields are described under `properties`).
+          oneOf: op.body.forms.map((form) => ({
+            properties: Object.fromEntries(form.map((f) => [f, true])),
+            required: [...form],
+          })),
+        }),
     additionalProperties: false,
   };
 }

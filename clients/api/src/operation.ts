@@ -17,6 +17,12 @@ export type ErrorStatus = 404 | 409 | 412 | 429 | 503 | 504;
 export interface BodySpec {
   readonly properties: Readonly<Record<string, JsonSchema>>;
   readonly required: readonly string[];
+  /**
+   * The body's forms, when it has several (a route's one-at-a-time form and
+   * its bulk form): groups of fields, of which a body gives exactly one
+   * group, whole. The CLI takes the first form.
+   */
+  readonly forms?: readonly (readonly string[])[];
 }
 
 /** A successful answer. */

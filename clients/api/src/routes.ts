@@ -51,6 +51,27 @@ export const eventKinds = ['clock', 'actual', 'observed', 'faults', 'repairs', '
 /** The schedule fields of a fault, body fields of `POST /faults`. */
 const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
 
+/** The fields of one fault in `POST /faults`. */
+const faultFields = {
+  kind: s.oneOf(faultKinds, 'what breaks'),
+  targets: s.array(elementPath, 'element paths; a region, zone or rack means all in it', {
+    minItems: 1,
+    maxItems: 1000,
+  }),
+  at: s.integer('the first tick it may occur (default: the next tick)'),
+  duration: s.integer('how many ticks each occurrence lasts (default: until cleared)', 1),
+  every: s.integer('it recurs every this many ticks', 1),
+  probability: s.number('it occurs at each tick with this probability', {
+    exclusiveMinimum: 0,
+    maximum: 1,
+  }),
+  mtbf: s.number('mean ticks between failures, per target', { exclusiveMinimum: 0 }),
+  mttr: s.number('mean ticks to recover (required with mtbf)', { exclusiveMinimum: 0 }),
+} as const;
+
+/** The most entries of one bulk call (`faults`, `targets` of commands). */
+const maxBulk = 1000;
+
 const userName = s.name('the user name');
 const password = s.string('a password, 8 to 128 characters', { minLength: 8, maxLength: 128 });
 const rightList = s.array(s.oneOf(rights, 'a right'), 'the rights held', {
@@ -591,17 +612,28 @@ export const operations: readonly Operation[] = [
     method: 'POST',
     path: '/inventory/commands',
     tag: 'inventory',
-    summary: 'issue a command to the simulated hardware; it runs over simulated time',
+    summary: 'issue a command to the simulated hardware, or one to each of many targets',
+    description:
+      'With `targets` instead of `target`, one command per target, all checked first (a bad one refuses the call, naming it as `targets[i]`, and nothing is written) and written together: in one transaction when they fit in one (about 60: etcd takes 128 writes per transaction, and each takes two), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each command says when). The answer lists the commands in the order of `targets`.',
     access: 'perform_repairs',
     body: {
       properties: {
         target: elementPath,
+        targets: s.array(elementPath, 'many targets: one command to each, in one call', {
+          minItems: 1,
+          maxItems: maxBulk,
+        }),
         action: s.oneOf(commandActions, 'what to do'),
         image: s.string('the image, for reimage', { maxLength: 128 }),
       },
-      required: ['target', 'action'],
+      required: ['action'],
+      forms: [['target'], ['targets']],
     },
-    response: created('Command', 'the command'),
+    response: {
+      status: 201,
+      description: 'the command; with `targets`, the commands',
+      schema: { anyOf: [s.ref('Command'), s.ref('Commands')] },
+    },
     errors: [404],
     cli: [{ area: 'inventory', command: 'command', args: ['target', 'action'] }],
   },
@@ -637,28 +669,27 @@ export const operations: readonly Operation[] = [
     method: 'POST',
     path: '/faults',
     tag: 'faults',
-    summary: 'inject a fault; it takes effect at the next tick at the earliest',
+    summary: 'inject a fault, or many; each takes effect at the next tick at the earliest',
+    description:
+      'With `faults` (a list of faults, each with the fields of one), many faults in one call, all checked first (a bad one refuses the call, naming it as `faults[i].…`, and nothing is written) and written together: in one transaction when they fit in one (about 60: etcd takes 128 writes per transaction, and each takes two), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each fault says when). The answer lists the faults in the order asked.',
     access: 'inject_faults',
     body: {
       properties: {
-        kind: s.oneOf(faultKinds, 'what breaks'),
-        targets: s.array(elementPath, 'element paths; a region, zone or rack means all in it', {
-          minItems: 1,
-          maxItems: 1000,
-        }),
-        at: s.integer('the first tick it may occur (default: the next tick)'),
-        duration: s.integer('how many ticks each occurrence lasts (default: until cleared)', 1),
-        every: s.integer('it recurs every this many ticks', 1),
-        probability: s.number('it occurs at each tick with this probability', {
-          exclusiveMinimum: 0,
-          maximum: 1,
-        }),
-        mtbf: s.number('mean ticks between failures, per target', { exclusiveMinimum: 0 }),
-        mttr: s.number('mean ticks to recover (required with mtbf)', { exclusiveMinimum: 0 }),
+        ...faultFields,
+        faults: s.array(
+          s.object(faultFields, ['kind', 'targets'], 'one fault', { additionalProperties: false }),
+          'many faults in one call',
+          { minItems: 1, maxItems: maxBulk },
+        ),
       },
-      required: ['kind', 'targets'],
+      required: [],
+      forms: [['kind', 'targets'], ['faults']],
     },
-    response: created('Fault', 'the fault'),
+    response: {
+      status: 201,
+      description: 'the fault; with `faults`, the faults',
+      schema: { anyOf: [s.ref('Fault'), s.ref('Faults')] },
+    },
     errors: [404],
     cli: [{ area: 'fault', command: 'inject', names: { duration: 'for', targets: 'target' } }],
     // The faults service takes the schedule as one message; the API, as body fields.

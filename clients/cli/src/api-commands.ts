@@ -116,14 +116,15 @@ export function fieldsOf(op: Operation, cli: CliSpec, ext: CommandExtension = {}
       s,
       false,
     ]),
-    ...Object.entries(op.body?.properties ?? {}).map(
-      ([f, s]): [string, Location, JsonSchema, boolean] => [
+    // A body of several forms is given in its first: its fields required, the other forms' left out.
+    ...Object.entries(op.body?.properties ?? {})
+      .filter(([f]) => !(op.body?.forms ?? []).slice(1).some((form) => form.includes(f)))
+      .map(([f, s]): [string, Location, JsonSchema, boolean] => [
         f,
         'body',
         s,
-        op.body?.required.includes(f) ?? false,
-      ],
-    ),
+        (op.body?.required.includes(f) ?? false) || (op.body?.forms?.[0]?.includes(f) ?? false),
+      ]),
   ];
   const args = cli.args ?? [];
   for (const name of [...args, ...(cli.secrets ?? []), ...Object.keys(cli.preset ?? {})]) {

@@ -53,6 +53,13 @@ function example(schema: JsonSchema): unknown {
       return true;
     case 'array':
       return [example(schema['items'] as JsonSchema)];
+    case 'object':
+      return Object.fromEntries(
+        Object.entries((schema['properties'] ?? {}) as Record<string, JsonSchema>).map(([k, v]) => [
+          k,
+          example(v),
+        ]),
+      );
     default:
       throw new Error(`no example for ${JSON.stringify(schema)}`);
   }
@@ -63,9 +70,17 @@ function wrongType(schema: JsonSchema): unknown {
   return schema['type'] === 'string' || Array.isArray(schema['enum']) ? 12345 : 'not-that';
 }
 
-function validBody(op: Operation): Record<string, unknown> {
+/**
+ * A valid body of `op`: every field, of a body with several forms only those
+ * of the form holding `field` (the first form by default).
+ */
+function validBody(op: Operation, field?: string): Record<string, unknown> {
+  const forms = op.body?.forms ?? [];
+  const form = forms.find((f) => field !== undefined && f.includes(field)) ?? forms[0] ?? [];
   return Object.fromEntries(
-    Object.entries(op.body?.properties ?? {}).map(([k, v]) => [k, example(v)]),
+    Object.entries(op.body?.properties ?? {})
+      .filter(([k]) => form.includes(k) || !forms.some((f) => f.includes(k)))
+      .map(([k, v]) => [k, example(v)]),
   );
 }
 
@@ -153,7 +168,7 @@ describe('request validation uses the published schemas', () => {
         method: op.method,
         path: `${apiPrefix}${fillPath(op.path, pathExample(op))}`,
         headers: { ...auth(), 'content-type': 'application/json' },
-        body: JSON.stringify({ ...validBody(op), [name]: wrongType(schema) }),
+        body: JSON.stringify({ ...validBody(op, name), [name]: wrongType(schema) }),
       });
       expect(res.status, res.body).toBe(400);
       const error = (JSON.parse(res.body) as { error: { code: string; field: string } }).error;

@@ -1,6 +1,6 @@
 import { apiPrefix } from '@chamber/api';
 import type { ClockClient } from '@chamber/clock';
-import { ChamberError, Code, toChamberError } from '@chamber/errors';
+import { ChamberError, Code, isChamberError, toChamberError } from '@chamber/errors';
 import type { FaultsClient } from '@chamber/faults-client';
 import { checkHealth } from '@chamber/grpc';
 import type { InventoryClient } from '@chamber/inventory-client';
@@ -9,6 +9,7 @@ import {
   CommandRecord,
   Element,
   FaultRecord,
+  type FaultKind,
   LoadProgress,
   RepairRecord,
   Summary,
@@ -75,6 +76,40 @@ const elementKinds = {
   tors: 'ELEMENT_KIND_TOR',
   blades: 'ELEMENT_KIND_BLADE',
 } as const;
+
+/** The faults of `POST /faults` bodies (one, or each of `faults`) as the faults service takes them. */
+function faultsOf(
+  bodies: readonly Readonly<Record<string, unknown>>[],
+): { kind: FaultKind; targets: string[]; schedule: Schedule }[] {
+  return bodies.map((b) => {
+    const schedule: Schedule = {};
+    for (const key of ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const) {
+      const value = b[key];
+      if (typeof value === 'number') schedule[key] = value;
+    }
+    return {
+      kind: enumOf(faultKindFromJSON, 'FAULT_KIND', typeof b['kind'] === 'string' ? b['kind'] : ''),
+      targets: (b['targets'] as string[] | undefined) ?? [],
+      schedule,
+    };
+  });
+}
+
+/**
+ * An error of the inventory's IssueCommands about `commands.<i>.target` in
+ * the words of `POST /inventory/commands`, whose bulk form lists `targets`.
+ */
+function commandsAsTargets(error: unknown): unknown {
+  if (!isChamberError(error)) return error;
+  const field = error.details?.['field'];
+  const entry = typeof field === 'string' ? /^commands\.(\d+)\.target$/.exec(field) : null;
+  if (entry === null) return error;
+  return new ChamberError(
+    error.code,
+    error.message.replace(/^commands\[(\d+)\]: /, 'targets[$1]: '),
+    { details: { ...error.details, field: `targets.${entry[1]}` }, cause: error },
+  );
+}
 
 /** The handlers of the clock, inventory, faults, repairs and services routes. */
 export function simulationHandlers(deps: SimulationDeps): Record<string, Handler> {
@@ -272,12 +307,33 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     },
     async issueCommand(request) {
       const image = textOf(request, 'body', 'image');
-      const command = await inventory.issueCommand(
-        textOf(request, 'body', 'target') ?? '',
-        enumOf(commandActionFromJSON, 'COMMAND_ACTION', textOf(request, 'body', 'action') ?? ''),
-        { requestedBy: who(request), ...(image === undefined ? {} : { image }) },
+      const action = enumOf(
+        commandActionFromJSON,
+        'COMMAND_ACTION',
+        textOf(request, 'body', 'action') ?? '',
       );
-      return { body: CommandRecord.toJSON(command) };
+      const targets = request.input.body['targets'] as string[] | undefined;
+      if (targets === undefined) {
+        const command = await inventory.issueCommand(
+          textOf(request, 'body', 'target') ?? '',
+          action,
+          {
+            requestedBy: who(request),
+            ...(image === undefined ? {} : { image }),
+          },
+        );
+        return { body: CommandRecord.toJSON(command) };
+      }
+      let commands: CommandRecord[];
+      try {
+        commands = await inventory.issueCommands(
+          targets.map((target) => ({ target, action, ...(image === undefined ? {} : { image }) })),
+          { requestedBy: who(request) },
+        );
+      } catch (error) {
+        throw commandsAsTargets(error);
+      }
+      return { body: { commands: commands.map((c) => CommandRecord.toJSON(c)) } };
     },
     async listCommands(request) {
       const status = textOf(request, 'query', 'status');
@@ -300,18 +356,25 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
 
     async injectFault(request) {
       const b = request.input.body;
-      const schedule: Schedule = {};
-      for (const key of ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const) {
-        const value = b[key];
-        if (typeof value === 'number') schedule[key] = value;
+      const many = b['faults'] as Record<string, unknown>[] | undefined;
+      if (many === undefined) {
+        const [fault] = faultsOf([b]);
+        return {
+          body: FaultRecord.toJSON(
+            await faults.inject(fault!.kind, fault!.targets, fault!.schedule, who(request)),
+          ),
+        };
       }
-      const fault = await faults.inject(
-        enumOf(faultKindFromJSON, 'FAULT_KIND', textOf(request, 'body', 'kind') ?? ''),
-        (b['targets'] as string[] | undefined) ?? [],
-        schedule,
-        who(request),
-      );
-      return { body: FaultRecord.toJSON(fault) };
+      const beside = Object.keys(b).find((key) => key !== 'faults');
+      if (beside !== undefined) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `${beside}: give it in each fault of faults, not beside them`,
+          { details: { field: beside } },
+        );
+      }
+      const injected = await faults.injectMany(faultsOf(many), who(request));
+      return { body: { faults: injected.map((f) => FaultRecord.toJSON(f)) } };
     },
     async listFaults(request) {
       const status = textOf(request, 'query', 'status');

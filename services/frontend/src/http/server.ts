@@ -244,7 +244,11 @@ export function createHttpApp(options: HttpAppOptions): Koa {
         { details: { field: 'url' } },
       );
     }
-    // @koa/send resolves inside the root and refuses anything that leaves it.
+    // @koa/send resolves inside the root and refuses anything that leaves it;
+    // a path that climbs (`/assets/x/%2e%2e/`) names no file, even one inside.
+    if (/(^|\/)\.\.?(\/|$)/.test(safeDecode(ctx.path))) {
+      throw new ChamberError(Code.NotFound, `no file ${ctx.path}`, { details: { field: 'url' } });
+    }
     const served = await send(ctx, ctx.path, {
       root: options.webRoot,
       index: 'index.html',
@@ -278,6 +282,15 @@ function authenticate(ctx: Koa.Context, accounts: Accounts): Caller | undefined 
   }
   const cookie = ctx.cookies.get(sessionCookie);
   return cookie === undefined ? undefined : accounts.authenticate({ cookie });
+}
+
+/** `path` percent-decoded; as it is when it does not decode. */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 function hasBody(ctx: Koa.Context): boolean {

@@ -85,15 +85,28 @@ export class RequestValidator {
     let body: Record<string, unknown> = {};
     if (v.body !== undefined) {
       const given = raw.body ?? {};
-      if (!v.body(given)) throw invalid('body', v.body.errors);
+      if (!v.body(given)) throw invalid('body', v.body.errors, op.body?.forms);
       body = given as Record<string, unknown>;
     }
     return { params, query, body };
   }
 }
 
-function invalid(where: string, errors: ErrorObject[] | null | undefined): ChamberError {
+function invalid(
+  where: string,
+  errors: ErrorObject[] | null | undefined,
+  forms?: readonly (readonly string[])[],
+): ChamberError {
   const error = errors?.[0];
+  if (forms !== undefined && error?.keyword === 'oneOf' && error.instancePath === '') {
+    // Several forms at once (with none, ajv names a missing field of the first form).
+    const field = forms[1]?.[0] ?? where;
+    return new ChamberError(
+      Code.InvalidArgument,
+      `${field}: give ${forms.map((f) => f.join(' and ')).join(', or ')}; not more than one of these`,
+      { details: { field } },
+    );
+  }
   if (error === undefined) {
     return new ChamberError(Code.InvalidArgument, `${where}: invalid`, {
       details: { field: where },
