@@ -4,7 +4,6 @@ import {
   InventoryService,
   LoadProgress,
   LoadProgress_State,
-  PendingRecord,
   protoFiles,
 } from '@chamber/protos';
 import { cmp, op, type CachedView, type Store } from '@chamber/store';
@@ -22,7 +21,7 @@ import {
 import {
   definitionLoadId,
   inventoryParticipant,
-  isDefinitionLoadMarker,
+  definitionInputsPrefix,
   submitDefinitionLoad,
   validateDefinition,
 } from './definition-loads.js';
@@ -99,6 +98,11 @@ export function createInventoryService(
     };
   }
 
+  /** Whether a definition load waits (for its tick, or for the run a reset starts). */
+  async function hasPendingLoad(s: Store): Promise<boolean> {
+    return (await s.listKeys(definitionInputsPrefix, { limit: 1 })).length > 0;
+  }
+
   /**
    * Before it joins the clock: when the simulation has no definition and the
    * clock has not started, makes the configured one the definition in force,
@@ -112,7 +116,6 @@ export function createInventoryService(
     const file = definitionFile(setting);
     const source = await readFile(file, 'utf8').catch(() => undefined);
     const inForce = (await s.get(DefinitionSource, inventoryKeys.source))?.value;
-    const pending = await s.list(PendingRecord, keys.pendingPrefix);
     const shown = path.relative(process.cwd(), file);
     const decision = startDefinition({
       setting,
@@ -121,7 +124,7 @@ export function createInventoryService(
       shownFile: shown.startsWith('..') || path.isAbsolute(shown) ? file : shown,
       source,
       inForce,
-      hasPendingLoad: pending.entries.some((e) => isDefinitionLoadMarker(e.key)),
+      hasPendingLoad: await hasPendingLoad(s),
       hasTick: (await s.getRaw(keys.tick)) !== undefined,
       simulation: config.simulation,
     });
@@ -165,8 +168,7 @@ export function createInventoryService(
   async function loadInitialDefinition(s: Store): Promise<void> {
     if (config.inventory.definition === '') return;
     if ((await s.getRaw(inventoryKeys.source)) !== undefined) return;
-    const pending = await s.list(PendingRecord, keys.pendingPrefix);
-    if (pending.entries.some((e) => isDefinitionLoadMarker(e.key))) return;
+    if (await hasPendingLoad(s)) return;
     const file = definitionFile(config.inventory.definition);
     const source = await readFile(file, 'utf8');
     const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) });

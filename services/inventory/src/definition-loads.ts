@@ -14,8 +14,12 @@ import {
 /** The inventory's participant name, and the owner of its inputs. */
 export const inventoryParticipant = 'inventory';
 
-/** Where definition loads wait for their tick. */
-export const definitionInputsPrefix = `${keys.inputsPrefix}inventory/`;
+/**
+ * Where definition loads wait for their tick: under `sources/`, which a
+ * reset keeps (it deletes the `pending/` markers), so a load accepted before
+ * a reset is the definition the new run builds at tick 0.
+ */
+export const definitionInputsPrefix = 'sources/inventory-pending/';
 
 const definitionLoadIdPrefix = 'definition-';
 
@@ -96,28 +100,33 @@ export interface AppliedLoads {
 
 /**
  * The inventory's reaction, at tick `tick`, to the definition loads due by
- * then (with `view` at exactly R(tick)): the last one wins, reconciled with
- * the stored view — new and changed records put, removed ones deleted,
- * unchanged ones untouched — and each load's input and marker removed.
+ * then (with `view` at exactly R(tick)): the loads whose marker is due, and
+ * any load whose marker a reset deleted (accepted before the reset, it is
+ * built at the new run's first tick). The last one submitted wins,
+ * reconciled with the stored view — new and changed records put, removed
+ * ones deleted, unchanged ones untouched — and each load's input and marker
+ * removed.
  */
 export function applyDefinitionLoads(tick: number, view: CachedView): AppliedLoads {
   const due = view
-    .list(PendingRecord, keys.pendingPrefix)
-    .filter(
-      (e) =>
-        e.value.owner === inventoryParticipant &&
-        e.value.effectiveTick <= tick &&
-        isDefinitionLoadMarker(e.key),
-    );
+    .list(DefinitionLoadInput, definitionInputsPrefix)
+    .filter((input) => {
+      const marker = view.value(
+        PendingRecord,
+        keys.pending(input.key.slice(definitionInputsPrefix.length)),
+      );
+      return marker === undefined || marker.effectiveTick <= tick;
+    })
+    .sort((a, b) => a.createRevision - b.createRevision);
   if (due.length === 0) return { ops: [], changes: undefined };
   const ops: Op[] = [];
   let load: AppliedLoads['load'];
-  for (const marker of due) {
-    const id = marker.key.slice(keys.pendingPrefix.length);
-    const input = view.value(DefinitionLoadInput, definitionInputsPrefix + id);
-    ops.push(op.delete(marker.key), op.delete(definitionInputsPrefix + id));
+  for (const input of due) {
+    const id = input.key.slice(definitionInputsPrefix.length);
+    if (view.getRaw(keys.pending(id)) !== undefined) ops.push(op.delete(keys.pending(id)));
+    ops.push(op.delete(input.key));
     // Validated when submitted; parsed again when reconciled, deterministically.
-    if (input !== undefined) load = { id, fileName: input.fileName, source: input.source };
+    load = { id, fileName: input.value.fileName, source: input.value.source };
   }
   const changes = load === undefined ? undefined : reconcileDefinition(view, load);
   if (changes === undefined) return { ops, changes: undefined };
