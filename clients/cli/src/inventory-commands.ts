@@ -16,7 +16,7 @@ import { wordOf } from '@chamber/words';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiClient } from '@chamber/api';
-import type { AreaExtension, RestCall } from './api-commands.js';
+import { printJson, type AreaExtension, type RestCall } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
 import { formatElement } from './format.js';
@@ -78,6 +78,22 @@ export const inventoryArea: AreaExtension = {
     inventory: addressOption(inventoryEndpoint, "the inventory's gRPC address (with --via grpc)"),
   },
   commands: {
+    command: {
+      args: {
+        target: {
+          name: 'TARGET',
+          description: 'an element path, or several separated by commas: one command to each',
+        },
+      },
+      rest: async (ctx, route) => {
+        const input = await route.input(ctx);
+        const { target, ...rest } = (input.body ?? {}) as { target?: string };
+        const targets = (target ?? '').split(',').filter((t) => t !== '');
+        // Several targets: the route's bulk form, one call, every command checked first.
+        const body = targets.length > 1 ? { ...rest, targets } : input.body;
+        printJson(ctx, await route.call(ctx, { ...input, body }));
+      },
+    },
     load: {
       args: { fileName: { name: 'FILE', description: 'the YAML definition', isRequired: true } },
       filled: ['source'],

@@ -43,11 +43,6 @@ export function definitionLoadId(unique: string): string {
   return `${definitionLoadIdPrefix}${unique}`;
 }
 
-/** Whether the input marker `pending/<id>` is a definition load's. */
-export function isDefinitionLoadMarker(key: string): boolean {
-  return key.startsWith(`${keys.pendingPrefix}${definitionLoadIdPrefix}`);
-}
-
 /**
  * Checks that `source` is a valid definition and counts its blades. With
  * errors it fails with `InvalidArgument`, listing every error as

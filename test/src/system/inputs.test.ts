@@ -13,10 +13,12 @@ import {
 } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { budgets, etcdEndpoints, freePortRun, uniqueSimulation } from '@chamber/testing';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFrontendWorld } from './frontend-world.js';
 import { twoRacks } from './inventory-world.js';
-import { startServiceProcess, startStepperProcess, type Child } from './processes.js';
+import { repo, startServiceProcess, startStepperProcess, type Child } from './processes.js';
 
 // External inputs (issue 15): any number of them in one tick, with ids a
 // replay reproduces; bulk calls written as one transaction where they fit;
@@ -308,6 +310,27 @@ describe('bulk calls', () => {
         ),
       ).toMatchObject({ field: 'targets[2]', message: /^targets\[2\]: no blade/ });
       expect(await pending()).toBe(beforeCommands);
+
+      // The CLI: several targets of one command, one call of the bulk form.
+      const token = await f.admin.call<{ token: string }>('createToken', {
+        body: { name: 'inputs' },
+      });
+      const cli = await new Promise<string>((resolve, reject) => {
+        execFile(
+          process.execPath,
+          [
+            path.join(repo, 'clients/cli/bin/chamber.js'),
+            ...['inventory', 'command', `${blades[0]},${blades[5]}`, 'reboot', '--json'],
+          ],
+          { env: { ...process.env, CHAMBER_API: f.url, CHAMBER_TOKEN: token.body.token } },
+          (error, stdout, stderr) => (error === null ? resolve(stdout) : reject(new Error(stderr))),
+        );
+      });
+      const fromCli = JSON.parse(cli) as { commands: Array<{ id: string; target: string }> };
+      expect(fromCli.commands.map((c) => [c.id, c.target])).toEqual([
+        [`c${now + 1}-9`, blades[0]],
+        [`c${now + 1}-10`, blades[5]],
+      ]);
 
       // All of it takes effect at the next tick.
       await f.world.clock.step(1);
