@@ -13,6 +13,7 @@ import {
   startFrontendProcess,
   startServiceProcess,
   startStepperProcess,
+  startToyProcess,
   startTraceSinkProcess,
 } from './processes.js';
 
@@ -65,11 +66,11 @@ async function privateEtcd() {
   cleanup.push(() => etcd.stop());
   return {
     endpoints: [...etcd.endpoints],
-    /** SIGKILLs etcd, leaves it dead for `outageMs`, and starts it again on the same data dir and ports. */
-    async outage(): Promise<void> {
+    /** SIGKILLs etcd, leaves it dead for `ms`, and starts it again on the same data dir and ports. */
+    async outage(ms = outageMs): Promise<void> {
       process.kill(etcd.pid, 'SIGKILL');
       await etcd.exited;
-      await new Promise((resolve) => setTimeout(resolve, outageMs));
+      await new Promise((resolve) => setTimeout(resolve, ms));
       etcd = await startEtcd(options);
     },
   };
@@ -270,4 +271,56 @@ describe('a store outage', () => {
     },
     budgets.longTestMs,
   );
+
+  it('counts no grace period while etcd is away: a participant that died just before it is not dropped when it comes back after it', async () => {
+    const etcd = await privateEtcd();
+    const { endpoints } = etcd;
+    const simulation = uniqueSimulation('grace');
+    const store = await Store.connect({ endpoints, simulation });
+    cleanup.push(() => store.close());
+    const graceMs = loadStepperConfig({ env: {} }).stepper.dropGraceSeconds * 1000;
+    /**
+     * etcd dies as soon as a participant's lease has run out and stays away
+     * until just before that participant's grace period would end, counted
+     * in wall time: the one fixed duration that is the point of this test.
+     */
+    const outageUntilGraceMs = graceMs - 1_000;
+    const port = await freePort();
+    const stepper = startStepperProcess({
+      endpoints,
+      simulation,
+      port,
+      instance: 'grace',
+      extraEnv: {
+        CHAMBER_STEPPER_DROP_GRACE_SECONDS: String(graceMs / 1000),
+        // The leader keeps its lease through the outage, and with it the
+        // grace timers it had started before.
+        CHAMBER_STEPPER_LEADER_TTL_SECONDS: String((4 * outageUntilGraceMs) / 1000),
+      },
+    });
+    cleanup.push(() => stepper.kill('SIGKILL'));
+    await stepper.waitForLine(/stepper serving/);
+    const toy = () => {
+      const child = startToyProcess({ endpoints, simulation, name: 'phoenix' });
+      cleanup.push(() => child.kill('SIGKILL'));
+      return child;
+    };
+    const first = toy();
+    await first.waitForLine(/joined/);
+    const clock = ClockClient.connect(`127.0.0.1:${port}`);
+    cleanup.push(() => clock.close());
+    await clock.step(2);
+    await first.kill('SIGKILL');
+    await expect.poll(() => store.getRaw('alive/phoenix')).toBeUndefined();
+    await etcd.outage(outageUntilGraceMs);
+    // Restarted once etcd is back, as the launcher's supervisor would.
+    await toy().waitForLine(/joined/);
+    const status = await clock.step(1);
+    expect(status).toMatchObject({
+      tick: 3,
+      participants: ['phoenix'],
+      deterministic: true,
+      notes: [],
+    });
+  });
 });
