@@ -120,6 +120,12 @@ export function hostParticipantService(options: HostOptions): HostedService {
           name,
           onError: (error, tick) =>
             logger.error({ err: error, tick }, `${name} tick failed; retrying`),
+          onRegistrationLost: (error) =>
+            logger.warn(
+              { err: error },
+              `${name}: lost its participant lease (etcd away); registering again once etcd is back`,
+            ),
+          onRegisteredAgain: () => logger.info(`${name}: registered as a participant again`),
         });
         await options.afterJoin?.(s);
         const endpoint = `${config.listen.host}:${port}`;
@@ -127,6 +133,11 @@ export function hostParticipantService(options: HostOptions): HostedService {
           name,
           instance: `${os.hostname()}-${process.pid}`,
           endpoint,
+          onRetry: (error, attempt) => {
+            if (attempt === 0)
+              logger.warn({ err: error }, `${name}: lost its service registration (etcd away)`);
+          },
+          onReplaced: () => logger.info({ endpoint }, `${name}: service registered again`),
         });
         server.setServing(true);
         logger.info({ endpoint, simulation: config.simulation }, `${name} serving`);

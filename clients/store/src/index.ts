@@ -10,6 +10,8 @@ export { type Codec, type Entry, type RawEntry, decode, encode } from './codec.j
 export { op, cmp, type Op, type Compare, type TxnResult } from './txn.js';
 export { type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js';
 export { type Lease } from './lease.js';
+export { keepLease, type KeepLeaseOptions, type KeptLease } from './kept-lease.js';
+export { pause, reconnectBackoff, reconnectDelay } from './backoff.js';
 export { type Leadership, type CampaignOptions } from './leadership.js';
 export { CachedView } from './cached-view.js';
 export {

@@ -9,6 +9,13 @@ export interface CampaignOptions {
   readonly ttlSeconds?: number;
   /** Aborts the campaign (rejects) when signalled. The campaign value must be unique per campaigner. */
   readonly signal?: AbortSignal;
+  /**
+   * The value of this caller's previous term, which it no longer acts on
+   * (its lease was lost while etcd was away). A leader key still holding it
+   * (etcd restored the old lease when it restarted) is deleted at once
+   * rather than waited out for a TTL.
+   */
+  readonly staleValue?: string;
 }
 
 /** Held by the one leader of a singleton role. */
@@ -36,6 +43,12 @@ export async function campaign(
   options: CampaignOptions,
 ): Promise<Leadership> {
   const key = `election/${name}`;
+  if (options.staleValue !== undefined) {
+    await store.txn(
+      [{ target: 'value', key, op: '==', value: options.staleValue }],
+      [{ type: 'delete', key }],
+    );
+  }
   for (;;) {
     options.signal?.throwIfAborted();
     const lease = await store.grantLease(options.ttlSeconds ?? 5);

@@ -1,3 +1,4 @@
+import { keepLease, type KeepLeaseOptions } from './kept-lease.js';
 import type { Store } from './store.js';
 
 /** The keys of the service registry, relative to the simulation prefix. */
@@ -28,38 +29,44 @@ export interface ServiceRegistration {
  * Registers a service endpoint under a lease (`services/<name>/<instance>`),
  * so clients and the dashboard can find it; the entry disappears when the
  * process dies. The service's recorded start failure, if any, is deleted in
- * the same transaction: it is up again. A lost lease (etcd unreachable for
- * longer than the TTL) is re-granted and the entry written again.
+ * the same transaction: it is up again. Rejects when etcd cannot be reached.
+ * Once registered, the entry outlives a store outage of any length: a lost
+ * lease is replaced and the entry written again (see {@link keepLease});
+ * `onRetry` and `onReplaced` hear about it, for the service's log.
  */
 export async function registerService(
   store: Store,
-  registration: { name: string; instance: string; endpoint: string; ttlSeconds?: number },
+  registration: {
+    name: string;
+    instance: string;
+    endpoint: string;
+    ttlSeconds?: number;
+    onRetry?: KeepLeaseOptions['onRetry'];
+    onReplaced?: KeepLeaseOptions['onReplaced'];
+  },
 ): Promise<ServiceRegistration> {
-  const key = serviceKeys.registration(registration.name, registration.instance);
-  const value = JSON.stringify({ endpoint: registration.endpoint, pid: process.pid });
-  let isClosed = false;
-  let revoke: () => Promise<void> = () => Promise.resolve();
-  const register = async (): Promise<void> => {
-    const lease = await store.grantLease(registration.ttlSeconds ?? 5);
-    revoke = () => lease.revoke();
-    await store.txn(
-      [],
-      [
-        { type: 'put', key, value, lease: lease.id },
-        { type: 'delete', key: serviceKeys.failure(registration.name) },
-      ],
-    );
-    lease.onLost(() => {
-      if (!isClosed) void register().catch(() => undefined);
-    });
-  };
-  await register();
-  return {
-    ...registration,
-    async close() {
-      isClosed = true;
-      await revoke();
+  const { name, instance, endpoint, ttlSeconds = 5, onRetry, onReplaced } = registration;
+  const key = serviceKeys.registration(name, instance);
+  const value = JSON.stringify({ endpoint, pid: process.pid });
+  const kept = await keepLease(store, {
+    ttlSeconds,
+    install: async (lease) => {
+      await store.txn(
+        [],
+        [
+          { type: 'put', key, value, lease: lease.id },
+          { type: 'delete', key: serviceKeys.failure(name) },
+        ],
+      );
     },
+    ...(onRetry === undefined ? {} : { onRetry }),
+    ...(onReplaced === undefined ? {} : { onReplaced }),
+  });
+  return {
+    name,
+    instance,
+    endpoint,
+    close: () => kept.close(),
   };
 }
 

@@ -1,6 +1,7 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { ExponentialBackoff, handleWhen, noop, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import * as etcd from 'etcd3';
+import { reconnectBackoff } from './backoff.js';
 import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
 import { fromEtcdError } from './etcd-errors.js';
 import { prefixEnd, simulationPrefix } from './keys.js';
@@ -124,6 +125,14 @@ export class Store {
           maxAttempts: 8,
           backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
         }),
+        // etcd3's default lets a watch wait up to 30 s between reconnection
+        // attempts, so after an outage the world would stand still that long.
+        // etcd3 types this as a backoff but calls `next()` on it first, as its
+        // own default (a factory, like this one) expects.
+        watchBackoff: new ExponentialBackoff({
+          initialDelay: reconnectBackoff.initialMs,
+          maxDelay: reconnectBackoff.maxMs,
+        }) as unknown as IBackoff<unknown>,
       },
     });
     const store = new Store(client, options);

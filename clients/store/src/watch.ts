@@ -17,6 +17,12 @@ export interface WatchOptions {
   readonly fromRevision?: number;
   /** Called when the watch fails for good (e.g. its start revision was compacted). */
   readonly onError?: (error: Error) => void;
+  /**
+   * Called with `false` when the watch loses etcd and with `true` when it is
+   * connected again; meanwhile it reconnects by itself and then resumes
+   * after the last revision it delivered.
+   */
+  readonly onConnection?: (isConnected: boolean) => void;
 }
 
 /** A running watch. */
@@ -39,10 +45,34 @@ export async function openWatch(
   if (options.fromRevision !== undefined)
     builder = builder.startRevision(String(options.fromRevision));
   let last: number | undefined;
+  // The first revision not delivered yet: where the watch resumes after a
+  // reconnection. etcd3 moves its own resume point to the revision in each
+  // response's header; on a (re)connection that is the store's current
+  // revision, before the events up to it have arrived, so a connection lost
+  // again at once would skip them. It is set back to this after etcd3 moves it.
+  let next = options.fromRevision;
+  let isConnected = true;
   const watcher = await builder.create();
+  const keepResumePoint = (): void => {
+    if (next !== undefined) watcher.request.start_revision = next;
+  };
+  watcher.on('connected', () => {
+    keepResumePoint();
+    if (isConnected) return;
+    isConnected = true;
+    options.onConnection?.(true);
+  });
+  watcher.on('disconnected', () => {
+    if (!isConnected) return;
+    isConnected = false;
+    options.onConnection?.(false);
+  });
   watcher.on('data', (res: etcd.IWatchResponse) => {
-    if (res.events.length === 0) return;
-    const events = res.events.map((e): WatchEvent => ({
+    // A revision already delivered is not delivered again (etcd sends every
+    // event of one revision in one response).
+    const fresh = res.events.filter((e) => next === undefined || Number(e.kv.mod_revision) >= next);
+    if (fresh.length === 0) return keepResumePoint();
+    const events = fresh.map((e): WatchEvent => ({
       type: e.type === 'Put' ? 'put' : 'delete',
       key: e.kv.key.subarray(strip).toString('utf8'),
       value: e.type === 'Put' ? e.kv.value.toString('utf8') : undefined,
@@ -50,6 +80,8 @@ export async function openWatch(
       createRevision: Number(e.kv.create_revision),
     }));
     last = events[events.length - 1]!.modRevision;
+    next = last + 1;
+    keepResumePoint();
     onEvents(events);
   });
   watcher.on('error', (error: Error) => options.onError?.(error));
@@ -68,6 +100,7 @@ interface Subscriber {
   readonly from: number;
   readonly onEvents: (events: WatchEvent[]) => void;
   readonly onError: ((error: Error) => void) | undefined;
+  readonly onConnection: ((isConnected: boolean) => void) | undefined;
   last: number | undefined;
 }
 
@@ -126,7 +159,13 @@ export class WatchHub {
         this.client,
         this.simPrefix,
         '',
-        { fromRevision: start, onError: (error) => this.fail(error) },
+        {
+          fromRevision: start,
+          onError: (error) => this.fail(error),
+          onConnection: (isConnected) => {
+            for (const s of this.subscribers) s.onConnection?.(isConnected);
+          },
+        },
         (events) => this.deliver(events),
       );
     }
@@ -140,6 +179,7 @@ export class WatchHub {
       from,
       onEvents,
       onError: options.onError,
+      onConnection: options.onConnection,
       last: undefined,
     };
     // Replays what the feed already delivered, synchronously, so nothing

@@ -5,9 +5,10 @@ import {
   cmp,
   type Compare,
   decode,
+  keepLease,
   maxTxnOps,
   op,
-  type Lease,
+  type KeptLease,
   type Op,
   type Store,
   type WatchEvent,
@@ -78,6 +79,14 @@ export interface ParticipantOptions {
   /** Told when handling a tick failed; the tick is retried after `retryDelayMs`. */
   readonly onError?: (error: unknown, tick: number) => void;
   readonly retryDelayMs?: number;
+  /**
+   * Told when the `alive/` lease is lost (etcd was away for longer than
+   * about twice its TTL); the participant registers again as soon as etcd
+   * is back, however long that takes.
+   */
+  readonly onRegistrationLost?: (error: unknown) => void;
+  /** Told when it has registered again after a lost lease. */
+  readonly onRegisteredAgain?: () => void;
 }
 
 /**
@@ -93,7 +102,7 @@ export class Participant {
   private readonly store: Store;
   private readonly options: ParticipantOptions;
   private readonly view: CachedView;
-  private lease: Lease | undefined;
+  private registration: KeptLease | undefined;
   private watch: WatchHandle | undefined;
   private queue: WatchEvent[] = [];
   private isDraining = false;
@@ -170,32 +179,47 @@ export class Participant {
   }
 
   /**
-   * Stops reacting without leaving: the `alive/` lease is revoked, so the
-   * stepper sees a dead participant, waits for it, and drops it after its
-   * grace period. What a crash looks like, minus the wait for the TTL.
+   * Stops reacting without leaving: the `alive/` lease is revoked (and no
+   * longer replaced), so the stepper sees a dead participant, waits for it,
+   * and drops it after its grace period. What a crash looks like, minus the
+   * wait for the TTL.
    */
   async stop(): Promise<void> {
     this.isStopped = true;
     await this.watch?.cancel();
     await this.drained;
-    await this.lease?.revoke();
+    await this.registration?.close();
   }
 
+  /**
+   * Writes `participants/<name>` and `alive/<name>` under a kept lease. When
+   * etcd is away long enough for the lease to be lost, the same two keys are
+   * written again under a new lease once it is back (etcd restores the old
+   * lease for one more TTL, so `alive/` need not even vanish), well inside
+   * the stepper's grace period: the participant is not dropped and the run
+   * stays deterministic. If it had been dropped meanwhile, this rejoins it at
+   * the next tick.
+   */
   private async register(): Promise<void> {
-    const lease = await this.store.grantLease(this.options.leaseTtlSeconds ?? 3);
-    this.lease = lease;
-    await this.store.txn(
-      [],
-      [
-        op.put(ParticipantRecord, keys.participant(this.name), { name: this.name }),
-        op.putRaw(keys.alive(this.name), JSON.stringify({ pid: process.pid }), { lease: lease.id }),
-      ],
-    );
-    lease.onLost(() => {
-      // etcd was out of reach longer than the TTL: the stepper may have
-      // dropped us. Registering again rejoins at the next tick.
-      if (!this.isStopped)
-        void this.register().catch((error: unknown) => this.options.onError?.(error, -1));
+    const { onRegistrationLost, onRegisteredAgain } = this.options;
+    this.registration = await keepLease(this.store, {
+      ttlSeconds: this.options.leaseTtlSeconds ?? 3,
+      install: async (lease) => {
+        await this.store.txn(
+          [],
+          [
+            op.put(ParticipantRecord, keys.participant(this.name), { name: this.name }),
+            op.putRaw(keys.alive(this.name), JSON.stringify({ pid: process.pid }), {
+              lease: lease.id,
+            }),
+          ],
+        );
+      },
+      // Once per loss: the attempts that fail while etcd is away say nothing new.
+      onRetry: (error, attempt) => {
+        if (attempt === 0) onRegistrationLost?.(error);
+      },
+      ...(onRegisteredAgain === undefined ? {} : { onReplaced: onRegisteredAgain }),
     });
   }
 

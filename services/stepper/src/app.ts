@@ -2,7 +2,14 @@ import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { callLogInterceptor, createGrpcServer, type GrpcServer } from '@chamber/grpc';
 import { ClockService, protoFiles, protoRoot } from '@chamber/protos';
-import { registerService, Store, type Leadership, type ServiceRegistration } from '@chamber/store';
+import {
+  pause,
+  reconnectDelay,
+  registerService,
+  Store,
+  type Leadership,
+  type ServiceRegistration,
+} from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { ClockReader } from '@chamber/timestamp';
 import { trace } from '@opentelemetry/api';
@@ -51,7 +58,9 @@ export function createStepperService(
   const stopping = new AbortController();
 
   async function lead(s: Store, endpoint: string): Promise<void> {
-    while (!stopping.signal.aborted) {
+    // The value of the last term won: once lost, its key is ours to clear.
+    let staleValue: string | undefined;
+    for (let failures = 0; !stopping.signal.aborted;) {
       // Ends the leader's wait for the participants of a new simulation too.
       const term = new AbortController();
       const endTerm = (): void => term.abort();
@@ -61,7 +70,10 @@ export function createStepperService(
         leadership = await s.campaign('stepper', value, {
           ttlSeconds: config.stepper.leaderTtlSeconds,
           signal: stopping.signal,
+          ...(staleValue === undefined ? {} : { staleValue }),
         });
+        staleValue = value;
+        failures = 0;
         logger.info({ instance, term: leadership.term }, 'leading the clock');
         stopping.signal.addEventListener('abort', endTerm, { once: true });
         const lost = new Promise<void>((resolve) =>
@@ -85,8 +97,11 @@ export function createStepperService(
         if (!stopping.signal.aborted) logger.warn({ instance }, 'lost the clock leadership');
       } catch (error) {
         if (stopping.signal.aborted) break;
-        logger.error({ err: error }, 'stepper campaign failed; retrying in 1 s');
-        await new Promise((r) => setTimeout(r, 1_000));
+        // Said once per outage: etcd may stay away for long, and it is tried
+        // again every second meanwhile.
+        if (failures === 0)
+          logger.error({ err: error }, 'stepper campaign failed; retrying until it succeeds');
+        await pause(reconnectDelay(failures++), stopping.signal);
       } finally {
         stopping.signal.removeEventListener('abort', endTerm);
         await leader?.stop();
@@ -117,7 +132,16 @@ export function createStepperService(
       });
       const { port } = await server.start();
       const endpoint = `${config.listen.host}:${port}`;
-      registration = await registerService(store, { name: 'stepper', instance, endpoint });
+      registration = await registerService(store, {
+        name: 'stepper',
+        instance,
+        endpoint,
+        onRetry: (error, attempt) => {
+          if (attempt === 0)
+            logger.warn({ err: error }, 'stepper: lost its service registration (etcd away)');
+        },
+        onReplaced: () => logger.info({ endpoint }, 'stepper: service registered again'),
+      });
       campaigning = lead(store, endpoint);
       logger.info({ endpoint, simulation: config.simulation, instance }, 'stepper serving');
       return { port };

@@ -99,6 +99,8 @@ export class Leader {
   private isDirty = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Set while the watch has lost etcd: no grace period runs meanwhile. */
+  private isStoreAway = false;
   private lastPublishMs: number | undefined;
   /** The epoch `lastPublishMs` belongs to: measured pacing starts afresh after a policy change. */
   private lastPublishEpoch: number | undefined;
@@ -176,10 +178,32 @@ export class Leader {
     this.view = await CachedView.load(store, mirrorPrefixes, tick.modRevision);
     if (!tick.value.resetting) this.window = this.openWindow(tick.value, tick.modRevision);
     this.checkCompletion(tick.modRevision);
-    this.watch = await store.watch('', { fromRevision: tick.modRevision + 1 }, (events) =>
-      this.onEvents(events),
+    this.watch = await store.watch(
+      '',
+      {
+        fromRevision: tick.modRevision + 1,
+        onConnection: (isConnected) => this.onConnection(isConnected),
+      },
+      (events) => this.onEvents(events),
     );
     this.kick();
+  }
+
+  /**
+   * While etcd is away nothing can tick and no participant can renew its
+   * lease, so no grace period runs: the timers are cleared when the watch
+   * loses etcd and started afresh, at full length, once it is back. A
+   * participant whose lease was lost in the outage registers again within
+   * its backoff, well inside that.
+   */
+  private onConnection(isConnected: boolean): void {
+    this.isStoreAway = !isConnected;
+    if (isConnected) {
+      this.kick();
+      return;
+    }
+    for (const t of this.graceTimers.values()) clearTimeout(t);
+    this.graceTimers.clear();
   }
 
   /**
@@ -414,6 +438,7 @@ export class Leader {
   }
 
   private updateGraceTimers(records: ClockRecords): void {
+    if (this.isStoreAway) return;
     for (const [name, timer] of this.graceTimers) {
       if (!records.registered.has(name) || this.view.getRaw(keys.alive(name)) !== undefined) {
         clearTimeout(timer);
@@ -438,7 +463,7 @@ export class Leader {
   /** Drops a participant dead past its grace period, loudly: the run is no longer deterministic. */
   private async drop(name: string): Promise<void> {
     this.graceTimers.delete(name);
-    if (this.isStopped) return;
+    if (this.isStopped || this.isStoreAway) return;
     const records = readClockRecords(this.view);
     const run = records.run;
     const tick = records.tick?.value.tick ?? 0;
