@@ -183,6 +183,9 @@ function readFrom(file: string, start: number): string {
   }
 }
 
+/** zap's levels (etcd's log) at error or above. */
+const zapErrorLevels = new Set(['error', 'dpanic', 'panic', 'fatal']);
+
 // Around an error but not it: blank lines, stack frames, the caret under a
 // source excerpt, Node's version footer and its process warnings.
 const noise = [/^$/, /^at\s/, /^\^+$/, /^Node\.js v\d/, /^\(node:\d+\) /];
@@ -192,8 +195,9 @@ const noise = [/^$/, /^at\s/, /^\^+$/, /^Node\.js v\d/, /^\(node:\d+\) /];
  * the last line of plain text (what goes to stderr: a start failure's
  * `inventory: bad.yaml:11:13: …`, an uncaught exception's `Error: …`),
  * skipping stack frames, source excerpts and Node's version footer; or a
- * JSON log line at level error or fatal (its `msg`, with its `err.message`),
- * whichever comes last. `undefined` when there is none.
+ * JSON log line at level error or fatal (its `msg`, with its error: pino's
+ * numbered levels and `err.message` from the services, zap's named levels
+ * and `error` from etcd), whichever comes last. `undefined` when there is none.
  */
 export function lastErrorLine(output: string): string | undefined {
   const lines = output.split('\n');
@@ -206,10 +210,20 @@ export function lastErrorLine(output: string): string | undefined {
         level?: unknown;
         msg?: unknown;
         err?: { message?: unknown };
+        error?: unknown;
       };
-      if (typeof entry.level !== 'number' || entry.level < 50) continue;
+      const isError =
+        typeof entry.level === 'number'
+          ? entry.level >= 50
+          : typeof entry.level === 'string' && zapErrorLevels.has(entry.level);
+      if (!isError) continue;
       const msg = typeof entry.msg === 'string' ? entry.msg : '';
-      const err = typeof entry.err?.message === 'string' ? entry.err.message : '';
+      const err =
+        typeof entry.err?.message === 'string'
+          ? entry.err.message
+          : typeof entry.error === 'string'
+            ? entry.error
+            : '';
       return msg === '' ? err : err === '' || msg.includes(err) ? msg : `${msg}: ${err}`;
     } catch {
       return line;
