@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { LauncherConfig } from './config.js';
 import { exportLines, hintOf, portOf as servicePort } from './hints.js';
+import { withParentDeathSignal } from './parent-death.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
@@ -114,13 +115,20 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         peerPort: config.local.etcdPeerPort,
       }),
     };
+    // etcd is no Node process to watch a channel: the OS signals it instead.
+    const bound = withParentDeathSignal(plain, options.env['PATH'] ?? '');
+    if (bound === undefined) {
+      print(
+        `! ${'etcd'.padEnd(nameWidth)} no setpriv on PATH: if this launcher is killed hard, etcd runs on until the next start`,
+      );
+    }
     // Supervised as the services are, on the same data dir and ports each
     // time; until it has served once, a failure stops the launch instead.
     let hasServed = false;
     let firstFailure: string | undefined;
     const supervisor = new Supervisor({
       name: 'etcd',
-      ...plain,
+      ...(bound ?? plain),
       env: options.env,
       logFile,
       // A readiness probe, as for the frontend: etcd answers 200 once it has a leader.
@@ -187,6 +195,8 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
       },
       logFile,
+      // Its launcher's death closes the channel, and the service exits then.
+      hasChannel: true,
       ready: (signal) =>
         spec.isHttp === true
           ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {

@@ -35,6 +35,13 @@ export interface SupervisorOptions {
   readonly stableAfterMs?: number;
   /** How long a child may take to stop on SIGTERM before SIGKILL (ms). */
   readonly stopTimeoutMs?: number;
+  /**
+   * Opens an IPC channel to the child (a Node process). Nothing is sent on
+   * it: the OS closes it when this process dies, however it dies, and a
+   * Chamber service exits then (`runServiceProcess`), so no child outlives a
+   * launcher that was killed hard.
+   */
+  readonly hasChannel?: boolean;
 }
 
 /**
@@ -42,7 +49,9 @@ export interface SupervisorOptions {
  * exits is started again after a backoff that doubles from 0.5 s to 30 s
  * and resets once a child has stayed up for a minute. The child gets a
  * process group of its own, so a Ctrl-C at the terminal reaches only the
- * launcher, which stops children in order.
+ * launcher, which stops children in order; a child that must not outlive the
+ * launcher is told of its death otherwise (`hasChannel`, or a command wrapped
+ * in `withParentDeathSignal`).
  */
 export class Supervisor {
   private readonly options: SupervisorOptions;
@@ -102,7 +111,7 @@ export class Supervisor {
     const logStart = fs.fstatSync(log).size;
     const child = spawn(this.options.command, [...this.options.args], {
       env: this.options.env,
-      stdio: ['ignore', log, log],
+      stdio: this.options.hasChannel === true ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
       detached: true,
     });
     fs.closeSync(log);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { repositoryRoot, services } from '../src/index.js';
 
 // The launcher as `npm start` runs it: a real process, on free ports.
@@ -18,14 +19,16 @@ const launched: Array<{ child: ChildProcess; dir: string }> = [];
 afterEach(async () => {
   // A test that failed midway leaves its launcher running: stop it as Ctrl-C
   // would, and if it will not stop, kill it and the children it recorded
-  // (they run in process groups of their own, so they would outlive it).
+  // (they run in process groups of their own): also those of a launcher that
+  // was killed and whose children did not go with it.
   for (const { child, dir } of launched.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), budgets.waitMs);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), budgets.waitMs);
+      await exited;
+      clearTimeout(timer);
+    }
     try {
       const { children } = JSON.parse(fs.readFileSync(path.join(dir, 'launcher.json'), 'utf8')) as {
         children: number[];
@@ -150,6 +153,14 @@ const isAlive = (pid: number): boolean => {
     return false;
   }
 };
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
 
 /** The pids the launcher recorded (etcd and every service it started), read now. */
 function recordedChildren(dir: string): number[] {
@@ -398,6 +409,25 @@ describe('launcher (npm start)', () => {
       }
       l.child.kill('SIGTERM');
       expect(await l.exit()).toBe(0);
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'when it is killed hard (SIGKILL), etcd and every service exit on their own and free their ports',
+    async () => {
+      const l = await start();
+      await l.waitFor(/Chamber is running/);
+      const children = recordedChildren(l.dir);
+      // etcd and the seven services.
+      expect(children).toHaveLength(1 + services.length);
+      expect(children.filter(isAlive)).toEqual(children);
+
+      l.child.kill('SIGKILL');
+      await l.exit();
+      await expect.poll(() => children.filter(isAlive)).toEqual([]);
+      for (const port of l.ports)
+        expect({ port, isFree: await isPortFree(port) }).toEqual({ port, isFree: true });
     },
     budgets.longTestMs,
   );
