@@ -1,11 +1,12 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { startEtcd, type EtcdProcess } from '@chamber/etcd-process';
+import { etcdArgs, findEtcdBinary } from '@chamber/etcd-process';
 import { waitUntilServing } from '@chamber/grpc';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LauncherConfig } from './config.js';
 import { exportLines, hintOf, portOf as servicePort } from './hints.js';
+import { withParentDeathSignal } from './parent-death.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
 
@@ -92,30 +93,79 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     }
   }
 
-  let etcd: EtcdProcess | undefined;
+  let etcd: Supervisor | undefined;
   const children: number[] = [];
   const record = (): void => {
     const pids: PidFile = { launcher: process.pid, children };
     fs.writeFileSync(pidFile, JSON.stringify(pids));
   };
+  const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
+  let endpoints: readonly string[] = config.etcd.endpoints;
   if (isPrivate) {
     const dataDir = path.join(dir, 'etcd');
-    etcd = await startEtcd({
-      dataDir,
-      clientPort: config.local.etcdPort,
-      peerPort: config.local.etcdPeerPort,
-      detached: true,
-      logFile: path.join(logs, 'etcd.log'),
+    fs.mkdirSync(dataDir, { recursive: true });
+    const endpoint = `http://127.0.0.1:${config.local.etcdPort}`;
+    endpoints = [endpoint];
+    const logFile = path.join(logs, 'etcd.log');
+    const plain = {
+      command: findEtcdBinary(),
+      args: etcdArgs({
+        dataDir,
+        clientPort: config.local.etcdPort,
+        peerPort: config.local.etcdPeerPort,
+      }),
+    };
+    // etcd is no Node process to watch a channel: the OS signals it instead.
+    const bound = withParentDeathSignal(plain, options.env['PATH'] ?? '');
+    if (bound === undefined) {
+      print(
+        `! ${'etcd'.padEnd(nameWidth)} no setpriv on PATH: if this launcher is killed hard, etcd runs on until the next start`,
+      );
+    }
+    // Supervised as the services are, on the same data dir and ports each
+    // time; until it has served once, a failure stops the launch instead.
+    let hasServed = false;
+    let firstFailure: string | undefined;
+    const supervisor = new Supervisor({
+      name: 'etcd',
+      ...(bound ?? plain),
+      env: options.env,
+      logFile,
+      // A readiness probe, as for the frontend: etcd answers 200 once it has a leader.
+      ready: (signal) =>
+        waitUntilHttpServing(`${endpoint}/health`, { timeoutMs: readyTimeoutMs, signal }),
+      onEvent: (event) => {
+        if (event.kind === 'started') {
+          children.push(event.pid);
+          record();
+        }
+        if (event.kind === 'ready') hasServed = true;
+        if (!hasServed) {
+          if (event.kind === 'exited') firstFailure = exitWords(event, 'etcd');
+          return;
+        }
+        const line = statusLine('etcd', endpoint, event, show(logFile), `data in ${show(dataDir)}`);
+        if (line !== undefined) print(line);
+      },
     });
-    children.push(etcd.pid);
-    record();
-    print(`✓ ${'etcd'.padEnd(nameWidth)} ${etcd.endpoints[0]}   data in ${show(dataDir)}`);
+    etcd = supervisor;
+    try {
+      await supervisor.start();
+    } catch (error) {
+      await supervisor.stop();
+      fs.rmSync(pidFile, { force: true });
+      const why = firstFailure ?? (error instanceof Error ? error.message : String(error));
+      throw new ChamberError(
+        Code.Unavailable,
+        `etcd did not start: ${why} (see ${show(logFile)})`,
+        { cause: error },
+      );
+    }
   } else {
     print(
       `· ${'etcd'.padEnd(nameWidth)} ${config.etcd.endpoints.join(',')}   (external: CHAMBER_ETCD_ENDPOINTS)`,
     );
   }
-  const endpoints = etcd?.endpoints ?? config.etcd.endpoints;
 
   const supervisors = services.map((spec) => {
     const port = portOf(spec);
@@ -145,15 +195,17 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
       },
       logFile,
+      // Its launcher's death closes the channel, and the service exits then.
+      hasChannel: true,
       ready: (signal) =>
         spec.isHttp === true
           ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {
-              timeoutMs: options.readyTimeoutMs ?? defaultReadyTimeoutMs,
+              timeoutMs: readyTimeoutMs,
               signal,
             })
           : waitUntilServing(address, {
               service: spec.grpcService,
-              timeoutMs: options.readyTimeoutMs ?? defaultReadyTimeoutMs,
+              timeoutMs: readyTimeoutMs,
               signal,
             }),
       onEvent: (event) => {
@@ -161,7 +213,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
           children.push(event.pid);
           record();
         }
-        const line = statusLine(spec, address, event, show(logFile));
+        const line = statusLine(spec.name, address, event, show(logFile));
         if (line !== undefined) print(line);
       },
     });
@@ -192,7 +244,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     const reason: unknown = result.reason;
     const why =
       error !== undefined
-        ? ownError(spec, error)
+        ? ownError(spec.name, error)
         : reason instanceof Error
           ? reason.message
           : String(reason);
@@ -237,21 +289,14 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         // In reverse order: the clock last but the tracesink (which takes the
         // others' last spans), etcd after them all.
         for (const s of [...supervisors].reverse()) await s.stop();
-        if (etcd !== undefined) {
-          await etcd.stop();
-          print(`· ${'etcd'.padEnd(nameWidth)} stopped`);
-        }
+        await etcd?.stop();
         fs.rmSync(pidFile, { force: true });
       })();
       return stopping;
     },
     kill() {
       for (const s of supervisors) s.kill();
-      try {
-        if (etcd !== undefined) process.kill(etcd.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+      etcd?.kill();
       fs.rmSync(pidFile, { force: true });
     },
   };
@@ -341,40 +386,54 @@ async function waitUntilHttpServing(
   );
 }
 
+/**
+ * The line printed for a supervised child's event (`undefined`: none);
+ * `readyNote` follows its ready line (etcd's data dir).
+ */
 function statusLine(
-  spec: ServiceSpec,
+  who: string,
   address: string,
   event: SupervisorEvent,
   logFile: string,
+  readyNote?: string,
 ): string | undefined {
-  const name = spec.name.padEnd(nameWidth);
+  const name = who.padEnd(nameWidth);
   switch (event.kind) {
     case 'started':
       return undefined;
     case 'ready':
-      return `✓ ${name} ${address}   ready (pid ${event.pid})`;
+      return `✓ ${name} ${address}   ready (pid ${event.pid})${readyNote === undefined ? '' : `, ${readyNote}`}`;
     case 'not-ready':
       return `✗ ${name} ${address}   not ready: ${event.reason} (see ${logFile})`;
     case 'exited': {
-      const how = event.signal !== null ? `signal ${event.signal}` : `code ${event.code}`;
-      if (event.restartInMs === undefined) return `· ${name} stopped (${how})`;
+      if (event.restartInMs === undefined) return `· ${name} stopped (${howItExited(event)})`;
       const restart = `restarting in ${event.restartInMs / 1000} s (see ${logFile})`;
-      const error = event.lastError === undefined ? undefined : ownError(spec, event.lastError);
-      if (error === undefined) return `↻ ${name} exited (${how}); ${restart}`;
-      // A service that keeps exiting: say so, with why, rather than one more restart.
-      return event.exitsInARow >= crashLoopExits
+      const error = event.lastError === undefined ? undefined : ownError(who, event.lastError);
+      // A child that keeps exiting: say so, with why, rather than one more restart.
+      return error !== undefined && event.exitsInARow >= crashLoopExits
         ? `✗ ${name} exited ${event.exitsInARow} times: ${error}; ${restart}`
-        : `↻ ${name} exited (${how}): ${error}; ${restart}`;
+        : `↻ ${name} ${exitWords(event, who)}; ${restart}`;
     }
   }
+}
+
+/** `signal SIGKILL`, `code 1`. */
+function howItExited(event: SupervisorEvent & { kind: 'exited' }): string {
+  return event.signal !== null ? `signal ${event.signal}` : `code ${event.code}`;
+}
+
+/** `exited (code 1): <its last error>`, or `exited (signal SIGKILL)` when it wrote none. */
+function exitWords(event: SupervisorEvent & { kind: 'exited' }, who: string): string {
+  const error = event.lastError === undefined ? undefined : ownError(who, event.lastError);
+  return `exited (${howItExited(event)})${error === undefined ? '' : `: ${error}`}`;
 }
 
 /** Exits in a row (none staying up a minute) after which a service is said to keep exiting. */
 const crashLoopExits = 3;
 
 /** A service's error line without the `<name>: ` its start failure is printed with. */
-function ownError(spec: ServiceSpec, line: string): string {
-  return line.startsWith(`${spec.name}: `) ? line.slice(spec.name.length + 2) : line;
+function ownError(name: string, line: string): string {
+  return line.startsWith(`${name}: `) ? line.slice(name.length + 2) : line;
 }
 
 function isPortFree(host: string, port: number): Promise<boolean> {

@@ -115,4 +115,16 @@ describe('lastErrorLine', () => {
     ).toBe('tick failed: etcd gone');
     expect(lastErrorLine('{"level":30,"msg":"serving"}\n\n')).toBeUndefined();
   });
+
+  it("reads etcd's log too: zap's named levels, with its error", () => {
+    const etcd = [
+      '{"level":"info","ts":"2026-12-02T02:10:31.095Z","msg":"closed etcd server"}',
+      '{"level":"fatal","ts":"2026-12-02T02:10:31.095Z","caller":"etcdmain/etcd.go:271","msg":"discovery failed","error":"listen tcp 127.0.0.1:2379: bind: address already in use","stacktrace":"main.main"}',
+      '',
+    ].join('\n');
+    expect(lastErrorLine(etcd)).toBe(
+      'discovery failed: listen tcp 127.0.0.1:2379: bind: address already in use',
+    );
+    expect(lastErrorLine('{"level":"warn","msg":"slow fdatasync"}\n')).toBeUndefined();
+  });
 });

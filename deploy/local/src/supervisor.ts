@@ -35,6 +35,13 @@ export interface SupervisorOptions {
   readonly stableAfterMs?: number;
   /** How long a child may take to stop on SIGTERM before SIGKILL (ms). */
   readonly stopTimeoutMs?: number;
+  /**
+   * Opens an IPC channel to the child (a Node process). Nothing is sent on
+   * it: the OS closes it when this process dies, however it dies, and a
+   * Chamber service exits then (`runServiceProcess`), so no child outlives a
+   * launcher that was killed hard.
+   */
+  readonly hasChannel?: boolean;
 }
 
 /**
@@ -42,7 +49,9 @@ export interface SupervisorOptions {
  * exits is started again after a backoff that doubles from 0.5 s to 30 s
  * and resets once a child has stayed up for a minute. The child gets a
  * process group of its own, so a Ctrl-C at the terminal reaches only the
- * launcher, which stops children in order.
+ * launcher, which stops children in order; a child that must not outlive the
+ * launcher is told of its death otherwise (`hasChannel`, or a command wrapped
+ * in `withParentDeathSignal`).
  */
 export class Supervisor {
   private readonly options: SupervisorOptions;
@@ -102,7 +111,7 @@ export class Supervisor {
     const logStart = fs.fstatSync(log).size;
     const child = spawn(this.options.command, [...this.options.args], {
       env: this.options.env,
-      stdio: ['ignore', log, log],
+      stdio: this.options.hasChannel === true ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
       detached: true,
     });
     fs.closeSync(log);
@@ -183,6 +192,9 @@ function readFrom(file: string, start: number): string {
   }
 }
 
+/** zap's levels (etcd's log) at error or above. */
+const zapErrorLevels = new Set(['error', 'dpanic', 'panic', 'fatal']);
+
 // Around an error but not it: blank lines, stack frames, the caret under a
 // source excerpt, Node's version footer and its process warnings.
 const noise = [/^$/, /^at\s/, /^\^+$/, /^Node\.js v\d/, /^\(node:\d+\) /];
@@ -192,8 +204,9 @@ const noise = [/^$/, /^at\s/, /^\^+$/, /^Node\.js v\d/, /^\(node:\d+\) /];
  * the last line of plain text (what goes to stderr: a start failure's
  * `inventory: bad.yaml:11:13: …`, an uncaught exception's `Error: …`),
  * skipping stack frames, source excerpts and Node's version footer; or a
- * JSON log line at level error or fatal (its `msg`, with its `err.message`),
- * whichever comes last. `undefined` when there is none.
+ * JSON log line at level error or fatal (its `msg`, with its error: pino's
+ * numbered levels and `err.message` from the services, zap's named levels
+ * and `error` from etcd), whichever comes last. `undefined` when there is none.
  */
 export function lastErrorLine(output: string): string | undefined {
   const lines = output.split('\n');
@@ -206,10 +219,20 @@ export function lastErrorLine(output: string): string | undefined {
         level?: unknown;
         msg?: unknown;
         err?: { message?: unknown };
+        error?: unknown;
       };
-      if (typeof entry.level !== 'number' || entry.level < 50) continue;
+      const isError =
+        typeof entry.level === 'number'
+          ? entry.level >= 50
+          : typeof entry.level === 'string' && zapErrorLevels.has(entry.level);
+      if (!isError) continue;
       const msg = typeof entry.msg === 'string' ? entry.msg : '';
-      const err = typeof entry.err?.message === 'string' ? entry.err.message : '';
+      const err =
+        typeof entry.err?.message === 'string'
+          ? entry.err.message
+          : typeof entry.error === 'string'
+            ? entry.error
+            : '';
       return msg === '' ? err : err === '' || msg.includes(err) ? msg : `${msg}: ${err}`;
     } catch {
       return line;

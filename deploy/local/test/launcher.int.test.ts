@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repositoryRoot } from '../src/index.js';
+import net from 'node:net';
+import { repositoryRoot, services } from '../src/index.js';
 
 // The launcher as `npm start` runs it: a real process, on free ports.
 const main = path.join(repositoryRoot(), 'deploy/local/dist/src/main.js');
@@ -18,14 +19,16 @@ const launched: Array<{ child: ChildProcess; dir: string }> = [];
 afterEach(async () => {
   // A test that failed midway leaves its launcher running: stop it as Ctrl-C
   // would, and if it will not stop, kill it and the children it recorded
-  // (they run in process groups of their own, so they would outlive it).
+  // (they run in process groups of their own): also those of a launcher that
+  // was killed and whose children did not go with it.
   for (const { child, dir } of launched.splice(0)) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), budgets.waitMs);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), budgets.waitMs);
+      await exited;
+      clearTimeout(timer);
+    }
     try {
       const { children } = JSON.parse(fs.readFileSync(path.join(dir, 'launcher.json'), 'utf8')) as {
         children: number[];
@@ -41,6 +44,8 @@ interface Launcher {
   readonly child: ChildProcess;
   readonly dir: string;
   readonly stepper: string;
+  /** Every port it was told to use: etcd's two, then each service's. */
+  readonly ports: readonly number[];
   output(): string;
   waitFor(pattern: RegExp, count?: number): Promise<RegExpMatchArray>;
   exit(): Promise<number | null>;
@@ -78,6 +83,11 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
     child,
     dir,
     stepper: `127.0.0.1:${stepperPort}`,
+    ports: [
+      low,
+      low + 1,
+      ...services.map((s) => (s.isHttp === true ? low + 2 : s.port + stepperPort - 50051)),
+    ],
     output: () => out,
     waitFor(pattern, count = 1) {
       const global = new RegExp(pattern.source, `${pattern.flags.replace('g', '')}g`);
@@ -135,14 +145,61 @@ async function chamber(
   return { code, stdout: stdout.trim(), stderr: stderr.trim() };
 }
 
+// A zombie (exited, not yet reaped by whoever adopted it) has stopped too.
 const isAlive = (pid: number): boolean => {
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }
 };
+
+function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The pids the launcher recorded (etcd and every service it started), read now. */
+function recordedChildren(dir: string): number[] {
+  const { children } = JSON.parse(fs.readFileSync(path.join(dir, 'launcher.json'), 'utf8')) as {
+    children: number[];
+  };
+  return children;
+}
+
+/** The etcd among `pids`: the process whose program is etcd. */
+function etcdOf(pids: readonly number[]): number | undefined {
+  return pids.find((pid) => {
+    try {
+      const program = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      return path.basename(program) === 'etcd';
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Logs in with the one-time token of a first run; GETs `/api/v1<route>` with that session. */
+async function firstRunSession(
+  l: Launcher,
+): Promise<(route: string) => Promise<{ status: number; body: unknown }>> {
+  const [, origin, token] = await l.waitFor(
+    /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
+  );
+  const session = await fetch(`${origin}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
+  return async (route) => {
+    const res = await fetch(`${origin}/api/v1${route}`, { headers: { cookie } });
+    return { status: res.status, body: await res.json() };
+  };
+}
 
 describe('launcher (npm start)', () => {
   it(
@@ -224,19 +281,7 @@ describe('launcher (npm start)', () => {
       expect(again).toBe(because);
 
       // The service recorded it in the store, where the frontend lists the services.
-      const [, origin, token] = await l.waitFor(
-        /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
-      );
-      const session = await fetch(`${origin}/api/v1/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ token }),
-      });
-      const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
-      const get = async (route: string): Promise<{ status: number; body: unknown }> => {
-        const res = await fetch(`${origin}/api/v1${route}`, { headers: { cookie } });
-        return { status: res.status, body: await res.json() };
-      };
+      const get = await firstRunSession(l);
       const { body } = await get('/services');
       const services = (body as { services: Array<Record<string, unknown>> }).services;
       const inventory = services.filter((s) => s['name'] === 'inventory');
@@ -316,6 +361,73 @@ describe('launcher (npm start)', () => {
       expect(fs.existsSync(path.join(l.dir, 'etcd'))).toBe(false);
       blocker.child.kill('SIGTERM');
       expect(await blocker.exit()).toBe(0);
+    },
+    budgets.longTestMs,
+  );
+  it(
+    'restarts its private etcd when it dies, on the same data dir and ports, and the services go on',
+    async () => {
+      const l = await start();
+      await l.waitFor(/Chamber is running/);
+      const get = await firstRunSession(l);
+      const etcd = etcdOf(recordedChildren(l.dir));
+      expect(etcd).toBeDefined();
+      const client = ClockClient.connect(l.stepper);
+      try {
+        await client.step(2);
+        const before = l.output();
+
+        process.kill(etcd!, 'SIGKILL');
+        // In the words of any other child's restart, after the same backoff.
+        await l.waitFor(
+          /↻ etcd +exited \(signal SIGKILL\); restarting in 0.5 s \(see .*etcd\.log\)/,
+        );
+        const [, endpoint, pid, dataDir] = await l.waitFor(
+          /✓ etcd +(\S+) +ready \(pid (\d+)\), data in (\S+)/,
+          2,
+        );
+        expect(Number(pid)).not.toBe(etcd);
+        expect(endpoint).toBe(`http://127.0.0.1:${l.ports[0]}`);
+        expect(dataDir).toBe(path.join(l.dir, 'etcd'));
+        expect(recordedChildren(l.dir)).toContain(Number(pid));
+
+        // The same store (tick 2 is still there), and the clock goes on: every
+        // participant settles the next tick.
+        expect((await client.getStatus()).tick).toBe(2);
+        await client.step(1);
+        expect((await client.getStatus()).tick).toBe(3);
+        const { status, body } = await get('/services');
+        expect(status).toBe(200);
+        const listed = (body as { services: Array<{ name: string; health: string }> }).services;
+        for (const spec of services) {
+          expect(listed.find((s) => s.name === spec.name)).toMatchObject({ health: 'serving' });
+        }
+        // No service was restarted: they rode out the outage.
+        expect(l.output().slice(before.length)).not.toMatch(/^[↻✗] (?!etcd )/m);
+      } finally {
+        client.close();
+      }
+      l.child.kill('SIGTERM');
+      expect(await l.exit()).toBe(0);
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'when it is killed hard (SIGKILL), etcd and every service exit on their own and free their ports',
+    async () => {
+      const l = await start();
+      await l.waitFor(/Chamber is running/);
+      const children = recordedChildren(l.dir);
+      // etcd and the seven services.
+      expect(children).toHaveLength(1 + services.length);
+      expect(children.filter(isAlive)).toEqual(children);
+
+      l.child.kill('SIGKILL');
+      await l.exit();
+      await expect.poll(() => children.filter(isAlive)).toEqual([]);
+      for (const port of l.ports)
+        expect({ port, isFree: await isPortFree(port) }).toEqual({ port, isFree: true });
     },
     budgets.longTestMs,
   );

@@ -19,13 +19,6 @@ export interface StartEtcdOptions {
   readonly name?: string;
   /** How long to wait for etcd to serve clients (ms). */
   readonly startTimeoutMs?: number;
-  /**
-   * Runs etcd in a process group of its own, so a Ctrl-C at the terminal
-   * reaches only the parent, which then stops etcd last (the launcher).
-   */
-  readonly detached?: boolean;
-  /** Appends etcd's log (after startup too) to this file. */
-  readonly logFile?: string;
 }
 
 /** A running etcd child process. */
@@ -85,6 +78,43 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Where and as what a single-member etcd runs: the part of its command line that varies. */
+export interface EtcdArgsOptions {
+  readonly dataDir: string;
+  /** Client port on 127.0.0.1. */
+  readonly clientPort: number;
+  /** Peer port on 127.0.0.1. */
+  readonly peerPort: number;
+  /** Member name; `chamber` when absent. */
+  readonly name?: string;
+}
+
+/**
+ * The command-line flags of a single-member etcd bound to 127.0.0.1, logging
+ * JSON to stderr: what {@link startEtcd} runs, and what a supervisor that
+ * restarts etcd itself (the launcher) runs, so both start the same etcd.
+ */
+export function etcdArgs(options: EtcdArgsOptions): string[] {
+  const name = options.name ?? 'chamber';
+  const clientUrl = `http://127.0.0.1:${options.clientPort}`;
+  const peerUrl = `http://127.0.0.1:${options.peerPort}`;
+  return [
+    `--name=${name}`,
+    `--data-dir=${options.dataDir}`,
+    `--listen-client-urls=${clientUrl}`,
+    `--advertise-client-urls=${clientUrl}`,
+    `--listen-peer-urls=${peerUrl}`,
+    `--initial-advertise-peer-urls=${peerUrl}`,
+    `--initial-cluster=${name}=${peerUrl}`,
+    // etcd 3.4 copies its write buffer on every read; a small batch limit
+    // keeps reads fast after large transactions (TOOLCHAIN.md).
+    '--backend-batch-limit=1000',
+    '--logger=zap',
+    '--log-outputs=stderr',
+    '--log-level=info',
+  ];
+}
+
 /**
  * Starts a single-member etcd bound to 127.0.0.1 and resolves once it serves
  * clients. Rejects with etcd's own last log lines if it exits or does not get
@@ -97,31 +127,17 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
   fs.mkdirSync(dataDir, { recursive: true });
   const clientPort = options.clientPort ?? (await freePort());
   const peerPort = options.peerPort ?? (await freePort());
-  const name = options.name ?? 'chamber';
   const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const peerUrl = `http://127.0.0.1:${peerPort}`;
   const child: ChildProcess = spawn(
     binary,
-    [
-      `--name=${name}`,
-      `--data-dir=${dataDir}`,
-      `--listen-client-urls=${clientUrl}`,
-      `--advertise-client-urls=${clientUrl}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=${name}=${peerUrl}`,
-      // etcd 3.4 copies its write buffer on every read; a small batch limit
-      // keeps reads fast after large transactions (TOOLCHAIN.md).
-      '--backend-batch-limit=1000',
-      '--logger=zap',
-      '--log-outputs=stderr',
-      '--log-level=info',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false },
+    etcdArgs({
+      dataDir,
+      clientPort,
+      peerPort,
+      ...(options.name === undefined ? {} : { name: options.name }),
+    }),
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
-  if (options.logFile !== undefined) {
-    child.stderr!.pipe(fs.createWriteStream(options.logFile, { flags: 'a' }));
-  }
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );

@@ -26,6 +26,13 @@ const stopTimeoutMs = 10_000;
  * once stopped and its spans flushed, 1 if stopping failed or took longer
  * than 10 s). A config or
  * start failure prints one line, `<name>: <message>`, and exits 1.
+ *
+ * A process started with an IPC channel (the launcher opens one to each
+ * service) stops the same way when the channel closes: the OS closes it when
+ * the parent dies, however it dies (`kill -9` included), so a service does
+ * not outlive its launcher, holding its port and retrying for nobody. A
+ * service still starting then exits 1 at once. Without a channel (started
+ * by hand, by a test, by Kubernetes) nothing of this applies.
  */
 export async function runServiceProcess<C extends ProcessConfig>(
   name: string,
@@ -36,6 +43,16 @@ export async function runServiceProcess<C extends ProcessConfig>(
   ) => { start(): Promise<unknown>; stop(): Promise<void> },
   options: ProcessOptions<C> = {},
 ): Promise<void> {
+  // Until the service has started there is nothing to stop.
+  let onParentGone = (): void => {
+    console.error(`${name}: the process that started it is gone; exiting`);
+    process.exit(1);
+  };
+  // `null` once the channel has closed (before this ran), `undefined` when there never was one.
+  if (process.channel !== undefined) {
+    if (!process.connected) onParentGone();
+    process.once('disconnect', () => onParentGone());
+  }
   try {
     const config = loadConfig();
     const telemetry = startTelemetry({
@@ -68,6 +85,10 @@ export async function runServiceProcess<C extends ProcessConfig>(
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    onParentGone = () => {
+      logger.warn(`${name}: the process that started it is gone (its IPC channel closed)`);
+      shutdown('disconnect');
+    };
   } catch (error) {
     const message = (error as { message?: unknown } | undefined)?.message;
     console.error(`${name}: ${typeof message === 'string' ? message : String(error)}`);
