@@ -1,6 +1,8 @@
 export {
   Store,
   maxTxnOps,
+  maxTxnBytes,
+  opBytes,
   type StoreOptions,
   type GetOptions,
   type ListOptions,

@@ -60,15 +60,21 @@ const pageSize = 8_000;
  */
 export const maxTxnBytes = 1_000_000;
 
+/** What `o` counts against {@link maxTxnBytes}: its key, value and some framing. */
+export function opBytes(o: Op): number {
+  return (
+    64 +
+    Buffer.byteLength(o.type === 'deletePrefix' ? o.prefix : o.key) +
+    (o.type === 'put' ? Buffer.byteLength(o.value) : 0)
+  );
+}
+
 /** `ops` cut into transactions within {@link maxTxnOps} and {@link maxTxnBytes}. */
 function chunkOps(ops: readonly Op[]): Op[][] {
   const chunks: Op[][] = [[]];
   let bytes = 0;
   for (const o of ops) {
-    const size =
-      64 +
-      Buffer.byteLength(o.type === 'deletePrefix' ? o.prefix : o.key) +
-      (o.type === 'put' ? Buffer.byteLength(o.value) : 0);
+    const size = opBytes(o);
     const current = chunks[chunks.length - 1]!;
     if (current.length > 0 && (current.length >= maxTxnOps || bytes + size > maxTxnBytes)) {
       chunks.push([o]);

@@ -15,7 +15,6 @@ export {
   submitInputs,
   InputWriter,
   maxClockMoves,
-  maxInputTxnBytes,
   type InputToSubmit,
   type SubmittedInput,
 } from './inputs.js';

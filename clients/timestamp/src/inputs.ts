@@ -1,6 +1,16 @@
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import { InputSequenceRecord, PendingRecord, TickRecord } from '@chamber/protos';
-import { cmp, maxTxnOps, op, type Compare, type Entry, type Op, type Store } from '@chamber/store';
+import {
+  cmp,
+  maxTxnBytes,
+  maxTxnOps,
+  op,
+  opBytes,
+  type Compare,
+  type Entry,
+  type Op,
+  type Store,
+} from '@chamber/store';
 import { keys } from './keys.js';
 
 /** An external input accepted by the store. */
@@ -39,13 +49,6 @@ export interface InputToSubmit {
  */
 export const maxClockMoves = 50;
 
-/**
- * The most bytes of keys and values one transaction of inputs holds, below
- * etcd's default `--max-request-bytes` (1.5 MiB), as the store's chunked
- * writes keep.
- */
-export const maxInputTxnBytes = 1_000_000;
-
 /** What the ids and guards of a transaction are computed from. */
 interface Basis {
   readonly tick: Entry<TickRecord> | undefined;
@@ -61,14 +64,6 @@ interface Planned {
 
 function sequenceOf(input: InputToSubmit): string | undefined {
   return typeof input.id === 'string' ? undefined : input.id.sequence;
-}
-
-function opBytes(o: Op): number {
-  return (
-    64 +
-    Buffer.byteLength(o.type === 'deletePrefix' ? o.prefix : o.key) +
-    (o.type === 'put' ? Buffer.byteLength(o.value) : 0)
-  );
 }
 
 async function readBasis(store: Store, inputs: readonly InputToSubmit[]): Promise<Basis> {
@@ -126,7 +121,7 @@ function planChunk(
     const fits =
       opCount + moreOps <= maxTxnOps &&
       compareCount + moreCompares <= maxTxnOps &&
-      bytes + moreBytes <= maxInputTxnBytes;
+      bytes + moreBytes <= maxTxnBytes;
     if (planned.length > 0 && !fits) break;
     planned.push({ id, ops, ...(sequence === undefined ? {} : { sequence }) });
     if (name !== undefined) {
@@ -216,7 +211,7 @@ async function writeChunk(
  * arrived.
  *
  * All of `inputs` go in one transaction when they fit (at most
- * {@link maxTxnOps} writes and {@link maxInputTxnBytes} bytes: about 60
+ * {@link maxTxnOps} writes and {@link maxTxnBytes} bytes: about 60
  * inputs of two writes each); more are written in consecutive transactions
  * of as many as fit, in order, each all or nothing. So when the clock is
  * advancing, the inputs of a later transaction may take effect a tick later
