@@ -227,6 +227,7 @@ async function ensureAdmin(
   if (accounts.user(adminUser)?.value.isPasswordGenerated !== true) return undefined;
   const { token } = await accounts.createToken(
     adminUser,
+    accounts.user(adminUser)?.value.credentialsGeneration ?? 0,
     'login',
     'first-run login',
     config.frontend.loginTokenHours,

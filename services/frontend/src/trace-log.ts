@@ -1,8 +1,18 @@
 import { Code, type ChamberError } from '@chamber/errors';
 import { ListEntriesResponse, LogEntry, severityFromJSON } from '@chamber/protos';
 import { TraceSinkClient } from '@chamber/trace-client';
+import { CallQueue } from './call-queue.js';
 import type { LogFeed } from './events.js';
 import type { LogQuery, LogSource } from './handlers/logs.js';
+
+/**
+ * How many ListEntries calls one frontend has in flight at once. The sink
+ * answers each from memory in a few milliseconds, so a few keep it and this
+ * frontend busy; the rest wait in the frontend (see {@link CallQueue})
+ * rather than in the sink, where their deadlines would run out behind each
+ * other while it did work nobody would read.
+ */
+export const traceSinkConcurrency = 4;
 
 /**
  * The trace/decision log as the frontend serves it: `GET /logs` pages
@@ -12,12 +22,31 @@ import type { LogQuery, LogSource } from './handlers/logs.js';
  */
 export class TraceLog implements LogSource, LogFeed {
   private readonly client: TraceSinkClient;
+  /** The answers as JSON text, shared by identical requests that waited together. */
+  private readonly calls = new CallQueue<string>(traceSinkConcurrency);
 
   constructor(address: string) {
-    this.client = TraceSinkClient.connect(address, { timeoutMs: 5_000 });
+    // The deadline is for a sink that does not answer: a page of the log is
+    // up to 1,000 entries (about 400 KB), which a frontend busy answering
+    // hundreds of clients may take seconds to read.
+    this.client = TraceSinkClient.connect(address, { timeoutMs: 30_000 });
   }
 
-  async list(query: LogQuery): Promise<unknown> {
+  list(query: LogQuery, signal: AbortSignal): Promise<string> {
+    const request = {
+      afterSeq: query.after ?? 0,
+      service: query.service ?? '',
+      target: query.target ?? '',
+      severity: query.severity ?? '',
+      traceId: query.traceId ?? '',
+      run: query.run ?? 0,
+      limit: query.limit ?? 0,
+      tail: query.tail ?? false,
+    };
+    return this.calls.run(JSON.stringify(request), () => this.send(query), signal);
+  }
+
+  private async send(query: LogQuery): Promise<string> {
     const res = await this.client.listEntries({
       ...(query.after === undefined ? {} : { afterSeq: query.after }),
       ...(query.service === undefined ? {} : { service: query.service }),
@@ -30,7 +59,7 @@ export class TraceLog implements LogSource, LogFeed {
       ...(query.limit === undefined ? {} : { limit: query.limit }),
       ...(query.tail === undefined ? {} : { tail: query.tail }),
     });
-    return ListEntriesResponse.toJSON(res);
+    return JSON.stringify(ListEntriesResponse.toJSON(res));
   }
 
   /** The last sequence number held; 0 when the sink cannot be reached (its stream then says so). */

@@ -144,6 +144,69 @@ describe('frontend: users, sessions and tokens', () => {
     );
   });
 
+  it("ends a user's other sessions and tokens when its password changes (on every replica), keeping the changer's own; an admin's reset ends them all", async () => {
+    const f = await start();
+    const replica = await start({}, f.simulation);
+    const admin = await f.login('admin', adminPassword);
+    await admin.call('createUser', { body: { name: 'vera', password: 'vera password 1' } });
+    const sessionOn = (frontend: TestFrontend, cookie: string) =>
+      new ApiClient({ baseUrl: frontend.url, cookie });
+    const tokenOn = (frontend: TestFrontend, token: string) =>
+      new ApiClient({ baseUrl: frontend.url, token });
+    /** Who the credentials are, or the status refusing them. */
+    const whoami = (api: ApiClient) => {
+      const call = api.call<{ user: string }>('getCurrentSession');
+      return call.then(
+        (r) => r.body.user,
+        () => failure(call).then((x) => x.status),
+      );
+    };
+    const changerCookie = await f.cookie('vera', 'vera password 1');
+    const changer = sessionOn(f, changerCookie);
+    const other = await f.cookie('vera', 'vera password 1');
+    const made = await changer.call<{ token: string }>('createToken', { body: { name: 'script' } });
+    // Working everywhere before the change.
+    for (const frontend of [f, replica]) {
+      expect(await whoami(sessionOn(frontend, other))).toBe('vera');
+      expect(await whoami(tokenOn(frontend, made.body.token))).toBe('vera');
+    }
+
+    const changed = await changer.call('changePassword', {
+      params: { name: 'vera' },
+      body: { password: 'vera password 2', currentPassword: 'vera password 1' },
+    });
+    expect(changed.status).toBe(204);
+    // The changer's own session goes on; the other session and the token end,
+    // on the replica too once its store watch has seen the change.
+    expect(await whoami(changer)).toBe('vera');
+    for (const frontend of [f, replica]) {
+      await expect.poll(() => whoami(sessionOn(frontend, other))).toBe(401);
+      await expect.poll(() => whoami(tokenOn(frontend, made.body.token))).toBe(401);
+    }
+    const changerOnReplica = sessionOn(replica, changerCookie);
+    expect(await whoami(changerOnReplica)).toBe('vera');
+    // Gone from the lists too.
+    const tokens = await changer.call<{ tokens: unknown[] }>('listTokens');
+    expect(tokens.body.tokens).toEqual([]);
+    const sessions = await admin.call<{ sessions: Array<{ user: string }> }>('listSessions');
+    expect(sessions.body.sessions.filter((s) => s.user === 'vera')).toHaveLength(1);
+    // What the changer makes afterwards works.
+    const later = await changer.call<{ token: string }>('createToken', { body: { name: 'new' } });
+    expect(await whoami(tokenOn(f, later.body.token))).toBe('vera');
+
+    // An admin's reset ends every session and token of the user, and only the user's.
+    await admin.call('changePassword', {
+      params: { name: 'vera' },
+      body: { password: 'vera password 3' },
+    });
+    expect(await whoami(changer)).toBe(401);
+    expect(await whoami(tokenOn(f, later.body.token))).toBe(401);
+    await expect.poll(() => whoami(changerOnReplica)).toBe(401);
+    expect(await whoami(admin)).toBe('admin');
+    expect((await failure(f.login('vera', 'vera password 2'))).status).toBe(401);
+    expect(await whoami(await f.login('vera', 'vera password 3'))).toBe('vera');
+  });
+
   it('never deletes or disables the built-in admin', async () => {
     const f = await start();
     const admin = await f.login('admin', adminPassword);

@@ -36,6 +36,9 @@ import { foldDigest } from './domain/digest.js';
 import { firstTick, missingAtStartNote, quotedNames } from './domain/first-tick.js';
 import { nextTick } from './domain/next-tick.js';
 
+/** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
+const maxTimerMs = 2 ** 31 - 1;
+
 /** What the leader needs. */
 export interface LeaderOptions {
   readonly store: Store;
@@ -370,7 +373,9 @@ export class Leader {
     const isDue =
       decision.kind === 'publish' && (decision.atMs === undefined || decision.atMs <= nowMs);
     if (decision.kind === 'publish' && !isDue) {
-      this.timer = setTimeout(() => this.kick(), decision.atMs! - nowMs);
+      // A slow measured rate can put the next tick past what a Node timer
+      // counts (it would warn and fire at once): wake at the most, and decide again.
+      this.timer = setTimeout(() => this.kick(), Math.min(maxTimerMs, decision.atMs! - nowMs));
     }
     const ops: Op[] = [];
     let lagSeconds = 0;

@@ -87,6 +87,28 @@ describe('stepper: policies', () => {
     expect((await client.getStatus()).tick).toBeLessThanOrEqual(paused + 1);
   });
 
+  it('waits for a tick under the slowest measured rate without a timer overflow (which fires at once)', async () => {
+    h = await harness('measured-slow');
+    await h.join('a');
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      // One tick every 115 days: the first at once, the next due past what a timer counts.
+      await client.setPolicy(Policy.POLICY_MEASURED, { rate: 1e-7 });
+      await client.waitForTick(1);
+      // The leader handles the store's changes in order: once it has paused,
+      // it has armed (and, with the bug, overflowed) the wait for tick 2.
+      await client.setPolicy(Policy.POLICY_PAUSED);
+      expect((await client.getStatus()).tick).toBe(1);
+      expect(warnings).not.toContain('TimeoutOverflowWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('refuses Step under no_wait and a measured policy without a rate', async () => {
     h = await harness('refuse');
     const { client } = await h.startStepper();

@@ -1,6 +1,7 @@
 import { ApiClient } from '@chamber/api';
 import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
+import type { Tracer } from '@chamber/telemetry';
 import { randomBytes } from 'node:crypto';
 import { sample, startInventoryWorld } from '../system/inventory-world.js';
 import { startFrontendProcess } from '../system/processes.js';
@@ -18,7 +19,15 @@ export const adminPassword = 'bench horse battery staple';
 export async function startBenchWorld(
   label: string,
   etcd: EtcdProcess,
-  options: { definition: string; ticks: number; webRoot?: string },
+  options: {
+    definition: string;
+    ticks: number;
+    webRoot?: string;
+    /** The tracesink the frontend reads the log from (none by default). */
+    tracesink?: string;
+    /** Where each service's spans go (nowhere by default). */
+    tracer?: (service: string) => Tracer;
+  },
 ) {
   const endpoints = [...etcd.endpoints];
   const world = await startInventoryWorld(`${label}-${randomBytes(3).toString('hex')}`, {
@@ -26,6 +35,7 @@ export async function startBenchWorld(
     seed: 7,
     monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 60 },
     repair: { rackBudget: 2 },
+    ...(options.tracer === undefined ? {} : { tracer: options.tracer }),
   });
   const port = await freePort();
   const frontend = startFrontendProcess({
@@ -35,6 +45,7 @@ export async function startBenchWorld(
     adminPassword,
     services: world.addresses,
     ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+    ...(options.tracesink === undefined ? {} : { tracesink: options.tracesink }),
   });
   const close = async (): Promise<void> => {
     await frontend.kill('SIGTERM');

@@ -42,7 +42,37 @@ export type ClientCommand =
     }
   | { readonly kind: 'sse-close' }
   | { readonly kind: 'observe'; readonly endpoints: string[]; readonly simulation: string }
-  | { readonly kind: 'observe-stop' };
+  | { readonly kind: 'observe-stop' }
+  | {
+      readonly kind: 'mix';
+      readonly baseUrl: string;
+      readonly headers: Readonly<Record<string, string>>;
+      /** Keep-alive clients, each sending its next request when its answer arrives. */
+      readonly clients: number;
+      readonly seconds: number;
+      readonly requests: readonly MixRequest[];
+    };
+
+/** One kind of request of a {@link ClientCommand} `mix`. */
+export interface MixRequest {
+  /** How the figures name it. */
+  readonly route: string;
+  readonly method: 'GET' | 'POST';
+  /** Path and query, from the base URL on. */
+  readonly path: string;
+  /** A JSON body. */
+  readonly body?: string;
+  /** Its share of the requests, relative to the others' weights. */
+  readonly weight: number;
+  /** Adds `after=<a seq below this, drawn per request>` to the query: no two alike. */
+  readonly randomAfter?: number;
+}
+
+/** A mix's outcome per route: each answered request's latency (ms), and how many failed. */
+export interface MixResult {
+  readonly routes: Record<string, { latencies: number[]; errors: number; sample?: string }>;
+  readonly wallMs: number;
+}
 
 /** A load's outcome: every measured request's latency (ms) and the wall time of the lot. */
 export interface LoadResult {
@@ -234,6 +264,91 @@ function openStreams(
   return Promise.all(opened).then(() => undefined);
 }
 
+/**
+ * `clients` keep-alive clients for `seconds`, each sending its next request
+ * when its answer arrives, picking the kind by weight from a seeded draw (the
+ * same sequence in every run). An answer other than 2xx, or a connection
+ * error, counts as an error of its route; answers are parsed as JSON, as a
+ * client would.
+ */
+async function mix(command: Extract<ClientCommand, { kind: 'mix' }>): Promise<MixResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: command.clients });
+  const base = new URL(command.baseUrl);
+  const routes: MixResult['routes'] = {};
+  for (const r of command.requests) routes[r.route] = { latencies: [], errors: 0 };
+  const totalWeight = command.requests.reduce((n, r) => n + r.weight, 0);
+  const send = (r: MixRequest, draw: number): Promise<void> =>
+    new Promise((resolve) => {
+      const result = routes[r.route]!;
+      const path =
+        r.randomAfter === undefined
+          ? r.path
+          : `${r.path}${r.path.includes('?') ? '&' : '?'}after=${Math.floor(draw * r.randomAfter)}`;
+      const start = performance.now();
+      const fail = (why: string): void => {
+        result.errors++;
+        result.sample ??= why;
+        resolve();
+      };
+      const req = http.request(
+        {
+          agent,
+          host: base.hostname,
+          port: base.port,
+          method: r.method,
+          path: base.pathname.replace(/\/$/, '') + path,
+          headers: {
+            ...command.headers,
+            ...(r.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            if (status < 200 || status > 299) return fail(`${status} ${text.slice(0, 200)}`);
+            if (text !== '') JSON.parse(text);
+            result.latencies.push(performance.now() - start);
+            resolve();
+          });
+          res.on('error', (error) => fail(error.message));
+        },
+      );
+      req.on('error', (error) => fail(error.message));
+      req.end(r.body);
+    });
+  // Each client opens its connection with one request first, not measured
+  // (its errors count all the same): the run measures clients that are
+  // connected, as keep-alive clients are for most of their life.
+  const first = command.requests[0]!;
+  await Promise.all(Array.from({ length: command.clients }, () => send(first, 0)));
+  for (const r of Object.values(routes)) r.latencies.length = 0;
+  const start = performance.now();
+  const end = start + command.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: command.clients }, async (_, client) => {
+      // A small seeded generator per client (xorshift), so runs draw alike.
+      let state = (client + 1) * 2_654_435_761;
+      const draw = (): number => {
+        state ^= state << 13;
+        state ^= state >>> 17;
+        state ^= state << 5;
+        return (state >>> 0) / 4_294_967_296;
+      };
+      while (performance.now() < end) {
+        let pick = draw() * totalWeight;
+        const r = command.requests.find((q) => (pick -= q.weight) < 0) ?? command.requests[0]!;
+        await send(r, draw());
+      }
+    }),
+  );
+  const wallMs = performance.now() - start;
+  agent.destroy();
+  return { routes, wallMs };
+}
+
 let observer: { store: Store; watch: WatchHandle; ticks: Array<[number, number]> } | undefined;
 
 async function handle(command: ClientCommand): Promise<unknown> {
@@ -292,6 +407,8 @@ async function handle(command: ClientCommand): Promise<unknown> {
       observer = { store, watch, ticks };
       return {};
     }
+    case 'mix':
+      return mix(command);
     case 'observe-stop': {
       const result: ObserveResult = { ticks: observer?.ticks ?? [] };
       await observer?.watch.cancel();

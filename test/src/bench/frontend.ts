@@ -19,7 +19,7 @@ const blade = { region: 'standard', zone: 'z1', rack: 'rack3', index: 5 };
 const targets = { p99Ms: 10, rps: 2_000, sseP99Ms: 100 };
 
 /** A worker thread running {@link ClientCommand}s, one at a time. */
-class Clients {
+export class Clients {
   private readonly worker = new Worker(new URL('./frontend-clients.js', import.meta.url));
 
   run<T>(command: ClientCommand): Promise<T> {

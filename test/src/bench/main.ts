@@ -1,6 +1,7 @@
 import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
+import { benchLoad } from './load.js';
 import { benchRepair } from './repair.js';
 import { benchWeb } from './web.js';
 
@@ -9,6 +10,7 @@ import { benchWeb } from './web.js';
 const benchmarks: Record<string, (etcd: Awaited<ReturnType<typeof startEtcd>>) => Promise<void>> = {
   clock: benchClock,
   frontend: benchFrontend,
+  load: benchLoad,
   repair: benchRepair,
   web: benchWeb,
 };

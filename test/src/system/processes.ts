@@ -19,6 +19,9 @@ export interface Child {
   readonly process: ChildProcess;
   /** Resolves with the first stdout/stderr line matching `pattern`. */
   waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Every stdout/stderr line so far (all of them once {@link kill} has resolved). */
+  output(): string;
+  /** Signals the process; resolves once it has exited and its output is read. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -38,7 +41,8 @@ function start(entry: string, args: string[], env: Record<string, string>): Chil
       }
     });
   }
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close': exited, and stdout and stderr read to their end.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     process: child,
     waitForLine(pattern, timeoutMs = budgets.startMs) {
@@ -57,6 +61,7 @@ function start(entry: string, args: string[], env: Record<string, string>): Chil
         waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
       });
     },
+    output: () => lines.join('\n'),
     async kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
@@ -155,6 +160,8 @@ export function startFrontendProcess(options: {
   port: number;
   adminPassword: string;
   services: { stepper: string; inventory: string; faults: string; repair?: string };
+  /** The tracesink it reads the log from (none by default). */
+  tracesink?: string;
   /** The dashboard to serve at `/` (none by default). */
   webRoot?: string;
 }): Child {
@@ -170,6 +177,7 @@ export function startFrontendProcess(options: {
     ...(options.services.repair === undefined
       ? {}
       : { CHAMBER_FRONTEND_REPAIR: options.services.repair }),
+    CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });
 }

@@ -1,10 +1,15 @@
 import type { Right } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import { cmp, maxTxnOps, op, type Op, type Store, type WatchHandle } from '@chamber/store';
+import { isCurrentCredential, type Credentials } from '../domain/passwords.js';
 import { digestsEqual, hashSecret, newId, newSecret } from './secrets.js';
 
-/** `users/<name>`: a user. Its password only as a slow KDF hash. */
-export interface UserRecord {
+/**
+ * `users/<name>`: a user. Its password only as a slow KDF hash. Its
+ * {@link Credentials} say which of its sessions and tokens still
+ * authenticate: a password change moves them on in the same write.
+ */
+export interface UserRecord extends Credentials {
   readonly name: string;
   readonly passwordHash: string;
   readonly rights: readonly Right[];
@@ -23,6 +28,8 @@ export interface SessionRecord {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly address: string;
+  /** Its user's credentials generation when it was opened (absent in older records: 0). */
+  readonly generation?: number;
   /**
    * Opened by redeeming a one-time login token: it may set its user's first
    * password without the generated one (absent in records of older versions).
@@ -39,6 +46,8 @@ export interface TokenRecord {
   readonly secretHash: string;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /** Its user's credentials generation when it was made (absent in older records: 0). */
+  readonly generation?: number;
   /**
    * A bearer token made by a session or token of a one-time login: it
    * inherits that standing (see {@link SessionRecord.isOneTimeLogin}).
@@ -63,6 +72,8 @@ export interface Caller {
   readonly address: string;
   /** It comes from a one-time login (see {@link SessionRecord.isOneTimeLogin}). */
   readonly isOneTimeLogin: boolean;
+  /** The user's credentials generation it authenticated in: what the tokens it makes carry. */
+  readonly generation: number;
 }
 
 const prefixes = { users: 'users/', sessions: 'sessions/', tokens: 'tokens/' } as const;
@@ -122,7 +133,7 @@ export class Accounts {
   sessions(): SessionRecord[] {
     return this.all<SessionRecord>(prefixes.sessions)
       .map((v) => v.value)
-      .filter((s) => !isExpired(s.expiresAt))
+      .filter((s) => !isExpired(s.expiresAt) && this.isCurrent(s))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -130,7 +141,7 @@ export class Accounts {
   tokens(user?: string): TokenRecord[] {
     return this.all<TokenRecord>(prefixes.tokens)
       .map((v) => v.value)
-      .filter((t) => t.kind === 'bearer' && !isExpired(t.expiresAt))
+      .filter((t) => t.kind === 'bearer' && !isExpired(t.expiresAt) && this.isCurrent(t))
       .filter((t) => user === undefined || t.user === user)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
@@ -201,22 +212,38 @@ export class Accounts {
         .filter((t) => t.value.user === name)
         .map((t) => `${prefixes.tokens}${t.value.id}`),
     ];
-    for (let i = 0; i < owned.length; i += maxTxnOps) {
-      const chunk = owned.slice(i, i + maxTxnOps);
-      const done = await this.store.txn(
-        [],
-        chunk.map((k) => op.delete(k)),
-      );
-      for (const k of chunk) this.applyLocal(k, undefined, done.revision);
-    }
+    await this.deleteKeys(owned);
   }
 
   /**
-   * Opens a session for `user` (`isOneTimeLogin` when a one-time login token
-   * opened it); resolves with the cookie value and the record.
+   * Deletes the sessions and tokens of `user` that no longer authenticate
+   * since its password changed (see {@link Credentials}); they no longer
+   * work already, so this is tidying: they leave the lists and the store.
+   */
+  async endStaleCredentials(user: string): Promise<void> {
+    const record = this.user(user)?.value;
+    if (record === undefined) return;
+    const stale = (c: { user: string; id: string; generation?: number }) =>
+      c.user === user && !isCurrentCredential(record, c);
+    await this.deleteKeys([
+      ...this.all<SessionRecord>(prefixes.sessions)
+        .filter((s) => stale(s.value))
+        .map((s) => `${prefixes.sessions}${s.value.id}`),
+      ...this.all<TokenRecord>(prefixes.tokens)
+        .filter((t) => stale(t.value))
+        .map((t) => `${prefixes.tokens}${t.value.id}`),
+    ]);
+  }
+
+  /**
+   * Opens a session for `user` in its credentials `generation` (that of the
+   * user record whose password or token was checked: a password changed
+   * since ends it at once); `isOneTimeLogin` when a one-time login token
+   * opened it. Resolves with the cookie value and the record.
    */
   async openSession(
     user: string,
+    generation: number,
     hours: number,
     address: string,
     isOneTimeLogin = false,
@@ -231,6 +258,7 @@ export class Accounts {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + hours * 3_600_000).toISOString(),
       address,
+      generation,
       isOneTimeLogin,
     };
     await this.putWithLifetime(`${prefixes.sessions}${id}`, session, hours * 3600);
@@ -243,12 +271,15 @@ export class Accounts {
   }
 
   /**
-   * Creates a token of `kind` for `user`, lasting `hours` (`isOneTimeLogin`
-   * when a one-time login's session or token makes it); resolves with the
-   * secret string (`chm_<id>_<secret>`, shown once) and the record.
+   * Creates a token of `kind` for `user` in its credentials `generation`
+   * (the caller's, {@link Caller.generation}), lasting `hours`
+   * (`isOneTimeLogin` when a one-time login's session or token makes it);
+   * resolves with the secret string (`chm_<id>_<secret>`, shown once) and
+   * the record.
    */
   async createToken(
     user: string,
+    generation: number,
     kind: TokenRecord['kind'],
     name: string,
     hours: number,
@@ -265,6 +296,7 @@ export class Accounts {
       secretHash: hashSecret(secret),
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + hours * 3_600_000).toISOString(),
+      generation,
       isOneTimeLogin,
     };
     await this.putWithLifetime(`${prefixes.tokens}${id}`, record, hours * 3600);
@@ -277,30 +309,12 @@ export class Accounts {
   }
 
   /**
-   * Deletes every one-time login token of `user` (once its password is set,
-   * an old first-run URL must not log in any more). Never fails for a token
-   * already gone.
-   */
-  async revokeLoginTokens(user: string): Promise<void> {
-    const keys = this.all<TokenRecord>(prefixes.tokens)
-      .filter((t) => t.value.kind === 'login' && t.value.user === user)
-      .map((t) => `${prefixes.tokens}${t.value.id}`);
-    for (let i = 0; i < keys.length; i += maxTxnOps) {
-      const chunk = keys.slice(i, i + maxTxnOps);
-      const done = await this.store.txn(
-        [],
-        chunk.map((k) => op.delete(k)),
-      );
-      for (const k of chunk) this.applyLocal(k, undefined, done.revision);
-    }
-  }
-
-  /**
    * Redeems a one-time login token: deletes it (so it works once, even
-   * across replicas) and resolves with its user, or undefined when it is
-   * unknown, expired, already used or not a login token.
+   * across replicas) and resolves with its user and the user's credentials
+   * generation, or undefined when it is unknown, expired, already used, not
+   * a login token, or made before the user's password last changed.
    */
-  async redeemLoginToken(token: string): Promise<string | undefined> {
+  async redeemLoginToken(token: string): Promise<{ user: string; generation: number } | undefined> {
     const parsed = tokenPattern.exec(token);
     if (parsed === null) return undefined;
     const key = `${prefixes.tokens}${parsed[1] ?? ''}`;
@@ -308,6 +322,8 @@ export class Accounts {
     if (entry === undefined || entry.value.kind !== 'login' || isExpired(entry.value.expiresAt)) {
       return undefined;
     }
+    const user = this.user(entry.value.user)?.value;
+    if (user === undefined || !this.isCurrent(entry.value)) return undefined;
     if (!digestsEqual(hashSecret(parsed[2] ?? ''), entry.value.secretHash)) return undefined;
     const res = await this.store.txn(
       [cmp.modRevision(key, '==', entry.revision)],
@@ -315,7 +331,7 @@ export class Accounts {
     );
     if (!res.succeeded) return undefined;
     this.applyLocal(key, undefined, res.revision);
-    return entry.value.user;
+    return { user: entry.value.user, generation: user.credentialsGeneration ?? 0 };
   }
 
   /**
@@ -349,7 +365,9 @@ export class Accounts {
       return undefined;
     }
     const user = this.user(record.user)?.value;
-    if (user === undefined || !user.isEnabled) return undefined;
+    if (user === undefined || !user.isEnabled || !isCurrentCredential(user, record)) {
+      return undefined;
+    }
     return {
       user,
       via,
@@ -358,7 +376,26 @@ export class Accounts {
       expiresAt: record.expiresAt,
       address,
       isOneTimeLogin: record.isOneTimeLogin === true,
+      generation: user.credentialsGeneration ?? 0,
     };
+  }
+
+  /** Whether a session or token still authenticates as far as its user's password goes. */
+  private isCurrent(credential: SessionRecord | TokenRecord): boolean {
+    const user = this.user(credential.user)?.value;
+    return user !== undefined && isCurrentCredential(user, credential);
+  }
+
+  /** Deletes `keys` (in transactions of at most {@link maxTxnOps}); gone ones are no error. */
+  private async deleteKeys(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += maxTxnOps) {
+      const chunk = keys.slice(i, i + maxTxnOps);
+      const done = await this.store.txn(
+        [],
+        chunk.map((k) => op.delete(k)),
+      );
+      for (const k of chunk) this.applyLocal(k, undefined, done.revision);
+    }
   }
 
   private async putWithLifetime(key: string, value: unknown, seconds: number): Promise<void> {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mustSetPassword, passwordRule } from './passwords.js';
+import {
+  withPasswordChanged,
+  isCurrentCredential,
+  mustSetPassword,
+  passwordRule,
+} from './passwords.js';
 
 const admin = { name: 'admin', rights: ['manage_accounts' as const], isOneTimeLogin: false };
 const alice = { name: 'alice', rights: [], isOneTimeLogin: false };
@@ -24,5 +29,34 @@ describe('passwordRule', () => {
     expect(passwordRule(alice, { name: 'admin', isPasswordGenerated: true })).toBe('denied');
     const oneTimeAlice = { ...alice, isOneTimeLogin: true };
     expect(passwordRule(oneTimeAlice, { name: 'admin', isPasswordGenerated: true })).toBe('denied');
+  });
+});
+
+describe('credentials after a password change', () => {
+  const before = { credentialsGeneration: 3 };
+  const old = { id: 'old-session', generation: 3 };
+  const mine = { id: 'my-session', generation: 3 };
+
+  it('ends every earlier session and token of the user but the one that changed its own password', () => {
+    const after = withPasswordChanged(before, 'own', mine.id);
+    expect(isCurrentCredential(after, old)).toBe(false);
+    expect(isCurrentCredential(after, mine)).toBe(true);
+    expect(isCurrentCredential(after, { id: 'new', generation: 4 })).toBe(true);
+    // Changed again by another one: the first one ends too.
+    const again = withPasswordChanged(after, 'own', 'new');
+    expect(isCurrentCredential(again, mine)).toBe(false);
+    expect(isCurrentCredential(again, { id: 'new', generation: 4 })).toBe(true);
+    expect(isCurrentCredential(withPasswordChanged(before, 'first', mine.id), mine)).toBe(true);
+  });
+
+  it("keeps none of the user's after an admin's reset", () => {
+    const after = withPasswordChanged(before, 'other', 'admin-session');
+    expect(isCurrentCredential(after, old)).toBe(false);
+    expect(isCurrentCredential(after, { id: 'admin-session', generation: 3 })).toBe(false);
+  });
+
+  it('counts records of older versions (no generation) as generation 0', () => {
+    expect(isCurrentCredential({}, { id: 'x' })).toBe(true);
+    expect(isCurrentCredential(withPasswordChanged({}, 'other', ''), { id: 'x' })).toBe(false);
   });
 });

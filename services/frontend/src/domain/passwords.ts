@@ -43,3 +43,52 @@ export function mustSetPassword(
 ): boolean {
   return passwordRule(caller, { ...user, name: caller.name }) === 'first';
 }
+
+/**
+ * Which of a user's sessions and tokens authenticate: those made in its
+ * current credentials generation, and the one that last changed its own
+ * password. Fields absent in records of older versions count as 0 / none.
+ */
+export interface Credentials {
+  /** Moves on every password change or reset. */
+  readonly credentialsGeneration?: number;
+  /** The session or token (id) that made the last change of its own password ('' for none). */
+  readonly keptCredential?: string;
+}
+
+/** A session or token, as far as {@link isCurrentCredential} needs it. */
+export interface Credential {
+  readonly id: string;
+  /** The user's credentials generation when it was made. */
+  readonly generation?: number;
+}
+
+/**
+ * Whether `credential` still authenticates for `user`: made in its current
+ * generation, or the one that changed its own password last.
+ */
+export function isCurrentCredential(user: Credentials, credential: Credential): boolean {
+  return (
+    (credential.generation ?? 0) === (user.credentialsGeneration ?? 0) ||
+    credential.id === user.keptCredential
+  );
+}
+
+/**
+ * `user` after its password is set under `rule` by the session or token
+ * `callerId`: in a new credentials generation, so every earlier session and
+ * token stops authenticating — except the caller's own when it set its own
+ * password (`own`, `first`), so whoever changed it stays logged in. An
+ * admin's reset (`other`) keeps none of the user's.
+ */
+export function withPasswordChanged<U extends Credentials>(
+  user: U,
+  rule: Exclude<PasswordRule, 'denied'>,
+  callerId: string,
+): U {
+  return {
+    ...user,
+    credentialsGeneration: (user.credentialsGeneration ?? 0) + 1,
+    keptCredential: rule === 'other' ? '' : callerId,
+  };
+}

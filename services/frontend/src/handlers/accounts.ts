@@ -4,7 +4,12 @@ import type { Logger } from '@chamber/telemetry';
 import type { Accounts, Caller, UserRecord, Versioned } from '../auth/accounts.js';
 import type { LoginLimiter } from '../auth/limiter.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
-import { mustSetPassword, passwordRule, type PasswordCaller } from '../domain/passwords.js';
+import {
+  mustSetPassword,
+  passwordRule,
+  withPasswordChanged,
+  type PasswordCaller,
+} from '../domain/passwords.js';
 import {
   sessionCookie,
   signedInCookie,
@@ -103,7 +108,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           },
         );
       }
-      let user: string | undefined;
+      let user: { user: string; generation: number } | undefined;
       if (token !== undefined) {
         if (name !== undefined || password !== undefined) {
           throw new ChamberError(Code.InvalidArgument, 'give either token, or user and password', {
@@ -122,7 +127,11 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         const record = accounts.user(name)?.value;
         // Hash even for an unknown user, so timing does not reveal which names exist.
         const isMatch = await verifyPassword(password, record?.passwordHash ?? dummyHash);
-        if (record !== undefined && isMatch && record.isEnabled) user = record.name;
+        // The session is of the generation whose password was checked: a
+        // change meanwhile ends it at once.
+        if (record !== undefined && isMatch && record.isEnabled) {
+          user = { user: record.name, generation: record.credentialsGeneration ?? 0 };
+        }
       }
       if (user === undefined) {
         limiter.fail(addressKey);
@@ -144,7 +153,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       }
       if (name !== undefined) limiter.forget(`user:${name}`);
       const { cookie, session } = await accounts.openSession(
-        user,
+        user.user,
+        user.generation,
         deps.sessionHours,
         request.address,
         token !== undefined,
@@ -160,7 +170,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       // No secret: tells the dashboard a session may exist, so it does not
       // ask (and draw a 401 in the console) when none does.
       request.koa.cookies.set(signedInCookie, '1', { ...lifetime, httpOnly: false });
-      deps.logger.info({ user, session: session.id }, 'logged in');
+      deps.logger.info({ user: user.user, session: session.id }, 'logged in');
       const caller = accounts.authenticate({ cookie });
       return { body: caller === undefined ? {} : callerJson(caller) };
     },
@@ -204,6 +214,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       const days = request.input.body['expiresInDays'];
       const { token, record } = await accounts.createToken(
         caller.user.name,
+        caller.generation,
         'bearer',
         textOf(request, 'body', 'name') ?? '',
         (typeof days === 'number' ? days : 90) * 24,
@@ -348,12 +359,17 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           // Checked again on the record the write is guarded on: a first
           // password is set once, even by two requests at the same time.
           if (rule === 'first' && !u.isPasswordGenerated) throw currentPasswordRequired();
-          return { ...u, passwordHash, isPasswordGenerated: false };
+          // In the same write: every other session and token of the user
+          // (an old first-run URL too) stops working, on every replica.
+          return withPasswordChanged(
+            { ...u, passwordHash, isPasswordGenerated: false },
+            rule,
+            caller.id,
+          );
         },
         ifMatch,
       );
-      // An old first-run URL must not log anyone in once a password is set.
-      await accounts.revokeLoginTokens(name);
+      await accounts.endStaleCredentials(name);
       deps.logger.info({ user: name, by: caller.user.name }, 'password changed');
       return {};
     },

@@ -16,8 +16,11 @@ export interface LogQuery {
 
 /** Where the log routes read entries from (the tracesink). */
 export interface LogSource {
-  /** Entries matching `query`, ordered by sequence number, with the log's bounds. */
-  list(query: LogQuery, signal: AbortSignal): Promise<unknown>;
+  /**
+   * Entries matching `query`, ordered by sequence number, with the log's
+   * bounds, as JSON text; rejects `Cancelled` when `signal` aborts first.
+   */
+  list(query: LogQuery, signal: AbortSignal): Promise<string>;
 }
 
 /** The handler of `GET /logs`; answers 503 when no tracesink is configured. */
@@ -30,7 +33,7 @@ export function logHandlers(source: LogSource | undefined): Record<string, Handl
           'no tracesink is configured (CHAMBER_FRONTEND_TRACESINK is empty): there is no trace log',
         );
       }
-      return { body: await source.list(request.input.query, request.signal) };
+      return { json: await source.list(request.input.query, request.signal) };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Severity, type TraceSpan } from '@chamber/protos';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { span } from './span-fixture.js';
 import { TraceLog, type Range } from './trace-log.js';
 
@@ -79,6 +79,49 @@ describe('TraceLog', () => {
     );
     expect(rest.entries.map((e) => e.name)).toEqual(['s10']);
     expect(rest.scannedTo).toBe(12);
+  });
+
+  it('looks only at the entries of the most selective filter, so a filter matching few costs little in a full log', () => {
+    const log = new TraceLog(20_000);
+    // A full log of one busy rack, with a few decisions about another and an
+    // error of a third service, before and after the oldest are dropped.
+    const busy = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        span({ name: `b${i}`, attributes: { 'chamber.target': `r1/z1/rack1/blade/${i % 8}` } }),
+      );
+    log.append(busy(5_000));
+    log.append([
+      span({ name: 'dropped', attributes: { 'chamber.target': 'r1/z1/rack2/blade/0' } }),
+    ]);
+    log.append(busy(16_000));
+    log.append([
+      span({ name: 'rack2', attributes: { 'chamber.target': 'r1/z1/rack2/blade/1' } }),
+      span({
+        name: 'failed',
+        service: 'faults',
+        attributes: { 'chamber.severity': 'error', 'chamber.run': '2' },
+      }),
+    ]);
+    log.append(busy(4_000));
+    expect(log.firstSeq).toBeGreaterThan(5_001);
+    const looked = vi.spyOn(log, 'get');
+    const tail = { ...all, limit: 200, fromEnd: true };
+    expect(names(log, { ...none, target: 'r1/z1/rack2' }, tail)).toEqual(['rack2']);
+    expect(names(log, { ...none, target: 'r1/z1/rack3' }, tail)).toEqual([]);
+    expect(names(log, { ...none, service: 'faults' }, tail)).toEqual(['failed']);
+    expect(names(log, { ...none, minSeverity: Severity.SEVERITY_WARN }, tail)).toEqual(['failed']);
+    expect(names(log, { ...none, run: 2 }, tail)).toEqual(['failed']);
+    expect(names(log, { ...none, run: 2, target: 'r1' }, tail)).toEqual([]);
+    // Each answer looked only at the entries of its smallest index: one each,
+    // none for the rack without decisions (a walk would look at 20,000 each).
+    expect(looked.mock.calls.length).toBe(5);
+    // The same answers as a walk over every entry would give.
+    expect(names(log, { ...none, target: 'r1/z1/rack1/blade/3' }, { ...all, limit: 2 })).toEqual([
+      'b3',
+      'b11',
+    ]);
+    expect(names(log, { ...none, target: 'r1/z1/rack1/blad' })).toEqual([]);
+    expect(names(log, { ...none, target: 'r1/z1/rack' })).toEqual([]);
   });
 
   it('tells its listeners once per append that adds something', () => {

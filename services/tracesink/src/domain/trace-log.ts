@@ -1,4 +1,4 @@
-import type { LogEntry, TraceSpan } from '@chamber/protos';
+import { Severity, type LogEntry, type TraceSpan } from '@chamber/protos';
 import { matches, toEntry, type EntryFilter } from './entries.js';
 
 /** A selection from the log, as {@link TraceLog.select} makes it. */
@@ -65,11 +65,45 @@ class SeqQueue {
 }
 
 /**
+ * The index keys an entry is found under: its trace, its service, its run,
+ * its target and each element above it (`r1`, `r1/z1`, … for
+ * `r1/z1/rack1/blade/0`: a target filter is a subtree), and its severity
+ * when it is a warning or an error.
+ */
+function keysOf(entry: LogEntry): string[] {
+  const keys = [`trace:${entry.traceId}`, `service:${entry.service}`];
+  if (entry.run !== 0) keys.push(`run:${entry.run}`);
+  if (entry.target !== '') {
+    const segments = entry.target.split('/');
+    for (let i = 1; i <= segments.length; i++)
+      keys.push(`target:${segments.slice(0, i).join('/')}`);
+  }
+  if (entry.severity >= Severity.SEVERITY_WARN) keys.push('severity:warn');
+  if (entry.severity >= Severity.SEVERITY_ERROR) keys.push('severity:error');
+  return keys;
+}
+
+/** The index keys that hold every entry `filter` can match (one per field it sets). */
+function keysFor(filter: EntryFilter): string[] {
+  const keys: string[] = [];
+  if (filter.traceId !== '') keys.push(`trace:${filter.traceId}`);
+  if (filter.service !== '') keys.push(`service:${filter.service}`);
+  if (filter.run !== 0) keys.push(`run:${filter.run}`);
+  if (filter.target !== '') keys.push(`target:${filter.target}`);
+  if (filter.minSeverity >= Severity.SEVERITY_ERROR) keys.push('severity:error');
+  else if (filter.minSeverity >= Severity.SEVERITY_WARN) keys.push('severity:warn');
+  return keys;
+}
+
+/**
  * The trace log: the last `capacity` entries in arrival order, in a ring
  * buffer (the oldest dropped first, so memory stays bounded). Seqs count
- * from 1 without gaps, so an entry is found from its seq by offset; an index
- * by trace id finds a trace's entries without a scan. Listeners hear of
- * every append. Pure memory: no I/O.
+ * from 1 without gaps, so an entry is found from its seq by offset. Indexes
+ * by trace, service, run, target (each element and everything under it) and
+ * warning or error severity hold the seqs of each, so a filtered selection
+ * walks only the entries of its most selective index, never the whole log
+ * for a filter that matches few (a rack with no decisions costs one look-up).
+ * Listeners hear of every append. Pure memory: no I/O.
  */
 export class TraceLog {
   private readonly ring: Array<LogEntry | undefined>;
@@ -77,7 +111,7 @@ export class TraceLog {
   private head = 0;
   private size = 0;
   private last = 0;
-  private readonly byTrace = new Map<string, SeqQueue>();
+  private readonly index = new Map<string, SeqQueue>();
   private readonly listeners = new Set<() => void>();
 
   /** `capacity` must be a whole number of at least 1. */
@@ -106,9 +140,11 @@ export class TraceLog {
       const index = (this.head + this.size) % this.capacity;
       this.ring[index] = entry;
       this.size++;
-      let queue = this.byTrace.get(entry.traceId);
-      if (queue === undefined) this.byTrace.set(entry.traceId, (queue = new SeqQueue()));
-      queue.push(entry.seq);
+      for (const key of keysOf(entry)) {
+        let queue = this.index.get(key);
+        if (queue === undefined) this.index.set(key, (queue = new SeqQueue()));
+        queue.push(entry.seq);
+      }
       added.push(entry);
     }
     if (added.length > 0) for (const l of [...this.listeners]) l();
@@ -123,23 +159,25 @@ export class TraceLog {
 
   /**
    * The entries matching `filter` in `range`, in ascending seq order: the
-   * first `limit` of them, or the last `limit` with `fromEnd`. With a trace
-   * id it walks only that trace's entries; otherwise the seqs of the range.
+   * first `limit` of them, or the last `limit` with `fromEnd`. It walks the
+   * seqs of the filter's smallest index in the range (the whole range only
+   * for a filter that sets no indexed field).
    */
   select(filter: EntryFilter, range: Range): Selection {
     const lo = Math.max(range.afterSeq + 1, this.firstSeq === 0 ? 1 : this.firstSeq);
     const hi = Math.min(range.beforeSeq > 0 ? range.beforeSeq - 1 : this.last, this.last);
     const entries: LogEntry[] = [];
     if (lo > hi || range.limit <= 0) return { entries, scannedTo: Math.max(hi, range.afterSeq) };
-    let seqs: { length: number; at(i: number): number };
-    if (filter.traceId !== '') {
-      const queue = this.byTrace.get(filter.traceId);
+    let seqs: { length: number; at(i: number): number } = {
+      length: hi - lo + 1,
+      at: (i) => lo + i,
+    };
+    for (const key of keysFor(filter)) {
+      const queue = this.index.get(key);
       if (queue === undefined) return { entries, scannedTo: hi };
       const from = queue.firstAbove(lo - 1);
       const to = queue.firstAbove(hi);
-      seqs = { length: to - from, at: (i) => queue.at(from + i) };
-    } else {
-      seqs = { length: hi - lo + 1, at: (i) => lo + i };
+      if (to - from < seqs.length) seqs = { length: to - from, at: (i) => queue.at(from + i) };
     }
     const n = seqs.length;
     for (let k = 0; k < n && entries.length < range.limit; k++) {
@@ -163,8 +201,10 @@ export class TraceLog {
     this.ring[this.head] = undefined;
     this.head = (this.head + 1) % this.capacity;
     this.size--;
-    const queue = this.byTrace.get(entry.traceId);
-    queue?.dropFront(entry.seq);
-    if (queue?.length === 0) this.byTrace.delete(entry.traceId);
+    for (const key of keysOf(entry)) {
+      const queue = this.index.get(key);
+      queue?.dropFront(entry.seq);
+      if (queue?.length === 0) this.index.delete(key);
+    }
   }
 }
