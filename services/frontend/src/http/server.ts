@@ -1,5 +1,12 @@
 import { apiFieldOf, apiPrefix, inApiWords, type Operation } from '@chamber/api';
-import { ChamberError, Code, codeName, httpStatusOf, toChamberError } from '@chamber/errors';
+import {
+  capMessage,
+  ChamberError,
+  Code,
+  codeName,
+  httpStatusOf,
+  toChamberError,
+} from '@chamber/errors';
 import type { Logger } from '@chamber/telemetry';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -319,8 +326,11 @@ function methodsFor(operations: readonly Operation[], path: string): string[] {
   return [...new Set(operations.filter((o) => matches(o.path, path)).map((o) => o.method))];
 }
 
+/** An error answer's body; its message capped as every error that leaves a process. */
 function errorBody(code: string, message: string, field?: string): unknown {
-  return { error: { code, message, ...(field === undefined ? {} : { field }) } };
+  return {
+    error: { code, message: capMessage(message), ...(field === undefined ? {} : { field }) },
+  };
 }
 
 /**
