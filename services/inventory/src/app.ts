@@ -11,7 +11,7 @@ import { cmp, op, type CachedView, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
 import { randomUUID } from 'node:crypto';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   defaultDefinition,
@@ -26,6 +26,7 @@ import {
   submitDefinitionLoad,
   validateDefinition,
 } from './definition-loads.js';
+import { readDefinitionFile } from './domain/definition/load.js';
 import { startDefinition } from './domain/start-definition.js';
 import { createInventoryHandlers } from './grpc/inventory-handlers.js';
 import { InventoryReads } from './reads.js';
@@ -110,7 +111,13 @@ export function createInventoryService(
     const setting = config.inventory.definition;
     if (setting === '') return;
     const file = definitionFile(setting);
-    const source = await readFile(file, 'utf8').catch(() => undefined);
+    // Read only when its size is within the limit: refused, or unreadable, it
+    // fails the start below if it is to be installed.
+    const read = await readDefinitionFile(file).then(
+      (text) => ({ text }),
+      (error: unknown) => ({ error }),
+    );
+    const source = 'text' in read ? read.text : undefined;
     const inForce = (await s.get(DefinitionSource, inventoryKeys.source))?.value;
     const pending = await s.list(PendingRecord, keys.pendingPrefix);
     const shown = path.relative(process.cwd(), file);
@@ -133,8 +140,9 @@ export function createInventoryService(
     }
     if (decision.kind !== 'install') return;
     const fileName = path.basename(file);
-    // Unreadable: fail to start, with the file system's reason.
-    const text = source ?? (await readFile(file, 'utf8'));
+    // Unreadable or too large: fail to start, saying why.
+    if (!('text' in read)) throw read.error;
+    const text = read.text;
     const { bladeCount } = validateDefinition(text, fileName);
     const loadId = definitionLoadId(randomUUID());
     // Only while no tick was published: else it is loaded at the next tick (afterJoin).
@@ -168,7 +176,7 @@ export function createInventoryService(
     const pending = await s.list(PendingRecord, keys.pendingPrefix);
     if (pending.entries.some((e) => isDefinitionLoadMarker(e.key))) return;
     const file = definitionFile(config.inventory.definition);
-    const source = await readFile(file, 'utf8');
+    const source = await readDefinitionFile(file);
     const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) });
     await s.put(LoadProgress, inventoryKeys.loadProgress, {
       ...LoadProgress.fromPartial({}),
