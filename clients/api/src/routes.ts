@@ -577,7 +577,9 @@ export const operations: readonly Operation[] = [
     body: {
       properties: {
         fileName: s.string('the file name errors are reported against', { maxLength: 256 }),
-        source: s.string('the YAML text', { maxLength: 2_000_000 }),
+        source: s.string(
+          'the YAML text; one over the definition size limit is refused, naming the limit',
+        ),
       },
       required: ['source'],
     },

@@ -1,5 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { InventoryClient } from '@chamber/inventory-client';
+import { checkDefinitionSize, InventoryClient } from '@chamber/inventory-client';
 import {
   bladeStateToJSON,
   Element,
@@ -13,7 +13,7 @@ import {
   View,
 } from '@chamber/protos';
 import { wordOf } from '@chamber/words';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiClient } from '@chamber/api';
 import { printJson, type AreaExtension, type RestCall } from './api-commands.js';
@@ -319,16 +319,20 @@ function describe(e: Element): string {
   return `${kind.padEnd(6)} (no record in this view)`;
 }
 
-/** The definition file named by FILE: its base name and text. */
+/**
+ * The definition file named by FILE: its base name and text. One over the
+ * definition size limit is refused before it is read, naming both sizes.
+ */
 async function readDefinition(ctx: CommandContext): Promise<{ name: string; source: string }> {
   const file = ctx.input.string('FILE') ?? '';
-  try {
-    return { name: path.basename(file), source: await readFile(file, 'utf8') };
-  } catch (cause) {
+  const name = path.basename(file);
+  const fail = (cause: unknown): never => {
     throw new ChamberError(Code.NotFound, `cannot read ${file}: ${(cause as Error).message}`, {
       cause,
     });
-  }
+  };
+  checkDefinitionSize((await stat(file).catch(fail)).size, name);
+  return { name, source: await readFile(file, 'utf8').catch(fail) };
 }
 
 /** Prints an accepted load, the same over both transports. */

@@ -160,6 +160,15 @@ describe('chamber inventory and chamber fault', () => {
     expect(result.code).toBe(ExitCode.Failed);
     expect(result.stderr).toContain('bad.yaml has 1 error(s); nothing was loaded:');
     expect(result.stderr).toMatch(/bad\.yaml:7:\d+: /);
+    // Over the definition size limit: refused by its size, before it is read or sent.
+    const huge = path.join(dir, 'huge.yaml');
+    fs.writeFileSync(huge, '');
+    fs.truncateSync(huge, 50_000_000);
+    const tooBig = await chamber('inventory', 'load', huge, '--yes');
+    expect(tooBig.code).toBe(ExitCode.Failed);
+    expect(tooBig.stderr).toContain(
+      'huge.yaml is 50 MB (50,000,000 bytes); a definition may be at most 4 MB (4,000,000 bytes): nothing was loaded',
+    );
     expect((await chamber('inventory', 'ls')).stdout).toBe('(nothing)\n');
     const usage = await chamber('fault', 'inject', '--target', 'small/z1/rack1', '--kind', 'melt');
     expect(usage.code).toBe(ExitCode.Usage);

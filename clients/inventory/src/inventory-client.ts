@@ -22,6 +22,7 @@ import {
   type TargetState,
 } from '@chamber/protos';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
+import { checkDefinitionSource } from './definition-limit.js';
 
 /** Where and when to read: a view (default `definition`) and a past tick (time travel). */
 export interface ReadOptions {
@@ -51,8 +52,13 @@ export class InventoryClient {
     return new InventoryClient(address, options.timeoutMs ?? 30_000);
   }
 
-  /** Submits a definition for the next tick; `InvalidArgument` lists every error as file:line:col. */
-  loadDefinition(source: string, fileName: string): Promise<LoadDefinitionResponse> {
+  /**
+   * Submits a definition for the next tick; `InvalidArgument` lists every
+   * error as file:line:col. One over `definitionLimitBytes` is refused
+   * here, without sending it.
+   */
+  async loadDefinition(source: string, fileName: string): Promise<LoadDefinitionResponse> {
+    checkDefinitionSource(source, fileName);
     return this.call((md, o, cb) => this.grpc.loadDefinition({ source, fileName }, md, o, cb));
   }
 

@@ -1,3 +1,4 @@
+import { capDetails, capMessage } from './cap.js';
 import { Code, codeName, type CodeName } from './codes.js';
 
 const brand = Symbol.for('chamber.error');
@@ -43,8 +44,10 @@ export class ChamberError extends Error {
   }
 
   /**
-   * The REST body for this error. Internal errors (5xx) carry a generic
-   * message only: internals are logged, never sent.
+   * The REST body for this error, its message and details capped as
+   * everything that leaves a process ({@link capMessage}, {@link capDetails}).
+   * Internal errors (5xx) carry a generic message only: internals are
+   * logged, never sent.
    */
   toBody(): ErrorBody {
     const internal =
@@ -52,8 +55,8 @@ export class ChamberError extends Error {
     return {
       error: {
         code: this.codeName,
-        message: internal ? 'internal error' : this.message,
-        ...(this.details !== undefined && !internal ? { details: this.details } : {}),
+        message: internal ? 'internal error' : capMessage(this.message),
+        ...(this.details !== undefined && !internal ? { details: capDetails(this.details) } : {}),
       },
     };
   }

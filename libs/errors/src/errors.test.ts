@@ -1,8 +1,11 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {
+  capDetails,
+  capMessage,
   ChamberError,
   Code,
+  errorMessageLimitBytes,
   codeFromName,
   fromGrpcError,
   httpStatusOf,
@@ -71,5 +74,40 @@ describe('gRPC wire conversion', () => {
     expect(fromGrpcError({ code: 14, details: 'down', metadata: new Metadata() }).code).toBe(
       Code.Unavailable,
     );
+  });
+});
+
+describe('the cap on what leaves a process', () => {
+  const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+  it('keeps a message that fits, and cuts a longer one with a mark saying how long it was', () => {
+    expect(capMessage('rack "r9" not found')).toBe('rack "r9" not found');
+    const long = `${'é'.repeat(60_000)}the end`;
+    const cut = capMessage(long);
+    expect(bytes(cut)).toBeLessThanOrEqual(errorMessageLimitBytes);
+    expect(cut.startsWith('éééé')).toBe(true);
+    expect(cut).not.toContain('\uFFFD');
+    expect(cut.endsWith('… (cut: the message is 120,007 bytes)')).toBe(true);
+  });
+
+  it('keeps short details, and leaves out long entries, naming them', () => {
+    expect(capDetails({ field: 'source' })).toEqual({ field: 'source' });
+    expect(capDetails({ field: 'source', excerpt: 'x'.repeat(100_000) })).toEqual({
+      field: 'source',
+      truncated: ['excerpt'],
+    });
+  });
+
+  it('caps the REST body and the gRPC status of a huge error', () => {
+    const huge = new ChamberError(Code.InvalidArgument, 'x'.repeat(100_000), {
+      details: { field: 'source', value: 'y'.repeat(100_000) },
+    });
+    const body = huge.toBody().error;
+    expect(bytes(body.message)).toBeLessThanOrEqual(errorMessageLimitBytes);
+    expect(body.message.endsWith('… (cut: the message is 100,000 bytes)')).toBe(true);
+    expect(body.details).toEqual({ field: 'source', truncated: ['value'] });
+    const back = fromGrpcError(toGrpcError(huge));
+    expect(back.message).toBe(body.message);
+    expect(back.details).toEqual(body.details);
   });
 });

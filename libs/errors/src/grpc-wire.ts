@@ -1,4 +1,5 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { capDetails } from './cap.js';
 import { ChamberError, toChamberError } from './chamber-error.js';
 import { Code, isGrpcCode } from './codes.js';
 
@@ -14,12 +15,15 @@ export interface GrpcErrorLike {
 /**
  * `error` as a grpc-js service error, for a handler's callback or
  * `call.destroy`. The code crosses unchanged; details travel as JSON in binary
- * metadata. Internal errors keep their message out of the wire.
+ * metadata. Internal errors keep their message out of the wire. The message
+ * and the details are capped (`capMessage`, `capDetails`): a
+ * status over HTTP/2's header limit would never arrive.
  */
 export function toGrpcError(error: unknown): Partial<ServiceError> {
   const e = toChamberError(error);
   const metadata = new Metadata();
-  if (e.details !== undefined) metadata.set(detailsKey, Buffer.from(JSON.stringify(e.details)));
+  if (e.details !== undefined)
+    metadata.set(detailsKey, Buffer.from(JSON.stringify(capDetails(e.details))));
   // A REST-only code (415, 405) has no gRPC status: it is invalid input there.
   const code = isGrpcCode(e.code) ? (e.code as number) : (Code.InvalidArgument as number);
   return { code, details: e.toBody().error.message, metadata };

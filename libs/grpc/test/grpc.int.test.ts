@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ChamberError, Code, fromGrpcError } from '@chamber/errors';
+import { ChamberError, Code, errorMessageLimitBytes, fromGrpcError } from '@chamber/errors';
 import { ClockClient, ClockService, ClockStatus, protoFiles, protoRoot } from '@chamber/protos';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -58,6 +58,15 @@ async function startFixture(): Promise<Fixture> {
             logger,
           ),
           reset: unary(() => Promise.reject(new Error(secret)), logger),
+          runUntil: unary(
+            () =>
+              Promise.reject(
+                new ChamberError(Code.InvalidArgument, `bad: ${'x'.repeat(100_000)}`, {
+                  details: { field: 'tick', value: 'y'.repeat(100_000) },
+                }),
+              ),
+            logger,
+          ),
           watch: serverStream(async (_req, call) => {
             call.write({ status: ClockStatus.fromPartial({ tick: 1 }) });
             await Promise.resolve();
@@ -263,6 +272,21 @@ describe('handler errors on the wire', () => {
     expect(back.details).toEqual({ x: 'x1' });
     // An expected failure is the caller's business, not a server fault.
     expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('sends a huge error cut to the limit, and the calls beside it on that connection answer', async () => {
+    const { address } = await startFixture();
+    const client = clockClient(address);
+    // Uncut, a 100 KB status never arrives (it is over HTTP/2's header limit):
+    // the call, and every call on its connection meanwhile, waits out its deadline.
+    const huge = failure((cb) => client.runUntil({ tick: 1 }, cb));
+    const beside = callUnary(client.getStatus.bind(client), {}, new grpc.Metadata());
+    const error = await huge;
+    expect(error.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(Buffer.byteLength(error.details)).toBeLessThanOrEqual(errorMessageLimitBytes);
+    expect(error.details).toMatch(/^bad: xxxx.*… \(cut: the message is 100,005 bytes\)$/);
+    expect(fromGrpcError(error).details).toEqual({ field: 'tick', truncated: ['value'] });
+    expect((await beside).status?.tick).toBe(7);
   });
 
   it('rejects callUnary with the ChamberError the handler threw', async () => {

@@ -1,7 +1,11 @@
 import { openApiDocument, operations, rights } from '@chamber/api';
 import { ClockClient } from '@chamber/clock';
 import { FaultsClient } from '@chamber/faults-client';
-import { InventoryClient } from '@chamber/inventory-client';
+import {
+  definitionLimitBytes,
+  definitionLimitInWords,
+  InventoryClient,
+} from '@chamber/inventory-client';
 import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
 import { registerService, Store, type ServiceRegistration } from '@chamber/store';
@@ -23,6 +27,17 @@ import { createHttpApp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { SettledCache } from './settled-cache.js';
 import { TraceLog } from './trace-log.js';
+
+/**
+ * The body limit of a definition upload, in KiB: room for any usual JSON
+ * encoding of a definition at the size limit (an escape takes at most three
+ * bytes per byte of YAML: `\"`, `\n`, `\uXXXX` for a multi-byte
+ * character) beside the other fields. A body within it carrying a source
+ * over the limit is refused by the limit's own check, naming the sizes.
+ */
+function definitionBodyLimitKb(bodyLimitKb: number): number {
+  return Math.ceil((3 * definitionLimitBytes) / 1024) + bodyLimitKb;
+}
 
 /** Chamber's version, as the API reports it. */
 const version = '0.1.0';
@@ -130,7 +145,12 @@ export function createFrontendService(
         accounts,
         logger,
         bodyLimitKb: frontend.bodyLimitKb,
-        bodyLimitKbFor: { loadDefinition: frontend.definitionLimitKb },
+        bodyLimitFor: {
+          loadDefinition: {
+            kb: definitionBodyLimitKb(frontend.bodyLimitKb),
+            explanation: definitionLimitInWords(),
+          },
+        },
         webRoot: frontend.webRoot === '' ? defaultWebRoot() : frontend.webRoot,
         extraRoutes: (router) => {
           // Prometheus text, unauthenticated as scrapers expect: counts only, no records.

@@ -10,7 +10,6 @@ export interface FrontendConfig extends CommonConfig {
     sessionHours: number;
     loginTokenHours: number;
     bodyLimitKb: number;
-    definitionLimitKb: number;
     loginAttemptsPerUser: number;
     loginAttemptsPerAddress: number;
     loginWindowSeconds: number;
@@ -77,12 +76,6 @@ export function frontendSchema(): Schema<FrontendConfig> {
         format: 'nat',
         default: 64,
         env: 'CHAMBER_FRONTEND_BODY_LIMIT_KB',
-      },
-      definitionLimitKb: {
-        doc: 'Largest inventory definition upload, in KiB.',
-        format: 'nat',
-        default: 4096,
-        env: 'CHAMBER_FRONTEND_DEFINITION_LIMIT_KB',
       },
       loginAttemptsPerUser: {
         doc: 'Failed log-ins allowed per user name within the window.',

@@ -10,7 +10,7 @@ import { cmp, op, type CachedView, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
 import { randomUUID } from 'node:crypto';
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   defaultDefinition,
@@ -25,6 +25,7 @@ import {
   submitDefinitionLoad,
   validateDefinition,
 } from './definition-loads.js';
+import { readDefinitionFile } from './domain/definition/load.js';
 import { startDefinition } from './domain/start-definition.js';
 import { createInventoryHandlers } from './grpc/inventory-handlers.js';
 import { InventoryReads } from './reads.js';
@@ -114,7 +115,13 @@ export function createInventoryService(
     const setting = config.inventory.definition;
     if (setting === '') return;
     const file = definitionFile(setting);
-    const source = await readFile(file, 'utf8').catch(() => undefined);
+    // Read only when its size is within the limit: refused, or unreadable, it
+    // fails the start below if it is to be installed.
+    const read = await readDefinitionFile(file).then(
+      (text) => ({ text }),
+      (error: unknown) => ({ error }),
+    );
+    const source = 'text' in read ? read.text : undefined;
     const inForce = (await s.get(DefinitionSource, inventoryKeys.source))?.value;
     const shown = path.relative(process.cwd(), file);
     const decision = startDefinition({
@@ -136,8 +143,9 @@ export function createInventoryService(
     }
     if (decision.kind !== 'install') return;
     const fileName = path.basename(file);
-    // Unreadable: fail to start, with the file system's reason.
-    const text = source ?? (await readFile(file, 'utf8'));
+    // Unreadable or too large: fail to start, saying why.
+    if (!('text' in read)) throw read.error;
+    const text = read.text;
     const { bladeCount } = validateDefinition(text, fileName);
     const loadId = definitionLoadId(randomUUID());
     // Only while no tick was published: else it is loaded at the next tick (afterJoin).
@@ -170,7 +178,7 @@ export function createInventoryService(
     if ((await s.getRaw(inventoryKeys.source)) !== undefined) return;
     if (await hasPendingLoad(s)) return;
     const file = definitionFile(config.inventory.definition);
-    const source = await readFile(file, 'utf8');
+    const source = await readDefinitionFile(file);
     const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) });
     await s.put(LoadProgress, inventoryKeys.loadProgress, {
       ...LoadProgress.fromPartial({}),

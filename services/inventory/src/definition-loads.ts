@@ -1,4 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
+import { checkDefinitionSource } from '@chamber/inventory-client';
 import { DefinitionLoadInput, PendingRecord } from '@chamber/protos';
 import { op, type CachedView, type Op, type Store } from '@chamber/store';
 import { keys, submitInput } from '@chamber/timestamp';
@@ -43,18 +44,26 @@ export function definitionLoadId(unique: string): string {
   return `${definitionLoadIdPrefix}${unique}`;
 }
 
+/** The most errors a refused definition's message lists; it says how many more there are. */
+export const listedErrors = 100;
+
 /**
  * Checks that `source` is a valid definition and counts its blades. With
- * errors it fails with `InvalidArgument`, listing every error as
- * `file:line:col: message`.
+ * errors it fails with `InvalidArgument`, listing the first
+ * {@link listedErrors} errors as `file:line:col: message`. One over the
+ * definition size limit (`definitionLimitBytes`) is refused before it is
+ * parsed, naming both sizes.
  */
 export function validateDefinition(source: string, fileName: string): { bladeCount: number } {
+  checkDefinitionSource(source, fileName);
   const parsed = parseDefinition(source, fileName);
   if (!parsed.ok) {
+    const more = parsed.errors.length - listedErrors;
     throw new ChamberError(
       Code.InvalidArgument,
-      `${fileName} has ${parsed.errors.length} error(s); nothing was loaded:\n` +
-        parsed.errors.map(String).join('\n'),
+      `${fileName} has ${parsed.errors.length.toLocaleString('en')} error(s); nothing was loaded:\n` +
+        parsed.errors.slice(0, listedErrors).map(String).join('\n') +
+        (more > 0 ? `\n… and ${more.toLocaleString('en')} more error(s)` : ''),
     );
   }
   return { bladeCount: parsed.definition.bladeCount };

@@ -91,19 +91,31 @@ export function startStepperProcess(options: {
   });
 }
 
+/** What {@link spawnServiceProcess} and {@link startServiceProcess} start. */
+interface ServiceProcessOptions {
+  name: string;
+  endpoints: string[];
+  simulation: string;
+  env?: Record<string, string>;
+}
+
 /**
  * Starts the service `name` (services/<name>/dist/src/main.js) as the
  * launcher does, on a free port, its spans sent nowhere; `env` is set on
  * top. Resolves with it and its gRPC address once it serves.
  */
-export async function startServiceProcess(options: {
-  name: string;
-  endpoints: string[];
-  simulation: string;
-  env?: Record<string, string>;
-}): Promise<{ child: Child; address: string }> {
+export async function startServiceProcess(
+  options: ServiceProcessOptions,
+): Promise<{ child: Child; address: string }> {
+  const child = spawnServiceProcess(options);
+  const line = await child.waitForLine(new RegExp(`"${options.name} serving"`));
+  return { child, address: (JSON.parse(line) as { endpoint: string }).endpoint };
+}
+
+/** Starts the service `name` as {@link startServiceProcess} does, without waiting for it to serve. */
+export function spawnServiceProcess(options: ServiceProcessOptions): Child {
   const prefix = `CHAMBER_${options.name.toUpperCase().replaceAll('-', '_')}`;
-  const child = start(`services/${options.name}/dist/src/main.js`, [], {
+  return start(`services/${options.name}/dist/src/main.js`, [], {
     CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
     CHAMBER_SIMULATION: options.simulation,
     [`${prefix}_PORT`]: '0',
@@ -112,8 +124,6 @@ export async function startServiceProcess(options: {
     CHAMBER_LOG_LEVEL: 'info',
     ...options.env,
   });
-  const line = await child.waitForLine(new RegExp(`"${options.name} serving"`));
-  return { child, address: (JSON.parse(line) as { endpoint: string }).endpoint };
 }
 
 /**

@@ -1,5 +1,12 @@
 import { apiFieldOf, apiPrefix, inApiWords, type Operation } from '@chamber/api';
-import { ChamberError, Code, codeName, httpStatusOf, toChamberError } from '@chamber/errors';
+import {
+  capMessage,
+  ChamberError,
+  Code,
+  codeName,
+  httpStatusOf,
+  toChamberError,
+} from '@chamber/errors';
 import type { Logger } from '@chamber/telemetry';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -80,8 +87,13 @@ export interface HttpAppOptions {
   readonly accounts: Accounts;
   readonly logger: Logger;
   readonly bodyLimitKb: number;
-  /** Larger bodies, by operation id. */
-  readonly bodyLimitKbFor?: Readonly<Record<string, number>>;
+  /**
+   * Other body limits, by operation id: in KiB, and what a refusal adds
+   * (`a definition may be at most …`).
+   */
+  readonly bodyLimitFor?: Readonly<
+    Record<string, { readonly kb: number; readonly explanation: string }>
+  >;
   /** The built dashboard; `/` answers 404 when it does not exist. */
   readonly webRoot: string;
   /** Extra routes outside `/api/v1` (`/metrics`). */
@@ -115,7 +127,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   app.silent = true;
   app.on('error', (error: unknown) => logger.debug({ err: error }, 'connection error'));
 
-  app.use(errorsAndTiming(logger, options.onTiming));
+  app.use(errorsAndTiming(logger, options.onTiming, options.bodyLimitFor));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -135,7 +147,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
   for (const op of ordered) {
     const handler = handlers[op.id]!;
     const koaPath = op.path.replace(/\{([A-Za-z]+)\}/g, ':$1');
-    const limit = `${options.bodyLimitKbFor?.[op.id] ?? options.bodyLimitKb}kb`;
+    const limit = `${options.bodyLimitFor?.[op.id]?.kb ?? options.bodyLimitKb}kb`;
     const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limit, encoding: 'utf-8' });
     router.register(koaPath, [op.method], async (ctx) => {
       ctx.state['route'] = op.id;
@@ -332,8 +344,37 @@ function methodsFor(operations: readonly Operation[], path: string): string[] {
   return [...new Set(operations.filter((o) => matches(o.path, path)).map((o) => o.method))];
 }
 
+/** Resolves once `req` has been read to its end (its bytes dropped), or has failed or closed. */
+function drained(req: Koa.Context['req']): Promise<void> {
+  if (req.readableEnded || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once('end', resolve).once('close', resolve).once('error', resolve);
+    req.resume();
+  });
+}
+
+/**
+ * A 413's message: the body's size when it was announced, the limit, and
+ * what the route adds (`the body is 52,428,812 bytes, over this route's
+ * limit of 12,065,792 bytes: a definition may be at most 4 MB …`).
+ */
+function tooLarge(raw: { limit?: unknown; length?: unknown }, explanation?: string): string {
+  const bytes = (n: unknown): string | undefined =>
+    typeof n === 'number' ? `${n.toLocaleString('en')} bytes` : undefined;
+  const size = bytes(raw.length);
+  const limit = bytes(raw.limit);
+  return [
+    `the body is ${size ?? 'too large'}`,
+    limit === undefined ? '' : `, over this route's limit of ${limit}`,
+    explanation === undefined ? '' : `: ${explanation}`,
+  ].join('');
+}
+
+/** An error answer's body; its message capped as every error that leaves a process. */
 function errorBody(code: string, message: string, field?: string): unknown {
-  return { error: { code, message, ...(field === undefined ? {} : { field }) } };
+  return {
+    error: { code, message: capMessage(message), ...(field === undefined ? {} : { field }) },
+  };
 }
 
 /**
@@ -343,15 +384,23 @@ function errorBody(code: string, message: string, field?: string): unknown {
  * times every request. 5xx answers never carry internals: they are logged
  * with an id the answer quotes.
  */
-function errorsAndTiming(logger: Logger, onTiming: HttpAppOptions['onTiming']): Koa.Middleware {
+function errorsAndTiming(
+  logger: Logger,
+  onTiming: HttpAppOptions['onTiming'],
+  bodyLimitFor: HttpAppOptions['bodyLimitFor'],
+): Koa.Middleware {
   return async (ctx, next) => {
     const start = process.hrtime.bigint();
     try {
       await next();
     } catch (thrown) {
-      const { status, body } = errorAnswer(ctx, thrown, logger);
+      const { status, body } = errorAnswer(ctx, thrown, logger, bodyLimitFor);
       ctx.status = status;
       ctx.body = body;
+      // The body parser refused it unread: read the rest and drop it before
+      // answering. A client still sending when the answer came would often
+      // see its connection reset instead of the answer.
+      if (status === 413) await drained(ctx.req);
       if (status === 429) {
         const retry = (thrown as { details?: { retryAfter?: unknown } }).details?.retryAfter;
         if (typeof retry === 'number') ctx.set('Retry-After', String(retry));
@@ -372,11 +421,12 @@ function errorAnswer(
   ctx: Koa.Context,
   thrown: unknown,
   logger: Logger,
+  bodyLimitFor: HttpAppOptions['bodyLimitFor'],
 ): { status: number; body: unknown } {
   // Errors of Koa and the body parser carry an HTTP status of their own.
   const httpStatus = (thrown as { status?: unknown; expose?: unknown } | undefined)?.status;
   if (typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
-    const raw = thrown as { message?: unknown; type?: unknown };
+    const raw = thrown as { message?: unknown; type?: unknown; limit?: unknown; length?: unknown };
     if (httpStatus === 415) {
       return {
         status: 415,
@@ -389,7 +439,7 @@ function errorAnswer(
     }
     const message =
       httpStatus === 413
-        ? 'the body is too large'
+        ? tooLarge(raw, bodyLimitFor?.[String(ctx.state['route'])]?.explanation)
         : raw.type === 'entity.parse.failed' || httpStatus === 400
           ? `the body is not valid JSON (an object): ${typeof raw.message === 'string' ? raw.message : ''}`.trim()
           : typeof raw.message === 'string'

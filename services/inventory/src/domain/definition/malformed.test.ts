@@ -224,6 +224,43 @@ const cases: Array<{ name: string; yaml: string; errors: string[] }> = [
       'inventory.yaml:11:36: region "r1", zone "z1", rack "a", blades item 1: "capacity.cores" must be at least 1, got 0',
     ],
   },
+  {
+    name: 'hugeScalar',
+    yaml: 'x'.repeat(100_000),
+    errors: [
+      `inventory.yaml:1:1: the definition must be a map, got "${'x'.repeat(60)}…" (100,000 characters)`,
+    ],
+  },
+  {
+    name: 'hugeName',
+    yaml: base(`          - name: "${'A'.repeat(100_000)}"\n`),
+    errors: [
+      `inventory.yaml:7:19: rack name "${'A'.repeat(60)}…" (100,000 characters) must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit`,
+    ],
+  },
+  {
+    name: 'aliasBomb',
+    yaml: [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `l${i + 1}: &l${i + 1} [${Array(9)
+            .fill(i === 0 ? '*a' : `*l${i}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n'),
+    errors: [
+      'inventory.yaml:6:10: YAML: the aliases copy more than 100,000 nodes in all, past it at alias *l4 (66,430 nodes); repeat racks and blades with templates and generators instead',
+    ],
+  },
+  {
+    name: 'recursiveAlias',
+    yaml: 'version: 1\nregions: &r\n  - name: r1\n    zones: *r\n',
+    errors: [
+      'inventory.yaml:4:12: YAML: alias *r is inside the node it names (&r), so the definition would never end',
+    ],
+  },
 ];
 
 describe('malformed definitions', () => {
@@ -231,6 +268,19 @@ describe('malformed definitions', () => {
     const result = parseDefinition(yaml, 'inventory.yaml');
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.errors.map(String)).toEqual(errors);
+  });
+
+  it('reuses a node through aliases more than 100 times', () => {
+    const blades = Array.from(
+      { length: 150 },
+      (_, i) => `              - { index: ${i}, capacity: *c }`,
+    );
+    const yaml = base(`          - name: a\n            blades:\n${blades.join('\n')}\n`).replace(
+      'version: 1',
+      'version: 1\ndefaults: { blade: { capacity: &c { cores: 8 } } }',
+    );
+    const result = parseDefinition(yaml, 'inventory.yaml');
+    expect(result.ok ? result.definition.bladeCount : result.errors.map(String)).toBe(150);
   });
 
   it('has at least 15 of them, each breaking a different rule', () => {

@@ -1,4 +1,15 @@
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { z } from 'zod';
 import type {
   Blade,
@@ -22,16 +33,37 @@ import {
   type RawRack,
 } from './schema.js';
 
+/** The most characters a value is quoted with in an error; a longer one is cut (see {@link quote}). */
+export const quotedLength = 60;
+
+/** The most characters of one error's message; past them it is cut with `…`. */
+export const errorLength = 400;
+
+/**
+ * `text` quoted for an error message: whole when it is short, otherwise its
+ * first {@link quotedLength} characters and its length, `"xxxx…" (100,000
+ * characters)`, so that an error about a huge value stays small.
+ */
+export function quote(text: string): string {
+  if (text.length <= quotedLength) return `"${text}"`;
+  return `"${text.slice(0, quotedLength)}…" (${text.length.toLocaleString('en')} characters)`;
+}
+
 /** One broken rule, at a place in the file. */
 export class DefinitionError {
+  /** What is wrong, for people; at most {@link errorLength} characters. */
+  readonly message: string;
+
   constructor(
     readonly file: string,
     readonly line: number,
     readonly col: number,
     /** A stable id of the rule (`duplicate-index`, `unknown-key`, …). */
     readonly rule: string,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    this.message = message.length <= errorLength ? message : `${message.slice(0, errorLength)}…`;
+  }
 
   /** `inventory.yaml:41:7: blade index 3 appears twice in rack "r1"`. */
   toString(): string {
@@ -85,15 +117,79 @@ export function parseDefinition(text: string, file: string): ParseResult {
   }
   if (errors.length > 0) return done();
 
+  if (!checkAliases(doc, report)) return done();
+  let raw: unknown;
+  try {
+    // Aliases are bounded by checkAliases, which says where; yaml's own
+    // count would refuse a plain reuse past 100 aliases, without a place.
+    raw = doc.toJS({ maxAliasCount: -1 });
+  } catch (error) {
+    report(0, 'yaml-syntax', `YAML: ${error instanceof Error ? error.message : String(error)}`);
+    return done();
+  }
   const positions = new Positions(doc);
-  const parsed = definitionSchema.safeParse(doc.toJS());
+  const parsed = definitionSchema.safeParse(raw);
   if (!parsed.success) {
-    const raw: unknown = doc.toJS();
     for (const issue of parsed.error.issues) describeIssue(issue, raw, positions, report);
     return done();
   }
   const definition = expand(parsed.data, positions, report);
   return errors.length > 0 ? done() : { ok: true, definition };
+}
+
+/**
+ * Refuses aliases that would make the definition infinite (an alias inside
+ * the node it names) or huge (the aliases copy more than
+ * `limits.aliasedNodes` nodes in all: an "alias bomb", a few lines that
+ * expand to billions of nodes), at the alias that does it. Counts each
+ * node's size once, in document order, as yaml resolves aliases (to the
+ * last node before them with that anchor). Returns false when it reported.
+ */
+function checkAliases(doc: Document, report: Report): boolean {
+  const sizes = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  const anchors = new Map<string, unknown>();
+  let copied = 0;
+  let isRefused = false;
+  const sizeOf = (node: unknown): number => {
+    if (isRefused) return 0;
+    if (isAlias(node)) {
+      const source = anchors.get(node.source);
+      // An alias without its anchor is a syntax error yaml reported.
+      if (source === undefined) return 1;
+      const at = node.range?.[0] ?? 0;
+      if (open.has(source)) {
+        isRefused = true;
+        report(
+          at,
+          'recursive-alias',
+          `YAML: alias *${node.source} is inside the node it names (&${node.source}), so the definition would never end`,
+        );
+        return 0;
+      }
+      const size = sizes.get(source) ?? 1;
+      copied += size;
+      if (copied > limits.aliasedNodes) {
+        isRefused = true;
+        report(
+          at,
+          'alias-limit',
+          `YAML: the aliases copy more than ${limits.aliasedNodes.toLocaleString('en')} nodes in all, past it at alias *${node.source} (${size.toLocaleString('en')} nodes); repeat racks and blades with templates and generators instead`,
+        );
+      }
+      return size;
+    }
+    if (isNode(node) && node.anchor !== undefined) anchors.set(node.anchor, node);
+    open.add(node);
+    let size = 1;
+    if (isCollection(node)) for (const item of node.items) size += sizeOf(item);
+    else if (isPair(node)) size = sizeOf(node.key) + sizeOf(node.value);
+    open.delete(node);
+    sizes.set(node, size);
+    return size;
+  };
+  sizeOf(doc.contents);
+  return !isRefused;
 }
 
 /** Offsets of the nodes of the document, by path. */
@@ -145,7 +241,7 @@ function describePath(path: Path, raw: unknown): { context: string; field: strin
     const key = path[i]!;
     const next = path[i + 1];
     if (key === 'templates' && (next === 'blades' || next === 'racks') && i + 2 < path.length) {
-      parts.push(`${next === 'blades' ? 'blade' : 'rack'} template "${String(path[i + 2])}"`);
+      parts.push(`${next === 'blades' ? 'blade' : 'rack'} template ${quote(String(path[i + 2]))}`);
       node = at(at(at(node, key), next), path[i + 2]!);
       i += 2;
       continue;
@@ -156,7 +252,7 @@ function describePath(path: Path, raw: unknown): { context: string; field: strin
       const index = at(item, 'index');
       parts.push(
         name !== undefined
-          ? `${kinds[key]} "${name}"`
+          ? `${kinds[key]} ${quote(name)}`
           : typeof index === 'number'
             ? `${kinds[key]} index ${index}`
             : `${key} item ${next + 1}`,
@@ -173,10 +269,17 @@ function describePath(path: Path, raw: unknown): { context: string; field: strin
   };
 }
 
+/** What zod expected, in the words {@link show} uses for what it got. */
+const expectedWords: Readonly<Record<string, string>> = {
+  int: 'a whole number',
+  object: 'a map',
+  array: 'a list',
+};
+
 function show(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return `"${value}"`;
+  if (typeof value === 'string') return quote(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return 'a map';
 }
@@ -196,7 +299,7 @@ function describeIssue(
   switch (issue.code) {
     case 'unrecognized_keys':
       for (const key of issue.keys) {
-        report(positions.ofKey(path, key), 'unknown-key', `${context}: unknown key "${key}"`);
+        report(positions.ofKey(path, key), 'unknown-key', `${context}: unknown key ${quote(key)}`);
       }
       return;
     case 'invalid_type': {
@@ -210,7 +313,7 @@ function describeIssue(
         );
         return;
       }
-      const expected = issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`;
+      const expected = expectedWords[issue.expected] ?? `a ${issue.expected}`;
       report(offset, 'wrong-type', `${what} must be ${expected}, got ${show(value)}`);
       return;
     }
@@ -379,7 +482,7 @@ function rackNamesOf(item: RawRack, path: Path, positions: Positions, report: Re
       report(
         positions.of([...path, 'name']),
         'bad-name',
-        `rack name "${item.name}" must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit`,
+        `rack name ${quote(item.name)} must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit`,
       );
       return [];
     }
@@ -390,7 +493,7 @@ function rackNamesOf(item: RawRack, path: Path, positions: Positions, report: Re
     report(
       positions.of([...path, 'name']),
       'bad-generator',
-      `rack generator name "${pattern}" must contain {n}, or the ${item.count} racks would share one name`,
+      `rack generator name ${quote(pattern)} must contain {n}, or the ${item.count} racks would share one name`,
     );
     return [];
   }
@@ -403,7 +506,7 @@ function rackNamesOf(item: RawRack, path: Path, positions: Positions, report: Re
     report(
       positions.of([...path, 'name']),
       'bad-name',
-      `rack name "${bad}" (from "${pattern}") must be 1-63 lower-case letters, digits, "-" or "_"`,
+      `rack name ${quote(bad)} (from ${quote(pattern)}) must be 1-63 lower-case letters, digits, "-" or "_"`,
     );
     return [];
   }

@@ -14,6 +14,8 @@ export const limits = {
   devicesPerRack: 64,
   portsPerDevice: 1_024,
   blades: 1_000_000,
+  /** Nodes that YAML aliases may copy in all: reuse, not an alias bomb. */
+  aliasedNodes: 100_000,
 } as const;
 
 const capacity = z.strictObject({
