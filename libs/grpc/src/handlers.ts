@@ -135,16 +135,27 @@ export function unaryCaller(
   };
 }
 
-/** `error` as a ChamberError, reworded when the server could not be reached. */
+/**
+ * `error` as a ChamberError, reworded when the server could not be reached
+ * or did not answer before the deadline (grpc-js's own text names
+ * connection internals: load-balancer timings, the remote address).
+ */
 export function reachable(service: string, address: string, error: unknown): ChamberError {
   const e = isChamberError(error) ? error : fromGrpcError(error);
-  return e.code === Code.Unavailable
-    ? new ChamberError(
+  switch (e.code) {
+    case Code.Unavailable:
+      return new ChamberError(
         Code.Unavailable,
         `cannot reach the ${service} at ${address}: is Chamber running (npm start)?`,
         { cause: e },
-      )
-    : e;
+      );
+    case Code.DeadlineExceeded:
+      return new ChamberError(Code.DeadlineExceeded, `the ${service} did not answer in time`, {
+        cause: e,
+      });
+    default:
+      return e;
+  }
 }
 
 /** A server stream being followed by {@link followStream}. */

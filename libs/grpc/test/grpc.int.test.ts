@@ -12,6 +12,7 @@ import {
   createGrpcServer,
   serverStream,
   unary,
+  unaryCaller,
   type GrpcServer,
 } from '../src/index.js';
 
@@ -58,6 +59,8 @@ async function startFixture(): Promise<Fixture> {
             logger,
           ),
           reset: unary(() => Promise.reject(new Error(secret)), logger),
+          // Never answers: the caller's deadline ends the call.
+          waitForTick: unary(() => new Promise<never>(() => undefined), logger),
           runUntil: unary(
             () =>
               Promise.reject(
@@ -287,6 +290,19 @@ describe('handler errors on the wire', () => {
     expect(error.details).toMatch(/^bad: xxxx.*… \(cut: the message is 100,005 bytes\)$/);
     expect(fromGrpcError(error).details).toEqual({ field: 'tick', truncated: ['value'] });
     expect((await beside).status?.tick).toBe(7);
+  });
+
+  it("says a server did not answer in time in the caller's words, not grpc-js's", async () => {
+    const { address } = await startFixture();
+    const client = clockClient(address);
+    const call = unaryCaller('stepper', address, 100);
+    const error = await call<unknown>((metadata, options, callback) =>
+      client.waitForTick({ tick: 1 }, metadata, options, callback),
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: Code.DeadlineExceeded,
+      message: 'the stepper did not answer in time',
+    });
   });
 
   it('rejects callUnary with the ChamberError the handler threw', async () => {
