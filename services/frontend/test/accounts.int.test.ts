@@ -1,4 +1,5 @@
 import { ApiClient, errorStatuses, operation } from '@chamber/api';
+import { op } from '@chamber/store';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminPassword, failure, startFrontend, type TestFrontend } from './helpers.js';
 
@@ -205,6 +206,23 @@ describe('frontend: users, sessions and tokens', () => {
     expect(await whoami(admin)).toBe('admin');
     expect((await failure(f.login('vera', 'vera password 2'))).status).toBe(401);
     expect(await whoami(await f.login('vera', 'vera password 3'))).toBe('vera');
+  });
+
+  it("never lets a deleted user's session or token in as a new user of the same name, even if its record was left behind", async () => {
+    const f = await start();
+    const admin = await f.login('admin', adminPassword);
+    await admin.call('createUser', { body: { name: 'vera', password: 'vera password 1' } });
+    const cookie = await f.cookie('vera', 'vera password 1');
+    const left = (await f.store.listRaw('sessions/')).entries.filter((e) =>
+      e.value.includes('"vera"'),
+    );
+    expect(left).toHaveLength(1);
+    await admin.call('deleteUser', { params: { name: 'vera' } });
+    // As if tidying the deleted user's sessions had failed (etcd gone at that moment).
+    for (const e of left) await f.store.txn([], [op.putRaw(e.key, e.value)]);
+    await admin.call('createUser', { body: { name: 'vera', password: 'vera password 2' } });
+    const call = new ApiClient({ baseUrl: f.url, cookie }).call('getCurrentSession');
+    expect((await failure(call)).status).toBe(401);
   });
 
   it('never deletes or disables the built-in admin', async () => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Right } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import { cmp, maxTxnOps, op, type Op, type Store, type WatchHandle } from '@chamber/store';
@@ -156,8 +157,13 @@ export class Accounts {
     return this.get<SessionRecord>(`${prefixes.sessions}${id}`)?.value;
   }
 
-  /** Creates a user; `AlreadyExists` when the name is taken. */
-  async createUser(user: UserRecord): Promise<Versioned<UserRecord>> {
+  /**
+   * Creates a user; `AlreadyExists` when the name is taken. Its credentials
+   * generation starts at a random number, so a session or token left behind
+   * by an earlier user of the same name never authenticates as this one.
+   */
+  async createUser(created: UserRecord): Promise<Versioned<UserRecord>> {
+    const user = { ...created, credentialsGeneration: randomInt(1, 2 ** 47) };
     const key = `${prefixes.users}${user.name}`;
     const res = await this.store.txn([cmp.absent(key)], [putJson(key, user)]);
     if (!res.succeeded) {
