@@ -3,11 +3,13 @@ import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
 import { benchLoad } from './load.js';
 import { benchRepair } from './repair.js';
+import { summaryTable, type Benchmark, type BenchRow } from './rows.js';
 import { benchWeb } from './web.js';
 
-// `npm run bench -- <name>`: each benchmark prints its figures and ratios
-// against a baseline measured in the same run, on a private etcd.
-const benchmarks: Record<string, (etcd: Awaited<ReturnType<typeof startEtcd>>) => Promise<void>> = {
+// `npm run bench -- [name ...]`: each benchmark prints its figures and ratios
+// against a baseline measured in the same run, on a private etcd, and the
+// rows it judges end in one summary table with PASS/FAIL. No name: all of them.
+const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>>> = {
   clock: benchClock,
   frontend: benchFrontend,
   load: benchLoad,
@@ -15,20 +17,26 @@ const benchmarks: Record<string, (etcd: Awaited<ReturnType<typeof startEtcd>>) =
   web: benchWeb,
 };
 
-const names = process.argv.slice(2);
+const asked = process.argv.slice(2);
+const names = asked.length === 0 ? Object.keys(benchmarks) : asked;
 const unknown = names.filter((n) => !(n in benchmarks));
-if (unknown.length > 0 || names.length === 0) {
+if (unknown.length > 0) {
   console.error(
-    `usage: npm run bench -- <${Object.keys(benchmarks).join('|')}> ...${unknown.length > 0 ? ` (unknown: ${unknown.join(', ')})` : ''}`,
+    `usage: npm run bench -- [${Object.keys(benchmarks).join('|')} ...] (none: all); unknown: ${unknown.join(', ')}`,
   );
   process.exit(2);
 }
+const rows: BenchRow[] = [];
 const etcd = await startEtcd();
 try {
   for (const name of names) {
     console.log(`== bench ${name} (etcd ${etcd.endpoints[0]}, node ${process.version}) ==\n`);
-    await benchmarks[name]!(etcd);
+    rows.push(...((await benchmarks[name]!(etcd)) ?? []));
   }
 } finally {
   await etcd.stop();
+}
+if (rows.length > 0) {
+  console.log(`\n== summary ==\n\n${summaryTable(rows)}`);
+  if (rows.some((r) => r.isMet === false)) process.exitCode = 1;
 }
