@@ -4,6 +4,7 @@ import { benchFrontend } from './frontend.js';
 import { benchLoad } from './load.js';
 import { benchRepair } from './repair.js';
 import { summaryTable, type Benchmark, type BenchRow } from './rows.js';
+import { benchSystem } from './system.js';
 import { benchWeb } from './web.js';
 
 // `npm run bench -- [name ...]`: each benchmark prints its figures and ratios
@@ -14,6 +15,7 @@ const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>
   frontend: benchFrontend,
   load: benchLoad,
   repair: benchRepair,
+  system: benchSystem,
   web: benchWeb,
 };
 
