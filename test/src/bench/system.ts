@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { repo, startHttpFloorProcess } from '../system/processes.js';
+import { pathToFileURL } from 'node:url';
+import { repo, startHttpFloorProcess, type Child } from '../system/processes.js';
 import type { BenchRow } from './rows.js';
 import { fmt, quantile, table } from './stats.js';
 
@@ -62,16 +63,19 @@ interface Round {
  * round of the participants those ticks expected; the CPU of every process
  * (etcd, the launcher, each service) across idle ticks; and sequential REST
  * steps, against a bare Node HTTP round trip. With
- * `CHAMBER_BENCH_SYSTEM_PROFILE=<dir>` every Node process of the launcher
- * runs under `--cpu-prof` and writes its profile there; only the idle ticks
- * are run.
+ * `CHAMBER_BENCH_SYSTEM_PROFILE=<dir>` the services named in
+ * `CHAMBER_BENCH_SYSTEM_PROFILE_SERVICES` (default `stepper,inventory`) are
+ * profiled (cpu-profile.ts) and write their profiles there; only idle ticks are
+ * run, nothing is judged, and `window.json` there says when they ran (see
+ * profile-top.ts).
  */
 export async function benchSystem(etcd: EtcdProcess): Promise<BenchRow[]> {
   const profileDir = process.env['CHAMBER_BENCH_SYSTEM_PROFILE'];
   const system = await startSystem(etcd, profileDir);
-  const floorPort = await freePort();
-  const floor = startHttpFloorProcess(floorPort);
+  let floor: Child | undefined;
   try {
+    const floorPort = await freePort();
+    floor = startHttpFloorProcess(floorPort);
     await floor.waitForLine(/http floor serving/);
     const start = await comeToRest(system);
     console.log(
@@ -82,23 +86,28 @@ export async function benchSystem(etcd: EtcdProcess): Promise<BenchRow[]> {
     console.log(
       `processes: ${processes.map((p) => `${p.name} (${p.pid})`).join(', ')}; CPU clock ${clockTicksPerSecond} Hz\n`,
     );
+    if (profileDir !== undefined) {
+      await profileIdle(system, processes, profileDir);
+      return [];
+    }
     const floorUrl = `http://127.0.0.1:${floorPort}/`;
     const done: Round[] = [];
     for (let r = 0; r < rounds; r++) {
       const idle = await idleTickRound(system);
       const bare = await bareLockstep(system.endpoints, etcd.pid, idle.expected);
-      const bareMs = bare.ms;
-      const bareCpuMs = bare.cpuMsPerRound;
       const cpuMs = await cpuRound(system, processes);
-      if (profileDir !== undefined) {
-        done.push({ ...idle, bareMs, bareCpuMs, cpuMs, restMs: [], floorMs: [] });
-        continue;
-      }
       const restMs = await sequentialPosts(system.stepUrl, system.token, restSteps);
       const floorMs = await sequentialPosts(floorUrl, undefined, floorRequests);
-      done.push({ ...idle, bareMs, bareCpuMs, cpuMs, restMs, floorMs });
+      done.push({
+        ...idle,
+        bareMs: bare.ms,
+        bareCpuMs: bare.cpuMsPerRound,
+        cpuMs,
+        restMs,
+        floorMs,
+      });
       console.log(
-        `round ${r + 1}: idle tick p50 ${fmt(quantile(idle.tickMs, 0.5))} ms, bare ${fmt(quantile(bareMs, 0.5))} ms, ` +
+        `round ${r + 1}: idle tick p50 ${fmt(quantile(idle.tickMs, 0.5))} ms, bare ${fmt(quantile(bare.ms, 0.5))} ms, ` +
           `CPU ${fmt(sum(cpuMs.values()) / idleTicks)} ms/tick, REST step p50 ${fmt(quantile(restMs, 0.5))} ms`,
       );
     }
@@ -109,9 +118,9 @@ export async function benchSystem(etcd: EtcdProcess): Promise<BenchRow[]> {
         ? `\nthe world did not change over the measured ticks (${start.tick} to ${end.tick}: same digest)`
         : `\n! the world changed between tick ${start.tick} and ${end.tick}: these ticks were not all idle`,
     );
-    return report(done, processes, isIdle, profileDir !== undefined);
+    return report(done, processes, isIdle);
   } finally {
-    await floor.kill('SIGTERM');
+    await floor?.kill('SIGTERM');
     await system.stop();
   }
 }
@@ -154,7 +163,13 @@ async function startSystem(etcd: EtcdProcess, profileDir: string | undefined): P
       CHAMBER_INVENTORY_DEFINITION: 'standard',
       ...(profileDir === undefined
         ? {}
-        : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(profileDir)}` }),
+        : {
+            // Node 20 refuses --cpu-prof in NODE_OPTIONS: a preload profiles instead.
+            NODE_OPTIONS: `--import=${pathToFileURL(path.join(repo, 'test/dist/src/bench/cpu-profile.js')).href}`,
+            CHAMBER_BENCH_CPU_PROFILE_DIR: path.resolve(profileDir),
+            CHAMBER_BENCH_CPU_PROFILE_SERVICES:
+              process.env['CHAMBER_BENCH_SYSTEM_PROFILE_SERVICES'] ?? 'stepper,inventory',
+          }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -218,7 +233,8 @@ async function startSystem(etcd: EtcdProcess, profileDir: string | undefined): P
     if (ready === null || ready[1] !== ready[2]) {
       throw new Error(`not every service is ready:\n${output}`);
     }
-    clock = ClockClient.connect(`127.0.0.1:${first}`);
+    // A call that waits longer than a wait's budget means the system is stuck.
+    clock = ClockClient.connect(`127.0.0.1:${first}`, { waitTimeoutMs: budgets.waitMs });
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     const login = await new ApiClient({ baseUrl }).call('logIn', {
       body: { user: 'admin', password: adminPassword },
@@ -382,14 +398,46 @@ async function bareLockstep(
   };
 }
 
-/** CPU (ms) each process spends over `idleTicks` idle ticks stepped one at a time over gRPC. */
+/**
+ * The idle phase under the profiler: `rounds` times `idleTicks` idle ticks
+ * stepped over gRPC, the CPU of each process over them printed, and their
+ * window on the monotonic clock (the one V8 stamps profile samples with,
+ * in µs) written to `<profileDir>/window.json` with each process's pid, so a
+ * profile can be cut to the idle ticks.
+ */
+async function profileIdle(
+  system: System,
+  processes: Array<{ name: string; pid: number }>,
+  profileDir: string,
+): Promise<void> {
+  for (let i = 0; i < warmupTicks; i++) await system.clock.step(1);
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  const ticks = rounds * idleTicks;
+  const cpu = await cpuRound(system, processes, ticks);
+  const endUs = Number(process.hrtime.bigint() / 1000n);
+  fs.writeFileSync(
+    path.join(profileDir, 'window.json'),
+    JSON.stringify({ startUs, endUs, ticks, processes, cpuMs: Object.fromEntries(cpu) }),
+  );
+  console.log(
+    `${ticks} idle ticks under the profiler in ${fmt((endUs - startUs) / 1000 / ticks)} ms each; CPU per tick:\n` +
+      table([
+        ['process', 'ms per tick'],
+        ...[...cpu].map(([name, ms]) => [name, fmt(ms / ticks)]),
+        ['all together', fmt(sum(cpu.values()) / ticks)],
+      ]),
+  );
+}
+
+/** CPU (ms) each process spends over `ticks` idle ticks stepped one at a time over gRPC. */
 async function cpuRound(
   system: System,
   processes: Array<{ name: string; pid: number }>,
+  ticks = idleTicks,
 ): Promise<Map<string, number>> {
   for (let i = 0; i < warmupTicks; i++) await system.clock.step(1);
   const before = processes.map((p) => cpuOf(p.pid));
-  for (let i = 0; i < idleTicks; i++) await system.clock.step(1);
+  for (let i = 0; i < ticks; i++) await system.clock.step(1);
   const after = processes.map((p) => cpuOf(p.pid));
   const cpu = new Map<string, number>();
   processes.forEach((p, i) => cpu.set(p.name, (cpu.get(p.name) ?? 0) + after[i]! - before[i]!));
@@ -423,7 +471,12 @@ async function sequentialPosts(
   const ms: number[] = [];
   for (let i = 0; i < warmupTicks + count; i++) {
     const start = performance.now();
-    const res = await fetch(url, { method: 'POST', headers, body: '{"count":1}' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: '{"count":1}',
+      signal: AbortSignal.timeout(budgets.waitMs),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${text}`);
     if (i >= warmupTicks) ms.push(performance.now() - start);
@@ -446,7 +499,6 @@ function report(
   done: Round[],
   processes: Array<{ name: string; pid: number }>,
   isIdle: boolean,
-  isProfile: boolean,
 ): BenchRow[] {
   const of = (f: (r: Round) => number): number => median(done.map(f));
   const tickP50 = of((r) => quantile(r.tickMs, 0.5));
@@ -518,8 +570,6 @@ function report(
       isMet: isIdle && cpuTotal <= goals.cpuMsPerTick,
     },
   ];
-  if (isProfile) return rows;
-
   const restRate = of((r) => (1000 * r.restMs.length) / sum(r.restMs));
   const restP50 = of((r) => quantile(r.restMs, 0.5));
   const grpcRate = of((r) => (1000 * r.tickMs.length) / sum(r.tickMs));
