@@ -23,10 +23,10 @@ import { fmt, quantile, table } from './stats.js';
 
 const rounds = 3;
 /** Ticks per round of each idle figure, after `warmupTicks` not counted. */
-const idleTicks = 300;
+const idleTicks = 200;
 const warmupTicks = 20;
 /** Sequential REST steps per round, after `warmupTicks`. */
-const restSteps = 200;
+const restSteps = 150;
 /** Bare HTTP round trips per round. */
 const floorRequests = 1_000;
 /** Ticks run under no-wait per check while waiting for the world to come to rest. */
