@@ -197,10 +197,12 @@ async function startSystem(etcd: EtcdProcess, profileDir: string | undefined): P
       await exited;
       clearTimeout(timer);
     }
-    // Each service runs in a process group of its own: kill any group left.
+    // Each service runs in a process group of its own: kill any group left,
+    // only while its leader is still one of ours (a pid may have been reused).
     for (const pid of seen) {
       try {
-        process.kill(-pid, 'SIGKILL');
+        const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        if (environ.includes(`CHAMBER_SIMULATION=${simulation}`)) process.kill(-pid, 'SIGKILL');
       } catch {
         // Already gone.
       }
