@@ -224,7 +224,11 @@ function memoryOf(pid: number): ProcessMemory {
     program === 'etcd'
       ? 'etcd'
       : (/services\/([^/]+)\/dist/.exec(entry)?.[1] ??
-        (entry.includes('deploy/local') ? `launcher ${path.basename(entry)}` : `node ${entry}`));
+        (entry.endsWith('single.js')
+          ? 'services (one process)'
+          : entry.includes('deploy/local')
+            ? 'launcher'
+            : `node ${entry}`));
   return {
     pid,
     what,
