@@ -1,7 +1,7 @@
 import { ClockClient } from '@chamber/clock';
 import { startEtcd } from '@chamber/etcd-process';
 import { budgets, freePortRun } from '@chamber/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,22 @@ type Layout = 'processes' | 'single';
 
 /** The launcher's gRPC ports: one port offset moves them all (50051 to 50058). */
 const grpcPorts = 8;
+
+/**
+ * What a service process imports, cheapest first: each is measured in a Node
+ * process that imports only it (a bare one is the first row).
+ */
+const imports = [
+  '@grpc/grpc-js',
+  '@opentelemetry/sdk-trace-base',
+  '@chamber/telemetry',
+  '@chamber/grpc',
+  '@chamber/protos',
+  '@chamber/trace-client',
+  'etcd3',
+  '@chamber/store',
+  '@chamber/host',
+];
 
 /** The issue's goal for the whole system's RSS after start (`standard`). */
 const goalMiB = 600;
@@ -40,6 +56,7 @@ interface ProcessMemory {
  * bare Node processes as the tree holds, plus a fresh etcd.
  */
 export async function benchMemory(): Promise<readonly BenchRow[]> {
+  printImportCosts();
   const rows: BenchRow[] = [];
   // `CHAMBER_BENCH_MEMORY_LAYOUT=processes` measures one layout only.
   const asked = process.env['CHAMBER_BENCH_MEMORY_LAYOUT'];
@@ -127,6 +144,35 @@ async function measureLaunch(layout: Layout): Promise<ProcessMemory[]> {
     await exited;
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Prints the RSS of a Node process importing only each of {@link imports} (median of three). */
+function printImportCosts(): void {
+  const rssOf = (module: string | undefined): number => {
+    const code = `${module === undefined ? '' : `await import(${JSON.stringify(module)});`}
+      process.stdout.write(String(process.memoryUsage().rss));`;
+    const taken = Array.from({ length: samples }, () =>
+      Number(
+        execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+          cwd: repo,
+        }).toString(),
+      ),
+    );
+    return median(taken) / 1024 / 1024;
+  };
+  const bare = rssOf(undefined);
+  console.log('a Node process importing only …');
+  console.log(
+    table([
+      ['import', 'RSS MiB', 'over bare'],
+      ['(nothing)', fmt(bare, 1), ''],
+      ...imports.map((module) => {
+        const rss = rssOf(module);
+        return [module, fmt(rss, 1), `+${fmt(rss - bare, 1)}`];
+      }),
+    ]),
+  );
+  console.log('');
 }
 
 /** `count` bare Node processes (a timer keeps each alive) and a fresh etcd, measured together. */
