@@ -89,7 +89,7 @@ const layerRule: Readonly<Record<Layer, string>> = {
   web: 'web may import only browser-safe libs (a lib whose tsconfig leaves out Node types)',
   test: 'test may import anything',
   launcher:
-    'deploy is a launcher: it may import protos, libs and clients, and starts services as processes by path, never by import',
+    'deploy is a launcher: it may import protos, libs and clients, and runs services by path (their entries as processes, or their service modules loaded into one process), never as packages it depends on',
 };
 
 /** Third-party packages and the only workspaces that may use them. */

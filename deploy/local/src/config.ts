@@ -1,5 +1,12 @@
 import { loadConfig, type Schema } from '@chamber/config';
 
+/**
+ * How the services run: `processes`, each its own Node process (the
+ * default); `single`, all in one Node process beside etcd, each still its
+ * own gRPC server and composition root with its own config.
+ */
+export type Layout = 'processes' | 'single';
+
 /** The launcher's configuration (environment variables `CHAMBER_*`). */
 export interface LauncherConfig {
   etcd: { endpoints: string[] };
@@ -13,6 +20,7 @@ export interface LauncherConfig {
     portOffset: number;
     httpPort: number;
     host: string;
+    layout: Layout;
   };
 }
 
@@ -77,6 +85,12 @@ export function launcherSchema(): Schema<LauncherConfig> {
         format: String,
         default: '127.0.0.1',
         env: 'CHAMBER_LOCAL_HOST',
+      },
+      layout: {
+        doc: 'How the services run: processes (each its own Node process) or single (all in one Node process, each still its own gRPC server with its own config).',
+        format: ['processes', 'single'],
+        default: 'processes',
+        env: 'CHAMBER_LOCAL_LAYOUT',
       },
     },
   };

@@ -8,7 +8,12 @@ import type { LauncherConfig } from './config.js';
 import { exportLines, hintOf, portOf as servicePort } from './hints.js';
 import { withParentDeathSignal } from './parent-death.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
+import type { SinglePlan } from './single.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
+
+/** The `single` layout's process: its entry, and its name in status lines and its log's. */
+const singleEntry = 'deploy/local/dist/src/single.js';
+const singleName = 'services';
 
 // Status lines line up under the longest service name.
 const nameWidth = Math.max(4, ...services.map((s) => s.name.length));
@@ -167,81 +172,158 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     );
   }
 
-  const supervisors = services.map((spec) => {
-    const port = portOf(spec);
-    const address = `${host}:${port}`;
-    const logFile = path.join(logs, `${spec.name}.log`);
+  // What each service is told: its own CHAMBER_* settings, over what the launcher inherited.
+  const ownEnvOf = (spec: ServiceSpec): Record<string, string> => ({
+    ...serviceEnv(spec, config, options.env, endpoints, portOf(spec)),
+    ...Object.fromEntries(
+      Object.entries(spec.addresses ?? {}).flatMap(([env, name]) => {
+        const a = addressOf(name);
+        return a === undefined ? [] : [[env, a]];
+      }),
+    ),
+    ...(spec.isHttp === true ? { [`${envPrefix(spec)}_LOGIN_URL_FILE`]: loginUrlFile } : {}),
+    ...(spec.participantsEnv === undefined
+      ? {}
+      : {
+          [spec.participantsEnv]: services
+            .filter((s) => s.isParticipant === true)
+            .map((s) => s.name)
+            .join(','),
+        }),
+    ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
+  });
+  const readyOf =
+    (spec: ServiceSpec) =>
+    (signal: AbortSignal): Promise<void> => {
+      const address = `${host}:${portOf(spec)}`;
+      return spec.isHttp === true
+        ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {
+            timeoutMs: readyTimeoutMs,
+            signal,
+          })
+        : waitUntilServing(address, {
+            service: spec.grpcService,
+            timeoutMs: readyTimeoutMs,
+            signal,
+          });
+    };
+  // Started first (the tracesink), then the others at once.
+  const startGroups = [true, false].map((first) =>
+    services.filter((s) => (s.isStartedFirst ?? false) === first),
+  );
+  const startOrder = startGroups.flat();
+  // The services that reported serving since their (last) start.
+  const isReady = new Map<string, boolean>();
+
+  const supervisors =
+    config.local.layout === 'single'
+      ? [singleSupervisor()]
+      : services.map((spec) => {
+          const address = `${host}:${portOf(spec)}`;
+          const logFile = path.join(logs, `${spec.name}.log`);
+          const supervisor: Supervisor = new Supervisor({
+            name: spec.name,
+            command: process.execPath,
+            args: [path.join(options.root, spec.entry)],
+            env: { ...options.env, ...ownEnvOf(spec) },
+            logFile,
+            // Its launcher's death closes the channel, and the service exits then.
+            hasChannel: true,
+            ready: async (signal) => {
+              await readyOf(spec)(signal);
+              isReady.set(spec.name, true);
+            },
+            onEvent: (event) => {
+              if (event.kind === 'started') {
+                children.push(event.pid);
+                record();
+              }
+              const line = statusLine(spec.name, address, event, show(logFile));
+              if (line !== undefined) print(line);
+            },
+          });
+          return supervisor;
+        });
+
+  /**
+   * The `single` layout: one supervised Node process runs every service
+   * (`src/single.ts`), each from its service module with the settings it
+   * would get as a process of its own; it is ready once every service
+   * serves, and a crash restarts it whole.
+   */
+  function singleSupervisor(): Supervisor {
+    const planFile = path.join(dir, 'single.json');
+    const plan: SinglePlan = {
+      groups: startGroups.map((group) =>
+        group.map((spec) => ({ name: spec.name, module: spec.module, env: ownEnvOf(spec) })),
+      ),
+    };
+    fs.writeFileSync(planFile, JSON.stringify(plan, null, 2));
+    const logFile = path.join(logs, `${singleName}.log`);
     const supervisor: Supervisor = new Supervisor({
-      name: spec.name,
+      name: singleName,
       command: process.execPath,
-      args: [path.join(options.root, spec.entry)],
-      env: {
-        ...serviceEnv(spec, config, options.env, endpoints, port),
-        ...Object.fromEntries(
-          Object.entries(spec.addresses ?? {}).flatMap(([env, name]) => {
-            const a = addressOf(name);
-            return a === undefined ? [] : [[env, a]];
-          }),
-        ),
-        ...(spec.isHttp === true ? { [`${envPrefix(spec)}_LOGIN_URL_FILE`]: loginUrlFile } : {}),
-        ...(spec.participantsEnv === undefined
-          ? {}
-          : {
-              [spec.participantsEnv]: services
-                .filter((s) => s.isParticipant === true)
-                .map((s) => s.name)
-                .join(','),
-            }),
-        ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
-      },
+      args: [path.join(options.root, singleEntry), planFile],
+      env: options.env,
       logFile,
-      // Its launcher's death closes the channel, and the service exits then.
       hasChannel: true,
-      ready: (signal) =>
-        spec.isHttp === true
-          ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {
-              timeoutMs: readyTimeoutMs,
-              signal,
-            })
-          : waitUntilServing(address, {
-              service: spec.grpcService,
-              timeoutMs: readyTimeoutMs,
-              signal,
+      ready: async (signal) => {
+        for (const spec of services) isReady.set(spec.name, false);
+        for (const group of startGroups) {
+          await Promise.all(
+            group.map(async (spec) => {
+              await readyOf(spec)(signal);
+              isReady.set(spec.name, true);
+              print(
+                `✓ ${spec.name.padEnd(nameWidth)} ${host}:${portOf(spec)}   ready (pid ${supervisor.pid ?? -1}, layout single)`,
+              );
             }),
+          );
+        }
+      },
       onEvent: (event) => {
         if (event.kind === 'started') {
           children.push(event.pid);
           record();
         }
-        const line = statusLine(spec.name, address, event, show(logFile));
+        const line = statusLine(
+          singleName,
+          `${services.length} services in one process`,
+          event,
+          show(logFile),
+        );
         if (line !== undefined) print(line);
       },
     });
     return supervisor;
-  });
-  const startAll = (first: boolean) =>
-    Promise.allSettled(
-      supervisors
-        .filter((_, i) => (services[i]!.isStartedFirst ?? false) === first)
-        .map((s) => s.start()),
-    );
-  const results = [...(await startAll(true)), ...(await startAll(false))];
+  }
+
+  const results: PromiseSettledResult<void>[] = [];
+  if (config.local.layout === 'single') {
+    results.push(...(await Promise.allSettled(supervisors.map((s) => s.start()))));
+  } else {
+    for (const group of startGroups)
+      results.push(
+        ...(await Promise.allSettled(
+          group.map((spec) => supervisors[services.indexOf(spec)]!.start()),
+        )),
+      );
+  }
   printNotices(print, noticeFile);
 
-  const ready = results.filter((r) => r.status === 'fulfilled').length;
+  const ready = services.filter((spec) => isReady.get(spec.name) === true).length;
   print('');
   print(
-    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready.`,
+    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready${config.local.layout === 'single' ? ' (layout single: one process)' : ''}.`,
   );
   // Why each of the others is not: its last error, not only a count.
-  const startOrder = [true, false].flatMap((first) =>
-    services.filter((s) => (s.isStartedFirst ?? false) === first),
-  );
-  results.forEach((result, i) => {
-    const spec = startOrder[i];
-    if (result.status === 'fulfilled' || spec === undefined) return;
-    const error = supervisors[services.indexOf(spec)]?.lastError;
-    const reason: unknown = result.reason;
+  startOrder.forEach((spec, i) => {
+    if (isReady.get(spec.name) === true) return;
+    const isSingle = config.local.layout === 'single';
+    const supervisor = isSingle ? supervisors[0] : supervisors[services.indexOf(spec)];
+    const result = isSingle ? results[0] : results[i];
+    const error = supervisor?.lastError;
+    const reason: unknown = result?.status === 'rejected' ? result.reason : 'not serving';
     const why =
       error !== undefined
         ? ownError(spec.name, error)
@@ -291,6 +373,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         for (const s of [...supervisors].reverse()) await s.stop();
         await etcd?.stop();
         fs.rmSync(pidFile, { force: true });
+        fs.rmSync(path.join(dir, 'single.json'), { force: true });
       })();
       return stopping;
     },
@@ -303,8 +386,8 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
 }
 
 /**
- * The environment a service process gets: only `CHAMBER_*` settings the
- * launcher decides. Every service but the tracesink sends its spans to the
+ * The `CHAMBER_*` settings the launcher decides for a service (set over
+ * the environment it inherited). Every service but the tracesink sends its spans to the
  * launcher's tracesink, unless `CHAMBER_<SERVICE>_TRACESINK` says otherwise.
  */
 function serviceEnv(
@@ -313,11 +396,10 @@ function serviceEnv(
   inherited: NodeJS.ProcessEnv,
   endpoints: readonly string[],
   port: number,
-): NodeJS.ProcessEnv {
+): Record<string, string> {
   const prefix = envPrefix(spec);
   const tracesink = `${config.local.host}:${traceSinkSpec.port + config.local.portOffset}`;
   return {
-    ...inherited,
     CHAMBER_ETCD_ENDPOINTS: endpoints.join(','),
     CHAMBER_SIMULATION: config.simulation,
     CHAMBER_SEED: String(config.seed),
@@ -470,7 +552,8 @@ function reapPrevious(pidFile: string): void {
     } catch {
       continue;
     }
-    if (/etcd|services\//.test(cmdline)) process.kill(pid, 'SIGKILL');
+    if (/etcd|services\/|deploy\/local\/dist\/src\/single/.test(cmdline))
+      process.kill(pid, 'SIGKILL');
   }
   fs.rmSync(pidFile, { force: true });
 }

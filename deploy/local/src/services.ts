@@ -10,6 +10,11 @@ export interface ServiceSpec {
   readonly addresses?: Readonly<Record<string, string>>;
   /** The process entry, relative to the repository root. */
   readonly entry: string;
+  /**
+   * Its service module, relative to the repository root: what the entry
+   * runs, loaded by path into one process in the `single` layout.
+   */
+  readonly module: string;
   /** The gRPC service it serves, for the health check and the address line. */
   readonly grpcService: string;
   /** A CLI command to try it with (the launcher adds the address options the ports in use need). */
@@ -33,6 +38,7 @@ export const traceSinkSpec: ServiceSpec = {
   name: 'tracesink',
   port: 50058,
   entry: 'services/tracesink/dist/src/main.js',
+  module: 'services/tracesink/dist/src/service.js',
   grpcService: 'chamber.trace.v1.TraceSink',
   hint: 'npx chamber logs --follow',
   hintTalksTo: 'frontend',
@@ -49,6 +55,7 @@ export const services: readonly ServiceSpec[] = [
     name: 'stepper',
     port: 50051,
     entry: 'services/stepper/dist/src/main.js',
+    module: 'services/stepper/dist/src/service.js',
     grpcService: 'chamber.clock.v1.Clock',
     hint: 'npx chamber clock status',
     cliAddress: { option: 'stepper', env: 'CHAMBER_STEPPER' },
@@ -59,6 +66,7 @@ export const services: readonly ServiceSpec[] = [
     name: 'inventory',
     port: 50052,
     entry: 'services/inventory/dist/src/main.js',
+    module: 'services/inventory/dist/src/service.js',
     grpcService: 'chamber.inventory.v1.Inventory',
     hint: 'npx chamber inventory ls',
     cliAddress: { option: 'inventory', env: 'CHAMBER_INVENTORY' },
@@ -69,6 +77,7 @@ export const services: readonly ServiceSpec[] = [
     name: 'faults',
     port: 50053,
     entry: 'services/faults/dist/src/main.js',
+    module: 'services/faults/dist/src/service.js',
     grpcService: 'chamber.faults.v1.Faults',
     hint: 'npx chamber fault ls',
     cliAddress: { option: 'faults', env: 'CHAMBER_FAULTS' },
@@ -78,6 +87,7 @@ export const services: readonly ServiceSpec[] = [
     name: 'monitor',
     port: 50054,
     entry: 'services/monitor/dist/src/main.js',
+    module: 'services/monitor/dist/src/service.js',
     grpcService: 'chamber.monitor.v1.Monitor',
     hint: 'npx chamber inventory ls standard/z1/rack1 --view observed',
     hintTalksTo: 'inventory',
@@ -87,6 +97,7 @@ export const services: readonly ServiceSpec[] = [
     name: 'inventory-repair',
     port: 50055,
     entry: 'services/inventory-repair/dist/src/main.js',
+    module: 'services/inventory-repair/dist/src/service.js',
     grpcService: 'chamber.repair.v1.Repairs',
     hint: 'npx chamber repair ls',
     cliAddress: { option: 'repair', env: 'CHAMBER_REPAIR' },
@@ -97,6 +108,7 @@ export const services: readonly ServiceSpec[] = [
     port: 8080,
     isHttp: true,
     entry: 'services/frontend/dist/src/main.js',
+    module: 'services/frontend/dist/src/service.js',
     grpcService: '',
     hint: 'npx chamber login --user admin',
     addresses: {

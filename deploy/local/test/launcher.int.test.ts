@@ -201,6 +201,34 @@ async function firstRunSession(
   };
 }
 
+/**
+ * Logs in with the one-time token of a first run; then calls
+ * `/api/v1<route>` with that session (a JSON body when given).
+ */
+async function firstRunApi(
+  l: Launcher,
+): Promise<
+  (method: string, route: string, body?: unknown) => Promise<{ status: number; body: unknown }>
+> {
+  const [, origin, token] = await l.waitFor(
+    /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
+  );
+  const session = await fetch(`${origin}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
+  const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
+  return async (method, route, body) => {
+    const res = await fetch(`${origin}/api/v1${route}`, {
+      method,
+      headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+}
+
 describe('launcher (npm start)', () => {
   it(
     'starts etcd and the services, restarts a crashed service, and stops everything on SIGTERM',
@@ -428,6 +456,110 @@ describe('launcher (npm start)', () => {
       await expect.poll(() => children.filter(isAlive)).toEqual([]);
       for (const port of l.ports)
         expect({ port, isFree: await isPortFree(port) }).toEqual({ port, isFree: true });
+    },
+    budgets.longTestMs,
+  );
+});
+
+describe('launcher layouts (CHAMBER_LOCAL_LAYOUT)', () => {
+  it(
+    'runs the same seed and inputs to the same world digest with every service in one process as with each in its own, and the single layout serves every service',
+    async () => {
+      const runs: Array<{ layout: string; digests: Record<number, string> }> = [];
+      for (const layout of ['processes', 'single']) {
+        const l = await start({
+          CHAMBER_LOCAL_LAYOUT: layout,
+          // The same simulation and seed in both (each launcher has a store of its own).
+          CHAMBER_SIMULATION: 'layouts',
+          CHAMBER_SEED: '7',
+          CHAMBER_INVENTORY_DEFINITION: 'standard',
+        });
+        await l.waitFor(/Chamber is running: simulation "layouts", 7 of 7 service\(s\) ready/);
+        const api = await firstRunApi(l);
+        const clock = ClockClient.connect(l.stepper);
+        const digests: Record<number, string> = {};
+        try {
+          digests[0] = (await clock.waitForTick(0)).digest;
+          await clock.step(3);
+          // A fault through the REST API, as a user injects one: it takes effect at tick 4.
+          const fault = await api('POST', '/faults', {
+            kind: 'crash',
+            targets: ['standard/z1/rack1/blade/1', 'standard/z1/rack2'],
+            duration: 6,
+          });
+          expect(fault.status).toBe(201);
+          for (const tick of [4, 12, 40]) {
+            const status = await clock.runUntil(tick);
+            expect(status.deterministic).toBe(true);
+            digests[tick] = status.digest;
+          }
+          // Each service's spans reach the tracesink under its own name (one
+          // process-wide tracer provider would send them all as the first one's).
+          for (const name of ['stepper', 'faults', 'inventory']) {
+            await expect
+              .poll(async () => {
+                const { body } = await api('GET', `/logs?service=${name}&limit=1`);
+                return (body as { entries: Array<{ service: string }> }).entries.map(
+                  (e) => e.service,
+                );
+              })
+              .toEqual([name]);
+          }
+          // Every service registered and serving, whatever the layout.
+          const { body } = await api('GET', '/services');
+          const listed = (body as { services: Array<{ name: string; health: string }> }).services;
+          for (const spec of services) {
+            expect({ layout, ...listed.find((s) => s.name === spec.name) }).toMatchObject({
+              layout,
+              name: spec.name,
+              health: 'serving',
+            });
+          }
+        } finally {
+          clock.close();
+        }
+        if (layout === 'single') {
+          // One Node process beside etcd: the launcher recorded two children.
+          expect(recordedChildren(l.dir)).toHaveLength(2);
+          expect(l.output()).toMatch(/layout single: one process/);
+        }
+        l.child.kill('SIGTERM');
+        expect(await l.exit()).toBe(0);
+        runs.push({ layout, digests });
+      }
+      const [processes, single] = runs;
+      expect(single!.digests).toEqual(processes!.digests);
+      // And the fault changed the world: the digest moved past the tick it took effect.
+      expect(processes!.digests[40]).not.toBe(processes!.digests[0]);
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'in the single layout, restarts the one process when it crashes, and every service serves again',
+    async () => {
+      const l = await start({ CHAMBER_LOCAL_LAYOUT: 'single' });
+      const [, pid] = await l.waitFor(
+        /✓ services +\d+ services in one process +ready \(pid (\d+)\)/,
+      );
+      await l.waitFor(/Chamber is running: .*7 of 7 service\(s\) ready/);
+      process.kill(Number(pid), 'SIGKILL');
+      await l.waitFor(/↻ services +exited \(signal SIGKILL\); restarting in 0.5 s/);
+      const [, again] = await l.waitFor(
+        /✓ services +\d+ services in one process +ready \(pid (\d+)\)/,
+        2,
+      );
+      expect(again).not.toBe(pid);
+      const clock = ClockClient.connect(l.stepper);
+      try {
+        const before = (await clock.getStatus()).tick;
+        await clock.step(2);
+        expect((await clock.getStatus()).tick).toBe(before + 2);
+      } finally {
+        clock.close();
+      }
+      l.child.kill('SIGTERM');
+      expect(await l.exit()).toBe(0);
     },
     budgets.longTestMs,
   );

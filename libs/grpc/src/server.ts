@@ -1,8 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { ChamberError, Code } from '@chamber/errors';
+import { EventEmitter } from 'node:events';
 
 /** One gRPC service to serve. */
 export interface GrpcServiceBinding {
@@ -53,11 +52,7 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
   const health = new HealthImplementation(Object.fromEntries(names.map((n) => [n, 'NOT_SERVING'])));
   for (const s of options.services) server.addService(s.definition, s.implementation);
   health.addToServer(server);
-  const definitions = protoLoader.loadSync([...options.protoFiles, healthProtoPath], {
-    includeDirs: [options.protoRoot],
-    keepCase: true,
-  });
-  new ReflectionService(definitions).addToServer(server);
+  addLazyReflection(server, [...options.protoFiles, healthProtoPath], options.protoRoot);
   const setServing = (isServing: boolean): void => {
     for (const n of names) health.setStatus(n, isServing ? 'SERVING' : 'NOT_SERVING');
   };
@@ -99,6 +94,100 @@ export function createGrpcServer(options: GrpcServerOptions): GrpcServer {
       });
     },
   };
+}
+
+/** The reflection services grpcurl and other tools ask, newest first. */
+const reflectionVersions = ['v1', 'v1alpha'] as const;
+
+/** Bytes in, bytes out: a method served before its messages' types are loaded. */
+const raw = {
+  serialize: (message: Buffer): Buffer => message,
+  deserialize: (bytes: Buffer): Buffer => bytes,
+};
+
+/**
+ * Serves server reflection (`grpc.reflection.v1` and `v1alpha`) without
+ * loading it until it is first asked: `@grpc/reflection` and the parsed
+ * `.proto` files it answers from cost every process several MiB, and only
+ * grpcurl-like tools ever call it. The methods are registered with raw
+ * bytes; the first call loads the real service (once per server) and each
+ * call is handed to it through its own (de)serializers.
+ */
+function addLazyReflection(server: grpc.Server, protoFiles: string[], protoRoot: string): void {
+  type Handler = (stream: EventEmitter) => void;
+  interface Loaded {
+    readonly method: grpc.MethodDefinition<unknown, unknown>;
+    readonly handler: Handler;
+  }
+  let loading: Promise<Map<string, Loaded>> | undefined;
+  const load = async (): Promise<Map<string, Loaded>> => {
+    const [protoLoader, { ReflectionService }] = await Promise.all([
+      import('@grpc/proto-loader'),
+      import('@grpc/reflection'),
+    ]);
+    const definitions = protoLoader.loadSync(protoFiles, {
+      includeDirs: [protoRoot],
+      keepCase: true,
+    });
+    const loaded = new Map<string, Loaded>();
+    // The real service adds itself to a server: this one takes its methods.
+    const collector = {
+      addService(service: grpc.ServiceDefinition, implementation: Record<string, Handler>): void {
+        for (const [name, method] of Object.entries(service)) {
+          const handler = implementation[name];
+          if (handler !== undefined) loaded.set(method.path, { method, handler });
+        }
+      },
+    };
+    new ReflectionService(definitions).addToServer(collector);
+    return loaded;
+  };
+  for (const version of reflectionVersions) {
+    const path = `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`;
+    const definition: grpc.ServiceDefinition = {
+      ServerReflectionInfo: {
+        path,
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: raw.serialize,
+        requestDeserialize: raw.deserialize,
+        responseSerialize: raw.serialize,
+        responseDeserialize: raw.deserialize,
+      },
+    };
+    const handle = (call: grpc.ServerDuplexStream<Buffer, Buffer>): void => {
+      loading ??= load();
+      // Until it is loaded, what the caller sends waits in the call's buffer.
+      const fail = (why: string): void => {
+        call.emit('error', { code: grpc.status.INTERNAL, details: `reflection: ${why}` });
+      };
+      loading.then(
+        (loaded) => {
+          const real = loaded.get(path);
+          if (real === undefined) {
+            fail(`${path} is not served by @grpc/reflection`);
+            return;
+          }
+          const stream = new EventEmitter() as EventEmitter & {
+            write(message: unknown): boolean;
+            end(): void;
+          };
+          stream.write = (message) => call.write(real.method.responseSerialize(message));
+          stream.end = () => call.end();
+          real.handler(stream);
+          call.on('data', (bytes: Buffer) =>
+            stream.emit('data', real.method.requestDeserialize(bytes)),
+          );
+          call.on('end', () => stream.emit('end'));
+        },
+        (error: unknown) => {
+          loading = undefined;
+          fail(`could not load: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      );
+    };
+    server.addService(definition, { ServerReflectionInfo: handle });
+  }
 }
 
 /**

@@ -20,4 +20,13 @@ export {
   type Attributes,
 } from './tracing.js';
 export { createLogger, type Logger } from './logger.js';
-export { runServiceProcess, type ProcessOptions } from './process.js';
+export {
+  runServiceProcess,
+  runServicesProcess,
+  serviceUnit,
+  serviceUnitOf,
+  type CreateService,
+  type ProcessOptions,
+  type ServiceModule,
+  type ServiceUnit,
+} from './process.js';

@@ -7,6 +7,12 @@ interface ProcessConfig {
   readonly telemetry: { readonly exporter: 'none' | 'console'; readonly otlpEndpoint: string };
 }
 
+/** A service's composition root: `createXService(config, deps)`. */
+export type CreateService<C> = (
+  config: C,
+  deps: { logger: Logger; tracer: Tracer },
+) => { start(): Promise<unknown>; stop(): Promise<void> };
+
 /** What a service's `main` adds to the process. */
 export interface ProcessOptions<C> {
   /**
@@ -17,7 +23,101 @@ export interface ProcessOptions<C> {
   readonly spanProcessors?: (config: C) => readonly SpanProcessor[];
 }
 
-/** How long a service may take to stop on SIGTERM before it exits anyway. */
+/**
+ * A service as a process runs it: its name, how its config is loaded from
+ * an environment (`CHAMBER_*` variables; `undefined`: the process's own),
+ * its composition root and its span processors. Each service exports one
+ * (`services/<name>/src/service.ts`): its `main.ts` runs it alone, and the
+ * launcher's single-process layout runs them all in one process
+ * ({@link runServicesProcess}), each with its own environment.
+ */
+export interface ServiceModule<C extends ProcessConfig> extends ProcessOptions<C> {
+  readonly name: string;
+  readonly loadConfig: (env?: Readonly<Record<string, string | undefined>>) => C;
+  readonly create: CreateService<C>;
+}
+
+/**
+ * One service of a process, not yet started: {@link ServiceUnit.start}
+ * loads its config, starts its telemetry and logger, creates it and starts
+ * it (rejecting, and leaving nothing running, if any of that fails).
+ */
+export interface ServiceUnit {
+  readonly name: string;
+  start(): Promise<RunningService>;
+}
+
+/** A started service: `stop` stops it, then flushes its spans; it never rejects for the flush. */
+interface RunningService {
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+/** `module` as a unit of a process, its config loaded from `env` (the process's own when absent). */
+export function serviceUnit<C extends ProcessConfig>(
+  module: ServiceModule<C>,
+  env?: Readonly<Record<string, string | undefined>>,
+): ServiceUnit {
+  return {
+    name: module.name,
+    start: () =>
+      startUnit(module.name, () => module.loadConfig(env), module.create, module.spanProcessors),
+  };
+}
+
+/**
+ * The unit of a service module loaded by path (`services/<name>/dist/src/service.js`,
+ * whose `service` export is its {@link ServiceModule}), its config loaded from
+ * `env`. Throws naming `from` when the module exports no service.
+ */
+export function serviceUnitOf(
+  exports: unknown,
+  from: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ServiceUnit {
+  const service = (exports as { service?: Partial<ServiceModule<ProcessConfig>> } | undefined)
+    ?.service;
+  if (
+    typeof service?.name !== 'string' ||
+    typeof service.loadConfig !== 'function' ||
+    typeof service.create !== 'function'
+  ) {
+    throw new Error(`${from} exports no \`service\` (a name, loadConfig and create)`);
+  }
+  return serviceUnit(service as ServiceModule<ProcessConfig>, env);
+}
+
+async function startUnit<C extends ProcessConfig>(
+  name: string,
+  loadConfig: () => C,
+  create: CreateService<C>,
+  spanProcessors: ((config: C) => readonly SpanProcessor[]) | undefined,
+): Promise<RunningService> {
+  const config = loadConfig();
+  const telemetry = await startTelemetry({
+    serviceName: name,
+    exporter: config.telemetry.exporter,
+    otlpEndpoint: config.telemetry.otlpEndpoint,
+    spanProcessors: spanProcessors?.(config) ?? [],
+  });
+  const logger = createLogger({ service: name, level: config.log.level });
+  const service = create(config, { logger, tracer: telemetry.tracer });
+  try {
+    await service.start();
+  } catch (error) {
+    await telemetry.shutdown();
+    throw error;
+  }
+  return {
+    logger,
+    stop: async () => {
+      await service.stop();
+      await telemetry.shutdown();
+    },
+  };
+}
+
+/** How long a service process may take to stop on SIGTERM before it exits anyway. */
 const stopTimeoutMs = 10_000;
 
 /**
@@ -37,15 +137,33 @@ const stopTimeoutMs = 10_000;
 export async function runServiceProcess<C extends ProcessConfig>(
   name: string,
   loadConfig: () => C,
-  create: (
-    config: C,
-    deps: { logger: Logger; tracer: Tracer },
-  ) => { start(): Promise<unknown>; stop(): Promise<void> },
+  create: CreateService<C>,
   options: ProcessOptions<C> = {},
 ): Promise<void> {
-  // Until the service has started there is nothing to stop.
+  await runServicesProcess([
+    [{ name, start: () => startUnit(name, loadConfig, create, options.spanProcessors) }],
+  ]);
+}
+
+/**
+ * Runs several services in this process, as {@link runServiceProcess} runs
+ * one: `groups` start one after the other, the services of a group at once
+ * (the tracesink's group first, so the others' spans have somewhere to go);
+ * SIGTERM, SIGINT or the parent's death stops them in the reverse order,
+ * then exits 0 (1 if a stop failed or all took longer than 10 s). Each
+ * service keeps its own config, telemetry, logger and gRPC server: nothing
+ * is shared but the process. A service that fails to start prints
+ * `<name>: <message>` and the process exits 1 (its supervisor starts it
+ * again), as a lone service's process does.
+ */
+export async function runServicesProcess(
+  groups: readonly (readonly ServiceUnit[])[],
+): Promise<void> {
+  const what = groups.flat().map((unit) => unit.name);
+  const who = what.length === 1 ? what[0]! : 'services';
+  // Until the services have started there is nothing to stop.
   let onParentGone = (): void => {
-    console.error(`${name}: the process that started it is gone; exiting`);
+    console.error(`${who}: the process that started it is gone; exiting`);
     process.exit(1);
   };
   // `null` once the channel has closed (before this ran), `undefined` when there never was one.
@@ -53,45 +171,50 @@ export async function runServiceProcess<C extends ProcessConfig>(
     if (!process.connected) onParentGone();
     process.once('disconnect', () => onParentGone());
   }
-  try {
-    const config = loadConfig();
-    const telemetry = startTelemetry({
-      serviceName: name,
-      exporter: config.telemetry.exporter,
-      otlpEndpoint: config.telemetry.otlpEndpoint,
-      spanProcessors: options.spanProcessors?.(config) ?? [],
+  const running: Array<RunningService & { name: string }> = [];
+  for (const group of groups) {
+    const started = await Promise.allSettled(group.map((unit) => unit.start()));
+    started.forEach((result, i) => {
+      if (result.status === 'fulfilled') running.push({ ...result.value, name: group[i]!.name });
     });
-    const logger = createLogger({ service: name, level: config.log.level });
-    const service = create(config, { logger, tracer: telemetry.tracer });
-    await service.start();
-    let isStopping = false;
-    const shutdown = (signal: string): void => {
-      if (isStopping) return;
-      isStopping = true;
-      logger.info({ signal }, `${name} stopping`);
-      // Stopping waits on the store and the network; when they are gone for
-      // good it must not hang: the state is in etcd, so exiting loses nothing.
-      setTimeout(() => {
-        logger.error({ afterMs: stopTimeoutMs }, `${name} did not stop in time; exiting`);
-        process.exit(1);
-      }, stopTimeoutMs).unref();
-      void service
-        .stop()
-        .then(() => telemetry.shutdown())
-        .then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    onParentGone = () => {
-      logger.warn(`${name}: the process that started it is gone (its IPC channel closed)`);
-      shutdown('disconnect');
-    };
-  } catch (error) {
-    const message = (error as { message?: unknown } | undefined)?.message;
-    console.error(`${name}: ${typeof message === 'string' ? message : String(error)}`);
-    process.exit(1);
+    const failed = started.findIndex((result) => result.status === 'rejected');
+    if (failed >= 0) {
+      const reason = (started[failed] as PromiseRejectedResult).reason as unknown;
+      const message = (reason as { message?: unknown } | undefined)?.message;
+      console.error(
+        `${group[failed]!.name}: ${typeof message === 'string' ? message : String(reason)}`,
+      );
+      process.exit(1);
+    }
   }
+  let isStopping = false;
+  const shutdown = (signal: string): void => {
+    if (isStopping) return;
+    isStopping = true;
+    for (const service of running) service.logger.info({ signal }, `${service.name} stopping`);
+    // Stopping waits on the store and the network; when they are gone for
+    // good it must not hang: the state is in etcd, so exiting loses nothing.
+    setTimeout(() => {
+      running[0]?.logger.error({ afterMs: stopTimeoutMs }, `${who} did not stop in time; exiting`);
+      process.exit(1);
+    }, stopTimeoutMs).unref();
+    void (async () => {
+      let code = 0;
+      for (const service of [...running].reverse()) {
+        await service.stop().catch(() => {
+          code = 1;
+        });
+      }
+      process.exit(code);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  onParentGone = () => {
+    for (const service of running)
+      service.logger.warn(
+        `${service.name}: the process that started it is gone (its IPC channel closed)`,
+      );
+    shutdown('disconnect');
+  };
 }

@@ -18,7 +18,7 @@ import {
   withTickSpan,
 } from './index.js';
 
-// What the Node SDK registers in a service: spans started inside an active span are its children.
+// What startTelemetry sets in a service's process: spans started inside an active span are its children.
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 
 function tracer() {

@@ -2,17 +2,16 @@ import {
   SpanStatusCode,
   context,
   createContextKey,
-  trace,
   type Attributes,
   type Link,
   type Span,
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
+  BasicTracerProvider,
   BatchSpanProcessor,
   ConsoleSpanExporter,
   SimpleSpanProcessor,
@@ -64,34 +63,49 @@ export interface TelemetryOptions {
 }
 
 /**
- * Starts the OpenTelemetry Node SDK for a service process (resource
- * `service.name = chamber-<serviceName>`) with the processors the options
- * ask for. With none (exporter `none`, no collector, no extra processors)
- * spans cost next to nothing. An unreachable collector loses spans, never
- * fails the service. Call it from `main.ts` only: it registers process-wide
- * globals.
+ * Starts tracing for one service (resource `service.name =
+ * chamber-<serviceName>`) with the processors the options ask for, and
+ * returns its tracer. With none (exporter `none`, no collector, no extra
+ * processors) spans cost next to nothing. An unreachable collector loses
+ * spans, never fails the service.
+ *
+ * The tracer provider is the service's own, not registered process-wide,
+ * so several services can share one process (the launcher's `single`
+ * layout), each with its own resource and processors; only the context
+ * manager (what makes a span started inside an active span its child) is
+ * process-wide, set by the first call. The OTLP exporter (which loads a gRPC
+ * stack of its own) is imported only when a collector is configured.
  */
-export function startTelemetry(options: TelemetryOptions): Telemetry {
+export async function startTelemetry(options: TelemetryOptions): Promise<Telemetry> {
+  useAsyncContext();
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.exporter === 'console')
     spanProcessors.push(new SimpleSpanProcessor(new ConsoleSpanExporter()));
-  if (options.otlpEndpoint !== undefined && options.otlpEndpoint !== '')
+  if (options.otlpEndpoint !== undefined && options.otlpEndpoint !== '') {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
     spanProcessors.push(
       new BatchSpanProcessor(new OTLPTraceExporter({ url: options.otlpEndpoint })),
     );
-  const sdk = new NodeSDK({
+  }
+  const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': `chamber-${options.serviceName}` }),
     spanProcessors,
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: [],
   });
-  sdk.start();
   return {
-    tracer: trace.getTracer(`chamber-${options.serviceName}`),
+    tracer: provider.getTracer(`chamber-${options.serviceName}`),
     // A sink or collector that is down must not turn a clean stop into a failure.
-    shutdown: () => sdk.shutdown().catch(() => undefined),
+    shutdown: () => provider.shutdown().catch(() => undefined),
   };
+}
+
+/**
+ * Makes the process's active context follow async calls (AsyncLocalStorage),
+ * once per process: a second service in the same process finds it set and
+ * shares it (it holds no service's state, only which span is active where).
+ */
+function useAsyncContext(): void {
+  const manager = new AsyncLocalStorageContextManager();
+  if (!context.setGlobalContextManager(manager.enable())) manager.disable();
 }
 
 /** How {@link withTickSpan} treats its span. */

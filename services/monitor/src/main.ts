@@ -1,9 +1,5 @@
 import { runServiceProcess } from '@chamber/telemetry';
-import { traceSinkSpanProcessors } from '@chamber/trace-client';
-import { createMonitorService } from './app.js';
-import { loadMonitorConfig } from './config.js';
+import { service } from './service.js';
 
 // Process entry only: config, telemetry, create, start, stop on SIGTERM/SIGINT.
-await runServiceProcess('monitor', () => loadMonitorConfig(), createMonitorService, {
-  spanProcessors: traceSinkSpanProcessors,
-});
+await runServiceProcess(service.name, () => service.loadConfig(), service.create, service);

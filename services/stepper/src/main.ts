@@ -1,9 +1,5 @@
 import { runServiceProcess } from '@chamber/telemetry';
-import { traceSinkSpanProcessors } from '@chamber/trace-client';
-import { createStepperService } from './app.js';
-import { loadStepperConfig } from './config.js';
+import { service } from './service.js';
 
 // Process entry only: config, telemetry, create, start, stop on SIGTERM/SIGINT.
-await runServiceProcess('stepper', () => loadStepperConfig(), createStepperService, {
-  spanProcessors: traceSinkSpanProcessors,
-});
+await runServiceProcess(service.name, () => service.loadConfig(), service.create, service);

@@ -1,9 +1,5 @@
 import { runServiceProcess } from '@chamber/telemetry';
-import { traceSinkSpanProcessors } from '@chamber/trace-client';
-import { createTraceSinkService } from './app.js';
-import { loadTraceSinkConfig } from './config.js';
+import { service } from './service.js';
 
 // Process entry only: config, telemetry, create, start, stop on SIGTERM/SIGINT.
-await runServiceProcess('tracesink', () => loadTraceSinkConfig(), createTraceSinkService, {
-  spanProcessors: traceSinkSpanProcessors,
-});
+await runServiceProcess(service.name, () => service.loadConfig(), service.create, service);

@@ -2,6 +2,7 @@ import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
 import { benchLoad } from './load.js';
+import { benchMemory } from './memory.js';
 import { benchRepair } from './repair.js';
 import { summaryTable, type Benchmark, type BenchRow } from './rows.js';
 import { benchSystem } from './system.js';
@@ -14,6 +15,7 @@ const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>
   clock: benchClock,
   frontend: benchFrontend,
   load: benchLoad,
+  memory: benchMemory,
   repair: benchRepair,
   system: benchSystem,
   web: benchWeb,
