@@ -40,7 +40,7 @@ export interface HostOptions {
   /** The gRPC service it serves, made once the store is connected; `protoFile` relative to protoRoot. */
   readonly grpc: (store: Store) => GrpcServiceBinding & { readonly protoFile: string };
   /** Its part in the clock. */
-  readonly participant: Pick<ParticipantOptions, 'views' | 'onTick'>;
+  readonly participant: Pick<ParticipantOptions, 'views' | 'reactsTo' | 'onTick'>;
   /**
    * Runs once the store is connected, before the service serves gRPC (so
    * before it reports SERVING) and before it registers with the clock (so

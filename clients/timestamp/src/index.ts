@@ -1,4 +1,11 @@
-export { keys, bookkeepingPrefixes, isBookkeeping, isValidParticipantName } from './keys.js';
+export {
+  keys,
+  bookkeepingPrefixes,
+  isBookkeeping,
+  protocolPrefixes,
+  isProtocolKey,
+  isValidParticipantName,
+} from './keys.js';
 export {
   deriveStatus,
   readClockRecords,

@@ -53,6 +53,27 @@ export const bookkeepingPrefixes: readonly string[] = [
   'tokens/',
 ];
 
+/**
+ * Prefixes of the clock protocol's own records (and the registries of
+ * services and leaders). A change under them never wakes a participant:
+ * the stepper leaves them out of the keys it tracks for waking, and a
+ * participant may not declare that it reacts to them.
+ */
+export const protocolPrefixes: readonly string[] = [
+  'clock/',
+  'acks/',
+  'ticks/',
+  'alive/',
+  'participants/',
+  'election/',
+  serviceKeys.registrationPrefix,
+];
+
+/** Whether `key` is one of the clock protocol's own records; see {@link protocolPrefixes}. */
+export function isProtocolKey(key: string): boolean {
+  return protocolPrefixes.some((p) => key.startsWith(p));
+}
+
 /** Whether `key` is bookkeeping rather than part of the simulated world. */
 export function isBookkeeping(key: string): boolean {
   return bookkeepingPrefixes.some((p) => key.startsWith(p));

@@ -14,7 +14,7 @@ import {
   type WatchEvent,
   type WatchHandle,
 } from '@chamber/store';
-import { isValidParticipantName, keys } from './keys.js';
+import { isProtocolKey, isValidParticipantName, keys } from './keys.js';
 
 /** What a participant is handed for one tick. */
 export interface TickContext {
@@ -50,9 +50,11 @@ export interface TickResult {
   readonly ops?: readonly Op[];
   /**
    * The earliest tick at which this participant has work due. `undefined`:
-   * the next tick. `null`: nothing until an input arrives (idle ticks may be
-   * skipped). A tick with `ops` always asks for the next tick, so others
-   * react to its effects at once.
+   * the next tick. `null`: nothing until an input arrives or a key it
+   * reacts to changes. A tick with `ops` always asks for the next tick
+   * (its own effects may need a look at T+1, as they did when every
+   * participant was handed every tick); the others are woken at T+1 only
+   * when the effects fall under a prefix they react to.
    */
   readonly nextWakeup?: number | null;
   /** Hears how many of `ops` are written after each chunk of a large write. */
@@ -72,6 +74,17 @@ export interface ParticipantOptions {
   readonly name: string;
   /** Key prefixes to cache in memory (e.g. `['definition/', 'actual/']`). */
   readonly views?: readonly string[];
+  /**
+   * The key prefixes whose changes wake it: a tick T that changes a key
+   * under one of them makes the stepper expect it at T+1. Default: its
+   * `views`. Leave out what only it writes (a tick it writes in wakes it at
+   * the next one anyway) and `pending/` (its own pending inputs wake it at
+   * their tick). Stored in `participants/<name>`, so the stepper computes
+   * each tick's expected set from the store alone. Must not name the
+   * clock's own records (`protocolPrefixes`): `join` fails with
+   * `InvalidArgument`.
+   */
+  readonly reactsTo?: readonly string[];
   /** TTL of the `alive/<name>` lease (s): how soon a dead process is noticed. */
   readonly leaseTtlSeconds?: number;
   /** Decides the tick's effects from the snapshot. Must not write to the store itself. */
@@ -91,9 +104,12 @@ export interface ParticipantOptions {
 
 /**
  * A participant of the lockstep clock (DESIGN §1): registered under
- * `participants/<name>` with a lease on `alive/<name>`, handed each published
- * tick T with a view caught up to exactly R(T), and acknowledging T with its
- * next wake-up. One watch over the whole simulation feeds both the view and
+ * `participants/<name>` (with the prefixes it reacts to) with a lease on
+ * `alive/<name>`, handed each published tick T that expects it (its
+ * wake-up is due, an input of its is pending, a key it reacts to changed in
+ * T-1, or it just joined) with a view caught up to exactly R(T), and
+ * acknowledging T with its next wake-up. Ticks that do not expect it still
+ * feed its view and its `changes`. One watch over the whole simulation feeds both the view and
  * the tick events, in revision order: when the tick event arrives, every
  * earlier change has been applied and no later one has.
  */
@@ -130,6 +146,14 @@ export class Participant {
       throw new ChamberError(
         Code.InvalidArgument,
         `participant name "${options.name}" must be 1-63 lower-case letters, digits, ".", "_" or "-"`,
+      );
+    }
+    const reactsTo = options.reactsTo ?? options.views ?? [];
+    const protocol = reactsTo.find((p) => p === '' || isProtocolKey(p));
+    if (protocol !== undefined) {
+      throw new ChamberError(
+        Code.InvalidArgument,
+        `participant "${options.name}": reactsTo "${protocol}" ${protocol === '' ? 'is the whole simulation' : "is the clock's own bookkeeping, which wakes nobody"}; name the prefixes it reads`,
       );
     }
     const tick = await store.get(TickRecord, keys.tick);
@@ -208,7 +232,10 @@ export class Participant {
         await this.store.txn(
           [],
           [
-            op.put(ParticipantRecord, keys.participant(this.name), { name: this.name }),
+            op.put(ParticipantRecord, keys.participant(this.name), {
+              name: this.name,
+              reactsTo: [...new Set(this.options.reactsTo ?? this.options.views ?? [])].sort(),
+            }),
             op.putRaw(keys.alive(this.name), JSON.stringify({ pid: process.pid }), {
               lease: lease.id,
             }),

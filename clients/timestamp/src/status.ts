@@ -98,7 +98,7 @@ export function deriveStatus(records: ClockRecords): ClockStatus {
     rate: control.rate,
     digest: settled?.digest ?? initialDigest,
     until: control.until,
-    participants: [...(tick?.value.expected ?? [])].filter((n) => records.registered.has(n)),
+    participants: [...records.registered].sort(),
     waitingFor: isSettled ? [] : waitingFor(records),
     deterministic: run?.value.deterministic ?? true,
     notes: [...(run?.value.notes ?? [])],

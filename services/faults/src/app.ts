@@ -4,7 +4,7 @@ import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import type { FaultsConfig } from './config.js';
 import { createFaultsHandlers } from './grpc/faults-handlers.js';
-import { faultsParticipant, Injector, injectorViews } from './injector.js';
+import { faultsParticipant, Injector, injectorReactsTo, injectorViews } from './injector.js';
 
 /** What the faults service may be given instead of making it. */
 export interface FaultsDeps {
@@ -35,6 +35,10 @@ export function createFaultsService(config: FaultsConfig, deps: FaultsDeps = {})
       implementation: createFaultsHandlers(store, logger),
       protoFile: protoFiles.faults,
     }),
-    participant: { views: injectorViews, onTick: (ctx) => injector.tick(ctx) },
+    participant: {
+      views: injectorViews,
+      reactsTo: injectorReactsTo,
+      onTick: (ctx) => injector.tick(ctx),
+    },
   });
 }

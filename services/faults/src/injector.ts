@@ -27,6 +27,13 @@ export const injectorViews: readonly string[] = [
 ];
 
 /**
+ * What wakes the injector besides its timers and its pending inputs (fault
+ * requests, clears): the inventory's reports of fixed effects. It alone
+ * writes `faults/`.
+ */
+export const injectorReactsTo: readonly string[] = [faultKeys.fixes];
+
+/**
  * The fault injector, one tick at a time. At tick T it moves the fault
  * inputs due at T into `faults/`, ends occurrences the inventory fixed, and
  * writes every transition due at T+1 (one tick ahead, so the inventory,

@@ -7,7 +7,7 @@ import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import type { RepairConfig } from './config.js';
 import { defaultPolicy, type RepairPolicy } from './domain/policy.js';
-import { managerViews, RepairManager, repairParticipant } from './manager.js';
+import { managerReactsTo, managerViews, RepairManager, repairParticipant } from './manager.js';
 
 /** What the repair manager may be given instead of making it. */
 export interface RepairDeps {
@@ -78,6 +78,10 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
       implementation: handlers(store),
       protoFile: protoFiles.repair,
     }),
-    participant: { views: managerViews, onTick: (ctx) => manager.tick(ctx) },
+    participant: {
+      views: managerViews,
+      reactsTo: managerReactsTo,
+      onTick: (ctx) => manager.tick(ctx),
+    },
   });
 }

@@ -32,6 +32,16 @@ const prefixes = {
 /** The prefixes the manager caches. */
 export const managerViews: readonly string[] = Object.values(prefixes);
 
+/**
+ * What wakes the manager besides its timers: targets, observations and
+ * command results (it alone writes `repairs/`).
+ */
+export const managerReactsTo: readonly string[] = [
+  prefixes.target,
+  prefixes.observed,
+  prefixes.commands,
+];
+
 /** How the manager runs plans. */
 export interface ManagerOptions {
   readonly policy: RepairPolicy;

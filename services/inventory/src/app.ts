@@ -29,7 +29,13 @@ import { readDefinitionFile } from './domain/definition/load.js';
 import { startDefinition } from './domain/start-definition.js';
 import { createInventoryHandlers } from './grpc/inventory-handlers.js';
 import { InventoryReads } from './reads.js';
-import { inventoryKeys, loadProgress, Simulator, simulatorViews } from './simulator.js';
+import {
+  inventoryKeys,
+  loadProgress,
+  Simulator,
+  simulatorReactsTo,
+  simulatorViews,
+} from './simulator.js';
 
 /** What the inventory may be given instead of making it. */
 export interface InventoryDeps {
@@ -209,7 +215,7 @@ export function createInventoryService(
       ),
       protoFile: protoFiles.inventory,
     }),
-    participant: { views: simulatorViews, onTick },
+    participant: { views: simulatorViews, reactsTo: simulatorReactsTo, onTick },
     beforeJoin: prepareDefinition,
     afterJoin: loadInitialDefinition,
   });

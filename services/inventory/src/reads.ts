@@ -461,7 +461,10 @@ export class InventoryReads {
     const settled = await this.store.get(SettledRecord, keys.settled);
     if (settled === undefined) return undefined;
     const index = await this.store.get(TickIndexRecord, keys.tickIndex(settled.value.tick));
-    return index !== undefined && view.revision >= index.value.settledRevision ? view : undefined;
+    // A tick that expected nobody has no index entry: it was settled in the
+    // write that published it, and changed nothing.
+    const settledRevision = index?.value.settledRevision ?? settled.modRevision;
+    return view.revision >= settledRevision ? view : undefined;
   }
 
   private async children(pathText: string, options: { revision?: number }): Promise<ElementPath[]> {

@@ -70,6 +70,20 @@ export const simulatorViews: readonly string[] = [
   'sources/',
 ];
 
+/**
+ * What wakes the inventory besides its timers and its own pending inputs
+ * (target changes, commands, definition loads): new commands, fault
+ * transitions, and fault requests, which it applies at their tick itself
+ * (the injector moves them into `faults/` at the same tick). It alone
+ * writes `definition/` and `actual/`; a tick it writes in wakes it at the
+ * next anyway.
+ */
+export const simulatorReactsTo: readonly string[] = [
+  inventoryKeys.commands,
+  inventoryKeys.faults,
+  inventoryKeys.faultInputs,
+];
+
 /** A definition load applied at a tick. */
 export interface AppliedLoad {
   readonly id: string;

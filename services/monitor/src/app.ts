@@ -5,7 +5,7 @@ import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { keys } from '@chamber/timestamp';
 import type { MonitorConfig } from './config.js';
-import { monitorParticipant, Watcher, watcherViews } from './watcher.js';
+import { monitorParticipant, Watcher, watcherReactsTo, watcherViews } from './watcher.js';
 
 /** What the monitor may be given instead of making it. */
 export interface MonitorDeps {
@@ -52,6 +52,10 @@ export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = 
       implementation: handlers(store),
       protoFile: protoFiles.monitor,
     }),
-    participant: { views: watcherViews, onTick: (ctx) => watcher.tick(ctx) },
+    participant: {
+      views: watcherViews,
+      reactsTo: watcherReactsTo,
+      onTick: (ctx) => watcher.tick(ctx),
+    },
   });
 }

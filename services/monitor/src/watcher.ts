@@ -19,6 +19,9 @@ const observedPrefix = 'observed/';
 /** The prefixes the monitor caches. */
 export const watcherViews: readonly string[] = [actualPrefix, observedPrefix];
 
+/** What wakes the monitor besides its deadlines: the actual view (it alone writes `observed/`). */
+export const watcherReactsTo: readonly string[] = [actualPrefix];
+
 /**
  * The monitor, one tick at a time: it observes the elements whose actual
  * record changed and those whose deadline (a missed-heartbeat threshold) is

@@ -1,5 +1,6 @@
 import {
   ControlRecord,
+  ParticipantRecord,
   PendingRecord,
   RunRecord,
   SettledRecord,
@@ -24,6 +25,7 @@ import {
   defaultControl,
   initialDigest,
   isBookkeeping,
+  isProtocolKey,
   isSameRun,
   isTickSettled,
   keys,
@@ -33,6 +35,7 @@ import {
 } from '@chamber/timestamp';
 import { afterReset } from './domain/control.js';
 import { foldDigest } from './domain/digest.js';
+import { expectedAt, wakeTicks } from './domain/expected.js';
 import { firstTick, missingAtStartNote, quotedNames } from './domain/first-tick.js';
 import { nextTick } from './domain/next-tick.js';
 
@@ -75,8 +78,14 @@ interface Window {
   readonly run: number;
   /** R(T). */
   readonly revision: number;
-  /** Final value of each world key changed since R(T) (`null`: deleted). */
+  /** Final value of each world key changed in (R(T), S(T)] (`null`: deleted). */
   readonly changes: Map<string, string | null>;
+  /**
+   * Every key changed since R(T) but the clock's own records: the world's
+   * changes and the inputs, also those written after S(T). What wakes the
+   * participants that react to them at T+1.
+   */
+  readonly touched: Set<string>;
   /** Set when the last expected ack arrived: the revision S(T) and the digest. */
   complete?: { readonly revision: number; readonly digest: string };
 }
@@ -279,7 +288,7 @@ export class Leader {
   }
 
   private openWindow(record: TickRecord, revision: number): Window {
-    return { tick: record.tick, run: record.run, revision, changes: new Map() };
+    return { tick: record.tick, run: record.run, revision, changes: new Map(), touched: new Set() };
   }
 
   private onEvents(events: WatchEvent[]): void {
@@ -296,12 +305,10 @@ export class Leader {
         if (e.key === keys.tick && e.type === 'put') {
           const record = decode(TickRecord, e.key, e.value!);
           this.window = record.resetting ? undefined : this.openWindow(record, revision);
-        } else if (
-          this.window !== undefined &&
-          this.window.complete === undefined &&
-          !isBookkeeping(e.key)
-        ) {
-          this.window.changes.set(e.key, e.type === 'put' ? e.value! : null);
+        } else if (this.window !== undefined && !isProtocolKey(e.key)) {
+          this.window.touched.add(e.key);
+          if (this.window.complete === undefined && !isBookkeeping(e.key))
+            this.window.changes.set(e.key, e.type === 'put' ? e.value! : null);
         }
       }
       this.checkCompletion(revision);
@@ -315,7 +322,15 @@ export class Leader {
     const w = this.window;
     if (w === undefined || w.complete !== undefined) return;
     const records = readClockRecords(this.view);
-    if (isTickSettled(records) || waitingFor(records).length > 0) return;
+    if (isTickSettled(records)) {
+      // A tick that expected nobody is settled in the transaction that
+      // publishes it: its window is empty, S(T) = R(T).
+      const settled = records.settled!;
+      if (settled.modRevision === w.revision)
+        w.complete = { revision: w.revision, digest: settled.value.digest };
+      return;
+    }
+    if (waitingFor(records).length > 0) return;
     const previous = isSameRun(records) ? records.settled!.value.digest : initialDigest;
     w.complete = { revision, digest: foldDigest(previous, w.tick, w.changes) };
   }
@@ -357,12 +372,13 @@ export class Leader {
     const isSettled = isTickSettled(records);
     if (!isSettled && (w?.complete === undefined || w.tick !== tick.value.tick)) return;
 
+    const wakes = this.wakeTicks(records, w);
     const decision = nextTick({
       policy: records.control.policy,
       rate: records.control.rate,
       until: records.control.until,
       tick: tick.value.tick,
-      wakeups: this.wakeups(records),
+      wakeups: [...wakes.values()],
       pendingInputs: this.view
         .list(PendingRecord, keys.pendingPrefix)
         .map((e) => e.value.effectiveTick),
@@ -379,26 +395,47 @@ export class Leader {
     }
     const ops: Op[] = [];
     let lagSeconds = 0;
+    // A tick that expects nobody changes nothing: it is settled in the
+    // transaction that publishes it, with the digest as it was (no entry in
+    // the tick index: the next entry's snapshot revision minus one reads
+    // the same world).
+    let publishedIdle: number | undefined;
     if (isDue && decision.kind === 'publish') {
       lagSeconds = decision.atMs === undefined ? 0 : (nowMs - decision.atMs) / 1000;
+      const expected = expectedAt(wakes, decision.tick);
+      if (expected.length === 0) publishedIdle = decision.tick;
       ops.push(
         op.put(TickRecord, keys.tick, {
           ...tick.value,
           tick: decision.tick,
-          expected: [...records.registered].sort(),
+          expected,
           resetting: false,
+        }),
+      );
+    }
+    if (publishedIdle !== undefined) {
+      ops.push(
+        op.put(SettledRecord, keys.settled, {
+          tick: publishedIdle,
+          digest: isSettled ? records.settled!.value.digest : w!.complete!.digest,
+          run: tick.value.run,
+          lagSeconds,
         }),
       );
     }
     if (!isSettled) {
       const complete = w!.complete!;
+      if (publishedIdle === undefined) {
+        ops.push(
+          op.put(SettledRecord, keys.settled, {
+            tick: w!.tick,
+            digest: complete.digest,
+            run: w!.run,
+            lagSeconds,
+          }),
+        );
+      }
       ops.push(
-        op.put(SettledRecord, keys.settled, {
-          tick: w!.tick,
-          digest: complete.digest,
-          run: w!.run,
-          lagSeconds,
-        }),
         op.put(TickIndexRecord, keys.tickIndex(w!.tick), {
           tick: w!.tick,
           snapshotRevision: w!.revision,
@@ -423,13 +460,28 @@ export class Leader {
     );
   }
 
-  /** Each registered participant's next wake-up after the published tick. */
-  private wakeups(records: ClockRecords): Array<number | undefined> {
-    const tick = records.tick!;
-    return [...records.registered].map((name) => {
-      const ack = records.acks.get(name);
-      // A participant that has not acked this tick (it joined since) wants the next one.
-      return ack?.revision === tick.modRevision ? ack.nextWakeup : tick.value.tick + 1;
+  /**
+   * Each registered participant's earliest tick with work after the
+   * published tick T, which is settled or about to be (`wakeTicks`), from
+   * the store alone: registrations, acks, pending inputs, and the keys
+   * changed since R(T) (the window, rebuilt by a restarted leader).
+   */
+  private wakeTicks(records: ClockRecords, w: Window | undefined): Map<string, number | undefined> {
+    const tick = records.tick!.value.tick;
+    return wakeTicks({
+      tick,
+      participants: this.view.list(ParticipantRecord, keys.participantsPrefix).map(({ value }) => {
+        const ack = records.acks.get(value.name);
+        return {
+          name: value.name,
+          reactsTo: value.reactsTo,
+          ack: ack === undefined ? undefined : { nextWakeup: ack.nextWakeup },
+        };
+      }),
+      pending: this.view
+        .list(PendingRecord, keys.pendingPrefix)
+        .map(({ value }) => ({ owner: value.owner, effectiveTick: value.effectiveTick })),
+      changed: w?.tick === tick && w.run === records.tick!.value.run ? w.touched : [],
     });
   }
 

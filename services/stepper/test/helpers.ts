@@ -22,6 +22,8 @@ export interface Harness {
     name: string,
     onTick?: (ctx: TickContext) => Promise<TickResult> | TickResult,
     leaseTtlSeconds?: number,
+    /** The prefixes whose changes wake it (default: its view, `toy/`). */
+    reactsTo?: readonly string[],
   ): Promise<Participant>;
   close(): Promise<void>;
 }
@@ -61,8 +63,14 @@ export async function harness(label: string): Promise<Harness> {
       clients.push(client);
       return { service, client };
     },
-    async join(name, onTick = writesEveryTick(name), leaseTtlSeconds = 2) {
-      const p = await Participant.join(store, { name, onTick, views: ['toy/'], leaseTtlSeconds });
+    async join(name, onTick = writesEveryTick(name), leaseTtlSeconds = 2, reactsTo) {
+      const p = await Participant.join(store, {
+        name,
+        onTick,
+        views: ['toy/'],
+        leaseTtlSeconds,
+        ...(reactsTo === undefined ? {} : { reactsTo }),
+      });
       participants.push(p);
       return p;
     },

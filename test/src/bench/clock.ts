@@ -6,10 +6,13 @@ import type { Participant } from '@chamber/timestamp';
 import { randomBytes } from 'node:crypto';
 import { joinToy } from '../fixtures/toy-participant.js';
 import { startStepperProcess } from '../system/processes.js';
+import type { BenchRow } from './rows.js';
 import { fmt, quantile, table } from './stats.js';
 
 const ticksPerRun = 1_000;
 const repeats = 3;
+/** Manual steps of one idle tick per idle-step run. */
+const idleStepsPerRun = 300;
 
 /**
  * Settled ticks per second with 1, 4 and 8 toy participants (each writes one
@@ -17,9 +20,12 @@ const repeats = 3;
  * same etcd in the same run: a sequential put, and a watch round trip (put,
  * seen by a watcher who puts back, seen by the first) — the least one
  * lockstep tick can cost, since a tick is a publish seen by participants
- * whose acks are seen by the stepper.
+ * whose acks are seen by the stepper. Then an idle manual `Step(1)` with 8
+ * registered participants that have nothing due: its latency and the store
+ * writes it costs, against two sequential puts (the step request and the
+ * publish that settles the tick).
  */
-export async function benchClock(etcd: EtcdProcess): Promise<void> {
+export async function benchClock(etcd: EtcdProcess): Promise<BenchRow[]> {
   const endpoints = [...etcd.endpoints];
   const sim = (label: string): string => `bench-${label}-${randomBytes(3).toString('hex')}`;
 
@@ -92,6 +98,81 @@ export async function benchClock(etcd: EtcdProcess): Promise<void> {
   console.log(
     `         1,000,000 idle ticks skipped in <= 1 s: ${fmt(idle.wallMs, 1)} ms ${idle.wallMs <= 1000 ? 'MET' : 'NOT MET'}`,
   );
+
+  const steps: IdleSteps[] = [];
+  for (let i = 0; i < repeats; i++) steps.push(await idleSteps(endpoints, sim('step')));
+  const step = steps.sort((a, b) => a.p50 - b.p50)[1]!;
+  console.log(
+    `\nidle Step(1) with 8 registered participants, nothing due (median of ${repeats} runs of ${idleStepsPerRun}):` +
+      ` p50 ${fmt(step.p50)} ms, p99 ${fmt(step.p99)} ms, ${fmt(step.writes, 1)} store writes per step` +
+      ` (2 sequential puts: ${fmt(2 * putP50)} ms)`,
+  );
+  return [
+    {
+      figure: 'idle manual Step(1), stepper + 8 idle participants',
+      value: `${fmt(step.p50)} ms p50, ${fmt(step.writes, 1)} writes`,
+      baseline: `2 sequential puts ${fmt(2 * putP50)} ms, ${fmt(step.p50 / (2 * putP50), 1)}x`,
+      goal: '<= 2 writes and <= 5 ms p50',
+      isMet: step.writes <= 2 && step.p50 <= 5,
+    },
+    {
+      figure: '1,000,000 idle ticks skipped, no_wait, 8 participants',
+      value: `${fmt(idle.wallMs, 1)} ms`,
+      baseline: `watch round trip ${fmt(roundP50)} ms, ${fmt(idle.wallMs / roundP50, 1)}x`,
+      goal: '<= 1 s',
+      isMet: idle.wallMs <= 1000,
+    },
+  ];
+}
+
+interface IdleSteps {
+  /** Latency of one `Step(1)` call (ms). */
+  readonly p50: number;
+  readonly p99: number;
+  /** Store writes (revisions under the simulation) per step. */
+  readonly writes: number;
+}
+
+/**
+ * `Step(1)` over idle ticks, one at a time, with 8 participants that have
+ * nothing due, counting the store writes each step costs from a watch of
+ * the whole simulation.
+ */
+async function idleSteps(endpoints: string[], simulation: string): Promise<IdleSteps> {
+  const counter = await Store.connect({ endpoints, simulation });
+  const ms: number[] = [];
+  const revisions = new Set<number>();
+  try {
+    await run(endpoints, simulation, 8, 'idle', async (client) => {
+      await client.setPolicy(Policy.POLICY_MANUAL);
+      await client.step(1); // the toys write their state once, at the first tick they handle
+      const from = (await counter.currentRevision()) + 1;
+      let seen = 0;
+      const watch = await counter.watch('', { fromRevision: from }, (events) => {
+        for (const e of events) {
+          revisions.add(e.modRevision);
+          seen = Math.max(seen, e.modRevision);
+        }
+      });
+      for (let i = 0; i < idleStepsPerRun; i++) {
+        const t = performance.now();
+        await client.step(1);
+        ms.push(performance.now() - t);
+      }
+      // Every write of the last step seen (the etcd is the benchmark's own).
+      const last = await counter.currentRevision();
+      while (seen < last) await new Promise((r) => setTimeout(r, 5));
+      await watch.cancel();
+      return idleStepsPerRun;
+    });
+  } finally {
+    counter.close();
+  }
+  return {
+    p50: quantile(ms, 0.5),
+    p99: quantile(ms, 0.99),
+    writes: revisions.size / idleStepsPerRun,
+  };
 }
 
 async function baselinePut(endpoints: string[], simulation: string): Promise<number> {

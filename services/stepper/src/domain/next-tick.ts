@@ -9,7 +9,10 @@ export interface NextTickInput {
   readonly until: number | undefined;
   /** The settled tick. */
   readonly tick: number;
-  /** Each registered participant's next wake-up (`undefined`: none due). */
+  /**
+   * Each registered participant's earliest tick with work (`wakeTicks`:
+   * T+1 when a change or its joining wakes it; `undefined`: none due).
+   */
   readonly wakeups: ReadonlyArray<number | undefined>;
   /** Effective ticks of inputs still pending. */
   readonly pendingInputs: readonly number[];

@@ -106,7 +106,10 @@ export interface ClockStatus {
   until?:
     | number
     | undefined;
-  /** Participants expected to acknowledge `tick`, sorted. */
+  /**
+   * Registered participants, sorted (each is expected at a tick only when it
+   * has work there; `waiting_for` names those the tick still waits for).
+   */
   participants: string[];
   /** Participants expected at `tick` that have not acknowledged it yet, sorted. */
   waitingFor: string[];

@@ -66,7 +66,12 @@ export interface RunRecord {
   notes: string[];
 }
 
-/** clock/ticks/<tick, 12 digits>: the tick -> revision index (time travel). */
+/**
+ * clock/ticks/<tick, 12 digits>: the tick -> revision index (time travel).
+ * Written for every tick that expected a participant; a tick that expected
+ * nobody changed nothing and has no entry (the next entry's snapshot
+ * revision minus one reads the same world).
+ */
 export interface TickIndexRecord {
   tick: number;
   /** R(T): the world every participant read for this tick. */
@@ -75,9 +80,18 @@ export interface TickIndexRecord {
   settledRevision: number;
 }
 
-/** participants/<name>: a participant expected at every tick (persistent). */
+/**
+ * participants/<name>: a registered participant (persistent). The stepper
+ * expects it at a tick only when it has work there: see
+ * services/stepper/README.md.
+ */
 export interface ParticipantRecord {
   name: string;
+  /**
+   * Key prefixes (relative to the simulation) whose changes wake it at the
+   * next tick. Empty: only its wake-ups and its pending inputs wake it.
+   */
+  reactsTo: string[];
 }
 
 /** acks/<name>: a participant's acknowledgement of a tick. */
@@ -791,13 +805,16 @@ export const TickIndexRecord: MessageFns<TickIndexRecord> = {
 };
 
 function createBaseParticipantRecord(): ParticipantRecord {
-  return { name: "" };
+  return { name: "", reactsTo: [] };
 }
 
 export const ParticipantRecord: MessageFns<ParticipantRecord> = {
   encode(message: ParticipantRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    for (const v of message.reactsTo) {
+      writer.uint32(18).string(v!);
     }
     return writer;
   },
@@ -823,6 +840,14 @@ export const ParticipantRecord: MessageFns<ParticipantRecord> = {
             message.name = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reactsTo.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -836,13 +861,23 @@ export const ParticipantRecord: MessageFns<ParticipantRecord> = {
   },
 
   fromJSON(object: any): ParticipantRecord {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      reactsTo: globalThis.Array.isArray(object?.reactsTo)
+        ? object.reactsTo.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.reacts_to)
+        ? object.reacts_to.map((e: any) => globalThis.String(e))
+        : [],
+    };
   },
 
   toJSON(message: ParticipantRecord): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.reactsTo?.length) {
+      obj.reactsTo = message.reactsTo;
     }
     return obj;
   },
@@ -853,6 +888,7 @@ export const ParticipantRecord: MessageFns<ParticipantRecord> = {
   fromPartial(object: DeepPartial<ParticipantRecord>): ParticipantRecord {
     const message = createBaseParticipantRecord();
     message.name = object.name ?? "";
+    message.reactsTo = object.reactsTo?.map((e) => e) || [];
     return message;
   },
 };

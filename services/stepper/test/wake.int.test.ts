@@ -1,0 +1,214 @@
+import { Code } from '@chamber/errors';
+import {
+  ParticipantRecord,
+  PendingRecord,
+  Policy,
+  SettledRecord,
+  TickRecord,
+} from '@chamber/protos';
+import { op, type WatchEvent } from '@chamber/store';
+import { keys, Participant, submitInput, type TickContext } from '@chamber/timestamp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { harness, type Harness } from './helpers.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h?.close();
+});
+
+/** The expected set of the published tick, as stored. */
+async function expectedNow(): Promise<string[]> {
+  return (await h.store.get(TickRecord, keys.tick))!.value.expected;
+}
+
+/** A participant that records the ticks it is handled and has nothing due by itself. */
+function recorder(seen: number[], firstWakeup: number | null = null) {
+  return (ctx: TickContext) => {
+    seen.push(ctx.tick);
+    return { nextWakeup: ctx.tick === 0 ? firstWakeup : null };
+  };
+}
+
+describe('stepper: who is expected at a tick', () => {
+  it('expects nobody at an idle tick, which settles as it is published: an idle Step(1) is two writes', async () => {
+    h = await harness('wake-idle');
+    const seen: number[] = [];
+    await h.join('a', recorder(seen));
+    await h.join('b', recorder(seen));
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+
+    const from = (await h.store.currentRevision()) + 1;
+    const events: WatchEvent[] = [];
+    const watch = await h.store.watch('', { fromRevision: from }, (e) => events.push(...e));
+    const status = await client.step(1);
+    expect(status).toMatchObject({
+      tick: 1,
+      settled: true,
+      waitingFor: [],
+      participants: ['a', 'b'],
+    });
+    expect(await expectedNow()).toEqual([]);
+    await expect
+      .poll(() =>
+        events.some(
+          (e) => e.key === keys.settled && SettledRecord.fromJSON(JSON.parse(e.value!)).tick === 1,
+        ),
+      )
+      .toBe(true);
+    await watch.cancel();
+    // The step request, then the publish that settles it; nobody acked.
+    expect(new Set(events.map((e) => e.modRevision)).size).toBeLessThanOrEqual(2);
+    expect(events.filter((e) => e.key.startsWith(keys.acksPrefix))).toEqual([]);
+    expect(seen).toEqual([0, 0]);
+    // An idle tick changes nothing, so the digest stays; it has no index entry.
+    expect(status.digest).toBe((await client.getStatus()).digest);
+    expect(await h.store.getRaw(keys.tickIndex(1))).toBeUndefined();
+  });
+
+  it('expects a participant at its wake-up and not at the ticks before it', async () => {
+    h = await harness('wake-at');
+    const seen: number[] = [];
+    await h.join('sleeper', recorder(seen, 10));
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    for (let t = 1; t < 10; t++) {
+      await client.step(1);
+      expect(await expectedNow()).toEqual([]);
+    }
+    await client.step(1);
+    expect(await expectedNow()).toEqual(['sleeper']);
+    expect(seen).toEqual([0, 10]);
+  });
+
+  it('wakes at T+1 the readers of a prefix a tick wrote under, and not the others', async () => {
+    h = await harness('wake-readers');
+    const changes: Record<string, Array<string[] | undefined>> = { a: [], b: [] };
+    const reader = (name: 'a' | 'b') => (ctx: TickContext) => {
+      changes[name]!.push(ctx.changes === undefined ? undefined : [...ctx.changes]);
+      return { nextWakeup: null };
+    };
+    // The writer writes toy/a/x at tick 1 and reacts to nothing.
+    await h.join(
+      'writer',
+      (ctx) => ({
+        ops: ctx.tick === 1 ? [op.putRaw('toy/a/x', '1')] : [],
+        nextWakeup: ctx.tick === 0 ? 1 : null,
+      }),
+      2,
+      [],
+    );
+    await h.join('a', reader('a'), 2, ['toy/a/']);
+    await h.join('b', reader('b'), 2, ['toy/b/']);
+    const registered = await h.store.get(ParticipantRecord, keys.participant('a'));
+    expect(registered?.value.reactsTo).toEqual(['toy/a/']);
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+
+    await client.step(1);
+    expect(await expectedNow()).toEqual(['writer']);
+    await client.step(1);
+    // The reader of toy/a/ sees the write at once, with it in its changes;
+    // the writer looks again at its own effects (a tick that writes asks for the next).
+    expect(await expectedNow()).toEqual(['a', 'writer']);
+    expect(changes.a).toEqual([undefined, ['toy/a/x']]);
+    expect(changes.b).toEqual([undefined]);
+    await client.step(1);
+    expect(await expectedNow()).toEqual([]);
+  });
+
+  it('wakes the owner of a pending input at its tick, and only the owner', async () => {
+    h = await harness('wake-owner');
+    const seen: number[] = [];
+    const owner = await Participant.join(h.store, {
+      name: 'owner',
+      views: [keys.pendingPrefix],
+      reactsTo: [],
+      leaseTtlSeconds: 2,
+      // Applies the inputs due and removes their markers; nothing due by itself.
+      onTick: (ctx) => {
+        seen.push(ctx.tick);
+        const due = ctx.view
+          .list(PendingRecord, keys.pendingPrefix)
+          .filter((e) => e.value.effectiveTick <= ctx.tick);
+        return { ops: due.map((e) => op.delete(e.key)), nextWakeup: null };
+      },
+    });
+    const other: number[] = [];
+    await h.join('other', recorder(other), 2, ['toy/']);
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    await client.step(2);
+    const { effectiveTick } = await submitInput(h.store, { id: 'in-1', owner: 'owner' });
+    expect(effectiveTick).toBe(3);
+    await client.step(1);
+    expect(await expectedNow()).toEqual(['owner']);
+    expect(seen).toEqual([0, 3]);
+    expect(other).toEqual([0]);
+    expect(await h.store.getRaw(keys.pending('in-1'))).toBeUndefined();
+    await owner.stop();
+  });
+
+  it('expects a participant that just joined at the next tick', async () => {
+    h = await harness('wake-joined');
+    await h.join('first', recorder([]));
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    await client.step(3);
+    const seen: number[] = [];
+    await h.join('late', recorder(seen));
+    await client.step(1);
+    expect(await expectedNow()).toEqual(['late']);
+    expect(seen).toEqual([4]);
+    await client.step(1);
+    expect(await expectedNow()).toEqual([]);
+  });
+
+  it('computes the same expected set after the stepper restarts (crash-only)', async () => {
+    h = await harness('wake-restart');
+    await h.join(
+      'writer',
+      (ctx) => ({
+        ops: ctx.tick === 1 ? [op.putRaw('toy/a/x', '1')] : [],
+        nextWakeup: ctx.tick === 0 ? 1 : null,
+      }),
+      2,
+      [],
+    );
+    await h.join('a', recorder([]), 2, ['toy/a/']);
+    await h.join('b', recorder([]), 2, ['toy/b/']);
+    const first = await h.startStepper();
+    await first.client.waitForTick(0);
+    await first.client.setPolicy(Policy.POLICY_MANUAL);
+    await first.client.step(1);
+    // The leader that saw tick 1's write goes; its successor rebuilds the
+    // tick's changes from the store and wakes the same readers.
+    await first.service.stop();
+    const second = await h.startStepper();
+    const status = await second.client.step(1);
+    expect(status.tick).toBe(2);
+    expect(await expectedNow()).toEqual(['a', 'writer']);
+  });
+
+  it('refuses a participant that says it reacts to the clock records, registering nothing', async () => {
+    h = await harness('wake-bad');
+    await expect(
+      Participant.join(h.store, {
+        name: 'odd',
+        views: ['toy/'],
+        reactsTo: ['acks/'],
+        onTick: () => ({}),
+      }),
+    ).rejects.toMatchObject({
+      code: Code.InvalidArgument,
+      message:
+        'participant "odd": reactsTo "acks/" is the clock\'s own bookkeeping, which wakes nobody; name the prefixes it reads',
+    });
+    expect(await h.store.getRaw(keys.participant('odd'))).toBeUndefined();
+  });
+});
