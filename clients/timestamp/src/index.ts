@@ -10,6 +10,7 @@ export {
   type ClockRecords,
 } from './status.js';
 export { ClockReader } from './clock-reader.js';
+export { checkReadableTick, oldestReadableTick } from './history.js';
 export {
   submitInput,
   submitInputs,
