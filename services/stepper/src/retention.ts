@@ -2,12 +2,14 @@ import { isChamberError, Code } from '@chamber/errors';
 import { HistoryRecord, RunRecord, SettledRecord, TickIndexRecord } from '@chamber/protos';
 import {
   cmp,
+  decode,
   maxTxnOps,
   op,
   validateSimulationName,
   type Entry,
   type Leadership,
   type Store,
+  type WatchEvent,
   type WatchHandle,
 } from '@chamber/store';
 import type { Logger } from '@chamber/telemetry';
@@ -47,6 +49,8 @@ export class Retention {
   private idle: Promise<void> = Promise.resolve();
   /** Whether the stored record was applied by this leader (once per term, after a crash). */
   private isApplied = false;
+  /** The run and oldest readable tick as of the last step, once applied: most ticks need no read. */
+  private known: { readonly run: number; readonly oldestTick: number } | undefined;
 
   private constructor(options: RetentionOptions) {
     this.options = options;
@@ -61,7 +65,7 @@ export class Retention {
       keys.settled,
       // Behind a compaction nothing is lost: the next step reads the store.
       { fromRevision: from, onCompacted: () => options.store.currentRevision() },
-      () => retention.kick(),
+      (events) => retention.onSettled(events),
     );
     retention.kick();
     return retention;
@@ -72,6 +76,25 @@ export class Retention {
     this.isStopped = true;
     await this.watch?.cancel();
     await this.idle;
+  }
+
+  /** A settled tick: a step only when the window may move (decided from memory, no read). */
+  private onSettled(events: readonly WatchEvent[]): void {
+    let settled: SettledRecord | undefined;
+    for (const e of events)
+      if (e.key === keys.settled && e.type === 'put')
+        settled = decode(SettledRecord, e.key, e.value!);
+    if (settled === undefined) return;
+    const known = this.known;
+    const isQuiet =
+      known !== undefined &&
+      known.run === settled.run &&
+      decideRetention({
+        retentionTicks: this.options.retentionTicks,
+        settledTick: settled.tick,
+        oldestTick: known.oldestTick,
+      }).kind === 'keep';
+    if (!isQuiet) this.kick();
   }
 
   private kick(): void {
@@ -134,18 +157,24 @@ export class Retention {
       };
       this.isApplied = false;
     }
-    if (history !== undefined && history.value.run === run.value.run && !this.isApplied) {
-      await this.apply(history);
+    const isThisRun = history !== undefined && history.value.run === run.value.run;
+    this.known = undefined;
+    if (isThisRun && !this.isApplied) {
+      await this.apply(history!);
       this.isApplied = true;
       logger.info(
         {
-          oldestTick: history.value.oldestTick,
+          oldestTick: history!.value.oldestTick,
           settledTick: settled.value.tick,
-          compactedRevision: history.value.compactedRevision,
+          compactedRevision: history!.value.compactedRevision,
         },
-        `history: ticks before ${history.value.oldestTick} forgotten (keeping the last ${retentionTicks})`,
+        `history: ticks before ${history!.value.oldestTick} forgotten (keeping the last ${retentionTicks})`,
       );
     }
+    this.known = {
+      run: run.value.run,
+      oldestTick: oldestReadableTick(history?.value, run.value.run),
+    };
   }
 
   /** The first indexed tick at or after `tick` (the settled tick always is). */
