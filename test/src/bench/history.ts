@@ -81,6 +81,15 @@ async function run(ticks: number, retentionTicks: number): Promise<Sample[]> {
         `  window ${retentionTicks === 0 ? 'none' : retentionTicks}: tick ${tick} after ${fmt((Date.now() - started) / 1000, 0)} s: db ${mb(last.dbSize)} (${mb(last.dbSizeInUse)} in use), etcd RSS ${mb(last.rss)}, revision ${last.revision}`,
       );
     }
+    // What the world holds at the end, by prefix: what else grows with the run.
+    const byPrefix = new Map<string, number>();
+    for (const key of await store.listKeys('')) {
+      const prefix = `${key.split('/')[0]!}/`;
+      byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
+    }
+    console.log(
+      `  keys at tick ${ticks}: ${[...byPrefix].map(([p, n]) => `${p} ${n}`).join(', ')}`,
+    );
     return samples;
   } finally {
     store.close();
