@@ -1,6 +1,13 @@
 import { isChamberError, Code } from '@chamber/errors';
 import { startEtcd } from '@chamber/etcd-process';
-import { FaultKind, HistoryRecord, ParticipantRecord, View } from '@chamber/protos';
+import {
+  FaultKind,
+  HistoryRecord,
+  ParticipantRecord,
+  RepairStatus,
+  View,
+  type RepairRecord,
+} from '@chamber/protos';
 import { Store, type WatchEvent } from '@chamber/store';
 import { budgets, freePortRun } from '@chamber/testing';
 import { keys, Participant } from '@chamber/timestamp';
@@ -70,7 +77,12 @@ describe('history kept behind a retention window', () => {
         endpoints,
         seed: 5,
         monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
-        repair: { rackBudget: 2, technicianTicks: 10, verifyPowerCycleTicks: 20 },
+        repair: {
+          rackBudget: 2,
+          technicianTicks: 10,
+          verifyPowerCycleTicks: 20,
+          retentionTicks,
+        },
         stepper: { retentionTicks, dropGraceSeconds: 1 },
       });
       cleanup.push(() => world.close());
@@ -142,6 +154,13 @@ describe('history kept behind a retention window', () => {
 
       // The window: the clock says which ticks are kept, the index holds
       // only them, and etcd has forgotten what is older.
+      // The window moves just after a settle: waited for until the clock shows where it rests.
+      const rested = async () => {
+        const s = await world.clock.getStatus();
+        const h = (await world.store.get(HistoryRecord, keys.history))!.value;
+        return s.oldestTick === h.oldestTick && h.oldestTick > s.settledTick - retentionTicks - 5;
+      };
+      await expect.poll(rested).toBe(true);
       const status = await world.clock.getStatus();
       const kept = (await world.store.get(HistoryRecord, keys.history))!.value;
       expect(status.oldestTick).toBe(kept.oldestTick);
@@ -155,6 +174,33 @@ describe('history kept behind a retention window', () => {
       await expect(
         world.store.getRaw(keys.tick, { revision: kept.compactedRevision - 1 }),
       ).rejects.toMatchObject({ code: Code.OutOfRange });
+
+      // Closed repairs go once the window has passed them, but each element's latest stays.
+      const repairs = await world.repairs();
+      const latest = new Map<string, RepairRecord>();
+      for (const r of repairs)
+        if ((latest.get(r.target)?.openedTick ?? -1) <= r.openedTick) latest.set(r.target, r);
+      const isOpen = (r: RepairRecord) =>
+        [
+          RepairStatus.REPAIR_STATUS_PENDING,
+          RepairStatus.REPAIR_STATUS_RUNNING,
+          RepairStatus.REPAIR_STATUS_ESCALATED,
+        ].includes(r.status);
+      expect(repairs.some((r) => !isOpen(r))).toBe(true);
+      const stale = repairs.filter(
+        (r) =>
+          !isOpen(r) &&
+          latest.get(r.target)?.id !== r.id &&
+          // Due once the window has passed it and a newer repair of its element exists.
+          Math.max(r.closedTick + retentionTicks, latest.get(r.target)!.openedTick + 1) <
+            status.settledTick - 5,
+      );
+      expect(
+        stale.map(
+          (r) =>
+            `${r.id} ${r.target} closed at ${r.closedTick}, latest opened at ${latest.get(r.target)!.openedTick}`,
+        ),
+      ).toEqual([]);
 
       // Time travel inside the window works; older, a clear refusal.
       const blade = 'standard/z1/rack1/blade/0';
