@@ -27,6 +27,7 @@ export type { ClockServer } from '../gen/chamber/clock/v1/clock.js';
 export {
   AckRecord,
   ControlRecord,
+  HistoryRecord,
   InputSequenceRecord,
   ParticipantRecord,
   PendingRecord,

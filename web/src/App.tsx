@@ -171,7 +171,12 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
       </nav>
       <main>
         {page === '#/' && (
-          <InventoryMap rights={session.rights} now={clock?.settledTick ?? 0} live={live} />
+          <InventoryMap
+            rights={session.rights}
+            now={clock?.settledTick ?? 0}
+            oldest={clock?.oldestTick ?? 0}
+            live={live}
+          />
         )}
         {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}
         {page === '#/repairs' && <RepairsPage />}

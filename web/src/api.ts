@@ -91,6 +91,8 @@ export interface ClockStatus {
   readonly tick?: number;
   readonly settled?: boolean;
   readonly settledTick?: number;
+  /** The oldest tick time travel can read; older ones are compacted away. */
+  readonly oldestTick?: number;
   readonly epoch?: number;
   readonly policy?: string;
   readonly rate?: number;

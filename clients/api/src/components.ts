@@ -64,6 +64,9 @@ export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
       lagSeconds: s.number('lateness of the last tick under measured'),
       seed: count('the seed of this run'),
       run: count('resets since the simulation was created'),
+      oldestTick: count(
+        'the oldest tick still readable with `at` (older ones are compacted away, stepper.retentionTicks); 0: every tick',
+      ),
     },
     [],
     'the simulated clock',

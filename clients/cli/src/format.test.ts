@@ -98,8 +98,16 @@ describe('statusToJson', () => {
       lagSeconds: 0,
       seed: 1,
       run: 1,
+      oldestTick: 0,
     });
     expect(statusToJson(status({ until: 9 })).until).toBe(9);
+  });
+
+  it('names the history kept once older ticks are compacted', () => {
+    expect(formatStatus(status({ settledTick: 12_345, oldestTick: 2_345 }))).toContain(
+      'history: ticks 2345 to 12345 (older ones compacted; --at reads these)',
+    );
+    expect(formatStatus(status({ oldestTick: 0 })).join('\n')).not.toContain('history');
   });
 });
 

@@ -67,6 +67,11 @@ export function formatStatus(status: ClockStatus): string[] {
   if (status.participants.length > 0) {
     lines.push(`participants: ${status.participants.join(', ')}`);
   }
+  if (status.oldestTick > 0) {
+    lines.push(
+      `history: ticks ${status.oldestTick} to ${status.settledTick} (older ones compacted; --at reads these)`,
+    );
+  }
   for (const note of status.notes) lines.push(`note: ${note}`);
   return lines;
 }
@@ -102,6 +107,8 @@ export interface ClockStatusJson {
   readonly lagSeconds: number;
   readonly seed: number;
   readonly run: number;
+  /** The oldest tick `--at` can read (0: every tick). */
+  readonly oldestTick: number;
 }
 
 /**
@@ -126,6 +133,7 @@ export function statusToJson(status: ClockStatus): ClockStatusJson {
     lagSeconds: status.lagSeconds,
     seed: status.seed,
     run: status.run,
+    oldestTick: status.oldestTick,
   };
 }
 

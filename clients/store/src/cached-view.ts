@@ -44,20 +44,40 @@ export class CachedView {
     prefixes: readonly string[],
     revision?: number,
   ): Promise<CachedView> {
-    const at = revision ?? (await store.currentRevision());
-    const view = new CachedView(prefixes, at);
-    for (const prefix of prefixes) {
-      const { entries } = await store.listRaw(prefix, { revision: at });
-      for (const e of entries) view.entries.set(e.key, e);
-    }
-    view.sortedKeys = undefined;
+    const view = new CachedView(prefixes, 0);
+    await view.reload(store, revision);
     return view;
+  }
+
+  /**
+   * Replaces what the view holds by the store's keys at `revision` (the
+   * latest when absent), as a restart would: how an owner recovers after
+   * its feed fell behind a compaction (see `WatchOptions.onCompacted`).
+   * Resolves with the revision it reloaded at. Events up to it that are
+   * still queued are dropped.
+   */
+  async reload(store: Store, revision?: number): Promise<number> {
+    const at = revision ?? (await store.currentRevision());
+    const entries = new Map<string, RawEntry>();
+    for (const prefix of this.prefixes) {
+      const list = await store.listRaw(prefix, { revision: at });
+      for (const e of list.entries) entries.set(e.key, e);
+    }
+    this.entries.clear();
+    for (const [key, e] of entries) this.entries.set(key, e);
+    this.sortedKeys = undefined;
+    this.at = at;
+    this.seen = Math.max(this.seen, at);
+    this.pending = this.pending.filter((e) => e.modRevision > at);
+    return at;
   }
 
   /**
    * A view of `prefixes` that follows the store by itself: loaded at
    * `revision` (the latest when absent), then watched. Reads answer at the
    * revision it was last caught up to; call {@link catchUp} to move it.
+   * When its watch falls behind a compaction it reloads at the current
+   * revision (so it jumps ahead of what it was caught up to) and follows on.
    */
   static async open(
     store: Store,
@@ -65,8 +85,17 @@ export class CachedView {
     revision?: number,
   ): Promise<CachedView> {
     const view = await CachedView.load(store, prefixes, revision);
-    view.watch = await store.watch('', { fromRevision: view.at + 1 }, (events) =>
-      view.receive(events),
+    view.watch = await store.watch(
+      '',
+      {
+        fromRevision: view.at + 1,
+        onCompacted: async () => {
+          const at = await view.reload(store);
+          view.release();
+          return at;
+        },
+      },
+      (events) => view.receive(events),
     );
     return view;
   }
@@ -197,6 +226,11 @@ export class CachedView {
   private receive(events: WatchEvent[]): void {
     this.pending.push(...events);
     this.seen = Math.max(this.seen, events[events.length - 1]!.modRevision);
+    this.release();
+  }
+
+  /** Resolves the catch-ups that the view has seen far enough for. */
+  private release(): void {
     const ready = this.waiters.filter((w) => w.revision <= this.seen);
     this.waiters = this.waiters.filter((w) => w.revision > this.seen);
     for (const w of ready) w.resolve();

@@ -1,4 +1,4 @@
-import type * as etcd from 'etcd3';
+import { GRPCOutOfRangeError, type Etcd3, type IWatchResponse } from 'etcd3';
 
 /** One change seen by a watch. Keys are relative to the simulation prefix. */
 export interface WatchEvent {
@@ -15,8 +15,24 @@ export interface WatchEvent {
 export interface WatchOptions {
   /** The first revision to deliver; from the next write when absent. */
   readonly fromRevision?: number;
-  /** Called when the watch fails for good (e.g. its start revision was compacted). */
+  /**
+   * Called when the watch fails for good: its start revision was compacted
+   * and there is no {@link onCompacted}, or something else ended it.
+   */
   readonly onError?: (error: Error) => void;
+  /**
+   * Called when the events from where this watch was to resume have been
+   * compacted away (it fell behind a compaction: a long disconnection, a slow
+   * consumer, a start revision that is too old), so some changes will never
+   * be delivered. The subscriber reloads what it holds from the store, as a
+   * restart would, at a revision of its choosing that is not compacted (the
+   * current one, or the published tick's snapshot revision), and returns
+   * that revision; the watch then delivers every event after it. While it
+   * runs nothing is delivered. When it throws, the watch fails through
+   * {@link onError}. Without it a compaction fails the watch through
+   * `onError`.
+   */
+  readonly onCompacted?: () => Promise<number>;
   /**
    * Called with `false` when the watch loses etcd and with `true` when it is
    * connected again; meanwhile it reconnects by itself and then resumes
@@ -29,12 +45,96 @@ export interface WatchOptions {
 export interface WatchHandle {
   /** The revision of the last event delivered, or `undefined` before any. */
   lastRevision(): number | undefined;
+  /** The first revision not delivered yet (where it resumes), when known. */
+  nextRevision(): number | undefined;
   cancel(): Promise<void>;
+}
+
+/**
+ * Whether the events from `next` on are compacted away: a read at the
+ * revision before it fails with etcd's "compacted" (`OutOfRange`). etcd
+ * cancels a watch behind a compaction without a reason the client keeps, so
+ * this asks the store itself.
+ */
+export async function isCompactedFrom(
+  client: Etcd3,
+  simPrefix: string,
+  next: number | undefined,
+): Promise<boolean> {
+  if (next === undefined) return false;
+  try {
+    await client
+      .get(`${simPrefix}clock/tick`)
+      .revision(Math.max(1, next - 1))
+      .exec();
+    return false;
+  } catch (error) {
+    return error instanceof GRPCOutOfRangeError;
+  }
+}
+
+/**
+ * {@link openWatch}, and when it falls behind a compaction and
+ * `options.onCompacted` is given, the subscriber reloads (see
+ * {@link WatchOptions.onCompacted}) and a new etcd watch resumes after the
+ * revision it reloaded at.
+ */
+export async function openRecoveringWatch(
+  client: Etcd3,
+  simPrefix: string,
+  prefix: string,
+  options: WatchOptions,
+  onEvents: (events: WatchEvent[]) => void,
+): Promise<WatchHandle> {
+  const { onCompacted } = options;
+  if (onCompacted === undefined) return openWatch(client, simPrefix, prefix, options, onEvents);
+  let current: WatchHandle | undefined;
+  let isCancelled = false;
+  let last: number | undefined;
+  const deliver = (events: WatchEvent[]): void => {
+    last = events[events.length - 1]!.modRevision;
+    onEvents(events);
+  };
+  const open = async (fromRevision: number | undefined): Promise<WatchHandle> => {
+    let handle: WatchHandle | undefined = undefined;
+    const onError = (error: Error): void => {
+      void (async () => {
+        const resumeAt = handle?.nextRevision() ?? fromRevision;
+        if (!(await isCompactedFrom(client, simPrefix, resumeAt))) return options.onError?.(error);
+        // etcd has ended that watch already; etcd3's cancel() of an ended
+        // watch may never settle, so it is not waited for.
+        void handle?.cancel();
+        if (isCancelled) return;
+        const revision = await onCompacted();
+        if (isCancelled) return;
+        current = await open(revision + 1);
+      })().catch((failure: unknown) =>
+        options.onError?.(failure instanceof Error ? failure : new Error(String(failure))),
+      );
+    };
+    handle = await openWatch(
+      client,
+      simPrefix,
+      prefix,
+      { ...options, ...(fromRevision === undefined ? {} : { fromRevision }), onError },
+      deliver,
+    );
+    return handle;
+  };
+  current = await open(options.fromRevision);
+  return {
+    lastRevision: () => last,
+    nextRevision: () => current?.nextRevision(),
+    cancel: () => {
+      isCancelled = true;
+      return current?.cancel() ?? Promise.resolve();
+    },
+  };
 }
 
 /** Opens an etcd watch on `simPrefix + prefix` and converts its events. */
 export async function openWatch(
-  client: etcd.Etcd3,
+  client: Etcd3,
   simPrefix: string,
   prefix: string,
   options: WatchOptions,
@@ -67,7 +167,7 @@ export async function openWatch(
     isConnected = false;
     options.onConnection?.(false);
   });
-  watcher.on('data', (res: etcd.IWatchResponse) => {
+  watcher.on('data', (res: IWatchResponse) => {
     // A revision already delivered is not delivered again (etcd sends every
     // event of one revision in one response).
     const fresh = res.events.filter((e) => next === undefined || Number(e.kv.mod_revision) >= next);
@@ -90,16 +190,18 @@ export async function openWatch(
   let cancelled: Promise<void> | undefined;
   return {
     lastRevision: () => last,
+    nextRevision: () => next,
     cancel: () => (cancelled ??= watcher.cancel()),
   };
 }
 
 interface Subscriber {
   readonly prefix: string;
-  /** The first revision this subscriber wants. */
-  readonly from: number;
+  /** The first revision this subscriber wants (moved on when it reloads after a compaction). */
+  from: number;
   readonly onEvents: (events: WatchEvent[]) => void;
   readonly onError: ((error: Error) => void) | undefined;
+  readonly onCompacted: (() => Promise<number>) | undefined;
   readonly onConnection: ((isConnected: boolean) => void) | undefined;
   last: number | undefined;
 }
@@ -116,7 +218,7 @@ const historyLimit = 4_096;
  * memory; one starting before that gets an etcd watch of its own.
  */
 export class WatchHub {
-  private readonly client: etcd.Etcd3;
+  private readonly client: Etcd3;
   private readonly simPrefix: string;
   private readonly currentRevision: () => Promise<number>;
   private readonly subscribers = new Set<Subscriber>();
@@ -129,7 +231,7 @@ export class WatchHub {
   /** Serialises opening and closing the feed. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(client: etcd.Etcd3, simPrefix: string, currentRevision: () => Promise<number>) {
+  constructor(client: Etcd3, simPrefix: string, currentRevision: () => Promise<number>) {
     this.client = client;
     this.simPrefix = simPrefix;
     this.currentRevision = currentRevision;
@@ -151,34 +253,19 @@ export class WatchHub {
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
     if (this.feed === undefined) {
-      const start = options.fromRevision ?? (await this.currentRevision()) + 1;
-      this.reached = start - 1;
-      this.history = [];
-      this.historyFrom = start;
-      this.feed = await openWatch(
-        this.client,
-        this.simPrefix,
-        '',
-        {
-          fromRevision: start,
-          onError: (error) => this.fail(error),
-          onConnection: (isConnected) => {
-            for (const s of this.subscribers) s.onConnection?.(isConnected);
-          },
-        },
-        (events) => this.deliver(events),
-      );
+      await this.openFeed(options.fromRevision ?? (await this.currentRevision()) + 1);
     }
     const from = options.fromRevision ?? this.reached + 1;
     if (from < this.historyFrom) {
       // Older than the feed remembers: a watch of its own.
-      return openWatch(this.client, this.simPrefix, prefix, options, onEvents);
+      return openRecoveringWatch(this.client, this.simPrefix, prefix, options, onEvents);
     }
     const subscriber: Subscriber = {
       prefix,
       from,
       onEvents,
       onError: options.onError,
+      onCompacted: options.onCompacted,
       onConnection: options.onConnection,
       last: undefined,
     };
@@ -189,8 +276,28 @@ export class WatchHub {
     let cancelled: Promise<void> | undefined;
     return {
       lastRevision: () => subscriber.last,
+      nextRevision: () => (subscriber.last === undefined ? subscriber.from : subscriber.last + 1),
       cancel: () => (cancelled ??= this.remove(subscriber)),
     };
+  }
+
+  private async openFeed(start: number): Promise<void> {
+    this.reached = start - 1;
+    this.history = [];
+    this.historyFrom = start;
+    this.feed = await openWatch(
+      this.client,
+      this.simPrefix,
+      '',
+      {
+        fromRevision: start,
+        onError: (error) => this.onFeedError(error),
+        onConnection: (isConnected) => {
+          for (const s of this.subscribers) s.onConnection?.(isConnected);
+        },
+      },
+      (events) => this.deliver(events),
+    );
   }
 
   private remove(subscriber: Subscriber): Promise<void> {
@@ -225,6 +332,44 @@ export class WatchHub {
     } catch (error) {
       s.onError?.(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * The feed failed. When it fell behind a compaction, each subscriber that
+   * can reloads (its `onCompacted`) and the feed reopens after the oldest
+   * revision they reloaded at, each subscriber getting the events after its
+   * own; the others fail. Runs in the queue, so no watch is added or
+   * removed meanwhile.
+   */
+  private onFeedError(error: Error): void {
+    const feed = this.feed;
+    const next = this.queue.then(async () => {
+      if (this.feed !== feed) return;
+      if (!(await isCompactedFrom(this.client, this.simPrefix, this.reached + 1)))
+        return this.fail(error);
+      this.feed = undefined;
+      void feed?.cancel(); // ended by etcd: not waited for (see openRecoveringWatch)
+      const reloaded: Array<readonly [Subscriber, number]> = [];
+      for (const s of [...this.subscribers]) {
+        try {
+          if (s.onCompacted === undefined) throw error;
+          reloaded.push([s, await s.onCompacted()]);
+        } catch (failure) {
+          this.subscribers.delete(s);
+          s.onError?.(failure instanceof Error ? failure : new Error(String(failure)));
+        }
+      }
+      if (reloaded.length === 0) return;
+      const start = Math.min(...reloaded.map(([, revision]) => revision)) + 1;
+      for (const [s, revision] of reloaded) {
+        s.from = revision + 1;
+        s.last = undefined;
+      }
+      await this.openFeed(start);
+    });
+    this.queue = next.catch((failure: unknown) =>
+      this.fail(failure instanceof Error ? failure : new Error(String(failure))),
+    );
   }
 
   private fail(error: Error): void {

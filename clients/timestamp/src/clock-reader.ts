@@ -9,6 +9,7 @@ const clockPrefixes = [
   keys.tick,
   keys.settled,
   keys.run,
+  keys.history,
   keys.acksPrefix,
   keys.participantsPrefix,
 ];
@@ -36,13 +37,29 @@ export class ClockReader {
   static async open(store: Store): Promise<ClockReader> {
     const view = await CachedView.load(store, clockPrefixes);
     const reader = new ClockReader(view);
-    reader.watch = await store.watch('', { fromRevision: view.revision + 1 }, (events) => {
-      view.apply(events);
-      if (events.some((e) => view.covers(e.key))) reader.refresh();
+    const synced = (): void => {
       const ready = reader.syncWaiters.filter((w) => w.revision <= view.revision);
       reader.syncWaiters = reader.syncWaiters.filter((w) => w.revision > view.revision);
       for (const w of ready) w.resolve();
-    });
+    };
+    reader.watch = await store.watch(
+      '',
+      {
+        fromRevision: view.revision + 1,
+        // Behind a compaction: the clock records as they are now.
+        onCompacted: async () => {
+          const at = await view.reload(store);
+          reader.refresh();
+          synced();
+          return at;
+        },
+      },
+      (events) => {
+        view.apply(events);
+        if (events.some((e) => view.covers(e.key))) reader.refresh();
+        synced();
+      },
+    );
     return reader;
   }
 

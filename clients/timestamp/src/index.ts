@@ -17,6 +17,7 @@ export {
   type ClockRecords,
 } from './status.js';
 export { ClockReader } from './clock-reader.js';
+export { checkReadableTick, oldestReadableTick } from './history.js';
 export {
   submitInput,
   submitInputs,

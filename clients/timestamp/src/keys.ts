@@ -13,6 +13,8 @@ export const keys = {
   settled: 'clock/settled',
   /** The current run: its number, seed and whether it is still deterministic. */
   run: 'clock/run',
+  /** The history kept: the oldest tick still readable and the revision etcd was compacted to. */
+  history: 'clock/history',
   /** `ticks/<T>`: the tick -> revision index. */
   tickIndexPrefix: 'ticks/',
   participantsPrefix: 'participants/',

@@ -168,10 +168,29 @@ export class Participant {
     // and the events after R(T) (which the watch may replay at once) queue
     // behind it.
     if (tick !== undefined) participant.enqueueTick(tick.value, tick.modRevision);
-    participant.watch = await store.watch('', { fromRevision: start + 1 }, (events) =>
-      participant.receive(events),
+    participant.watch = await store.watch(
+      '',
+      { fromRevision: start + 1, onCompacted: () => participant.rejoin() },
+      (events) => participant.receive(events),
     );
     return participant;
+  }
+
+  /**
+   * The watch fell behind a compaction: some changes will never arrive. Starts
+   * again as {@link join} does, from the published tick's snapshot: the view
+   * reloaded at R(T), the tick handled again (unless acked) with `changes`
+   * undefined, so the whole view is considered. Resolves with R(T), where the
+   * watch resumes.
+   */
+  private async rejoin(): Promise<number> {
+    this.queue = [];
+    await this.drained;
+    const tick = await this.store.get(TickRecord, keys.tick);
+    const start = await this.view.reload(this.store, tick?.modRevision);
+    this.changes = undefined;
+    if (tick !== undefined) this.enqueueTick(tick.value, tick.modRevision);
+    return start;
   }
 
   /** The last tick this participant acknowledged, if any. */

@@ -2,6 +2,7 @@ import type { ClockStatus } from '@chamber/protos';
 import {
   AckRecord,
   ControlRecord,
+  HistoryRecord,
   ParticipantRecord,
   Policy,
   RunRecord,
@@ -9,6 +10,7 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { type CachedView, type Entry } from '@chamber/store';
+import { oldestReadableTick } from './history.js';
 import { keys } from './keys.js';
 
 /** The digest before any tick settled. */
@@ -25,6 +27,8 @@ export interface ClockRecords {
   readonly tick: Entry<TickRecord> | undefined;
   readonly settled: Entry<SettledRecord> | undefined;
   readonly run: Entry<RunRecord> | undefined;
+  /** The history kept (`clock/history`), when the view holds it and the stepper has compacted. */
+  readonly history: Entry<HistoryRecord> | undefined;
   /** Acks by participant name. */
   readonly acks: ReadonlyMap<string, AckRecord>;
   /** Registered participant names. */
@@ -44,6 +48,7 @@ export function readClockRecords(view: CachedView): ClockRecords {
     tick: view.get(TickRecord, keys.tick),
     settled: view.get(SettledRecord, keys.settled),
     run: view.get(RunRecord, keys.run),
+    history: view.get(HistoryRecord, keys.history),
     acks,
     registered,
   };
@@ -105,5 +110,6 @@ export function deriveStatus(records: ClockRecords): ClockStatus {
     lagSeconds: settled?.lagSeconds ?? 0,
     seed: tick?.value.seed ?? 0,
     run: tick?.value.run ?? 0,
+    oldestTick: oldestReadableTick(records.history?.value, tick?.value.run ?? 0),
   };
 }

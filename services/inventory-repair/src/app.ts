@@ -41,6 +41,7 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
     },
     backoffCapTicks: r.backoffCapTicks,
     humanRecheckTicks: r.humanRecheckTicks,
+    retentionTicks: r.retentionTicks,
     ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
   });
   const handlers = (store: Store): RepairsServer => ({

@@ -11,6 +11,7 @@ export interface RepairConfig extends CommonConfig {
     verifyReplaceTicks: number;
     backoffCapTicks: number;
     humanRecheckTicks: number;
+    retentionTicks: number;
   };
 }
 
@@ -60,6 +61,11 @@ export function repairSchema(): Schema<RepairConfig> {
         'The longest wait between two attempts of a step (the backoff doubles up to it).',
         8,
         'CHAMBER_INVENTORY_REPAIR_BACKOFF_CAP_TICKS',
+      ),
+      retentionTicks: nat(
+        "Ticks a closed repair is kept after it closed, unless it is its element's latest (which later decisions read); 0 keeps every repair. Part of the world: runs compared by digest need the same value.",
+        10_000,
+        'CHAMBER_INVENTORY_REPAIR_RETENTION_TICKS',
       ),
     },
   };

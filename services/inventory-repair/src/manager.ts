@@ -18,6 +18,7 @@ import { recordDecision, type SpanContext, type Tracer } from '@chamber/telemetr
 import type { TickContext } from '@chamber/timestamp';
 import { closing, isDone, issuedOutcome, purposes } from './domain/closing.js';
 import { stepWord, type RepairPolicy } from './domain/policy.js';
+import { pruneTick } from './domain/pruning.js';
 
 /** The repair manager's participant name. */
 export const repairParticipant = 'inventory-repair';
@@ -53,6 +54,11 @@ export interface ManagerOptions {
   readonly backoffCapTicks: number;
   /** How often an escalated human-intervention repair tries its step again. */
   readonly humanRecheckTicks: number;
+  /**
+   * Ticks a closed repair is kept after it closed, unless it is its
+   * element's latest repair; 0 keeps every repair (see `domain/pruning.ts`).
+   */
+  readonly retentionTicks?: number;
   /** Where each decision's span goes (with its tick, target and reason). */
   readonly tracer?: Tracer;
 }
@@ -107,6 +113,11 @@ export class RepairManager {
   private lastPurpose = new Map<string, string>();
   // Each open repair's latest decision span, which its next decision links to.
   private lastSpan = new Map<string, SpanContext>();
+  // Closed repairs by when they may be deleted (see domain/pruning.ts), and
+  // each element's latest repair (never deleted: later decisions read it).
+  private pruneWheel = new TimerWheel();
+  private closedById = new Map<string, RepairRecord>();
+  private latestByTarget = new Map<string, RepairRecord>();
 
   constructor(private readonly options: ManagerOptions) {}
 
@@ -123,6 +134,9 @@ export class RepairManager {
       this.byCommand = new Map();
       this.lastPurpose = new Map();
       this.lastSpan = new Map();
+      this.pruneWheel = new TimerWheel();
+      this.closedById = new Map();
+      this.latestByTarget = new Map();
       const records = view.list(RepairRecord, prefixes.repairs).map((e) => e.value);
       records.sort(
         (a, b) => a.openedTick - b.openedTick || a.id.localeCompare(b.id, 'en', { numeric: true }),
@@ -174,7 +188,21 @@ export class RepairManager {
         }
       }
     }
-    return { ops, compares, nextWakeup: this.wheel.next() ?? null };
+    for (const id of this.pruneWheel.takeDue(tick)) {
+      const repair = this.closedById.get(id);
+      if (repair === undefined || this.latestByTarget.get(repair.target)?.id === id) continue;
+      if (changed >= maxRepairsPerTick) {
+        this.pruneWheel.schedule(tick + 1, id);
+        continue;
+      }
+      ops.push(op.delete(prefixes.repairs + id));
+      changed++;
+      this.closedById.delete(id);
+      if (this.byCommand.get(repair.commandId) === repair.target)
+        this.byCommand.delete(repair.commandId);
+    }
+    const next = [this.wheel.next(), this.pruneWheel.next()].filter((t) => t !== undefined);
+    return { ops, compares, nextWakeup: next.length === 0 ? null : Math.min(...next) };
   }
 
   /**
@@ -205,6 +233,21 @@ export class RepairManager {
 
   private track(repair: RepairRecord): void {
     const isOpen = open.includes(repair.status);
+    const previous = this.latestByTarget.get(repair.target);
+    if (
+      previous === undefined ||
+      previous.id === repair.id ||
+      previous.openedTick <= repair.openedTick
+    ) {
+      this.latestByTarget.set(repair.target, repair);
+      // The element's previous repair is no longer its latest: it may go in its time.
+      if (previous !== undefined && previous.id !== repair.id && this.closedById.has(previous.id))
+        this.schedulePrune(previous, repair.openedTick + 1);
+    }
+    if (!isOpen) {
+      this.closedById.set(repair.id, repair);
+      if (this.latestByTarget.get(repair.target)?.id !== repair.id) this.schedulePrune(repair, 0);
+    }
     if (isOpen) this.byTarget.set(repair.target, repair);
     else {
       if (this.byTarget.get(repair.target)?.id === repair.id) this.byTarget.delete(repair.target);
@@ -213,6 +256,11 @@ export class RepairManager {
     if (repair.commandId !== '') this.byCommand.set(repair.commandId, repair.target);
     if (isOpen && repair.nextTick > 0) this.wheel.schedule(repair.nextTick, repair.target);
     else this.wheel.cancel(repair.target);
+  }
+
+  private schedulePrune(repair: RepairRecord, notBefore: number): void {
+    const due = pruneTick(repair.closedTick, this.options.retentionTicks ?? 0);
+    if (due !== undefined) this.pruneWheel.schedule(Math.max(due, notBefore), repair.id);
   }
 
   private decide(

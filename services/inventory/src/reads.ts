@@ -6,6 +6,7 @@ import {
   DefinitionSource,
   DeviceDefinition,
   ElementKind,
+  HistoryRecord,
   ObservedRecord,
   PduActual,
   RackDefinition,
@@ -23,7 +24,7 @@ import {
   type Summary,
 } from '@chamber/protos';
 import { freshReader, type CachedView, type RawEntry, type Store } from '@chamber/store';
-import { keys } from '@chamber/timestamp';
+import { checkReadableTick, keys } from '@chamber/timestamp';
 import { definitionPrefix } from './domain/definition/records.js';
 import { inventoryKeys } from './simulator.js';
 
@@ -37,7 +38,8 @@ export interface ReadPoint {
 /**
  * Where to read the state "as of" a tick: the revision at which tick `asOf`
  * had settled (a tick the clock skipped shows the one before it), or the
- * latest. Fails with `InvalidArgument` for a tick still to come.
+ * latest. Fails with `InvalidArgument` for a tick still to come and
+ * `OutOfRange`, naming the window, for a tick older than the history kept.
  */
 export async function readPoint(store: Store, asOf: number | undefined): Promise<ReadPoint> {
   const current = await store.get(TickRecord, keys.tick);
@@ -50,6 +52,13 @@ export async function readPoint(store: Store, asOf: number | undefined): Promise
       { details: { field: 'as_of_tick' } },
     );
   }
+  // A tick older than the history the stepper keeps: a clear refusal, not etcd's "compacted".
+  checkReadableTick(
+    asOf,
+    (await store.get(HistoryRecord, keys.history))?.value,
+    now,
+    current!.value.run,
+  );
   const exact = await store.get(TickIndexRecord, keys.tickIndex(asOf));
   if (exact !== undefined) return { revision: exact.value.settledRevision, tick: asOf };
   const after = await store.list(TickIndexRecord, keys.tickIndexPrefix, {

@@ -16,6 +16,7 @@ import { trace } from '@opentelemetry/api';
 import type { StepperConfig } from './config.js';
 import { createClockHandlers } from './grpc/clock-handlers.js';
 import { Leader } from './leader.js';
+import { Retention } from './retention.js';
 
 /** What the stepper may be given instead of making it. */
 export interface StepperDeps {
@@ -54,6 +55,7 @@ export function createStepperService(
   let registration: ServiceRegistration | undefined;
   let leadership: Leadership | undefined;
   let leader: Leader | undefined;
+  let retention: Retention | undefined;
   let campaigning: Promise<void> | undefined;
   const stopping = new AbortController();
 
@@ -93,6 +95,12 @@ export function createStepperService(
           logger,
           tracer,
         });
+        retention = await Retention.start({
+          store: s,
+          leadership,
+          retentionTicks: config.stepper.retentionTicks,
+          logger,
+        });
         await lost;
         if (!stopping.signal.aborted) logger.warn({ instance }, 'lost the clock leadership');
       } catch (error) {
@@ -104,6 +112,8 @@ export function createStepperService(
         await pause(reconnectDelay(failures++), stopping.signal);
       } finally {
         stopping.signal.removeEventListener('abort', endTerm);
+        await retention?.stop();
+        retention = undefined;
         await leader?.stop();
         leader = undefined;
       }
@@ -149,6 +159,7 @@ export function createStepperService(
 
     async stop() {
       stopping.abort();
+      await retention?.stop();
       await leader?.stop();
       await leadership?.resign().catch(() => undefined);
       await campaigning;

@@ -15,6 +15,8 @@ export interface StepperConfig extends CommonConfig {
     participants: string[];
     /** How long tick 0 waits for them (s) before it is published without the missing ones. */
     startWaitSeconds: number;
+    /** The ticks of history kept for time travel; older ones are compacted away. 0: all. */
+    retentionTicks: number;
   };
 }
 
@@ -52,6 +54,12 @@ export function stepperSchema(): Schema<StepperConfig> {
         format: 'nat',
         default: 60,
         env: 'CHAMBER_STEPPER_START_WAIT_SECONDS',
+      },
+      retentionTicks: {
+        doc: "Ticks of history kept for time travel: older ticks' index entries are deleted and etcd is compacted past them (in steps of a tenth of this), and defragmented when much space is free. 0 keeps everything (etcd then grows without bound).",
+        format: 'nat',
+        default: 10_000,
+        env: 'CHAMBER_STEPPER_RETENTION_TICKS',
       },
     },
   };

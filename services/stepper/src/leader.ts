@@ -195,10 +195,27 @@ export class Leader {
       {
         fromRevision: tick.modRevision + 1,
         onConnection: (isConnected) => this.onConnection(isConnected),
+        onCompacted: () => this.resume(),
       },
       (events) => this.onEvents(events),
     );
     this.kick();
+  }
+
+  /**
+   * The watch fell behind a compaction: starts again as a new leader would,
+   * from the published tick's snapshot R(T) (the watch replays from R(T)+1,
+   * rebuilding the tick's change set). Resolves with R(T).
+   */
+  private async resume(): Promise<number> {
+    const tick = await this.store.get(TickRecord, keys.tick);
+    const revision = await this.view.reload(this.store, tick?.modRevision);
+    this.window =
+      tick === undefined || tick.value.resetting
+        ? undefined
+        : this.openWindow(tick.value, revision);
+    this.checkCompletion(revision);
+    return revision;
   }
 
   /**

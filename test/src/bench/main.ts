@@ -1,6 +1,7 @@
 import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
+import { benchHistory } from './history.js';
 import { benchLoad } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchRepair } from './repair.js';
@@ -14,6 +15,7 @@ import { benchWeb } from './web.js';
 const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>>> = {
   clock: benchClock,
   frontend: benchFrontend,
+  history: benchHistory,
   load: benchLoad,
   memory: benchMemory,
   repair: benchRepair,

@@ -13,7 +13,7 @@ import {
 import type { BladeActual, RepairRecord } from '@chamber/protos';
 import { BladeState, View } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
-import { createStepperService, stepperSchema } from '@chamber/stepper';
+import { createStepperService, stepperSchema, type StepperConfig } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger, type Tracer } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
@@ -71,6 +71,8 @@ export async function startInventoryWorld(
     repair?: Partial<RepairConfig['repair']>;
     /** Where each service's spans go (by service name); nowhere without it. */
     tracer?: (service: string) => Tracer;
+    /** Stepper settings over its defaults (e.g. a small `retentionTicks`). */
+    stepper?: Partial<StepperConfig['stepper']>;
   } = {},
 ) {
   const traced = (service: string) =>
@@ -87,7 +89,13 @@ export async function startInventoryWorld(
   const store = await Store.connect({ endpoints, simulation });
   closers.push(() => store.close());
   const stepper = createStepperService(
-    loadConfig(stepperSchema(), { env: {}, overrides: common }),
+    loadConfig(stepperSchema(), {
+      env: {},
+      overrides: {
+        ...common,
+        ...(options.stepper === undefined ? {} : { stepper: options.stepper }),
+      },
+    }),
     {
       logger: createLogger({ service: 'stepper', level: 'silent' }),
     },

@@ -21,10 +21,13 @@ type View = 'actual' | 'observed';
 export function InventoryMap({
   rights,
   now,
+  oldest,
   live: dashboardLive,
 }: {
   rights: readonly string[];
   now: number;
+  /** The oldest tick time travel can show (the clock's `oldestTick`). */
+  oldest: number;
   /** The dashboard's own (clock) stream: once it is live again, a failed read is tried again. */
   live: LiveState;
 }) {
@@ -339,7 +342,7 @@ export function InventoryMap({
             </button>
           </span>
         </div>
-        <Timeline now={now} at={at} onChange={setAt} />
+        <Timeline now={now} oldest={oldest} at={at} onChange={setAt} />
         {error !== undefined && (
           <p role="alert" className="error">
             {error}

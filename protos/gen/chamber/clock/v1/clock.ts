@@ -126,6 +126,11 @@ export interface ClockStatus {
   seed: number;
   /** Counts resets since the simulation was created. */
   run: number;
+  /**
+   * The oldest tick still readable with time travel (`as_of_tick`); older
+   * ticks were compacted away (stepper.retentionTicks). 0: the whole run.
+   */
+  oldestTick: number;
 }
 
 export interface GetStatusRequest {
@@ -210,6 +215,7 @@ function createBaseClockStatus(): ClockStatus {
     lagSeconds: 0,
     seed: 0,
     run: 0,
+    oldestTick: 0,
   };
 }
 
@@ -259,6 +265,9 @@ export const ClockStatus: MessageFns<ClockStatus> = {
     }
     if (message.run !== 0) {
       writer.uint32(120).uint64(message.run);
+    }
+    if (message.oldestTick !== 0) {
+      writer.uint32(128).uint64(message.oldestTick);
     }
     return writer;
   },
@@ -396,6 +405,14 @@ export const ClockStatus: MessageFns<ClockStatus> = {
             message.run = longToNumber(reader.uint64());
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.oldestTick = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -439,6 +456,11 @@ export const ClockStatus: MessageFns<ClockStatus> = {
         : 0,
       seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
       run: isSet(object.run) ? globalThis.Number(object.run) : 0,
+      oldestTick: isSet(object.oldestTick)
+        ? globalThis.Number(object.oldestTick)
+        : isSet(object.oldest_tick)
+        ? globalThis.Number(object.oldest_tick)
+        : 0,
     };
   },
 
@@ -489,6 +511,9 @@ export const ClockStatus: MessageFns<ClockStatus> = {
     if (message.run !== 0) {
       obj.run = Math.round(message.run);
     }
+    if (message.oldestTick !== 0) {
+      obj.oldestTick = Math.round(message.oldestTick);
+    }
     return obj;
   },
 
@@ -512,6 +537,7 @@ export const ClockStatus: MessageFns<ClockStatus> = {
     message.lagSeconds = object.lagSeconds ?? 0;
     message.seed = object.seed ?? 0;
     message.run = object.run ?? 0;
+    message.oldestTick = object.oldestTick ?? 0;
     return message;
   },
 };

@@ -81,6 +81,24 @@ export interface TickIndexRecord {
 }
 
 /**
+ * clock/history: the history the stepper keeps (stepper.retentionTicks).
+ * Absent until the first compaction: then every tick of the run is readable.
+ */
+export interface HistoryRecord {
+  /** The oldest tick still readable as of (time travel); older ones are compacted away. */
+  oldestTick: number;
+  /**
+   * The revision etcd was compacted to: the snapshot revision R of the oldest
+   * indexed tick at or before `oldest_tick`.
+   */
+  compactedRevision: number;
+  /** The window it keeps: stepper.retentionTicks when it compacted. */
+  retentionTicks: number;
+  /** The run it belongs to (a reset starts with the whole history again). */
+  run: number;
+}
+
+/**
  * participants/<name>: a registered participant (persistent). The stepper
  * expects it at a tick only when it has work there: see
  * services/stepper/README.md.
@@ -800,6 +818,135 @@ export const TickIndexRecord: MessageFns<TickIndexRecord> = {
     message.tick = object.tick ?? 0;
     message.snapshotRevision = object.snapshotRevision ?? 0;
     message.settledRevision = object.settledRevision ?? 0;
+    return message;
+  },
+};
+
+function createBaseHistoryRecord(): HistoryRecord {
+  return { oldestTick: 0, compactedRevision: 0, retentionTicks: 0, run: 0 };
+}
+
+export const HistoryRecord: MessageFns<HistoryRecord> = {
+  encode(message: HistoryRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.oldestTick !== 0) {
+      writer.uint32(8).uint64(message.oldestTick);
+    }
+    if (message.compactedRevision !== 0) {
+      writer.uint32(16).uint64(message.compactedRevision);
+    }
+    if (message.retentionTicks !== 0) {
+      writer.uint32(24).uint64(message.retentionTicks);
+    }
+    if (message.run !== 0) {
+      writer.uint32(32).uint64(message.run);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HistoryRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHistoryRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.oldestTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.compactedRevision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.retentionTicks = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.run = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HistoryRecord {
+    return {
+      oldestTick: isSet(object.oldestTick)
+        ? globalThis.Number(object.oldestTick)
+        : isSet(object.oldest_tick)
+        ? globalThis.Number(object.oldest_tick)
+        : 0,
+      compactedRevision: isSet(object.compactedRevision)
+        ? globalThis.Number(object.compactedRevision)
+        : isSet(object.compacted_revision)
+        ? globalThis.Number(object.compacted_revision)
+        : 0,
+      retentionTicks: isSet(object.retentionTicks)
+        ? globalThis.Number(object.retentionTicks)
+        : isSet(object.retention_ticks)
+        ? globalThis.Number(object.retention_ticks)
+        : 0,
+      run: isSet(object.run) ? globalThis.Number(object.run) : 0,
+    };
+  },
+
+  toJSON(message: HistoryRecord): unknown {
+    const obj: any = {};
+    if (message.oldestTick !== 0) {
+      obj.oldestTick = Math.round(message.oldestTick);
+    }
+    if (message.compactedRevision !== 0) {
+      obj.compactedRevision = Math.round(message.compactedRevision);
+    }
+    if (message.retentionTicks !== 0) {
+      obj.retentionTicks = Math.round(message.retentionTicks);
+    }
+    if (message.run !== 0) {
+      obj.run = Math.round(message.run);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HistoryRecord>): HistoryRecord {
+    return HistoryRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HistoryRecord>): HistoryRecord {
+    const message = createBaseHistoryRecord();
+    message.oldestTick = object.oldestTick ?? 0;
+    message.compactedRevision = object.compactedRevision ?? 0;
+    message.retentionTicks = object.retentionTicks ?? 0;
+    message.run = object.run ?? 0;
     return message;
   },
 };
