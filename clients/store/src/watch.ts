@@ -206,7 +206,7 @@ interface Subscriber {
   last: number | undefined;
 }
 
-/** How many recent events the shared feed keeps for watches that start a little in the past. */
+/** How many recent events (at least) the shared feed keeps for watches that start a little in the past. */
 const historyLimit = 4_096;
 
 /**
@@ -313,11 +313,15 @@ export class WatchHub {
 
   private deliver(events: WatchEvent[]): void {
     this.reached = events[events.length - 1]!.modRevision;
-    this.history.push(...events);
-    if (this.history.length > historyLimit) {
-      // Forget whole revisions only, so `historyFrom` stays exact.
+    for (const e of events) this.history.push(e);
+    // Trimmed once it holds twice the limit, not at every delivery: each
+    // event is then copied at most once, whatever the rate of ticks.
+    if (this.history.length > 2 * historyLimit) {
+      // Forget whole revisions only, so `historyFrom` stays exact. Events are
+      // in revision order: the kept ones are a suffix.
       const cut = this.history[this.history.length - historyLimit]!.modRevision + 1;
-      this.history = this.history.filter((e) => e.modRevision >= cut);
+      const first = this.history.findIndex((e) => e.modRevision >= cut);
+      this.history = first < 0 ? [] : this.history.slice(first);
       this.historyFrom = cut;
     }
     for (const s of this.subscribers) this.send(s, events);
