@@ -1,6 +1,7 @@
 import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
+import { benchLarge } from './large.js';
 import { benchLoad } from './load.js';
 import { benchRepair } from './repair.js';
 import { summaryTable, type Benchmark, type BenchRow } from './rows.js';
@@ -12,6 +13,7 @@ import { benchWeb } from './web.js';
 const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>>> = {
   clock: benchClock,
   frontend: benchFrontend,
+  large: benchLarge,
   load: benchLoad,
   repair: benchRepair,
   web: benchWeb,
