@@ -38,8 +38,8 @@ async function world(label: string) {
     name: inventoryParticipant,
     views: definitionLoadViews,
     leaseTtlSeconds: 2,
-    onTick: (ctx) => {
-      const { ops, changes } = applyDefinitionLoads(ctx.tick, ctx.view);
+    onTick: async (ctx) => {
+      const { ops, changes } = await applyDefinitionLoads(ctx.tick, ctx.view);
       if (changes !== undefined) applied.push(ctx.tick);
       return { ops, nextWakeup: null };
     },
