@@ -140,6 +140,11 @@ export class Store {
     const client = new etcd.Etcd3({
       hosts: [...options.endpoints],
       dialTimeout: options.dialTimeoutMs ?? 5_000,
+      // A watch that falls behind (a 100,000-element load writes 325,000
+      // keys) is caught up with responses of many revisions' events at once,
+      // tens of MB; over gRPC's 4 MB default the stream fails, reconnects
+      // from the same revision, and fails again, for good.
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
       faultHandling: {
         // One host per endpoint list: a circuit breaker would only turn a
         // short etcd election into seconds of failures.
