@@ -206,7 +206,9 @@ export class WatchHub {
 
   private deliver(events: WatchEvent[]): void {
     this.reached = events[events.length - 1]!.modRevision;
-    this.history.push(...events);
+    // Not `push(...events)`: a watch caught up after a large load gets a response of
+    // more events than a call takes arguments.
+    for (const e of events) this.history.push(e);
     if (this.history.length > historyLimit) {
       // Forget whole revisions only, so `historyFrom` stays exact.
       const cut = this.history[this.history.length - historyLimit]!.modRevision + 1;
