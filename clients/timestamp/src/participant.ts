@@ -232,7 +232,7 @@ export class Participant {
 
   private receive(events: WatchEvent[]): void {
     if (this.isStopped) return;
-    this.queue.push(...events);
+    for (const e of events) this.queue.push(e);
     if (!this.isDraining) this.drained = this.drain();
   }
 
