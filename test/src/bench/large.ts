@@ -18,12 +18,18 @@ import {
   View,
 } from '@chamber/protos';
 import { encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
+import { budgets } from '@chamber/testing';
 import { keys } from '@chamber/timestamp';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { sample } from '../system/inventory-world.js';
-import { startServiceProcess, startStepperProcess, type Child } from '../system/processes.js';
+import {
+  probeEnv,
+  probed,
+  startServiceProcess,
+  startStepperProcess,
+  type Child,
+} from '../system/processes.js';
 import type { BenchRow } from './rows.js';
 import { fmt } from './stats.js';
 
@@ -33,8 +39,9 @@ const goals = { wallSeconds: 20, ratio: 3, rssBytes: 1.5 * 2 ** 30 };
 const parallelTxns = 4;
 /** The lease of a participant's `alive/` key (clients/timestamp's default), for scale. */
 const leaseMs = 3_000;
-const probe = fileURLToPath(new URL('./process-probe.js', import.meta.url));
 const gib = 2 ** 30;
+/** Past this the run is stuck, not slow: its services' last lines are printed. */
+const stallMs = budgets.longTestMs;
 
 /**
  * The keys and values of the `large` world at tick 0, as the inventory
@@ -112,19 +119,6 @@ async function rawWrite(
   return performance.now() - started;
 }
 
-/** What the probe preloaded into a process printed: its stalls after `from`, its peak RSS. */
-function probed(child: Child, from: number): { stallMs: number; peakRss: number } {
-  let stallMs = 0;
-  let peakRss = 0;
-  for (const line of child.output().split('\n')) {
-    if (!line.startsWith('{"probe"')) continue;
-    const p = JSON.parse(line) as { at: number; loopDelayMaxMs: number; maxRssBytes: number };
-    if (p.at >= from) stallMs = Math.max(stallMs, p.loopDelayMaxMs);
-    peakRss = Math.max(peakRss, p.maxRssBytes);
-  }
-  return { stallMs, peakRss };
-}
-
 /** A process's peak RSS (bytes), read from /proc while it runs. */
 function procPeakRss(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -163,7 +157,7 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
   );
 
   const simulation = `bench-large-${randomBytes(3).toString('hex')}`;
-  const common = { endpoints, simulation, env: { NODE_OPTIONS: `--import=${probe}` } };
+  const common = { endpoints, simulation, env: probeEnv };
   const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'];
   const children: Array<{ name: string; child: Child }> = [];
   const store = await Store.connect({ endpoints, simulation });
@@ -206,13 +200,13 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
     const started = Date.now();
     const load = await inventory.loadDefinition(source, 'large.yaml');
     await clock.setPolicy(Policy.POLICY_NO_WAIT);
-    await clock.runUntil(load.effectiveTick);
+    await clock.runUntil(load.effectiveTick, { timeoutMs: stallMs });
     const loadedMs = Date.now() - started;
     // Every blade is up by the load's tick + 1 (powered) + the longest
     // firmware start + the longest boot + 1 (working): the clock skips the
     // idle ticks on the way there.
     const bound = load.effectiveTick + 1 + 2 + 12 + 1;
-    await clock.runUntil(bound);
+    await clock.runUntil(bound, { timeoutMs: stallMs });
     const wallMs = Date.now() - started;
     await clock.setPolicy(Policy.POLICY_MANUAL);
     const summary = await inventory.getSummary({ view: View.VIEW_ACTUAL });
@@ -268,6 +262,16 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
         isMet: rss <= goals.rssBytes,
       },
     ];
+  } catch (error) {
+    // Say what the services said: the last lines of each (without the probe's).
+    for (const { name, child } of children) {
+      const lines = child
+        .output()
+        .split('\n')
+        .filter((l) => !l.startsWith('{"probe"'));
+      console.log(`--- ${name}, last lines:\n${lines.slice(-15).join('\n')}`);
+    }
+    throw error;
   } finally {
     clock?.close();
     inventory?.close();
