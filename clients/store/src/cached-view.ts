@@ -224,7 +224,7 @@ export class CachedView {
   }
 
   private receive(events: WatchEvent[]): void {
-    this.pending.push(...events);
+    for (const e of events) this.pending.push(e);
     this.seen = Math.max(this.seen, events[events.length - 1]!.modRevision);
     this.release();
   }

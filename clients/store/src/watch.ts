@@ -313,6 +313,8 @@ export class WatchHub {
 
   private deliver(events: WatchEvent[]): void {
     this.reached = events[events.length - 1]!.modRevision;
+    // Not `push(...events)`: a watch caught up after a large load gets a response of
+    // more events than a call takes arguments.
     for (const e of events) this.history.push(e);
     // Trimmed once it holds twice the limit, not at every delivery: each
     // event is then copied at most once, whatever the rate of ticks.

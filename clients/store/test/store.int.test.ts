@@ -80,6 +80,38 @@ describe('Store', () => {
     expect((await store.listRaw('blade/')).entries).toHaveLength(0);
   });
 
+  it('writes chunks several at a time, the last one last; a key written twice ends with its last value', async () => {
+    const store = await connect('chunked');
+    const ops = Array.from({ length: 1_000 }, (_, i) =>
+      op.put(Blade, `blade/${String(i).padStart(4, '0')}`, { name: `b${i}`, cores: i }),
+    );
+    ops.push(op.put(Blade, 'done', { name: 'done', cores: 0 }));
+    const revisions = new Map<string, number>();
+    const watch = await store.watch('', {}, (events) => {
+      for (const e of events) revisions.set(e.key, e.modRevision);
+    });
+    const progress: number[] = [];
+    const { revision } = await store.writeChunked([], ops, (written) => {
+      progress.push(written);
+    });
+    const done = (await store.getRaw('done'))!;
+    expect(done.modRevision).toBe(revision);
+    expect(progress[progress.length - 1]).toBe(ops.length);
+    expect((await store.listKeys('blade/')).length).toBe(1_000);
+    await expect.poll(() => revisions.get('done')).toBe(revision);
+    expect(Math.max(...[...revisions.values()])).toBe(revision);
+    await watch.cancel();
+
+    // A key written twice (in the first chunk and the third): one chunk at a
+    // time, in order, so its last value stays.
+    const twice = Array.from({ length: 400 }, (_, i) =>
+      op.put(Blade, `twice/${String(i).padStart(3, '0')}`, { name: 'first', cores: i }),
+    );
+    twice[300] = op.put(Blade, 'twice/000', { name: 'last', cores: 0 });
+    await store.writeChunked([], twice);
+    expect((await store.get(Blade, 'twice/000'))?.value.name).toBe('last');
+  });
+
   it('lists values too large for one gRPC message by shrinking the page', async () => {
     const store = await connect('big');
     const big = 'x'.repeat(60_000);

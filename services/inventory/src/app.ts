@@ -25,6 +25,7 @@ import {
   submitDefinitionLoad,
   validateDefinition,
 } from './definition-loads.js';
+import { DefinitionParser } from './definition-parser.js';
 import { readDefinitionFile } from './domain/definition/load.js';
 import { startDefinition } from './domain/start-definition.js';
 import { createInventoryHandlers } from './grpc/inventory-handlers.js';
@@ -56,14 +57,16 @@ export function createInventoryService(
   deps: InventoryDeps = {},
 ): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'inventory', level: config.log.level });
-  const simulator = new Simulator(config.inventory, deps.tracer);
+  // Parses each definition once, off the event loop (validation and the tick share it).
+  const parser = new DefinitionParser();
+  const simulator = new Simulator(config.inventory, parser, deps.tracer);
 
   // The participant's view (definition and actual, current): quick summaries.
   let liveView: CachedView | undefined;
 
-  function onTick(ctx: TickContext): TickResult {
+  async function onTick(ctx: TickContext): Promise<TickResult> {
     liveView = ctx.view;
-    const result = simulator.tick(ctx);
+    const result = await simulator.tick(ctx);
     if (result.evaluated > 0 || result.ops.length > 0) {
       logger.debug(
         { tick: ctx.tick, evaluated: result.evaluated, writes: result.ops.length },
@@ -152,7 +155,7 @@ export function createInventoryService(
     // Unreadable or too large: fail to start, saying why.
     if (!('text' in read)) throw read.error;
     const text = read.text;
-    const { bladeCount } = validateDefinition(text, fileName);
+    const { bladeCount } = await validateDefinition(text, fileName, parser);
     const loadId = definitionLoadId(randomUUID());
     // Only while no tick was published: else it is loaded at the next tick (afterJoin).
     const res = await s.txn(
@@ -185,7 +188,7 @@ export function createInventoryService(
     if (await hasPendingLoad(s)) return;
     const file = definitionFile(config.inventory.definition);
     const source = await readDefinitionFile(file);
-    const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) });
+    const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) }, parser);
     await s.put(LoadProgress, inventoryKeys.loadProgress, {
       ...LoadProgress.fromPartial({}),
       loadId: load.id,
@@ -199,7 +202,7 @@ export function createInventoryService(
     );
   }
 
-  return hostParticipantService({
+  const hosted = hostParticipantService({
     name: inventoryParticipant,
     config,
     logger,
@@ -212,6 +215,7 @@ export function createInventoryService(
         store,
         new InventoryReads(store, () => liveView),
         logger,
+        parser,
       ),
       protoFile: protoFiles.inventory,
     }),
@@ -219,4 +223,11 @@ export function createInventoryService(
     beforeJoin: prepareDefinition,
     afterJoin: loadInitialDefinition,
   });
+  return {
+    start: () => hosted.start(),
+    async stop() {
+      await hosted.stop();
+      await parser.close();
+    },
+  };
 }

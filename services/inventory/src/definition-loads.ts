@@ -4,13 +4,14 @@ import { DefinitionLoadInput, PendingRecord } from '@chamber/protos';
 import { op, type CachedView, type Op, type Store } from '@chamber/store';
 import { keys, submitInput } from '@chamber/timestamp';
 import { randomUUID } from 'node:crypto';
-import { parseDefinition } from './domain/definition/parse.js';
+import { parseInChunks, type DefinitionParser, type ParsedRecords } from './definition-parser.js';
+import { DefinitionError } from './domain/definition/parse.js';
 import {
   definitionPrefix,
-  definitionRecords,
   diffDefinition,
   type DefinitionChanges,
 } from './domain/definition/records.js';
+import type { Slicer } from '@chamber/sim';
 
 /** The inventory's participant name, and the owner of its inputs. */
 export const inventoryParticipant = 'inventory';
@@ -48,15 +49,45 @@ export function definitionLoadId(unique: string): string {
 export const listedErrors = 100;
 
 /**
- * Checks that `source` is a valid definition and counts its blades. With
- * errors it fails with `InvalidArgument`, listing the first
- * {@link listedErrors} errors as `file:line:col: message`. One over the
- * definition size limit (`definitionLimitBytes`) is refused before it is
- * parsed, naming both sizes.
+ * `load` parsed by `parser` (off the event loop, and kept for the tick that
+ * applies it), or here and now without one.
  */
-export function validateDefinition(source: string, fileName: string): { bladeCount: number } {
+export function parseLoad(
+  load: { readonly source: string; readonly fileName: string },
+  parser?: DefinitionParser,
+): Promise<ParsedRecords> {
+  if (parser !== undefined) return parser.parse(load);
+  const chunks = [...parseInChunks(load)];
+  const last = chunks[chunks.length - 1]!;
+  if (last.errors !== undefined) {
+    return Promise.resolve({
+      ok: false,
+      errors: last.errors.map((e) => new DefinitionError(e.file, e.line, e.col, e.rule, e.message)),
+    });
+  }
+  return Promise.resolve({
+    ok: true,
+    bladeCount: last.bladeCount ?? 0,
+    keys: chunks.flatMap((c) => c.keys ?? []),
+    texts: chunks.flatMap((c) => c.texts ?? []),
+    images: chunks.flatMap((c) => c.images ?? []),
+  });
+}
+
+/**
+ * Checks that `source` is a valid definition and counts its blades (parsed
+ * by `parser` when given, see {@link parseLoad}). With errors it fails with
+ * `InvalidArgument`, listing the first {@link listedErrors} errors as
+ * `file:line:col: message`. One over the definition size limit
+ * (`definitionLimitBytes`) is refused before it is parsed, naming both sizes.
+ */
+export async function validateDefinition(
+  source: string,
+  fileName: string,
+  parser?: DefinitionParser,
+): Promise<{ bladeCount: number }> {
   checkDefinitionSource(source, fileName);
-  const parsed = parseDefinition(source, fileName);
+  const parsed = await parseLoad({ source, fileName }, parser);
   if (!parsed.ok) {
     const more = parsed.errors.length - listedErrors;
     throw new ChamberError(
@@ -66,7 +97,7 @@ export function validateDefinition(source: string, fileName: string): { bladeCou
         (more > 0 ? `\n… and ${more.toLocaleString('en')} more error(s)` : ''),
     );
   }
-  return { bladeCount: parsed.definition.bladeCount };
+  return { bladeCount: parsed.bladeCount };
 }
 
 /**
@@ -77,8 +108,9 @@ export function validateDefinition(source: string, fileName: string): { bladeCou
 export async function submitDefinitionLoad(
   store: Store,
   load: { readonly source: string; readonly fileName: string },
+  parser?: DefinitionParser,
 ): Promise<SubmittedLoad> {
-  const { bladeCount } = validateDefinition(load.source, load.fileName);
+  const { bladeCount } = await validateDefinition(load.source, load.fileName, parser);
   const id = definitionLoadId(randomUUID());
   const { effectiveTick } = await submitInput(store, {
     id,
@@ -100,6 +132,8 @@ export interface AppliedLoads {
   readonly changes: DefinitionChanges | undefined;
   /** The load that won (the last one due), if any. */
   readonly load?: { readonly id: string; readonly fileName: string; readonly source: string };
+  /** The image of each blade it defines, by `definition/` key. */
+  readonly images?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -109,9 +143,15 @@ export interface AppliedLoads {
  * built at the new run's first tick). The last one submitted wins,
  * reconciled with the stored view — new and changed records put, removed
  * ones deleted, unchanged ones untouched — and each load's input and marker
- * removed.
+ * removed. `parser` reuses the parse made when the load was validated (and
+ * keeps the event loop free); `slicer` lets the event loop run while it
+ * compares. The view must not change until it resolves.
  */
-export function applyDefinitionLoads(tick: number, view: CachedView): AppliedLoads {
+export async function applyDefinitionLoads(
+  tick: number,
+  view: CachedView,
+  options: { readonly parser?: DefinitionParser; readonly slicer?: Slicer } = {},
+): Promise<AppliedLoads> {
   const due = view
     .list(DefinitionLoadInput, definitionInputsPrefix)
     .filter((input) => {
@@ -129,33 +169,50 @@ export function applyDefinitionLoads(tick: number, view: CachedView): AppliedLoa
     const id = input.key.slice(definitionInputsPrefix.length);
     if (view.getRaw(keys.pending(id)) !== undefined) ops.push(op.delete(keys.pending(id)));
     ops.push(op.delete(input.key));
-    // Validated when submitted; parsed again when reconciled, deterministically.
+    // Validated when submitted; the parse is reused (or made again, deterministically).
     load = { id, fileName: input.value.fileName, source: input.value.source };
   }
-  const changes = load === undefined ? undefined : reconcileDefinition(view, load);
-  if (changes === undefined) return { ops, changes: undefined };
-  return { ops: [...definitionOps(changes), ...ops], changes, ...(load ? { load } : {}) };
+  const reconciled =
+    load === undefined ? undefined : await reconcileDefinition(view, load, options);
+  if (reconciled === undefined) return { ops, changes: undefined };
+  const { changes, images } = reconciled;
+  const out = definitionOps(changes);
+  for (const o of ops) out.push(o);
+  return { ops: out, changes, images, ...(load ? { load } : {}) };
 }
 
 /**
- * What loading `source` over the stored `definition` view changes;
- * `undefined` when it does not parse (it was validated when submitted, so
- * only a changed parser could make it fail).
+ * What loading `source` over the stored `definition` view changes, and the
+ * image of each blade it defines; `undefined` when it does not parse (it was
+ * validated when submitted, so only a changed parser could make it fail).
  */
-export function reconcileDefinition(
+export async function reconcileDefinition(
   view: CachedView,
   load: { readonly fileName: string; readonly source: string },
-): DefinitionChanges | undefined {
-  const parsed = parseDefinition(load.source, load.fileName);
+  options: { readonly parser?: DefinitionParser; readonly slicer?: Slicer } = {},
+): Promise<{ changes: DefinitionChanges; images: ReadonlyMap<string, string> } | undefined> {
+  const parsed = await parseLoad(load, options.parser);
   if (!parsed.ok) return undefined;
-  const stored = new Map(view.listRaw(definitionPrefix).map((e) => [e.key, e.value]));
-  return diffDefinition(definitionRecords(parsed.definition), stored);
+  const { slicer } = options;
+  const wanted = new Map<string, string>();
+  const images = new Map<string, string>();
+  for (let i = 0; i < parsed.keys.length; i++) {
+    wanted.set(parsed.keys[i]!, parsed.texts[i]!);
+    if (parsed.images[i] !== '') images.set(parsed.keys[i]!, parsed.images[i]!);
+    await slicer?.pause();
+  }
+  const stored = new Map<string, string>();
+  for (const e of view.listRaw(definitionPrefix)) {
+    stored.set(e.key, e.value);
+    await slicer?.pause();
+  }
+  return { changes: diffDefinition(wanted, stored), images };
 }
 
 /** The writes of a reconciliation: puts of new and changed records, deletes of removed ones. */
 export function definitionOps(changes: DefinitionChanges): Op[] {
-  return [
-    ...changes.puts.map(([key, text]) => op.putRaw(key, text)),
-    ...changes.deletes.map((key) => op.delete(key)),
-  ];
+  const ops: Op[] = [];
+  for (const [key, text] of changes.puts) ops.push(op.putRaw(key, text));
+  for (const key of changes.deletes) ops.push(op.delete(key));
+  return ops;
 }

@@ -28,6 +28,7 @@ export {
   type SubmittedLoad,
 } from './definition-loads.js';
 export { createInventoryService, type InventoryDeps } from './app.js';
+export { DefinitionParser, type ParsedRecords, type ParseRequest } from './definition-parser.js';
 export {
   definitionFile,
   inventorySchema,

@@ -20,10 +20,11 @@ import {
   TorActual,
   TorState,
 } from '@chamber/protos';
-import { TimerWheel } from '@chamber/sim';
+import { createSlicer, TimerWheel, type Slicer } from '@chamber/sim';
 import { encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext } from '@chamber/timestamp';
+import type { DefinitionParser } from './definition-parser.js';
 import {
   applyDefinitionLoads,
   definitionOps,
@@ -118,24 +119,41 @@ export class Simulator {
   private running = new Map<string, string>();
   private run = -1;
 
-  /** `tracer`: where each command's start and end go as an `inventory.command` span. */
+  /**
+   * `parser`: parses definition loads (once, off the event loop); `tracer`:
+   * where each command's start and end go as an `inventory.command` span.
+   */
   constructor(
     private readonly timings: Timings,
+    private readonly parser?: DefinitionParser,
     private readonly tracer?: Tracer,
   ) {}
 
-  tick(ctx: Pick<TickContext, 'tick' | 'seed' | 'run' | 'view' | 'changes'>): SimulatedTick {
+  /**
+   * Decides tick `ctx.tick`. Long stretches of work (a load, the first tick
+   * after one, which evaluates every element) let the event loop run every
+   * {@link defaultSliceMs} or so; the view must not change until it resolves
+   * (the participant protocol holds it at R(T) while a tick is handled).
+   * Where it pauses depends on the machine, what it decides does not.
+   */
+  async tick(
+    ctx: Pick<TickContext, 'tick' | 'seed' | 'run' | 'view' | 'changes'>,
+  ): Promise<SimulatedTick> {
     const { tick, view } = ctx;
+    const slicer = createSlicer();
     const c: SimContext = { tick, seed: ctx.seed, timings: this.timings };
     const changes = ctx.changes ?? new Set<string>();
     let full = ctx.changes === undefined || ctx.run !== this.run;
     this.run = ctx.run;
     if ([...changes].some((k) => k.startsWith(definitionPrefix))) full = true;
     if (full) {
-      this.topology = Topology.build(
-        view.listRaw(definitionPrefix).map((e) => e.key.slice(definitionPrefix.length)),
-        (path) => view.value(BladeDefinition, definitionPrefix + path),
-      );
+      const building = Topology.builder();
+      for (const e of view.listRaw(definitionPrefix)) {
+        const path = e.key.slice(definitionPrefix.length);
+        building.add(path, (p) => view.value(BladeDefinition, definitionPrefix + p));
+        await slicer.pause();
+      }
+      this.topology = building.done();
       this.effects = new FaultEffects();
       this.wheel = new TimerWheel();
       this.running = new Map();
@@ -149,10 +167,10 @@ export class Simulator {
     const commandsOut: CommandRecord[] = [];
 
     // Inputs due now: a definition load, target changes, commands.
-    const loaded = this.loads(tick, view, full);
+    const loaded = await this.loads(tick, view, full, slicer);
     if (loaded.changes !== undefined) {
       append(ops, loaded.ops);
-      append(ops, this.installed(tick, view, loaded.changes));
+      append(ops, await this.installed(tick, view, loaded, slicer));
     }
     const removed = new Set(
       (loaded.changes?.deletes ?? []).map((k) => k.slice(definitionPrefix.length)),
@@ -255,6 +273,7 @@ export class Simulator {
     for (const path of order) {
       const isPdu = this.topology.pdus.has(path);
       if (!isPdu && !this.topology.tors.has(path)) continue;
+      await slicer.pause();
       evaluated++;
       const replacing = this.replacing(view, path);
       const result = isPdu
@@ -276,6 +295,7 @@ export class Simulator {
     for (const path of order) {
       const info = this.topology.blades.get(path);
       if (info === undefined) continue;
+      await slicer.pause();
       evaluated++;
       const current = bench.blade(path)!.actual;
       const result = evaluateBlade(
@@ -312,9 +332,9 @@ export class Simulator {
       tors.delete(path);
       blades.delete(path);
     }
-    append(ops, changed(view, PduActual, pdus));
-    append(ops, changed(view, TorActual, tors));
-    append(ops, changed(view, BladeActual, blades));
+    append(ops, await changed(view, PduActual, pdus, slicer));
+    append(ops, await changed(view, TorActual, tors, slicer));
+    append(ops, await changed(view, BladeActual, blades, slicer));
     let load: AppliedLoad | undefined;
     if (loaded.changes !== undefined && loaded.load !== undefined) {
       ops.push(
@@ -374,76 +394,102 @@ export class Simulator {
    * first tick if the clock published tick 0 without it. (A definition has
    * at least one region, so an empty view means none was built.)
    */
-  private loads(tick: number, view: CachedView, full: boolean): AppliedLoads {
-    const loaded = applyDefinitionLoads(tick, view);
+  private async loads(
+    tick: number,
+    view: CachedView,
+    full: boolean,
+    slicer: Slicer,
+  ): Promise<AppliedLoads> {
+    const options = { slicer, ...(this.parser === undefined ? {} : { parser: this.parser }) };
+    const loaded = await applyDefinitionLoads(tick, view, options);
     if (loaded.changes !== undefined || !full) return loaded;
     const source = view.value(DefinitionSource, inventoryKeys.source);
     if (source === undefined || view.listRaw(definitionPrefix).length > 0) return loaded;
-    const changes = reconcileDefinition(view, source);
-    if (changes === undefined) return loaded;
+    const reconciled = await reconcileDefinition(view, source, options);
+    if (reconciled === undefined) return loaded;
+    const ops = loaded.ops;
+    append(ops, definitionOps(reconciled.changes));
     return {
-      ops: [...loaded.ops, ...definitionOps(changes)],
-      changes,
+      ops,
+      changes: reconciled.changes,
+      images: reconciled.images,
       load: { id: source.loadId, fileName: source.fileName, source: source.source },
     };
   }
 
-  /** Targets and actual records of elements a load adds, and deletes for those it removes. */
-  private installed(tick: number, view: CachedView, changes: DefinitionChanges): Op[] {
+  /**
+   * Targets and actual records of elements a load adds, and deletes for
+   * those it removes. Every new element of a kind starts from the same
+   * record, so each text is encoded once per kind and image, not per element.
+   */
+  private async installed(
+    tick: number,
+    view: CachedView,
+    loaded: AppliedLoads,
+    slicer: Slicer,
+  ): Promise<Op[]> {
+    const changes = loaded.changes!;
     const ops: Op[] = [];
-    for (const [key, text] of changes.puts) {
-      const path = key.slice(definitionPrefix.length);
-      const kind = path.split('/')[3];
-      if (path.split('/').length !== 5 || view.getRaw(key) !== undefined) continue;
-      ops.push(
-        op.put(TargetRecord, inventoryKeys.target + path, {
-          state: TargetState.TARGET_STATE_IN_SERVICE,
-          powered: true,
-          sinceTick: tick,
-          reason: 'defined',
-        }),
-      );
-      const actualKey = inventoryKeys.actual + path;
-      if (kind === 'pdu') {
-        ops.push(
-          op.put(PduActual, actualKey, {
-            ...PduActual.fromPartial({}),
-            state: PduState.PDU_STATE_ON,
-            sinceTick: tick,
-            reason: 'installed',
-            switchedOn: true,
-          }),
-        );
-      } else if (kind === 'tor') {
-        ops.push(
-          op.put(TorActual, actualKey, {
-            ...TorActual.fromPartial({}),
-            state: TorState.TOR_STATE_WORKING,
-            sinceTick: tick,
-            reason: 'installed',
-          }),
-        );
-      } else if (kind === 'blade') {
-        const definition = BladeDefinition.fromJSON(JSON.parse(text));
+    const target = encode(TargetRecord, {
+      state: TargetState.TARGET_STATE_IN_SERVICE,
+      powered: true,
+      sinceTick: tick,
+      reason: 'defined',
+    });
+    const pdu = encode(PduActual, {
+      ...PduActual.fromPartial({}),
+      state: PduState.PDU_STATE_ON,
+      sinceTick: tick,
+      reason: 'installed',
+      switchedOn: true,
+    });
+    const tor = encode(TorActual, {
+      ...TorActual.fromPartial({}),
+      state: TorState.TOR_STATE_WORKING,
+      sinceTick: tick,
+      reason: 'installed',
+    });
+    const blades = new Map<string, string>();
+    const blade = (image: string): string => {
+      let text = blades.get(image);
+      if (text === undefined) {
         const cable = {
           state: CableState.CABLE_STATE_ON,
           connected: true,
           sinceTick: tick,
           reason: 'connected',
         };
-        ops.push(
-          op.put(BladeActual, actualKey, {
-            ...BladeActual.fromPartial({}),
-            state: BladeState.BLADE_STATE_OFF,
-            sinceTick: tick,
-            reason: 'installed',
-            switchedOn: true,
-            powerCable: cable,
-            networkCable: cable,
-            image: definition.boot?.image ?? '',
-          }),
-        );
+        text = encode(BladeActual, {
+          ...BladeActual.fromPartial({}),
+          state: BladeState.BLADE_STATE_OFF,
+          sinceTick: tick,
+          reason: 'installed',
+          switchedOn: true,
+          powerCable: cable,
+          networkCable: cable,
+          image,
+        });
+        blades.set(image, text);
       }
+      return text;
+    };
+    for (const [key] of changes.puts) {
+      await slicer.pause();
+      const path = key.slice(definitionPrefix.length);
+      const parts = path.split('/');
+      if (parts.length !== 5 || view.getRaw(key) !== undefined) continue;
+      const kind = parts[3];
+      const actual =
+        kind === 'pdu'
+          ? pdu
+          : kind === 'tor'
+            ? tor
+            : kind === 'blade'
+              ? blade(loaded.images?.get(key) ?? '')
+              : undefined;
+      if (actual === undefined) continue;
+      ops.push(op.putRaw(inventoryKeys.target + path, target));
+      ops.push(op.putRaw(inventoryKeys.actual + path, actual));
     }
     for (const key of changes.deletes) {
       const path = key.slice(definitionPrefix.length);
@@ -521,9 +567,15 @@ function runningElement(target: string): string {
 }
 
 /** Puts of the records in `work` whose text differs from the stored one. */
-function changed<T>(view: CachedView, codec: Codec<T>, work: Work<T>): Op[] {
+async function changed<T>(
+  view: CachedView,
+  codec: Codec<T>,
+  work: Work<T>,
+  slicer: Slicer,
+): Promise<Op[]> {
   const ops: Op[] = [];
   for (const [path, value] of work) {
+    await slicer.pause();
     const key = inventoryKeys.actual + path;
     const text = encode(codec, value);
     if (view.getRaw(key)?.value !== text) ops.push(op.putRaw(key, text));

@@ -2,6 +2,7 @@ import { startEtcd } from '@chamber/etcd-process';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
 import { benchHistory } from './history.js';
+import { benchLarge } from './large.js';
 import { benchLoad } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchRepair } from './repair.js';
@@ -16,6 +17,7 @@ const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>
   clock: benchClock,
   frontend: benchFrontend,
   history: benchHistory,
+  large: benchLarge,
   load: benchLoad,
   memory: benchMemory,
   repair: benchRepair,

@@ -2,6 +2,7 @@ import { ClockClient } from '@chamber/clock';
 import { Code, isChamberError } from '@chamber/errors';
 import {
   applyDefinitionLoads,
+  DefinitionParser,
   definitionLoadViews,
   inventoryParticipant,
   submitDefinitionLoad,
@@ -38,8 +39,8 @@ async function world(label: string) {
     name: inventoryParticipant,
     views: definitionLoadViews,
     leaseTtlSeconds: 2,
-    onTick: (ctx) => {
-      const { ops, changes } = applyDefinitionLoads(ctx.tick, ctx.view);
+    onTick: async (ctx) => {
+      const { ops, changes } = await applyDefinitionLoads(ctx.tick, ctx.view);
       if (changes !== undefined) applied.push(ctx.tick);
       return { ops, nextWakeup: null };
     },
@@ -95,6 +96,30 @@ describe('definition loads through the clock', () => {
     ).toBe(rev.get('definition/small/z1/rack1/blade/0'));
     expect((await w.store.listRaw('inputs/')).entries).toHaveLength(0);
     expect((await w.store.listRaw('pending/')).entries).toHaveLength(0);
+  });
+
+  it('parses a large definition once, off the event loop: calls keep being served meanwhile', async () => {
+    const parser = new DefinitionParser();
+    cleanup.push(() => parser.close());
+    // Counts the turns of the event loop while the 100,000-blade sample is
+    // parsed and its records built: none if the work held the loop.
+    let turns = 0;
+    let isCounting = true;
+    const count = (): void => {
+      if (!isCounting) return;
+      turns++;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    const request = { source: source('large'), fileName: 'large.yaml' };
+    const parsing = parser.parse(request);
+    const parsed = await parsing;
+    isCounting = false;
+    expect(parsed.ok && parsed.bladeCount).toBe(100_000);
+    expect(parsed.ok && parsed.keys.length).toBe(110_003);
+    expect(turns).toBeGreaterThan(0);
+    // The tick that applies the load gets the same parse, not a second one.
+    expect(parser.parse({ ...request })).toBe(parsing);
   });
 
   it('refuses a bad definition with every error, writing nothing', async () => {

@@ -14,6 +14,43 @@ export const repo = (() => {
   }
 })();
 
+/**
+ * The environment that preloads test/dist/src/fixtures/process-probe.js into
+ * a process: it prints its longest event-loop stall and peak RSS every second.
+ */
+export const probeEnv = {
+  NODE_OPTIONS: `--import=${path.join(repo, 'test/dist/src/fixtures/process-probe.js')}`,
+};
+
+/**
+ * What the probe ({@link probeEnv}) printed in `child`'s output: the longest
+ * event-loop stall in the seconds reported from `from` (epoch ms) on, and the
+ * peak RSS (bytes).
+ */
+export function probed(child: Child, from: number): { stallMs: number; peakRss: number } {
+  let stallMs = 0;
+  let peakRss = 0;
+  for (const line of child.output().split('\n')) {
+    if (!line.startsWith('{"probe"')) continue;
+    const p = JSON.parse(line) as { at: number; loopDelayMaxMs: number; maxRssBytes: number };
+    if (p.at >= from) stallMs = Math.max(stallMs, p.loopDelayMaxMs);
+    peakRss = Math.max(peakRss, p.maxRssBytes);
+  }
+  return { stallMs, peakRss };
+}
+
+/** Resolves once the probe ({@link probeEnv}) in `child` has reported a second ending after `from`. */
+export async function probeAfter(child: Child, from: number): Promise<void> {
+  const isReported = (): boolean =>
+    child
+      .output()
+      .split('\n')
+      .some((l) => l.startsWith('{"probe"') && (JSON.parse(l) as { at: number }).at >= from);
+  while (!isReported()) {
+    await new Promise((resolve) => child.process.stdout!.once('data', resolve));
+  }
+}
+
 /** A child process started the way the launcher starts services. */
 export interface Child {
   readonly process: ChildProcess;

@@ -41,39 +41,56 @@ export class Topology {
     paths: Iterable<string>,
     blade: (path: string) => BladeDefinition | undefined,
   ): Topology {
+    const building = Topology.builder();
+    for (const path of paths) building.add(path, blade);
+    return building.done();
+  }
+
+  /**
+   * {@link build} one path at a time, so a caller can let the event loop run
+   * between paths: `add` each path in key order, then `done`.
+   */
+  static builder(): {
+    add(path: string, blade: (path: string) => BladeDefinition | undefined): void;
+    done(): Topology;
+  } {
     const t = new Topology();
-    for (const path of paths) {
-      const parts = path.split('/');
-      if (parts.length === 1) t.regions.add(path);
-      else if (parts.length === 2) t.zones.add(path);
-      else if (parts.length === 3) t.rack(path);
-      else if (parts.length === 5) {
-        const rack = parts.slice(0, 3).join('/');
-        const contents = t.rack(rack);
-        if (parts[3] === 'pdu') {
-          t.pdus.add(path);
-          contents.pdus.push(path);
-        } else if (parts[3] === 'tor') {
-          t.tors.add(path);
-          contents.tors.push(path);
-        } else if (parts[3] === 'blade') {
-          const definition = blade(path);
-          if (definition === undefined) continue;
-          const info: BladeInfo = {
-            path,
-            rack,
-            definition,
-            pdu: `${rack}/pdu/${definition.power?.device ?? 0}`,
-            tor: `${rack}/tor/${definition.network?.device ?? 0}`,
-          };
-          t.blades.set(path, info);
-          contents.blades.push(path);
-          push(t.fed, info.pdu, path);
-          push(t.linked, info.tor, path);
-        }
+    return {
+      add: (path, blade) => t.add(path, blade),
+      done: () => t,
+    };
+  }
+
+  private add(path: string, blade: (path: string) => BladeDefinition | undefined): void {
+    const parts = path.split('/');
+    if (parts.length === 1) this.regions.add(path);
+    else if (parts.length === 2) this.zones.add(path);
+    else if (parts.length === 3) this.rack(path);
+    else if (parts.length === 5) {
+      const rack = `${parts[0]}/${parts[1]}/${parts[2]}`;
+      const contents = this.rack(rack);
+      if (parts[3] === 'pdu') {
+        this.pdus.add(path);
+        contents.pdus.push(path);
+      } else if (parts[3] === 'tor') {
+        this.tors.add(path);
+        contents.tors.push(path);
+      } else if (parts[3] === 'blade') {
+        const definition = blade(path);
+        if (definition === undefined) return;
+        const info: BladeInfo = {
+          path,
+          rack,
+          definition,
+          pdu: `${rack}/pdu/${definition.power?.device ?? 0}`,
+          tor: `${rack}/tor/${definition.network?.device ?? 0}`,
+        };
+        this.blades.set(path, info);
+        contents.blades.push(path);
+        push(this.fed, info.pdu, path);
+        push(this.linked, info.tor, path);
       }
     }
-    return t;
   }
 
   /** The blades a PDU feeds. */

@@ -13,6 +13,7 @@ import {
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
 import { InputWriter, keys } from '@chamber/timestamp';
+import type { DefinitionParser } from '../definition-parser.js';
 import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
 import { definitionPrefix } from '../domain/definition/records.js';
@@ -24,6 +25,7 @@ export function createInventoryHandlers(
   store: Store,
   reads: InventoryReads,
   logger: HandlerLogger,
+  parser?: DefinitionParser,
 ): InventoryServer {
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
   const writer = new InputWriter(store);
@@ -81,7 +83,7 @@ export function createInventoryHandlers(
   return {
     loadDefinition: unary(async (req) => {
       const fileName = req.fileName === '' ? 'definition.yaml' : req.fileName;
-      const load = await submitDefinitionLoad(store, { source: req.source, fileName });
+      const load = await submitDefinitionLoad(store, { source: req.source, fileName }, parser);
       await store.put(LoadProgress, inventoryKeys.loadProgress, {
         ...LoadProgress.fromPartial({}),
         loadId: load.id,
