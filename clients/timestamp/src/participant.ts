@@ -192,7 +192,10 @@ export class Participant {
    */
   private async rejoin(): Promise<number> {
     this.queue = [];
+    this.head = 0;
     await this.drained;
+    this.queue = [];
+    this.head = 0;
     const tick = await this.store.get(TickRecord, keys.tick);
     const start = await this.view.reload(this.store, tick?.modRevision);
     this.changes = undefined;
