@@ -131,6 +131,8 @@ export class Participant {
   private isDraining = false;
   private isStopped = false;
   private acked: { tick: number; revision: number } | undefined;
+  /** The ack last written, to write again if a drop deletes it while its tick is in flight. */
+  private lastAck: AckRecord | undefined;
   private readonly ackListeners = new Set<(tick: number) => void>();
   private drained: Promise<void> = Promise.resolve();
   // Keys changed since the last handled tick; undefined until one was handled.
@@ -319,6 +321,8 @@ export class Participant {
             for (const e of group) if (this.view.covers(e.key)) this.changes.add(e.key);
         }
         const tickEvent = group.find((e) => e.key === keys.tick && e.type === 'put');
+        if (group.some((e) => e.key === keys.ack(this.name) && e.type === 'delete'))
+          await this.restoreAck();
         if (tickEvent !== undefined) {
           await this.handle(decode(TickRecord, keys.tick, tickEvent.value!), revision);
           sliceStart = performance.now();
@@ -330,6 +334,28 @@ export class Participant {
       }
     } finally {
       this.isDraining = false;
+    }
+  }
+
+  /**
+   * Our ack was deleted: the stepper dropped us (a reset deletes acks too,
+   * after marking the tick `resetting`). If the tick we acked is still the
+   * one in flight, our effects for it are written, and once we register
+   * again the stepper waits for our ack of it: write the same ack again
+   * (the effects need no redo). Guarded on that tick, so it writes nothing
+   * once the clock has moved on; then we have no ack, and the stepper
+   * expects us at the next tick as a participant that just joined.
+   */
+  private async restoreAck(): Promise<void> {
+    const ack = this.lastAck;
+    if (ack === undefined) return;
+    const res = await this.store.txn(
+      [cmp.modRevision(keys.tick, '==', ack.revision)],
+      [op.put(AckRecord, keys.ack(this.name), ack)],
+    );
+    if (!res.succeeded) {
+      this.lastAck = undefined;
+      this.acked = undefined;
     }
   }
 
@@ -375,11 +401,12 @@ export class Participant {
     // participants see them at once (the monitor a blade's crash, say).
     const wrote = (result.ops?.length ?? 0) > 0;
     const nextWakeup = result.nextWakeup === undefined || wrote ? tick + 1 : result.nextWakeup;
-    const ack = op.put(AckRecord, keys.ack(this.name), {
+    const record: AckRecord = {
       tick,
       revision,
       ...(nextWakeup === null ? {} : { nextWakeup: Math.max(nextWakeup, tick + 1) }),
-    });
+    };
+    const ack = op.put(AckRecord, keys.ack(this.name), record);
     // Guarded on the tick record: once the stepper has moved on (a reset,
     // or we were dropped), a late participant writes nothing.
     const guard = cmp.modRevision(keys.tick, '==', revision);
@@ -411,6 +438,7 @@ export class Participant {
     }
     if (!res.succeeded) return false;
     this.acked = { tick, revision };
+    this.lastAck = record;
     for (const l of [...this.ackListeners]) l(tick);
     return true;
   }

@@ -1,6 +1,12 @@
 import { Code } from '@chamber/errors';
 import { Policy } from '@chamber/protos';
-import { PendingRecord, TickIndexRecord } from '@chamber/protos';
+import {
+  AckRecord,
+  ParticipantRecord,
+  PendingRecord,
+  TickIndexRecord,
+  TickRecord,
+} from '@chamber/protos';
 import { op } from '@chamber/store';
 import { keys, Participant, submitInput } from '@chamber/timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -253,5 +259,38 @@ describe('stepper: tick 0 of a new simulation', () => {
     expect(status.notes).toEqual([
       'tick 0: published without participant(s) "ghost", not registered after 1 s',
     ]);
+  });
+});
+
+describe('stepper: a dropped participant that comes back', () => {
+  it('acks the tick in flight again when the drop deleted its ack, so the tick settles', async () => {
+    h = await harness('dropped-back');
+    await h.join('quick', (ctx) => ({ nextWakeup: ctx.tick + 1 }));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    await h.join('held', async (ctx) => {
+      if (ctx.tick === 1) await held;
+      return { nextWakeup: ctx.tick + 1 };
+    });
+    const { client } = await h.startStepper();
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    const stepped = client.step(1);
+    const tick = async () => (await h.store.get(TickRecord, keys.tick))!;
+    await expect.poll(async () => (await tick()).value.tick).toBe(1);
+    const r1 = (await tick()).modRevision;
+    await expect
+      .poll(async () => (await h.store.get(AckRecord, keys.ack('quick')))?.value.revision)
+      .toBe(r1);
+    // What the leader's drop writes, then the participant registering again
+    // (as after a lost lease), while tick 1 still waits for `held`.
+    await h.store.txn([], [op.delete(keys.participant('quick')), op.delete(keys.ack('quick'))]);
+    await h.store.put(ParticipantRecord, keys.participant('quick'), {
+      name: 'quick',
+      reactsTo: ['toy/'],
+    });
+    release();
+    expect((await stepped).tick).toBe(1);
+    expect((await h.store.get(AckRecord, keys.ack('quick')))?.value.revision).toBe(r1);
   });
 });
