@@ -107,7 +107,8 @@ const historyLimit = 4_096;
  * event decoded once ({@link FeedEvent}) and handed to every subscriber of
  * its kind. Keeps its last few thousand events, so a stream resuming a
  * little in the past is served from memory; one resuming from further back
- * gets a watch of its own until it is closed.
+ * gets a watch of its own until it has caught up with what the feed
+ * remembers, and then follows the feed.
  */
 export class StoreFeed {
   private readonly store: Store;
@@ -165,9 +166,30 @@ export class StoreFeed {
     onEvents: (events: readonly FeedEvent[]) => void,
   ): Promise<() => void> {
     const set = new Set(wanted);
-    if (options.fromRevision < this.historyFrom) {
+    const subscriber: Subscriber = {
+      kinds: set,
+      from: options.fromRevision,
+      onEvents,
+      onError: options.onError,
+    };
+    let isEnded = false;
+    /** Joins the feed from `from` on: its history, then what it delivers. */
+    const join = (from: number): void => {
+      const live = { ...subscriber, from };
+      const replay = this.history.filter((e) => e.revision >= from && set.has(e.kind));
+      // The replay and the live events come in one synchronous step: nothing in between.
+      if (replay.length > 0) this.call(live, replay);
+      this.subscribers.add(live);
+      end = () => void this.subscribers.delete(live);
+    };
+    let end = (): void => undefined;
+    if (options.fromRevision >= this.historyFrom) {
+      join(options.fromRevision);
+    } else {
       // Older than the feed remembers: a watch of its own, on the whole
-      // simulation prefix so its kinds arrive in revision order.
+      // simulation prefix so its kinds arrive in revision order, until it
+      // reaches what the feed remembers; then the feed takes over.
+      let isCaughtUp = false;
       const own = await this.store.watch(
         '',
         {
@@ -176,27 +198,26 @@ export class StoreFeed {
           ...(options.onError === undefined ? {} : { onError: options.onError }),
         },
         (events) => {
+          if (isCaughtUp || isEnded) return;
           const mine: FeedEvent[] = [];
           for (const e of events) {
             const kind = kindOfKey(e.key);
             if (kind !== undefined && set.has(kind)) mine.push(new FeedEvent(kind, e));
           }
-          if (mine.length > 0) onEvents(mine);
+          if (mine.length > 0) this.call(subscriber, mine);
+          const reached = events[events.length - 1]!.modRevision;
+          if (reached + 1 < this.historyFrom) return;
+          isCaughtUp = true;
+          void own.cancel().catch(() => undefined);
+          join(reached + 1);
         },
       );
-      return () => void own.cancel().catch(() => undefined);
+      end = () => void own.cancel().catch(() => undefined);
     }
-    const subscriber: Subscriber = {
-      kinds: set,
-      from: options.fromRevision,
-      onEvents,
-      onError: options.onError,
+    return () => {
+      isEnded = true;
+      end();
     };
-    // The replay and the live events come in one synchronous step: nothing in between.
-    const replay = this.history.filter((e) => e.revision >= subscriber.from && set.has(e.kind));
-    if (replay.length > 0) this.call(subscriber, replay);
-    this.subscribers.add(subscriber);
-    return () => void this.subscribers.delete(subscriber);
   }
 
   private deliver(events: FeedEvent[]): void {
