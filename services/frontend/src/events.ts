@@ -1,7 +1,6 @@
 import { eventKinds } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import type { Store } from '@chamber/store';
-import { PassThrough } from 'node:stream';
 import { followedPrefixes, type FeedEvent, type FollowedKind, type StoreFeed } from './feeds.js';
 import { numberOf, type Handler } from './http/server.js';
 
@@ -87,7 +86,7 @@ export function eventStreams(
       logSeq: kinds.has('logs') && logs !== undefined ? await logs.lastSeq() : 0,
     };
     const ctx = request.koa;
-    const stream = new PassThrough();
+    const res = ctx.res;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.set({
@@ -96,14 +95,16 @@ export function eventStreams(
       'X-Accel-Buffering': 'no',
     });
     ctx.status = 200;
-    ctx.body = stream;
+    // Written straight to the response once the stream is set up (until
+    // then kept here, so a failure to set it up still answers an error).
+    let pending: string[] | undefined = [`retry: 1000\n: stream of ${[...kinds].join(',')}\n\n`];
 
     let stopStore: (() => void) | undefined;
     let stopLogs: (() => void) | undefined;
     let isClosed = false;
     const entry = {
       end: () => close(),
-      isSent: new Promise<void>((resolve) => ctx.res.once('close', resolve)),
+      isSent: new Promise<void>((resolve) => res.once('close', resolve)),
     };
     open.add(entry);
     const close = (): void => {
@@ -113,12 +114,16 @@ export function eventStreams(
       clearInterval(keepAlive);
       stopStore?.();
       stopLogs?.();
-      stream.end();
+      if (pending === undefined) res.end();
     };
     const write = (text: string): void => {
       if (isClosed) return;
-      stream.write(text);
-      if (stream.writableLength > maxBuffered) close();
+      if (pending !== undefined) {
+        pending.push(text);
+        return;
+      }
+      res.write(text);
+      if (res.writableLength > maxBuffered) close();
     };
     const sendText = (event: string, data: string, hasId: boolean): void => {
       const id = hasId ? `id: ${cursor.revision}-${cursor.logSeq}\n` : '';
@@ -126,11 +131,8 @@ export function eventStreams(
     };
     const send = (event: string, data: unknown, hasId = true): void =>
       sendText(event, JSON.stringify(data), hasId);
-    const keepAlive = setInterval(() => {
-      if (!isClosed) stream.write(': keep-alive\n\n');
-    }, keepAliveMs);
+    const keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
     request.signal.addEventListener('abort', close, { once: true });
-    stream.write(`retry: 1000\n: stream of ${[...kinds].join(',')}\n\n`);
 
     const storeKinds = (Object.keys(followedPrefixes) as FollowedKind[]).filter((k) =>
       kinds.has(k),
@@ -178,11 +180,16 @@ export function eventStreams(
       close();
     };
     if (storeKinds.length > 0) {
-      stopStore = await feed.subscribe(
-        storeKinds,
-        { fromRevision: cursor.revision + 1, onError },
-        onEvents,
-      );
+      try {
+        stopStore = await feed.subscribe(
+          storeKinds,
+          { fromRevision: cursor.revision + 1, onError },
+          onEvents,
+        );
+      } catch (error) {
+        close();
+        throw error;
+      }
     }
     if (kinds.has('logs') && logs !== undefined) {
       stopLogs = logs.follow(
@@ -202,10 +209,16 @@ export function eventStreams(
         },
       );
     }
+    // The stream is set up: from here on this handler writes the answer itself.
+    ctx.respond = false;
+    const start = pending.join('');
+    pending = undefined;
+    res.write(start);
     if (isClosed) {
       // Closed while subscribing: what was opened since ends too.
       stopStore?.();
       stopLogs?.();
+      res.end();
     }
     return { isStreamed: true };
   };
