@@ -39,6 +39,15 @@ export interface WatchOptions {
    * after the last revision it delivered.
    */
   readonly onConnection?: (isConnected: boolean) => void;
+  /**
+   * `false`: an etcd watch of its own on this prefix only, instead of a
+   * subscription to the store's shared feed of the whole simulation prefix
+   * (see {@link WatchHub}). For a process that reads a few prefixes and
+   * should not receive every other key's changes. Watches of one `Store`
+   * share one etcd watch stream, on which etcd sends each change to every
+   * watcher it matches in revision order while they keep up.
+   */
+  readonly isShared?: boolean;
 }
 
 /** A running watch. */
@@ -242,6 +251,9 @@ export class WatchHub {
     options: WatchOptions,
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
+    if (options.isShared === false) {
+      return openWatch(this.client, this.simPrefix, prefix, options, onEvents);
+    }
     const next = this.queue.then(() => this.add(prefix, options, onEvents));
     this.queue = next.catch(() => undefined);
     return next;

@@ -169,6 +169,30 @@ describe('Store', () => {
     ]);
   });
 
+  it('gives watches of their own (isShared: false) their prefix only, in revision order across them', async () => {
+    const store = await connect('own-watch');
+    const from = (await store.currentRevision()) + 1;
+    const seen: Array<[string, number]> = [];
+    const watches = await Promise.all(
+      ['actual/', 'clock/'].map((prefix) =>
+        store.watch(prefix, { fromRevision: from, isShared: false }, (events) => {
+          for (const e of events) seen.push([e.key, e.modRevision]);
+        }),
+      ),
+    );
+    for (let i = 0; i < 5; i++) {
+      await store.put(Blade, `actual/b${i}`, { name: `b${i}`, cores: i });
+      await store.put(Blade, `acks/p${i}`, { name: 'p', cores: 0 });
+      await store.put(Blade, 'clock/tick', { name: 't', cores: i });
+    }
+    await expect.poll(() => seen.length).toBe(10);
+    expect(seen.map(([key]) => key)).toEqual(
+      [0, 1, 2, 3, 4].flatMap((i) => [`actual/b${i}`, 'clock/tick']),
+    );
+    expect(seen.map(([, r]) => r)).toEqual([...seen.map(([, r]) => r)].sort((a, b) => a - b));
+    await Promise.all(watches.map((w) => w.cancel()));
+  });
+
   it('lets a watch be cancelled twice, concurrently and again later', async () => {
     // Shutdown paths may each cancel the same watch; every call must settle.
     // etcd3's own cancel() hangs when called again while another watch keeps

@@ -11,7 +11,7 @@ import { RepairsClient } from '@chamber/repair-client';
 import { registerService, Store, type ServiceRegistration } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { LoginLimiter } from './auth/limiter.js';
 import { hashPassword, newSecret } from './auth/secrets.js';
 import type { FrontendConfig } from './config.js';
 import { eventStreams } from './events.js';
+import { StoreFeed } from './feeds.js';
 import { accountHandlers } from './handlers/accounts.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
@@ -82,6 +83,7 @@ export function createFrontendService(
   let server: Server | undefined;
   let registration: ServiceRegistration | undefined;
   let events: ReturnType<typeof eventStreams> | undefined;
+  let feed: StoreFeed | undefined;
   const clients: Array<{ close(): void }> = [];
 
   return {
@@ -92,8 +94,10 @@ export function createFrontendService(
       accounts = await Accounts.open(store);
       const m = new Metrics();
       metrics = m;
-      await m.follow(store);
-      const cache = await SettledCache.open(store);
+      const f = await StoreFeed.open(store, (kind, count) => m.countReceived(kind, count));
+      feed = f;
+      await m.follow(store, f);
+      const cache = await SettledCache.open(store, f);
       settledCache = cache;
       // By the names the services register and record their failures under.
       const clock = reportingDown(ClockClient.connect(services.stepper), 'stepper', store);
@@ -112,7 +116,7 @@ export function createFrontendService(
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
       if (traceLog !== undefined) clients.push(traceLog);
-      const streams = eventStreams(store, traceLog);
+      const streams = eventStreams(store, f, traceLog);
       events = streams;
       const document = openApiDocument({ version });
       const app = createHttpApp({
@@ -161,6 +165,7 @@ export function createFrontendService(
           });
         },
         onTiming: (timing) => m.observe(timing),
+        keptAnswer: (url) => cache.peek(url),
       });
       const urlOf = (port: number): string =>
         frontend.publicUrl === ''
@@ -172,7 +177,7 @@ export function createFrontendService(
       let loginUrl = isPortKnown
         ? await ensureAdmin(accounts, config, urlOf(config.listen.port), logger)
         : undefined;
-      const s = app.listen(config.listen.port, config.listen.host);
+      const s = http.createServer(app.listener).listen(config.listen.port, config.listen.host);
       server = s;
       await new Promise<void>((resolve, reject) => {
         s.once('listening', resolve);
@@ -207,6 +212,7 @@ export function createFrontendService(
       await accounts?.close();
       await metrics?.close();
       await settledCache?.close();
+      await feed?.close();
       for (const c of clients.splice(0)) c.close();
       if (deps.store === undefined) store?.close();
     },

@@ -1,20 +1,11 @@
 import { eventKinds } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
-import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
-import { PassThrough } from 'node:stream';
+import type { Store } from '@chamber/store';
+import { followedPrefixes, type FeedEvent, type FollowedKind, type StoreFeed } from './feeds.js';
 import { numberOf, type Handler } from './http/server.js';
 
 /** One kind of event (`clock`, `actual`, …). */
 export type EventKind = (typeof eventKinds)[number];
-
-/** The store prefix each store-fed kind follows. */
-const prefixOf: Readonly<Record<Exclude<EventKind, 'logs'>, string>> = {
-  clock: 'clock/',
-  actual: 'actual/',
-  observed: 'observed/',
-  faults: 'faults/',
-  repairs: 'repairs/',
-};
 
 /** Bytes a slow client may have waiting before it is dropped (it resumes with Last-Event-ID). */
 const maxBuffered = 4 * 1024 * 1024;
@@ -57,14 +48,15 @@ function parseCursor(text: string | undefined): Cursor | undefined {
 /**
  * The handler of `GET /events`, a server-sent event stream of the kinds
  * asked for, and the means to end every open stream when the frontend
- * stops. Store kinds follow etcd watches (shared by every client through
- * the store's watch hub); `logs` follows the trace log's stream. Nothing
- * polls. Each event's id is `<revision>-<log seq>`, so `Last-Event-ID`
+ * stops. Store kinds follow the frontend's {@link StoreFeed} (one watch per
+ * kind for the whole process, each event decoded and framed once); `logs`
+ * follows the trace log's stream. Nothing polls. Each event's id is `<revision>-<log seq>`, so `Last-Event-ID`
  * resumes exactly after it; a resume from a compacted revision gets an
  * `error` event and the stream ends.
  */
 export function eventStreams(
   store: Store,
+  feed: StoreFeed,
   logs: LogFeed | undefined,
 ): {
   handler: Handler;
@@ -72,22 +64,10 @@ export function eventStreams(
   endAll(): Promise<void>;
 } {
   const open = new Set<{ end: () => void; isSent: Promise<void> }>();
-  // The store's watch hub hands every stream the same event objects: each
-  // is parsed and encoded once, not once per client.
-  const encoded = new WeakMap<WatchEvent, string>();
-  const dataOf = (e: WatchEvent): string => {
-    let text = encoded.get(e);
-    if (text === undefined) {
-      text = JSON.stringify({
-        type: e.type,
-        key: e.key,
-        revision: e.modRevision,
-        value: parse(e.value),
-      });
-      encoded.set(e, text);
-    }
-    return text;
-  };
+  // The feed hands every stream the same batch: the text of a batch with
+  // its ids is made once per (kinds, log sequence) and written to each
+  // stream that shares them, not made again per client.
+  const framed = new WeakMap<readonly FeedEvent[], Map<string, string>>();
   const handler: Handler = async (request) => {
     if (request.koa.method === 'HEAD') {
       // The headers of a stream, without opening one.
@@ -106,7 +86,7 @@ export function eventStreams(
       logSeq: kinds.has('logs') && logs !== undefined ? await logs.lastSeq() : 0,
     };
     const ctx = request.koa;
-    const stream = new PassThrough();
+    const res = ctx.res;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
     ctx.set({
@@ -115,14 +95,16 @@ export function eventStreams(
       'X-Accel-Buffering': 'no',
     });
     ctx.status = 200;
-    ctx.body = stream;
+    // Written straight to the response once the stream is set up (until
+    // then kept here, so a failure to set it up still answers an error).
+    let pending: string[] | undefined = [`retry: 1000\n: stream of ${[...kinds].join(',')}\n\n`];
 
-    const watches: WatchHandle[] = [];
+    let stopStore: (() => void) | undefined;
     let stopLogs: (() => void) | undefined;
     let isClosed = false;
     const entry = {
       end: () => close(),
-      isSent: new Promise<void>((resolve) => ctx.res.once('close', resolve)),
+      isSent: new Promise<void>((resolve) => res.once('close', resolve)),
     };
     open.add(entry);
     const close = (): void => {
@@ -130,38 +112,61 @@ export function eventStreams(
       isClosed = true;
       open.delete(entry);
       clearInterval(keepAlive);
-      for (const w of watches) void w.cancel().catch(() => undefined);
+      stopStore?.();
       stopLogs?.();
-      stream.end();
+      if (pending === undefined) res.end();
+    };
+    const write = (text: string): void => {
+      if (isClosed) return;
+      if (pending !== undefined) {
+        pending.push(text);
+        return;
+      }
+      res.write(text);
+      if (res.writableLength > maxBuffered) close();
     };
     const sendText = (event: string, data: string, hasId: boolean): void => {
-      if (isClosed) return;
       const id = hasId ? `id: ${cursor.revision}-${cursor.logSeq}\n` : '';
-      stream.write(`${id}event: ${event}\ndata: ${data}\n\n`);
-      if (stream.writableLength > maxBuffered) close();
+      write(`${id}event: ${event}\ndata: ${data}\n\n`);
     };
     const send = (event: string, data: unknown, hasId = true): void =>
       sendText(event, JSON.stringify(data), hasId);
-    const keepAlive = setInterval(() => {
-      if (!isClosed) stream.write(': keep-alive\n\n');
-    }, keepAliveMs);
+    const keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
     request.signal.addEventListener('abort', close, { once: true });
-    stream.write(`retry: 1000\n: stream of ${[...kinds].join(',')}\n\n`);
 
-    const storeKinds = (Object.keys(prefixOf) as Array<keyof typeof prefixOf>).filter((k) =>
+    const storeKinds = (Object.keys(followedPrefixes) as FollowedKind[]).filter((k) =>
       kinds.has(k),
     );
-    const kindOf = (key: string): EventKind | undefined =>
-      storeKinds.find((k) => key.startsWith(prefixOf[k]));
-    const onEvents = (events: WatchEvent[]): void => {
-      const wanted = events.filter((e) => kindOf(e.key) !== undefined);
-      wanted.forEach((e, i) => {
+    const kindsKey = storeKinds.join(',');
+    /** The batch as this stream sends it: each revision's last event carries the id. */
+    const textOf = (events: readonly FeedEvent[]): string => {
+      let text = '';
+      events.forEach((e, i) => {
         // The id moves only after the last event of a revision, so a resume
         // never skips the rest of a transaction.
-        const isLastOfRevision = wanted[i + 1]?.modRevision !== e.modRevision;
-        if (isLastOfRevision) cursor.revision = Math.max(cursor.revision, e.modRevision);
-        sendText(kindOf(e.key)!, dataOf(e), isLastOfRevision);
+        if (events[i + 1]?.revision !== e.revision) {
+          cursor.revision = Math.max(cursor.revision, e.revision);
+          text += `id: ${cursor.revision}-${cursor.logSeq}\n`;
+        }
+        text += e.frame;
       });
+      return text;
+    };
+    const onEvents = (events: readonly FeedEvent[]): void => {
+      if (isClosed) return;
+      const last = events[events.length - 1]!.revision;
+      if (cursor.revision >= events[0]!.revision) {
+        // Behind this stream's own cursor (it resumed mid-batch): its own text.
+        write(textOf(events));
+        return;
+      }
+      const key = `${kindsKey}|${cursor.logSeq}`;
+      let texts = framed.get(events);
+      if (texts === undefined) framed.set(events, (texts = new Map<string, string>()));
+      let text = texts.get(key);
+      if (text === undefined) texts.set(key, (text = textOf(events)));
+      cursor.revision = last;
+      write(text);
     };
     const onError = (error: Error): void => {
       send(
@@ -175,7 +180,16 @@ export function eventStreams(
       close();
     };
     if (storeKinds.length > 0) {
-      watches.push(await store.watch('', { fromRevision: cursor.revision + 1, onError }, onEvents));
+      try {
+        stopStore = await feed.subscribe(
+          storeKinds,
+          { fromRevision: cursor.revision + 1, onError },
+          onEvents,
+        );
+      } catch (error) {
+        close();
+        throw error;
+      }
     }
     if (kinds.has('logs') && logs !== undefined) {
       stopLogs = logs.follow(
@@ -195,7 +209,17 @@ export function eventStreams(
         },
       );
     }
-    if (isClosed) close();
+    // The stream is set up: from here on this handler writes the answer itself.
+    ctx.respond = false;
+    const start = pending.join('');
+    pending = undefined;
+    res.write(start);
+    if (isClosed) {
+      // Closed while subscribing: what was opened since ends too.
+      stopStore?.();
+      stopLogs?.();
+      res.end();
+    }
     return { isStreamed: true };
   };
   return {
@@ -211,13 +235,4 @@ export function eventStreams(
       clearTimeout(timer);
     },
   };
-}
-
-function parse(value: string | undefined): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
 }

@@ -1,6 +1,7 @@
 import { SettledRecord, TickRecord } from '@chamber/protos';
-import { decode, type Store, type WatchEvent, type WatchHandle } from '@chamber/store';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { decode, type Store } from '@chamber/store';
+import { FeedEvent, followedPrefixes, kindOfKey, type StoreFeed } from './feeds.js';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestTiming } from './http/server.js';
 
 /** Counts of records by a label, kept exact as records change. */
@@ -33,22 +34,13 @@ function short(value: unknown, prefix: string): string | undefined {
     : undefined;
 }
 
-function field(json: string | undefined, name: string): unknown {
-  if (json === undefined) return undefined;
-  try {
-    return (JSON.parse(json) as Record<string, unknown>)[name];
-  } catch {
-    return undefined;
-  }
-}
-
 const bladeKey = /^(actual|observed)\/[^/]+\/[^/]+\/[^/]+\/blade\/[0-9]+$/;
 
 /**
  * The frontend's Prometheus metrics: the clock (tick, settle latency), blades
  * by actual and by observed state, active faults by kind, repairs by status,
- * and HTTP request durations by route. The simulation's figures follow one
- * store watch and change per store event, never by rescanning.
+ * and HTTP request durations by route. The simulation's figures follow the
+ * frontend's {@link StoreFeed} and change per store event, never by rescanning.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -60,9 +52,10 @@ export class Metrics {
   private readonly settledTick: Gauge;
   private readonly settle: Histogram;
   private readonly http: Histogram;
+  private readonly received: Counter;
   /** Wall time (ms) each tick was seen published, until it is seen settled. */
   private readonly publishedAt = new Map<number, number>();
-  private watch: WatchHandle | undefined;
+  private stop: (() => void) | undefined;
 
   constructor() {
     const registers = [this.registry];
@@ -86,6 +79,12 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
       registers,
     });
+    this.received = new Counter({
+      name: 'chamber_frontend_store_events_total',
+      help: 'Store changes etcd delivered to the frontend, by the kind it follows (it watches nothing else).',
+      labelNames: ['kind'],
+      registers,
+    });
     const tallies: Array<[string, string, Tally, string]> = [
       ['chamber_blades_actual', 'Blades by actual state.', this.actual, 'state'],
       ['chamber_blades_observed', 'Blades by observed state.', this.observed, 'state'],
@@ -105,29 +104,41 @@ export class Metrics {
     }
   }
 
-  /** Loads the current figures from the store and follows its changes. */
-  async follow(store: Store): Promise<void> {
+  /** Loads the current figures from the store and follows their changes through `feed`. */
+  async follow(store: Store, feed: StoreFeed): Promise<void> {
     const revision = await store.currentRevision();
-    for (const prefix of ['clock/', 'actual/', 'observed/', 'faults/', 'repairs/']) {
+    for (const prefix of Object.values(followedPrefixes)) {
       const { entries } = await store.listRaw(prefix, { revision });
       for (const e of entries) {
-        this.apply({
-          type: 'put',
-          key: e.key,
-          value: e.value,
-          modRevision: e.modRevision,
-          createRevision: e.createRevision,
-        });
+        this.apply(
+          new FeedEvent(kindOfKey(e.key)!, {
+            type: 'put',
+            key: e.key,
+            value: e.value,
+            modRevision: e.modRevision,
+            createRevision: e.createRevision,
+          }),
+        );
       }
     }
-    this.watch = await store.watch('', { fromRevision: revision + 1 }, (events) => {
-      for (const e of events) this.apply(e);
-    });
+    this.stop = await feed.subscribe(
+      Object.keys(followedPrefixes) as Array<keyof typeof followedPrefixes>,
+      { fromRevision: revision + 1 },
+      (events) => {
+        for (const e of events) this.apply(e);
+      },
+    );
   }
 
   /** Stops following the store. */
-  async close(): Promise<void> {
-    await this.watch?.cancel();
+  close(): Promise<void> {
+    this.stop?.();
+    return Promise.resolve();
+  }
+
+  /** Records that etcd delivered `count` changes of `kind` to the frontend. */
+  countReceived(kind: string, count: number): void {
+    this.received.inc({ kind }, count);
   }
 
   /** Records one HTTP answer. */
@@ -138,17 +149,19 @@ export class Metrics {
     );
   }
 
-  private apply(e: WatchEvent): void {
-    const { key, value } = e;
-    if (bladeKey.test(key)) {
-      const isActual = key.startsWith('actual/');
-      const state = short(field(value, 'state'), isActual ? 'BLADE_STATE_' : 'OBSERVED_STATE_');
+  private apply(e: FeedEvent): void {
+    const { key } = e;
+    const { value } = e.event;
+    if (e.kind === 'actual' || e.kind === 'observed') {
+      if (!bladeKey.test(key)) return;
+      const isActual = e.kind === 'actual';
+      const state = short(e.field('state'), isActual ? 'BLADE_STATE_' : 'OBSERVED_STATE_');
       (isActual ? this.actual : this.observed).set(key, state);
-    } else if (key.startsWith('faults/')) {
-      const isActive = field(value, 'status') === 'FAULT_STATUS_ACTIVE';
-      this.faults.set(key, isActive ? short(field(value, 'kind'), 'FAULT_KIND_') : undefined);
-    } else if (key.startsWith('repairs/')) {
-      this.repairs.set(key, short(field(value, 'status'), 'REPAIR_STATUS_'));
+    } else if (e.kind === 'faults') {
+      const isActive = e.field('status') === 'FAULT_STATUS_ACTIVE';
+      this.faults.set(key, isActive ? short(e.field('kind'), 'FAULT_KIND_') : undefined);
+    } else if (e.kind === 'repairs') {
+      this.repairs.set(key, short(e.field('status'), 'REPAIR_STATUS_'));
     } else if (key === 'clock/tick' && value !== undefined) {
       const { tick } = decode(TickRecord, key, value);
       this.tick.set(tick);

@@ -1,8 +1,18 @@
 import { SettledRecord, TickRecord } from '@chamber/protos';
-import { decode, type Store, type WatchEvent, type WatchHandle } from '@chamber/store';
+import { decode, type Store } from '@chamber/store';
+import type { StoreFeed } from './feeds.js';
 
 /** How long a clock answer waits at most for the frontend to see its tick settle. */
 const catchUpLimitMs = 2_000;
+
+/** An answer kept by the cache. */
+export interface KeptAnswer {
+  readonly json: string;
+  /** Its JSON as UTF-8, encoded once for every request that reads it. */
+  readonly bytes: Buffer;
+  /** What the caller of {@link SettledCache.get} kept with it (the route). */
+  readonly tag: string;
+}
 
 interface Settle {
   readonly revision: number;
@@ -16,8 +26,8 @@ interface Settle {
  * The world changes only tick by tick: until the next settle, reading an
  * element again gives what the last read gave, or something newer from the
  * tick in flight. So answers are kept under the last settle this frontend
- * has seen, followed by a watch of the clock's records (the store's shared
- * watch, the one the event stream uses), and dropped at the next. Nothing
+ * has seen, followed through the frontend's store feed of the clock's records
+ * (the one the event stream uses), and dropped at the next. Nothing
  * is kept during a reset or before the first settle; errors never are.
  *
  * Freshness: the frontend's clock answers wait until this watch has seen
@@ -28,10 +38,10 @@ interface Settle {
  * long as the watch takes to deliver, typically under a millisecond.
  */
 export class SettledCache {
-  private readonly answers = new Map<string, string>();
+  private readonly answers = new Map<string, KeptAnswer>();
   private settle: Settle | undefined;
   private isResetting = false;
-  private watch: WatchHandle | undefined;
+  private stop: (() => void) | undefined;
   private waiters: Array<{ run: number; tick: number; resolve: () => void }> = [];
   private readonly maxAnswers: number;
 
@@ -39,37 +49,47 @@ export class SettledCache {
     this.maxAnswers = maxAnswers;
   }
 
-  /** Reads the clock's records and follows them. */
-  static async open(store: Store, maxAnswers = 10_000): Promise<SettledCache> {
+  /** Reads the clock's records and follows them through `feed`. */
+  static async open(store: Store, feed: StoreFeed, maxAnswers = 10_000): Promise<SettledCache> {
     const cache = new SettledCache(maxAnswers);
     const { entries, revision } = await store.listRaw('clock/');
     for (const e of entries) cache.apply(e.key, e.value, e.modRevision);
-    cache.watch = await store.watch('clock/', { fromRevision: revision + 1 }, (events) =>
-      events.forEach((e: WatchEvent) => cache.apply(e.key, e.value, e.modRevision)),
-    );
+    cache.stop = await feed.subscribe(['clock'], { fromRevision: revision + 1 }, (events) => {
+      for (const e of events) cache.apply(e.key, e.event.value, e.revision);
+    });
     return cache;
   }
 
-  async close(): Promise<void> {
-    await this.watch?.cancel();
+  close(): Promise<void> {
+    this.stop?.();
     for (const w of this.waiters.splice(0)) w.resolve();
+    return Promise.resolve();
   }
 
-  /** The JSON of `load()`'s answer for `key` (a request URL), as of the last settle seen. */
-  async get(key: string, load: () => Promise<unknown>): Promise<string> {
+  /**
+   * The JSON of `load()`'s answer for `key` (a request URL), as of the last
+   * settle seen; `tag` is kept with it for {@link peek} (the route that
+   * answered).
+   */
+  async get(key: string, load: () => Promise<unknown>, tag = ''): Promise<string> {
     const settle = this.settle;
     if (settle === undefined || this.isResetting) return JSON.stringify(await load());
     const kept = this.answers.get(key);
-    if (kept !== undefined) return kept;
+    if (kept !== undefined) return kept.json;
     const json = JSON.stringify(await load());
     if (this.settle === settle && !this.isResetting) {
       if (this.answers.size >= this.maxAnswers) {
         const oldest = this.answers.keys().next().value;
         if (oldest !== undefined) this.answers.delete(oldest);
       }
-      this.answers.set(key, json);
+      this.answers.set(key, { json, tag, bytes: Buffer.from(json) });
     }
     return json;
+  }
+
+  /** The answer kept for `key` now, if any: what {@link get} would answer without loading. */
+  peek(key: string): KeptAnswer | undefined {
+    return this.settle === undefined || this.isResetting ? undefined : this.answers.get(key);
   }
 
   /**

@@ -15,7 +15,32 @@ async function metrics(frontend: TestFrontend): Promise<string> {
 const put = (frontend: TestFrontend, key: string, value: unknown) =>
   frontend.store.txn([], [{ type: 'put', key, value: JSON.stringify(value) }]);
 
+/** `chamber_frontend_store_events_total` by kind: the changes etcd delivered to the frontend. */
+function received(text: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^chamber_frontend_store_events_total\{kind="(\w+)"\} (\d+)$/gm)) {
+    counts[m[1]!] = Number(m[2]);
+  }
+  return counts;
+}
+
 describe('frontend: /metrics', () => {
+  it('is sent only the changes it serves: not the clock bookkeeping, definitions, targets or commands', async () => {
+    f = await startFrontend();
+    const frontend = f;
+    // What other services write every tick or on a load, which the frontend never reads.
+    for (let i = 0; i < 10; i++) await put(frontend, `acks/participant-${i}`, { tick: '1' });
+    await put(frontend, 'ticks/1', { revision: '3' });
+    await put(frontend, 'definition/r1/z1/rack1/blade/0', { index: 0 });
+    await put(frontend, 'target/r1/z1/rack1/blade/0', { state: 'TARGET_STATE_IN_SERVICE' });
+    await put(frontend, 'commands/c1', { kind: 'COMMAND_KIND_POWER_ON' });
+    // Then what it serves: once the tick shows, every earlier change has arrived.
+    await put(frontend, 'actual/r1/z1/rack1/blade/0', { state: 'BLADE_STATE_WORKING' });
+    await put(frontend, 'clock/tick', { tick: '1' });
+    await expect.poll(() => metrics(frontend)).toContain('chamber_tick 1');
+    expect(received(await metrics(frontend))).toEqual({ actual: 1, clock: 1 });
+  });
+
   it('counts blades by actual and observed state, active faults by kind and repairs by status as records change', async () => {
     f = await startFrontend();
     const blade = (n: number) => `r1/z1/rack1/blade/${n}`;

@@ -1,12 +1,15 @@
 import { Store } from '@chamber/store';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StoreFeed } from '../src/feeds.js';
 import { SettledCache } from '../src/settled-cache.js';
 
 let store: Store | undefined;
 let cache: SettledCache | undefined;
+let feed: StoreFeed | undefined;
 afterEach(async () => {
   await cache?.close();
+  await feed?.close();
   store?.close();
 });
 
@@ -21,7 +24,8 @@ describe('the settled cache', () => {
     });
     await put('clock/tick', { tick: 3, run: 1 });
     await put('clock/settled', { tick: 3, run: 1 });
-    cache = await SettledCache.open(store);
+    feed = await StoreFeed.open(store);
+    cache = await SettledCache.open(store, feed);
     let loads = 0;
     const load = () => Promise.resolve({ answer: ++loads });
 
@@ -48,7 +52,8 @@ describe('the settled cache', () => {
       simulation: uniqueSimulation('cache'),
     });
     await put('clock/settled', { tick: 7, run: 2 });
-    cache = await SettledCache.open(store);
+    feed = await StoreFeed.open(store);
+    cache = await SettledCache.open(store, feed);
     await cache.caughtUp(2, 7);
     await cache.caughtUp(1, 100); // an earlier run
     let isDone = false;

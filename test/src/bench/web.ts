@@ -3,6 +3,7 @@ import type { EtcdProcess } from '@chamber/etcd-process';
 import type { Page } from 'playwright-core';
 import { launchChromium, openPage, submitLogin, webRoot } from '../browser/browser.js';
 import { adminPassword, startBenchWorld } from './bench-world.js';
+import type { BenchRow } from './rows.js';
 import { fmt, quantile, table } from './stats.js';
 
 const rounds = 5;
@@ -76,13 +77,17 @@ async function panMap(page: Page, isDone: () => boolean): Promise<void> {
 
 /**
  * The dashboard on the 100,000-blade `large` region in Debian's Chromium:
- * the time from navigation to the map drawn with every device in `actual`
- * (a fresh browser context each round, so nothing is cached), and the frame
- * rate while dragging the map, fitted and zoomed in. Baselines from the
- * same run: reading the same states straight from etcd, and through the
- * REST route the map calls; and the page's idle frame rate.
+ * the time from navigation to the map drawn with every device in `actual`,
+ * round after round in one browser session (each round after a clock step,
+ * so the frontend's answers are cold; the first and the worst round show
+ * whether it stays steady), and the frame rate while dragging the map,
+ * fitted and zoomed in. Baselines from the same run: the page itself
+ * fetching and parsing the `actual` states it draws (cold, in the same
+ * session), reading the same states straight from etcd and through the
+ * REST route from Node; and the page's idle frame rate. Returns the rows
+ * of issue 16 (first render) and issue 6 (panning).
  */
-export async function benchWeb(etcd: EtcdProcess): Promise<void> {
+export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
   const definition = process.env['CHAMBER_BENCH_WEB_SAMPLE'] ?? 'large';
   const started = Date.now();
   const bench = await startBenchWorld('bench-web', etcd, { definition, ticks: 12, webRoot });
@@ -111,16 +116,16 @@ export async function benchWeb(etcd: EtcdProcess): Promise<void> {
     await first.getByRole('img', { name: /Inventory map/ }).waitFor();
     const storageState = await first.context().storageState();
     await first.close();
+    // One browser session for every round: what a user who reloads sees.
+    const context = await browser.newContext({
+      storageState,
+      viewport: { width: 1280, height: 800 },
+    });
+    const page = await context.newPage();
     const renders: number[] = [];
-    let page: Page | undefined;
+    const fetches: number[] = [];
     for (let i = 0; i < rounds; i++) {
-      await page?.context().close();
       await step();
-      const context = await browser.newContext({
-        storageState,
-        viewport: { width: 1280, height: 800 },
-      });
-      page = await context.newPage();
       await page.goto(baseUrl);
       const ms = await page.waitForFunction(
         () => performance.getEntriesByName('chamber-map-first-render')[0]?.startTime,
@@ -128,24 +133,34 @@ export async function benchWeb(etcd: EtcdProcess): Promise<void> {
         { timeout: 60_000, polling: 50 },
       );
       renders.push((await ms.jsonValue()) as number);
+      // The floor: the page fetching and parsing the same answer, cold too.
+      await step();
+      fetches.push(
+        await page.evaluate(async () => {
+          const started = performance.now();
+          const res = await fetch('/api/v1/inventory/states?view=actual');
+          await res.json();
+          return performance.now() - started;
+        }),
+      );
     }
-    const label = await page!
-      .getByRole('img', { name: /Inventory map/ })
-      .getAttribute('aria-label');
-    await page!.getByText(/racks, \d+ devices$/).waitFor({ timeout: 60_000 });
+    const label = await page.getByRole('img', { name: /Inventory map/ }).getAttribute('aria-label');
+    await page.getByText(/racks, \d+ devices$/).waitFor({ timeout: 60_000 });
 
-    const idle = await frameRate(page!, panSeconds, () => Promise.resolve());
+    const idle = await frameRate(page, panSeconds, () => Promise.resolve());
     // Fitted, zoomed in 8 steps (x6), and 16 (x35: device names readable, drawn rack by rack).
     const panning: Array<Awaited<ReturnType<typeof frameRate>>> = [];
     for (const zoomSteps of [0, 8, 8]) {
       for (let i = 0; i < zoomSteps; i++) {
-        await page!.getByRole('button', { name: 'Zoom in' }).click();
+        await page.getByRole('button', { name: 'Zoom in' }).click();
       }
-      panning.push(await frameRate(page!, panSeconds, (isDone) => panMap(page!, isDone)));
+      panning.push(await frameRate(page, panSeconds, (isDone) => panMap(page, isDone)));
     }
-    await page!.context().close();
+    await context.close();
 
     const firstRender = quantile(renders, 0.5);
+    const worstRender = Math.max(...renders);
+    const fetchMs = quantile(fetches, 0.5);
     console.log(
       `\n${label} (${blades.toLocaleString('en')} blades), 1280x800, median of ${rounds}:\n`,
     );
@@ -163,6 +178,11 @@ export async function benchWeb(etcd: EtcdProcess): Promise<void> {
           `${fmt(restMs[view]! / etcdMs, 2)}x etcd`,
         ]),
         ['  baseline: etcd range reads of actual/ + observed/', fmt(etcdMs, 0), '1.00x'],
+        [
+          '  baseline: the page fetching and parsing the actual states',
+          fmt(fetchMs, 0),
+          `${fmt(fetchMs / etcdMs, 2)}x etcd`,
+        ],
       ]),
     );
     const row = (name: string, f: Awaited<ReturnType<typeof frameRate>>): string[] => [
@@ -186,9 +206,25 @@ export async function benchWeb(etcd: EtcdProcess): Promise<void> {
     const worst = Math.min(...panning.map((p) => p.fps));
     console.log(
       `\ntargets:\n` +
-        `  first render <= ${targets.firstRenderMs} ms: ${fmt(firstRender, 0)} ms (rounds: ${renders.map((r) => fmt(r, 0)).join(', ')}) ${verdict(firstRender <= targets.firstRenderMs)}\n` +
+        `  first render <= ${targets.firstRenderMs} ms in every round: worst ${fmt(worstRender, 0)} ms (rounds: ${renders.map((r) => fmt(r, 0)).join(', ')}) ${verdict(worstRender <= targets.firstRenderMs)}\n` +
         `  panning >= ${targets.fps} fps: ${fmt(worst, 1)} fps ${verdict(worst >= targets.fps)}\n`,
     );
+    return [
+      {
+        figure: `dashboard first render, ${blades.toLocaleString('en')} blades, ${rounds} rounds in one session`,
+        value: `first ${fmt(renders[0]!, 0)} ms, worst ${fmt(worstRender, 0)} ms (median ${fmt(firstRender, 0)})`,
+        baseline: `page fetch+parse of the states ${fmt(fetchMs, 0)} ms, ${fmt(firstRender / fetchMs, 1)}x`,
+        goal: `<= ${targets.firstRenderMs.toLocaleString('en')} ms, every round`,
+        isMet: worstRender <= targets.firstRenderMs,
+      },
+      {
+        figure: 'dashboard panning (whole map, x6, x35)',
+        value: `worst ${fmt(worst, 1)} fps`,
+        baseline: `idle page ${fmt(idle.fps, 1)} fps, ${fmt(worst / idle.fps, 2)}x`,
+        goal: `>= ${targets.fps} fps`,
+        isMet: worst >= targets.fps,
+      },
+    ];
   } finally {
     await browser.close();
     await bench.close();

@@ -1,3 +1,4 @@
+import { budgets } from '@chamber/testing';
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld, type FrontendWorld } from '../system/frontend-world.js';
@@ -233,6 +234,35 @@ describe('the inventory map', () => {
 
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await page.close();
+  });
+
+  it("asks for the map's states as the page loads, before its session is known, and draws them", async () => {
+    w = await startFrontendWorld('web-map-early', quickControlPlane, { webRoot });
+    await loadSmall(w, 8);
+    const { page, problems } = await openPage(browser, w.url);
+    await submitLogin(page, 'admin', adminPassword);
+    const legend = page.getByRole('list', { name: 'Legend, actual' });
+    await expect.poll(() => legend.textContent()).toContain('working 8');
+    // On a reload the session check is held until the states are asked for
+    // (or the wait budget passes): the map's read must not wait for it.
+    let isStatesAsked = false;
+    let isAskedBeforeSession: boolean | undefined;
+    let statesAsked = (): void => undefined;
+    const asked = new Promise<void>((resolve) => (statesAsked = resolve));
+    page.on('request', (request) => {
+      if (!/\/api\/v1\/inventory\/states\?view=actual$/.test(request.url())) return;
+      isStatesAsked = true;
+      statesAsked();
+    });
+    await page.route(/\/api\/v1\/sessions\/current$/, async (route) => {
+      await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, budgets.waitMs))]);
+      isAskedBeforeSession ??= isStatesAsked;
+      await route.continue();
+    });
+    await page.reload();
+    await expect.poll(() => legend.textContent()).toContain('working 8');
+    expect(isAskedBeforeSession).toBe(true);
+    expect(problems).toEqual([]);
   });
 
   it('reads the map again when the stream cannot resume after its read, and follows on', async () => {

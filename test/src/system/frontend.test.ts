@@ -9,7 +9,12 @@ import {
 } from '@chamber/api';
 import { isChamberError } from '@chamber/errors';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adminPassword, startFrontendWorld, type FrontendWorld } from './frontend-world.js';
+import {
+  adminPassword,
+  startFrontendWorld,
+  userPassword,
+  type FrontendWorld,
+} from './frontend-world.js';
 import { sample } from './inventory-world.js';
 
 // The REST API in front of a running simulation: every simulation route's
@@ -295,6 +300,68 @@ describe('frontend: the inventory', () => {
         )
       ).status,
     ).toBe(404);
+  });
+});
+
+describe('frontend: kept answers', () => {
+  it('answers a read it keeps as it answered it first, only to callers who may read it, and exactly as of the tick asked', async () => {
+    const fw = await loaded('fe-kept');
+    const url = fw.admin.url('getBlade', { params: b0Params, query: { view: 'actual' } });
+    const pastUrl = fw.admin.url('getBlade', {
+      params: b0Params,
+      query: { view: 'actual', at: fw.loadTick },
+    });
+    const get = (u: string, headers: Record<string, string> = {}) => fetch(u, { headers });
+    const admin = { cookie: await fw.cookieOf('admin', adminPassword) };
+    const first = await get(url, admin);
+    const firstBody = await first.text();
+    for (let i = 0; i < 3; i++) {
+      const again = await get(url, admin);
+      expect(again.status).toBe(200);
+      expect(await again.text()).toBe(firstBody);
+      for (const h of [
+        'content-type',
+        'content-security-policy',
+        'x-content-type-options',
+        'x-frame-options',
+        'cross-origin-resource-policy',
+      ]) {
+        expect(again.headers.get(h), h).toBe(first.headers.get(h));
+      }
+    }
+    // Refused as before, kept answer or not.
+    const statusOfGet = async (headers: Record<string, string>) => {
+      const res = await get(url, headers);
+      await res.body?.cancel();
+      return res.status;
+    };
+    expect(await statusOfGet({})).toBe(401);
+    expect(await statusOfGet({ authorization: 'Bearer chm_nope_nope' })).toBe(401);
+    expect(await statusOfGet({ authorization: 'Basic YWRtaW46YWRtaW4=' })).toBe(401);
+    expect(
+      await statusOfGet({ cookie: `chamber_session=${'0'.repeat(18)}.${'x'.repeat(43)}` }),
+    ).toBe(401);
+    expect(await statusOfGet({ ...admin, 'if-match': '"1"' })).toBe(400);
+    // A user who may read, until disabled.
+    await fw.userWith('reader', []);
+    const reader = { cookie: await fw.cookieOf('reader', userPassword) };
+    expect(await statusOfGet(reader)).toBe(200);
+    await fw.admin.call('updateUser', { params: { name: 'reader' }, body: { isEnabled: false } });
+    expect(await statusOfGet(reader)).toBe(401);
+    // Logged out: the session's cookie reads nothing more.
+    const session = { cookie: await fw.cookieOf('admin', adminPassword) };
+    expect(await statusOfGet(session)).toBe(200);
+    const logOut = await fetch(fw.admin.url('logOut'), { method: 'DELETE', headers: session });
+    expect(logOut.status).toBe(204);
+    expect(await statusOfGet(session)).toBe(401);
+
+    // Time travel stays exact: as of the load's tick nothing worked yet, now it does.
+    const stateOf = async (u: string) =>
+      ((await (await get(u, admin)).json()) as ElementAt).element.bladeActual?.state;
+    for (let i = 0; i < 2; i++) {
+      expect(await stateOf(pastUrl)).not.toBe('BLADE_STATE_WORKING');
+      expect(await stateOf(url)).toBe('BLADE_STATE_WORKING');
+    }
   });
 });
 

@@ -231,8 +231,13 @@ export function startFrontendProcess(options: {
 
 /**
  * Starts the HTTP floor of the frontend benchmark (test/dist/src/bench/http-floor.js):
- * a bare Node server answering a constant JSON on `port`.
+ * a bare Node server answering a constant JSON on `port`; given `sse`, also
+ * a bare event stream of that simulation's `clock/` changes at `/events`.
  */
-export function startHttpFloorProcess(port: number): Child {
-  return start('test/dist/src/bench/http-floor.js', [String(port)], {});
+export function startHttpFloorProcess(
+  port: number,
+  sse?: { readonly endpoints: readonly string[]; readonly simulation: string },
+): Child {
+  const args = sse === undefined ? [] : [sse.endpoints.join(','), sse.simulation];
+  return start('test/dist/src/bench/http-floor.js', [String(port), ...args], {});
 }

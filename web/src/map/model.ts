@@ -100,6 +100,33 @@ interface StatesAnswer {
 
 const kindOrder: Readonly<Record<DeviceKind, number>> = { pdu: 0, tor: 1, blade: 2 };
 
+/** The live `actual` states asked for as the page loads ({@link readStatesEarly}), until the map takes them. */
+let early: Promise<StatesAnswer> | undefined;
+
+/**
+ * Asks for the live `actual` states as the page loads, when a session may
+ * exist (the `chamber_signed_in` cookie) and the page opened is the map's:
+ * the read (the longest step before the map's first picture) then runs
+ * while the bundle starts, the session is checked and the map mounts,
+ * instead of after them. The map's first load takes it ({@link MapModel.load});
+ * a failed one (no session after all) is read again there. Whatever the
+ * read's age, the map's event stream resumes after its revision.
+ */
+export function readStatesEarly(): void {
+  const isMapPage = ['', '#', '#/'].includes(location.hash);
+  if (!isMapPage || !document.cookie.split('; ').includes('chamber_signed_in=1')) return;
+  early = api<StatesAnswer>('GET', '/inventory/states?view=actual');
+  // Not read yet: a failure is handled by the reader, not reported here.
+  early.catch(() => undefined);
+}
+
+/** The early read, once: later loads read afresh. */
+function takeEarly(): Promise<StatesAnswer> | undefined {
+  const taken = early;
+  early = undefined;
+  return taken;
+}
+
 /**
  * The inventory as the map draws it: racks in zones, devices by path, each
  * with its actual and observed state, and the counts the legend shows.
@@ -146,9 +173,12 @@ export class MapModel {
     onView: (view: 'actual' | 'observed') => void,
   ): Promise<number> {
     const revisions: number[] = [];
+    const first = at === undefined ? takeEarly() : undefined;
     for (const view of ['actual', 'observed'] as const) {
       const query = `view=${view}${at === undefined ? '' : `&at=${at}`}`;
-      const answer = await api<StatesAnswer>('GET', `/inventory/states?${query}`);
+      const read = () => api<StatesAnswer>('GET', `/inventory/states?${query}`);
+      const answer =
+        view === 'actual' && first !== undefined ? await first.catch(read) : await read();
       this.take(view, answer);
       this.loaded.add(view);
       this.tick = answer.tick;

@@ -107,7 +107,8 @@ export class Accounts {
       const { entries } = await store.listRaw(prefix, { revision });
       for (const e of entries) accounts.apply(e.key, e.value, e.modRevision);
       accounts.watches.push(
-        await store.watch(prefix, { fromRevision: revision + 1 }, (events) => {
+        // Its own watch of each prefix: the frontend receives no other key's changes.
+        await store.watch(prefix, { fromRevision: revision + 1, isShared: false }, (events) => {
           for (const e of events) accounts.apply(e.key, e.value, e.modRevision);
         }),
       );

@@ -128,7 +128,7 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
   const read = async (request: RequestContext, load: () => Promise<unknown>): Promise<Reply> =>
     deps.cache === undefined
       ? { body: await load() }
-      : { json: await deps.cache.get(request.koa.url, load) };
+      : { json: await deps.cache.get(request.koa.url, load, request.op.id) };
   const list =
     (kind: keyof typeof elementKinds | 'regions'): Handler =>
     (request) =>

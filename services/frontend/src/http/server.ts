@@ -14,6 +14,7 @@ import { send } from '@koa/send';
 import Koa from 'koa';
 import helmet from 'koa-helmet';
 import fs from 'node:fs';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Accounts, Caller } from '../auth/accounts.js';
 import { RequestValidator, type ValidInput } from './validation.js';
 
@@ -99,7 +100,26 @@ export interface HttpAppOptions {
   /** Extra routes outside `/api/v1` (`/metrics`). */
   readonly extraRoutes?: (router: Router) => void;
   readonly onTiming?: (timing: RequestTiming) => void;
+  /**
+   * A GET's answer kept from an earlier identical request (same URL), with
+   * the operation id that answered it: {@link HttpApp.listener} sends it
+   * without going through Koa when the caller may call that operation.
+   */
+  readonly keptAnswer?: (
+    url: string,
+  ) => { readonly bytes: Buffer; readonly tag: string } | undefined;
 }
+
+/** The Koa application, and the request listener to serve it with. */
+export type HttpApp = Koa & {
+  /**
+   * Serves a request: a GET whose answer is kept ({@link HttpAppOptions.keptAnswer})
+   * from a caller whose credentials are valid and who holds the route's
+   * right is answered at once, with the headers Koa would send; everything
+   * else (errors included) goes through Koa.
+   */
+  readonly listener: RequestListener;
+};
 
 /**
  * The frontend's HTTP application: security headers, JSON errors, the REST
@@ -107,7 +127,7 @@ export interface HttpAppOptions {
  * ETags), and the dashboard's static files. Throws at build time when a
  * route has no handler or a handler no route.
  */
-export function createHttpApp(options: HttpAppOptions): Koa {
+export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { operations, handlers, accounts, logger } = options;
   for (const op of operations) {
     if (handlers[op.id] === undefined) {
@@ -138,6 +158,15 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       strictTransportSecurity: false,
     }),
   );
+  // The security headers are the same on every answer: kept from the first
+  // for the answers sent without Koa.
+  let securityHeaders: Record<string, string> | undefined;
+  app.use(async (ctx, next) => {
+    securityHeaders ??= Object.fromEntries(
+      Object.entries(ctx.response.headers).map(([k, v]) => [k, String(v)]),
+    );
+    await next();
+  });
 
   const router = new Router({ prefix: apiPrefix });
   // Fixed paths before parameterised ones: /sessions/current before /sessions/{id}.
@@ -222,6 +251,7 @@ export function createHttpApp(options: HttpAppOptions): Koa {
     });
   }
   app.use(router.routes());
+  const byId = new Map(operations.map((o) => [o.id, o]));
   if (options.extraRoutes !== undefined) {
     const extra = new Router();
     options.extraRoutes(extra);
@@ -270,7 +300,79 @@ export function createHttpApp(options: HttpAppOptions): Koa {
       throw new ChamberError(Code.NotFound, `no file ${ctx.path}`, { details: { field: 'url' } });
     }
   });
-  return app;
+  const viaKoa = app.callback();
+  const keptAnswer = options.keptAnswer;
+  const listener: RequestListener = (req, res) => {
+    const start = process.hrtime.bigint();
+    const kept =
+      keptAnswer === undefined || securityHeaders === undefined || !isPlainGet(req)
+        ? undefined
+        : keptAnswer(req.url ?? '');
+    const op = kept === undefined ? undefined : byId.get(kept.tag);
+    if (kept === undefined || op === undefined || !mayCall(op, callerOf(req, accounts))) {
+      void viaKoa(req, res);
+      return;
+    }
+    sendKept(res, securityHeaders!, kept.bytes);
+    options.onTiming?.({
+      route: op.id,
+      method: 'GET',
+      status: 200,
+      seconds: Number(process.hrtime.bigint() - start) / 1e9,
+    });
+  };
+  return Object.assign(app, { listener });
+}
+
+/** A GET without a body or If-Match: one whose answer depends on its URL and caller alone. */
+function isPlainGet(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return (
+    req.method === 'GET' &&
+    h['if-match'] === undefined &&
+    h['transfer-encoding'] === undefined &&
+    (h['content-length'] === undefined || h['content-length'] === '0')
+  );
+}
+
+/**
+ * The caller a request's credentials name, when they are valid; undefined
+ * for none, bad or malformed ones (Koa then answers the request, with the
+ * error it calls for).
+ */
+function callerOf(req: IncomingMessage, accounts: Accounts): Caller | undefined {
+  const authorization = req.headers.authorization;
+  if (authorization !== undefined && authorization !== '') {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization);
+    return m === null ? undefined : accounts.authenticate({ bearer: m[1]! });
+  }
+  const cookie = cookieOf(req.headers.cookie, sessionCookie);
+  return cookie === undefined ? undefined : accounts.authenticate({ cookie });
+}
+
+/** The value of cookie `name` in a Cookie header, read as Koa's cookies read it (first one, quotes dropped). */
+function cookieOf(header: string | undefined, name: string): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  const m = new RegExp(`(?:^|;) *${name}=([^;]*)`).exec(header);
+  if (m === null) return undefined;
+  const value = m[1]!;
+  return value.startsWith('"') ? value.slice(1, -1) : value;
+}
+
+/** Whether `caller` may call `op`: what the router checks before a handler runs. */
+function mayCall(op: Operation, caller: Caller | undefined): boolean {
+  if (op.access === 'public') return true;
+  if (caller === undefined) return false;
+  return op.access === 'user' || caller.user.rights.includes(op.access);
+}
+
+function sendKept(res: ServerResponse, headers: Record<string, string>, body: Buffer): void {
+  res.writeHead(200, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+  });
+  res.end(body);
 }
 
 function authenticate(ctx: Koa.Context, accounts: Accounts): Caller | undefined {
