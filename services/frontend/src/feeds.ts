@@ -97,7 +97,7 @@ export interface FeedOptions {
   readonly onError?: (error: Error) => void;
 }
 
-/** How many recent events the feed keeps for subscribers that start a little in the past. */
+/** How many recent events (at least) the feed keeps for subscribers that start a little in the past. */
 const historyLimit = 4_096;
 
 /**
@@ -221,8 +221,10 @@ export class StoreFeed {
   }
 
   private deliver(events: FeedEvent[]): void {
-    this.history.push(...events);
-    if (this.history.length > historyLimit) {
+    for (const e of events) this.history.push(e);
+    // Trimmed once it holds twice the limit, not at every batch: each event
+    // is then copied at most once, whatever the rate of ticks.
+    if (this.history.length > 2 * historyLimit) {
       // Forget whole revisions only, so `historyFrom` stays exact.
       const cut = this.history[this.history.length - historyLimit]!.revision + 1;
       this.history = this.history.filter((e) => e.revision >= cut);
