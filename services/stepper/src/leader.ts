@@ -33,6 +33,7 @@ import {
   waitingFor,
   type ClockRecords,
 } from '@chamber/timestamp';
+import { Coalesced } from './coalesced.js';
 import { afterReset } from './domain/control.js';
 import { foldDigest } from './domain/digest.js';
 import { expectedAt, wakeTicks } from './domain/expected.js';
@@ -107,8 +108,6 @@ export class Leader {
   private watch: WatchHandle | undefined;
   private window: Window | undefined;
   private isStopped = false;
-  private isBusy = false;
-  private isDirty = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly graceTimers = new Map<string, NodeJS.Timeout>();
   /** Set while the watch has lost etcd: no grace period runs meanwhile. */
@@ -116,7 +115,13 @@ export class Leader {
   private lastPublishMs: number | undefined;
   /** The epoch `lastPublishMs` belongs to: measured pacing starts afresh after a policy change. */
   private lastPublishEpoch: number | undefined;
-  private idle: Promise<void> = Promise.resolve();
+  private readonly evaluation = new Coalesced(
+    () => this.evaluate(),
+    (error) => {
+      this.options.logger.error({ err: error }, 'stepper leader step failed; retrying');
+      this.timer = setTimeout(() => this.kick(), 500);
+    },
+  );
   private readonly stopping = new AbortController();
 
   private constructor(options: LeaderOptions) {
@@ -140,7 +145,7 @@ export class Leader {
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
     await this.watch?.cancel();
-    await this.idle;
+    await this.evaluation.stop();
   }
 
   private async initialize(): Promise<void> {
@@ -352,27 +357,9 @@ export class Leader {
     w.complete = { revision, digest: foldDigest(previous, w.tick, w.changes) };
   }
 
-  /** Runs `evaluate` once now, or once more after the one running. */
+  /** Evaluates the clock now, or once more after the evaluation running. */
   private kick(): void {
-    if (this.isStopped) return;
-    if (this.isBusy) {
-      this.isDirty = true;
-      return;
-    }
-    this.isBusy = true;
-    this.idle = (async () => {
-      try {
-        do {
-          this.isDirty = false;
-          await this.evaluate();
-        } while (this.isDirty && !this.isStopped);
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'stepper leader step failed; retrying');
-        this.timer = setTimeout(() => this.kick(), 500);
-      } finally {
-        this.isBusy = false;
-      }
-    })();
+    this.evaluation.kick();
   }
 
   private async evaluate(): Promise<void> {

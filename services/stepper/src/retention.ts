@@ -14,6 +14,7 @@ import {
 } from '@chamber/store';
 import type { Logger } from '@chamber/telemetry';
 import { keys, oldestReadableTick } from '@chamber/timestamp';
+import { Coalesced } from './coalesced.js';
 import {
   compactionRevision,
   decideRetention,
@@ -43,10 +44,11 @@ export interface RetentionOptions {
 export class Retention {
   private readonly options: RetentionOptions;
   private watch: WatchHandle | undefined;
-  private isStopped = false;
-  private isBusy = false;
-  private isDirty = false;
-  private idle: Promise<void> = Promise.resolve();
+  // Tried again at the next settled tick when a step fails.
+  private readonly steps = new Coalesced(
+    () => this.step(),
+    (error) => this.options.logger.error({ err: error }, 'history retention step failed'),
+  );
   /** Whether the stored record was applied by this leader (once per term, after a crash). */
   private isApplied = false;
   /** The run and oldest readable tick as of the last step, once applied: most ticks need no read. */
@@ -73,9 +75,8 @@ export class Retention {
 
   /** Stops; a step in progress finishes its current write. */
   async stop(): Promise<void> {
-    this.isStopped = true;
     await this.watch?.cancel();
-    await this.idle;
+    await this.steps.stop();
   }
 
   /** A settled tick: a step only when the window may move (decided from memory, no read). */
@@ -98,25 +99,7 @@ export class Retention {
   }
 
   private kick(): void {
-    if (this.isStopped) return;
-    if (this.isBusy) {
-      this.isDirty = true;
-      return;
-    }
-    this.isBusy = true;
-    this.idle = (async () => {
-      try {
-        do {
-          this.isDirty = false;
-          await this.step();
-        } while (this.isDirty && !this.isStopped);
-      } catch (error) {
-        // Tried again at the next settled tick.
-        this.options.logger.error({ err: error }, 'history retention step failed');
-      } finally {
-        this.isBusy = false;
-      }
-    })();
+    this.steps.kick();
   }
 
   private async step(): Promise<void> {
