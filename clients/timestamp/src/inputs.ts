@@ -250,26 +250,68 @@ export async function submitInput(store: Store, input: InputToSubmit): Promise<S
   return submitted!;
 }
 
+/** How many single inputs without compares {@link InputWriter} writes together: one transaction's worth. */
+const groupLimit = 32;
+
+interface Queued {
+  readonly input: InputToSubmit;
+  readonly resolve: (submitted: SubmittedInput) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /**
- * Writes a service's inputs one call at a time, in the order they arrive.
+ * Writes a service's inputs one write at a time, in the order they arrive.
  * Calls that draw ids from a sequence would otherwise race for its next
- * number and retry; in turn, each call costs a read and a transaction.
+ * number and retry. Single inputs without `compares` that arrive while a
+ * write is in flight are written together in the next one (up to
+ * {@link groupLimit}, one transaction), so a burst of calls costs a few
+ * transactions, not one each; an input with `compares` is written alone, so
+ * its conflict fails only its own call.
  */
 export class InputWriter {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly queued: Queued[] = [];
+  private isScheduled = false;
 
   constructor(private readonly store: Store) {}
 
   /** Writes `inputs` after every earlier call; see {@link submitInputs}. */
   submitAll(inputs: readonly InputToSubmit[]): Promise<SubmittedInput[]> {
-    const run = this.tail.then(() => submitInputs(this.store, inputs));
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.enqueue(() => submitInputs(this.store, inputs));
   }
 
   /** Writes one input after every earlier call; see {@link submitInputs}. */
   async submit(input: InputToSubmit): Promise<SubmittedInput> {
-    const [submitted] = await this.submitAll([input]);
-    return submitted!;
+    if ((input.compares?.length ?? 0) > 0) return (await this.submitAll([input]))[0]!;
+    return new Promise((resolve, reject) => {
+      this.queued.push({ input, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.isScheduled) return;
+    this.isScheduled = true;
+    void this.enqueue(async () => {
+      this.isScheduled = false;
+      const group = this.queued.splice(0, groupLimit);
+      // The rest goes in the write after this one.
+      if (this.queued.length > 0) this.schedule();
+      try {
+        const submitted = await submitInputs(
+          this.store,
+          group.map((q) => q.input),
+        );
+        group.forEach((q, i) => q.resolve(submitted[i]!));
+      } catch (error) {
+        for (const q of group) q.reject(error);
+      }
+    });
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 }

@@ -8,7 +8,7 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op } from '@chamber/store';
-import { keys, Participant, submitInput } from '@chamber/timestamp';
+import { InputWriter, keys, Participant, submitInput } from '@chamber/timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 
@@ -292,5 +292,28 @@ describe('stepper: a dropped participant that comes back', () => {
     release();
     expect((await stepped).tick).toBe(1);
     expect((await h.store.get(AckRecord, keys.ack('quick')))?.value.revision).toBe(r1);
+  });
+});
+
+describe('stepper: a burst of inputs', () => {
+  it('writes a burst of single inputs in a few transactions, in arrival order, all for the next tick', async () => {
+    h = await harness('input-burst');
+    await h.join('owner', () => ({ nextWakeup: null }));
+    const { client } = await h.startStepper();
+    const start = await client.waitForTick(0);
+    const writer = new InputWriter(h.store);
+    const from = (await h.store.currentRevision()) + 1;
+    const submitted = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        writer.submit({ id: { sequence: 'burst/b' }, owner: 'owner' }),
+      ),
+    );
+    expect(submitted.map((s) => s.id)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `burst/b${start.tick + 1}-${i + 1}`),
+    );
+    expect(new Set(submitted.map((s) => s.effectiveTick))).toEqual(new Set([start.tick + 1]));
+    // One transaction per write: the first input alone, then groups of what arrived meanwhile.
+    const writes = (await h.store.currentRevision()) - from + 1;
+    expect(writes).toBeLessThanOrEqual(10);
   });
 });
