@@ -186,19 +186,8 @@ function etcdOf(pids: readonly number[]): number | undefined {
 async function firstRunSession(
   l: Launcher,
 ): Promise<(route: string) => Promise<{ status: number; body: unknown }>> {
-  const [, origin, token] = await l.waitFor(
-    /First run: log in once at (http:\/\/127\.0\.0\.1:\d+)\/\?token=(chm_\S+)/,
-  );
-  const session = await fetch(`${origin}/api/v1/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token }),
-  });
-  const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
-  return async (route) => {
-    const res = await fetch(`${origin}/api/v1${route}`, { headers: { cookie } });
-    return { status: res.status, body: await res.json() };
-  };
+  const api = await firstRunApi(l);
+  return (route) => api('GET', route);
 }
 
 /**
