@@ -114,6 +114,8 @@ async function untilAbsent(
         );
     };
     const onAbort = (): void => done(signal?.reason);
+    // An abort while the key was read has fired already: no event will come.
+    if (signal?.aborted === true) return onAbort();
     signal?.addEventListener('abort', onAbort);
     store
       .watch(key, { fromRevision: current.modRevision + 1 }, (events) => {
