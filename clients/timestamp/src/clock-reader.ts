@@ -1,6 +1,7 @@
 import { ChamberError, Code } from '@chamber/errors';
 import type { ClockStatus } from '@chamber/protos';
-import { CachedView, type Store, type WatchHandle } from '@chamber/store';
+import type { ControlRecord, SettledRecord, TickRecord } from '@chamber/protos';
+import { CachedView, type Entry, type Store, type WatchHandle } from '@chamber/store';
 import { keys } from './keys.js';
 import { deriveStatus, readClockRecords, type ClockRecords } from './status.js';
 
@@ -26,6 +27,8 @@ export class ClockReader {
   private current: ClockStatus;
   private syncWaiters: Array<{ revision: number; resolve: () => void }> = [];
   private records: ClockRecords;
+  /** Clock records this process wrote at a revision the watch has not delivered yet. */
+  private ahead: WrittenClockRecords | undefined;
 
   private constructor(view: CachedView) {
     this.view = view;
@@ -141,6 +144,24 @@ export class ClockReader {
     await new Promise<void>((resolve) => this.syncWaiters.push({ revision, resolve }));
   }
 
+  /**
+   * Takes in the clock records this process has just written in one
+   * transaction at `written.revision` (as `clock/control`, `clock/tick` and
+   * `clock/settled`), before the watch delivers them: the status reflects
+   * them at once, so a caller answering from {@link status} or waiting with
+   * {@link waitFor} needs no watch round trip for its own write, and a later
+   * read on this reader never goes back in time. Events up to that revision
+   * keep arriving and are applied as usual; the written records stand in
+   * for theirs until the watch reaches the revision. A revision the reader
+   * already reflects changes nothing.
+   */
+  noteWritten(written: WrittenClockRecords): void {
+    if (this.view.revision >= written.revision) return;
+    if (this.ahead !== undefined && this.ahead.revision >= written.revision) return;
+    this.ahead = written;
+    this.refresh();
+  }
+
   /** Calls `listener` on every change of the status; returns a function that stops it. */
   onChange(listener: (status: ClockStatus, records: ClockRecords) => void): () => void {
     this.listeners.add(listener);
@@ -154,8 +175,51 @@ export class ClockReader {
   }
 
   private refresh(): void {
-    this.records = readClockRecords(this.view);
+    if (this.ahead !== undefined && this.view.revision >= this.ahead.revision)
+      this.ahead = undefined;
+    const stored = readClockRecords(this.view);
+    const ahead = this.ahead;
+    this.records =
+      ahead === undefined
+        ? stored
+        : {
+            ...stored,
+            control: ahead.control,
+            tick: entryAt(keys.tick, ahead.tick, ahead.revision, stored.tick),
+            settled:
+              ahead.settled === undefined
+                ? stored.settled
+                : entryAt(keys.settled, ahead.settled, ahead.revision, stored.settled),
+          };
     this.current = deriveStatus(this.records);
     for (const l of [...this.listeners]) l(this.current, this.records);
   }
+}
+
+/**
+ * Clock records written together in one transaction at `revision`: the
+ * control record and the published tick, and the settled record when the
+ * same transaction settled it.
+ */
+export interface WrittenClockRecords {
+  readonly revision: number;
+  readonly control: ControlRecord;
+  readonly tick: TickRecord;
+  readonly settled?: SettledRecord | undefined;
+}
+
+/** The entry `value` written at `revision` over `before` (the stored one, if any). */
+function entryAt<T>(
+  key: string,
+  value: T,
+  revision: number,
+  before: Entry<T> | undefined,
+): Entry<T> {
+  return {
+    key,
+    value,
+    modRevision: revision,
+    createRevision: before?.createRevision ?? revision,
+    version: (before?.version ?? 0) + 1,
+  };
 }

@@ -16,7 +16,7 @@ export {
   initialDigest,
   type ClockRecords,
 } from './status.js';
-export { ClockReader } from './clock-reader.js';
+export { ClockReader, type WrittenClockRecords } from './clock-reader.js';
 export { checkReadableTick, oldestReadableTick } from './history.js';
 export {
   submitInput,

@@ -78,12 +78,17 @@ export function createStepperService(
         failures = 0;
         logger.info({ instance, term: leadership.term }, 'leading the clock');
         stopping.signal.addEventListener('abort', endTerm, { once: true });
-        const lost = new Promise<void>((resolve) =>
+        // A stop that came while the campaign was being won found no
+        // leadership to resign: the term ends at once, and is resigned below.
+        if (stopping.signal.aborted) endTerm();
+        const lost = new Promise<void>((resolve) => {
           leadership!.onLost(() => {
             endTerm();
             resolve();
-          }),
-        );
+          });
+          term.signal.addEventListener('abort', () => resolve(), { once: true });
+          if (term.signal.aborted) resolve();
+        });
         leader = await Leader.start({
           store: s,
           leadership,
@@ -116,6 +121,7 @@ export function createStepperService(
         retention = undefined;
         await leader?.stop();
         leader = undefined;
+        if (stopping.signal.aborted) await leadership?.resign().catch(() => undefined);
       }
     }
   }
@@ -133,7 +139,7 @@ export function createStepperService(
           {
             name: 'chamber.clock.v1.Clock',
             definition: ClockService,
-            implementation: createClockHandlers(store, reader, logger),
+            implementation: createClockHandlers(store, reader, logger, () => leader),
           },
         ],
         protoRoot,

@@ -32,6 +32,7 @@ import {
   readClockRecords,
   waitingFor,
   type ClockRecords,
+  type WrittenClockRecords,
 } from '@chamber/timestamp';
 import { Coalesced } from './coalesced.js';
 import { afterReset } from './domain/control.js';
@@ -462,6 +463,95 @@ export class Leader {
         }
       },
     );
+  }
+
+  /**
+   * The leader's own path for a request that moves the clock's bound (Step,
+   * RunUntil) while the published tick is settled: the new control record
+   * (`change` of the stored one) and the publish of the tick it makes due go
+   * in **one** transaction, guarded by the leadership and by the revisions of
+   * `clock/control`, `clock/tick` and `clock/settled` the decision came from;
+   * when that tick expects nobody, the same transaction settles it, as
+   * {@link evaluate} does. The tick and its expected set are decided exactly
+   * as `evaluate` would on the event of the control write alone.
+   *
+   * Resolves with what it wrote, or `undefined`, having written nothing, when
+   * this path does not apply: the leader stopped, a reset is pending, the
+   * published tick is not settled, `change` throws (the caller's own path
+   * reports the error against the stored record), no tick is due at once, or
+   * a guard failed (another request or the leader's own evaluation got there
+   * first, or this view was behind). The caller then changes `clock/control`
+   * alone, as a follower does. Crash-only: the one transaction is all or
+   * nothing, and what remains of a longer step is in the stored bound.
+   */
+  async publishWithControl(
+    change: (control: ControlRecord, publishedTick: number) => ControlRecord,
+  ): Promise<WrittenClockRecords | undefined> {
+    if (this.isStopped) return undefined;
+    const records = readClockRecords(this.view);
+    const tick = records.tick;
+    if (tick === undefined || records.control.reset !== undefined) return undefined;
+    if (!isTickSettled(records)) return undefined;
+    let control: ControlRecord;
+    try {
+      control = change(records.control, tick.value.tick);
+    } catch {
+      return undefined;
+    }
+    const wakes = this.wakeTicks(records, this.window);
+    const decision = nextTick({
+      policy: control.policy,
+      rate: control.rate,
+      until: control.until,
+      tick: tick.value.tick,
+      wakeups: [...wakes.values()],
+      pendingInputs: this.view
+        .list(PendingRecord, keys.pendingPrefix)
+        .map((e) => e.value.effectiveTick),
+      lastPublishMs: this.lastPublishEpoch === control.epoch ? this.lastPublishMs : undefined,
+    });
+    if (decision.kind !== 'publish' || decision.atMs !== undefined) return undefined;
+    const expected = expectedAt(wakes, decision.tick);
+    const published: TickRecord = {
+      ...tick.value,
+      tick: decision.tick,
+      expected,
+      resetting: false,
+    };
+    const settled: SettledRecord | undefined =
+      expected.length === 0
+        ? {
+            tick: decision.tick,
+            digest: records.settled!.value.digest,
+            run: tick.value.run,
+            lagSeconds: 0,
+          }
+        : undefined;
+    const ops: Op[] = [
+      op.put(ControlRecord, keys.control, control),
+      op.put(TickRecord, keys.tick, published),
+    ];
+    if (settled !== undefined) ops.push(op.put(SettledRecord, keys.settled, settled));
+    const controlRevision = this.view.getRaw(keys.control)?.modRevision ?? 0;
+    const nowMs = Date.now();
+    const res = await withTickSpan(
+      this.options.tracer,
+      'clock.publish',
+      { tick: tick.value.tick, run: tick.value.run },
+      {},
+      async (span) => {
+        const res = await this.store.txn(
+          [...this.guards(records), cmp.modRevision(keys.control, '==', controlRevision)],
+          ops,
+        );
+        span.setAttribute('chamber.succeeded', res.succeeded);
+        return res;
+      },
+    );
+    if (!res.succeeded) return undefined;
+    this.lastPublishMs = nowMs;
+    this.lastPublishEpoch = control.epoch;
+    return { revision: res.revision, control, tick: published, settled };
   }
 
   /**

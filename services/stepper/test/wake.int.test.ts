@@ -30,7 +30,7 @@ function recorder(seen: number[], firstWakeup: number | null = null) {
 }
 
 describe('stepper: who is expected at a tick', () => {
-  it('expects nobody at an idle tick, which settles as it is published: an idle Step(1) is two writes', async () => {
+  it('expects nobody at an idle tick, which settles as it is published: an idle Step(1) is one write', async () => {
     h = await harness('wake-idle');
     const seen: number[] = [];
     await h.join('a', recorder(seen));
@@ -58,13 +58,44 @@ describe('stepper: who is expected at a tick', () => {
       )
       .toBe(true);
     await watch.cancel();
-    // The step request, then the publish that settles it; nobody acked.
-    expect(new Set(events.map((e) => e.modRevision)).size).toBeLessThanOrEqual(2);
+    // The leader served the step: the request, the publish and the settle
+    // are one transaction; nobody acked.
+    expect(new Set(events.map((e) => e.modRevision)).size).toBe(1);
+    expect(new Set(events.map((e) => e.key))).toEqual(
+      new Set([keys.control, keys.tick, keys.settled]),
+    );
     expect(events.filter((e) => e.key.startsWith(keys.acksPrefix))).toEqual([]);
     expect(seen).toEqual([0, 0]);
     // An idle tick changes nothing, so the digest stays; it has no index entry.
     expect(status.digest).toBe((await client.getStatus()).digest);
     expect(await h.store.getRaw(keys.tickIndex(1))).toBeUndefined();
+  });
+
+  it("steps through a standby replica too (the request, then the leader publishes) and answers the leader's own step from what it wrote", async () => {
+    h = await harness('wake-replicas');
+    await h.join('a', recorder([]));
+    const first = await h.startStepper();
+    await first.client.waitForTick(0);
+    await expect.poll(() => first.service.isLeader()).toBe(true);
+    const standby = await h.startStepper();
+    expect(standby.service.isLeader()).toBe(false);
+    await first.client.setPolicy(Policy.POLICY_MANUAL);
+
+    const revisionsOf = async (step: () => Promise<unknown>): Promise<number> => {
+      const from = (await h.store.currentRevision()) + 1;
+      await step();
+      return (await h.store.currentRevision()) - from + 1;
+    };
+    for (let t = 1; t <= 5; t++) {
+      // The leader's own step: one transaction, and its status says so at once.
+      expect(await revisionsOf(() => first.client.step(1))).toBe(1);
+      expect(await first.client.getStatus()).toMatchObject({ tick: 2 * t - 1, settled: true });
+      // Through the standby: its request, then the leader's publish.
+      const status = await standby.client.step(1);
+      expect(status).toMatchObject({ tick: 2 * t, settled: true, settledTick: 2 * t });
+    }
+    expect(await revisionsOf(() => standby.client.step(1))).toBe(2);
+    expect(await first.client.getStatus()).toMatchObject({ tick: 11, settled: true });
   });
 
   it('expects a participant at its wake-up and not at the ticks before it', async () => {
