@@ -124,6 +124,9 @@ export class Leader {
     },
   );
   private readonly stopping = new AbortController();
+  /** The revision of the leader's last successful write: what its view must reach before it decides anew. */
+  private ownRevision = 0;
+  private ownWaiters: Array<{ revision: number; resolve: () => void }> = [];
 
   private constructor(options: LeaderOptions) {
     this.options = options;
@@ -146,6 +149,7 @@ export class Leader {
     for (const t of this.graceTimers.values()) clearTimeout(t);
     this.graceTimers.clear();
     await this.watch?.cancel();
+    this.releaseOwnWaiters();
     await this.evaluation.stop();
   }
 
@@ -336,7 +340,22 @@ export class Leader {
       }
       this.checkCompletion(revision);
     }
+    this.releaseOwnWaiters();
     this.kick();
+  }
+
+  private releaseOwnWaiters(): void {
+    const at = this.isStopped ? Infinity : this.view.revision;
+    const ready = this.ownWaiters.filter((w) => w.revision <= at);
+    this.ownWaiters = this.ownWaiters.filter((w) => w.revision > at);
+    for (const w of ready) w.resolve();
+  }
+
+  /** Resolves once the view holds the leader's own last write (at once when it does, or when stopped). */
+  private async ownWritesSeen(): Promise<void> {
+    const revision = this.ownRevision;
+    if (this.isStopped || this.view.revision >= revision) return;
+    await new Promise<void>((resolve) => this.ownWaiters.push({ revision, resolve }));
   }
 
   // Decided synchronously at the revision that completed the acks, so the
@@ -457,6 +476,7 @@ export class Leader {
       async (span) => {
         const res = await this.store.txn(this.guards(records), ops);
         span.setAttribute('chamber.succeeded', res.succeeded);
+        if (res.succeeded) this.ownRevision = Math.max(this.ownRevision, res.revision);
         if (res.succeeded && isDue) {
           this.lastPublishMs = nowMs;
           this.lastPublishEpoch = records.control.epoch;
@@ -487,6 +507,10 @@ export class Leader {
   async publishWithControl(
     change: (control: ControlRecord, publishedTick: number) => ControlRecord,
   ): Promise<WrittenClockRecords | undefined> {
+    // A request that comes right after the leader's own write (a client
+    // stepping again as soon as it is answered) decides on that write, not
+    // on a view one event behind, whose guards would fail.
+    await this.ownWritesSeen();
     if (this.isStopped) return undefined;
     const records = readClockRecords(this.view);
     const tick = records.tick;
@@ -549,6 +573,7 @@ export class Leader {
       },
     );
     if (!res.succeeded) return undefined;
+    this.ownRevision = Math.max(this.ownRevision, res.revision);
     this.lastPublishMs = nowMs;
     this.lastPublishEpoch = control.epoch;
     return { revision: res.revision, control, tick: published, settled };
