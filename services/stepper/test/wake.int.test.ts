@@ -81,10 +81,22 @@ describe('stepper: who is expected at a tick', () => {
     expect(standby.service.isLeader()).toBe(false);
     await first.client.setPolicy(Policy.POLICY_MANUAL);
 
-    const revisionsOf = async (step: () => Promise<unknown>): Promise<number> => {
+    // Revisions under this simulation only: the etcd is shared with other tests.
+    const revisionsOf = async (step: () => Promise<{ tick: number }>): Promise<number> => {
       const from = (await h.store.currentRevision()) + 1;
-      await step();
-      return (await h.store.currentRevision()) - from + 1;
+      const events: WatchEvent[] = [];
+      const watch = await h.store.watch('', { fromRevision: from }, (e) => events.push(...e));
+      const { tick } = await step();
+      await expect
+        .poll(() =>
+          events.some(
+            (e) =>
+              e.key === keys.settled && SettledRecord.fromJSON(JSON.parse(e.value!)).tick === tick,
+          ),
+        )
+        .toBe(true);
+      await watch.cancel();
+      return new Set(events.map((e) => e.modRevision)).size;
     };
     for (let t = 1; t <= 5; t++) {
       // The leader's own step: one transaction, and its status says so at once.
