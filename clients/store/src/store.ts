@@ -499,21 +499,29 @@ export class Store {
   }
 
   /**
-   * Watches every key under `prefix` from `fromRevision` (inclusive; from now
-   * when absent). `onEvents` receives the events of each etcd response in
-   * revision order, synchronously; it must not throw. The watch reconnects by
-   * itself, resuming after the last revision delivered. Watches of one
-   * `Store` share one etcd watch when they can (see `WatchHub`).
+   * Watches every key under `prefix` (or under any of several prefixes, as
+   * one watch: their events in revision order) from `fromRevision`
+   * (inclusive; from now when absent). `onEvents` receives the events of
+   * each etcd response that it follows, in revision order, synchronously; a
+   * response with none of them is not delivered. It must not throw, nor
+   * change the array (the same one may go to other watches). The watch
+   * reconnects by itself, resuming after the last revision delivered.
+   * Watches of one `Store` share one etcd watch when they can (see
+   * `WatchHub`); several prefixes with `isShared: false` fail with
+   * `InvalidArgument`.
    */
   async watch(
-    prefix: string,
+    prefix: string | readonly string[],
     options: WatchOptions,
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
     try {
       return await this.hub.subscribe(prefix, options, onEvents);
     } catch (error) {
-      throw this.fail(error, `watching "${prefix}"`);
+      throw this.fail(
+        error,
+        `watching ${typeof prefix === 'string' ? `"${prefix}"` : prefix.map((p) => `"${p}"`).join(', ')}`,
+      );
     }
   }
 

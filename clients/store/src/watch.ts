@@ -1,3 +1,4 @@
+import { ChamberError, Code } from '@chamber/errors';
 import { GRPCOutOfRangeError, type Etcd3, type IWatchResponse } from 'etcd3';
 
 /** One change seen by a watch. Keys are relative to the simulation prefix. */
@@ -177,17 +178,24 @@ export async function openWatch(
     options.onConnection?.(false);
   });
   watcher.on('data', (res: IWatchResponse) => {
-    // A revision already delivered is not delivered again (etcd sends every
-    // event of one revision in one response).
-    const fresh = res.events.filter((e) => next === undefined || Number(e.kv.mod_revision) >= next);
-    if (fresh.length === 0) return keepResumePoint();
-    const events = fresh.map((e): WatchEvent => ({
-      type: e.type === 'Put' ? 'put' : 'delete',
-      key: e.kv.key.subarray(strip).toString('utf8'),
-      value: e.type === 'Put' ? e.kv.value.toString('utf8') : undefined,
-      modRevision: Number(e.kv.mod_revision),
-      createRevision: Number(e.kv.create_revision),
-    }));
+    // One pass, no intermediate arrays: every process pays this for every
+    // change under the simulation prefix, its own interest or not.
+    const events: WatchEvent[] = [];
+    for (const e of res.events) {
+      const modRevision = Number(e.kv.mod_revision);
+      // A revision already delivered is not delivered again (etcd sends every
+      // event of one revision in one response).
+      if (next !== undefined && modRevision < next) continue;
+      const isPut = e.type === 'Put';
+      events.push({
+        type: isPut ? 'put' : 'delete',
+        key: e.kv.key.toString('utf8', strip),
+        value: isPut ? e.kv.value.toString('utf8') : undefined,
+        modRevision,
+        createRevision: Number(e.kv.create_revision),
+      });
+    }
+    if (events.length === 0) return keepResumePoint();
     last = events[events.length - 1]!.modRevision;
     next = last + 1;
     keepResumePoint();
@@ -205,7 +213,8 @@ export async function openWatch(
 }
 
 interface Subscriber {
-  readonly prefix: string;
+  /** The prefixes it follows; empty: every key (it follows `''`). */
+  readonly prefixes: readonly string[];
   /** The first revision this subscriber wants (moved on when it reloads after a compaction). */
   from: number;
   readonly onEvents: (events: WatchEvent[]) => void;
@@ -215,13 +224,21 @@ interface Subscriber {
   last: number | undefined;
 }
 
+/** Whether `key` is under one of `prefixes`. */
+function isUnderAny(prefixes: readonly string[], key: string): boolean {
+  for (const p of prefixes) if (key.startsWith(p)) return true;
+  return false;
+}
+
 /** How many recent events (at least) the shared feed keeps for watches that start a little in the past. */
 const historyLimit = 4_096;
 
 /**
  * One etcd watch on the whole simulation prefix, shared by every watch of a
  * `Store`: each event crosses the wire and is decoded once per process,
- * however many cached views, participants and readers follow it. The feed
+ * however many cached views, participants and readers follow it. Each
+ * subscriber follows one or several prefixes and is called only for the
+ * revisions that hold one of its keys. The feed
  * keeps its last few thousand events, so a watch starting a little in the
  * past (a participant replaying from its tick's snapshot) is served from
  * memory; one starting before that gets an etcd watch of its own.
@@ -246,34 +263,65 @@ export class WatchHub {
     this.currentRevision = currentRevision;
   }
 
+  /**
+   * Delivers the events under `prefix` (or under any of several prefixes, in
+   * revision order, as one watch) from `options.fromRevision` on. The feed
+   * hands a subscriber only the events it follows: a revision with none of
+   * them is not delivered to it at all. Several prefixes need the shared
+   * feed: with `isShared: false` they fail with `InvalidArgument`.
+   */
   subscribe(
-    prefix: string,
+    prefix: string | readonly string[],
     options: WatchOptions,
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
+    const prefixes = typeof prefix === 'string' ? [prefix] : [...new Set(prefix)];
     if (options.isShared === false) {
-      return openWatch(this.client, this.simPrefix, prefix, options, onEvents);
+      if (prefixes.length !== 1) {
+        return Promise.reject(
+          new ChamberError(
+            Code.InvalidArgument,
+            `a watch of its own follows one prefix, not ${prefixes.length} (${prefixes.map((p) => `"${p}"`).join(', ')}): use the shared feed`,
+          ),
+        );
+      }
+      return openWatch(this.client, this.simPrefix, prefixes[0]!, options, onEvents);
     }
-    const next = this.queue.then(() => this.add(prefix, options, onEvents));
+    const next = this.queue.then(() => this.add(prefixes, options, onEvents));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
   private async add(
-    prefix: string,
+    prefixes: readonly string[],
     options: WatchOptions,
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
+    // `''` covers every key: the subscriber takes every event as it comes.
+    const followed = prefixes.includes('') ? [] : prefixes;
     if (this.feed === undefined) {
       await this.openFeed(options.fromRevision ?? (await this.currentRevision()) + 1);
     }
     const from = options.fromRevision ?? this.reached + 1;
     if (from < this.historyFrom) {
-      // Older than the feed remembers: a watch of its own.
-      return openRecoveringWatch(this.client, this.simPrefix, prefix, options, onEvents);
+      // Older than the feed remembers: a watch of its own (of the whole
+      // simulation, filtered here, for several prefixes in revision order).
+      if (followed.length <= 1) {
+        return openRecoveringWatch(
+          this.client,
+          this.simPrefix,
+          followed[0] ?? '',
+          options,
+          onEvents,
+        );
+      }
+      return openRecoveringWatch(this.client, this.simPrefix, '', options, (events) => {
+        const mine = events.filter((e) => isUnderAny(followed, e.key));
+        if (mine.length > 0) onEvents(mine);
+      });
     }
     const subscriber: Subscriber = {
-      prefix,
+      prefixes: followed,
       from,
       onEvents,
       onError: options.onError,
@@ -282,8 +330,9 @@ export class WatchHub {
       last: undefined,
     };
     // Replays what the feed already delivered, synchronously, so nothing
-    // arrives between the replay and the live events.
-    this.send(subscriber, this.history);
+    // arrives between the replay and the live events. A copy: the feed's
+    // history grows on.
+    this.send(subscriber, this.history.slice());
     this.subscribers.add(subscriber);
     let cancelled: Promise<void> | undefined;
     return {
@@ -341,8 +390,18 @@ export class WatchHub {
     for (const s of this.subscribers) this.send(s, events);
   }
 
-  private send(s: Subscriber, events: readonly WatchEvent[]): void {
-    const mine = events.filter((e) => e.modRevision >= s.from && e.key.startsWith(s.prefix));
+  private send(s: Subscriber, events: WatchEvent[]): void {
+    // The events it follows. The feed's own array when that is all of them
+    // (subscribers only read it): a copy is made only when one is left out.
+    let mine: WatchEvent[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const isFollowed =
+        e.modRevision >= s.from && (s.prefixes.length === 0 || isUnderAny(s.prefixes, e.key));
+      if (isFollowed) mine?.push(e);
+      else mine ??= events.slice(0, i);
+    }
+    mine ??= events;
     if (mine.length === 0) return;
     s.last = mine[mine.length - 1]!.modRevision;
     try {

@@ -193,6 +193,45 @@ describe('Store', () => {
     await Promise.all(watches.map((w) => w.cancel()));
   });
 
+  it('follows several prefixes as one watch: their events only, in revision order, no call for a revision without them', async () => {
+    const store = await connect('multi-watch');
+    const from = (await store.currentRevision()) + 1;
+    const calls: WatchEvent[][] = [];
+    const all: WatchEvent[] = [];
+    const followed = await store.watch(['actual/', 'clock/tick'], { fromRevision: from }, (e) =>
+      calls.push(e),
+    );
+    const everything = await store.watch('', { fromRevision: from }, (e) => all.push(...e));
+    for (let i = 0; i < 3; i++) {
+      await store.put(Blade, `actual/b${i}`, { name: `b${i}`, cores: i });
+      await store.put(Blade, 'clock/control', { name: 'c', cores: i });
+      await store.txn(
+        [],
+        [
+          op.put(Blade, 'clock/tick', { name: 't', cores: i }),
+          op.put(Blade, 'clock/settled', { name: 's', cores: i }),
+        ],
+      );
+    }
+    // Every write has reached the feed (it delivers to all its watches at once).
+    await expect.poll(() => all.length).toBe(12);
+    const expected = [0, 1, 2].flatMap((i) => [`actual/b${i}`, 'clock/tick']);
+    // One call per revision that holds a followed key, with those keys only.
+    expect(calls.map((events) => events.map((e) => e.key))).toEqual(expected.map((k) => [k]));
+    const revisions = calls.flat().map((e) => e.modRevision);
+    expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+    // A watch joining later from that revision gets the same from the feed's memory.
+    const late: WatchEvent[] = [];
+    const replayed = await store.watch(['clock/tick', 'actual/'], { fromRevision: from }, (e) =>
+      late.push(...e),
+    );
+    expect(late.map((e) => e.key)).toEqual(expected);
+    await expect(
+      store.watch(['actual/', 'clock/'], { isShared: false }, () => undefined),
+    ).rejects.toMatchObject({ code: Code.InvalidArgument });
+    await Promise.all([followed, everything, replayed].map((w) => w.cancel()));
+  });
+
   it('lets a watch be cancelled twice, concurrently and again later', async () => {
     // Shutdown paths may each cancel the same watch; every call must settle.
     // etcd3's own cancel() hangs when called again while another watch keeps

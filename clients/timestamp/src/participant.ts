@@ -19,6 +19,17 @@ import { isProtocolKey, isValidParticipantName, keys } from './keys.js';
 /** The longest stretch (ms) the participant applies queued events without letting the event loop run. */
 const drainSliceMs = 50;
 
+/**
+ * Whether the tick record stored as `text` may expect the participant
+ * `name`: false only when it cannot (its name appears nowhere in the text),
+ * so a tick that expects someone else is not decoded. Participant names
+ * need no escaping in JSON (see `isValidParticipantName`), so an expected
+ * name always appears as `"name"`.
+ */
+export function mayExpect(text: string, name: string): boolean {
+  return text.includes(`"${name}"`);
+}
+
 /** What a participant is handed for one tick. */
 export interface TickContext {
   readonly tick: number;
@@ -177,8 +188,11 @@ export class Participant {
     // and the events after R(T) (which the watch may replay at once) queue
     // behind it.
     if (tick !== undefined) participant.enqueueTick(tick.value, tick.modRevision);
+    // Its views, the tick record and its own ack, as one watch (in revision
+    // order): not the clock's other writes (control, settle, the tick index)
+    // nor the other participants' acks, which it has no use for.
     participant.watch = await store.watch(
-      '',
+      [...(options.views ?? []), keys.tick, keys.ack(options.name)],
       { fromRevision: start + 1, onCompacted: () => participant.rejoin() },
       (events) => participant.receive(events),
     );
@@ -323,7 +337,8 @@ export class Participant {
         const tickEvent = group.find((e) => e.key === keys.tick && e.type === 'put');
         if (group.some((e) => e.key === keys.ack(this.name) && e.type === 'delete'))
           await this.restoreAck();
-        if (tickEvent !== undefined) {
+        // Most ticks expect someone else, or nobody: those are not decoded.
+        if (tickEvent !== undefined && mayExpect(tickEvent.value!, this.name)) {
           await this.handle(decode(TickRecord, keys.tick, tickEvent.value!), revision);
           sliceStart = performance.now();
         } else if (performance.now() - sliceStart > drainSliceMs) {
