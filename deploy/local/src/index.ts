@@ -3,3 +3,4 @@ export { inheritedEnv, loadLauncherConfig, launcherSchema, type LauncherConfig }
 export { services, type ServiceSpec } from './services.js';
 export { Supervisor, type SupervisorEvent, type SupervisorOptions } from './supervisor.js';
 export { repositoryRoot } from './root.js';
+export { serviceMallocEnv, serviceNodeFlags } from './process-memory.js';

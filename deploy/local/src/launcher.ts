@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LauncherConfig } from './config.js';
 import { exportLines, hintOf, portOf as servicePort } from './hints.js';
 import { withParentDeathSignal } from './parent-death.js';
+import { serviceMallocEnv, serviceNodeFlags } from './process-memory.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import type { SinglePlan } from './single.js';
 import { Supervisor, type SupervisorEvent } from './supervisor.js';
@@ -224,8 +225,9 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
           const supervisor: Supervisor = new Supervisor({
             name: spec.name,
             command: process.execPath,
-            args: [path.join(options.root, spec.entry)],
-            env: { ...options.env, ...ownEnvOf(spec) },
+            args: [...serviceNodeFlags, path.join(options.root, spec.entry)],
+            // The malloc settings are defaults: the launcher's own environment may set them.
+            env: { ...serviceMallocEnv, ...options.env, ...ownEnvOf(spec) },
             logFile,
             // Its launcher's death closes the channel, and the service exits then.
             hasChannel: true,

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
-import { repositoryRoot, services } from '../src/index.js';
+import { repositoryRoot, serviceMallocEnv, serviceNodeFlags, services } from '../src/index.js';
 
 // The launcher as `npm start` runs it: a real process, on free ports.
 const main = path.join(repositoryRoot(), 'deploy/local/dist/src/main.js');
@@ -253,6 +253,19 @@ describe('launcher (npm start)', () => {
       ) as {
         children: number[];
       };
+      // Each service runs with the launcher's memory settings (README, Memory): V8's flags
+      // before its entry, glibc's in its environment.
+      const etcd = etcdOf(children);
+      const nodes = children.filter((pid) => pid !== etcd);
+      expect(nodes).toHaveLength(services.length);
+      for (const pid of nodes) {
+        const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        expect(args.slice(1, 1 + serviceNodeFlags.length)).toEqual(serviceNodeFlags);
+        const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        for (const [name, value] of Object.entries(serviceMallocEnv)) {
+          expect(env).toContain(`${name}=${value}`);
+        }
+      }
       const client = ClockClient.connect(l.stepper);
       try {
         expect((await client.getStatus()).tick).toBe(0);

@@ -45,6 +45,12 @@ interface ProcessMemory {
   readonly rssMiB: number;
   /** Its proportional share of pages it shares with others (`Pss`). */
   readonly pssMiB: number;
+  /**
+   * Its anonymous memory (`Anonymous`): the V8 heap, malloc, thread stacks;
+   * the rest of its RSS is file pages (Node's own code), shared by every
+   * Node process.
+   */
+  readonly anonMiB: number;
 }
 
 /**
@@ -71,9 +77,21 @@ export async function benchMemory(): Promise<readonly BenchRow[]> {
     );
     console.log(
       table([
-        ['process', 'pid', 'RSS MiB', 'PSS MiB'],
-        ...tree.map((p) => [p.what, String(p.pid), fmt(p.rssMiB, 1), fmt(p.pssMiB, 1)]),
-        ['total', '', fmt(sum(tree, 'rssMiB'), 1), fmt(sum(tree, 'pssMiB'), 1)],
+        ['process', 'pid', 'RSS MiB', 'PSS MiB', 'anonymous MiB'],
+        ...tree.map((p) => [
+          p.what,
+          String(p.pid),
+          fmt(p.rssMiB, 1),
+          fmt(p.pssMiB, 1),
+          fmt(p.anonMiB, 1),
+        ]),
+        [
+          'total',
+          '',
+          fmt(sum(tree, 'rssMiB'), 1),
+          fmt(sum(tree, 'pssMiB'), 1),
+          fmt(sum(tree, 'anonMiB'), 1),
+        ],
       ]),
     );
     console.log(
@@ -136,6 +154,7 @@ async function measureLaunch(layout: Layout): Promise<ProcessMemory[]> {
         ...p,
         rssMiB: median(same.map((q) => q.rssMiB)),
         pssMiB: median(same.map((q) => q.pssMiB)),
+        anonMiB: median(same.map((q) => q.anonMiB)),
       };
     });
   } finally {
@@ -265,7 +284,8 @@ function memoryOf(pid: number): ProcessMemory {
     // gone meanwhile
   }
   const program = path.basename(args[0] ?? '');
-  const entry = args[1] ?? '';
+  // The script, after any Node flags (the launcher gives its services some).
+  const entry = args.slice(1).find((a) => !a.startsWith('-')) ?? '';
   const what =
     program === 'etcd'
       ? 'etcd'
@@ -280,6 +300,7 @@ function memoryOf(pid: number): ProcessMemory {
     what,
     rssMiB: kib(`/proc/${pid}/status`, 'VmRSS') / 1024,
     pssMiB: kib(`/proc/${pid}/smaps_rollup`, 'Pss') / 1024,
+    anonMiB: kib(`/proc/${pid}/smaps_rollup`, 'Anonymous') / 1024,
   };
 }
 
@@ -299,7 +320,7 @@ function etcdPidOf(endpoint: string): number | undefined {
   return undefined;
 }
 
-const sum = (ps: readonly ProcessMemory[], key: 'rssMiB' | 'pssMiB'): number =>
+const sum = (ps: readonly ProcessMemory[], key: 'rssMiB' | 'pssMiB' | 'anonMiB'): number =>
   ps.reduce((total, p) => total + p[key], 0);
 
 function median(values: readonly number[]): number {
