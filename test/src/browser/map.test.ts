@@ -1,5 +1,6 @@
 import { budgets } from '@chamber/testing';
-import type { Browser } from 'playwright-core';
+import { wordOf } from '@chamber/words';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld, type FrontendWorld } from '../system/frontend-world.js';
 import {
@@ -28,6 +29,105 @@ afterEach(async () => {
   await w?.close();
   w = undefined;
 });
+
+/** `GET /inventory/states` (its OpenAPI entry): the truth the map must draw. */
+interface States {
+  states: string[];
+  racks: Array<
+    Record<'pdus' | 'pduStates' | 'tors' | 'torStates' | 'blades' | 'bladeStates', number[]> & {
+      path: string;
+    }
+  >;
+}
+
+/**
+ * Checks the picture, not the page's own counts: with the whole map fitted
+ * in view, the canvas shows one solid bar per device the API lists, in the
+ * colour the legend gives its state in `actual`. Bars are counted as the
+ * connected areas of exactly that colour (anti-aliased edges and the rack's
+ * gaps between rows separate them) at least a quarter the size of the
+ * largest (a PDU's or TOR's bar is three quarters of a blade's), so a map that leaves devices out, draws
+ * one twice or colours it from a wrong state fails. Answers the bars counted.
+ */
+async function expectEveryDeviceDrawn(page: Page, fw: FrontendWorld): Promise<number> {
+  const { body } = await fw.admin.call<States>('listStates', { query: { view: 'actual' } });
+  const legend = page.getByRole('list', { name: 'Legend, actual' });
+  const swatches = new Map<string, string>();
+  const expected = new Map<string, number>();
+  for (const rack of body.racks) {
+    for (const kind of ['pdu', 'tor', 'blade'] as const) {
+      for (const position of rack[`${kind}States`]) {
+        const state = wordOf(body.states[position]);
+        const prefix = kind === 'blade' ? '' : `${kind.toUpperCase()}s `;
+        const key = `${prefix}${state}`;
+        if (!swatches.has(key)) {
+          const item = legend
+            .getByRole('listitem')
+            .filter({ hasText: new RegExp(`^${key} \\d+$`) });
+          swatches.set(
+            key,
+            await item.locator('.swatch').evaluate(
+              (el: unknown) =>
+                (
+                  globalThis as unknown as {
+                    getComputedStyle(e: unknown): { backgroundColor: string };
+                  }
+                ).getComputedStyle(el).backgroundColor,
+            ),
+          );
+        }
+        const colour = swatches.get(key)!;
+        expected.set(colour, (expected.get(colour) ?? 0) + 1);
+      }
+    }
+  }
+  await page.getByRole('button', { name: 'Fit', exact: true }).click();
+  const colours = [...expected.keys()];
+  /** The connected areas of each colour on the canvas (`rgb(r, g, b)`), by colour. */
+  const bars = (): Promise<Record<string, number>> =>
+    page.getByRole('img', { name: /Inventory map/ }).evaluate((el: unknown, wanted: string[]) => {
+      const c = el as {
+        width: number;
+        height: number;
+        getContext(kind: '2d'): {
+          getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+        };
+      };
+      const { width, height } = c;
+      const data = c.getContext('2d').getImageData(0, 0, width, height).data;
+      const colourAt = (i: number): string =>
+        `rgb(${data[i * 4]}, ${data[i * 4 + 1]}, ${data[i * 4 + 2]})`;
+      const seen = new Uint8Array(width * height);
+      const areas: Array<{ colour: string; size: number }> = [];
+      for (let start = 0; start < width * height; start++) {
+        if (seen[start] === 1) continue;
+        const colour = colourAt(start);
+        if (!wanted.includes(colour)) continue;
+        let size = 0;
+        const stack = [start];
+        seen[start] = 1;
+        while (stack.length > 0) {
+          const i = stack.pop()!;
+          size++;
+          const x = i % width;
+          for (const n of [i - width, i + width, x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1]) {
+            if (n >= 0 && n < width * height && seen[n] === 0 && colourAt(n) === colour) {
+              seen[n] = 1;
+              stack.push(n);
+            }
+          }
+        }
+        areas.push({ colour, size });
+      }
+      // A bar is large; the holes of a name's letters (o, a, e, …) are specks.
+      const largest = Math.max(0, ...areas.map((a) => a.size));
+      const counts: Record<string, number> = Object.fromEntries(wanted.map((w) => [w, 0]));
+      for (const a of areas) if (a.size >= largest / 4) counts[a.colour]!++;
+      return counts;
+    }, colours);
+  await expect.poll(bars).toEqual(Object.fromEntries(expected));
+  return [...expected.values()].reduce((a, n) => a + n, 0);
+}
 
 describe('the inventory map', () => {
   it('colours blades by state, injects a power loss, shows the lag, the repair and the return, and travels back in time', async () => {
@@ -132,6 +232,8 @@ describe('the inventory map', () => {
     expect(await isB0Off()).toBe(true);
     const dark = 4;
     await expect.poll(darkBlades).toBe(dark);
+    // The picture shows it: every device drawn in its state's colour (2 PDUs, 2 TORs, 8 blades).
+    expect(await expectEveryDeviceDrawn(page, w)).toBe(12);
     await page.getByRole('checkbox', { name: 'Disagreements' }).check();
     await expect
       .poll(() => legend('Legend, disagreements'))

@@ -39,13 +39,29 @@ function paintDevice(
   ctx.fillStyle = colourFor(d, c);
   const inset = d.kind === 'blade' ? 0 : 3;
   ctx.fillRect(x + inset, y + 0.4, deviceWidth - 2 * inset, rowHeight - 0.8);
-  if (hasLabels) {
-    const state = d[c.view];
-    ctx.font = '2.6px system-ui, sans-serif';
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = state === 'off' || state === 'failed' ? '#ffffff' : '#1d2129';
-    ctx.fillText(`${d.kind} ${d.index}`, x + inset + 0.8, y + 1.6);
-  }
+  if (hasLabels) paintLabel(ctx, d, c);
+}
+
+/** A device's name on its bar, in a colour readable on the bar's. */
+function paintLabel(ctx: CanvasRenderingContext2D, d: Device, c: Colouring): void {
+  const inset = d.kind === 'blade' ? 0 : 3;
+  const state = d[c.view];
+  ctx.font = '2.6px system-ui, sans-serif';
+  ctx.textBaseline = 'top';
+  ctx.fillStyle = state === 'off' || state === 'failed' ? '#ffffff' : '#1d2129';
+  ctx.fillText(
+    `${d.kind} ${d.index}`,
+    d.rack.x + rackPadding + inset + 0.8,
+    d.rack.y + rackPadding + d.slot * rowHeight + 1.6,
+  );
+}
+
+/** A rack's name above it. */
+function paintRackName(ctx: CanvasRenderingContext2D, rack: Rack): void {
+  ctx.font = '3px system-ui, sans-serif';
+  ctx.fillStyle = '#5b6270';
+  ctx.textBaseline = 'top';
+  ctx.fillText(rack.path.split('/')[2] ?? '', rack.x, rack.y - 3.4);
 }
 
 function paintRack(ctx: CanvasRenderingContext2D, rack: Rack, c: Colouring, scale: number): void {
@@ -58,12 +74,55 @@ function paintRack(ctx: CanvasRenderingContext2D, rack: Rack, c: Colouring, scal
   );
   const hasLabels = rowHeight * scale >= 11;
   for (const d of rack.devices) paintDevice(ctx, d, c, hasLabels);
-  if (scale >= 1.5) {
-    ctx.font = '3px system-ui, sans-serif';
-    ctx.fillStyle = '#5b6270';
-    ctx.textBaseline = 'top';
-    ctx.fillText(rack.path.split('/')[2] ?? '', rack.x, rack.y - 3.4);
+  if (scale >= 1.5) paintRackName(ctx, rack);
+}
+
+/**
+ * Paints every rack and device of `model` into a fresh picture: the racks,
+ * then the devices' bars one colour at a time, then names when readable.
+ * The same picture as {@link paintRack} on each rack, at a fraction of the
+ * cost for 100,000 devices: a colour is set a handful of times instead of
+ * twice per device, and nothing is painted twice (a device's rack
+ * background is already the rack's).
+ */
+function paintWhole(
+  ctx: CanvasRenderingContext2D,
+  model: MapModel,
+  c: Colouring,
+  scale: number,
+): void {
+  ctx.fillStyle = rackColour;
+  const byColour = new Map<string, Device[]>();
+  for (const rack of model.racks) {
+    ctx.fillRect(
+      rack.x,
+      rack.y,
+      deviceWidth + 2 * rackPadding,
+      rack.devices.length * rowHeight + 2 * rackPadding,
+    );
+    for (const d of rack.devices) {
+      const colour = colourFor(d, c);
+      const same = byColour.get(colour);
+      if (same === undefined) byColour.set(colour, [d]);
+      else same.push(d);
+    }
   }
+  for (const [colour, devices] of byColour) {
+    ctx.fillStyle = colour;
+    for (const d of devices) {
+      const inset = d.kind === 'blade' ? 0 : 3;
+      ctx.fillRect(
+        d.rack.x + rackPadding + inset,
+        d.rack.y + rackPadding + d.slot * rowHeight + 0.4,
+        deviceWidth - 2 * inset,
+        rowHeight - 0.8,
+      );
+    }
+  }
+  if (rowHeight * scale >= 11) {
+    for (const rack of model.racks) for (const d of rack.devices) paintLabel(ctx, d, c);
+  }
+  if (scale >= 1.5) for (const rack of model.racks) paintRackName(ctx, rack);
 }
 
 /**
@@ -192,9 +251,7 @@ export class MapRenderer {
     const canvas = p?.canvas ?? document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
-    const c = ctx(canvas);
-    const cssScale = scale / (window.devicePixelRatio || 1);
-    for (const rack of model.racks) paintRack(c, rack, colouring, cssScale);
+    paintWhole(ctx(canvas), model, colouring, scale / (window.devicePixelRatio || 1));
     this.picture = { canvas, scale, colouring, layoutVersion: model.layoutVersion };
     return canvas;
   }

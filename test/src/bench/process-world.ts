@@ -1,0 +1,128 @@
+import { ApiClient } from '@chamber/api';
+import { ClockClient } from '@chamber/clock';
+import { freePort, type EtcdProcess } from '@chamber/etcd-process';
+import { InventoryClient } from '@chamber/inventory-client';
+import { Policy } from '@chamber/protos';
+import { Store } from '@chamber/store';
+import { budgets } from '@chamber/testing';
+import { randomBytes } from 'node:crypto';
+import { sample } from '../system/inventory-world.js';
+import {
+  startFrontendProcess,
+  startServiceProcess,
+  startStepperProcess,
+  type Child,
+} from '../system/processes.js';
+import { adminPassword } from './bench-world.js';
+
+/** The participants the launcher runs beside the stepper, in the order it starts them. */
+const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'] as const;
+
+/**
+ * The world of {@link startBenchWorld} with every service its own process,
+ * as the launcher starts them (stepper, inventory, fault injector, monitor,
+ * repair manager, and the frontend serving `webRoot`), for a region too
+ * large to share one event loop with the benchmark: at 100,000 blades the
+ * services' stretches of work, added up in one process, outlast their
+ * participant leases. Loads `definition`, runs the clock (no-wait) `ticks`
+ * past the load's tick and leaves it manual. If the clock does not get there
+ * within the long test budget, it throws with each process's last lines.
+ */
+export async function startProcessWorld(
+  label: string,
+  etcd: EtcdProcess,
+  options: { definition: string; ticks: number; webRoot: string },
+) {
+  const endpoints = [...etcd.endpoints];
+  const simulation = `${label}-${randomBytes(3).toString('hex')}`;
+  const children: Array<{ name: string; child: Child }> = [];
+  const store = await Store.connect({ endpoints, simulation });
+  let clock: ClockClient | undefined;
+  let inventory: InventoryClient | undefined;
+  const close = async (): Promise<void> => {
+    clock?.close();
+    inventory?.close();
+    for (const { child } of [...children].reverse()) await child.kill('SIGTERM');
+    store.close();
+  };
+  try {
+    const stepperPort = await freePort();
+    const stepper = startStepperProcess({
+      endpoints,
+      simulation,
+      port: stepperPort,
+      instance: 'bench',
+      extraEnv: {
+        // The launcher's settings, not the tests' (which drop at once).
+        CHAMBER_STEPPER_DROP_GRACE_SECONDS: '10',
+        CHAMBER_STEPPER_LEADER_TTL_SECONDS: '5',
+        CHAMBER_STEPPER_PARTICIPANTS: participants.join(','),
+      },
+    });
+    children.push({ name: 'stepper', child: stepper });
+    await stepper.waitForLine(/stepper serving/);
+    const addresses: Record<string, string> = {};
+    for (const name of participants) {
+      const started = await startServiceProcess({
+        endpoints,
+        simulation,
+        name,
+        env: name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: '' } : {},
+      });
+      children.push({ name, child: started.child });
+      addresses[name] = started.address;
+    }
+    clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
+    inventory = InventoryClient.connect(addresses['inventory']!);
+    await clock.waitForTick(0);
+    const load = await inventory.loadDefinition(
+      sample(options.definition),
+      `${options.definition}.yaml`,
+    );
+    await clock.setPolicy(Policy.POLICY_NO_WAIT);
+    const tick = load.effectiveTick + options.ticks;
+    await clock.runUntil(tick, { timeoutMs: budgets.longTestMs });
+    await clock.setPolicy(Policy.POLICY_MANUAL);
+
+    const port = await freePort();
+    const frontend = startFrontendProcess({
+      endpoints,
+      simulation,
+      port,
+      adminPassword,
+      services: {
+        stepper: `127.0.0.1:${stepperPort}`,
+        inventory: addresses['inventory']!,
+        faults: addresses['faults']!,
+        repair: addresses['inventory-repair']!,
+      },
+      webRoot: options.webRoot,
+    });
+    children.push({ name: 'frontend', child: frontend });
+    await frontend.waitForLine(/frontend serving/);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const login = await new ApiClient({ baseUrl }).call('logIn', {
+      body: { user: 'admin', password: adminPassword },
+    });
+    const cookie = login.headers.get('set-cookie')?.split(';')[0];
+    if (cookie === undefined) throw new Error('no session cookie from the log-in');
+    const stepClock = clock;
+    return {
+      store,
+      clock: stepClock,
+      baseUrl,
+      cookie,
+      tick,
+      /** The frontend process (its output, for its own timings). */
+      frontend,
+      close,
+    };
+  } catch (error) {
+    // Say what the services said: their last lines.
+    for (const { name, child } of children) {
+      console.log(`--- ${name}, last lines:\n${child.output().split('\n').slice(-15).join('\n')}`);
+    }
+    await close();
+    throw error;
+  }
+}
