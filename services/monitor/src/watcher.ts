@@ -1,5 +1,5 @@
 import { BladeActual, ObservedRecord, ObservedState, PduActual, TorActual } from '@chamber/protos';
-import { TimerWheel } from '@chamber/sim';
+import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
 import { encode, op, type CachedView, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
 import type { TickContext } from '@chamber/timestamp';
@@ -27,22 +27,32 @@ export const watcherReactsTo: readonly string[] = [actualPrefix];
  * record changed and those whose deadline (a missed-heartbeat threshold) is
  * due, and writes only the observations that change. Its timers are rebuilt
  * from the store after a restart, when it observes every element once.
+ * A tick with many changes (a 100,000-blade load changes every actual
+ * record at once) lets the event loop run every 50 ms of work, so the
+ * participant's lease keep-alive and calls go on meanwhile; where it pauses
+ * does not change what it decides.
  */
 export class Watcher {
   private wheel = new TimerWheel();
   private run = -1;
 
-  /** `tracer`: where each observed transition goes as a `monitor.transition` span. */
+  /**
+   * `tracer`: where each observed transition goes as a `monitor.transition`
+   * span; `sliceMs`: the longest stretch of a tick's work between two turns
+   * of the event loop.
+   */
   constructor(
     private readonly thresholds: Thresholds,
     private readonly tracer?: Tracer,
+    private readonly sliceMs = defaultSliceMs,
   ) {}
 
-  tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): {
+  async tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): Promise<{
     ops: Op[];
     nextWakeup: number | null;
-  } {
+  }> {
     const { tick, view } = ctx;
+    const slicer = createSlicer(this.sliceMs);
     const due = new Set<string>();
     if (ctx.changes === undefined || ctx.run !== this.run) {
       this.wheel = new TimerWheel();
@@ -56,6 +66,7 @@ export class Watcher {
     for (const path of this.wheel.takeDue(tick)) due.add(path);
     const ops: Op[] = [];
     for (const path of [...due].sort()) {
+      await slicer.pause();
       const observation = this.observe(view, tick, path);
       if (observation.wake !== undefined && observation.wake > tick)
         this.wheel.schedule(observation.wake, path);
