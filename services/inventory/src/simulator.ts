@@ -21,7 +21,7 @@ import {
   TorState,
 } from '@chamber/protos';
 import { createSlicer, TimerWheel, type Slicer } from '@chamber/sim';
-import { encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
+import { decode, encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
 import { keys, type TickContext } from '@chamber/timestamp';
 import type { DefinitionParser } from './definition-parser.js';
@@ -530,10 +530,17 @@ export class Simulator {
   ): Bench {
     const read = <T>(codec: Codec<T>, map: Work<T>, path: string): T | undefined =>
       map.get(path) ?? view.value(codec, inventoryKeys.actual + path);
+    // A blade's record is read about once per tick it is evaluated in: decoded
+    // for that read, not kept beside its text for as long as it lives (the
+    // view's shared copy), which held a second copy of 100,000 blades' records.
+    const readBlade = (path: string): BladeActual | undefined => {
+      const raw = work.blades.has(path) ? undefined : view.getRaw(inventoryKeys.actual + path);
+      return raw === undefined ? work.blades.get(path) : decode(BladeActual, raw.key, raw.value);
+    };
     return {
       blade: (path) => {
         const info = this.topology.blades.get(path);
-        const actual = info && read(BladeActual, work.blades, path);
+        const actual = info && readBlade(path);
         return info && actual ? { info, actual } : undefined;
       },
       pdu: (path) => read(PduActual, work.pdus, path),
