@@ -145,7 +145,11 @@ export class Simulator {
     const changes = ctx.changes ?? new Set<string>();
     let full = ctx.changes === undefined || ctx.run !== this.run;
     this.run = ctx.run;
-    if ([...changes].some((k) => k.startsWith(definitionPrefix))) full = true;
+    for (const k of changes) {
+      if (!k.startsWith(definitionPrefix)) continue;
+      full = true;
+      break;
+    }
     if (full) {
       const building = Topology.builder();
       for (const e of view.listRaw(definitionPrefix)) {
@@ -268,7 +272,9 @@ export class Simulator {
       for (const t of this.topology.tors) woken.add(t);
       for (const b of this.topology.blades.keys()) woken.add(b);
     }
-    const order = [...woken].sort();
+    // A full tick wakes every element: they are the topology's, already in key
+    // order (sorting 107,500 paths held the event loop for a stretch at 100k blades).
+    const order = full ? this.topology.elements : [...woken].sort();
     let evaluated = 0;
     for (const path of order) {
       const isPdu = this.topology.pdus.has(path);
