@@ -3,6 +3,9 @@ import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
 import type { Store } from './store.js';
 import type { WatchEvent, WatchHandle } from './watch.js';
 
+/** Keys created since the last merge that a view holds before it merges them in, past its own size. */
+const unmergedKeys = 1_024;
+
 /**
  * An in-memory copy of the keys under some prefixes of a simulation, answering
  * reads from memory at one exact revision.
@@ -143,7 +146,6 @@ export class CachedView {
         if (this.entries.delete(e.key)) this.hasDeletes = true;
       } else {
         const previous = this.entries.get(e.key);
-        if (previous === undefined) this.addedKeys.push(e.key);
         this.entries.set(e.key, {
           key: e.key,
           value: e.value!,
@@ -151,8 +153,12 @@ export class CachedView {
           createRevision: e.createRevision,
           version: (previous?.version ?? 0) + 1,
         });
+        if (previous === undefined) this.addedKeys.push(e.key);
       }
     }
+    // A view nobody lists (keys created and deleted tick after tick) must
+    // not keep every key it ever saw: merge once they outnumber it.
+    if (this.addedKeys.length > unmergedKeys + this.sortedKeys.length) this.sorted();
   }
 
   /**

@@ -312,6 +312,15 @@ describe('CachedView', () => {
       'actual/b5',
     ]);
     expect(view.listRaw('definition/').map((e) => e.key)).toEqual(['definition/b0']);
+    // Many keys created and deleted with no list between (merged along the way): the same order.
+    for (let n = 0; n < 3_000; n++) view.apply([event('put', `definition/c${n}`)]);
+    for (let n = 0; n < 3_000; n += 2) view.apply([event('delete', `definition/c${n}`)]);
+    expect(view.listRaw('definition/').map((e) => e.key)).toEqual(
+      [
+        'definition/b0',
+        ...Array.from({ length: 1_500 }, (_, k) => `definition/c${2 * k + 1}`),
+      ].sort(),
+    );
     await store.put(Blade, 'actual/a9', { name: 'a9', cores: 1 });
     await view.reload(store);
     expect(listed()).toEqual(['actual/a9', 'actual/b1', 'actual/b5']);
