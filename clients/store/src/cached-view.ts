@@ -3,6 +3,9 @@ import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
 import type { Store } from './store.js';
 import type { WatchEvent, WatchHandle } from './watch.js';
 
+/** Keys created since the last merge that a view holds before it merges them in, past its own size. */
+const unmergedKeys = 1_024;
+
 /**
  * An in-memory copy of the keys under some prefixes of a simulation, answering
  * reads from memory at one exact revision.
@@ -15,8 +18,15 @@ import type { WatchEvent, WatchHandle } from './watch.js';
  */
 export class CachedView {
   private readonly entries = new Map<string, RawEntry>();
-  /** The keys in order, rebuilt lazily when a key is created or deleted (not on updates). */
-  private sortedKeys: string[] | undefined = [];
+  /**
+   * The keys in order as of the last {@link listRaw}; the keys created since
+   * wait in `addedKeys`, and deleted ones are still here until `hasDeletes`
+   * is acted on. A list merges them in (sorting only the new keys), so a
+   * tick that creates a few keys in a view of 300,000 does not sort them all.
+   */
+  private sortedKeys: string[] = [];
+  private addedKeys: string[] = [];
+  private hasDeletes = false;
   /** Decoded records by entry, so a record is parsed once per write, not once per read. */
   private readonly decoded = new WeakMap<
     RawEntry,
@@ -65,7 +75,9 @@ export class CachedView {
     }
     this.entries.clear();
     for (const [key, e] of entries) this.entries.set(key, e);
-    this.sortedKeys = undefined;
+    this.sortedKeys = [];
+    this.addedKeys = [...this.entries.keys()];
+    this.hasDeletes = false;
     this.at = at;
     this.seen = Math.max(this.seen, at);
     this.pending = this.pending.filter((e) => e.modRevision > at);
@@ -131,10 +143,9 @@ export class CachedView {
       this.at = e.modRevision;
       if (!this.covers(e.key)) continue;
       if (e.type === 'delete') {
-        if (this.entries.delete(e.key)) this.sortedKeys = undefined;
+        if (this.entries.delete(e.key)) this.hasDeletes = true;
       } else {
         const previous = this.entries.get(e.key);
-        if (previous === undefined) this.sortedKeys = undefined;
         this.entries.set(e.key, {
           key: e.key,
           value: e.value!,
@@ -142,8 +153,12 @@ export class CachedView {
           createRevision: e.createRevision,
           version: (previous?.version ?? 0) + 1,
         });
+        if (previous === undefined) this.addedKeys.push(e.key);
       }
     }
+    // A view nobody lists (keys created and deleted tick after tick) must
+    // not keep every key it ever saw: merge once they outnumber it.
+    if (this.addedKeys.length > unmergedKeys + this.sortedKeys.length) this.sorted();
   }
 
   /**
@@ -189,7 +204,7 @@ export class CachedView {
 
   /** Every entry under `prefix`, sorted by key; costs the size of the answer, not of the view. */
   listRaw(prefix: string): RawEntry[] {
-    const sorted = (this.sortedKeys ??= [...this.entries.keys()].sort());
+    const sorted = this.sorted();
     let lo = 0;
     let hi = sorted.length;
     while (lo < hi) {
@@ -207,6 +222,26 @@ export class CachedView {
   /** Every record under `prefix`, sorted by key (shared: treat them as immutable). */
   list<T>(codec: Codec<T>, prefix: string): Entry<T>[] {
     return this.listRaw(prefix).map((e) => this.decode(codec, e));
+  }
+
+  /** Every key in order: the last order with the keys created since merged in and the deleted left out. */
+  private sorted(): string[] {
+    if (this.addedKeys.length === 0 && !this.hasDeletes) return this.sortedKeys;
+    const added = this.addedKeys.sort();
+    const old = this.sortedKeys;
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < old.length || j < added.length) {
+      const key =
+        j >= added.length || (i < old.length && old[i]! <= added[j]!) ? old[i++]! : added[j++]!;
+      // A key deleted since (or deleted and created again, so listed twice) appears once, if it is here.
+      if (key !== out[out.length - 1] && this.entries.has(key)) out.push(key);
+    }
+    this.sortedKeys = out;
+    this.addedKeys = [];
+    this.hasDeletes = false;
+    return out;
   }
 
   private decode<T>(codec: Codec<T>, raw: RawEntry): Entry<T> {

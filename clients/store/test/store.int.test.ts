@@ -309,6 +309,61 @@ describe('CachedView', () => {
       ]),
     ).toThrow(/older than the view/);
   });
+
+  it('lists in key order while keys are created, deleted and created again between lists', async () => {
+    const store = await connect('view-order');
+    const r1 = await store.put(Blade, 'actual/b5', { name: 'b5', cores: 1 });
+    await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    const view = await CachedView.load(store, ['actual/', 'definition/']);
+    let revision = view.revision;
+    const event = (type: 'put' | 'delete', key: string): WatchEvent => ({
+      type,
+      key,
+      value: type === 'put' ? JSON.stringify({ name: key, cores: 1 }) : undefined,
+      modRevision: ++revision,
+      createRevision: r1,
+    });
+    const listed = (): string[] => view.listRaw('').map((e) => e.key);
+    expect(listed()).toEqual(['actual/b1', 'actual/b5']);
+    view.apply([
+      event('put', 'actual/b3'),
+      event('put', 'definition/b0'),
+      event('put', 'actual/b0'),
+    ]);
+    view.apply([event('put', 'actual/b3')]); // an update: listed once
+    expect(listed()).toEqual(['actual/b0', 'actual/b1', 'actual/b3', 'actual/b5', 'definition/b0']);
+    view.apply([
+      event('delete', 'actual/b1'),
+      event('put', 'actual/b2'),
+      event('delete', 'actual/b2'),
+    ]);
+    // Deleted and created again before the next list: once, in its place.
+    view.apply([
+      event('delete', 'actual/b5'),
+      event('put', 'actual/b5'),
+      event('put', 'actual/b4'),
+    ]);
+    expect(listed()).toEqual(['actual/b0', 'actual/b3', 'actual/b4', 'actual/b5', 'definition/b0']);
+    expect(view.listRaw('actual/b').map((e) => e.key)).toEqual([
+      'actual/b0',
+      'actual/b3',
+      'actual/b4',
+      'actual/b5',
+    ]);
+    expect(view.listRaw('definition/').map((e) => e.key)).toEqual(['definition/b0']);
+    // Many keys created and deleted with no list between (merged along the way): the same order.
+    for (let n = 0; n < 3_000; n++) view.apply([event('put', `definition/c${n}`)]);
+    for (let n = 0; n < 3_000; n += 2) view.apply([event('delete', `definition/c${n}`)]);
+    expect(view.listRaw('definition/').map((e) => e.key)).toEqual(
+      [
+        'definition/b0',
+        ...Array.from({ length: 1_500 }, (_, k) => `definition/c${2 * k + 1}`),
+      ].sort(),
+    );
+    await store.put(Blade, 'actual/a9', { name: 'a9', cores: 1 });
+    await view.reload(store);
+    expect(listed()).toEqual(['actual/a9', 'actual/b1', 'actual/b5']);
+  });
 });
 
 describe('leadership', () => {

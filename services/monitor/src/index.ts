@@ -1,3 +1,4 @@
 export { createMonitorService, type MonitorDeps } from './app.js';
 export { loadMonitorConfig, monitorSchema, type MonitorConfig } from './config.js';
-export { monitorParticipant } from './watcher.js';
+export { monitorParticipant, Watcher, watcherViews } from './watcher.js';
+export type { Thresholds } from './domain/observe.js';

@@ -12,20 +12,24 @@ import {
   PduState,
   RunRecord,
   TargetRecord,
+  TickRecord,
   TargetState,
   TorActual,
   TorState,
   View,
 } from '@chamber/protos';
-import { encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
+import { decode, encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
 import { budgets } from '@chamber/testing';
 import { keys } from '@chamber/timestamp';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sample } from '../system/inventory-world.js';
 import {
   probeEnv,
   probed,
+  repo,
   startServiceProcess,
   startStepperProcess,
   type Child,
@@ -42,6 +46,28 @@ const leaseMs = 3_000;
 const gib = 2 ** 30;
 /** Past this the run is stuck, not slow: its services' last lines are printed. */
 const stallMs = budgets.longTestMs;
+
+/**
+ * With `CHAMBER_BENCH_LARGE_PROFILE=<dir>`, the services named in
+ * `CHAMBER_BENCH_LARGE_PROFILE_SERVICES` (default: inventory and monitor)
+ * write CPU profiles there (cpu-profile.ts) and every process's output goes
+ * to `<dir>/<name>.log`; read them with profile-top.js (`window.json`
+ * covers the load and boot).
+ */
+const profileDir = process.env['CHAMBER_BENCH_LARGE_PROFILE'];
+
+/** The environment of the services: the probe, and the profiler when asked. */
+function serviceEnv(): Record<string, string> {
+  if (profileDir === undefined || profileDir === '') return probeEnv;
+  mkdirSync(profileDir, { recursive: true });
+  const profiler = pathToFileURL(path.join(repo, 'test/dist/src/bench/cpu-profile.js')).href;
+  return {
+    NODE_OPTIONS: `${probeEnv.NODE_OPTIONS} --import=${profiler}`,
+    CHAMBER_BENCH_CPU_PROFILE_DIR: path.resolve(profileDir),
+    CHAMBER_BENCH_CPU_PROFILE_SERVICES:
+      process.env['CHAMBER_BENCH_LARGE_PROFILE_SERVICES'] ?? 'inventory,monitor',
+  };
+}
 
 /**
  * The keys and values of the `large` world at tick 0, as the inventory
@@ -126,6 +152,13 @@ function procPeakRss(pid: number): number {
   return kb === undefined ? 0 : Number(kb) * 1024;
 }
 
+/** A process's CPU time so far (ms, user + system), read from /proc. */
+function procCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime, fields 14 and 15 of stat (11 and 12 after the name), in clock ticks.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /**
  * Issue 16, point 3: the 100,000-blade `large` sample loaded and booted to
  * every blade working by the real services, each its own process as the
@@ -157,7 +190,7 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
   );
 
   const simulation = `bench-large-${randomBytes(3).toString('hex')}`;
-  const common = { endpoints, simulation, env: probeEnv };
+  const common = { endpoints, simulation, env: serviceEnv() };
   const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'];
   const children: Array<{ name: string; child: Child }> = [];
   const store = await Store.connect({ endpoints, simulation });
@@ -194,9 +227,21 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
       addresses[name] = started.address;
     }
     clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
-    inventory = InventoryClient.connect(addresses['inventory']!);
+    // A loaded machine takes longer than the interactive 30 s to validate 100,000 blades.
+    inventory = InventoryClient.connect(addresses['inventory']!, { timeoutMs: stallMs });
     await clock.waitForTick(0);
 
+    // When each tick was published, from the load's submission on: where the time goes.
+    const published: Array<readonly [number, number]> = [];
+    const tickWatch = await store.watch(keys.tick, { isShared: false }, (events) => {
+      for (const e of events)
+        if (e.value !== undefined)
+          published.push([decode(TickRecord, e.key, e.value).tick, Date.now()]);
+    });
+    const cpuBefore = new Map(
+      children.map(({ name, child }) => [name, procCpuMs(child.process.pid!)]),
+    );
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     const started = Date.now();
     const load = await inventory.loadDefinition(source, 'large.yaml');
     await clock.setPolicy(Policy.POLICY_NO_WAIT);
@@ -208,6 +253,32 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
     const bound = load.effectiveTick + 1 + 2 + 12 + 1;
     await clock.runUntil(bound, { timeoutMs: stallMs });
     const wallMs = Date.now() - started;
+    const endUs = Number(process.hrtime.bigint() / 1000n);
+    const cpuMs = children.map(
+      ({ name, child }) => [name, procCpuMs(child.process.pid!) - cpuBefore.get(name)!] as const,
+    );
+    await tickWatch.cancel();
+    console.log(
+      `ticks published (s after the load's submission): ${published
+        .filter(([, at]) => at >= started)
+        .map(([tick, at]) => `${tick}@${fmt((at - started) / 1000, 1)}`)
+        .join(' ')}`,
+    );
+    console.log(
+      `CPU during the load and boot: ${cpuMs.map(([n, ms]) => `${n} ${fmt(ms / 1000, 1)} s`).join(', ')}`,
+    );
+    if (profileDir !== undefined && profileDir !== '') {
+      writeFileSync(
+        path.join(profileDir, 'window.json'),
+        JSON.stringify({
+          startUs,
+          endUs,
+          ticks: 1,
+          processes: children.map(({ name, child }) => ({ name, pid: child.process.pid })),
+          cpuMs: Object.fromEntries(cpuMs),
+        }),
+      );
+    }
     await clock.setPolicy(Policy.POLICY_MANUAL);
     const summary = await inventory.getSummary({ view: View.VIEW_ACTUAL });
     const working = Number(summary.bladeStates['BLADE_STATE_WORKING'] ?? 0);
@@ -276,6 +347,9 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
     clock?.close();
     inventory?.close();
     for (const { child } of children.reverse()) await child.kill('SIGTERM');
+    if (profileDir !== undefined && profileDir !== '')
+      for (const { name, child } of children)
+        writeFileSync(path.join(profileDir, `${name}.log`), child.output());
     store.close();
   }
 }

@@ -1,10 +1,15 @@
+import { Watcher, watcherViews } from '@chamber/monitor';
 import {
+  BladeActual,
+  BladeState,
   CommandAction,
   FaultKind,
   ObservedState,
   View,
   type ObservedRecord,
 } from '@chamber/protos';
+import { CachedView, encode, Store, type WatchEvent } from '@chamber/store';
+import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
@@ -88,5 +93,53 @@ describe('the monitor', () => {
     await w.clock.runUntil(11);
     expect(state(await observed('r1/z1/rack2/blade/3'))).toBe('FAILED');
     expect(state(await observed('r1/z1/rack1/blade/3'))).toBe('HEALTHY');
+  });
+
+  it('digests a tick that changes thousands of blades in slices, so its lease keep-alive runs meanwhile', async () => {
+    // A 100,000-blade load changes every actual record at one tick; a monitor
+    // that observed them all in one go held its event loop for seconds and
+    // lost its 3 s lease. Here 5,000 blades, in slices of 1 ms so that any
+    // machine needs several.
+    const store = await Store.connect({
+      endpoints: etcdEndpoints(),
+      simulation: uniqueSimulation('mon-huge'),
+    });
+    try {
+      const view = await CachedView.load(store, watcherViews);
+      const working = encode(BladeActual, {
+        ...BladeActual.fromPartial({}),
+        state: BladeState.BLADE_STATE_WORKING,
+        sinceTick: 4,
+        reason: 'booted img-1',
+      });
+      const events: WatchEvent[] = Array.from({ length: 5_000 }, (_, i) => ({
+        type: 'put',
+        key: `actual/r1/z1/rack${Math.floor(i / 40)}/blade/${i % 40}`,
+        value: working,
+        modRevision: view.revision + 1,
+        createRevision: view.revision + 1,
+      }));
+      view.apply(events);
+      const ctx = { tick: 5, run: 0, view, changes: new Set(events.map((e) => e.key)) };
+      const thresholds = { suspectAfter: 2, failedAfter: 4, installGrace: 30 };
+
+      let turns = 0;
+      let isDone = false;
+      const count = (): void => {
+        if (isDone) return;
+        turns++;
+        setImmediate(count);
+      };
+      setImmediate(count);
+      const sliced = await new Watcher(thresholds, undefined, 1).tick(ctx);
+      isDone = true;
+      expect(turns).toBeGreaterThan(1);
+      expect(sliced.ops).toHaveLength(5_000);
+      // Where it pauses changes nothing it decides.
+      const whole = await new Watcher(thresholds, undefined, Number.MAX_SAFE_INTEGER).tick(ctx);
+      expect(whole.ops).toEqual(sliced.ops);
+    } finally {
+      store.close();
+    }
   });
 });

@@ -30,6 +30,8 @@ export class Topology {
   readonly pdus = new Set<string>();
   readonly tors = new Set<string>();
   readonly blades = new Map<string, BladeInfo>();
+  /** Every PDU, TOR and blade, in key order (the order the paths were added in). */
+  readonly elements: string[] = [];
   private readonly fed = new Map<string, string[]>();
   private readonly linked = new Map<string, string[]>();
 
@@ -72,12 +74,15 @@ export class Topology {
       if (parts[3] === 'pdu') {
         this.pdus.add(path);
         contents.pdus.push(path);
+        this.elements.push(path);
       } else if (parts[3] === 'tor') {
         this.tors.add(path);
         contents.tors.push(path);
+        this.elements.push(path);
       } else if (parts[3] === 'blade') {
         const definition = blade(path);
         if (definition === undefined) return;
+        this.elements.push(path);
         const info: BladeInfo = {
           path,
           rack,
