@@ -79,8 +79,8 @@ const kept = 2;
  * validated (`LoadDefinition`, or at start) and the tick that applies it
  * reuses that parse. Parsing (a YAML parse cannot be cut into slices: a
  * spelled-out definition at the size limit takes seconds) and building the
- * records (seconds for 100,000 blades) run in a worker thread, started at
- * the first parse and kept until {@link close}; the records come back in
+ * records (seconds for 100,000 blades) run in a worker thread, started by
+ * a parse and ended when no parse waits; the records come back in
  * chunks, so the service keeps answering calls and renewing its leases
  * meanwhile. The result depends only on the source and its file name.
  */
@@ -127,6 +127,7 @@ export class DefinitionParser {
 
   private startWorker(): Worker {
     const worker = new Worker(new URL('./parse-worker.js', import.meta.url));
+    let retired = false;
     // It must not keep the process alive: only a parse in progress matters.
     worker.unref();
     worker.on('message', ({ id, chunk }: { id: number; chunk: ParsedChunk }) => {
@@ -136,8 +137,16 @@ export class DefinitionParser {
       if (!chunk.isLast) return;
       this.waiting.delete(id);
       entry.resolve(assemble(entry.chunks));
+      // An idle worker thread holds ~27 MiB: it ends once no parse waits,
+      // and the next parse starts another.
+      if (this.waiting.size === 0 && this.worker === worker) {
+        retired = true;
+        this.worker = undefined;
+        void worker.terminate();
+      }
     });
     const fail = (error: unknown): void => {
+      if (retired) return;
       if (this.worker === worker) this.worker = undefined;
       for (const entry of this.waiting.values()) entry.reject(error);
       this.waiting.clear();
