@@ -8,7 +8,13 @@ import { prefixEnd, rootPrefix, simulationPrefix } from './keys.js';
 import { openLease, type Lease } from './lease.js';
 import { campaign, type CampaignOptions, type Leadership } from './leadership.js';
 import type { Compare, Op, TxnResult } from './txn.js';
-import { WatchHub, type WatchHandle, type WatchOptions, type WatchEvent } from './watch.js';
+import {
+  openRecoveringWatch,
+  WatchHub,
+  type WatchHandle,
+  type WatchOptions,
+  type WatchEvent,
+} from './watch.js';
 
 /** Where the store is and which simulation it serves. */
 export interface StoreOptions {
@@ -516,6 +522,10 @@ export class Store {
     onEvents: (events: WatchEvent[]) => void,
   ): Promise<WatchHandle> {
     try {
+      // A watch of its own recovers from a compaction too (the hub's own
+      // path of such a watch does not).
+      if (options.isShared === false && options.onCompacted !== undefined)
+        return await openRecoveringWatch(this.client, this.prefix, prefix, options, onEvents);
       return await this.hub.subscribe(prefix, options, onEvents);
     } catch (error) {
       throw this.fail(

@@ -275,14 +275,23 @@ export class InputWriter {
 
   constructor(private readonly store: Store) {}
 
-  /** Writes `inputs` after every earlier call; see {@link submitInputs}. */
-  submitAll(inputs: readonly InputToSubmit[]): Promise<SubmittedInput[]> {
+  /**
+   * Writes `inputs` after every earlier call; see {@link submitInputs}. A
+   * single input without `compares` goes the way of {@link submit}: a
+   * service's one-input calls (an injection, a command) share transactions
+   * in a burst, whichever method they use.
+   */
+  async submitAll(inputs: readonly InputToSubmit[]): Promise<SubmittedInput[]> {
+    const [only] = inputs;
+    if (inputs.length === 1 && (only!.compares?.length ?? 0) === 0)
+      return [await this.submit(only!)];
     return this.enqueue(() => submitInputs(this.store, inputs));
   }
 
   /** Writes one input after every earlier call; see {@link submitInputs}. */
   async submit(input: InputToSubmit): Promise<SubmittedInput> {
-    if ((input.compares?.length ?? 0) > 0) return (await this.submitAll([input]))[0]!;
+    if ((input.compares?.length ?? 0) > 0)
+      return (await this.enqueue(() => submitInputs(this.store, [input])))[0]!;
     return new Promise((resolve, reject) => {
       this.queued.push({ input, resolve, reject });
       this.schedule();

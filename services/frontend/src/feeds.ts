@@ -84,9 +84,11 @@ function parse(value: string | undefined): unknown {
 
 interface Subscriber {
   readonly kinds: ReadonlySet<FollowedKind>;
-  readonly from: number;
+  /** The first revision to deliver; moved past a reload's revision by the reload. */
+  from: number;
   readonly onEvents: (events: readonly FeedEvent[]) => void;
   readonly onError: ((error: Error) => void) | undefined;
+  readonly onReload: ((revision: number) => Promise<void>) | undefined;
 }
 
 /** What a subscription is given. */
@@ -95,6 +97,15 @@ export interface FeedOptions {
   readonly fromRevision: number;
   /** Called when the feed fails for good (its watch's start was compacted, say). */
   readonly onError?: (error: Error) => void;
+  /**
+   * Called when the feed fell behind a compaction (the process lost etcd
+   * while the stepper compacted its history): some changes will never
+   * arrive, so the subscriber reloads what it holds from the store at
+   * `revision`, as a restart would; the events after `revision` follow.
+   * Without it, such a subscription ends through `onError` (an event
+   * stream then tells its client to reconnect afresh).
+   */
+  readonly onReload?: (revision: number) => Promise<void>;
 }
 
 /** How many recent events (at least) the feed keeps for subscribers that start a little in the past. */
@@ -108,7 +119,9 @@ const historyLimit = 4_096;
  * its kind. Keeps its last few thousand events, so a stream resuming a
  * little in the past is served from memory; one resuming from further back
  * gets a watch of its own until it has caught up with what the feed
- * remembers, and then follows the feed.
+ * remembers, and then follows the feed. When a watch falls behind a
+ * compaction, the feed starts again as a restart would: from the current
+ * revision, each subscriber reloading there (`onReload`) or ending.
  */
 export class StoreFeed {
   private readonly store: Store;
@@ -116,6 +129,10 @@ export class StoreFeed {
   private readonly watches: WatchHandle[] = [];
   private history: FeedEvent[] = [];
   private historyFrom: number;
+  /** The reload in progress, shared by the watches that fell behind the same compaction. */
+  private reloading: Promise<number> | undefined;
+  /** Batches delivered while reloading: sent once the subscribers have reloaded. */
+  private held: FeedEvent[][] | undefined;
 
   private constructor(store: Store, from: number) {
     this.store = store;
@@ -136,7 +153,12 @@ export class StoreFeed {
       feed.watches.push(
         await store.watch(
           followedPrefixes[kind],
-          { fromRevision: revision + 1, isShared: false, onError: (e) => feed.fail(e) },
+          {
+            fromRevision: revision + 1,
+            isShared: false,
+            onError: (e) => feed.fail(e),
+            onCompacted: () => feed.reload(),
+          },
           (events) => {
             onReceived?.(kind, events.length);
             feed.deliver(events.map((e) => new FeedEvent(kind, e)));
@@ -171,6 +193,7 @@ export class StoreFeed {
       from: options.fromRevision,
       onEvents,
       onError: options.onError,
+      onReload: options.onReload,
     };
     let isEnded = false;
     /** Joins the feed from `from` on: its history, then what it delivers. */
@@ -220,8 +243,55 @@ export class StoreFeed {
     };
   }
 
+  /**
+   * Starts again from the current revision R, as a restart would: the
+   * history is forgotten, each subscriber with `onReload` reloads at R and
+   * gets the events after it, the others end through `onError`; batches
+   * that arrive meanwhile wait. Resolves with R, after which the watch that
+   * fell behind resumes. Watches that fell behind the same compaction share
+   * one reload.
+   */
+  private reload(): Promise<number> {
+    this.reloading ??= (async () => {
+      this.held ??= [];
+      try {
+        const revision = await this.store.currentRevision();
+        this.history = [];
+        this.historyFrom = revision + 1;
+        const behind = new Error(
+          `the frontend fell behind a compaction of the store's history and started again at revision ${revision}`,
+        );
+        for (const s of [...this.subscribers]) {
+          if (s.onReload === undefined) {
+            this.subscribers.delete(s);
+            s.onError?.(behind);
+            continue;
+          }
+          s.from = Math.max(s.from, revision + 1);
+          try {
+            await s.onReload(revision);
+          } catch (error) {
+            this.subscribers.delete(s);
+            s.onError?.(error instanceof Error ? error : new Error(String(error)));
+          }
+        }
+        return revision;
+      } finally {
+        const held = this.held;
+        this.held = undefined;
+        this.reloading = undefined;
+        for (const batch of held) this.deliver(batch);
+      }
+    })();
+    return this.reloading;
+  }
+
   private deliver(events: FeedEvent[]): void {
-    for (const e of events) this.history.push(e);
+    if (this.held !== undefined) {
+      this.held.push(events);
+      return;
+    }
+    for (const e of events) if (e.revision >= this.historyFrom) this.history.push(e);
     // Trimmed once it holds twice the limit, not at every batch: each event
     // is then copied at most once, whatever the rate of ticks.
     if (this.history.length > 2 * historyLimit) {

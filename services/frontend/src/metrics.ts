@@ -21,6 +21,12 @@ class Tally {
     }
   }
 
+  /** Forgets every key (the labels stay, at 0). */
+  clear(): void {
+    this.byKey.clear();
+    for (const label of this.counts.keys()) this.counts.set(label, 0);
+  }
+
   /** Every label ever seen with its count (0 once none are left, so a series drops to 0). */
   entries(): IterableIterator<[string, number]> {
     return this.counts.entries();
@@ -104,11 +110,29 @@ export class Metrics {
     }
   }
 
-  /** Loads the current figures from the store and follows their changes through `feed`. */
+  /**
+   * Loads the current figures from the store and follows their changes
+   * through `feed`; loads them again when the feed falls behind a compaction.
+   */
   async follow(store: Store, feed: StoreFeed): Promise<void> {
     const revision = await store.currentRevision();
-    for (const prefix of Object.values(followedPrefixes)) {
-      const { entries } = await store.listRaw(prefix, { revision });
+    await this.load(store, revision);
+    this.stop = await feed.subscribe(
+      Object.keys(followedPrefixes) as Array<keyof typeof followedPrefixes>,
+      { fromRevision: revision + 1, onReload: (at) => this.load(store, at) },
+      (events) => {
+        for (const e of events) this.apply(e);
+      },
+    );
+  }
+
+  /** Replaces the figures by the store's at `revision`. */
+  private async load(store: Store, revision: number): Promise<void> {
+    const lists = await Promise.all(
+      Object.values(followedPrefixes).map((prefix) => store.listRaw(prefix, { revision })),
+    );
+    for (const tally of [this.actual, this.observed, this.faults, this.repairs]) tally.clear();
+    for (const { entries } of lists) {
       for (const e of entries) {
         this.apply(
           new FeedEvent(kindOfKey(e.key)!, {
@@ -121,13 +145,6 @@ export class Metrics {
         );
       }
     }
-    this.stop = await feed.subscribe(
-      Object.keys(followedPrefixes) as Array<keyof typeof followedPrefixes>,
-      { fromRevision: revision + 1 },
-      (events) => {
-        for (const e of events) this.apply(e);
-      },
-    );
   }
 
   /** Stops following the store. */

@@ -49,14 +49,29 @@ export class SettledCache {
     this.maxAnswers = maxAnswers;
   }
 
-  /** Reads the clock's records and follows them through `feed`. */
+  /**
+   * Reads the clock's records and follows them through `feed`; reads them
+   * again when the feed falls behind a compaction (the kept answers go).
+   */
   static async open(store: Store, feed: StoreFeed, maxAnswers = 10_000): Promise<SettledCache> {
     const cache = new SettledCache(maxAnswers);
-    const { entries, revision } = await store.listRaw('clock/');
-    for (const e of entries) cache.apply(e.key, e.value, e.modRevision);
-    cache.stop = await feed.subscribe(['clock'], { fromRevision: revision + 1 }, (events) => {
-      for (const e of events) cache.apply(e.key, e.event.value, e.revision);
-    });
+    const load = async (at?: number): Promise<number> => {
+      const { entries, revision } = await store.listRaw(
+        'clock/',
+        at === undefined ? {} : { revision: at },
+      );
+      cache.answers.clear();
+      for (const e of entries) cache.apply(e.key, e.value, e.modRevision);
+      return revision;
+    };
+    const revision = await load();
+    cache.stop = await feed.subscribe(
+      ['clock'],
+      { fromRevision: revision + 1, onReload: async (at) => void (await load(at)) },
+      (events) => {
+        for (const e of events) cache.apply(e.key, e.event.value, e.revision);
+      },
+    );
     return cache;
   }
 

@@ -33,6 +33,8 @@ export interface InventoryConfig extends CommonConfig {
     cycleTicks: TickRange;
     reimageTicks: TickRange;
     replaceTicks: TickRange;
+    /** Ticks a finished command is kept after it finished; 0 keeps every command. */
+    retentionTicks: number;
   };
 }
 
@@ -86,6 +88,12 @@ export function inventorySchema(): Schema<InventoryConfig> {
         [10, 20],
         'CHAMBER_INVENTORY_REPLACE_TICKS',
       ),
+      retentionTicks: {
+        doc: "Ticks a finished (succeeded or failed) command's record is kept after it finished, then deleted in the inventory's tick; 0 keeps every command. Part of the world: runs compared by digest need the same value.",
+        format: 'nat',
+        default: 10_000,
+        env: 'CHAMBER_INVENTORY_RETENTION_TICKS',
+      },
     },
   };
 }

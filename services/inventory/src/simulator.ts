@@ -32,7 +32,13 @@ import {
   reconcileDefinition,
   type AppliedLoads,
 } from './definition-loads.js';
-import { actionName, startCommand, finishCommand, type Bench } from './domain/commands.js';
+import {
+  actionName,
+  commandPruneTick,
+  startCommand,
+  finishCommand,
+  type Bench,
+} from './domain/commands.js';
 import { definitionPrefix, type DefinitionChanges } from './domain/definition/records.js';
 import { FaultEffects } from './domain/fault-effects.js';
 import {
@@ -104,6 +110,15 @@ export interface SimulatedTick {
 
 type Work<T> = Map<string, T>;
 
+/** How the simulator works: the hardware's timings, and how long finished commands are kept. */
+export interface SimulatorSettings extends Timings {
+  /**
+   * Ticks a finished command's record (`commands/<id>`) is kept after it
+   * finished; 0 or absent keeps every command.
+   */
+  readonly retentionTicks?: number;
+}
+
 /**
  * The simulated hardware, one tick at a time: definition loads, target
  * changes, commands, fault effects, and the PDUs, TORs and blades they wake.
@@ -124,7 +139,7 @@ export class Simulator {
    * where each command's start and end go as an `inventory.command` span.
    */
   constructor(
-    private readonly timings: Timings,
+    private readonly timings: SimulatorSettings,
     private readonly parser?: DefinitionParser,
     private readonly tracer?: Tracer,
   ) {}
@@ -226,13 +241,26 @@ export class Simulator {
         woken.add(element);
     }
 
-    // Commands: new ones, and (after a restart) the running ones' timers.
+    // Commands: new ones, and (after a restart) the running ones' timers
+    // and the finished ones' deletions (at once when due: a run that went on
+    // without a restart deleted them at that tick too).
+    const retentionTicks = this.timings.retentionTicks ?? 0;
+    const pruned: string[] = [];
+    const finishing: string[] = [];
     if (full) {
       for (const { value } of view.list(CommandRecord, inventoryKeys.commands)) {
         if (value.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(value);
         else if (value.status === CommandStatus.COMMAND_STATUS_RUNNING) {
           this.running.set(runningElement(value.target), value.id);
-          this.wheel.schedule(value.dueTick, `c:${value.id}`);
+          // Due now: it finishes now, as it would have without the restart
+          // (the timers due at this tick were taken before this scan).
+          if (value.dueTick <= tick) finishing.push(value.id);
+          else this.wheel.schedule(value.dueTick, `c:${value.id}`);
+        } else {
+          const at = commandPruneTick(value, retentionTicks);
+          if (at === undefined) continue;
+          if (at <= tick) pruned.push(value.id);
+          else this.wheel.schedule(at, `p:${value.id}`);
         }
       }
     } else {
@@ -242,7 +270,7 @@ export class Simulator {
         if (command?.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(command);
       }
     }
-    const finishing: string[] = [];
+    for (const key of due) if (key.startsWith('p:')) pruned.push(key.slice(2));
     for (const key of due) {
       if (!key.startsWith('c:')) continue;
       const command = view.value(CommandRecord, inventoryKeys.commands + key.slice(2));
@@ -328,6 +356,16 @@ export class Simulator {
     for (const command of commandsOut) {
       ops.push(op.put(CommandRecord, inventoryKeys.commands + command.id, command));
       this.explain(tick, command);
+      const at = commandPruneTick(command, retentionTicks);
+      if (at !== undefined) this.wheel.schedule(at, `p:${command.id}`);
+    }
+    // Finished commands past the retention window go (each was finished, so
+    // none of them is written above).
+    for (const id of pruned.sort()) {
+      const key = inventoryKeys.commands + id;
+      const command = view.value(CommandRecord, key);
+      if (command !== undefined && commandPruneTick(command, retentionTicks) !== undefined)
+        ops.push(op.delete(key));
     }
     for (const fix of fixes)
       ops.push(op.put(FixRecord, `${inventoryKeys.fixes}${fix.faultId}/${fix.target}`, fix));

@@ -1,7 +1,6 @@
 import {
   ControlRecord,
   ParticipantRecord,
-  PendingRecord,
   RunRecord,
   SettledRecord,
   TickIndexRecord,
@@ -40,6 +39,7 @@ import { foldDigest } from './domain/digest.js';
 import { expectedAt, wakeTicks } from './domain/expected.js';
 import { firstTick, missingAtStartNote, quotedNames } from './domain/first-tick.js';
 import { nextTick } from './domain/next-tick.js';
+import { ChangedKeys, PendingInputs } from './wake-index.js';
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const maxTimerMs = 2 ** 31 - 1;
@@ -62,7 +62,7 @@ export interface LeaderOptions {
   readonly tracer: Tracer;
 }
 
-// The keys the leader mirrors in memory.
+// The keys the leader mirrors in memory (and `pending/`, in `PendingInputs`).
 const mirrorPrefixes = [
   keys.control,
   keys.tick,
@@ -71,7 +71,6 @@ const mirrorPrefixes = [
   keys.participantsPrefix,
   keys.alivePrefix,
   keys.acksPrefix,
-  keys.pendingPrefix,
 ];
 
 /** The tick in flight: its snapshot revision and the world changes since. */
@@ -87,7 +86,7 @@ interface Window {
    * changes and the inputs, also those written after S(T). What wakes the
    * participants that react to them at T+1.
    */
-  readonly touched: Set<string>;
+  readonly touched: ChangedKeys;
   /** Set when the last expected ack arrived: the revision S(T) and the digest. */
   complete?: { readonly revision: number; readonly digest: string };
 }
@@ -106,6 +105,7 @@ export class Leader {
   private readonly options: LeaderOptions;
   private readonly store: Store;
   private view!: CachedView;
+  private readonly pending = new PendingInputs();
   private watch: WatchHandle | undefined;
   private window: Window | undefined;
   private isStopped = false;
@@ -198,6 +198,7 @@ export class Leader {
       }
     }
     this.view = await CachedView.load(store, mirrorPrefixes, tick.modRevision);
+    await this.pending.reload(store, tick.modRevision);
     if (!tick.value.resetting) this.window = this.openWindow(tick.value, tick.modRevision);
     this.checkCompletion(tick.modRevision);
     this.watch = await store.watch(
@@ -220,6 +221,7 @@ export class Leader {
   private async resume(): Promise<number> {
     const tick = await this.store.get(TickRecord, keys.tick);
     const revision = await this.view.reload(this.store, tick?.modRevision);
+    await this.pending.reload(this.store, revision);
     this.window =
       tick === undefined || tick.value.resetting
         ? undefined
@@ -315,7 +317,13 @@ export class Leader {
   }
 
   private openWindow(record: TickRecord, revision: number): Window {
-    return { tick: record.tick, run: record.run, revision, changes: new Map(), touched: new Set() };
+    return {
+      tick: record.tick,
+      run: record.run,
+      revision,
+      changes: new Map(),
+      touched: new ChangedKeys(),
+    };
   }
 
   private onEvents(events: WatchEvent[]): void {
@@ -329,6 +337,7 @@ export class Leader {
       i = j;
       this.view.apply(group);
       for (const e of group) {
+        this.pending.apply(e);
         if (e.key === keys.tick && e.type === 'put') {
           const record = decode(TickRecord, e.key, e.value!);
           this.window = record.resetting ? undefined : this.openWindow(record, revision);
@@ -403,9 +412,7 @@ export class Leader {
       until: records.control.until,
       tick: tick.value.tick,
       wakeups: [...wakes.values()],
-      pendingInputs: this.view
-        .list(PendingRecord, keys.pendingPrefix)
-        .map((e) => e.value.effectiveTick),
+      pendingInputs: this.pending.summary().map((p) => p.effectiveTick),
       lastPublishMs:
         this.lastPublishEpoch === records.control.epoch ? this.lastPublishMs : undefined,
     });
@@ -587,20 +594,27 @@ export class Leader {
    */
   private wakeTicks(records: ClockRecords, w: Window | undefined): Map<string, number | undefined> {
     const tick = records.tick!.value.tick;
-    return wakeTicks({
-      tick,
-      participants: this.view.list(ParticipantRecord, keys.participantsPrefix).map(({ value }) => {
+    const participants = this.view
+      .list(ParticipantRecord, keys.participantsPrefix)
+      .map(({ value }) => {
         const ack = records.acks.get(value.name);
         return {
           name: value.name,
           reactsTo: value.reactsTo,
           ack: ack === undefined ? undefined : { nextWakeup: ack.nextWakeup },
         };
-      }),
-      pending: this.view
-        .list(PendingRecord, keys.pendingPrefix)
-        .map(({ value }) => ({ owner: value.owner, effectiveTick: value.effectiveTick })),
-      changed: w?.tick === tick && w.run === records.tick!.value.run ? w.touched : [],
+      });
+    return wakeTicks({
+      tick,
+      participants,
+      // One marker per owner and tick, one changed key per participant it
+      // wakes: the same decision as from all of them, at a cost that does
+      // not grow with a burst of inputs.
+      pending: this.pending.summary(),
+      changed:
+        w?.tick === tick && w.run === records.tick!.value.run
+          ? w.touched.wakersOf(participants)
+          : [],
     });
   }
 

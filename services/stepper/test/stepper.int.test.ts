@@ -316,4 +316,22 @@ describe('stepper: a burst of inputs', () => {
     const writes = (await h.store.currentRevision()) - from + 1;
     expect(writes).toBeLessThanOrEqual(10);
   });
+
+  it('groups one-input submitAll calls as it groups single inputs (how services submit an injection or a command)', async () => {
+    h = await harness('input-burst-all');
+    await h.join('owner', () => ({ nextWakeup: null }));
+    const { client } = await h.startStepper();
+    const start = await client.waitForTick(0);
+    const writer = new InputWriter(h.store);
+    const from = (await h.store.currentRevision()) + 1;
+    const submitted = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        writer.submitAll([{ id: { sequence: 'burst/b' }, owner: 'owner' }]),
+      ),
+    );
+    expect(submitted.map(([s]) => s!.id)).toEqual(
+      Array.from({ length: 100 }, (_, i) => `burst/b${start.tick + 1}-${i + 1}`),
+    );
+    expect((await h.store.currentRevision()) - from + 1).toBeLessThanOrEqual(10);
+  });
 });

@@ -43,8 +43,8 @@ const mb = (bytes: number): string => `${fmt(bytes / 1024 / 1024, 1)} MB`;
 /**
  * `standard` (64 blades) with the monitor, the repair manager and MTBF/MTTR
  * faults on every blade, run `ticks` ticks on an etcd of its own with a
- * retention window of `retentionTicks` for the stepper and the repair
- * manager (0: none), sampling etcd's database
+ * retention window of `retentionTicks` for the stepper, the repair
+ * manager and the inventory's finished commands (0: none), sampling etcd's database
  * and memory every tenth of the run.
  */
 async function run(ticks: number, retentionTicks: number): Promise<Sample[]> {
@@ -54,9 +54,10 @@ async function run(ticks: number, retentionTicks: number): Promise<Sample[]> {
     endpoints,
     seed: 7,
     monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
-    // Closed repairs kept as long as the history (0: all, like the stepper).
+    // Closed repairs and finished commands kept as long as the history (0: all, like the stepper).
     repair: { rackBudget: 2, technicianTicks: 10, verifyPowerCycleTicks: 20, retentionTicks },
     stepper: { retentionTicks },
+    inventory: { retentionTicks },
   });
   const store = await Store.connect({ endpoints, simulation: world.simulation });
   try {

@@ -1,4 +1,5 @@
 import { startEtcd } from '@chamber/etcd-process';
+import { benchBurst } from './burst.js';
 import { benchClock } from './clock.js';
 import { benchFrontend } from './frontend.js';
 import { benchHistory } from './history.js';
@@ -14,6 +15,7 @@ import { benchWeb } from './web.js';
 // against a baseline measured in the same run, on a private etcd, and the
 // rows it judges end in one summary table with PASS/FAIL. No name: all of them.
 const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>>> = {
+  burst: benchBurst,
   clock: benchClock,
   frontend: benchFrontend,
   history: benchHistory,

@@ -73,6 +73,8 @@ export async function startInventoryWorld(
     tracer?: (service: string) => Tracer;
     /** Stepper settings over its defaults (e.g. a small `retentionTicks`). */
     stepper?: Partial<StepperConfig['stepper']>;
+    /** Inventory settings over the test's (e.g. a small `retentionTicks` for finished commands). */
+    inventory?: { retentionTicks?: number };
   } = {},
 ) {
   const traced = (service: string) =>
@@ -111,7 +113,7 @@ export async function startInventoryWorld(
       overrides: {
         ...common,
         listen: { host: '127.0.0.1', port },
-        inventory: { definition: '', ...fixedTimings, ...options.timings },
+        inventory: { definition: '', ...fixedTimings, ...options.timings, ...options.inventory },
       } as never,
     });
   const startInventory = async (wanted = 0) => {

@@ -108,9 +108,17 @@ export class Accounts {
       for (const e of entries) accounts.apply(e.key, e.value, e.modRevision);
       accounts.watches.push(
         // Its own watch of each prefix: the frontend receives no other key's changes.
-        await store.watch(prefix, { fromRevision: revision + 1, isShared: false }, (events) => {
-          for (const e of events) accounts.apply(e.key, e.value, e.modRevision);
-        }),
+        await store.watch(
+          prefix,
+          {
+            fromRevision: revision + 1,
+            isShared: false,
+            onCompacted: () => accounts.reload(prefix),
+          },
+          (events) => {
+            for (const e of events) accounts.apply(e.key, e.value, e.modRevision);
+          },
+        ),
       );
     }
     return accounts;
@@ -438,6 +446,21 @@ export class Accounts {
   private applyLocal<T>(key: string, value: T, revision: number): Versioned<T> {
     this.apply(key, value === undefined ? undefined : value, revision);
     return { value, revision };
+  }
+
+  /**
+   * The watch of `prefix` fell behind a compaction (the frontend lost etcd
+   * meanwhile): its records are read again, as a restart would. Resolves
+   * with the revision read at, where the watch resumes.
+   */
+  private async reload(prefix: string): Promise<number> {
+    const { entries, revision } = await this.store.listRaw(prefix);
+    const stored = new Set(entries.map((e) => e.key));
+    for (const key of [...this.records.keys()]) {
+      if (key.startsWith(prefix) && !stored.has(key)) this.apply(key, undefined, revision);
+    }
+    for (const e of entries) this.apply(e.key, e.value, e.modRevision);
+    return revision;
   }
 
   /** Applies a change seen at `revision`, unless a later one is already known. */

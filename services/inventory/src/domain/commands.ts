@@ -327,3 +327,20 @@ export function finishCommand(c: SimContext, command: CommandRecord, bench: Benc
     }
   }
 }
+
+/**
+ * When a finished (succeeded or failed) command's record may be deleted:
+ * `retentionTicks` after the tick it finished; `undefined` while it is not
+ * finished, or when `retentionTicks` is 0 (every command is kept). Commands
+ * are world keys, so this is decided in the inventory's own tick from the
+ * record alone, the same in every replay and after a restart.
+ */
+export function commandPruneTick(
+  command: CommandRecord,
+  retentionTicks: number,
+): number | undefined {
+  const isFinished =
+    command.status === CommandStatus.COMMAND_STATUS_SUCCEEDED ||
+    command.status === CommandStatus.COMMAND_STATUS_FAILED;
+  return isFinished && retentionTicks > 0 ? command.finishedTick + retentionTicks : undefined;
+}

@@ -21,6 +21,11 @@ export interface WakeInput {
   readonly changed: Iterable<string>;
 }
 
+/** Whether a change of `key` wakes a participant that reacts to `reactsTo`. */
+export function isWokenBy(reactsTo: readonly string[], key: string): boolean {
+  return reactsTo.some((prefix) => key.startsWith(prefix));
+}
+
 /**
  * The names of the participants a change since R(T) wakes at T+1: those with
  * a changed key under one of their declared prefixes. Stops looking at keys
@@ -32,8 +37,7 @@ function wokenByChange(input: WakeInput): Set<string> {
   if (waiting.length === 0) return woken;
   for (const key of input.changed) {
     for (const p of waiting) {
-      if (!woken.has(p.name) && p.reactsTo.some((prefix) => key.startsWith(prefix)))
-        woken.add(p.name);
+      if (!woken.has(p.name) && isWokenBy(p.reactsTo, key)) woken.add(p.name);
     }
     if (woken.size === waiting.length) break;
   }
