@@ -524,7 +524,12 @@ export class Store {
     try {
       // A watch of its own recovers from a compaction too (the hub's own
       // path of such a watch does not).
-      if (options.isShared === false && options.onCompacted !== undefined)
+      // (Several prefixes with `isShared: false` are refused by the hub.)
+      if (
+        options.isShared === false &&
+        options.onCompacted !== undefined &&
+        typeof prefix === 'string'
+      )
         return await openRecoveringWatch(this.client, this.prefix, prefix, options, onEvents);
       return await this.hub.subscribe(prefix, options, onEvents);
     } catch (error) {

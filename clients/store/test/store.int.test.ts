@@ -169,7 +169,7 @@ describe('Store', () => {
     ]);
   });
 
-  it('gives watches of their own (isShared: false) their prefix only, in revision order across them', async () => {
+  it('gives watches of their own (isShared: false) their prefix only, each in revision order', async () => {
     const store = await connect('own-watch');
     const from = (await store.currentRevision()) + 1;
     const seen: Array<[string, number]> = [];
@@ -186,14 +186,19 @@ describe('Store', () => {
       await store.put(Blade, 'clock/tick', { name: 't', cores: i });
     }
     await expect.poll(() => seen.length).toBe(10);
-    expect(seen.map(([key]) => key)).toEqual(
-      [0, 1, 2, 3, 4].flatMap((i) => [`actual/b${i}`, 'clock/tick']),
-    );
-    expect(seen.map(([, r]) => r)).toEqual([...seen.map(([, r]) => r)].sort((a, b) => a - b));
+    // Each watch in revision order; etcd does not order one watch's
+    // responses against another's when a watcher falls behind (under load).
+    for (const prefix of ['actual/', 'clock/']) {
+      const mine = seen.filter(([key]) => key.startsWith(prefix));
+      expect(mine.map(([key]) => key)).toEqual(
+        [0, 1, 2, 3, 4].map((i) => (prefix === 'actual/' ? `actual/b${i}` : 'clock/tick')),
+      );
+      expect(mine.map(([, r]) => r)).toEqual([...mine.map(([, r]) => r)].sort((a, b) => a - b));
+    }
     await Promise.all(watches.map((w) => w.cancel()));
   });
 
-  it('follows several prefixes as one watch: their events only, in revision order, no call for a revision without them', async () => {
+  it('follows several prefixes as one watch: their events only, in revision order, no call without them', async () => {
     const store = await connect('multi-watch');
     const from = (await store.currentRevision()) + 1;
     const calls: WatchEvent[][] = [];
@@ -216,8 +221,10 @@ describe('Store', () => {
     // Every write has reached the feed (it delivers to all its watches at once).
     await expect.poll(() => all.length).toBe(12);
     const expected = [0, 1, 2].flatMap((i) => [`actual/b${i}`, 'clock/tick']);
-    // One call per revision that holds a followed key, with those keys only.
-    expect(calls.map((events) => events.map((e) => e.key))).toEqual(expected.map((k) => [k]));
+    // Only the followed keys, and no call without one (etcd may put several
+    // revisions in one response when the watch falls behind, as under load).
+    expect(calls.every((events) => events.length > 0)).toBe(true);
+    expect(calls.flat().map((e) => e.key)).toEqual(expected);
     const revisions = calls.flat().map((e) => e.modRevision);
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
     // A watch joining later from that revision gets the same from the feed's memory.

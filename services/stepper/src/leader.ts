@@ -536,9 +536,7 @@ export class Leader {
       until: control.until,
       tick: tick.value.tick,
       wakeups: [...wakes.values()],
-      pendingInputs: this.view
-        .list(PendingRecord, keys.pendingPrefix)
-        .map((e) => e.value.effectiveTick),
+      pendingInputs: this.pending.summary().map((p) => p.effectiveTick),
       lastPublishMs: this.lastPublishEpoch === control.epoch ? this.lastPublishMs : undefined,
     });
     if (decision.kind !== 'publish' || decision.atMs !== undefined) return undefined;
