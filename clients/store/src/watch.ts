@@ -111,9 +111,7 @@ export async function openRecoveringWatch(
       void (async () => {
         const resumeAt = handle?.nextRevision() ?? fromRevision;
         if (!(await isCompactedFrom(client, simPrefix, resumeAt))) return options.onError?.(error);
-        // etcd has ended that watch already; etcd3's cancel() of an ended
-        // watch may never settle, so it is not waited for.
-        void handle?.cancel();
+        // etcd has ended that watch already (its handle's cancel() is a no-op).
         if (isCancelled) return;
         const revision = await onCompacted();
         if (isCancelled) return;
@@ -201,10 +199,16 @@ export async function openWatch(
     keepResumePoint();
     onEvents(events);
   });
-  watcher.on('error', (error: Error) => options.onError?.(error));
   // etcd3's cancel() never settles when called a second time; callers on
   // several shutdown paths may each cancel, so the first call is shared.
   let cancelled: Promise<void> | undefined;
+  watcher.on('error', (error: Error) => {
+    // etcd ended this watch (a compaction, say) and etcd3 has let go of it:
+    // cancelling it now would hang, or make etcd answer for a watch etcd3 no
+    // longer knows, which etcd3 throws on its stream (the process dies).
+    cancelled ??= Promise.resolve();
+    options.onError?.(error);
+  });
   return {
     lastRevision: () => last,
     nextRevision: () => next,
@@ -425,7 +429,7 @@ export class WatchHub {
       if (!(await isCompactedFrom(this.client, this.simPrefix, this.reached + 1)))
         return this.fail(error);
       this.feed = undefined;
-      void feed?.cancel(); // ended by etcd: not waited for (see openRecoveringWatch)
+      void feed?.cancel(); // ended by etcd already: a no-op (see openWatch)
       const reloaded: Array<readonly [Subscriber, number]> = [];
       for (const s of [...this.subscribers]) {
         try {

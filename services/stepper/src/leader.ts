@@ -406,16 +406,7 @@ export class Leader {
     if (!isSettled && (w?.complete === undefined || w.tick !== tick.value.tick)) return;
 
     const wakes = this.wakeTicks(records, w);
-    const decision = nextTick({
-      policy: records.control.policy,
-      rate: records.control.rate,
-      until: records.control.until,
-      tick: tick.value.tick,
-      wakeups: [...wakes.values()],
-      pendingInputs: this.pending.summary().map((p) => p.effectiveTick),
-      lastPublishMs:
-        this.lastPublishEpoch === records.control.epoch ? this.lastPublishMs : undefined,
-    });
+    const decision = this.decideNext(records, records.control, wakes);
     const nowMs = Date.now();
     const isDue =
       decision.kind === 'publish' && (decision.atMs === undefined || decision.atMs <= nowMs);
@@ -530,15 +521,7 @@ export class Leader {
       return undefined;
     }
     const wakes = this.wakeTicks(records, this.window);
-    const decision = nextTick({
-      policy: control.policy,
-      rate: control.rate,
-      until: control.until,
-      tick: tick.value.tick,
-      wakeups: [...wakes.values()],
-      pendingInputs: this.pending.summary().map((p) => p.effectiveTick),
-      lastPublishMs: this.lastPublishEpoch === control.epoch ? this.lastPublishMs : undefined,
-    });
+    const decision = this.decideNext(records, control, wakes);
     if (decision.kind !== 'publish' || decision.atMs !== undefined) return undefined;
     const expected = expectedAt(wakes, decision.tick);
     const published: TickRecord = {
@@ -582,6 +565,23 @@ export class Leader {
     this.lastPublishMs = nowMs;
     this.lastPublishEpoch = control.epoch;
     return { revision: res.revision, control, tick: published, settled };
+  }
+
+  /** The next tick after the published one under `control` (`nextTick`), from the wake-ups and the pending inputs. */
+  private decideNext(
+    records: ClockRecords,
+    control: ControlRecord,
+    wakes: Map<string, number | undefined>,
+  ): ReturnType<typeof nextTick> {
+    return nextTick({
+      policy: control.policy,
+      rate: control.rate,
+      until: control.until,
+      tick: records.tick!.value.tick,
+      wakeups: [...wakes.values()],
+      pendingInputs: this.pending.summary().map((p) => p.effectiveTick),
+      lastPublishMs: this.lastPublishEpoch === control.epoch ? this.lastPublishMs : undefined,
+    });
   }
 
   /**
