@@ -12,7 +12,7 @@ import {
   type PlanStep,
   type RepairEvent,
 } from '@chamber/protos';
-import { TimerWheel } from '@chamber/sim';
+import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
 import { cmp, op, type CachedView, type Compare, type Op } from '@chamber/store';
 import { recordDecision, type SpanContext, type Tracer } from '@chamber/telemetry';
 import type { TickContext } from '@chamber/timestamp';
@@ -101,7 +101,10 @@ const { repair: repairPurpose, powerDown, powerUp } = purposes;
  * the next step; past the plan the repair escalates to a person. Its memory
  * (open repairs by element, timers) is rebuilt from the store after a
  * restart, so a restarted manager carries on the same repairs without
- * issuing a command twice.
+ * issuing a command twice. A tick with many changes (every blade of a
+ * 100,000-blade load observed at once) lets the event loop run every 50 ms
+ * of work, so its lease keep-alive goes on; where it pauses does not change
+ * what it decides.
  */
 export class RepairManager {
   private wheel = new TimerWheel();
@@ -119,14 +122,19 @@ export class RepairManager {
   private closedById = new Map<string, RepairRecord>();
   private latestByTarget = new Map<string, RepairRecord>();
 
-  constructor(private readonly options: ManagerOptions) {}
+  /** `sliceMs`: the longest stretch of a tick's work between two turns of the event loop. */
+  constructor(
+    private readonly options: ManagerOptions,
+    private readonly sliceMs = defaultSliceMs,
+  ) {}
 
-  tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): {
+  async tick(ctx: Pick<TickContext, 'tick' | 'run' | 'view' | 'changes'>): Promise<{
     ops: Op[];
     compares: Compare[];
     nextWakeup: number | null;
-  } {
+  }> {
     const { tick, view } = ctx;
+    const slicer = createSlicer(this.sliceMs);
     const consider = new Set<string>();
     if (ctx.changes === undefined || ctx.run !== this.run) {
       this.wheel = new TimerWheel();
@@ -163,6 +171,7 @@ export class RepairManager {
     let opened = 0;
     let changed = 0;
     for (const path of [...consider].sort()) {
+      await slicer.pause();
       if (changed >= maxRepairsPerTick) {
         this.wheel.schedule(tick + 1, path);
         continue;
