@@ -9,7 +9,7 @@ import {
   type ObservedRecord,
 } from '@chamber/protos';
 import { CachedView, encode, Store, type WatchEvent } from '@chamber/store';
-import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { countEventLoopTurns, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
@@ -123,17 +123,9 @@ describe('the monitor', () => {
       const ctx = { tick: 5, run: 0, view, changes: new Set(events.map((e) => e.key)) };
       const thresholds = { suspectAfter: 2, failedAfter: 4, installGrace: 30 };
 
-      let turns = 0;
-      let isDone = false;
-      const count = (): void => {
-        if (isDone) return;
-        turns++;
-        setImmediate(count);
-      };
-      setImmediate(count);
+      const turns = countEventLoopTurns();
       const sliced = await new Watcher(thresholds, undefined, 1).tick(ctx);
-      isDone = true;
-      expect(turns).toBeGreaterThan(1);
+      expect(turns.stop()).toBeGreaterThan(1);
       expect(sliced.ops).toHaveLength(5_000);
       // Where it pauses changes nothing it decides.
       const whole = await new Watcher(thresholds, undefined, Number.MAX_SAFE_INTEGER).tick(ctx);

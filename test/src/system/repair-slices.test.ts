@@ -1,7 +1,7 @@
 import { defaultPolicy, managerViews, RepairManager } from '@chamber/inventory-repair';
 import { ObservedRecord, ObservedState, TargetRecord, TargetState } from '@chamber/protos';
 import { CachedView, encode, Store, type WatchEvent } from '@chamber/store';
-import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { countEventLoopTurns, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { describe, expect, it } from 'vitest';
 
 // Issue 16: a 100,000-blade load has the monitor observe every blade at one
@@ -59,17 +59,9 @@ describe('the repair manager under a tick of thousands of changes', () => {
       // Each run starts from no memory, as after a restart: it considers every element.
       const restart = { tick: 5, run: 0, view, changes: undefined };
 
-      let turns = 0;
-      let isDone = false;
-      const count = (): void => {
-        if (isDone) return;
-        turns++;
-        setImmediate(count);
-      };
-      setImmediate(count);
+      const turns = countEventLoopTurns();
       const sliced = await manager(1).tick(restart);
-      isDone = true;
-      expect(turns).toBeGreaterThan(1);
+      expect(turns.stop()).toBeGreaterThan(1);
       expect(sliced.ops.length).toBeGreaterThan(0);
       // Where it pauses changes nothing it decides.
       const whole = await manager(Number.MAX_SAFE_INTEGER).tick(restart);
