@@ -1,5 +1,5 @@
 import { ClockClient } from '@chamber/clock';
-import { freePort, type EtcdProcess } from '@chamber/etcd-process';
+import type { EtcdProcess } from '@chamber/etcd-process';
 import { definitionRecords, parseDefinition } from '@chamber/inventory';
 import { InventoryClient } from '@chamber/inventory-client';
 import {
@@ -26,14 +26,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sample } from '../system/inventory-world.js';
-import {
-  probeEnv,
-  probed,
-  repo,
-  startServiceProcess,
-  startStepperProcess,
-  type Child,
-} from '../system/processes.js';
+import { probeEnv, probed, repo } from '../system/processes.js';
+import { startServiceProcesses, type NamedChild } from './process-world.js';
 import type { BenchRow } from './rows.js';
 import { fmt } from './stats.js';
 
@@ -190,42 +184,17 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
   );
 
   const simulation = `bench-large-${randomBytes(3).toString('hex')}`;
-  const common = { endpoints, simulation, env: serviceEnv() };
-  const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'];
-  const children: Array<{ name: string; child: Child }> = [];
+  const children: NamedChild[] = [];
   const store = await Store.connect({ endpoints, simulation });
   let clock: ClockClient | undefined;
   let inventory: InventoryClient | undefined;
   try {
-    const stepperPort = await freePort();
-    const stepper = startStepperProcess({
+    const { stepperPort, addresses } = await startServiceProcesses(
       endpoints,
       simulation,
-      port: stepperPort,
-      instance: 'bench',
-      extraEnv: {
-        ...common.env,
-        // The launcher's settings, not the tests' (which drop at once).
-        CHAMBER_STEPPER_DROP_GRACE_SECONDS: '10',
-        CHAMBER_STEPPER_LEADER_TTL_SECONDS: '5',
-        CHAMBER_STEPPER_PARTICIPANTS: participants.join(','),
-      },
-    });
-    children.push({ name: 'stepper', child: stepper });
-    await stepper.waitForLine(/stepper serving/);
-    const addresses: Record<string, string> = {};
-    for (const name of participants) {
-      const started = await startServiceProcess({
-        ...common,
-        name,
-        env: {
-          ...common.env,
-          ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: '' } : {}),
-        },
-      });
-      children.push({ name, child: started.child });
-      addresses[name] = started.address;
-    }
+      children,
+      serviceEnv(),
+    );
     clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
     // A loaded machine takes longer than the interactive 30 s to validate 100,000 blades.
     inventory = InventoryClient.connect(addresses['inventory']!, { timeoutMs: stallMs });

@@ -18,6 +18,54 @@ import { adminPassword } from './bench-world.js';
 /** The participants the launcher runs beside the stepper, in the order it starts them. */
 const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'] as const;
 
+/** A service process the bench started, by name. */
+export interface NamedChild {
+  readonly name: string;
+  readonly child: Child;
+}
+
+/**
+ * Starts the stepper (with the launcher's drop grace and leader lease, not
+ * the tests' shorter ones) and the participants as processes of
+ * `simulation`, as the launcher does, each with `env` added; the inventory
+ * with no definition of its own. Each is pushed onto `children` as it
+ * starts, so a caller stops those started even when a later one fails.
+ */
+export async function startServiceProcesses(
+  endpoints: string[],
+  simulation: string,
+  children: NamedChild[],
+  env: Record<string, string> = {},
+): Promise<{ stepperPort: number; addresses: Record<string, string> }> {
+  const stepperPort = await freePort();
+  const stepper = startStepperProcess({
+    endpoints,
+    simulation,
+    port: stepperPort,
+    instance: 'bench',
+    extraEnv: {
+      ...env,
+      CHAMBER_STEPPER_DROP_GRACE_SECONDS: '10',
+      CHAMBER_STEPPER_LEADER_TTL_SECONDS: '5',
+      CHAMBER_STEPPER_PARTICIPANTS: participants.join(','),
+    },
+  });
+  children.push({ name: 'stepper', child: stepper });
+  await stepper.waitForLine(/stepper serving/);
+  const addresses: Record<string, string> = {};
+  for (const name of participants) {
+    const started = await startServiceProcess({
+      endpoints,
+      simulation,
+      name,
+      env: { ...env, ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: '' } : {}) },
+    });
+    children.push({ name, child: started.child });
+    addresses[name] = started.address;
+  }
+  return { stepperPort, addresses };
+}
+
 /**
  * The world of {@link startBenchWorld} with every service its own process,
  * as the launcher starts them (stepper, inventory, fault injector, monitor,
@@ -35,7 +83,7 @@ export async function startProcessWorld(
 ) {
   const endpoints = [...etcd.endpoints];
   const simulation = `${label}-${randomBytes(3).toString('hex')}`;
-  const children: Array<{ name: string; child: Child }> = [];
+  const children: NamedChild[] = [];
   const store = await Store.connect({ endpoints, simulation });
   let clock: ClockClient | undefined;
   let inventory: InventoryClient | undefined;
@@ -46,32 +94,7 @@ export async function startProcessWorld(
     store.close();
   };
   try {
-    const stepperPort = await freePort();
-    const stepper = startStepperProcess({
-      endpoints,
-      simulation,
-      port: stepperPort,
-      instance: 'bench',
-      extraEnv: {
-        // The launcher's settings, not the tests' (which drop at once).
-        CHAMBER_STEPPER_DROP_GRACE_SECONDS: '10',
-        CHAMBER_STEPPER_LEADER_TTL_SECONDS: '5',
-        CHAMBER_STEPPER_PARTICIPANTS: participants.join(','),
-      },
-    });
-    children.push({ name: 'stepper', child: stepper });
-    await stepper.waitForLine(/stepper serving/);
-    const addresses: Record<string, string> = {};
-    for (const name of participants) {
-      const started = await startServiceProcess({
-        endpoints,
-        simulation,
-        name,
-        env: name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: '' } : {},
-      });
-      children.push({ name, child: started.child });
-      addresses[name] = started.address;
-    }
+    const { stepperPort, addresses } = await startServiceProcesses(endpoints, simulation, children);
     clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
     inventory = InventoryClient.connect(addresses['inventory']!);
     await clock.waitForTick(0);
