@@ -8,7 +8,13 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op } from '@chamber/store';
-import { InputWriter, keys, Participant, submitInput } from '@chamber/timestamp';
+import {
+  InputWriter,
+  keys,
+  Participant,
+  submitInput,
+  type InputToSubmit,
+} from '@chamber/timestamp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 
@@ -296,41 +302,36 @@ describe('stepper: a dropped participant that comes back', () => {
 });
 
 describe('stepper: a burst of inputs', () => {
-  it('writes a burst of single inputs in a few transactions, in arrival order, all for the next tick', async () => {
-    h = await harness('input-burst');
-    await h.join('owner', () => ({ nextWakeup: null }));
-    const { client } = await h.startStepper();
-    const start = await client.waitForTick(0);
-    const writer = new InputWriter(h.store);
-    const submitted = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        writer.submit({ id: { sequence: 'burst/b' }, owner: 'owner' }),
-      ),
-    );
-    expect(submitted.map((s) => s.id)).toEqual(
-      Array.from({ length: 100 }, (_, i) => `burst/b${start.tick + 1}-${i + 1}`),
-    );
-    expect(new Set(submitted.map((s) => s.effectiveTick))).toEqual(new Set([start.tick + 1]));
-    // One transaction per write: the first input alone, then groups of what
-    // arrived meanwhile. (Each input's own revision: the etcd, and so its
-    // revision counter, is shared with the tests running beside this one.)
-    expect(new Set(submitted.map((s) => s.revision)).size).toBeLessThanOrEqual(10);
-  });
-
-  it('groups one-input submitAll calls as it groups single inputs (how services submit an injection or a command)', async () => {
-    h = await harness('input-burst-all');
-    await h.join('owner', () => ({ nextWakeup: null }));
-    const { client } = await h.startStepper();
-    const start = await client.waitForTick(0);
-    const writer = new InputWriter(h.store);
-    const submitted = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        writer.submitAll([{ id: { sequence: 'burst/b' }, owner: 'owner' }]),
-      ),
-    );
-    expect(submitted.map(([s]) => s!.id)).toEqual(
-      Array.from({ length: 100 }, (_, i) => `burst/b${start.tick + 1}-${i + 1}`),
-    );
-    expect(new Set(submitted.map(([s]) => s!.revision)).size).toBeLessThanOrEqual(10);
-  });
+  // How services submit an injection or a command: `submit`, or `submitAll`
+  // with one input; both are grouped alike.
+  it.each([
+    ['single inputs', 'input-burst', (w: InputWriter, i: InputToSubmit) => w.submit(i)],
+    [
+      'one-input submitAll calls',
+      'input-burst-all',
+      async (w: InputWriter, i: InputToSubmit) => (await w.submitAll([i]))[0]!,
+    ],
+  ] as const)(
+    'writes a burst of %s in a few transactions, in arrival order, all for the next tick',
+    async (_, name, submit) => {
+      h = await harness(name);
+      await h.join('owner', () => ({ nextWakeup: null }));
+      const { client } = await h.startStepper();
+      const start = await client.waitForTick(0);
+      const writer = new InputWriter(h.store);
+      const submitted = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          submit(writer, { id: { sequence: 'burst/b' }, owner: 'owner' }),
+        ),
+      );
+      expect(submitted.map((s) => s.id)).toEqual(
+        Array.from({ length: 100 }, (_, i) => `burst/b${start.tick + 1}-${i + 1}`),
+      );
+      expect(new Set(submitted.map((s) => s.effectiveTick))).toEqual(new Set([start.tick + 1]));
+      // One transaction per write: the first input alone, then groups of what
+      // arrived meanwhile. (Each input's own revision: the etcd, and so its
+      // revision counter, is shared with the tests running beside this one.)
+      expect(new Set(submitted.map((s) => s.revision)).size).toBeLessThanOrEqual(10);
+    },
+  );
 });
