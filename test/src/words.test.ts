@@ -1,9 +1,9 @@
 // Every enum a user can meet, as the protos generate it, has a word in the
-// one mapping the CLI and the dashboard share (@chamber/words): derived from
+// one mapping the CLI and the dashboard share (@chamber/world): derived from
 // the value's name, so a value or an enum added to a proto later is covered
 // here without a table to edit.
 import * as protos from '@chamber/protos';
-import { isWireName, wordOf } from '@chamber/words';
+import { isWireName, wordOf } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 
 /** Every generated enum: its name and its value names (ts-proto's `UNRECOGNIZED` aside). */

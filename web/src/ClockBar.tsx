@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import { api, ApiError, type ClockStatus } from './api.js';
 import { Problem } from './pages/common.js';
 

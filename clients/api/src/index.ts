@@ -11,20 +11,7 @@ export {
   type Operation,
   type ResponseSpec,
 } from './operation.js';
-export {
-  operations,
-  operation,
-  views,
-  faultKinds,
-  faultStatuses,
-  repairStatuses,
-  targetStates,
-  commandActions,
-  commandStatuses,
-  policies,
-  severities,
-  eventKinds,
-} from './routes.js';
+export { operations, operation, eventKinds } from './routes.js';
 export { componentSchemas } from './components.js';
 export { apiFieldOf, inApiWords, subjectOf } from './fields.js';
 export { openApiDocument, bodySchema, errorStatuses } from './openapi.js';

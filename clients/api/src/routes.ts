@@ -1,6 +1,17 @@
 import type { Operation } from './operation.js';
 import { rights } from './rights.js';
 import { elementPath, s, segment, type JsonSchema } from './schema.js';
+import {
+  commandActions,
+  commandStatuses,
+  faultKinds,
+  faultStatuses,
+  policies,
+  repairStatuses,
+  severities,
+  targetStates,
+  views,
+} from '@chamber/world';
 
 const ok = (schema: string, description: string) =>
   ({ status: 200, description, schema: s.ref(schema) }) as const;
@@ -8,45 +19,11 @@ const created = (schema: string, description: string) =>
   ({ status: 201, description, schema: s.ref(schema) }) as const;
 const noContent = (description: string) => ({ status: 204, description }) as const;
 
-/** The view query parameter every inventory read takes. */
-export const views = ['definition', 'target', 'actual', 'observed'] as const;
-
 const readQuery = {
   view: s.oneOf(views, 'which view of the inventory (default definition)'),
   at: s.integer('the tick to read as of (time travel); default: now'),
 };
 
-export const faultKinds = [
-  'power_loss',
-  'network_loss',
-  'crash',
-  'hang',
-  'stuck_cable',
-  'hardware_failure',
-] as const;
-export const faultStatuses = ['scheduled', 'active', 'cleared'] as const;
-export const repairStatuses = [
-  'pending',
-  'running',
-  'succeeded',
-  'recovered',
-  'failed',
-  'escalated',
-] as const;
-export const targetStates = ['in_service', 'out_for_repair', 'retired'] as const;
-export const commandActions = [
-  'power_on',
-  'power_off',
-  'power_cycle',
-  'connect',
-  'disconnect',
-  'reboot',
-  'reimage',
-  'replace',
-] as const;
-export const commandStatuses = ['pending', 'running', 'succeeded', 'failed'] as const;
-export const policies = ['paused', 'manual', 'measured', 'no_wait'] as const;
-export const severities = ['debug', 'info', 'warn', 'error'] as const;
 export const eventKinds = ['clock', 'actual', 'observed', 'faults', 'repairs', 'logs'] as const;
 /** The schedule fields of a fault, body fields of `POST /faults`. */
 const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;

@@ -7,7 +7,7 @@ import {
   faultStatusToJSON,
   type Schedule,
 } from '@chamber/protos';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import type { AreaExtension } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';

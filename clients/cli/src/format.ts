@@ -6,7 +6,7 @@ import {
   viewToJSON,
   type ClockStatus,
 } from '@chamber/protos';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 
 /** How many hex digits of the world digest the readable output shows. */
 const digestDigits = 8;

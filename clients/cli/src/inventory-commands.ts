@@ -12,7 +12,7 @@ import {
   torStateToJSON,
   View,
 } from '@chamber/protos';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ApiClient } from '@chamber/api';

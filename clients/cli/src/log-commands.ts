@@ -1,4 +1,4 @@
-import { severities } from '@chamber/api';
+import { severities } from '@chamber/world';
 import type { AreaExtension, RestCall } from './api-commands.js';
 import { followEvents, type ServerEvent } from './events.js';
 import type { CommandContext } from './routes.js';

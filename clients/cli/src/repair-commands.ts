@@ -1,5 +1,5 @@
 import { RepairRecord, RepairStatus, StepAction, repairStatusFromJSON } from '@chamber/protos';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import { RepairsClient } from '@chamber/repair-client';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';

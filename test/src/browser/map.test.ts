@@ -1,5 +1,5 @@
 import { budgets } from '@chamber/testing';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld, type FrontendWorld } from '../system/frontend-world.js';
@@ -152,7 +152,7 @@ describe('the inventory map', () => {
     await expect.poll(() => blade.first().textContent()).toContain('working / healthy');
     await blade.first().press('Enter');
     const detail = page.getByRole('region', { name: /blade .*rack1\/blade\/0/ });
-    // In words (libs/words), never wire names: `state working`, not BLADE_STATE_WORKING.
+    // In words (libs/world), never wire names: `state working`, not BLADE_STATE_WORKING.
     const actual = detail.getByRole('region', { name: 'actual' });
     await expect.poll(() => actual.textContent()).toContain('stateworking');
     await expect

@@ -1,4 +1,4 @@
-import { wireNameOf, wordOf } from '@chamber/words';
+import { wireNameOf, wordOf } from '@chamber/world';
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { itemUrl } from '../map/model.js';
@@ -80,7 +80,7 @@ function Value({ name, value }: { name: string; value: unknown }) {
   return <>{typeof value === 'string' ? wordOf(value) : String(value)}</>;
 }
 
-/** A record's fields in words (see libs/words): `state: working`, never `BLADE_STATE_WORKING`. */
+/** A record's fields in words (see libs/world): `state: working`, never `BLADE_STATE_WORKING`. */
 function Fields({ record }: { record: Record_ | undefined }) {
   if (record === undefined || Object.keys(record).length === 0) return <p>no record</p>;
   return (

@@ -1,4 +1,4 @@
-import { wireNameOf, wordOf } from '@chamber/words';
+import { wireNameOf, wordOf } from '@chamber/world';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DetailPanel } from '../detail/DetailPanel.js';
 import { type LiveState, useLiveEvents } from '../live.js';

@@ -1,4 +1,4 @@
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import { api } from '../api.js';
 
 /** A device kind on the map. */
@@ -45,7 +45,7 @@ export const geometry = {
   zoneGap: 24,
 } as const;
 
-/** `BLADE_STATE_WORKING` → `working`; `OBSERVED_STATE_HEALTHY` → `healthy` (libs/words). */
+/** `BLADE_STATE_WORKING` → `working`; `OBSERVED_STATE_HEALTHY` → `healthy` (libs/world). */
 export function stateName(value: unknown): string {
   return typeof value === 'string' ? wordOf(value) : '';
 }

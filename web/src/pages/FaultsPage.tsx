@@ -1,5 +1,5 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
 import { api } from '../api.js';
 import {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import { api } from '../api.js';
 import { useLiveEvents } from '../live.js';
 import { ChoiceFilter, Problem, queryOf, TextFilter } from './common.js';

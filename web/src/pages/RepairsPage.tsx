@@ -1,5 +1,5 @@
 import { Fragment, useMemo, useState } from 'react';
-import { wordOf } from '@chamber/words';
+import { wordOf } from '@chamber/world';
 import {
   ChoiceFilter,
   isUnder,

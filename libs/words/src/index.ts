@@ -1,1 +1,0 @@
-export { isWireName, wireNameOf, wordOf } from './words.js';

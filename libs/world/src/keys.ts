@@ -1,0 +1,175 @@
+// The world's key layout: every record Chamber keeps in etcd, relative to the
+// simulation prefix `/chamber/v1/<simulation>/` (the store client adds it).
+// Each record is declared and documented here once; services, the gateway,
+// the CLI and the dashboard import these names and never spell a prefix.
+// Values are the proto3 JSON of the record messages named below.
+
+/** The four views of the inventory (DESIGN §2), in the order people read them. */
+export const views = ['definition', 'target', 'actual', 'observed'] as const;
+export type View = (typeof views)[number];
+
+/** The key of `path`'s record in `view`: `actual/r/z1/rack1/blade/3`. */
+export function viewKey(view: View, path: string): string {
+  return `${view}/${path}`;
+}
+
+/**
+ * The element path of a view key (`actual/r/z1/rack1/blade/3` →
+ * `r/z1/rack1/blade/3`), or `undefined` when `key` is not in `view`.
+ */
+export function pathOfViewKey(view: View, key: string): string | undefined {
+  return key.startsWith(`${view}/`) ? key.slice(view.length + 1) : undefined;
+}
+
+const padTick = (tick: number): string => String(tick).padStart(12, '0');
+
+/**
+ * Every key prefix and key of the world. A `…Prefix` ends in `/` and is
+ * watched or listed; a function builds one record's key.
+ */
+export const keys = {
+  // ---- The inventory's views (DESIGN §2) -------------------------------------------------
+  /** `definition/<path>`: what exists (written by the inventory from the YAML definition). */
+  definitionPrefix: 'definition/',
+  /** `target/<path>`: what should be (TargetRecord), written by operators' inputs. */
+  targetPrefix: 'target/',
+  /** `actual/<path>`: the simulated hardware's truth (BladeActual, PduActual, TorActual, CableActual). */
+  actualPrefix: 'actual/',
+  /** `observed/<path>`: what the monitor believes (ObservedRecord), lagging actual. */
+  observedPrefix: 'observed/',
+
+  // ---- Records of the control plane ------------------------------------------------------
+  /** `faults/<id>`: a fault and its activation state (FaultRecord); the faults service writes it. */
+  faultsPrefix: 'faults/',
+  fault: (id: string): string => `faults/${id}`,
+  /**
+   * `fixes/<fault id>/<path>`: the inventory's report that a repair fixed a
+   * fault's effect on one element (FixRecord); the faults service clears it.
+   */
+  fixesPrefix: 'fixes/',
+  fix: (faultId: string, path: string): string => `fixes/${faultId}/${path}`,
+  /** `commands/<id>`: a command to the hardware and its result (CommandRecord). */
+  commandsPrefix: 'commands/',
+  command: (id: string): string => `commands/${id}`,
+  /** `repairs/<id>`: a repair and its plan (RepairRecord); the inventory repair manager writes it. */
+  repairsPrefix: 'repairs/',
+  repair: (id: string): string => `repairs/${id}`,
+
+  // ---- Inputs (DESIGN §1 "Inputs") -------------------------------------------------------
+  /** Inputs' payloads, `inputs/<owner>/<id>`, applied by their owner with their `pending/` marker. */
+  inputsPrefix: 'inputs/',
+  /** The inputs of one owner (`inputs/faults/`). */
+  inputsOf: (owner: string): string => `inputs/${owner}/`,
+  input: (owner: string, id: string): string => `inputs/${owner}/${id}`,
+  /** The counter of an input id sequence (`command/c`). */
+  inputSequence: (sequence: string): string => `inputs/sequence/${sequence}`,
+  /** `pending/<id>`: an input not yet applied; a wake-up for its owner at its tick. */
+  pendingPrefix: 'pending/',
+  pending: (id: string): string => `pending/${id}`,
+
+  // ---- The inventory's definition source ------------------------------------------------
+  /** `sources/…`: where the definition came from and how its load goes. */
+  sourcesPrefix: 'sources/',
+  /** The definition source in force (DefinitionSource). */
+  definitionSource: 'sources/inventory',
+  /** The progress of the definition load in flight (LoadProgress). */
+  loadProgress: 'sources/inventory-load',
+  /** `sources/inventory-pending/<id>`: a definition submitted, waiting for its tick. */
+  definitionInputsPrefix: 'sources/inventory-pending/',
+
+  // ---- The clock (services/stepper/README.md) -------------------------------------------
+  clockPrefix: 'clock/',
+  /** What operators asked for: policy, rate, epoch, bound, reset request. */
+  clockControl: 'clock/control',
+  /** The published tick; its mod revision is the tick's snapshot revision R(T). */
+  clockTick: 'clock/tick',
+  /** The last settled tick and the world digest through it. */
+  clockSettled: 'clock/settled',
+  /** The current run: its number, seed and whether it is still deterministic. */
+  clockRun: 'clock/run',
+  /** The history kept: the oldest tick still readable and the revision etcd was compacted to. */
+  clockHistory: 'clock/history',
+  /** `ticks/<T>` (12 digits): the tick → revision index. */
+  tickIndexPrefix: 'ticks/',
+  tickIndex: (tick: number): string => `ticks/${padTick(tick)}`,
+  /** `participants/<name>`: a participant of the lockstep and what it reacts to. */
+  participantsPrefix: 'participants/',
+  participant: (name: string): string => `participants/${name}`,
+  /** `alive/<name>`: a participant's running process, under a lease. */
+  alivePrefix: 'alive/',
+  alive: (name: string): string => `alive/${name}`,
+  /** `acks/<name>`: the last tick a participant acknowledged and its next wake-up. */
+  acksPrefix: 'acks/',
+  ack: (name: string): string => `acks/${name}`,
+
+  // ---- Registries ------------------------------------------------------------------------
+  /** `services/<name>/<instance>`: a running instance's endpoint, under a lease. */
+  servicesPrefix: 'services/',
+  service: (name: string, instance: string): string => `services/${name}/${instance}`,
+  /** `service-failures/<name>`: why the service's last start failed (outlives the process). */
+  serviceFailuresPrefix: 'service-failures/',
+  serviceFailure: (name: string): string => `service-failures/${name}`,
+  /** `election/<role>`: the campaign of a role's replicas (the stepper's leader). */
+  electionPrefix: 'election/',
+  election: (role: string): string => `election/${role}`,
+
+  // ---- Accounts (the frontend) -----------------------------------------------------------
+  /** `users/<name>`: a user; its password only as a slow KDF hash. */
+  usersPrefix: 'users/',
+  user: (name: string): string => `users/${name}`,
+  /** `sessions/<id>`: a browser session; only the secret's hash is stored. */
+  sessionsPrefix: 'sessions/',
+  session: (id: string): string => `sessions/${id}`,
+  /** `tokens/<id>`: a bearer token for scripts, or a one-time login token. */
+  tokensPrefix: 'tokens/',
+  token: (id: string): string => `tokens/${id}`,
+} as const;
+
+/**
+ * Prefixes of bookkeeping keys: the protocol's own records and the
+ * registries of services, leaders, accounts and sessions. They are not part
+ * of the simulated world: the world digest skips them and Reset keeps all of
+ * them but the clock's.
+ */
+export const bookkeepingPrefixes: readonly string[] = [
+  keys.clockPrefix,
+  keys.tickIndexPrefix,
+  keys.participantsPrefix,
+  keys.alivePrefix,
+  keys.acksPrefix,
+  keys.pendingPrefix,
+  keys.inputsPrefix,
+  keys.sourcesPrefix,
+  keys.electionPrefix,
+  keys.servicesPrefix,
+  keys.serviceFailuresPrefix,
+  keys.usersPrefix,
+  keys.sessionsPrefix,
+  keys.tokensPrefix,
+];
+
+/**
+ * Prefixes of the clock protocol's own records (and the registries of
+ * services and leaders). A change under them never wakes a participant:
+ * the stepper leaves them out of the keys it tracks for waking, and a
+ * participant may not declare that it reacts to them.
+ */
+export const protocolPrefixes: readonly string[] = [
+  keys.clockPrefix,
+  keys.acksPrefix,
+  keys.tickIndexPrefix,
+  keys.alivePrefix,
+  keys.participantsPrefix,
+  keys.electionPrefix,
+  keys.servicesPrefix,
+];
+
+/** Whether `key` is one of the clock protocol's own records; see {@link protocolPrefixes}. */
+export function isProtocolKey(key: string): boolean {
+  return protocolPrefixes.some((p) => key.startsWith(p));
+}
+
+/** Whether `key` is bookkeeping rather than part of the simulated world. */
+export function isBookkeeping(key: string): boolean {
+  return bookkeepingPrefixes.some((p) => key.startsWith(p));
+}

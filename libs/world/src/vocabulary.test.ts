@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import {
+  enumTypes,
+  faultKinds,
+  faultTargetError,
+  fromWire,
+  isBookkeeping,
+  isOneOf,
+  keys,
+  parseElementPath,
+  pathOfViewKey,
+  toWire,
+  viewKey,
+  wordOf,
+} from './index.js';
+
+describe('the vocabulary', () => {
+  it('converts each value between the API word and the wire name', () => {
+    expect(toWire(enumTypes.faultKind, 'power_loss')).toBe('FAULT_KIND_POWER_LOSS');
+    expect(fromWire(enumTypes.faultKind, 'FAULT_KIND_POWER_LOSS')).toBe('power_loss');
+    expect(fromWire(enumTypes.policy, 'POLICY_NO_WAIT')).toBe('no_wait');
+    expect(fromWire(enumTypes.policy, 'POLICY_UNSPECIFIED')).toBeUndefined();
+    expect(fromWire(enumTypes.policy, 'FAULT_KIND_CRASH')).toBeUndefined();
+    for (const kind of faultKinds) {
+      const wire = toWire(enumTypes.faultKind, kind);
+      expect(fromWire(enumTypes.faultKind, wire)).toBe(kind);
+      expect(wordOf(wire)).toBe(kind.replace(/_/g, ' '));
+    }
+    expect(isOneOf(faultKinds, 'crash')).toBe(true);
+    expect(isOneOf(faultKinds, 'CRASH')).toBe(false);
+  });
+
+  it('says what each fault kind may target', () => {
+    const tor = parseElementPath('r/z1/rack1/tor/0');
+    expect(faultTargetError('network_loss', tor)).toBeUndefined();
+    expect(faultTargetError('crash', parseElementPath('r/z1'))).toBeUndefined();
+    expect(faultTargetError('stuck_cable', parseElementPath('r/z1/rack1/blade/2'))).toBeUndefined();
+    expect(faultTargetError('crash', tor)).toBe(
+      'a crash fault cannot target tor "r/z1/rack1/tor/0"; it acts on blade (or everything of those in a region, zone or rack)',
+    );
+  });
+
+  it('lays out the keys of a view and tells bookkeeping from the world', () => {
+    expect(viewKey('actual', 'r/z1/rack1/blade/3')).toBe('actual/r/z1/rack1/blade/3');
+    expect(pathOfViewKey('actual', 'actual/r/z1')).toBe('r/z1');
+    expect(pathOfViewKey('observed', 'actual/r/z1')).toBeUndefined();
+    expect(keys.tickIndex(42)).toBe('ticks/000000000042');
+    expect(isBookkeeping(keys.clockTick)).toBe(true);
+    expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
+    expect(isBookkeeping(keys.fault('f1'))).toBe(false);
+    expect(isBookkeeping(viewKey('target', 'r'))).toBe(false);
+  });
+});

@@ -1,0 +1,88 @@
+// The values people type and read, in the API's spelling (`power_loss`,
+// `in_service`, `no_wait`): one list per enum, declared once. Each value is
+// the proto enum value's name without its type (`FAULT_KIND_POWER_LOSS` →
+// `power_loss`); {@link toWire} and {@link fromWire} convert, and
+// `wordOf` (words.ts) says a wire name in the words of a sentence
+// (`power loss`).
+
+/** What breaks: the kinds of fault (FaultKind). */
+export const faultKinds = [
+  'power_loss',
+  'network_loss',
+  'crash',
+  'hang',
+  'stuck_cable',
+  'hardware_failure',
+] as const;
+/** Where a fault is in its life (FaultStatus). */
+export const faultStatuses = ['scheduled', 'active', 'cleared'] as const;
+/** Where a repair is in its life (RepairStatus). */
+export const repairStatuses = [
+  'pending',
+  'running',
+  'succeeded',
+  'recovered',
+  'failed',
+  'escalated',
+] as const;
+/** What an element should be (TargetState). */
+export const targetStates = ['in_service', 'out_for_repair', 'retired'] as const;
+/** What a command asks the hardware to do (CommandAction). */
+export const commandActions = [
+  'power_on',
+  'power_off',
+  'power_cycle',
+  'connect',
+  'disconnect',
+  'reboot',
+  'reimage',
+  'replace',
+] as const;
+/** Where a command is in its life (CommandStatus). */
+export const commandStatuses = ['pending', 'running', 'succeeded', 'failed'] as const;
+/** How the clock advances (Policy). */
+export const policies = ['paused', 'manual', 'measured', 'no_wait'] as const;
+/** How much a logged decision matters. */
+export const severities = ['debug', 'info', 'warn', 'error'] as const;
+
+export type FaultKindWord = (typeof faultKinds)[number];
+export type FaultStatusWord = (typeof faultStatuses)[number];
+export type RepairStatusWord = (typeof repairStatuses)[number];
+export type TargetStateWord = (typeof targetStates)[number];
+export type CommandActionWord = (typeof commandActions)[number];
+export type CommandStatusWord = (typeof commandStatuses)[number];
+export type PolicyWord = (typeof policies)[number];
+export type Severity = (typeof severities)[number];
+
+/** The enum type of each list, as its wire names begin (`FAULT_KIND_`). */
+export const enumTypes = {
+  faultKind: 'FAULT_KIND',
+  faultStatus: 'FAULT_STATUS',
+  repairStatus: 'REPAIR_STATUS',
+  targetState: 'TARGET_STATE',
+  commandAction: 'COMMAND_ACTION',
+  commandStatus: 'COMMAND_STATUS',
+  policy: 'POLICY',
+} as const;
+export type EnumType = (typeof enumTypes)[keyof typeof enumTypes];
+
+/** The wire name of `word` in the enum `type`: `('FAULT_KIND', 'power_loss')` → `FAULT_KIND_POWER_LOSS`. */
+export function toWire(type: EnumType, word: string): string {
+  return `${type}_${word.toUpperCase()}`;
+}
+
+/**
+ * The API's word for a wire name of the enum `type`
+ * (`FAULT_KIND_POWER_LOSS` → `power_loss`), or `undefined` when `wire` is
+ * not of that type or is its zero value (`…_UNSPECIFIED`).
+ */
+export function fromWire(type: EnumType, wire: string): string | undefined {
+  if (!wire.startsWith(`${type}_`)) return undefined;
+  const word = wire.slice(type.length + 1).toLowerCase();
+  return word === 'unspecified' || word === '' ? undefined : word;
+}
+
+/** Whether `value` is one of `list` (narrows it to the list's type). */
+export function isOneOf<T extends string>(list: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (list as readonly string[]).includes(value);
+}
