@@ -1,5 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
+import { decodeEntry, type Codec, type Entry, type RawEntry } from '@chamber/reactor';
 import type { Store } from './store.js';
 import type { WatchEvent, WatchHandle } from './watch.js';
 

@@ -7,9 +7,21 @@ export {
   type GetOptions,
   type ListOptions,
   type ListResult,
+  type TxnResult,
 } from './store.js';
-export { type Codec, type Entry, type RawEntry, decode, encode } from './codec.js';
-export { op, cmp, type Op, type Compare, type TxnResult } from './txn.js';
+// The record codec and the write and condition builders live in @chamber/reactor (pure data,
+// for the services' domain code); the store takes them as they are.
+export {
+  cmp,
+  decode,
+  encode,
+  op,
+  type Codec,
+  type Compare,
+  type Entry,
+  type Op,
+  type RawEntry,
+} from '@chamber/reactor';
 export { type WatchEvent, type WatchHandle, type WatchOptions } from './watch.js';
 export { type Lease } from './lease.js';
 export { keepLease, type KeepLeaseOptions, type KeptLease } from './kept-lease.js';

@@ -1,4 +1,4 @@
-import { cmp, type Compare } from './txn.js';
+import { cmp, type Compare } from '@chamber/reactor';
 import type { Lease } from './lease.js';
 import type { Store } from './store.js';
 import type { WatchHandle } from './watch.js';

@@ -2,12 +2,18 @@ import { ChamberError, Code } from '@chamber/errors';
 import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import * as etcd from 'etcd3';
 import { reconnectBackoff } from './backoff.js';
-import { decodeEntry, type Codec, type Entry, type RawEntry } from './codec.js';
+import {
+  decodeEntry,
+  type Codec,
+  type Compare,
+  type Entry,
+  type Op,
+  type RawEntry,
+} from '@chamber/reactor';
 import { fromEtcdError } from './etcd-errors.js';
 import { prefixEnd, rootPrefix, simulationPrefix } from './keys.js';
 import { openLease, type Lease } from './lease.js';
 import { campaign, type CampaignOptions, type Leadership } from './leadership.js';
-import type { Compare, Op, TxnResult } from './txn.js';
 import {
   openRecoveringWatch,
   WatchHub,
@@ -15,6 +21,14 @@ import {
   type WatchOptions,
   type WatchEvent,
 } from './watch.js';
+
+/** The outcome of a transaction. */
+export interface TxnResult {
+  /** Whether every compare held (and so the success ops were applied). */
+  readonly succeeded: boolean;
+  /** The store revision after the transaction (the revision of its writes when it wrote). */
+  readonly revision: number;
+}
 
 /** Where the store is and which simulation it serves. */
 export interface StoreOptions {

@@ -1,5 +1,4 @@
-import type { Codec } from './codec.js';
-import { encode } from './codec.js';
+import { encode, type Codec } from './codec.js';
 
 /** One write in a transaction. Keys are relative to the simulation prefix. */
 export type Op =
@@ -21,14 +20,6 @@ export type Compare =
       readonly op: '==' | '!=';
       readonly value: string;
     };
-
-/** The outcome of a transaction. */
-export interface TxnResult {
-  /** Whether every compare held (and so the success ops were applied). */
-  readonly succeeded: boolean;
-  /** The store revision after the transaction (the revision of its writes when it wrote). */
-  readonly revision: number;
-}
 
 /** Builders for transaction writes. */
 export const op = {
