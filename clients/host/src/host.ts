@@ -13,7 +13,14 @@ import {
   Store,
   type ServiceRegistration,
 } from '@chamber/store';
-import { withTickSpan, type Logger, type Tracer } from '@chamber/telemetry';
+import type { Reaction, Reactor } from '@chamber/reactor';
+import {
+  recordDecision,
+  withTickSpan,
+  type Logger,
+  type SpanContext,
+  type Tracer,
+} from '@chamber/telemetry';
 import {
   Participant,
   type ParticipantOptions,
@@ -39,8 +46,14 @@ export interface HostOptions {
   readonly store?: Store;
   /** The gRPC service it serves, made once the store is connected; `protoFile` relative to protoRoot. */
   readonly grpc: (store: Store) => GrpcServiceBinding & { readonly protoFile: string };
-  /** Its part in the clock. */
-  readonly participant: Pick<ParticipantOptions, 'views' | 'reactsTo' | 'onTick'>;
+  /**
+   * Its part in the clock: the prefixes it caches and reacts to, and either
+   * its {@link Reactor} (the pure decisions in `src/domain/`; the host writes
+   * its writes and records its decisions as spans) or, until every service
+   * has one, an `onTick` of its own.
+   */
+  readonly participant: Pick<ParticipantOptions, 'views' | 'reactsTo'> &
+    ({ readonly reactor: Reactor } | Pick<ParticipantOptions, 'onTick'>);
   /**
    * Runs once the store is connected, before the service serves gRPC (so
    * before it reports SERVING) and before it registers with the clock (so
@@ -55,6 +68,45 @@ export interface HostOptions {
    * `<name>.tick`, the parent of the decisions recorded during it.
    */
   readonly tracer?: Tracer;
+}
+
+/**
+ * A reactor as a participant's `onTick`: it is handed the tick and the view
+ * as its snapshot; its decisions become spans (children of the tick's span),
+ * each linked to the previous decision of its thread; its writes, conditions
+ * and next wake-up go to the participant, which writes them with the ack.
+ */
+export function reactorTick(
+  reactor: Reactor,
+  tracer: Tracer | undefined,
+): ParticipantOptions['onTick'] {
+  // The last span of each open thread, for the next decision to link to.
+  // Lost on a restart, which only costs the link: the records hold the history.
+  const threads = new Map<string, SpanContext>();
+  return async (ctx: TickContext): Promise<TickResult> => {
+    const reaction: Reaction = await reactor.react({
+      tick: ctx.tick,
+      run: ctx.run,
+      seed: ctx.seed,
+      snapshot: ctx.view,
+      changes: ctx.changes,
+    });
+    for (const { name, thread, ...decision } of reaction.decisions) {
+      const previous = thread === undefined ? undefined : threads.get(thread.id);
+      const span = recordDecision(tracer, name, {
+        ...decision,
+        ...(previous === undefined ? {} : { links: [previous] }),
+      });
+      if (thread === undefined) continue;
+      if (span === undefined || thread.ends === true) threads.delete(thread.id);
+      else threads.set(thread.id, span);
+    }
+    return {
+      ops: reaction.writes,
+      ...(reaction.nextWakeup === undefined ? {} : { nextWakeup: reaction.nextWakeup }),
+      ...(reaction.compares === undefined ? {} : { compares: reaction.compares }),
+    };
+  };
 }
 
 /**
@@ -114,9 +166,15 @@ export function hostParticipantService(options: HostOptions): HostedService {
           isServingOnStart: false,
         });
         const { port } = await server.start();
+        const { views, reactsTo } = options.participant;
+        const onTick =
+          'reactor' in options.participant
+            ? reactorTick(options.participant.reactor, options.tracer)
+            : options.participant.onTick;
         participant = await Participant.join(s, {
-          ...options.participant,
-          onTick: traced(name, options.tracer, options.participant.onTick),
+          ...(views === undefined ? {} : { views }),
+          ...(reactsTo === undefined ? {} : { reactsTo }),
+          onTick: traced(name, options.tracer, onTick),
           name,
           onError: (error, tick) =>
             logger.error({ err: error, tick }, `${name} tick failed; retrying`),

@@ -1,1 +1,6 @@
-export { hostParticipantService, type HostedService, type HostOptions } from './host.js';
+export {
+  hostParticipantService,
+  reactorTick,
+  type HostedService,
+  type HostOptions,
+} from './host.js';
