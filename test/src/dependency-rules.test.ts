@@ -730,7 +730,7 @@ describe('dependency rules on a made-up repository', () => {
     const clock = workspace(
       'clients/clock',
       {
-        name: '@chamber/clock',
+        name: '@chamber/clock-client',
         dependencies: { '@chamber/errors': '0.1.0', '@chamber/nope': '0.1.0' },
       },
       { references: ['protos', 'libs/gone'] },

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { ChamberError, Code } from '@chamber/errors';
 import { ClockStatus, policyFromJSON } from '@chamber/protos';
 import type { AreaExtension, RestCall } from './api-commands.js';

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import type { LogEntry } from '@chamber/protos';
 import { TraceSinkClient } from '@chamber/trace-client';
 import { budgets, etcdEndpoints, freePortRun } from '@chamber/testing';

@@ -1,5 +1,5 @@
 import { openApiDocument, operations, rights } from '@chamber/api';
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { FaultsClient } from '@chamber/faults-client';
 import {
   definitionLimitBytes,

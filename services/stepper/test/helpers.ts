@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { loadConfig } from '@chamber/config';
 import { Store, op } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import type { EtcdProcess } from '@chamber/etcd-process';
 import { FaultsClient } from '@chamber/faults-client';
 import { InventoryClient } from '@chamber/inventory-client';

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
 import { op, Store } from '@chamber/store';

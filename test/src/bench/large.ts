@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import type { EtcdProcess } from '@chamber/etcd-process';
 import { definitionRecords, parseDefinition } from '@chamber/inventory';
 import { InventoryClient } from '@chamber/inventory-client';

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { startEtcd } from '@chamber/etcd-process';
 import { budgets, freePortRun } from '@chamber/testing';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';

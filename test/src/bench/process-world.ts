@@ -1,5 +1,5 @@
 import { ApiClient } from '@chamber/api';
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { InventoryClient } from '@chamber/inventory-client';
 import { Policy } from '@chamber/protos';

@@ -1,5 +1,5 @@
 import { ApiClient } from '@chamber/api';
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy, TickRecord } from '@chamber/protos';
 import { op, Store } from '@chamber/store';

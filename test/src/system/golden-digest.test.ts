@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { freePort } from '@chamber/etcd-process';
 import { FaultsClient } from '@chamber/faults-client';
 import { FaultKind } from '@chamber/protos';

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { isChamberError } from '@chamber/errors';
 import { FaultsClient } from '@chamber/faults-client';
 import { InventoryClient } from '@chamber/inventory-client';

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { Code, isChamberError } from '@chamber/errors';
 import {
   applyDefinitionLoads,

@@ -1,4 +1,4 @@
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { loadConfig } from '@chamber/config';
 import { createFaultsService, faultsSchema } from '@chamber/faults';
 import { FaultsClient } from '@chamber/faults-client';

@@ -1,5 +1,5 @@
 import { ApiClient } from '@chamber/api';
-import { ClockClient } from '@chamber/clock';
+import { ClockClient } from '@chamber/clock-client';
 import { freePort, startEtcd, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
 import { loadStepperConfig } from '@chamber/stepper';

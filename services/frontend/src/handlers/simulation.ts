@@ -1,5 +1,5 @@
 import { apiPrefix } from '@chamber/api';
-import type { ClockClient } from '@chamber/clock';
+import type { ClockClient } from '@chamber/clock-client';
 import { ChamberError, Code, isChamberError, toChamberError } from '@chamber/errors';
 import type { FaultsClient } from '@chamber/faults-client';
 import { checkHealth } from '@chamber/grpc';
