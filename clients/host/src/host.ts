@@ -82,8 +82,12 @@ export function reactorTick(
 ): ParticipantOptions['onTick'] {
   // The last span of each open thread, for the next decision to link to.
   // Lost on a restart, which only costs the link: the records hold the history.
+  // A new run starts afresh: its ids (`r<tick>-<n>`) repeat the last run's.
   const threads = new Map<string, SpanContext>();
+  let run: number | undefined;
   return async (ctx: TickContext): Promise<TickResult> => {
+    if (ctx.run !== run) threads.clear();
+    run = ctx.run;
     const reaction: Reaction = await reactor.react({
       tick: ctx.tick,
       run: ctx.run,
