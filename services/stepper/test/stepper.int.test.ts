@@ -8,13 +8,8 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op } from '@chamber/store';
-import {
-  InputWriter,
-  keys,
-  Participant,
-  submitInput,
-  type InputToSubmit,
-} from '@chamber/timestamp';
+import { InputWriter, Participant, submitInput, type InputToSubmit } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 
@@ -282,7 +277,7 @@ describe('stepper: a dropped participant that comes back', () => {
     await client.waitForTick(0);
     await client.setPolicy(Policy.POLICY_MANUAL);
     const stepped = client.step(1);
-    const tick = async () => (await h.store.get(TickRecord, keys.tick))!;
+    const tick = async () => (await h.store.get(TickRecord, keys.clockTick))!;
     await expect.poll(async () => (await tick()).value.tick).toBe(1);
     const r1 = (await tick()).modRevision;
     await expect

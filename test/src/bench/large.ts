@@ -20,7 +20,7 @@ import {
 } from '@chamber/protos';
 import { decode, encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
 import { budgets } from '@chamber/testing';
-import { keys } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -202,7 +202,7 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
 
     // When each tick was published, from the load's submission on: where the time goes.
     const published: Array<readonly [number, number]> = [];
-    const tickWatch = await store.watch(keys.tick, { isShared: false }, (events) => {
+    const tickWatch = await store.watch(keys.clockTick, { isShared: false }, (events) => {
       for (const e of events)
         if (e.value !== undefined)
           published.push([decode(TickRecord, e.key, e.value).tick, Date.now()]);
@@ -252,7 +252,7 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
     const summary = await inventory.getSummary({ view: View.VIEW_ACTUAL });
     const working = Number(summary.bladeStates['BLADE_STATE_WORKING'] ?? 0);
     const isUp = working === blades;
-    const run = (await store.get(RunRecord, keys.run))?.value;
+    const run = (await store.get(RunRecord, keys.clockRun))?.value;
     const notes = run?.notes ?? [];
     const dropped = notes.filter((n) => n.includes('dropped'));
     // Let each probe print its last second.
