@@ -1,5 +1,4 @@
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
-import { parseElementPath, type ElementPath } from '@chamber/inventory-client';
 import {
   BladeActual,
   BladeDefinition,
@@ -25,7 +24,7 @@ import {
 } from '@chamber/protos';
 import { freshReader, type CachedView, type RawEntry, type Store } from '@chamber/store';
 import { checkReadableTick } from '@chamber/timestamp';
-import { keys } from '@chamber/world';
+import { type ElementPath, keys, parseElementPath } from '@chamber/world';
 import { definitionPrefix } from './domain/definition/records.js';
 import { inventoryKeys } from './simulator.js';
 

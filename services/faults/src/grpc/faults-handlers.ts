@@ -1,7 +1,6 @@
 import { ChamberError, Code, entryError } from '@chamber/errors';
 import { faultTargetError } from '@chamber/faults-client';
 import { unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
-import { isUnder, parseElementPath } from '@chamber/inventory-client';
 import {
   FaultKind,
   FaultRecord,
@@ -13,7 +12,7 @@ import {
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/timestamp';
-import { keys } from '@chamber/world';
+import { isUnder, keys, parseElementPath } from '@chamber/world';
 import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
 import { faultKeys, faultsParticipant } from '../injector.js';
 

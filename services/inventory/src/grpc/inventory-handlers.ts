@@ -1,6 +1,5 @@
 import { ChamberError, Code, entryError } from '@chamber/errors';
 import { serverStream as streamCall, unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
-import { isUnder, parseElementPath } from '@chamber/inventory-client';
 import {
   CommandRecord,
   CommandStatus,
@@ -13,7 +12,7 @@ import {
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/timestamp';
-import { keys } from '@chamber/world';
+import { isUnder, keys, parseElementPath } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
 import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
