@@ -25,6 +25,7 @@ export {
   ElementPathError,
   formatElementPath,
   isUnder,
+  leadingPathsOf,
   nameOf,
   parentOf,
   parseElementPath,
