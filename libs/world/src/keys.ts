@@ -105,6 +105,8 @@ export const keys = {
   // ---- Registries ------------------------------------------------------------------------
   /** `services/<name>/<instance>`: a running instance's endpoint, under a lease. */
   servicesPrefix: 'services/',
+  /** The running instances of one service (`services/tracesink/`). */
+  instancesOf: (name: string): string => `services/${name}/`,
   service: (name: string, instance: string): string => `services/${name}/${instance}`,
   /** `service-failures/<name>`: why the service's last start failed (outlives the process). */
   serviceFailuresPrefix: 'service-failures/',

@@ -46,6 +46,7 @@ describe('the vocabulary', () => {
     expect(pathOfViewKey('actual', 'actual/r/z1')).toBe('r/z1');
     expect(pathOfViewKey('observed', 'actual/r/z1')).toBeUndefined();
     expect(keys.tickIndex(42)).toBe('ticks/000000000042');
+    expect(keys.service('tracesink', 'a1').startsWith(keys.instancesOf('tracesink'))).toBe(true);
     expect(isBookkeeping(keys.clockTick)).toBe(true);
     expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
     expect(isBookkeeping(keys.fault('f1'))).toBe(false);
