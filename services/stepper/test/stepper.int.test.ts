@@ -70,7 +70,7 @@ describe('stepper: policies', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect((await client.getStatus()).tick).toBe(200);
     // Every tick was published (the participant wants every tick).
-    const index = await h.store.list(TickIndexRecord, 'ticks/');
+    const index = await h.store.list(TickIndexRecord, keys.tickIndexPrefix);
     expect(index.entries).toHaveLength(201);
   });
 
@@ -187,7 +187,7 @@ describe('stepper: reset and determinism', () => {
     expect(after.epoch).toBeGreaterThan(before.epoch);
     expect(after.participants).toEqual(['a']);
     expect(
-      (await h.store.list(TickIndexRecord, 'ticks/')).entries.map((e) => e.value.tick),
+      (await h.store.list(TickIndexRecord, keys.tickIndexPrefix)).entries.map((e) => e.value.tick),
     ).toEqual([0]);
     expect(JSON.parse((await h.store.getRaw('toy/a'))!.value)).toEqual({ tick: 0 });
   });

@@ -247,7 +247,7 @@ describe('stepper: who is expected at a tick', () => {
       Participant.join(h.store, {
         name: 'odd',
         views: ['toy/'],
-        reactsTo: ['acks/'],
+        reactsTo: [keys.acksPrefix],
         onTick: () => ({}),
       }),
     ).rejects.toMatchObject({
