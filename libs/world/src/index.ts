@@ -1,6 +1,8 @@
 export { isWireName, wireNameOf, wordOf } from './words.js';
 export {
   keys,
+  keyPrefixes,
+  prefixOfKey,
   views,
   viewKey,
   pathOfViewKey,

@@ -127,6 +127,20 @@ export const keys = {
   token: (id: string): string => `tokens/${id}`,
 } as const;
 
+/** Every prefix of the layout (the `keys.…Prefix` values), longest first. */
+export const keyPrefixes: readonly string[] = (Object.values(keys) as unknown[])
+  .filter((v): v is string => typeof v === 'string' && v.endsWith('/'))
+  .sort((a, b) => b.length - a.length || a.localeCompare(b));
+
+/**
+ * The prefix of the layout `key` lies under, the most specific one
+ * (`sources/inventory-pending/x` → `sources/inventory-pending/`), or
+ * `undefined` for a key outside the layout.
+ */
+export function prefixOfKey(key: string): string | undefined {
+  return keyPrefixes.find((p) => key.startsWith(p));
+}
+
 /**
  * Prefixes of bookkeeping keys: the protocol's own records and the
  * registries of services, leaders, accounts and sessions. They are not part

@@ -9,6 +9,7 @@ import {
   isValidParticipantName,
   keys,
   parseElementPath,
+  prefixOfKey,
   pathOfViewKey,
   toWire,
   viewKey,
@@ -46,6 +47,10 @@ describe('the vocabulary', () => {
     expect(pathOfViewKey('actual', 'actual/r/z1')).toBe('r/z1');
     expect(pathOfViewKey('observed', 'actual/r/z1')).toBeUndefined();
     expect(keys.tickIndex(42)).toBe('ticks/000000000042');
+    expect(prefixOfKey(viewKey('actual', 'r/z1'))).toBe(keys.actualPrefix);
+    expect(prefixOfKey(`${keys.definitionInputsPrefix}d1`)).toBe(keys.definitionInputsPrefix);
+    expect(prefixOfKey(keys.definitionSource)).toBe(keys.sourcesPrefix);
+    expect(prefixOfKey('elsewhere/x')).toBeUndefined();
     expect(keys.service('tracesink', 'a1').startsWith(keys.instancesOf('tracesink'))).toBe(true);
     expect(isBookkeeping(keys.clockTick)).toBe(true);
     expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
