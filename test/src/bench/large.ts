@@ -20,7 +20,7 @@ import {
 } from '@chamber/protos';
 import { decode, encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
 import { budgets } from '@chamber/testing';
-import { keys } from '@chamber/world';
+import { deviceKindOf, keys, pathOfViewKey, viewKey } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,11 +78,11 @@ function tickZeroRecords(source: string): {
   const cable = { state: CableState.CABLE_STATE_ON, connected: true, sinceTick: 0, reason: '' };
   for (const [key, text] of definitionRecords(parsed.definition)) {
     out.push([key, text]);
-    const path = key.slice('definition/'.length);
-    if (path.split('/').length !== 5) continue;
-    const kind = path.split('/')[3];
+    const path = pathOfViewKey('definition', key) ?? '';
+    const kind = deviceKindOf(path);
+    if (kind === undefined) continue;
     out.push([
-      `target/${path}`,
+      viewKey('target', path),
       encode(TargetRecord, {
         state: TargetState.TARGET_STATE_IN_SERVICE,
         powered: true,
@@ -113,7 +113,7 @@ function tickZeroRecords(source: string): {
               networkCable: { ...cable, reason: 'connected' },
               image: BladeDefinition.fromJSON(JSON.parse(text)).boot?.image ?? '',
             });
-    out.push([`actual/${path}`, actual]);
+    out.push([viewKey('actual', path), actual]);
   }
   return { records: out, blades: parsed.definition.bladeCount };
 }

@@ -66,7 +66,7 @@ describe('history kept behind a retention window', () => {
       const handled: Array<{ tick: number; isWhole: boolean }> = [];
       const toy = await Participant.join(cutStore, {
         name: 'toy',
-        views: ['faults/'],
+        views: [keys.faultsPrefix],
         leaseTtlSeconds: 2,
         onTick: (context) => {
           handled.push({ tick: context.tick, isWhole: context.changes === undefined });
@@ -89,7 +89,7 @@ describe('history kept behind a retention window', () => {
       let reloadedAt: number | undefined;
       const seen: WatchEvent[] = [];
       const watch = await fresh.watch(
-        'clock/',
+        keys.clockPrefix,
         {
           fromRevision: 2,
           onCompacted: async () => (reloadedAt = await fresh.currentRevision()),
