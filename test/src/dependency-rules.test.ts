@@ -104,7 +104,7 @@ const thirdPartyHomes: Readonly<Record<string, readonly string[]>> = {
 // Helpers
 
 function layerOf(dir: string): Layer | undefined {
-  return layerOfFolder[dir.split('/')[0]!];
+  return layerOfFolder[dir.split(path.posix.sep)[0]!];
 }
 
 function nameOf(ws: Workspace): string {
@@ -121,8 +121,7 @@ function devDependencies(ws: Workspace): string[] {
 
 /** The package a bare specifier names: `@grpc/grpc-js/build/x` → `@grpc/grpc-js`. */
 function packageOf(specifier: string): string {
-  const parts = specifier.split('/');
-  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+  return /^(@[^/]+\/)?[^/]*/.exec(specifier)![0];
 }
 
 /** A specifier that names a package: not a relative or absolute path, not `node:…`. */
@@ -171,7 +170,7 @@ const checkLayers: Rule = (repo) => {
     const from = layerOf(ws.dir);
     if (from === undefined) {
       violations.push(
-        `${ws.dir}: no layer for folder "${ws.dir.split('/')[0]}" (expected one of ${Object.keys(layerOfFolder).join(', ')})`,
+        `${ws.dir}: no layer for folder "${ws.dir.split(path.posix.sep)[0]}" (expected one of ${Object.keys(layerOfFolder).join(', ')})`,
       );
       continue;
     }
@@ -471,7 +470,7 @@ function parseSource(dir: string, rel: string, text: string): SourceFile {
   return {
     file: `${dir}/${rel}`,
     isTest: /\.test\.[cm]?tsx?$/.test(rel) || rel.startsWith('test/'),
-    isGenerated: rel.split('/').includes('gen'),
+    isGenerated: rel.split(path.posix.sep).includes('gen'),
     imports: moduleSpecifiers(parsed),
     hasExportStar: parsed.statements.some(
       (s) =>

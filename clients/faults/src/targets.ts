@@ -1,4 +1,4 @@
-import type { ElementPath, ElementType } from '@chamber/inventory-client';
+import type { ElementPath, ElementType } from '@chamber/world';
 import { FaultKind } from '@chamber/protos';
 
 /** The element a fault acts on, once a region, zone or rack target is expanded. */

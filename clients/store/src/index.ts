@@ -32,9 +32,8 @@ export {
   readServiceFailures,
   recordServiceFailure,
   registerService,
-  serviceKeys,
   type ServiceFailure,
   type ServiceRegistration,
 } from './services.js';
-export { rootPrefix, simulationPrefix, validateSimulationName } from './keys.js';
+export { rootPrefix, simulationOfKey, simulationPrefix, validateSimulationName } from './keys.js';
 export { freshReader } from './fresh-read.js';

@@ -24,6 +24,16 @@ export function simulationPrefix(name: string): string {
   return `${rootPrefix}${name}/`;
 }
 
+/**
+ * The simulation an absolute key belongs to (`/chamber/v1/s1/clock/tick` →
+ * `s1`), or `undefined` when `key` lies outside {@link rootPrefix}.
+ */
+export function simulationOfKey(key: string): string | undefined {
+  if (!key.startsWith(rootPrefix)) return undefined;
+  const end = key.indexOf('/', rootPrefix.length);
+  return key.slice(rootPrefix.length, end < 0 ? undefined : end);
+}
+
 /** The first key after every key that starts with `prefix` (etcd range end). */
 export function prefixEnd(prefix: Buffer): Buffer {
   const end = Buffer.from(prefix);

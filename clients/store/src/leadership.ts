@@ -1,4 +1,5 @@
 import { cmp, type Compare } from '@chamber/reactor';
+import { keys } from '@chamber/world';
 import type { Lease } from './lease.js';
 import type { Store } from './store.js';
 import type { WatchHandle } from './watch.js';
@@ -42,7 +43,7 @@ export async function campaign(
   value: string,
   options: CampaignOptions,
 ): Promise<Leadership> {
-  const key = `election/${name}`;
+  const key = keys.election(name);
   if (options.staleValue !== undefined) {
     await store.txn(
       [{ target: 'value', key, op: '==', value: options.staleValue }],

@@ -1,19 +1,6 @@
+import { keys } from '@chamber/world';
 import { keepLease, type KeepLeaseOptions } from './kept-lease.js';
 import type { Store } from './store.js';
-
-/** The keys of the service registry, relative to the simulation prefix. */
-export const serviceKeys = {
-  /** `services/<name>/<instance>`: a running instance's endpoint, under a lease. */
-  registrationPrefix: 'services/',
-  registration: (name: string, instance: string): string => `services/${name}/${instance}`,
-  /**
-   * `service-failures/<name>`: why the service's last start failed. Not
-   * leased, so it outlives the process that wrote it; the next instance to
-   * register deletes it.
-   */
-  failurePrefix: 'service-failures/',
-  failure: (name: string): string => `service-failures/${name}`,
-} as const;
 
 /** A service instance's entry under `services/<name>/<instance>`. */
 export interface ServiceRegistration {
@@ -46,7 +33,7 @@ export async function registerService(
   },
 ): Promise<ServiceRegistration> {
   const { name, instance, endpoint, ttlSeconds = 5, onRetry, onReplaced } = registration;
-  const key = serviceKeys.registration(name, instance);
+  const key = keys.service(name, instance);
   const value = JSON.stringify({ endpoint, pid: process.pid });
   const kept = await keepLease(store, {
     ttlSeconds,
@@ -55,7 +42,7 @@ export async function registerService(
         [],
         [
           { type: 'put', key, value, lease: lease.id },
-          { type: 'delete', key: serviceKeys.failure(name) },
+          { type: 'delete', key: keys.serviceFailure(name) },
         ],
       );
     },
@@ -95,7 +82,7 @@ export async function recordServiceFailure(
     [
       {
         type: 'put',
-        key: serviceKeys.failure(name),
+        key: keys.serviceFailure(name),
         value: JSON.stringify({ message, at: at.toISOString() }),
       },
     ],
@@ -108,10 +95,10 @@ export async function recordServiceFailure(
  * with what it has.
  */
 export async function readServiceFailures(store: Store): Promise<Map<string, ServiceFailure>> {
-  const { entries } = await store.listRaw(serviceKeys.failurePrefix);
+  const { entries } = await store.listRaw(keys.serviceFailuresPrefix);
   const failures = new Map<string, ServiceFailure>();
   for (const e of entries) {
-    const name = e.key.slice(serviceKeys.failurePrefix.length);
+    const name = e.key.slice(keys.serviceFailuresPrefix.length);
     let message = '';
     let at = '';
     try {

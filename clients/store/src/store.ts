@@ -11,7 +11,7 @@ import {
   type RawEntry,
 } from '@chamber/reactor';
 import { fromEtcdError } from './etcd-errors.js';
-import { prefixEnd, rootPrefix, simulationPrefix } from './keys.js';
+import { prefixEnd, rootPrefix, simulationOfKey, simulationPrefix } from './keys.js';
 import { openLease, type Lease } from './lease.js';
 import { campaign, type CampaignOptions, type Leadership } from './leadership.js';
 import {
@@ -509,7 +509,8 @@ export class Store {
         });
         const kv = res.kvs[0];
         if (kv === undefined) return names;
-        const name = kv.key.subarray(root.length).toString('utf8').split('/')[0]!;
+        const name = simulationOfKey(kv.key.toString('utf8'));
+        if (name === undefined) return names;
         names.push(name);
         from = prefixEnd(Buffer.from(`${rootPrefix}${name}/`));
       }

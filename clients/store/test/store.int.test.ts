@@ -44,23 +44,23 @@ async function settles<T>(promise: Promise<T>, what: string): Promise<T> {
 describe('Store', () => {
   it('stores records as proto3 JSON under /chamber/v1/<simulation>/', async () => {
     const store = await connect('keys');
-    await store.put(Blade, 'definition/r1/blade/1', { name: 'b1', cores: 32 });
-    const raw = await store.getRaw('definition/r1/blade/1');
+    await store.put(Blade, 'racks/r1/blade/1', { name: 'b1', cores: 32 });
+    const raw = await store.getRaw('racks/r1/blade/1');
     expect(raw?.value).toBe('{"name":"b1","cores":32}');
-    expect(store.absoluteKey('definition/r1/blade/1')).toBe(
-      `/chamber/v1/${store.simulation}/definition/r1/blade/1`,
+    expect(store.absoluteKey('racks/r1/blade/1')).toBe(
+      `/chamber/v1/${store.simulation}/racks/r1/blade/1`,
     );
   });
 
   it('reads a key and a prefix as they were at an earlier revision', async () => {
     const store = await connect('revisions');
-    const r1 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
-    await store.put(Blade, 'actual/b2', { name: 'b2', cores: 1 });
-    await store.put(Blade, 'actual/b1', { name: 'b1', cores: 2 });
-    expect((await store.get(Blade, 'actual/b1'))?.value.cores).toBe(2);
-    expect((await store.get(Blade, 'actual/b1', { revision: r1 }))?.value.cores).toBe(1);
-    const then = await store.list(Blade, 'actual/', { revision: r1 });
-    expect(then.entries.map((e) => e.key)).toEqual(['actual/b1']);
+    const r1 = await store.put(Blade, 'blades/b1', { name: 'b1', cores: 1 });
+    await store.put(Blade, 'blades/b2', { name: 'b2', cores: 1 });
+    await store.put(Blade, 'blades/b1', { name: 'b1', cores: 2 });
+    expect((await store.get(Blade, 'blades/b1'))?.value.cores).toBe(2);
+    expect((await store.get(Blade, 'blades/b1', { revision: r1 }))?.value.cores).toBe(1);
+    const then = await store.list(Blade, 'blades/', { revision: r1 });
+    expect(then.entries.map((e) => e.key)).toEqual(['blades/b1']);
     expect(then.revision).toBe(r1);
   });
 
@@ -129,19 +129,19 @@ describe('Store', () => {
 
   it('applies a transaction only when its compares hold', async () => {
     const store = await connect('txn');
-    const rev = await store.put(Blade, 'target/b1', { name: 'b1', cores: 1 });
+    const rev = await store.put(Blade, 'wanted/b1', { name: 'b1', cores: 1 });
     const stale = await store.txn(
-      [cmp.modRevision('target/b1', '==', rev - 1)],
-      [op.put(Blade, 'target/b1', { name: 'b1', cores: 9 })],
+      [cmp.modRevision('wanted/b1', '==', rev - 1)],
+      [op.put(Blade, 'wanted/b1', { name: 'b1', cores: 9 })],
     );
     expect(stale.succeeded).toBe(false);
-    expect((await store.get(Blade, 'target/b1'))?.value.cores).toBe(1);
+    expect((await store.get(Blade, 'wanted/b1'))?.value.cores).toBe(1);
     const fresh = await store.txn(
-      [cmp.modRevision('target/b1', '==', rev)],
-      [op.put(Blade, 'target/b1', { name: 'b1', cores: 9 })],
+      [cmp.modRevision('wanted/b1', '==', rev)],
+      [op.put(Blade, 'wanted/b1', { name: 'b1', cores: 9 })],
     );
     expect(fresh.succeeded).toBe(true);
-    expect((await store.get(Blade, 'target/b1'))?.modRevision).toBe(fresh.revision);
+    expect((await store.get(Blade, 'wanted/b1'))?.modRevision).toBe(fresh.revision);
   });
 
   it('refuses a transaction of more operations than etcd allows', async () => {
@@ -152,20 +152,20 @@ describe('Store', () => {
 
   it('watches a prefix from a past revision, in order, and nothing outside it', async () => {
     const store = await connect('watch');
-    const from = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    const from = await store.put(Blade, 'blades/b1', { name: 'b1', cores: 1 });
     await store.put(Blade, 'other/x', { name: 'x', cores: 0 });
-    await store.delete('actual/b1');
+    await store.delete('blades/b1');
     const seen: WatchEvent[] = [];
     const done = new Promise<void>((resolve) => {
-      void store.watch('actual/', { fromRevision: from }, (events) => {
+      void store.watch('blades/', { fromRevision: from }, (events) => {
         seen.push(...events);
         if (seen.length >= 2) resolve();
       });
     });
     await done;
     expect(seen.map((e) => [e.type, e.key])).toEqual([
-      ['put', 'actual/b1'],
-      ['delete', 'actual/b1'],
+      ['put', 'blades/b1'],
+      ['delete', 'blades/b1'],
     ]);
   });
 
@@ -174,24 +174,24 @@ describe('Store', () => {
     const from = (await store.currentRevision()) + 1;
     const seen: Array<[string, number]> = [];
     const watches = await Promise.all(
-      ['actual/', 'clock/'].map((prefix) =>
+      ['blades/', 'time/'].map((prefix) =>
         store.watch(prefix, { fromRevision: from, isShared: false }, (events) => {
           for (const e of events) seen.push([e.key, e.modRevision]);
         }),
       ),
     );
     for (let i = 0; i < 5; i++) {
-      await store.put(Blade, `actual/b${i}`, { name: `b${i}`, cores: i });
-      await store.put(Blade, `acks/p${i}`, { name: 'p', cores: 0 });
-      await store.put(Blade, 'clock/tick', { name: 't', cores: i });
+      await store.put(Blade, `blades/b${i}`, { name: `b${i}`, cores: i });
+      await store.put(Blade, `marks/p${i}`, { name: 'p', cores: 0 });
+      await store.put(Blade, 'time/tick', { name: 't', cores: i });
     }
     await expect.poll(() => seen.length).toBe(10);
     // Each watch in revision order; etcd does not order one watch's
     // responses against another's when a watcher falls behind (under load).
-    for (const prefix of ['actual/', 'clock/']) {
+    for (const prefix of ['blades/', 'time/']) {
       const mine = seen.filter(([key]) => key.startsWith(prefix));
       expect(mine.map(([key]) => key)).toEqual(
-        [0, 1, 2, 3, 4].map((i) => (prefix === 'actual/' ? `actual/b${i}` : 'clock/tick')),
+        [0, 1, 2, 3, 4].map((i) => (prefix === 'blades/' ? `blades/b${i}` : 'time/tick')),
       );
       expect(mine.map(([, r]) => r)).toEqual([...mine.map(([, r]) => r)].sort((a, b) => a - b));
     }
@@ -203,24 +203,24 @@ describe('Store', () => {
     const from = (await store.currentRevision()) + 1;
     const calls: WatchEvent[][] = [];
     const all: WatchEvent[] = [];
-    const followed = await store.watch(['actual/', 'clock/tick'], { fromRevision: from }, (e) =>
+    const followed = await store.watch(['blades/', 'time/tick'], { fromRevision: from }, (e) =>
       calls.push(e),
     );
     const everything = await store.watch('', { fromRevision: from }, (e) => all.push(...e));
     for (let i = 0; i < 3; i++) {
-      await store.put(Blade, `actual/b${i}`, { name: `b${i}`, cores: i });
-      await store.put(Blade, 'clock/control', { name: 'c', cores: i });
+      await store.put(Blade, `blades/b${i}`, { name: `b${i}`, cores: i });
+      await store.put(Blade, 'time/control', { name: 'c', cores: i });
       await store.txn(
         [],
         [
-          op.put(Blade, 'clock/tick', { name: 't', cores: i }),
-          op.put(Blade, 'clock/settled', { name: 's', cores: i }),
+          op.put(Blade, 'time/tick', { name: 't', cores: i }),
+          op.put(Blade, 'time/settled', { name: 's', cores: i }),
         ],
       );
     }
     // Every write has reached the feed (it delivers to all its watches at once).
     await expect.poll(() => all.length).toBe(12);
-    const expected = [0, 1, 2].flatMap((i) => [`actual/b${i}`, 'clock/tick']);
+    const expected = [0, 1, 2].flatMap((i) => [`blades/b${i}`, 'time/tick']);
     // Only the followed keys, and no call without one (etcd may put several
     // revisions in one response when the watch falls behind, as under load).
     expect(calls.every((events) => events.length > 0)).toBe(true);
@@ -229,12 +229,12 @@ describe('Store', () => {
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
     // A watch joining later from that revision gets the same from the feed's memory.
     const late: WatchEvent[] = [];
-    const replayed = await store.watch(['clock/tick', 'actual/'], { fromRevision: from }, (e) =>
+    const replayed = await store.watch(['time/tick', 'blades/'], { fromRevision: from }, (e) =>
       late.push(...e),
     );
     expect(late.map((e) => e.key)).toEqual(expected);
     await expect(
-      store.watch(['actual/', 'clock/'], { isShared: false }, () => undefined),
+      store.watch(['blades/', 'time/'], { isShared: false }, () => undefined),
     ).rejects.toMatchObject({ code: Code.InvalidArgument });
     await Promise.all([followed, everything, replayed].map((w) => w.cancel()));
   });
@@ -245,9 +245,9 @@ describe('Store', () => {
     // the client's watch stream open: `live` keeps it open while `past` (from
     // an old revision, so an etcd watch of its own) is cancelled.
     const store = await connect('watch-cancel');
-    const from = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
+    const from = await store.put(Blade, 'blades/b1', { name: 'b1', cores: 1 });
     const live = await store.watch('other/', {}, () => undefined);
-    const past = await store.watch('actual/', { fromRevision: from }, () => undefined);
+    const past = await store.watch('blades/', { fromRevision: from }, () => undefined);
     for (const [name, handle] of [
       ['a watch from the past', past],
       ['a live watch', live],
@@ -280,30 +280,30 @@ describe('Store', () => {
 describe('CachedView', () => {
   it('catches up to exactly a revision, not past it', async () => {
     const store = await connect('view');
-    const view = await CachedView.open(store, ['actual/']);
-    const r1 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
-    const r2 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 2 });
-    await store.put(Blade, 'actual/b2', { name: 'b2', cores: 1 });
+    const view = await CachedView.open(store, ['blades/']);
+    const r1 = await store.put(Blade, 'blades/b1', { name: 'b1', cores: 1 });
+    const r2 = await store.put(Blade, 'blades/b1', { name: 'b1', cores: 2 });
+    await store.put(Blade, 'blades/b2', { name: 'b2', cores: 1 });
     await view.catchUp(r1);
     expect(view.revision).toBe(r1);
-    expect(view.value(Blade, 'actual/b1')?.cores).toBe(1);
-    expect(view.getRaw('actual/b2')).toBeUndefined();
+    expect(view.value(Blade, 'blades/b1')?.cores).toBe(1);
+    expect(view.getRaw('blades/b2')).toBeUndefined();
     await view.catchUp(r2);
-    expect(view.value(Blade, 'actual/b1')?.cores).toBe(2);
-    expect(view.getRaw('actual/b2')).toBeUndefined();
+    expect(view.value(Blade, 'blades/b1')?.cores).toBe(2);
+    expect(view.getRaw('blades/b2')).toBeUndefined();
     await view.close();
   });
 
   it('loads at a revision and follows applied events', async () => {
     const store = await connect('view-load');
-    const r1 = await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
-    await store.put(Blade, 'actual/b2', { name: 'b2', cores: 1 });
-    const view = await CachedView.load(store, ['actual/'], r1);
-    expect(view.list(Blade, 'actual/').map((e) => e.key)).toEqual(['actual/b1']);
+    const r1 = await store.put(Blade, 'blades/b1', { name: 'b1', cores: 1 });
+    await store.put(Blade, 'blades/b2', { name: 'b2', cores: 1 });
+    const view = await CachedView.load(store, ['blades/'], r1);
+    expect(view.list(Blade, 'blades/').map((e) => e.key)).toEqual(['blades/b1']);
     view.apply([
       {
         type: 'delete',
-        key: 'actual/b1',
+        key: 'blades/b1',
         value: undefined,
         modRevision: r1 + 5,
         createRevision: 0,
@@ -312,16 +312,16 @@ describe('CachedView', () => {
     expect(view.size).toBe(0);
     expect(() =>
       view.apply([
-        { type: 'delete', key: 'actual/b1', value: undefined, modRevision: r1, createRevision: 0 },
+        { type: 'delete', key: 'blades/b1', value: undefined, modRevision: r1, createRevision: 0 },
       ]),
     ).toThrow(/older than the view/);
   });
 
   it('lists in key order while keys are created, deleted and created again between lists', async () => {
     const store = await connect('view-order');
-    const r1 = await store.put(Blade, 'actual/b5', { name: 'b5', cores: 1 });
-    await store.put(Blade, 'actual/b1', { name: 'b1', cores: 1 });
-    const view = await CachedView.load(store, ['actual/', 'definition/']);
+    const r1 = await store.put(Blade, 'blades/b5', { name: 'b5', cores: 1 });
+    await store.put(Blade, 'blades/b1', { name: 'b1', cores: 1 });
+    const view = await CachedView.load(store, ['blades/', 'racks/']);
     let revision = view.revision;
     const event = (type: 'put' | 'delete', key: string): WatchEvent => ({
       type,
@@ -331,45 +331,38 @@ describe('CachedView', () => {
       createRevision: r1,
     });
     const listed = (): string[] => view.listRaw('').map((e) => e.key);
-    expect(listed()).toEqual(['actual/b1', 'actual/b5']);
+    expect(listed()).toEqual(['blades/b1', 'blades/b5']);
+    view.apply([event('put', 'blades/b3'), event('put', 'racks/b0'), event('put', 'blades/b0')]);
+    view.apply([event('put', 'blades/b3')]); // an update: listed once
+    expect(listed()).toEqual(['blades/b0', 'blades/b1', 'blades/b3', 'blades/b5', 'racks/b0']);
     view.apply([
-      event('put', 'actual/b3'),
-      event('put', 'definition/b0'),
-      event('put', 'actual/b0'),
-    ]);
-    view.apply([event('put', 'actual/b3')]); // an update: listed once
-    expect(listed()).toEqual(['actual/b0', 'actual/b1', 'actual/b3', 'actual/b5', 'definition/b0']);
-    view.apply([
-      event('delete', 'actual/b1'),
-      event('put', 'actual/b2'),
-      event('delete', 'actual/b2'),
+      event('delete', 'blades/b1'),
+      event('put', 'blades/b2'),
+      event('delete', 'blades/b2'),
     ]);
     // Deleted and created again before the next list: once, in its place.
     view.apply([
-      event('delete', 'actual/b5'),
-      event('put', 'actual/b5'),
-      event('put', 'actual/b4'),
+      event('delete', 'blades/b5'),
+      event('put', 'blades/b5'),
+      event('put', 'blades/b4'),
     ]);
-    expect(listed()).toEqual(['actual/b0', 'actual/b3', 'actual/b4', 'actual/b5', 'definition/b0']);
-    expect(view.listRaw('actual/b').map((e) => e.key)).toEqual([
-      'actual/b0',
-      'actual/b3',
-      'actual/b4',
-      'actual/b5',
+    expect(listed()).toEqual(['blades/b0', 'blades/b3', 'blades/b4', 'blades/b5', 'racks/b0']);
+    expect(view.listRaw('blades/b').map((e) => e.key)).toEqual([
+      'blades/b0',
+      'blades/b3',
+      'blades/b4',
+      'blades/b5',
     ]);
-    expect(view.listRaw('definition/').map((e) => e.key)).toEqual(['definition/b0']);
+    expect(view.listRaw('racks/').map((e) => e.key)).toEqual(['racks/b0']);
     // Many keys created and deleted with no list between (merged along the way): the same order.
-    for (let n = 0; n < 3_000; n++) view.apply([event('put', `definition/c${n}`)]);
-    for (let n = 0; n < 3_000; n += 2) view.apply([event('delete', `definition/c${n}`)]);
-    expect(view.listRaw('definition/').map((e) => e.key)).toEqual(
-      [
-        'definition/b0',
-        ...Array.from({ length: 1_500 }, (_, k) => `definition/c${2 * k + 1}`),
-      ].sort(),
+    for (let n = 0; n < 3_000; n++) view.apply([event('put', `racks/c${n}`)]);
+    for (let n = 0; n < 3_000; n += 2) view.apply([event('delete', `racks/c${n}`)]);
+    expect(view.listRaw('racks/').map((e) => e.key)).toEqual(
+      ['racks/b0', ...Array.from({ length: 1_500 }, (_, k) => `racks/c${2 * k + 1}`)].sort(),
     );
-    await store.put(Blade, 'actual/a9', { name: 'a9', cores: 1 });
+    await store.put(Blade, 'blades/a9', { name: 'a9', cores: 1 });
     await view.reload(store);
-    expect(listed()).toEqual(['actual/a9', 'actual/b1', 'actual/b5']);
+    expect(listed()).toEqual(['blades/a9', 'blades/b1', 'blades/b5']);
   });
 });
 
@@ -385,14 +378,14 @@ describe('leadership', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(secondLeads).toBe(false);
     // A write guarded by the first term succeeds only while it leads.
-    expect((await store.txn([first.guard], [op.putRaw('clock/x', '1')])).succeeded).toBe(true);
+    expect((await store.txn([first.guard], [op.putRaw('time/x', '1')])).succeeded).toBe(true);
     let lost = false;
     first.onLost(() => (lost = true));
     await first.resign();
     const l2 = await second;
     expect(lost).toBe(true);
-    expect((await store.txn([first.guard], [op.putRaw('clock/x', '2')])).succeeded).toBe(false);
-    expect((await store.txn([l2.guard], [op.putRaw('clock/x', '3')])).succeeded).toBe(true);
+    expect((await store.txn([first.guard], [op.putRaw('time/x', '2')])).succeeded).toBe(false);
+    expect((await store.txn([l2.guard], [op.putRaw('time/x', '3')])).succeeded).toBe(true);
     await l2.resign();
   });
 });

@@ -2,15 +2,15 @@ import { ChamberError, Code } from '@chamber/errors';
 import type { ClockStatus } from '@chamber/protos';
 import type { ControlRecord, SettledRecord, TickRecord } from '@chamber/protos';
 import { CachedView, type Entry, type Store, type WatchHandle } from '@chamber/store';
-import { keys } from './keys.js';
+import { keys } from '@chamber/world';
 import { deriveStatus, readClockRecords, type ClockRecords } from './status.js';
 
 const clockPrefixes = [
-  keys.control,
-  keys.tick,
-  keys.settled,
-  keys.run,
-  keys.history,
+  keys.clockControl,
+  keys.clockTick,
+  keys.clockSettled,
+  keys.clockRun,
+  keys.clockHistory,
   keys.acksPrefix,
   keys.participantsPrefix,
 ];
@@ -185,11 +185,11 @@ export class ClockReader {
         : {
             ...stored,
             control: ahead.control,
-            tick: entryAt(keys.tick, ahead.tick, ahead.revision, stored.tick),
+            tick: entryAt(keys.clockTick, ahead.tick, ahead.revision, stored.tick),
             settled:
               ahead.settled === undefined
                 ? stored.settled
-                : entryAt(keys.settled, ahead.settled, ahead.revision, stored.settled),
+                : entryAt(keys.clockSettled, ahead.settled, ahead.revision, stored.settled),
           };
     this.current = deriveStatus(this.records);
     for (const l of [...this.listeners]) l(this.current, this.records);

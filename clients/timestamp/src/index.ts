@@ -1,12 +1,4 @@
 export {
-  keys,
-  bookkeepingPrefixes,
-  isBookkeeping,
-  protocolPrefixes,
-  isProtocolKey,
-  isValidParticipantName,
-} from './keys.js';
-export {
   deriveStatus,
   readClockRecords,
   waitingFor,

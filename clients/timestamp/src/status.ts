@@ -10,8 +10,8 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { type CachedView, type Entry } from '@chamber/store';
+import { keys } from '@chamber/world';
 import { oldestReadableTick } from './history.js';
-import { keys } from './keys.js';
 
 /** The digest before any tick settled. */
 export const initialDigest = '0'.repeat(64);
@@ -44,11 +44,11 @@ export function readClockRecords(view: CachedView): ClockRecords {
   for (const e of view.list(ParticipantRecord, keys.participantsPrefix))
     registered.add(e.value.name);
   return {
-    control: view.value(ControlRecord, keys.control) ?? defaultControl(),
-    tick: view.get(TickRecord, keys.tick),
-    settled: view.get(SettledRecord, keys.settled),
-    run: view.get(RunRecord, keys.run),
-    history: view.get(HistoryRecord, keys.history),
+    control: view.value(ControlRecord, keys.clockControl) ?? defaultControl(),
+    tick: view.get(TickRecord, keys.clockTick),
+    settled: view.get(SettledRecord, keys.clockSettled),
+    run: view.get(RunRecord, keys.clockRun),
+    history: view.get(HistoryRecord, keys.clockHistory),
     acks,
     registered,
   };

@@ -1,3 +1,4 @@
+import { ElementPathError } from '@chamber/world';
 import { capDetails, capMessage } from './cap.js';
 import { Code, codeName, type CodeName } from './codes.js';
 
@@ -70,11 +71,15 @@ export function isChamberError(value: unknown): value is ChamberError {
 }
 
 /**
- * `value` as a ChamberError: itself when it is one, otherwise an `Internal`
- * error whose cause is `value`.
+ * `value` as a ChamberError: itself when it is one, `InvalidArgument` for a
+ * path the element-path grammar refused (its message says what a path looks
+ * like), otherwise an `Internal` error whose cause is `value`.
  */
 export function toChamberError(value: unknown): ChamberError {
   if (isChamberError(value)) return value;
+  if (value instanceof ElementPathError) {
+    return new ChamberError(Code.InvalidArgument, value.message, { cause: value });
+  }
   const message = value instanceof Error ? value.message : String(value);
   return new ChamberError(Code.Internal, message, { cause: value });
 }

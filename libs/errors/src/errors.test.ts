@@ -1,4 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
+import { ElementPathError } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import {
   capDetails,
@@ -30,6 +31,14 @@ describe('ChamberError', () => {
     const internal = toChamberError(new Error('ECONNRESET at 10.0.0.3'));
     expect(internal.code).toBe(Code.Internal);
     expect(internal.toBody()).toEqual({ error: { code: 'internal', message: 'internal error' } });
+  });
+
+  it('turns a path the element-path grammar refused into InvalidArgument, saying why', () => {
+    const refused = toChamberError(new ElementPathError('r/z1/rack1/disk/3'));
+    expect(refused.code).toBe(Code.InvalidArgument);
+    expect(refused.toBody().error.message).toMatch(
+      /^"r\/z1\/rack1\/disk\/3" is not an element path/,
+    );
   });
 
   it('maps codes to HTTP statuses once, with 412 for a failed precondition header', () => {

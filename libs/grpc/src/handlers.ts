@@ -10,6 +10,10 @@ import * as grpc from '@grpc/grpc-js';
 
 const { Metadata } = grpc;
 
+/** An error no rule of Chamber's expected: a bug or an outage, worth a log line. */
+const isUnexpected = (error: unknown): boolean =>
+  !isChamberError(error) && toChamberError(error).code === Code.Internal;
+
 /** Where handler adapters report unexpected (non-Chamber) errors. */
 export interface HandlerLogger {
   error(obj: object, msg: string): void;
@@ -28,7 +32,7 @@ export function unary<Req, Res>(
     handler(call.request, call).then(
       (response) => callback(null, response),
       (error: unknown) => {
-        if (!isChamberError(error))
+        if (isUnexpected(error))
           logger?.error({ err: error, path: call.getPath() }, 'handler failed');
         callback(toGrpcError(error));
       },
@@ -49,7 +53,7 @@ export function serverStream<Req, Res>(
     handler(call.request, call).then(
       () => call.end(),
       (error: unknown) => {
-        if (!isChamberError(error))
+        if (isUnexpected(error))
           logger?.error({ err: error, path: call.getPath() }, 'stream handler failed');
         // emit, not destroy: destroy() ends the stream without sending a status.
         call.emit('error', toGrpcError(error));

@@ -1,6 +1,8 @@
 export { isWireName, wireNameOf, wordOf } from './words.js';
 export {
   keys,
+  keyPrefixes,
+  prefixOfKey,
   views,
   viewKey,
   pathOfViewKey,
@@ -8,6 +10,7 @@ export {
   protocolPrefixes,
   isBookkeeping,
   isProtocolKey,
+  isValidParticipantName,
   type View,
 } from './keys.js';
 export {
@@ -24,6 +27,7 @@ export {
   ElementPathError,
   formatElementPath,
   isUnder,
+  leadingPathsOf,
   nameOf,
   parentOf,
   parseElementPath,

@@ -105,6 +105,8 @@ export const keys = {
   // ---- Registries ------------------------------------------------------------------------
   /** `services/<name>/<instance>`: a running instance's endpoint, under a lease. */
   servicesPrefix: 'services/',
+  /** The running instances of one service (`services/tracesink/`). */
+  instancesOf: (name: string): string => `services/${name}/`,
   service: (name: string, instance: string): string => `services/${name}/${instance}`,
   /** `service-failures/<name>`: why the service's last start failed (outlives the process). */
   serviceFailuresPrefix: 'service-failures/',
@@ -124,6 +126,20 @@ export const keys = {
   tokensPrefix: 'tokens/',
   token: (id: string): string => `tokens/${id}`,
 } as const;
+
+/** Every prefix of the layout (the `keys.…Prefix` values), longest first. */
+export const keyPrefixes: readonly string[] = (Object.values(keys) as unknown[])
+  .filter((v): v is string => typeof v === 'string' && v.endsWith('/'))
+  .sort((a, b) => b.length - a.length || a.localeCompare(b));
+
+/**
+ * The prefix of the layout `key` lies under, the most specific one
+ * (`sources/inventory-pending/x` → `sources/inventory-pending/`), or
+ * `undefined` for a key outside the layout.
+ */
+export function prefixOfKey(key: string): string | undefined {
+  return keyPrefixes.find((p) => key.startsWith(p));
+}
 
 /**
  * Prefixes of bookkeeping keys: the protocol's own records and the
@@ -172,4 +188,16 @@ export function isProtocolKey(key: string): boolean {
 /** Whether `key` is bookkeeping rather than part of the simulated world. */
 export function isBookkeeping(key: string): boolean {
   return bookkeepingPrefixes.some((p) => key.startsWith(p));
+}
+
+const participantNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * Whether `name` can name a participant: 1–63 lower-case letters, digits,
+ * `.`, `_` or `-`, starting with a letter or digit. The name becomes part of
+ * `participants/<name>`, `alive/<name>` and `acks/<name>`, and needs no
+ * escaping in JSON.
+ */
+export function isValidParticipantName(name: string): boolean {
+  return participantNamePattern.test(name);
 }

@@ -6,6 +6,7 @@ import {
   deviceOf,
   ElementPathError,
   isUnder,
+  leadingPathsOf,
   nameOf,
   parentOf,
   parseElementPath,
@@ -82,5 +83,9 @@ describe('the element-path grammar', () => {
     expect(commonAncestor([blade, 'r/z2/rack1/blade/3'])).toBe('r');
     expect(commonAncestor(['a/z', 'b/z'])).toBe('');
     expect(commonAncestor([])).toBe('');
+    expect(leadingPathsOf(blade)).toEqual(['r', 'r/z1', 'r/z1/rack1', 'r/z1/rack1/blade', blade]);
+    expect(leadingPathsOf(blade).every((p) => isUnder(blade, p))).toBe(true);
+    expect(leadingPathsOf('r')).toEqual(['r']);
+    expect(leadingPathsOf('')).toEqual([]);
   });
 });

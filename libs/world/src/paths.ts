@@ -173,6 +173,20 @@ export function isUnder(path: string, ancestor: string): boolean {
   return ancestor === '' || path === ancestor || path.startsWith(`${ancestor}/`);
 }
 
+/**
+ * Every path that `path` is under by {@link isUnder}, shortest first: each
+ * leading run of its segments, `path` itself last (`r/z1/rack1/blade/3` →
+ * `r`, `r/z1`, `r/z1/rack1`, `r/z1/rack1/blade`, `r/z1/rack1/blade/3`);
+ * none for `''`. What an index keyed by subtree files an entry under.
+ */
+export function leadingPathsOf(path: string): string[] {
+  if (path === '') return [];
+  const out: string[] = [];
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i));
+  out.push(path);
+  return out;
+}
+
 /** The deepest path every one of `paths` is at or under (`''` when they share none). */
 export function commonAncestor(paths: readonly string[]): string {
   const [first, ...rest] = paths.map((p) => p.split('/'));

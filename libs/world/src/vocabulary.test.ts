@@ -6,8 +6,10 @@ import {
   fromWire,
   isBookkeeping,
   isOneOf,
+  isValidParticipantName,
   keys,
   parseElementPath,
+  prefixOfKey,
   pathOfViewKey,
   toWire,
   viewKey,
@@ -45,9 +47,23 @@ describe('the vocabulary', () => {
     expect(pathOfViewKey('actual', 'actual/r/z1')).toBe('r/z1');
     expect(pathOfViewKey('observed', 'actual/r/z1')).toBeUndefined();
     expect(keys.tickIndex(42)).toBe('ticks/000000000042');
+    expect(prefixOfKey(viewKey('actual', 'r/z1'))).toBe(keys.actualPrefix);
+    expect(prefixOfKey(`${keys.definitionInputsPrefix}d1`)).toBe(keys.definitionInputsPrefix);
+    expect(prefixOfKey(keys.definitionSource)).toBe(keys.sourcesPrefix);
+    expect(prefixOfKey('elsewhere/x')).toBeUndefined();
+    expect(keys.service('tracesink', 'a1').startsWith(keys.instancesOf('tracesink'))).toBe(true);
     expect(isBookkeeping(keys.clockTick)).toBe(true);
     expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
     expect(isBookkeeping(keys.fault('f1'))).toBe(false);
     expect(isBookkeeping(viewKey('target', 'r'))).toBe(false);
+  });
+
+  it('accepts a participant name only when it can be part of a key', () => {
+    expect(isValidParticipantName('inventory-repair')).toBe(true);
+    expect(isValidParticipantName('shard.1_a')).toBe(true);
+    expect(isValidParticipantName('')).toBe(false);
+    expect(isValidParticipantName('a/b')).toBe(false);
+    expect(isValidParticipantName('Monitor')).toBe(false);
+    expect(isValidParticipantName('x'.repeat(64))).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
+import { keys } from '@chamber/world';
 
 /**
  * The store prefixes the frontend reads and serves: the simulation figures
@@ -8,11 +9,11 @@ import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
  * keys), not definitions, targets or commands.
  */
 export const followedPrefixes = {
-  clock: 'clock/',
-  actual: 'actual/',
-  observed: 'observed/',
-  faults: 'faults/',
-  repairs: 'repairs/',
+  clock: keys.clockPrefix,
+  actual: keys.actualPrefix,
+  observed: keys.observedPrefix,
+  faults: keys.faultsPrefix,
+  repairs: keys.repairsPrefix,
 } as const;
 
 /** A name of {@link followedPrefixes}: a store-fed kind of event. */

@@ -1,5 +1,6 @@
 import { SettledRecord, TickRecord } from '@chamber/protos';
 import { decode, type Store } from '@chamber/store';
+import { deviceKindOf, keys, pathOfViewKey } from '@chamber/world';
 import { FeedEvent, followedPrefixes, kindOfKey, type StoreFeed } from './feeds.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestTiming } from './http/server.js';
@@ -39,8 +40,6 @@ function short(value: unknown, prefix: string): string | undefined {
     ? value.slice(prefix.length).toLowerCase()
     : undefined;
 }
-
-const bladeKey = /^(actual|observed)\/[^/]+\/[^/]+\/[^/]+\/blade\/[0-9]+$/;
 
 /**
  * The frontend's Prometheus metrics: the clock (tick, settle latency), blades
@@ -170,7 +169,7 @@ export class Metrics {
     const { key } = e;
     const { value } = e.event;
     if (e.kind === 'actual' || e.kind === 'observed') {
-      if (!bladeKey.test(key)) return;
+      if (deviceKindOf(pathOfViewKey(e.kind, key) ?? '') !== 'blade') return;
       const isActual = e.kind === 'actual';
       const state = short(e.field('state'), isActual ? 'BLADE_STATE_' : 'OBSERVED_STATE_');
       (isActual ? this.actual : this.observed).set(key, state);
@@ -179,11 +178,11 @@ export class Metrics {
       this.faults.set(key, isActive ? short(e.field('kind'), 'FAULT_KIND_') : undefined);
     } else if (e.kind === 'repairs') {
       this.repairs.set(key, short(e.field('status'), 'REPAIR_STATUS_'));
-    } else if (key === 'clock/tick' && value !== undefined) {
+    } else if (key === keys.clockTick && value !== undefined) {
       const { tick } = decode(TickRecord, key, value);
       this.tick.set(tick);
       this.publishedAt.set(tick, performance.now());
-    } else if (key === 'clock/settled' && value !== undefined) {
+    } else if (key === keys.clockSettled && value !== undefined) {
       const { tick } = decode(SettledRecord, key, value);
       this.settledTick.set(tick);
       const published = this.publishedAt.get(tick);

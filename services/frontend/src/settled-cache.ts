@@ -1,5 +1,6 @@
 import { SettledRecord, TickRecord } from '@chamber/protos';
 import { decode, type Store } from '@chamber/store';
+import { keys } from '@chamber/world';
 import type { StoreFeed } from './feeds.js';
 
 /** How long a clock answer waits at most for the frontend to see its tick settle. */
@@ -57,7 +58,7 @@ export class SettledCache {
     const cache = new SettledCache(maxAnswers);
     const load = async (at?: number): Promise<number> => {
       const { entries, revision } = await store.listRaw(
-        'clock/',
+        keys.clockPrefix,
         at === undefined ? {} : { revision: at },
       );
       cache.answers.clear();
@@ -133,12 +134,12 @@ export class SettledCache {
   }
 
   private apply(key: string, value: string | undefined, revision: number): void {
-    if (key === 'clock/tick') {
+    if (key === keys.clockTick) {
       this.isResetting = value !== undefined && decode(TickRecord, key, value).resetting;
       if (this.isResetting) this.answers.clear();
       return;
     }
-    if (key !== 'clock/settled') return;
+    if (key !== keys.clockSettled) return;
     this.answers.clear();
     const settled = value === undefined ? undefined : decode(SettledRecord, key, value);
     this.settle =

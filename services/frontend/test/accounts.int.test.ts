@@ -1,5 +1,6 @@
 import { ApiClient, errorStatuses, operation } from '@chamber/api';
 import { op } from '@chamber/store';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminPassword, failure, startFrontend, type TestFrontend } from './helpers.js';
 
@@ -213,7 +214,7 @@ describe('frontend: users, sessions and tokens', () => {
     const admin = await f.login('admin', adminPassword);
     await admin.call('createUser', { body: { name: 'vera', password: 'vera password 1' } });
     const cookie = await f.cookie('vera', 'vera password 1');
-    const left = (await f.store.listRaw('sessions/')).entries.filter((e) =>
+    const left = (await f.store.listRaw(keys.sessionsPrefix)).entries.filter((e) =>
       e.value.includes('"vera"'),
     );
     expect(left).toHaveLength(1);

@@ -103,11 +103,9 @@ function pathOf(op: Operation, r: RandomStream): string {
   const params = Object.fromEntries(Object.keys(op.params ?? {}).map((k) => [k, 'x1']));
   const filled = `${apiPrefix}${fillPath(op.path, params)}`;
   if (op.params === undefined || !r.chance(0.5)) return filled;
-  // Replace one parameter's segment by an odd one (sent as is, not encoded).
-  const parts = filled.split('/');
-  const at = parts.lastIndexOf('x1');
-  parts[at] = r.pick(oddSegments);
-  return parts.join('/');
+  // Replace the last parameter's segment of the URL by an odd one (sent as is, not encoded).
+  const odd = r.pick(oddSegments);
+  return filled.replace(/^(.*)\/x1(?=\/|$)/, (_, head: string) => `${head}/${odd}`);
 }
 
 /** A body with a value `null` nowhere allows, so the validator refuses it. */

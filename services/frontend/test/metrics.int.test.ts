@@ -1,3 +1,4 @@
+import { keys, viewKey } from '@chamber/world';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startFrontend, type TestFrontend } from './helpers.js';
 
@@ -29,14 +30,16 @@ describe('frontend: /metrics', () => {
     f = await startFrontend();
     const frontend = f;
     // What other services write every tick or on a load, which the frontend never reads.
-    for (let i = 0; i < 10; i++) await put(frontend, `acks/participant-${i}`, { tick: '1' });
-    await put(frontend, 'ticks/1', { revision: '3' });
-    await put(frontend, 'definition/r1/z1/rack1/blade/0', { index: 0 });
-    await put(frontend, 'target/r1/z1/rack1/blade/0', { state: 'TARGET_STATE_IN_SERVICE' });
-    await put(frontend, 'commands/c1', { kind: 'COMMAND_KIND_POWER_ON' });
+    for (let i = 0; i < 10; i++) await put(frontend, keys.ack(`participant-${i}`), { tick: '1' });
+    await put(frontend, keys.tickIndex(1), { revision: '3' });
+    await put(frontend, viewKey('definition', 'r1/z1/rack1/blade/0'), { index: 0 });
+    await put(frontend, viewKey('target', 'r1/z1/rack1/blade/0'), {
+      state: 'TARGET_STATE_IN_SERVICE',
+    });
+    await put(frontend, keys.command('c1'), { kind: 'COMMAND_KIND_POWER_ON' });
     // Then what it serves: once the tick shows, every earlier change has arrived.
-    await put(frontend, 'actual/r1/z1/rack1/blade/0', { state: 'BLADE_STATE_WORKING' });
-    await put(frontend, 'clock/tick', { tick: '1' });
+    await put(frontend, viewKey('actual', 'r1/z1/rack1/blade/0'), { state: 'BLADE_STATE_WORKING' });
+    await put(frontend, keys.clockTick, { tick: '1' });
     await expect.poll(() => metrics(frontend)).toContain('chamber_tick 1');
     expect(received(await metrics(frontend))).toEqual({ actual: 1, clock: 1 });
   });
@@ -45,17 +48,17 @@ describe('frontend: /metrics', () => {
     f = await startFrontend();
     const blade = (n: number) => `r1/z1/rack1/blade/${n}`;
     // Present before the frontend started following: loaded by the list.
-    await put(f, `actual/${blade(0)}`, { state: 'BLADE_STATE_WORKING' });
+    await put(f, viewKey('actual', blade(0)), { state: 'BLADE_STATE_WORKING' });
     await f.stop();
     f = await f.replica();
-    await put(f, `actual/${blade(1)}`, { state: 'BLADE_STATE_WORKING' });
-    await put(f, `actual/${blade(2)}`, { state: 'BLADE_STATE_CRASHED' });
-    await put(f, `observed/${blade(2)}`, { state: 'OBSERVED_STATE_FAILED' });
-    await put(f, 'faults/f1-1', { kind: 'FAULT_KIND_CRASH', status: 'FAULT_STATUS_ACTIVE' });
-    await put(f, 'faults/f1-2', { kind: 'FAULT_KIND_HANG', status: 'FAULT_STATUS_CLEARED' });
-    await put(f, 'repairs/r1-1', { status: 'REPAIR_STATUS_RUNNING' });
-    await put(f, 'clock/tick', { tick: '7' });
-    await put(f, 'clock/settled', { tick: '7' });
+    await put(f, viewKey('actual', blade(1)), { state: 'BLADE_STATE_WORKING' });
+    await put(f, viewKey('actual', blade(2)), { state: 'BLADE_STATE_CRASHED' });
+    await put(f, viewKey('observed', blade(2)), { state: 'OBSERVED_STATE_FAILED' });
+    await put(f, keys.fault('f1-1'), { kind: 'FAULT_KIND_CRASH', status: 'FAULT_STATUS_ACTIVE' });
+    await put(f, keys.fault('f1-2'), { kind: 'FAULT_KIND_HANG', status: 'FAULT_STATUS_CLEARED' });
+    await put(f, keys.repair('r1-1'), { status: 'REPAIR_STATUS_RUNNING' });
+    await put(f, keys.clockTick, { tick: '7' });
+    await put(f, keys.clockSettled, { tick: '7' });
     const frontend = f;
     await vi.waitFor(async () => {
       const text = await metrics(frontend);
@@ -70,9 +73,9 @@ describe('frontend: /metrics', () => {
     });
 
     // A repaired blade moves between states; a deleted one leaves the count.
-    await put(frontend, `actual/${blade(2)}`, { state: 'BLADE_STATE_WORKING' });
-    await frontend.store.delete(`actual/${blade(0)}`);
-    await put(frontend, 'faults/f1-1', {
+    await put(frontend, viewKey('actual', blade(2)), { state: 'BLADE_STATE_WORKING' });
+    await frontend.store.delete(viewKey('actual', blade(0)));
+    await put(frontend, keys.fault('f1-1'), {
       kind: 'FAULT_KIND_CRASH',
       status: 'FAULT_STATUS_CLEARED',
     });

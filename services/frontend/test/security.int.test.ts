@@ -2,6 +2,7 @@ import { apiPrefix } from '@chamber/api';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adminPassword, failure, raw, startFrontend, type TestFrontend } from './helpers.js';
 
@@ -167,7 +168,7 @@ describe('frontend security', () => {
     for (const secret of [adminPassword, userPassword, newPassword, 'typo-31337']) {
       expect(logs).not.toContain(secret);
     }
-    const stored = JSON.parse((await f.store.getRaw('users/alice'))!.value) as Record<
+    const stored = JSON.parse((await f.store.getRaw(keys.user('alice')))!.value) as Record<
       string,
       unknown
     >;

@@ -1,5 +1,6 @@
 import { Store } from '@chamber/store';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreFeed } from '../src/feeds.js';
 import { SettledCache } from '../src/settled-cache.js';
@@ -22,8 +23,8 @@ describe('the settled cache', () => {
       endpoints: etcdEndpoints(),
       simulation: uniqueSimulation('cache'),
     });
-    await put('clock/tick', { tick: 3, run: 1 });
-    await put('clock/settled', { tick: 3, run: 1 });
+    await put(keys.clockTick, { tick: 3, run: 1 });
+    await put(keys.clockSettled, { tick: 3, run: 1 });
     feed = await StoreFeed.open(store);
     cache = await SettledCache.open(store, feed);
     let loads = 0;
@@ -33,14 +34,14 @@ describe('the settled cache', () => {
     expect(await cache.get('/a', load)).toBe('{"answer":1}'); // kept
     expect(await cache.get('/b', load)).toBe('{"answer":2}'); // by URL
 
-    await put('clock/tick', { tick: 4, run: 1 });
-    await put('clock/settled', { tick: 4, run: 1 });
+    await put(keys.clockTick, { tick: 4, run: 1 });
+    await put(keys.clockSettled, { tick: 4, run: 1 });
     await cache.caughtUp(1, 4); // what a clock answer for tick 4 waits for
     expect(await cache.get('/a', load)).toBe('{"answer":3}'); // dropped at the settle
 
     // During a reset nothing is kept.
-    await put('clock/tick', { tick: 4, run: 1, resetting: true });
-    await put('clock/settled', { tick: 4, run: 1 });
+    await put(keys.clockTick, { tick: 4, run: 1, resetting: true });
+    await put(keys.clockSettled, { tick: 4, run: 1 });
     await cache.caughtUp(1, 4);
     expect(await cache.get('/a', load)).toBe('{"answer":4}');
     expect(await cache.get('/a', load)).toBe('{"answer":5}');
@@ -51,7 +52,7 @@ describe('the settled cache', () => {
       endpoints: etcdEndpoints(),
       simulation: uniqueSimulation('cache'),
     });
-    await put('clock/settled', { tick: 7, run: 2 });
+    await put(keys.clockSettled, { tick: 7, run: 2 });
     feed = await StoreFeed.open(store);
     cache = await SettledCache.open(store, feed);
     await cache.caughtUp(2, 7);
@@ -60,7 +61,7 @@ describe('the settled cache', () => {
     const waiting = cache.caughtUp(2, 8).then(() => (isDone = true));
     await new Promise((r) => setImmediate(r));
     expect(isDone).toBe(false);
-    await put('clock/settled', { tick: 8, run: 2 });
+    await put(keys.clockSettled, { tick: 8, run: 2 });
     await waiting;
     expect(isDone).toBe(true);
   });

@@ -1,7 +1,7 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { unary } from '@chamber/grpc';
 import { hostParticipantService, type HostedService } from '@chamber/host';
-import { isUnder } from '@chamber/inventory-client';
+import { isUnder } from '@chamber/world';
 import { protoFiles, RepairRecord, RepairsService, type RepairsServer } from '@chamber/protos';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';

@@ -8,7 +8,8 @@ import {
 } from '@chamber/protos';
 import { cmp, op, type CachedView, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
-import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
+import type { TickContext, TickResult } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -141,7 +142,7 @@ export function createInventoryService(
       source,
       inForce,
       hasPendingLoad: await hasPendingLoad(s),
-      hasTick: (await s.getRaw(keys.tick)) !== undefined,
+      hasTick: (await s.getRaw(keys.clockTick)) !== undefined,
       simulation: config.simulation,
     });
     if (decision.kind === 'not-loaded') {
@@ -159,7 +160,7 @@ export function createInventoryService(
     const loadId = definitionLoadId(randomUUID());
     // Only while no tick was published: else it is loaded at the next tick (afterJoin).
     const res = await s.txn(
-      [cmp.absent(keys.tick), cmp.absent(inventoryKeys.source)],
+      [cmp.absent(keys.clockTick), cmp.absent(inventoryKeys.source)],
       [
         op.put(DefinitionSource, inventoryKeys.source, { fileName, source: text, loadId }),
         op.put(LoadProgress, inventoryKeys.loadProgress, {

@@ -1,5 +1,4 @@
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
-import { parseElementPath, type ElementPath } from '@chamber/inventory-client';
 import {
   BladeActual,
   BladeDefinition,
@@ -24,7 +23,8 @@ import {
   type Summary,
 } from '@chamber/protos';
 import { freshReader, type CachedView, type RawEntry, type Store } from '@chamber/store';
-import { checkReadableTick, keys } from '@chamber/timestamp';
+import { checkReadableTick } from '@chamber/timestamp';
+import { type ElementPath, keys, parseElementPath } from '@chamber/world';
 import { definitionPrefix } from './domain/definition/records.js';
 import { inventoryKeys } from './simulator.js';
 
@@ -42,7 +42,7 @@ export interface ReadPoint {
  * `OutOfRange`, naming the window, for a tick older than the history kept.
  */
 export async function readPoint(store: Store, asOf: number | undefined): Promise<ReadPoint> {
-  const current = await store.get(TickRecord, keys.tick);
+  const current = await store.get(TickRecord, keys.clockTick);
   const now = current?.value.tick ?? 0;
   if (asOf === undefined || asOf === now) return { revision: undefined, tick: now };
   if (asOf > now) {
@@ -55,7 +55,7 @@ export async function readPoint(store: Store, asOf: number | undefined): Promise
   // A tick older than the history the stepper keeps: a clear refusal, not etcd's "compacted".
   checkReadableTick(
     asOf,
-    (await store.get(HistoryRecord, keys.history))?.value,
+    (await store.get(HistoryRecord, keys.clockHistory))?.value,
     now,
     current!.value.run,
   );
@@ -449,8 +449,8 @@ export class InventoryReads {
     const view = this.live();
     if (view === undefined) return undefined;
     const clock = new Map((await this.clockRecords()).map((e) => [e.key, e] as const));
-    const settled = clock.get(keys.settled);
-    const current = clock.get(keys.tick);
+    const settled = clock.get(keys.clockSettled);
+    const current = clock.get(keys.clockTick);
     if (settled === undefined || current === undefined) return undefined;
     const tick = TickRecord.fromJSON(JSON.parse(current.value));
     // The settling write comes after the tick's last ack: a view that has
@@ -467,7 +467,7 @@ export class InventoryReads {
   private async settledLive(): Promise<CachedView | undefined> {
     const view = this.live();
     if (view === undefined) return undefined;
-    const settled = await this.store.get(SettledRecord, keys.settled);
+    const settled = await this.store.get(SettledRecord, keys.clockSettled);
     if (settled === undefined) return undefined;
     const index = await this.store.get(TickIndexRecord, keys.tickIndex(settled.value.tick));
     // A tick that expected nobody has no index entry: it was settled in the

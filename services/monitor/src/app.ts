@@ -3,7 +3,7 @@ import { unary } from '@chamber/grpc';
 import { MonitorService, protoFiles, TickRecord, type MonitorServer } from '@chamber/protos';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
-import { keys } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import type { MonitorConfig } from './config.js';
 import { monitorParticipant, Watcher, watcherReactsTo, watcherViews } from './watcher.js';
 
@@ -29,7 +29,7 @@ export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = 
     getStatus: unary(async () => {
       const [observed, tick] = await Promise.all([
         s.listRaw('observed/'),
-        s.get(TickRecord, keys.tick),
+        s.get(TickRecord, keys.clockTick),
       ]);
       const states: Record<string, number> = {};
       for (const { value } of observed.entries) {

@@ -1,6 +1,6 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
 import { ChamberError, Code } from '@chamber/errors';
-import { isValidParticipantName } from '@chamber/timestamp';
+import { isValidParticipantName } from '@chamber/world';
 
 /** The stepper's configuration. */
 export interface StepperConfig extends CommonConfig {

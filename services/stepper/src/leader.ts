@@ -23,16 +23,14 @@ import { type Logger, withTickSpan, type Tracer } from '@chamber/telemetry';
 import {
   defaultControl,
   initialDigest,
-  isBookkeeping,
-  isProtocolKey,
   isSameRun,
   isTickSettled,
-  keys,
   readClockRecords,
   waitingFor,
   type ClockRecords,
   type WrittenClockRecords,
 } from '@chamber/timestamp';
+import { isBookkeeping, isProtocolKey, keys } from '@chamber/world';
 import { Coalesced } from './coalesced.js';
 import { afterReset } from './domain/control.js';
 import { foldDigest } from './domain/digest.js';
@@ -64,10 +62,10 @@ export interface LeaderOptions {
 
 // The keys the leader mirrors in memory (and `pending/`, in `PendingInputs`).
 const mirrorPrefixes = [
-  keys.control,
-  keys.tick,
-  keys.settled,
-  keys.run,
+  keys.clockControl,
+  keys.clockTick,
+  keys.clockSettled,
+  keys.clockRun,
   keys.participantsPrefix,
   keys.alivePrefix,
   keys.acksPrefix,
@@ -155,13 +153,14 @@ export class Leader {
 
   private async initialize(): Promise<void> {
     const { store, leadership } = this.options;
-    let tick = await store.get(TickRecord, keys.tick);
+    let tick = await store.get(TickRecord, keys.clockTick);
     if (tick === undefined) {
       // A simulation that never ran: publish tick 0 of run 1 once the
       // deployment's participants are there, as they are at tick 0 after a reset.
       const start = await this.awaitParticipants();
       if (start === undefined) return;
-      const control = (await store.get(ControlRecord, keys.control))?.value ?? defaultControl();
+      const control =
+        (await store.get(ControlRecord, keys.clockControl))?.value ?? defaultControl();
       const waitedSeconds = this.options.startWaitMs / 1000;
       const run: RunRecord = {
         run: 1,
@@ -170,11 +169,11 @@ export class Leader {
         notes: start.missing.length === 0 ? [] : [missingAtStartNote(start.missing, waitedSeconds)],
       };
       const res = await store.txn(
-        [leadership.guard, cmp.absent(keys.tick)],
+        [leadership.guard, cmp.absent(keys.clockTick)],
         [
-          op.put(ControlRecord, keys.control, control),
-          op.put(RunRecord, keys.run, run),
-          op.put(TickRecord, keys.tick, {
+          op.put(ControlRecord, keys.clockControl, control),
+          op.put(RunRecord, keys.clockRun, run),
+          op.put(TickRecord, keys.clockTick, {
             tick: 0,
             expected: [...start.expected],
             seed: run.seed,
@@ -183,7 +182,7 @@ export class Leader {
           }),
         ],
       );
-      tick = await store.get(TickRecord, keys.tick);
+      tick = await store.get(TickRecord, keys.clockTick);
       if (tick === undefined) return;
       if (res.succeeded && start.missing.length > 0) {
         this.options.logger.warn(
@@ -219,7 +218,7 @@ export class Leader {
    * rebuilding the tick's change set). Resolves with R(T).
    */
   private async resume(): Promise<number> {
-    const tick = await this.store.get(TickRecord, keys.tick);
+    const tick = await this.store.get(TickRecord, keys.clockTick);
     const revision = await this.view.reload(this.store, tick?.modRevision);
     await this.pending.reload(this.store, revision);
     this.window =
@@ -338,7 +337,7 @@ export class Leader {
       this.view.apply(group);
       for (const e of group) {
         this.pending.apply(e);
-        if (e.key === keys.tick && e.type === 'put') {
+        if (e.key === keys.clockTick && e.type === 'put') {
           const record = decode(TickRecord, e.key, e.value!);
           this.window = record.resetting ? undefined : this.openWindow(record, revision);
         } else if (this.window !== undefined && !isProtocolKey(e.key)) {
@@ -427,7 +426,7 @@ export class Leader {
       const expected = expectedAt(wakes, decision.tick);
       if (expected.length === 0) publishedIdle = decision.tick;
       ops.push(
-        op.put(TickRecord, keys.tick, {
+        op.put(TickRecord, keys.clockTick, {
           ...tick.value,
           tick: decision.tick,
           expected,
@@ -437,7 +436,7 @@ export class Leader {
     }
     if (publishedIdle !== undefined) {
       ops.push(
-        op.put(SettledRecord, keys.settled, {
+        op.put(SettledRecord, keys.clockSettled, {
           tick: publishedIdle,
           digest: isSettled ? records.settled!.value.digest : w!.complete!.digest,
           run: tick.value.run,
@@ -449,7 +448,7 @@ export class Leader {
       const complete = w!.complete!;
       if (publishedIdle === undefined) {
         ops.push(
-          op.put(SettledRecord, keys.settled, {
+          op.put(SettledRecord, keys.clockSettled, {
             tick: w!.tick,
             digest: complete.digest,
             run: w!.run,
@@ -540,11 +539,11 @@ export class Leader {
           }
         : undefined;
     const ops: Op[] = [
-      op.put(ControlRecord, keys.control, control),
-      op.put(TickRecord, keys.tick, published),
+      op.put(ControlRecord, keys.clockControl, control),
+      op.put(TickRecord, keys.clockTick, published),
     ];
-    if (settled !== undefined) ops.push(op.put(SettledRecord, keys.settled, settled));
-    const controlRevision = this.view.getRaw(keys.control)?.modRevision ?? 0;
+    if (settled !== undefined) ops.push(op.put(SettledRecord, keys.clockSettled, settled));
+    const controlRevision = this.view.getRaw(keys.clockControl)?.modRevision ?? 0;
     const nowMs = Date.now();
     const res = await withTickSpan(
       this.options.tracer,
@@ -553,7 +552,7 @@ export class Leader {
       {},
       async (span) => {
         const res = await this.store.txn(
-          [...this.guards(records), cmp.modRevision(keys.control, '==', controlRevision)],
+          [...this.guards(records), cmp.modRevision(keys.clockControl, '==', controlRevision)],
           ops,
         );
         span.setAttribute('chamber.succeeded', res.succeeded);
@@ -620,8 +619,8 @@ export class Leader {
   private guards(records: ClockRecords): Compare[] {
     return [
       this.options.leadership.guard,
-      cmp.modRevision(keys.tick, '==', records.tick?.modRevision ?? 0),
-      cmp.modRevision(keys.settled, '==', records.settled?.modRevision ?? 0),
+      cmp.modRevision(keys.clockTick, '==', records.tick?.modRevision ?? 0),
+      cmp.modRevision(keys.clockSettled, '==', records.settled?.modRevision ?? 0),
     ];
   }
 
@@ -662,12 +661,12 @@ export class Leader {
         this.options.leadership.guard,
         cmp.exists(keys.participant(name)),
         cmp.absent(keys.alive(name)),
-        cmp.modRevision(keys.run, '==', run?.modRevision ?? 0),
+        cmp.modRevision(keys.clockRun, '==', run?.modRevision ?? 0),
       ],
       [
         op.delete(keys.participant(name)),
         op.delete(keys.ack(name)),
-        op.put(RunRecord, keys.run, {
+        op.put(RunRecord, keys.clockRun, {
           run: run?.value.run ?? 1,
           seed: run?.value.seed ?? this.options.initialSeed,
           deterministic: false,
@@ -694,8 +693,8 @@ export class Leader {
     const seed = records.control.reset!.seed;
     if (!tick.value.resetting) {
       await this.store.txn(
-        [leadership.guard, cmp.modRevision(keys.tick, '==', tick.modRevision)],
-        [op.put(TickRecord, keys.tick, { ...tick.value, expected: [], resetting: true })],
+        [leadership.guard, cmp.modRevision(keys.clockTick, '==', tick.modRevision)],
+        [op.put(TickRecord, keys.clockTick, { ...tick.value, expected: [], resetting: true })],
       );
       return; // continues on the event of that write
     }
@@ -707,12 +706,12 @@ export class Leader {
           keys.tickIndexPrefix,
           keys.pendingPrefix,
           keys.inputsPrefix,
-          keys.settled,
+          keys.clockSettled,
         ].some((p) => k.startsWith(p)),
     );
     // Guarded on the `resetting` tick record: once tick 0 is published, a
     // late pass of this loop must not delete what participants write for it.
-    const stillResetting = cmp.modRevision(keys.tick, '==', tick.modRevision);
+    const stillResetting = cmp.modRevision(keys.clockTick, '==', tick.modRevision);
     for (let i = 0; i < doomed.length; i += maxTxnOps) {
       const res = await this.store.txn(
         [leadership.guard, stillResetting],
@@ -722,11 +721,11 @@ export class Leader {
     }
     const run = (records.run?.value.run ?? 0) + 1;
     const res = await this.store.txn(
-      [leadership.guard, cmp.modRevision(keys.tick, '==', tick.modRevision)],
+      [leadership.guard, cmp.modRevision(keys.clockTick, '==', tick.modRevision)],
       [
-        op.put(ControlRecord, keys.control, afterReset(records.control)),
-        op.put(RunRecord, keys.run, { run, seed, deterministic: true, notes: [] }),
-        op.put(TickRecord, keys.tick, {
+        op.put(ControlRecord, keys.clockControl, afterReset(records.control)),
+        op.put(RunRecord, keys.clockRun, { run, seed, deterministic: true, notes: [] }),
+        op.put(TickRecord, keys.clockTick, {
           tick: 0,
           expected: [...records.registered].sort(),
           seed,

@@ -13,7 +13,8 @@ import {
   type WatchHandle,
 } from '@chamber/store';
 import type { Logger } from '@chamber/telemetry';
-import { keys, oldestReadableTick } from '@chamber/timestamp';
+import { oldestReadableTick } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { Coalesced } from './coalesced.js';
 import {
   compactionRevision,
@@ -64,7 +65,7 @@ export class Retention {
     if (options.retentionTicks === 0) return retention;
     const from = (await options.store.currentRevision()) + 1;
     retention.watch = await options.store.watch(
-      keys.settled,
+      keys.clockSettled,
       // Behind a compaction nothing is lost: the next step reads the store.
       { fromRevision: from, onCompacted: () => options.store.currentRevision() },
       (events) => retention.onSettled(events),
@@ -83,7 +84,7 @@ export class Retention {
   private onSettled(events: readonly WatchEvent[]): void {
     let settled: SettledRecord | undefined;
     for (const e of events)
-      if (e.key === keys.settled && e.type === 'put')
+      if (e.key === keys.clockSettled && e.type === 'put')
         settled = decode(SettledRecord, e.key, e.value!);
     if (settled === undefined) return;
     const known = this.known;
@@ -104,10 +105,10 @@ export class Retention {
 
   private async step(): Promise<void> {
     const { store, leadership, retentionTicks, logger } = this.options;
-    const settled = await store.get(SettledRecord, keys.settled);
-    const run = await store.get(RunRecord, keys.run);
+    const settled = await store.get(SettledRecord, keys.clockSettled);
+    const run = await store.get(RunRecord, keys.clockRun);
     if (settled === undefined || run === undefined || settled.value.run !== run.value.run) return;
-    let history = await store.get(HistoryRecord, keys.history);
+    let history = await store.get(HistoryRecord, keys.clockHistory);
     const decision = decideRetention({
       retentionTicks,
       settledTick: settled.value.tick,
@@ -125,14 +126,14 @@ export class Retention {
       const res = await store.txn(
         [
           leadership.guard,
-          cmp.modRevision(keys.history, '==', history?.modRevision ?? 0),
-          cmp.modRevision(keys.run, '==', run.modRevision),
+          cmp.modRevision(keys.clockHistory, '==', history?.modRevision ?? 0),
+          cmp.modRevision(keys.clockRun, '==', run.modRevision),
         ],
-        [op.put(HistoryRecord, keys.history, record)],
+        [op.put(HistoryRecord, keys.clockHistory, record)],
       );
       if (!res.succeeded) return;
       history = {
-        key: keys.history,
+        key: keys.clockHistory,
         value: record,
         modRevision: res.revision,
         createRevision: history?.createRevision ?? res.revision,
@@ -181,7 +182,7 @@ export class Retention {
       const doomed = page.filter((k) => k < oldestKey);
       if (doomed.length === 0) break;
       const res = await store.txn(
-        [leadership.guard, cmp.modRevision(keys.history, '==', history.modRevision)],
+        [leadership.guard, cmp.modRevision(keys.clockHistory, '==', history.modRevision)],
         doomed.map((k) => op.delete(k)),
       );
       if (!res.succeeded || doomed.length < page.length) break;
@@ -222,7 +223,7 @@ export class Retention {
     for (const name of await store.listSimulations()) {
       if (name === store.simulation || !isSimulationName(name)) continue;
       const other = store.forSimulation(name);
-      const history = await other.get(HistoryRecord, keys.history);
+      const history = await other.get(HistoryRecord, keys.clockHistory);
       if (history !== undefined) {
         floors.push(history.value.compactedRevision);
         continue;

@@ -1,6 +1,6 @@
 import { PendingRecord } from '@chamber/protos';
 import { decode, type Store, type WatchEvent } from '@chamber/store';
-import { keys } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { isWokenBy } from './domain/expected.js';
 
 // The leader decides the next tick after every batch of events it receives,

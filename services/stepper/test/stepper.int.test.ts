@@ -8,13 +8,8 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op } from '@chamber/store';
-import {
-  InputWriter,
-  keys,
-  Participant,
-  submitInput,
-  type InputToSubmit,
-} from '@chamber/timestamp';
+import { InputWriter, Participant, submitInput, type InputToSubmit } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 
@@ -75,7 +70,7 @@ describe('stepper: policies', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect((await client.getStatus()).tick).toBe(200);
     // Every tick was published (the participant wants every tick).
-    const index = await h.store.list(TickIndexRecord, 'ticks/');
+    const index = await h.store.list(TickIndexRecord, keys.tickIndexPrefix);
     expect(index.entries).toHaveLength(201);
   });
 
@@ -192,7 +187,7 @@ describe('stepper: reset and determinism', () => {
     expect(after.epoch).toBeGreaterThan(before.epoch);
     expect(after.participants).toEqual(['a']);
     expect(
-      (await h.store.list(TickIndexRecord, 'ticks/')).entries.map((e) => e.value.tick),
+      (await h.store.list(TickIndexRecord, keys.tickIndexPrefix)).entries.map((e) => e.value.tick),
     ).toEqual([0]);
     expect(JSON.parse((await h.store.getRaw('toy/a'))!.value)).toEqual({ tick: 0 });
   });
@@ -282,7 +277,7 @@ describe('stepper: a dropped participant that comes back', () => {
     await client.waitForTick(0);
     await client.setPolicy(Policy.POLICY_MANUAL);
     const stepped = client.step(1);
-    const tick = async () => (await h.store.get(TickRecord, keys.tick))!;
+    const tick = async () => (await h.store.get(TickRecord, keys.clockTick))!;
     await expect.poll(async () => (await tick()).value.tick).toBe(1);
     const r1 = (await tick()).modRevision;
     await expect

@@ -7,7 +7,8 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op, type WatchEvent } from '@chamber/store';
-import { keys, Participant, submitInput, type TickContext } from '@chamber/timestamp';
+import { Participant, submitInput, type TickContext } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 
@@ -18,7 +19,7 @@ afterEach(async () => {
 
 /** The expected set of the published tick, as stored. */
 async function expectedNow(): Promise<string[]> {
-  return (await h.store.get(TickRecord, keys.tick))!.value.expected;
+  return (await h.store.get(TickRecord, keys.clockTick))!.value.expected;
 }
 
 /** A participant that records the ticks it is handled and has nothing due by itself. */
@@ -53,7 +54,8 @@ describe('stepper: who is expected at a tick', () => {
     await expect
       .poll(() =>
         events.some(
-          (e) => e.key === keys.settled && SettledRecord.fromJSON(JSON.parse(e.value!)).tick === 1,
+          (e) =>
+            e.key === keys.clockSettled && SettledRecord.fromJSON(JSON.parse(e.value!)).tick === 1,
         ),
       )
       .toBe(true);
@@ -62,7 +64,7 @@ describe('stepper: who is expected at a tick', () => {
     // are one transaction; nobody acked.
     expect(new Set(events.map((e) => e.modRevision)).size).toBe(1);
     expect(new Set(events.map((e) => e.key))).toEqual(
-      new Set([keys.control, keys.tick, keys.settled]),
+      new Set([keys.clockControl, keys.clockTick, keys.clockSettled]),
     );
     expect(events.filter((e) => e.key.startsWith(keys.acksPrefix))).toEqual([]);
     expect(seen).toEqual([0, 0]);
@@ -91,7 +93,8 @@ describe('stepper: who is expected at a tick', () => {
         .poll(() =>
           events.some(
             (e) =>
-              e.key === keys.settled && SettledRecord.fromJSON(JSON.parse(e.value!)).tick === tick,
+              e.key === keys.clockSettled &&
+              SettledRecord.fromJSON(JSON.parse(e.value!)).tick === tick,
           ),
         )
         .toBe(true);
@@ -244,7 +247,7 @@ describe('stepper: who is expected at a tick', () => {
       Participant.join(h.store, {
         name: 'odd',
         views: ['toy/'],
-        reactsTo: ['acks/'],
+        reactsTo: [keys.acksPrefix],
         onTick: () => ({}),
       }),
     ).rejects.toMatchObject({

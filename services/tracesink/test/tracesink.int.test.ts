@@ -5,6 +5,7 @@ import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { TraceSinkClient, traceSinkSpanProcessors } from '@chamber/trace-client';
+import { keys } from '@chamber/world';
 import { context, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
@@ -281,7 +282,7 @@ describe('tracesink', () => {
     const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });
     closers.push(() => store.close());
     const first = await startSink({ simulation });
-    const registered = await store.listRaw('services/tracesink/');
+    const registered = await store.listRaw(keys.instancesOf('tracesink'));
     expect(registered.entries.map((e) => JSON.parse(e.value) as { endpoint: string })).toEqual([
       expect.objectContaining({ endpoint: first.address }),
     ]);
@@ -291,7 +292,7 @@ describe('tracesink', () => {
     await flush();
     expect((await first.client.listEntries()).lastSeq).toBe(4);
     await first.service.stop();
-    expect((await store.listRaw('services/tracesink/')).entries).toEqual([]);
+    expect((await store.listRaw(keys.instancesOf('tracesink'))).entries).toEqual([]);
 
     let attempts = 0;
     const second = await startSink({

@@ -5,6 +5,7 @@ import { InventoryClient } from '@chamber/inventory-client';
 import { CommandAction, FaultKind, Policy } from '@chamber/protos';
 import { op, Store } from '@chamber/store';
 import { budgets, freePortRun } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -181,7 +182,10 @@ async function rawBurst(etcd: EtcdProcess, count: number): Promise<number> {
     const started = performance.now();
     await Promise.all(
       Array.from({ length: count }, (_, i) =>
-        store.txn([], [op.putRaw(`inputs/${i}`, value), op.putRaw(`pending/${i}`, '{}')]),
+        store.txn(
+          [],
+          [op.putRaw(keys.input('burst', `${i}`), value), op.putRaw(keys.pending(`${i}`), '{}')],
+        ),
       ),
     );
     return performance.now() - started;

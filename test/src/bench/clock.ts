@@ -3,6 +3,7 @@ import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
 import { op, Store } from '@chamber/store';
 import type { Participant } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { joinToy } from '../fixtures/toy-participant.js';
 import { startStepperProcess } from '../system/processes.js';
@@ -291,8 +292,8 @@ async function run(
     const watch = await observer.watch('', {}, (events) => {
       const now = performance.now();
       for (const e of events) {
-        if (e.key === 'clock/tick') published.push(now);
-        else if (e.key.startsWith('acks/')) lastAck[published.length - 1] = now;
+        if (e.key === keys.clockTick) published.push(now);
+        else if (e.key.startsWith(keys.acksPrefix)) lastAck[published.length - 1] = now;
       }
     });
     const start = performance.now();

@@ -1,6 +1,7 @@
 import { InventoryClient } from '@chamber/inventory-client';
 import { View } from '@chamber/protos';
 import { Store, type WatchHandle } from '@chamber/store';
+import { keys } from '@chamber/world';
 import http from 'node:http';
 import { parentPort } from 'node:worker_threads';
 
@@ -247,7 +248,7 @@ function openStreams(
                   key: string;
                   value?: { tick?: string | number };
                 };
-                if (event.key === 'clock/tick')
+                if (event.key === keys.clockTick)
                   ticks.push([Number(event.value?.tick ?? 0), wallNow()]);
               }
             });
@@ -397,10 +398,10 @@ async function handle(command: ClientCommand): Promise<unknown> {
         simulation: command.simulation,
       });
       const ticks: Array<[number, number]> = [];
-      const watch = await store.watch('clock/tick', {}, (events) => {
+      const watch = await store.watch(keys.clockTick, {}, (events) => {
         const at = wallNow();
         for (const e of events) {
-          if (e.key !== 'clock/tick' || e.value === undefined) continue;
+          if (e.key !== keys.clockTick || e.value === undefined) continue;
           ticks.push([Number((JSON.parse(e.value) as { tick?: string }).tick ?? 0), at]);
         }
       });

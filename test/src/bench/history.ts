@@ -1,6 +1,7 @@
 import { startEtcd, type EtcdProcess } from '@chamber/etcd-process';
 import { FaultKind, Policy } from '@chamber/protos';
 import { Store } from '@chamber/store';
+import { prefixOfKey } from '@chamber/world';
 import fs from 'node:fs';
 import { sample, startInventoryWorld } from '../system/inventory-world.js';
 import type { BenchRow } from './rows.js';
@@ -87,7 +88,7 @@ async function run(ticks: number, retentionTicks: number): Promise<Sample[]> {
     // What the world holds at the end, by prefix: what else grows with the run.
     const byPrefix = new Map<string, number>();
     for (const key of await store.listKeys('')) {
-      const prefix = `${key.split('/')[0]!}/`;
+      const prefix = prefixOfKey(key) ?? '(other)';
       byPrefix.set(prefix, (byPrefix.get(prefix) ?? 0) + 1);
     }
     console.log(

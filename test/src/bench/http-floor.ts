@@ -1,4 +1,5 @@
 import { Store } from '@chamber/store';
+import { keys } from '@chamber/world';
 import http from 'node:http';
 
 // The floors of the frontend benchmark: a bare Node HTTP server, in a process
@@ -40,7 +41,7 @@ const store =
   endpointsArg === undefined || simulation === undefined
     ? undefined
     : await Store.connect({ endpoints: endpointsArg.split(','), simulation });
-await store?.watch('clock/', { isShared: false }, (events) => {
+await store?.watch(keys.clockPrefix, { isShared: false }, (events) => {
   let text = '';
   for (const e of events) {
     const data = JSON.stringify({

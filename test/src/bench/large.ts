@@ -20,7 +20,7 @@ import {
 } from '@chamber/protos';
 import { decode, encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
 import { budgets } from '@chamber/testing';
-import { keys } from '@chamber/timestamp';
+import { deviceKindOf, keys, pathOfViewKey, viewKey } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,11 +78,11 @@ function tickZeroRecords(source: string): {
   const cable = { state: CableState.CABLE_STATE_ON, connected: true, sinceTick: 0, reason: '' };
   for (const [key, text] of definitionRecords(parsed.definition)) {
     out.push([key, text]);
-    const path = key.slice('definition/'.length);
-    if (path.split('/').length !== 5) continue;
-    const kind = path.split('/')[3];
+    const path = pathOfViewKey('definition', key) ?? '';
+    const kind = deviceKindOf(path);
+    if (kind === undefined) continue;
     out.push([
-      `target/${path}`,
+      viewKey('target', path),
       encode(TargetRecord, {
         state: TargetState.TARGET_STATE_IN_SERVICE,
         powered: true,
@@ -113,7 +113,7 @@ function tickZeroRecords(source: string): {
               networkCable: { ...cable, reason: 'connected' },
               image: BladeDefinition.fromJSON(JSON.parse(text)).boot?.image ?? '',
             });
-    out.push([`actual/${path}`, actual]);
+    out.push([viewKey('actual', path), actual]);
   }
   return { records: out, blades: parsed.definition.bladeCount };
 }
@@ -202,7 +202,7 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
 
     // When each tick was published, from the load's submission on: where the time goes.
     const published: Array<readonly [number, number]> = [];
-    const tickWatch = await store.watch(keys.tick, { isShared: false }, (events) => {
+    const tickWatch = await store.watch(keys.clockTick, { isShared: false }, (events) => {
       for (const e of events)
         if (e.value !== undefined)
           published.push([decode(TickRecord, e.key, e.value).tick, Date.now()]);
@@ -252,7 +252,7 @@ export async function benchLarge(etcd: EtcdProcess): Promise<BenchRow[]> {
     const summary = await inventory.getSummary({ view: View.VIEW_ACTUAL });
     const working = Number(summary.bladeStates['BLADE_STATE_WORKING'] ?? 0);
     const isUp = working === blades;
-    const run = (await store.get(RunRecord, keys.run))?.value;
+    const run = (await store.get(RunRecord, keys.clockRun))?.value;
     const notes = run?.notes ?? [];
     const dropped = notes.filter((n) => n.includes('dropped'));
     // Let each probe print its last second.

@@ -69,10 +69,11 @@ function areaOf(url: string, functionName: string): string {
   // node:internal/http2/core -> node:internal/http2 (gRPC's transport), node:events, …
   if (short.startsWith('node:')) return short.replace(/^(node:internal\/[^/]+)\/.*$/, '$1');
   if (url.includes('/node_modules/') && !/^@chamber\//.test(short)) {
-    const parts = short.split('/');
-    return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    // The npm package: `@scope/name` or `name`.
+    return /^(@[^/]+\/)?[^/]*/.exec(short)![0];
   }
-  return short.split('/').slice(0, 2).join('/');
+  // A Chamber folder: `services/inventory/dist/…` -> `services/inventory`.
+  return /^[^/]*(\/[^/]*)?/.exec(short)![0];
 }
 
 for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {

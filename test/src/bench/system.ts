@@ -4,7 +4,7 @@ import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy, TickRecord } from '@chamber/protos';
 import { op, Store } from '@chamber/store';
 import { budgets, freePortRun } from '@chamber/testing';
-import { keys } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -298,9 +298,9 @@ async function comeToRest(system: System) {
 async function idleTickRound(system: System): Promise<{ tickMs: number[]; expected: number[] }> {
   const store = await Store.connect({ endpoints: system.endpoints, simulation: system.simulation });
   const expectedAt = new Map<number, number>();
-  const watch = await store.watch(keys.tick, {}, (events) => {
+  const watch = await store.watch(keys.clockTick, {}, (events) => {
     for (const e of events) {
-      if (e.key !== keys.tick || e.value === undefined) continue;
+      if (e.key !== keys.clockTick || e.value === undefined) continue;
       const record = TickRecord.fromJSON(JSON.parse(e.value));
       expectedAt.set(record.tick, record.expected.length);
     }

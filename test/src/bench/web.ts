@@ -1,6 +1,7 @@
 import { ApiClient } from '@chamber/api';
 import { budgets } from '@chamber/testing';
 import type { EtcdProcess } from '@chamber/etcd-process';
+import { keys } from '@chamber/world';
 import type { Browser, Page } from 'playwright-core';
 import { artifact, launchChromium, openPage, submitLogin, webRoot } from '../browser/browser.js';
 import { adminPassword } from './bench-world.js';
@@ -131,7 +132,9 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
     browser = await launchChromium();
     const api = new ApiClient({ baseUrl, cookie });
     const etcdMs = await medianMs(() =>
-      Promise.all(['actual/', 'observed/'].map((prefix) => world.store.listRaw(prefix))),
+      Promise.all(
+        [keys.actualPrefix, keys.observedPrefix].map((prefix) => world.store.listRaw(prefix)),
+      ),
     );
     // The frontend keeps answers until the next tick settles: a step before
     // each round makes every read (and every first render below) a cold one.

@@ -191,7 +191,7 @@ describe('the faults, repairs and log pages', () => {
     await page.screenshot({ path: artifact('log.png'), fullPage: true });
     // A link opens the trace it points to (what led to the decision).
     const link = tree.getByRole('button', { name: /^[0-9a-f]{32}\/[0-9a-f]{16}$/ }).first();
-    const linked = (await link.textContent())!.split('/')[0]!;
+    const linked = /^[0-9a-f]{32}/.exec((await link.textContent())!)![0]; // the trace id
     await link.click();
     await expect.poll(() => tree.textContent()).toContain(`trace ${linked}`);
 

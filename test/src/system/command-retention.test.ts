@@ -1,6 +1,7 @@
 import { Code, isChamberError } from '@chamber/errors';
 import { CommandAction, CommandRecord, CommandStatus } from '@chamber/protos';
 import { budgets } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInventoryWorld, twoRacks } from './inventory-world.js';
 
@@ -52,7 +53,7 @@ describe('finished commands', () => {
           }
           const settled = (await world.clock.step(1)).tick;
           const stored = new Map(
-            (await world.store.list(CommandRecord, 'commands/')).entries.map((e) => [
+            (await world.store.list(CommandRecord, keys.commandsPrefix)).entries.map((e) => [
               e.value.id,
               e.value,
             ]),
@@ -81,7 +82,7 @@ describe('finished commands', () => {
       // Commands finished, and most of them went before the end.
       const gone = [...plain.finished].filter(([, f]) => f + retentionTicks <= start + 40);
       expect(gone.length).toBeGreaterThanOrEqual(6);
-      const left = (await world.store.list(CommandRecord, 'commands/')).entries.length;
+      const left = (await world.store.list(CommandRecord, keys.commandsPrefix)).entries.length;
       expect(left).toBeLessThan(plain.finished.size);
 
       // What users see: a pruned command is neither listed nor found.

@@ -2,7 +2,7 @@ import { ApiClient } from '@chamber/api';
 import { startEtcd } from '@chamber/etcd-process';
 import { FaultKind, HistoryRecord } from '@chamber/protos';
 import { budgets, freePortRun } from '@chamber/testing';
-import { keys } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cuttableProxy } from './cuttable-proxy.js';
 import { startInventoryWorld, twoRacks } from './inventory-world.js';
@@ -74,7 +74,7 @@ describe('the frontend across a compaction', () => {
       await proxy.cut();
       await world.clock.runUntil(before + 10 * retentionTicks);
       await expect
-        .poll(async () => (await world.store.get(HistoryRecord, keys.history))?.value)
+        .poll(async () => (await world.store.get(HistoryRecord, keys.clockHistory))?.value)
         .toMatchObject({ compactedRevision: expect.any(Number) as number });
       await proxy.restore();
 

@@ -10,7 +10,8 @@ import {
 } from '@chamber/protos';
 import { Store, type WatchEvent } from '@chamber/store';
 import { budgets } from '@chamber/testing';
-import { keys, Participant } from '@chamber/timestamp';
+import { Participant } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cuttableProxy } from './cuttable-proxy.js';
 import { sample, startInventoryWorld } from './inventory-world.js';
@@ -65,7 +66,7 @@ describe('history kept behind a retention window', () => {
       const handled: Array<{ tick: number; isWhole: boolean }> = [];
       const toy = await Participant.join(cutStore, {
         name: 'toy',
-        views: ['faults/'],
+        views: [keys.faultsPrefix],
         leaseTtlSeconds: 2,
         onTick: (context) => {
           handled.push({ tick: context.tick, isWhole: context.changes === undefined });
@@ -78,7 +79,7 @@ describe('history kept behind a retention window', () => {
       await proxy.cut();
       // It loses its lease, is dropped, and the world goes on without it.
       await world.clock.runUntil(lastTick);
-      const history = (await world.store.get(HistoryRecord, keys.history))!.value;
+      const history = (await world.store.get(HistoryRecord, keys.clockHistory))!.value;
       expect(history.compactedRevision).toBeGreaterThan(0);
 
       // A watch that must resume from a compacted revision: a fresh store's
@@ -88,7 +89,7 @@ describe('history kept behind a retention window', () => {
       let reloadedAt: number | undefined;
       const seen: WatchEvent[] = [];
       const watch = await fresh.watch(
-        'clock/',
+        keys.clockPrefix,
         {
           fromRevision: 2,
           onCompacted: async () => (reloadedAt = await fresh.currentRevision()),
@@ -112,19 +113,19 @@ describe('history kept behind a retention window', () => {
       const afterCut = handled.filter((h) => h.tick > lastTick);
       expect(afterCut[0]).toEqual({ tick: lastTick + 1, isWhole: true });
       expect(reloadedAt).toBeGreaterThanOrEqual(history.compactedRevision);
-      expect(seen.some((e) => e.key === keys.tick && e.modRevision > reloadedAt!)).toBe(true);
+      expect(seen.some((e) => e.key === keys.clockTick && e.modRevision > reloadedAt!)).toBe(true);
 
       // The window: the clock says which ticks are kept, the index holds
       // only them, and etcd has forgotten what is older.
       // The window moves just after a settle: waited for until the clock shows where it rests.
       const rested = async () => {
         const s = await world.clock.getStatus();
-        const h = (await world.store.get(HistoryRecord, keys.history))!.value;
+        const h = (await world.store.get(HistoryRecord, keys.clockHistory))!.value;
         return s.oldestTick === h.oldestTick && h.oldestTick > s.settledTick - retentionTicks - 5;
       };
       await expect.poll(rested).toBe(true);
       const status = await world.clock.getStatus();
-      const kept = (await world.store.get(HistoryRecord, keys.history))!.value;
+      const kept = (await world.store.get(HistoryRecord, keys.clockHistory))!.value;
       expect(status.oldestTick).toBe(kept.oldestTick);
       expect(kept.oldestTick).toBeGreaterThan(status.settledTick - retentionTicks - 5);
       expect(kept.oldestTick).toBeLessThanOrEqual(status.settledTick - retentionTicks + 1);
@@ -134,7 +135,7 @@ describe('history kept behind a retention window', () => {
       expect(Math.min(...index)).toBeGreaterThanOrEqual(kept.oldestTick);
       expect(index.length).toBeLessThanOrEqual(status.settledTick - kept.oldestTick + 1);
       await expect(
-        world.store.getRaw(keys.tick, { revision: kept.compactedRevision - 1 }),
+        world.store.getRaw(keys.clockTick, { revision: kept.compactedRevision - 1 }),
       ).rejects.toMatchObject({ code: Code.OutOfRange });
 
       // Closed repairs go once the window has passed them, but each element's latest stays.

@@ -3,6 +3,7 @@ import { Code, isChamberError, type ChamberError } from '@chamber/errors';
 import { InventoryClient as GrpcInventoryClient, View } from '@chamber/protos';
 import { readServiceFailures, Store, type Store as StoreType } from '@chamber/store';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { once } from 'node:events';
 import fs from 'node:fs';
@@ -295,13 +296,13 @@ describe('hostile definitions by CHAMBER_INVENTORY_DEFINITION', () => {
     expect(bomb.failure?.message).toBe(
       `bomb.yaml has 1 error(s); nothing was loaded:\n${bombError}`,
     );
-    expect(bomb.written).toEqual(['service-failures/inventory']);
+    expect(bomb.written).toEqual([keys.serviceFailure('inventory')]);
 
     const big = await startWith('scalar.yaml', scalar);
     expect(big.failure?.message).toBe(
       `scalar.yaml has 1 error(s); nothing was loaded:\n${scalarError}`,
     );
-    expect(big.written).toEqual(['service-failures/inventory']);
+    expect(big.written).toEqual([keys.serviceFailure('inventory')]);
   });
 
   it('refuses a 50 MB file by its size before reading it', async () => {
@@ -311,6 +312,6 @@ describe('hostile definitions by CHAMBER_INVENTORY_DEFINITION', () => {
     expect(fifty.line).toBe(`inventory: ${message}`);
     expect(fifty.code).toBe(1);
     expect(fifty.failure?.message).toBe(message);
-    expect(fifty.written).toEqual(['service-failures/inventory']);
+    expect(fifty.written).toEqual([keys.serviceFailure('inventory')]);
   });
 });

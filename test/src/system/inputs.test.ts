@@ -13,6 +13,7 @@ import {
 } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { budgets, etcdEndpoints, freePortRun, uniqueSimulation } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -127,7 +128,7 @@ describe('inputs in one tick', () => {
       expect(new Set(issued.map((c) => c.effectiveTick))).toEqual(new Set([1]));
       // Nothing moved the clock meanwhile.
       expect((await clock.getStatus()).tick).toBe(start.tick);
-      expect((await store.list(PendingRecord, 'pending/')).entries).toHaveLength(1000);
+      expect((await store.list(PendingRecord, keys.pendingPrefix)).entries).toHaveLength(1000);
 
       await clock.step(1);
       // Each fault active from tick 1, each command executed there, no input left waiting.
@@ -143,7 +144,7 @@ describe('inputs in one tick', () => {
         expect(c.status).not.toBe(CommandStatus.COMMAND_STATUS_PENDING);
         expect(c.effectiveTick).toBe(1);
       }
-      expect((await store.list(PendingRecord, 'pending/')).entries).toHaveLength(0);
+      expect((await store.list(PendingRecord, keys.pendingPrefix)).entries).toHaveLength(0);
     },
     budgets.longTestMs,
   );
@@ -231,8 +232,8 @@ describe('bulk calls', () => {
       const now = await f.world.now();
       const blades = Array.from({ length: 8 }, (_, i) => `r1/z1/rack${1 + (i % 2)}/blade/${i % 4}`);
       const inputsOf = async () =>
-        (await f.world.store.list(FaultRecord, 'inputs/faults/')).entries;
-      const pending = async () => (await f.world.store.listKeys('pending/')).length;
+        (await f.world.store.list(FaultRecord, keys.inputsOf('faults'))).entries;
+      const pending = async () => (await f.world.store.listKeys(keys.pendingPrefix)).length;
 
       // 40 faults: one transaction, in the order asked.
       const asked = Array.from({ length: 40 }, (_, i) => ({
@@ -304,7 +305,7 @@ describe('bulk calls', () => {
       expect(commands.body.commands.map((c) => c.id)).toEqual(
         blades.map((_, i) => `c${now + 1}-${i + 1}`),
       );
-      const commandInputs = await f.world.store.listRaw('inputs/inventory/command/');
+      const commandInputs = await f.world.store.listRaw(keys.input('inventory', 'command/'));
       expect(new Set(commandInputs.entries.map((e) => e.modRevision)).size).toBe(1);
       const beforeCommands = await pending();
       expect(

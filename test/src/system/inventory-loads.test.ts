@@ -14,6 +14,7 @@ import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { Participant } from '@chamber/timestamp';
+import { keys, viewKey } from '@chamber/world';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,7 +80,7 @@ describe('definition loads through the clock', () => {
     expect(first.bladeCount).toBe(8);
     await w.client.waitForTick(first.effectiveTick);
     expect(w.applied).toEqual([first.effectiveTick]);
-    const loaded = await w.store.listRaw('definition/');
+    const loaded = await w.store.listRaw(keys.definitionPrefix);
     expect(loaded.entries.filter((e) => e.key.includes('/blade/'))).toHaveLength(8);
     const rev = new Map(loaded.entries.map((e) => [e.key, e.modRevision]));
 
@@ -88,14 +89,15 @@ describe('definition loads through the clock', () => {
       fileName: 'small.yaml',
     });
     await w.client.waitForTick(second.effectiveTick);
-    const after = await w.store.listRaw('definition/');
+    const after = await w.store.listRaw(keys.definitionPrefix);
     expect(after.entries.filter((e) => e.key.includes('/blade/'))).toHaveLength(10);
     // Unchanged blades were not rewritten; the inputs and markers are gone.
     expect(
-      after.entries.find((e) => e.key === 'definition/small/z1/rack1/blade/0')!.modRevision,
-    ).toBe(rev.get('definition/small/z1/rack1/blade/0'));
-    expect((await w.store.listRaw('inputs/')).entries).toHaveLength(0);
-    expect((await w.store.listRaw('pending/')).entries).toHaveLength(0);
+      after.entries.find((e) => e.key === viewKey('definition', 'small/z1/rack1/blade/0'))!
+        .modRevision,
+    ).toBe(rev.get(viewKey('definition', 'small/z1/rack1/blade/0')));
+    expect((await w.store.listRaw(keys.inputsPrefix)).entries).toHaveLength(0);
+    expect((await w.store.listRaw(keys.pendingPrefix)).entries).toHaveLength(0);
   });
 
   it('parses a large definition once, off the event loop: calls keep being served meanwhile', async () => {
@@ -133,8 +135,8 @@ describe('definition loads through the clock', () => {
     expect((error as Error).message).toBe(
       'bad.yaml has 1 error(s); nothing was loaded:\nbad.yaml:6:9: region "r1", zone "z1": unknown key "colour"',
     );
-    expect((await w.store.listRaw('inputs/')).entries).toHaveLength(0);
-    expect((await w.store.listRaw('pending/')).entries).toHaveLength(0);
+    expect((await w.store.listRaw(keys.inputsPrefix)).entries).toHaveLength(0);
+    expect((await w.store.listRaw(keys.pendingPrefix)).entries).toHaveLength(0);
     expect((await w.client.getStatus()).tick).toBe(0);
   });
 });

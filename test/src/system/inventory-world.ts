@@ -17,6 +17,7 @@ import { createStepperService, stepperSchema, type StepperConfig } from '@chambe
 import { Store } from '@chamber/store';
 import { createLogger, type Tracer } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { depthOf } from '@chamber/world';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -207,7 +208,7 @@ export async function startInventoryWorld(
           if (child.bladeActual !== undefined)
             out[child.path] = BladeState[child.bladeActual.state].replace('BLADE_STATE_', '');
           // Regions, zones and racks have children to walk.
-          else if (child.path.split('/').length <= 3) await walk(child.path);
+          else if (depthOf(child.path) <= 3) await walk(child.path);
         }
       };
       await walk(path);

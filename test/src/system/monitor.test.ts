@@ -10,6 +10,7 @@ import {
 } from '@chamber/protos';
 import { CachedView, encode, Store, type WatchEvent } from '@chamber/store';
 import { countEventLoopTurns, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { viewKey } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
@@ -114,7 +115,7 @@ describe('the monitor', () => {
       });
       const events: WatchEvent[] = Array.from({ length: 5_000 }, (_, i) => ({
         type: 'put',
-        key: `actual/r1/z1/rack${Math.floor(i / 40)}/blade/${i % 40}`,
+        key: viewKey('actual', `r1/z1/rack${Math.floor(i / 40)}/blade/${i % 40}`),
         value: working,
         modRevision: view.revision + 1,
         createRevision: view.revision + 1,

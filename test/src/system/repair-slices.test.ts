@@ -2,6 +2,7 @@ import { defaultPolicy, managerViews, RepairManager } from '@chamber/inventory-r
 import { ObservedRecord, ObservedState, TargetRecord, TargetState } from '@chamber/protos';
 import { CachedView, encode, Store, type WatchEvent } from '@chamber/store';
 import { countEventLoopTurns, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 
 // Issue 16: a 100,000-blade load has the monitor observe every blade at one
@@ -33,12 +34,14 @@ describe('the repair manager under a tick of thousands of changes', () => {
         (_, i) => `r1/z1/rack${Math.floor(i / 40)}/blade/${i % 40}`,
       );
       const events: WatchEvent[] = paths.flatMap((path) =>
-        [
-          ['target/', wanted],
-          ['observed/', failed],
-        ].map(([prefix, value]) => ({
+        (
+          [
+            ['target', wanted],
+            ['observed', failed],
+          ] as const
+        ).map(([of, value]) => ({
           type: 'put' as const,
-          key: `${prefix}${path}`,
+          key: viewKey(of, path),
           value,
           modRevision: view.revision + 1,
           createRevision: view.revision + 1,

@@ -5,6 +5,7 @@ import { Policy } from '@chamber/protos';
 import { loadStepperConfig } from '@chamber/stepper';
 import { keepLease, op, Store, type Codec } from '@chamber/store';
 import { budgets, freePortRun, uniqueSimulation } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -159,8 +160,8 @@ async function startWorld() {
           .filter((e) => e.modRevision > before)
           .map((e) => e.key.slice(prefix.length).replace(/\/.*$/, ''))
           .sort();
-      await expect.poll(() => rewritten('services/')).toEqual(everyService);
-      await expect.poll(() => rewritten('alive/')).toEqual([...participants].sort());
+      await expect.poll(() => rewritten(keys.servicesPrefix)).toEqual(everyService);
+      await expect.poll(() => rewritten(keys.alivePrefix)).toEqual([...participants].sort());
       await expect
         .poll(async () => {
           const res = await api.call<{ services: Array<{ name: string; health: string }> }>(
@@ -311,7 +312,7 @@ describe('a store outage', () => {
     cleanup.push(() => clock.close());
     await clock.step(2);
     await first.kill('SIGKILL');
-    await expect.poll(() => store.getRaw('alive/phoenix')).toBeUndefined();
+    await expect.poll(() => store.getRaw(keys.alive('phoenix'))).toBeUndefined();
     await etcd.outage(outageUntilGraceMs);
     // Restarted once etcd is back, as the launcher's supervisor would.
     await toy().waitForLine(/joined/);

@@ -1,7 +1,6 @@
 import { ChamberError, Code, entryError } from '@chamber/errors';
 import { faultTargetError } from '@chamber/faults-client';
 import { unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
-import { isUnder, parseElementPath } from '@chamber/inventory-client';
 import {
   FaultKind,
   FaultRecord,
@@ -12,7 +11,8 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
-import { InputWriter, keys } from '@chamber/timestamp';
+import { InputWriter } from '@chamber/timestamp';
+import { isUnder, keys, parseElementPath } from '@chamber/world';
 import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
 import { faultKeys, faultsParticipant } from '../injector.js';
 
@@ -150,7 +150,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
 
   return {
     inject: unary(async (req) => {
-      const tick = await store.get(TickRecord, keys.tick);
+      const tick = await store.get(TickRecord, keys.clockTick);
       const checked = await check(req, (tick?.value.tick ?? 0) + 1);
       const [fault] = await injectAll([checked], req.requestedBy, tick?.value.seed ?? 0);
       return { fault: fault! };
@@ -162,7 +162,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
           details: { field: 'faults' },
         });
       }
-      const tick = await store.get(TickRecord, keys.tick);
+      const tick = await store.get(TickRecord, keys.clockTick);
       const checked: Checked[] = [];
       for (const [i, fault] of req.faults.entries()) {
         try {
@@ -250,7 +250,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         effectiveTick = res.effectiveTick;
       }
       if (effectiveTick === 0) {
-        const tick = await store.get(TickRecord, keys.tick);
+        const tick = await store.get(TickRecord, keys.clockTick);
         effectiveTick = (tick?.value.tick ?? 0) + 1;
       }
       return { ids: open.map((f) => f.id), effectiveTick };

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Right } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import { cmp, maxTxnOps, op, type Op, type Store, type WatchHandle } from '@chamber/store';
+import { keys } from '@chamber/world';
 import { isCurrentCredential, type Credentials } from '../domain/passwords.js';
 import { digestsEqual, hashSecret, newId, newSecret } from './secrets.js';
 
@@ -77,7 +78,8 @@ export interface Caller {
   readonly generation: number;
 }
 
-const prefixes = { users: 'users/', sessions: 'sessions/', tokens: 'tokens/' } as const;
+/** The prefixes of the accounts' records, each mirrored by a watch of its own. */
+const prefixes = [keys.usersPrefix, keys.sessionsPrefix, keys.tokensPrefix] as const;
 const tokenPattern = /^chm_([0-9a-f]{18})_([A-Za-z0-9_-]{43})$/;
 const cookiePattern = /^([0-9a-f]{18})\.([A-Za-z0-9_-]{43})$/;
 
@@ -103,7 +105,7 @@ export class Accounts {
   static async open(store: Store): Promise<Accounts> {
     const accounts = new Accounts(store);
     const revision = await store.currentRevision();
-    for (const prefix of Object.values(prefixes)) {
+    for (const prefix of prefixes) {
       const { entries } = await store.listRaw(prefix, { revision });
       for (const e of entries) accounts.apply(e.key, e.value, e.modRevision);
       accounts.watches.push(
@@ -131,17 +133,17 @@ export class Accounts {
 
   /** The user `name`, or undefined. */
   user(name: string): Versioned<UserRecord> | undefined {
-    return this.get<UserRecord>(`${prefixes.users}${name}`);
+    return this.get<UserRecord>(keys.user(name));
   }
 
   /** Every user, by name. */
   users(): Versioned<UserRecord>[] {
-    return this.all<UserRecord>(prefixes.users);
+    return this.all<UserRecord>(keys.usersPrefix);
   }
 
   /** Open sessions, oldest first. */
   sessions(): SessionRecord[] {
-    return this.all<SessionRecord>(prefixes.sessions)
+    return this.all<SessionRecord>(keys.sessionsPrefix)
       .map((v) => v.value)
       .filter((s) => !isExpired(s.expiresAt) && this.isCurrent(s))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
@@ -149,7 +151,7 @@ export class Accounts {
 
   /** Unexpired bearer tokens (of `user`, or everyone's), oldest first. */
   tokens(user?: string): TokenRecord[] {
-    return this.all<TokenRecord>(prefixes.tokens)
+    return this.all<TokenRecord>(keys.tokensPrefix)
       .map((v) => v.value)
       .filter((t) => t.kind === 'bearer' && !isExpired(t.expiresAt) && this.isCurrent(t))
       .filter((t) => user === undefined || t.user === user)
@@ -158,12 +160,12 @@ export class Accounts {
 
   /** A token record by id (either kind), or undefined. */
   token(id: string): TokenRecord | undefined {
-    return this.get<TokenRecord>(`${prefixes.tokens}${id}`)?.value;
+    return this.get<TokenRecord>(keys.token(id))?.value;
   }
 
   /** A session record by id, or undefined. */
   session(id: string): SessionRecord | undefined {
-    return this.get<SessionRecord>(`${prefixes.sessions}${id}`)?.value;
+    return this.get<SessionRecord>(keys.session(id))?.value;
   }
 
   /**
@@ -173,7 +175,7 @@ export class Accounts {
    */
   async createUser(created: UserRecord): Promise<Versioned<UserRecord>> {
     const user = { ...created, credentialsGeneration: randomInt(1, 2 ** 47) };
-    const key = `${prefixes.users}${user.name}`;
+    const key = keys.user(user.name);
     const res = await this.store.txn([cmp.absent(key)], [putJson(key, user)]);
     if (!res.succeeded) {
       throw new ChamberError(Code.AlreadyExists, `user "${user.name}" already exists`);
@@ -191,7 +193,7 @@ export class Accounts {
     change: (current: UserRecord) => UserRecord,
     ifMatch?: number,
   ): Promise<Versioned<UserRecord>> {
-    const key = `${prefixes.users}${name}`;
+    const key = keys.user(name);
     for (;;) {
       const current = await this.store.getRaw(key);
       if (current === undefined) throw notFound('user', name);
@@ -208,7 +210,7 @@ export class Accounts {
 
   /** Deletes the user `name` with its sessions and tokens (guarded like {@link updateUser}). */
   async deleteUser(name: string, ifMatch?: number): Promise<void> {
-    const key = `${prefixes.users}${name}`;
+    const key = keys.user(name);
     const current = this.user(name);
     if (current === undefined) throw notFound('user', name);
     const revision = ifMatch ?? current.revision;
@@ -220,12 +222,12 @@ export class Accounts {
     this.applyLocal(key, undefined, res.revision);
     // Without the user they no longer authenticate; deleting them is tidying.
     const owned = [
-      ...this.all<SessionRecord>(prefixes.sessions)
+      ...this.all<SessionRecord>(keys.sessionsPrefix)
         .filter((s) => s.value.user === name)
-        .map((s) => `${prefixes.sessions}${s.value.id}`),
-      ...this.all<TokenRecord>(prefixes.tokens)
+        .map((s) => keys.session(s.value.id)),
+      ...this.all<TokenRecord>(keys.tokensPrefix)
         .filter((t) => t.value.user === name)
-        .map((t) => `${prefixes.tokens}${t.value.id}`),
+        .map((t) => keys.token(t.value.id)),
     ];
     await this.deleteKeys(owned);
   }
@@ -241,12 +243,12 @@ export class Accounts {
     const stale = (c: { user: string; id: string; generation?: number }) =>
       c.user === user && !isCurrentCredential(record, c);
     await this.deleteKeys([
-      ...this.all<SessionRecord>(prefixes.sessions)
+      ...this.all<SessionRecord>(keys.sessionsPrefix)
         .filter((s) => stale(s.value))
-        .map((s) => `${prefixes.sessions}${s.value.id}`),
-      ...this.all<TokenRecord>(prefixes.tokens)
+        .map((s) => keys.session(s.value.id)),
+      ...this.all<TokenRecord>(keys.tokensPrefix)
         .filter((t) => stale(t.value))
-        .map((t) => `${prefixes.tokens}${t.value.id}`),
+        .map((t) => keys.token(t.value.id)),
     ]);
   }
 
@@ -276,13 +278,13 @@ export class Accounts {
       generation,
       isOneTimeLogin,
     };
-    await this.putWithLifetime(`${prefixes.sessions}${id}`, session, hours * 3600);
+    await this.putWithLifetime(keys.session(id), session, hours * 3600);
     return { cookie: `${id}.${secret}`, session };
   }
 
   /** Ends the session `id`; `NotFound` when there is none. */
   async endSession(id: string): Promise<void> {
-    await this.remove(`${prefixes.sessions}${id}`, 'session', id);
+    await this.remove(keys.session(id), 'session', id);
   }
 
   /**
@@ -314,13 +316,13 @@ export class Accounts {
       generation,
       isOneTimeLogin,
     };
-    await this.putWithLifetime(`${prefixes.tokens}${id}`, record, hours * 3600);
+    await this.putWithLifetime(keys.token(id), record, hours * 3600);
     return { token: `chm_${id}_${secret}`, record };
   }
 
   /** Revokes the token `id`; `NotFound` when there is none. */
   async revokeToken(id: string): Promise<void> {
-    await this.remove(`${prefixes.tokens}${id}`, 'token', id);
+    await this.remove(keys.token(id), 'token', id);
   }
 
   /**
@@ -332,7 +334,7 @@ export class Accounts {
   async redeemLoginToken(token: string): Promise<{ user: string; generation: number } | undefined> {
     const parsed = tokenPattern.exec(token);
     if (parsed === null) return undefined;
-    const key = `${prefixes.tokens}${parsed[1] ?? ''}`;
+    const key = keys.token(parsed[1] ?? '');
     const entry = this.get<TokenRecord>(key);
     if (entry === undefined || entry.value.kind !== 'login' || isExpired(entry.value.expiresAt)) {
       return undefined;
@@ -401,10 +403,10 @@ export class Accounts {
     return user !== undefined && isCurrentCredential(user, credential);
   }
 
-  /** Deletes `keys` (in transactions of at most {@link maxTxnOps}); gone ones are no error. */
-  private async deleteKeys(keys: readonly string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += maxTxnOps) {
-      const chunk = keys.slice(i, i + maxTxnOps);
+  /** Deletes `doomed` (in transactions of at most {@link maxTxnOps}); gone ones are no error. */
+  private async deleteKeys(doomed: readonly string[]): Promise<void> {
+    for (let i = 0; i < doomed.length; i += maxTxnOps) {
+      const chunk = doomed.slice(i, i + maxTxnOps);
       const done = await this.store.txn(
         [],
         chunk.map((k) => op.delete(k)),

@@ -24,7 +24,8 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import type { RepairsClient } from '@chamber/repair-client';
-import { readServiceFailures, serviceKeys, type Store } from '@chamber/store';
+import { readServiceFailures, type Store } from '@chamber/store';
+import { keys } from '@chamber/world';
 import { revisionOf } from './accounts.js';
 import { numberOf, textOf, type Handler, type Reply, type RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
@@ -423,14 +424,12 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
 
     async listServices() {
       const [{ entries }, failures] = await Promise.all([
-        deps.store.listRaw(serviceKeys.registrationPrefix),
+        deps.store.listRaw(keys.servicesPrefix),
         readServiceFailures(deps.store),
       ]);
       const running = await Promise.all(
         entries.map(async (e) => {
-          const [name = '', instance = ''] = e.key
-            .slice(serviceKeys.registrationPrefix.length)
-            .split('/');
+          const [name = '', instance = ''] = e.key.slice(keys.servicesPrefix.length).split('/');
           let endpoint = '';
           try {
             const value = (JSON.parse(e.value) as { endpoint?: unknown }).endpoint;

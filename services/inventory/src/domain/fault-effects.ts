@@ -1,5 +1,5 @@
 import { faultSites } from '@chamber/faults-client';
-import { parseElementPath } from '@chamber/inventory-client';
+import { parseElementPath } from '@chamber/world';
 import { FaultKind, FaultStatus, type FaultRecord } from '@chamber/protos';
 import type { Topology } from './topology.js';
 

@@ -1,5 +1,5 @@
 import type { BladeDefinition } from '@chamber/protos';
-import { isUnder } from '@chamber/inventory-client';
+import { isUnder } from '@chamber/world';
 
 /** A defined blade and what it is wired to. */
 export interface BladeInfo {

@@ -1,6 +1,5 @@
 import { ChamberError, Code, entryError } from '@chamber/errors';
 import { serverStream as streamCall, unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
-import { isUnder, parseElementPath } from '@chamber/inventory-client';
 import {
   CommandRecord,
   CommandStatus,
@@ -12,7 +11,8 @@ import {
   type IssueCommandRequest,
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
-import { InputWriter, keys } from '@chamber/timestamp';
+import { InputWriter } from '@chamber/timestamp';
+import { isUnder, keys, parseElementPath } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
 import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';

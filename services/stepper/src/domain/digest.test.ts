@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { viewKey } from '@chamber/world';
 import { foldDigest } from './digest.js';
 
 const zero = '0'.repeat(64);
@@ -10,12 +11,12 @@ describe('foldDigest', () => {
 
   it('does not depend on the order in which changes were recorded', () => {
     const a = new Map<string, string | null>([
-      ['actual/b1', '{"s":1}'],
-      ['actual/b2', null],
+      [viewKey('actual', 'b1'), '{"s":1}'],
+      [viewKey('actual', 'b2'), null],
     ]);
     const b = new Map<string, string | null>([
-      ['actual/b2', null],
-      ['actual/b1', '{"s":1}'],
+      [viewKey('actual', 'b2'), null],
+      [viewKey('actual', 'b1'), '{"s":1}'],
     ]);
     expect(foldDigest(zero, 3, a)).toBe(foldDigest(zero, 3, b));
   });

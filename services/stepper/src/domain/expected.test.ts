@@ -1,16 +1,17 @@
 import { Policy } from '@chamber/protos';
+import { keys, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { expectedAt, wakeTicks, type RegisteredParticipant, type WakeInput } from './expected.js';
 import { nextTick } from './next-tick.js';
 
 const monitor: RegisteredParticipant = {
   name: 'monitor',
-  reactsTo: ['actual/'],
+  reactsTo: [keys.actualPrefix],
   ack: { nextWakeup: undefined },
 };
 const inventory: RegisteredParticipant = {
   name: 'inventory',
-  reactsTo: ['commands/', 'faults/'],
+  reactsTo: [keys.commandsPrefix, keys.faultsPrefix],
   ack: { nextWakeup: undefined },
 };
 const base: WakeInput = { tick: 4, participants: [monitor, inventory], pending: [], changed: [] };
@@ -34,11 +35,11 @@ describe('wakeTicks and expectedAt', () => {
   });
 
   it('wakes at T+1 the readers of a key changed since R(T), and not the others', () => {
-    const input = { ...base, changed: ['observed/r1/b1', 'actual/r1/b1'] };
+    const input = { ...base, changed: [viewKey('observed', 'r1/b1'), viewKey('actual', 'r1/b1')] };
     expect(expected(input, 5)).toEqual(['monitor']);
-    expect(expected({ ...base, changed: ['faults/f1-1'] }, 5)).toEqual(['inventory']);
+    expect(expected({ ...base, changed: [keys.fault('f1-1')] }, 5)).toEqual(['inventory']);
     // A key nobody reacts to wakes nobody.
-    expect(expected({ ...base, changed: ['repairs/x'] }, 5)).toEqual([]);
+    expect(expected({ ...base, changed: [keys.repair('x')] }, 5)).toEqual([]);
   });
 
   it('wakes the owner of a pending input at its tick, and only the owner', () => {
@@ -82,7 +83,10 @@ describe('wakeTicks and expectedAt', () => {
       });
     const sleepy = { ...base, participants: [{ ...monitor, ack: { nextWakeup: 20 } }, inventory] };
     expect(decide(sleepy)).toEqual({ kind: 'publish', tick: 20 });
-    expect(decide({ ...sleepy, changed: ['commands/c1'] })).toEqual({ kind: 'publish', tick: 5 });
+    expect(decide({ ...sleepy, changed: [keys.command('c1')] })).toEqual({
+      kind: 'publish',
+      tick: 5,
+    });
     expect(decide(base)).toEqual({ kind: 'rest' });
   });
 });

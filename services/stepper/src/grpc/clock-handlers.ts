@@ -2,12 +2,8 @@ import { ChamberError, Code } from '@chamber/errors';
 import { unary as unaryCall, serverStream as streamCall, type HandlerLogger } from '@chamber/grpc';
 import { ControlRecord, type ClockServer, type ClockStatus } from '@chamber/protos';
 import { cmp, op, type Store } from '@chamber/store';
-import {
-  defaultControl,
-  keys,
-  type ClockReader,
-  type WrittenClockRecords,
-} from '@chamber/timestamp';
+import { defaultControl, type ClockReader, type WrittenClockRecords } from '@chamber/timestamp';
+import { keys } from '@chamber/world';
 import * as control from '../domain/control.js';
 
 /** A change of the control record at the published tick (`domain/control.ts`). */
@@ -149,11 +145,11 @@ async function updateControl(
   change: ControlChange,
 ): Promise<ControlRecord> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const entry = await store.get(ControlRecord, keys.control);
+    const entry = await store.get(ControlRecord, keys.clockControl);
     const next = change(entry?.value ?? defaultControl(), reader.status().tick);
     const res = await store.txn(
-      [cmp.modRevision(keys.control, '==', entry?.modRevision ?? 0)],
-      [op.put(ControlRecord, keys.control, next)],
+      [cmp.modRevision(keys.clockControl, '==', entry?.modRevision ?? 0)],
+      [op.put(ControlRecord, keys.clockControl, next)],
     );
     if (res.succeeded) {
       await reader.sync(res.revision);

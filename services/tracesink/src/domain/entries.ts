@@ -1,4 +1,4 @@
-import { isUnder } from '@chamber/inventory-client';
+import { isUnder } from '@chamber/world';
 import { Severity, SpanStatus, type LogEntry, type TraceSpan } from '@chamber/protos';
 import {
   reasonAttribute,

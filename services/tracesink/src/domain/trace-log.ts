@@ -1,4 +1,5 @@
 import { Severity, type LogEntry, type TraceSpan } from '@chamber/protos';
+import { leadingPathsOf } from '@chamber/world';
 import { matches, toEntry, type EntryFilter } from './entries.js';
 
 /** A selection from the log, as {@link TraceLog.select} makes it. */
@@ -73,11 +74,7 @@ class SeqQueue {
 function keysOf(entry: LogEntry): string[] {
   const keys = [`trace:${entry.traceId}`, `service:${entry.service}`];
   if (entry.run !== 0) keys.push(`run:${entry.run}`);
-  if (entry.target !== '') {
-    const segments = entry.target.split('/');
-    for (let i = 1; i <= segments.length; i++)
-      keys.push(`target:${segments.slice(0, i).join('/')}`);
-  }
+  for (const path of leadingPathsOf(entry.target)) keys.push(`target:${path}`);
   if (entry.severity >= Severity.SEVERITY_WARN) keys.push('severity:warn');
   if (entry.severity >= Severity.SEVERITY_ERROR) keys.push('severity:error');
   return keys;
