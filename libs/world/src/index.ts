@@ -8,6 +8,7 @@ export {
   protocolPrefixes,
   isBookkeeping,
   isProtocolKey,
+  isValidParticipantName,
   type View,
 } from './keys.js';
 export {

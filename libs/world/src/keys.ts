@@ -173,3 +173,15 @@ export function isProtocolKey(key: string): boolean {
 export function isBookkeeping(key: string): boolean {
   return bookkeepingPrefixes.some((p) => key.startsWith(p));
 }
+
+const participantNamePattern = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+
+/**
+ * Whether `name` can name a participant: 1–63 lower-case letters, digits,
+ * `.`, `_` or `-`, starting with a letter or digit. The name becomes part of
+ * `participants/<name>`, `alive/<name>` and `acks/<name>`, and needs no
+ * escaping in JSON.
+ */
+export function isValidParticipantName(name: string): boolean {
+  return participantNamePattern.test(name);
+}

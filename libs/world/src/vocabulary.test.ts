@@ -6,6 +6,7 @@ import {
   fromWire,
   isBookkeeping,
   isOneOf,
+  isValidParticipantName,
   keys,
   parseElementPath,
   pathOfViewKey,
@@ -49,5 +50,14 @@ describe('the vocabulary', () => {
     expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
     expect(isBookkeeping(keys.fault('f1'))).toBe(false);
     expect(isBookkeeping(viewKey('target', 'r'))).toBe(false);
+  });
+
+  it('accepts a participant name only when it can be part of a key', () => {
+    expect(isValidParticipantName('inventory-repair')).toBe(true);
+    expect(isValidParticipantName('shard.1_a')).toBe(true);
+    expect(isValidParticipantName('')).toBe(false);
+    expect(isValidParticipantName('a/b')).toBe(false);
+    expect(isValidParticipantName('Monitor')).toBe(false);
+    expect(isValidParticipantName('x'.repeat(64))).toBe(false);
   });
 });
