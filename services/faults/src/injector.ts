@@ -3,7 +3,8 @@ import { FaultRecord, FaultStatus, FixRecord, PendingRecord } from '@chamber/pro
 import { TimerWheel } from '@chamber/sim';
 import { op, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
-import { keys, type TickContext } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import type { TickContext } from '@chamber/participant';
 import { advance, fixed } from './domain/schedule.js';
 
 /** The faults service's participant name and the owner of its inputs. */

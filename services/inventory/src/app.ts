@@ -8,7 +8,8 @@ import {
 } from '@chamber/protos';
 import { cmp, op, type CachedView, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
-import { keys, type TickContext, type TickResult } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import type { TickContext, TickResult } from '@chamber/participant';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -23,7 +23,8 @@ import {
 import { createSlicer, TimerWheel, type Slicer } from '@chamber/sim';
 import { decode, encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
-import { keys, type TickContext } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import type { TickContext } from '@chamber/participant';
 import type { DefinitionParser } from './definition-parser.js';
 import {
   applyDefinitionLoads,

@@ -8,13 +8,8 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op } from '@chamber/store';
-import {
-  InputWriter,
-  keys,
-  Participant,
-  submitInput,
-  type InputToSubmit,
-} from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import { InputWriter, Participant, submitInput, type InputToSubmit } from '@chamber/participant';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 

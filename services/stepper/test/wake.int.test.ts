@@ -7,7 +7,8 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op, type WatchEvent } from '@chamber/store';
-import { keys, Participant, submitInput, type TickContext } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import { Participant, submitInput, type TickContext } from '@chamber/participant';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';
 

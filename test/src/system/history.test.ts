@@ -10,7 +10,8 @@ import {
 } from '@chamber/protos';
 import { Store, type WatchEvent } from '@chamber/store';
 import { budgets } from '@chamber/testing';
-import { keys, Participant } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import { Participant } from '@chamber/participant';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cuttableProxy } from './cuttable-proxy.js';
 import { sample, startInventoryWorld } from './inventory-world.js';

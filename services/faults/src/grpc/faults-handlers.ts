@@ -12,7 +12,8 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
-import { InputWriter, keys } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import { InputWriter } from '@chamber/participant';
 import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
 import { faultKeys, faultsParticipant } from '../injector.js';
 

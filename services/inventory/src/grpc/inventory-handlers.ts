@@ -12,7 +12,8 @@ import {
   type IssueCommandRequest,
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
-import { InputWriter, keys } from '@chamber/timestamp';
+import { keys } from '@chamber/timestamp';
+import { InputWriter } from '@chamber/participant';
 import type { DefinitionParser } from '../definition-parser.js';
 import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';

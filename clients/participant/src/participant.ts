@@ -14,7 +14,7 @@ import {
   type WatchEvent,
   type WatchHandle,
 } from '@chamber/store';
-import { isProtocolKey, isValidParticipantName, keys } from './keys.js';
+import { isProtocolKey, isValidParticipantName, keys } from '@chamber/world';
 
 /** The longest stretch (ms) the participant applies queued events without letting the event loop run. */
 const drainSliceMs = 50;
@@ -176,7 +176,7 @@ export class Participant {
         `participant "${options.name}": reactsTo "${protocol}" ${protocol === '' ? 'is the whole simulation' : "is the clock's own bookkeeping, which wakes nobody"}; name the prefixes it reads`,
       );
     }
-    const tick = await store.get(TickRecord, keys.tick);
+    const tick = await store.get(TickRecord, keys.clockTick);
     const start = tick?.modRevision ?? (await store.currentRevision());
     const view = await CachedView.load(store, options.views ?? [], start);
     const participant = new Participant(store, options, view);
@@ -192,7 +192,7 @@ export class Participant {
     // order): not the clock's other writes (control, settle, the tick index)
     // nor the other participants' acks, which it has no use for.
     participant.watch = await store.watch(
-      [...(options.views ?? []), keys.tick, keys.ack(options.name)],
+      [...(options.views ?? []), keys.clockTick, keys.ack(options.name)],
       { fromRevision: start + 1, onCompacted: () => participant.rejoin() },
       (events) => participant.receive(events),
     );
@@ -212,7 +212,7 @@ export class Participant {
     await this.drained;
     this.queue = [];
     this.head = 0;
-    const tick = await this.store.get(TickRecord, keys.tick);
+    const tick = await this.store.get(TickRecord, keys.clockTick);
     const start = await this.view.reload(this.store, tick?.modRevision);
     this.changes = undefined;
     if (tick !== undefined) this.enqueueTick(tick.value, tick.modRevision);
@@ -305,7 +305,7 @@ export class Participant {
     // Delivered through the queue so it is handled in order with the events.
     this.queue.splice(this.head, 0, {
       type: 'put',
-      key: keys.tick,
+      key: keys.clockTick,
       value: JSON.stringify(TickRecord.toJSON(record)),
       modRevision: revision,
       createRevision: 0,
@@ -334,12 +334,12 @@ export class Participant {
           if (this.changes !== undefined)
             for (const e of group) if (this.view.covers(e.key)) this.changes.add(e.key);
         }
-        const tickEvent = group.find((e) => e.key === keys.tick && e.type === 'put');
+        const tickEvent = group.find((e) => e.key === keys.clockTick && e.type === 'put');
         if (group.some((e) => e.key === keys.ack(this.name) && e.type === 'delete'))
           await this.restoreAck();
         // Most ticks expect someone else, or nobody: those are not decoded.
         if (tickEvent !== undefined && mayExpect(tickEvent.value!, this.name)) {
-          await this.handle(decode(TickRecord, keys.tick, tickEvent.value!), revision);
+          await this.handle(decode(TickRecord, keys.clockTick, tickEvent.value!), revision);
           sliceStart = performance.now();
         } else if (performance.now() - sliceStart > drainSliceMs) {
           // A long backlog: let lease keep-alives and calls run between groups.
@@ -365,7 +365,7 @@ export class Participant {
     const ack = this.lastAck;
     if (ack === undefined) return;
     const res = await this.store.txn(
-      [cmp.modRevision(keys.tick, '==', ack.revision)],
+      [cmp.modRevision(keys.clockTick, '==', ack.revision)],
       [op.put(AckRecord, keys.ack(this.name), ack)],
     );
     if (!res.succeeded) {
@@ -400,7 +400,9 @@ export class Participant {
         this.options.onError?.(error, record.tick);
         // A newer tick (a reset, or we were dropped and the clock moved on)
         // supersedes this one: stop retrying it.
-        if (this.queue.some((e, i) => i >= this.head && e.key === keys.tick && e.type === 'put'))
+        if (
+          this.queue.some((e, i) => i >= this.head && e.key === keys.clockTick && e.type === 'put')
+        )
           return;
         const delay = Math.min(
           5_000,
@@ -424,7 +426,7 @@ export class Participant {
     const ack = op.put(AckRecord, keys.ack(this.name), record);
     // Guarded on the tick record: once the stepper has moved on (a reset,
     // or we were dropped), a late participant writes nothing.
-    const guard = cmp.modRevision(keys.tick, '==', revision);
+    const guard = cmp.modRevision(keys.clockTick, '==', revision);
     const ops = result.ops ?? [];
     const compares = result.compares ?? [];
     if (compares.length > 0 && ops.length >= maxTxnOps) {
@@ -438,7 +440,10 @@ export class Participant {
       res = await this.store.txn([guard, ...compares], [...ops, ack]);
       // One of our own records changed under us (not a newer tick): redo the
       // tick from the store (a retry gets no change set).
-      if (!res.succeeded && (await this.store.get(TickRecord, keys.tick))?.modRevision === revision)
+      if (
+        !res.succeeded &&
+        (await this.store.get(TickRecord, keys.clockTick))?.modRevision === revision
+      )
         throw new ChamberError(
           Code.Aborted,
           `${this.name}: a record changed under tick ${tick}; redoing it`,

@@ -11,7 +11,7 @@ import {
   type Op,
   type Store,
 } from '@chamber/store';
-import { keys } from './keys.js';
+import { keys } from '@chamber/world';
 
 /** An external input accepted by the store. */
 export interface SubmittedInput {
@@ -69,7 +69,7 @@ function sequenceOf(input: InputToSubmit): string | undefined {
 async function readBasis(store: Store, inputs: readonly InputToSubmit[]): Promise<Basis> {
   const names = [...new Set(inputs.map(sequenceOf).filter((n) => n !== undefined))];
   const [tick, ...found] = await Promise.all([
-    store.get(TickRecord, keys.tick),
+    store.get(TickRecord, keys.clockTick),
     ...names.map((name) => store.get(InputSequenceRecord, keys.inputSequence(name))),
   ]);
   return { tick, sequences: new Map(names.map((name, i) => [name, found[i]])) };
@@ -87,8 +87,8 @@ function planChunk(
   const effectiveTick = (basis.tick?.value.tick ?? 0) + 1;
   const clockGuard =
     basis.tick === undefined
-      ? cmp.absent(keys.tick)
-      : cmp.modRevision(keys.tick, '==', basis.tick.modRevision);
+      ? cmp.absent(keys.clockTick)
+      : cmp.modRevision(keys.clockTick, '==', basis.tick.modRevision);
   const last = new Map<string, number>();
   for (const [name, entry] of basis.sequences) {
     last.set(name, entry?.value.effectiveTick === effectiveTick ? entry.value.last : 0);
