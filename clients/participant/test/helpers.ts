@@ -40,8 +40,11 @@ export interface Harness {
     onTick: ParticipantOptions['onTick'],
     options?: Partial<ParticipantOptions>,
   ): Promise<Participant>;
-  /** Resolves with the tick record once tick `tick` is published (settled or not). */
-  published(tick: number): Promise<TickRecord>;
+  /**
+   * Resolves with the tick record once tick `tick` (or a later one) is
+   * published, settled or not; or, given a test, once a published record passes it.
+   */
+  published(tick: number | ((record: TickRecord) => boolean)): Promise<TickRecord>;
   close(): Promise<void>;
 }
 
@@ -118,8 +121,9 @@ export async function harness(label: string): Promise<Harness> {
       return p;
     },
     async published(tick) {
+      const isIt = typeof tick === 'number' ? (r: TickRecord) => r.tick >= tick : tick;
       const start = await store.get(TickRecord, keys.clockTick);
-      if (start !== undefined && start.value.tick >= tick) return start.value;
+      if (start !== undefined && isIt(start.value)) return start.value;
       let found: TickRecord | undefined;
       let done!: () => void;
       const isFound = new Promise<void>((resolve) => (done = resolve));
@@ -131,7 +135,7 @@ export async function harness(label: string): Promise<Harness> {
           for (const e of events) {
             if (e.type !== 'put' || found !== undefined) continue;
             const record = decode(TickRecord, e.key, e.value!);
-            if (record.tick >= tick) {
+            if (isIt(record)) {
               found = record;
               done();
             }

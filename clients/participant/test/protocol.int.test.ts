@@ -135,6 +135,45 @@ describe('participant protocol', () => {
     expect(progress.at(-1)).toBe(count);
   });
 
+  it('writes no chunk of a tick once the clock has moved on (a reset), and no ack for it', async () => {
+    h = await harness('stale-chunk');
+    const count = maxTxnOps * 3;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let firstChunk!: () => void;
+    const hasFirstChunk = new Promise<void>((resolve) => (firstChunk = resolve));
+    let firstRun: number | undefined;
+    await h.join('big', (ctx) => {
+      firstRun ??= ctx.run;
+      // The next run writes elsewhere, so whatever is left under toy/big/ came from the first.
+      if (ctx.run !== firstRun) return { ops: [op.putRaw('toy/next', JSON.stringify(ctx.tick))] };
+      return {
+        ops: manyWrites('big', count)(ctx),
+        onProgress: async () => {
+          if (ctx.tick !== 2) return;
+          firstChunk();
+          // Held here, mid-write, while the clock moves on.
+          await gate;
+        },
+      };
+    });
+    const client = await h.startStepper();
+    await client.step(1);
+    const stepping = client.step(1).catch(() => undefined);
+    await hasFirstChunk;
+    const resetting = client.reset();
+    // Tick 0 of the next run is published (the world cleared): tick 2 is stale.
+    await h.published((r) => r.run > 1 && !r.resetting);
+    release();
+    const status = await resetting;
+    await stepping;
+    expect(status.tick).toBe(0);
+    // The reset cleared the first chunk; the rest of stale tick 2 never landed.
+    expect((await h.store.listRaw('toy/big/')).entries).toEqual([]);
+    expect((await h.store.getRaw('toy/next'))?.value).toBe('0');
+    expect((await ackOf('big'))?.value.tick).toBe(0);
+  });
+
   it('writes nothing of a tick whose compares fail, and redoes the tick from the store', async () => {
     h = await harness('compares');
     const counter = 'toy/cas/counter';
