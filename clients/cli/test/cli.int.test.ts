@@ -8,7 +8,7 @@ import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { Participant, type TickContext, type TickResult } from '@chamber/timestamp';
+import { Participant, type TickContext, type TickResult } from '@chamber/participant';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ExitCode, run, type ClockStatusJson } from '../src/index.js';
 

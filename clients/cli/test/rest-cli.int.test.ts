@@ -8,7 +8,7 @@ import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { Participant } from '@chamber/timestamp';
+import { Participant } from '@chamber/participant';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough, Readable } from 'node:stream';
 import { ExitCode, readCredentials, run } from '../src/index.js';

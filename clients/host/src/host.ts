@@ -26,7 +26,7 @@ import {
   type ParticipantOptions,
   type TickContext,
   type TickResult,
-} from '@chamber/timestamp';
+} from '@chamber/participant';
 
 /** A service that takes part in the clock, as its `createXService` returns it. */
 export interface HostedService {

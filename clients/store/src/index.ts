@@ -37,3 +37,4 @@ export {
 } from './services.js';
 export { rootPrefix, simulationOfKey, simulationPrefix, validateSimulationName } from './keys.js';
 export { freshReader } from './fresh-read.js';
+export { updateBackoff, updateRecord, type Updated, type UpdateOptions } from './update.js';

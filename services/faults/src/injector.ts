@@ -3,7 +3,7 @@ import { FaultRecord, FaultStatus, FixRecord, PendingRecord } from '@chamber/pro
 import { TimerWheel } from '@chamber/sim';
 import { op, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
-import type { TickContext } from '@chamber/timestamp';
+import type { TickContext } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { advance, fixed } from './domain/schedule.js';
 

@@ -15,7 +15,7 @@ import {
 import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
 import { cmp, op, type CachedView, type Compare, type Op } from '@chamber/store';
 import { recordDecision, type SpanContext, type Tracer } from '@chamber/telemetry';
-import type { TickContext } from '@chamber/timestamp';
+import type { TickContext } from '@chamber/participant';
 import { closing, isDone, issuedOutcome, purposes } from './domain/closing.js';
 import { stepWord, type RepairPolicy } from './domain/policy.js';
 import { pruneTick } from './domain/pruning.js';

@@ -8,7 +8,7 @@ import {
 } from '@chamber/protos';
 import { cmp, op, type CachedView, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
-import type { TickContext, TickResult } from '@chamber/timestamp';
+import type { TickContext, TickResult } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';

@@ -2,7 +2,7 @@ import { ChamberError, Code } from '@chamber/errors';
 import { checkDefinitionSource } from '@chamber/inventory-client';
 import { DefinitionLoadInput, PendingRecord } from '@chamber/protos';
 import { op, type CachedView, type Op, type Store } from '@chamber/store';
-import { submitInput } from '@chamber/timestamp';
+import { submitInput } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
 import { parseInChunks, type DefinitionParser, type ParsedRecords } from './definition-parser.js';

@@ -23,7 +23,7 @@ import {
 import { createSlicer, TimerWheel, type Slicer } from '@chamber/sim';
 import { decode, encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
-import type { TickContext } from '@chamber/timestamp';
+import type { TickContext } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import type { DefinitionParser } from './definition-parser.js';
 import {

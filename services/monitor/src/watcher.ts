@@ -2,7 +2,7 @@ import { BladeActual, ObservedRecord, ObservedState, PduActual, TorActual } from
 import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
 import { decode, encode, op, type CachedView, type Codec, type Op } from '@chamber/store';
 import { recordDecision, type Tracer } from '@chamber/telemetry';
-import type { TickContext } from '@chamber/timestamp';
+import type { TickContext } from '@chamber/participant';
 import {
   observeBlade,
   observeDevice,

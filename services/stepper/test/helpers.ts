@@ -3,7 +3,7 @@ import { loadConfig } from '@chamber/config';
 import { Store, op } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { Participant, type TickContext, type TickResult } from '@chamber/timestamp';
+import { Participant, type TickContext, type TickResult } from '@chamber/participant';
 import {
   createStepperService,
   stepperSchema,

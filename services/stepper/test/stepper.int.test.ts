@@ -8,7 +8,7 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op } from '@chamber/store';
-import { InputWriter, Participant, submitInput, type InputToSubmit } from '@chamber/timestamp';
+import { InputWriter, Participant, submitInput, type InputToSubmit } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';

@@ -7,7 +7,7 @@ import {
   TickRecord,
 } from '@chamber/protos';
 import { op, type WatchEvent } from '@chamber/store';
-import { Participant, submitInput, type TickContext } from '@chamber/timestamp';
+import { Participant, submitInput, type TickContext } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers.js';

@@ -2,7 +2,7 @@ import { ClockClient } from '@chamber/clock-client';
 import { freePort, type EtcdProcess } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
 import { op, Store } from '@chamber/store';
-import type { Participant } from '@chamber/timestamp';
+import type { Participant } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { joinToy } from '../fixtures/toy-participant.js';

@@ -3,7 +3,7 @@ import { freePort } from '@chamber/etcd-process';
 import { Policy } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import type { Participant } from '@chamber/timestamp';
+import type { Participant } from '@chamber/participant';
 import { afterEach, describe, expect, it } from 'vitest';
 import { joinToy } from '../fixtures/toy-participant.js';
 import { startStepperProcess, startToyProcess, type Child } from './processes.js';

@@ -10,7 +10,7 @@ import {
 } from '@chamber/protos';
 import { Store, type WatchEvent } from '@chamber/store';
 import { budgets } from '@chamber/testing';
-import { Participant } from '@chamber/timestamp';
+import { Participant } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cuttableProxy } from './cuttable-proxy.js';

@@ -13,7 +13,7 @@ import { createStepperService, stepperSchema, type StepperService } from '@chamb
 import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { Participant } from '@chamber/timestamp';
+import { Participant } from '@chamber/participant';
 import { keys, viewKey } from '@chamber/world';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';

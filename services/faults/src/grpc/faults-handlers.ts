@@ -11,7 +11,7 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
-import { InputWriter } from '@chamber/timestamp';
+import { InputWriter } from '@chamber/participant';
 import { isUnder, keys, parseElementPath } from '@chamber/world';
 import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
 import { faultKeys, faultsParticipant } from '../injector.js';

@@ -1,7 +1,16 @@
 import { randomInt } from 'node:crypto';
 import type { Right } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
-import { cmp, maxTxnOps, op, type Op, type Store, type WatchHandle } from '@chamber/store';
+import {
+  cmp,
+  maxTxnOps,
+  op,
+  updateRecord,
+  type Codec,
+  type Op,
+  type Store,
+  type WatchHandle,
+} from '@chamber/store';
 import { keys } from '@chamber/world';
 import { isCurrentCredential, type Credentials } from '../domain/passwords.js';
 import { digestsEqual, hashSecret, newId, newSecret } from './secrets.js';
@@ -194,18 +203,12 @@ export class Accounts {
     ifMatch?: number,
   ): Promise<Versioned<UserRecord>> {
     const key = keys.user(name);
-    for (;;) {
-      const current = await this.store.getRaw(key);
+    const { value, revision } = await updateRecord(this.store, userJson, key, (current) => {
       if (current === undefined) throw notFound('user', name);
       if (ifMatch !== undefined && current.modRevision !== ifMatch) throw stale('user', name);
-      const next = change(JSON.parse(current.value) as UserRecord);
-      const res = await this.store.txn(
-        [cmp.modRevision(key, '==', current.modRevision)],
-        [putJson(key, next)],
-      );
-      if (res.succeeded) return this.applyLocal(key, next, res.revision);
-      if (ifMatch !== undefined) throw stale('user', name);
-    }
+      return change(current.value);
+    });
+    return this.applyLocal(key, value, revision);
   }
 
   /** Deletes the user `name` with its sessions and tokens (guarded like {@link updateUser}). */
@@ -488,6 +491,12 @@ function keyOf(v: Versioned<unknown>): string {
   const value = v.value as { name?: string; id?: string };
   return value.name ?? value.id ?? '';
 }
+
+/** A user record as the JSON it is stored as (the text {@link putJson} writes). */
+const userJson: Codec<UserRecord> = {
+  fromJSON: (object) => object as UserRecord,
+  toJSON: (user) => user,
+};
 
 function putJson(key: string, value: unknown): Op {
   return { type: 'put', key, value: JSON.stringify(value) };

@@ -11,7 +11,7 @@ import {
   type IssueCommandRequest,
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
-import { InputWriter } from '@chamber/timestamp';
+import { InputWriter } from '@chamber/participant';
 import { isUnder, keys, parseElementPath } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
 import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';

@@ -1,7 +1,7 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { unary as unaryCall, serverStream as streamCall, type HandlerLogger } from '@chamber/grpc';
 import { ControlRecord, type ClockServer, type ClockStatus } from '@chamber/protos';
-import { cmp, op, type Store } from '@chamber/store';
+import { updateRecord, type Store } from '@chamber/store';
 import { defaultControl, type ClockReader, type WrittenClockRecords } from '@chamber/timestamp';
 import { keys } from '@chamber/world';
 import * as control from '../domain/control.js';
@@ -144,20 +144,20 @@ async function updateControl(
   reader: ClockReader,
   change: ControlChange,
 ): Promise<ControlRecord> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const entry = await store.get(ControlRecord, keys.clockControl);
-    const next = change(entry?.value ?? defaultControl(), reader.status().tick);
-    const res = await store.txn(
-      [cmp.modRevision(keys.clockControl, '==', entry?.modRevision ?? 0)],
-      [op.put(ControlRecord, keys.clockControl, next)],
-    );
-    if (res.succeeded) {
-      await reader.sync(res.revision);
-      return next;
-    }
-  }
-  throw new ChamberError(
-    Code.Aborted,
-    'the clock control kept changing under concurrent requests; try again',
+  const { value, revision } = await updateRecord(
+    store,
+    ControlRecord,
+    keys.clockControl,
+    (entry) => change(entry?.value ?? defaultControl(), reader.status().tick),
+    {
+      maxAttempts: 20,
+      exhausted: () =>
+        new ChamberError(
+          Code.Aborted,
+          'the clock control kept changing under concurrent requests; try again',
+        ),
+    },
   );
+  await reader.sync(revision);
+  return value;
 }

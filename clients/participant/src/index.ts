@@ -1,0 +1,14 @@
+export {
+  submitInput,
+  submitInputs,
+  InputWriter,
+  maxClockMoves,
+  type InputToSubmit,
+  type SubmittedInput,
+} from './inputs.js';
+export {
+  Participant,
+  type ParticipantOptions,
+  type TickContext,
+  type TickResult,
+} from './participant.js';
