@@ -4,7 +4,7 @@ import {
   ClockClient as GrpcClockClient,
   type ClockStatus,
   type Policy,
-  type WatchResponse,
+  type WatchClockResponse,
 } from '@chamber/protos';
 import {
   connectivityState,
@@ -66,7 +66,14 @@ export interface ClockWatch {
   cancel(): void;
 }
 
-type RpcName = 'GetStatus' | 'SetPolicy' | 'Step' | 'RunUntil' | 'WaitForTick' | 'Reset' | 'Watch';
+type RpcName =
+  | 'GetStatus'
+  | 'SetPolicy'
+  | 'StepClock'
+  | 'RunUntil'
+  | 'WaitForTick'
+  | 'ResetClock'
+  | 'WatchClock';
 
 /** What every Clock response carries. */
 interface StatusResponse {
@@ -87,7 +94,9 @@ const addressPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[^\s:/[\]]+):(\d{1,5})$/;
  * Every method resolves with the clock's status after the call and rejects
  * with a ChamberError carrying the stepper's code, message and details; when
  * the stepper cannot be reached the error is `Unavailable` ("cannot reach the
- * stepper at …: is Chamber running (npm start)?").
+ * stepper at …: is Chamber running (npm start)?"). Each method is its RPC's
+ * verb, the client naming the noun: `step` calls `StepClock`, `reset`
+ * `ResetClock`, `watch` `WatchClock`.
  */
 export class ClockClient {
   /** The stepper's `host:port`. */
@@ -160,8 +169,8 @@ export class ClockClient {
    * under measured or no-wait, `InvalidArgument` for fewer than 1 tick.
    */
   step(ticks = 1, options: ClockCallOptions = {}): Promise<ClockStatus> {
-    return this.unary('Step', options, this.waitTimeoutMs, (md, opts, cb) =>
-      this.grpc.step({ ticks: checkUint64('ticks', ticks) }, md, opts, cb),
+    return this.unary('StepClock', options, this.waitTimeoutMs, (md, opts, cb) =>
+      this.grpc.stepClock({ ticks: checkUint64('ticks', ticks) }, md, opts, cb),
     );
   }
 
@@ -189,8 +198,13 @@ export class ClockClient {
    */
   reset(options: ResetOptions = {}): Promise<ClockStatus> {
     const { seed } = options;
-    return this.unary('Reset', options, this.waitTimeoutMs, (md, opts, cb) =>
-      this.grpc.reset(seed === undefined ? {} : { seed: checkUint64('seed', seed) }, md, opts, cb),
+    return this.unary('ResetClock', options, this.waitTimeoutMs, (md, opts, cb) =>
+      this.grpc.resetClock(
+        seed === undefined ? {} : { seed: checkUint64('seed', seed) },
+        md,
+        opts,
+        cb,
+      ),
     );
   }
 
@@ -212,10 +226,10 @@ export class ClockClient {
       return { cancel: () => undefined };
     }
     return followStream(
-      this.grpc.watch({}),
-      (response: WatchResponse) => onStatus(this.statusOf('Watch', response)),
+      this.grpc.watchClock({}),
+      (response: WatchClockResponse) => onStatus(this.statusOf('WatchClock', response)),
       onEnd,
-      (error) => this.failure('Watch', error, undefined),
+      (error) => this.failure('WatchClock', error, undefined),
     );
   }
 

@@ -1,15 +1,15 @@
 import { checkAddress, unaryCaller, type BoundCall } from '@chamber/grpc';
 import {
   FaultsClient as GrpcFaultsClient,
-  type ClearAllResponse,
-  type ClearResponse,
+  type ClearFaultsResponse,
+  type ClearFaultResponse,
   type FaultKind,
   type FaultRecord,
   type FaultStatus,
-  type GetResponse,
-  type InjectManyResponse,
-  type InjectResponse,
-  type ListResponse,
+  type GetFaultResponse,
+  type InjectFaultsResponse,
+  type InjectFaultResponse,
+  type ListFaultsResponse,
   type Schedule,
 } from '@chamber/protos';
 import { credentials } from '@grpc/grpc-js';
@@ -25,7 +25,10 @@ export interface FaultFilter {
 /**
  * A typed client of `chamber.faults.v1.Faults`. Methods reject with a
  * ChamberError carrying the service's code and message; `Unavailable` when
- * the faults service cannot be reached.
+ * the faults service cannot be reached. Each method is its RPC's verb, the
+ * client naming the noun: `inject` calls `InjectFault`, `injectMany`
+ * `InjectFaults`, `list` `ListFaults`, `get` `GetFault`, `clear`
+ * `ClearFault`, `clearAll` `ClearFaults`.
  */
 export class FaultsClient {
   readonly address: string;
@@ -51,8 +54,8 @@ export class FaultsClient {
     schedule: Schedule = {},
     requestedBy = '',
   ): Promise<FaultRecord> {
-    const res = await this.call<InjectResponse>((md, o, cb) =>
-      this.grpc.inject({ kind, targets: [...targets], schedule, requestedBy }, md, o, cb),
+    const res = await this.call<InjectFaultResponse>((md, o, cb) =>
+      this.grpc.injectFault({ kind, targets: [...targets], schedule, requestedBy }, md, o, cb),
     );
     return res.fault!;
   }
@@ -67,8 +70,8 @@ export class FaultsClient {
     faults: readonly { kind: FaultKind; targets: readonly string[]; schedule?: Schedule }[],
     requestedBy = '',
   ): Promise<FaultRecord[]> {
-    const res = await this.call<InjectManyResponse>((md, o, cb) =>
-      this.grpc.injectMany(
+    const res = await this.call<InjectFaultsResponse>((md, o, cb) =>
+      this.grpc.injectFaults(
         {
           faults: faults.map((f) => ({
             kind: f.kind,
@@ -87,8 +90,8 @@ export class FaultsClient {
   }
 
   async list(filter: FaultFilter = {}): Promise<FaultRecord[]> {
-    const res = await this.call<ListResponse>((md, o, cb) =>
-      this.grpc.list(
+    const res = await this.call<ListFaultsResponse>((md, o, cb) =>
+      this.grpc.listFaults(
         {
           statuses: [...(filter.statuses ?? [])],
           kinds: [...(filter.kinds ?? [])],
@@ -103,22 +106,24 @@ export class FaultsClient {
   }
 
   async get(id: string): Promise<FaultRecord> {
-    const res = await this.call<GetResponse>((md, o, cb) => this.grpc.get({ id }, md, o, cb));
+    const res = await this.call<GetFaultResponse>((md, o, cb) =>
+      this.grpc.getFault({ id }, md, o, cb),
+    );
     return res.fault!;
   }
 
   /** Clears a fault at the next tick; `FailedPrecondition` when it already is. */
   async clear(id: string, requestedBy = ''): Promise<FaultRecord> {
-    const res = await this.call<ClearResponse>((md, o, cb) =>
-      this.grpc.clear({ id, requestedBy }, md, o, cb),
+    const res = await this.call<ClearFaultResponse>((md, o, cb) =>
+      this.grpc.clearFault({ id, requestedBy }, md, o, cb),
     );
     return res.fault!;
   }
 
   /** Clears every fault not cleared yet, at the next tick. */
-  clearAll(requestedBy = ''): Promise<ClearAllResponse> {
-    return this.call<ClearAllResponse>((md, o, cb) =>
-      this.grpc.clearAll({ requestedBy }, md, o, cb),
+  clearAll(requestedBy = ''): Promise<ClearFaultsResponse> {
+    return this.call<ClearFaultsResponse>((md, o, cb) =>
+      this.grpc.clearFaults({ requestedBy }, md, o, cb),
     );
   }
 

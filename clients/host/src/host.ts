@@ -1,18 +1,5 @@
-import os from 'node:os';
 import type { CommonConfig } from '@chamber/config';
-import {
-  callLogInterceptor,
-  createGrpcServer,
-  type GrpcServer,
-  type GrpcServiceBinding,
-} from '@chamber/grpc';
-import { protoRoot } from '@chamber/protos';
-import {
-  recordServiceFailure,
-  registerService,
-  Store,
-  type ServiceRegistration,
-} from '@chamber/store';
+import type { Store } from '@chamber/store';
 import type { Reaction, Reactor } from '@chamber/reactor';
 import {
   recordDecision,
@@ -27,14 +14,7 @@ import {
   type TickContext,
   type TickResult,
 } from '@chamber/participant';
-
-/** A service that takes part in the clock, as its `createXService` returns it. */
-export interface HostedService {
-  /** Serves gRPC, joins the clock and registers; resolves with the bound port. */
-  start(): Promise<{ port: number }>;
-  /** Stops taking part (the stepper waits for a restart), stops serving, deregisters. */
-  stop(): Promise<void>;
-}
+import { hostService, type GrpcServing, type HostedService } from './service.js';
 
 /** What {@link hostParticipantService} runs. */
 export interface HostOptions {
@@ -45,7 +25,7 @@ export interface HostOptions {
   /** A store to use (not closed on stop); one is connected from the config otherwise. */
   readonly store?: Store;
   /** The gRPC service it serves, made once the store is connected; `protoFile` relative to protoRoot. */
-  readonly grpc: (store: Store) => GrpcServiceBinding & { readonly protoFile: string };
+  readonly grpc: (store: Store) => GrpcServing;
   /**
    * Its part in the clock: the prefixes it caches and reacts to, and either
    * its {@link Reactor} (the pure decisions in `src/domain/`; the host writes
@@ -139,89 +119,51 @@ function traced(
 }
 
 /**
- * The process concerns every participant service shares: connect the
- * store, serve gRPC (with health, reflection and call logging), join the
- * clock as `name`, and register the endpoint under a lease. The service's
- * own code is its gRPC handlers and its `onTick`.
+ * The chassis of a participant service: {@link hostService}'s (connect the
+ * store, serve gRPC with health, reflection and call logging, register the
+ * endpoint under a lease), joining the clock as `name` once it serves and
+ * before it registers, and leaving it first at stop. The service's own code
+ * is its gRPC handlers and its reactor (or `onTick`).
  */
 export function hostParticipantService(options: HostOptions): HostedService {
   const { config, logger, name } = options;
-  let store: Store | undefined;
   let participant: Participant | undefined;
-  let server: GrpcServer | undefined;
-  let registration: ServiceRegistration | undefined;
-  return {
-    async start() {
-      store =
-        options.store ??
-        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
-      const s = store;
-      try {
-        await options.beforeJoin?.(s);
-        const { protoFile, ...binding } = options.grpc(s);
-        server = createGrpcServer({
-          host: config.listen.host,
-          port: config.listen.port,
-          services: [binding],
-          protoRoot,
-          protoFiles: [protoFile],
-          interceptors: [callLogInterceptor(logger)],
-          // Not SERVING (the launcher's readiness) until it has joined and registered.
-          isServingOnStart: false,
-        });
-        const { port } = await server.start();
-        const { views, reactsTo } = options.participant;
-        const onTick =
-          'reactor' in options.participant
-            ? reactorTick(options.participant.reactor, options.tracer)
-            : options.participant.onTick;
-        participant = await Participant.join(s, {
-          ...(views === undefined ? {} : { views }),
-          ...(reactsTo === undefined ? {} : { reactsTo }),
-          onTick: traced(name, options.tracer, onTick),
-          name,
-          onError: (error, tick) =>
-            logger.error({ err: error, tick }, `${name} tick failed; retrying`),
-          onRegistrationLost: (error) =>
-            logger.warn(
-              { err: error },
-              `${name}: lost its participant lease (etcd away); registering again once etcd is back`,
-            ),
-          onRegisteredAgain: () => logger.info(`${name}: registered as a participant again`),
-        });
-        await options.afterJoin?.(s);
-        const endpoint = `${config.listen.host}:${port}`;
-        registration = await registerService(s, {
-          name,
-          instance: `${os.hostname()}-${process.pid}`,
-          endpoint,
-          onRetry: (error, attempt) => {
-            if (attempt === 0)
-              logger.warn({ err: error }, `${name}: lost its service registration (etcd away)`);
-          },
-          onReplaced: () => logger.info({ endpoint }, `${name}: service registered again`),
-        });
-        server.setServing(true);
-        logger.info({ endpoint, simulation: config.simulation }, `${name} serving`);
-        return { port };
-      } catch (error) {
-        // Recorded where the services are listed (GET /services, the dashboard),
-        // since this process is about to exit and its log may be where nobody looks.
-        const message = (error as { message?: unknown } | undefined)?.message;
-        await recordServiceFailure(
-          s,
-          name,
-          typeof message === 'string' ? message : String(error),
-        ).catch(() => undefined);
-        throw error;
-      }
+  return hostService({
+    name,
+    config,
+    logger,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    parts: async (store) => {
+      await options.beforeJoin?.(store);
+      return {
+        serve: { grpc: options.grpc(store) },
+        afterServe: async () => {
+          const { views, reactsTo } = options.participant;
+          const onTick =
+            'reactor' in options.participant
+              ? reactorTick(options.participant.reactor, options.tracer)
+              : options.participant.onTick;
+          participant = await Participant.join(store, {
+            ...(views === undefined ? {} : { views }),
+            ...(reactsTo === undefined ? {} : { reactsTo }),
+            onTick: traced(name, options.tracer, onTick),
+            name,
+            onError: (error, tick) =>
+              logger.error({ err: error, tick }, `${name} tick failed; retrying`),
+            onRegistrationLost: (error) =>
+              logger.warn(
+                { err: error },
+                `${name}: lost its participant lease (etcd away); registering again once etcd is back`,
+              ),
+            onRegisteredAgain: () => logger.info(`${name}: registered as a participant again`),
+          });
+          await options.afterJoin?.(store);
+        },
+        // Stops taking part first: the stepper waits for a restart.
+        stop: async () => {
+          await participant?.stop();
+        },
+      };
     },
-
-    async stop() {
-      await participant?.stop();
-      await server?.stop();
-      await registration?.close().catch(() => undefined);
-      if (options.store === undefined) store?.close();
-    },
-  };
+  });
 }

@@ -1,6 +1,13 @@
+export { hostParticipantService, reactorTick, type HostOptions } from './host.js';
 export {
-  hostParticipantService,
-  reactorTick,
+  hostService,
+  type Announcement,
+  type EtcdOptionalServiceOptions,
+  type GrpcServing,
   type HostedService,
-  type HostOptions,
-} from './host.js';
+  type Listen,
+  type Listening,
+  type ServiceOptions,
+  type ServiceParts,
+  type StoreServiceOptions,
+} from './service.js';

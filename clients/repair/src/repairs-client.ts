@@ -1,8 +1,8 @@
 import { checkAddress, unaryCaller, type BoundCall } from '@chamber/grpc';
 import {
   RepairsClient as GrpcRepairsClient,
-  type RepairGetResponse,
-  type RepairListResponse,
+  type GetRepairResponse,
+  type ListRepairsResponse,
   type RepairRecord,
   type RepairStatus,
 } from '@chamber/protos';
@@ -11,7 +11,9 @@ import { credentials } from '@grpc/grpc-js';
 /**
  * A typed client of `chamber.repair.v1.Repairs` (the inventory repair
  * manager). Methods reject with a ChamberError carrying the service's code
- * and message; `Unavailable` when it cannot be reached.
+ * and message; `Unavailable` when it cannot be reached. Each method is its
+ * RPC's verb, the client naming the noun: `list` calls `ListRepairs`, `get`
+ * `GetRepair`.
  */
 export class RepairsClient {
   readonly address: string;
@@ -34,8 +36,8 @@ export class RepairsClient {
   async list(
     filter: { statuses?: readonly RepairStatus[]; target?: string } = {},
   ): Promise<RepairRecord[]> {
-    const res = await this.call<RepairListResponse>((md, o, cb) =>
-      this.grpc.list(
+    const res = await this.call<ListRepairsResponse>((md, o, cb) =>
+      this.grpc.listRepairs(
         { statuses: [...(filter.statuses ?? [])], target: filter.target ?? '' },
         md,
         o,
@@ -46,7 +48,9 @@ export class RepairsClient {
   }
 
   async get(id: string): Promise<RepairRecord> {
-    const res = await this.call<RepairGetResponse>((md, o, cb) => this.grpc.get({ id }, md, o, cb));
+    const res = await this.call<GetRepairResponse>((md, o, cb) =>
+      this.grpc.getRepair({ id }, md, o, cb),
+    );
     return res.repair!;
   }
 

@@ -9,7 +9,7 @@ import {
 } from '@chamber/grpc';
 import {
   TraceSinkClient as GrpcTraceSinkClient,
-  type ExportResponse,
+  type ExportSpansResponse,
   type FollowEntriesResponse,
   type ListEntriesResponse,
   type LogEntry,
@@ -138,8 +138,8 @@ export class TraceSinkClient {
   /** Adds `spans` to the log; resolves with how many it took. */
   async export(spans: readonly TraceSpan[]): Promise<number> {
     if (spans.length === 0) return 0;
-    const res = await this.call<ExportResponse>((md, o, cb) =>
-      this.grpc.export({ spans: [...spans] }, md, o, cb),
+    const res = await this.call<ExportSpansResponse>((md, o, cb) =>
+      this.grpc.exportSpans({ spans: [...spans] }, md, o, cb),
     );
     return res.accepted;
   }

@@ -51,14 +51,14 @@ async function startFixture(): Promise<Fixture> {
             () => Promise.resolve({ status: ClockStatus.fromPartial({ tick: 7 }) }),
             logger,
           ),
-          step: unary(
+          stepClock: unary(
             () =>
               Promise.reject(
                 new ChamberError(Code.NotFound, 'x not found', { details: { x: 'x1' } }),
               ),
             logger,
           ),
-          reset: unary(() => Promise.reject(new Error(secret)), logger),
+          resetClock: unary(() => Promise.reject(new Error(secret)), logger),
           // Never answers: the caller's deadline ends the call.
           waitForTick: unary(() => new Promise<never>(() => undefined), logger),
           runUntil: unary(
@@ -70,7 +70,7 @@ async function startFixture(): Promise<Fixture> {
               ),
             logger,
           ),
-          watch: serverStream(async (_req, call) => {
+          watchClock: serverStream(async (_req, call) => {
             call.write({ status: ClockStatus.fromPartial({ tick: 1 }) });
             await Promise.resolve();
             throw new ChamberError(Code.Aborted, 'epoch is 4, not 3');
@@ -266,7 +266,7 @@ describe('handler errors on the wire', () => {
   it('sends a thrown ChamberError with its code, message and details', async () => {
     const { address, logger } = await startFixture();
     const client = clockClient(address);
-    const error = await failure((cb) => client.step({ ticks: 1 }, cb));
+    const error = await failure((cb) => client.stepClock({ ticks: 1 }, cb));
     expect(error.code).toBe(grpc.status.NOT_FOUND);
     expect(error.details).toBe('x not found');
     const back = fromGrpcError(error);
@@ -309,14 +309,14 @@ describe('handler errors on the wire', () => {
     const { address } = await startFixture();
     const client = clockClient(address);
     await expect(
-      callUnary(client.step.bind(client), { ticks: 1 }, new grpc.Metadata()),
+      callUnary(client.stepClock.bind(client), { ticks: 1 }, new grpc.Metadata()),
     ).rejects.toMatchObject({ code: Code.NotFound, message: 'x not found' });
   });
 
   it('sends an unexpected exception as INTERNAL without its text, and logs it', async () => {
     const { address, logger } = await startFixture();
     const client = clockClient(address);
-    const error = await failure((cb) => client.reset({}, cb));
+    const error = await failure((cb) => client.resetClock({}, cb));
     expect(error.code).toBe(grpc.status.INTERNAL);
     expect(error.details).toBe('internal error');
     expect(error.message).not.toContain('ECONNREFUSED');
@@ -332,7 +332,7 @@ describe('handler errors on the wire', () => {
 
   it('ends a server stream with the ChamberError thrown after some messages', async () => {
     const { address } = await startFixture();
-    const call = clockClient(address).watch({});
+    const call = clockClient(address).watchClock({});
     const received: number[] = [];
     call.on('data', (m: { status?: ClockStatus }) => received.push(m.status?.tick ?? -1));
     const error = await new Promise<grpc.ServiceError>((resolve, reject) => {

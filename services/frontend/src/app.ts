@@ -8,10 +8,11 @@ import {
 } from '@chamber/inventory-client';
 import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
-import { registerService, Store, type ServiceRegistration } from '@chamber/store';
+import { hostService, type Listening } from '@chamber/host';
+import type { Store } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
 import fs from 'node:fs';
-import http, { type Server } from 'node:http';
+import http, { type RequestListener } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,22 +77,29 @@ export function createFrontendService(
 ): FrontendService {
   const logger = deps.logger ?? createLogger({ service: 'frontend', level: config.log.level });
   const { services, frontend } = config;
-  let store: Store | undefined;
   let accounts: Accounts | undefined;
   let metrics: Metrics | undefined;
   let settledCache: SettledCache | undefined;
-  let server: Server | undefined;
-  let registration: ServiceRegistration | undefined;
   let events: ReturnType<typeof eventStreams> | undefined;
   let feed: StoreFeed | undefined;
+  let loginUrl: string | undefined;
   const clients: Array<{ close(): void }> = [];
+  const urlOf = (port: number): string =>
+    frontend.publicUrl === ''
+      ? `http://${config.listen.host}:${port}`
+      : frontend.publicUrl.replace(/\/+$/, '');
+  // On a known port the admin and its login URL are made before the server
+  // answers, so whoever waits for it to answer (the launcher) finds the URL.
+  const isPortKnown = config.listen.port !== 0;
 
-  return {
-    async start() {
-      store =
-        deps.store ??
-        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
-      accounts = await Accounts.open(store);
+  const host = hostService({
+    name: 'frontend',
+    config,
+    logger,
+    ...(deps.store === undefined ? {} : { store: deps.store }),
+    parts: async (store) => {
+      const a = await Accounts.open(store);
+      accounts = a;
       const m = new Metrics();
       metrics = m;
       const f = await StoreFeed.open(store, (kind, count) => m.countReceived(kind, count));
@@ -123,7 +131,7 @@ export function createFrontendService(
         operations,
         handlers: {
           ...accountHandlers({
-            accounts,
+            accounts: a,
             limiter: new LoginLimiter(frontend.loginWindowSeconds),
             logger,
             sessionHours: frontend.sessionHours,
@@ -146,7 +154,7 @@ export function createFrontendService(
           getOpenApi: () => ({ body: document }),
           getAbout: () => ({ body: { simulation: config.simulation, version } }),
         },
-        accounts,
+        accounts: a,
         logger,
         bodyLimitKb: frontend.bodyLimitKb,
         bodyLimitFor: {
@@ -167,55 +175,65 @@ export function createFrontendService(
         onTiming: (timing) => m.observe(timing),
         keptAnswer: (url) => cache.peek(url),
       });
-      const urlOf = (port: number): string =>
-        frontend.publicUrl === ''
-          ? `http://${config.listen.host}:${port}`
-          : frontend.publicUrl.replace(/\/+$/, '');
-      // On a known port the admin and its login URL are made before the server
-      // answers, so whoever waits for it to answer (the launcher) finds the URL.
-      const isPortKnown = config.listen.port !== 0;
-      let loginUrl = isPortKnown
-        ? await ensureAdmin(accounts, config, urlOf(config.listen.port), logger)
-        : undefined;
-      const s = http.createServer(app.listener).listen(config.listen.port, config.listen.host);
-      server = s;
-      await new Promise<void>((resolve, reject) => {
-        s.once('listening', resolve);
-        s.once('error', reject);
-      });
-      s.headersTimeout = 20_000;
-      s.requestTimeout = 0; // long polls and event streams stay open
-      const address = s.address();
-      const port =
-        typeof address === 'object' && address !== null ? address.port : config.listen.port;
-      const publicUrl = urlOf(port);
-      if (!isPortKnown) loginUrl = await ensureAdmin(accounts, config, publicUrl, logger);
-      registration = await registerService(store, {
-        name: 'frontend',
-        instance: `${os.hostname()}-${process.pid}-${port}`,
-        endpoint: publicUrl,
-      });
-      logger.info({ port, dashboard: `${publicUrl}/` }, 'frontend serving');
+      if (isPortKnown) loginUrl = await ensureAdmin(a, config, urlOf(config.listen.port), logger);
+      return {
+        serve: { listen: (host, port) => listenHttp(app.listener, host, port) },
+        afterServe: async (port) => {
+          if (!isPortKnown) loginUrl = await ensureAdmin(a, config, urlOf(port), logger);
+        },
+        announce: (port) => ({
+          instance: `${os.hostname()}-${process.pid}-${port}`,
+          endpoint: urlOf(port),
+          details: { port, dashboard: `${urlOf(port)}/` },
+        }),
+        // Event streams end cleanly first: browsers see an ended stream, not a cut one.
+        stop: async () => {
+          await events?.endAll();
+        },
+        close: async () => {
+          await accounts?.close();
+          await metrics?.close();
+          await settledCache?.close();
+          await feed?.close();
+          for (const c of clients.splice(0)) c.close();
+        },
+      };
+    },
+  });
+
+  return {
+    async start() {
+      const { port } = await host.start();
       return loginUrl === undefined ? { port } : { port, loginUrl };
     },
-    async stop() {
-      await registration?.close().catch(() => undefined);
-      // Event streams end cleanly first: browsers see an ended stream, not a cut one.
-      await events?.endAll();
-      if (server !== undefined) {
-        const s = server;
-        await new Promise<void>((resolve) => {
-          s.close(() => resolve());
-          s.closeAllConnections();
-        });
-      }
-      await accounts?.close();
-      await metrics?.close();
-      await settledCache?.close();
-      await feed?.close();
-      for (const c of clients.splice(0)) c.close();
-      if (deps.store === undefined) store?.close();
-    },
+    stop: () => host.stop(),
+  };
+}
+
+/**
+ * Serves `listener` over HTTP on `host:port`; closing it ends every open
+ * connection (event streams included).
+ */
+async function listenHttp(
+  listener: RequestListener,
+  host: string,
+  port: number,
+): Promise<Listening> {
+  const server = http.createServer(listener).listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 0; // long polls and event streams stay open
+  const address = server.address();
+  return {
+    port: typeof address === 'object' && address !== null ? address.port : port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 

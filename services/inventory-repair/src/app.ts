@@ -45,7 +45,7 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
     ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
   });
   const handlers = (store: Store): RepairsServer => ({
-    list: unary(async (req) => {
+    listRepairs: unary(async (req) => {
       const target = req.target.replace(/^\/+|\/+$/g, '');
       const { entries } = await store.list(RepairRecord, 'repairs/');
       const repairs = entries
@@ -61,7 +61,7 @@ export function createRepairService(config: RepairConfig, deps: RepairDeps = {})
         );
       return { repairs };
     }, logger),
-    get: unary(async (req) => {
+    getRepair: unary(async (req) => {
       const repair = await store.get(RepairRecord, `repairs/${req.id}`);
       if (repair === undefined) throw new ChamberError(Code.NotFound, `no repair "${req.id}"`);
       return { repair: repair.value };

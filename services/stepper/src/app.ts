@@ -1,15 +1,8 @@
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { callLogInterceptor, createGrpcServer, type GrpcServer } from '@chamber/grpc';
-import { ClockService, protoFiles, protoRoot } from '@chamber/protos';
-import {
-  pause,
-  reconnectDelay,
-  registerService,
-  Store,
-  type Leadership,
-  type ServiceRegistration,
-} from '@chamber/store';
+import { hostService } from '@chamber/host';
+import { ClockService, protoFiles } from '@chamber/protos';
+import { pause, reconnectDelay, type Leadership, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { ClockReader } from '@chamber/timestamp';
 import { trace } from '@opentelemetry/api';
@@ -49,10 +42,6 @@ export function createStepperService(
   const tracer = deps.tracer ?? trace.getTracer('chamber-stepper');
   const instance =
     config.stepper.instance !== '' ? config.stepper.instance : `${os.hostname()}-${process.pid}`;
-  let store: Store | undefined;
-  let reader: ClockReader | undefined;
-  let server: GrpcServer | undefined;
-  let registration: ServiceRegistration | undefined;
   let leadership: Leadership | undefined;
   let leader: Leader | undefined;
   let retention: Retention | undefined;
@@ -126,55 +115,43 @@ export function createStepperService(
     }
   }
 
-  return {
-    async start() {
-      store =
-        deps.store ??
-        (await Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
-      reader = await ClockReader.open(store);
-      server = createGrpcServer({
-        host: config.listen.host,
-        port: config.listen.port,
-        services: [
-          {
+  const host = hostService({
+    name: 'stepper',
+    config,
+    logger,
+    ...(deps.store === undefined ? {} : { store: deps.store }),
+    parts: async (store) => {
+      const reader = await ClockReader.open(store);
+      return {
+        serve: {
+          grpc: {
             name: 'chamber.clock.v1.Clock',
             definition: ClockService,
             implementation: createClockHandlers(store, reader, logger, () => leader),
+            protoFile: protoFiles.clock,
           },
-        ],
-        protoRoot,
-        protoFiles: [protoFiles.clock],
-        interceptors: [callLogInterceptor(logger)],
-      });
-      const { port } = await server.start();
-      const endpoint = `${config.listen.host}:${port}`;
-      registration = await registerService(store, {
-        name: 'stepper',
-        instance,
-        endpoint,
-        onRetry: (error, attempt) => {
-          if (attempt === 0)
-            logger.warn({ err: error }, 'stepper: lost its service registration (etcd away)');
         },
-        onReplaced: () => logger.info({ endpoint }, 'stepper: service registered again'),
-      });
-      campaigning = lead(store, endpoint);
-      logger.info({ endpoint, simulation: config.simulation, instance }, 'stepper serving');
-      return { port };
+        announce: () => ({ instance, details: { instance } }),
+        // Every replica serves; the one that wins the campaign leads.
+        afterRegister: (endpoint) => {
+          campaigning = lead(store, endpoint);
+        },
+        // Resigns first, so a standby takes over at once.
+        stop: async () => {
+          stopping.abort();
+          await retention?.stop();
+          await leader?.stop();
+          await leadership?.resign().catch(() => undefined);
+          await campaigning;
+        },
+        close: () => reader.close(),
+      };
     },
+  });
 
-    async stop() {
-      stopping.abort();
-      await retention?.stop();
-      await leader?.stop();
-      await leadership?.resign().catch(() => undefined);
-      await campaigning;
-      await server?.stop();
-      await registration?.close().catch(() => undefined);
-      await reader?.close();
-      if (deps.store === undefined) store?.close();
-    },
-
+  return {
+    start: () => host.start(),
+    stop: () => host.stop(),
     isLeader() {
       return leader !== undefined;
     },

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import { callLogInterceptor, createGrpcServer, type GrpcServer } from '@chamber/grpc';
-import { protoFiles, protoRoot, TraceSinkService as TraceSinkDefinition } from '@chamber/protos';
-import { registerService, Store, type ServiceRegistration } from '@chamber/store';
+import { hostService } from '@chamber/host';
+import { protoFiles, TraceSinkService as TraceSinkDefinition } from '@chamber/protos';
+import type { Store } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
 import type { TraceSinkConfig } from './config.js';
 import { TraceLog } from './domain/trace-log.js';
@@ -48,69 +47,34 @@ export function createTraceSinkService(
   const instanceId = randomBytes(8).toString('hex');
   const log = new TraceLog(config.tracesink.capacity);
   const { handlers, followers } = createTraceHandlers(log, instanceId, logger);
-  const connectStore =
-    deps.connectStore ??
-    (() => Store.connect({ endpoints: config.etcd.endpoints, simulation: config.simulation }));
-  let server: GrpcServer | undefined;
-  let store: Store | undefined;
-  let registration: ServiceRegistration | undefined;
-  let retry: NodeJS.Timeout | undefined;
-  let isStopped = false;
-
-  async function register(endpoint: string): Promise<void> {
-    try {
-      store ??= await connectStore();
-      registration = await registerService(store, {
-        name: traceSinkName,
-        instance: `${os.hostname()}-${process.pid}`,
-        endpoint,
-      });
-      if (isStopped) await registration.close();
-    } catch (error) {
-      if (isStopped) return;
-      logger.warn(
-        { err: error },
-        'tracesink cannot register in etcd; serving anyway, trying again',
-      );
-      retry = setTimeout(() => void register(endpoint), deps.registerRetryMs ?? 5_000);
-    }
-  }
+  const host = hostService({
+    name: traceSinkName,
+    config,
+    logger,
+    // The log does not need etcd: it serves at once and registers when it can.
+    isEtcdOptional: true,
+    ...(deps.connectStore === undefined ? {} : { connectStore: deps.connectStore }),
+    ...(deps.registerRetryMs === undefined ? {} : { registerRetryMs: deps.registerRetryMs }),
+    parts: () => ({
+      serve: {
+        grpc: {
+          name: 'chamber.trace.v1.TraceSink',
+          definition: TraceSinkDefinition,
+          implementation: handlers,
+          protoFile: protoFiles.trace,
+        },
+      },
+      announce: () => ({ details: { capacity: config.tracesink.capacity, instanceId } }),
+      stop: () => {
+        followers.closeAll();
+        return Promise.resolve();
+      },
+    }),
+  });
 
   return {
     instanceId,
-
-    async start() {
-      server = createGrpcServer({
-        host: config.listen.host,
-        port: config.listen.port,
-        services: [
-          {
-            name: 'chamber.trace.v1.TraceSink',
-            definition: TraceSinkDefinition,
-            implementation: handlers,
-          },
-        ],
-        protoRoot,
-        protoFiles: [protoFiles.trace],
-        interceptors: [callLogInterceptor(logger)],
-      });
-      const { port } = await server.start();
-      const endpoint = `${config.listen.host}:${port}`;
-      await register(endpoint);
-      logger.info(
-        { endpoint, capacity: config.tracesink.capacity, instanceId },
-        'tracesink serving',
-      );
-      return { port };
-    },
-
-    async stop() {
-      isStopped = true;
-      clearTimeout(retry);
-      followers.closeAll();
-      await server?.stop();
-      await registration?.close().catch(() => undefined);
-      store?.close();
-    },
+    start: () => host.start(),
+    stop: () => host.stop(),
   };
 }

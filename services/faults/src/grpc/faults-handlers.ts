@@ -7,7 +7,7 @@ import {
   FaultStatus,
   TickRecord,
   type FaultsServer,
-  type InjectRequest,
+  type InjectFaultRequest,
   type Schedule,
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
@@ -96,7 +96,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
   }
 
   /** Checks one fault to inject; fails with `InvalidArgument` naming the field. */
-  async function check(req: InjectRequest, nextTick: number): Promise<Checked> {
+  async function check(req: InjectFaultRequest, nextTick: number): Promise<Checked> {
     if (req.kind === FaultKind.FAULT_KIND_UNSPECIFIED || FaultKind[req.kind] === undefined) {
       throw new ChamberError(
         Code.InvalidArgument,
@@ -149,14 +149,14 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
   }
 
   return {
-    inject: unary(async (req) => {
+    injectFault: unary(async (req) => {
       const tick = await store.get(TickRecord, keys.clockTick);
       const checked = await check(req, (tick?.value.tick ?? 0) + 1);
       const [fault] = await injectAll([checked], req.requestedBy, tick?.value.seed ?? 0);
       return { fault: fault! };
     }),
 
-    injectMany: unary(async (req) => {
+    injectFaults: unary(async (req) => {
       if (req.faults.length === 0) {
         throw new ChamberError(Code.InvalidArgument, 'faults: give at least one fault', {
           details: { field: 'faults' },
@@ -174,7 +174,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
       return { faults: await injectAll(checked, req.requestedBy, tick?.value.seed ?? 0) };
     }),
 
-    list: unary(async (req) => {
+    listFaults: unary(async (req) => {
       const target = req.target.replace(/^\/+|\/+$/g, '');
       const faults = [...(await all()).values()]
         .map((e) => e.value)
@@ -191,9 +191,9 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
       return { faults };
     }),
 
-    get: unary(async (req) => ({ fault: (await one(req.id)).record })),
+    getFault: unary(async (req) => ({ fault: (await one(req.id)).record })),
 
-    clear: unary(async (req) => {
+    clearFault: unary(async (req) => {
       const who = req.requestedBy === '' ? 'request' : req.requestedBy;
       for (let attempt = 0; attempt < 10; attempt++) {
         const { record, guards } = await one(req.id);
@@ -227,7 +227,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
       throw new ChamberError(Code.Aborted, `fault ${req.id} kept changing; try again`);
     }),
 
-    clearAll: unary(async (req) => {
+    clearFaults: unary(async (req) => {
       const who = req.requestedBy === '' ? 'request' : req.requestedBy;
       const open = [...(await all()).values()]
         .map((e) => e.value)

@@ -49,7 +49,7 @@ export function createClockHandlers(
       return { status: reader.status() };
     }),
 
-    step: unary((req, call) =>
+    stepClock: unary((req, call) =>
       whileOpen(call, async (signal) => {
         const next = await changeControl((c, tick) => control.step(c, tick, req.ticks));
         return { status: await reader.waitFor(next.until!, { epoch: next.epoch, signal }) };
@@ -71,7 +71,7 @@ export function createClockHandlers(
       whileOpen(call, async (signal) => ({ status: await reader.waitFor(req.tick, { signal }) })),
     ),
 
-    reset: unary((req, call) =>
+    resetClock: unary((req, call) =>
       whileOpen(call, async (signal) => {
         const before = reader.status();
         await updateControl(store, reader, (c) => control.requestReset(c, req.seed ?? before.seed));
@@ -83,7 +83,7 @@ export function createClockHandlers(
       }),
     ),
 
-    watch: serverStream(async (_req, call) => {
+    watchClock: serverStream(async (_req, call) => {
       const signal = cancelled(call);
       call.write({ status: reader.status() });
       await new Promise<void>((resolve) => {

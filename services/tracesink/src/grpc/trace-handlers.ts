@@ -52,7 +52,7 @@ export function createTraceHandlers(
   const closers = new Set<() => void>();
 
   const handlers: TraceSinkServer = {
-    export: unary(async (req) => {
+    exportSpans: unary(async (req) => {
       if (req.spans.length > maxSpansPerExport) {
         throw new ChamberError(
           Code.InvalidArgument,

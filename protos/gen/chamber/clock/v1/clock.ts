@@ -29,11 +29,11 @@ export const protobufFileName = "chamber/clock/v1/clock.proto";
 export enum Policy {
   POLICY_UNSPECIFIED = 0,
   /**
-   * POLICY_PAUSED - Nothing advances on its own; Step and RunUntil still advance it. The state
-   * after Reset and on first start.
+   * POLICY_PAUSED - Nothing advances on its own; StepClock and RunUntil still advance it. The state
+   * after ResetClock and on first start.
    */
   POLICY_PAUSED = 1,
-  /** POLICY_MANUAL - Ticks advance only on Step(n) and RunUntil(tick). */
+  /** POLICY_MANUAL - Ticks advance only on StepClock(n) and RunUntil(tick). */
   POLICY_MANUAL = 2,
   /** POLICY_MEASURED - One tick every 1/rate seconds of wall time, never before settlement. */
   POLICY_MEASURED = 3,
@@ -92,7 +92,7 @@ export interface ClockStatus {
   settled: boolean;
   /** The last settled tick (equal to `tick` when `settled`). */
   settledTick: number;
-  /** Incremented by every policy change and by Reset; the ETag of the clock. */
+  /** Incremented by every policy change and by ResetClock; the ETag of the clock. */
   epoch: number;
   policy: Policy;
   /** Ticks per second under POLICY_MEASURED. */
@@ -155,12 +155,12 @@ export interface SetPolicyResponse {
   status: ClockStatus | undefined;
 }
 
-export interface StepRequest {
+export interface StepClockRequest {
   /** How many ticks to advance; at least 1. Idle ticks may be skipped. */
   ticks: number;
 }
 
-export interface StepResponse {
+export interface StepClockResponse {
   status: ClockStatus | undefined;
 }
 
@@ -182,19 +182,19 @@ export interface WaitForTickResponse {
   status: ClockStatus | undefined;
 }
 
-export interface WatchRequest {
+export interface WatchClockRequest {
 }
 
-export interface WatchResponse {
+export interface WatchClockResponse {
   status: ClockStatus | undefined;
 }
 
-export interface ResetRequest {
+export interface ResetClockRequest {
   /** The seed of the fresh run; when absent the current seed is kept. */
   seed?: number | undefined;
 }
 
-export interface ResetResponse {
+export interface ResetClockResponse {
   status: ClockStatus | undefined;
 }
 
@@ -837,19 +837,19 @@ export const SetPolicyResponse: MessageFns<SetPolicyResponse> = {
   },
 };
 
-function createBaseStepRequest(): StepRequest {
+function createBaseStepClockRequest(): StepClockRequest {
   return { ticks: 0 };
 }
 
-export const StepRequest: MessageFns<StepRequest> = {
-  encode(message: StepRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const StepClockRequest: MessageFns<StepClockRequest> = {
+  encode(message: StepClockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.ticks !== 0) {
       writer.uint32(8).uint64(message.ticks);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StepRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): StepClockRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -858,7 +858,7 @@ export const StepRequest: MessageFns<StepRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStepRequest();
+      const message = createBaseStepClockRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -882,11 +882,11 @@ export const StepRequest: MessageFns<StepRequest> = {
     }
   },
 
-  fromJSON(object: any): StepRequest {
+  fromJSON(object: any): StepClockRequest {
     return { ticks: isSet(object.ticks) ? globalThis.Number(object.ticks) : 0 };
   },
 
-  toJSON(message: StepRequest): unknown {
+  toJSON(message: StepClockRequest): unknown {
     const obj: any = {};
     if (message.ticks !== 0) {
       obj.ticks = Math.round(message.ticks);
@@ -894,29 +894,29 @@ export const StepRequest: MessageFns<StepRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<StepRequest>): StepRequest {
-    return StepRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<StepClockRequest>): StepClockRequest {
+    return StepClockRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<StepRequest>): StepRequest {
-    const message = createBaseStepRequest();
+  fromPartial(object: DeepPartial<StepClockRequest>): StepClockRequest {
+    const message = createBaseStepClockRequest();
     message.ticks = object.ticks ?? 0;
     return message;
   },
 };
 
-function createBaseStepResponse(): StepResponse {
+function createBaseStepClockResponse(): StepClockResponse {
   return { status: undefined };
 }
 
-export const StepResponse: MessageFns<StepResponse> = {
-  encode(message: StepResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const StepClockResponse: MessageFns<StepClockResponse> = {
+  encode(message: StepClockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.status !== undefined) {
       ClockStatus.encode(message.status, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StepResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): StepClockResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -925,7 +925,7 @@ export const StepResponse: MessageFns<StepResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStepResponse();
+      const message = createBaseStepClockResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -949,11 +949,11 @@ export const StepResponse: MessageFns<StepResponse> = {
     }
   },
 
-  fromJSON(object: any): StepResponse {
+  fromJSON(object: any): StepClockResponse {
     return { status: isSet(object.status) ? ClockStatus.fromJSON(object.status) : undefined };
   },
 
-  toJSON(message: StepResponse): unknown {
+  toJSON(message: StepClockResponse): unknown {
     const obj: any = {};
     if (message.status !== undefined) {
       obj.status = ClockStatus.toJSON(message.status);
@@ -961,11 +961,11 @@ export const StepResponse: MessageFns<StepResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<StepResponse>): StepResponse {
-    return StepResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<StepClockResponse>): StepClockResponse {
+    return StepClockResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<StepResponse>): StepResponse {
-    const message = createBaseStepResponse();
+  fromPartial(object: DeepPartial<StepClockResponse>): StepClockResponse {
+    const message = createBaseStepClockResponse();
     message.status = (object.status !== undefined && object.status !== null)
       ? ClockStatus.fromPartial(object.status)
       : undefined;
@@ -1245,16 +1245,16 @@ export const WaitForTickResponse: MessageFns<WaitForTickResponse> = {
   },
 };
 
-function createBaseWatchRequest(): WatchRequest {
+function createBaseWatchClockRequest(): WatchClockRequest {
   return {};
 }
 
-export const WatchRequest: MessageFns<WatchRequest> = {
-  encode(_: WatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const WatchClockRequest: MessageFns<WatchClockRequest> = {
+  encode(_: WatchClockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): WatchRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchClockRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1263,7 +1263,7 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseWatchRequest();
+      const message = createBaseWatchClockRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1279,37 +1279,37 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
   },
 
-  fromJSON(_: any): WatchRequest {
+  fromJSON(_: any): WatchClockRequest {
     return {};
   },
 
-  toJSON(_: WatchRequest): unknown {
+  toJSON(_: WatchClockRequest): unknown {
     const obj: any = {};
     return obj;
   },
 
-  create(base?: DeepPartial<WatchRequest>): WatchRequest {
-    return WatchRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<WatchClockRequest>): WatchClockRequest {
+    return WatchClockRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<WatchRequest>): WatchRequest {
-    const message = createBaseWatchRequest();
+  fromPartial(_: DeepPartial<WatchClockRequest>): WatchClockRequest {
+    const message = createBaseWatchClockRequest();
     return message;
   },
 };
 
-function createBaseWatchResponse(): WatchResponse {
+function createBaseWatchClockResponse(): WatchClockResponse {
   return { status: undefined };
 }
 
-export const WatchResponse: MessageFns<WatchResponse> = {
-  encode(message: WatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const WatchClockResponse: MessageFns<WatchClockResponse> = {
+  encode(message: WatchClockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.status !== undefined) {
       ClockStatus.encode(message.status, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): WatchResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchClockResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1318,7 +1318,7 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseWatchResponse();
+      const message = createBaseWatchClockResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1342,11 +1342,11 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     }
   },
 
-  fromJSON(object: any): WatchResponse {
+  fromJSON(object: any): WatchClockResponse {
     return { status: isSet(object.status) ? ClockStatus.fromJSON(object.status) : undefined };
   },
 
-  toJSON(message: WatchResponse): unknown {
+  toJSON(message: WatchClockResponse): unknown {
     const obj: any = {};
     if (message.status !== undefined) {
       obj.status = ClockStatus.toJSON(message.status);
@@ -1354,11 +1354,11 @@ export const WatchResponse: MessageFns<WatchResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<WatchResponse>): WatchResponse {
-    return WatchResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<WatchClockResponse>): WatchClockResponse {
+    return WatchClockResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<WatchResponse>): WatchResponse {
-    const message = createBaseWatchResponse();
+  fromPartial(object: DeepPartial<WatchClockResponse>): WatchClockResponse {
+    const message = createBaseWatchClockResponse();
     message.status = (object.status !== undefined && object.status !== null)
       ? ClockStatus.fromPartial(object.status)
       : undefined;
@@ -1366,19 +1366,19 @@ export const WatchResponse: MessageFns<WatchResponse> = {
   },
 };
 
-function createBaseResetRequest(): ResetRequest {
+function createBaseResetClockRequest(): ResetClockRequest {
   return { seed: undefined };
 }
 
-export const ResetRequest: MessageFns<ResetRequest> = {
-  encode(message: ResetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ResetClockRequest: MessageFns<ResetClockRequest> = {
+  encode(message: ResetClockRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.seed !== undefined) {
       writer.uint32(8).uint64(message.seed);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ResetRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetClockRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1387,7 +1387,7 @@ export const ResetRequest: MessageFns<ResetRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseResetRequest();
+      const message = createBaseResetClockRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1411,11 +1411,11 @@ export const ResetRequest: MessageFns<ResetRequest> = {
     }
   },
 
-  fromJSON(object: any): ResetRequest {
+  fromJSON(object: any): ResetClockRequest {
     return { seed: isSet(object.seed) ? globalThis.Number(object.seed) : undefined };
   },
 
-  toJSON(message: ResetRequest): unknown {
+  toJSON(message: ResetClockRequest): unknown {
     const obj: any = {};
     if (message.seed !== undefined) {
       obj.seed = Math.round(message.seed);
@@ -1423,29 +1423,29 @@ export const ResetRequest: MessageFns<ResetRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ResetRequest>): ResetRequest {
-    return ResetRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ResetClockRequest>): ResetClockRequest {
+    return ResetClockRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ResetRequest>): ResetRequest {
-    const message = createBaseResetRequest();
+  fromPartial(object: DeepPartial<ResetClockRequest>): ResetClockRequest {
+    const message = createBaseResetClockRequest();
     message.seed = object.seed ?? undefined;
     return message;
   },
 };
 
-function createBaseResetResponse(): ResetResponse {
+function createBaseResetClockResponse(): ResetClockResponse {
   return { status: undefined };
 }
 
-export const ResetResponse: MessageFns<ResetResponse> = {
-  encode(message: ResetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ResetClockResponse: MessageFns<ResetClockResponse> = {
+  encode(message: ResetClockResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.status !== undefined) {
       ClockStatus.encode(message.status, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ResetResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): ResetClockResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1454,7 +1454,7 @@ export const ResetResponse: MessageFns<ResetResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseResetResponse();
+      const message = createBaseResetClockResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1478,11 +1478,11 @@ export const ResetResponse: MessageFns<ResetResponse> = {
     }
   },
 
-  fromJSON(object: any): ResetResponse {
+  fromJSON(object: any): ResetClockResponse {
     return { status: isSet(object.status) ? ClockStatus.fromJSON(object.status) : undefined };
   },
 
-  toJSON(message: ResetResponse): unknown {
+  toJSON(message: ResetClockResponse): unknown {
     const obj: any = {};
     if (message.status !== undefined) {
       obj.status = ClockStatus.toJSON(message.status);
@@ -1490,11 +1490,11 @@ export const ResetResponse: MessageFns<ResetResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ResetResponse>): ResetResponse {
-    return ResetResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ResetClockResponse>): ResetClockResponse {
+    return ResetClockResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ResetResponse>): ResetResponse {
-    const message = createBaseResetResponse();
+  fromPartial(object: DeepPartial<ResetClockResponse>): ResetClockResponse {
+    const message = createBaseResetClockResponse();
     message.status = (object.status !== undefined && object.status !== null)
       ? ClockStatus.fromPartial(object.status)
       : undefined;
@@ -1528,14 +1528,14 @@ export const ClockService = {
    * Advances `ticks` ticks (policies manual and paused) and returns when the
    * last one is settled by every participant.
    */
-  step: {
-    path: "/chamber.clock.v1.Clock/Step" as const,
+  stepClock: {
+    path: "/chamber.clock.v1.Clock/StepClock" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: StepRequest): Buffer => Buffer.from(StepRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): StepRequest => StepRequest.decode(value),
-    responseSerialize: (value: StepResponse): Buffer => Buffer.from(StepResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): StepResponse => StepResponse.decode(value),
+    requestSerialize: (value: StepClockRequest): Buffer => Buffer.from(StepClockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StepClockRequest => StepClockRequest.decode(value),
+    responseSerialize: (value: StepClockResponse): Buffer => Buffer.from(StepClockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StepClockResponse => StepClockResponse.decode(value),
   },
   /** Advances to, or bounds the clock at, `tick`; returns when it is settled. */
   runUntil: {
@@ -1558,27 +1558,27 @@ export const ClockService = {
     responseDeserialize: (value: Buffer): WaitForTickResponse => WaitForTickResponse.decode(value),
   },
   /** The current status, then one message per change. */
-  watch: {
-    path: "/chamber.clock.v1.Clock/Watch" as const,
+  watchClock: {
+    path: "/chamber.clock.v1.Clock/WatchClock" as const,
     requestStream: false as const,
     responseStream: true as const,
-    requestSerialize: (value: WatchRequest): Buffer => Buffer.from(WatchRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
-    responseSerialize: (value: WatchResponse): Buffer => Buffer.from(WatchResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): WatchResponse => WatchResponse.decode(value),
+    requestSerialize: (value: WatchClockRequest): Buffer => Buffer.from(WatchClockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchClockRequest => WatchClockRequest.decode(value),
+    responseSerialize: (value: WatchClockResponse): Buffer => Buffer.from(WatchClockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchClockResponse => WatchClockResponse.decode(value),
   },
   /**
    * Returns to tick 0 of a fresh run: pauses, clears the world and publishes
    * tick 0, on which participants rebuild it from its definition and seed.
    */
-  reset: {
-    path: "/chamber.clock.v1.Clock/Reset" as const,
+  resetClock: {
+    path: "/chamber.clock.v1.Clock/ResetClock" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ResetRequest): Buffer => Buffer.from(ResetRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ResetRequest => ResetRequest.decode(value),
-    responseSerialize: (value: ResetResponse): Buffer => Buffer.from(ResetResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ResetResponse => ResetResponse.decode(value),
+    requestSerialize: (value: ResetClockRequest): Buffer => Buffer.from(ResetClockRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResetClockRequest => ResetClockRequest.decode(value),
+    responseSerialize: (value: ResetClockResponse): Buffer => Buffer.from(ResetClockResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResetClockResponse => ResetClockResponse.decode(value),
   },
 } as const;
 
@@ -1591,18 +1591,18 @@ export interface ClockServer extends UntypedServiceImplementation {
    * Advances `ticks` ticks (policies manual and paused) and returns when the
    * last one is settled by every participant.
    */
-  step: handleUnaryCall<StepRequest, StepResponse>;
+  stepClock: handleUnaryCall<StepClockRequest, StepClockResponse>;
   /** Advances to, or bounds the clock at, `tick`; returns when it is settled. */
   runUntil: handleUnaryCall<RunUntilRequest, RunUntilResponse>;
   /** Returns when `tick` is settled. */
   waitForTick: handleUnaryCall<WaitForTickRequest, WaitForTickResponse>;
   /** The current status, then one message per change. */
-  watch: handleServerStreamingCall<WatchRequest, WatchResponse>;
+  watchClock: handleServerStreamingCall<WatchClockRequest, WatchClockResponse>;
   /**
    * Returns to tick 0 of a fresh run: pauses, clears the world and publishes
    * tick 0, on which participants rebuild it from its definition and seed.
    */
-  reset: handleUnaryCall<ResetRequest, ResetResponse>;
+  resetClock: handleUnaryCall<ResetClockRequest, ResetClockResponse>;
 }
 
 export interface ClockClient extends Client {
@@ -1642,17 +1642,20 @@ export interface ClockClient extends Client {
    * Advances `ticks` ticks (policies manual and paused) and returns when the
    * last one is settled by every participant.
    */
-  step(request: StepRequest, callback: (error: ServiceError | null, response: StepResponse) => void): ClientUnaryCall;
-  step(
-    request: StepRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: StepResponse) => void,
+  stepClock(
+    request: StepClockRequest,
+    callback: (error: ServiceError | null, response: StepClockResponse) => void,
   ): ClientUnaryCall;
-  step(
-    request: StepRequest,
+  stepClock(
+    request: StepClockRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StepClockResponse) => void,
+  ): ClientUnaryCall;
+  stepClock(
+    request: StepClockRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: StepResponse) => void,
+    callback: (error: ServiceError | null, response: StepClockResponse) => void,
   ): ClientUnaryCall;
   /** Advances to, or bounds the clock at, `tick`; returns when it is settled. */
   runUntil(
@@ -1687,30 +1690,30 @@ export interface ClockClient extends Client {
     callback: (error: ServiceError | null, response: WaitForTickResponse) => void,
   ): ClientUnaryCall;
   /** The current status, then one message per change. */
-  watch(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchResponse>;
-  watch(
-    request: WatchRequest,
+  watchClock(request: WatchClockRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchClockResponse>;
+  watchClock(
+    request: WatchClockRequest,
     metadata?: Metadata,
     options?: Partial<CallOptions>,
-  ): ClientReadableStream<WatchResponse>;
+  ): ClientReadableStream<WatchClockResponse>;
   /**
    * Returns to tick 0 of a fresh run: pauses, clears the world and publishes
    * tick 0, on which participants rebuild it from its definition and seed.
    */
-  reset(
-    request: ResetRequest,
-    callback: (error: ServiceError | null, response: ResetResponse) => void,
+  resetClock(
+    request: ResetClockRequest,
+    callback: (error: ServiceError | null, response: ResetClockResponse) => void,
   ): ClientUnaryCall;
-  reset(
-    request: ResetRequest,
+  resetClock(
+    request: ResetClockRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: ResetResponse) => void,
+    callback: (error: ServiceError | null, response: ResetClockResponse) => void,
   ): ClientUnaryCall;
-  reset(
-    request: ResetRequest,
+  resetClock(
+    request: ResetClockRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ResetResponse) => void,
+    callback: (error: ServiceError | null, response: ResetClockResponse) => void,
   ): ClientUnaryCall;
 }
 

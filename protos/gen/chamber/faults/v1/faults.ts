@@ -216,29 +216,29 @@ export interface FaultRecord_NextByTargetEntry {
   value: number;
 }
 
-export interface InjectRequest {
+export interface InjectFaultRequest {
   kind: FaultKind;
   targets: string[];
   schedule: Schedule | undefined;
   requestedBy: string;
 }
 
-export interface InjectResponse {
+export interface InjectFaultResponse {
   fault: FaultRecord | undefined;
 }
 
-export interface InjectManyRequest {
-  /** Each fault as Inject takes it (its requested_by is ignored). */
-  faults: InjectRequest[];
+export interface InjectFaultsRequest {
+  /** Each fault as InjectFault takes it (its requested_by is ignored). */
+  faults: InjectFaultRequest[];
   requestedBy: string;
 }
 
-export interface InjectManyResponse {
+export interface InjectFaultsResponse {
   /** The faults, in the order asked. */
   faults: FaultRecord[];
 }
 
-export interface ListRequest {
+export interface ListFaultsRequest {
   /** Only these; empty for all. */
   statuses: FaultStatus[];
   kinds: FaultKind[];
@@ -246,32 +246,32 @@ export interface ListRequest {
   target: string;
 }
 
-export interface ListResponse {
+export interface ListFaultsResponse {
   faults: FaultRecord[];
 }
 
-export interface GetRequest {
+export interface GetFaultRequest {
   id: string;
 }
 
-export interface GetResponse {
+export interface GetFaultResponse {
   fault: FaultRecord | undefined;
 }
 
-export interface ClearRequest {
+export interface ClearFaultRequest {
   id: string;
   requestedBy: string;
 }
 
-export interface ClearResponse {
+export interface ClearFaultResponse {
   fault: FaultRecord | undefined;
 }
 
-export interface ClearAllRequest {
+export interface ClearFaultsRequest {
   requestedBy: string;
 }
 
-export interface ClearAllResponse {
+export interface ClearFaultsResponse {
   /** The faults cleared, at `effective_tick`. */
   ids: string[];
   effectiveTick: number;
@@ -1061,12 +1061,12 @@ export const FaultRecord_NextByTargetEntry: MessageFns<FaultRecord_NextByTargetE
   },
 };
 
-function createBaseInjectRequest(): InjectRequest {
+function createBaseInjectFaultRequest(): InjectFaultRequest {
   return { kind: 0, targets: [], schedule: undefined, requestedBy: "" };
 }
 
-export const InjectRequest: MessageFns<InjectRequest> = {
-  encode(message: InjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const InjectFaultRequest: MessageFns<InjectFaultRequest> = {
+  encode(message: InjectFaultRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.kind !== 0) {
       writer.uint32(8).int32(message.kind);
     }
@@ -1082,7 +1082,7 @@ export const InjectRequest: MessageFns<InjectRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): InjectRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): InjectFaultRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1091,7 +1091,7 @@ export const InjectRequest: MessageFns<InjectRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInjectRequest();
+      const message = createBaseInjectFaultRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1139,7 +1139,7 @@ export const InjectRequest: MessageFns<InjectRequest> = {
     }
   },
 
-  fromJSON(object: any): InjectRequest {
+  fromJSON(object: any): InjectFaultRequest {
     return {
       kind: isSet(object.kind) ? faultKindFromJSON(object.kind) : 0,
       targets: globalThis.Array.isArray(object?.targets) ? object.targets.map((e: any) => globalThis.String(e)) : [],
@@ -1152,7 +1152,7 @@ export const InjectRequest: MessageFns<InjectRequest> = {
     };
   },
 
-  toJSON(message: InjectRequest): unknown {
+  toJSON(message: InjectFaultRequest): unknown {
     const obj: any = {};
     if (message.kind !== 0) {
       obj.kind = faultKindToJSON(message.kind);
@@ -1169,11 +1169,11 @@ export const InjectRequest: MessageFns<InjectRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<InjectRequest>): InjectRequest {
-    return InjectRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<InjectFaultRequest>): InjectFaultRequest {
+    return InjectFaultRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<InjectRequest>): InjectRequest {
-    const message = createBaseInjectRequest();
+  fromPartial(object: DeepPartial<InjectFaultRequest>): InjectFaultRequest {
+    const message = createBaseInjectFaultRequest();
     message.kind = object.kind ?? 0;
     message.targets = object.targets?.map((e) => e) || [];
     message.schedule = (object.schedule !== undefined && object.schedule !== null)
@@ -1184,19 +1184,19 @@ export const InjectRequest: MessageFns<InjectRequest> = {
   },
 };
 
-function createBaseInjectResponse(): InjectResponse {
+function createBaseInjectFaultResponse(): InjectFaultResponse {
   return { fault: undefined };
 }
 
-export const InjectResponse: MessageFns<InjectResponse> = {
-  encode(message: InjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const InjectFaultResponse: MessageFns<InjectFaultResponse> = {
+  encode(message: InjectFaultResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fault !== undefined) {
       FaultRecord.encode(message.fault, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): InjectResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): InjectFaultResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1205,7 +1205,7 @@ export const InjectResponse: MessageFns<InjectResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInjectResponse();
+      const message = createBaseInjectFaultResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1229,11 +1229,11 @@ export const InjectResponse: MessageFns<InjectResponse> = {
     }
   },
 
-  fromJSON(object: any): InjectResponse {
+  fromJSON(object: any): InjectFaultResponse {
     return { fault: isSet(object.fault) ? FaultRecord.fromJSON(object.fault) : undefined };
   },
 
-  toJSON(message: InjectResponse): unknown {
+  toJSON(message: InjectFaultResponse): unknown {
     const obj: any = {};
     if (message.fault !== undefined) {
       obj.fault = FaultRecord.toJSON(message.fault);
@@ -1241,11 +1241,11 @@ export const InjectResponse: MessageFns<InjectResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<InjectResponse>): InjectResponse {
-    return InjectResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<InjectFaultResponse>): InjectFaultResponse {
+    return InjectFaultResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<InjectResponse>): InjectResponse {
-    const message = createBaseInjectResponse();
+  fromPartial(object: DeepPartial<InjectFaultResponse>): InjectFaultResponse {
+    const message = createBaseInjectFaultResponse();
     message.fault = (object.fault !== undefined && object.fault !== null)
       ? FaultRecord.fromPartial(object.fault)
       : undefined;
@@ -1253,14 +1253,14 @@ export const InjectResponse: MessageFns<InjectResponse> = {
   },
 };
 
-function createBaseInjectManyRequest(): InjectManyRequest {
+function createBaseInjectFaultsRequest(): InjectFaultsRequest {
   return { faults: [], requestedBy: "" };
 }
 
-export const InjectManyRequest: MessageFns<InjectManyRequest> = {
-  encode(message: InjectManyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const InjectFaultsRequest: MessageFns<InjectFaultsRequest> = {
+  encode(message: InjectFaultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.faults) {
-      InjectRequest.encode(v!, writer.uint32(10).fork()).join();
+      InjectFaultRequest.encode(v!, writer.uint32(10).fork()).join();
     }
     if (message.requestedBy !== "") {
       writer.uint32(18).string(message.requestedBy);
@@ -1268,7 +1268,7 @@ export const InjectManyRequest: MessageFns<InjectManyRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): InjectManyRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): InjectFaultsRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1277,7 +1277,7 @@ export const InjectManyRequest: MessageFns<InjectManyRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInjectManyRequest();
+      const message = createBaseInjectFaultsRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1286,7 +1286,7 @@ export const InjectManyRequest: MessageFns<InjectManyRequest> = {
               break;
             }
 
-            message.faults.push(InjectRequest.decode(reader, reader.uint32()));
+            message.faults.push(InjectFaultRequest.decode(reader, reader.uint32()));
             continue;
           }
           case 2: {
@@ -1309,9 +1309,11 @@ export const InjectManyRequest: MessageFns<InjectManyRequest> = {
     }
   },
 
-  fromJSON(object: any): InjectManyRequest {
+  fromJSON(object: any): InjectFaultsRequest {
     return {
-      faults: globalThis.Array.isArray(object?.faults) ? object.faults.map((e: any) => InjectRequest.fromJSON(e)) : [],
+      faults: globalThis.Array.isArray(object?.faults)
+        ? object.faults.map((e: any) => InjectFaultRequest.fromJSON(e))
+        : [],
       requestedBy: isSet(object.requestedBy)
         ? globalThis.String(object.requestedBy)
         : isSet(object.requested_by)
@@ -1320,10 +1322,10 @@ export const InjectManyRequest: MessageFns<InjectManyRequest> = {
     };
   },
 
-  toJSON(message: InjectManyRequest): unknown {
+  toJSON(message: InjectFaultsRequest): unknown {
     const obj: any = {};
     if (message.faults?.length) {
-      obj.faults = message.faults.map((e) => InjectRequest.toJSON(e));
+      obj.faults = message.faults.map((e) => InjectFaultRequest.toJSON(e));
     }
     if (message.requestedBy !== "") {
       obj.requestedBy = message.requestedBy;
@@ -1331,30 +1333,30 @@ export const InjectManyRequest: MessageFns<InjectManyRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<InjectManyRequest>): InjectManyRequest {
-    return InjectManyRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<InjectFaultsRequest>): InjectFaultsRequest {
+    return InjectFaultsRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<InjectManyRequest>): InjectManyRequest {
-    const message = createBaseInjectManyRequest();
-    message.faults = object.faults?.map((e) => InjectRequest.fromPartial(e)) || [];
+  fromPartial(object: DeepPartial<InjectFaultsRequest>): InjectFaultsRequest {
+    const message = createBaseInjectFaultsRequest();
+    message.faults = object.faults?.map((e) => InjectFaultRequest.fromPartial(e)) || [];
     message.requestedBy = object.requestedBy ?? "";
     return message;
   },
 };
 
-function createBaseInjectManyResponse(): InjectManyResponse {
+function createBaseInjectFaultsResponse(): InjectFaultsResponse {
   return { faults: [] };
 }
 
-export const InjectManyResponse: MessageFns<InjectManyResponse> = {
-  encode(message: InjectManyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const InjectFaultsResponse: MessageFns<InjectFaultsResponse> = {
+  encode(message: InjectFaultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.faults) {
       FaultRecord.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): InjectManyResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): InjectFaultsResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1363,7 +1365,7 @@ export const InjectManyResponse: MessageFns<InjectManyResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseInjectManyResponse();
+      const message = createBaseInjectFaultsResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1387,13 +1389,13 @@ export const InjectManyResponse: MessageFns<InjectManyResponse> = {
     }
   },
 
-  fromJSON(object: any): InjectManyResponse {
+  fromJSON(object: any): InjectFaultsResponse {
     return {
       faults: globalThis.Array.isArray(object?.faults) ? object.faults.map((e: any) => FaultRecord.fromJSON(e)) : [],
     };
   },
 
-  toJSON(message: InjectManyResponse): unknown {
+  toJSON(message: InjectFaultsResponse): unknown {
     const obj: any = {};
     if (message.faults?.length) {
       obj.faults = message.faults.map((e) => FaultRecord.toJSON(e));
@@ -1401,22 +1403,22 @@ export const InjectManyResponse: MessageFns<InjectManyResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<InjectManyResponse>): InjectManyResponse {
-    return InjectManyResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<InjectFaultsResponse>): InjectFaultsResponse {
+    return InjectFaultsResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<InjectManyResponse>): InjectManyResponse {
-    const message = createBaseInjectManyResponse();
+  fromPartial(object: DeepPartial<InjectFaultsResponse>): InjectFaultsResponse {
+    const message = createBaseInjectFaultsResponse();
     message.faults = object.faults?.map((e) => FaultRecord.fromPartial(e)) || [];
     return message;
   },
 };
 
-function createBaseListRequest(): ListRequest {
+function createBaseListFaultsRequest(): ListFaultsRequest {
   return { statuses: [], kinds: [], target: "" };
 }
 
-export const ListRequest: MessageFns<ListRequest> = {
-  encode(message: ListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ListFaultsRequest: MessageFns<ListFaultsRequest> = {
+  encode(message: ListFaultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statuses.length !== 0) {
       writer.uint32(10).fork();
       for (const v of message.statuses) {
@@ -1437,7 +1439,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ListRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFaultsRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1446,7 +1448,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseListRequest();
+      const message = createBaseListFaultsRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1506,7 +1508,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
   },
 
-  fromJSON(object: any): ListRequest {
+  fromJSON(object: any): ListFaultsRequest {
     return {
       statuses: globalThis.Array.isArray(object?.statuses)
         ? object.statuses.map((e: any) => faultStatusFromJSON(e))
@@ -1516,7 +1518,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     };
   },
 
-  toJSON(message: ListRequest): unknown {
+  toJSON(message: ListFaultsRequest): unknown {
     const obj: any = {};
     if (message.statuses?.length) {
       obj.statuses = message.statuses.map((e) => faultStatusToJSON(e));
@@ -1530,11 +1532,11 @@ export const ListRequest: MessageFns<ListRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ListRequest>): ListRequest {
-    return ListRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ListFaultsRequest>): ListFaultsRequest {
+    return ListFaultsRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ListRequest>): ListRequest {
-    const message = createBaseListRequest();
+  fromPartial(object: DeepPartial<ListFaultsRequest>): ListFaultsRequest {
+    const message = createBaseListFaultsRequest();
     message.statuses = object.statuses?.map((e) => e) || [];
     message.kinds = object.kinds?.map((e) => e) || [];
     message.target = object.target ?? "";
@@ -1542,19 +1544,19 @@ export const ListRequest: MessageFns<ListRequest> = {
   },
 };
 
-function createBaseListResponse(): ListResponse {
+function createBaseListFaultsResponse(): ListFaultsResponse {
   return { faults: [] };
 }
 
-export const ListResponse: MessageFns<ListResponse> = {
-  encode(message: ListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ListFaultsResponse: MessageFns<ListFaultsResponse> = {
+  encode(message: ListFaultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.faults) {
       FaultRecord.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ListResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFaultsResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1563,7 +1565,7 @@ export const ListResponse: MessageFns<ListResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseListResponse();
+      const message = createBaseListFaultsResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1587,13 +1589,13 @@ export const ListResponse: MessageFns<ListResponse> = {
     }
   },
 
-  fromJSON(object: any): ListResponse {
+  fromJSON(object: any): ListFaultsResponse {
     return {
       faults: globalThis.Array.isArray(object?.faults) ? object.faults.map((e: any) => FaultRecord.fromJSON(e)) : [],
     };
   },
 
-  toJSON(message: ListResponse): unknown {
+  toJSON(message: ListFaultsResponse): unknown {
     const obj: any = {};
     if (message.faults?.length) {
       obj.faults = message.faults.map((e) => FaultRecord.toJSON(e));
@@ -1601,29 +1603,29 @@ export const ListResponse: MessageFns<ListResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ListResponse>): ListResponse {
-    return ListResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ListFaultsResponse>): ListFaultsResponse {
+    return ListFaultsResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ListResponse>): ListResponse {
-    const message = createBaseListResponse();
+  fromPartial(object: DeepPartial<ListFaultsResponse>): ListFaultsResponse {
+    const message = createBaseListFaultsResponse();
     message.faults = object.faults?.map((e) => FaultRecord.fromPartial(e)) || [];
     return message;
   },
 };
 
-function createBaseGetRequest(): GetRequest {
+function createBaseGetFaultRequest(): GetFaultRequest {
   return { id: "" };
 }
 
-export const GetRequest: MessageFns<GetRequest> = {
-  encode(message: GetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const GetFaultRequest: MessageFns<GetFaultRequest> = {
+  encode(message: GetFaultRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFaultRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1632,7 +1634,7 @@ export const GetRequest: MessageFns<GetRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetRequest();
+      const message = createBaseGetFaultRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1656,11 +1658,11 @@ export const GetRequest: MessageFns<GetRequest> = {
     }
   },
 
-  fromJSON(object: any): GetRequest {
+  fromJSON(object: any): GetFaultRequest {
     return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
   },
 
-  toJSON(message: GetRequest): unknown {
+  toJSON(message: GetFaultRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
@@ -1668,29 +1670,29 @@ export const GetRequest: MessageFns<GetRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<GetRequest>): GetRequest {
-    return GetRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<GetFaultRequest>): GetFaultRequest {
+    return GetFaultRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetRequest>): GetRequest {
-    const message = createBaseGetRequest();
+  fromPartial(object: DeepPartial<GetFaultRequest>): GetFaultRequest {
+    const message = createBaseGetFaultRequest();
     message.id = object.id ?? "";
     return message;
   },
 };
 
-function createBaseGetResponse(): GetResponse {
+function createBaseGetFaultResponse(): GetFaultResponse {
   return { fault: undefined };
 }
 
-export const GetResponse: MessageFns<GetResponse> = {
-  encode(message: GetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const GetFaultResponse: MessageFns<GetFaultResponse> = {
+  encode(message: GetFaultResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fault !== undefined) {
       FaultRecord.encode(message.fault, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetFaultResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1699,7 +1701,7 @@ export const GetResponse: MessageFns<GetResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetResponse();
+      const message = createBaseGetFaultResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1723,11 +1725,11 @@ export const GetResponse: MessageFns<GetResponse> = {
     }
   },
 
-  fromJSON(object: any): GetResponse {
+  fromJSON(object: any): GetFaultResponse {
     return { fault: isSet(object.fault) ? FaultRecord.fromJSON(object.fault) : undefined };
   },
 
-  toJSON(message: GetResponse): unknown {
+  toJSON(message: GetFaultResponse): unknown {
     const obj: any = {};
     if (message.fault !== undefined) {
       obj.fault = FaultRecord.toJSON(message.fault);
@@ -1735,11 +1737,11 @@ export const GetResponse: MessageFns<GetResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<GetResponse>): GetResponse {
-    return GetResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<GetFaultResponse>): GetFaultResponse {
+    return GetFaultResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetResponse>): GetResponse {
-    const message = createBaseGetResponse();
+  fromPartial(object: DeepPartial<GetFaultResponse>): GetFaultResponse {
+    const message = createBaseGetFaultResponse();
     message.fault = (object.fault !== undefined && object.fault !== null)
       ? FaultRecord.fromPartial(object.fault)
       : undefined;
@@ -1747,12 +1749,12 @@ export const GetResponse: MessageFns<GetResponse> = {
   },
 };
 
-function createBaseClearRequest(): ClearRequest {
+function createBaseClearFaultRequest(): ClearFaultRequest {
   return { id: "", requestedBy: "" };
 }
 
-export const ClearRequest: MessageFns<ClearRequest> = {
-  encode(message: ClearRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ClearFaultRequest: MessageFns<ClearFaultRequest> = {
+  encode(message: ClearFaultRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
@@ -1762,7 +1764,7 @@ export const ClearRequest: MessageFns<ClearRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ClearRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearFaultRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1771,7 +1773,7 @@ export const ClearRequest: MessageFns<ClearRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseClearRequest();
+      const message = createBaseClearFaultRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1803,7 +1805,7 @@ export const ClearRequest: MessageFns<ClearRequest> = {
     }
   },
 
-  fromJSON(object: any): ClearRequest {
+  fromJSON(object: any): ClearFaultRequest {
     return {
       id: isSet(object.id) ? globalThis.String(object.id) : "",
       requestedBy: isSet(object.requestedBy)
@@ -1814,7 +1816,7 @@ export const ClearRequest: MessageFns<ClearRequest> = {
     };
   },
 
-  toJSON(message: ClearRequest): unknown {
+  toJSON(message: ClearFaultRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
@@ -1825,30 +1827,30 @@ export const ClearRequest: MessageFns<ClearRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ClearRequest>): ClearRequest {
-    return ClearRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ClearFaultRequest>): ClearFaultRequest {
+    return ClearFaultRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ClearRequest>): ClearRequest {
-    const message = createBaseClearRequest();
+  fromPartial(object: DeepPartial<ClearFaultRequest>): ClearFaultRequest {
+    const message = createBaseClearFaultRequest();
     message.id = object.id ?? "";
     message.requestedBy = object.requestedBy ?? "";
     return message;
   },
 };
 
-function createBaseClearResponse(): ClearResponse {
+function createBaseClearFaultResponse(): ClearFaultResponse {
   return { fault: undefined };
 }
 
-export const ClearResponse: MessageFns<ClearResponse> = {
-  encode(message: ClearResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ClearFaultResponse: MessageFns<ClearFaultResponse> = {
+  encode(message: ClearFaultResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fault !== undefined) {
       FaultRecord.encode(message.fault, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ClearResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearFaultResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1857,7 +1859,7 @@ export const ClearResponse: MessageFns<ClearResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseClearResponse();
+      const message = createBaseClearFaultResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1881,11 +1883,11 @@ export const ClearResponse: MessageFns<ClearResponse> = {
     }
   },
 
-  fromJSON(object: any): ClearResponse {
+  fromJSON(object: any): ClearFaultResponse {
     return { fault: isSet(object.fault) ? FaultRecord.fromJSON(object.fault) : undefined };
   },
 
-  toJSON(message: ClearResponse): unknown {
+  toJSON(message: ClearFaultResponse): unknown {
     const obj: any = {};
     if (message.fault !== undefined) {
       obj.fault = FaultRecord.toJSON(message.fault);
@@ -1893,11 +1895,11 @@ export const ClearResponse: MessageFns<ClearResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ClearResponse>): ClearResponse {
-    return ClearResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ClearFaultResponse>): ClearFaultResponse {
+    return ClearFaultResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ClearResponse>): ClearResponse {
-    const message = createBaseClearResponse();
+  fromPartial(object: DeepPartial<ClearFaultResponse>): ClearFaultResponse {
+    const message = createBaseClearFaultResponse();
     message.fault = (object.fault !== undefined && object.fault !== null)
       ? FaultRecord.fromPartial(object.fault)
       : undefined;
@@ -1905,19 +1907,19 @@ export const ClearResponse: MessageFns<ClearResponse> = {
   },
 };
 
-function createBaseClearAllRequest(): ClearAllRequest {
+function createBaseClearFaultsRequest(): ClearFaultsRequest {
   return { requestedBy: "" };
 }
 
-export const ClearAllRequest: MessageFns<ClearAllRequest> = {
-  encode(message: ClearAllRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ClearFaultsRequest: MessageFns<ClearFaultsRequest> = {
+  encode(message: ClearFaultsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.requestedBy !== "") {
       writer.uint32(10).string(message.requestedBy);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ClearAllRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearFaultsRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1926,7 +1928,7 @@ export const ClearAllRequest: MessageFns<ClearAllRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseClearAllRequest();
+      const message = createBaseClearFaultsRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1950,7 +1952,7 @@ export const ClearAllRequest: MessageFns<ClearAllRequest> = {
     }
   },
 
-  fromJSON(object: any): ClearAllRequest {
+  fromJSON(object: any): ClearFaultsRequest {
     return {
       requestedBy: isSet(object.requestedBy)
         ? globalThis.String(object.requestedBy)
@@ -1960,7 +1962,7 @@ export const ClearAllRequest: MessageFns<ClearAllRequest> = {
     };
   },
 
-  toJSON(message: ClearAllRequest): unknown {
+  toJSON(message: ClearFaultsRequest): unknown {
     const obj: any = {};
     if (message.requestedBy !== "") {
       obj.requestedBy = message.requestedBy;
@@ -1968,22 +1970,22 @@ export const ClearAllRequest: MessageFns<ClearAllRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ClearAllRequest>): ClearAllRequest {
-    return ClearAllRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ClearFaultsRequest>): ClearFaultsRequest {
+    return ClearFaultsRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ClearAllRequest>): ClearAllRequest {
-    const message = createBaseClearAllRequest();
+  fromPartial(object: DeepPartial<ClearFaultsRequest>): ClearFaultsRequest {
+    const message = createBaseClearFaultsRequest();
     message.requestedBy = object.requestedBy ?? "";
     return message;
   },
 };
 
-function createBaseClearAllResponse(): ClearAllResponse {
+function createBaseClearFaultsResponse(): ClearFaultsResponse {
   return { ids: [], effectiveTick: 0 };
 }
 
-export const ClearAllResponse: MessageFns<ClearAllResponse> = {
-  encode(message: ClearAllResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ClearFaultsResponse: MessageFns<ClearFaultsResponse> = {
+  encode(message: ClearFaultsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.ids) {
       writer.uint32(10).string(v!);
     }
@@ -1993,7 +1995,7 @@ export const ClearAllResponse: MessageFns<ClearAllResponse> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ClearAllResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearFaultsResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -2002,7 +2004,7 @@ export const ClearAllResponse: MessageFns<ClearAllResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseClearAllResponse();
+      const message = createBaseClearFaultsResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -2034,7 +2036,7 @@ export const ClearAllResponse: MessageFns<ClearAllResponse> = {
     }
   },
 
-  fromJSON(object: any): ClearAllResponse {
+  fromJSON(object: any): ClearFaultsResponse {
     return {
       ids: globalThis.Array.isArray(object?.ids) ? object.ids.map((e: any) => globalThis.String(e)) : [],
       effectiveTick: isSet(object.effectiveTick)
@@ -2045,7 +2047,7 @@ export const ClearAllResponse: MessageFns<ClearAllResponse> = {
     };
   },
 
-  toJSON(message: ClearAllResponse): unknown {
+  toJSON(message: ClearFaultsResponse): unknown {
     const obj: any = {};
     if (message.ids?.length) {
       obj.ids = message.ids;
@@ -2056,11 +2058,11 @@ export const ClearAllResponse: MessageFns<ClearAllResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ClearAllResponse>): ClearAllResponse {
-    return ClearAllResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ClearFaultsResponse>): ClearFaultsResponse {
+    return ClearFaultsResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ClearAllResponse>): ClearAllResponse {
-    const message = createBaseClearAllResponse();
+  fromPartial(object: DeepPartial<ClearFaultsResponse>): ClearFaultsResponse {
+    const message = createBaseClearFaultsResponse();
     message.ids = object.ids?.map((e) => e) || [];
     message.effectiveTick = object.effectiveTick ?? 0;
     return message;
@@ -2073,66 +2075,67 @@ export const FaultsService = {
    * Validates and schedules a fault; it takes effect at the next tick at the
    * earliest.
    */
-  inject: {
-    path: "/chamber.faults.v1.Faults/Inject" as const,
+  injectFault: {
+    path: "/chamber.faults.v1.Faults/InjectFault" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: InjectRequest): Buffer => Buffer.from(InjectRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): InjectRequest => InjectRequest.decode(value),
-    responseSerialize: (value: InjectResponse): Buffer => Buffer.from(InjectResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): InjectResponse => InjectResponse.decode(value),
+    requestSerialize: (value: InjectFaultRequest): Buffer => Buffer.from(InjectFaultRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InjectFaultRequest => InjectFaultRequest.decode(value),
+    responseSerialize: (value: InjectFaultResponse): Buffer => Buffer.from(InjectFaultResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InjectFaultResponse => InjectFaultResponse.decode(value),
   },
   /**
    * Validates every fault, then schedules them all: one transaction where
    * they fit (INVALID_ARGUMENT naming `faults.<i>.<field>` for a bad one,
    * nothing written). See services/faults/README.md for larger calls.
    */
-  injectMany: {
-    path: "/chamber.faults.v1.Faults/InjectMany" as const,
+  injectFaults: {
+    path: "/chamber.faults.v1.Faults/InjectFaults" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: InjectManyRequest): Buffer => Buffer.from(InjectManyRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): InjectManyRequest => InjectManyRequest.decode(value),
-    responseSerialize: (value: InjectManyResponse): Buffer => Buffer.from(InjectManyResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): InjectManyResponse => InjectManyResponse.decode(value),
+    requestSerialize: (value: InjectFaultsRequest): Buffer => Buffer.from(InjectFaultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InjectFaultsRequest => InjectFaultsRequest.decode(value),
+    responseSerialize: (value: InjectFaultsResponse): Buffer =>
+      Buffer.from(InjectFaultsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InjectFaultsResponse => InjectFaultsResponse.decode(value),
   },
-  list: {
-    path: "/chamber.faults.v1.Faults/List" as const,
+  listFaults: {
+    path: "/chamber.faults.v1.Faults/ListFaults" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListRequest): Buffer => Buffer.from(ListRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListRequest => ListRequest.decode(value),
-    responseSerialize: (value: ListResponse): Buffer => Buffer.from(ListResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListResponse => ListResponse.decode(value),
+    requestSerialize: (value: ListFaultsRequest): Buffer => Buffer.from(ListFaultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFaultsRequest => ListFaultsRequest.decode(value),
+    responseSerialize: (value: ListFaultsResponse): Buffer => Buffer.from(ListFaultsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFaultsResponse => ListFaultsResponse.decode(value),
   },
-  get: {
-    path: "/chamber.faults.v1.Faults/Get" as const,
+  getFault: {
+    path: "/chamber.faults.v1.Faults/GetFault" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetRequest): Buffer => Buffer.from(GetRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetRequest => GetRequest.decode(value),
-    responseSerialize: (value: GetResponse): Buffer => Buffer.from(GetResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetResponse => GetResponse.decode(value),
+    requestSerialize: (value: GetFaultRequest): Buffer => Buffer.from(GetFaultRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetFaultRequest => GetFaultRequest.decode(value),
+    responseSerialize: (value: GetFaultResponse): Buffer => Buffer.from(GetFaultResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetFaultResponse => GetFaultResponse.decode(value),
   },
   /** Clears a fault at the next tick. */
-  clear: {
-    path: "/chamber.faults.v1.Faults/Clear" as const,
+  clearFault: {
+    path: "/chamber.faults.v1.Faults/ClearFault" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ClearRequest): Buffer => Buffer.from(ClearRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ClearRequest => ClearRequest.decode(value),
-    responseSerialize: (value: ClearResponse): Buffer => Buffer.from(ClearResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ClearResponse => ClearResponse.decode(value),
+    requestSerialize: (value: ClearFaultRequest): Buffer => Buffer.from(ClearFaultRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClearFaultRequest => ClearFaultRequest.decode(value),
+    responseSerialize: (value: ClearFaultResponse): Buffer => Buffer.from(ClearFaultResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClearFaultResponse => ClearFaultResponse.decode(value),
   },
   /** Clears every fault not cleared yet, at the next tick. */
-  clearAll: {
-    path: "/chamber.faults.v1.Faults/ClearAll" as const,
+  clearFaults: {
+    path: "/chamber.faults.v1.Faults/ClearFaults" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ClearAllRequest): Buffer => Buffer.from(ClearAllRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ClearAllRequest => ClearAllRequest.decode(value),
-    responseSerialize: (value: ClearAllResponse): Buffer => Buffer.from(ClearAllResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ClearAllResponse => ClearAllResponse.decode(value),
+    requestSerialize: (value: ClearFaultsRequest): Buffer => Buffer.from(ClearFaultsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClearFaultsRequest => ClearFaultsRequest.decode(value),
+    responseSerialize: (value: ClearFaultsResponse): Buffer => Buffer.from(ClearFaultsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClearFaultsResponse => ClearFaultsResponse.decode(value),
   },
 } as const;
 
@@ -2141,19 +2144,19 @@ export interface FaultsServer extends UntypedServiceImplementation {
    * Validates and schedules a fault; it takes effect at the next tick at the
    * earliest.
    */
-  inject: handleUnaryCall<InjectRequest, InjectResponse>;
+  injectFault: handleUnaryCall<InjectFaultRequest, InjectFaultResponse>;
   /**
    * Validates every fault, then schedules them all: one transaction where
    * they fit (INVALID_ARGUMENT naming `faults.<i>.<field>` for a bad one,
    * nothing written). See services/faults/README.md for larger calls.
    */
-  injectMany: handleUnaryCall<InjectManyRequest, InjectManyResponse>;
-  list: handleUnaryCall<ListRequest, ListResponse>;
-  get: handleUnaryCall<GetRequest, GetResponse>;
+  injectFaults: handleUnaryCall<InjectFaultsRequest, InjectFaultsResponse>;
+  listFaults: handleUnaryCall<ListFaultsRequest, ListFaultsResponse>;
+  getFault: handleUnaryCall<GetFaultRequest, GetFaultResponse>;
   /** Clears a fault at the next tick. */
-  clear: handleUnaryCall<ClearRequest, ClearResponse>;
+  clearFault: handleUnaryCall<ClearFaultRequest, ClearFaultResponse>;
   /** Clears every fault not cleared yet, at the next tick. */
-  clearAll: handleUnaryCall<ClearAllRequest, ClearAllResponse>;
+  clearFaults: handleUnaryCall<ClearFaultsRequest, ClearFaultsResponse>;
 }
 
 export interface FaultsClient extends Client {
@@ -2161,96 +2164,102 @@ export interface FaultsClient extends Client {
    * Validates and schedules a fault; it takes effect at the next tick at the
    * earliest.
    */
-  inject(
-    request: InjectRequest,
-    callback: (error: ServiceError | null, response: InjectResponse) => void,
+  injectFault(
+    request: InjectFaultRequest,
+    callback: (error: ServiceError | null, response: InjectFaultResponse) => void,
   ): ClientUnaryCall;
-  inject(
-    request: InjectRequest,
+  injectFault(
+    request: InjectFaultRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: InjectResponse) => void,
+    callback: (error: ServiceError | null, response: InjectFaultResponse) => void,
   ): ClientUnaryCall;
-  inject(
-    request: InjectRequest,
+  injectFault(
+    request: InjectFaultRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: InjectResponse) => void,
+    callback: (error: ServiceError | null, response: InjectFaultResponse) => void,
   ): ClientUnaryCall;
   /**
    * Validates every fault, then schedules them all: one transaction where
    * they fit (INVALID_ARGUMENT naming `faults.<i>.<field>` for a bad one,
    * nothing written). See services/faults/README.md for larger calls.
    */
-  injectMany(
-    request: InjectManyRequest,
-    callback: (error: ServiceError | null, response: InjectManyResponse) => void,
+  injectFaults(
+    request: InjectFaultsRequest,
+    callback: (error: ServiceError | null, response: InjectFaultsResponse) => void,
   ): ClientUnaryCall;
-  injectMany(
-    request: InjectManyRequest,
+  injectFaults(
+    request: InjectFaultsRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: InjectManyResponse) => void,
+    callback: (error: ServiceError | null, response: InjectFaultsResponse) => void,
   ): ClientUnaryCall;
-  injectMany(
-    request: InjectManyRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: InjectManyResponse) => void,
-  ): ClientUnaryCall;
-  list(request: ListRequest, callback: (error: ServiceError | null, response: ListResponse) => void): ClientUnaryCall;
-  list(
-    request: ListRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListResponse) => void,
-  ): ClientUnaryCall;
-  list(
-    request: ListRequest,
+  injectFaults(
+    request: InjectFaultsRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListResponse) => void,
+    callback: (error: ServiceError | null, response: InjectFaultsResponse) => void,
   ): ClientUnaryCall;
-  get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;
-  get(
-    request: GetRequest,
+  listFaults(
+    request: ListFaultsRequest,
+    callback: (error: ServiceError | null, response: ListFaultsResponse) => void,
+  ): ClientUnaryCall;
+  listFaults(
+    request: ListFaultsRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetResponse) => void,
+    callback: (error: ServiceError | null, response: ListFaultsResponse) => void,
   ): ClientUnaryCall;
-  get(
-    request: GetRequest,
+  listFaults(
+    request: ListFaultsRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetResponse) => void,
+    callback: (error: ServiceError | null, response: ListFaultsResponse) => void,
+  ): ClientUnaryCall;
+  getFault(
+    request: GetFaultRequest,
+    callback: (error: ServiceError | null, response: GetFaultResponse) => void,
+  ): ClientUnaryCall;
+  getFault(
+    request: GetFaultRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetFaultResponse) => void,
+  ): ClientUnaryCall;
+  getFault(
+    request: GetFaultRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetFaultResponse) => void,
   ): ClientUnaryCall;
   /** Clears a fault at the next tick. */
-  clear(
-    request: ClearRequest,
-    callback: (error: ServiceError | null, response: ClearResponse) => void,
+  clearFault(
+    request: ClearFaultRequest,
+    callback: (error: ServiceError | null, response: ClearFaultResponse) => void,
   ): ClientUnaryCall;
-  clear(
-    request: ClearRequest,
+  clearFault(
+    request: ClearFaultRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: ClearResponse) => void,
+    callback: (error: ServiceError | null, response: ClearFaultResponse) => void,
   ): ClientUnaryCall;
-  clear(
-    request: ClearRequest,
+  clearFault(
+    request: ClearFaultRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ClearResponse) => void,
+    callback: (error: ServiceError | null, response: ClearFaultResponse) => void,
   ): ClientUnaryCall;
   /** Clears every fault not cleared yet, at the next tick. */
-  clearAll(
-    request: ClearAllRequest,
-    callback: (error: ServiceError | null, response: ClearAllResponse) => void,
+  clearFaults(
+    request: ClearFaultsRequest,
+    callback: (error: ServiceError | null, response: ClearFaultsResponse) => void,
   ): ClientUnaryCall;
-  clearAll(
-    request: ClearAllRequest,
+  clearFaults(
+    request: ClearFaultsRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: ClearAllResponse) => void,
+    callback: (error: ServiceError | null, response: ClearFaultsResponse) => void,
   ): ClientUnaryCall;
-  clearAll(
-    request: ClearAllRequest,
+  clearFaults(
+    request: ClearFaultsRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ClearAllResponse) => void,
+    callback: (error: ServiceError | null, response: ClearFaultsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -201,21 +201,21 @@ export interface RepairRecord {
   purpose: string;
 }
 
-export interface ListRequest {
+export interface ListRepairsRequest {
   statuses: RepairStatus[];
   /** Only repairs of this element or under it. */
   target: string;
 }
 
-export interface ListResponse {
+export interface ListRepairsResponse {
   repairs: RepairRecord[];
 }
 
-export interface GetRequest {
+export interface GetRepairRequest {
   id: string;
 }
 
-export interface GetResponse {
+export interface GetRepairResponse {
   repair: RepairRecord | undefined;
 }
 
@@ -799,12 +799,12 @@ export const RepairRecord: MessageFns<RepairRecord> = {
   },
 };
 
-function createBaseListRequest(): ListRequest {
+function createBaseListRepairsRequest(): ListRepairsRequest {
   return { statuses: [], target: "" };
 }
 
-export const ListRequest: MessageFns<ListRequest> = {
-  encode(message: ListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ListRepairsRequest: MessageFns<ListRepairsRequest> = {
+  encode(message: ListRepairsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statuses.length !== 0) {
       writer.uint32(10).fork();
       for (const v of message.statuses) {
@@ -818,7 +818,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ListRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRepairsRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -827,7 +827,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseListRequest();
+      const message = createBaseListRepairsRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -869,7 +869,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
   },
 
-  fromJSON(object: any): ListRequest {
+  fromJSON(object: any): ListRepairsRequest {
     return {
       statuses: globalThis.Array.isArray(object?.statuses)
         ? object.statuses.map((e: any) => repairStatusFromJSON(e))
@@ -878,7 +878,7 @@ export const ListRequest: MessageFns<ListRequest> = {
     };
   },
 
-  toJSON(message: ListRequest): unknown {
+  toJSON(message: ListRepairsRequest): unknown {
     const obj: any = {};
     if (message.statuses?.length) {
       obj.statuses = message.statuses.map((e) => repairStatusToJSON(e));
@@ -889,30 +889,30 @@ export const ListRequest: MessageFns<ListRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ListRequest>): ListRequest {
-    return ListRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ListRepairsRequest>): ListRepairsRequest {
+    return ListRepairsRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ListRequest>): ListRequest {
-    const message = createBaseListRequest();
+  fromPartial(object: DeepPartial<ListRepairsRequest>): ListRepairsRequest {
+    const message = createBaseListRepairsRequest();
     message.statuses = object.statuses?.map((e) => e) || [];
     message.target = object.target ?? "";
     return message;
   },
 };
 
-function createBaseListResponse(): ListResponse {
+function createBaseListRepairsResponse(): ListRepairsResponse {
   return { repairs: [] };
 }
 
-export const ListResponse: MessageFns<ListResponse> = {
-  encode(message: ListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ListRepairsResponse: MessageFns<ListRepairsResponse> = {
+  encode(message: ListRepairsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.repairs) {
       RepairRecord.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ListResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRepairsResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -921,7 +921,7 @@ export const ListResponse: MessageFns<ListResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseListResponse();
+      const message = createBaseListRepairsResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -945,7 +945,7 @@ export const ListResponse: MessageFns<ListResponse> = {
     }
   },
 
-  fromJSON(object: any): ListResponse {
+  fromJSON(object: any): ListRepairsResponse {
     return {
       repairs: globalThis.Array.isArray(object?.repairs)
         ? object.repairs.map((e: any) => RepairRecord.fromJSON(e))
@@ -953,7 +953,7 @@ export const ListResponse: MessageFns<ListResponse> = {
     };
   },
 
-  toJSON(message: ListResponse): unknown {
+  toJSON(message: ListRepairsResponse): unknown {
     const obj: any = {};
     if (message.repairs?.length) {
       obj.repairs = message.repairs.map((e) => RepairRecord.toJSON(e));
@@ -961,29 +961,29 @@ export const ListResponse: MessageFns<ListResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ListResponse>): ListResponse {
-    return ListResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ListRepairsResponse>): ListRepairsResponse {
+    return ListRepairsResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ListResponse>): ListResponse {
-    const message = createBaseListResponse();
+  fromPartial(object: DeepPartial<ListRepairsResponse>): ListRepairsResponse {
+    const message = createBaseListRepairsResponse();
     message.repairs = object.repairs?.map((e) => RepairRecord.fromPartial(e)) || [];
     return message;
   },
 };
 
-function createBaseGetRequest(): GetRequest {
+function createBaseGetRepairRequest(): GetRepairRequest {
   return { id: "" };
 }
 
-export const GetRequest: MessageFns<GetRequest> = {
-  encode(message: GetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const GetRepairRequest: MessageFns<GetRepairRequest> = {
+  encode(message: GetRepairRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRepairRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -992,7 +992,7 @@ export const GetRequest: MessageFns<GetRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetRequest();
+      const message = createBaseGetRepairRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1016,11 +1016,11 @@ export const GetRequest: MessageFns<GetRequest> = {
     }
   },
 
-  fromJSON(object: any): GetRequest {
+  fromJSON(object: any): GetRepairRequest {
     return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
   },
 
-  toJSON(message: GetRequest): unknown {
+  toJSON(message: GetRepairRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
@@ -1028,29 +1028,29 @@ export const GetRequest: MessageFns<GetRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<GetRequest>): GetRequest {
-    return GetRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<GetRepairRequest>): GetRepairRequest {
+    return GetRepairRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetRequest>): GetRequest {
-    const message = createBaseGetRequest();
+  fromPartial(object: DeepPartial<GetRepairRequest>): GetRepairRequest {
+    const message = createBaseGetRepairRequest();
     message.id = object.id ?? "";
     return message;
   },
 };
 
-function createBaseGetResponse(): GetResponse {
+function createBaseGetRepairResponse(): GetRepairResponse {
   return { repair: undefined };
 }
 
-export const GetResponse: MessageFns<GetResponse> = {
-  encode(message: GetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const GetRepairResponse: MessageFns<GetRepairResponse> = {
+  encode(message: GetRepairResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.repair !== undefined) {
       RepairRecord.encode(message.repair, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRepairResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1059,7 +1059,7 @@ export const GetResponse: MessageFns<GetResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetResponse();
+      const message = createBaseGetRepairResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1083,11 +1083,11 @@ export const GetResponse: MessageFns<GetResponse> = {
     }
   },
 
-  fromJSON(object: any): GetResponse {
+  fromJSON(object: any): GetRepairResponse {
     return { repair: isSet(object.repair) ? RepairRecord.fromJSON(object.repair) : undefined };
   },
 
-  toJSON(message: GetResponse): unknown {
+  toJSON(message: GetRepairResponse): unknown {
     const obj: any = {};
     if (message.repair !== undefined) {
       obj.repair = RepairRecord.toJSON(message.repair);
@@ -1095,11 +1095,11 @@ export const GetResponse: MessageFns<GetResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<GetResponse>): GetResponse {
-    return GetResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<GetRepairResponse>): GetRepairResponse {
+    return GetRepairResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<GetResponse>): GetResponse {
-    const message = createBaseGetResponse();
+  fromPartial(object: DeepPartial<GetRepairResponse>): GetRepairResponse {
+    const message = createBaseGetRepairResponse();
     message.repair = (object.repair !== undefined && object.repair !== null)
       ? RepairRecord.fromPartial(object.repair)
       : undefined;
@@ -1109,55 +1109,61 @@ export const GetResponse: MessageFns<GetResponse> = {
 
 export type RepairsService = typeof RepairsService;
 export const RepairsService = {
-  list: {
-    path: "/chamber.repair.v1.Repairs/List" as const,
+  listRepairs: {
+    path: "/chamber.repair.v1.Repairs/ListRepairs" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ListRequest): Buffer => Buffer.from(ListRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ListRequest => ListRequest.decode(value),
-    responseSerialize: (value: ListResponse): Buffer => Buffer.from(ListResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ListResponse => ListResponse.decode(value),
+    requestSerialize: (value: ListRepairsRequest): Buffer => Buffer.from(ListRepairsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRepairsRequest => ListRepairsRequest.decode(value),
+    responseSerialize: (value: ListRepairsResponse): Buffer => Buffer.from(ListRepairsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRepairsResponse => ListRepairsResponse.decode(value),
   },
-  get: {
-    path: "/chamber.repair.v1.Repairs/Get" as const,
+  getRepair: {
+    path: "/chamber.repair.v1.Repairs/GetRepair" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: GetRequest): Buffer => Buffer.from(GetRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): GetRequest => GetRequest.decode(value),
-    responseSerialize: (value: GetResponse): Buffer => Buffer.from(GetResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): GetResponse => GetResponse.decode(value),
+    requestSerialize: (value: GetRepairRequest): Buffer => Buffer.from(GetRepairRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetRepairRequest => GetRepairRequest.decode(value),
+    responseSerialize: (value: GetRepairResponse): Buffer => Buffer.from(GetRepairResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetRepairResponse => GetRepairResponse.decode(value),
   },
 } as const;
 
 export interface RepairsServer extends UntypedServiceImplementation {
-  list: handleUnaryCall<ListRequest, ListResponse>;
-  get: handleUnaryCall<GetRequest, GetResponse>;
+  listRepairs: handleUnaryCall<ListRepairsRequest, ListRepairsResponse>;
+  getRepair: handleUnaryCall<GetRepairRequest, GetRepairResponse>;
 }
 
 export interface RepairsClient extends Client {
-  list(request: ListRequest, callback: (error: ServiceError | null, response: ListResponse) => void): ClientUnaryCall;
-  list(
-    request: ListRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: ListResponse) => void,
+  listRepairs(
+    request: ListRepairsRequest,
+    callback: (error: ServiceError | null, response: ListRepairsResponse) => void,
   ): ClientUnaryCall;
-  list(
-    request: ListRequest,
+  listRepairs(
+    request: ListRepairsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRepairsResponse) => void,
+  ): ClientUnaryCall;
+  listRepairs(
+    request: ListRepairsRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ListResponse) => void,
+    callback: (error: ServiceError | null, response: ListRepairsResponse) => void,
   ): ClientUnaryCall;
-  get(request: GetRequest, callback: (error: ServiceError | null, response: GetResponse) => void): ClientUnaryCall;
-  get(
-    request: GetRequest,
+  getRepair(
+    request: GetRepairRequest,
+    callback: (error: ServiceError | null, response: GetRepairResponse) => void,
+  ): ClientUnaryCall;
+  getRepair(
+    request: GetRepairRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetResponse) => void,
+    callback: (error: ServiceError | null, response: GetRepairResponse) => void,
   ): ClientUnaryCall;
-  get(
-    request: GetRequest,
+  getRepair(
+    request: GetRepairRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetResponse) => void,
+    callback: (error: ServiceError | null, response: GetRepairResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -191,11 +191,11 @@ export interface LogEntry_AttributesEntry {
   value: string;
 }
 
-export interface ExportRequest {
+export interface ExportSpansRequest {
   spans: Span[];
 }
 
-export interface ExportResponse {
+export interface ExportSpansResponse {
   /** How many spans were added to the log. */
   accepted: number;
 }
@@ -1203,19 +1203,19 @@ export const LogEntry_AttributesEntry: MessageFns<LogEntry_AttributesEntry> = {
   },
 };
 
-function createBaseExportRequest(): ExportRequest {
+function createBaseExportSpansRequest(): ExportSpansRequest {
   return { spans: [] };
 }
 
-export const ExportRequest: MessageFns<ExportRequest> = {
-  encode(message: ExportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ExportSpansRequest: MessageFns<ExportSpansRequest> = {
+  encode(message: ExportSpansRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.spans) {
       Span.encode(v!, writer.uint32(10).fork()).join();
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ExportRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSpansRequest {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1224,7 +1224,7 @@ export const ExportRequest: MessageFns<ExportRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseExportRequest();
+      const message = createBaseExportSpansRequest();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1248,11 +1248,11 @@ export const ExportRequest: MessageFns<ExportRequest> = {
     }
   },
 
-  fromJSON(object: any): ExportRequest {
+  fromJSON(object: any): ExportSpansRequest {
     return { spans: globalThis.Array.isArray(object?.spans) ? object.spans.map((e: any) => Span.fromJSON(e)) : [] };
   },
 
-  toJSON(message: ExportRequest): unknown {
+  toJSON(message: ExportSpansRequest): unknown {
     const obj: any = {};
     if (message.spans?.length) {
       obj.spans = message.spans.map((e) => Span.toJSON(e));
@@ -1260,29 +1260,29 @@ export const ExportRequest: MessageFns<ExportRequest> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ExportRequest>): ExportRequest {
-    return ExportRequest.fromPartial(base ?? {});
+  create(base?: DeepPartial<ExportSpansRequest>): ExportSpansRequest {
+    return ExportSpansRequest.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ExportRequest>): ExportRequest {
-    const message = createBaseExportRequest();
+  fromPartial(object: DeepPartial<ExportSpansRequest>): ExportSpansRequest {
+    const message = createBaseExportSpansRequest();
     message.spans = object.spans?.map((e) => Span.fromPartial(e)) || [];
     return message;
   },
 };
 
-function createBaseExportResponse(): ExportResponse {
+function createBaseExportSpansResponse(): ExportSpansResponse {
   return { accepted: 0 };
 }
 
-export const ExportResponse: MessageFns<ExportResponse> = {
-  encode(message: ExportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const ExportSpansResponse: MessageFns<ExportSpansResponse> = {
+  encode(message: ExportSpansResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.accepted !== 0) {
       writer.uint32(8).uint32(message.accepted);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ExportResponse {
+  decode(input: BinaryReader | Uint8Array, length?: number): ExportSpansResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -1291,7 +1291,7 @@ export const ExportResponse: MessageFns<ExportResponse> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseExportResponse();
+      const message = createBaseExportSpansResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -1315,11 +1315,11 @@ export const ExportResponse: MessageFns<ExportResponse> = {
     }
   },
 
-  fromJSON(object: any): ExportResponse {
+  fromJSON(object: any): ExportSpansResponse {
     return { accepted: isSet(object.accepted) ? globalThis.Number(object.accepted) : 0 };
   },
 
-  toJSON(message: ExportResponse): unknown {
+  toJSON(message: ExportSpansResponse): unknown {
     const obj: any = {};
     if (message.accepted !== 0) {
       obj.accepted = Math.round(message.accepted);
@@ -1327,11 +1327,11 @@ export const ExportResponse: MessageFns<ExportResponse> = {
     return obj;
   },
 
-  create(base?: DeepPartial<ExportResponse>): ExportResponse {
-    return ExportResponse.fromPartial(base ?? {});
+  create(base?: DeepPartial<ExportSpansResponse>): ExportSpansResponse {
+    return ExportSpansResponse.fromPartial(base ?? {});
   },
-  fromPartial(object: DeepPartial<ExportResponse>): ExportResponse {
-    const message = createBaseExportResponse();
+  fromPartial(object: DeepPartial<ExportSpansResponse>): ExportSpansResponse {
+    const message = createBaseExportSpansResponse();
     message.accepted = object.accepted ?? 0;
     return message;
   },
@@ -1944,14 +1944,14 @@ export const FollowEntriesResponse: MessageFns<FollowEntriesResponse> = {
 export type TraceSinkService = typeof TraceSinkService;
 export const TraceSinkService = {
   /** Adds finished spans to the log, in the order given. */
-  export: {
-    path: "/chamber.trace.v1.TraceSink/Export" as const,
+  exportSpans: {
+    path: "/chamber.trace.v1.TraceSink/ExportSpans" as const,
     requestStream: false as const,
     responseStream: false as const,
-    requestSerialize: (value: ExportRequest): Buffer => Buffer.from(ExportRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): ExportRequest => ExportRequest.decode(value),
-    responseSerialize: (value: ExportResponse): Buffer => Buffer.from(ExportResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): ExportResponse => ExportResponse.decode(value),
+    requestSerialize: (value: ExportSpansRequest): Buffer => Buffer.from(ExportSpansRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ExportSpansRequest => ExportSpansRequest.decode(value),
+    responseSerialize: (value: ExportSpansResponse): Buffer => Buffer.from(ExportSpansResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ExportSpansResponse => ExportSpansResponse.decode(value),
   },
   /** A page of the log, filtered, in ascending seq order. */
   listEntries: {
@@ -1983,7 +1983,7 @@ export const TraceSinkService = {
 
 export interface TraceSinkServer extends UntypedServiceImplementation {
   /** Adds finished spans to the log, in the order given. */
-  export: handleUnaryCall<ExportRequest, ExportResponse>;
+  exportSpans: handleUnaryCall<ExportSpansRequest, ExportSpansResponse>;
   /** A page of the log, filtered, in ascending seq order. */
   listEntries: handleUnaryCall<ListEntriesRequest, ListEntriesResponse>;
   /**
@@ -1997,20 +1997,20 @@ export interface TraceSinkServer extends UntypedServiceImplementation {
 
 export interface TraceSinkClient extends Client {
   /** Adds finished spans to the log, in the order given. */
-  export(
-    request: ExportRequest,
-    callback: (error: ServiceError | null, response: ExportResponse) => void,
+  exportSpans(
+    request: ExportSpansRequest,
+    callback: (error: ServiceError | null, response: ExportSpansResponse) => void,
   ): ClientUnaryCall;
-  export(
-    request: ExportRequest,
+  exportSpans(
+    request: ExportSpansRequest,
     metadata: Metadata,
-    callback: (error: ServiceError | null, response: ExportResponse) => void,
+    callback: (error: ServiceError | null, response: ExportSpansResponse) => void,
   ): ClientUnaryCall;
-  export(
-    request: ExportRequest,
+  exportSpans(
+    request: ExportSpansRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: ExportResponse) => void,
+    callback: (error: ServiceError | null, response: ExportSpansResponse) => void,
   ): ClientUnaryCall;
   /** A page of the log, filtered, in ascending seq order. */
   listEntries(
