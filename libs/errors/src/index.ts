@@ -7,5 +7,4 @@ export {
   type ChamberErrorOptions,
   type ErrorBody,
 } from './chamber-error.js';
-export { toGrpcError, fromGrpcError, type GrpcErrorLike } from './grpc-wire.js';
 export { capDetails, capMessage, errorDetailsLimitBytes, errorMessageLimitBytes } from './cap.js';
