@@ -2,7 +2,7 @@ import { componentSchemas } from './components.js';
 import type { Operation } from './operation.js';
 import { rightDescriptions } from './rights.js';
 import { operations } from './routes.js';
-import { s, type JsonSchema } from './schema.js';
+import { componentsPath, s, type JsonSchema } from './schema.js';
 
 const errorText: Readonly<Record<number, string>> = {
   400: 'invalid input; the message names the field',
@@ -93,7 +93,7 @@ function responses(op: Operation): JsonSchema {
   for (const status of errorStatuses(op)) {
     all[String(status)] = {
       description: errorText[status] ?? 'error',
-      content: { 'application/json': { schema: s.ref('Error') } },
+      content: { 'application/json': { schema: { $ref: `${componentsPath}Error` } } },
     };
   }
   return all;

@@ -2,6 +2,7 @@ export { Code, codeName, codeFromName, httpStatusOf, isGrpcCode, type CodeName }
 export {
   ChamberError,
   entryError,
+  errorBody,
   isChamberError,
   toChamberError,
   type ChamberErrorOptions,

@@ -11,7 +11,7 @@ import {
 import { validate } from '@readme/openapi-parser';
 import type Router from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp } from '../src/http/server.js';
+import { createHttpApp, type Handlers } from '../src/http/server.js';
 import { adminPassword, raw, startFrontend, type TestFrontend } from './helpers.js';
 
 let f: TestFrontend;
@@ -98,7 +98,9 @@ describe('the OpenAPI document', () => {
     const doc = (await f.anonymous().call<Document>('getOpenApi')).body;
     const app = createHttpApp({
       operations,
-      handlers: Object.fromEntries(operations.map((o) => [o.id, () => ({})])),
+      handlers: Object.fromEntries(
+        operations.map((o) => [o.id, () => ({})]),
+      ) as unknown as Handlers,
       accounts: undefined as never, // never called: no request is served
       logger: undefined as never,
       bodyLimitKb: 1,
