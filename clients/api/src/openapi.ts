@@ -140,7 +140,7 @@ export function openApiDocument(options: { version: string }): JsonSchema {
       title: 'Chamber',
       version: options.version,
       description:
-        'The REST API of Chamber, a simulated cloud. Records are the JSON of the stored records (enums by full name, integers as numbers, fields at their zero value left out); request enums are the short lower-case names listed in each schema.',
+        'The REST API of Chamber, a simulated cloud. Records are the JSON of the stored records (enums by full name, integers as numbers, fields at their zero value left out); request enums are the short lower-case names listed in each schema. Element paths have one grammar, region[/zone[/rack[/pdu|tor|blade/N[/power-cable|network-cable]]]], given whole in `path` and `target` fields; the inventory reads address an element by the route of its level (regions/{region}/zones/{zone}/racks/{rack}/blades/{index}).',
     },
     servers: [{ url: '/api/v1' }],
     tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),
