@@ -21,6 +21,8 @@ interface Manifest {
   readonly exports?: unknown;
   readonly dependencies?: Readonly<Record<string, string>>;
   readonly devDependencies?: Readonly<Record<string, string>>;
+  /** Chamber's own marks: `{"browser": true}` declares the package browser-safe. */
+  readonly chamber?: { readonly browser?: unknown };
 }
 
 interface SourceFile {
@@ -70,13 +72,13 @@ const layerOfFolder: Readonly<Record<string, Layer>> = {
   deploy: 'launcher',
 };
 
-/** Row may import column. `web` is further limited to browser-safe libs. */
+/** Row may import column. `web` is further limited to browser-safe packages. */
 const mayImport: Readonly<Record<Layer, readonly Layer[]>> = {
   protos: [],
   libs: ['libs'],
   clients: ['protos', 'libs', 'clients'],
   services: ['protos', 'libs', 'clients'],
-  web: ['libs'],
+  web: ['libs', 'clients'],
   test: ['protos', 'libs', 'clients', 'services', 'web', 'test', 'launcher'],
   launcher: ['protos', 'libs', 'clients'],
 };
@@ -86,7 +88,7 @@ const layerRule: Readonly<Record<Layer, string>> = {
   libs: 'libs may import only libs',
   clients: 'clients may import only protos, libs and clients',
   services: 'services may import protos, libs and clients, never another service',
-  web: 'web may import only browser-safe libs (a lib whose tsconfig leaves out Node types)',
+  web: 'web may import only browser-safe libs and clients (marked "chamber": {"browser": true} in package.json)',
   test: 'test may import anything',
   launcher:
     'deploy is a launcher: it may import protos, libs and clients, and runs services by path (their entries as processes, or their service modules loaded into one process), never as packages it depends on',
@@ -137,33 +139,46 @@ function isChamber(name: string): boolean {
   return name.startsWith('@chamber/');
 }
 
+/** Whether the package.json declares the package browser-safe (`"chamber": {"browser": true}`). */
+function isMarkedBrowserSafe(ws: Workspace): boolean {
+  return ws.manifest.chamber?.browser === true;
+}
+
+/**
+ * Whether a package is browser-safe: marked so, compiled without Node types,
+ * and depending only on packages that are browser-safe too.
+ */
+function browserSafety(repo: Repo): (ws: Workspace) => boolean {
+  const packages = byName(repo);
+  const known = new Map<string, boolean>();
+  const isSafe = (ws: Workspace, seen: Set<string>): boolean => {
+    const name = nameOf(ws);
+    const found = known.get(name);
+    if (found !== undefined) return found;
+    if (seen.has(name)) return true; // a cycle, reported by checkCycles
+    seen.add(name);
+    const safe =
+      isMarkedBrowserSafe(ws) &&
+      !ws.hasNodeTypes &&
+      dependencies(ws)
+        .filter(isChamber)
+        .every((d) => {
+          const dep = packages.get(d);
+          return dep !== undefined && isSafe(dep, seen);
+        });
+    known.set(name, safe);
+    return safe;
+  };
+  return (ws) => isSafe(ws, new Set());
+}
+
 // ---------------------------------------------------------------------------
 // The rules
 
 /** The dependency table: what each layer may depend on and import. */
 const checkLayers: Rule = (repo) => {
   const packages = byName(repo);
-  const browserSafe = new Map<string, boolean>();
-  // A lib is browser-safe when it compiles without Node types and so does
-  // everything it depends on.
-  const isBrowserSafe = (ws: Workspace, seen = new Set<string>()): boolean => {
-    const name = nameOf(ws);
-    const known = browserSafe.get(name);
-    if (known !== undefined) return known;
-    if (seen.has(name)) return true; // a cycle, reported by checkCycles
-    seen.add(name);
-    const safe =
-      layerOf(ws.dir) === 'libs' &&
-      !ws.hasNodeTypes &&
-      dependencies(ws)
-        .filter(isChamber)
-        .every((d) => {
-          const dep = packages.get(d);
-          return dep !== undefined && isBrowserSafe(dep, seen);
-        });
-    browserSafe.set(name, safe);
-    return safe;
-  };
+  const isBrowserSafe = browserSafety(repo);
 
   const violations: string[] = [];
   for (const ws of repo.workspaces) {
@@ -195,6 +210,32 @@ const checkLayers: Rule = (repo) => {
       if (!allowed) {
         reported.add(`${where} ${name}`);
         violations.push(`${where} imports ${name} (${to}): ${layerRule[from]}`);
+      }
+    }
+  }
+  return violations;
+};
+
+/**
+ * A package marked browser-safe is: it compiles without Node types (its
+ * tsconfig does not extend tsconfig.node.json nor name them) and every
+ * @chamber package it depends on is marked and browser-safe too.
+ */
+const checkBrowserSafe: Rule = (repo) => {
+  const packages = byName(repo);
+  const violations: string[] = [];
+  for (const ws of repo.workspaces.filter(isMarkedBrowserSafe)) {
+    if (ws.hasNodeTypes) {
+      violations.push(
+        `${ws.dir} is marked browser-safe but compiles with Node types: extend tsconfig.base.json, not tsconfig.node.json`,
+      );
+    }
+    for (const name of dependencies(ws).filter(isChamber)) {
+      const dep = packages.get(name);
+      if (dep !== undefined && !isMarkedBrowserSafe(dep)) {
+        violations.push(
+          `${ws.dir} is marked browser-safe but depends on ${name}, which is not: a browser-safe package depends only on browser-safe ones`,
+        );
       }
     }
   }
@@ -539,6 +580,13 @@ describe('dependency rules (STYLE.md)', () => {
     expect(checkThirdParty(repo)).toEqual([]);
   });
 
+  it('keeps the packages marked browser-safe free of Node', () => {
+    const marked = repo.workspaces.filter(isMarkedBrowserSafe).map((ws) => ws.dir);
+    // The contract and the vocabulary the dashboard imports.
+    expect(marked).toEqual(expect.arrayContaining(['libs/errors', 'libs/world', 'clients/api']));
+    expect(checkBrowserSafe(repo)).toEqual([]);
+  });
+
   it('matches package.json @chamber dependencies with tsconfig references', () => {
     expect(checkReferences(repo)).toEqual([]);
   });
@@ -597,7 +645,11 @@ function syntheticRepo(workspaces: Workspace[]): Repo {
 }
 
 describe('dependency rules on a made-up repository', () => {
-  const errors = workspace('libs/errors', { name: '@chamber/errors' }, { hasNodeTypes: false });
+  const errors = workspace(
+    'libs/errors',
+    { name: '@chamber/errors', chamber: { browser: true } },
+    { hasNodeTypes: false },
+  );
   const protos = workspace('protos', { name: '@chamber/protos' });
   const telemetry = workspace('libs/telemetry', { name: '@chamber/telemetry' });
   const store = workspace(
@@ -669,6 +721,7 @@ describe('dependency rules on a made-up repository', () => {
     const repo = syntheticRepo([errors, protos, telemetry, store, web]);
     for (const rule of [
       checkLayers,
+      checkBrowserSafe,
       checkThirdParty,
       checkReferences,
       checkPackageShape,
@@ -709,6 +762,55 @@ describe('dependency rules on a made-up repository', () => {
       'services/a imports @chamber/b (services): services may import protos, libs and clients, never another service',
       `web imports @chamber/telemetry (libs): ${layerRule.web}`,
       `deploy/local imports @chamber/a (services): ${layerRule.launcher}`,
+    ]);
+  });
+
+  it('catches web importing a package not marked browser-safe, and a false mark', () => {
+    const world = workspace(
+      'libs/world',
+      { name: '@chamber/world', dependencies: { '@chamber/errors': '0.1.0' } },
+      { hasNodeTypes: false },
+    );
+    const api = workspace(
+      'clients/api',
+      {
+        name: '@chamber/api',
+        chamber: { browser: true },
+        dependencies: { '@chamber/world': '0.1.0', '@chamber/telemetry': '0.1.0' },
+      },
+      { hasNodeTypes: true },
+    );
+    const okClient = workspace(
+      'clients/ok',
+      {
+        name: '@chamber/ok',
+        chamber: { browser: true },
+        dependencies: { '@chamber/errors': '0.1.0' },
+      },
+      { hasNodeTypes: false },
+    );
+    const web = workspace(
+      'web',
+      {
+        name: '@chamber/web',
+        dependencies: {
+          '@chamber/world': '0.1.0',
+          '@chamber/api': '0.1.0',
+          '@chamber/ok': '0.1.0',
+          '@chamber/errors': '0.1.0',
+        },
+      },
+      { hasNodeTypes: false },
+    );
+    const repo = syntheticRepo([errors, telemetry, world, api, okClient, web]);
+    expect(checkLayers(repo)).toEqual([
+      `web imports @chamber/world (libs): ${layerRule.web}`,
+      `web imports @chamber/api (clients): ${layerRule.web}`,
+    ]);
+    expect(checkBrowserSafe(repo)).toEqual([
+      'clients/api is marked browser-safe but compiles with Node types: extend tsconfig.base.json, not tsconfig.node.json',
+      'clients/api is marked browser-safe but depends on @chamber/world, which is not: a browser-safe package depends only on browser-safe ones',
+      'clients/api is marked browser-safe but depends on @chamber/telemetry, which is not: a browser-safe package depends only on browser-safe ones',
     ]);
   });
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, ApiError, type ClockStatus, type Session } from './api.js';
+import { ApiError, call, type ClockStatus, type Session } from './api.js';
 import { ClockBar } from './ClockBar.js';
 import { Login } from './Login.js';
 import { InventoryMap } from './map/InventoryMap.js';
@@ -51,7 +51,7 @@ export function App() {
         url.searchParams.delete('token');
         window.history.replaceState(null, '', url.pathname + url.search);
         try {
-          await api('POST', '/sessions', { token });
+          await call('logIn', { body: { token } });
         } catch (error) {
           setGate({ kind: 'out', message: error instanceof Error ? error.message : String(error) });
           return;
@@ -63,7 +63,7 @@ export function App() {
         return;
       }
       try {
-        setGate({ kind: 'in', session: await api<Session>('GET', '/sessions/current') });
+        setGate({ kind: 'in', session: (await call('getCurrentSession')).body });
       } catch (error) {
         const isOut = error instanceof ApiError && error.status === 401;
         setGate({ kind: 'out', ...(isOut ? {} : { message: (error as Error).message }) });
@@ -90,8 +90,8 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
   const [simulation, setSimulation] = useState<string | undefined>();
   const [clock, setClock] = useState<ClockStatus | undefined>();
   useEffect(() => {
-    api<{ simulation: string }>('GET', '/about').then(
-      (about) => setSimulation(about.simulation),
+    call('getAbout').then(
+      ({ body: about }) => setSimulation(about.simulation),
       () => setSimulation(undefined),
     );
   }, []);
@@ -101,7 +101,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
   const [isPasswordOpen, setPasswordOpen] = useState(mustSetPassword);
   const [notice, setNotice] = useState<string | undefined>();
   const logOut = async (): Promise<void> => {
-    await api('DELETE', '/sessions/current').catch(() => undefined);
+    await call('logOut').catch(() => undefined);
     onLoggedOut();
   };
   return (

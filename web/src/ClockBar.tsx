@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { wordOf } from '@chamber/world';
-import { api, ApiError, type ClockStatus } from './api.js';
+import type { PolicyWord } from '@chamber/world';
+import { ApiError, call, type ClockStatus } from './api.js';
 import { Problem } from './pages/common.js';
 
 /**
@@ -33,20 +34,19 @@ export function ClockBar({
   const [isBusy, setBusy] = useState(false);
 
   useEffect(() => {
-    api<ClockStatus>('GET', '/clock').then((read) => {
+    call('getClock').then(({ body: read }) => {
       setClock(read);
       // The frontend is back: a refusal stays until the next action, "cannot be reached" goes.
       setError((e: unknown) => (e instanceof ApiError && e.status === 0 ? undefined : e));
     }, setError);
   }, [version, setClock]);
 
-  const act = async (what: () => Promise<unknown>): Promise<void> => {
+  const act = async (what: () => Promise<ClockStatus | undefined>): Promise<void> => {
     setBusy(true);
     setError(undefined);
     try {
       const next = await what();
-      if (typeof next === 'object' && next !== null && 'epoch' in next)
-        setClock(next as ClockStatus);
+      if (next !== undefined) setClock(next);
     } catch (e) {
       setError(e);
     } finally {
@@ -54,12 +54,12 @@ export function ClockBar({
     }
   };
   const epoch = `"${clock?.epoch ?? 0}"`;
-  const step = (count: number) => act(() => api('POST', '/clock/step', { count }));
-  const setPolicy = (policy: string, extra: object = {}) =>
-    act(() => api('PUT', '/clock/policy', { policy, ...extra }, epoch));
+  const step = (count: number) => act(async () => (await call('step', { body: { count } })).body);
+  const setPolicy = (policy: PolicyWord, extra: { rate?: number } = {}) =>
+    act(async () => (await call('setPolicy', { body: { policy, ...extra }, ifMatch: epoch })).body);
   const reset = () => {
     if (window.confirm('Reset wipes the simulated world and starts a new run at tick 0. Reset?')) {
-      void act(() => api('POST', '/clock/reset', {}));
+      void act(async () => (await call('resetClock', { body: {} })).body);
     }
   };
   const policy = wordOf(clock?.policy ?? 'POLICY_PAUSED');
@@ -114,7 +114,9 @@ export function ClockBar({
           <form
             onSubmit={(e) => {
               e.preventDefault();
-              void act(() => api('POST', '/clock/run-until', { tick: Number(until) }));
+              void act(
+                async () => (await call('runUntil', { body: { tick: Number(until) } })).body,
+              );
             }}
           >
             <label>

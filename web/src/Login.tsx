@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, type Session } from './api.js';
+import { call, type Session } from './api.js';
 import { SecretField } from './PasswordForm.js';
 
 /** The log-in form. */
@@ -19,7 +19,7 @@ export function Login({
     e.preventDefault();
     setBusy(true);
     try {
-      onLoggedIn(await api<Session>('POST', '/sessions', { user, password }));
+      onLoggedIn((await call('logIn', { body: { user, password } })).body);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {

@@ -1,3 +1,17 @@
+import {
+  apiPrefix,
+  fillPath,
+  operation,
+  type AnswerOf,
+  type BodyOf,
+  type OperationId,
+  type ParamsOf,
+  type QueryOf,
+} from '@chamber/api';
+
+// The API's answers as the contract types them (the dashboard declares none of its own).
+export type { ClockStatus, Command, Element, Fault, Repair, Session, States } from '@chamber/api';
+
 /**
  * An error answer of the REST API: its HTTP status, code, message and the
  * field it is about (every 4xx names one).
@@ -38,7 +52,7 @@ export async function apiWithEtag<T>(
 ): Promise<{ body: T; etag: string | undefined }> {
   let res: Response;
   try {
-    res = await fetch(`/api/v1${path}`, {
+    res = await fetch(`${apiPrefix}${path}`, {
       method,
       credentials: 'same-origin',
       headers: {
@@ -78,28 +92,39 @@ export async function apiWithEtag<T>(
   };
 }
 
-/** The signed-in user, as `GET /sessions/current` answers. */
-export interface Session {
-  readonly user: string;
-  readonly rights: readonly string[];
-  /** A one-time login whose password is still the generated one: it is to set one. */
-  readonly mustSetPassword?: boolean;
+/** The parts of a call to operation `Id`, typed by its route. */
+export interface CallInput<Id extends OperationId> {
+  readonly params?: ParamsOf<Id>;
+  readonly query?: QueryOf<Id>;
+  readonly body?: BodyOf<Id>;
+  readonly ifMatch?: string;
 }
 
-/** The clock, as `GET /clock` answers (fields at zero are left out). */
-export interface ClockStatus {
-  readonly tick?: number;
-  readonly settled?: boolean;
-  readonly settledTick?: number;
-  /** The oldest tick time travel can read; older ones are compacted away. */
-  readonly oldestTick?: number;
-  readonly epoch?: number;
-  readonly policy?: string;
-  readonly rate?: number;
-  readonly until?: number;
-  readonly run?: number;
-  readonly seed?: number;
-  readonly deterministic?: boolean;
+/**
+ * Calls operation `Id` of the contract (its method and path from the route
+ * table) with the session cookie; resolves with its typed answer and ETag,
+ * rejects as {@link api}.
+ */
+export async function call<Id extends OperationId>(
+  id: Id,
+  input: CallInput<Id> = {},
+): Promise<{ body: AnswerOf<Id>; etag: string | undefined }> {
+  const op = operation(id);
+  const params = Object.fromEntries(
+    Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)]),
+  );
+  const query = new URLSearchParams();
+  const fields: Readonly<Record<string, string | number | boolean | undefined>> = input.query ?? {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v !== undefined) query.set(k, String(v));
+  }
+  const search = query.size > 0 ? `?${query.toString()}` : '';
+  return apiWithEtag<AnswerOf<Id>>(
+    op.method,
+    `${fillPath(op.path, params)}${search}`,
+    input.body,
+    input.ifMatch,
+  );
 }
 
 /** Counts of the inventory, as `GET /inventory/summary` answers. */

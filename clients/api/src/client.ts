@@ -1,6 +1,13 @@
 import { ChamberError, Code, codeFromName } from '@chamber/errors';
 import { fillPath, type Operation } from './operation.js';
-import { operation } from './routes.js';
+import {
+  operation,
+  type AnswerOf,
+  type BodyOf,
+  type OperationId,
+  type ParamsOf,
+  type QueryOf,
+} from './routes.js';
 
 /** The prefix of every route. */
 export const apiPrefix = '/api/v1';
@@ -25,6 +32,15 @@ export interface CallInput {
   readonly params?: Readonly<Record<string, string | number>>;
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
   readonly body?: unknown;
+  readonly ifMatch?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** The parts of a call to `Id`, typed by its route. */
+export interface TypedCallInput<Id extends OperationId> {
+  readonly params?: ParamsOf<Id>;
+  readonly query?: QueryOf<Id>;
+  readonly body?: BodyOf<Id>;
   readonly ifMatch?: string;
   readonly signal?: AbortSignal;
 }
@@ -78,6 +94,17 @@ export class ApiClient {
       etag: response.headers.get('etag') ?? undefined,
       headers: response.headers,
     };
+  }
+
+  /**
+   * Calls `operationId` with the input its route takes, resolving with the
+   * answer its route documents (`AnswerOf`); rejects as {@link call}.
+   */
+  async request<Id extends OperationId>(
+    operationId: Id,
+    input: TypedCallInput<Id> = {},
+  ): Promise<ApiResponse<AnswerOf<Id>>> {
+    return this.call<AnswerOf<Id>>(operationId, input);
   }
 
   /**

@@ -1,250 +1,494 @@
+import { Type, type Static, type TProperties } from 'typebox';
 import { rights } from './rights.js';
-import { s, type JsonSchema } from './schema.js';
+import { s } from './schema.js';
 
-const tick = (description: string): JsonSchema => s.uint64(description);
+// The schemas of answers, by name: `components.schemas` of the OpenAPI
+// document, and through TypeBox the static types of every answer. Answers
+// carrying simulation records are their JSON as stored (enums by their full
+// names), as `etcdctl` shows them: integers are JSON numbers (the generated
+// code keeps 64-bit fields as numbers; ticks and revisions stay far below
+// 2^53), and a field at its zero value is left out, as proto3 JSON does.
 
-/**
- * Integers inside records are JSON numbers (the generated code keeps 64-bit
- * fields as numbers; ticks and revisions stay far below 2^53), and a field at
- * its zero value is left out, as proto3 JSON does.
- */
-const count = (description: string): JsonSchema => s.integer(`${description} (left out when 0)`);
+const tick = (description: string) => s.uint64(description);
+const count = (description: string) => s.integer(`${description} (left out when 0)`);
+const opt = Type.Optional;
 
-const record = (description: string): JsonSchema => ({
-  type: 'object',
-  description: `${description} (the JSON of the record, as stored)`,
-  additionalProperties: true,
-});
+/** An enum of a stored record, by its full name (`FAULT_STATUS_ACTIVE`). */
+const wire = (description: string) => s.string(description, { pattern: '^[A-Z][A-Z0-9_]*$' });
 
-const list = (item: string, key: string, description: string): JsonSchema =>
-  s.object({ [key]: s.array(s.ref(item), description) }, [key], description);
+/** An object of exactly these fields. */
+const object = <P extends TProperties>(properties: P, description: string) =>
+  Type.Object(properties, { description, additionalProperties: false });
 
-/**
- * The schemas of answers, by name: `components.schemas` of the OpenAPI
- * document. Answers carrying simulation records are their JSON as stored
- * (enums by their full names), as `etcdctl` shows them.
- */
-export const componentSchemas: Readonly<Record<string, JsonSchema>> = {
-  Error: s.object(
-    {
-      error: s.object(
-        {
-          code: s.string(
-            'a gRPC code name (invalid_argument, not_found, …), or unsupported_media_type (415) or method_not_allowed (405)',
-          ),
-          message: s.string('what went wrong, for people'),
-          field: s.string(
+/** A stored record's JSON: exactly these fields. */
+const record = <P extends TProperties>(properties: P, description: string) =>
+  object(properties, `${description} (the JSON of the record, as stored)`);
+
+/** A record whose fields this document does not list (free-form JSON). */
+const freeRecord = (description: string) =>
+  Type.Record(Type.String(), Type.Unknown(), {
+    description: `${description} (the JSON of the record, as stored)`,
+  });
+
+const texts = (description: string, item: string) => s.array(s.string(item), description);
+
+export const ErrorAnswer = object(
+  {
+    error: object(
+      {
+        code: s.string(
+          'a gRPC code name (invalid_argument, not_found, …), or unsupported_media_type (415) or method_not_allowed (405)',
+        ),
+        message: s.string('what went wrong, for people'),
+        field: opt(
+          s.string(
             'on every 4xx: the field it is about, in the words of this document: a parameter (`at`, `index`), a body field as a JSON path (`targets[1]`), a header in lower case (`content-type`, `if-match`, `authorization`), `body` for the body as a whole, or `url`/`method` for the request line',
           ),
-        },
-        ['code', 'message'],
-        'the error',
-      ),
-    },
-    ['error'],
-    'every error answer',
-  ),
-  ClockStatus: s.object(
-    {
-      tick: count('the last published tick'),
-      settled: s.boolean('whether every participant has acknowledged it'),
-      settledTick: count('the last settled tick'),
-      epoch: count('incremented by every policy change and reset; the ETag'),
-      policy: s.oneOf(
+        ),
+      },
+      'the error',
+    ),
+  },
+  'every error answer',
+);
+
+export const ClockStatus = object(
+  {
+    tick: opt(count('the last published tick')),
+    settled: opt(s.boolean('whether every participant has acknowledged it')),
+    settledTick: opt(count('the last settled tick')),
+    epoch: opt(count('incremented by every policy change and reset; the ETag')),
+    policy: opt(
+      s.oneOf(
         ['POLICY_PAUSED', 'POLICY_MANUAL', 'POLICY_MEASURED', 'POLICY_NO_WAIT'],
         'how the clock advances',
       ),
-      rate: s.number('ticks per second under measured'),
-      digest: s.string('hex world digest through settledTick'),
-      until: count('the bound the clock is advancing to'),
-      participants: s.array(s.string('a participant'), 'participants expected at tick'),
-      waitingFor: s.array(s.string('a participant'), 'those that have not acknowledged it'),
-      deterministic: s.boolean('false once a participant was dropped'),
-      notes: s.array(s.string('a note'), 'why the run is no longer deterministic'),
-      lagSeconds: s.number('lateness of the last tick under measured'),
-      seed: count('the seed of this run'),
-      run: count('resets since the simulation was created'),
-      oldestTick: count(
+    ),
+    rate: opt(s.number('ticks per second under measured')),
+    digest: opt(s.string('hex world digest through settledTick')),
+    until: opt(count('the bound the clock is advancing to')),
+    participants: opt(texts('participants expected at tick', 'a participant')),
+    waitingFor: opt(texts('those that have not acknowledged it', 'a participant')),
+    deterministic: opt(s.boolean('false once a participant was dropped')),
+    notes: opt(texts('why the run is no longer deterministic', 'a note')),
+    lagSeconds: opt(s.number('lateness of the last tick under measured')),
+    seed: opt(count('the seed of this run')),
+    run: opt(count('resets since the simulation was created')),
+    oldestTick: opt(
+      count(
         'the oldest tick still readable with `at` (older ones are compacted away, stepper.retentionTicks); 0: every tick',
       ),
-    },
-    [],
-    'the simulated clock',
-  ),
-  WaitResult: s.object(
-    {
-      reached: s.boolean('whether the tick was settled before the timeout'),
-      status: s.ref('ClockStatus'),
-    },
-    ['reached', 'status'],
-    'the outcome of a wait',
-  ),
-  Summary: record('counts of the inventory by kind and state'),
-  Element: s.object(
-    {
-      path: s.string('the element path'),
-      kind: s.string('ELEMENT_KIND_REGION … ELEMENT_KIND_CABLE'),
-      view: s.string('VIEW_DEFINITION, VIEW_TARGET, VIEW_ACTUAL or VIEW_OBSERVED'),
-      revision: count('the store revision of the record; the ETag of a target'),
-    },
-    ['path', 'kind', 'view'],
-    'one inventory element in one view, with its record under a key named after its type',
-    { additionalProperties: true },
-  ),
-  Elements: s.object(
-    { elements: s.array(s.ref('Element'), 'the elements'), tick: count('the tick read') },
-    ['elements'],
-    'inventory elements',
-  ),
-  ElementAt: s.object(
-    { element: s.ref('Element'), tick: count('the tick read') },
-    ['element'],
-    'one inventory element',
-  ),
-  RackStates: s.object(
-    {
-      path: s.string('the rack: region/zone/rack'),
-      ...Object.fromEntries(
-        (['pdu', 'tor', 'blade'] as const).flatMap((kind) => [
-          [`${kind}s`, s.array(s.integer(`a ${kind} index`), `the ${kind}s with a record`)],
-          [
-            `${kind}States`,
-            s.array(s.integer('a position in `states`'), `their states, in the same order`),
-          ],
-        ]),
+    ),
+  },
+  'the simulated clock',
+);
+
+export const WaitResult = object(
+  {
+    reached: s.boolean('whether the tick was settled before the timeout'),
+    status: s.ref('ClockStatus', ClockStatus),
+  },
+  'the outcome of a wait',
+);
+
+export const Summary = freeRecord('counts of the inventory by kind and state');
+
+export const Element = Type.Object(
+  {
+    path: s.string('the element path'),
+    kind: wire('ELEMENT_KIND_REGION … ELEMENT_KIND_CABLE'),
+    view: wire('VIEW_DEFINITION, VIEW_TARGET, VIEW_ACTUAL or VIEW_OBSERVED'),
+    revision: opt(count('the store revision of the record; the ETag of a target')),
+  },
+  {
+    description:
+      'one inventory element in one view, with its record under a key named after its type (region, zone, rack, device, blade, cable, target, pduActual, torActual, bladeActual, cableActual, observed)',
+    additionalProperties: freeRecord('the element’s record in this view'),
+  },
+);
+
+export const Elements = object(
+  {
+    elements: s.array(s.ref('Element', Element), 'the elements'),
+    tick: opt(count('the tick read')),
+  },
+  'inventory elements',
+);
+
+export const ElementAt = object(
+  { element: s.ref('Element', Element), tick: opt(count('the tick read')) },
+  'one inventory element',
+);
+
+const deviceStates = (kind: 'pdu' | 'tor' | 'blade') =>
+  ({
+    indexes: s.array(s.integer(`a ${kind} index`), `the ${kind}s with a record`),
+    states: s.array(s.integer('a position in `states`'), 'their states, in the same order'),
+  }) as const;
+const pdu = deviceStates('pdu');
+const tor = deviceStates('tor');
+const blade = deviceStates('blade');
+
+export const RackStates = object(
+  {
+    path: s.string('the rack: region/zone/rack'),
+    pdus: pdu.indexes,
+    pduStates: pdu.states,
+    tors: tor.indexes,
+    torStates: tor.states,
+    blades: blade.indexes,
+    bladeStates: blade.states,
+  },
+  "one rack's device states",
+);
+
+export const States = object(
+  {
+    tick: tick('the tick the states are as of'),
+    revision: s.uint64(
+      'the store revision they were read at: every later change has a higher revision (as the event stream numbers them)',
+    ),
+    states: texts('the state names', 'a state name (BLADE_STATE_WORKING, …)'),
+    racks: s.array(s.ref('RackStates', RackStates), 'the racks, in key order'),
+  },
+  'the state of every PDU, TOR and blade under a path, compactly',
+);
+
+export const EffectiveTick = object(
+  { effectiveTick: tick('the tick at which the change takes effect') },
+  'an accepted change',
+);
+
+export const LoadStarted = object(
+  {
+    loadId: s.string('the load, for its progress'),
+    effectiveTick: tick('the tick the definition takes effect'),
+    blades: opt(s.uint64('blades in the definition')),
+  },
+  'an accepted definition load',
+);
+
+export const LoadProgress = freeRecord(
+  'how far a definition load is: state, writes of total, added, updated, removed',
+);
+
+export const Command = record(
+  {
+    id: s.string('the command id'),
+    target: opt(s.string('the element path it acts on')),
+    action: opt(wire('COMMAND_ACTION_POWER_ON …')),
+    status: opt(wire('COMMAND_STATUS_PENDING …')),
+    effectiveTick: opt(count('the tick it takes effect')),
+    finishedTick: opt(count('the tick it finished')),
+    dueTick: opt(count('the tick it is due to finish')),
+    reason: opt(s.string('why it ended as it did')),
+    requestedBy: opt(s.string('who asked for it')),
+    image: opt(s.string('the image, for reimage')),
+  },
+  'a command to the simulated hardware',
+);
+
+export const Commands = object(
+  { commands: s.array(s.ref('Command', Command), 'commands, oldest first') },
+  'commands, oldest first',
+);
+
+const Schedule = object(
+  {
+    at: opt(count('the first tick it may occur')),
+    duration: opt(count('how many ticks each occurrence lasts')),
+    every: opt(count('it recurs every this many ticks')),
+    probability: opt(s.number('it occurs at each tick with this probability')),
+    mtbf: opt(s.number('mean ticks between failures, per target')),
+    mttr: opt(s.number('mean ticks to recover')),
+  },
+  'when a fault occurs',
+);
+
+export const Fault = record(
+  {
+    id: s.string('the fault id'),
+    kind: opt(wire('FAULT_KIND_CRASH …')),
+    targets: opt(texts('the element paths it was injected on', 'an element path')),
+    schedule: opt(Schedule),
+    status: opt(wire('FAULT_STATUS_SCHEDULED, FAULT_STATUS_ACTIVE or FAULT_STATUS_CLEARED')),
+    sinceTick: opt(count('the tick it entered its status')),
+    reason: opt(s.string('why it is in its status')),
+    affected: opt(
+      s.array(
+        object(
+          {
+            target: s.string('an element path'),
+            sinceTick: opt(count('since when')),
+          },
+          'an element it acts on now',
+        ),
+        'the elements it acts on now',
       ),
-    },
-    ['path', 'pdus', 'pduStates', 'tors', 'torStates', 'blades', 'bladeStates'],
-    "one rack's device states",
-  ),
-  States: s.object(
-    {
-      tick: tick('the tick the states are as of'),
-      revision: s.uint64(
-        'the store revision they were read at: every later change has a higher revision (as the event stream numbers them)',
+    ),
+    nextTick: opt(count('the next tick it changes at')),
+    history: opt(
+      s.array(
+        object(
+          {
+            tick: opt(count('when')),
+            status: opt(wire('the status it entered')),
+            reason: opt(s.string('why')),
+          },
+          'a change of status',
+        ),
+        'its changes of status, oldest first',
       ),
-      states: s.array(s.string('a state name (BLADE_STATE_WORKING, …)'), 'the state names'),
-      racks: s.array(s.ref('RackStates'), 'the racks, in key order'),
-    },
-    ['tick', 'revision', 'states', 'racks'],
-    'the state of every PDU, TOR and blade under a path, compactly',
-  ),
-  EffectiveTick: s.object(
-    { effectiveTick: tick('the tick at which the change takes effect') },
-    ['effectiveTick'],
-    'an accepted change',
-  ),
-  LoadStarted: s.object(
-    {
-      loadId: s.string('the load, for its progress'),
-      effectiveTick: tick('the tick the definition takes effect'),
-      blades: s.uint64('blades in the definition'),
-    },
-    ['loadId', 'effectiveTick'],
-    'an accepted definition load',
-  ),
-  LoadProgress: record(
-    'how far a definition load is: state, writes of total, added, updated, removed',
-  ),
-  Command: record('a command to the simulated hardware'),
-  Commands: list('Command', 'commands', 'commands, oldest first'),
-  Fault: record('a fault and its history'),
-  Faults: list('Fault', 'faults', 'faults, oldest first'),
-  ClearedFaults: s.object(
-    {
-      ids: s.array(s.string('a fault id'), 'the faults cleared'),
-      effectiveTick: tick('the tick they are cleared at'),
-    },
-    ['ids'],
-    'the outcome of clear-all',
-  ),
-  Repair: record('a repair: its plan, current step and every decision with its reason'),
-  Repairs: list('Repair', 'repairs', 'repairs, oldest first'),
-  User: s.object(
-    {
-      name: s.string('the user name'),
-      rights: s.array(s.oneOf(rights, 'a right'), 'the rights held'),
-      isBuiltIn: s.boolean('the built-in admin, which cannot be deleted'),
-      isEnabled: s.boolean('a disabled user cannot log in'),
-      createdAt: s.string('when it was created (ISO 8601)', { format: 'date-time' }),
-      revision: s.integer('the store revision of the record; the ETag'),
-    },
-    ['name', 'rights', 'isBuiltIn', 'isEnabled'],
-    'a user (never its password)',
-  ),
-  Users: list('User', 'users', 'users by name'),
-  Session: s.object(
-    {
-      id: s.string('the session id (not the secret)'),
-      user: s.string('who'),
-      rights: s.array(s.oneOf(rights, 'a right'), 'the rights held'),
-      via: s.oneOf(['cookie', 'token'], 'how the caller authenticated'),
-      createdAt: s.string('when it began', { format: 'date-time' }),
-      expiresAt: s.string('when it ends', { format: 'date-time' }),
-      address: s.string('the address it was opened from'),
-      mustSetPassword: s.boolean(
+    ),
+    occurrences: opt(count('how many times it occurred')),
+    createdTick: opt(count('the tick it was injected at')),
+    nextByTarget: opt(
+      Type.Record(Type.String(), s.uint64('a tick'), {
+        description: 'per target, the next tick it changes at (mtbf/mttr)',
+      }),
+    ),
+    requestedBy: opt(s.string('who injected it')),
+  },
+  'a fault and its history',
+);
+
+export const Faults = object(
+  { faults: s.array(s.ref('Fault', Fault), 'faults, oldest first') },
+  'faults, oldest first',
+);
+
+export const ClearedFaults = object(
+  {
+    ids: texts('the faults cleared', 'a fault id'),
+    effectiveTick: opt(tick('the tick they are cleared at')),
+  },
+  'the outcome of clear-all',
+);
+
+export const Repair = record(
+  {
+    id: s.string('the repair id'),
+    target: opt(s.string('the element path it repairs')),
+    status: opt(wire('REPAIR_STATUS_OPEN …')),
+    plan: opt(
+      s.array(
+        object(
+          {
+            action: opt(wire('STEP_ACTION_POWER_CYCLE …')),
+            maxAttempts: opt(count('attempts before the next step')),
+            delayTicks: opt(count('ticks to wait before it')),
+          },
+          'a step of the plan',
+        ),
+        'the plan, in order',
+      ),
+    ),
+    currentStep: opt(count('the step it is at')),
+    attempts: opt(count('attempts of that step')),
+    commandId: opt(s.string('the command of the current attempt')),
+    deadlineTick: opt(count('when the current attempt times out')),
+    nextTick: opt(count('the next tick it acts at')),
+    openedTick: opt(count('when it was opened')),
+    closedTick: opt(count('when it was closed')),
+    reason: opt(s.string('why it is in its status')),
+    history: opt(
+      s.array(
+        object(
+          {
+            tick: opt(count('when')),
+            step: opt(count('the step')),
+            action: opt(wire('the step action')),
+            commandId: opt(s.string('the command')),
+            outcome: opt(s.string('what happened')),
+            reason: opt(s.string('why, in words')),
+          },
+          'a decision',
+        ),
+        'every decision with its reason, oldest first',
+      ),
+    ),
+    purpose: opt(s.string('what the repair is for')),
+  },
+  'a repair: its plan, current step and every decision with its reason',
+);
+
+export const Repairs = object(
+  { repairs: s.array(s.ref('Repair', Repair), 'repairs, oldest first') },
+  'repairs, oldest first',
+);
+
+const rightList = s.array(s.oneOf(rights, 'a right'), 'the rights held');
+
+export const User = object(
+  {
+    name: s.string('the user name'),
+    rights: rightList,
+    isBuiltIn: s.boolean('the built-in admin, which cannot be deleted'),
+    isEnabled: s.boolean('a disabled user cannot log in'),
+    createdAt: opt(s.string('when it was created (ISO 8601)', { format: 'date-time' })),
+    revision: opt(s.integer('the store revision of the record; the ETag')),
+  },
+  'a user (never its password)',
+);
+
+export const Users = object(
+  { users: s.array(s.ref('User', User), 'users by name') },
+  'users by name',
+);
+
+export const Session = object(
+  {
+    id: s.string('the session id (not the secret)'),
+    user: s.string('who'),
+    rights: rightList,
+    via: opt(s.oneOf(['cookie', 'token'], 'how the caller authenticated')),
+    createdAt: opt(s.string('when it began', { format: 'date-time' })),
+    expiresAt: opt(s.string('when it ends', { format: 'date-time' })),
+    address: opt(s.string('the address it was opened from')),
+    mustSetPassword: opt(
+      s.boolean(
         'it comes from a one-time login URL and the password is still the generated one nobody was shown: set one with PUT /users/{name}/password, without currentPassword (once)',
       ),
-    },
-    ['id', 'user', 'rights'],
-    'a session',
-  ),
-  Sessions: list('Session', 'sessions', 'open sessions'),
-  Token: s.object(
-    {
-      id: s.string('the token id'),
-      name: s.string('what it is for'),
-      user: s.string('whose it is'),
-      createdAt: s.string('when it was made', { format: 'date-time' }),
-      expiresAt: s.string('when it stops working', { format: 'date-time' }),
-    },
-    ['id', 'name', 'user', 'createdAt'],
-    'a bearer token (never its secret)',
-  ),
-  NewToken: s.object(
-    {
-      token: s.string('the secret, shown this once: send it as `Authorization: Bearer <token>`'),
-      info: s.ref('Token'),
-    },
-    ['token', 'info'],
-    'a new bearer token',
-  ),
-  Tokens: list('Token', 'tokens', 'bearer tokens'),
-  Service: s.object(
-    {
-      name: s.string('the service'),
-      instance: s.string('the instance'),
-      endpoint: s.string("its gRPC host:port (a frontend's: its URL)"),
-      health: s.oneOf(
-        ['serving', 'not_serving', 'unreachable', 'down'],
-        'its gRPC health (a frontend: whether its API answers); down: no instance is running and its last start failed (see lastError)',
-      ),
-      lastError: s.string(
-        "a down service's last start failure, as it reported it (`bad.yaml:11:13: …`)",
-      ),
-      failedAt: s.string('when that start failed (ISO 8601)'),
-    },
-    ['name', 'instance', 'endpoint', 'health'],
-    'a registered service instance, or a service that is down (no instance, its last error)',
-  ),
-  Services: list('Service', 'services', 'registered service instances by name'),
-  About: s.object(
-    {
-      simulation: s.string('the simulation: its keys live under /chamber/v1/<simulation>/'),
-      version: s.string("Chamber's version"),
-    },
-    ['simulation', 'version'],
-    'what this frontend serves',
-  ),
-  LogEntry: record('one span of the trace/decision log'),
-  LogEntries: s.object(
-    {
-      entries: s.array(s.ref('LogEntry'), 'entries, by sequence number'),
-      lastSeq: s.uint64('the last sequence number held'),
-      firstSeq: s.uint64('the first sequence number held'),
-      instanceId: s.string('changes when the log restarts empty'),
-    },
-    ['entries'],
-    'trace/decision log entries',
-  ),
-};
+    ),
+  },
+  'a session',
+);
+
+export const Sessions = object(
+  { sessions: s.array(s.ref('Session', Session), 'open sessions') },
+  'open sessions',
+);
+
+export const Token = object(
+  {
+    id: s.string('the token id'),
+    name: s.string('what it is for'),
+    user: s.string('whose it is'),
+    createdAt: s.string('when it was made', { format: 'date-time' }),
+    expiresAt: opt(s.string('when it stops working', { format: 'date-time' })),
+  },
+  'a bearer token (never its secret)',
+);
+
+export const NewToken = object(
+  {
+    token: s.string('the secret, shown this once: send it as `Authorization: Bearer <token>`'),
+    info: s.ref('Token', Token),
+  },
+  'a new bearer token',
+);
+
+export const Tokens = object(
+  { tokens: s.array(s.ref('Token', Token), 'bearer tokens') },
+  'bearer tokens',
+);
+
+export const serviceHealths = ['serving', 'not_serving', 'unreachable', 'down'] as const;
+
+export const Service = object(
+  {
+    name: s.string('the service'),
+    instance: s.string('the instance'),
+    endpoint: s.string("its gRPC host:port (a frontend's: its URL)"),
+    health: s.oneOf(
+      serviceHealths,
+      'its gRPC health (a frontend: whether its API answers); down: no instance is running and its last start failed (see lastError)',
+    ),
+    lastError: opt(
+      s.string("a down service's last start failure, as it reported it (`bad.yaml:11:13: …`)"),
+    ),
+    failedAt: opt(s.string('when that start failed (ISO 8601)')),
+  },
+  'a registered service instance, or a service that is down (no instance, its last error)',
+);
+
+export const Services = object(
+  { services: s.array(s.ref('Service', Service), 'registered service instances by name') },
+  'registered service instances by name',
+);
+
+export const About = object(
+  {
+    simulation: s.string('the simulation: its keys live under /chamber/v1/<simulation>/'),
+    version: s.string("Chamber's version"),
+  },
+  'what this frontend serves',
+);
+
+export const LogEntry = freeRecord('one span of the trace/decision log');
+
+export const LogEntries = object(
+  {
+    entries: s.array(s.ref('LogEntry', LogEntry), 'entries, by sequence number'),
+    lastSeq: opt(s.uint64('the last sequence number held')),
+    firstSeq: opt(s.uint64('the first sequence number held')),
+    instanceId: opt(s.string('changes when the log restarts empty')),
+  },
+  'trace/decision log entries',
+);
+
+/**
+ * The schemas of answers, by name: `components.schemas` of the OpenAPI
+ * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
+ * of a fault as the API answers it.
+ */
+export const componentSchemas = {
+  Error: ErrorAnswer,
+  ClockStatus,
+  WaitResult,
+  Summary,
+  Element,
+  Elements,
+  ElementAt,
+  RackStates,
+  States,
+  EffectiveTick,
+  LoadStarted,
+  LoadProgress,
+  Command,
+  Commands,
+  Fault,
+  Faults,
+  ClearedFaults,
+  Repair,
+  Repairs,
+  User,
+  Users,
+  Session,
+  Sessions,
+  Token,
+  NewToken,
+  Tokens,
+  Service,
+  Services,
+  About,
+  LogEntry,
+  LogEntries,
+} as const;
+
+/** The clock's status, as the API answers it. */
+export type ClockStatus = Static<typeof ClockStatus>;
+/** One inventory element in one view. */
+export type Element = Static<typeof Element>;
+/** One rack's device states in {@link States}. */
+export type RackStates = Static<typeof RackStates>;
+/** The states of every device under a path. */
+export type States = Static<typeof States>;
+/** A command to the simulated hardware. */
+export type Command = Static<typeof Command>;
+/** A fault and its history. */
+export type Fault = Static<typeof Fault>;
+/** A repair with its plan and decisions. */
+export type Repair = Static<typeof Repair>;
+/** A user. */
+export type User = Static<typeof User>;
+/** A session. */
+export type Session = Static<typeof Session>;
+/** A bearer token (without its secret). */
+export type Token = Static<typeof Token>;
+/** A service instance, or a service that is down. */
+export type Service = Static<typeof Service>;
+/** What a frontend serves. */
+export type About = Static<typeof About>;
+/** One span of the trace/decision log. */
+export type LogEntry = Static<typeof LogEntry>;

@@ -1,5 +1,5 @@
 export { rights, rightDescriptions, isRight, type Right } from './rights.js';
-export { s, segment, elementPath, type JsonSchema } from './schema.js';
+export { s, segment, elementPath, componentsPath, type JsonSchema } from './schema.js';
 export {
   fillPath,
   pathParameters,
@@ -10,9 +10,38 @@ export {
   type HttpMethod,
   type Operation,
   type ResponseSpec,
+  type TypedOperation,
 } from './operation.js';
-export { operations, operation, eventKinds } from './routes.js';
-export { componentSchemas } from './components.js';
+export {
+  operations,
+  operation,
+  eventKinds,
+  scheduleFields,
+  type AnswerOf,
+  type BodyOf,
+  type OperationId,
+  type OperationOf,
+  type ParamsOf,
+  type QueryOf,
+} from './routes.js';
+export { elementRoutes, elementUrl, type ElementRoute } from './elements.js';
+export {
+  componentSchemas,
+  serviceHealths,
+  type About,
+  type ClockStatus,
+  type Command,
+  type Element,
+  type Fault,
+  type LogEntry,
+  type RackStates,
+  type Repair,
+  type Service,
+  type Session,
+  type States,
+  type Token,
+  type User,
+} from './components.js';
 export { apiFieldOf, inApiWords, subjectOf } from './fields.js';
 export { openApiDocument, bodySchema, errorStatuses } from './openapi.js';
 export {
@@ -23,4 +52,5 @@ export {
   type ApiClientOptions,
   type ApiResponse,
   type CallInput,
+  type TypedCallInput,
 } from './client.js';

@@ -2,7 +2,7 @@ import { componentSchemas } from './components.js';
 import type { Operation } from './operation.js';
 import { rightDescriptions } from './rights.js';
 import { operations } from './routes.js';
-import { s, type JsonSchema } from './schema.js';
+import { componentsPath, s, type JsonSchema } from './schema.js';
 
 const errorText: Readonly<Record<number, string>> = {
   400: 'invalid input; the message names the field',
@@ -93,7 +93,7 @@ function responses(op: Operation): JsonSchema {
   for (const status of errorStatuses(op)) {
     all[String(status)] = {
       description: errorText[status] ?? 'error',
-      content: { 'application/json': { schema: s.ref('Error') } },
+      content: { 'application/json': { schema: { $ref: `${componentsPath}Error` } } },
     };
   }
   return all;
@@ -140,7 +140,7 @@ export function openApiDocument(options: { version: string }): JsonSchema {
       title: 'Chamber',
       version: options.version,
       description:
-        'The REST API of Chamber, a simulated cloud. Records are the JSON of the stored records (enums by full name, integers as numbers, fields at their zero value left out); request enums are the short lower-case names listed in each schema.',
+        'The REST API of Chamber, a simulated cloud. Records are the JSON of the stored records (enums by full name, integers as numbers, fields at their zero value left out); request enums are the short lower-case names listed in each schema. Element paths have one grammar, region[/zone[/rack[/pdu|tor|blade/N[/power-cable|network-cable]]]], given whole in `path` and `target` fields; the inventory reads address an element by the route of its level (regions/{region}/zones/{zone}/racks/{rack}/blades/{index}).',
     },
     servers: [{ url: '/api/v1' }],
     tags: [...new Set(operations.map((o) => o.tag))].map((name) => ({ name })),

@@ -1,3 +1,4 @@
+import type { TSchema } from 'typebox';
 import type { Right } from './rights.js';
 import type { JsonSchema } from './schema.js';
 
@@ -97,6 +98,20 @@ export interface Operation {
    * otherwise (`schedule.duration` → `duration`), for error answers.
    */
   readonly serviceFields?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A route as the table declares it: its schemas are TypeBox schemas, so
+ * {@link ParamsOf}-style types can read the request's and the answer's types
+ * off it. The same object, seen as JSON Schema, is an {@link Operation}.
+ */
+export interface TypedOperation extends Omit<Operation, 'params' | 'query' | 'body' | 'response'> {
+  readonly params?: Readonly<Record<string, TSchema>>;
+  readonly query?: Readonly<Record<string, TSchema>>;
+  readonly body?: Omit<BodySpec, 'properties'> & {
+    readonly properties: Readonly<Record<string, TSchema>>;
+  };
+  readonly response: Omit<ResponseSpec, 'schema'> & { readonly schema?: TSchema };
 }
 
 /** The `{name}` parameters of an OpenAPI path, in order. */

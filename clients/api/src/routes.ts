@@ -1,6 +1,8 @@
-import type { Operation } from './operation.js';
+import { Type, type Static, type TSchema } from 'typebox';
+import { componentSchemas } from './components.js';
+import type { Operation, TypedOperation } from './operation.js';
 import { rights } from './rights.js';
-import { elementPath, s, segment, type JsonSchema } from './schema.js';
+import { elementPath, s, segment } from './schema.js';
 import {
   commandActions,
   commandStatuses,
@@ -13,10 +15,22 @@ import {
   views,
 } from '@chamber/world';
 
-const ok = (schema: string, description: string) =>
-  ({ status: 200, description, schema: s.ref(schema) }) as const;
-const created = (schema: string, description: string) =>
-  ({ status: 201, description, schema: s.ref(schema) }) as const;
+/** A route of the table, its literal types kept (`required: ['name']` stays a tuple). */
+function route<const O extends TypedOperation>(op: O): O {
+  return op;
+}
+
+type ComponentName = keyof typeof componentSchemas;
+
+/** A reference to the answer schema `name`, typed as it. */
+function answer<N extends ComponentName>(name: N) {
+  return s.ref(name, componentSchemas[name]);
+}
+
+const ok = <N extends ComponentName>(name: N, description: string) =>
+  ({ status: 200, description, schema: answer(name) }) as const;
+const created = <N extends ComponentName>(name: N, description: string) =>
+  ({ status: 201, description, schema: answer(name) }) as const;
 const noContent = (description: string) => ({ status: 204, description }) as const;
 
 const readQuery = {
@@ -25,8 +39,6 @@ const readQuery = {
 };
 
 export const eventKinds = ['clock', 'actual', 'observed', 'faults', 'repairs', 'logs'] as const;
-/** The schedule fields of a fault, body fields of `POST /faults`. */
-const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
 
 /** The fields of one fault in `POST /faults`. */
 const faultFields = {
@@ -46,6 +58,24 @@ const faultFields = {
   mttr: s.number('mean ticks to recover (required with mtbf)', { exclusiveMinimum: 0 }),
 } as const;
 
+/** The schedule fields of a fault, body fields of `POST /faults`. */
+export const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
+
+/** One fault of the bulk form of `POST /faults`. */
+const oneFault = Type.Object(
+  {
+    kind: faultFields.kind,
+    targets: faultFields.targets,
+    at: Type.Optional(faultFields.at),
+    duration: Type.Optional(faultFields.duration),
+    every: Type.Optional(faultFields.every),
+    probability: Type.Optional(faultFields.probability),
+    mtbf: Type.Optional(faultFields.mtbf),
+    mttr: Type.Optional(faultFields.mttr),
+  },
+  { description: 'one fault', additionalProperties: false },
+);
+
 /** The most entries of one bulk call (`faults`, `targets` of commands). */
 const maxBulk = 1000;
 
@@ -55,97 +85,94 @@ const rightList = s.array(s.oneOf(rights, 'a right'), 'the rights held', {
   uniqueItems: true,
   maxItems: rights.length,
 });
-const id = (what: string): JsonSchema =>
+const id = (what: string) =>
   s.string(`the ${what} id`, { minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' });
 
-/** The inventory's levels, each a list route and a get route. */
-const levels = [
-  { plural: 'regions', one: 'region', param: 'region', schema: segment },
-  { plural: 'zones', one: 'zone', param: 'zone', schema: segment },
-  { plural: 'racks', one: 'rack', param: 'rack', schema: segment },
-] as const;
-const devices = [
-  { plural: 'pdus', one: 'pdu', what: 'PDU' },
-  { plural: 'tors', one: 'tor', what: 'TOR' },
-  { plural: 'blades', one: 'blade', what: 'blade' },
-] as const;
+// The inventory's hierarchy, a list route and a get route per level.
+const region = { region: segment };
+const zone = { ...region, zone: segment };
+const rack = { ...zone, rack: segment };
+const index = s.integer('the device index in its rack');
+const device = { ...rack, index };
+const cable = {
+  ...device,
+  cable: s.oneOf(['power', 'network'], "which of the blade's cables"),
+};
+const rackPath = '/inventory/regions/{region}/zones/{zone}/racks/{rack}';
 
-function inventoryRoutes(): Operation[] {
-  const routes: Operation[] = [];
-  let path = '/inventory';
-  let params: Record<string, JsonSchema> = {};
-  const read = (
-    id: string,
-    at: string,
-    p: Record<string, JsonSchema>,
-    summary: string,
-    schema: string,
-    command: string,
-  ): Operation => ({
+/** An inventory read: `GET path` with the view and time-travel query. */
+function read<
+  const Id extends string,
+  const Path extends string,
+  const P extends Readonly<Record<string, TSchema>>,
+  const R extends 'Elements' | 'ElementAt',
+>(id: Id, path: Path, params: P, summary: string, answerName: R, command: string) {
+  return route({
     id,
     method: 'GET',
-    path: at,
+    path,
     tag: 'inventory',
     summary,
     access: 'user',
-    ...(Object.keys(p).length > 0 ? { params: p } : {}),
+    params,
     query: readQuery,
-    response: ok(schema, summary),
+    response: ok(answerName, summary),
     errors: [404],
-    cli: [{ area: 'inventory', command, args: Object.keys(p) }],
+    cli: [{ area: 'inventory', command, args: Object.keys(params) }],
   });
-  const parentOf: Record<string, string> = { regions: '', zones: 'region', racks: 'zone' };
-  for (const level of levels) {
-    const listId = `list${level.plural[0]?.toUpperCase()}${level.plural.slice(1)}`;
-    const under = parentOf[level.plural] === '' ? '' : ` in a ${parentOf[level.plural]}`;
-    routes.push(
-      read(
-        listId,
-        `${path}/${level.plural}`,
-        params,
-        `list the ${level.plural}${under}`,
-        'Elements',
-        level.plural,
-      ),
-    );
-    path = `${path}/${level.plural}/{${level.param}}`;
-    params = { ...params, [level.param]: level.schema };
-    const getId = `get${level.one[0]?.toUpperCase()}${level.one.slice(1)}`;
-    routes.push(read(getId, path, params, `get a ${level.one}`, 'ElementAt', level.one));
-  }
-  const index = s.integer('the device index in its rack');
-  for (const device of devices) {
-    const cap = `${device.plural[0]?.toUpperCase()}${device.plural.slice(1)}`;
-    routes.push(
-      read(
-        `list${cap}`,
-        `${path}/${device.plural}`,
-        params,
-        `list the ${device.what}s in a rack`,
-        'Elements',
-        device.plural,
-      ),
-      read(
-        `get${cap.slice(0, -1)}`,
-        `${path}/${device.plural}/{index}`,
-        { ...params, index },
-        `get a ${device.what}`,
-        'ElementAt',
-        device.one,
-      ),
-    );
-  }
-  routes.push(
+}
+
+function inventoryRoutes() {
+  return [
+    read('listRegions', '/inventory/regions', {}, 'list the regions', 'Elements', 'regions'),
+    read('getRegion', '/inventory/regions/{region}', region, 'get a region', 'ElementAt', 'region'),
+    read(
+      'listZones',
+      '/inventory/regions/{region}/zones',
+      region,
+      'list the zones in a region',
+      'Elements',
+      'zones',
+    ),
+    read(
+      'getZone',
+      '/inventory/regions/{region}/zones/{zone}',
+      zone,
+      'get a zone',
+      'ElementAt',
+      'zone',
+    ),
+    read(
+      'listRacks',
+      '/inventory/regions/{region}/zones/{zone}/racks',
+      zone,
+      'list the racks in a zone',
+      'Elements',
+      'racks',
+    ),
+    read('getRack', rackPath, rack, 'get a rack', 'ElementAt', 'rack'),
+    read('listPdus', `${rackPath}/pdus`, rack, 'list the PDUs in a rack', 'Elements', 'pdus'),
+    read('getPdu', `${rackPath}/pdus/{index}`, device, 'get a PDU', 'ElementAt', 'pdu'),
+    read('listTors', `${rackPath}/tors`, rack, 'list the TORs in a rack', 'Elements', 'tors'),
+    read('getTor', `${rackPath}/tors/{index}`, device, 'get a TOR', 'ElementAt', 'tor'),
+    read(
+      'listBlades',
+      `${rackPath}/blades`,
+      rack,
+      'list the blades in a rack',
+      'Elements',
+      'blades',
+    ),
+    read('getBlade', `${rackPath}/blades/{index}`, device, 'get a blade', 'ElementAt', 'blade'),
     read(
       'getCable',
-      `${path}/blades/{index}/cables/{cable}`,
-      { ...params, index, cable: s.oneOf(['power', 'network'], "which of the blade's cables") },
+      `${rackPath}/blades/{index}/cables/{cable}`,
+      cable,
       "get a blade's power or network cable",
       'ElementAt',
       'cable',
     ),
-  );
-  return routes;
+  ] as const;
 }
 
 /**
@@ -154,9 +181,9 @@ function inventoryRoutes(): Operation[] {
  * describes it, and the CLI's commands are made from its `cli` entries, so
  * the three cannot drift apart.
  */
-export const operations: readonly Operation[] = [
+const table = [
   // Sessions and tokens.
-  {
+  route({
     id: 'logIn',
     method: 'POST',
     path: '/sessions',
@@ -178,8 +205,8 @@ export const operations: readonly Operation[] = [
     },
     response: created('Session', 'the new session'),
     errors: [429],
-  },
-  {
+  }),
+  route({
     id: 'getCurrentSession',
     method: 'GET',
     path: '/sessions/current',
@@ -188,8 +215,8 @@ export const operations: readonly Operation[] = [
     access: 'user',
     response: ok('Session', 'the current session'),
     cli: [{ area: 'session', command: 'whoami' }],
-  },
-  {
+  }),
+  route({
     id: 'logOut',
     method: 'DELETE',
     path: '/sessions/current',
@@ -197,8 +224,8 @@ export const operations: readonly Operation[] = [
     summary: 'log out: end the current session and clear its cookie',
     access: 'user',
     response: noContent('logged out'),
-  },
-  {
+  }),
+  route({
     id: 'listSessions',
     method: 'GET',
     path: '/sessions',
@@ -207,8 +234,8 @@ export const operations: readonly Operation[] = [
     access: 'manage_accounts',
     response: ok('Sessions', 'open sessions'),
     cli: [{ area: 'session', command: 'ls' }],
-  },
-  {
+  }),
+  route({
     id: 'endSession',
     method: 'DELETE',
     path: '/sessions/{id}',
@@ -219,8 +246,8 @@ export const operations: readonly Operation[] = [
     response: noContent('ended'),
     errors: [404],
     cli: [{ area: 'session', command: 'end', args: ['id'] }],
-  },
-  {
+  }),
+  route({
     id: 'createToken',
     method: 'POST',
     path: '/tokens',
@@ -236,8 +263,8 @@ export const operations: readonly Operation[] = [
     },
     response: created('NewToken', 'the token, with its secret'),
     cli: [{ area: 'token', command: 'create', args: ['name'] }],
-  },
-  {
+  }),
+  route({
     id: 'listTokens',
     method: 'GET',
     path: '/tokens',
@@ -247,8 +274,8 @@ export const operations: readonly Operation[] = [
     query: { all: s.boolean("every user's tokens (needs manage_accounts)") },
     response: ok('Tokens', 'tokens'),
     cli: [{ area: 'token', command: 'ls' }],
-  },
-  {
+  }),
+  route({
     id: 'revokeToken',
     method: 'DELETE',
     path: '/tokens/{id}',
@@ -259,9 +286,9 @@ export const operations: readonly Operation[] = [
     response: noContent('revoked'),
     errors: [404],
     cli: [{ area: 'token', command: 'revoke', args: ['id'] }],
-  },
+  }),
   // Users.
-  {
+  route({
     id: 'listUsers',
     method: 'GET',
     path: '/users',
@@ -270,8 +297,8 @@ export const operations: readonly Operation[] = [
     access: 'manage_accounts',
     response: ok('Users', 'users'),
     cli: [{ area: 'user', command: 'ls' }],
-  },
-  {
+  }),
+  route({
     id: 'createUser',
     method: 'POST',
     path: '/users',
@@ -286,8 +313,8 @@ export const operations: readonly Operation[] = [
     errors: [409],
     etag: true,
     cli: [{ area: 'user', command: 'add', args: ['name'], secrets: ['password'] }],
-  },
-  {
+  }),
+  route({
     id: 'getUser',
     method: 'GET',
     path: '/users/{name}',
@@ -299,8 +326,8 @@ export const operations: readonly Operation[] = [
     errors: [404],
     etag: true,
     cli: [{ area: 'user', command: 'get', args: ['name'] }],
-  },
-  {
+  }),
+  route({
     id: 'updateUser',
     method: 'PATCH',
     path: '/users/{name}',
@@ -320,8 +347,8 @@ export const operations: readonly Operation[] = [
     etag: true,
     ifMatch: true,
     cli: [{ area: 'user', command: 'set', args: ['name'] }],
-  },
-  {
+  }),
+  route({
     id: 'deleteUser',
     method: 'DELETE',
     path: '/users/{name}',
@@ -340,8 +367,8 @@ export const operations: readonly Operation[] = [
         destroys: 'delete the user with all its sessions and bearer tokens',
       },
     ],
-  },
-  {
+  }),
+  route({
     id: 'changePassword',
     method: 'PUT',
     path: '/users/{name}/password',
@@ -376,9 +403,9 @@ export const operations: readonly Operation[] = [
         secrets: ['password', 'currentPassword'],
       },
     ],
-  },
+  }),
   // Clock.
-  {
+  route({
     id: 'getClock',
     method: 'GET',
     path: '/clock',
@@ -389,8 +416,8 @@ export const operations: readonly Operation[] = [
     errors: [503],
     etag: true,
     cli: [{ area: 'clock', command: 'status' }],
-  },
-  {
+  }),
+  route({
     id: 'setPolicy',
     method: 'PUT',
     path: '/clock/policy',
@@ -412,8 +439,8 @@ export const operations: readonly Operation[] = [
     etag: true,
     ifMatch: true,
     cli: [{ area: 'clock', command: 'policy', args: ['policy'] }],
-  },
-  {
+  }),
+  route({
     id: 'step',
     method: 'POST',
     path: '/clock/step',
@@ -428,8 +455,8 @@ export const operations: readonly Operation[] = [
     errors: [503],
     etag: true,
     cli: [{ area: 'clock', command: 'step', args: ['count'] }],
-  },
-  {
+  }),
+  route({
     id: 'runUntil',
     method: 'POST',
     path: '/clock/run-until',
@@ -441,8 +468,8 @@ export const operations: readonly Operation[] = [
     errors: [503],
     etag: true,
     cli: [{ area: 'clock', command: 'run-until', args: ['tick'] }],
-  },
-  {
+  }),
+  route({
     id: 'resetClock',
     method: 'POST',
     path: '/clock/reset',
@@ -464,8 +491,8 @@ export const operations: readonly Operation[] = [
           'wipe the simulated world (rebuilt from its definition and the seed) and return the clock to tick 0 of a new run',
       },
     ],
-  },
-  {
+  }),
+  route({
     id: 'waitForTick',
     method: 'GET',
     path: '/clock/wait',
@@ -479,9 +506,9 @@ export const operations: readonly Operation[] = [
     response: ok('WaitResult', 'whether it was reached, and the status'),
     errors: [503],
     cli: [{ area: 'clock', command: 'wait-for', args: ['tick'] }],
-  },
+  }),
   // Inventory.
-  {
+  route({
     id: 'getSummary',
     method: 'GET',
     path: '/inventory/summary',
@@ -491,9 +518,9 @@ export const operations: readonly Operation[] = [
     query: readQuery,
     response: ok('Summary', 'the summary'),
     cli: [{ area: 'inventory', command: 'summary' }],
-  },
+  }),
   ...inventoryRoutes(),
-  {
+  route({
     id: 'listStates',
     method: 'GET',
     path: '/inventory/states',
@@ -509,8 +536,8 @@ export const operations: readonly Operation[] = [
     response: ok('States', 'the states'),
     errors: [404],
     cli: [{ area: 'inventory', command: 'states' }],
-  },
-  {
+  }),
+  route({
     id: 'getTarget',
     method: 'GET',
     path: '/inventory/target',
@@ -522,8 +549,8 @@ export const operations: readonly Operation[] = [
     errors: [404],
     etag: true,
     cli: [{ area: 'inventory', command: 'target', args: ['path'] }],
-  },
-  {
+  }),
+  route({
     id: 'setTarget',
     method: 'PUT',
     path: '/inventory/target',
@@ -543,8 +570,8 @@ export const operations: readonly Operation[] = [
     errors: [404, 412],
     ifMatch: true,
     cli: [{ area: 'inventory', command: 'set-target', args: ['path', 'state'] }],
-  },
-  {
+  }),
+  route({
     id: 'loadDefinition',
     method: 'POST',
     path: '/inventory/definitions',
@@ -560,7 +587,7 @@ export const operations: readonly Operation[] = [
       },
       required: ['source'],
     },
-    response: { status: 202, description: 'the load is accepted', schema: s.ref('LoadStarted') },
+    response: { status: 202, description: 'the load is accepted', schema: answer('LoadStarted') },
     cli: [
       {
         area: 'inventory',
@@ -570,8 +597,8 @@ export const operations: readonly Operation[] = [
           'make the file the whole definition at the next tick: racks, PDUs, TORs and blades it does not define are deleted, with their targets and actual states',
       },
     ],
-  },
-  {
+  }),
+  route({
     id: 'getLoad',
     method: 'GET',
     path: '/inventory/loads/{id}',
@@ -585,8 +612,8 @@ export const operations: readonly Operation[] = [
     response: ok('LoadProgress', 'its progress: done, or as far as it got'),
     errors: [404],
     cli: [{ area: 'inventory', command: 'load-progress', args: ['id'] }],
-  },
-  {
+  }),
+  route({
     id: 'issueCommand',
     method: 'POST',
     path: '/inventory/commands',
@@ -611,12 +638,12 @@ export const operations: readonly Operation[] = [
     response: {
       status: 201,
       description: 'the command; with `targets`, the commands',
-      schema: { anyOf: [s.ref('Command'), s.ref('Commands')] },
+      schema: Type.Union([answer('Command'), answer('Commands')]),
     },
     errors: [404],
     cli: [{ area: 'inventory', command: 'command', args: ['target', 'action'] }],
-  },
-  {
+  }),
+  route({
     id: 'listCommands',
     method: 'GET',
     path: '/inventory/commands',
@@ -629,8 +656,8 @@ export const operations: readonly Operation[] = [
     },
     response: ok('Commands', 'commands'),
     cli: [{ area: 'inventory', command: 'commands' }],
-  },
-  {
+  }),
+  route({
     id: 'getCommand',
     method: 'GET',
     path: '/inventory/commands/{id}',
@@ -641,9 +668,9 @@ export const operations: readonly Operation[] = [
     response: ok('Command', 'the command'),
     errors: [404],
     cli: [{ area: 'inventory', command: 'get-command', args: ['id'] }],
-  },
+  }),
   // Faults.
-  {
+  route({
     id: 'injectFault',
     method: 'POST',
     path: '/faults',
@@ -655,11 +682,7 @@ export const operations: readonly Operation[] = [
     body: {
       properties: {
         ...faultFields,
-        faults: s.array(
-          s.object(faultFields, ['kind', 'targets'], 'one fault', { additionalProperties: false }),
-          'many faults in one call',
-          { minItems: 1, maxItems: maxBulk },
-        ),
+        faults: s.array(oneFault, 'many faults in one call', { minItems: 1, maxItems: maxBulk }),
       },
       required: [],
       forms: [['kind', 'targets'], ['faults']],
@@ -667,16 +690,14 @@ export const operations: readonly Operation[] = [
     response: {
       status: 201,
       description: 'the fault; with `faults`, the faults',
-      schema: { anyOf: [s.ref('Fault'), s.ref('Faults')] },
+      schema: Type.Union([answer('Fault'), answer('Faults')]),
     },
     errors: [404],
     cli: [{ area: 'fault', command: 'inject', names: { duration: 'for', targets: 'target' } }],
     // The faults service takes the schedule as one message; the API, as body fields.
-    serviceFields: Object.fromEntries(
-      scheduleFields.map((name) => [`schedule.${name}`, name] as const),
-    ),
-  },
-  {
+    serviceFields: Object.fromEntries(scheduleFields.map((name) => [`schedule.${name}`, name])),
+  }),
+  route({
     id: 'listFaults',
     method: 'GET',
     path: '/faults',
@@ -690,8 +711,8 @@ export const operations: readonly Operation[] = [
     },
     response: ok('Faults', 'faults'),
     cli: [{ area: 'fault', command: 'ls' }],
-  },
-  {
+  }),
+  route({
     id: 'getFault',
     method: 'GET',
     path: '/faults/{id}',
@@ -702,8 +723,8 @@ export const operations: readonly Operation[] = [
     response: ok('Fault', 'the fault'),
     errors: [404],
     cli: [{ area: 'fault', command: 'get', args: ['id'] }],
-  },
-  {
+  }),
+  route({
     id: 'clearFault',
     method: 'POST',
     path: '/faults/{id}/clear',
@@ -714,8 +735,8 @@ export const operations: readonly Operation[] = [
     response: ok('Fault', 'the fault'),
     errors: [404],
     cli: [{ area: 'fault', command: 'clear', args: ['id'] }],
-  },
-  {
+  }),
+  route({
     id: 'clearAllFaults',
     method: 'POST',
     path: '/faults/clear-all',
@@ -730,9 +751,9 @@ export const operations: readonly Operation[] = [
         destroys: 'clear every fault not cleared yet, at the next tick',
       },
     ],
-  },
+  }),
   // Repairs.
-  {
+  route({
     id: 'listRepairs',
     method: 'GET',
     path: '/repairs',
@@ -745,8 +766,8 @@ export const operations: readonly Operation[] = [
     },
     response: ok('Repairs', 'repairs'),
     cli: [{ area: 'repair', command: 'ls' }],
-  },
-  {
+  }),
+  route({
     id: 'getRepair',
     method: 'GET',
     path: '/repairs/{id}',
@@ -757,9 +778,9 @@ export const operations: readonly Operation[] = [
     response: ok('Repair', 'the repair'),
     errors: [404],
     cli: [{ area: 'repair', command: 'get', args: ['id'] }],
-  },
+  }),
   // Services, logs, events, the document itself.
-  {
+  route({
     id: 'listServices',
     method: 'GET',
     path: '/services',
@@ -768,8 +789,8 @@ export const operations: readonly Operation[] = [
     access: 'user',
     response: ok('Services', 'services'),
     cli: [{ area: 'service', command: 'ls' }],
-  },
-  {
+  }),
+  route({
     id: 'listLogs',
     method: 'GET',
     path: '/logs',
@@ -794,8 +815,8 @@ export const operations: readonly Operation[] = [
     response: ok('LogEntries', 'entries'),
     errors: [503],
     cli: [{ area: 'logs', command: 'show' }],
-  },
-  {
+  }),
+  route({
     id: 'streamEvents',
     method: 'GET',
     path: '/events',
@@ -817,8 +838,8 @@ export const operations: readonly Operation[] = [
       { area: 'events', command: 'follow' },
       { area: 'clock', command: 'watch', preset: { kinds: 'clock' } },
     ],
-  },
-  {
+  }),
+  route({
     id: 'getAbout',
     method: 'GET',
     path: '/about',
@@ -827,8 +848,8 @@ export const operations: readonly Operation[] = [
     access: 'user',
     response: ok('About', 'the simulation and version'),
     cli: [{ area: 'service', command: 'about' }],
-  },
-  {
+  }),
+  route({
     id: 'getOpenApi',
     method: 'GET',
     path: '/openapi.json',
@@ -838,10 +859,57 @@ export const operations: readonly Operation[] = [
     response: {
       status: 200,
       description: 'the OpenAPI 3.1 document',
-      schema: { type: 'object', description: 'an OpenAPI 3.1 document' },
+      schema: Type.Record(Type.String(), Type.Unknown(), {
+        description: 'an OpenAPI 3.1 document',
+      }),
     },
-  },
-];
+  }),
+] as const;
+
+/**
+ * Every route of the REST API as JSON Schema values (TypeBox's schemas are
+ * plain JSON Schema): what the router, the validator, the OpenAPI document
+ * and the CLI read.
+ */
+export const operations: readonly Operation[] = table as unknown as readonly Operation[];
+
+/** The routes of the table, with their static types. */
+type Table = (typeof table)[number];
+
+/** The id of a route (`getClock`, `injectFault`, …). */
+export type OperationId = Table['id'];
+
+/** The route with id `Id`, as the table declares it. */
+export type OperationOf<Id extends OperationId> = Extract<Table, { readonly id: Id }>;
+
+type StaticFields<P> = { -readonly [K in keyof P]: P[K] extends TSchema ? Static<P[K]> : never };
+
+/** The path parameters of `Id`, converted (`index` is a number). */
+export type ParamsOf<Id extends OperationId> =
+  OperationOf<Id> extends { readonly params: infer P } ? StaticFields<P> : Record<never, never>;
+
+/** The query of `Id`: every field optional. */
+export type QueryOf<Id extends OperationId> =
+  OperationOf<Id> extends { readonly query: infer Q }
+    ? Partial<StaticFields<Q>>
+    : Record<never, never>;
+
+/** The JSON body of `Id`: its required fields, the others optional. */
+export type BodyOf<Id extends OperationId> =
+  OperationOf<Id> extends {
+    readonly body: { readonly properties: infer P; readonly required: readonly (infer R)[] };
+  }
+    ? Pick<StaticFields<P>, Extract<keyof P, R>> &
+        Partial<Omit<StaticFields<P>, Extract<keyof P, R>>>
+    : Record<never, never>;
+
+/** The JSON answer of `Id`; `undefined` for one without a JSON body (204, a stream). */
+export type AnswerOf<Id extends OperationId> =
+  OperationOf<Id> extends { readonly response: { readonly schema: infer S } }
+    ? S extends TSchema
+      ? Static<S>
+      : never
+    : undefined;
 
 /** The operation with this id; throws for an unknown one (a bug in the caller). */
 export function operation(operationId: string): Operation {

@@ -1,5 +1,5 @@
-import { ChamberError, Code, fromGrpcError, toChamberError } from '@chamber/errors';
-import { followStream } from '@chamber/grpc';
+import { ChamberError, Code, toChamberError } from '@chamber/errors';
+import { followStream, fromGrpcError } from '@chamber/grpc';
 import {
   ClockClient as GrpcClockClient,
   type ClockStatus,

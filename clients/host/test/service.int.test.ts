@@ -5,6 +5,7 @@ import { MonitorService, protoFiles, type MonitorServer } from '@chamber/protos'
 import { readServiceFailures, Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostService, type GrpcServing, type ServiceParts } from '../src/index.js';
 
@@ -70,7 +71,7 @@ describe('hostService, the chassis of every service', () => {
         },
         stop: async () => {
           // Still registered while it stops taking work.
-          const { entries } = await store.listRaw('services/probe/');
+          const { entries } = await store.listRaw(keys.instancesOf('probe'));
           steps.push(`stop (registered: ${entries.length})`);
         },
         close: () => {
@@ -82,13 +83,13 @@ describe('hostService, the chassis of every service', () => {
     const { port } = await service.start();
     const address = `127.0.0.1:${port}`;
     await waitUntilServing(address, { timeoutMs: budgets.waitMs });
-    const { entries } = await store.listRaw('services/probe/');
+    const { entries } = await store.listRaw(keys.instancesOf('probe'));
     expect(entries.map((e) => (JSON.parse(e.value) as { endpoint: string }).endpoint)).toEqual([
       address,
     ]);
 
     await service.stop();
-    expect((await store.listRaw('services/probe/')).entries).toEqual([]);
+    expect((await store.listRaw(keys.instancesOf('probe'))).entries).toEqual([]);
     expect(steps).toEqual([
       'afterServe',
       `afterRegister ${address}`,

@@ -14,22 +14,44 @@ export const errorDetailsLimitBytes = 8 * 1024;
 /** An entry of the details kept whole when the details are cut (its JSON, in UTF-8 bytes). */
 const keptEntryBytes = 512;
 
+/** The UTF-8 length of one code point. */
+function utf8Length(codePoint: number): number {
+  return codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+}
+
+/**
+ * The length of `text` in UTF-8 bytes. Counted by hand: this package is
+ * browser-safe, with neither Node's Buffer nor the DOM's TextEncoder.
+ */
+function byteLength(text: string): number {
+  let size = 0;
+  for (const char of text) size += utf8Length(char.codePointAt(0)!);
+  return size;
+}
+
+/** The longest beginning of `text` that takes at most `bytes` UTF-8 bytes, never splitting a character. */
+function headOf(text: string, bytes: number): string {
+  let size = 0;
+  let end = 0;
+  for (const char of text) {
+    size += utf8Length(char.codePointAt(0)!);
+    if (size > bytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
+}
+
 /**
  * `message`, whole when it fits in {@link errorMessageLimitBytes}; otherwise
  * its beginning (never splitting a character) followed by a mark that says
  * it was cut and how long it was: `… (cut: the message is 123,456 bytes)`.
  */
 export function capMessage(message: string): string {
-  const size = Buffer.byteLength(message, 'utf8');
+  const size = byteLength(message);
   if (size <= errorMessageLimitBytes) return message;
   const mark = `… (cut: the message is ${size.toLocaleString('en')} bytes)`;
-  const room = errorMessageLimitBytes - Buffer.byteLength(mark, 'utf8');
-  // A cut inside a character decodes to U+FFFD: drop it.
-  const head = Buffer.from(message, 'utf8')
-    .subarray(0, room)
-    .toString('utf8')
-    .replace(/\uFFFD+$/, '');
-  return `${head}${mark}`;
+  const room = errorMessageLimitBytes - byteLength(mark);
+  return `${headOf(message, room)}${mark}`;
 }
 
 /**
@@ -41,12 +63,12 @@ export function capMessage(message: string): string {
 export function capDetails(
   details: Readonly<Record<string, unknown>>,
 ): Readonly<Record<string, unknown>> {
-  if (Buffer.byteLength(JSON.stringify(details), 'utf8') <= errorDetailsLimitBytes) return details;
+  if (byteLength(JSON.stringify(details)) <= errorDetailsLimitBytes) return details;
   const kept: Record<string, unknown> = {};
   const truncated: string[] = [];
   let room = errorDetailsLimitBytes / 2;
   for (const [key, value] of Object.entries(details)) {
-    const size = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8') + key.length;
+    const size = byteLength(JSON.stringify(value) ?? '') + key.length;
     if (size <= keptEntryBytes && size <= room) {
       kept[key] = value;
       room -= size;

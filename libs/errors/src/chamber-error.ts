@@ -12,12 +12,33 @@ export interface ChamberErrorOptions {
   readonly cause?: unknown;
 }
 
-/** The JSON body of a REST error: `{"error":{"code":"not_found","message":"…"}}`. */
+/** The JSON body of a REST error: `{"error":{"code":"not_found","message":"…","field":"…"}}`. */
 export interface ErrorBody {
   readonly error: {
     readonly code: CodeName;
     readonly message: string;
+    /** The field it is about, in the API's words (every 4xx answer names one). */
+    readonly field?: string;
     readonly details?: Readonly<Record<string, unknown>>;
+  };
+}
+
+/**
+ * The one builder of an error body, for every error that leaves a process:
+ * its message and details capped ({@link capMessage}, {@link capDetails}).
+ */
+export function errorBody(
+  code: Code,
+  message: string,
+  more: { readonly field?: string; readonly details?: Readonly<Record<string, unknown>> } = {},
+): ErrorBody {
+  return {
+    error: {
+      code: codeName(code),
+      message: capMessage(message),
+      ...(more.field === undefined ? {} : { field: more.field }),
+      ...(more.details === undefined ? {} : { details: capDetails(more.details) }),
+    },
   };
 }
 
@@ -53,13 +74,11 @@ export class ChamberError extends Error {
   toBody(): ErrorBody {
     const internal =
       this.code === Code.Internal || this.code === Code.Unknown || this.code === Code.DataLoss;
-    return {
-      error: {
-        code: this.codeName,
-        message: internal ? 'internal error' : capMessage(this.message),
-        ...(this.details !== undefined && !internal ? { details: capDetails(this.details) } : {}),
-      },
-    };
+    return errorBody(
+      this.code,
+      internal ? 'internal error' : this.message,
+      this.details !== undefined && !internal ? { details: this.details } : {},
+    );
   }
 }
 

@@ -24,6 +24,8 @@ export enum Code {
    * the gRPC codes; it crosses the gRPC wire as `InvalidArgument`.
    */
   MethodNotAllowed = 405,
+  /** REST only: a body over the route's size limit (413); crosses the gRPC wire as `InvalidArgument`. */
+  PayloadTooLarge = 413,
   /** REST only: a body that is not JSON (415); crosses the gRPC wire as `InvalidArgument`. */
   UnsupportedMediaType = 415,
 }
@@ -47,6 +49,7 @@ export type CodeName =
   | 'data_loss'
   | 'unauthenticated'
   | 'method_not_allowed'
+  | 'payload_too_large'
   | 'unsupported_media_type';
 
 interface CodeInfo {
@@ -76,6 +79,7 @@ const table: Readonly<Record<Code, CodeInfo>> = {
   [Code.DataLoss]: { name: 'data_loss', http: 500 },
   [Code.Unauthenticated]: { name: 'unauthenticated', http: 401 },
   [Code.MethodNotAllowed]: { name: 'method_not_allowed', http: 405 },
+  [Code.PayloadTooLarge]: { name: 'payload_too_large', http: 413 },
   [Code.UnsupportedMediaType]: { name: 'unsupported_media_type', http: 415 },
 };
 

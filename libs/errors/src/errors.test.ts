@@ -1,4 +1,3 @@
-import { Metadata } from '@grpc/grpc-js';
 import { ElementPathError } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,11 +7,9 @@ import {
   Code,
   errorMessageLimitBytes,
   codeFromName,
-  fromGrpcError,
   httpStatusOf,
   isChamberError,
   toChamberError,
-  toGrpcError,
 } from './index.js';
 
 describe('ChamberError', () => {
@@ -61,33 +58,9 @@ describe('ChamberError', () => {
   });
 });
 
-describe('gRPC wire conversion', () => {
-  it('round-trips code, message and details', () => {
-    const wire = toGrpcError(
-      new ChamberError(Code.Aborted, 'epoch is 4, not 3', { details: { epoch: 4 } }),
-    );
-    const back = fromGrpcError(wire);
-    expect(back.code).toBe(Code.Aborted);
-    expect(back.message).toBe('epoch is 4, not 3');
-    expect(back.details).toEqual({ epoch: 4 });
-  });
-
-  it('sends a REST-only code as invalid input', () => {
-    const wire = toGrpcError(new ChamberError(Code.UnsupportedMediaType, 'not JSON'));
-    expect(wire.code).toBe(Code.InvalidArgument);
-    expect(fromGrpcError(wire).code).toBe(Code.InvalidArgument);
-  });
-
-  it('treats anything without a status code as unknown', () => {
-    expect(fromGrpcError(new Error('boom')).code).toBe(Code.Unknown);
-    expect(fromGrpcError({ code: 14, details: 'down', metadata: new Metadata() }).code).toBe(
-      Code.Unavailable,
-    );
-  });
-});
-
 describe('the cap on what leaves a process', () => {
-  const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+  // UTF-8 bytes without Node's Buffer: each %XX of the URI encoding is one byte.
+  const bytes = (s: string): number => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, 'x').length;
 
   it('keeps a message that fits, and cuts a longer one with a mark saying how long it was', () => {
     expect(capMessage('rack "r9" not found')).toBe('rack "r9" not found');
@@ -107,7 +80,7 @@ describe('the cap on what leaves a process', () => {
     });
   });
 
-  it('caps the REST body and the gRPC status of a huge error', () => {
+  it('caps the REST body of a huge error', () => {
     const huge = new ChamberError(Code.InvalidArgument, 'x'.repeat(100_000), {
       details: { field: 'source', value: 'y'.repeat(100_000) },
     });
@@ -115,8 +88,5 @@ describe('the cap on what leaves a process', () => {
     expect(bytes(body.message)).toBeLessThanOrEqual(errorMessageLimitBytes);
     expect(body.message.endsWith('… (cut: the message is 100,000 bytes)')).toBe(true);
     expect(body.details).toEqual({ field: 'source', truncated: ['value'] });
-    const back = fromGrpcError(toGrpcError(huge));
-    expect(back.message).toBe(body.message);
-    expect(back.details).toEqual(body.details);
   });
 });

@@ -2,10 +2,10 @@ export { Code, codeName, codeFromName, httpStatusOf, isGrpcCode, type CodeName }
 export {
   ChamberError,
   entryError,
+  errorBody,
   isChamberError,
   toChamberError,
   type ChamberErrorOptions,
   type ErrorBody,
 } from './chamber-error.js';
-export { toGrpcError, fromGrpcError, type GrpcErrorLike } from './grpc-wire.js';
 export { capDetails, capMessage, errorDetailsLimitBytes, errorMessageLimitBytes } from './cap.js';

@@ -1,12 +1,6 @@
-import {
-  ChamberError,
-  Code,
-  fromGrpcError,
-  isChamberError,
-  toChamberError,
-  toGrpcError,
-} from '@chamber/errors';
+import { ChamberError, Code, isChamberError, toChamberError } from '@chamber/errors';
 import * as grpc from '@grpc/grpc-js';
+import { fromGrpcError, toGrpcError } from './grpc-wire.js';
 
 const { Metadata } = grpc;
 

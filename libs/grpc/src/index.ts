@@ -18,3 +18,4 @@ export {
   type HandlerLogger,
 } from './handlers.js';
 export { checkHealth, waitUntilServing, type Health } from './health.js';
+export { toGrpcError, fromGrpcError, type GrpcErrorLike } from './grpc-wire.js';

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ChamberError, Code, errorMessageLimitBytes, fromGrpcError } from '@chamber/errors';
+import { ChamberError, Code, errorMessageLimitBytes } from '@chamber/errors';
 import { ClockClient, ClockService, ClockStatus, protoFiles, protoRoot } from '@chamber/protos';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -10,6 +10,7 @@ import {
   callLogInterceptor,
   callUnary,
   createGrpcServer,
+  fromGrpcError,
   serverStream,
   unary,
   unaryCaller,

@@ -2,7 +2,7 @@ import { eventKinds } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import type { Store } from '@chamber/store';
 import { followedPrefixes, type FeedEvent, type FollowedKind, type StoreFeed } from './feeds.js';
-import { numberOf, type Handler } from './http/server.js';
+import type { Handler } from './http/server.js';
 
 /** One kind of event (`clock`, `actual`, …). */
 export type EventKind = (typeof eventKinds)[number];
@@ -59,7 +59,7 @@ export function eventStreams(
   feed: StoreFeed,
   logs: LogFeed | undefined,
 ): {
-  handler: Handler;
+  handler: Handler<'streamEvents'>;
   /** Ends every open stream cleanly (clients reconnect by themselves) and waits, at most a second, for them to be sent. */
   endAll(): Promise<void>;
 } {
@@ -68,19 +68,17 @@ export function eventStreams(
   // its ids is made once per (kinds, log sequence) and written to each
   // stream that shares them, not made again per client.
   const framed = new WeakMap<readonly FeedEvent[], Map<string, string>>();
-  const handler: Handler = async (request) => {
+  const handler: Handler<'streamEvents'> = async (request) => {
     if (request.koa.method === 'HEAD') {
       // The headers of a stream, without opening one.
       request.koa.status = 200;
       request.koa.type = 'text/event-stream';
       return { isStreamed: true };
     }
-    const asked = (request.input.query['kinds'] as string | undefined)?.split(',') ?? [
-      ...eventKinds,
-    ];
+    const asked = request.input.query.kinds?.split(',') ?? [...eventKinds];
     const kinds = new Set(asked as EventKind[]);
     const resume = parseCursor(request.koa.get('last-event-id') || undefined);
-    const after = numberOf(request, 'query', 'after');
+    const { after } = request.input.query;
     const cursor: Cursor = resume ?? {
       revision: after ?? (await store.currentRevision()),
       logSeq: kinds.has('logs') && logs !== undefined ? await logs.lastSeq() : 0,

@@ -1,17 +1,21 @@
 import {
+  ApiClient,
   apiPrefix,
   bodySchema,
   errorStatuses,
   fillPath,
   openApiDocument,
+  operation,
   operations,
   type JsonSchema,
   type Operation,
 } from '@chamber/api';
 import { validate } from '@readme/openapi-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import type Router from '@koa/router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp } from '../src/http/server.js';
+import { createHttpApp, type Handlers } from '../src/http/server.js';
 import { adminPassword, raw, startFrontend, type TestFrontend } from './helpers.js';
 
 let f: TestFrontend;
@@ -98,7 +102,9 @@ describe('the OpenAPI document', () => {
     const doc = (await f.anonymous().call<Document>('getOpenApi')).body;
     const app = createHttpApp({
       operations,
-      handlers: Object.fromEntries(operations.map((o) => [o.id, () => ({})])),
+      handlers: Object.fromEntries(
+        operations.map((o) => [o.id, () => ({})]),
+      ) as unknown as Handlers,
       accounts: undefined as never, // never called: no request is served
       logger: undefined as never,
       bodyLimitKb: 1,
@@ -217,6 +223,44 @@ describe('request validation uses the published schemas', () => {
       return (JSON.parse(a.body) as { error: { field: string } }).error.field;
     });
     expect(fieldsNamed).toEqual(['password', 'colour', 'tick', 'view']);
+  });
+});
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+describe('answers match the component schemas the document publishes', () => {
+  it('answers the session, user, token, service and about routes as documented', async () => {
+    const doc = (
+      await f
+        .anonymous()
+        .call<{ components: { schemas: Record<string, JsonSchema> } }>('getOpenApi')
+    ).body;
+    // Strict: a schema keyword Ajv does not know, or an answer field the schema leaves out, fails.
+    const ajv = addFormats(new Ajv2020({ strict: true }));
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const client = new ApiClient({ baseUrl: f.url, cookie });
+    const created = await client.call('createToken', { body: { name: 'schema check' } });
+    const answers = {
+      getCurrentSession: await client.call('getCurrentSession'),
+      listSessions: await client.call('listSessions'),
+      listUsers: await client.call('listUsers'),
+      getUser: await client.call('getUser', { params: { name: 'admin' } }),
+      createToken: created,
+      listTokens: await client.call('listTokens'),
+      getAbout: await client.call('getAbout'),
+      listServices: await client.call('listServices'),
+    };
+    const mismatches = Object.entries(answers).flatMap(([id, answer]) => {
+      const check = ajv.compile(operation(id).response.schema!);
+      return check(answer.body) ? [] : [`${id}: ${ajv.errorsText(check.errors)}`];
+    });
+    expect(mismatches).toEqual([]);
+    // A field the schema does not list is refused: the schemas are real, not free-form.
+    const user = ajv.compile(doc.components.schemas['User']!);
+    expect(user({ ...answers.getUser.body!, passwordHash: 'x' })).toBe(false);
   });
 });
 

@@ -95,7 +95,7 @@ describe('frontend security', () => {
       body: big,
     });
     expect(res.status).toBe(413);
-    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'resource_exhausted' } });
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'payload_too_large' } });
     const admin = await f.login('admin', adminPassword);
     const users = await admin.call<{ users: Array<{ name: string }> }>('listUsers');
     expect(users.body.users.map((u) => u.name)).toEqual(['admin']);

@@ -1,4 +1,4 @@
-import { wireNameOf, wordOf } from '@chamber/world';
+import { containerTypes, depthOf, deviceOf, rackOf, wireNameOf, wordOf } from '@chamber/world';
 import { useEffect, useState } from 'react';
 import { api } from '../api.js';
 import { itemUrl } from '../map/model.js';
@@ -104,11 +104,6 @@ function scheduleWords(schedule: Record_ | undefined): string {
     .join(', ');
 }
 
-/** The rack of a device's path (`r/z/k/pdu/0` → `r/z/k`). */
-function rackOf(path: string): string {
-  return path.split('/').slice(0, 3).join('/');
-}
-
 /**
  * The blades a PDU feeds or a TOR connects, from the rack's definition
  * (each blade names the PDU port that feeds it and the TOR port that
@@ -123,7 +118,7 @@ function Wiring({
   version: number;
   onSelect: (path: string) => void;
 }) {
-  const [kind = '', index = ''] = path.split('/').slice(3);
+  const { kind = '', index = '' } = deviceOf(path) ?? {};
   const [blades, setBlades] = useState<ReadonlyArray<{ path: string; port: number }>>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
@@ -238,7 +233,7 @@ export function DetailPanel({
     };
   }, [path, at, version, ownVersion]);
 
-  const kindName = path.split('/')[3] ?? ['region', 'zone', 'rack'][path.split('/').length - 1];
+  const kindName = deviceOf(path)?.kind ?? containerTypes[depthOf(path) - 1];
   const kind = wordOf(wireNameOf('ELEMENT_KIND', kindName ?? ''));
   const active = faults.filter((f) => f.status !== 'FAULT_STATUS_CLEARED');
   return (
@@ -322,7 +317,7 @@ export function DetailPanel({
           onDone={() => setOwnVersion((v) => v + 1)}
         />
       )}
-      {at === undefined && path.split('/').length === 5 && (
+      {at === undefined && deviceOf(path) !== undefined && (
         <TargetForm
           path={path}
           canModify={rights.includes('modify_inventory')}

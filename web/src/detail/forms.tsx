@@ -1,16 +1,9 @@
+import { faultKinds, targetStates } from '@chamber/world';
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, apiWithEtag } from '../api.js';
 import { describeError } from '../pages/common.js';
 import { firstNumberProblem, inputBounds, useBodySchema } from './limits.js';
 
-const faultKinds = [
-  'power_loss',
-  'network_loss',
-  'crash',
-  'hang',
-  'stuck_cable',
-  'hardware_failure',
-] as const;
 const scheduleFields = [
   ['at', 'At', 'the first tick it may occur (default: the next tick)'],
   ['duration', 'Duration', 'ticks each occurrence lasts (default: until cleared)'],
@@ -19,7 +12,6 @@ const scheduleFields = [
   ['mtbf', 'MTBF', 'mean ticks between failures, per target'],
   ['mttr', 'MTTR', 'mean ticks to recover (required with MTBF)'],
 ] as const;
-const targetStates = ['in_service', 'out_for_repair', 'retired'] as const;
 
 function Outcome({ error, done }: { error: string | undefined; done: string | undefined }) {
   if (error !== undefined) {

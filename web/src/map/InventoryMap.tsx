@@ -1,4 +1,4 @@
-import { wireNameOf, wordOf } from '@chamber/world';
+import { parentOf, wireNameOf, wordOf } from '@chamber/world';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DetailPanel } from '../detail/DetailPanel.js';
 import { type LiveState, useLiveEvents } from '../live.js';
@@ -441,11 +441,10 @@ export function InventoryMap({
  * (a fault on a rack concerns its blades).
  */
 function mentions(data: string, path: string): boolean {
-  const parts = path.split('/');
-  return (
-    parts.some((_, i) => data.includes(`"${parts.slice(0, i + 1).join('/')}"`)) ||
-    data.includes(`/${path}"`)
-  );
+  for (let at = path; at !== ''; at = parentOf(at)) {
+    if (data.includes(`"${at}"`)) return true;
+  }
+  return data.includes(`/${path}"`);
 }
 
 /** The blades by state in actual (the simulated truth) beside observed (what the control plane believes). */

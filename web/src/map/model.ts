@@ -1,8 +1,9 @@
-import { wordOf } from '@chamber/world';
+import { elementUrl } from '@chamber/api';
+import { deviceOf, wordOf, zoneOf, type DeviceKind as WorldDeviceKind } from '@chamber/world';
 import { api } from '../api.js';
 
 /** A device kind on the map. */
-export type DeviceKind = 'pdu' | 'tor' | 'blade';
+export type DeviceKind = WorldDeviceKind;
 
 /** One device: its states in actual and observed, and where it is drawn. */
 export interface Device {
@@ -72,14 +73,12 @@ export function legendKey(d: Device, view: 'actual' | 'observed'): string {
   return d.kind === 'blade' ? state : `${d.kind}:${state}`;
 }
 
-/** `r/z/k` → `/inventory/regions/r/zones/z/racks/k`; devices add `/blades/N` etc. */
+/**
+ * `r/z/k` → `/inventory/regions/r/zones/z/racks/k`; devices add `/blades/N`
+ * etc.: the contract's one converter ({@link elementUrl}).
+ */
 export function itemUrl(path: string): string {
-  const [region, zone, rack, kind, index] = path.split('/').map(encodeURIComponent);
-  let url = `/inventory/regions/${region ?? ''}`;
-  if (zone !== undefined) url += `/zones/${zone}`;
-  if (rack !== undefined) url += `/racks/${rack}`;
-  if (kind !== undefined && index !== undefined) url += `/${kind}s/${index}`;
-  return url;
+  return elementUrl(path);
 }
 
 /** `GET /inventory/states` (see its OpenAPI entry). */
@@ -199,7 +198,7 @@ export class MapModel {
       if (rack === undefined) {
         rack = {
           path: r.path,
-          zone: r.path.split('/').slice(0, 2).join('/'),
+          zone: zoneOf(r.path),
           devices: [],
           x: 0,
           y: 0,
@@ -249,14 +248,13 @@ export class MapModel {
       value?: { state?: string };
     };
     const path = event.key.slice(kind.length + 1);
-    const parts = path.split('/');
-    const deviceKind = parts[3] as DeviceKind;
-    if (parts.length !== 5 || !(deviceKind in kindOrder)) return false;
+    const address = deviceOf(path);
+    if (address === undefined) return false;
     let device = this.devices.get(path);
     if (device === undefined) {
-      const rack = this.rackByPath.get(parts.slice(0, 3).join('/'));
+      const rack = this.rackByPath.get(address.rack);
       if (rack === undefined) return 'unknown';
-      device = this.add(rack, path, deviceKind, Number(parts[4]));
+      device = this.add(rack, path, address.kind, Number(address.index));
       this.order(rack);
       this.layout();
     }

@@ -1,3 +1,4 @@
+import { nameOf } from '@chamber/world';
 import { colourOf, disagreementColours, noRecordColour } from './colours.js';
 import { disagreementOf, geometry, type Device, type MapModel, type Rack } from './model.js';
 
@@ -61,7 +62,7 @@ function paintRackName(ctx: CanvasRenderingContext2D, rack: Rack): void {
   ctx.font = '3px system-ui, sans-serif';
   ctx.fillStyle = '#5b6270';
   ctx.textBaseline = 'top';
-  ctx.fillText(rack.path.split('/')[2] ?? '', rack.x, rack.y - 3.4);
+  ctx.fillText(nameOf(rack.path), rack.x, rack.y - 3.4);
 }
 
 function paintRack(ctx: CanvasRenderingContext2D, rack: Rack, c: Colouring, scale: number): void {

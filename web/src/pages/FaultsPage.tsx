@@ -1,7 +1,8 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { wordOf } from '@chamber/world';
+import { faultKinds as kinds, faultStatuses as statuses, wordOf } from '@chamber/world';
+import { scheduleFields } from '@chamber/api';
 import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
-import { api } from '../api.js';
+import { api, call } from '../api.js';
 import {
   ChoiceFilter,
   isUnder,
@@ -23,10 +24,6 @@ interface Fault {
   readonly occurrences?: number;
   readonly createdTick?: number;
 }
-
-const kinds = ['power_loss', 'network_loss', 'crash', 'hang', 'stuck_cable', 'hardware_failure'];
-const statuses = ['scheduled', 'active', 'cleared'];
-const scheduleFields = ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const;
 
 /** The faults that pass the filters, oldest first (as `GET /faults` filters and orders them). */
 function filtered(
@@ -71,16 +68,13 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
   };
   const clear = (id: string) =>
     act(async () => {
-      await api('POST', `/faults/${encodeURIComponent(id)}/clear`);
+      await call('clearFault', { params: { id } });
       return `Fault ${id} clears at the next tick.`;
     });
   const clearAll = () => {
     if (!window.confirm('Clear every fault not cleared yet, at the next tick?')) return;
     void act(async () => {
-      const answer = await api<{ ids?: string[]; effectiveTick?: number }>(
-        'POST',
-        '/faults/clear-all',
-      );
+      const { body: answer } = await call('clearAllFaults');
       const n = answer.ids?.length ?? 0;
       return `${n} fault${n === 1 ? '' : 's'} clear${n === 1 ? 's' : ''} at tick ${answer.effectiveTick ?? 0}.`;
     });

@@ -1,5 +1,5 @@
 import { Fragment, useMemo, useState } from 'react';
-import { wordOf } from '@chamber/world';
+import { repairStatuses as statuses, wordOf } from '@chamber/world';
 import {
   ChoiceFilter,
   isUnder,
@@ -32,7 +32,6 @@ interface Repair {
   }>;
 }
 
-const statuses = ['pending', 'running', 'succeeded', 'recovered', 'failed', 'escalated'];
 const action = (value: string | undefined) => wordOf(value);
 
 /**

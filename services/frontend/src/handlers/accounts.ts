@@ -1,4 +1,4 @@
-import type { Right } from '@chamber/api';
+import type { OperationId, Session, Token, User } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import type { Logger } from '@chamber/telemetry';
 import type { Accounts, Caller, UserRecord, Versioned } from '../auth/accounts.js';
@@ -13,8 +13,7 @@ import {
 import {
   sessionCookie,
   signedInCookie,
-  textOf,
-  type Handler,
+  type Handlers,
   type RequestContext,
 } from '../http/server.js';
 
@@ -30,16 +29,16 @@ export interface AccountDeps {
 }
 
 /** A user as the API shows it: never its password hash. */
-export function userJson(user: Versioned<UserRecord>): unknown {
+export function userJson(user: Versioned<UserRecord>): User {
   const { name, rights, isBuiltIn, isEnabled, createdAt } = user.value;
-  return { name, rights, isBuiltIn, isEnabled, createdAt, revision: user.revision };
+  return { name, rights: [...rights], isBuiltIn, isEnabled, createdAt, revision: user.revision };
 }
 
-function callerJson(caller: Caller): unknown {
+function callerJson(caller: Caller): Session {
   return {
     id: caller.id,
     user: caller.user.name,
-    rights: caller.user.rights,
+    rights: [...caller.user.rights],
     via: caller.via,
     createdAt: caller.createdAt,
     expiresAt: caller.expiresAt,
@@ -57,7 +56,10 @@ function passwordCaller(caller: Caller): PasswordCaller {
 }
 
 /** The ETag `If-Match` names as a revision; `undefined` for none or `*`. */
-export function revisionOf(request: RequestContext, what: string): number | undefined {
+export function revisionOf(
+  request: Pick<RequestContext<OperationId>, 'ifMatch'>,
+  what: string,
+): number | undefined {
   const tag = request.ifMatch;
   if (tag === undefined || tag === '*') return undefined;
   if (!/^[0-9]+$/.test(tag)) {
@@ -69,7 +71,7 @@ export function revisionOf(request: RequestContext, what: string): number | unde
   return Number(tag);
 }
 
-function need(request: RequestContext): Caller {
+function need(request: Pick<RequestContext<OperationId>, 'caller'>): Caller {
   if (request.caller === undefined) {
     throw new ChamberError(Code.Unauthenticated, 'log in first');
   }
@@ -87,13 +89,29 @@ function userNamed(deps: AccountDeps, name: string): Versioned<UserRecord> {
 }
 
 /** The handlers of the sessions, tokens and users routes. */
-export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
+export function accountHandlers(
+  deps: AccountDeps,
+): Pick<
+  Handlers,
+  | 'logIn'
+  | 'getCurrentSession'
+  | 'logOut'
+  | 'listSessions'
+  | 'endSession'
+  | 'createToken'
+  | 'listTokens'
+  | 'revokeToken'
+  | 'listUsers'
+  | 'createUser'
+  | 'getUser'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'changePassword'
+> {
   const { accounts, limiter } = deps;
   return {
     async logIn(request) {
-      const token = textOf(request, 'body', 'token');
-      const name = textOf(request, 'body', 'user');
-      const password = textOf(request, 'body', 'password');
+      const { token, user: name, password } = request.input.body;
       const addressKey = `address:${request.address}`;
       const wait = Math.max(
         limiter.retryAfter(addressKey, deps.limits.perAddress),
@@ -172,7 +190,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       request.koa.cookies.set(signedInCookie, '1', { ...lifetime, httpOnly: false });
       deps.logger.info({ user: user.user, session: session.id }, 'logged in');
       const caller = accounts.authenticate({ cookie });
-      return { body: caller === undefined ? {} : callerJson(caller) };
+      if (caller === undefined) throw new ChamberError(Code.Internal, 'the new session is unknown');
+      return { body: callerJson(caller) };
     },
 
     getCurrentSession(request) {
@@ -194,8 +213,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           sessions: accounts.sessions().map((s) => ({
             id: s.id,
             user: s.user,
-            rights: accounts.user(s.user)?.value.rights ?? [],
-            via: 'cookie',
+            rights: [...(accounts.user(s.user)?.value.rights ?? [])],
+            via: 'cookie' as const,
             createdAt: s.createdAt,
             expiresAt: s.expiresAt,
             address: s.address,
@@ -205,19 +224,19 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
     },
 
     async endSession(request) {
-      await accounts.endSession(textOf(request, 'params', 'id') ?? '');
+      await accounts.endSession(request.input.params.id);
       return {};
     },
 
     async createToken(request) {
       const caller = need(request);
-      const days = request.input.body['expiresInDays'];
+      const { name, expiresInDays } = request.input.body;
       const { token, record } = await accounts.createToken(
         caller.user.name,
         caller.generation,
         'bearer',
-        textOf(request, 'body', 'name') ?? '',
-        (typeof days === 'number' ? days : 90) * 24,
+        name,
+        (expiresInDays ?? 90) * 24,
         caller.isOneTimeLogin,
       );
       deps.logger.info({ user: caller.user.name, token: record.id }, 'bearer token created');
@@ -226,7 +245,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
 
     listTokens(request) {
       const caller = need(request);
-      const isAll = request.input.query['all'] === true;
+      const isAll = request.input.query.all === true;
       if (isAll && !canManage(caller)) {
         throw new ChamberError(
           Code.PermissionDenied,
@@ -240,7 +259,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
 
     async revokeToken(request) {
       const caller = need(request);
-      const id = textOf(request, 'params', 'id') ?? '';
+      const { id } = request.input.params;
       const token = accounts.token(id);
       if (token === undefined || token.kind !== 'bearer') {
         throw new ChamberError(Code.NotFound, `token "${id}" not found`);
@@ -260,11 +279,10 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
     },
 
     async createUser(request) {
-      const name = textOf(request, 'body', 'name') ?? '';
-      const rights = (request.input.body['rights'] as Right[] | undefined) ?? [];
+      const { name, password, rights = [] } = request.input.body;
       const user = await accounts.createUser({
         name,
-        passwordHash: await hashPassword(textOf(request, 'body', 'password') ?? ''),
+        passwordHash: await hashPassword(password),
         rights,
         isBuiltIn: false,
         isEnabled: true,
@@ -277,7 +295,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
 
     getUser(request) {
       const caller = need(request);
-      const name = textOf(request, 'params', 'name') ?? '';
+      const { name } = request.input.params;
       if (name !== caller.user.name && !canManage(caller)) {
         throw new ChamberError(
           Code.PermissionDenied,
@@ -289,9 +307,8 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
     },
 
     async updateUser(request) {
-      const name = textOf(request, 'params', 'name') ?? '';
-      const rights = request.input.body['rights'] as Right[] | undefined;
-      const isEnabled = request.input.body['isEnabled'];
+      const { name } = request.input.params;
+      const { rights, isEnabled } = request.input.body;
       const current = userNamed(deps, name);
       if (
         current.value.isBuiltIn &&
@@ -307,7 +324,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
         (u) => ({
           ...u,
           ...(rights === undefined ? {} : { rights }),
-          ...(typeof isEnabled === 'boolean' ? { isEnabled } : {}),
+          ...(isEnabled === undefined ? {} : { isEnabled }),
         }),
         revisionOf(request, 'user'),
       );
@@ -316,7 +333,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
     },
 
     async deleteUser(request) {
-      const name = textOf(request, 'params', 'name') ?? '';
+      const { name } = request.input.params;
       if (userNamed(deps, name).value.isBuiltIn) {
         throw new ChamberError(
           Code.PermissionDenied,
@@ -330,7 +347,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
 
     async changePassword(request) {
       const caller = need(request);
-      const name = textOf(request, 'params', 'name') ?? '';
+      const { name } = request.input.params;
       const rule = passwordRule(passwordCaller(caller), {
         name,
         isPasswordGenerated: deps.accounts.user(name)?.value.isPasswordGenerated === true,
@@ -343,7 +360,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
       }
       const user = userNamed(deps, name);
       if (rule === 'own') {
-        const current = textOf(request, 'body', 'currentPassword');
+        const current = request.input.body.currentPassword;
         if (current === undefined) throw currentPasswordRequired();
         if (!(await verifyPassword(current, user.value.passwordHash))) {
           throw new ChamberError(Code.PermissionDenied, 'currentPassword: is wrong', {
@@ -351,7 +368,7 @@ export function accountHandlers(deps: AccountDeps): Record<string, Handler> {
           });
         }
       }
-      const passwordHash = await hashPassword(textOf(request, 'body', 'password') ?? '');
+      const passwordHash = await hashPassword(request.input.body.password);
       const ifMatch = revisionOf(request, 'user');
       await accounts.updateUser(
         name,
@@ -390,7 +407,7 @@ function tokenJson(t: {
   user: string;
   createdAt: string;
   expiresAt: string;
-}): unknown {
+}): Token {
   return { id: t.id, name: t.name, user: t.user, createdAt: t.createdAt, expiresAt: t.expiresAt };
 }
 

@@ -1,5 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
-import type { Handler } from '../http/server.js';
+import type { Handlers } from '../http/server.js';
 
 /** A filter of the trace/decision log. */
 export interface LogQuery {
@@ -24,7 +24,7 @@ export interface LogSource {
 }
 
 /** The handler of `GET /logs`; answers 503 when no tracesink is configured. */
-export function logHandlers(source: LogSource | undefined): Record<string, Handler> {
+export function logHandlers(source: LogSource | undefined): Pick<Handlers, 'listLogs'> {
   return {
     async listLogs(request) {
       if (source === undefined) {

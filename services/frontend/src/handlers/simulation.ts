@@ -1,6 +1,14 @@
-import { apiPrefix } from '@chamber/api';
+import {
+  apiPrefix,
+  scheduleFields,
+  type AnswerOf,
+  type BodyOf,
+  type OperationId,
+  type ParamsOf,
+  type QueryOf,
+} from '@chamber/api';
 import type { ClockClient } from '@chamber/clock-client';
-import { ChamberError, Code, isChamberError, toChamberError } from '@chamber/errors';
+import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import type { FaultsClient } from '@chamber/faults-client';
 import { checkHealth } from '@chamber/grpc';
 import type { InventoryClient } from '@chamber/inventory-client';
@@ -25,9 +33,9 @@ import {
 } from '@chamber/protos';
 import type { RepairsClient } from '@chamber/repair-client';
 import { readServiceFailures, type Store } from '@chamber/store';
-import { keys } from '@chamber/world';
+import { cablePath, devicePath, formatElementPath, keys, type DeviceKind } from '@chamber/world';
 import { revisionOf } from './accounts.js';
-import { numberOf, textOf, type Handler, type Reply, type RequestContext } from '../http/server.js';
+import type { Handlers, Reply, RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
 
 /** The gRPC services and the store behind the simulation routes. */
@@ -46,28 +54,62 @@ function enumOf<E>(fromJSON: (name: string) => E, prefix: string, short: string)
   return fromJSON(`${prefix}_${short.toUpperCase()}`);
 }
 
-/** The element path of an inventory route's parameters. */
-function elementPath(request: RequestContext, device?: 'pdu' | 'tor' | 'blade'): string {
-  const p = request.input.params;
-  const parts = [p['region'], p['zone'], p['rack']].filter(
-    (x): x is string => typeof x === 'string',
-  );
-  if (device !== undefined) parts.push(device, String(p['index']));
-  // The route says `cables/power`; the element path says `power-cable`.
-  if (typeof p['cable'] === 'string') parts.push(`${p['cable']}-cable`);
-  return parts.join('/');
+/** The routes that read one element or a list of them. */
+type ElementReadId =
+  | 'listRegions'
+  | 'getRegion'
+  | 'listZones'
+  | 'getZone'
+  | 'listRacks'
+  | 'getRack'
+  | 'listPdus'
+  | 'getPdu'
+  | 'listTors'
+  | 'getTor'
+  | 'listBlades'
+  | 'getBlade'
+  | 'getCable';
+
+/** What an inventory read needs of its request: every element route's params are some of these. */
+interface ElementRequest {
+  readonly op: RequestContext<ElementReadId>['op'];
+  readonly koa: RequestContext<ElementReadId>['koa'];
+  readonly input: {
+    readonly params: Partial<ParamsOf<'getCable'>>;
+    readonly query: QueryOf<'getCable'>;
+  };
+}
+
+/**
+ * The element path (the world's grammar) of an inventory route's
+ * parameters: the inverse of `elementRoutes` of the contract.
+ */
+function elementPath(request: ElementRequest, device?: DeviceKind): string {
+  const { region, zone, rack, index, cable } = request.input.params;
+  const container = formatElementPath([region, zone, rack].filter((x) => x !== undefined));
+  if (device === undefined) return container;
+  const at = devicePath(container, device, index ?? 0);
+  return cable === undefined ? at : cablePath(at, cable);
 }
 
 function readOptions(
-  request: RequestContext,
+  query: { readonly view?: string; readonly at?: number },
   defaultView = 'definition',
 ): {
   view: ReturnType<typeof viewFromJSON>;
   asOfTick?: number;
 } {
-  const view = enumOf(viewFromJSON, 'VIEW', textOf(request, 'query', 'view') ?? defaultView);
-  const at = numberOf(request, 'query', 'at');
-  return at === undefined ? { view } : { view, asOfTick: at };
+  const view = enumOf(viewFromJSON, 'VIEW', query.view ?? defaultView);
+  return query.at === undefined ? { view } : { view, asOfTick: query.at };
+}
+
+/**
+ * A stored record's JSON (a message's `toJSON`) as the answer type the API
+ * documents for it: the component schema describes that JSON, and the
+ * OpenAPI test checks answers against it.
+ */
+function recordJson<T>(json: unknown): T {
+  return json as T;
 }
 
 const elementKinds = {
@@ -78,19 +120,22 @@ const elementKinds = {
   blades: 'ELEMENT_KIND_BLADE',
 } as const;
 
+/** One fault of a `POST /faults` body: the body itself, or an entry of its `faults`. */
+type FaultFields = Omit<BodyOf<'injectFault'>, 'faults'>;
+
 /** The faults of `POST /faults` bodies (one, or each of `faults`) as the faults service takes them. */
 function faultsOf(
-  bodies: readonly Readonly<Record<string, unknown>>[],
+  bodies: readonly FaultFields[],
 ): { kind: FaultKind; targets: string[]; schedule: Schedule }[] {
   return bodies.map((b) => {
     const schedule: Schedule = {};
-    for (const key of ['at', 'duration', 'every', 'probability', 'mtbf', 'mttr'] as const) {
+    for (const key of scheduleFields) {
       const value = b[key];
-      if (typeof value === 'number') schedule[key] = value;
+      if (value !== undefined) schedule[key] = value;
     }
     return {
-      kind: enumOf(faultKindFromJSON, 'FAULT_KIND', typeof b['kind'] === 'string' ? b['kind'] : ''),
-      targets: (b['targets'] as string[] | undefined) ?? [],
+      kind: enumOf(faultKindFromJSON, 'FAULT_KIND', b.kind ?? ''),
+      targets: b.targets ?? [],
       schedule,
     };
   });
@@ -112,46 +157,76 @@ function commandsAsTargets(error: unknown): unknown {
   );
 }
 
+/** The routes {@link simulationHandlers} serves. */
+type SimulationId = Exclude<
+  OperationId,
+  | 'logIn'
+  | 'getCurrentSession'
+  | 'logOut'
+  | 'listSessions'
+  | 'endSession'
+  | 'createToken'
+  | 'listTokens'
+  | 'revokeToken'
+  | 'listUsers'
+  | 'createUser'
+  | 'getUser'
+  | 'updateUser'
+  | 'deleteUser'
+  | 'changePassword'
+  | 'listLogs'
+  | 'streamEvents'
+  | 'getAbout'
+  | 'getOpenApi'
+>;
+
 /** The handlers of the clock, inventory, faults, repairs and services routes. */
-export function simulationHandlers(deps: SimulationDeps): Record<string, Handler> {
+export function simulationHandlers(deps: SimulationDeps): Pick<Handlers, SimulationId> {
   const { clock, inventory, faults, repairs } = deps;
   /**
    * The clock's status with its epoch as ETag, once this frontend has seen
    * its settled tick (so a read that follows sees that tick's world).
    */
-  const clockReply = async (status: ClockStatus): Promise<Reply> => {
+  const clockReply = async (status: ClockStatus): Promise<Reply<AnswerOf<'getClock'>>> => {
     await deps.cache?.caughtUp(status.run, status.settledTick);
-    return { body: ClockStatus.toJSON(status), etag: status.epoch };
+    return { body: recordJson(ClockStatus.toJSON(status)), etag: status.epoch };
   };
-  const who = (request: RequestContext): string => `user:${request.caller?.user.name ?? '?'}`;
+  const who = (request: { readonly caller: RequestContext<OperationId>['caller'] }): string =>
+    `user:${request.caller?.user.name ?? '?'}`;
 
   /** An inventory read's answer, through the cache when there is one (keyed by the URL). */
-  const read = async (request: RequestContext, load: () => Promise<unknown>): Promise<Reply> =>
+  const read = async <A>(
+    request: Pick<ElementRequest, 'koa' | 'op'>,
+    load: () => Promise<A>,
+  ): Promise<Reply<A>> =>
     deps.cache === undefined
       ? { body: await load() }
       : { json: await deps.cache.get(request.koa.url, load, request.op.id) };
   const list =
-    (kind: keyof typeof elementKinds | 'regions'): Handler =>
-    (request) =>
+    (kind: keyof typeof elementKinds | 'regions') =>
+    (request: ElementRequest): Promise<Reply<AnswerOf<'listRegions'>>> =>
       read(request, async () => {
         // A rack lists all its devices; each device route keeps its own kind.
-        const elements = await inventory.listElements(elementPath(request), readOptions(request));
+        const elements = await inventory.listElements(
+          elementPath(request),
+          readOptions(request.input.query),
+        );
         const wanted = kind === 'regions' ? undefined : elementKinds[kind];
         return {
           elements: elements
-            .map((e) => Element.toJSON(e) as { kind?: string })
+            .map((e) => recordJson<AnswerOf<'getRegion'>['element']>(Element.toJSON(e)))
             .filter((e) => wanted === undefined || e.kind === wanted),
         };
       });
   const get =
-    (device?: 'pdu' | 'tor' | 'blade'): Handler =>
-    (request) =>
+    (device?: DeviceKind) =>
+    (request: ElementRequest): Promise<Reply<AnswerOf<'getRegion'>>> =>
       read(request, async () => {
         const element = await inventory.getElement(
           elementPath(request, device),
-          readOptions(request),
+          readOptions(request.input.query),
         );
-        return { element: Element.toJSON(element) };
+        return { element: recordJson(Element.toJSON(element)) };
       });
 
   return {
@@ -159,9 +234,9 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       return clockReply(await clock.getStatus({ signal: request.signal }));
     },
     async setPolicy(request) {
-      const policy = enumOf(policyFromJSON, 'POLICY', textOf(request, 'body', 'policy') ?? '');
-      const rate = numberOf(request, 'body', 'rate');
-      const isMeasured = textOf(request, 'body', 'policy') === 'measured';
+      const { rate } = request.input.body;
+      const policy = enumOf(policyFromJSON, 'POLICY', request.input.body.policy);
+      const isMeasured = request.input.body.policy === 'measured';
       if (isMeasured !== (rate !== undefined)) {
         throw new ChamberError(
           Code.InvalidArgument,
@@ -182,49 +257,49 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     },
     async step(request) {
       return clockReply(
-        await clock.step(numberOf(request, 'body', 'count') ?? 1, { signal: request.signal }),
+        await clock.step(request.input.body.count ?? 1, { signal: request.signal }),
       );
     },
     async runUntil(request) {
-      return clockReply(
-        await clock.runUntil(numberOf(request, 'body', 'tick') ?? 0, { signal: request.signal }),
-      );
+      return clockReply(await clock.runUntil(request.input.body.tick, { signal: request.signal }));
     },
     async resetClock(request) {
-      const seed = numberOf(request, 'body', 'seed');
+      const { seed } = request.input.body;
       return clockReply(
         await clock.reset({ signal: request.signal, ...(seed === undefined ? {} : { seed }) }),
       );
     },
     async waitForTick(request) {
-      const tick = numberOf(request, 'query', 'tick');
+      const { tick } = request.input.query;
       if (tick === undefined) {
         throw new ChamberError(Code.InvalidArgument, 'tick: is required', {
           details: { field: 'tick' },
         });
       }
-      const timeout = AbortSignal.timeout(numberOf(request, 'query', 'timeoutMs') ?? 30_000);
+      const timeout = AbortSignal.timeout(request.input.query.timeoutMs ?? 30_000);
       const signal = AbortSignal.any([request.signal, timeout]);
       try {
         const status = await clock.waitForTick(tick, { signal });
         await deps.cache?.caughtUp(status.run, status.settledTick);
-        return { body: { reached: true, status: ClockStatus.toJSON(status) } };
+        return { body: { reached: true, status: recordJson(ClockStatus.toJSON(status)) } };
       } catch (error) {
         if (!timeout.aborted || request.signal.aborted) throw error;
         const status = await clock.getStatus({ signal: request.signal });
         // A short timeout (0) can pass before the answer for a tick settled long ago.
         const reached = status.settledTick >= tick;
-        return { body: { reached, status: ClockStatus.toJSON(status) } };
+        return { body: { reached, status: recordJson(ClockStatus.toJSON(status)) } };
       }
     },
 
     getSummary: (request) =>
-      read(request, async () => Summary.toJSON(await inventory.getSummary(readOptions(request)))),
+      read(request, async () =>
+        recordJson(Summary.toJSON(await inventory.getSummary(readOptions(request.input.query)))),
+      ),
     listStates: (request) =>
       read(request, async () => {
         const { tick, revision, states, racks } = await inventory.listStates(
-          textOf(request, 'query', 'path') ?? '',
-          readOptions(request, 'actual'),
+          request.input.query.path ?? '',
+          readOptions(request.input.query, 'actual'),
         );
         return { tick, revision, states, racks };
       }),
@@ -242,46 +317,30 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     getBlade: get('blade'),
     getCable: get('blade'),
     async getTarget(request) {
-      const at = numberOf(request, 'query', 'at');
-      const element = await inventory.getElement(textOf(request, 'query', 'path') ?? '', {
+      const { path, at } = request.input.query;
+      const element = await inventory.getElement(path ?? '', {
         view: enumOf(viewFromJSON, 'VIEW', 'target'),
         ...(at === undefined ? {} : { asOfTick: at }),
       });
-      return { body: { element: Element.toJSON(element) }, etag: element.revision };
+      return { body: { element: recordJson(Element.toJSON(element)) }, etag: element.revision };
     },
     async setTarget(request) {
-      const path = textOf(request, 'query', 'path');
-      if (path === undefined) {
-        throw new ChamberError(Code.InvalidArgument, 'path: is required', {
-          details: { field: 'path' },
-        });
-      }
-      const powered = request.input.body['powered'];
+      const { path } = request.input.query;
+      if (path === undefined) throw pathRequired();
+      const { state, powered, reason } = request.input.body;
       const matchRevision = revisionOf(request, 'target');
-      const reason = textOf(request, 'body', 'reason');
-      const effectiveTick = await inventory
-        .setTarget(path, {
-          state: enumOf(
-            targetStateFromJSON,
-            'TARGET_STATE',
-            textOf(request, 'body', 'state') ?? '',
-          ),
-          powered: typeof powered === 'boolean' ? powered : true,
-          reason: reason ?? `set by ${who(request)}`,
-          ...(matchRevision === undefined ? {} : { matchRevision }),
-        })
-        .catch((error: unknown) => {
-          // A stale revision or a pending change is a conflict: 412 with If-Match, else 409.
-          const e = toChamberError(error);
-          throw e.code === Code.FailedPrecondition ? new ChamberError(Code.Aborted, e.message) : e;
-        });
+      // The inventory's code crosses as it is: a stale revision is 412 (If-Match was sent).
+      const effectiveTick = await inventory.setTarget(path, {
+        state: enumOf(targetStateFromJSON, 'TARGET_STATE', state),
+        powered: powered ?? true,
+        reason: reason ?? `set by ${who(request)}`,
+        ...(matchRevision === undefined ? {} : { matchRevision }),
+      });
       return { body: { effectiveTick } };
     },
     async loadDefinition(request) {
-      const res = await inventory.loadDefinition(
-        textOf(request, 'body', 'source') ?? '',
-        textOf(request, 'body', 'fileName') ?? 'definition.yaml',
-      );
+      const { source, fileName } = request.input.body;
+      const res = await inventory.loadDefinition(source, fileName ?? 'definition.yaml');
       return {
         body: {
           loadId: res.loadId,
@@ -291,39 +350,30 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       };
     },
     async getLoad(request) {
-      const loadId = textOf(request, 'params', 'id') ?? '';
-      const timeout = AbortSignal.timeout(numberOf(request, 'query', 'timeoutMs') ?? 30_000);
+      const loadId = request.input.params.id;
+      const timeout = AbortSignal.timeout(request.input.query.timeoutMs ?? 30_000);
       let last: LoadProgress | undefined;
       try {
         const done = await inventory.watchLoad(loadId, (p) => (last = p), {
           signal: AbortSignal.any([request.signal, timeout]),
         });
-        return { body: LoadProgress.toJSON(done) };
+        return { body: recordJson(LoadProgress.toJSON(done)) };
       } catch (error) {
         if (timeout.aborted && !request.signal.aborted && last !== undefined) {
-          return { body: LoadProgress.toJSON(last) };
+          return { body: recordJson(LoadProgress.toJSON(last)) };
         }
         throw error;
       }
     },
     async issueCommand(request) {
-      const image = textOf(request, 'body', 'image');
-      const action = enumOf(
-        commandActionFromJSON,
-        'COMMAND_ACTION',
-        textOf(request, 'body', 'action') ?? '',
-      );
-      const targets = request.input.body['targets'] as string[] | undefined;
+      const { image, target, targets } = request.input.body;
+      const action = enumOf(commandActionFromJSON, 'COMMAND_ACTION', request.input.body.action);
       if (targets === undefined) {
-        const command = await inventory.issueCommand(
-          textOf(request, 'body', 'target') ?? '',
-          action,
-          {
-            requestedBy: who(request),
-            ...(image === undefined ? {} : { image }),
-          },
-        );
-        return { body: CommandRecord.toJSON(command) };
+        const command = await inventory.issueCommand(target ?? '', action, {
+          requestedBy: who(request),
+          ...(image === undefined ? {} : { image }),
+        });
+        return { body: recordJson(CommandRecord.toJSON(command)) };
       }
       let commands: CommandRecord[];
       try {
@@ -334,39 +384,36 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       } catch (error) {
         throw commandsAsTargets(error);
       }
-      return { body: { commands: commands.map((c) => CommandRecord.toJSON(c)) } };
+      return { body: { commands: commands.map((c) => recordJson(CommandRecord.toJSON(c))) } };
     },
     async listCommands(request) {
-      const status = textOf(request, 'query', 'status');
-      const target = textOf(request, 'query', 'target');
+      const { status, target } = request.input.query;
       const commands = await inventory.listCommands({
         ...(target === undefined ? {} : { target }),
         ...(status === undefined
           ? {}
           : { statuses: [enumOf(commandStatusFromJSON, 'COMMAND_STATUS', status)] }),
       });
-      return { body: { commands: commands.map((c) => CommandRecord.toJSON(c)) } };
+      return { body: { commands: commands.map((c) => recordJson(CommandRecord.toJSON(c))) } };
     },
     async getCommand(request) {
-      return {
-        body: CommandRecord.toJSON(
-          await inventory.getCommand(textOf(request, 'params', 'id') ?? ''),
-        ),
-      };
+      const command = await inventory.getCommand(request.input.params.id);
+      return { body: recordJson(CommandRecord.toJSON(command)) };
     },
 
     async injectFault(request) {
-      const b = request.input.body;
-      const many = b['faults'] as Record<string, unknown>[] | undefined;
+      const { faults: many, ...one } = request.input.body;
       if (many === undefined) {
-        const [fault] = faultsOf([b]);
-        return {
-          body: FaultRecord.toJSON(
-            await faults.inject(fault!.kind, fault!.targets, fault!.schedule, who(request)),
-          ),
-        };
+        const [fault] = faultsOf([one]);
+        const injected = await faults.inject(
+          fault!.kind,
+          fault!.targets,
+          fault!.schedule,
+          who(request),
+        );
+        return { body: recordJson(FaultRecord.toJSON(injected)) };
       }
-      const beside = Object.keys(b).find((key) => key !== 'faults');
+      const beside = Object.keys(one)[0];
       if (beside !== undefined) {
         throw new ChamberError(
           Code.InvalidArgument,
@@ -375,12 +422,10 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
         );
       }
       const injected = await faults.injectMany(faultsOf(many), who(request));
-      return { body: { faults: injected.map((f) => FaultRecord.toJSON(f)) } };
+      return { body: { faults: injected.map((f) => recordJson(FaultRecord.toJSON(f))) } };
     },
     async listFaults(request) {
-      const status = textOf(request, 'query', 'status');
-      const kind = textOf(request, 'query', 'kind');
-      const target = textOf(request, 'query', 'target');
+      const { status, kind, target } = request.input.query;
       const found = await faults.list({
         ...(status === undefined
           ? {}
@@ -388,17 +433,14 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
         ...(kind === undefined ? {} : { kinds: [enumOf(faultKindFromJSON, 'FAULT_KIND', kind)] }),
         ...(target === undefined ? {} : { target }),
       });
-      return { body: { faults: found.map((f) => FaultRecord.toJSON(f)) } };
+      return { body: { faults: found.map((f) => recordJson(FaultRecord.toJSON(f))) } };
     },
     async getFault(request) {
-      return { body: FaultRecord.toJSON(await faults.get(textOf(request, 'params', 'id') ?? '')) };
+      return { body: recordJson(FaultRecord.toJSON(await faults.get(request.input.params.id))) };
     },
     async clearFault(request) {
-      return {
-        body: FaultRecord.toJSON(
-          await faults.clear(textOf(request, 'params', 'id') ?? '', who(request)),
-        ),
-      };
+      const cleared = await faults.clear(request.input.params.id, who(request));
+      return { body: recordJson(FaultRecord.toJSON(cleared)) };
     },
     async clearAllFaults(request) {
       const res = await faults.clearAll(who(request));
@@ -406,20 +448,17 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
     },
 
     async listRepairs(request) {
-      const status = textOf(request, 'query', 'status');
-      const target = textOf(request, 'query', 'target');
+      const { status, target } = request.input.query;
       const found = await repairs.list({
         ...(status === undefined
           ? {}
           : { statuses: [enumOf(repairStatusFromJSON, 'REPAIR_STATUS', status)] }),
         ...(target === undefined ? {} : { target }),
       });
-      return { body: { repairs: found.map((r) => RepairRecord.toJSON(r)) } };
+      return { body: { repairs: found.map((r) => recordJson(RepairRecord.toJSON(r))) } };
     },
     async getRepair(request) {
-      return {
-        body: RepairRecord.toJSON(await repairs.get(textOf(request, 'params', 'id') ?? '')),
-      };
+      return { body: recordJson(RepairRecord.toJSON(await repairs.get(request.input.params.id))) };
     },
 
     async listServices() {
@@ -443,7 +482,7 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
               : /^https?:/.test(endpoint)
                 ? await httpHealth(endpoint)
                 : await checkHealth(endpoint, { timeoutMs: 1000 });
-          return { name, instance, endpoint, health };
+          return { name, instance, endpoint, health } as const;
         }),
       );
       // A service with no instance running whose last start failed: down, and why.
@@ -453,7 +492,7 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
           name: f.name,
           instance: '',
           endpoint: '',
-          health: 'down',
+          health: 'down' as const,
           lastError: f.message,
           failedAt: f.at,
         }));
@@ -461,6 +500,12 @@ export function simulationHandlers(deps: SimulationDeps): Record<string, Handler
       return { body: { services } };
     },
   };
+}
+
+function pathRequired(): ChamberError {
+  return new ChamberError(Code.InvalidArgument, 'path: is required', {
+    details: { field: 'path' },
+  });
 }
 
 /**

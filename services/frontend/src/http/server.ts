@@ -1,12 +1,15 @@
-import { apiFieldOf, apiPrefix, inApiWords, type Operation } from '@chamber/api';
 import {
-  capMessage,
-  ChamberError,
-  Code,
-  codeName,
-  httpStatusOf,
-  toChamberError,
-} from '@chamber/errors';
+  apiFieldOf,
+  apiPrefix,
+  inApiWords,
+  type AnswerOf,
+  type BodyOf,
+  type Operation,
+  type OperationId,
+  type ParamsOf,
+  type QueryOf,
+} from '@chamber/api';
+import { ChamberError, Code, errorBody, httpStatusOf, toChamberError } from '@chamber/errors';
 import type { Logger } from '@chamber/telemetry';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
@@ -16,7 +19,7 @@ import helmet from 'koa-helmet';
 import fs from 'node:fs';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Accounts, Caller } from '../auth/accounts.js';
-import { RequestValidator, type ValidInput } from './validation.js';
+import { RequestValidator } from './validation.js';
 
 /** The session cookie's name. */
 export const sessionCookie = 'chamber_session';
@@ -24,10 +27,18 @@ export const sessionCookie = 'chamber_session';
 /** A cookie without a secret, readable by the dashboard: a session may exist. */
 export const signedInCookie = 'chamber_signed_in';
 
-/** What a handler is given. */
-export interface RequestContext {
+/** The checked input of a request to `Id`, typed by its route's schemas. */
+export interface ValidInput<Id extends OperationId> {
+  readonly params: ParamsOf<Id>;
+  readonly query: QueryOf<Id>;
+  readonly body: BodyOf<Id>;
+}
+
+/** What the handler of `Id` is given. */
+export interface RequestContext<Id extends OperationId> {
   readonly op: Operation;
-  readonly input: ValidInput;
+  /** Checked against the route's schemas: of their types, converted (`?at=5` is 5). */
+  readonly input: ValidInput<Id>;
   /** Undefined only on public routes called without credentials. */
   readonly caller: Caller | undefined;
   /** The `If-Match` value without quotes (`*` for any), when given. */
@@ -40,10 +51,13 @@ export interface RequestContext {
   readonly koa: Koa.Context;
 }
 
-/** What a handler answers: a status (default the route's), a JSON body, an ETag. */
-export interface Reply {
+/**
+ * What a handler answers: a status (default the route's), its JSON answer
+ * `A` (the route's {@link AnswerOf}), an ETag.
+ */
+export interface Reply<A> {
   readonly status?: number;
-  readonly body?: unknown;
+  readonly body?: A;
   readonly etag?: string | number | bigint;
   /** A JSON body already encoded (instead of `body`). */
   readonly json?: string;
@@ -51,27 +65,16 @@ export interface Reply {
   readonly isStreamed?: boolean;
 }
 
-/** Where an input field comes from. */
-export type InputPart = 'params' | 'query' | 'body';
+/** The implementation of route `Id`. */
+export type Handler<Id extends OperationId> = (
+  request: RequestContext<Id>,
+) => Promise<Reply<AnswerOf<Id>>> | Reply<AnswerOf<Id>>;
 
-/** A string field of the (validated) input, or undefined. */
-export function textOf(request: RequestContext, part: InputPart, name: string): string | undefined {
-  const value = request.input[part][name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** A number field of the (validated) input, or undefined. */
-export function numberOf(
-  request: RequestContext,
-  part: InputPart,
-  name: string,
-): number | undefined {
-  const value = request.input[part][name];
-  return typeof value === 'number' ? value : undefined;
-}
-
-/** A route's implementation. */
-export type Handler = (request: RequestContext) => Promise<Reply> | Reply;
+/**
+ * A handler for every route of the table, each typed by its route: a route
+ * without a handler, or a handler answering another type, fails to compile.
+ */
+export type Handlers = { readonly [Id in OperationId]: Handler<Id> };
 
 /** An answer's timing, for the metrics. */
 export interface RequestTiming {
@@ -84,7 +87,7 @@ export interface RequestTiming {
 /** What {@link createHttpApp} assembles. */
 export interface HttpAppOptions {
   readonly operations: readonly Operation[];
-  readonly handlers: Readonly<Record<string, Handler>>;
+  readonly handlers: Handlers;
   readonly accounts: Accounts;
   readonly logger: Logger;
   readonly bodyLimitKb: number;
@@ -124,24 +127,11 @@ export type HttpApp = Koa & {
 /**
  * The frontend's HTTP application: security headers, JSON errors, the REST
  * router built from the route table (authentication, rights, validation,
- * ETags), and the dashboard's static files. Throws at build time when a
- * route has no handler or a handler no route.
+ * ETags), and the dashboard's static files. Every route has its handler
+ * ({@link Handlers}: the compiler checks it).
  */
 export function createHttpApp(options: HttpAppOptions): HttpApp {
   const { operations, handlers, accounts, logger } = options;
-  for (const op of operations) {
-    if (handlers[op.id] === undefined) {
-      throw new ChamberError(
-        Code.Internal,
-        `route ${op.method} ${op.path} (${op.id}) has no handler`,
-      );
-    }
-  }
-  for (const id of Object.keys(handlers)) {
-    if (!operations.some((o) => o.id === id)) {
-      throw new ChamberError(Code.Internal, `handler "${id}" has no route`);
-    }
-  }
   const validator = new RequestValidator(operations);
   const app = new Koa({ proxy: false });
   app.silent = true;
@@ -174,7 +164,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     (a, b) => (a.path.match(/\{/g)?.length ?? 0) - (b.path.match(/\{/g)?.length ?? 0),
   );
   for (const op of ordered) {
-    const handler = handlers[op.id]!;
+    // The validator checked the input against this route's schemas, which
+    // are the ones its handler's types come from.
+    const handler = handlers[op.id as OperationId] as unknown as Handler<OperationId>;
     const koaPath = op.path.replace(/\{([A-Za-z]+)\}/g, ':$1');
     const limit = `${options.bodyLimitFor?.[op.id]?.kb ?? options.bodyLimitKb}kb`;
     const parse = bodyParser({ enableTypes: ['json'], jsonLimit: limit, encoding: 'utf-8' });
@@ -472,13 +464,6 @@ function tooLarge(raw: { limit?: unknown; length?: unknown }, explanation?: stri
   ].join('');
 }
 
-/** An error answer's body; its message capped as every error that leaves a process. */
-function errorBody(code: string, message: string, field?: string): unknown {
-  return {
-    error: { code, message: capMessage(message), ...(field === undefined ? {} : { field }) },
-  };
-}
-
 /**
  * Answers every error as `{"error":{"code","message","field"}}` with the
  * status mapped once from its code (412 for a conflict when If-Match was
@@ -519,70 +504,74 @@ function errorsAndTiming(
   };
 }
 
+/**
+ * A thrown value as a ChamberError: Koa's and the body parser's errors (which
+ * carry an HTTP status of their own) become the code that status stands for,
+ * so every answer's status comes from the one code → HTTP table.
+ */
+function asChamberError(
+  ctx: Koa.Context,
+  thrown: unknown,
+  bodyLimitFor: HttpAppOptions['bodyLimitFor'],
+): ChamberError {
+  if (thrown instanceof URIError) {
+    return new ChamberError(Code.InvalidArgument, 'the path is not valid percent-encoding', {
+      details: { field: 'url' },
+    });
+  }
+  const httpStatus = (thrown as { status?: unknown } | undefined)?.status;
+  if (typeof httpStatus !== 'number' || httpStatus < 400 || httpStatus >= 500) {
+    return toChamberError(thrown);
+  }
+  const raw = thrown as { message?: unknown; type?: unknown; limit?: unknown; length?: unknown };
+  if (httpStatus === 415) {
+    return new ChamberError(
+      Code.UnsupportedMediaType,
+      'the body must be JSON (Content-Type: application/json)',
+      { details: { field: 'content-type' }, cause: thrown },
+    );
+  }
+  if (httpStatus === 413) {
+    return new ChamberError(
+      Code.PayloadTooLarge,
+      tooLarge(raw, bodyLimitFor?.[String(ctx.state['route'])]?.explanation),
+      { details: { field: 'body' }, cause: thrown },
+    );
+  }
+  const message =
+    raw.type === 'entity.parse.failed' || httpStatus === 400
+      ? `the body is not valid JSON (an object): ${typeof raw.message === 'string' ? raw.message : ''}`.trim()
+      : typeof raw.message === 'string'
+        ? raw.message
+        : 'bad request';
+  return new ChamberError(Code.InvalidArgument, message, {
+    details: { field: 'body' },
+    cause: thrown,
+  });
+}
+
 function errorAnswer(
   ctx: Koa.Context,
   thrown: unknown,
   logger: Logger,
   bodyLimitFor: HttpAppOptions['bodyLimitFor'],
 ): { status: number; body: unknown } {
-  // Errors of Koa and the body parser carry an HTTP status of their own.
-  const httpStatus = (thrown as { status?: unknown; expose?: unknown } | undefined)?.status;
-  if (typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500) {
-    const raw = thrown as { message?: unknown; type?: unknown; limit?: unknown; length?: unknown };
-    if (httpStatus === 415) {
-      return {
-        status: 415,
-        body: errorBody(
-          codeName(Code.UnsupportedMediaType),
-          'the body must be JSON (Content-Type: application/json)',
-          'content-type',
-        ),
-      };
-    }
-    const message =
-      httpStatus === 413
-        ? tooLarge(raw, bodyLimitFor?.[String(ctx.state['route'])]?.explanation)
-        : raw.type === 'entity.parse.failed' || httpStatus === 400
-          ? `the body is not valid JSON (an object): ${typeof raw.message === 'string' ? raw.message : ''}`.trim()
-          : typeof raw.message === 'string'
-            ? raw.message
-            : 'bad request';
-    return {
-      status: httpStatus,
-      body: errorBody(
-        httpStatus === 413 ? 'resource_exhausted' : 'invalid_argument',
-        message,
-        'body',
-      ),
-    };
-  }
-  if (thrown instanceof URIError) {
-    return {
-      status: 400,
-      body: errorBody('invalid_argument', 'the path is not valid percent-encoding', 'url'),
-    };
-  }
-  const error = toChamberError(thrown);
+  const error = asChamberError(ctx, thrown, bodyLimitFor);
   const hasIfMatch = ctx.get('if-match') !== '';
   const status = httpStatusOf(error.code, hasIfMatch);
   if (status >= 500 && status !== 503 && status !== 504) {
     const incident = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     logger.error({ err: thrown, incident, route: ctx.state['route'] }, 'request failed');
-    return {
-      status,
-      body: errorBody(codeName(error.code), `internal error (incident ${incident})`),
-    };
+    return { status, body: errorBody(error.code, `internal error (incident ${incident})`) };
   }
-  if (status >= 500) return { status, body: errorBody(codeName(error.code), error.message) };
+  if (status >= 500) return { status, body: errorBody(error.code, error.message) };
   // Every 4xx names its field in the API's words, whatever service refused it.
   const op = ctx.state['op'] as Operation | undefined;
   const named = error.details?.['field'];
   return {
     status,
-    body: errorBody(
-      codeName(error.code),
-      inApiWords(op, error.message),
-      apiFieldOf(op, typeof named === 'string' ? named : undefined, error.code, hasIfMatch),
-    ),
+    body: errorBody(error.code, inApiWords(op, error.message), {
+      field: apiFieldOf(op, typeof named === 'string' ? named : undefined, error.code, hasIfMatch),
+    }),
   };
 }

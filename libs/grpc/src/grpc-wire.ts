@@ -1,7 +1,5 @@
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
-import { capDetails } from './cap.js';
-import { ChamberError, toChamberError } from './chamber-error.js';
-import { Code, isGrpcCode } from './codes.js';
+import { capDetails, ChamberError, Code, isGrpcCode, toChamberError } from '@chamber/errors';
 
 const detailsKey = 'chamber-details-bin';
 
