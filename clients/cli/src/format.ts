@@ -6,33 +6,15 @@ import {
   viewToJSON,
   type ClockStatus,
 } from '@chamber/protos';
-import { wordOf } from '@chamber/world';
+import { enumTypes, fromWire, wordOf } from '@chamber/world';
 
 /** How many hex digits of the world digest the readable output shows. */
 const digestDigits = 8;
 
-/** The policy names people type and read, by policy. */
-const policyNames: ReadonlyMap<Policy, string> = new Map([
-  [Policy.POLICY_PAUSED, 'paused'],
-  [Policy.POLICY_MANUAL, 'manual'],
-  [Policy.POLICY_MEASURED, 'measured'],
-  [Policy.POLICY_NO_WAIT, 'no-wait'],
-]);
-
-/** The policy as people type it (`no-wait`); `unspecified` or `policy <n>` otherwise. */
+/** The policy in the API's word (`manual`, `no_wait`); `unspecified` for none. */
 export function policyName(policy: Policy): string {
-  if (policy === Policy.POLICY_UNSPECIFIED) return 'unspecified';
-  return policyNames.get(policy) ?? `policy ${policy}`;
+  return fromWire(enumTypes.policy, policyToJSON(policy)) ?? 'unspecified';
 }
-
-/** The policy typed as `name` (`manual`, `no-wait`), or `undefined`. */
-export function policyFromName(name: string): Policy | undefined {
-  for (const [policy, known] of policyNames) if (known === name) return policy;
-  return undefined;
-}
-
-/** The policy names people may type, in the order help lists them. */
-export const policyChoices: readonly string[] = [...policyNames.values()];
 
 /**
  * The status in one line: `tick 42 (settled) · policy manual · epoch 3 · run 1
