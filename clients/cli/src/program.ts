@@ -328,7 +328,8 @@ function act(
   check: (ctx: Context) => string | undefined,
   work: (ctx: Context) => Promise<void>,
 ): void {
-  cmd.action(async () => {
+  // Areas take any word (to name an unknown command); their commands take only their arguments.
+  cmd.allowExcessArguments(false).action(async () => {
     const options = cmd.optsWithGlobals();
     const ctx: Context = {
       values: values(cmd.processedArgs, options),
