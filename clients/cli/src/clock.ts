@@ -19,7 +19,8 @@ export const clockArea: AreaExtension = {
       ifMatch: {
         flags: '--epoch <E>',
         description: "change it only if the clock's epoch is still E (else fail, changing nothing)",
-        parse: parserOf({ type: 'integer', minimum: 0 })!,
+        // The clock's ETag is its epoch, in quotes as ETags are.
+        parse: (text, label) => `"${wholeEpoch(text, label) as number}"`,
       },
       validate: (ctx) => {
         const isMeasured = ctx.values['policy'] === 'measured';
@@ -37,6 +38,8 @@ export const clockArea: AreaExtension = {
     reset: { print: printStatus },
   },
 };
+
+const wholeEpoch = parserOf({ type: 'integer', minimum: 0 })!;
 
 /** Prints an answer holding a ClockStatus: readable, or one JSON object with `--json`. */
 function printStatus(ctx: Context, body: unknown): void {
