@@ -69,54 +69,17 @@ export function formatWatchLine(status: ClockStatus): string {
     : headline;
 }
 
-/** The JSON form of a status: every field, always present. */
-export interface ClockStatusJson {
-  readonly tick: number;
-  readonly settled: boolean;
-  readonly settledTick: number;
-  readonly epoch: number;
-  /** The proto enum name (`POLICY_MANUAL`). */
-  readonly policy: string;
-  readonly rate: number;
-  /** The full hex SHA-256 world digest. */
-  readonly digest: string;
-  /** `null` when the clock is unbounded or at rest. */
-  readonly until: number | null;
-  readonly participants: readonly string[];
-  readonly waitingFor: readonly string[];
-  readonly deterministic: boolean;
-  readonly notes: readonly string[];
-  readonly lagSeconds: number;
-  readonly seed: number;
-  readonly run: number;
-  /** The oldest tick `--at` can read (0: every tick). */
-  readonly oldestTick: number;
-}
+/** The JSON form of a status: every field, always present (`until` null when unbounded). */
+export type ClockStatusJson = ReturnType<typeof statusToJson>;
 
 /**
  * The status for programs: the proto's field names (camelCase) and enum
  * names, but every field present, including the zeros and empty lists that
- * proto JSON leaves out.
+ * proto JSON leaves out, and `until` null when unbounded.
  */
-export function statusToJson(status: ClockStatus): ClockStatusJson {
-  return {
-    tick: status.tick,
-    settled: status.settled,
-    settledTick: status.settledTick,
-    epoch: status.epoch,
-    policy: policyToJSON(status.policy),
-    rate: status.rate,
-    digest: status.digest,
-    until: status.until ?? null,
-    participants: [...status.participants],
-    waitingFor: [...status.waitingFor],
-    deterministic: status.deterministic,
-    notes: [...status.notes],
-    lagSeconds: status.lagSeconds,
-    seed: status.seed,
-    run: status.run,
-    oldestTick: status.oldestTick,
-  };
+export function statusToJson(status: ClockStatus) {
+  const { policy, until, ...rest } = status;
+  return { ...rest, policy: policyToJSON(policy), until: until ?? null };
 }
 
 /** `sinceTick` → `since tick`: a record's field name as people read it. */

@@ -219,30 +219,16 @@ function printElement(ctx: Context, element: Element): void {
 /** What the element's record says, in one line. */
 function describe(e: Element): string {
   const kind = wordOf(elementKindToJSON(e.kind));
-  const state = (s: string, since: number, reason: string): string =>
-    `${kind.padEnd(6)} ${s.padEnd(9)} since ${since}  ${reason}`;
-  if (e.bladeActual) {
-    const a = e.bladeActual;
-    return state(wordOf(bladeStateToJSON(a.state)), a.sinceTick, a.reason);
-  }
-  if (e.pduActual)
-    return state(
-      wordOf(pduStateToJSON(e.pduActual.state)),
-      e.pduActual.sinceTick,
-      e.pduActual.reason,
-    );
-  if (e.torActual)
-    return state(
-      wordOf(torStateToJSON(e.torActual.state)),
-      e.torActual.sinceTick,
-      e.torActual.reason,
-    );
-  if (e.observed) {
-    return state(
-      wordOf(observedStateToJSON(e.observed.state)),
-      e.observed.sinceTick,
-      e.observed.reason,
-    );
+  const record = e.bladeActual ?? e.pduActual ?? e.torActual ?? e.observed;
+  const state = e.bladeActual
+    ? bladeStateToJSON(e.bladeActual.state)
+    : e.pduActual
+      ? pduStateToJSON(e.pduActual.state)
+      : e.torActual
+        ? torStateToJSON(e.torActual.state)
+        : e.observed && observedStateToJSON(e.observed.state);
+  if (record !== undefined && state !== undefined) {
+    return `${kind.padEnd(6)} ${wordOf(state).padEnd(9)} since ${record.sinceTick}  ${record.reason}`;
   }
   if (e.target) {
     return `${kind.padEnd(6)} ${wordOf(targetStateToJSON(e.target.state))}, ${e.target.powered ? 'powered' : 'unpowered'}`;
@@ -306,21 +292,13 @@ function printProgress(ctx: Context, p: LoadProgress): void {
 
 /** What a finished load changed. */
 function printLoadDone(ctx: Context, done: LoadProgress): void {
-  if (ctx.isJson) ctx.print(JSON.stringify(progressJson(done)));
-  else
+  const { effectiveTick, added, updated, removed, unchanged } = done;
+  if (ctx.isJson) ctx.print(JSON.stringify({ effectiveTick, added, updated, removed, unchanged }));
+  else {
     ctx.print(
-      `loaded at tick ${done.effectiveTick}: ${done.added} added, ${done.updated} updated, ${done.removed} removed, ${done.unchanged} unchanged`,
+      `loaded at tick ${effectiveTick}: ${added} added, ${updated} updated, ${removed} removed, ${unchanged} unchanged`,
     );
-}
-
-function progressJson(p: LoadProgress): object {
-  return {
-    effectiveTick: p.effectiveTick,
-    added: p.added,
-    updated: p.updated,
-    removed: p.removed,
-    unchanged: p.unchanged,
-  };
+  }
 }
 
 async function load(ctx: Context, route: RestCall): Promise<void> {

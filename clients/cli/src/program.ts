@@ -146,21 +146,14 @@ interface Field {
  */
 function fieldsOf(op: Operation, cli: CliSpec, ext: CommandExtension): Field[] {
   const forms = op.body?.forms ?? [];
-  const all: [string, Location, JsonSchema, boolean][] = [
-    ...Object.entries(op.params ?? {}).map(([f, s]) => [f, 'params', s, true] as const),
-    ...Object.entries(op.query ?? {}).map(([f, s]) => [f, 'query', s, false] as const),
-    ...Object.entries(op.body?.properties ?? {})
-      .filter(([f]) => !forms.slice(1).some((form) => form.includes(f)))
-      .map(
-        ([f, s]) =>
-          [
-            f,
-            'body',
-            s,
-            (op.body?.required.includes(f) ?? false) || (forms[0]?.includes(f) ?? false),
-          ] as const,
-      ),
-  ].map(([f, l, s, r]) => [f, l, s, r]);
+  const all: [string, Location, JsonSchema, boolean][] = [];
+  for (const [f, schema] of Object.entries(op.params ?? {})) all.push([f, 'params', schema, true]);
+  for (const [f, schema] of Object.entries(op.query ?? {})) all.push([f, 'query', schema, false]);
+  for (const [f, schema] of Object.entries(op.body?.properties ?? {})) {
+    if (forms.slice(1).some((form) => form.includes(f))) continue;
+    const isRequired = (op.body?.required.includes(f) ?? false) || (forms[0]?.includes(f) ?? false);
+    all.push([f, 'body', schema, isRequired]);
+  }
   const args = cli.args ?? [];
   for (const name of [...args, ...(cli.secrets ?? []), ...Object.keys(cli.preset ?? {})]) {
     if (!all.some(([f]) => f === name)) {
@@ -182,14 +175,8 @@ function fieldsOf(op: Operation, cli: CliSpec, ext: CommandExtension): Field[] {
     const required =
       isRequired ||
       (how === 'arg' && (location === 'query' || ext.args?.[field]?.isRequired === true));
-    return {
-      field,
-      location,
-      schema,
-      how,
-      isRequired: required,
-      flag: kebab(cli.names?.[field] ?? field),
-    };
+    const flag = kebab(cli.names?.[field] ?? field);
+    return { field, location, schema, how, isRequired: required, flag };
   });
   const position = (f: Field): number => (f.how === 'arg' ? args.indexOf(f.field) : args.length);
   return fields.sort((a, b) => position(a) - position(b));
