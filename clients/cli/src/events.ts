@@ -1,6 +1,7 @@
 import type { ApiClient } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
-import { explain } from './transport.js';
+import { createParser } from 'eventsource-parser';
+import { explain } from './rest.js';
 
 /** One server-sent event. */
 export interface ServerEvent {
@@ -10,49 +11,6 @@ export interface ServerEvent {
   readonly event: string;
   /** The `data:` lines, joined by newlines. */
   readonly data: string;
-}
-
-/**
- * A parser of the `text/event-stream` format (the WHATWG rules): feed it
- * text in any chunks; it calls `onEvent` for each complete event, and
- * `onRetry` for a `retry:` field. Comments and unknown fields are ignored.
- */
-export function createEventParser(
-  onEvent: (event: ServerEvent) => void,
-  onRetry: (ms: number) => void = () => undefined,
-): { feed(text: string): void } {
-  let buffer = '';
-  let lastId: string | undefined;
-  let event = '';
-  let data: string[] = [];
-  const line = (text: string): void => {
-    if (text === '') {
-      if (data.length > 0)
-        onEvent({ id: lastId, event: event || 'message', data: data.join('\n') });
-      event = '';
-      data = [];
-      return;
-    }
-    if (text.startsWith(':')) return;
-    const colon = text.indexOf(':');
-    const field = colon < 0 ? text : text.slice(0, colon);
-    let value = colon < 0 ? '' : text.slice(colon + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') data.push(value);
-    else if (field === 'event') event = value;
-    else if (field === 'id' && !value.includes('\0')) lastId = value;
-    else if (field === 'retry' && /^\d+$/.test(value)) onRetry(Number(value));
-  };
-  return {
-    feed(text) {
-      buffer += text;
-      // A trailing '\r' may be half of '\r\n': keep it for the next chunk.
-      const end = buffer.endsWith('\r') ? buffer.length - 1 : buffer.length;
-      const lines = buffer.slice(0, end).split(/\r\n|\r|\n/);
-      buffer = (lines.pop() ?? '') + buffer.slice(end);
-      for (const l of lines) line(l);
-    },
-  };
 }
 
 /**
@@ -87,10 +45,14 @@ export async function followEvents(
     }
     await onOpen();
     const queue: ServerEvent[] = [];
-    const parser = createEventParser(
-      (e) => queue.push(e),
-      (ms) => (retryMs = ms),
-    );
+    let id = lastId;
+    const parser = createParser({
+      onEvent: (e) => {
+        id = e.id ?? id;
+        queue.push({ id, event: e.event ?? 'message', data: e.data });
+      },
+      onRetry: (ms) => (retryMs = ms),
+    });
     const decoder = new TextDecoder();
     try {
       for await (const chunk of response.body ?? []) {

@@ -6,33 +6,15 @@ import {
   viewToJSON,
   type ClockStatus,
 } from '@chamber/protos';
-import { wordOf } from '@chamber/world';
+import { enumTypes, fromWire, wordOf } from '@chamber/world';
 
 /** How many hex digits of the world digest the readable output shows. */
 const digestDigits = 8;
 
-/** The policy names people type and read, by policy. */
-const policyNames: ReadonlyMap<Policy, string> = new Map([
-  [Policy.POLICY_PAUSED, 'paused'],
-  [Policy.POLICY_MANUAL, 'manual'],
-  [Policy.POLICY_MEASURED, 'measured'],
-  [Policy.POLICY_NO_WAIT, 'no-wait'],
-]);
-
-/** The policy as people type it (`no-wait`); `unspecified` or `policy <n>` otherwise. */
+/** The policy in the API's word (`manual`, `no_wait`); `unspecified` for none. */
 export function policyName(policy: Policy): string {
-  if (policy === Policy.POLICY_UNSPECIFIED) return 'unspecified';
-  return policyNames.get(policy) ?? `policy ${policy}`;
+  return fromWire(enumTypes.policy, policyToJSON(policy)) ?? 'unspecified';
 }
-
-/** The policy typed as `name` (`manual`, `no-wait`), or `undefined`. */
-export function policyFromName(name: string): Policy | undefined {
-  for (const [policy, known] of policyNames) if (known === name) return policy;
-  return undefined;
-}
-
-/** The policy names people may type, in the order help lists them. */
-export const policyChoices: readonly string[] = [...policyNames.values()];
 
 /**
  * The status in one line: `tick 42 (settled) · policy manual · epoch 3 · run 1
@@ -87,54 +69,17 @@ export function formatWatchLine(status: ClockStatus): string {
     : headline;
 }
 
-/** The JSON form of a status: every field, always present. */
-export interface ClockStatusJson {
-  readonly tick: number;
-  readonly settled: boolean;
-  readonly settledTick: number;
-  readonly epoch: number;
-  /** The proto enum name (`POLICY_MANUAL`). */
-  readonly policy: string;
-  readonly rate: number;
-  /** The full hex SHA-256 world digest. */
-  readonly digest: string;
-  /** `null` when the clock is unbounded or at rest. */
-  readonly until: number | null;
-  readonly participants: readonly string[];
-  readonly waitingFor: readonly string[];
-  readonly deterministic: boolean;
-  readonly notes: readonly string[];
-  readonly lagSeconds: number;
-  readonly seed: number;
-  readonly run: number;
-  /** The oldest tick `--at` can read (0: every tick). */
-  readonly oldestTick: number;
-}
+/** The JSON form of a status: every field, always present (`until` null when unbounded). */
+export type ClockStatusJson = ReturnType<typeof statusToJson>;
 
 /**
  * The status for programs: the proto's field names (camelCase) and enum
  * names, but every field present, including the zeros and empty lists that
- * proto JSON leaves out.
+ * proto JSON leaves out, and `until` null when unbounded.
  */
-export function statusToJson(status: ClockStatus): ClockStatusJson {
-  return {
-    tick: status.tick,
-    settled: status.settled,
-    settledTick: status.settledTick,
-    epoch: status.epoch,
-    policy: policyToJSON(status.policy),
-    rate: status.rate,
-    digest: status.digest,
-    until: status.until ?? null,
-    participants: [...status.participants],
-    waitingFor: [...status.waitingFor],
-    deterministic: status.deterministic,
-    notes: [...status.notes],
-    lagSeconds: status.lagSeconds,
-    seed: status.seed,
-    run: status.run,
-    oldestTick: status.oldestTick,
-  };
+export function statusToJson(status: ClockStatus) {
+  const { policy, until, ...rest } = status;
+  return { ...rest, policy: policyToJSON(policy), until: until ?? null };
 }
 
 /** `sinceTick` → `since tick`: a record's field name as people read it. */

@@ -1,93 +1,200 @@
+import { operations } from '@chamber/api';
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { ExitCode, run } from './run.js';
-import { chamberRoutes } from './table.js';
-import { checkRouteTable } from './routes.js';
+import { buildProgram, kebab } from './program.js';
+import { areas, chamberProgram, ExitCode, run } from './run.js';
 
-/** Runs the tool in-process and collects what it printed. */
-async function chamber(...argv: string[]) {
+/** Runs the tool in-process against a fake fetch; what it printed and every request it made. */
+async function chamber(argv: string[], answer: string | (() => Response) = '{}') {
+  // Ctrl-C after the first request, so streams end.
+  const interrupt = new AbortController();
+  const seen: Array<{ url: string; method: string; headers: Headers; body: unknown }> = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (url, init) => {
+    seen.push({
+      // ApiClient passes the URL and the body as strings.
+      url: url as string,
+      method: init?.method ?? 'GET',
+      headers: new Headers(init?.headers),
+      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+    });
+    if (typeof answer === 'function') return Promise.resolve(answer());
+    interrupt.abort();
+    return Promise.resolve(new Response(answer, { status: 200 }));
+  };
   let stdout = '';
   let stderr = '';
-  const code = await run(argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: {},
-  });
-  return { code, stdout, stderr };
+  const prompts: string[] = [];
+  try {
+    const code = await run(argv, {
+      stdout: (text) => (stdout += text),
+      stderr: (text) => (stderr += text),
+      env: { CHAMBER_API: 'http://h:1', CHAMBER_TOKEN: 'chm_t1_secret' },
+      signal: interrupt.signal,
+      readSecret: (prompt) => {
+        prompts.push(prompt);
+        return Promise.resolve(prompt.startsWith('current') ? '' : 's3cret!!');
+      },
+    });
+    return { code, stdout, stderr, seen, prompts };
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 }
 
-describe('chamber: the route table', () => {
-  it('is consistent', () => {
-    expect(() => checkRouteTable(chamberRoutes)).not.toThrow();
+const program = chamberProgram({
+  stdout: () => undefined,
+  print: () => undefined,
+  note: () => undefined,
+  signal: new AbortController().signal,
+  env: {},
+  readSecret: () => Promise.resolve(''),
+});
+
+/** `area command` of every command of the tool, top-level ones as themselves. */
+function commandsOf(root: Command): string[] {
+  return root.commands.flatMap((c) =>
+    c.commands.length === 0 ? [c.name()] : c.commands.map((s) => `${c.name()} ${s.name()}`),
+  );
+}
+
+/** The commands that are no route of the table, each a composite of its routes. */
+const composites = ['login', 'logout', 'inventory ls', 'inventory get'];
+
+describe('the CLI and the REST route table', () => {
+  it('has exactly the commands of the table’s cli entries, plus the documented composites', () => {
+    const fromTable = operations.flatMap((o) => (o.cli ?? []).map((c) => `${c.area} ${c.command}`));
+    expect(new Set(fromTable).size).toBe(fromTable.length);
+    expect(commandsOf(program).sort()).toEqual([...fromTable, ...composites].sort());
+  });
+
+  for (const op of operations) {
+    for (const cli of op.cli ?? []) {
+      it(`chamber ${cli.area} ${cli.command} --help names its arguments and options (${op.id})`, async () => {
+        const { code, stdout } = await chamber([cli.area, cli.command, '--help']);
+        expect(code).toBe(ExitCode.Ok);
+        expect(stdout).toContain(`Usage: chamber ${cli.area} ${cli.command}`);
+        const command = program.commands
+          .find((c) => c.name() === cli.area)
+          ?.commands.find((c) => c.name() === cli.command);
+        const args = command?.registeredArguments ?? [];
+        expect(args).toHaveLength((cli.args ?? []).length);
+        for (const arg of args) expect(stdout).toMatch(new RegExp(`^ {2}${arg.name()} `, 'm'));
+        const fields = [
+          ...Object.keys(op.params ?? {}),
+          ...Object.keys(op.query ?? {}),
+          ...Object.keys(op.body?.properties ?? {}).filter(
+            (f) => !(op.body?.forms ?? []).slice(1).some((form) => form.includes(f)),
+          ),
+        ];
+        const taken = [
+          ...(cli.args ?? []),
+          ...(cli.secrets ?? []),
+          ...Object.keys(cli.preset ?? {}),
+        ];
+        const handled =
+          op.id === 'loadDefinition' ? ['source'] : op.id === 'listLogs' ? ['tail'] : [];
+        for (const field of fields.filter((f) => !taken.includes(f) && !handled.includes(f))) {
+          expect(stdout).toContain(`--${kebab(cli.names?.[field] ?? field)}`);
+        }
+        for (const secret of cli.secrets ?? []) expect(stdout).not.toContain(`--${kebab(secret)} `);
+      });
+    }
+  }
+
+  it('refuses an extension of a command the table does not have, and an area without a summary', () => {
+    const io = {
+      print: () => undefined,
+      note: () => undefined,
+      signal: new AbortController().signal,
+      env: {},
+      readSecret: () => Promise.resolve(''),
+    };
+    expect(() =>
+      buildProgram(
+        new Command('t'),
+        { clock: { summary: 'c', commands: { stop: {} } } },
+        io,
+        {},
+        [],
+      ),
+    ).toThrow('the CLI extends "clock stop", which the route table does not have');
+    expect(() => buildProgram(new Command('t'), {}, io)).toThrow('has no summary');
+    expect(Object.keys(areas).sort()).toEqual(
+      [...new Set(operations.flatMap((o) => (o.cli ?? []).map((c) => c.area)))].sort(),
+    );
   });
 });
 
 describe('chamber: help', () => {
-  it('prints every clock command for `chamber`, `chamber help` and `chamber clock --help`', async () => {
-    for (const argv of [[], ['help'], ['clock', '--help'], ['clock']]) {
-      const { code, stdout, stderr } = await chamber(...argv);
+  it('lists every command of every area for `chamber`, `chamber help` and `chamber --help`', async () => {
+    for (const argv of [[], ['help'], ['--help']]) {
+      const { code, stdout, stderr } = await chamber(argv);
       expect(code).toBe(ExitCode.Ok);
       expect(stderr).toBe('');
       for (const synopsis of [
         'chamber clock status',
         'chamber clock step [N]',
-        'chamber clock policy POLICY [--rate RATE] [--epoch E]',
+        'chamber clock policy POLICY',
         'chamber clock run-until T',
-        'chamber clock wait-for T',
-        'chamber clock watch',
-        'chamber clock reset --yes [--seed SEED]',
-        '--stepper HOST:PORT',
+        'chamber inventory load FILE',
+        'chamber inventory get PATH',
+        'chamber fault get ID',
         '--json',
+        '--api <URL>',
       ]) {
         expect(stdout).toContain(synopsis);
       }
     }
   });
 
-  it("prints one command's arguments and options", async () => {
-    const { code, stdout } = await chamber('clock', 'policy', '--help');
+  it("prints an area's commands for `chamber clock` and one command's help for `chamber help clock policy`", async () => {
+    const area = await chamber(['clock']);
+    expect(area.code).toBe(ExitCode.Ok);
+    expect(area.stdout).toContain('run-until <T>');
+    const { code, stdout } = await chamber(['clock', 'policy', '--help']);
     expect(code).toBe(ExitCode.Ok);
-    expect(stdout).toContain(
-      'usage: chamber clock policy POLICY [--rate RATE] [--epoch E] [options]',
-    );
+    expect(stdout).toContain('Usage: chamber clock policy [options] <POLICY>');
     expect(stdout).toContain('paused | manual | measured | no_wait');
-    expect(stdout).toContain('env CHAMBER_STEPPER, default 127.0.0.1:50051');
-    expect((await chamber('help', 'clock', 'policy')).stdout).toBe(stdout);
+    expect(stdout).toContain('--epoch <E>');
+    expect((await chamber(['help', 'clock', 'policy'])).stdout).toBe(stdout);
+  });
+
+  it('speaks one spelling per value: the API words, never a variant', async () => {
+    for (const argv of [[], ...Object.keys(areas).map((a) => [a])]) {
+      const { stdout } = await chamber([...argv, '--help']);
+      expect(stdout).not.toMatch(/no-wait|no wait|POLICY_|FAULT_KIND_/);
+    }
+    const variant = await chamber(['clock', 'policy', 'no-wait']);
+    expect(variant.code).toBe(ExitCode.Usage);
+    expect(variant.stderr).toContain(
+      'policy must be one of paused, manual, measured, no_wait; got "no-wait"',
+    );
+    expect(variant.seen).toEqual([]);
   });
 });
 
-describe('chamber: bad usage exits 2 with the problem and a usage hint, before any connection', () => {
-  // No stepper listens at port 1: a command that got as far as connecting would exit 1.
+describe('chamber: bad usage exits 2 with the problem and a usage hint, before any call', () => {
   const cases: [string[], string, string][] = [
     [['workload', 'list'], 'chamber: unknown area "workload"', 'usage: chamber <area> <command>'],
     [
       ['inventory', 'list'],
       'chamber: unknown command "list" in area "inventory"',
-      'usage: chamber inventory <command>',
-    ],
-
-    [
-      ['clock', 'stop'],
-      'chamber: unknown command "stop" in area "clock"',
-      "run 'chamber help clock'",
+      'usage: chamber inventory',
     ],
     [
       ['clock', 'step', 'abc'],
       'chamber: count must be a whole number ≥ 1, got "abc"',
-      'usage: chamber clock step [N]',
+      'usage: chamber clock step [options] [N]',
     ],
+    // A negative count is a count that breaks the rule (the API's word for it), not an option.
     [
-      ['clock', 'step', '0'],
-      'count must be a whole number ≥ 1, got "0"',
-      'usage: chamber clock step [N]',
+      ['clock', 'step', '-3'],
+      'chamber: count must be a whole number ≥ 1, got "-3"\n',
+      "run 'chamber clock step --help' for help",
     ],
-    [['clock', 'step', '1', '2'], 'unexpected argument "2"', 'usage: chamber clock step [N]'],
-    [['clock', 'run-until'], 'chamber: missing T (the tick)', 'usage: chamber clock run-until T'],
-    [
-      ['clock', 'wait-for', 'soon'],
-      'tick must be a whole number ≥ 0, got "soon"',
-      'usage: chamber clock wait-for T',
-    ],
-    [['clock', 'policy'], 'missing POLICY', 'usage: chamber clock policy POLICY'],
+    [['clock', 'step', '1', '2'], 'too many arguments', 'usage: chamber clock step'],
+    [['clock', 'run-until'], "missing required argument 'T'", 'usage: chamber clock run-until'],
     [
       ['clock', 'policy', 'fast'],
       'policy must be one of paused, manual, measured, no_wait; got "fast"',
@@ -104,12 +211,6 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
       'usage: chamber clock policy',
     ],
     [
-      ['clock', 'policy', 'measured', '--rate', 'fast'],
-      '--rate must be a number above 0 and at most 10000, got "fast"',
-      'usage: chamber clock policy',
-    ],
-    [['clock', 'policy', 'measured', '--rate'], '--rate', 'usage: chamber clock policy'],
-    [
       ['clock', 'policy', 'manual', '--rate', '5'],
       '--rate applies only to policy measured',
       'usage: chamber clock policy',
@@ -119,23 +220,6 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
       '--epoch must be a whole number ≥ 0, got "-1"',
       'usage: chamber clock policy',
     ],
-    // A negative count is a count that breaks the rule (the API's word for it), not an option.
-    [
-      ['clock', 'step', '-3'],
-      'chamber: count must be a whole number ≥ 1, got "-3"\n',
-      'usage: chamber clock step [N]',
-    ],
-    [
-      ['clock', 'run-until', '-1'],
-      'chamber: tick must be a whole number ≥ 0, got "-1"\n',
-      'usage: chamber clock run-until T',
-    ],
-    [
-      ['clock', 'reset'],
-      'chamber: missing --yes: clock reset would wipe the simulated world',
-      'usage: chamber clock reset --yes [--seed SEED]',
-    ],
-    [['clock', 'reset', '--seed', '7'], 'missing --yes', 'usage: chamber clock reset'],
     [
       ['clock', 'reset', '--yes', '--seed', 'x'],
       '--seed must be a whole number ≥ 0, got "x"',
@@ -143,41 +227,29 @@ describe('chamber: bad usage exits 2 with the problem and a usage hint, before a
     ],
     [
       ['clock', 'status', '--verbose'],
-      'chamber: unknown option --verbose',
+      "chamber: unknown option '--verbose'",
       'usage: chamber clock status',
     ],
+    [['clock', 'step', '--seed', '3'], "unknown option '--seed'", 'usage: chamber clock step'],
     [
-      ['clock', 'step', '--seed', '3'],
-      '--seed is not an option of chamber clock step',
-      'usage: chamber clock step',
+      ['inventory', 'ls', '--view', 'truth'],
+      'chamber: --view must be one of definition, target, actual, observed; got "truth"',
+      'usage: chamber inventory ls',
     ],
     [
-      ['clock', 'status', '--stepper', 'localhost'],
-      'chamber: --stepper: the stepper address must be host:port',
-      'usage: chamber clock status',
-    ],
-  ];
-  for (const [argv, problem, hint] of cases) {
-    it(`chamber ${argv.join(' ')}`, async () => {
-      const { code, stdout, stderr } = await chamber('--stepper', '127.0.0.1:1', ...argv);
-      expect(code).toBe(ExitCode.Usage);
-      expect(stdout).toBe('');
-      expect(stderr).toContain(problem);
-      expect(stderr).toContain(hint);
-      expect(stderr).not.toMatch(/\n\s+at /);
-    });
-  }
-});
-
-describe('chamber inventory and fault: bad usage exits 2 before any connection', () => {
-  const cases: [string[], string][] = [
-    [
-      ['inventory', 'ls', '--view', 'truth', '--inventory', '127.0.0.1:1'],
-      'chamber: --view must be one of definition, target, actual, observed; got "truth"\nusage: chamber inventory ls [PATH]',
+      ['inventory', 'get', 'r/z/k/fan/1'],
+      '"r/z/k/fan/1" is not an element path',
+      'usage: chamber inventory get',
     ],
     [
-      ['fault', 'inject', '--kind', 'crash', '--faults', '127.0.0.1:1'],
-      'chamber: missing --target: element paths; a region, zone or rack means all in it\nusage: chamber fault inject',
+      ['inventory', 'ls', 'r/z/k/blade/1'],
+      'ls takes region[/zone[/rack]], got "r/z/k/blade/1"',
+      'usage: chamber inventory ls',
+    ],
+    [
+      ['fault', 'inject', '--kind', 'crash'],
+      'chamber: missing --target: element paths; a region, zone or rack means all in it',
+      'usage: chamber fault inject',
     ],
     [
       [
@@ -192,55 +264,41 @@ describe('chamber inventory and fault: bad usage exits 2 before any connection',
         '--probability',
         '0.5',
       ],
-      'chamber: give at most one of --every, --probability and --mtbf (got --every, --probability)',
+      'give at most one of --every, --probability and --mtbf (got --every, --probability)',
+      'usage: chamber fault inject',
     ],
     [
       ['fault', 'inject', '--target', 'r/z/k', '--kind', 'hang', '--probability', '2'],
-      'chamber: --probability must be a number above 0 and at most 1, got "2"',
+      '--probability must be a number above 0 and at most 1, got "2"',
+      'usage: chamber fault inject',
+    ],
+    [
+      ['login'],
+      'login needs --user NAME (the password is asked for), or --token T',
+      'usage: chamber login',
+    ],
+    [
+      ['user', 'add', 'ann', '--password', 'x'],
+      "unknown option '--password'",
+      'usage: chamber user add',
+    ],
+    [
+      ['clock', 'status', '--api', 'localhost'],
+      '--api must be http(s)://host[:port], got "localhost"',
+      'usage: chamber clock status',
     ],
   ];
-  for (const [argv, problem] of cases) {
+  for (const [argv, problem, hint] of cases) {
     it(`chamber ${argv.join(' ')}`, async () => {
-      const { code, stderr } = await chamber(...argv);
+      const { code, stdout, stderr, seen } = await chamber(argv);
       expect(code).toBe(ExitCode.Usage);
+      expect(stdout).toBe('');
       expect(stderr).toContain(problem);
+      expect(stderr).toContain(hint);
+      expect(stderr).not.toMatch(/\n\s+at /);
+      expect(seen).toEqual([]);
     });
   }
-});
-
-describe('chamber: notes', () => {
-  it('go to stderr as one line each, however often a command makes them', async () => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(
-      ['area', 'poll'],
-      { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text), env: {} },
-      {
-        program: 'tool',
-        summary: 'a tool',
-        areas: {
-          area: {
-            summary: 'an area',
-            commands: {
-              poll: {
-                summary: 'reconnects three times',
-                run: (ctx) => {
-                  for (let i = 0; i < 3; i++) ctx.note('talking to the default');
-                  ctx.print('done');
-                  return Promise.resolve();
-                },
-              },
-            },
-          },
-        },
-      },
-    );
-    expect({ code, stdout, stderr }).toEqual({
-      code: ExitCode.Ok,
-      stdout: 'done\n',
-      stderr: 'tool: talking to the default\n',
-    });
-  });
 });
 
 describe('chamber: commands that destroy or clear more than the one thing they name', () => {
@@ -251,24 +309,191 @@ describe('chamber: commands that destroy or clear more than the one thing they n
     [['user', 'rm', 'alice'], 'delete the user with all its sessions and bearer tokens'],
   ];
 
-  it('are exactly these, each with a mandatory --yes (one rule, from the route table)', () => {
-    const confirmed = Object.entries(chamberRoutes.areas).flatMap(([area, spec]) =>
-      Object.entries(spec.commands)
-        .filter(([, c]) => c.options?.['yes']?.requiredBecause !== undefined)
-        .map(([name]) => `${area} ${name}`),
+  it('are exactly these, each with --yes (one rule, from the route table)', () => {
+    const confirmed = program.commands.flatMap((area) =>
+      area.commands
+        .filter((c) => c.options.some((o) => o.long === '--yes'))
+        .map((c) => `${area.name()} ${c.name()}`),
     );
     expect(confirmed.sort()).toEqual(destructive.map(([argv]) => argv.slice(0, 2).join(' ')));
   });
 
   for (const [argv, what] of destructive) {
     it(`chamber ${argv.join(' ')} says what it would do and how to confirm, and does nothing`, async () => {
-      // Nothing listens at port 1: a command that got as far as calling would exit 1.
-      const { code, stderr } = await chamber(...argv, '--api', 'http://127.0.0.1:1');
+      const { code, stderr, seen } = await chamber(argv);
       expect(code).toBe(ExitCode.Usage);
       expect(stderr).toContain(
         `chamber: missing --yes: ${argv.slice(0, 2).join(' ')} would ${what}`,
       );
       expect(stderr).toContain('; nothing was done: add --yes to do it\n');
+      expect(seen).toEqual([]);
     });
   }
+});
+
+describe('table commands over REST', () => {
+  it('sends path params, the positional query field, body fields, flags and If-Match', async () => {
+    const r = await chamber([
+      'inventory',
+      'set-target',
+      'r1/z1/k1/blade/2',
+      'out_for_repair',
+      '--no-powered',
+      '--reason',
+      'swap',
+      '--if-match',
+      '41',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.seen).toHaveLength(1);
+    const [call] = r.seen;
+    expect(call?.method).toBe('PUT');
+    expect(call?.url).toBe('http://h:1/api/v1/inventory/target?path=r1%2Fz1%2Fk1%2Fblade%2F2');
+    expect(call?.body).toEqual({ state: 'out_for_repair', powered: false, reason: 'swap' });
+    expect(call?.headers.get('if-match')).toBe('41');
+    expect(call?.headers.get('authorization')).toBe('Bearer chm_t1_secret');
+  });
+
+  it('asks for secrets without taking them as options, and sends lists as arrays', async () => {
+    const r = await chamber([
+      'user',
+      'add',
+      'ann',
+      '--rights',
+      'step_time',
+      '--rights',
+      'inject_faults',
+    ]);
+    expect(r.prompts).toEqual(['password: ']);
+    expect(r.seen[0]?.body).toEqual({
+      name: 'ann',
+      password: 's3cret!!',
+      rights: ['step_time', 'inject_faults'],
+    });
+    // passwd first asks who the caller is: another user's needs no current password.
+    const passwd = await chamber(['user', 'passwd', 'ann']);
+    expect(passwd.seen[0]?.url).toBe('http://h:1/api/v1/sessions/current');
+    expect(passwd.prompts).toEqual(['new password: ']);
+  });
+
+  it('sends one command per target in the bulk form, and a fault’s renamed options as its fields', async () => {
+    const bulk = await chamber(['inventory', 'command', 'r/z/k/blade/0,r/z/k/blade/5', 'reboot']);
+    expect(bulk.seen[0]?.body).toEqual({
+      targets: ['r/z/k/blade/0', 'r/z/k/blade/5'],
+      action: 'reboot',
+    });
+    const one = await chamber(['inventory', 'command', 'r/z/k/blade/0', 'reboot']);
+    expect(one.seen[0]?.body).toEqual({ target: 'r/z/k/blade/0', action: 'reboot' });
+    const fault = await chamber([
+      'fault',
+      'inject',
+      '--kind',
+      'power_loss',
+      '--target',
+      'r/z/k',
+      '--target',
+      'r/z/j',
+      '--for',
+      '3',
+    ]);
+    expect(fault.seen[0]?.body).toEqual({
+      kind: 'power_loss',
+      targets: ['r/z/k', 'r/z/j'],
+      duration: 3,
+    });
+  });
+
+  it('maps the inventory shorthands onto the table’s reads by what the path names', async () => {
+    const get = await chamber(['inventory', 'get', 'r/z/k/blade/7', '--view', 'actual']);
+    expect(get.seen.map((s) => s.url)).toEqual([
+      'http://h:1/api/v1/inventory/regions/r/zones/z/racks/k/blades/7?view=actual',
+    ]);
+    const cable = await chamber(['inventory', 'get', 'r/z/k/blade/7/power-cable']);
+    expect(cable.seen[0]?.url).toBe(
+      'http://h:1/api/v1/inventory/regions/r/zones/z/racks/k/blades/7/cables/power?view=definition',
+    );
+    const ls = await chamber(
+      ['inventory', 'ls', 'r/z/k', '--at', '4'],
+      () => new Response('{"elements":[]}'),
+    );
+    expect(ls.seen.map((s) => new URL(s.url).pathname)).toEqual(
+      ['pdus', 'tors', 'blades'].map((d) => `/api/v1/inventory/regions/r/zones/z/racks/k/${d}`),
+    );
+    expect(ls.stdout).toBe('(nothing)\n');
+    const regions = await chamber(['inventory', 'ls'], () => new Response('{"elements":[]}'));
+    expect(regions.seen[0]?.url).toBe('http://h:1/api/v1/inventory/regions?view=definition');
+  });
+
+  it('logs shows the newest entries, each with its run and tick; --after pages forward from a seq', async () => {
+    const page = JSON.stringify({
+      entries: [
+        {
+          seq: 7,
+          run: 1,
+          tick: 40,
+          service: 'monitor',
+          name: 'monitor.transition',
+          target: 'r/z/k',
+        },
+        {
+          seq: 8,
+          run: 2,
+          tick: 3,
+          severity: 'SEVERITY_WARN',
+          service: 'monitor',
+          name: 'monitor.transition',
+          target: 'r/z/k/blade/0',
+          reason: 'no heartbeat',
+        },
+        { seq: 9, tick: -1, service: 'frontend', name: 'http' },
+      ],
+      lastSeq: 9,
+    });
+    const newest = await chamber(['logs', '--run', '2'], page);
+    expect(newest.code).toBe(ExitCode.Ok);
+    expect(newest.seen[0]?.url).toBe('http://h:1/api/v1/logs?run=2&tail=true');
+    expect(newest.stdout).toBe(
+      [
+        '#7 run 1 tick 40 info monitor monitor.transition r/z/k',
+        '#8 run 2 tick 3 warn monitor monitor.transition r/z/k/blade/0 — no heartbeat',
+        '#9 tick - info frontend http',
+        '',
+      ].join('\n'),
+    );
+    const forward = await chamber(['logs', 'show', '--after', '0', '--limit', '5'], page);
+    expect(forward.seen[0]?.url).toBe('http://h:1/api/v1/logs?after=0&limit=5');
+    expect((await chamber(['logs', '--tail'])).code).toBe(ExitCode.Usage);
+  });
+
+  it('fixes presets: clock watch is the event stream of kind clock', async () => {
+    const r = await chamber(['events', 'follow', '--kinds', 'faults']);
+    expect(r.code).toBe(ExitCode.Ok);
+    expect(r.seen[0]?.url).toBe('http://h:1/api/v1/events?kinds=faults');
+    const watch = await chamber(['clock', 'watch']);
+    expect(watch.code).toBe(ExitCode.Ok);
+    expect(watch.seen[0]?.url).toBe('http://h:1/api/v1/events?kinds=clock');
+    expect((await chamber(['clock', 'watch', '--kinds', 'logs'])).code).toBe(ExitCode.Usage);
+  });
+
+  it('prints the server’s error on one line and exits 1; a 401 says how to log in', async () => {
+    const refused = await chamber(
+      ['fault', 'get', 'f9'],
+      () =>
+        new Response('{"error":{"code":"not_found","message":"fault \\"f9\\" not found"}}', {
+          status: 404,
+        }),
+    );
+    expect(refused).toMatchObject({
+      code: ExitCode.Failed,
+      stderr: 'chamber: fault "f9" not found\n',
+    });
+    const anonymous = await chamber(
+      ['clock', 'status'],
+      () =>
+        new Response('{"error":{"code":"unauthenticated","message":"log in first"}}', {
+          status: 401,
+        }),
+    );
+    expect(anonymous.stderr).toBe('chamber: not logged in: run chamber login (log in first)\n');
+  });
 });

@@ -1,7 +1,11 @@
 import { ChamberError, Code, toChamberError } from '@chamber/errors';
-import { isUsageError, resolve, type RouteTable } from './routes.js';
-import { chamberRoutes } from './table.js';
-import { usageHint, usageText } from './usage.js';
+import { Command, CommanderError } from 'commander';
+import { loginCommand, logoutCommand, sessionArea, tokenArea, userArea } from './account.js';
+import { clockArea } from './clock.js';
+import { faultArea, repairArea } from './faults.js';
+import { inventoryArea } from './inventory.js';
+import { eventsArea, logsArea, serviceArea } from './logs.js';
+import { buildProgram, type AreaExtension, type Surroundings } from './program.js';
 
 /** Where the tool writes and what it reads from its surroundings. */
 export interface CliIo {
@@ -9,7 +13,7 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   /** Receives standard error, in chunks of whole lines. */
   readonly stderr: (text: string) => void;
-  /** The environment (`CHAMBER_STEPPER`, …); empty when absent. */
+  /** The environment (`CHAMBER_API`, …); empty when absent. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Aborted on Ctrl-C: `watch` then ends normally, waiting commands are interrupted. */
   readonly signal?: AbortSignal;
@@ -32,67 +36,113 @@ export const ExitCode = {
   Interrupted: 130,
 } as const;
 
+const program = 'chamber';
+
+/** The areas of the tool, each completing the route table's commands of its area. */
+export const areas: Readonly<Record<string, AreaExtension>> = {
+  clock: clockArea,
+  inventory: inventoryArea,
+  fault: faultArea,
+  repair: repairArea,
+  logs: logsArea,
+  events: eventsArea,
+  service: serviceArea,
+  session: sessionArea,
+  token: tokenArea,
+  user: userArea,
+};
+
+/**
+ * The `chamber` program for one run: every area's commands (see `areas`),
+ * `login` and `logout`, and the options every command takes (`--json`,
+ * `--api`). Help goes to `io.stdout`; commander's own error output is
+ * silenced, since {@link run} prints errors.
+ */
+export function chamberProgram(
+  io: Surroundings & { readonly stdout: (text: string) => void },
+): Command {
+  const root = new Command(program)
+    .description('drive a Chamber simulation from the command line')
+    .usage('<area> <command> [args] [options]')
+    .helpCommand(false)
+    .option('--json', 'print results as JSON, one object per line')
+    .option(
+      '--api <URL>',
+      "the frontend's URL (env CHAMBER_API; default: the one logged in to, else http://127.0.0.1:8080)",
+    )
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stdout,
+      outputError: () => undefined,
+    })
+    .exitOverride();
+  buildProgram(root, areas, io, { login: loginCommand, logout: logoutCommand });
+  return root;
+}
+
 /**
  * Runs one command line (without the program name: `['clock', 'step', '5']`)
  * and resolves with the exit code; never rejects and never prints a stack
- * trace. Help goes to stdout; usage errors (`<program>: <message>` plus a
- * usage hint) and failures (`<program>: <message>`) go to stderr.
+ * trace. Help goes to stdout; usage errors (`chamber: <message>` plus a
+ * usage hint) and failures (`chamber: <message>`) go to stderr.
  */
-export async function run(
-  argv: readonly string[],
-  io: CliIo,
-  table: RouteTable = chamberRoutes,
-): Promise<number> {
-  const fail = (message: string): void => io.stderr(`${table.program}: ${message}\n`);
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const fail = (message: string): void => io.stderr(`${program}: ${message}\n`);
+  const signal = io.signal ?? new AbortController().signal;
+  // A command that reconnects (a long poll's every round) notes its endpoint once.
+  const noted = new Set<string>();
+  let root: Command;
   try {
-    const resolution = resolve(table, argv, io.env ?? {});
-    switch (resolution.kind) {
-      case 'help':
-        io.stdout(usageText(table, resolution.path));
-        return ExitCode.Ok;
-      case 'usage-error':
-        fail(resolution.message);
-        io.stderr(usageHint(table, resolution.path));
-        return ExitCode.Usage;
-      case 'command': {
-        const signal = io.signal ?? new AbortController().signal;
-        // A command that reconnects (a long poll's every round) notes its endpoint once.
-        const noted = new Set<string>();
-        try {
-          await resolution.command.run({
-            input: resolution.input,
-            print: (line) => io.stdout(`${line}\n`),
-            signal,
-            env: io.env ?? {},
-            note: (line) => {
-              if (noted.has(line)) return;
-              noted.add(line);
-              io.stderr(`${table.program}: ${line}\n`);
-            },
-            readSecret: io.readSecret ?? noSecrets,
-          });
-          return ExitCode.Ok;
-        } catch (error) {
-          if (isUsageError(error)) {
-            fail(error.message);
-            io.stderr(usageHint(table, resolution.path));
-            return ExitCode.Usage;
-          }
-          const failure = toChamberError(error);
-          if (signal.aborted && failure.code === Code.Cancelled) {
-            fail('interrupted');
-            return ExitCode.Interrupted;
-          }
-          fail(failure.message);
-          return ExitCode.Failed;
-        }
-      }
-    }
+    root = chamberProgram({
+      stdout: io.stdout,
+      print: io.stdout,
+      note: (line) => {
+        if (noted.has(line)) return;
+        noted.add(line);
+        fail(line);
+      },
+      signal,
+      env: io.env ?? {},
+      readSecret: io.readSecret ?? noSecrets,
+    });
   } catch (error) {
-    // A broken route table or a writer that threw: still one line, no stack.
     fail(toChamberError(error).message);
     return ExitCode.Failed;
   }
+  // `chamber help [area [command]]` is `chamber [area [command]] --help`.
+  const words = argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
+  try {
+    await root.parseAsync(words, { from: 'user' });
+    return ExitCode.Ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return ExitCode.Ok;
+      fail(error.message.replace(/^error: /, ''));
+      io.stderr(hint(root, words));
+      return ExitCode.Usage;
+    }
+    const failure = toChamberError(error);
+    if (signal.aborted && failure.code === Code.Cancelled) {
+      fail('interrupted');
+      return ExitCode.Interrupted;
+    }
+    fail(failure.message);
+    return ExitCode.Failed;
+  }
+}
+
+/** The two lines under a usage error: how to call the command it is about, and where to read more. */
+function hint(root: Command, words: readonly string[]): string {
+  let cmd = root;
+  const path = [program];
+  for (const word of words) {
+    const next = cmd.commands.find((c) => c.name() === word);
+    if (next === undefined) continue;
+    cmd = next;
+    path.push(word);
+    if (cmd.commands.length === 0) break;
+  }
+  return `usage: ${path.join(' ')} ${cmd.usage()}\nrun '${path.join(' ')} --help' for help\n`;
 }
 
 function noSecrets(prompt: string): Promise<string> {

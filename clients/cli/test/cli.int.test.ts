@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ApiClient } from '@chamber/api';
 import { loadConfig } from '@chamber/config';
+import { createFrontendService, frontendSchema } from '@chamber/frontend';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
@@ -25,7 +27,10 @@ interface Result {
   readonly stderr: string;
 }
 
-/** A simulation of its own with one participant and a stepper on a free port; tick 0 settled. */
+/**
+ * A simulation of its own with one participant, a stepper and a frontend on
+ * free ports, and a bearer token of the admin; tick 0 settled.
+ */
 async function world(
   label: string,
   onTick: (ctx: TickContext) => Promise<TickResult> | TickResult = () => ({}),
@@ -49,16 +54,40 @@ async function world(
   });
   const { port } = await service.start();
   cleanup.push(() => service.stop());
-  const address = `127.0.0.1:${port}`;
+  const password = 'clock cli password';
+  const frontend = createFrontendService(
+    loadConfig(frontendSchema(), {
+      env: {},
+      overrides: {
+        listen: { host: '127.0.0.1', port: 0 },
+        etcd: { endpoints: etcdEndpoints() },
+        simulation,
+        frontend: { adminPassword: password, webRoot: '/nonexistent' },
+        services: { stepper: `127.0.0.1:${port}` },
+      },
+    }),
+    { store, logger: createLogger({ service: 'frontend', level: 'silent' }) },
+  );
+  const url = `http://127.0.0.1:${(await frontend.start()).port}`;
+  cleanup.push(() => frontend.stop());
+  const session = await new ApiClient({ baseUrl: url }).call('logIn', {
+    body: { user: 'admin', password },
+  });
+  const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
+  const created = await new ApiClient({ baseUrl: url, cookie }).call<{ token: string }>(
+    'createToken',
+    { body: { name: 'clock-cli' } },
+  );
+  const env = { CHAMBER_API: url, CHAMBER_TOKEN: created.body.token };
 
-  /** Runs `chamber <argv> --stepper <this stepper>` in-process. */
+  /** Runs `chamber <argv>` in-process against this frontend. */
   const chamber = async (argv: string[], signal?: AbortSignal): Promise<Result> => {
     let stdout = '';
     let stderr = '';
-    const code = await run([...argv, '--stepper', address], {
+    const code = await run(argv, {
       stdout: (text) => (stdout += text),
       stderr: (text) => (stderr += text),
-      env: {},
+      env,
       ...(signal === undefined ? {} : { signal }),
     });
     return { code, stdout, stderr };
@@ -70,7 +99,7 @@ async function world(
     return JSON.parse(result.stdout) as ClockStatusJson;
   };
   expect((await chamber(['clock', 'wait-for', '0'])).code).toBe(ExitCode.Ok);
-  return { address, chamber, status };
+  return { env, chamber, status };
 }
 
 /** A port on 127.0.0.1 where nothing listens. */
@@ -90,7 +119,7 @@ function expectFailure(result: Result, message: string | RegExp): void {
   expect(result.stderr).toMatch(message);
 }
 
-describe('chamber clock against a real stepper', () => {
+describe('chamber clock over REST against a real stepper', () => {
   it('status prints the clock readably, and as one JSON object with --json', async () => {
     const w = await world('status');
     const { code, stdout, stderr } = await w.chamber(['clock', 'status']);
@@ -125,7 +154,7 @@ describe('chamber clock against a real stepper', () => {
     expect(JSON.parse(until.stdout)).toMatchObject({ tick: 10, settled: true });
   });
 
-  it('runs measured at a rate and no-wait to a bound; step there fails with the stepper’s message', async () => {
+  it('runs measured at a rate and no_wait to a bound; step there fails with the stepper’s message', async () => {
     const w = await world('policies');
     const measured = await w.chamber(['clock', 'policy', 'measured', '--rate', '50']);
     expect(measured.stdout).toContain('policy measured at 50 ticks/s');
@@ -134,7 +163,7 @@ describe('chamber clock against a real stepper', () => {
     expect((JSON.parse(waited.stdout) as ClockStatusJson).settledTick).toBeGreaterThanOrEqual(5);
     expectFailure(await w.chamber(['clock', 'step']), /^chamber: .*measured/i);
 
-    await w.chamber(['clock', 'policy', 'no-wait']);
+    await w.chamber(['clock', 'policy', 'no_wait']);
     const bounded = await w.chamber(['clock', 'run-until', '100', '--json']);
     expect(JSON.parse(bounded.stdout)).toMatchObject({ tick: 100, settled: true });
   });
@@ -143,7 +172,7 @@ describe('chamber clock against a real stepper', () => {
     const w = await world('epoch');
     const { epoch } = await w.status();
     const applied = await w.chamber(['clock', 'policy', 'manual', '--epoch', String(epoch)]);
-    expect(applied.code).toBe(ExitCode.Ok);
+    expect(applied).toMatchObject({ code: ExitCode.Ok, stderr: '' });
     expect(applied.stdout).toContain(`epoch ${epoch + 1}`);
     // The same epoch again is stale now: refused, nothing changed.
     expectFailure(
@@ -206,7 +235,8 @@ describe('chamber clock against a real stepper', () => {
     let stdout = '';
     let sawTick2!: () => void;
     const isTick2 = new Promise<void>((resolve) => (sawTick2 = resolve));
-    const watching = run(['clock', 'watch', '--json', '--stepper', w.address], {
+    const watching = run(['clock', 'watch', '--json'], {
+      env: w.env,
       stdout: (text) => {
         stdout += text;
         const status = JSON.parse(text) as ClockStatusJson;
@@ -237,23 +267,11 @@ describe('chamber clock against a real stepper', () => {
       stderr: 'chamber: interrupted\n',
     });
   });
-
-  it('takes the stepper address from CHAMBER_STEPPER', async () => {
-    const w = await world('env');
-    let stdout = '';
-    const code = await run(['clock', 'status'], {
-      stdout: (text) => (stdout += text),
-      stderr: (text) => (stdout += text),
-      env: { CHAMBER_STEPPER: w.address },
-    });
-    expect(code).toBe(ExitCode.Ok);
-    expect(stdout).toMatch(/^tick 0 \(settled\)/);
-  });
 });
 
-describe('chamber clock without a stepper', () => {
-  it('says it cannot reach the stepper, for every command', async () => {
-    const port = await closedPort();
+describe('chamber clock without a frontend', () => {
+  it('says it cannot reach the frontend, for every command', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
     for (const argv of [
       ['clock', 'status'],
       ['clock', 'step', '3'],
@@ -264,15 +282,14 @@ describe('chamber clock without a stepper', () => {
     ]) {
       let stdout = '';
       let stderr = '';
-      const code = await run([...argv, '--stepper', `127.0.0.1:${port}`], {
+      const code = await run([...argv, '--api', url], {
         stdout: (text) => (stdout += text),
         stderr: (text) => (stderr += text),
       });
       // Given explicitly: no note of the default, and the error says how to point elsewhere.
       expectFailure(
         { code, stdout, stderr },
-        `chamber: cannot reach the stepper at 127.0.0.1:${port}: is Chamber running (npm start)? ` +
-          '(--stepper HOST:PORT or CHAMBER_STEPPER points the CLI elsewhere)',
+        `chamber: cannot reach the frontend at ${url} (--api URL or CHAMBER_API points the CLI elsewhere)`,
       );
     }
   });
@@ -290,30 +307,6 @@ describe('chamber names the endpoint it falls back to', () => {
     });
     return { code, stdout, stderr };
   };
-
-  it('says on stderr, once, that it talks gRPC to the default stepper when not logged in', async () => {
-    // Whether or not a Chamber listens on the default ports here, the note comes first.
-    const { stderr } = await chamber(['clock', 'status'], {});
-    expect(stderr.split('\n')[0]).toBe(
-      'chamber: not logged in; talking gRPC to the stepper at 127.0.0.1:50051, the default ' +
-        '(--stepper HOST:PORT or CHAMBER_STEPPER points the CLI elsewhere)',
-    );
-    const grpc = await chamber(['inventory', 'ls', '--via', 'grpc'], {});
-    expect(grpc.stderr.split('\n')[0]).toBe(
-      'chamber: talking gRPC to the inventory at 127.0.0.1:50052, the default ' +
-        '(--inventory HOST:PORT or CHAMBER_INVENTORY points the CLI elsewhere)',
-    );
-  });
-
-  it('says nothing of it when the address comes from the environment', async () => {
-    const port = await closedPort();
-    const result = await chamber(['fault', 'ls'], { CHAMBER_FAULTS: `127.0.0.1:${port}` });
-    expectFailure(
-      result,
-      `chamber: cannot reach the faults service at 127.0.0.1:${port}: is Chamber running (npm start)? ` +
-        '(--faults HOST:PORT or CHAMBER_FAULTS points the CLI elsewhere)',
-    );
-  });
 
   it('says on stderr that it talks REST to the default frontend, and how to point it elsewhere', async () => {
     const { stderr } = await chamber(['logs'], {});
@@ -346,8 +339,11 @@ describe('chamber names the endpoint it falls back to', () => {
 
 describe('the chamber executable', () => {
   /** Runs the built bin; resolves with its exit code and output once it exits. */
-  function spawnChamber(argv: string[]) {
-    const child = spawn(process.execPath, [bin, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+  function spawnChamber(argv: string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [bin, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_CONFIG_HOME: os.tmpdir(), ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -361,18 +357,18 @@ describe('the chamber executable', () => {
     return { child, exited, stdout: () => stdout };
   }
 
-  it('exits 1 with "cannot reach the stepper" when nothing listens', async () => {
-    const port = await closedPort();
-    const { exited } = spawnChamber(['clock', 'status', '--stepper', `127.0.0.1:${port}`]);
+  it('exits 1 with "cannot reach the frontend" when nothing listens', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const { exited } = spawnChamber(['clock', 'status', '--api', url]);
     const result = await exited;
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`cannot reach the stepper at 127.0.0.1:${port}`);
+    expect(result.stderr).toContain(`cannot reach the frontend at ${url}`);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('ends watch with exit 0 on SIGINT', async () => {
     const w = await world('sigint');
-    const { child, exited, stdout } = spawnChamber(['clock', 'watch', '--stepper', w.address]);
+    const { child, exited, stdout } = spawnChamber(['clock', 'watch'], w.env);
     await expect.poll(stdout).toMatch(/^tick 0 \(settled\)/);
     child.kill('SIGINT');
     const result = await exited;

@@ -5,14 +5,17 @@ import { loadConfig } from '@chamber/config';
 import { createFaultsService, faultsSchema } from '@chamber/faults';
 import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
 import { createRepairService, loadRepairConfig } from '@chamber/inventory-repair';
+import { ApiClient } from '@chamber/api';
+import { createFrontendService, frontendSchema } from '@chamber/frontend';
 import { createStepperService, stepperSchema } from '@chamber/stepper';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, run } from '../src/index.js';
 
-// `chamber inventory …` and `chamber fault …` against a real stepper,
-// inventory and fault injector.
+// `chamber inventory …`, `chamber fault …` and `chamber repair …` over REST:
+// a real frontend in front of a real stepper, inventory, fault injector and
+// repair manager.
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -44,11 +47,11 @@ async function world(label: string) {
     loadRepairConfig({ env: {}, overrides: common }),
     silent('inventory-repair'),
   );
-  const env = {
-    CHAMBER_STEPPER: `127.0.0.1:${(await stepper.start()).port}`,
-    CHAMBER_INVENTORY: `127.0.0.1:${(await inventory.start()).port}`,
-    CHAMBER_FAULTS: `127.0.0.1:${(await faults.start()).port}`,
-    CHAMBER_REPAIR: `127.0.0.1:${(await repair.start()).port}`,
+  const services = {
+    stepper: `127.0.0.1:${(await stepper.start()).port}`,
+    inventory: `127.0.0.1:${(await inventory.start()).port}`,
+    faults: `127.0.0.1:${(await faults.start()).port}`,
+    repair: `127.0.0.1:${(await repair.start()).port}`,
   };
   cleanup.push(
     () => stepper.stop(),
@@ -56,6 +59,28 @@ async function world(label: string) {
     () => faults.stop(),
     () => repair.stop(),
   );
+  const password = 'inventory cli password';
+  const frontend = createFrontendService(
+    loadConfig(frontendSchema(), {
+      env: {},
+      overrides: {
+        ...common,
+        frontend: { adminPassword: password, webRoot: '/nonexistent' },
+        services,
+      },
+    }),
+    silent('frontend'),
+  );
+  const url = `http://127.0.0.1:${(await frontend.start()).port}`;
+  cleanup.push(() => frontend.stop());
+  const anonymous = new ApiClient({ baseUrl: url });
+  const session = await anonymous.call('logIn', { body: { user: 'admin', password } });
+  const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
+  const token = await new ApiClient({ baseUrl: url, cookie }).call<{ token: string }>(
+    'createToken',
+    { body: { name: 'inventory-cli' } },
+  );
+  const env = { CHAMBER_API: url, CHAMBER_TOKEN: token.body.token };
   const chamber = async (...argv: string[]) => {
     let stdout = '';
     let stderr = '';

@@ -26,7 +26,7 @@ describe('the CLI hints the launcher prints', () => {
     const env = { CHAMBER_LOCAL_HTTP_PORT: '8180' };
     expect(hints(env)).toMatchObject({
       tracesink: 'npx chamber logs --follow --api http://127.0.0.1:8180',
-      stepper: 'npx chamber clock status',
+      stepper: 'npx chamber clock status --api http://127.0.0.1:8180',
       frontend: 'npx chamber login --user admin --api http://127.0.0.1:8180',
     });
     expect(exportLines(loadLauncherConfig(env), services)).toEqual([
@@ -34,26 +34,22 @@ describe('the CLI hints the launcher prints', () => {
     ]);
   });
 
-  it('point gRPC commands at ports moved by the offset, over gRPC whatever login is stored', () => {
+  it('leave every command on the default frontend when only gRPC ports move: the CLI talks REST only', () => {
     const env = { CHAMBER_LOCAL_PORT_OFFSET: '100' };
     expect(hints(env)).toMatchObject({
       tracesink: 'npx chamber logs --follow',
-      stepper: 'npx chamber clock status --via grpc --stepper 127.0.0.1:50151',
-      monitor:
-        'npx chamber inventory ls standard/z1/rack1 --view observed --via grpc --inventory 127.0.0.1:50152',
-      'inventory-repair': 'npx chamber repair ls --via grpc --repair 127.0.0.1:50155',
+      stepper: 'npx chamber clock status',
+      monitor: 'npx chamber inventory ls standard/z1/rack1 --view observed',
+      'inventory-repair': 'npx chamber repair ls',
       frontend: 'npx chamber login --user admin',
     });
-    expect(exportLines(loadLauncherConfig(env), services)).toEqual([
-      'export CHAMBER_STEPPER=127.0.0.1:50151 CHAMBER_INVENTORY=127.0.0.1:50152 ' +
-        'CHAMBER_FAULTS=127.0.0.1:50153 CHAMBER_REPAIR=127.0.0.1:50155',
-    ]);
+    expect(exportLines(loadLauncherConfig(env), services)).toEqual([]);
   });
 
   it('name another listening host even on the default ports', () => {
     const env = { CHAMBER_LOCAL_HOST: '10.0.0.7' };
     expect(hints(env)).toMatchObject({
-      stepper: 'npx chamber clock status --via grpc --stepper 10.0.0.7:50051',
+      stepper: 'npx chamber clock status --api http://10.0.0.7:8080',
       frontend: 'npx chamber login --user admin --api http://10.0.0.7:8080',
     });
   });

@@ -32,49 +32,38 @@ function isCliDefault(config: LauncherConfig, spec: ServiceSpec): boolean {
 }
 
 /**
- * The options that point a CLI command at `spec` as the launcher runs it:
- * none on the CLI's default address; else `--api URL` for the frontend, or
- * `--via grpc --<option> HOST:PORT` for a service with a gRPC address option
- * (`--via grpc`, so that a login stored for another Chamber does not send
- * the command there over REST instead).
+ * The options that point a CLI command at the frontend as the launcher runs
+ * it: none on the CLI's default address, else `--api URL`.
  */
 export function addressOptions(config: LauncherConfig, spec: ServiceSpec): string {
-  if (isCliDefault(config, spec)) return '';
-  if (spec.isHttp === true) return ` --api ${apiUrlOf(config)}`;
-  if (spec.cliAddress === undefined) return '';
-  return ` --via grpc --${spec.cliAddress.option} ${addressOf(config, spec)}`;
+  if (isCliDefault(config, spec) || spec.isHttp !== true) return '';
+  return ` --api ${apiUrlOf(config)}`;
 }
 
 /**
  * The command to try each service with, as it works for the ports in use:
- * the service's `hint` plus the address options of the service it talks to
- * (see {@link addressOptions}).
+ * the service's `hint` plus the address options of the frontend, which
+ * every CLI command talks to (see {@link addressOptions}).
  */
 export function hintOf(
   config: LauncherConfig,
   spec: ServiceSpec,
   all: readonly ServiceSpec[],
 ): string {
-  const target = all.find((s) => s.name === (spec.hintTalksTo ?? spec.name)) ?? spec;
-  return `${spec.hint}${addressOptions(config, target)}`;
+  const frontend = all.find((s) => s.isHttp === true) ?? spec;
+  return `${spec.hint}${addressOptions(config, frontend)}`;
 }
 
 /**
- * `export` lines that point every later CLI command in a shell at this
- * Chamber, one per transport whose addresses are not the CLI's defaults
- * (`CHAMBER_API=http://…`, then the gRPC address variables); none when
- * everything is where the CLI looks by default.
+ * The `export` line that points every later CLI command in a shell at this
+ * Chamber (`CHAMBER_API=http://…`); none when the frontend is where the CLI
+ * looks by default.
  */
 export function exportLines(config: LauncherConfig, all: readonly ServiceSpec[]): string[] {
   const lines: string[] = [];
   const http = all.find((s) => s.isHttp === true);
   if (http !== undefined && !isCliDefault(config, http)) {
     lines.push(`export CHAMBER_API=${apiUrlOf(config)}`);
-  }
-  const grpc = all.filter((s) => s.cliAddress !== undefined && !isCliDefault(config, s));
-  if (grpc.length > 0) {
-    const vars = grpc.map((s) => `${s.cliAddress?.env ?? ''}=${addressOf(config, s)}`);
-    lines.push(`export ${vars.join(' ')}`);
   }
   return lines;
 }

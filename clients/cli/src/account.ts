@@ -1,29 +1,34 @@
 import { ApiClient } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import os from 'node:os';
-import { askSecret, type AreaExtension, type RestCall } from './api-commands.js';
+import {
+  askSecret,
+  type AreaExtension,
+  type Composite,
+  type Context,
+  type RestCall,
+} from './program.js';
 import {
   credentialsPath,
   deleteCredentials,
   readCredentials,
   writeCredentials,
 } from './credentials.js';
-import type { CommandContext, CommandSpec } from './routes.js';
-import { apiUrl, callRest, restClient, unreachable } from './transport.js';
+import { apiUrl, callRest, restClient, unreachable } from './rest.js';
 
 /** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
 export const sessionArea: AreaExtension = {
-  summary: 'sessions (REST)',
+  summary: 'sessions',
 };
 
 /** The `token` area: bearer tokens for scripts. */
 export const tokenArea: AreaExtension = {
-  summary: 'bearer tokens for scripts (REST)',
+  summary: 'bearer tokens for scripts',
   commands: {
     create: {
       print: (ctx, body) => {
         const { token, info } = body as { token?: string; info?: { id?: string } };
-        if (ctx.input.flag('json')) ctx.print(JSON.stringify(body));
+        if (ctx.isJson) ctx.print(JSON.stringify(body));
         else ctx.print(`${token ?? ''}\n(token ${info?.id ?? '?'}: shown this once, keep it safe)`);
       },
     },
@@ -32,12 +37,12 @@ export const tokenArea: AreaExtension = {
 
 /** The `user` area: accounts and their rights. */
 export const userArea: AreaExtension = {
-  summary: 'users and their rights (REST)',
+  summary: 'users and their rights',
   commands: {
     passwd: {
       summary:
         "set a password: one's own (asks for the current one, except for the first after chamber login --token), or anyone's with manage_accounts; asks for the new one (twice on a terminal)",
-      rest: setPassword,
+      run: setPassword,
     },
   },
 };
@@ -49,8 +54,8 @@ export const userArea: AreaExtension = {
  * one nobody was shown) — then the new one (twice on a terminal, one line of
  * stdin otherwise).
  */
-async function setPassword(ctx: CommandContext, route: RestCall): Promise<void> {
-  const name = ctx.input.string('NAME') ?? '';
+async function setPassword(ctx: Context, route: RestCall): Promise<void> {
+  const name = String(ctx.values['name']);
   const client = await restClient(ctx);
   const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as {
     user?: string;
@@ -60,13 +65,13 @@ async function setPassword(ctx: CommandContext, route: RestCall): Promise<void> 
   const currentPassword =
     me.user === name && !isFirst ? await askSecret(ctx, 'currentPassword') : undefined;
   const password = await askSecret(ctx, 'password', 'new password: ', 'repeat the new password: ');
-  const ifMatch = ctx.input.string('if-match');
+  const ifMatch = ctx.options['ifMatch'] as string | undefined;
   await route.call(ctx, {
     params: { name },
     body: { password, ...(currentPassword === undefined ? {} : { currentPassword }) },
     ...(ifMatch === undefined ? {} : { ifMatch }),
   });
-  if (ctx.input.flag('json')) ctx.print(JSON.stringify({ user: name, isPasswordSet: true }));
+  if (ctx.isJson) ctx.print(JSON.stringify({ user: name, isPasswordSet: true }));
   else
     ctx.print(
       `password of ${name} set${isFirst ? `; log in with: chamber login --user ${name}` : ''}`,
@@ -84,26 +89,25 @@ export function tokenId(token: string): string | undefined {
  * `cli@<hostname>`), then logOut of the session — storing the token (see
  * `writeCredentials`). A previous login's token is revoked.
  */
-export const loginCommand: CommandSpec = {
+export const loginCommand: Composite = {
   summary: 'log in and store a bearer token for the commands that follow',
-  options: {
-    user: { type: 'string', valueName: 'NAME', description: 'the user name' },
-    token: {
-      type: 'string',
-      valueName: 'T',
+  options: [
+    { flags: '--user <NAME>', description: 'the user name' },
+    {
+      flags: '--token <T>',
       description: 'a one-time login token (from the first-run URL) instead of a password',
     },
-  },
-  validate: (input) =>
-    input.string('user') === undefined && input.string('token') === undefined
+  ],
+  validate: (ctx) =>
+    ctx.options['user'] === undefined && ctx.options['token'] === undefined
       ? 'login needs --user NAME (the password is asked for), or --token T'
       : undefined,
   async run(ctx) {
     const previous = await readCredentials(ctx.env);
     const url = apiUrl(ctx, previous);
     const anonymous = new ApiClient({ baseUrl: url });
-    const oneTime = ctx.input.string('token');
-    const user = ctx.input.string('user');
+    const oneTime = ctx.options['token'] as string | undefined;
+    const user = ctx.options['user'] as string | undefined;
     const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
     const session = await anonymous
       .call<{ user?: string; mustSetPassword?: boolean }>('logIn', {
@@ -126,7 +130,7 @@ export const loginCommand: CommandSpec = {
     if (previous !== undefined) await revoke(ctx, previous.url, previous.token);
     const who = session.body.user ?? user ?? '?';
     const file = await writeCredentials(ctx.env, { url, token: created.body.token, user: who });
-    if (ctx.input.flag('json')) ctx.print(JSON.stringify({ url, user: who, file }));
+    if (ctx.isJson) ctx.print(JSON.stringify({ url, user: who, file }));
     else {
       ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
       if (session.body.mustSetPassword === true) {
@@ -137,7 +141,7 @@ export const loginCommand: CommandSpec = {
 };
 
 /** `chamber logout`: revokeToken of the stored token, then deletes the stored file. */
-export const logoutCommand: CommandSpec = {
+export const logoutCommand: Composite = {
   summary: 'revoke the stored token and forget it',
   async run(ctx) {
     const stored = await readCredentials(ctx.env);
@@ -152,7 +156,7 @@ export const logoutCommand: CommandSpec = {
 };
 
 /** Revokes `token` with itself; one already revoked or expired is fine. */
-async function revoke(ctx: CommandContext, url: string, token: string): Promise<void> {
+async function revoke(ctx: Context, url: string, token: string): Promise<void> {
   const id = tokenId(token);
   if (id === undefined) return;
   try {

@@ -1,12 +1,11 @@
 import { severities } from '@chamber/world';
-import type { AreaExtension, RestCall } from './api-commands.js';
 import { followEvents, type ServerEvent } from './events.js';
-import type { CommandContext } from './routes.js';
-import { restClient } from './transport.js';
+import type { AreaExtension, Context, RestCall } from './program.js';
+import { restClient } from './rest.js';
 
 /** The `service` area: the registered services and their health. */
 export const serviceArea: AreaExtension = {
-  summary: 'the registered services (REST)',
+  summary: 'the registered services',
 };
 
 /**
@@ -15,7 +14,7 @@ export const serviceArea: AreaExtension = {
  * the event stream, until Ctrl-C.
  */
 export const logsArea: AreaExtension = {
-  summary: 'the trace/decision log (REST)',
+  summary: 'the trace/decision log',
   defaultCommand: 'show',
   commands: {
     show: {
@@ -23,23 +22,20 @@ export const logsArea: AreaExtension = {
         'the trace/decision log: the newest entries (as the dashboard shows them), or with --after N the oldest after seq N',
       // Newest first unless --after asks to page forward: set by showLogs.
       filled: ['tail'],
-      options: {
-        follow: {
-          type: 'boolean',
-          description: 'then print new entries as they come, until Ctrl-C',
-        },
-      },
-      rest: showLogs,
+      options: [
+        { flags: '--follow', description: 'then print new entries as they come, until Ctrl-C' },
+      ],
+      run: showLogs,
     },
   },
 };
 
 /** The `events` area: the raw server-sent event stream. */
 export const eventsArea: AreaExtension = {
-  summary: 'the live event stream (REST)',
+  summary: 'the live event stream',
   commands: {
     follow: {
-      rest: async (ctx, route) => {
+      run: async (ctx, route) => {
         const input = await route.input(ctx);
         const kinds = input.query?.['kinds'];
         await followEvents(
@@ -53,9 +49,9 @@ export const eventsArea: AreaExtension = {
   },
 };
 
-function printEvent(ctx: CommandContext, e: ServerEvent): void {
+function printEvent(ctx: Context, e: ServerEvent): void {
   ctx.print(
-    ctx.input.flag('json')
+    ctx.isJson
       ? JSON.stringify({ id: e.id, event: e.event, data: parseData(e.data) })
       : `${e.event} ${e.data}`,
   );
@@ -84,18 +80,18 @@ function severityName(severity: string | undefined): string {
  * `--after N` the oldest after seq N, printed oldest first; then, with
  * `--follow`, each new one.
  */
-async function showLogs(ctx: CommandContext, route: RestCall): Promise<void> {
+async function showLogs(ctx: Context, route: RestCall): Promise<void> {
   const input = await route.input(ctx);
-  const isTail = ctx.input.number('after') === undefined;
+  const isTail = ctx.values['after'] === undefined;
   const page = (await route.call(ctx, {
     ...input,
     query: { ...input.query, ...(isTail ? { tail: true } : {}) },
   })) as { entries?: LogEntry[]; lastSeq?: number };
   for (const entry of page.entries ?? []) printEntry(ctx, entry);
-  if (!ctx.input.flag('follow')) return;
+  if (!ctx.options['follow'] === true) return;
   const wanted = entryFilter(ctx);
   // Resume the stream right after the page: `0-<seq>` is a logs-only position.
-  const after = page.lastSeq ?? String(ctx.input.number('after') ?? 0);
+  const after = page.lastSeq ?? String((ctx.values['after'] as number | undefined) ?? 0);
   await followEvents(
     await restClient(ctx),
     'logs',
@@ -111,11 +107,13 @@ async function showLogs(ctx: CommandContext, route: RestCall): Promise<void> {
 }
 
 /** The `--service`, `--target`, `--severity` and `--run` filter, applied to streamed entries. */
-function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
-  const service = ctx.input.string('service');
-  const target = ctx.input.string('target');
-  const severity = ctx.input.string('severity');
-  const run = ctx.input.number('run');
+function entryFilter(ctx: Context): (entry: LogEntry) => boolean {
+  const { service, target, severity, run } = ctx.values as {
+    service?: string;
+    target?: string;
+    severity?: string;
+    run?: number;
+  };
   const rank = (s: string | undefined): number =>
     (severities as readonly string[]).indexOf(severityName(s));
   return (entry) =>
@@ -131,8 +129,8 @@ function entryFilter(ctx: CommandContext): (entry: LogEntry) => boolean {
  * One line per entry: `#<seq> run <N> tick <T> <severity> <service> <name>
  * <target> — <reason>` (see {@link whenOf}), or its JSON with `--json`.
  */
-function printEntry(ctx: CommandContext, e: LogEntry): void {
-  if (ctx.input.flag('json')) {
+function printEntry(ctx: Context, e: LogEntry): void {
+  if (ctx.isJson) {
     ctx.print(JSON.stringify(e));
     return;
   }

@@ -1,0 +1,332 @@
+import { checkDefinitionSize } from '@chamber/inventory-client';
+import { ChamberError, Code } from '@chamber/errors';
+import {
+  bladeStateToJSON,
+  Element,
+  elementKindToJSON,
+  LoadProgress,
+  LoadProgress_State,
+  observedStateToJSON,
+  pduStateToJSON,
+  targetStateToJSON,
+  torStateToJSON,
+} from '@chamber/protos';
+import { operations, type Operation } from '@chamber/api';
+import { parseElementPath, tryParseElementPath, elementPathGrammar, wordOf } from '@chamber/world';
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { formatElement } from './format.js';
+import {
+  parserOf,
+  printJson,
+  usageError,
+  type AreaExtension,
+  type CommandExtension,
+  type Context,
+  type ExtraOption,
+  type RestCall,
+} from './program.js';
+import { callRest, restClient } from './rest.js';
+
+/** The inventory's read routes of the table by their command (`zones`, `blade`, …). */
+function readRoutes(): ReadonlyMap<string, Operation> {
+  return new Map(
+    operations.flatMap((op) =>
+      (op.cli ?? [])
+        .filter((c) => c.area === 'inventory' && op.method === 'GET')
+        .map((c) => [c.command, op] as const),
+    ),
+  );
+}
+
+/** What an answer holds: one element (`{element}`) or a list (`{elements}`). */
+function printByShape(ctx: Context, body: unknown): void {
+  const answer = body as { element?: unknown; elements?: unknown[] };
+  if (answer.element !== undefined) printElement(ctx, Element.fromJSON(answer.element));
+  else if (Array.isArray(answer.elements))
+    printElementList(
+      ctx,
+      answer.elements.map((e) => Element.fromJSON(e)),
+    );
+  else printJson(ctx, body);
+}
+
+/** The options of the `ls` and `get` shorthands: the table's read query. */
+const readOptions: readonly ExtraOption[] = [
+  {
+    flags: '--view <V>',
+    description: 'the view: definition | target | actual | observed (default definition)',
+    parse: parserOf({ type: 'string', enum: ['definition', 'target', 'actual', 'observed'] })!,
+  },
+  {
+    flags: '--at <TICK>',
+    description: 'show it as it was at this past tick (time travel)',
+    parse: parserOf({ type: 'integer', minimum: 0 })!,
+  },
+];
+
+/** The parameters of a read route, filled from a parsed element path by their names. */
+function paramsOf(op: Operation, pathText: string): Record<string, string> {
+  const parts = pathText.split('/').filter((p) => p !== '');
+  const parsed = tryParseElementPath(pathText);
+  const named: Record<string, string | undefined> = {
+    region: parts[0],
+    zone: parts[1],
+    rack: parts[2],
+    index: parts[4],
+    cable: parsed?.cable,
+  };
+  return Object.fromEntries(Object.keys(op.params ?? {}).map((k) => [k, named[k] ?? '']));
+}
+
+/** The read query of a shorthand. */
+function readQuery(ctx: Context): Record<string, string | number> {
+  const at = ctx.options['at'] as number | undefined;
+  return {
+    view: (ctx.options['view'] as string | undefined) ?? 'definition',
+    ...(at === undefined ? {} : { at }),
+  };
+}
+
+/** What each level lists: the table's list commands of the level below. */
+const listsOf: Readonly<Record<string, readonly string[]>> = {
+  '': ['regions'],
+  region: ['zones'],
+  zone: ['racks'],
+  rack: ['pdus', 'tors', 'blades'],
+};
+
+/**
+ * The `inventory` area: the inventory routes of the table, each read
+ * printed in words; `command` with several targets uses the route's bulk
+ * form; `load` reads the file (`--wait` follows it). Two shorthands by
+ * element path, each a table read chosen by what the path names: `ls [PATH]`
+ * lists the regions or what a region, zone or rack holds, `get PATH` shows
+ * any element.
+ */
+export const inventoryArea: AreaExtension = {
+  summary: 'the simulated hardware',
+  commands: {
+    command: {
+      args: {
+        target: {
+          name: 'TARGET',
+          description: 'an element path, or several separated by commas: one command to each',
+        },
+      },
+      run: async (ctx, route) => {
+        const input = await route.input(ctx);
+        const { target, ...rest } = (input.body ?? {}) as { target?: string };
+        const targets = (target ?? '').split(',').filter((t) => t !== '');
+        // Several targets: the route's bulk form, one call, every command checked first.
+        const body = targets.length > 1 ? { ...rest, targets } : input.body;
+        printJson(ctx, await route.call(ctx, { ...input, body }));
+      },
+    },
+    load: {
+      args: { fileName: { name: 'FILE', description: 'the YAML definition', isRequired: true } },
+      filled: ['source'],
+      options: [
+        {
+          flags: '--wait',
+          description: 'wait until it is applied, showing progress (the clock must reach its tick)',
+        },
+      ],
+      run: load,
+    },
+    ...Object.fromEntries(
+      [...readRoutes().keys()]
+        .filter(
+          (c) => !['summary', 'states', 'load-progress', 'commands', 'get-command'].includes(c),
+        )
+        .map((c): [string, CommandExtension] => [c, { print: printByShape }]),
+    ),
+  },
+  composites: {
+    ls: {
+      summary: 'list the regions, or what a region, zone or rack holds (shorthand)',
+      args: [
+        {
+          name: 'PATH',
+          description: 'region[/zone[/rack]]; default: the regions',
+          isOptional: true,
+        },
+      ],
+      options: readOptions,
+      run: async (ctx) => {
+        const text = (ctx.values['path'] as string | undefined) ?? '';
+        const type = text === '' ? '' : (tryParseElementPath(text)?.type ?? 'none');
+        const commands = listsOf[type];
+        if (commands === undefined)
+          throw usageError(`ls takes region[/zone[/rack]], got "${text}"`);
+        const client = await restClient(ctx);
+        const list: Element[] = [];
+        for (const command of commands) {
+          const op = readRoutes().get(command)!;
+          const body = (
+            await callRest(ctx, client, op.id, {
+              params: paramsOf(op, text),
+              query: readQuery(ctx),
+            })
+          ).body as { elements?: unknown[] };
+          list.push(...(body.elements ?? []).map((e) => Element.fromJSON(e)));
+        }
+        printElementList(ctx, list);
+      },
+    },
+    get: {
+      summary:
+        'show one element (a region, zone, rack, PDU, TOR, blade or cable) in one view (shorthand)',
+      args: [
+        { name: 'PATH', description: `e.g. standard/z1/rack3/blade/7; ${elementPathGrammar}` },
+      ],
+      options: readOptions,
+      run: async (ctx) => {
+        const text = String(ctx.values['path']);
+        let type: string;
+        try {
+          type = parseElementPath(text).type;
+        } catch (error) {
+          throw usageError((error as Error).message);
+        }
+        const op = readRoutes().get(type);
+        if (op === undefined) throw usageError(`the route table has no read of a ${type}`);
+        const client = await restClient(ctx);
+        const body = (
+          await callRest(ctx, client, op.id, { params: paramsOf(op, text), query: readQuery(ctx) })
+        ).body;
+        printByShape(ctx, body);
+      },
+    },
+  },
+};
+
+function printElementList(ctx: Context, elements: readonly Element[]): void {
+  if (ctx.isJson) {
+    for (const e of elements) ctx.print(JSON.stringify(Element.toJSON(e)));
+    return;
+  }
+  if (elements.length === 0) ctx.print('(nothing)');
+  const width = Math.max(...elements.map((e) => e.path.length));
+  for (const e of elements) ctx.print(`${e.path.padEnd(width)}  ${describe(e)}`);
+}
+
+function printElement(ctx: Context, element: Element): void {
+  if (ctx.isJson) ctx.print(JSON.stringify(Element.toJSON(element)));
+  else for (const line of formatElement(element)) ctx.print(line);
+}
+
+/** What the element's record says, in one line. */
+function describe(e: Element): string {
+  const kind = wordOf(elementKindToJSON(e.kind));
+  const record = e.bladeActual ?? e.pduActual ?? e.torActual ?? e.observed;
+  const state = e.bladeActual
+    ? bladeStateToJSON(e.bladeActual.state)
+    : e.pduActual
+      ? pduStateToJSON(e.pduActual.state)
+      : e.torActual
+        ? torStateToJSON(e.torActual.state)
+        : e.observed && observedStateToJSON(e.observed.state);
+  if (record !== undefined && state !== undefined) {
+    return `${kind.padEnd(6)} ${wordOf(state).padEnd(9)} since ${record.sinceTick}  ${record.reason}`;
+  }
+  if (e.target) {
+    return `${kind.padEnd(6)} ${wordOf(targetStateToJSON(e.target.state))}, ${e.target.powered ? 'powered' : 'unpowered'}`;
+  }
+  if (e.region) return `region ${e.region.zones.length} zone(s)`;
+  if (e.zone) return `zone   ${e.zone.racks.length} rack(s)`;
+  if (e.rack)
+    return `rack   ${e.rack.pdus} pdu(s), ${e.rack.tors} tor(s), ${e.rack.blades.length} blade(s)`;
+  if (e.device) return `${kind.padEnd(6)} ${e.device.ports} ports`;
+  if (e.blade) {
+    const c = e.blade.capacity;
+    return `blade  ${c?.cores ?? 0} cores, ${c?.memoryGib ?? 0} GiB, ${c?.arch ?? ''}; pdu ${e.blade.power?.device ?? 0} port ${e.blade.power?.port ?? 0}, tor ${e.blade.network?.device ?? 0} port ${e.blade.network?.port ?? 0}`;
+  }
+  return `${kind.padEnd(6)} (no record in this view)`;
+}
+
+/**
+ * The definition file named by FILE: its base name and text. One over the
+ * definition size limit is refused before it is read, naming both sizes.
+ */
+async function readDefinition(ctx: Context): Promise<{ name: string; source: string }> {
+  const file = (ctx.values['fileName'] as string | undefined) ?? '';
+  const name = path.basename(file);
+  const fail = (cause: unknown): never => {
+    throw new ChamberError(Code.NotFound, `cannot read ${file}: ${(cause as Error).message}`, {
+      cause,
+    });
+  };
+  checkDefinitionSize((await stat(file).catch(fail)).size, name);
+  return { name, source: await readFile(file, 'utf8').catch(fail) };
+}
+
+/** Prints an accepted load, the same over both transports. */
+function printLoadStarted(
+  ctx: Context,
+  name: string,
+  res: { loadId: string; effectiveTick: number; blades: number },
+): void {
+  if (ctx.isJson) {
+    ctx.print(
+      JSON.stringify({ loadId: res.loadId, effectiveTick: res.effectiveTick, blades: res.blades }),
+    );
+    return;
+  }
+  ctx.print(
+    `${name}: ${res.blades} blade(s), valid; loads at tick ${res.effectiveTick} (load ${res.loadId})`,
+  );
+  if (!ctx.options['wait'] === true)
+    ctx.print('It takes effect when the clock reaches that tick; add --wait to follow it.');
+}
+
+/** A line of a load's progress while it is applied (one JSON object with --json). */
+function printProgress(ctx: Context, p: LoadProgress): void {
+  if (p.state !== LoadProgress_State.STATE_APPLYING || p.total === 0) return;
+  if (ctx.isJson) ctx.print(JSON.stringify({ written: p.written, total: p.total }));
+  else
+    ctx.print(
+      `  applying: ${p.written.toLocaleString('en')} of ${p.total.toLocaleString('en')} writes (${Math.floor((100 * p.written) / p.total)}%)`,
+    );
+}
+
+/** What a finished load changed. */
+function printLoadDone(ctx: Context, done: LoadProgress): void {
+  const { effectiveTick, added, updated, removed, unchanged } = done;
+  if (ctx.isJson) ctx.print(JSON.stringify({ effectiveTick, added, updated, removed, unchanged }));
+  else {
+    ctx.print(
+      `loaded at tick ${effectiveTick}: ${added} added, ${updated} updated, ${removed} removed, ${unchanged} unchanged`,
+    );
+  }
+}
+
+async function load(ctx: Context, route: RestCall): Promise<void> {
+  const { name, source } = await readDefinition(ctx);
+  const body = (await route.call(ctx, { body: { fileName: name, source } })) as {
+    loadId?: string;
+    effectiveTick?: number;
+    blades?: number;
+  };
+  const loadId = body.loadId ?? '';
+  printLoadStarted(ctx, name, {
+    loadId,
+    effectiveTick: Number(body.effectiveTick ?? 0),
+    blades: Number(body.blades ?? 0),
+  });
+  if (ctx.options['wait'] !== true) return;
+  // Each call waits on the server until the load is done or 30 s pass.
+  const client = await restClient(ctx);
+  for (;;) {
+    const res = await callRest(ctx, client, 'getLoad', {
+      params: { id: loadId },
+      query: { timeoutMs: 30_000 },
+    });
+    const progress = LoadProgress.fromJSON(res.body);
+    if (progress.state === LoadProgress_State.STATE_DONE) {
+      printLoadDone(ctx, progress);
+      return;
+    }
+    printProgress(ctx, progress);
+  }
+}
