@@ -17,6 +17,7 @@ import {
   type Snapshot,
   type TickInput,
 } from '@chamber/reactor';
+import { keys, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from './policy.js';
 import { RepairReactor } from './reactor.js';
@@ -91,22 +92,22 @@ describe('the repair reactor', () => {
   it('claims each repair it writes by compare-and-set, with its command, and threads its decisions', async () => {
     const r = reactor();
     const records = {
-      [`target/${blade}`]: target,
-      [`observed/${blade}`]: observed(ObservedState.OBSERVED_STATE_FAILED, 8),
+      [viewKey('target', blade)]: target,
+      [viewKey('observed', blade)]: observed(ObservedState.OBSERVED_STATE_FAILED, 8),
     };
     const opened = await r.react(tick(10, snapshotOf(records)));
     const written = opened.writes[1];
     const repair = decode(
       RepairRecord,
-      'repairs/r10-1',
+      keys.repair('r10-1'),
       written?.type === 'put' ? written.value : '',
     );
     expect(opened.writes.map((w) => [w.type, 'key' in w ? w.key : ''])).toEqual([
-      ['put', 'commands/r10-1-1'],
-      ['put', 'repairs/r10-1'],
+      ['put', keys.command('r10-1-1')],
+      ['put', keys.repair('r10-1')],
     ]);
     // A new record: claimed only if nobody wrote it meanwhile.
-    expect(opened.compares).toEqual([cmp.absent('repairs/r10-1')]);
+    expect(opened.compares).toEqual([cmp.absent(keys.repair('r10-1'))]);
     expect(opened.nextWakeup).toBe(16);
     expect(opened.decisions).toEqual([
       {
@@ -123,11 +124,11 @@ describe('the repair reactor', () => {
     // The repair is stored (at revision 42); the blade is seen healthy again.
     const healed = snapshotOf({
       ...records,
-      'repairs/r10-1': at(RepairRecord, repair, 42),
-      [`observed/${blade}`]: observed(ObservedState.OBSERVED_STATE_HEALTHY, 13),
+      [keys.repair('r10-1')]: at(RepairRecord, repair, 42),
+      [viewKey('observed', blade)]: observed(ObservedState.OBSERVED_STATE_HEALTHY, 13),
     });
-    const closed = await r.react(tick(14, healed, [`observed/${blade}`]));
-    expect(closed.compares).toEqual([cmp.modRevision('repairs/r10-1', '==', 42)]);
+    const closed = await r.react(tick(14, healed, [viewKey('observed', blade)]));
+    expect(closed.compares).toEqual([cmp.modRevision(keys.repair('r10-1'), '==', 42)]);
     expect(closed.decisions).toMatchObject([
       { thread: { id: 'r10-1', ends: true }, attributes: { 'chamber.status': 'succeeded' } },
     ]);
@@ -147,9 +148,9 @@ describe('the repair reactor', () => {
       });
     const other = 'r/z1/rack2/pdu/0';
     const snapshot = snapshotOf({
-      'repairs/r1-1': closed('r1-1', 1, 3),
-      'repairs/r8-1': closed('r8-1', 8, 9),
-      'repairs/r2-1': closed('r2-1', 2, 4, other),
+      [keys.repair('r1-1')]: closed('r1-1', 1, 3),
+      [keys.repair('r8-1')]: closed('r8-1', 8, 9),
+      [keys.repair('r2-1')]: closed('r2-1', 2, 4, other),
     });
     // Retention 5: r1-1 may go at 8, but not before its successor opened (9).
     const r = reactor(5);
@@ -157,7 +158,7 @@ describe('the repair reactor', () => {
     expect(first.writes).toEqual([]);
     expect(first.nextWakeup).toBe(9);
     const due = await r.react(tick(9, snapshot, []));
-    expect(due.writes).toEqual([op.delete('repairs/r1-1')]);
+    expect(due.writes).toEqual([op.delete(keys.repair('r1-1'))]);
     expect(due.compares).toEqual([]);
     expect(due.nextWakeup).toBeNull();
     // With no retention every repair is kept.
