@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { searchPath } from './config.js';
 
 /** How to start a local etcd. */
 export interface StartEtcdOptions {
@@ -42,13 +43,7 @@ export function findEtcdBinary(binary?: string): string {
   const candidates =
     binary !== undefined
       ? [binary]
-      : [
-          ...(process.env['PATH'] ?? '')
-            .split(path.delimiter)
-            .filter(Boolean)
-            .map((d) => path.join(d, 'etcd')),
-          '/usr/bin/etcd',
-        ];
+      : [...searchPath().map((d) => path.join(d, 'etcd')), '/usr/bin/etcd'];
   for (const c of candidates) {
     try {
       fs.accessSync(c, fs.constants.X_OK);

@@ -1,4 +1,9 @@
 export { createMonitorService, type MonitorDeps } from './app.js';
 export { loadMonitorConfig, monitorSchema, type MonitorConfig } from './config.js';
-export { monitorParticipant, Watcher, watcherViews } from './watcher.js';
+export {
+  MonitorReactor,
+  monitorParticipant,
+  monitorReactsTo,
+  monitorViews,
+} from './domain/reactor.js';
 export type { Thresholds } from './domain/observe.js';

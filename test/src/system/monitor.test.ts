@@ -1,4 +1,4 @@
-import { Watcher, watcherViews } from '@chamber/monitor';
+import { MonitorReactor, monitorViews } from '@chamber/monitor';
 import {
   BladeActual,
   BladeState,
@@ -106,7 +106,7 @@ describe('the monitor', () => {
       simulation: uniqueSimulation('mon-huge'),
     });
     try {
-      const view = await CachedView.load(store, watcherViews);
+      const view = await CachedView.load(store, monitorViews);
       const working = encode(BladeActual, {
         ...BladeActual.fromPartial({}),
         state: BladeState.BLADE_STATE_WORKING,
@@ -121,16 +121,22 @@ describe('the monitor', () => {
         createRevision: view.revision + 1,
       }));
       view.apply(events);
-      const ctx = { tick: 5, run: 0, view, changes: new Set(events.map((e) => e.key)) };
+      const input = {
+        tick: 5,
+        run: 0,
+        seed: 7,
+        snapshot: view,
+        changes: new Set(events.map((e) => e.key)),
+      };
       const thresholds = { suspectAfter: 2, failedAfter: 4, installGrace: 30 };
 
       const turns = countEventLoopTurns();
-      const sliced = await new Watcher(thresholds, undefined, 1).tick(ctx);
+      const sliced = await new MonitorReactor(thresholds, 1).react(input);
       expect(turns.stop()).toBeGreaterThan(1);
-      expect(sliced.ops).toHaveLength(5_000);
+      expect(sliced.writes).toHaveLength(5_000);
       // Where it pauses changes nothing it decides.
-      const whole = await new Watcher(thresholds, undefined, Number.MAX_SAFE_INTEGER).tick(ctx);
-      expect(whole.ops).toEqual(sliced.ops);
+      const whole = await new MonitorReactor(thresholds, Number.MAX_SAFE_INTEGER).react(input);
+      expect(whole).toEqual(sliced);
     } finally {
       store.close();
     }

@@ -1,4 +1,4 @@
-import { defaultPolicy, managerViews, RepairManager } from '@chamber/inventory-repair';
+import { defaultPolicy, RepairReactor, repairViews } from '@chamber/inventory-repair';
 import { ObservedRecord, ObservedState, TargetRecord, TargetState } from '@chamber/protos';
 import { CachedView, encode, Store, type WatchEvent } from '@chamber/store';
 import { countEventLoopTurns, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
@@ -16,7 +16,7 @@ describe('the repair manager under a tick of thousands of changes', () => {
       simulation: uniqueSimulation('repair-huge'),
     });
     try {
-      const view = await CachedView.load(store, managerViews);
+      const view = await CachedView.load(store, repairViews);
       const failed = encode(ObservedRecord, {
         state: ObservedState.OBSERVED_STATE_FAILED,
         sinceTick: 4,
@@ -48,8 +48,8 @@ describe('the repair manager under a tick of thousands of changes', () => {
         })),
       );
       view.apply(events);
-      const manager = (sliceMs: number) =>
-        new RepairManager(
+      const reactor = (sliceMs: number) =>
+        new RepairReactor(
           {
             policy: defaultPolicy({ powerCycles: 2, technicianTicks: 10 }),
             rackBudget: 2,
@@ -60,14 +60,14 @@ describe('the repair manager under a tick of thousands of changes', () => {
           sliceMs,
         );
       // Each run starts from no memory, as after a restart: it considers every element.
-      const restart = { tick: 5, run: 0, view, changes: undefined };
+      const restart = { tick: 5, run: 0, seed: 7, snapshot: view, changes: undefined };
 
       const turns = countEventLoopTurns();
-      const sliced = await manager(1).tick(restart);
+      const sliced = await reactor(1).react(restart);
       expect(turns.stop()).toBeGreaterThan(1);
-      expect(sliced.ops.length).toBeGreaterThan(0);
+      expect(sliced.writes.length).toBeGreaterThan(0);
       // Where it pauses changes nothing it decides.
-      const whole = await manager(Number.MAX_SAFE_INTEGER).tick(restart);
+      const whole = await reactor(Number.MAX_SAFE_INTEGER).react(restart);
       expect(whole).toEqual(sliced);
     } finally {
       store.close();

@@ -1,0 +1,164 @@
+import {
+  BladeActual,
+  BladeState,
+  ObservedRecord,
+  ObservedState,
+  PduActual,
+  PduState,
+} from '@chamber/protos';
+import {
+  decode,
+  decodeEntry,
+  encode,
+  op,
+  type Codec,
+  type RawEntry,
+  type Snapshot,
+  type TickInput,
+} from '@chamber/reactor';
+import { viewKey } from '@chamber/world';
+import { describe, expect, it } from 'vitest';
+import { MonitorReactor } from './reactor.js';
+
+// The monitor's tick with no store: a snapshot held in memory, the reaction
+// compared with what the host would write and record.
+
+/** A snapshot of `records` (key → JSON text). */
+function snapshotOf(records: ReadonlyMap<string, string>): Snapshot {
+  const raw = (key: string): RawEntry | undefined => {
+    const value = records.get(key);
+    return value === undefined
+      ? undefined
+      : { key, value, modRevision: 1, createRevision: 1, version: 1 };
+  };
+  const listRaw = (prefix: string): RawEntry[] =>
+    [...records.keys()]
+      .filter((k) => k.startsWith(prefix))
+      .sort()
+      .map((k) => raw(k)!);
+  return {
+    getRaw: raw,
+    get: <T>(codec: Codec<T>, key: string) => {
+      const r = raw(key);
+      return r === undefined ? undefined : decodeEntry(codec, r);
+    },
+    value: <T>(codec: Codec<T>, key: string) => {
+      const r = raw(key);
+      return r === undefined ? undefined : decode(codec, key, r.value);
+    },
+    listRaw,
+    list: <T>(codec: Codec<T>, prefix: string) => listRaw(prefix).map((r) => decodeEntry(codec, r)),
+  };
+}
+
+const blade = 'r/z1/rack1/blade/0';
+const pdu = 'r/z1/rack1/pdu/0';
+const thresholds = { suspectAfter: 2, failedAfter: 4, installGrace: 30 };
+
+const bladeActual = (state: BladeState, sinceTick: number): string =>
+  encode(BladeActual, { ...BladeActual.fromPartial({}), state, sinceTick, reason: 'crashed' });
+const healthy: ObservedRecord = {
+  state: ObservedState.OBSERVED_STATE_HEALTHY,
+  sinceTick: 6,
+  reason: 'first heartbeat at tick 5',
+  lastHeartbeatTick: 0,
+};
+
+const input = (tick: number, snapshot: Snapshot, changes?: readonly string[]): TickInput => ({
+  tick,
+  run: 1,
+  seed: 7,
+  snapshot,
+  changes: changes === undefined ? undefined : new Set(changes),
+});
+
+describe('the monitor reactor', () => {
+  it('counts missed heartbeats by its own deadlines and explains each transition into trouble', async () => {
+    const world = new Map([
+      [viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [viewKey('observed', blade), encode(ObservedRecord, healthy)],
+    ]);
+    const monitor = new MonitorReactor(thresholds);
+    // As after a restart, every element once: a working blade observed healthy changes nothing.
+    expect(await monitor.react(input(7, snapshotOf(world)))).toEqual({
+      writes: [],
+      decisions: [],
+      nextWakeup: null,
+    });
+
+    // Crashed at 7, seen at 8: still healthy, with its last heartbeat; suspect is due at 9.
+    world.set(viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_CRASHED, 7));
+    const crashed = await monitor.react(input(8, snapshotOf(world), [viewKey('actual', blade)]));
+    const quiet: ObservedRecord = {
+      ...healthy,
+      reason: 'no heartbeat since tick 6',
+      lastHeartbeatTick: 6,
+    };
+    expect(crashed).toEqual({
+      writes: [op.put(ObservedRecord, viewKey('observed', blade), quiet)],
+      decisions: [],
+      nextWakeup: 9,
+    });
+    world.set(viewKey('observed', blade), encode(ObservedRecord, quiet));
+
+    // Nothing changed but the deadline: suspect, a warning from healthy to suspect.
+    const suspect = await monitor.react(input(9, snapshotOf(world), []));
+    const reason = 'no heartbeat since tick 6 (2 missed); the blade reports nothing (crashed)';
+    expect(suspect.writes).toEqual([
+      op.put(ObservedRecord, viewKey('observed', blade), {
+        state: ObservedState.OBSERVED_STATE_SUSPECT,
+        sinceTick: 9,
+        reason,
+        lastHeartbeatTick: 6,
+      }),
+    ]);
+    expect(suspect.decisions).toEqual([
+      {
+        name: 'monitor.transition',
+        tick: 9,
+        target: blade,
+        reason,
+        severity: 'warn',
+        attributes: { 'chamber.from': 'healthy', 'chamber.to': 'suspect' },
+      },
+    ]);
+    expect(suspect.nextWakeup).toBe(11);
+    // No tick in between: nothing is due, nothing is written.
+    expect(await monitor.react(input(10, snapshotOf(world), []))).toEqual({
+      writes: [],
+      decisions: [],
+      nextWakeup: 11,
+    });
+  });
+
+  it('observes every element after a restart, writing only what changes', async () => {
+    const world = new Map([
+      [viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [viewKey('observed', blade), encode(ObservedRecord, healthy)],
+      [
+        viewKey('actual', pdu),
+        encode(PduActual, {
+          ...PduActual.fromPartial({}),
+          state: PduState.PDU_STATE_FAILED,
+          reason: 'hardware failure',
+        }),
+      ],
+      // Observed, but gone from actual (the element was removed).
+      [viewKey('observed', 'r/z1/rack9/blade/1'), encode(ObservedRecord, healthy)],
+    ]);
+    const reaction = await new MonitorReactor(thresholds).react(input(12, snapshotOf(world)));
+    expect(reaction.writes).toEqual([
+      op.put(ObservedRecord, viewKey('observed', pdu), {
+        state: ObservedState.OBSERVED_STATE_FAILED,
+        sinceTick: 12,
+        reason: 'reports failed: hardware failure',
+        lastHeartbeatTick: 0,
+      }),
+      op.delete(viewKey('observed', 'r/z1/rack9/blade/1')),
+    ]);
+    expect(reaction.decisions).toMatchObject([
+      { target: pdu, attributes: { 'chamber.from': 'unspecified', 'chamber.to': 'failed' } },
+    ]);
+    expect(reaction.nextWakeup).toBeNull();
+  });
+});
