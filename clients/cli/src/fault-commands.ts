@@ -1,13 +1,14 @@
-import { FaultsClient, kindName } from '@chamber/faults-client';
+import { FaultsClient } from '@chamber/faults-client';
 import {
   FaultRecord,
   type FaultStatus,
   faultKindFromJSON,
+  faultKindToJSON,
   faultStatusFromJSON,
   faultStatusToJSON,
   type Schedule,
 } from '@chamber/protos';
-import { wordOf } from '@chamber/world';
+import { enumTypes, fromWire, wordOf } from '@chamber/world';
 import type { AreaExtension } from './api-commands.js';
 import { connectTimeoutMs } from './clock-commands.js';
 import { addressOption, withClient, type GrpcEndpoint } from './connect.js';
@@ -147,7 +148,7 @@ function printFault(ctx: CommandContext, f: FaultRecord): void {
   }
   const next = f.nextTick === 0 ? '' : `; next change at tick ${f.nextTick}`;
   ctx.print(
-    `${f.id}  ${kindName(f.kind)}  ${statusWord(f.status)} since tick ${f.sinceTick}  ${f.targets.join(', ')}  (${f.reason}${next})`,
+    `${f.id}  ${fromWire(enumTypes.faultKind, faultKindToJSON(f.kind))}  ${statusWord(f.status)} since tick ${f.sinceTick}  ${f.targets.join(', ')}  (${f.reason}${next})`,
   );
 }
 
