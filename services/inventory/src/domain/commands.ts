@@ -1,4 +1,4 @@
-import { parseElementPath, type ElementPath } from '@chamber/inventory-client';
+import { parseElementPath, type ElementPath } from '@chamber/world';
 import {
   BladeState,
   CableState,

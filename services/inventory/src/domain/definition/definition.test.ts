@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadDefinitionFile } from './load.js';
+import { loadDefinitionFile } from '../../definitions.js';
 import type { Definition } from './model.js';
 import { parseDefinition } from './parse.js';
 
