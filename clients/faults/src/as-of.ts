@@ -68,13 +68,16 @@ export function faultsAsOf(snapshot: Snapshot, tick: number): Snapshot {
     }
     return out;
   };
-  const isDue = (key: string): boolean =>
-    (snapshot.value(FaultRecord, key)?.sinceTick ?? Number.POSITIVE_INFINITY) <= tick;
+  /** Whether the input at `key` stands in for its fault's record at `tick`. */
+  const isDue = (key: string): boolean => {
+    const input = snapshot.get(FaultRecord, key);
+    return input !== undefined && standingFault(undefined, input, tick) === input;
+  };
   /** Where the record read as `key` comes from: the key itself, or its fault's due input. */
   const sourceOf = (key: string): string => {
     if (!key.startsWith(keys.faultsPrefix)) return key;
     const input = inputKey(key);
-    return snapshot.getRaw(input) !== undefined && isDue(input) ? input : key;
+    return isDue(input) ? input : key;
   };
   /** The keys `listRaw(prefix)` answers, in key order, each with the key it reads from. */
   const listed = (prefix: string): Array<readonly [key: string, source: RawEntry]> => {
