@@ -38,7 +38,7 @@ export {
   type ElementPath,
   type ElementType,
 } from './paths.js';
-export { faultSites, faultTargetError, type FaultSite } from './faults.js';
+export { faultLasts, faultSites, faultTargetError, type FaultSite } from './faults.js';
 export {
   commandActions,
   commandStatuses,
