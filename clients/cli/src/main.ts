@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `chamber` executable: wires the process to run() and nothing else.
 import process from 'node:process';
+import { processEnvironment } from './config.js';
 import { run } from './run.js';
 import { createSecretReader } from './secrets.js';
 
@@ -20,7 +21,7 @@ process.exitCode = await run(process.argv.slice(2), {
   stderr: (text) => {
     process.stderr.write(text);
   },
-  env: process.env,
+  env: processEnvironment(),
   signal: interrupt.signal,
   readSecret: secrets.read,
 });

@@ -1,2 +1,10 @@
-export { faultSites, faultTargetError, kindName, type FaultSite } from './targets.js';
+export {
+  afterInputs,
+  faultsAsOf,
+  faultsInbox,
+  faultsOwner,
+  faultsViews,
+  readingFaultsAsOf,
+  standingFault,
+} from './as-of.js';
 export { FaultsClient, type FaultFilter } from './faults-client.js';

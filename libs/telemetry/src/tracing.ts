@@ -20,23 +20,17 @@ import {
 
 export type { Attributes, Span, SpanContext, SpanProcessor, Tracer };
 
-/** The span attribute carrying the simulated tick (a whole number). */
-export const tickAttribute = 'chamber.tick';
-/**
- * The span attribute carrying the clock's run (a whole number from 1; a
- * reset starts the next run at tick 0), so ticks of runs are told apart.
- */
-export const runAttribute = 'chamber.run';
-/** The span attribute naming the element a span is about, e.g. `r1/z1/rack1/blade/0`. */
-export const targetAttribute = 'chamber.target';
-/** The span attribute saying why, in words for people. */
-export const reasonAttribute = 'chamber.reason';
-/**
- * The span attribute grading a span for the trace log: `debug`, `info` (what
- * a span without it is), `warn` or `error`. A span whose status is error is
- * an error whatever it says.
- */
-export const severityAttribute = 'chamber.severity';
+// The attribute names are the world's vocabulary (the trace log and the
+// dashboard read them too): declared in @chamber/world.
+import {
+  reasonAttribute,
+  runAttribute,
+  severityAttribute,
+  targetAttribute,
+  tickAttribute,
+} from '@chamber/world';
+
+export { reasonAttribute, runAttribute, severityAttribute, targetAttribute, tickAttribute };
 
 /** The values of {@link severityAttribute}. */
 export type SeverityWord = 'debug' | 'info' | 'warn' | 'error';

@@ -15,6 +15,20 @@ export const faultSites: Readonly<Record<FaultKindWord, readonly FaultSite[]>> =
 };
 
 /**
+ * Whether a fault of each kind lasts: its effect stays on an element until
+ * something fixes it (a reboot, a power-cycle, a replacement), so it ends
+ * by itself only after a `duration` given in its schedule.
+ */
+export const faultLasts: Readonly<Record<FaultKindWord, boolean>> = {
+  power_loss: false,
+  network_loss: false,
+  crash: true,
+  hang: true,
+  stuck_cable: false,
+  hardware_failure: true,
+};
+
+/**
  * Why a fault of `kind` cannot target `target`, or `undefined` when it can.
  * A blade target of a network loss or stuck cable means its cables.
  */

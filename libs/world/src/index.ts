@@ -42,7 +42,7 @@ export {
   type ElementPath,
   type ElementType,
 } from './paths.js';
-export { faultSites, faultTargetError, type FaultSite } from './faults.js';
+export { faultLasts, faultSites, faultTargetError, type FaultSite } from './faults.js';
 export {
   commandActions,
   commandStatuses,
@@ -66,3 +66,10 @@ export {
   type Severity,
   type TargetStateWord,
 } from './vocabulary.js';
+export {
+  reasonAttribute,
+  runAttribute,
+  severityAttribute,
+  targetAttribute,
+  tickAttribute,
+} from './trace.js';

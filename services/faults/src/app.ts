@@ -1,10 +1,15 @@
+import { faultsOwner, faultsViews } from '@chamber/faults-client';
 import { hostParticipantService, type HostedService } from '@chamber/host';
 import { FaultsService, protoFiles } from '@chamber/protos';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
+import { keys } from '@chamber/world';
 import type { FaultsConfig } from './config.js';
+import { FaultsReactor } from './domain/reactor.js';
 import { createFaultsHandlers } from './grpc/faults-handlers.js';
-import { faultsParticipant, Injector, injectorReactsTo, injectorViews } from './injector.js';
+
+/** The faults service's participant name and the owner of its inputs. */
+export const faultsParticipant = faultsOwner;
 
 /** What the faults service may be given instead of making it. */
 export interface FaultsDeps {
@@ -18,11 +23,10 @@ export interface FaultsDeps {
 /**
  * The fault injector: the Faults gRPC service (inject, list, get, clear,
  * clear-all, as inputs for the next tick) and a participant of the clock
- * that runs each fault's schedule ({@link Injector}).
+ * that runs each fault's schedule ({@link FaultsReactor}).
  */
 export function createFaultsService(config: FaultsConfig, deps: FaultsDeps = {}): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'faults', level: config.log.level });
-  const injector = new Injector(deps.tracer);
   return hostParticipantService({
     name: faultsParticipant,
     config,
@@ -36,9 +40,11 @@ export function createFaultsService(config: FaultsConfig, deps: FaultsDeps = {})
       protoFile: protoFiles.faults,
     }),
     participant: {
-      views: injectorViews,
-      reactsTo: injectorReactsTo,
-      onTick: (ctx) => injector.tick(ctx),
+      // Its records and inbox, the inventory's reports of fixed effects, and its pending inputs.
+      views: [...faultsViews, keys.fixesPrefix, keys.pendingPrefix],
+      // Besides its timers and pending inputs (requests, clears): the inventory's fixes.
+      reactsTo: [keys.fixesPrefix],
+      reactor: new FaultsReactor(faultsParticipant),
     },
   });
 }

@@ -1,4 +1,5 @@
-import { hostParticipantService, type HostedService } from '@chamber/host';
+import { faultsViews, readingFaultsAsOf } from '@chamber/faults-client';
+import { hostParticipantService, reactorTick, type HostedService } from '@chamber/host';
 import {
   DefinitionSource,
   InventoryService,
@@ -19,25 +20,20 @@ import {
   definitionFile,
   type InventoryConfig,
 } from './config.js';
-import {
-  definitionLoadId,
-  inventoryParticipant,
-  definitionInputsPrefix,
-  submitDefinitionLoad,
-  validateDefinition,
-} from './definition-loads.js';
+import { definitionLoadId, submitDefinitionLoad, validateDefinition } from './definition-loads.js';
 import { DefinitionParser } from './definition-parser.js';
-import { readDefinitionFile } from './domain/definition/load.js';
+import { readDefinitionFile } from './definitions.js';
+import { inventoryParticipant } from './domain/inputs.js';
+import { loadProgress } from './domain/loads.js';
+import {
+  InventoryReactor,
+  inventoryReactsTo,
+  inventoryViews,
+  type InventoryReaction,
+} from './domain/reactor.js';
 import { startDefinition } from './domain/start-definition.js';
 import { createInventoryHandlers } from './grpc/inventory-handlers.js';
 import { InventoryReads } from './reads.js';
-import {
-  inventoryKeys,
-  loadProgress,
-  Simulator,
-  simulatorReactsTo,
-  simulatorViews,
-} from './simulator.js';
 
 /** What the inventory may be given instead of making it. */
 export interface InventoryDeps {
@@ -50,7 +46,7 @@ export interface InventoryDeps {
 
 /**
  * The inventory: a participant of the clock that simulates the hardware
- * ({@link Simulator}), and the Inventory gRPC service that reads its views
+ * ({@link InventoryReactor}), and the Inventory gRPC service that reads its views
  * and accepts definitions, targets and commands as inputs for the next tick.
  */
 export function createInventoryService(
@@ -60,22 +56,32 @@ export function createInventoryService(
   const logger = deps.logger ?? createLogger({ service: 'inventory', level: config.log.level });
   // Parses each definition once, off the event loop (validation and the tick share it).
   const parser = new DefinitionParser();
-  const simulator = new Simulator(config.inventory, parser, deps.tracer);
+  const reactor = new InventoryReactor(config.inventory, (request) => parser.parse(request));
+  // The reactor's last reaction, for the log and a load's progress; the
+  // faults it reads are those of the faults service's snapshot decorator.
+  const last: { reaction?: InventoryReaction } = {};
+  const react = reactorTick(
+    readingFaultsAsOf({ react: async (input) => (last.reaction = await reactor.react(input)) }),
+    deps.tracer,
+  );
 
   // The participant's view (definition and actual, current): quick summaries.
   let liveView: CachedView | undefined;
 
+  /**
+   * The reactor's tick, and what the process says of it: a log line, and
+   * while a load's writes go in chunks, its progress (for WatchLoad).
+   */
   async function onTick(ctx: TickContext): Promise<TickResult> {
     liveView = ctx.view;
-    const result = await simulator.tick(ctx);
-    if (result.evaluated > 0 || result.ops.length > 0) {
-      logger.debug(
-        { tick: ctx.tick, evaluated: result.evaluated, writes: result.ops.length },
-        'inventory tick',
-      );
-    }
-    const { load } = result;
-    if (load === undefined) return { ops: result.ops, nextWakeup: result.nextWakeup };
+    // Sets `last.reaction` (or throws).
+    const result = await react(ctx);
+    const evaluated = last.reaction?.evaluated ?? 0;
+    const load = last.reaction?.load;
+    const writes = result.ops?.length ?? 0;
+    if (evaluated > 0 || writes > 0)
+      logger.debug({ tick: ctx.tick, evaluated, writes }, 'inventory tick');
+    if (load === undefined) return result;
     const { changes } = load;
     logger.info(
       {
@@ -91,15 +97,14 @@ export function createInventoryService(
     );
     let reported = 0;
     return {
-      ops: result.ops,
-      nextWakeup: result.nextWakeup,
+      ...result,
       onProgress: async (written, total) => {
         // Every tenth, for the log and for WatchLoad.
         if (written < total && written - reported < total / 10) return;
         reported = written;
         logger.info({ load: load.id, written, total }, 'definition load progress');
         if (written < total) {
-          await ctx.store.put(LoadProgress, inventoryKeys.loadProgress, {
+          await ctx.store.put(LoadProgress, keys.loadProgress, {
             ...loadProgress(load.id, ctx.tick, changes),
             written,
             total,
@@ -111,7 +116,7 @@ export function createInventoryService(
 
   /** Whether a definition load waits (for its tick, or for the run a reset starts). */
   async function hasPendingLoad(s: Store): Promise<boolean> {
-    return (await s.listKeys(definitionInputsPrefix, { limit: 1 })).length > 0;
+    return (await s.listKeys(keys.definitionInputsPrefix, { limit: 1 })).length > 0;
   }
 
   /**
@@ -132,7 +137,7 @@ export function createInventoryService(
       (error: unknown) => ({ error }),
     );
     const source = 'text' in read ? read.text : undefined;
-    const inForce = (await s.get(DefinitionSource, inventoryKeys.source))?.value;
+    const inForce = (await s.get(DefinitionSource, keys.definitionSource))?.value;
     const shown = path.relative(process.cwd(), file);
     const decision = startDefinition({
       setting,
@@ -160,10 +165,10 @@ export function createInventoryService(
     const loadId = definitionLoadId(randomUUID());
     // Only while no tick was published: else it is loaded at the next tick (afterJoin).
     const res = await s.txn(
-      [cmp.absent(keys.clockTick), cmp.absent(inventoryKeys.source)],
+      [cmp.absent(keys.clockTick), cmp.absent(keys.definitionSource)],
       [
-        op.put(DefinitionSource, inventoryKeys.source, { fileName, source: text, loadId }),
-        op.put(LoadProgress, inventoryKeys.loadProgress, {
+        op.put(DefinitionSource, keys.definitionSource, { fileName, source: text, loadId }),
+        op.put(LoadProgress, keys.loadProgress, {
           ...LoadProgress.fromPartial({}),
           loadId,
           state: LoadProgress_State.STATE_WAITING,
@@ -185,12 +190,12 @@ export function createInventoryService(
    */
   async function loadInitialDefinition(s: Store): Promise<void> {
     if (config.inventory.definition === '') return;
-    if ((await s.getRaw(inventoryKeys.source)) !== undefined) return;
+    if ((await s.getRaw(keys.definitionSource)) !== undefined) return;
     if (await hasPendingLoad(s)) return;
     const file = definitionFile(config.inventory.definition);
     const source = await readDefinitionFile(file);
     const load = await submitDefinitionLoad(s, { source, fileName: path.basename(file) }, parser);
-    await s.put(LoadProgress, inventoryKeys.loadProgress, {
+    await s.put(LoadProgress, keys.loadProgress, {
       ...LoadProgress.fromPartial({}),
       loadId: load.id,
       state: LoadProgress_State.STATE_WAITING,
@@ -220,7 +225,11 @@ export function createInventoryService(
       ),
       protoFile: protoFiles.inventory,
     }),
-    participant: { views: simulatorViews, reactsTo: simulatorReactsTo, onTick },
+    participant: {
+      views: [...new Set([...inventoryViews, ...faultsViews])],
+      reactsTo: [...new Set([...inventoryReactsTo, ...faultsViews])],
+      onTick,
+    },
     beforeJoin: prepareDefinition,
     afterJoin: loadInitialDefinition,
   });

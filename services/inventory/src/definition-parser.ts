@@ -1,75 +1,10 @@
 import { Worker } from 'node:worker_threads';
-import { DefinitionError, parseDefinition } from './domain/definition/parse.js';
-import { definitionRecords } from './domain/definition/records.js';
-
-/** A definition to parse. */
-export interface ParseRequest {
-  readonly source: string;
-  readonly fileName: string;
-}
-
-/**
- * A parsed definition as the inventory uses it: its `definition` records
- * (keys and texts in key order, as `definitionRecords` makes them), and
- * each record's blade image (`''` for other records), so installing a blade
- * needs no decoding of its record.
- */
-export type ParsedRecords =
-  | {
-      readonly ok: true;
-      readonly bladeCount: number;
-      readonly keys: readonly string[];
-      readonly texts: readonly string[];
-      readonly images: readonly string[];
-    }
-  | { readonly ok: false; readonly errors: readonly DefinitionError[] };
-
-/** One message from the worker: part of the records, or the errors; `isLast` on the last. */
-export interface ParsedChunk {
-  readonly isLast: boolean;
-  readonly bladeCount?: number;
-  readonly keys?: string[];
-  readonly texts?: string[];
-  readonly images?: string[];
-  readonly errors?: Array<Pick<DefinitionError, 'file' | 'line' | 'col' | 'rule' | 'message'>>;
-}
-
-/** Records per message from the worker: each arrives in its own turn of the event loop. */
-const chunkRecords = 8_192;
-
-/** Parses `request` and builds its records, posted as chunks (plain data). */
-export function* parseInChunks(request: ParseRequest): Generator<ParsedChunk> {
-  const parsed = parseDefinition(request.source, request.fileName);
-  if (!parsed.ok) {
-    yield {
-      isLast: true,
-      errors: parsed.errors.map(({ file, line, col, rule, message }) => ({
-        file,
-        line,
-        col,
-        rule,
-        message,
-      })),
-    };
-    return;
-  }
-  const images = new Map<string, string>();
-  for (const region of parsed.definition.regions)
-    for (const zone of region.zones)
-      for (const rack of zone.racks)
-        for (const blade of rack.blades) images.set(`definition/${blade.path}`, blade.boot.image);
-  let chunk = { keys: [] as string[], texts: [] as string[], images: [] as string[] };
-  for (const [key, text] of definitionRecords(parsed.definition)) {
-    chunk.keys.push(key);
-    chunk.texts.push(text);
-    chunk.images.push(images.get(key) ?? '');
-    if (chunk.keys.length === chunkRecords) {
-      yield { isLast: false, ...chunk };
-      chunk = { keys: [], texts: [], images: [] };
-    }
-  }
-  yield { isLast: true, bladeCount: parsed.definition.bladeCount, ...chunk };
-}
+import {
+  assembleChunks,
+  type ParsedChunk,
+  type ParsedRecords,
+  type ParseRequest,
+} from './domain/definition/parsed.js';
 
 /** How many parses {@link DefinitionParser} keeps (the one validated, the one in force). */
 const kept = 2;
@@ -136,7 +71,7 @@ export class DefinitionParser {
       entry.chunks.push(chunk);
       if (!chunk.isLast) return;
       this.waiting.delete(id);
-      entry.resolve(assemble(entry.chunks));
+      entry.resolve(assembleChunks(entry.chunks));
       // An idle worker thread holds ~27 MiB: it ends once no parse waits,
       // and the next parse starts another.
       if (this.waiting.size === 0 && this.worker === worker) {
@@ -157,23 +92,4 @@ export class DefinitionParser {
     );
     return worker;
   }
-}
-
-function assemble(chunks: readonly ParsedChunk[]): ParsedRecords {
-  const last = chunks[chunks.length - 1]!;
-  if (last.errors !== undefined) {
-    return {
-      ok: false,
-      errors: last.errors.map((e) => new DefinitionError(e.file, e.line, e.col, e.rule, e.message)),
-    };
-  }
-  const keys: string[] = [];
-  const texts: string[] = [];
-  const images: string[] = [];
-  for (const c of chunks) {
-    for (const k of c.keys ?? []) keys.push(k);
-    for (const t of c.texts ?? []) texts.push(t);
-    for (const i of c.images ?? []) images.push(i);
-  }
-  return { ok: true, bladeCount: last.bladeCount ?? 0, keys, texts, images };
 }

@@ -10,25 +10,24 @@ export type {
   Zone,
 } from './domain/definition/model.js';
 export { DefinitionError, parseDefinition, type ParseResult } from './domain/definition/parse.js';
-export { loadDefinitionFile } from './domain/definition/load.js';
+export { loadDefinitionFile } from './definitions.js';
 export { limits } from './domain/definition/schema.js';
 export {
-  definitionPrefix,
   definitionRecords,
   diffDefinition,
   type DefinitionChanges,
 } from './domain/definition/records.js';
 export {
   applyDefinitionLoads,
-  definitionInputsPrefix,
   definitionLoadViews,
-  inventoryParticipant,
-  submitDefinitionLoad,
   type AppliedLoads,
-  type SubmittedLoad,
-} from './definition-loads.js';
+  type LoadOptions,
+} from './domain/loads.js';
+export { inventoryParticipant } from './domain/inputs.js';
+export { submitDefinitionLoad, type SubmittedLoad } from './definition-loads.js';
 export { createInventoryService, type InventoryDeps } from './app.js';
-export { DefinitionParser, type ParsedRecords, type ParseRequest } from './definition-parser.js';
+export { DefinitionParser } from './definition-parser.js';
+export type { Parse, ParsedRecords, ParseRequest } from './domain/definition/parsed.js';
 export {
   definitionFile,
   inventorySchema,
@@ -36,4 +35,3 @@ export {
   samplesDir,
   type InventoryConfig,
 } from './config.js';
-export { inventoryKeys } from './simulator.js';

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { parseInChunks, type ParseRequest } from './definition-parser.js';
+import { parseInChunks, type ParseRequest } from './domain/definition/parsed.js';
 
 // The worker thread of `DefinitionParser`: parses definitions off the
 // service's event loop and posts each one's records back in chunks.

@@ -24,9 +24,15 @@ import {
 } from '@chamber/protos';
 import { freshReader, type CachedView, type RawEntry, type Store } from '@chamber/store';
 import { checkReadableTick } from '@chamber/timestamp';
-import { type ElementPath, keys, parseElementPath } from '@chamber/world';
-import { definitionPrefix } from './domain/definition/records.js';
-import { inventoryKeys } from './simulator.js';
+import {
+  depthOf,
+  deviceOf,
+  keys,
+  parseElementPath,
+  regionOf,
+  viewKey,
+  type ElementPath,
+} from '@chamber/world';
 
 /** A consistent point to read at: a revision and the tick it shows. */
 export interface ReadPoint {
@@ -96,16 +102,13 @@ const kindOf: Readonly<Record<ElementPath['type'], ElementKind>> = {
   cable: ElementKind.ELEMENT_KIND_CABLE,
 };
 
-/** The clock's records (`clock/tick`, `clock/settled`, …): a handful of small keys. */
-const clockPrefix = 'clock/';
-
 const viewPrefix: Readonly<Record<View, string>> = {
-  [View.VIEW_UNSPECIFIED]: definitionPrefix,
-  [View.VIEW_DEFINITION]: definitionPrefix,
-  [View.VIEW_TARGET]: inventoryKeys.target,
-  [View.VIEW_ACTUAL]: inventoryKeys.actual,
-  [View.VIEW_OBSERVED]: inventoryKeys.observed,
-  [View.UNRECOGNIZED]: definitionPrefix,
+  [View.VIEW_UNSPECIFIED]: keys.definitionPrefix,
+  [View.VIEW_DEFINITION]: keys.definitionPrefix,
+  [View.VIEW_TARGET]: keys.targetPrefix,
+  [View.VIEW_ACTUAL]: keys.actualPrefix,
+  [View.VIEW_OBSERVED]: keys.observedPrefix,
+  [View.UNRECOGNIZED]: keys.definitionPrefix,
 };
 
 function normalView(view: View): View {
@@ -178,13 +181,12 @@ function groupStates(
   const racks: RackStates[] = [];
   let rack: RackStates | undefined;
   for (const { key, value } of entries) {
-    const parts = key.slice(prefix.length).split('/');
-    const kind = parts[3];
-    if (parts.length !== 5 || (kind !== 'pdu' && kind !== 'tor' && kind !== 'blade')) continue;
-    const rackPath = `${parts[0]}/${parts[1]}/${parts[2]}`;
-    if (rack?.path !== rackPath) {
+    const device = deviceOf(key.slice(prefix.length));
+    if (device === undefined) continue;
+    const { kind } = device;
+    if (rack?.path !== device.rack) {
       rack = {
-        path: rackPath,
+        path: device.rack,
         pdus: [],
         pduStates: [],
         tors: [],
@@ -202,7 +204,7 @@ function groupStates(
       position = states.push(state) - 1;
       positions.set(state, position);
     }
-    rack[`${kind}s`].push(Number(parts[4]));
+    rack[`${kind}s`].push(Number(device.index));
     rack[`${kind}States`].push(position);
   }
   return { states, racks };
@@ -211,10 +213,10 @@ function groupStates(
 /** The key of `path`'s record in `view` (a cable's is its blade's). */
 function recordKey(path: ElementPath, view: View): string | undefined {
   const holder = path.blade ?? path.path;
-  if (view === View.VIEW_DEFINITION) return definitionPrefix + holder;
+  if (view === View.VIEW_DEFINITION) return viewKey('definition', holder);
   const isDevice = path.type === 'pdu' || path.type === 'tor' || path.type === 'blade';
   if (view === View.VIEW_ACTUAL && (isDevice || path.type === 'cable'))
-    return inventoryKeys.actual + holder;
+    return viewKey('actual', holder);
   if (isDevice) return viewPrefix[view] + holder;
   return undefined;
 }
@@ -228,7 +230,7 @@ function recordKey(path: ElementPath, view: View): string | undefined {
 export class InventoryReads {
   /** The clock's records, by a read that starts after each call (see {@link freshReader}). */
   private readonly clockRecords = freshReader(() =>
-    this.store.listRaw(clockPrefix).then((r) => r.entries),
+    this.store.listRaw(keys.clockPrefix).then((r) => r.entries),
   );
 
   constructor(
@@ -248,7 +250,7 @@ export class InventoryReads {
       const present = await this.presentLive();
       const key = recordKey(path, view);
       if (present !== undefined && (key === undefined || present.view.covers(key))) {
-        const defined = present.view.getRaw(definitionPrefix + (path.blade ?? path.path));
+        const defined = present.view.getRaw(keys.definitionPrefix + (path.blade ?? path.path));
         if (defined === undefined) {
           throw new ChamberError(Code.NotFound, `no ${path.type} "${path.path}" is defined`);
         }
@@ -260,7 +262,7 @@ export class InventoryReads {
     return at(point, async () => {
       const options = point.revision === undefined ? {} : { revision: point.revision };
       const defined = await this.store.getRaw(
-        definitionPrefix + (path.blade ?? path.path),
+        keys.definitionPrefix + (path.blade ?? path.path),
         options,
       );
       if (defined === undefined) {
@@ -273,7 +275,7 @@ export class InventoryReads {
       const raw =
         key === undefined
           ? undefined
-          : key === definitionPrefix + (path.blade ?? path.path)
+          : key === keys.definitionPrefix + (path.blade ?? path.path)
             ? defined
             : await this.store.getRaw(key, options);
       return { element: toElement(path, view, raw), tick: point.tick };
@@ -358,7 +360,7 @@ export class InventoryReads {
     return at(point, async () => {
       const options = point.revision === undefined ? {} : { revision: point.revision };
       if (under !== '') {
-        const key = definitionPrefix + under.slice(0, -1);
+        const key = keys.definitionPrefix + under.slice(0, -1);
         const defined = present?.view.getRaw(key) ?? (await this.store.getRaw(key, options));
         if (defined === undefined) {
           throw new ChamberError(
@@ -399,34 +401,39 @@ export class InventoryReads {
         asOf === undefined && (view === View.VIEW_DEFINITION || view === View.VIEW_ACTUAL)
           ? await this.settledLive()
           : undefined;
-      const keys =
-        cached?.listRaw(definitionPrefix).map((e) => e.key) ??
-        (await this.store.listKeys(definitionPrefix, options));
-      for (const key of keys) {
-        const parts = key.slice(definitionPrefix.length).split('/');
-        if (parts.length === 1) summary.regions++;
-        else if (parts.length === 2) summary.zones++;
-        else if (parts.length === 3) summary.racks++;
-        else if (parts[3] === 'pdu') summary.pdus++;
-        else if (parts[3] === 'tor') summary.tors++;
-        else summary.blades++;
+      const defined =
+        cached?.listRaw(keys.definitionPrefix).map((e) => e.key) ??
+        (await this.store.listKeys(keys.definitionPrefix, options));
+      for (const key of defined) {
+        const path = key.slice(keys.definitionPrefix.length);
+        const kind = deviceOf(path)?.kind;
+        if (kind === 'pdu') summary.pdus++;
+        else if (kind === 'tor') summary.tors++;
+        else if (kind === 'blade') summary.blades++;
+        else {
+          const depth = depthOf(path);
+          if (depth === 1) summary.regions++;
+          else if (depth === 2) summary.zones++;
+          else if (depth === 3) summary.racks++;
+        }
       }
       const source =
-        cached?.value(DefinitionSource, inventoryKeys.source) ??
-        (await this.store.get(DefinitionSource, inventoryKeys.source, options))?.value;
+        cached?.value(DefinitionSource, keys.definitionSource) ??
+        (await this.store.get(DefinitionSource, keys.definitionSource, options))?.value;
       summary.definition = source?.fileName ?? '';
       if (view !== View.VIEW_DEFINITION) {
         const records =
           cached?.listRaw(viewPrefix[view]) ??
           (await this.store.listRaw(viewPrefix[view], options)).entries;
+        const prefix = viewPrefix[view];
         for (const { key, value } of records) {
-          const parts = key.split('/');
+          const kind = deviceOf(key.slice(prefix.length))?.kind;
           // Only the state is wanted: no need to parse 100,000 whole records.
           const state = /"state":"([A-Z_]+)"/.exec(value)?.[1] ?? 'UNSPECIFIED';
           const counts =
-            parts[4] === 'pdu'
+            kind === 'pdu'
               ? summary.pduStates
-              : parts[4] === 'tor'
+              : kind === 'tor'
                 ? summary.torStates
                 : summary.bladeStates;
           counts[state] = (counts[state] ?? 0) + 1;
@@ -482,20 +489,20 @@ export class InventoryReads {
       const regions: ElementPath[] = [];
       let after: string | undefined;
       for (;;) {
-        const next = await this.store.listRaw(definitionPrefix, {
+        const next = await this.store.listRaw(keys.definitionPrefix, {
           ...options,
           limit: 1,
           ...(after === undefined ? {} : { startAfter: after }),
         });
         const entry = next.entries[0];
         if (entry === undefined) return regions;
-        const name = entry.key.slice(definitionPrefix.length).split('/')[0]!;
+        const name = regionOf(entry.key.slice(keys.definitionPrefix.length));
         regions.push(parseElementPath(name));
-        after = `${definitionPrefix}${name}/\uffff`;
+        after = `${viewKey('definition', name)}/\uffff`;
       }
     }
     const path = parseElementPath(pathText);
-    const raw = await this.store.getRaw(definitionPrefix + path.path, options);
+    const raw = await this.store.getRaw(keys.definitionPrefix + path.path, options);
     if (raw === undefined || !['region', 'zone', 'rack'].includes(path.type)) {
       throw new ChamberError(
         raw === undefined ? Code.NotFound : Code.InvalidArgument,

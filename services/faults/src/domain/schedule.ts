@@ -1,19 +1,20 @@
 import {
-  FaultKind,
   FaultStatus,
+  faultKindToJSON,
+  type FaultKind,
   type Affected,
   type FaultRecord,
   type Schedule,
   type Transition,
 } from '@chamber/protos';
 import { randomStream } from '@chamber/sim';
+import { enumTypes, faultKinds, faultLasts, fromWire, isOneOf } from '@chamber/world';
 
-/** Kinds whose effect stays until something fixes it (a reboot, a power-cycle, a replacement). */
-const lasting: readonly FaultKind[] = [
-  FaultKind.FAULT_KIND_CRASH,
-  FaultKind.FAULT_KIND_HANG,
-  FaultKind.FAULT_KIND_HARDWARE_FAILURE,
-];
+/** Whether a fault of `kind` stays until something fixes it (a reboot, a power-cycle, a replacement). */
+function lasts(kind: FaultKind): boolean {
+  const word = fromWire(enumTypes.faultKind, faultKindToJSON(kind));
+  return isOneOf(faultKinds, word) && faultLasts[word];
+}
 
 /** How many transitions a record keeps. */
 export const historyLimit = 100;
@@ -52,7 +53,7 @@ const isRepeating = (r: FaultRecord): boolean =>
 function occurrenceEnd(r: FaultRecord, since: number): number {
   const duration = r.schedule?.duration;
   if (duration !== undefined) return since + duration;
-  if (lasting.includes(r.kind)) return 0;
+  if (lasts(r.kind)) return 0;
   return isRepeating(r) ? since + 1 : 0;
 }
 

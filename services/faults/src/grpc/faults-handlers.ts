@@ -1,20 +1,31 @@
 import { ChamberError, Code, entryError } from '@chamber/errors';
-import { faultTargetError } from '@chamber/faults-client';
+import { afterInputs, faultsInbox, faultsOwner, standingFault } from '@chamber/faults-client';
 import { unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
+import type { FaultKind } from '@chamber/protos';
 import {
-  FaultKind,
   FaultRecord,
   FaultStatus,
   TickRecord,
+  faultKindToJSON,
   type FaultsServer,
   type InjectFaultRequest,
   type Schedule,
 } from '@chamber/protos';
 import { cmp, op, type Entry, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/participant';
-import { isUnder, keys, parseElementPath } from '@chamber/world';
+import {
+  enumTypes,
+  faultKinds,
+  faultTargetError,
+  fromWire,
+  isOneOf,
+  isUnder,
+  keys,
+  parseElementPath,
+  viewKey,
+  type FaultKindWord,
+} from '@chamber/world';
 import { cleared, initialRecord, scheduleErrors } from '../domain/schedule.js';
-import { faultKeys, faultsParticipant } from '../injector.js';
 
 /** How many faults one clear-all input holds (each is one write). */
 const clearAllChunk = 100;
@@ -24,35 +35,37 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
   const writer = new InputWriter(store);
 
-  /** Every fault, an input due next tick standing in for its record. */
-  async function all(): Promise<Map<string, Entry<FaultRecord>>> {
+  /** Every fault as it stands once the inputs waiting are applied. */
+  async function all(): Promise<FaultRecord[]> {
     const [records, inputs] = await Promise.all([
-      store.list(FaultRecord, faultKeys.faults),
-      store.list(FaultRecord, faultKeys.inputs),
+      store.list(FaultRecord, keys.faultsPrefix),
+      store.list(FaultRecord, faultsInbox),
     ]);
-    const out = new Map<string, Entry<FaultRecord>>();
-    for (const e of [...records.entries, ...inputs.entries]) out.set(e.value.id, e);
-    return out;
+    const byId = new Map<string, { record?: Entry<FaultRecord>; input?: Entry<FaultRecord> }>();
+    for (const record of records.entries) byId.set(record.value.id, { record });
+    for (const input of inputs.entries)
+      byId.set(input.value.id, { ...byId.get(input.value.id), input });
+    return [...byId.values()].map((e) => standingFault(e.record, e.input, afterInputs)!.value);
   }
 
   async function one(
     id: string,
   ): Promise<{ record: FaultRecord; guards: ReturnType<typeof cmp.absent>[] }> {
     const [record, input] = await Promise.all([
-      store.get(FaultRecord, faultKeys.faults + id),
-      store.get(FaultRecord, faultKeys.inputs + id),
+      store.get(FaultRecord, keys.fault(id)),
+      store.get(FaultRecord, faultsInbox + id),
     ]);
-    const found = input ?? record;
+    const found = standingFault(record, input, afterInputs);
     if (found === undefined) throw new ChamberError(Code.NotFound, `no fault "${id}"`);
     const guard = (key: string, e: Entry<FaultRecord> | undefined) =>
       e === undefined ? cmp.absent(key) : cmp.modRevision(key, '==', e.modRevision);
     return {
       record: found.value,
-      guards: [guard(faultKeys.faults + id, record), guard(faultKeys.inputs + id, input)],
+      guards: [guard(keys.fault(id), record), guard(faultsInbox + id, input)],
     };
   }
 
-  async function validTargets(kind: FaultKind, targets: readonly string[]): Promise<string[]> {
+  async function validTargets(kind: FaultKindWord, targets: readonly string[]): Promise<string[]> {
     if (targets.length === 0) {
       throw new ChamberError(Code.InvalidArgument, 'targets: give at least one element path', {
         details: { field: 'targets' },
@@ -75,7 +88,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
       }
       const problem = faultTargetError(kind, path);
       if (problem !== undefined) refuse(i, problem);
-      else if ((await store.getRaw(`definition/${path.blade ?? path.path}`)) === undefined)
+      else if ((await store.getRaw(viewKey('definition', path.blade ?? path.path))) === undefined)
         refuse(i, `no ${path.type} "${path.path}" is defined`);
       else if (!out.includes(path.path)) out.push(path.path);
     }
@@ -97,14 +110,14 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
 
   /** Checks one fault to inject; fails with `InvalidArgument` naming the field. */
   async function check(req: InjectFaultRequest, nextTick: number): Promise<Checked> {
-    if (req.kind === FaultKind.FAULT_KIND_UNSPECIFIED || FaultKind[req.kind] === undefined) {
-      throw new ChamberError(
-        Code.InvalidArgument,
-        'kind must be one of power_loss, network_loss, crash, hang, stuck_cable, hardware_failure',
-        { details: { field: 'kind' } },
-      );
+    // The one place the wire's enum becomes the word the rules are written in.
+    const kind = fromWire(enumTypes.faultKind, faultKindToJSON(req.kind));
+    if (!isOneOf(faultKinds, kind)) {
+      throw new ChamberError(Code.InvalidArgument, `kind must be one of ${faultKinds.join(', ')}`, {
+        details: { field: 'kind' },
+      });
     }
-    const targets = await validTargets(req.kind, req.targets);
+    const targets = await validTargets(kind, req.targets);
     const schedule: Schedule = req.schedule ?? {};
     const errors = scheduleErrors(schedule, nextTick);
     if (errors.length > 0) {
@@ -127,7 +140,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
     await writer.submitAll(
       faults.map((f, i) => ({
         id: { sequence: 'fault/f' },
-        owner: faultsParticipant,
+        owner: faultsOwner,
         ops: (effectiveTick: number, id: string) => {
           const record = initialRecord(
             {
@@ -141,7 +154,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
             seed,
           );
           records[i] = record;
-          return [op.put(FaultRecord, faultKeys.inputs + record.id, record)];
+          return [op.put(FaultRecord, faultsInbox + record.id, record)];
         },
       })),
     );
@@ -176,8 +189,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
 
     listFaults: unary(async (req) => {
       const target = req.target.replace(/^\/+|\/+$/g, '');
-      const faults = [...(await all()).values()]
-        .map((e) => e.value)
+      const faults = (await all())
         .filter(
           (f) =>
             (req.statuses.length === 0 || req.statuses.includes(f.status)) &&
@@ -208,10 +220,10 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         try {
           await writer.submit({
             id: `fault-clear/${req.id}`,
-            owner: faultsParticipant,
+            owner: faultsOwner,
             ops: (effectiveTick) => {
               fault = cleared(record, effectiveTick, `cleared by ${who}`);
-              return [op.put(FaultRecord, faultKeys.inputs + req.id, fault)];
+              return [op.put(FaultRecord, faultsInbox + req.id, fault)];
             },
             compares: guards,
             conflict: () => {
@@ -229,20 +241,18 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
 
     clearFaults: unary(async (req) => {
       const who = req.requestedBy === '' ? 'request' : req.requestedBy;
-      const open = [...(await all()).values()]
-        .map((e) => e.value)
-        .filter((f) => f.status !== FaultStatus.FAULT_STATUS_CLEARED);
+      const open = (await all()).filter((f) => f.status !== FaultStatus.FAULT_STATUS_CLEARED);
       let effectiveTick = 0;
       for (let i = 0; i < open.length; i += clearAllChunk) {
         const chunk = open.slice(i, i + clearAllChunk);
         const res = await writer.submit({
           id: `fault-clear-all/${i / clearAllChunk}`,
-          owner: faultsParticipant,
+          owner: faultsOwner,
           ops: (tick) =>
             chunk.map((f) =>
               op.put(
                 FaultRecord,
-                faultKeys.inputs + f.id,
+                faultsInbox + f.id,
                 cleared(f, tick, `cleared by ${who} (clear-all)`),
               ),
             ),

@@ -1,6 +1,13 @@
-import { faultSites } from '@chamber/faults-client';
-import { parseElementPath } from '@chamber/world';
-import { FaultKind, FaultStatus, type FaultRecord } from '@chamber/protos';
+import { FaultStatus, faultKindToJSON, type FaultKind, type FaultRecord } from '@chamber/protos';
+import {
+  enumTypes,
+  faultKinds,
+  faultSites,
+  fromWire,
+  isOneOf,
+  tryParseElementPath,
+  type FaultKindWord,
+} from '@chamber/world';
 import type { Topology } from './topology.js';
 
 /** A fault in effect on one PDU, TOR or blade (or one of the blade's cables). */
@@ -49,9 +56,10 @@ export class FaultEffects {
     }
     this.elementsOf.delete(id);
     const now: string[] = [];
-    if (record !== undefined && record.status === FaultStatus.FAULT_STATUS_ACTIVE) {
+    const kind = record === undefined ? undefined : kindWord(record.kind);
+    if (record?.status === FaultStatus.FAULT_STATUS_ACTIVE && kind !== undefined) {
       for (const affected of record.affected) {
-        for (const [element, cable] of expand(record.kind, affected.target, topology)) {
+        for (const [element, cable] of expand(kind, affected.target, topology)) {
           const effect: Effect = {
             faultId: id,
             kind: record.kind,
@@ -73,20 +81,21 @@ export class FaultEffects {
 
 type Site = readonly [element: string, cable: 'power' | 'network' | undefined];
 
+/** A record's fault kind in the words the rules are written in (`undefined`: none known). */
+function kindWord(kind: FaultKind): FaultKindWord | undefined {
+  const word = fromWire(enumTypes.faultKind, faultKindToJSON(kind));
+  return isOneOf(faultKinds, word) ? word : undefined;
+}
+
 /** The PDUs, TORs, blades and cables that a fault of `kind` on `target` acts on. */
-function expand(kind: FaultKind, target: string, topology: Topology): Site[] {
-  let parsed;
-  try {
-    parsed = parseElementPath(target);
-  } catch {
-    return [];
-  }
-  const sites = faultSites(kind);
+function expand(kind: FaultKindWord, target: string, topology: Topology): Site[] {
+  const parsed = tryParseElementPath(target);
+  if (parsed === undefined) return [];
+  const sites = faultSites[kind];
   const bladeSites = (blade: string): Site[] => {
     const out: Site[] = [];
     if (sites.includes('blade')) out.push([blade, undefined]);
-    if (sites.includes('power-cable') && kind !== FaultKind.FAULT_KIND_POWER_LOSS)
-      out.push([blade, 'power']);
+    if (sites.includes('power-cable') && kind !== 'power_loss') out.push([blade, 'power']);
     if (sites.includes('network-cable')) out.push([blade, 'network']);
     return out;
   };

@@ -1,5 +1,5 @@
 import type { BladeDefinition } from '@chamber/protos';
-import { isUnder } from '@chamber/world';
+import { depthOf, deviceOf, devicePath, isUnder } from '@chamber/world';
 
 /** A defined blade and what it is wired to. */
 export interface BladeInfo {
@@ -64,37 +64,39 @@ export class Topology {
   }
 
   private add(path: string, blade: (path: string) => BladeDefinition | undefined): void {
-    const parts = path.split('/');
-    if (parts.length === 1) this.regions.add(path);
-    else if (parts.length === 2) this.zones.add(path);
-    else if (parts.length === 3) this.rack(path);
-    else if (parts.length === 5) {
-      const rack = `${parts[0]}/${parts[1]}/${parts[2]}`;
-      const contents = this.rack(rack);
-      if (parts[3] === 'pdu') {
-        this.pdus.add(path);
-        contents.pdus.push(path);
-        this.elements.push(path);
-      } else if (parts[3] === 'tor') {
-        this.tors.add(path);
-        contents.tors.push(path);
-        this.elements.push(path);
-      } else if (parts[3] === 'blade') {
-        const definition = blade(path);
-        if (definition === undefined) return;
-        this.elements.push(path);
-        const info: BladeInfo = {
-          path,
-          rack,
-          definition,
-          pdu: `${rack}/pdu/${definition.power?.device ?? 0}`,
-          tor: `${rack}/tor/${definition.network?.device ?? 0}`,
-        };
-        this.blades.set(path, info);
-        contents.blades.push(path);
-        push(this.fed, info.pdu, path);
-        push(this.linked, info.tor, path);
-      }
+    const device = deviceOf(path);
+    if (device === undefined) {
+      const depth = depthOf(path);
+      if (depth === 1) this.regions.add(path);
+      else if (depth === 2) this.zones.add(path);
+      else if (depth === 3) this.rack(path);
+      return;
+    }
+    const { rack } = device;
+    const contents = this.rack(rack);
+    if (device.kind === 'pdu') {
+      this.pdus.add(path);
+      contents.pdus.push(path);
+      this.elements.push(path);
+    } else if (device.kind === 'tor') {
+      this.tors.add(path);
+      contents.tors.push(path);
+      this.elements.push(path);
+    } else {
+      const definition = blade(path);
+      if (definition === undefined) return;
+      this.elements.push(path);
+      const info: BladeInfo = {
+        path,
+        rack,
+        definition,
+        pdu: devicePath(rack, 'pdu', definition.power?.device ?? 0),
+        tor: devicePath(rack, 'tor', definition.network?.device ?? 0),
+      };
+      this.blades.set(path, info);
+      contents.blades.push(path);
+      push(this.fed, info.pdu, path);
+      push(this.linked, info.tor, path);
     }
   }
 

@@ -12,13 +12,12 @@ import {
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/participant';
-import { isUnder, keys, parseElementPath } from '@chamber/world';
+import { isUnder, keys, parseElementPath, viewKey } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
-import { inventoryParticipant, submitDefinitionLoad } from '../definition-loads.js';
+import { submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
-import { definitionPrefix } from '../domain/definition/records.js';
+import { inventoryInbox, inventoryInputs, inventoryParticipant } from '../domain/inputs.js';
 import type { InventoryReads } from '../reads.js';
-import { inventoryKeys } from '../simulator.js';
 
 /** The Inventory RPCs: validate, then write inputs for the clock or read the views. */
 export function createInventoryHandlers(
@@ -32,7 +31,7 @@ export function createInventoryHandlers(
 
   /** Fails with `NotFound` (naming `field` when given) unless `path` is defined. */
   async function mustExist(path: string, field?: string): Promise<void> {
-    if ((await store.getRaw(definitionPrefix + path)) === undefined) {
+    if ((await store.getRaw(viewKey('definition', path))) === undefined) {
       throw new ChamberError(
         Code.NotFound,
         `no ${parseElementPath(path).type} "${path}" is defined`,
@@ -58,12 +57,12 @@ export function createInventoryHandlers(
     const records: CommandRecord[] = [];
     await writer.submitAll(
       commands.map((req, i) => ({
-        id: { sequence: 'command/c' },
+        id: { sequence: inventoryInputs.commandSequence },
         owner: inventoryParticipant,
         ops: (effectiveTick: number, id: string) => {
           const command: CommandRecord = {
             ...CommandRecord.fromPartial({}),
-            id: id.slice('command/'.length),
+            id: id.slice(inventoryInputs.commandPrefix.length),
             target: parseElementPath(req.target).path,
             action: req.action,
             status: CommandStatus.COMMAND_STATUS_PENDING,
@@ -73,7 +72,7 @@ export function createInventoryHandlers(
             reason: `waiting for tick ${effectiveTick}`,
           };
           records[i] = command;
-          return [op.put(CommandRecord, inventoryKeys.inputs + id, command)];
+          return [op.put(CommandRecord, inventoryInbox + id, command)];
         },
       })),
     );
@@ -84,7 +83,7 @@ export function createInventoryHandlers(
     loadDefinition: unary(async (req) => {
       const fileName = req.fileName === '' ? 'definition.yaml' : req.fileName;
       const load = await submitDefinitionLoad(store, { source: req.source, fileName }, parser);
-      await store.put(LoadProgress, inventoryKeys.loadProgress, {
+      await store.put(LoadProgress, keys.loadProgress, {
         ...LoadProgress.fromPartial({}),
         loadId: load.id,
         state: LoadProgress_State.STATE_WAITING,
@@ -100,7 +99,7 @@ export function createInventoryHandlers(
         let isDone = false;
         const consider = (text: string | undefined): void => {
           if (isDone || text === undefined) return;
-          const progress = decode(LoadProgress, inventoryKeys.loadProgress, text);
+          const progress = decode(LoadProgress, keys.loadProgress, text);
           if (progress.loadId === req.loadId) {
             call.write({ progress });
             if (progress.state === LoadProgress_State.STATE_DONE) finish();
@@ -122,12 +121,12 @@ export function createInventoryHandlers(
           if (error === undefined) resolve();
           else reject(error);
         };
-        const handle = store.watch(inventoryKeys.loadProgress, {}, (events) => {
-          for (const e of events) if (e.key === inventoryKeys.loadProgress) consider(e.value);
+        const handle = store.watch(keys.loadProgress, {}, (events) => {
+          for (const e of events) if (e.key === keys.loadProgress) consider(e.value);
         });
         call.on('cancelled', () => finish());
         void handle
-          .then(() => store.getRaw(inventoryKeys.loadProgress))
+          .then(() => store.getRaw(keys.loadProgress))
           .then((raw) => consider(raw?.value), reject);
       });
     }, logger),
@@ -158,13 +157,13 @@ export function createInventoryHandlers(
         );
       }
       await mustExist(path.path);
-      const id = `target/${path.path}`;
+      const id = inventoryInputs.target(path.path);
       const guarded = req.matchRevision !== undefined;
       const { effectiveTick } = await writer.submit({
         id,
         owner: inventoryParticipant,
         ops: () => [
-          op.put(TargetInput, inventoryKeys.inputs + id, {
+          op.put(TargetInput, inventoryInbox + id, {
             state: req.state,
             powered: req.powered,
             reason: req.reason === '' ? 'set by request' : req.reason,
@@ -173,7 +172,7 @@ export function createInventoryHandlers(
         ...(guarded
           ? {
               compares: [
-                cmp.modRevision(inventoryKeys.target + path.path, '==', req.matchRevision!),
+                cmp.modRevision(viewKey('target', path.path), '==', req.matchRevision!),
                 cmp.absent(keys.pending(id)),
               ],
               conflict: () =>
@@ -211,16 +210,16 @@ export function createInventoryHandlers(
 
     getCommand: unary(async (req) => {
       const command =
-        (await store.get(CommandRecord, inventoryKeys.commands + req.id)) ??
-        (await store.get(CommandRecord, `${inventoryKeys.inputs}command/${req.id}`));
+        (await store.get(CommandRecord, keys.command(req.id))) ??
+        (await store.get(CommandRecord, inventoryInbox + inventoryInputs.commandPrefix + req.id));
       if (command === undefined) throw new ChamberError(Code.NotFound, `no command "${req.id}"`);
       return { command: command.value };
     }),
 
     listCommands: unary(async (req) => {
       const [stored, pending] = await Promise.all([
-        store.list(CommandRecord, inventoryKeys.commands),
-        store.list(CommandRecord, `${inventoryKeys.inputs}command/`),
+        store.list(CommandRecord, keys.commandsPrefix),
+        store.list(CommandRecord, inventoryInbox + inventoryInputs.commandPrefix),
       ]);
       const commands = [...stored.entries, ...pending.entries]
         .map((e) => e.value)

@@ -1,12 +1,12 @@
-import { isUnder } from '@chamber/world';
 import { Severity, SpanStatus, type LogEntry, type TraceSpan } from '@chamber/protos';
 import {
+  isUnder,
   reasonAttribute,
   runAttribute,
   severityAttribute,
   targetAttribute,
   tickAttribute,
-} from '@chamber/telemetry';
+} from '@chamber/world';
 
 /**
  * What one entry may hold, so the log's memory is bounded by its capacity:

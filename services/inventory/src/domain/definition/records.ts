@@ -6,10 +6,8 @@ import {
   RegionDefinition,
   ZoneDefinition,
 } from '@chamber/protos';
+import { viewKey } from '@chamber/world';
 import type { Blade, Definition, Device } from './model.js';
-
-/** Where the `definition` view lives in the store. */
-export const definitionPrefix = 'definition/';
 
 /**
  * The `definition` view of a parsed definition: the proto3 JSON text of each
@@ -20,7 +18,7 @@ export const definitionPrefix = 'definition/';
 export function definitionRecords(definition: Definition): Map<string, string> {
   const out = new Map<string, string>();
   const put = <T>(codec: { toJSON(m: T): unknown }, path: string, value: T): void => {
-    out.set(definitionPrefix + path, JSON.stringify(codec.toJSON(value)));
+    out.set(viewKey('definition', path), JSON.stringify(codec.toJSON(value)));
   };
   const device = (kind: DeviceKind, d: Device): void =>
     put(DeviceDefinition, d.path, { kind, index: d.index, ports: d.ports });

@@ -2,7 +2,7 @@ import { ChamberError, Code } from '@chamber/errors';
 import { checkDefinitionSize } from '@chamber/inventory-client';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDefinition, type ParseResult } from './parse.js';
+import { parseDefinition, type ParseResult } from './domain/definition/parse.js';
 
 /**
  * The text of the definition file `file`. Its size is checked before it is

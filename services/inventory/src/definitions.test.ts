@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadDefinitionFile } from './load.js';
-import type { Definition } from './model.js';
-import { parseDefinition } from './parse.js';
+import { loadDefinitionFile } from './definitions.js';
+import type { Definition } from './domain/definition/model.js';
+import { parseDefinition } from './domain/definition/parse.js';
 
-const samples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../definitions');
+const samples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../definitions');
 
 async function sample(name: string): Promise<Definition> {
   const result = await loadDefinitionFile(path.join(samples, `${name}.yaml`));

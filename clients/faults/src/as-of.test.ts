@@ -1,0 +1,144 @@
+import { FaultKind, FaultRecord, FaultStatus } from '@chamber/protos';
+import {
+  decodeEntry,
+  encode,
+  type RawEntry,
+  type Reaction,
+  type Snapshot,
+  type TickInput,
+} from '@chamber/reactor';
+import { describe, expect, it } from 'vitest';
+import { faultsAsOf, readingFaultsAsOf } from './as-of.js';
+
+/** A snapshot of `records` (key → record), each at its own revision. */
+function snapshotOf(records: Record<string, FaultRecord | string>): Snapshot {
+  const entries = new Map<string, RawEntry>();
+  let revision = 0;
+  for (const [key, value] of Object.entries(records)) {
+    revision++;
+    const text = typeof value === 'string' ? value : encode(FaultRecord, value);
+    entries.set(key, {
+      key,
+      value: text,
+      modRevision: revision,
+      createRevision: revision,
+      version: 1,
+    });
+  }
+  const listRaw = (prefix: string): RawEntry[] =>
+    [...entries.values()]
+      .filter((e) => e.key.startsWith(prefix))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  return {
+    getRaw: (key) => entries.get(key),
+    get: (codec, key) => {
+      const raw = entries.get(key);
+      return raw === undefined ? undefined : decodeEntry(codec, raw);
+    },
+    value: (codec, key) => {
+      const raw = entries.get(key);
+      return raw === undefined ? undefined : decodeEntry(codec, raw).value;
+    },
+    listRaw,
+    list: (codec, prefix) => listRaw(prefix).map((e) => decodeEntry(codec, e)),
+  };
+}
+
+function fault(id: string, status: FaultStatus, sinceTick: number): FaultRecord {
+  return {
+    ...FaultRecord.fromPartial({}),
+    id,
+    kind: FaultKind.FAULT_KIND_CRASH,
+    targets: ['r/z1/rack1/blade/1'],
+    status,
+    sinceTick,
+  };
+}
+
+const { FAULT_STATUS_ACTIVE: active, FAULT_STATUS_CLEARED: cleared } = FaultStatus;
+
+describe('faultsAsOf', () => {
+  const world = snapshotOf({
+    'faults/f1-1': fault('f1-1', active, 1),
+    'faults/f2-1': fault('f2-1', active, 2),
+    // A clear of f1-1 and a new fault, both due at tick 5; a clear of f2-1 due at 9.
+    'inputs/faults/f1-1': fault('f1-1', cleared, 5),
+    'inputs/faults/f5-1': fault('f5-1', active, 5),
+    'inputs/faults/f2-1': fault('f2-1', cleared, 9),
+    'actual/r/z1/rack1/blade/1': '{"state":"BLADE_STATE_WORKING"}',
+  });
+
+  it('shows a due input in place of its record, under the record key, in key order', () => {
+    const at5 = faultsAsOf(world, 5);
+    expect(at5.list(FaultRecord, 'faults/').map((e) => [e.key, e.value.status])).toEqual([
+      ['faults/f1-1', cleared],
+      ['faults/f2-1', active],
+      ['faults/f5-1', active],
+    ]);
+    expect(at5.listRaw('faults/f5').map((e) => e.key)).toEqual(['faults/f5-1']);
+    expect(at5.value(FaultRecord, 'faults/f1-1')?.status).toBe(cleared);
+    expect(at5.getRaw('faults/f5-1')?.key).toBe('faults/f5-1');
+    expect(at5.get(FaultRecord, 'faults/f2-1')?.value.status).toBe(active);
+  });
+
+  it('shows the records alone before the inputs are due, and hides the inbox', () => {
+    const at4 = faultsAsOf(world, 4);
+    expect(at4.list(FaultRecord, 'faults/').map((e) => [e.key, e.value.status])).toEqual([
+      ['faults/f1-1', active],
+      ['faults/f2-1', active],
+    ]);
+    expect(at4.value(FaultRecord, 'faults/f5-1')).toBeUndefined();
+    expect(at4.listRaw('inputs/faults/')).toEqual([]);
+    expect(at4.getRaw('inputs/faults/f1-1')).toBeUndefined();
+  });
+
+  it('reads every other key through', () => {
+    const at5 = faultsAsOf(world, 5);
+    expect(at5.getRaw('actual/r/z1/rack1/blade/1')?.value).toContain('WORKING');
+    expect(at5.listRaw('actual/').map((e) => e.key)).toEqual(['actual/r/z1/rack1/blade/1']);
+  });
+});
+
+describe('readingFaultsAsOf', () => {
+  const world = snapshotOf({
+    'faults/f1-1': fault('f1-1', active, 1),
+    'inputs/faults/f1-1': fault('f1-1', cleared, 5),
+    'inputs/faults/f6-1': fault('f6-1', active, 6),
+  });
+  /** What the wrapped reactor saw at `tick`, and the wake-up it asked for. */
+  async function seen(
+    tick: number,
+    changes: ReadonlySet<string> | undefined,
+    wakeup: number | null,
+  ) {
+    const saw: TickInput[] = [];
+    const reactor = readingFaultsAsOf({
+      react: (input): Reaction => {
+        saw.push(input);
+        return { writes: [], decisions: [], nextWakeup: wakeup };
+      },
+    });
+    const reaction = await reactor.react({ tick, run: 1, seed: 7, snapshot: world, changes });
+    return { input: saw[0]!, nextWakeup: reaction.nextWakeup };
+  }
+
+  it('reports a change of an input as a change of its record', async () => {
+    const { input } = await seen(5, new Set(['inputs/faults/f1-1', 'commands/c1']), null);
+    expect([...input.changes!].sort()).toEqual(['commands/c1', 'faults/f1-1']);
+    expect(input.snapshot.value(FaultRecord, 'faults/f1-1')?.status).toBe(cleared);
+  });
+
+  it('wakes the reactor when a waiting input falls due, and reports it changed then', async () => {
+    expect((await seen(5, new Set(), null)).nextWakeup).toBe(6);
+    expect((await seen(5, new Set(), 9)).nextWakeup).toBe(6);
+    expect((await seen(5, new Set(), 3)).nextWakeup).toBe(3);
+    const at6 = await seen(6, new Set(), null);
+    expect([...at6.input.changes!]).toEqual(['faults/f6-1']);
+    expect(at6.nextWakeup).toBeNull();
+    expect(at6.input.snapshot.value(FaultRecord, 'faults/f6-1')?.status).toBe(active);
+  });
+
+  it('leaves a full tick full', async () => {
+    expect((await seen(5, undefined, null)).input.changes).toBeUndefined();
+  });
+});
