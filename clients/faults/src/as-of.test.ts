@@ -7,6 +7,7 @@ import {
   type Snapshot,
   type TickInput,
 } from '@chamber/reactor';
+import { keys, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { faultsAsOf, readingFaultsAsOf } from './as-of.js';
 
@@ -59,51 +60,53 @@ const { FAULT_STATUS_ACTIVE: active, FAULT_STATUS_CLEARED: cleared } = FaultStat
 
 describe('faultsAsOf', () => {
   const world = snapshotOf({
-    'faults/f1-1': fault('f1-1', active, 1),
-    'faults/f2-1': fault('f2-1', active, 2),
+    [keys.fault('f1-1')]: fault('f1-1', active, 1),
+    [keys.fault('f2-1')]: fault('f2-1', active, 2),
     // A clear of f1-1 and a new fault, both due at tick 5; a clear of f2-1 due at 9.
-    'inputs/faults/f1-1': fault('f1-1', cleared, 5),
-    'inputs/faults/f5-1': fault('f5-1', active, 5),
-    'inputs/faults/f2-1': fault('f2-1', cleared, 9),
-    'actual/r/z1/rack1/blade/1': '{"state":"BLADE_STATE_WORKING"}',
+    [keys.input('faults', 'f1-1')]: fault('f1-1', cleared, 5),
+    [keys.input('faults', 'f5-1')]: fault('f5-1', active, 5),
+    [keys.input('faults', 'f2-1')]: fault('f2-1', cleared, 9),
+    [viewKey('actual', 'r/z1/rack1/blade/1')]: '{"state":"BLADE_STATE_WORKING"}',
   });
 
   it('shows a due input in place of its record, under the record key, in key order', () => {
     const at5 = faultsAsOf(world, 5);
-    expect(at5.list(FaultRecord, 'faults/').map((e) => [e.key, e.value.status])).toEqual([
-      ['faults/f1-1', cleared],
-      ['faults/f2-1', active],
-      ['faults/f5-1', active],
+    expect(at5.list(FaultRecord, keys.faultsPrefix).map((e) => [e.key, e.value.status])).toEqual([
+      [keys.fault('f1-1'), cleared],
+      [keys.fault('f2-1'), active],
+      [keys.fault('f5-1'), active],
     ]);
-    expect(at5.listRaw('faults/f5').map((e) => e.key)).toEqual(['faults/f5-1']);
-    expect(at5.value(FaultRecord, 'faults/f1-1')?.status).toBe(cleared);
-    expect(at5.getRaw('faults/f5-1')?.key).toBe('faults/f5-1');
-    expect(at5.get(FaultRecord, 'faults/f2-1')?.value.status).toBe(active);
+    expect(at5.listRaw(keys.fault('f5')).map((e) => e.key)).toEqual([keys.fault('f5-1')]);
+    expect(at5.value(FaultRecord, keys.fault('f1-1'))?.status).toBe(cleared);
+    expect(at5.getRaw(keys.fault('f5-1'))?.key).toBe(keys.fault('f5-1'));
+    expect(at5.get(FaultRecord, keys.fault('f2-1'))?.value.status).toBe(active);
   });
 
   it('shows the records alone before the inputs are due, and hides the inbox', () => {
     const at4 = faultsAsOf(world, 4);
-    expect(at4.list(FaultRecord, 'faults/').map((e) => [e.key, e.value.status])).toEqual([
-      ['faults/f1-1', active],
-      ['faults/f2-1', active],
+    expect(at4.list(FaultRecord, keys.faultsPrefix).map((e) => [e.key, e.value.status])).toEqual([
+      [keys.fault('f1-1'), active],
+      [keys.fault('f2-1'), active],
     ]);
-    expect(at4.value(FaultRecord, 'faults/f5-1')).toBeUndefined();
-    expect(at4.listRaw('inputs/faults/')).toEqual([]);
-    expect(at4.getRaw('inputs/faults/f1-1')).toBeUndefined();
+    expect(at4.value(FaultRecord, keys.fault('f5-1'))).toBeUndefined();
+    expect(at4.listRaw(keys.inputsOf('faults'))).toEqual([]);
+    expect(at4.getRaw(keys.input('faults', 'f1-1'))).toBeUndefined();
   });
 
   it('reads every other key through', () => {
     const at5 = faultsAsOf(world, 5);
-    expect(at5.getRaw('actual/r/z1/rack1/blade/1')?.value).toContain('WORKING');
-    expect(at5.listRaw('actual/').map((e) => e.key)).toEqual(['actual/r/z1/rack1/blade/1']);
+    expect(at5.getRaw(viewKey('actual', 'r/z1/rack1/blade/1'))?.value).toContain('WORKING');
+    expect(at5.listRaw(keys.actualPrefix).map((e) => e.key)).toEqual([
+      viewKey('actual', 'r/z1/rack1/blade/1'),
+    ]);
   });
 });
 
 describe('readingFaultsAsOf', () => {
   const world = snapshotOf({
-    'faults/f1-1': fault('f1-1', active, 1),
-    'inputs/faults/f1-1': fault('f1-1', cleared, 5),
-    'inputs/faults/f6-1': fault('f6-1', active, 6),
+    [keys.fault('f1-1')]: fault('f1-1', active, 1),
+    [keys.input('faults', 'f1-1')]: fault('f1-1', cleared, 5),
+    [keys.input('faults', 'f6-1')]: fault('f6-1', active, 6),
   });
   /** What the wrapped reactor saw at `tick`, and the wake-up it asked for. */
   async function seen(
@@ -123,9 +126,13 @@ describe('readingFaultsAsOf', () => {
   }
 
   it('reports a change of an input as a change of its record', async () => {
-    const { input } = await seen(5, new Set(['inputs/faults/f1-1', 'commands/c1']), null);
-    expect([...input.changes!].sort()).toEqual(['commands/c1', 'faults/f1-1']);
-    expect(input.snapshot.value(FaultRecord, 'faults/f1-1')?.status).toBe(cleared);
+    const { input } = await seen(
+      5,
+      new Set([keys.input('faults', 'f1-1'), keys.command('c1')]),
+      null,
+    );
+    expect([...input.changes!].sort()).toEqual([keys.command('c1'), keys.fault('f1-1')]);
+    expect(input.snapshot.value(FaultRecord, keys.fault('f1-1'))?.status).toBe(cleared);
   });
 
   it('wakes the reactor when a waiting input falls due, and reports it changed then', async () => {
@@ -133,9 +140,9 @@ describe('readingFaultsAsOf', () => {
     expect((await seen(5, new Set(), 9)).nextWakeup).toBe(6);
     expect((await seen(5, new Set(), 3)).nextWakeup).toBe(3);
     const at6 = await seen(6, new Set(), null);
-    expect([...at6.input.changes!]).toEqual(['faults/f6-1']);
+    expect([...at6.input.changes!]).toEqual([keys.fault('f6-1')]);
     expect(at6.nextWakeup).toBeNull();
-    expect(at6.input.snapshot.value(FaultRecord, 'faults/f6-1')?.status).toBe(active);
+    expect(at6.input.snapshot.value(FaultRecord, keys.fault('f6-1'))?.status).toBe(active);
   });
 
   it('leaves a full tick full', async () => {
