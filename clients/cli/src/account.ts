@@ -3,6 +3,7 @@ import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import os from 'node:os';
 import {
   askSecret,
+  show,
   type AreaExtension,
   type Composite,
   type Context,
@@ -28,8 +29,7 @@ export const tokenArea: AreaExtension = {
     create: {
       print: (ctx, body) => {
         const { token, info } = body as { token?: string; info?: { id?: string } };
-        if (ctx.isJson) ctx.print(JSON.stringify(body));
-        else ctx.print(`${token ?? ''}\n(token ${info?.id ?? '?'}: shown this once, keep it safe)`);
+        show(ctx, body, [token ?? '', `(token ${info?.id ?? '?'}: shown this once, keep it safe)`]);
       },
     },
   },
@@ -71,11 +71,8 @@ async function setPassword(ctx: Context, route: RestCall): Promise<void> {
     body: { password, ...(currentPassword === undefined ? {} : { currentPassword }) },
     ...(ifMatch === undefined ? {} : { ifMatch }),
   });
-  if (ctx.isJson) ctx.print(JSON.stringify({ user: name, isPasswordSet: true }));
-  else
-    ctx.print(
-      `password of ${name} set${isFirst ? `; log in with: chamber login --user ${name}` : ''}`,
-    );
+  const next = isFirst ? `; log in with: chamber login --user ${name}` : '';
+  show(ctx, { user: name, isPasswordSet: true }, `password of ${name} set${next}`);
 }
 
 /** The id of a bearer token `chm_<id>_<secret>`: what revokeToken takes. */
@@ -130,13 +127,12 @@ export const loginCommand: Composite = {
     if (previous !== undefined) await revoke(ctx, previous.url, previous.token);
     const who = session.body.user ?? user ?? '?';
     const file = await writeCredentials(ctx.env, { url, token: created.body.token, user: who });
-    if (ctx.isJson) ctx.print(JSON.stringify({ url, user: who, file }));
-    else {
-      ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
-      if (session.body.mustSetPassword === true) {
-        ctx.print(`now set a password: chamber user passwd ${who} (asks only for the new one)`);
-      }
-    }
+    show(ctx, { url, user: who, file }, [
+      `logged in to ${url} as ${who}; token stored in ${file}`,
+      ...(session.body.mustSetPassword === true
+        ? [`now set a password: chamber user passwd ${who} (asks only for the new one)`]
+        : []),
+    ]);
   },
 };
 

@@ -1,6 +1,6 @@
 import { severities } from '@chamber/world';
-import { followEvents, type ServerEvent } from './events.js';
-import type { AreaExtension, Context, RestCall } from './program.js';
+import { followEvents, parseData, type ServerEvent } from './events.js';
+import { show, type AreaExtension, type Context, type RestCall } from './program.js';
 import { restClient } from './rest.js';
 
 /** The `service` area: the registered services and their health. */
@@ -50,11 +50,7 @@ export const eventsArea: AreaExtension = {
 };
 
 function printEvent(ctx: Context, e: ServerEvent): void {
-  ctx.print(
-    ctx.isJson
-      ? JSON.stringify({ id: e.id, event: e.event, data: parseData(e.data) })
-      : `${e.event} ${e.data}`,
-  );
+  show(ctx, { id: e.id, event: e.event, data: parseData(e.data) }, `${e.event} ${e.data}`);
 }
 
 /** A log entry as the log routes give it (chamber.trace.v1.LogEntry's JSON); the fields the CLI reads. */
@@ -88,7 +84,7 @@ async function showLogs(ctx: Context, route: RestCall): Promise<void> {
     query: { ...input.query, ...(isTail ? { tail: true } : {}) },
   })) as { entries?: LogEntry[]; lastSeq?: number };
   for (const entry of page.entries ?? []) printEntry(ctx, entry);
-  if (!ctx.options['follow'] === true) return;
+  if (ctx.options['follow'] !== true) return;
   const wanted = entryFilter(ctx);
   // Resume the stream right after the page: `0-<seq>` is a logs-only position.
   const after = page.lastSeq ?? String((ctx.values['after'] as number | undefined) ?? 0);
@@ -130,10 +126,6 @@ function entryFilter(ctx: Context): (entry: LogEntry) => boolean {
  * <target> — <reason>` (see {@link whenOf}), or its JSON with `--json`.
  */
 function printEntry(ctx: Context, e: LogEntry): void {
-  if (ctx.isJson) {
-    ctx.print(JSON.stringify(e));
-    return;
-  }
   const what = [
     e.target,
     e.reason === undefined || e.reason === '' ? '' : `— ${e.reason}`,
@@ -141,7 +133,9 @@ function printEntry(ctx: Context, e: LogEntry): void {
   ]
     .filter((s) => s !== undefined && s !== '')
     .join(' ');
-  ctx.print(
+  show(
+    ctx,
+    e,
     `#${e.seq ?? 0} ${whenOf(e)} ${severityName(e.severity)} ${e.service ?? ''} ${e.name ?? ''}${what === '' ? '' : ` ${what}`}`,
   );
 }
@@ -153,12 +147,4 @@ function printEntry(ctx: Context, e: LogEntry): void {
 export function whenOf(e: Pick<LogEntry, 'run' | 'tick'>): string {
   if (e.tick === undefined || e.tick < 0) return 'tick -';
   return e.run === undefined || e.run < 1 ? `tick ${e.tick}` : `run ${e.run} tick ${e.tick}`;
-}
-
-function parseData(data: string): unknown {
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    return data;
-  }
 }

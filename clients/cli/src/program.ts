@@ -18,8 +18,21 @@ export type Value = string | number | boolean | readonly string[];
  */
 export type Parser = (text: string, label: string) => Value;
 
+/** Where the tool writes and what it reads; see `run`. */
+export interface Surroundings {
+  /** Writes text to standard output as it is. */
+  readonly print: (text: string) => void;
+  /** Writes one line about how the command works to standard error, once per run. */
+  readonly note: (line: string) => void;
+  /** Aborted on Ctrl-C. */
+  readonly signal: AbortSignal;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Asks for a secret without echo (twice on a terminal with `repeatPrompt`). */
+  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
+}
+
 /** What a command's handler is given. */
-export interface Context {
+export interface Context extends Surroundings {
   /** The route's fields by name (`count`, `kind`) as given; absent when not given. */
   readonly values: Readonly<Record<string, unknown>>;
   /** Every option of the command by commander's name (`json`, `api`, `follow`, `rate`). */
@@ -28,13 +41,6 @@ export interface Context {
   readonly isJson: boolean;
   /** Writes one line (a newline is added) to standard output. */
   readonly print: (line: string) => void;
-  /** Writes one line about how the command works to standard error, once per run. */
-  readonly note: (line: string) => void;
-  /** Aborted on Ctrl-C. */
-  readonly signal: AbortSignal;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Asks for a secret without echo (twice on a terminal with `repeatPrompt`). */
-  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
 }
 
 /** A route's call as a command makes it, for handlers that do more than call and print. */
@@ -97,15 +103,6 @@ export interface AreaExtension {
   readonly composites?: Readonly<Record<string, Composite>>;
 }
 
-/** Where the tool writes and what it reads; see `run`. */
-export interface Surroundings {
-  readonly print: (text: string) => void;
-  readonly note: (line: string) => void;
-  readonly signal: AbortSignal;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
-}
-
 /**
  * A usage error found by the CLI (a bad value, a rule between options): the
  * tool prints it with a usage hint and exits 2. A ChamberError
@@ -155,22 +152,20 @@ function fieldsOf(op: Operation, cli: CliSpec, ext: CommandExtension): Field[] {
     all.push([f, 'body', schema, isRequired]);
   }
   const args = cli.args ?? [];
-  for (const name of [...args, ...(cli.secrets ?? []), ...Object.keys(cli.preset ?? {})]) {
+  // The first list naming a field says how the command takes it; the rest are options.
+  const hows: [Field['how'], readonly string[]][] = [
+    ['preset', Object.keys(cli.preset ?? {})],
+    ['secret', cli.secrets ?? []],
+    ['filled', ext.filled ?? []],
+    ['arg', args],
+  ];
+  for (const name of hows.flatMap(([, names]) => names)) {
     if (!all.some(([f]) => f === name)) {
       throw new ChamberError(Code.Internal, `${cli.area} ${cli.command}: no field "${name}"`);
     }
   }
   const fields = all.map(([field, location, schema, isRequired]): Field => {
-    const how =
-      cli.preset?.[field] !== undefined
-        ? 'preset'
-        : cli.secrets?.includes(field) === true
-          ? 'secret'
-          : ext.filled?.includes(field) === true
-            ? 'filled'
-            : args.includes(field)
-              ? 'arg'
-              : 'option';
+    const how = hows.find(([, names]) => names.includes(field))?.[0] ?? 'option';
     // A query field given positionally is what the command is about: required.
     const required =
       isRequired ||
@@ -214,33 +209,25 @@ function numberParser(schema: JsonSchema, isWhole: boolean): Parser {
     const value = schema[k];
     return typeof value === 'number' ? value : undefined;
   };
-  const [above, min, max] = [num('exclusiveMinimum'), num('minimum'), num('maximum')];
-  if (isWhole) {
-    const least = min ?? 0;
-    return (text, label) => {
-      const value = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(value) || value < least || (max !== undefined && value > max)) {
-        throw usageError(`${label} must be a whole number ≥ ${least}, got "${text}"`);
-      }
-      return value;
-    };
-  }
-  const rules = [
-    above === undefined ? undefined : `above ${above}`,
-    min === undefined ? undefined : `at least ${min}`,
-    max === undefined ? undefined : `at most ${max}`,
-  ].filter((r) => r !== undefined);
+  // A whole number is never negative here (no minus sign is taken), so its least is 0.
+  const above = isWhole ? undefined : num('exclusiveMinimum');
+  const [min, max] = [num('minimum') ?? (isWhole ? 0 : undefined), num('maximum')];
+  const rules = isWhole
+    ? [`≥ ${min}`]
+    : [
+        above === undefined ? undefined : `above ${above}`,
+        min === undefined ? undefined : `at least ${min}`,
+        max === undefined ? undefined : `at most ${max}`,
+      ].filter((r) => r !== undefined);
+  const what = `${isWhole ? 'a whole number' : 'a number'}${rules.length === 0 ? '' : ` ${rules.join(' and ')}`}`;
   return (text, label) => {
-    const value = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
+    const value = (isWhole ? /^\d+$/ : /^(\d+\.?\d*|\.\d+)$/).test(text) ? Number(text) : NaN;
     const isOk =
-      Number.isFinite(value) &&
+      (isWhole ? Number.isSafeInteger(value) : Number.isFinite(value)) &&
       (above === undefined || value > above) &&
       (min === undefined || value >= min) &&
       (max === undefined || value <= max);
-    if (!isOk) {
-      const rule = rules.length === 0 ? '' : ` ${rules.join(' and ')}`;
-      throw usageError(`${label} must be a number${rule}, got "${text}"`);
-    }
+    if (!isOk) throw usageError(`${label} must be ${what}, got "${text}"`);
     return value;
   };
 }
@@ -266,6 +253,12 @@ export function printJson(ctx: Context, body: unknown): void {
   ctx.print(ctx.isJson ? JSON.stringify(body) : JSON.stringify(body, null, 2));
 }
 
+/** Prints `json` on one line with `--json`, else `text` (a line or several) for people. */
+export function show(ctx: Context, json: unknown, text: string | readonly string[]): void {
+  if (ctx.isJson) ctx.print(JSON.stringify(json));
+  else for (const line of typeof text === 'string' ? [text] : text) ctx.print(line);
+}
+
 /**
  * A secret field's value: `CHAMBER_PASSWORD` for `password`, else asked for
  * without echo (`current password: `, or `prompt`).
@@ -281,14 +274,19 @@ export async function askSecret(
   return ctx.readSecret(prompt, repeatPrompt);
 }
 
-/** Calls `parse`, turning its usage error into the command's (exit 2, with a usage hint). */
+/** Rethrows `error`; a usage error becomes the command's (exit 2, with a usage hint). */
+function rethrow(cmd: Command, error: unknown): never {
+  if (isUsageError(error)) cmd.error(error.message, { exitCode: 2, code: 'chamber.usage' });
+  throw error;
+}
+
+/** Calls `parse`, turning its usage error into the command's. */
 function parsing(cmd: Command, parse: Parser, label: string) {
   return (text: string): Value => {
     try {
       return parse(text, label);
     } catch (error) {
-      if (isUsageError(error)) cmd.error(error.message, { exitCode: 2, code: 'chamber.usage' });
-      throw error;
+      rethrow(cmd, error);
     }
   };
 }
@@ -333,8 +331,7 @@ function act(
       if (problem !== undefined) throw usageError(problem);
       await work(ctx);
     } catch (error) {
-      if (isUsageError(error)) cmd.error(error.message, { exitCode: 2, code: 'chamber.usage' });
-      throw error;
+      rethrow(cmd, error);
     }
   });
 }
@@ -501,16 +498,12 @@ function addComposite(area: Command, name: string, spec: Composite, io: Surround
 function areaAction(area: Command, kind: string): void {
   area.allowExcessArguments().action(() => {
     const [word] = area.args;
-    if (word !== undefined) {
-      area.error(
-        `unknown ${kind} "${word}"${area.parent === null ? '' : ` in area "${area.name()}"`}`,
-        {
-          exitCode: 2,
-          code: 'commander.unknownCommand',
-        },
-      );
-    }
-    area.help();
+    if (word === undefined) area.help();
+    const where = area.parent === null ? '' : ` in area "${area.name()}"`;
+    area.error(`unknown ${kind} "${word}"${where}`, {
+      exitCode: 2,
+      code: 'commander.unknownCommand',
+    });
   });
 }
 
