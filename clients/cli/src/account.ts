@@ -17,6 +17,12 @@ import {
 } from './credentials.js';
 import { apiUrl, callRest, restClient, unreachable } from './rest.js';
 
+/** What the CLI reads of a session: whose it is, and whether its password must be set first. */
+interface Session {
+  readonly user?: string;
+  readonly mustSetPassword?: boolean;
+}
+
 /** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
 export const sessionArea: AreaExtension = {
   summary: 'sessions',
@@ -57,10 +63,7 @@ export const userArea: AreaExtension = {
 async function setPassword(ctx: Context, route: RestCall): Promise<void> {
   const name = String(ctx.values['name']);
   const client = await restClient(ctx);
-  const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as {
-    user?: string;
-    mustSetPassword?: boolean;
-  };
+  const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as Session;
   const isFirst = me.user === name && me.mustSetPassword === true;
   const currentPassword =
     me.user === name && !isFirst ? await askSecret(ctx, 'currentPassword') : undefined;
@@ -107,7 +110,7 @@ export const loginCommand: Composite = {
     const user = ctx.options['user'] as string | undefined;
     const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
     const session = await anonymous
-      .call<{ user?: string; mustSetPassword?: boolean }>('logIn', {
+      .call<Session>('logIn', {
         body: oneTime === undefined ? { user, password } : { token: oneTime },
         signal: ctx.signal,
       })

@@ -104,12 +104,7 @@ async function showLogs(ctx: Context, route: RestCall): Promise<void> {
 
 /** The `--service`, `--target`, `--severity` and `--run` filter, applied to streamed entries. */
 function entryFilter(ctx: Context): (entry: LogEntry) => boolean {
-  const { service, target, severity, run } = ctx.values as {
-    service?: string;
-    target?: string;
-    severity?: string;
-    run?: number;
-  };
+  const { service, target, severity, run } = ctx.values as Omit<LogEntry, 'seq' | 'tick'>;
   const rank = (s: string | undefined): number =>
     (severities as readonly string[]).indexOf(severityName(s));
   return (entry) =>

@@ -298,6 +298,9 @@ function addExtra(cmd: Command, extra: ExtraOption): Option {
   return option;
 }
 
+/** A field's name and what the command line gave it (`undefined`: nothing). */
+type Given = [string, unknown];
+
 /**
  * Runs `work` as the action of `cmd`: builds the context from the parsed
  * command line, applies `check` (a usage problem, if any), and turns usage
@@ -306,10 +309,7 @@ function addExtra(cmd: Command, extra: ExtraOption): Option {
 function act(
   cmd: Command,
   io: Surroundings,
-  values: (
-    positional: readonly unknown[],
-    options: Record<string, unknown>,
-  ) => Record<string, unknown>,
+  values: (positional: readonly unknown[], options: Record<string, unknown>) => Given[],
   check: (ctx: Context) => string | undefined,
   work: (ctx: Context) => Promise<void>,
 ): void {
@@ -317,7 +317,9 @@ function act(
   cmd.allowExcessArguments(false).action(async () => {
     const options = cmd.optsWithGlobals();
     const ctx: Context = {
-      values: values(cmd.processedArgs, options),
+      values: Object.fromEntries(
+        values(cmd.processedArgs, options).filter(([, value]) => value !== undefined),
+      ),
       options,
       isJson: options['json'] === true,
       print: (line) => io.print(`${line}\n`),
@@ -335,6 +337,11 @@ function act(
     }
   });
 }
+
+const ifMatchOption: ExtraOption = {
+  flags: '--if-match <ETAG>',
+  description: 'change it only if its ETag is still this (else fail, changing nothing)',
+};
 
 /** The command `chamber <cli.area> <cli.command>` of `op`, added to `area`. */
 function addTableCommand(
@@ -367,9 +374,8 @@ function addTableCommand(
     } else if (f.how === 'option') {
       const isFlag = f.schema['type'] === 'boolean';
       const isList = f.schema['type'] === 'array';
-      const value = f.flag.toUpperCase().replace(/-/g, '_');
       const option = new Option(
-        isFlag ? `--${f.flag}` : `--${f.flag} <${value}>`,
+        isFlag ? `--${f.flag}` : `--${f.flag} <${argName(f.flag)}>`,
         `${describe(f.schema)}${isList ? ' (repeat, or separate by commas)' : ''}`,
       );
       if (parse !== undefined) {
@@ -392,16 +398,7 @@ function addTableCommand(
     }
   }
   if (cli.destroys !== undefined) cmd.option('--yes', `confirm: it would ${cli.destroys}`);
-  const ifMatch =
-    op.ifMatch === true
-      ? addExtra(
-          cmd,
-          ext.ifMatch ?? {
-            flags: '--if-match <ETAG>',
-            description: 'change it only if its ETag is still this (else fail, changing nothing)',
-          },
-        )
-      : undefined;
+  const ifMatch = op.ifMatch === true ? addExtra(cmd, ext.ifMatch ?? ifMatchOption) : undefined;
   for (const extra of ext.options ?? []) addExtra(cmd, extra);
   const args = fields.filter((f) => f.how === 'arg');
   const route: RestCall = {
@@ -409,20 +406,14 @@ function addTableCommand(
     async input(ctx) {
       const parts: Record<Location, Record<string, unknown>> = { params: {}, query: {}, body: {} };
       for (const f of fields) {
-        const value =
-          f.how === 'preset'
-            ? cli.preset?.[f.field]
-            : f.how === 'secret'
-              ? await askSecret(ctx, f.field).then((s) =>
-                  s === '' && !f.isRequired ? undefined : s,
-                )
-              : ctx.values[f.field];
-        if (value !== undefined) parts[f.location][f.field] = value;
+        const given = f.how === 'secret' ? await askSecret(ctx, f.field) : ctx.values[f.field];
+        const value = cli.preset?.[f.field] ?? given;
+        // An optional secret left empty is not sent.
+        const isUnsent =
+          value === undefined || (value === '' && f.how === 'secret' && !f.isRequired);
+        if (!isUnsent) parts[f.location][f.field] = value;
       }
-      const etag =
-        ifMatch === undefined
-          ? undefined
-          : (ctx.options[ifMatch.attributeName()] as Value | undefined);
+      const etag = ifMatch && (ctx.options[ifMatch.attributeName()] as Value | undefined);
       return {
         params: parts.params as Record<string, string | number>,
         query: parts.query as Record<string, string | number | boolean>,
@@ -438,17 +429,10 @@ function addTableCommand(
   act(
     cmd,
     io,
-    (positional, options) => {
-      const values: Record<string, unknown> = {};
-      args.forEach((f, i) => {
-        if (positional[i] !== undefined) values[f.field] = positional[i];
-      });
-      for (const [field, option] of optionOf) {
-        const value = options[option.attributeName()];
-        if (value !== undefined) values[field] = value;
-      }
-      return values;
-    },
+    (positional, options) => [
+      ...args.map((f, i): Given => [f.field, positional[i]]),
+      ...[...optionOf].map(([field, option]): Given => [field, options[option.attributeName()]]),
+    ],
     (ctx) => {
       if (cli.destroys !== undefined && ctx.options['yes'] !== true) {
         return `missing --yes: ${cli.area} ${cli.command} would ${cli.destroys}; nothing was done: add --yes to do it`;
@@ -479,12 +463,7 @@ function addComposite(area: Command, name: string, spec: Composite, io: Surround
   act(
     cmd,
     io,
-    (positional) =>
-      Object.fromEntries(
-        args
-          .map((a, i): [string, unknown] => [a.name.toLowerCase(), positional[i]])
-          .filter(([, v]) => v !== undefined),
-      ),
+    (positional) => args.map((a, i): Given => [a.name.toLowerCase(), positional[i]]),
     (ctx) => spec.validate?.(ctx),
     spec.run,
   );
@@ -522,17 +501,16 @@ export function buildProgram(
 ): Command {
   for (const [name, spec] of Object.entries(topLevel)) addComposite(program, name, spec, io);
   const made = new Map<string, Command>();
-  const area = (name: string): Command => {
-    const found = made.get(name);
-    if (found !== undefined) return found;
-    const ext = areas[name];
-    if (ext === undefined) throw new ChamberError(Code.Internal, `area "${name}" has no summary`);
+  for (const [name, ext] of Object.entries(areas)) {
     const cmd = program.command(name).summary(ext.summary).description(ext.summary);
     areaAction(cmd, 'command');
     made.set(name, cmd);
-    return cmd;
+  }
+  const area = (name: string): Command => {
+    const found = made.get(name);
+    if (found === undefined) throw new ChamberError(Code.Internal, `area "${name}" has no summary`);
+    return found;
   };
-  for (const name of Object.keys(areas)) area(name);
   const seen = new Set<string>();
   for (const op of operations) {
     for (const cli of op.cli ?? []) {
