@@ -23,11 +23,6 @@ interface Session {
   readonly mustSetPassword?: boolean;
 }
 
-/** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
-export const sessionArea: AreaExtension = {
-  summary: 'sessions',
-};
-
 /** The `token` area: bearer tokens for scripts. */
 export const tokenArea: AreaExtension = {
   summary: 'bearer tokens for scripts',

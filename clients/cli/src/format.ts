@@ -46,9 +46,7 @@ export function formatHeadline(status: ClockStatus): string {
 export function formatStatus(status: ClockStatus): string[] {
   const lines = [formatHeadline(status)];
   if (status.waitingFor.length > 0) lines.push(`waiting for: ${status.waitingFor.join(', ')}`);
-  if (status.participants.length > 0) {
-    lines.push(`participants: ${status.participants.join(', ')}`);
-  }
+  if (status.participants.length > 0) lines.push(`participants: ${status.participants.join(', ')}`);
   if (status.oldestTick > 0) {
     lines.push(
       `history: ticks ${status.oldestTick} to ${status.settledTick} (older ones compacted; --at reads these)`,

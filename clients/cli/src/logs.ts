@@ -1,12 +1,7 @@
 import { severities } from '@chamber/world';
-import { followEvents, parseData, type ServerEvent } from './events.js';
+import { followEvents, parseData } from './events.js';
 import { show, type AreaExtension, type Context, type RestCall } from './program.js';
 import { restClient } from './rest.js';
-
-/** The `service` area: the registered services and their health. */
-export const serviceArea: AreaExtension = {
-  summary: 'the registered services',
-};
 
 /**
  * The `logs` area: the trace/decision log. `chamber logs` is `chamber logs
@@ -42,16 +37,12 @@ export const eventsArea: AreaExtension = {
           await restClient(ctx),
           typeof kinds === 'string' ? kinds : '',
           ctx.signal,
-          (e) => printEvent(ctx, e),
+          (e) => show(ctx, { ...e, data: parseData(e.data) }, `${e.event} ${e.data}`),
         );
       },
     },
   },
 };
-
-function printEvent(ctx: Context, e: ServerEvent): void {
-  show(ctx, { id: e.id, event: e.event, data: parseData(e.data) }, `${e.event} ${e.data}`);
-}
 
 /** A log entry as the log routes give it (chamber.trace.v1.LogEntry's JSON); the fields the CLI reads. */
 interface LogEntry {
