@@ -7,6 +7,7 @@ import {
 } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import { Option, type Command } from 'commander';
+import { nonEmpty } from './credentials.js';
 import { callRest, restClient } from './rest.js';
 
 /** The parsed value of an argument or option. */
@@ -246,11 +247,8 @@ function argName(field: string): string {
 
 /** Prints an answer as JSON: one line with `--json`, indented otherwise; `done` for none. */
 export function printJson(ctx: Context, body: unknown): void {
-  if (body === undefined) {
-    if (!ctx.isJson) ctx.print('done');
-    return;
-  }
-  ctx.print(ctx.isJson ? JSON.stringify(body) : JSON.stringify(body, null, 2));
+  if (body !== undefined) ctx.print(JSON.stringify(body, null, ctx.isJson ? undefined : 2));
+  else if (!ctx.isJson) ctx.print('done');
 }
 
 /** Prints `json` on one line with `--json`, else `text` (a line or several) for people. */
@@ -269,9 +267,8 @@ export async function askSecret(
   prompt = `${kebab(field).replace(/-/g, ' ')}: `,
   repeatPrompt?: string,
 ): Promise<string> {
-  const fromEnv = field === 'password' ? ctx.env['CHAMBER_PASSWORD'] : undefined;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return ctx.readSecret(prompt, repeatPrompt);
+  const fromEnv = field === 'password' ? nonEmpty(ctx.env['CHAMBER_PASSWORD']) : undefined;
+  return fromEnv ?? ctx.readSecret(prompt, repeatPrompt);
 }
 
 /** Rethrows `error`; a usage error becomes the command's (exit 2, with a usage hint). */
@@ -317,16 +314,13 @@ function act(
   cmd.allowExcessArguments(false).action(async () => {
     const options = cmd.optsWithGlobals();
     const ctx: Context = {
+      ...io,
       values: Object.fromEntries(
         values(cmd.processedArgs, options).filter(([, value]) => value !== undefined),
       ),
       options,
       isJson: options['json'] === true,
       print: (line) => io.print(`${line}\n`),
-      note: io.note,
-      signal: io.signal,
-      env: io.env,
-      readSecret: io.readSecret,
     };
     try {
       const problem = check(ctx);
@@ -380,14 +374,12 @@ function addTableCommand(
       );
       if (parse !== undefined) {
         const each = parsing(cmd, parse, `--${f.flag}`);
-        option.argParser(
-          isList
-            ? (text: string, previous: unknown) => [
-                ...(Array.isArray(previous) ? (previous as string[]) : []),
-                ...(each(text) as string[]),
-              ]
-            : each,
-        );
+        // A list gathers every use of its option; the first has no previous value.
+        const gather = (text: string, previous?: unknown): Value => [
+          ...((previous as string[] | undefined) ?? []),
+          ...(each(text) as string[]),
+        ];
+        option.argParser(isList ? gather : each);
       }
       cmd.addOption(option);
       optionOf.set(f.field, option);
@@ -454,10 +446,8 @@ function addTableCommand(
 function addComposite(area: Command, name: string, spec: Composite, io: Surroundings): Command {
   const cmd = area.command(name).summary(spec.summary).description(spec.summary);
   const args = spec.args ?? [];
-  for (const a of args) {
-    cmd.addArgument(
-      cmd.createArgument(a.isOptional === true ? `[${a.name}]` : `<${a.name}>`, a.description),
-    );
+  for (const { name: arg, description, isOptional } of args) {
+    cmd.argument(isOptional === true ? `[${arg}]` : `<${arg}>`, description);
   }
   for (const extra of spec.options ?? []) addExtra(cmd, extra);
   act(

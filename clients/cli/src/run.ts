@@ -59,12 +59,10 @@ export const areas: Readonly<Record<string, AreaExtension>> = {
 /**
  * The `chamber` program for one run: every area's commands (see `areas`),
  * `login` and `logout`, and the options every command takes (`--json`,
- * `--api`). Help goes to `io.stdout`; commander's own error output is
+ * `--api`). Help goes to `io.print`; commander's own error output is
  * silenced, since {@link run} prints errors.
  */
-export function chamberProgram(
-  io: Surroundings & { readonly stdout: (text: string) => void },
-): Command {
+export function chamberProgram(io: Surroundings): Command {
   const root = new Command(program)
     .description('drive a Chamber simulation from the command line')
     .usage('<area> <command> [args] [options]')
@@ -75,8 +73,8 @@ export function chamberProgram(
       "the frontend's URL (env CHAMBER_API; default: the one logged in to, else http://127.0.0.1:8080)",
     )
     .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stdout,
+      writeOut: io.print,
+      writeErr: io.print,
       outputError: () => undefined,
     })
     .exitOverride();
@@ -100,7 +98,6 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let root: Command | undefined;
   try {
     root = chamberProgram({
-      stdout: io.stdout,
       print: io.stdout,
       note: (line) => {
         if (!noted.has(line)) fail(line);
