@@ -3,6 +3,7 @@ import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import os from 'node:os';
 import {
   askSecret,
+  show,
   type AreaExtension,
   type Composite,
   type Context,
@@ -16,10 +17,11 @@ import {
 } from './credentials.js';
 import { apiUrl, callRest, restClient, unreachable } from './rest.js';
 
-/** The `session` area: who one is, and (with manage_accounts) everyone's sessions. */
-export const sessionArea: AreaExtension = {
-  summary: 'sessions',
-};
+/** What the CLI reads of a session: whose it is, and whether its password must be set first. */
+interface Session {
+  readonly user?: string;
+  readonly mustSetPassword?: boolean;
+}
 
 /** The `token` area: bearer tokens for scripts. */
 export const tokenArea: AreaExtension = {
@@ -28,8 +30,7 @@ export const tokenArea: AreaExtension = {
     create: {
       print: (ctx, body) => {
         const { token, info } = body as { token?: string; info?: { id?: string } };
-        if (ctx.isJson) ctx.print(JSON.stringify(body));
-        else ctx.print(`${token ?? ''}\n(token ${info?.id ?? '?'}: shown this once, keep it safe)`);
+        show(ctx, body, [token ?? '', `(token ${info?.id ?? '?'}: shown this once, keep it safe)`]);
       },
     },
   },
@@ -57,10 +58,7 @@ export const userArea: AreaExtension = {
 async function setPassword(ctx: Context, route: RestCall): Promise<void> {
   const name = String(ctx.values['name']);
   const client = await restClient(ctx);
-  const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as {
-    user?: string;
-    mustSetPassword?: boolean;
-  };
+  const me = (await callRest(ctx, client, 'getCurrentSession', {})).body as Session;
   const isFirst = me.user === name && me.mustSetPassword === true;
   const currentPassword =
     me.user === name && !isFirst ? await askSecret(ctx, 'currentPassword') : undefined;
@@ -71,11 +69,8 @@ async function setPassword(ctx: Context, route: RestCall): Promise<void> {
     body: { password, ...(currentPassword === undefined ? {} : { currentPassword }) },
     ...(ifMatch === undefined ? {} : { ifMatch }),
   });
-  if (ctx.isJson) ctx.print(JSON.stringify({ user: name, isPasswordSet: true }));
-  else
-    ctx.print(
-      `password of ${name} set${isFirst ? `; log in with: chamber login --user ${name}` : ''}`,
-    );
+  const next = isFirst ? `; log in with: chamber login --user ${name}` : '';
+  show(ctx, { user: name, isPasswordSet: true }, `password of ${name} set${next}`);
 }
 
 /** The id of a bearer token `chm_<id>_<secret>`: what revokeToken takes. */
@@ -110,7 +105,7 @@ export const loginCommand: Composite = {
     const user = ctx.options['user'] as string | undefined;
     const password = oneTime === undefined ? await askSecret(ctx, 'password') : undefined;
     const session = await anonymous
-      .call<{ user?: string; mustSetPassword?: boolean }>('logIn', {
+      .call<Session>('logIn', {
         body: oneTime === undefined ? { user, password } : { token: oneTime },
         signal: ctx.signal,
       })
@@ -130,13 +125,12 @@ export const loginCommand: Composite = {
     if (previous !== undefined) await revoke(ctx, previous.url, previous.token);
     const who = session.body.user ?? user ?? '?';
     const file = await writeCredentials(ctx.env, { url, token: created.body.token, user: who });
-    if (ctx.isJson) ctx.print(JSON.stringify({ url, user: who, file }));
-    else {
-      ctx.print(`logged in to ${url} as ${who}; token stored in ${file}`);
-      if (session.body.mustSetPassword === true) {
-        ctx.print(`now set a password: chamber user passwd ${who} (asks only for the new one)`);
-      }
-    }
+    show(ctx, { url, user: who, file }, [
+      `logged in to ${url} as ${who}; token stored in ${file}`,
+      ...(session.body.mustSetPassword === true
+        ? [`now set a password: chamber user passwd ${who} (asks only for the new one)`]
+        : []),
+    ]);
   },
 };
 

@@ -2,7 +2,7 @@ import { ChamberError, Code } from '@chamber/errors';
 import { ClockStatus } from '@chamber/protos';
 import { followEvents } from './events.js';
 import { formatStatus, formatWatchLine, statusToJson } from './format.js';
-import { parserOf, type AreaExtension, type Context, type RestCall } from './program.js';
+import { parserOf, show, type AreaExtension, type Context, type RestCall } from './program.js';
 import { callRest, restClient } from './rest.js';
 
 /**
@@ -44,8 +44,7 @@ const wholeEpoch = parserOf({ type: 'integer', minimum: 0 })!;
 /** Prints an answer holding a ClockStatus: readable, or one JSON object with `--json`. */
 function printStatus(ctx: Context, body: unknown): void {
   const status = ClockStatus.fromJSON(body);
-  if (ctx.isJson) ctx.print(JSON.stringify(statusToJson(status)));
-  else for (const line of formatStatus(status)) ctx.print(line);
+  show(ctx, statusToJson(status), formatStatus(status));
 }
 
 /**

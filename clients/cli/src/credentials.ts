@@ -30,21 +30,20 @@ export function credentialsPath(env: Env): string | undefined {
 export async function readCredentials(env: Env): Promise<Credentials | undefined> {
   const file = credentialsPath(env);
   if (file === undefined) return undefined;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new ChamberError(Code.FailedPrecondition, `cannot read ${file}`, { cause: error });
-  }
+  });
+  if (text === undefined) return undefined;
+  let parsed: Partial<Record<keyof Credentials, unknown>> = {};
   try {
-    const parsed = JSON.parse(text) as Partial<Record<keyof Credentials, unknown>>;
-    const { url, token, user } = parsed;
-    if (typeof url === 'string' && typeof token === 'string' && typeof user === 'string') {
-      return { url, token, user };
-    }
+    parsed = (JSON.parse(text) ?? {}) as typeof parsed;
   } catch {
-    // Reported below with the file's name.
+    // Not JSON: reported below with the file's name.
+  }
+  const { url, token, user } = parsed;
+  if (typeof url === 'string' && typeof token === 'string' && typeof user === 'string') {
+    return { url, token, user };
   }
   throw new ChamberError(
     Code.FailedPrecondition,

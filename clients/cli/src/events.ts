@@ -1,6 +1,7 @@
 import type { ApiClient } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import { createParser } from 'eventsource-parser';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { explain } from './rest.js';
 
 /** One server-sent event. */
@@ -68,27 +69,21 @@ export async function followEvents(
       if (isChamberError(error)) throw error;
       // The connection dropped: reconnect below, resuming after lastId.
     }
-    if (signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, retryMs);
-      signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    // Aborting ends the wait early; the loop then ends.
+    await sleep(retryMs, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/** An event's data: its JSON when it is JSON, else the text as it came. */
+export function parseData(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
   }
 }
 
 function errorMessage(data: string): string {
-  try {
-    const parsed = JSON.parse(data) as { message?: unknown };
-    if (typeof parsed.message === 'string') return parsed.message;
-  } catch {
-    // Not JSON: show it as it came.
-  }
-  return `the event stream failed: ${data}`;
+  const message = (parseData(data) as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : `the event stream failed: ${data}`;
 }

@@ -7,7 +7,7 @@ import {
   faultStatusToJSON,
 } from '@chamber/protos';
 import { enumTypes, fromWire, wordOf } from '@chamber/world';
-import type { AreaExtension, Context } from './program.js';
+import { show, type AreaExtension, type Context } from './program.js';
 
 /** The `fault` area: the fault routes of the table, each answer printed in words. */
 export const faultArea: AreaExtension = {
@@ -26,15 +26,7 @@ export const faultArea: AreaExtension = {
       },
       print: (ctx, body) => printFault(ctx, FaultRecord.fromJSON(body)),
     },
-    ls: {
-      print: (ctx, body) => {
-        const list = ((body as { faults?: unknown[] }).faults ?? []).map((f) =>
-          FaultRecord.fromJSON(f),
-        );
-        if (list.length === 0 && !ctx.isJson) ctx.print('(no faults)');
-        for (const f of list) printFault(ctx, f);
-      },
-    },
+    ls: { print: printList('faults', (ctx, f) => printFault(ctx, FaultRecord.fromJSON(f))) },
     get: {
       print: (ctx, body) => {
         const fault = FaultRecord.fromJSON(body);
@@ -49,12 +41,12 @@ export const faultArea: AreaExtension = {
     'clear-all': {
       print: (ctx, body) => {
         const { ids = [], effectiveTick = 0 } = body as { ids?: string[]; effectiveTick?: number };
-        if (ctx.isJson) ctx.print(JSON.stringify({ ids, effectiveTick }));
-        else {
-          ctx.print(
-            `${ids.length} fault(s) clear at tick ${effectiveTick}${ids.length > 0 ? `: ${ids.join(', ')}` : ''}`,
-          );
-        }
+        const which = ids.length > 0 ? `: ${ids.join(', ')}` : '';
+        show(
+          ctx,
+          { ids, effectiveTick },
+          `${ids.length} fault(s) clear at tick ${effectiveTick}${which}`,
+        );
       },
     },
   },
@@ -62,30 +54,29 @@ export const faultArea: AreaExtension = {
 
 /** `f7-1  power_loss  active since tick 7  r/z/k  (reason; next change at tick 9)`. */
 function printFault(ctx: Context, f: FaultRecord): void {
-  if (ctx.isJson) {
-    ctx.print(JSON.stringify(FaultRecord.toJSON(f)));
-    return;
-  }
   const kind = fromWire(enumTypes.faultKind, faultKindToJSON(f.kind)) ?? 'unspecified';
   const next = f.nextTick === 0 ? '' : `; next change at tick ${f.nextTick}`;
-  ctx.print(
+  show(
+    ctx,
+    FaultRecord.toJSON(f),
     `${f.id}  ${kind}  ${wordOf(faultStatusToJSON(f.status))} since tick ${f.sinceTick}  ${f.targets.join(', ')}  (${f.reason}${next})`,
   );
+}
+
+/** Prints the list under `key` of an answer (`faults`), each with `printOne`; `(no faults)` for none. */
+function printList(key: string, printOne: (ctx: Context, item: unknown) => void) {
+  return (ctx: Context, body: unknown): void => {
+    const list = (body as Record<string, unknown[] | undefined>)[key] ?? [];
+    if (list.length === 0 && !ctx.isJson) ctx.print(`(no ${key})`);
+    for (const item of list) printOne(ctx, item);
+  };
 }
 
 /** The `repair` area: the repair routes of the table, each answer printed in words. */
 export const repairArea: AreaExtension = {
   summary: 'repairs of the simulated hardware',
   commands: {
-    ls: {
-      print: (ctx, body) => {
-        const list = ((body as { repairs?: unknown[] }).repairs ?? []).map((r) =>
-          RepairRecord.fromJSON(r),
-        );
-        if (list.length === 0 && !ctx.isJson) ctx.print('(no repairs)');
-        for (const r of list) printRepair(ctx, r);
-      },
-    },
+    ls: { print: printList('repairs', (ctx, r) => printRepair(ctx, RepairRecord.fromJSON(r))) },
     get: {
       print: (ctx, body) => {
         const r = RepairRecord.fromJSON(body);
@@ -112,11 +103,9 @@ function action(a: StepAction): string {
 }
 
 function printRepair(ctx: Context, r: RepairRecord): void {
-  if (ctx.isJson) {
-    ctx.print(JSON.stringify(RepairRecord.toJSON(r)));
-    return;
-  }
-  ctx.print(
+  show(
+    ctx,
+    RepairRecord.toJSON(r),
     `${r.id}  ${r.target}  ${wordOf(RepairStatus[r.status])}  (opened at tick ${r.openedTick}) ${r.reason}`,
   );
 }

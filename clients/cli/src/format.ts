@@ -46,9 +46,7 @@ export function formatHeadline(status: ClockStatus): string {
 export function formatStatus(status: ClockStatus): string[] {
   const lines = [formatHeadline(status)];
   if (status.waitingFor.length > 0) lines.push(`waiting for: ${status.waitingFor.join(', ')}`);
-  if (status.participants.length > 0) {
-    lines.push(`participants: ${status.participants.join(', ')}`);
-  }
+  if (status.participants.length > 0) lines.push(`participants: ${status.participants.join(', ')}`);
   if (status.oldestTick > 0) {
     lines.push(
       `history: ticks ${status.oldestTick} to ${status.settledTick} (older ones compacted; --at reads these)`,
@@ -125,18 +123,15 @@ function recordLines(record: Readonly<Record<string, unknown>>, indent: string):
  * view)` when the view holds none.
  */
 export function formatElement(element: Element): string[] {
-  const json = Element.toJSON(element) as Record<string, unknown>;
-  const records = Object.fromEntries(
-    Object.entries(json).filter(([k]) => !['path', 'kind', 'view', 'revision'].includes(k)),
-  );
   const headline = [
     `${wordOf(elementKindToJSON(element.kind))} ${element.path}`,
     wordOf(viewToJSON(element.view)),
     ...(element.revision === 0 ? [] : [`revision ${element.revision}`]),
-  ];
-  const bodies = Object.values(records).filter(
+  ].join(' · ');
+  // The records are the element's only object fields (path, kind, view and revision are not).
+  const bodies = Object.values(Element.toJSON(element) as Record<string, unknown>).filter(
     (r): r is Record<string, unknown> => typeof r === 'object' && r !== null,
   );
-  if (bodies.length === 0) return [headline.join(' · '), '  (no record in this view)'];
-  return [headline.join(' · '), ...bodies.flatMap((r) => recordLines(r, '  '))];
+  if (bodies.length === 0) return [headline, '  (no record in this view)'];
+  return [headline, ...bodies.flatMap((r) => recordLines(r, '  '))];
 }

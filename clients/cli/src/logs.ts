@@ -1,12 +1,7 @@
 import { severities } from '@chamber/world';
-import { followEvents, type ServerEvent } from './events.js';
-import type { AreaExtension, Context, RestCall } from './program.js';
+import { followEvents, parseData } from './events.js';
+import { show, type AreaExtension, type Context, type RestCall } from './program.js';
 import { restClient } from './rest.js';
-
-/** The `service` area: the registered services and their health. */
-export const serviceArea: AreaExtension = {
-  summary: 'the registered services',
-};
 
 /**
  * The `logs` area: the trace/decision log. `chamber logs` is `chamber logs
@@ -42,20 +37,12 @@ export const eventsArea: AreaExtension = {
           await restClient(ctx),
           typeof kinds === 'string' ? kinds : '',
           ctx.signal,
-          (e) => printEvent(ctx, e),
+          (e) => show(ctx, { ...e, data: parseData(e.data) }, `${e.event} ${e.data}`),
         );
       },
     },
   },
 };
-
-function printEvent(ctx: Context, e: ServerEvent): void {
-  ctx.print(
-    ctx.isJson
-      ? JSON.stringify({ id: e.id, event: e.event, data: parseData(e.data) })
-      : `${e.event} ${e.data}`,
-  );
-}
 
 /** A log entry as the log routes give it (chamber.trace.v1.LogEntry's JSON); the fields the CLI reads. */
 interface LogEntry {
@@ -88,7 +75,7 @@ async function showLogs(ctx: Context, route: RestCall): Promise<void> {
     query: { ...input.query, ...(isTail ? { tail: true } : {}) },
   })) as { entries?: LogEntry[]; lastSeq?: number };
   for (const entry of page.entries ?? []) printEntry(ctx, entry);
-  if (!ctx.options['follow'] === true) return;
+  if (ctx.options['follow'] !== true) return;
   const wanted = entryFilter(ctx);
   // Resume the stream right after the page: `0-<seq>` is a logs-only position.
   const after = page.lastSeq ?? String((ctx.values['after'] as number | undefined) ?? 0);
@@ -108,12 +95,7 @@ async function showLogs(ctx: Context, route: RestCall): Promise<void> {
 
 /** The `--service`, `--target`, `--severity` and `--run` filter, applied to streamed entries. */
 function entryFilter(ctx: Context): (entry: LogEntry) => boolean {
-  const { service, target, severity, run } = ctx.values as {
-    service?: string;
-    target?: string;
-    severity?: string;
-    run?: number;
-  };
+  const { service, target, severity, run } = ctx.values as Omit<LogEntry, 'seq' | 'tick'>;
   const rank = (s: string | undefined): number =>
     (severities as readonly string[]).indexOf(severityName(s));
   return (entry) =>
@@ -130,10 +112,6 @@ function entryFilter(ctx: Context): (entry: LogEntry) => boolean {
  * <target> — <reason>` (see {@link whenOf}), or its JSON with `--json`.
  */
 function printEntry(ctx: Context, e: LogEntry): void {
-  if (ctx.isJson) {
-    ctx.print(JSON.stringify(e));
-    return;
-  }
   const what = [
     e.target,
     e.reason === undefined || e.reason === '' ? '' : `— ${e.reason}`,
@@ -141,7 +119,9 @@ function printEntry(ctx: Context, e: LogEntry): void {
   ]
     .filter((s) => s !== undefined && s !== '')
     .join(' ');
-  ctx.print(
+  show(
+    ctx,
+    e,
     `#${e.seq ?? 0} ${whenOf(e)} ${severityName(e.severity)} ${e.service ?? ''} ${e.name ?? ''}${what === '' ? '' : ` ${what}`}`,
   );
 }
@@ -153,12 +133,4 @@ function printEntry(ctx: Context, e: LogEntry): void {
 export function whenOf(e: Pick<LogEntry, 'run' | 'tick'>): string {
   if (e.tick === undefined || e.tick < 0) return 'tick -';
   return e.run === undefined || e.run < 1 ? `tick ${e.tick}` : `run ${e.run} tick ${e.tick}`;
-}
-
-function parseData(data: string): unknown {
-  try {
-    return JSON.parse(data) as unknown;
-  } catch {
-    return data;
-  }
 }

@@ -7,6 +7,7 @@ import {
 } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import { Option, type Command } from 'commander';
+import { nonEmpty } from './credentials.js';
 import { callRest, restClient } from './rest.js';
 
 /** The parsed value of an argument or option. */
@@ -18,8 +19,21 @@ export type Value = string | number | boolean | readonly string[];
  */
 export type Parser = (text: string, label: string) => Value;
 
+/** Where the tool writes and what it reads; see `run`. */
+export interface Surroundings {
+  /** Writes text to standard output as it is. */
+  readonly print: (text: string) => void;
+  /** Writes one line about how the command works to standard error, once per run. */
+  readonly note: (line: string) => void;
+  /** Aborted on Ctrl-C. */
+  readonly signal: AbortSignal;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Asks for a secret without echo (twice on a terminal with `repeatPrompt`). */
+  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
+}
+
 /** What a command's handler is given. */
-export interface Context {
+export interface Context extends Surroundings {
   /** The route's fields by name (`count`, `kind`) as given; absent when not given. */
   readonly values: Readonly<Record<string, unknown>>;
   /** Every option of the command by commander's name (`json`, `api`, `follow`, `rate`). */
@@ -28,13 +42,6 @@ export interface Context {
   readonly isJson: boolean;
   /** Writes one line (a newline is added) to standard output. */
   readonly print: (line: string) => void;
-  /** Writes one line about how the command works to standard error, once per run. */
-  readonly note: (line: string) => void;
-  /** Aborted on Ctrl-C. */
-  readonly signal: AbortSignal;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Asks for a secret without echo (twice on a terminal with `repeatPrompt`). */
-  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
 }
 
 /** A route's call as a command makes it, for handlers that do more than call and print. */
@@ -97,15 +104,6 @@ export interface AreaExtension {
   readonly composites?: Readonly<Record<string, Composite>>;
 }
 
-/** Where the tool writes and what it reads; see `run`. */
-export interface Surroundings {
-  readonly print: (text: string) => void;
-  readonly note: (line: string) => void;
-  readonly signal: AbortSignal;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readSecret: (prompt: string, repeatPrompt?: string) => Promise<string>;
-}
-
 /**
  * A usage error found by the CLI (a bad value, a rule between options): the
  * tool prints it with a usage hint and exits 2. A ChamberError
@@ -155,22 +153,20 @@ function fieldsOf(op: Operation, cli: CliSpec, ext: CommandExtension): Field[] {
     all.push([f, 'body', schema, isRequired]);
   }
   const args = cli.args ?? [];
-  for (const name of [...args, ...(cli.secrets ?? []), ...Object.keys(cli.preset ?? {})]) {
+  // The first list naming a field says how the command takes it; the rest are options.
+  const hows: [Field['how'], readonly string[]][] = [
+    ['preset', Object.keys(cli.preset ?? {})],
+    ['secret', cli.secrets ?? []],
+    ['filled', ext.filled ?? []],
+    ['arg', args],
+  ];
+  for (const name of hows.flatMap(([, names]) => names)) {
     if (!all.some(([f]) => f === name)) {
       throw new ChamberError(Code.Internal, `${cli.area} ${cli.command}: no field "${name}"`);
     }
   }
   const fields = all.map(([field, location, schema, isRequired]): Field => {
-    const how =
-      cli.preset?.[field] !== undefined
-        ? 'preset'
-        : cli.secrets?.includes(field) === true
-          ? 'secret'
-          : ext.filled?.includes(field) === true
-            ? 'filled'
-            : args.includes(field)
-              ? 'arg'
-              : 'option';
+    const how = hows.find(([, names]) => names.includes(field))?.[0] ?? 'option';
     // A query field given positionally is what the command is about: required.
     const required =
       isRequired ||
@@ -214,33 +210,25 @@ function numberParser(schema: JsonSchema, isWhole: boolean): Parser {
     const value = schema[k];
     return typeof value === 'number' ? value : undefined;
   };
-  const [above, min, max] = [num('exclusiveMinimum'), num('minimum'), num('maximum')];
-  if (isWhole) {
-    const least = min ?? 0;
-    return (text, label) => {
-      const value = /^\d+$/.test(text) ? Number(text) : NaN;
-      if (!Number.isSafeInteger(value) || value < least || (max !== undefined && value > max)) {
-        throw usageError(`${label} must be a whole number ≥ ${least}, got "${text}"`);
-      }
-      return value;
-    };
-  }
-  const rules = [
-    above === undefined ? undefined : `above ${above}`,
-    min === undefined ? undefined : `at least ${min}`,
-    max === undefined ? undefined : `at most ${max}`,
-  ].filter((r) => r !== undefined);
+  // A whole number is never negative here (no minus sign is taken), so its least is 0.
+  const above = isWhole ? undefined : num('exclusiveMinimum');
+  const [min, max] = [num('minimum') ?? (isWhole ? 0 : undefined), num('maximum')];
+  const rules = isWhole
+    ? [`≥ ${min}`]
+    : [
+        above === undefined ? undefined : `above ${above}`,
+        min === undefined ? undefined : `at least ${min}`,
+        max === undefined ? undefined : `at most ${max}`,
+      ].filter((r) => r !== undefined);
+  const what = `${isWhole ? 'a whole number' : 'a number'}${rules.length === 0 ? '' : ` ${rules.join(' and ')}`}`;
   return (text, label) => {
-    const value = /^(\d+\.?\d*|\.\d+)$/.test(text) ? Number(text) : NaN;
+    const value = (isWhole ? /^\d+$/ : /^(\d+\.?\d*|\.\d+)$/).test(text) ? Number(text) : NaN;
     const isOk =
-      Number.isFinite(value) &&
+      (isWhole ? Number.isSafeInteger(value) : Number.isFinite(value)) &&
       (above === undefined || value > above) &&
       (min === undefined || value >= min) &&
       (max === undefined || value <= max);
-    if (!isOk) {
-      const rule = rules.length === 0 ? '' : ` ${rules.join(' and ')}`;
-      throw usageError(`${label} must be a number${rule}, got "${text}"`);
-    }
+    if (!isOk) throw usageError(`${label} must be ${what}, got "${text}"`);
     return value;
   };
 }
@@ -259,11 +247,14 @@ function argName(field: string): string {
 
 /** Prints an answer as JSON: one line with `--json`, indented otherwise; `done` for none. */
 export function printJson(ctx: Context, body: unknown): void {
-  if (body === undefined) {
-    if (!ctx.isJson) ctx.print('done');
-    return;
-  }
-  ctx.print(ctx.isJson ? JSON.stringify(body) : JSON.stringify(body, null, 2));
+  if (body !== undefined) ctx.print(JSON.stringify(body, null, ctx.isJson ? undefined : 2));
+  else if (!ctx.isJson) ctx.print('done');
+}
+
+/** Prints `json` on one line with `--json`, else `text` (a line or several) for people. */
+export function show(ctx: Context, json: unknown, text: string | readonly string[]): void {
+  if (ctx.isJson) ctx.print(JSON.stringify(json));
+  else for (const line of typeof text === 'string' ? [text] : text) ctx.print(line);
 }
 
 /**
@@ -276,19 +267,23 @@ export async function askSecret(
   prompt = `${kebab(field).replace(/-/g, ' ')}: `,
   repeatPrompt?: string,
 ): Promise<string> {
-  const fromEnv = field === 'password' ? ctx.env['CHAMBER_PASSWORD'] : undefined;
-  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return ctx.readSecret(prompt, repeatPrompt);
+  const fromEnv = field === 'password' ? nonEmpty(ctx.env['CHAMBER_PASSWORD']) : undefined;
+  return fromEnv ?? ctx.readSecret(prompt, repeatPrompt);
 }
 
-/** Calls `parse`, turning its usage error into the command's (exit 2, with a usage hint). */
+/** Rethrows `error`; a usage error becomes the command's (exit 2, with a usage hint). */
+function rethrow(cmd: Command, error: unknown): never {
+  if (isUsageError(error)) cmd.error(error.message, { exitCode: 2, code: 'chamber.usage' });
+  throw error;
+}
+
+/** Calls `parse`, turning its usage error into the command's. */
 function parsing(cmd: Command, parse: Parser, label: string) {
   return (text: string): Value => {
     try {
       return parse(text, label);
     } catch (error) {
-      if (isUsageError(error)) cmd.error(error.message, { exitCode: 2, code: 'chamber.usage' });
-      throw error;
+      rethrow(cmd, error);
     }
   };
 }
@@ -300,6 +295,9 @@ function addExtra(cmd: Command, extra: ExtraOption): Option {
   return option;
 }
 
+/** A field's name and what the command line gave it (`undefined`: nothing). */
+type Given = [string, unknown];
+
 /**
  * Runs `work` as the action of `cmd`: builds the context from the parsed
  * command line, applies `check` (a usage problem, if any), and turns usage
@@ -308,10 +306,7 @@ function addExtra(cmd: Command, extra: ExtraOption): Option {
 function act(
   cmd: Command,
   io: Surroundings,
-  values: (
-    positional: readonly unknown[],
-    options: Record<string, unknown>,
-  ) => Record<string, unknown>,
+  values: (positional: readonly unknown[], options: Record<string, unknown>) => Given[],
   check: (ctx: Context) => string | undefined,
   work: (ctx: Context) => Promise<void>,
 ): void {
@@ -319,25 +314,28 @@ function act(
   cmd.allowExcessArguments(false).action(async () => {
     const options = cmd.optsWithGlobals();
     const ctx: Context = {
-      values: values(cmd.processedArgs, options),
+      ...io,
+      values: Object.fromEntries(
+        values(cmd.processedArgs, options).filter(([, value]) => value !== undefined),
+      ),
       options,
       isJson: options['json'] === true,
       print: (line) => io.print(`${line}\n`),
-      note: io.note,
-      signal: io.signal,
-      env: io.env,
-      readSecret: io.readSecret,
     };
     try {
       const problem = check(ctx);
       if (problem !== undefined) throw usageError(problem);
       await work(ctx);
     } catch (error) {
-      if (isUsageError(error)) cmd.error(error.message, { exitCode: 2, code: 'chamber.usage' });
-      throw error;
+      rethrow(cmd, error);
     }
   });
 }
+
+const ifMatchOption: ExtraOption = {
+  flags: '--if-match <ETAG>',
+  description: 'change it only if its ETag is still this (else fail, changing nothing)',
+};
 
 /** The command `chamber <cli.area> <cli.command>` of `op`, added to `area`. */
 function addTableCommand(
@@ -370,21 +368,18 @@ function addTableCommand(
     } else if (f.how === 'option') {
       const isFlag = f.schema['type'] === 'boolean';
       const isList = f.schema['type'] === 'array';
-      const value = f.flag.toUpperCase().replace(/-/g, '_');
       const option = new Option(
-        isFlag ? `--${f.flag}` : `--${f.flag} <${value}>`,
+        isFlag ? `--${f.flag}` : `--${f.flag} <${argName(f.flag)}>`,
         `${describe(f.schema)}${isList ? ' (repeat, or separate by commas)' : ''}`,
       );
       if (parse !== undefined) {
         const each = parsing(cmd, parse, `--${f.flag}`);
-        option.argParser(
-          isList
-            ? (text: string, previous: unknown) => [
-                ...(Array.isArray(previous) ? (previous as string[]) : []),
-                ...(each(text) as string[]),
-              ]
-            : each,
-        );
+        // A list gathers every use of its option; the first has no previous value.
+        const gather = (text: string, previous?: unknown): Value => [
+          ...((previous as string[] | undefined) ?? []),
+          ...(each(text) as string[]),
+        ];
+        option.argParser(isList ? gather : each);
       }
       cmd.addOption(option);
       optionOf.set(f.field, option);
@@ -395,16 +390,7 @@ function addTableCommand(
     }
   }
   if (cli.destroys !== undefined) cmd.option('--yes', `confirm: it would ${cli.destroys}`);
-  const ifMatch =
-    op.ifMatch === true
-      ? addExtra(
-          cmd,
-          ext.ifMatch ?? {
-            flags: '--if-match <ETAG>',
-            description: 'change it only if its ETag is still this (else fail, changing nothing)',
-          },
-        )
-      : undefined;
+  const ifMatch = op.ifMatch === true ? addExtra(cmd, ext.ifMatch ?? ifMatchOption) : undefined;
   for (const extra of ext.options ?? []) addExtra(cmd, extra);
   const args = fields.filter((f) => f.how === 'arg');
   const route: RestCall = {
@@ -412,20 +398,14 @@ function addTableCommand(
     async input(ctx) {
       const parts: Record<Location, Record<string, unknown>> = { params: {}, query: {}, body: {} };
       for (const f of fields) {
-        const value =
-          f.how === 'preset'
-            ? cli.preset?.[f.field]
-            : f.how === 'secret'
-              ? await askSecret(ctx, f.field).then((s) =>
-                  s === '' && !f.isRequired ? undefined : s,
-                )
-              : ctx.values[f.field];
-        if (value !== undefined) parts[f.location][f.field] = value;
+        const given = f.how === 'secret' ? await askSecret(ctx, f.field) : ctx.values[f.field];
+        const value = cli.preset?.[f.field] ?? given;
+        // An optional secret left empty is not sent.
+        const isUnsent =
+          value === undefined || (value === '' && f.how === 'secret' && !f.isRequired);
+        if (!isUnsent) parts[f.location][f.field] = value;
       }
-      const etag =
-        ifMatch === undefined
-          ? undefined
-          : (ctx.options[ifMatch.attributeName()] as Value | undefined);
+      const etag = ifMatch && (ctx.options[ifMatch.attributeName()] as Value | undefined);
       return {
         params: parts.params as Record<string, string | number>,
         query: parts.query as Record<string, string | number | boolean>,
@@ -441,17 +421,10 @@ function addTableCommand(
   act(
     cmd,
     io,
-    (positional, options) => {
-      const values: Record<string, unknown> = {};
-      args.forEach((f, i) => {
-        if (positional[i] !== undefined) values[f.field] = positional[i];
-      });
-      for (const [field, option] of optionOf) {
-        const value = options[option.attributeName()];
-        if (value !== undefined) values[field] = value;
-      }
-      return values;
-    },
+    (positional, options) => [
+      ...args.map((f, i): Given => [f.field, positional[i]]),
+      ...[...optionOf].map(([field, option]): Given => [field, options[option.attributeName()]]),
+    ],
     (ctx) => {
       if (cli.destroys !== undefined && ctx.options['yes'] !== true) {
         return `missing --yes: ${cli.area} ${cli.command} would ${cli.destroys}; nothing was done: add --yes to do it`;
@@ -473,21 +446,14 @@ function addTableCommand(
 function addComposite(area: Command, name: string, spec: Composite, io: Surroundings): Command {
   const cmd = area.command(name).summary(spec.summary).description(spec.summary);
   const args = spec.args ?? [];
-  for (const a of args) {
-    cmd.addArgument(
-      cmd.createArgument(a.isOptional === true ? `[${a.name}]` : `<${a.name}>`, a.description),
-    );
+  for (const { name: arg, description, isOptional } of args) {
+    cmd.argument(isOptional === true ? `[${arg}]` : `<${arg}>`, description);
   }
   for (const extra of spec.options ?? []) addExtra(cmd, extra);
   act(
     cmd,
     io,
-    (positional) =>
-      Object.fromEntries(
-        args
-          .map((a, i): [string, unknown] => [a.name.toLowerCase(), positional[i]])
-          .filter(([, v]) => v !== undefined),
-      ),
+    (positional) => args.map((a, i): Given => [a.name.toLowerCase(), positional[i]]),
     (ctx) => spec.validate?.(ctx),
     spec.run,
   );
@@ -501,16 +467,12 @@ function addComposite(area: Command, name: string, spec: Composite, io: Surround
 function areaAction(area: Command, kind: string): void {
   area.allowExcessArguments().action(() => {
     const [word] = area.args;
-    if (word !== undefined) {
-      area.error(
-        `unknown ${kind} "${word}"${area.parent === null ? '' : ` in area "${area.name()}"`}`,
-        {
-          exitCode: 2,
-          code: 'commander.unknownCommand',
-        },
-      );
-    }
-    area.help();
+    if (word === undefined) area.help();
+    const where = area.parent === null ? '' : ` in area "${area.name()}"`;
+    area.error(`unknown ${kind} "${word}"${where}`, {
+      exitCode: 2,
+      code: 'commander.unknownCommand',
+    });
   });
 }
 
@@ -529,17 +491,16 @@ export function buildProgram(
 ): Command {
   for (const [name, spec] of Object.entries(topLevel)) addComposite(program, name, spec, io);
   const made = new Map<string, Command>();
-  const area = (name: string): Command => {
-    const found = made.get(name);
-    if (found !== undefined) return found;
-    const ext = areas[name];
-    if (ext === undefined) throw new ChamberError(Code.Internal, `area "${name}" has no summary`);
+  for (const [name, ext] of Object.entries(areas)) {
     const cmd = program.command(name).summary(ext.summary).description(ext.summary);
     areaAction(cmd, 'command');
     made.set(name, cmd);
-    return cmd;
+  }
+  const area = (name: string): Command => {
+    const found = made.get(name);
+    if (found === undefined) throw new ChamberError(Code.Internal, `area "${name}" has no summary`);
+    return found;
   };
-  for (const name of Object.keys(areas)) area(name);
   const seen = new Set<string>();
   for (const op of operations) {
     for (const cli of op.cli ?? []) {

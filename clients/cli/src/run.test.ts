@@ -43,7 +43,6 @@ async function chamber(argv: string[], answer: string | (() => Response) = '{}')
 }
 
 const program = chamberProgram({
-  stdout: () => undefined,
   print: () => undefined,
   note: () => undefined,
   signal: new AbortController().signal,

@@ -1,10 +1,10 @@
 import { ChamberError, Code, toChamberError } from '@chamber/errors';
 import { Command, CommanderError } from 'commander';
-import { loginCommand, logoutCommand, sessionArea, tokenArea, userArea } from './account.js';
+import { loginCommand, logoutCommand, tokenArea, userArea } from './account.js';
 import { clockArea } from './clock.js';
 import { faultArea, repairArea } from './faults.js';
 import { inventoryArea } from './inventory.js';
-import { eventsArea, logsArea, serviceArea } from './logs.js';
+import { eventsArea, logsArea } from './logs.js';
 import { buildProgram, type AreaExtension, type Surroundings } from './program.js';
 
 /** Where the tool writes and what it reads from its surroundings. */
@@ -38,7 +38,10 @@ export const ExitCode = {
 
 const program = 'chamber';
 
-/** The areas of the tool, each completing the route table's commands of its area. */
+/**
+ * The areas of the tool, each completing the route table's commands of its
+ * area; one that only needs a summary is written here.
+ */
 export const areas: Readonly<Record<string, AreaExtension>> = {
   clock: clockArea,
   inventory: inventoryArea,
@@ -46,8 +49,9 @@ export const areas: Readonly<Record<string, AreaExtension>> = {
   repair: repairArea,
   logs: logsArea,
   events: eventsArea,
-  service: serviceArea,
-  session: sessionArea,
+  service: { summary: 'the registered services' },
+  // Who one is, and (with manage_accounts) everyone's sessions.
+  session: { summary: 'sessions' },
   token: tokenArea,
   user: userArea,
 };
@@ -55,12 +59,10 @@ export const areas: Readonly<Record<string, AreaExtension>> = {
 /**
  * The `chamber` program for one run: every area's commands (see `areas`),
  * `login` and `logout`, and the options every command takes (`--json`,
- * `--api`). Help goes to `io.stdout`; commander's own error output is
+ * `--api`). Help goes to `io.print`; commander's own error output is
  * silenced, since {@link run} prints errors.
  */
-export function chamberProgram(
-  io: Surroundings & { readonly stdout: (text: string) => void },
-): Command {
+export function chamberProgram(io: Surroundings): Command {
   const root = new Command(program)
     .description('drive a Chamber simulation from the command line')
     .usage('<area> <command> [args] [options]')
@@ -71,8 +73,8 @@ export function chamberProgram(
       "the frontend's URL (env CHAMBER_API; default: the one logged in to, else http://127.0.0.1:8080)",
     )
     .configureOutput({
-      writeOut: io.stdout,
-      writeErr: io.stdout,
+      writeOut: io.print,
+      writeErr: io.print,
       outputError: () => undefined,
     })
     .exitOverride();
@@ -91,31 +93,25 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const signal = io.signal ?? new AbortController().signal;
   // A command that reconnects (a long poll's every round) notes its endpoint once.
   const noted = new Set<string>();
-  let root: Command;
+  // `chamber help [area [command]]` is `chamber [area [command]] --help`.
+  const words = argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
+  let root: Command | undefined;
   try {
     root = chamberProgram({
-      stdout: io.stdout,
       print: io.stdout,
       note: (line) => {
-        if (noted.has(line)) return;
+        if (!noted.has(line)) fail(line);
         noted.add(line);
-        fail(line);
       },
       signal,
       env: io.env ?? {},
       readSecret: io.readSecret ?? noSecrets,
     });
-  } catch (error) {
-    fail(toChamberError(error).message);
-    return ExitCode.Failed;
-  }
-  // `chamber help [area [command]]` is `chamber [area [command]] --help`.
-  const words = argv[0] === 'help' ? [...argv.slice(1), '--help'] : [...argv];
-  try {
     await root.parseAsync(words, { from: 'user' });
     return ExitCode.Ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
+    // Only parsing throws these, so the program is there to give the hint.
+    if (error instanceof CommanderError && root !== undefined) {
       if (error.exitCode === 0) return ExitCode.Ok;
       fail(error.message.replace(/^error: /, ''));
       io.stderr(hint(root, words));

@@ -13,26 +13,14 @@ export function createSecretReader(
   stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean | undefined },
   promptTo: NodeJS.WritableStream,
 ): { read: (prompt: string, repeatPrompt?: string) => Promise<string>; close: () => void } {
+  // Opened at the first read, so a tool that asks for nothing leaves stdin alone.
   let lines: Interface | undefined;
-  const pending: string[] = [];
-  const waiting: Array<(line: string | undefined) => void> = [];
-  let isEnded = false;
-  const nextLine = (): Promise<string | undefined> => {
-    if (lines === undefined) {
-      lines = createInterface({ input: stdin, terminal: false });
-      lines.on('line', (line) => {
-        const resolve = waiting.shift();
-        if (resolve === undefined) pending.push(line);
-        else resolve(line);
-      });
-      lines.on('close', () => {
-        isEnded = true;
-        for (const resolve of waiting.splice(0)) resolve(undefined);
-      });
-    }
-    const line = pending.shift();
-    if (line !== undefined || isEnded) return Promise.resolve(line);
-    return new Promise((resolve) => waiting.push(resolve));
+  let queue: AsyncIterator<string> | undefined;
+  const nextLine = async (): Promise<string | undefined> => {
+    lines ??= createInterface({ input: stdin, terminal: false });
+    queue ??= lines[Symbol.asyncIterator]();
+    const next = await queue.next();
+    return next.done === true ? undefined : next.value;
   };
   const read = async (prompt: string, repeatPrompt?: string): Promise<string> => {
     if (stdin.isTTY) {
