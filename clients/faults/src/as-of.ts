@@ -126,11 +126,12 @@ export function faultsAsOf(snapshot: Snapshot, tick: number): Snapshot {
  * input is a change to `faults/<id>`, and so is an input falling due at the
  * tick; and it is woken at the tick an input waiting in the inbox falls due.
  * So a participant that reacts to faults reads `faults/` only, and caches
- * (and reacts to) {@link faultsViews}.
+ * (and reacts to) {@link faultsViews}. Its reaction is `reactor`'s, with
+ * that wake-up.
  */
-export function readingFaultsAsOf(reactor: Reactor): Reactor {
+export function readingFaultsAsOf<R extends Reaction>(reactor: Reactor<R>): Reactor<R> {
   return {
-    async react(input: TickInput): Promise<Reaction> {
+    async react(input: TickInput): Promise<R> {
       const { tick, snapshot, changes } = input;
       let mapped: Set<string> | undefined;
       let waiting: number | undefined;

@@ -1,5 +1,5 @@
 import type { CommonConfig } from '@chamber/config';
-import type { Store } from '@chamber/store';
+import type { CachedView, Store } from '@chamber/store';
 import type { Reaction, Reactor } from '@chamber/reactor';
 import {
   recordDecision,
@@ -16,24 +16,55 @@ import {
 } from '@chamber/participant';
 import { hostService, type GrpcServing, type HostedService } from './service.js';
 
+/** Hears how many of a tick's writes are written after each chunk of a large write. */
+export type WriteProgress = (written: number, total: number) => void | Promise<void>;
+
+/** The tick a reaction answers, for {@link ParticipantPart.onReaction}. */
+export interface ReactionTick {
+  readonly tick: number;
+  readonly run: number;
+  /** The store, for what the process says of the tick outside its writes (a load's progress). */
+  readonly store: Store;
+}
+
+/** A service's part in the clock: what it caches, what wakes it, and its reactor. */
+export interface ParticipantPart<R extends Reaction = Reaction> {
+  /** Key prefixes to cache (the reactor's snapshot). */
+  readonly views?: ParticipantOptions['views'];
+  /** Key prefixes whose changes wake it; its `views` by default. */
+  readonly reactsTo?: ParticipantOptions['reactsTo'];
+  /**
+   * Its decisions (pure, in `src/domain/`): the host hands it each tick with
+   * the view as its snapshot, writes its writes with the ack and records its
+   * decisions as spans.
+   */
+  readonly reactor: Reactor<R>;
+  /**
+   * Hears each reaction before the host writes it: for what the process
+   * says of a tick (a log line). May return a listener of the write's
+   * progress, told after each chunk when the writes go in chunks. A failure
+   * fails the tick, which is retried.
+   */
+  readonly onReaction?: (reaction: R, tick: ReactionTick) => WriteProgress | undefined;
+}
+
 /** What {@link hostParticipantService} runs. */
-export interface HostOptions {
+export interface HostOptions<R extends Reaction = Reaction> {
   /** The service's name: its participant name and its `services/<name>/…` registration. */
   readonly name: string;
   readonly config: CommonConfig;
   readonly logger: Logger;
   /** A store to use (not closed on stop); one is connected from the config otherwise. */
   readonly store?: Store;
-  /** The gRPC service it serves, made once the store is connected; `protoFile` relative to protoRoot. */
-  readonly grpc: (store: Store) => GrpcServing;
   /**
-   * Its part in the clock: the prefixes it caches and reacts to, and either
-   * its {@link Reactor} (the pure decisions in `src/domain/`; the host writes
-   * its writes and records its decisions as spans) or, until every service
-   * has one, an `onTick` of its own.
+   * The gRPC service it serves, made once the store is connected;
+   * `protoFile` relative to protoRoot. `view` gives the participant's cached
+   * view (its `views`, kept current by its watch) once it has handled a
+   * tick, for reads of the present without the store.
    */
-  readonly participant: Pick<ParticipantOptions, 'views' | 'reactsTo'> &
-    ({ readonly reactor: Reactor } | Pick<ParticipantOptions, 'onTick'>);
+  readonly grpc: (store: Store, view: () => CachedView | undefined) => GrpcServing;
+  /** Its part in the clock; see {@link ParticipantPart}. */
+  readonly participant: ParticipantPart<R>;
   /**
    * Runs once the store is connected, before the service serves gRPC (so
    * before it reports SERVING) and before it registers with the clock (so
@@ -51,15 +82,17 @@ export interface HostOptions {
 }
 
 /**
- * A reactor as a participant's `onTick`: it is handed the tick and the view
- * as its snapshot; its decisions become spans (children of the tick's span),
- * each linked to the previous decision of its thread; its writes, conditions
- * and next wake-up go to the participant, which writes them with the ack.
+ * A participant's reactor as its `onTick`: it is handed the tick and the
+ * view as its snapshot; its decisions become spans (children of the tick's
+ * span), each linked to the previous decision of its thread; `onReaction`
+ * hears the reaction; its writes, conditions and next wake-up go to the
+ * participant, which writes them with the ack.
  */
-export function reactorTick(
-  reactor: Reactor,
+function reactorTick<R extends Reaction>(
+  part: ParticipantPart<R>,
   tracer: Tracer | undefined,
 ): ParticipantOptions['onTick'] {
+  const { reactor, onReaction } = part;
   // The last span of each open thread, for the next decision to link to.
   // Lost on a restart, which only costs the link: the records hold the history.
   // A new run starts afresh: its ids (`r<tick>-<n>`) repeat the last run's.
@@ -68,7 +101,7 @@ export function reactorTick(
   return async (ctx: TickContext): Promise<TickResult> => {
     if (ctx.run !== run) threads.clear();
     run = ctx.run;
-    const reaction: Reaction = await reactor.react({
+    const reaction = await reactor.react({
       tick: ctx.tick,
       run: ctx.run,
       seed: ctx.seed,
@@ -85,10 +118,12 @@ export function reactorTick(
       if (span === undefined || thread.ends === true) threads.delete(thread.id);
       else threads.set(thread.id, span);
     }
+    const onProgress = onReaction?.(reaction, { tick: ctx.tick, run: ctx.run, store: ctx.store });
     return {
       ops: reaction.writes,
       ...(reaction.nextWakeup === undefined ? {} : { nextWakeup: reaction.nextWakeup }),
       ...(reaction.compares === undefined ? {} : { compares: reaction.compares }),
+      ...(onProgress === undefined ? {} : { onProgress }),
     };
   };
 }
@@ -123,11 +158,13 @@ function traced(
  * store, serve gRPC with health, reflection and call logging, register the
  * endpoint under a lease), joining the clock as `name` once it serves and
  * before it registers, and leaving it first at stop. The service's own code
- * is its gRPC handlers and its reactor (or `onTick`).
+ * is its gRPC handlers and its reactor.
  */
-export function hostParticipantService(options: HostOptions): HostedService {
+export function hostParticipantService<R extends Reaction>(options: HostOptions<R>): HostedService {
   const { config, logger, name } = options;
   let participant: Participant | undefined;
+  // The participant's view, known from the first tick it handles.
+  let view: CachedView | undefined;
   return hostService({
     name,
     config,
@@ -136,17 +173,21 @@ export function hostParticipantService(options: HostOptions): HostedService {
     parts: async (store) => {
       await options.beforeJoin?.(store);
       return {
-        serve: { grpc: options.grpc(store) },
+        serve: { grpc: options.grpc(store, () => view) },
         afterServe: async () => {
           const { views, reactsTo } = options.participant;
-          const onTick =
-            'reactor' in options.participant
-              ? reactorTick(options.participant.reactor, options.tracer)
-              : options.participant.onTick;
+          const onTick = traced(
+            name,
+            options.tracer,
+            reactorTick(options.participant, options.tracer),
+          );
           participant = await Participant.join(store, {
             ...(views === undefined ? {} : { views }),
             ...(reactsTo === undefined ? {} : { reactsTo }),
-            onTick: traced(name, options.tracer, onTick),
+            onTick: (ctx) => {
+              view = ctx.view;
+              return onTick(ctx);
+            },
             name,
             onError: (error, tick) =>
               logger.error({ err: error, tick }, `${name} tick failed; retrying`),

@@ -1,4 +1,10 @@
-export { hostParticipantService, reactorTick, type HostOptions } from './host.js';
+export {
+  hostParticipantService,
+  type HostOptions,
+  type ParticipantPart,
+  type ReactionTick,
+  type WriteProgress,
+} from './host.js';
 export {
   hostService,
   type Announcement,

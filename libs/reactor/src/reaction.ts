@@ -74,10 +74,11 @@ export interface Reaction {
  * A participant's decisions, as a pure function of the snapshot and what
  * changed (it may keep in-memory indexes rebuilt from the snapshot, never
  * anything the store does not hold). Lives in a service's `src/domain/`;
- * no store, gRPC, file system or tracer.
+ * no store, gRPC, file system or tracer. `R`: its reaction, when it says
+ * more than a {@link Reaction} (what its host reports of a tick).
  */
-export interface Reactor {
-  react(input: TickInput): Reaction | Promise<Reaction>;
+export interface Reactor<R extends Reaction = Reaction> {
+  react(input: TickInput): R | Promise<R>;
 }
 
 /** A reaction with nothing to write and nothing decided. */

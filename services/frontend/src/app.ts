@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Accounts } from './auth/accounts.js';
-import { LoginLimiter } from './auth/limiter.js';
+import { LoginLimiter } from './domain/login-limiter.js';
 import { hashPassword, newSecret } from './auth/secrets.js';
 import type { FrontendConfig } from './config.js';
 import { eventStreams } from './events.js';

@@ -1,5 +1,10 @@
 import { faultsViews, readingFaultsAsOf } from '@chamber/faults-client';
-import { hostParticipantService, reactorTick, type HostedService } from '@chamber/host';
+import {
+  hostParticipantService,
+  type HostedService,
+  type ReactionTick,
+  type WriteProgress,
+} from '@chamber/host';
 import {
   DefinitionSource,
   InventoryService,
@@ -7,9 +12,8 @@ import {
   LoadProgress_State,
   protoFiles,
 } from '@chamber/protos';
-import { cmp, op, type CachedView, type Store } from '@chamber/store';
+import { cmp, op, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
-import type { TickContext, TickResult } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
@@ -57,35 +61,23 @@ export function createInventoryService(
   // Parses each definition once, off the event loop (validation and the tick share it).
   const parser = new DefinitionParser();
   const reactor = new InventoryReactor(config.inventory, (request) => parser.parse(request));
-  // The reactor's last reaction, for the log and a load's progress; the
-  // faults it reads are those of the faults service's snapshot decorator.
-  const last: { reaction?: InventoryReaction } = {};
-  const react = reactorTick(
-    readingFaultsAsOf({ react: async (input) => (last.reaction = await reactor.react(input)) }),
-    deps.tracer,
-  );
-
-  // The participant's view (definition and actual, current): quick summaries.
-  let liveView: CachedView | undefined;
 
   /**
-   * The reactor's tick, and what the process says of it: a log line, and
-   * while a load's writes go in chunks, its progress (for WatchLoad).
+   * What the process says of a tick: a log line, and while a load's writes
+   * go in chunks, its progress (for WatchLoad).
    */
-  async function onTick(ctx: TickContext): Promise<TickResult> {
-    liveView = ctx.view;
-    // Sets `last.reaction` (or throws).
-    const result = await react(ctx);
-    const evaluated = last.reaction?.evaluated ?? 0;
-    const load = last.reaction?.load;
-    const writes = result.ops?.length ?? 0;
-    if (evaluated > 0 || writes > 0)
-      logger.debug({ tick: ctx.tick, evaluated, writes }, 'inventory tick');
-    if (load === undefined) return result;
+  function onReaction(
+    reaction: InventoryReaction,
+    { tick, store }: ReactionTick,
+  ): WriteProgress | undefined {
+    const { evaluated, load } = reaction;
+    const writes = reaction.writes.length;
+    if (evaluated > 0 || writes > 0) logger.debug({ tick, evaluated, writes }, 'inventory tick');
+    if (load === undefined) return undefined;
     const { changes } = load;
     logger.info(
       {
-        tick: ctx.tick,
+        tick,
         load: load.id,
         added: changes.added,
         updated: changes.updated,
@@ -96,21 +88,18 @@ export function createInventoryService(
       'applying a definition load',
     );
     let reported = 0;
-    return {
-      ...result,
-      onProgress: async (written, total) => {
-        // Every tenth, for the log and for WatchLoad.
-        if (written < total && written - reported < total / 10) return;
-        reported = written;
-        logger.info({ load: load.id, written, total }, 'definition load progress');
-        if (written < total) {
-          await ctx.store.put(LoadProgress, keys.loadProgress, {
-            ...loadProgress(load.id, ctx.tick, changes),
-            written,
-            total,
-          });
-        }
-      },
+    return async (written, total) => {
+      // Every tenth, for the log and for WatchLoad.
+      if (written < total && written - reported < total / 10) return;
+      reported = written;
+      logger.info({ load: load.id, written, total }, 'definition load progress');
+      if (written < total) {
+        await store.put(LoadProgress, keys.loadProgress, {
+          ...loadProgress(load.id, tick, changes),
+          written,
+          total,
+        });
+      }
     };
   }
 
@@ -214,12 +203,12 @@ export function createInventoryService(
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
     ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
-    grpc: (store) => ({
+    grpc: (store, view) => ({
       name: 'chamber.inventory.v1.Inventory',
       definition: InventoryService,
       implementation: createInventoryHandlers(
         store,
-        new InventoryReads(store, () => liveView),
+        new InventoryReads(store, view),
         logger,
         parser,
       ),
@@ -228,7 +217,9 @@ export function createInventoryService(
     participant: {
       views: [...new Set([...inventoryViews, ...faultsViews])],
       reactsTo: [...new Set([...inventoryReactsTo, ...faultsViews])],
-      onTick,
+      // The faults it reads are those of the faults service's snapshot decorator.
+      reactor: readingFaultsAsOf(reactor),
+      onReaction,
     },
     beforeJoin: prepareDefinition,
     afterJoin: loadInitialDefinition,

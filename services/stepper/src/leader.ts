@@ -37,7 +37,7 @@ import { foldDigest } from './domain/digest.js';
 import { expectedAt, wakeTicks } from './domain/expected.js';
 import { firstTick, missingAtStartNote, quotedNames } from './domain/first-tick.js';
 import { nextTick } from './domain/next-tick.js';
-import { ChangedKeys, PendingInputs } from './wake-index.js';
+import { ChangedKeys, PendingInputs } from './domain/wake-index.js';
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
 const maxTimerMs = 2 ** 31 - 1;
@@ -197,7 +197,9 @@ export class Leader {
       }
     }
     this.view = await CachedView.load(store, mirrorPrefixes, tick.modRevision);
-    await this.pending.reload(store, tick.modRevision);
+    this.pending.reload(
+      (await store.listRaw(keys.pendingPrefix, { revision: tick.modRevision })).entries,
+    );
     if (!tick.value.resetting) this.window = this.openWindow(tick.value, tick.modRevision);
     this.checkCompletion(tick.modRevision);
     this.watch = await store.watch(
@@ -220,7 +222,7 @@ export class Leader {
   private async resume(): Promise<number> {
     const tick = await this.store.get(TickRecord, keys.clockTick);
     const revision = await this.view.reload(this.store, tick?.modRevision);
-    await this.pending.reload(this.store, revision);
+    this.pending.reload((await this.store.listRaw(keys.pendingPrefix, { revision })).entries);
     this.window =
       tick === undefined || tick.value.resetting
         ? undefined

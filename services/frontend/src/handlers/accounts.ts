@@ -2,7 +2,7 @@ import type { OperationId, Session, Token, User } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import type { Logger } from '@chamber/telemetry';
 import type { Accounts, Caller, UserRecord, Versioned } from '../auth/accounts.js';
-import type { LoginLimiter } from '../auth/limiter.js';
+import type { LoginLimiter } from '../domain/login-limiter.js';
 import { hashPassword, verifyPassword } from '../auth/secrets.js';
 import {
   mustSetPassword,

@@ -1,7 +1,7 @@
 import { PendingRecord } from '@chamber/protos';
-import { decode, type Store, type WatchEvent } from '@chamber/store';
+import { decode } from '@chamber/reactor';
 import { keys } from '@chamber/world';
-import { isWokenBy } from './domain/expected.js';
+import { isWokenBy } from './expected.js';
 
 // The leader decides the next tick after every batch of events it receives,
 // and a burst of inputs is a batch per transaction: so what it reads of the
@@ -17,26 +17,32 @@ export interface PendingInput {
   readonly effectiveTick: number;
 }
 
+/** A change of a key, as a watch delivers it (`value` with a put). */
+export interface KeyEvent {
+  readonly type: 'put' | 'delete';
+  readonly key: string;
+  readonly value?: string | undefined;
+}
+
 /**
  * The `pending/` markers, by key, and how many there are of each owner and
- * effective tick. Loaded from the store at a revision, then fed the events
- * after it in order.
+ * effective tick. Loaded with the markers at a revision, then fed the
+ * events after it in order.
  */
 export class PendingInputs {
   private readonly byKey = new Map<string, PendingInput>();
   /** Count by owner, then by effective tick. */
   private readonly counts = new Map<string, Map<number, number>>();
 
-  /** Replaces what it holds by the markers in the store at `revision`. */
-  async reload(store: Store, revision: number): Promise<void> {
-    const { entries } = await store.listRaw(keys.pendingPrefix, { revision });
+  /** Replaces what it holds by `entries`, the `pending/` markers at a revision. */
+  reload(entries: Iterable<{ readonly key: string; readonly value: string }>): void {
     this.byKey.clear();
     this.counts.clear();
     for (const e of entries) this.put(e.key, e.value);
   }
 
   /** Applies one event (events outside `pending/` are ignored). */
-  apply(e: WatchEvent): void {
+  apply(e: KeyEvent): void {
     if (!e.key.startsWith(keys.pendingPrefix)) return;
     this.remove(e.key);
     if (e.type === 'put') this.put(e.key, e.value!);

@@ -1,21 +1,17 @@
 import { PendingRecord } from '@chamber/protos';
-import type { WatchEvent } from '@chamber/store';
 import { keys, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
-import { ChangedKeys, PendingInputs } from './wake-index.js';
+import { ChangedKeys, PendingInputs, type KeyEvent } from './wake-index.js';
 
-let revision = 0;
-function put(key: string, owner: string, effectiveTick: number): WatchEvent {
+function put(key: string, owner: string, effectiveTick: number): KeyEvent {
   return {
     type: 'put',
     key,
     value: JSON.stringify(PendingRecord.toJSON({ owner, effectiveTick })),
-    modRevision: ++revision,
-    createRevision: revision,
   };
 }
-function del(key: string): WatchEvent {
-  return { type: 'delete', key, value: undefined, modRevision: ++revision, createRevision: 0 };
+function del(key: string): KeyEvent {
+  return { type: 'delete', key };
 }
 
 describe('PendingInputs', () => {
