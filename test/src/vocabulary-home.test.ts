@@ -25,11 +25,7 @@ const notYetMigrated: readonly string[] = [
   'services/inventory-repair',
   'clients/faults',
   'clients/repair',
-  'clients/api',
   'clients/cli',
-  'services/frontend/src/http',
-  'services/frontend/src/handlers',
-  'web',
 ];
 
 /** Where the words live, and code a generator wrote. */

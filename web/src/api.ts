@@ -2,6 +2,7 @@ import {
   apiPrefix,
   fillPath,
   operation,
+  queryString,
   type AnswerOf,
   type BodyOf,
   type OperationId,
@@ -113,12 +114,12 @@ export async function call<Id extends OperationId>(
   const params = Object.fromEntries(
     Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)]),
   );
-  const query = new URLSearchParams();
+  const query: Record<string, string> = {};
   const fields: Readonly<Record<string, string | number | boolean | undefined>> = input.query ?? {};
   for (const [k, v] of Object.entries(fields)) {
-    if (v !== undefined) query.set(k, String(v));
+    if (v !== undefined) query[k] = String(v);
   }
-  const search = query.size > 0 ? `?${query.toString()}` : '';
+  const search = queryString(query);
   return apiWithEtag<AnswerOf<Id>>(
     op.method,
     `${fillPath(op.path, params)}${search}`,

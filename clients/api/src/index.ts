@@ -24,7 +24,7 @@ export {
   type ParamsOf,
   type QueryOf,
 } from './routes.js';
-export { elementRoutes, elementUrl, type ElementRoute } from './elements.js';
+export { elementRoute, elementUrl, queryString, type ElementRoute } from './elements.js';
 export {
   componentSchemas,
   serviceHealths,

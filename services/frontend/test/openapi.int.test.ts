@@ -216,7 +216,7 @@ describe('request validation uses the published schemas', () => {
       raw(f.port, post('/users', { name: 'someone' })),
       raw(f.port, post('/users', { ...validBody(createUser), colour: 'red' })),
       raw(f.port, { path: `${apiPrefix}/clock/wait?tick=soon`, headers: auth() }),
-      raw(f.port, { path: `${apiPrefix}/inventory/regions?view=sideways`, headers: auth() }),
+      raw(f.port, { path: `${apiPrefix}/inventory/elements?view=sideways`, headers: auth() }),
     ]);
     const fieldsNamed = answers.map((a) => {
       expect(a.status, a.body).toBe(400);

@@ -1,4 +1,3 @@
-import { elementUrl } from '@chamber/api';
 import { deviceOf, wordOf, zoneOf, type DeviceKind as WorldDeviceKind } from '@chamber/world';
 import { api } from '../api.js';
 
@@ -71,14 +70,6 @@ export function disagreementOf(d: Device): Disagreement {
 export function legendKey(d: Device, view: 'actual' | 'observed'): string {
   const state = d[view];
   return d.kind === 'blade' ? state : `${d.kind}:${state}`;
-}
-
-/**
- * `r/z/k` → `/inventory/regions/r/zones/z/racks/k`; devices add `/blades/N`
- * etc.: the contract's one converter ({@link elementUrl}).
- */
-export function itemUrl(path: string): string {
-  return elementUrl(path);
 }
 
 /** `GET /inventory/states` (see its OpenAPI entry). */
