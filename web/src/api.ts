@@ -11,7 +11,17 @@ import {
 } from '@chamber/api';
 
 // The API's answers as the contract types them (the dashboard declares none of its own).
-export type { ClockStatus, Command, Element, Fault, Repair, Session, States } from '@chamber/api';
+export type {
+  ClockStatus,
+  Command,
+  Element,
+  Fault,
+  LogEntry,
+  Repair,
+  Session,
+  States,
+  Summary,
+} from '@chamber/api';
 
 /**
  * An error answer of the REST API: its HTTP status, code, message and the
@@ -126,17 +136,4 @@ export async function call<Id extends OperationId>(
     input.body,
     input.ifMatch,
   );
-}
-
-/** Counts of the inventory, as `GET /inventory/summary` answers. */
-export interface Summary {
-  readonly tick?: number;
-  readonly blades?: number;
-  readonly pdus?: number;
-  readonly tors?: number;
-  readonly racks?: number;
-  readonly bladeStates?: Readonly<Record<string, number>>;
-  readonly pduStates?: Readonly<Record<string, number>>;
-  readonly torStates?: Readonly<Record<string, number>>;
-  readonly definition?: string;
 }
