@@ -1,6 +1,6 @@
 import { containerTypes, depthOf, deviceOf, rackOf, wireNameOf, wordOf } from '@chamber/world';
 import { useEffect, useState } from 'react';
-import { api, call, type Element } from '../api.js';
+import { call, type Element } from '../api.js';
 import { describeError } from '../pages/common.js';
 import { FaultForm, TargetForm } from './forms.js';
 
@@ -207,7 +207,6 @@ export function DetailPanel({
 
   useEffect(() => {
     let isCancelled = false;
-    const target = encodeURIComponent(path);
     Promise.all([
       Promise.all(
         views.map((view) =>
@@ -216,8 +215,8 @@ export function DetailPanel({
           ),
         ),
       ),
-      api<{ faults?: Fault[] }>('GET', `/faults?target=${target}`),
-      api<{ repairs?: Repair[] }>('GET', `/repairs?target=${target}`),
+      call('listFaults', { query: { target: path } }).then((a) => a.body),
+      call('listRepairs', { query: { target: path } }).then((a) => a.body),
     ]).then(
       ([read, f, r]) => {
         if (isCancelled) return;
