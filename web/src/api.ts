@@ -2,6 +2,7 @@ import {
   apiPrefix,
   fillPath,
   operation,
+  queryString,
   type AnswerOf,
   type BodyOf,
   type OperationId,
@@ -10,7 +11,17 @@ import {
 } from '@chamber/api';
 
 // The API's answers as the contract types them (the dashboard declares none of its own).
-export type { ClockStatus, Command, Element, Fault, Repair, Session, States } from '@chamber/api';
+export type {
+  ClockStatus,
+  Command,
+  Element,
+  Fault,
+  LogEntry,
+  Repair,
+  Session,
+  States,
+  Summary,
+} from '@chamber/api';
 
 /**
  * An error answer of the REST API: its HTTP status, code, message and the
@@ -113,29 +124,16 @@ export async function call<Id extends OperationId>(
   const params = Object.fromEntries(
     Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)]),
   );
-  const query = new URLSearchParams();
+  const query: Record<string, string> = {};
   const fields: Readonly<Record<string, string | number | boolean | undefined>> = input.query ?? {};
   for (const [k, v] of Object.entries(fields)) {
-    if (v !== undefined) query.set(k, String(v));
+    if (v !== undefined) query[k] = String(v);
   }
-  const search = query.size > 0 ? `?${query.toString()}` : '';
+  const search = queryString(query);
   return apiWithEtag<AnswerOf<Id>>(
     op.method,
     `${fillPath(op.path, params)}${search}`,
     input.body,
     input.ifMatch,
   );
-}
-
-/** Counts of the inventory, as `GET /inventory/summary` answers. */
-export interface Summary {
-  readonly tick?: number;
-  readonly blades?: number;
-  readonly pdus?: number;
-  readonly tors?: number;
-  readonly racks?: number;
-  readonly bladeStates?: Readonly<Record<string, number>>;
-  readonly pduStates?: Readonly<Record<string, number>>;
-  readonly torStates?: Readonly<Record<string, number>>;
-  readonly definition?: string;
 }

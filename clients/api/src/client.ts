@@ -1,4 +1,5 @@
 import { ChamberError, Code, codeFromName } from '@chamber/errors';
+import { queryString } from './elements.js';
 import { fillPath, type Operation } from './operation.js';
 import {
   operation,
@@ -57,8 +58,9 @@ export interface ApiResponse<T = unknown> {
 /**
  * A typed client of the REST API, by operation id (see `operations`). Every
  * failure rejects with a ChamberError: the answer's code and message for an
- * error answer (the HTTP status in `details.status`, the field in
- * `details.field`), `Unavailable` when nothing answers at the address.
+ * error answer (the field in `details.field`; the HTTP status is the code's,
+ * by the one table of `@chamber/errors`), `Unavailable` with fetch's failure
+ * as `cause` when nothing answers at the address.
  */
 export class ApiClient {
   readonly baseUrl: string;
@@ -125,12 +127,11 @@ export class ApiClient {
     const params = Object.fromEntries(
       Object.entries(input.params ?? {}).map(([k, v]) => [k, String(v)]),
     );
-    const query = new URLSearchParams();
+    const query: Record<string, string> = {};
     for (const [k, v] of Object.entries(input.query ?? {})) {
-      if (v !== undefined) query.set(k, String(v));
+      if (v !== undefined) query[k] = String(v);
     }
-    const search = query.size > 0 ? `?${query.toString()}` : '';
-    return `${this.baseUrl}${apiPrefix}${fillPath(op.path, params)}${search}`;
+    return `${this.baseUrl}${apiPrefix}${fillPath(op.path, params)}${queryString(query)}`;
   }
 
   private async send(
@@ -189,7 +190,9 @@ export function errorFromAnswer(status: number, text: string): ChamberError {
   } catch {
     // Not our error body (a proxy's page, say): keep the status.
   }
-  return new ChamberError(code ?? Code.Unknown, message, {
-    details: { status, ...(typeof field === 'string' ? { field } : {}) },
-  });
+  return new ChamberError(
+    code ?? Code.Unknown,
+    message,
+    typeof field === 'string' ? { details: { field } } : {},
+  );
 }

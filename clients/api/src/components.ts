@@ -91,7 +91,26 @@ export const WaitResult = object(
   'the outcome of a wait',
 );
 
-export const Summary = freeRecord('counts of the inventory by kind and state');
+/** Counts by state name (`BLADE_STATE_WORKING` → 64). */
+const stateCounts = (description: string) =>
+  opt(Type.Record(Type.String(), s.uint64('how many'), { description }));
+
+export const Summary = record(
+  {
+    tick: opt(count('the tick read')),
+    regions: opt(count('regions')),
+    zones: opt(count('zones')),
+    racks: opt(count('racks')),
+    pdus: opt(count('PDUs')),
+    tors: opt(count('TORs')),
+    blades: opt(count('blades')),
+    bladeStates: stateCounts('blades by state (BLADE_STATE_…), in the view read'),
+    pduStates: stateCounts('PDUs by state (PDU_STATE_…), in the view read'),
+    torStates: stateCounts('TORs by state (TOR_STATE_…), in the view read'),
+    definition: opt(s.string('the name of the loaded definition')),
+  },
+  'counts of the inventory by kind and state',
+);
 
 export const Element = Type.Object(
   {
@@ -168,8 +187,20 @@ export const LoadStarted = object(
   'an accepted definition load',
 );
 
-export const LoadProgress = freeRecord(
-  'how far a definition load is: state, writes of total, added, updated, removed',
+export const LoadProgress = record(
+  {
+    loadId: opt(s.string('the load id')),
+    state: opt(wire('STATE_WAITING, STATE_APPLYING or STATE_DONE')),
+    effectiveTick: opt(count('the tick it takes effect')),
+    written: opt(count('writes done so far')),
+    total: opt(count('writes in all')),
+    added: opt(count('elements added')),
+    updated: opt(count('elements updated')),
+    removed: opt(count('elements removed')),
+    unchanged: opt(count('elements unchanged')),
+    blades: opt(count('blades in the definition')),
+  },
+  'how far a definition load is',
 );
 
 export const Command = record(
@@ -415,7 +446,37 @@ export const About = object(
   'what this frontend serves',
 );
 
-export const LogEntry = freeRecord('one span of the trace/decision log');
+export const LogEntry = record(
+  {
+    seq: opt(count('its sequence number in the log')),
+    traceId: opt(s.string('its trace (32 hex digits)')),
+    spanId: opt(s.string('the span (16 hex digits)')),
+    parentSpanId: opt(s.string('the parent span; left out for a root')),
+    links: opt(
+      s.array(
+        object(
+          { traceId: opt(s.string('the linked trace')), spanId: opt(s.string('the linked span')) },
+          'a linked span (decisions of one thread)',
+        ),
+        'spans it follows from',
+      ),
+    ),
+    service: opt(s.string('the service that recorded it')),
+    name: opt(s.string('what it is (`repair.step`, `monitor.transition`, …)')),
+    startTime: opt(s.string('when it started (RFC 3339)', { format: 'date-time' })),
+    durationMs: opt(s.number('how long it took (ms)')),
+    tick: opt(count('the tick it belongs to')),
+    target: opt(s.string('the element path it is about')),
+    reason: opt(s.string('why, in words')),
+    severity: opt(wire('SEVERITY_DEBUG, SEVERITY_INFO, SEVERITY_WARN or SEVERITY_ERROR')),
+    attributes: opt(
+      Type.Record(Type.String(), Type.String(), { description: 'its other attributes' }),
+    ),
+    statusMessage: opt(s.string('the error, for a span that failed')),
+    run: opt(count('the run of the clock it belongs to')),
+  },
+  'one span of the trace/decision log',
+);
 
 export const LogEntries = object(
   {
@@ -492,3 +553,7 @@ export type Service = Static<typeof Service>;
 export type About = Static<typeof About>;
 /** One span of the trace/decision log. */
 export type LogEntry = Static<typeof LogEntry>;
+/** Counts of the inventory by kind and state (`GET /inventory/summary`). */
+export type Summary = Static<typeof Summary>;
+/** How far a definition load is (`GET /inventory/loads/{id}`). */
+export type LoadProgress = Static<typeof LoadProgress>;

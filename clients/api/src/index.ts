@@ -24,7 +24,7 @@ export {
   type ParamsOf,
   type QueryOf,
 } from './routes.js';
-export { elementRoutes, elementUrl, type ElementRoute } from './elements.js';
+export { elementRoute, elementUrl, queryString, type ElementRoute } from './elements.js';
 export {
   componentSchemas,
   serviceHealths,
@@ -33,12 +33,14 @@ export {
   type Command,
   type Element,
   type Fault,
+  type LoadProgress,
   type LogEntry,
   type RackStates,
   type Repair,
   type Service,
   type Session,
   type States,
+  type Summary,
   type Token,
   type User,
 } from './components.js';

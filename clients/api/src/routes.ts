@@ -2,10 +2,12 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { componentSchemas } from './components.js';
 import type { Operation, TypedOperation } from './operation.js';
 import { rights } from './rights.js';
-import { elementPath, s, segment } from './schema.js';
+import { elementPath, s } from './schema.js';
 import {
   commandActions,
   commandStatuses,
+  containerTypes,
+  deviceKinds,
   faultKinds,
   faultStatuses,
   policies,
@@ -88,90 +90,47 @@ const rightList = s.array(s.oneOf(rights, 'a right'), 'the rights held', {
 const id = (what: string) =>
   s.string(`the ${what} id`, { minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.-]+$' });
 
-// The inventory's hierarchy, a list route and a get route per level.
-const region = { region: segment };
-const zone = { ...region, zone: segment };
-const rack = { ...zone, rack: segment };
-const index = s.integer('the device index in its rack');
-const device = { ...rack, index };
-const cable = {
-  ...device,
-  cable: s.oneOf(['power', 'network'], "which of the blade's cables"),
-};
-const rackPath = '/inventory/regions/{region}/zones/{zone}/racks/{rack}';
+/** The kinds of element, in the words of the path grammar. */
+const elementTypes = [...containerTypes, ...deviceKinds, 'cable'] as const;
 
-/** An inventory read: `GET path` with the view and time-travel query. */
-function read<
-  const Id extends string,
-  const Path extends string,
-  const P extends Readonly<Record<string, TSchema>>,
-  const R extends 'Elements' | 'ElementAt',
->(id: Id, path: Path, params: P, summary: string, answerName: R, command: string) {
-  return route({
-    id,
-    method: 'GET',
-    path,
-    tag: 'inventory',
-    summary,
-    access: 'user',
-    params,
-    query: readQuery,
-    response: ok(answerName, summary),
-    errors: [404],
-    cli: [{ area: 'inventory', command, args: Object.keys(params) }],
-  });
-}
-
+/**
+ * The inventory's two reads. An element is named in a URL the one way it is
+ * named everywhere else (fault targets, commands, the CLI): its element path,
+ * whole, as the `path` query field — `?path=standard/z1/rack3/blade/5`.
+ */
 function inventoryRoutes() {
   return [
-    read('listRegions', '/inventory/regions', {}, 'list the regions', 'Elements', 'regions'),
-    read('getRegion', '/inventory/regions/{region}', region, 'get a region', 'ElementAt', 'region'),
-    read(
-      'listZones',
-      '/inventory/regions/{region}/zones',
-      region,
-      'list the zones in a region',
-      'Elements',
-      'zones',
-    ),
-    read(
-      'getZone',
-      '/inventory/regions/{region}/zones/{zone}',
-      zone,
-      'get a zone',
-      'ElementAt',
-      'zone',
-    ),
-    read(
-      'listRacks',
-      '/inventory/regions/{region}/zones/{zone}/racks',
-      zone,
-      'list the racks in a zone',
-      'Elements',
-      'racks',
-    ),
-    read('getRack', rackPath, rack, 'get a rack', 'ElementAt', 'rack'),
-    read('listPdus', `${rackPath}/pdus`, rack, 'list the PDUs in a rack', 'Elements', 'pdus'),
-    read('getPdu', `${rackPath}/pdus/{index}`, device, 'get a PDU', 'ElementAt', 'pdu'),
-    read('listTors', `${rackPath}/tors`, rack, 'list the TORs in a rack', 'Elements', 'tors'),
-    read('getTor', `${rackPath}/tors/{index}`, device, 'get a TOR', 'ElementAt', 'tor'),
-    read(
-      'listBlades',
-      `${rackPath}/blades`,
-      rack,
-      'list the blades in a rack',
-      'Elements',
-      'blades',
-    ),
-    read('getBlade', `${rackPath}/blades/{index}`, device, 'get a blade', 'ElementAt', 'blade'),
-    read(
-      'getCable',
-      `${rackPath}/blades/{index}/cables/{cable}`,
-      cable,
-      "get a blade's power or network cable",
-      'ElementAt',
-      'cable',
-    ),
+    route({
+      id: 'getElement',
+      method: 'GET',
+      path: '/inventory/element',
+      tag: 'inventory',
+      summary: 'one element (a region, zone, rack, PDU, TOR, blade or cable) in one view',
+      description:
+        'The element is named by its path, `?path=standard/z1/rack3/blade/5` (a cable: `…/blade/5/power-cable`), as everywhere in the API.',
+      access: 'user',
+      query: { path: elementPath, ...readQuery },
+      response: ok('ElementAt', 'the element'),
+      errors: [404],
+    }),
+    route({
+      id: 'listElements',
+      method: 'GET',
+      path: '/inventory/elements',
+      tag: 'inventory',
+      summary:
+        "what an element holds, one level down: the regions, a region's zones, a zone's racks, a rack's PDUs, TORs and blades",
+      description:
+        'The element is named by its path (`?path=standard/z1/rack3`); without one, the regions. `kind` keeps only elements of that kind (`?path=standard/z1/rack3&kind=blade`).',
+      access: 'user',
+      query: {
+        path: { ...elementPath, description: 'a region, zone or rack (default: the regions)' },
+        kind: s.oneOf(elementTypes, 'only elements of this kind'),
+        ...readQuery,
+      },
+      response: ok('Elements', 'the elements, in path order'),
+      errors: [404],
+    }),
   ] as const;
 }
 

@@ -159,7 +159,7 @@ async function revoke(ctx: Context, url: string, token: string): Promise<void> {
       signal: ctx.signal,
     });
   } catch (error) {
-    const status = isChamberError(error) ? error.details?.['status'] : undefined;
-    if (status !== 401 && status !== 404) throw error;
+    const code = isChamberError(error) ? error.code : undefined;
+    if (code !== Code.Unauthenticated && code !== Code.NotFound) throw error;
   }
 }

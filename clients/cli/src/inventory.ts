@@ -11,8 +11,8 @@ import {
   targetStateToJSON,
   torStateToJSON,
 } from '@chamber/protos';
-import { operations, type Operation } from '@chamber/api';
-import { parseElementPath, tryParseElementPath, elementPathGrammar, wordOf } from '@chamber/world';
+import { elementRoute, type ElementRoute } from '@chamber/api';
+import { elementPathGrammar, wordOf } from '@chamber/world';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { formatElement } from './format.js';
@@ -21,23 +21,11 @@ import {
   printJson,
   usageError,
   type AreaExtension,
-  type CommandExtension,
   type Context,
   type ExtraOption,
   type RestCall,
 } from './program.js';
 import { callRest, restClient } from './rest.js';
-
-/** The inventory's read routes of the table by their command (`zones`, `blade`, …). */
-function readRoutes(): ReadonlyMap<string, Operation> {
-  return new Map(
-    operations.flatMap((op) =>
-      (op.cli ?? [])
-        .filter((c) => c.area === 'inventory' && op.method === 'GET')
-        .map((c) => [c.command, op] as const),
-    ),
-  );
-}
 
 /** What an answer holds: one element (`{element}`) or a list (`{elements}`). */
 function printByShape(ctx: Context, body: unknown): void {
@@ -65,20 +53,6 @@ const readOptions: readonly ExtraOption[] = [
   },
 ];
 
-/** The parameters of a read route, filled from a parsed element path by their names. */
-function paramsOf(op: Operation, pathText: string): Record<string, string> {
-  const parts = pathText.split('/').filter((p) => p !== '');
-  const parsed = tryParseElementPath(pathText);
-  const named: Record<string, string | undefined> = {
-    region: parts[0],
-    zone: parts[1],
-    rack: parts[2],
-    index: parts[4],
-    cable: parsed?.cable,
-  };
-  return Object.fromEntries(Object.keys(op.params ?? {}).map((k) => [k, named[k] ?? '']));
-}
-
 /** The read query of a shorthand. */
 function readQuery(ctx: Context): Record<string, string | number> {
   const at = ctx.options['at'] as number | undefined;
@@ -87,14 +61,6 @@ function readQuery(ctx: Context): Record<string, string | number> {
     ...(at === undefined ? {} : { at }),
   };
 }
-
-/** What each level lists: the table's list commands of the level below. */
-const listsOf: Readonly<Record<string, readonly string[]>> = {
-  '': ['regions'],
-  region: ['zones'],
-  zone: ['racks'],
-  rack: ['pdus', 'tors', 'blades'],
-};
 
 /**
  * The `inventory` area: the inventory routes of the table, each read
@@ -134,13 +100,7 @@ export const inventoryArea: AreaExtension = {
       ],
       run: load,
     },
-    ...Object.fromEntries(
-      [...readRoutes().keys()]
-        .filter(
-          (c) => !['summary', 'states', 'load-progress', 'commands', 'get-command'].includes(c),
-        )
-        .map((c): [string, CommandExtension] => [c, { print: printByShape }]),
-    ),
+    target: { print: printByShape },
   },
   composites: {
     ls: {
@@ -155,23 +115,17 @@ export const inventoryArea: AreaExtension = {
       options: readOptions,
       run: async (ctx) => {
         const text = (ctx.values['path'] as string | undefined) ?? '';
-        const type = text === '' ? '' : (tryParseElementPath(text)?.type ?? 'none');
-        const commands = listsOf[type];
-        if (commands === undefined)
-          throw usageError(`ls takes region[/zone[/rack]], got "${text}"`);
+        const route = shorthandRoute(text, 'list');
         const client = await restClient(ctx);
-        const list: Element[] = [];
-        for (const command of commands) {
-          const op = readRoutes().get(command)!;
-          const body = (
-            await callRest(ctx, client, op.id, {
-              params: paramsOf(op, text),
-              query: readQuery(ctx),
-            })
-          ).body as { elements?: unknown[] };
-          list.push(...(body.elements ?? []).map((e) => Element.fromJSON(e)));
-        }
-        printElementList(ctx, list);
+        const body = (
+          await callRest(ctx, client, route.operationId, {
+            query: { ...route.query, ...readQuery(ctx) },
+          })
+        ).body as { elements?: unknown[] };
+        printElementList(
+          ctx,
+          (body.elements ?? []).map((e) => Element.fromJSON(e)),
+        );
       },
     },
     get: {
@@ -182,24 +136,29 @@ export const inventoryArea: AreaExtension = {
       ],
       options: readOptions,
       run: async (ctx) => {
-        const text = String(ctx.values['path']);
-        let type: string;
-        try {
-          type = parseElementPath(text).type;
-        } catch (error) {
-          throw usageError((error as Error).message);
-        }
-        const op = readRoutes().get(type);
-        if (op === undefined) throw usageError(`the route table has no read of a ${type}`);
+        const route = shorthandRoute(String(ctx.values['path']), 'get');
         const client = await restClient(ctx);
         const body = (
-          await callRest(ctx, client, op.id, { params: paramsOf(op, text), query: readQuery(ctx) })
+          await callRest(ctx, client, route.operationId, {
+            query: { ...route.query, ...readQuery(ctx) },
+          })
         ).body;
         printByShape(ctx, body);
       },
     },
   },
 };
+
+/** The table's read of a shorthand's PATH (the contract's one converter); a usage error for a bad one. */
+function shorthandRoute(text: string, what: 'get' | 'list'): ElementRoute {
+  try {
+    return elementRoute(text, what);
+  } catch (error) {
+    throw usageError(
+      what === 'list' ? `ls takes region[/zone[/rack]], got "${text}"` : (error as Error).message,
+    );
+  }
+}
 
 function printElementList(ctx: Context, elements: readonly Element[]): void {
   if (ctx.isJson) {

@@ -62,7 +62,8 @@ export async function callRest(
  */
 export function unreachable(error: unknown): unknown {
   if (!isChamberError(error) || error.code !== Code.Unavailable) return error;
-  if (error.details?.['status'] !== undefined) return error;
+  // An error the frontend answered has no cause; one raised for no answer wraps fetch's failure.
+  if (error.cause === undefined) return error;
   return new ChamberError(Code.Unavailable, `${error.message} (${apiElsewhere})`, {
     cause: error,
   });
@@ -70,7 +71,7 @@ export function unreachable(error: unknown): unknown {
 
 /** The error of a REST call as the CLI reports it (see {@link callRest}). */
 export function explain(error: unknown): unknown {
-  if (isChamberError(error) && error.details?.['status'] === 401) {
+  if (isChamberError(error) && error.code === Code.Unauthenticated) {
     return new ChamberError(
       Code.Unauthenticated,
       `not logged in: run chamber login (${error.message})`,

@@ -347,7 +347,7 @@ describe('table commands over REST', () => {
     expect(r.seen).toHaveLength(1);
     const [call] = r.seen;
     expect(call?.method).toBe('PUT');
-    expect(call?.url).toBe('http://h:1/api/v1/inventory/target?path=r1%2Fz1%2Fk1%2Fblade%2F2');
+    expect(call?.url).toBe('http://h:1/api/v1/inventory/target?path=r1/z1/k1/blade/2');
     expect(call?.body).toEqual({ state: 'out_for_repair', powered: false, reason: 'swap' });
     expect(call?.headers.get('if-match')).toBe('41');
     expect(call?.headers.get('authorization')).toBe('Bearer chm_t1_secret');
@@ -405,22 +405,22 @@ describe('table commands over REST', () => {
   it('maps the inventory shorthands onto the table’s reads by what the path names', async () => {
     const get = await chamber(['inventory', 'get', 'r/z/k/blade/7', '--view', 'actual']);
     expect(get.seen.map((s) => s.url)).toEqual([
-      'http://h:1/api/v1/inventory/regions/r/zones/z/racks/k/blades/7?view=actual',
+      'http://h:1/api/v1/inventory/element?path=r/z/k/blade/7&view=actual',
     ]);
     const cable = await chamber(['inventory', 'get', 'r/z/k/blade/7/power-cable']);
     expect(cable.seen[0]?.url).toBe(
-      'http://h:1/api/v1/inventory/regions/r/zones/z/racks/k/blades/7/cables/power?view=definition',
+      'http://h:1/api/v1/inventory/element?path=r/z/k/blade/7/power-cable&view=definition',
     );
     const ls = await chamber(
       ['inventory', 'ls', 'r/z/k', '--at', '4'],
       () => new Response('{"elements":[]}'),
     );
-    expect(ls.seen.map((s) => new URL(s.url).pathname)).toEqual(
-      ['pdus', 'tors', 'blades'].map((d) => `/api/v1/inventory/regions/r/zones/z/racks/k/${d}`),
-    );
+    expect(ls.seen.map((s) => s.url)).toEqual([
+      'http://h:1/api/v1/inventory/elements?path=r/z/k&view=definition&at=4',
+    ]);
     expect(ls.stdout).toBe('(nothing)\n');
     const regions = await chamber(['inventory', 'ls'], () => new Response('{"elements":[]}'));
-    expect(regions.seen[0]?.url).toBe('http://h:1/api/v1/inventory/regions?view=definition');
+    expect(regions.seen[0]?.url).toBe('http://h:1/api/v1/inventory/elements?view=definition');
   });
 
   it('logs shows the newest entries, each with its run and tick; --after pages forward from a seq', async () => {

@@ -328,7 +328,7 @@ describe('launcher (npm start)', () => {
       expect(inventory[0]?.['failedAt']).toMatch(/^\d{4}-\d\d-\d\dT/);
       expect(services.find((s) => s['name'] === 'stepper')).toMatchObject({ health: 'serving' });
       // What the dashboard shows where it used to show only a connection error.
-      expect(await get('/inventory/regions')).toMatchObject({
+      expect(await get('/inventory/elements')).toMatchObject({
         status: 503,
         body: {
           error: {

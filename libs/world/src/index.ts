@@ -1,6 +1,7 @@
 export { isWireName, wireNameOf, wordOf } from './words.js';
 export {
   keys,
+  serviceOfKey,
   keyPrefixes,
   prefixOfKey,
   views,

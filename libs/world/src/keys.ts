@@ -127,6 +127,16 @@ export const keys = {
   token: (id: string): string => `tokens/${id}`,
 } as const;
 
+/**
+ * The service and instance a registration key names: `services/<name>/<instance>`
+ * (relative to the simulation, as {@link keys}.service makes it) → `{name, instance}`;
+ * `undefined` for any other key.
+ */
+export function serviceOfKey(key: string): { name: string; instance: string } | undefined {
+  const match = /^services\/([^/]+)\/(.+)$/.exec(key);
+  return match === null ? undefined : { name: match[1]!, instance: match[2]! };
+}
+
 /** Every prefix of the layout (the `keys.…Prefix` values), longest first. */
 export const keyPrefixes: readonly string[] = (Object.values(keys) as unknown[])
   .filter((v): v is string => typeof v === 'string' && v.endsWith('/'))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   enumTypes,
+  serviceOfKey,
   faultKinds,
   faultTargetError,
   fromWire,
@@ -52,6 +53,11 @@ describe('the vocabulary', () => {
     expect(prefixOfKey(keys.definitionSource)).toBe(keys.sourcesPrefix);
     expect(prefixOfKey('elsewhere/x')).toBeUndefined();
     expect(keys.service('tracesink', 'a1').startsWith(keys.instancesOf('tracesink'))).toBe(true);
+    expect(serviceOfKey(keys.service('tracesink', 'a1'))).toEqual({
+      name: 'tracesink',
+      instance: 'a1',
+    });
+    expect(serviceOfKey(keys.user('a1'))).toBeUndefined();
     expect(isBookkeeping(keys.clockTick)).toBe(true);
     expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
     expect(isBookkeeping(keys.fault('f1'))).toBe(false);

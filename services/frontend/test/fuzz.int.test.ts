@@ -172,7 +172,7 @@ const generators: ReadonlyArray<(r: RandomStream) => Case> = [
       `${apiPrefix}/faults/`,
       '/',
       '/assets/',
-      `${apiPrefix}/inventory/regions/`,
+      `${apiPrefix}/inventory/elements`,
     ]);
     const query = r.chance(0.3)
       ? `?${r.pick(['view=%00', 'at=-1', 'at=1e999', 'view=a&view=b', '%zz=1', 'kinds=,,'])}`

@@ -1,6 +1,6 @@
 import { ApiClient } from '@chamber/api';
 import { loadConfig, type DeepPartial } from '@chamber/config';
-import { isChamberError } from '@chamber/errors';
+import { httpStatusOf, isChamberError, type ChamberError } from '@chamber/errors';
 import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
@@ -107,6 +107,11 @@ export async function startFrontend(
   };
 }
 
+/** The HTTP status of a failed call: its code's, by the one table (412 for a refused If-Match). */
+function statusOf(error: ChamberError): number {
+  return httpStatusOf(error.code, error.details?.['field'] === 'if-match');
+}
+
 /** A failed call's HTTP status, error code name and message. */
 export interface Failure {
   readonly status: unknown;
@@ -122,7 +127,7 @@ export async function failure(p: Promise<unknown>): Promise<Failure> {
   } catch (error) {
     if (isChamberError(error)) {
       return {
-        status: error.details?.['status'],
+        status: statusOf(error),
         code: error.code,
         field: error.details?.['field'],
         message: error.message,

@@ -2,6 +2,7 @@ import {
   ApiClient,
   apiPrefix,
   bodySchema,
+  componentSchemas,
   errorStatuses,
   fillPath,
   openApiDocument,
@@ -10,6 +11,7 @@ import {
   type JsonSchema,
   type Operation,
 } from '@chamber/api';
+import { LoadProgress, LoadProgress_State, LogEntry, Severity, Summary } from '@chamber/protos';
 import { validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -216,7 +218,7 @@ describe('request validation uses the published schemas', () => {
       raw(f.port, post('/users', { name: 'someone' })),
       raw(f.port, post('/users', { ...validBody(createUser), colour: 'red' })),
       raw(f.port, { path: `${apiPrefix}/clock/wait?tick=soon`, headers: auth() }),
-      raw(f.port, { path: `${apiPrefix}/inventory/regions?view=sideways`, headers: auth() }),
+      raw(f.port, { path: `${apiPrefix}/inventory/elements?view=sideways`, headers: auth() }),
     ]);
     const fieldsNamed = answers.map((a) => {
       expect(a.status, a.body).toBe(400);
@@ -261,6 +263,65 @@ describe('answers match the component schemas the document publishes', () => {
     // A field the schema does not list is refused: the schemas are real, not free-form.
     const user = ajv.compile(doc.components.schemas['User']!);
     expect(user({ ...answers.getUser.body!, passwordHash: 'x' })).toBe(false);
+  });
+});
+
+describe('the inventory and log records have real schemas', () => {
+  it('accepts Summary, LoadProgress and LogEntry as stored, every field set, and refuses a field they do not list', () => {
+    const ajv = addFormats(new Ajv2020({ strict: true }));
+    for (const [name, schema] of Object.entries(componentSchemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const records = {
+      Summary: Summary.toJSON({
+        tick: 7,
+        regions: 1,
+        zones: 1,
+        racks: 2,
+        pdus: 2,
+        tors: 2,
+        blades: 8,
+        bladeStates: { BLADE_STATE_WORKING: 8 },
+        pduStates: { PDU_STATE_ON: 2 },
+        torStates: { TOR_STATE_ON: 2 },
+        definition: 'small',
+      }),
+      LoadProgress: LoadProgress.toJSON({
+        loadId: 'l1',
+        state: LoadProgress_State.STATE_DONE,
+        effectiveTick: 3,
+        written: 10,
+        total: 10,
+        added: 8,
+        updated: 1,
+        removed: 1,
+        unchanged: 0,
+        blades: 8,
+      }),
+      LogEntry: LogEntry.toJSON({
+        seq: 4,
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        parentSpanId: 'c'.repeat(16),
+        links: [{ traceId: 'd'.repeat(32), spanId: 'e'.repeat(16) }],
+        service: 'monitor',
+        name: 'monitor.transition',
+        startTime: new Date(0),
+        durationMs: 1.5,
+        tick: 9,
+        target: 'small/z1/rack1/blade/0',
+        reason: 'no heartbeat for 2 ticks',
+        severity: Severity.SEVERITY_WARN,
+        attributes: { 'chamber.tick': '9' },
+        statusMessage: 'failed',
+        run: 2,
+      }),
+    } as const;
+    for (const [name, json] of Object.entries(records)) {
+      const check = ajv.compile({ $ref: `#/components/schemas/${name}` });
+      expect(check(json), `${name}: ${ajv.errorsText(check.errors)}`).toBe(true);
+      expect(check({ ...(json as object), colour: 'red' }), name).toBe(false);
+    }
   });
 });
 

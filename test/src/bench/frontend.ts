@@ -15,7 +15,7 @@ const sseClients = 200;
 const ticksPerSecond = 20;
 const sseSeconds = 5;
 const rounds = 3;
-const blade = { region: 'standard', zone: 'z1', rack: 'rack3', index: 5 };
+const bladePath = 'standard/z1/rack3/blade/5';
 
 const targets = { p99Ms: 10, rps: 2_000, sseP99Ms: 100 };
 
@@ -103,16 +103,14 @@ export async function benchFrontend(etcd: EtcdProcess): Promise<BenchRow[]> {
     );
     const api = new ApiClient({ baseUrl, token: created.token });
     const headers = { authorization: `Bearer ${created.token}`, accept: 'application/json' };
-    const bladeUrl = api.url('getBlade', { params: blade, query: { view: 'actual' } });
-    const answer = await api.call<{ element: { bladeActual?: { state?: string } } }>('getBlade', {
-      params: blade,
-      query: { view: 'actual' },
+    const bladeUrl = api.url('getElement', { query: { path: bladePath, view: 'actual' } });
+    const answer = await api.call<{ element: { bladeActual?: { state?: string } } }>('getElement', {
+      query: { path: bladePath, view: 'actual' },
     });
     console.log(
-      `GET ${new URL(bladeUrl).pathname}?view=actual -> ${answer.body.element.bladeActual?.state ?? '?'}`,
+      `GET ${new URL(bladeUrl).pathname}${new URL(bladeUrl).search} -> ${answer.body.element.bladeActual?.state ?? '?'}`,
     );
 
-    const bladePath = `${blade.region}/${blade.zone}/${blade.rack}/blade/${blade.index}`;
     const kinds = ['frontend', 'grpc', 'floor'] as const;
     const closed = new Map(kinds.map((k) => [k, [] as LoadFigures[]]));
     const open = new Map(kinds.map((k) => [k, [] as LoadFigures[]]));

@@ -19,8 +19,8 @@ const seconds = Number(process.env['CHAMBER_BENCH_LOAD_SECONDS'] ?? 60);
 const floorSeconds = Math.min(seconds, 10);
 /** Entries in the trace log before the run: the tracesink's default capacity, a full log. */
 const logEntries = 100_000;
-const blade = { region: 'standard', zone: 'z1', rack: 'rack3', index: 5 };
-const rack = { region: 'standard', zone: 'z1', rack: 'rack3' };
+const rack = 'standard/z1/rack3';
+const blade = `${rack}/blade/5`;
 
 /**
  * A full decision log of a long run of the `standard` inventory: what the
@@ -160,10 +160,9 @@ export async function benchLoad(etcd: EtcdProcess): Promise<void> {
     const every: MixRequest[] = [
       get('GET /clock', 10, 'getClock'),
       get('GET /inventory/summary', 10, 'getSummary'),
-      get('GET a blade (actual)', 10, 'getBlade', { params: blade, query: { view: 'actual' } }),
-      get("GET a rack's blades (observed)", 10, 'listBlades', {
-        params: rack,
-        query: { view: 'observed' },
+      get('GET a blade (actual)', 10, 'getElement', { query: { path: blade, view: 'actual' } }),
+      get("GET a rack's blades (observed)", 10, 'listElements', {
+        query: { path: rack, kind: 'blade', view: 'observed' },
       }),
       get('GET /faults', 10, 'listFaults'),
       get('GET /repairs', 10, 'listRepairs'),

@@ -216,11 +216,8 @@ describe('the inventory map', () => {
       Number(/(?:^|\d)off (\d+)/.exec((await legend('Legend, actual')) ?? '')?.[1] ?? 0);
     const isB0Off = async (): Promise<boolean> => {
       const res = await w!.admin.call<{ element: { bladeActual?: { state?: string } } }>(
-        'getBlade',
-        {
-          params: { region: 'small', zone: 'z1', rack: 'rack1', index: 0 },
-          query: { view: 'actual' },
-        },
+        'getElement',
+        { query: { path: 'small/z1/rack1/blade/0', view: 'actual' } },
       );
       return res.body.element.bladeActual?.state !== 'BLADE_STATE_WORKING';
     };

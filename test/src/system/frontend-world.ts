@@ -8,13 +8,18 @@ import {
   type Right,
 } from '@chamber/api';
 import { loadConfig } from '@chamber/config';
-import { isChamberError } from '@chamber/errors';
+import { httpStatusOf, isChamberError, type ChamberError } from '@chamber/errors';
 import { createFrontendService, frontendSchema } from '@chamber/frontend';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints } from '@chamber/testing';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { startInventoryWorld, type InventoryWorld } from './inventory-world.js';
+
+/** The HTTP status of a failed call: its code's, by the one table (412 for a refused If-Match). */
+function statusOf(error: ChamberError): number {
+  return httpStatusOf(error.code, error.details?.['field'] === 'if-match');
+}
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -35,7 +40,7 @@ export class CheckedClient extends ApiClient {
     try {
       res = await super.call<T>(id, input);
     } catch (error) {
-      const status = isChamberError(error) ? error.details?.['status'] : undefined;
+      const status = isChamberError(error) ? statusOf(error) : undefined;
       if (typeof status === 'number' && !errorStatuses(operation(id)).includes(status)) {
         throw new Error(`${id}: answered ${status}, which its OpenAPI entry does not list`, {
           cause: error,

@@ -7,7 +7,7 @@ import {
   type Operation,
   type Right,
 } from '@chamber/api';
-import { isChamberError } from '@chamber/errors';
+import { httpStatusOf, isChamberError, type ChamberError } from '@chamber/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   adminPassword,
@@ -16,6 +16,11 @@ import {
   type FrontendWorld,
 } from './frontend-world.js';
 import { sample } from './inventory-world.js';
+
+/** The HTTP status of a failed call: its code's, by the one table (412 for a refused If-Match). */
+function statusOfError(error: ChamberError): number {
+  return httpStatusOf(error.code, error.details?.['field'] === 'if-match');
+}
 
 // The REST API in front of a running simulation: every simulation route's
 // success and error paths, the rights matrix, and the event stream.
@@ -26,7 +31,6 @@ afterEach(async () => {
 });
 
 const b0 = 'small/z1/rack1/blade/0';
-const b0Params = { region: 'small', zone: 'z1', rack: 'rack1', index: 0 };
 
 /** Records are proto3 JSON: a field at its zero value (tick 0) is left out. */
 interface Clock {
@@ -53,7 +57,7 @@ async function failure(p: Promise<unknown>): Promise<{ status: unknown; field: u
     await p;
   } catch (error) {
     if (isChamberError(error)) {
-      return { status: error.details?.['status'], field: error.details?.['field'] };
+      return { status: statusOfError(error), field: error.details?.['field'] };
     }
     throw error;
   }
@@ -78,9 +82,8 @@ async function clockOf(api: ApiClient): Promise<Clock> {
 }
 
 async function bladeState(api: ApiClient, at?: number): Promise<string | undefined> {
-  const res = await api.call<ElementAt>('getBlade', {
-    params: b0Params,
-    query: { view: 'actual', ...(at === undefined ? {} : { at }) },
+  const res = await api.call<ElementAt>('getElement', {
+    query: { path: b0, view: 'actual', ...(at === undefined ? {} : { at }) },
   });
   return res.body.element.bladeActual?.state;
 }
@@ -161,34 +164,37 @@ describe('frontend: the inventory', () => {
     const { admin: api, loadTick } = await loaded('fe-inv');
     const summary = await api.call<{ blades: number; racks: number }>('getSummary');
     expect(summary.body).toMatchObject({ blades: 8, racks: 2 });
-    const paths = async (id: string, params: Record<string, string | number> = {}) =>
-      (await api.call<{ elements: Array<{ path: string }> }>(id, { params })).body.elements.map(
-        (e) => e.path,
-      );
-    const rack = { region: 'small', zone: 'z1', rack: 'rack1' };
-    expect(await paths('listRegions')).toEqual(['small']);
-    expect(await paths('listZones', { region: 'small' })).toEqual(['small/z1']);
-    expect(await paths('listRacks', { region: 'small', zone: 'z1' })).toEqual([
-      'small/z1/rack1',
-      'small/z1/rack2',
-    ]);
-    expect(await paths('listBlades', rack)).toEqual(
+    const paths = async (query: Record<string, string> = {}) =>
+      (
+        await api.call<{ elements: Array<{ path: string }> }>('listElements', { query })
+      ).body.elements.map((e) => e.path);
+    const rack = 'small/z1/rack1';
+    expect(await paths()).toEqual(['small']);
+    expect(await paths({ path: 'small' })).toEqual(['small/z1']);
+    expect(await paths({ path: 'small/z1' })).toEqual(['small/z1/rack1', 'small/z1/rack2']);
+    expect(await paths({ path: rack, kind: 'blade' })).toEqual(
       [0, 1, 2, 3].map((i) => `small/z1/rack1/blade/${i}`),
     );
-    expect((await paths('listPdus', rack)).length).toBeGreaterThan(0);
-    expect((await paths('listTors', rack)).length).toBeGreaterThan(0);
-    const one = async (id: string, params: Record<string, string | number>) =>
-      (await api.call<ElementAt>(id, { params })).body.element.path;
-    expect(await one('getRegion', { region: 'small' })).toBe('small');
-    expect(await one('getZone', { region: 'small', zone: 'z1' })).toBe('small/z1');
-    expect(await one('getRack', rack)).toBe('small/z1/rack1');
-    expect(await one('getPdu', { ...rack, index: 0 })).toBe('small/z1/rack1/pdu/0');
-    expect(await one('getTor', { ...rack, index: 0 })).toBe('small/z1/rack1/tor/0');
-    expect(await one('getBlade', b0Params)).toBe(b0);
-    expect(await one('getCable', { ...b0Params, cable: 'power' })).toBe(`${b0}/power-cable`);
+    expect(await paths({ path: rack, kind: 'pdu' })).toEqual(['small/z1/rack1/pdu/0']);
+    const all = await paths({ path: rack });
+    expect(all).toEqual(expect.arrayContaining(['small/z1/rack1/pdu/0', 'small/z1/rack1/tor/0']));
+    expect(all.filter((p) => p.includes('/blade/'))).toHaveLength(4);
+    const one = async (path: string) =>
+      (await api.call<ElementAt>('getElement', { query: { path } })).body.element.path;
+    for (const path of [
+      'small',
+      'small/z1',
+      rack,
+      `${rack}/pdu/0`,
+      `${rack}/tor/0`,
+      b0,
+      `${b0}/power-cable`,
+    ]) {
+      expect(await one(path)).toBe(path);
+    }
 
     for (const view of ['definition', 'target', 'actual', 'observed']) {
-      const res = await api.call<ElementAt>('getBlade', { params: b0Params, query: { view } });
+      const res = await api.call<ElementAt>('getElement', { query: { path: b0, view } });
       expect(res.body.element.view).toBe(`VIEW_${view.toUpperCase()}`);
     }
     expect(await bladeState(api)).toBe('BLADE_STATE_WORKING');
@@ -230,12 +236,19 @@ describe('frontend: the inventory', () => {
       field: 'view',
     });
 
+    for (const path of [
+      'nowhere',
+      'small/z9',
+      'small/z1/rack9',
+      `${rack}/blade/99`,
+      `${rack}/pdu/9`,
+    ]) {
+      expect((await failure(api.call('getElement', { query: { path } }))).status, path).toBe(404);
+    }
+    expect(
+      await failure(api.call('getElement', { query: { path: `${rack}/fan/1` } })),
+    ).toMatchObject({ status: 400, field: 'path' });
     for (const [id, params] of [
-      ['getRegion', { region: 'nowhere' }],
-      ['getZone', { region: 'small', zone: 'z9' }],
-      ['getRack', { ...rack, rack: 'rack9' }],
-      ['getBlade', { ...b0Params, index: 99 }],
-      ['getPdu', { ...rack, index: 99 }],
       ['getCommand', { id: 'no-such-command' }],
       ['getFault', { id: 'no-such-fault' }],
       ['clearFault', { id: 'no-such-fault' }],
@@ -306,10 +319,9 @@ describe('frontend: the inventory', () => {
 describe('frontend: kept answers', () => {
   it('answers a read it keeps as it answered it first, only to callers who may read it, and exactly as of the tick asked', async () => {
     const fw = await loaded('fe-kept');
-    const url = fw.admin.url('getBlade', { params: b0Params, query: { view: 'actual' } });
-    const pastUrl = fw.admin.url('getBlade', {
-      params: b0Params,
-      query: { view: 'actual', at: fw.loadTick },
+    const url = fw.admin.url('getElement', { query: { path: b0, view: 'actual' } });
+    const pastUrl = fw.admin.url('getElement', {
+      query: { path: b0, view: 'actual', at: fw.loadTick },
     });
     const get = (u: string, headers: Record<string, string> = {}) => fetch(u, { headers });
     const admin = { cookie: await fw.cookieOf('admin', adminPassword) };
@@ -468,7 +480,7 @@ async function statusOf(api: ApiClient, op: Operation): Promise<number> {
   try {
     return (await api.call(op.id, input)).status;
   } catch (error) {
-    if (isChamberError(error)) return error.details?.['status'] as number;
+    if (isChamberError(error)) return statusOfError(error);
     throw error;
   }
 }
@@ -507,7 +519,7 @@ describe('frontend: errors read the same everywhere', () => {
       } catch (error) {
         if (!isChamberError(error)) throw error;
         return {
-          status: error.details?.['status'],
+          status: statusOfError(error),
           code: error.codeName,
           message: error.message,
           field: error.details?.['field'],
@@ -526,7 +538,7 @@ describe('frontend: errors read the same everywhere', () => {
       ],
       [
         'at in the future',
-        called(admin, 'getBlade', { params: b0Params, query: { view: 'actual', at: 99_999 } }),
+        called(admin, 'getElement', { query: { path: b0, view: 'actual', at: 99_999 } }),
         { status: 400, field: 'at', message: `at 99999 is after the current tick ${now}` },
       ],
       [
@@ -577,13 +589,13 @@ describe('frontend: errors read the same everywhere', () => {
       ],
       [
         'an unknown zone',
-        called(admin, 'getZone', { params: { region: 'small', zone: 'z9' } }),
-        { status: 404, field: 'zone' },
+        called(admin, 'getElement', { query: { path: 'small/z9' } }),
+        { status: 404, field: 'path' },
       ],
       [
         'an unknown PDU',
-        called(admin, 'getPdu', { params: { ...b0Params, index: 7 } }),
-        { status: 404, field: 'index' },
+        called(admin, 'getElement', { query: { path: 'small/z1/rack1/pdu/7' } }),
+        { status: 404, field: 'path' },
       ],
       [
         'an unknown target path',

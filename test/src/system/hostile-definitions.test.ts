@@ -1,5 +1,5 @@
 import { apiPrefix, errorFromAnswer } from '@chamber/api';
-import { Code, isChamberError, type ChamberError } from '@chamber/errors';
+import { Code, httpStatusOf, isChamberError, type ChamberError } from '@chamber/errors';
 import { InventoryClient as GrpcInventoryClient, View } from '@chamber/protos';
 import { readServiceFailures, Store, type Store as StoreType } from '@chamber/store';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
@@ -171,9 +171,11 @@ describe('hostile definitions over REST', () => {
     const read = () => {
       const i = reads++ % 32;
       const call = () =>
-        world.admin.call('getBlade', {
-          params: { region: 'small', zone: 'z1', rack: `rack${1 + (i % 2)}`, index: (i >> 1) % 4 },
-          query: { view: views[i >> 3]! },
+        world.admin.call('getElement', {
+          query: {
+            path: `small/z1/rack${1 + (i % 2)}/blade/${(i >> 1) % 4}`,
+            view: views[i >> 3]!,
+          },
         });
       // While this process sends 50 MB its timers run late, and fetch may
       // reuse a kept-alive connection the frontend has just closed as idle
@@ -187,22 +189,23 @@ describe('hostile definitions over REST', () => {
       postDefinition(world.url, cookie, { source, fileName });
 
     const big = await withReadsBeside(post(scalar, 'scalar.yaml'), read);
-    expect(big.details?.['status']).toBe(400);
+    expect(httpStatusOf(big.code)).toBe(400);
     expect(big.message).toBe(`scalar.yaml has 1 error(s); nothing was loaded:\n${scalarError}`);
 
     const bomb = await withReadsBeside(post(aliasBomb, 'bomb.yaml'), read);
-    expect(bomb.details?.['status']).toBe(400);
+    expect(httpStatusOf(bomb.code)).toBe(400);
     expect(bomb.message).toBe(`bomb.yaml has 1 error(s); nothing was loaded:\n${bombError}`);
 
     const five = await withReadsBeside(post(bigDefinition(5_000_000), 'five.yaml'), read);
-    expect(five.details).toEqual({ status: 400, field: 'source' });
+    expect(httpStatusOf(five.code)).toBe(400);
+    expect(five.details).toEqual({ field: 'source' });
     expect(five.message).toBe(
       'five.yaml is 5 MB (5,000,000 bytes); a definition may be at most 4 MB (4,000,000 bytes): nothing was loaded',
     );
 
     const fiftyBody = { source: bigDefinition(50_000_000), fileName: 'fifty.yaml' };
     const fifty = await withReadsBeside(post(fiftyBody.source, fiftyBody.fileName), read);
-    expect(fifty.details?.['status']).toBe(413);
+    expect(fifty.code).toBe(Code.PayloadTooLarge);
     const sent = Buffer.byteLength(JSON.stringify(fiftyBody)).toLocaleString('en');
     expect(fifty.message).toMatch(
       new RegExp(

@@ -1,13 +1,18 @@
 import { containerTypes, depthOf, deviceOf, rackOf, wireNameOf, wordOf } from '@chamber/world';
 import { useEffect, useState } from 'react';
-import { api } from '../api.js';
-import { itemUrl } from '../map/model.js';
+import { call, type Element } from '../api.js';
 import { describeError } from '../pages/common.js';
 import { FaultForm, TargetForm } from './forms.js';
 
 const views = ['definition', 'target', 'actual', 'observed'] as const;
 
 type Record_ = Readonly<Record<string, unknown>>;
+
+/** Where a blade's cable plugs in: a PDU's or TOR's index and port. */
+interface Plug {
+  readonly device?: number;
+  readonly port?: number;
+}
 
 interface Fault {
   readonly id?: string;
@@ -124,16 +129,14 @@ function Wiring({
   useEffect(() => {
     let isCancelled = false;
     const plug = kind === 'pdu' ? 'power' : 'network';
-    api<{
-      elements?: Array<{
-        path: string;
-        blade?: Record<string, { device?: number; port?: number }>;
-      }>;
-    }>('GET', `${itemUrl(rackOf(path))}/blades?view=definition`).then(
-      (answer) => {
+    call('listElements', {
+      query: { path: rackOf(path), kind: 'blade', view: 'definition' },
+    }).then(
+      ({ body: answer }) => {
         if (isCancelled) return;
         setBlades(
-          (answer.elements ?? [])
+          // A blade's definition record (free-form in the contract) holds its power and network plugs.
+          (answer.elements as ReadonlyArray<Element & { blade?: Record<string, Plug | undefined> }>)
             .filter((e) => (e.blade?.[plug]?.device ?? 0) === Number(index))
             .map((e) => ({ path: e.path, port: e.blade?.[plug]?.port ?? 0 })),
         );
@@ -204,18 +207,16 @@ export function DetailPanel({
 
   useEffect(() => {
     let isCancelled = false;
-    const target = encodeURIComponent(path);
     Promise.all([
       Promise.all(
         views.map((view) =>
-          api<{ element: Record_ }>(
-            'GET',
-            `${itemUrl(path)}?view=${view}${at === undefined ? '' : `&at=${at}`}`,
-          ).then((a) => [view, recordOf(a.element)] as const),
+          call('getElement', { query: { path, view, ...(at === undefined ? {} : { at }) } }).then(
+            ({ body: a }) => [view, recordOf(a.element as Record_)] as const,
+          ),
         ),
       ),
-      api<{ faults?: Fault[] }>('GET', `/faults?target=${target}`),
-      api<{ repairs?: Repair[] }>('GET', `/repairs?target=${target}`),
+      call('listFaults', { query: { target: path } }).then((a) => a.body),
+      call('listRepairs', { query: { target: path } }).then((a) => a.body),
     ]).then(
       ([read, f, r]) => {
         if (isCancelled) return;

@@ -1,6 +1,5 @@
-import { elementUrl } from '@chamber/api';
 import { deviceOf, wordOf, zoneOf, type DeviceKind as WorldDeviceKind } from '@chamber/world';
-import { api } from '../api.js';
+import { call } from '../api.js';
 
 /** A device kind on the map. */
 export type DeviceKind = WorldDeviceKind;
@@ -73,14 +72,6 @@ export function legendKey(d: Device, view: 'actual' | 'observed'): string {
   return d.kind === 'blade' ? state : `${d.kind}:${state}`;
 }
 
-/**
- * `r/z/k` → `/inventory/regions/r/zones/z/racks/k`; devices add `/blades/N`
- * etc.: the contract's one converter ({@link elementUrl}).
- */
-export function itemUrl(path: string): string {
-  return elementUrl(path);
-}
-
 /** `GET /inventory/states` (see its OpenAPI entry). */
 interface StatesAnswer {
   readonly tick: number;
@@ -114,7 +105,7 @@ let early: Promise<StatesAnswer> | undefined;
 export function readStatesEarly(): void {
   const isMapPage = ['', '#', '#/'].includes(location.hash);
   if (!isMapPage || !document.cookie.split('; ').includes('chamber_signed_in=1')) return;
-  early = api<StatesAnswer>('GET', '/inventory/states?view=actual');
+  early = call('listStates', { query: { view: 'actual' } }).then((a): StatesAnswer => a.body);
   // Not read yet: a failure is handled by the reader, not reported here.
   early.catch(() => undefined);
 }
@@ -174,8 +165,8 @@ export class MapModel {
     const revisions: number[] = [];
     const first = at === undefined ? takeEarly() : undefined;
     for (const view of ['actual', 'observed'] as const) {
-      const query = `view=${view}${at === undefined ? '' : `&at=${at}`}`;
-      const read = () => api<StatesAnswer>('GET', `/inventory/states?${query}`);
+      const read = async (): Promise<StatesAnswer> =>
+        (await call('listStates', { query: { view, ...(at === undefined ? {} : { at }) } })).body;
       const answer =
         view === 'actual' && first !== undefined ? await first.catch(read) : await read();
       this.take(view, answer);

@@ -4,8 +4,6 @@ import {
   type AnswerOf,
   type BodyOf,
   type OperationId,
-  type ParamsOf,
-  type QueryOf,
 } from '@chamber/api';
 import type { ClockClient } from '@chamber/clock-client';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
@@ -33,7 +31,7 @@ import {
 } from '@chamber/protos';
 import type { RepairsClient } from '@chamber/repair-client';
 import { readServiceFailures, type Store } from '@chamber/store';
-import { cablePath, devicePath, formatElementPath, keys, type DeviceKind } from '@chamber/world';
+import { keys, serviceOfKey, tryParseElementPath } from '@chamber/world';
 import { revisionOf } from './accounts.js';
 import type { Handlers, Reply, RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
@@ -52,44 +50,6 @@ export interface SimulationDeps {
 /** The enum value named `short` (`no_wait`) by its proto name (`POLICY_NO_WAIT`). */
 function enumOf<E>(fromJSON: (name: string) => E, prefix: string, short: string): E {
   return fromJSON(`${prefix}_${short.toUpperCase()}`);
-}
-
-/** The routes that read one element or a list of them. */
-type ElementReadId =
-  | 'listRegions'
-  | 'getRegion'
-  | 'listZones'
-  | 'getZone'
-  | 'listRacks'
-  | 'getRack'
-  | 'listPdus'
-  | 'getPdu'
-  | 'listTors'
-  | 'getTor'
-  | 'listBlades'
-  | 'getBlade'
-  | 'getCable';
-
-/** What an inventory read needs of its request: every element route's params are some of these. */
-interface ElementRequest {
-  readonly op: RequestContext<ElementReadId>['op'];
-  readonly koa: RequestContext<ElementReadId>['koa'];
-  readonly input: {
-    readonly params: Partial<ParamsOf<'getCable'>>;
-    readonly query: QueryOf<'getCable'>;
-  };
-}
-
-/**
- * The element path (the world's grammar) of an inventory route's
- * parameters: the inverse of `elementRoutes` of the contract.
- */
-function elementPath(request: ElementRequest, device?: DeviceKind): string {
-  const { region, zone, rack, index, cable } = request.input.params;
-  const container = formatElementPath([region, zone, rack].filter((x) => x !== undefined));
-  if (device === undefined) return container;
-  const at = devicePath(container, device, index ?? 0);
-  return cable === undefined ? at : cablePath(at, cable);
 }
 
 function readOptions(
@@ -111,14 +71,6 @@ function readOptions(
 function recordJson<T>(json: unknown): T {
   return json as T;
 }
-
-const elementKinds = {
-  zones: 'ELEMENT_KIND_ZONE',
-  racks: 'ELEMENT_KIND_RACK',
-  pdus: 'ELEMENT_KIND_PDU',
-  tors: 'ELEMENT_KIND_TOR',
-  blades: 'ELEMENT_KIND_BLADE',
-} as const;
 
 /** One fault of a `POST /faults` body: the body itself, or an entry of its `faults`. */
 type FaultFields = Omit<BodyOf<'injectFault'>, 'faults'>;
@@ -196,38 +148,12 @@ export function simulationHandlers(deps: SimulationDeps): Pick<Handlers, Simulat
 
   /** An inventory read's answer, through the cache when there is one (keyed by the URL). */
   const read = async <A>(
-    request: Pick<ElementRequest, 'koa' | 'op'>,
+    request: Pick<RequestContext<OperationId>, 'koa' | 'op'>,
     load: () => Promise<A>,
   ): Promise<Reply<A>> =>
     deps.cache === undefined
       ? { body: await load() }
       : { json: await deps.cache.get(request.koa.url, load, request.op.id) };
-  const list =
-    (kind: keyof typeof elementKinds | 'regions') =>
-    (request: ElementRequest): Promise<Reply<AnswerOf<'listRegions'>>> =>
-      read(request, async () => {
-        // A rack lists all its devices; each device route keeps its own kind.
-        const elements = await inventory.listElements(
-          elementPath(request),
-          readOptions(request.input.query),
-        );
-        const wanted = kind === 'regions' ? undefined : elementKinds[kind];
-        return {
-          elements: elements
-            .map((e) => recordJson<AnswerOf<'getRegion'>['element']>(Element.toJSON(e)))
-            .filter((e) => wanted === undefined || e.kind === wanted),
-        };
-      });
-  const get =
-    (device?: DeviceKind) =>
-    (request: ElementRequest): Promise<Reply<AnswerOf<'getRegion'>>> =>
-      read(request, async () => {
-        const element = await inventory.getElement(
-          elementPath(request, device),
-          readOptions(request.input.query),
-        );
-        return { element: recordJson(Element.toJSON(element)) };
-      });
 
   return {
     async getClock(request) {
@@ -303,19 +229,23 @@ export function simulationHandlers(deps: SimulationDeps): Pick<Handlers, Simulat
         );
         return { tick, revision, states, racks };
       }),
-    listRegions: list('regions'),
-    getRegion: get(),
-    listZones: list('zones'),
-    getZone: get(),
-    listRacks: list('racks'),
-    getRack: get(),
-    listPdus: list('pdus'),
-    getPdu: get('pdu'),
-    listTors: list('tors'),
-    getTor: get('tor'),
-    listBlades: list('blades'),
-    getBlade: get('blade'),
-    getCable: get('blade'),
+    getElement: (request) =>
+      read(request, async () => {
+        const { path } = request.input.query;
+        if (path === undefined) throw pathRequired();
+        const element = await inventory.getElement(path, readOptions(request.input.query));
+        return { element: recordJson(Element.toJSON(element)) };
+      }),
+    listElements: (request) =>
+      read(request, async () => {
+        const { path = '', kind } = request.input.query;
+        const elements = await inventory.listElements(path, readOptions(request.input.query));
+        return {
+          elements: elements
+            .filter((e) => kind === undefined || tryParseElementPath(e.path)?.type === kind)
+            .map((e) => recordJson<AnswerOf<'getElement'>['element']>(Element.toJSON(e))),
+        };
+      }),
     async getTarget(request) {
       const { path, at } = request.input.query;
       const element = await inventory.getElement(path ?? '', {
@@ -468,7 +398,7 @@ export function simulationHandlers(deps: SimulationDeps): Pick<Handlers, Simulat
       ]);
       const running = await Promise.all(
         entries.map(async (e) => {
-          const [name = '', instance = ''] = e.key.slice(keys.servicesPrefix.length).split('/');
+          const { name = '', instance = '' } = serviceOfKey(e.key) ?? {};
           let endpoint = '';
           try {
             const value = (JSON.parse(e.value) as { endpoint?: unknown }).endpoint;

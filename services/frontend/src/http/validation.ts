@@ -113,9 +113,8 @@ function invalid(
     });
   }
   // A JSON path in the API's words: `targets[0]`, `rights[2]`.
-  let field = error.instancePath
-    .split('/')
-    .filter((p) => p !== '')
+  // The instance path is a JSON pointer (`/targets/0`), no element path.
+  let field = (error.instancePath.match(/[^/]+/g) ?? [])
     .map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`))
     .join('');
   let message = error.message ?? 'is invalid';
