@@ -1,6 +1,6 @@
 import { containerTypes, depthOf, deviceOf, rackOf, wireNameOf, wordOf } from '@chamber/world';
 import { useEffect, useState } from 'react';
-import { call, type Element } from '../api.js';
+import { call, type Element, type Fault, type Repair } from '../api.js';
 import { describeError } from '../pages/common.js';
 import { FaultForm, TargetForm } from './forms.js';
 
@@ -12,32 +12,6 @@ type Record_ = Readonly<Record<string, unknown>>;
 interface Plug {
   readonly device?: number;
   readonly port?: number;
-}
-
-interface Fault {
-  readonly id?: string;
-  readonly kind?: string;
-  readonly status?: string;
-  readonly targets?: readonly string[];
-  readonly schedule?: Record_;
-  readonly sinceTick?: number;
-  readonly reason?: string;
-}
-
-interface RepairEvent {
-  readonly tick?: number;
-  readonly action?: string;
-  readonly outcome?: string;
-  readonly reason?: string;
-}
-
-interface Repair {
-  readonly id?: string;
-  readonly status?: string;
-  readonly reason?: string;
-  readonly openedTick?: number;
-  readonly closedTick?: number;
-  readonly history?: readonly RepairEvent[];
 }
 
 /** An element's record without the envelope (path, kind, view, revision). */

@@ -1,5 +1,5 @@
 import { deviceOf, wordOf, zoneOf, type DeviceKind as WorldDeviceKind } from '@chamber/world';
-import { call } from '../api.js';
+import { call, type States } from '../api.js';
 
 /** A device kind on the map. */
 export type DeviceKind = WorldDeviceKind;
@@ -72,26 +72,10 @@ export function legendKey(d: Device, view: 'actual' | 'observed'): string {
   return d.kind === 'blade' ? state : `${d.kind}:${state}`;
 }
 
-/** `GET /inventory/states` (see its OpenAPI entry). */
-interface StatesAnswer {
-  readonly tick: number;
-  readonly revision: number;
-  readonly states: readonly string[];
-  readonly racks: ReadonlyArray<{
-    readonly path: string;
-    readonly pdus: readonly number[];
-    readonly pduStates: readonly number[];
-    readonly tors: readonly number[];
-    readonly torStates: readonly number[];
-    readonly blades: readonly number[];
-    readonly bladeStates: readonly number[];
-  }>;
-}
-
 const kindOrder: Readonly<Record<DeviceKind, number>> = { pdu: 0, tor: 1, blade: 2 };
 
 /** The live `actual` states asked for as the page loads ({@link readStatesEarly}), until the map takes them. */
-let early: Promise<StatesAnswer> | undefined;
+let early: Promise<States> | undefined;
 
 /**
  * Asks for the live `actual` states as the page loads, when a session may
@@ -105,13 +89,13 @@ let early: Promise<StatesAnswer> | undefined;
 export function readStatesEarly(): void {
   const isMapPage = ['', '#', '#/'].includes(location.hash);
   if (!isMapPage || !document.cookie.split('; ').includes('chamber_signed_in=1')) return;
-  early = call('listStates', { query: { view: 'actual' } }).then((a): StatesAnswer => a.body);
+  early = call('listStates', { query: { view: 'actual' } }).then((a): States => a.body);
   // Not read yet: a failure is handled by the reader, not reported here.
   early.catch(() => undefined);
 }
 
 /** The early read, once: later loads read afresh. */
-function takeEarly(): Promise<StatesAnswer> | undefined {
+function takeEarly(): Promise<States> | undefined {
   const taken = early;
   early = undefined;
   return taken;
@@ -165,7 +149,7 @@ export class MapModel {
     const revisions: number[] = [];
     const first = at === undefined ? takeEarly() : undefined;
     for (const view of ['actual', 'observed'] as const) {
-      const read = async (): Promise<StatesAnswer> =>
+      const read = async (): Promise<States> =>
         (await call('listStates', { query: { view, ...(at === undefined ? {} : { at }) } })).body;
       const answer =
         view === 'actual' && first !== undefined ? await first.catch(read) : await read();
@@ -180,7 +164,7 @@ export class MapModel {
     return this.revision;
   }
 
-  private take(view: 'actual' | 'observed', answer: StatesAnswer): void {
+  private take(view: 'actual' | 'observed', answer: States): void {
     const names = answer.states.map(stateName);
     let hasNewRacks = false;
     for (const r of answer.racks) {

@@ -2,7 +2,7 @@ import { type FormEvent, useMemo, useState } from 'react';
 import { faultKinds as kinds, faultStatuses as statuses, wordOf } from '@chamber/world';
 import { scheduleFields } from '@chamber/api';
 import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
-import { api, call } from '../api.js';
+import { api, call, type Fault } from '../api.js';
 import {
   ChoiceFilter,
   isUnder,
@@ -12,18 +12,6 @@ import {
   trimPath,
   useLiveRecords,
 } from './common.js';
-
-/** A fault, as `GET /faults` answers (fields at zero are left out). */
-interface Fault {
-  readonly id: string;
-  readonly kind?: string;
-  readonly targets?: readonly string[];
-  readonly status?: string;
-  readonly sinceTick?: number;
-  readonly reason?: string;
-  readonly occurrences?: number;
-  readonly createdTick?: number;
-}
 
 /** The faults that pass the filters, oldest first (as `GET /faults` filters and orders them). */
 function filtered(

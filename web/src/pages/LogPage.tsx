@@ -1,27 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { wordOf } from '@chamber/world';
-import { api } from '../api.js';
+import { api, type LogEntry } from '../api.js';
 import { useLiveEvents } from '../live.js';
 import { ChoiceFilter, Problem, queryOf, TextFilter } from './common.js';
-
-/** A trace/decision log entry, as `GET /logs` and the `logs` events carry it. */
-interface LogEntry {
-  readonly seq: number;
-  readonly traceId?: string;
-  readonly spanId?: string;
-  readonly parentSpanId?: string;
-  readonly links?: ReadonlyArray<{ traceId?: string; spanId?: string }>;
-  readonly service?: string;
-  readonly name?: string;
-  readonly tick?: number;
-  /** The clock's run the tick belongs to (a reset starts the next); absent for none. */
-  readonly run?: number;
-  readonly target?: string;
-  readonly reason?: string;
-  readonly severity?: string;
-  readonly attributes?: Readonly<Record<string, string>>;
-  readonly statusMessage?: string;
-}
 
 interface Filters {
   readonly service: string;
@@ -183,9 +164,9 @@ export function LogPage() {
 
 function merge(older: readonly LogEntry[], newer: readonly LogEntry[]): readonly LogEntry[] {
   const bySeq = new Map<number, LogEntry>();
-  for (const e of older) bySeq.set(e.seq, e);
-  for (const e of newer) bySeq.set(e.seq, e);
-  return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-cap);
+  // Proto3 JSON leaves out a zero: the first entry's seq is absent.
+  for (const e of [...older, ...newer]) bySeq.set(e.seq ?? 0, e);
+  return [...bySeq.values()].sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0)).slice(-cap);
 }
 
 /** One trace as a tree by parent span, with each span's links (which open the trace linked to). */

@@ -9,28 +9,7 @@ import {
   trimPath,
   useLiveRecords,
 } from './common.js';
-
-/** A repair, as `GET /repairs` answers (fields at zero are left out). */
-interface Repair {
-  readonly id: string;
-  readonly target?: string;
-  readonly status?: string;
-  readonly plan?: ReadonlyArray<{ action?: string; maxAttempts?: number }>;
-  readonly currentStep?: number;
-  readonly attempts?: number;
-  readonly openedTick?: number;
-  readonly closedTick?: number;
-  readonly reason?: string;
-  readonly purpose?: string;
-  readonly history?: ReadonlyArray<{
-    tick?: number;
-    step?: number;
-    action?: string;
-    commandId?: string;
-    outcome?: string;
-    reason?: string;
-  }>;
-}
+import type { Repair } from '../api.js';
 
 const action = (value: string | undefined) => wordOf(value);
 
