@@ -1,7 +1,16 @@
-import { faultKinds, targetStates } from '@chamber/world';
+import {
+  enumTypes,
+  faultKinds,
+  fromWire,
+  isOneOf,
+  targetStates,
+  type FaultKindWord,
+  type TargetStateWord,
+} from '@chamber/world';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, apiWithEtag } from '../api.js';
-import { describeError } from '../pages/common.js';
+import type { BodyOf } from '@chamber/api';
+import { call } from '../api.js';
+import { describeError, scheduleOf } from '../pages/common.js';
 import { firstNumberProblem, inputBounds, useBodySchema } from './limits.js';
 
 const scheduleFields = [
@@ -37,7 +46,7 @@ export function FaultForm({
   canInject: boolean;
   onDone: () => void;
 }) {
-  const [kind, setKind] = useState<string>(faultKinds[0]);
+  const [kind, setKind] = useState<FaultKindWord>(faultKinds[0]);
   const [schedule, setSchedule] = useState<Record<string, string>>({});
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
@@ -59,15 +68,11 @@ export function FaultForm({
     }
     setBusy(true);
     setError(undefined);
-    const body: Record<string, unknown> = { kind, targets: [path] };
-    for (const [name] of scheduleFields) {
-      const value = schedule[name]?.trim() ?? '';
-      if (value !== '') body[name] = Number(value);
-    }
+    const body: BodyOf<'injectFault'> = { kind, targets: [path], ...scheduleOf(schedule) };
     try {
-      const fault = await api<{ id?: string }>('POST', '/faults', body);
+      const { body: fault } = await call('injectFault', { body });
       setError(undefined);
-      setDone(`Fault ${fault.id ?? ''} injected.`);
+      setDone(`Fault ${'id' in fault ? fault.id : ''} injected.`);
       onDone();
     } catch (err) {
       setError(describeError(err));
@@ -87,7 +92,10 @@ export function FaultForm({
       {!canInject && <p className="note">You lack the inject_faults right; it will be refused.</p>}
       <label>
         Kind
-        <select value={kind} onChange={(e) => setKind(e.target.value)}>
+        <select
+          value={kind}
+          onChange={(e) => isOneOf(faultKinds, e.target.value) && setKind(e.target.value)}
+        >
           {faultKinds.map((k) => (
             <option key={k} value={k}>
               {k.replaceAll('_', ' ')}
@@ -133,7 +141,7 @@ export function TargetForm({
   onDone: () => void;
 }) {
   const [etag, setEtag] = useState<string | undefined>();
-  const [state, setState] = useState<string>('in_service');
+  const [state, setState] = useState<TargetStateWord>('in_service');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
@@ -142,15 +150,14 @@ export function TargetForm({
 
   useEffect(() => {
     let isCancelled = false;
-    apiWithEtag<{ element: { target?: { state?: string } } }>(
-      'GET',
-      `/inventory/target?path=${encodeURIComponent(path)}`,
-    ).then(
+    call('getTarget', { query: { path } }).then(
       ({ body, etag: tag }) => {
         if (isCancelled) return;
         setEtag(tag);
-        const current = (body.element.target?.state ?? '').replace('TARGET_STATE_', '');
-        if (!isEdited && current !== '') setState(current.toLowerCase());
+        // The element's record in the target view: its `target` field (the schema's open part).
+        const target = (body.element as { target?: { state?: string } }).target;
+        const current = fromWire(enumTypes.targetState, target?.state ?? '');
+        if (!isEdited && isOneOf(targetStates, current)) setState(current);
       },
       (e: unknown) => {
         if (!isCancelled) setError(describeError(e));
@@ -168,12 +175,11 @@ export function TargetForm({
     setError(undefined);
     setDone(undefined);
     try {
-      const answer = await api<{ effectiveTick?: number }>(
-        'PUT',
-        `/inventory/target?path=${encodeURIComponent(path)}`,
-        { state, ...(reason.trim() === '' ? {} : { reason: reason.trim() }) },
-        etag,
-      );
+      const { body: answer } = await call('setTarget', {
+        query: { path },
+        body: { state, ...(reason.trim() === '' ? {} : { reason: reason.trim() }) },
+        ...(etag === undefined ? {} : { ifMatch: etag }),
+      });
       setDone(
         `Target set to ${state.replaceAll('_', ' ')} from tick ${answer.effectiveTick ?? 0}.`,
       );
@@ -197,7 +203,7 @@ export function TargetForm({
         <select
           value={state}
           onChange={(e) => {
-            setState(e.target.value);
+            if (isOneOf(targetStates, e.target.value)) setState(e.target.value);
             setEdited(true);
           }}
         >

@@ -1,10 +1,17 @@
 import { type FormEvent, useMemo, useState } from 'react';
-import { faultKinds as kinds, faultStatuses as statuses, wordOf } from '@chamber/world';
-import { scheduleFields } from '@chamber/api';
+import {
+  faultKinds as kinds,
+  faultStatuses as statuses,
+  isOneOf,
+  wordOf,
+  type FaultKindWord,
+} from '@chamber/world';
+import { scheduleFields, type BodyOf } from '@chamber/api';
 import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
-import { api, call, type Fault } from '../api.js';
+import { call, type Fault } from '../api.js';
 import {
   ChoiceFilter,
+  scheduleOf,
   isUnder,
   Problem,
   shownOldestFirst,
@@ -173,7 +180,7 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
 
 /** The inject form: kind, targets (one per line or comma-separated) and the schedule. */
 function InjectForm({ onDone }: { onDone: (text: string) => void }) {
-  const [kind, setKind] = useState('crash');
+  const [kind, setKind] = useState<FaultKindWord>('crash');
   const [targets, setTargets] = useState('');
   const [schedule, setSchedule] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
@@ -190,21 +197,18 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
     }
     setBusy(true);
     setError(undefined);
-    const body: Record<string, unknown> = {
+    const body: BodyOf<'injectFault'> = {
       kind,
       targets: targets
         .split(/[\s,]+/)
         .map((t) => t.trim())
         .filter((t) => t !== ''),
+      ...scheduleOf(schedule),
     };
-    for (const field of scheduleFields) {
-      const value = schedule[field]?.trim() ?? '';
-      if (value !== '') body[field] = Number(value);
-    }
     try {
-      const fault = await api<{ id: string }>('POST', '/faults', body);
+      const { body: fault } = await call('injectFault', { body });
       setError(undefined);
-      onDone(`Injected fault ${fault.id}.`);
+      onDone(`Injected fault ${'id' in fault ? fault.id : ''}.`);
       setTargets('');
     } catch (err) {
       setError(err);
@@ -224,7 +228,10 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
       <div className="fields">
         <label>
           Kind
-          <select value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select
+            value={kind}
+            onChange={(e) => isOneOf(kinds, e.target.value) && setKind(e.target.value)}
+          >
             {kinds.map((k) => (
               <option key={k}>{k}</option>
             ))}

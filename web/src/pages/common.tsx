@@ -1,3 +1,4 @@
+import { scheduleFields } from '@chamber/api';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api.js';
 import { type LiveState, useLiveEvents } from '../live.js';
@@ -129,6 +130,18 @@ export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
 }
 
 /** A query string of the non-empty values, with its `?` (or nothing). */
+/** The schedule fields of a fault form, as numbers; blank ones left out. */
+export function scheduleOf(
+  values: Readonly<Record<string, string>>,
+): Partial<Record<(typeof scheduleFields)[number], number>> {
+  const schedule: Partial<Record<(typeof scheduleFields)[number], number>> = {};
+  for (const name of scheduleFields) {
+    const value = values[name]?.trim() ?? '';
+    if (value !== '') schedule[name] = Number(value);
+  }
+  return schedule;
+}
+
 export function queryOf(values: Readonly<Record<string, string>>): string {
   const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== '')).toString();
   return query === '' ? '' : `?${query}`;
