@@ -1,8 +1,7 @@
 import { FaultKind, FaultRecord, FaultStatus } from '@chamber/protos';
 import {
-  decodeEntry,
   encode,
-  type RawEntry,
+  memorySnapshot,
   type Reaction,
   type Snapshot,
   type TickInput,
@@ -13,36 +12,15 @@ import { faultsAsOf, readingFaultsAsOf } from './as-of.js';
 
 /** A snapshot of `records` (key → record), each at its own revision. */
 function snapshotOf(records: Record<string, FaultRecord | string>): Snapshot {
-  const entries = new Map<string, RawEntry>();
-  let revision = 0;
-  for (const [key, value] of Object.entries(records)) {
-    revision++;
-    const text = typeof value === 'string' ? value : encode(FaultRecord, value);
-    entries.set(key, {
+  return memorySnapshot(
+    Object.entries(records).map(([key, value], i) => ({
       key,
-      value: text,
-      modRevision: revision,
-      createRevision: revision,
+      value: typeof value === 'string' ? value : encode(FaultRecord, value),
+      modRevision: i + 1,
+      createRevision: i + 1,
       version: 1,
-    });
-  }
-  const listRaw = (prefix: string): RawEntry[] =>
-    [...entries.values()]
-      .filter((e) => e.key.startsWith(prefix))
-      .sort((a, b) => (a.key < b.key ? -1 : 1));
-  return {
-    getRaw: (key) => entries.get(key),
-    get: (codec, key) => {
-      const raw = entries.get(key);
-      return raw === undefined ? undefined : decodeEntry(codec, raw);
-    },
-    value: (codec, key) => {
-      const raw = entries.get(key);
-      return raw === undefined ? undefined : decodeEntry(codec, raw).value;
-    },
-    listRaw,
-    list: (codec, prefix) => listRaw(prefix).map((e) => decodeEntry(codec, e)),
-  };
+    })),
+  );
 }
 
 function fault(id: string, status: FaultStatus, sinceTick: number): FaultRecord {

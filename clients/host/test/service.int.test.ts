@@ -1,48 +1,16 @@
-import type { CommonConfig } from '@chamber/config';
 import { ChamberError, Code } from '@chamber/errors';
-import { unary, waitUntilServing } from '@chamber/grpc';
-import { MonitorService, protoFiles, type MonitorServer } from '@chamber/protos';
+import { waitUntilServing } from '@chamber/grpc';
 import { readServiceFailures, Store } from '@chamber/store';
-import { createLogger } from '@chamber/telemetry';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostService, type GrpcServing, type ServiceParts } from '../src/index.js';
+import { configOf, grpc, logger } from './fixtures.js';
+import { hostService, type ServiceParts } from '../src/index.js';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-const logger = createLogger({ service: 'host-test', level: 'silent' });
-
-function configOf(simulation: string): CommonConfig {
-  return {
-    listen: { host: '127.0.0.1', port: 0 },
-    etcd: { endpoints: etcdEndpoints() },
-    simulation,
-    seed: 1,
-    log: { level: 'silent' },
-    telemetry: { exporter: 'none', tracesink: '', otlpEndpoint: '' },
-  };
-}
-
-/** Any small gRPC service will do: the monitor's, answering a fixed status. */
-function grpc(): GrpcServing {
-  const implementation: MonitorServer = {
-    getStatus: unary(
-      () =>
-        Promise.resolve({ suspectAfter: 0, failedAfter: 0, installGrace: 0, states: {}, tick: 0 }),
-      logger,
-    ),
-  };
-  return {
-    name: 'chamber.monitor.v1.Monitor',
-    definition: MonitorService,
-    implementation,
-    protoFile: protoFiles.monitor,
-  };
-}
 
 async function storeOf(simulation: string): Promise<Store> {
   const store = await Store.connect({ endpoints: etcdEndpoints(), simulation });

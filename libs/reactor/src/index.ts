@@ -1,6 +1,6 @@
 export { decode, decodeEntry, encode, type Codec, type Entry, type RawEntry } from './codec.js';
 export { cmp, op, type Compare, type Op } from './writes.js';
-export { type Snapshot } from './snapshot.js';
+export { memorySnapshot, type Snapshot } from './snapshot.js';
 export {
   idle,
   type Decision,

@@ -88,11 +88,8 @@ function userNamed(deps: AccountDeps, name: string): Versioned<UserRecord> {
   return user;
 }
 
-/** The handlers of the sessions, tokens and users routes. */
-export function accountHandlers(
-  deps: AccountDeps,
-): Pick<
-  Handlers,
+/** The routes {@link accountHandlers} serves: sessions, tokens and users. */
+export type AccountId =
   | 'logIn'
   | 'getCurrentSession'
   | 'logOut'
@@ -106,8 +103,10 @@ export function accountHandlers(
   | 'getUser'
   | 'updateUser'
   | 'deleteUser'
-  | 'changePassword'
-> {
+  | 'changePassword';
+
+/** The handlers of the sessions, tokens and users routes. */
+export function accountHandlers(deps: AccountDeps): Pick<Handlers, AccountId> {
   const { accounts, limiter } = deps;
   return {
     async logIn(request) {

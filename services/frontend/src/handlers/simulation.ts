@@ -32,7 +32,7 @@ import {
 import type { RepairsClient } from '@chamber/repair-client';
 import { readServiceFailures, type Store } from '@chamber/store';
 import { keys, serviceOfKey, tryParseElementPath } from '@chamber/world';
-import { revisionOf } from './accounts.js';
+import { revisionOf, type AccountId } from './accounts.js';
 import type { Handlers, Reply, RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
 
@@ -112,24 +112,7 @@ function commandsAsTargets(error: unknown): unknown {
 /** The routes {@link simulationHandlers} serves. */
 type SimulationId = Exclude<
   OperationId,
-  | 'logIn'
-  | 'getCurrentSession'
-  | 'logOut'
-  | 'listSessions'
-  | 'endSession'
-  | 'createToken'
-  | 'listTokens'
-  | 'revokeToken'
-  | 'listUsers'
-  | 'createUser'
-  | 'getUser'
-  | 'updateUser'
-  | 'deleteUser'
-  | 'changePassword'
-  | 'listLogs'
-  | 'streamEvents'
-  | 'getAbout'
-  | 'getOpenApi'
+  AccountId | 'listLogs' | 'streamEvents' | 'getAbout' | 'getOpenApi'
 >;
 
 /** The handlers of the clock, inventory, faults, repairs and services routes. */

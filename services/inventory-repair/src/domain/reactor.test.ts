@@ -8,12 +8,11 @@ import {
 } from '@chamber/protos';
 import {
   cmp,
-  decode,
-  decodeEntry,
-  encode,
-  op,
   type Codec,
-  type RawEntry,
+  decode,
+  encode,
+  memorySnapshot,
+  op,
   type Snapshot,
   type TickInput,
 } from '@chamber/reactor';
@@ -29,30 +28,15 @@ import { RepairReactor } from './reactor.js';
 function snapshotOf(
   records: Readonly<Record<string, { value: string; revision: number }>>,
 ): Snapshot {
-  const raw = (key: string): RawEntry | undefined => {
-    const r = records[key];
-    return r === undefined
-      ? undefined
-      : { key, value: r.value, modRevision: r.revision, createRevision: r.revision, version: 1 };
-  };
-  const listRaw = (prefix: string): RawEntry[] =>
-    Object.keys(records)
-      .filter((k) => k.startsWith(prefix))
-      .sort()
-      .map((k) => raw(k)!);
-  return {
-    getRaw: raw,
-    get: <T>(codec: Codec<T>, key: string) => {
-      const r = raw(key);
-      return r === undefined ? undefined : decodeEntry(codec, r);
-    },
-    value: <T>(codec: Codec<T>, key: string) => {
-      const r = raw(key);
-      return r === undefined ? undefined : decode(codec, key, r.value);
-    },
-    listRaw,
-    list: <T>(codec: Codec<T>, prefix: string) => listRaw(prefix).map((r) => decodeEntry(codec, r)),
-  };
+  return memorySnapshot(
+    Object.entries(records).map(([key, r]) => ({
+      key,
+      value: r.value,
+      modRevision: r.revision,
+      createRevision: r.revision,
+      version: 1,
+    })),
+  );
 }
 
 const at = <T>(codec: Codec<T>, value: T, revision = 1) => ({

@@ -6,16 +6,7 @@ import {
   PduActual,
   PduState,
 } from '@chamber/protos';
-import {
-  decode,
-  decodeEntry,
-  encode,
-  op,
-  type Codec,
-  type RawEntry,
-  type Snapshot,
-  type TickInput,
-} from '@chamber/reactor';
+import { encode, memorySnapshot, op, type Snapshot, type TickInput } from '@chamber/reactor';
 import { viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { MonitorReactor } from './reactor.js';
@@ -25,30 +16,15 @@ import { MonitorReactor } from './reactor.js';
 
 /** A snapshot of `records` (key → JSON text). */
 function snapshotOf(records: ReadonlyMap<string, string>): Snapshot {
-  const raw = (key: string): RawEntry | undefined => {
-    const value = records.get(key);
-    return value === undefined
-      ? undefined
-      : { key, value, modRevision: 1, createRevision: 1, version: 1 };
-  };
-  const listRaw = (prefix: string): RawEntry[] =>
-    [...records.keys()]
-      .filter((k) => k.startsWith(prefix))
-      .sort()
-      .map((k) => raw(k)!);
-  return {
-    getRaw: raw,
-    get: <T>(codec: Codec<T>, key: string) => {
-      const r = raw(key);
-      return r === undefined ? undefined : decodeEntry(codec, r);
-    },
-    value: <T>(codec: Codec<T>, key: string) => {
-      const r = raw(key);
-      return r === undefined ? undefined : decode(codec, key, r.value);
-    },
-    listRaw,
-    list: <T>(codec: Codec<T>, prefix: string) => listRaw(prefix).map((r) => decodeEntry(codec, r)),
-  };
+  return memorySnapshot(
+    [...records].map(([key, value]) => ({
+      key,
+      value,
+      modRevision: 1,
+      createRevision: 1,
+      version: 1,
+    })),
+  );
 }
 
 const blade = 'r/z1/rack1/blade/0';
