@@ -40,7 +40,10 @@ export class CheckedClient extends ApiClient {
     try {
       res = await super.call<T>(id, input);
     } catch (error) {
-      const status = isChamberError(error) ? statusOf(error) : undefined;
+      // An error with a cause is the client's own (the frontend could not be
+      // reached, the call was cancelled): nothing answered, no status to check.
+      const isAnswer = isChamberError(error) && error.cause === undefined;
+      const status = isAnswer ? statusOf(error) : undefined;
       if (typeof status === 'number' && !errorStatuses(operation(id)).includes(status)) {
         throw new Error(`${id}: answered ${status}, which its OpenAPI entry does not list`, {
           cause: error,
