@@ -1,13 +1,19 @@
 import { ClockClient } from '@chamber/clock-client';
 import { loadConfig } from '@chamber/config';
-import { createFaultsService, faultsSchema } from '@chamber/faults';
+import { createFaultsService, faultsParticipant, faultsSchema } from '@chamber/faults';
 import { FaultsClient } from '@chamber/faults-client';
-import { createInventoryService, inventorySchema, samplesDir } from '@chamber/inventory';
+import {
+  createInventoryService,
+  inventoryParticipant,
+  inventorySchema,
+  samplesDir,
+} from '@chamber/inventory';
 import { InventoryClient } from '@chamber/inventory-client';
-import { createMonitorService, loadMonitorConfig } from '@chamber/monitor';
+import { createMonitorService, loadMonitorConfig, monitorParticipant } from '@chamber/monitor';
 import {
   createRepairService,
   loadRepairConfig,
+  repairParticipant,
   type RepairConfig,
 } from '@chamber/inventory-repair';
 import type { BladeActual, RepairRecord } from '@chamber/protos';
@@ -91,12 +97,21 @@ export async function startInventoryWorld(
   };
   const store = await Store.connect({ endpoints, simulation });
   closers.push(() => store.close());
+  // Tick 0 waits for every participant, as the launcher has it: one that
+  // registered after it would join at whichever tick the stepper happened
+  // to see it, and the run would not replay.
+  const participants = [
+    inventoryParticipant,
+    faultsParticipant,
+    ...(options.monitor === undefined ? [] : [monitorParticipant]),
+    ...(options.repair === undefined ? [] : [repairParticipant]),
+  ].sort();
   const stepper = createStepperService(
     loadConfig(stepperSchema(), {
       env: {},
       overrides: {
         ...common,
-        ...(options.stepper === undefined ? {} : { stepper: options.stepper }),
+        stepper: { participants, ...options.stepper },
       },
     }),
     {
@@ -107,7 +122,6 @@ export async function startInventoryWorld(
   closers.push(() => stepper.stop());
   const clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
   closers.push(() => clock.close());
-  await clock.waitForTick(0);
   const inventoryConfig = (port: number) =>
     loadConfig(inventorySchema(), {
       env: {},
@@ -171,6 +185,12 @@ export async function startInventoryWorld(
     repairs = RepairsClient.connect(`127.0.0.1:${repairPort}`);
     closers.push(() => repairs?.close());
   }
+  await clock.waitForTick(0);
+  const status = await clock.getStatus();
+  if (!status.deterministic)
+    throw new Error(
+      `tick 0 was published without some of ${participants.join(', ')} (it has ${status.participants.join(', ')}): the run would not replay`,
+    );
   return {
     store,
     clock,
