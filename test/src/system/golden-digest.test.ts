@@ -1,11 +1,9 @@
 import { ClockClient } from '@chamber/clock-client';
-import { freePort } from '@chamber/etcd-process';
 import { FaultsClient } from '@chamber/faults-client';
 import { FaultKind } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
-import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startServiceProcess, startStepperProcess } from './processes.js';
+import { startSimulationProcesses } from './processes.js';
 
 // The determinism promise held across refactors: one fixed run — the
 // `standard` sample, seed 7, faults of every kind with fixed, recurring and
@@ -23,45 +21,16 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'];
 const rack = (n: number): string => `standard/z1/rack${n}`;
 
 describe('the golden run', () => {
   it(`ends at the recorded digest at tick ${golden.tick}`, async () => {
-    const simulation = uniqueSimulation('golden');
-    const endpoints = etcdEndpoints();
-    const env = { CHAMBER_SEED: '7' };
-    const port = await freePort();
-    const stepper = startStepperProcess({
-      endpoints,
-      simulation,
-      port,
-      instance: 'golden',
-      extraEnv: {
-        ...env,
-        CHAMBER_STEPPER_PARTICIPANTS: participants.join(','),
-        CHAMBER_STEPPER_DROP_GRACE_SECONDS: '600',
-        CHAMBER_STEPPER_START_WAIT_SECONDS: '600',
-      },
+    const { stepperPort, address } = await startSimulationProcesses({
+      label: 'golden',
+      seed: 7,
+      cleanup,
     });
-    cleanup.push(() => stepper.kill('SIGKILL'));
-    await stepper.waitForLine(/stepper serving/);
-    const children = await Promise.all(
-      participants.map((name) =>
-        startServiceProcess({
-          name,
-          endpoints,
-          simulation,
-          env: {
-            ...env,
-            ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
-          },
-        }),
-      ),
-    );
-    for (const { child } of children) cleanup.push(() => child.kill('SIGKILL'));
-    const address = (name: string): string => children[participants.indexOf(name)]!.address;
-    const clock = ClockClient.connect(`127.0.0.1:${port}`);
+    const clock = ClockClient.connect(`127.0.0.1:${stepperPort}`);
     const faults = FaultsClient.connect(address('faults'));
     const repairs = RepairsClient.connect(address('inventory-repair'));
     cleanup.push(() => {

@@ -1,4 +1,5 @@
-import { budgets } from '@chamber/testing';
+import { freePort } from '@chamber/etcd-process';
+import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -126,6 +127,63 @@ export function startStepperProcess(options: {
     CHAMBER_STEPPER_TRACESINK: '',
     ...options.extraEnv,
   });
+}
+
+/** The participant services a deployment runs, as the launcher names them. */
+export const participantServices = ['inventory', 'faults', 'monitor', 'inventory-repair'];
+
+/**
+ * Starts a simulation of its own the way `npm start` does on an empty
+ * store, the stepper first (the worst case for it): a stepper told the
+ * participants it runs, then every participant service, seeded with
+ * `seed`, the inventory on the `standard` sample. Nothing is dropped and
+ * nothing given up at start: on a loaded machine a participant may be slow
+ * to start or to answer a tick; it is waited for. Each process's kill goes
+ * on `cleanup`. Resolves once they all serve, with the stepper's port and
+ * each participant's gRPC address.
+ */
+export async function startSimulationProcesses(options: {
+  label: string;
+  seed: number;
+  cleanup: Array<() => Promise<void> | void>;
+}): Promise<{ stepperPort: number; address: (name: string) => string }> {
+  const simulation = uniqueSimulation(options.label);
+  const endpoints = etcdEndpoints();
+  const env = { CHAMBER_SEED: String(options.seed) };
+  const stepperPort = await freePort();
+  const stepper = startStepperProcess({
+    endpoints,
+    simulation,
+    port: stepperPort,
+    instance: options.label,
+    extraEnv: {
+      ...env,
+      CHAMBER_STEPPER_PARTICIPANTS: participantServices.join(','),
+      CHAMBER_STEPPER_DROP_GRACE_SECONDS: '600',
+      CHAMBER_STEPPER_START_WAIT_SECONDS: '600',
+    },
+  });
+  options.cleanup.push(() => stepper.kill('SIGKILL'));
+  await stepper.waitForLine(/stepper serving/);
+  const children = await Promise.all(
+    participantServices.map((name) =>
+      startServiceProcess({
+        name,
+        endpoints,
+        simulation,
+        env: {
+          ...env,
+          // The default, spelled out: the world these runs replay.
+          ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
+        },
+      }),
+    ),
+  );
+  for (const { child } of children) options.cleanup.push(() => child.kill('SIGKILL'));
+  return {
+    stepperPort,
+    address: (name) => children[participantServices.indexOf(name)]!.address,
+  };
 }
 
 /** What {@link spawnServiceProcess} and {@link startServiceProcess} start. */
