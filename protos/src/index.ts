@@ -193,6 +193,51 @@ export {
   spanStatusToJSON,
 } from '../gen/chamber/trace/v1/trace.js';
 export type { TraceSinkServer } from '../gen/chamber/trace/v1/trace.js';
+export {
+  Candidate,
+  Demand,
+  FilteredCount,
+  InstanceActual,
+  InstanceHealth,
+  InstanceObserved,
+  InstanceRecord,
+  InstanceState,
+  Placement,
+  PlacementExplanation,
+  PlacementLevel,
+  PlacementRecord,
+  PlacementRule,
+  ScoreComponent,
+  UnplacedRecord,
+  WorkloadInput,
+  WorkloadInput_Action,
+  WorkloadPhase,
+  WorkloadRecord,
+  WorkloadSpec,
+} from '../gen/chamber/workloads/v1/records.js';
+export {
+  CreateWorkloadRequest,
+  CreateWorkloadResponse,
+  DeleteWorkloadRequest,
+  DeleteWorkloadResponse,
+  ExplainPlacementRequest,
+  ExplainPlacementResponse,
+  GetWorkloadRequest,
+  GetWorkloadResponse,
+  Instance,
+  ListInstancesRequest,
+  ListInstancesResponse,
+  ListWorkloadsRequest,
+  ListWorkloadsResponse,
+  SchedulerClient,
+  SchedulerService,
+  UpdateWorkloadRequest,
+  UpdateWorkloadResponse,
+  Workload,
+  WorkloadsClient,
+  WorkloadsService,
+} from '../gen/chamber/workloads/v1/workloads.js';
+export type { SchedulerServer, WorkloadsServer } from '../gen/chamber/workloads/v1/workloads.js';
 
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for
@@ -211,4 +256,5 @@ export const protoFiles = {
   monitor: 'chamber/monitor/v1/monitor.proto',
   repair: 'chamber/repair/v1/repair.proto',
   trace: 'chamber/trace/v1/trace.proto',
+  workloads: 'chamber/workloads/v1/workloads.proto',
 } as const;

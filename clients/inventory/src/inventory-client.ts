@@ -157,7 +157,13 @@ export class InventoryClient {
   /** Changes a target at the next tick; `FailedPrecondition` when `matchRevision` is stale. */
   async setTarget(
     path: string,
-    target: { state: TargetState; powered: boolean; reason?: string; matchRevision?: number },
+    target: {
+      state: TargetState;
+      powered: boolean;
+      reason?: string;
+      matchRevision?: number;
+      drain?: boolean;
+    },
   ): Promise<number> {
     const res = await this.call<SetTargetResponse>((md, o, cb) =>
       this.grpc.setTarget(
@@ -166,6 +172,7 @@ export class InventoryClient {
           state: target.state,
           powered: target.powered,
           reason: target.reason ?? '',
+          drain: target.drain ?? false,
           ...(target.matchRevision === undefined ? {} : { matchRevision: target.matchRevision }),
         },
         md,

@@ -55,6 +55,29 @@ export const keys = {
   repairsPrefix: 'repairs/',
   repair: (id: string): string => `repairs/${id}`,
 
+  // ---- Workloads (DESIGN §4b) ------------------------------------------------------------
+  /** `workloads/<name>`: a workload's spec and status (WorkloadRecord); the workload repair manager writes it. */
+  workloadsPrefix: 'workloads/',
+  workload: (name: string): string => `workloads/${name}`,
+  /** `instances/<workload>/<n>`: the control plane's intent for one instance (InstanceRecord); the workload repair manager writes it. */
+  instancesPrefix: 'instances/',
+  instancesOfWorkload: (workload: string): string => `instances/${workload}/`,
+  instance: (workload: string, n: number): string => `instances/${workload}/${n}`,
+  /** `placements/<blade>/<workload>/<n>`: an instance bound to a blade, with why (PlacementRecord); the scheduler writes it. */
+  placementsPrefix: 'placements/',
+  placementsOn: (blade: string): string => `placements/${blade}/`,
+  placement: (blade: string, workload: string, n: number): string =>
+    `placements/${blade}/${workload}/${n}`,
+  /** `unplaced/<workload>/<n>`: an instance the scheduler could not place, and why (UnplacedRecord). */
+  unplacedPrefix: 'unplaced/',
+  unplaced: (workload: string, n: number): string => `unplaced/${workload}/${n}`,
+  /** `instance-actual/<workload>/<n>`: an instance's truth (InstanceActual); the inventory writes it. */
+  instanceActualPrefix: 'instance-actual/',
+  instanceActual: (workload: string, n: number): string => `instance-actual/${workload}/${n}`,
+  /** `instance-observed/<workload>/<n>`: what the monitor believes of an instance (InstanceObserved). */
+  instanceObservedPrefix: 'instance-observed/',
+  instanceObserved: (workload: string, n: number): string => `instance-observed/${workload}/${n}`,
+
   // ---- Inputs (DESIGN §1 "Inputs") -------------------------------------------------------
   /** Inputs' payloads, `inputs/<owner>/<id>`, applied by their owner with their `pending/` marker. */
   inputsPrefix: 'inputs/',
@@ -126,6 +149,44 @@ export const keys = {
   tokensPrefix: 'tokens/',
   token: (id: string): string => `tokens/${id}`,
 } as const;
+
+/** An instance's name, `<workload>/<n>`, as people and paths read it. */
+export function instanceName(workload: string, n: number): string {
+  return `${workload}/${n}`;
+}
+
+/**
+ * The instance a key of one of the per-instance prefixes names
+ * (`instances/web/3`, `instance-actual/web/3`, `unplaced/web/3`,
+ * `placements/<blade>/web/3`) → `{ workload, n }`, or `undefined` for any
+ * other key. A placement key also gives its blade.
+ */
+export function instanceOfKey(
+  key: string,
+): { workload: string; n: number; blade?: string } | undefined {
+  for (const prefix of [
+    keys.instancesPrefix,
+    keys.unplacedPrefix,
+    keys.instanceActualPrefix,
+    keys.instanceObservedPrefix,
+  ]) {
+    if (!key.startsWith(prefix)) continue;
+    const match = /^([^/]+)\/(\d+)$/.exec(key.slice(prefix.length));
+    return match === null ? undefined : { workload: match[1]!, n: Number(match[2]) };
+  }
+  if (key.startsWith(keys.placementsPrefix)) {
+    const match = /^(.+)\/([^/]+)\/(\d+)$/.exec(key.slice(keys.placementsPrefix.length));
+    return match === null
+      ? undefined
+      : { blade: match[1]!, workload: match[2]!, n: Number(match[3]) };
+  }
+  return undefined;
+}
+
+/** Whether `name` can name a workload: 1-63 lower-case letters, digits and "-", starting with a letter. */
+export function isValidWorkloadName(name: string): boolean {
+  return /^[a-z][a-z0-9-]{0,62}$/.test(name);
+}
 
 /**
  * The service and instance a registration key names: `services/<name>/<instance>`

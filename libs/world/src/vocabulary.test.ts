@@ -5,6 +5,8 @@ import {
   faultKinds,
   faultTargetError,
   fromWire,
+  instanceOfKey,
+  isValidWorkloadName,
   isBookkeeping,
   isOneOf,
   isValidParticipantName,
@@ -71,5 +73,27 @@ describe('the vocabulary', () => {
     expect(isValidParticipantName('a/b')).toBe(false);
     expect(isValidParticipantName('Monitor')).toBe(false);
     expect(isValidParticipantName('x'.repeat(64))).toBe(false);
+  });
+
+  it('names an instance by its key, whichever record it is, and a placement by its blade too', () => {
+    expect(instanceOfKey(keys.instance('web', 3))).toEqual({ workload: 'web', n: 3 });
+    expect(instanceOfKey(keys.instanceActual('web', 12))).toEqual({ workload: 'web', n: 12 });
+    expect(instanceOfKey(keys.unplaced('db', 0))).toEqual({ workload: 'db', n: 0 });
+    expect(instanceOfKey(keys.placement('r/z1/rack2/blade/7', 'web', 3))).toEqual({
+      blade: 'r/z1/rack2/blade/7',
+      workload: 'web',
+      n: 3,
+    });
+    expect(instanceOfKey(keys.workload('web'))).toBeUndefined();
+    expect(instanceOfKey('instances/web/x')).toBeUndefined();
+    expect(prefixOfKey(keys.instanceObserved('web', 1))).toBe(keys.instanceObservedPrefix);
+  });
+
+  it('accepts a workload name only when it can be part of a key and a URL', () => {
+    expect(isValidWorkloadName('web-frontend-2')).toBe(true);
+    expect(isValidWorkloadName('2web')).toBe(false);
+    expect(isValidWorkloadName('web/1')).toBe(false);
+    expect(isValidWorkloadName('Web')).toBe(false);
+    expect(isValidWorkloadName('w'.repeat(64))).toBe(false);
   });
 });

@@ -42,6 +42,32 @@ export const commandActions = [
 export const commandStatuses = ['pending', 'running', 'succeeded', 'failed'] as const;
 /** How the clock advances (Policy). */
 export const policies = ['paused', 'manual', 'measured', 'no_wait'] as const;
+/** How a workload's instances are placed relative to each other (PlacementRule). */
+export const placementRules = [
+  'none',
+  'strong_affinity',
+  'weak_affinity',
+  'strong_anti_affinity',
+  'weak_anti_affinity',
+] as const;
+/** The level of the hierarchy a placement rule applies at (PlacementLevel). */
+export const placementLevels = ['blade', 'rack', 'zone'] as const;
+/** Where a workload is as a whole (WorkloadPhase). */
+export const workloadPhases = ['ready', 'progressing', 'updating', 'degraded', 'deleting'] as const;
+/** Where an instance is in its life (InstanceState). */
+export const instanceStates = [
+  'pending',
+  'placed',
+  'starting',
+  'running',
+  'lost',
+  'stopping',
+  'stopped',
+] as const;
+/** What the control plane believes of an instance (InstanceHealth). */
+export const instanceHealths = ['starting', 'running', 'failed', 'stopped'] as const;
+/** How the scheduler scores the blades that fit: spread the load, or pack it. */
+export const scoringStrategies = ['spread', 'bin_pack'] as const;
 /** How much a logged decision matters. */
 export const severities = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -53,6 +79,12 @@ export type CommandActionWord = (typeof commandActions)[number];
 export type CommandStatusWord = (typeof commandStatuses)[number];
 export type PolicyWord = (typeof policies)[number];
 export type Severity = (typeof severities)[number];
+export type PlacementRuleWord = (typeof placementRules)[number];
+export type PlacementLevelWord = (typeof placementLevels)[number];
+export type WorkloadPhaseWord = (typeof workloadPhases)[number];
+export type InstanceStateWord = (typeof instanceStates)[number];
+export type InstanceHealthWord = (typeof instanceHealths)[number];
+export type ScoringStrategyWord = (typeof scoringStrategies)[number];
 
 /** The enum type of each list, as its wire names begin (`FAULT_KIND_`). */
 export const enumTypes = {
@@ -63,6 +95,11 @@ export const enumTypes = {
   commandAction: 'COMMAND_ACTION',
   commandStatus: 'COMMAND_STATUS',
   policy: 'POLICY',
+  placementRule: 'PLACEMENT_RULE',
+  placementLevel: 'PLACEMENT_LEVEL',
+  workloadPhase: 'WORKLOAD_PHASE',
+  instanceState: 'INSTANCE_STATE',
+  instanceHealth: 'INSTANCE_HEALTH',
 } as const;
 export type EnumType = (typeof enumTypes)[keyof typeof enumTypes];
 

@@ -86,6 +86,7 @@ function tickZeroRecords(source: string): {
       encode(TargetRecord, {
         state: TargetState.TARGET_STATE_IN_SERVICE,
         powered: true,
+        drain: false,
         sinceTick: 0,
         reason: 'defined',
       }),

@@ -26,6 +26,7 @@ describe('the repair manager under a tick of thousands of changes', () => {
       const wanted = encode(TargetRecord, {
         state: TargetState.TARGET_STATE_IN_SERVICE,
         powered: true,
+        drain: false,
         sinceTick: 0,
         reason: 'defined',
       });

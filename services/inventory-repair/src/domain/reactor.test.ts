@@ -48,6 +48,7 @@ const blade = 'r/z1/rack1/blade/0';
 const target = at(TargetRecord, {
   state: TargetState.TARGET_STATE_IN_SERVICE,
   powered: true,
+  drain: false,
   sinceTick: 0,
   reason: 'defined',
 });

@@ -36,12 +36,14 @@ const options: RepairOptions = {
 const inService: TargetRecord = {
   state: TargetState.TARGET_STATE_IN_SERVICE,
   powered: true,
+  drain: false,
   sinceTick: 0,
   reason: 'defined',
 };
 const outForRepair: TargetRecord = {
   state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
   powered: true,
+  drain: false,
   sinceTick: 12,
   reason: 'maintenance',
 };

@@ -50,6 +50,7 @@ export function applyInputs(
             powered: input.powered,
             sinceTick: tick,
             reason: input.reason,
+            drain: input.drain,
           }),
         );
       }

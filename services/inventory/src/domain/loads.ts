@@ -174,6 +174,7 @@ export async function installed(
     powered: true,
     sinceTick: tick,
     reason: 'defined',
+    drain: false,
   });
   const pdu = encode(PduActual, {
     ...PduActual.fromPartial({}),

@@ -167,6 +167,7 @@ export function createInventoryHandlers(
             state: req.state,
             powered: req.powered,
             reason: req.reason === '' ? 'set by request' : req.reason,
+            drain: req.drain,
           }),
         ],
         ...(guarded

@@ -339,6 +339,8 @@ export interface SetTargetRequest {
    */
   matchRevision?: number | undefined;
   reason: string;
+  /** Out of service with drain (see TargetRecord.drain). */
+  drain: boolean;
 }
 
 export interface SetTargetResponse {
@@ -2743,7 +2745,7 @@ export const ListStatesResponse: MessageFns<ListStatesResponse> = {
 };
 
 function createBaseSetTargetRequest(): SetTargetRequest {
-  return { path: "", state: 0, powered: false, matchRevision: undefined, reason: "" };
+  return { path: "", state: 0, powered: false, matchRevision: undefined, reason: "", drain: false };
 }
 
 export const SetTargetRequest: MessageFns<SetTargetRequest> = {
@@ -2762,6 +2764,9 @@ export const SetTargetRequest: MessageFns<SetTargetRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(42).string(message.reason);
+    }
+    if (message.drain !== false) {
+      writer.uint32(48).bool(message.drain);
     }
     return writer;
   },
@@ -2819,6 +2824,14 @@ export const SetTargetRequest: MessageFns<SetTargetRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.drain = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2842,6 +2855,7 @@ export const SetTargetRequest: MessageFns<SetTargetRequest> = {
         ? globalThis.Number(object.match_revision)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      drain: isSet(object.drain) ? globalThis.Boolean(object.drain) : false,
     };
   },
 
@@ -2862,6 +2876,9 @@ export const SetTargetRequest: MessageFns<SetTargetRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.drain !== false) {
+      obj.drain = message.drain;
+    }
     return obj;
   },
 
@@ -2875,6 +2892,7 @@ export const SetTargetRequest: MessageFns<SetTargetRequest> = {
     message.powered = object.powered ?? false;
     message.matchRevision = object.matchRevision ?? undefined;
     message.reason = object.reason ?? "";
+    message.drain = object.drain ?? false;
     return message;
   },
 };

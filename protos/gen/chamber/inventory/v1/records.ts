@@ -470,6 +470,12 @@ export interface TargetRecord {
   /** The tick from which it holds. */
   sinceTick: number;
   reason: string;
+  /**
+   * Out of service with drain: the workload repair manager moves the
+   * instances off first, and the element is powered down only once none is
+   * left on it (DESIGN §4b).
+   */
+  drain: boolean;
 }
 
 /** actual/<path> of a PDU. */
@@ -617,6 +623,7 @@ export interface TargetInput {
   state: TargetState;
   powered: boolean;
   reason: string;
+  drain: boolean;
 }
 
 /**
@@ -691,7 +698,7 @@ export function loadProgress_StateToJSON(object: LoadProgress_State): string {
 }
 
 function createBaseTargetRecord(): TargetRecord {
-  return { state: 0, powered: false, sinceTick: 0, reason: "" };
+  return { state: 0, powered: false, sinceTick: 0, reason: "", drain: false };
 }
 
 export const TargetRecord: MessageFns<TargetRecord> = {
@@ -707,6 +714,9 @@ export const TargetRecord: MessageFns<TargetRecord> = {
     }
     if (message.reason !== "") {
       writer.uint32(34).string(message.reason);
+    }
+    if (message.drain !== false) {
+      writer.uint32(40).bool(message.drain);
     }
     return writer;
   },
@@ -756,6 +766,14 @@ export const TargetRecord: MessageFns<TargetRecord> = {
             message.reason = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.drain = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -778,6 +796,7 @@ export const TargetRecord: MessageFns<TargetRecord> = {
         ? globalThis.Number(object.since_tick)
         : 0,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      drain: isSet(object.drain) ? globalThis.Boolean(object.drain) : false,
     };
   },
 
@@ -795,6 +814,9 @@ export const TargetRecord: MessageFns<TargetRecord> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.drain !== false) {
+      obj.drain = message.drain;
+    }
     return obj;
   },
 
@@ -807,6 +829,7 @@ export const TargetRecord: MessageFns<TargetRecord> = {
     message.powered = object.powered ?? false;
     message.sinceTick = object.sinceTick ?? 0;
     message.reason = object.reason ?? "";
+    message.drain = object.drain ?? false;
     return message;
   },
 };
@@ -2494,7 +2517,7 @@ export const FixRecord: MessageFns<FixRecord> = {
 };
 
 function createBaseTargetInput(): TargetInput {
-  return { state: 0, powered: false, reason: "" };
+  return { state: 0, powered: false, reason: "", drain: false };
 }
 
 export const TargetInput: MessageFns<TargetInput> = {
@@ -2507,6 +2530,9 @@ export const TargetInput: MessageFns<TargetInput> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.drain !== false) {
+      writer.uint32(32).bool(message.drain);
     }
     return writer;
   },
@@ -2548,6 +2574,14 @@ export const TargetInput: MessageFns<TargetInput> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.drain = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2565,6 +2599,7 @@ export const TargetInput: MessageFns<TargetInput> = {
       state: isSet(object.state) ? targetStateFromJSON(object.state) : 0,
       powered: isSet(object.powered) ? globalThis.Boolean(object.powered) : false,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      drain: isSet(object.drain) ? globalThis.Boolean(object.drain) : false,
     };
   },
 
@@ -2579,6 +2614,9 @@ export const TargetInput: MessageFns<TargetInput> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.drain !== false) {
+      obj.drain = message.drain;
+    }
     return obj;
   },
 
@@ -2590,6 +2628,7 @@ export const TargetInput: MessageFns<TargetInput> = {
     message.state = object.state ?? 0;
     message.powered = object.powered ?? false;
     message.reason = object.reason ?? "";
+    message.drain = object.drain ?? false;
     return message;
   },
 };
