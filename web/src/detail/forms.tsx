@@ -11,7 +11,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { BodyOf } from '@chamber/api';
 import { call } from '../api.js';
 import { describeError, scheduleOf } from '../pages/common.js';
-import { firstNumberProblem, inputBounds, useBodySchema } from './limits.js';
+import { firstNumberProblem, inputBounds, bodySchema } from './limits.js';
 
 const scheduleFields = [
   ['at', 'At', 'the first tick it may occur (default: the next tick)'],
@@ -51,7 +51,7 @@ export function FaultForm({
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [isBusy, setBusy] = useState(false);
-  const schemas = useBodySchema('POST', '/faults');
+  const schemas = bodySchema('injectFault');
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();

@@ -1,12 +1,11 @@
-import { useEffect, useState } from 'react';
-import { api } from '../api.js';
+import { operation, type OperationId } from '@chamber/api';
 
 // The forms check what they send against the API's own schema: the request
-// body of the route in the OpenAPI document the frontend publishes (the one
-// its validator uses), read once per page. So a limit lives in one place, the
-// route table, and the form refuses what the API would, before sending.
+// body of the operation in the route table (the one the frontend's
+// validator and its OpenAPI document are made from). So a limit lives in one
+// place, and the form refuses what the API would, before sending.
 
-/** The JSON Schema of one body field, as the OpenAPI document gives it. */
+/** The JSON Schema of one body field, as the route table gives it. */
 export interface FieldSchema {
   readonly type?: string;
   readonly minimum?: number;
@@ -15,51 +14,9 @@ export interface FieldSchema {
   readonly exclusiveMaximum?: number;
 }
 
-interface OpenApi {
-  readonly paths?: Readonly<
-    Record<
-      string,
-      Readonly<
-        Record<
-          string,
-          {
-            requestBody?: {
-              content?: {
-                'application/json'?: { schema?: { properties?: Record<string, FieldSchema> } };
-              };
-            };
-          }
-        >
-      >
-    >
-  >;
-}
-
-let openApi: Promise<OpenApi> | undefined;
-
-/**
- * The body fields' schemas of `method path` (`POST`, `/faults`), from the
- * OpenAPI document; `{}` until it is read, or when it cannot be (the API
- * then still refuses, naming the field).
- */
-export function useBodySchema(method: string, path: string): Readonly<Record<string, FieldSchema>> {
-  const [fields, setFields] = useState<Readonly<Record<string, FieldSchema>>>({});
-  useEffect(() => {
-    let isCancelled = false;
-    openApi ??= api<OpenApi>('GET', '/openapi.json').catch(() => {
-      openApi = undefined;
-      return {};
-    });
-    void openApi.then((doc) => {
-      const body = doc.paths?.[path]?.[method.toLowerCase()]?.requestBody;
-      const properties = body?.content?.['application/json']?.schema?.properties ?? {};
-      if (!isCancelled) setFields(properties);
-    });
-    return () => {
-      isCancelled = true;
-    };
-  }, [method, path]);
-  return fields;
+/** The body fields' schemas of operation `id` (`injectFault`). */
+export function bodySchema(id: OperationId): Readonly<Record<string, FieldSchema>> {
+  return operation(id).body?.properties ?? {};
 }
 
 /**

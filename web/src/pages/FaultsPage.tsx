@@ -7,7 +7,7 @@ import {
   type FaultKindWord,
 } from '@chamber/world';
 import { scheduleFields, type BodyOf } from '@chamber/api';
-import { firstNumberProblem, inputBounds, useBodySchema } from '../detail/limits.js';
+import { firstNumberProblem, inputBounds, bodySchema } from '../detail/limits.js';
 import { call, type Fault } from '../api.js';
 import {
   ChoiceFilter,
@@ -43,7 +43,7 @@ function filtered(
  */
 export function FaultsPage({ canInject }: { canInject: boolean }) {
   const [filters, setFilters] = useState({ status: '', kind: '', target: '' });
-  const { records, error: loadError, reread } = useLiveRecords<Fault>('faults');
+  const { records, error: loadError, reread } = useLiveRecords('faults');
   const faults = useMemo(
     () => (records === undefined ? undefined : filtered(records.values(), filters)),
     [records, filters],
@@ -185,7 +185,7 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
   const [schedule, setSchedule] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
-  const schemas = useBodySchema('POST', '/faults');
+  const schemas = bodySchema('injectFault');
 
   const submit = async (e: FormEvent): Promise<void> => {
     e.preventDefault();

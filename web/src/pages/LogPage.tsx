@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { wordOf } from '@chamber/world';
-import { api, type LogEntry } from '../api.js';
+import { isOneOf, severities, wordOf } from '@chamber/world';
+import { call, type LogEntry } from '../api.js';
 import { useLiveEvents } from '../live.js';
-import { ChoiceFilter, Problem, queryOf, TextFilter } from './common.js';
+import { ChoiceFilter, Problem, TextFilter } from './common.js';
 
 interface Filters {
   readonly service: string;
@@ -14,7 +14,6 @@ interface Filters {
 const cap = 2000;
 /** The first page: the newest this many entries that match the filters. */
 const firstPage = 200;
-const severities = ['debug', 'info', 'warn', 'error'];
 const severityOf = (e: LogEntry) => wordOf(e.severity ?? 'SEVERITY_INFO');
 
 /**
@@ -30,9 +29,8 @@ function matches(entry: LogEntry, f: Filters): boolean {
   if (f.service !== '' && entry.service !== f.service) return false;
   const target = entry.target ?? '';
   if (f.target !== '' && target !== f.target && !target.startsWith(`${f.target}/`)) return false;
-  return (
-    f.severity === '' || severities.indexOf(severityOf(entry)) >= severities.indexOf(f.severity)
-  );
+  const rank = (word: string): number => (severities as readonly string[]).indexOf(word);
+  return f.severity === '' || rank(severityOf(entry)) >= rank(f.severity);
 }
 
 /**
@@ -56,8 +54,15 @@ export function LogPage() {
     let isCurrent = true;
     setEntries([]);
     const load = async (): Promise<void> => {
-      const query = queryOf({ ...filters, tail: 'true', limit: String(firstPage) });
-      const answer = await api<{ entries?: LogEntry[] }>('GET', `/logs${query}`);
+      const { body: answer } = await call('listLogs', {
+        query: {
+          tail: true,
+          limit: firstPage,
+          ...(filters.service === '' ? {} : { service: filters.service }),
+          ...(filters.target === '' ? {} : { target: filters.target }),
+          ...(isOneOf(severities, filters.severity) ? { severity: filters.severity } : {}),
+        },
+      });
       if (!isCurrent) return;
       // Live entries may have arrived meanwhile: merge by seq.
       setEntries((live) => merge(answer.entries ?? [], live));
@@ -184,8 +189,8 @@ function Trace({
   useEffect(() => {
     let isCurrent = true;
     setSpans(undefined);
-    api<{ entries?: LogEntry[] }>('GET', `/logs${queryOf({ traceId, limit: '1000' })}`).then(
-      (answer) => isCurrent && setSpans(answer.entries ?? []),
+    call('listLogs', { query: { traceId, limit: 1000 } }).then(
+      ({ body }) => isCurrent && setSpans(body.entries ?? []),
       (e: unknown) => isCurrent && setError(e),
     );
     return () => {

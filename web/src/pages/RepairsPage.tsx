@@ -20,7 +20,7 @@ const action = (value: string | undefined) => wordOf(value);
  */
 export function RepairsPage() {
   const [filters, setFilters] = useState({ status: '', target: '' });
-  const { records, error } = useLiveRecords<Repair>('repairs');
+  const { records, error } = useLiveRecords('repairs');
   // As `GET /repairs` filters and orders them: by the tick opened, then id.
   const repairs = useMemo(() => {
     if (records === undefined) return undefined;

@@ -1,6 +1,6 @@
 import { scheduleFields } from '@chamber/api';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api.js';
+import { ApiError, call, type Fault, type Repair } from '../api.js';
 import { type LiveState, useLiveEvents } from '../live.js';
 
 /**
@@ -66,6 +66,18 @@ export function shownOldestFirst<T extends { readonly id: string }>(
     );
 }
 
+/** The records each store-fed event kind carries. */
+interface LiveRecords {
+  faults: Fault;
+  repairs: Repair;
+}
+
+/** How each kind's records are read whole. */
+const readLive: { [K in keyof LiveRecords]: () => Promise<Array<LiveRecords[K]>> } = {
+  faults: async () => (await call('listFaults')).body.faults ?? [],
+  repairs: async () => (await call('listRepairs')).body.repairs ?? [],
+};
+
 /**
  * The records of a store-fed event kind (`faults`, `repairs`), read once
  * through `GET /<kind>` and then kept current by the kind's events, which
@@ -75,11 +87,14 @@ export function shownOldestFirst<T extends { readonly id: string }>(
  * applied once per frame. Undefined until read. `reread` reads again: an
  * input accepted for the next tick is listed before its record is written.
  */
-export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
-  records: ReadonlyMap<string, T> | undefined;
+export function useLiveRecords<K extends keyof LiveRecords>(
+  kind: K,
+): {
+  records: ReadonlyMap<string, LiveRecords[K]> | undefined;
   error: unknown;
   reread: () => void;
 } {
+  type T = LiveRecords[K];
   const [records, setRecords] = useState<ReadonlyMap<string, T> | undefined>();
   const [error, setError] = useState<unknown>();
   const queue = useRef<Array<readonly [string, T | undefined]>>([]);
@@ -109,10 +124,9 @@ export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
   );
   const read = useCallback(() => {
     flush();
-    api<Record<string, T[] | undefined>>('GET', `/${kind}`).then(
-      (answer) => {
-        const idOf = (r: T): string => (r as { id: string }).id;
-        setRecords(new Map((answer[kind] ?? []).map((r) => [idOf(r), r])));
+    readLive[kind]().then(
+      (list) => {
+        setRecords(new Map(list.map((r) => [r.id, r])));
         isRead.current = true;
         setError(undefined);
         flush();
@@ -129,7 +143,6 @@ export function useLiveRecords<T>(kind: 'faults' | 'repairs'): {
   return { records, error, reread: read };
 }
 
-/** A query string of the non-empty values, with its `?` (or nothing). */
 /** The schedule fields of a fault form, as numbers; blank ones left out. */
 export function scheduleOf(
   values: Readonly<Record<string, string>>,
@@ -140,11 +153,6 @@ export function scheduleOf(
     if (value !== '') schedule[name] = Number(value);
   }
   return schedule;
-}
-
-export function queryOf(values: Readonly<Record<string, string>>): string {
-  const query = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== '')).toString();
-  return query === '' ? '' : `?${query}`;
 }
 
 /** A filter choosing one of `options`, or any (the empty value). */
