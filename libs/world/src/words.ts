@@ -5,7 +5,18 @@
 // per value, so a value added to a proto has its word the moment it exists.
 
 /** The nouns that end an enum type's name: `BLADE_STATE`, `FAULT_KIND`, `STEP_ACTION`. */
-const typeNouns = ['STATE', 'KIND', 'STATUS', 'ACTION', 'OUTCOME', 'SEVERITY'];
+const typeNouns = [
+  'STATE',
+  'KIND',
+  'STATUS',
+  'ACTION',
+  'OUTCOME',
+  'SEVERITY',
+  'HEALTH',
+  'LEVEL',
+  'RULE',
+  'PHASE',
+];
 
 /** Enum types whose name is a single word that ends in none of {@link typeNouns}. */
 const singleWordTypes = ['POLICY', 'VIEW'];
