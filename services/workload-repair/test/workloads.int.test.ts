@@ -79,6 +79,12 @@ describe('the Workloads service', () => {
     const effectiveTick = await workloads.create(web);
     expect(effectiveTick).toBe((await clock.getStatus()).tick + 1);
     expect(await store.get(WorkloadRecord, keys.workload('web'))).toBeUndefined();
+    // Read as it stands once the inputs waiting are applied: there, not stored yet.
+    expect(await workloads.get('web')).toMatchObject({
+      createdTick: effectiveTick,
+      generation: 1,
+      revision: 0,
+    });
     // A second create of the same name waits for the same tick: refused.
     expect(await refusal(workloads.create(web))).toMatchObject({
       code: Code.AlreadyExists,
@@ -158,5 +164,12 @@ describe('the Workloads service', () => {
     const effectiveTick = await workloads.update({ ...web, image: 'web:2' }, revision);
     await clock.step(effectiveTick - (await clock.getStatus()).tick);
     expect((await workloads.get('web')).generation).toBe(2);
+
+    // A delete waiting for its tick already shows, and refuses further changes.
+    await workloads.delete('web');
+    expect((await workloads.get('web')).phase).toBe(WorkloadPhase.WORKLOAD_PHASE_DELETING);
+    expect(await refusal(workloads.update(web))).toMatchObject({
+      code: Code.FailedPrecondition,
+    });
   });
 });

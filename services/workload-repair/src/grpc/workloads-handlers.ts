@@ -5,6 +5,7 @@ import {
   InstanceActual,
   InstanceObserved,
   InstanceRecord,
+  PendingRecord,
   PlacementRecord,
   UnplacedRecord,
   WorkloadInput,
@@ -18,6 +19,7 @@ import {
 import { cmp, op, type Compare, type Entry, type Store } from '@chamber/store';
 import { workloadsInbox, workloadsOwner } from '@chamber/workloads-client';
 import { instanceName, instanceOfKey, isUnder, keys } from '@chamber/world';
+import { applyInput } from '../domain/inputs.js';
 import { checkSpec, nameProblem, type SpecProblem } from '../domain/spec.js';
 import { standingInstance, standingWorkload, type InstanceRecords } from '../domain/standing.js';
 
@@ -25,6 +27,12 @@ import { standingInstance, standingWorkload, type InstanceRecords } from '../dom
 export interface WorkloadsHandlerOptions {
   /** The most instances one workload may ask for. */
   readonly maxInstances: number;
+}
+
+/** A workload as it stands, with its stored record's mod revision (0: not stored yet). */
+interface Standing {
+  readonly record: WorkloadRecord;
+  readonly revision: number;
 }
 
 const invalid = (problem: SpecProblem): ChamberError =>
@@ -45,34 +53,67 @@ export function createWorkloadsHandlers(
   const unary = <Req, Res>(fn: (req: Req) => Promise<Res>) => unaryCall<Req, Res>(fn, logger);
   const writer = new InputWriter(store);
 
-  /** The workload's record, and whether a create of it waits for its tick. */
-  async function lookUp(
-    name: string,
-  ): Promise<{ record: Entry<WorkloadRecord> | undefined; isPendingCreate: boolean }> {
-    const [record, inbox] = await Promise.all([
-      store.get(WorkloadRecord, keys.workload(name)),
-      store.list(WorkloadInput, workloadsInbox),
-    ]);
-    const isPendingCreate = inbox.entries.some(
-      (e) => e.value.action === WorkloadInput_Action.ACTION_CREATE && e.value.spec?.name === name,
+  /**
+   * The workloads as they stand once the inputs waiting are applied (as the
+   * manager will apply them, in order, at their ticks), each with its stored
+   * record's mod revision (0 while only its create waits). `only`: just that
+   * workload's.
+   */
+  async function standing(only?: string): Promise<Map<string, Standing>> {
+    const stored = await store.list(
+      WorkloadRecord,
+      only === undefined ? keys.workloadsPrefix : keys.workload(only),
     );
-    return { record, isPendingCreate };
+    const at = { revision: stored.revision };
+    const [inbox, markers] = await Promise.all([
+      store.list(WorkloadInput, workloadsInbox, at),
+      store.list(PendingRecord, keys.pendingPrefix, at),
+    ]);
+    const out = new Map<string, Standing>();
+    for (const e of stored.entries) {
+      // A prefix read of `workloads/web` also finds `workloads/web-2`.
+      const name = e.value.spec?.name ?? '';
+      if (only === undefined || name === only)
+        out.set(name, { record: e.value, revision: e.modRevision });
+    }
+    const effectiveTickOf = new Map(
+      markers.entries.map((m) => [m.key.slice(keys.pendingPrefix.length), m.value.effectiveTick]),
+    );
+    const waiting = inbox.entries
+      .map((e) => ({
+        id: e.key.slice(workloadsInbox.length),
+        input: e.value,
+        tick: effectiveTickOf.get(e.key.slice(workloadsInbox.length)),
+      }))
+      .filter(
+        (w): w is typeof w & { tick: number } =>
+          w.tick !== undefined && (only === undefined || w.input.spec?.name === only),
+      )
+      .sort((a, b) => a.tick - b.tick || a.id.localeCompare(b.id, 'en', { numeric: true }));
+    for (const { input, tick } of waiting) {
+      const name = input.spec?.name ?? '';
+      const before = out.get(name);
+      const applied = applyInput(tick, before?.record, input);
+      if (applied.record === undefined) out.delete(name);
+      else out.set(name, { record: applied.record, revision: before?.revision ?? 0 });
+    }
+    return out;
   }
 
   /** Checks that workload `name` exists and may change; the guard for `matchRevision`. */
   async function changeable(name: string, matchRevision: number | undefined): Promise<Compare[]> {
-    const { record, isPendingCreate } = await lookUp(name);
-    if (record === undefined && !isPendingCreate)
+    const found = (await standing(name)).get(name);
+    if (found === undefined)
       throw new ChamberError(Code.NotFound, `no workload "${name}"`, {
         details: { field: 'name' },
       });
-    if (record?.value.phase === WorkloadPhase.WORKLOAD_PHASE_DELETING)
+    if (found.record.phase === WorkloadPhase.WORKLOAD_PHASE_DELETING)
       throw new ChamberError(Code.FailedPrecondition, `workload "${name}" is being deleted`);
     if (matchRevision === undefined) return [];
-    if (record?.modRevision !== matchRevision)
+    if (found.revision !== matchRevision)
       throw new ChamberError(
         Code.FailedPrecondition,
-        `workload "${name}" changed: its revision is ${record?.modRevision ?? 'none yet'}, not ${matchRevision}; read it again`,
+        `workload "${name}" changed: its revision is ${found.revision === 0 ? 'none yet' : found.revision}, not ${matchRevision}; read it again`,
         { details: { field: 'match_revision' } },
       );
     return [cmp.modRevision(keys.workload(name), '==', matchRevision)];
@@ -149,11 +190,11 @@ export function createWorkloadsHandlers(
       const checked = checkSpec(req.spec, options.maxInstances);
       if (checked.problem !== undefined) throw invalid(checked.problem);
       const name = checked.spec.name;
-      const { record, isPendingCreate } = await lookUp(name);
-      if (record !== undefined || isPendingCreate)
+      const found = (await standing(name)).get(name);
+      if (found !== undefined)
         throw new ChamberError(
           Code.AlreadyExists,
-          record?.value.phase === WorkloadPhase.WORKLOAD_PHASE_DELETING
+          found.record.phase === WorkloadPhase.WORKLOAD_PHASE_DELETING
             ? `workload "${name}" is being deleted; create it again once it is gone`
             : `workload "${name}" exists already`,
           { details: { field: 'spec.name' } },
@@ -198,20 +239,17 @@ export function createWorkloadsHandlers(
     getWorkload: unary(async (req) => {
       const problem = nameProblem(req.name, 'name');
       if (problem !== undefined) throw invalid(problem);
-      const record = await store.get(WorkloadRecord, keys.workload(req.name));
-      if (record === undefined)
+      const found = (await standing(req.name)).get(req.name);
+      if (found === undefined)
         throw new ChamberError(Code.NotFound, `no workload "${req.name}"`, {
           details: { field: 'name' },
         });
       const instances = await standingInstances(req.name, '');
-      return { workload: standingWorkload(record.value, record.modRevision, instances) };
+      return { workload: standingWorkload(found.record, found.revision, instances) };
     }),
 
     listWorkloads: unary(async () => {
-      const [records, instances] = await Promise.all([
-        store.list(WorkloadRecord, keys.workloadsPrefix),
-        standingInstances('', ''),
-      ]);
+      const [records, instances] = await Promise.all([standing(), standingInstances('', '')]);
       const byWorkload = new Map<string, Instance[]>();
       for (const i of instances) {
         const list = byWorkload.get(i.workload) ?? [];
@@ -219,9 +257,11 @@ export function createWorkloadsHandlers(
         byWorkload.set(i.workload, list);
       }
       return {
-        workloads: records.entries.map((e) =>
-          standingWorkload(e.value, e.modRevision, byWorkload.get(e.value.spec?.name ?? '') ?? []),
-        ),
+        workloads: [...records]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, { record, revision }]) =>
+            standingWorkload(record, revision, byWorkload.get(name) ?? []),
+          ),
       };
     }),
 
