@@ -154,6 +154,14 @@ describe('reconcile: scale', () => {
     expect(r.workload?.nextInstance).toBe(4);
   });
 
+  it('names the first few instances of a large scale up in its reason, and counts the rest', () => {
+    const r = reconcile(5, workload(1000), []);
+    expect(r.instances).toHaveLength(1000);
+    expect(r.workload?.reason).toBe(
+      '0 of 1000 running; scaled up to 1000: created web/0, web/1, web/2 and 997 more',
+    );
+  });
+
   it('never reuses a number: a scale up after a scale down takes new ones', () => {
     const r = reconcile(9, workload(2, { nextInstance: 4 }), [running(0)]);
     expect(r.instances.map((i) => i.n)).toEqual([4]);

@@ -195,13 +195,13 @@ export function reconcile(
       if (s.surge !== undefined) unwant(s.surge, why);
     }
     actions.push(
-      `${why}: stopping ${surplus.map((s) => instanceName(name, s.slot.record.n)).join(', ')}`,
+      `${why}: stopping ${listed(surplus.map((s) => instanceName(name, s.slot.record.n)))}`,
     );
   } else if (current.length < spec.instances) {
     const made: string[] = [];
     for (let i = current.length; i < spec.instances; i++)
       made.push(instanceName(name, create('', `scaled up to ${spec.instances}`).record.n));
-    actions.push(`scaled up to ${spec.instances}: created ${made.join(', ')}`);
+    actions.push(`scaled up to ${spec.instances}: created ${listed(made)}`);
   }
 
   // Voluntary replacements: rolling update and drain, make before break, within the budget.
@@ -273,6 +273,13 @@ export function reconcile(
     deleted,
     decisions,
   };
+}
+
+/** Names in a sentence: all of a few, the first ones and a count of many. */
+function listed(names: readonly string[]): string {
+  return names.length <= reasonActions + 1
+    ? names.join(', ')
+    : `${names.slice(0, reasonActions).join(', ')} and ${names.length - reasonActions} more`;
 }
 
 function countRunning(byName: ReadonlyMap<string, Working>): number {
