@@ -267,6 +267,26 @@ describe('the workload repair reactor', () => {
     );
   });
 
+  it('takes no observation older than the instance for its own (a name used again)', () => {
+    const world: World = new Map();
+    input(world, 'workload/w20-1', 20, {
+      action: WorkloadInput_Action.ACTION_CREATE,
+      spec: spec(1),
+    });
+    const r = new WorkloadRepairReactor(owner);
+    const created = r.react(tick(20, world));
+    const written = apply(world, created);
+    // The monitor's record of the earlier web/0, deleted with its workload, lingers a tick.
+    put(world, InstanceObserved, keys.instanceObserved('web', 0), {
+      health: InstanceHealth.INSTANCE_HEALTH_STOPPED,
+      blade: bladeOf(0),
+      sinceTick: 17,
+      reason: 'stopped',
+    });
+    const next = r.react(tick(21, world, [...written, keys.instanceObserved('web', 0)]));
+    expect(next.writes).toEqual([]);
+  });
+
   it('reconciles the instances placed under a target that starts draining, and only those', () => {
     const world = restingWorld();
     const r = new WorkloadRepairReactor(owner);

@@ -201,8 +201,12 @@ export class WorkloadRepairReactor implements Reactor {
   private viewOf(snapshot: Snapshot, record: InstanceRecord): InstanceView {
     const { workload, n } = record;
     const blade = this.bladeOf.get(instanceName(workload, n));
-    const observed = snapshot.value(InstanceObserved, keys.instanceObserved(workload, n));
-    const unplaced = snapshot.value(UnplacedRecord, keys.unplaced(workload, n));
+    // A record older than the instance is about an earlier instance of the
+    // same name (a workload deleted and created again), still being cleaned up.
+    const fresh = <T extends { sinceTick: number }>(r: T | undefined): T | undefined =>
+      r !== undefined && r.sinceTick >= record.createdTick ? r : undefined;
+    const observed = fresh(snapshot.value(InstanceObserved, keys.instanceObserved(workload, n)));
+    const unplaced = fresh(snapshot.value(UnplacedRecord, keys.unplaced(workload, n)));
     const health = observed === undefined ? undefined : healthWord(observed.health);
     const drain = blade === undefined ? undefined : drainOf(snapshot, blade);
     return {

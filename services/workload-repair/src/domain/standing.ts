@@ -31,9 +31,12 @@ export interface InstanceRecords {
 export function standingInstance(intent: InstanceRecord, records: InstanceRecords): Instance {
   const name = instanceName(intent.workload, intent.n);
   const placement = records.placements.get(name);
-  const unplaced = records.unplaced.get(name);
-  const actual = records.actual.get(name);
-  const observed = records.observed.get(name);
+  // Records older than the instance are about an earlier one of the same name, being cleaned up.
+  const fresh = <T extends { sinceTick: number }>(r: T | undefined): T | undefined =>
+    r !== undefined && r.sinceTick >= intent.createdTick ? r : undefined;
+  const unplaced = fresh(records.unplaced.get(name));
+  const actual = fresh(records.actual.get(name));
+  const observed = fresh(records.observed.get(name));
   let state = InstanceState.INSTANCE_STATE_PENDING;
   let reason = unplaced?.explanation?.summary ?? 'waiting for the scheduler';
   let sinceTick = unplaced?.sinceTick ?? intent.createdTick;
