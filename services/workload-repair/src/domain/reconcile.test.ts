@@ -230,6 +230,21 @@ describe('reconcile: lost instances', () => {
       [2, true, 'web/0'],
     ]);
   });
+
+  it('replaces an instance once when it and its replacement are lost together', () => {
+    const old: InstanceView = { ...running(0), health: 'failed' };
+    const surge: InstanceView = {
+      record: instance(1, { generation: 2, replaces: 'web/0' }),
+      blade: 'r/z1/rack1/blade/1',
+      health: 'failed',
+    };
+    const r = reconcile(7, workload(1, { nextInstance: 2, generation: 2 }), [old, surge]);
+    expect(r.instances.map((i) => [i.n, i.wanted, i.replaces])).toEqual([
+      [0, false, ''],
+      [1, false, 'web/0'],
+      [2, true, 'web/0'],
+    ]);
+  });
 });
 
 describe('reconcile: clean-up and delete', () => {

@@ -152,12 +152,15 @@ export function reconcile(
     };
   }
 
-  // Lost: replaced at once, outside the budget.
+  // Lost: replaced at once, outside the budget. A replacement made for an
+  // instance wanted at the start of the tick is only dropped, even when that
+  // instance is lost too (it gets the one replacement).
+  const wasWanted = new Set([...byName].filter(([, w]) => w.record.wanted).map(([who]) => who));
   for (const [who, w] of byName) {
     const health = w.view.health;
     if (!w.record.wanted || (health !== 'failed' && health !== 'stopped')) continue;
     const lost = `lost: ${w.view.observedReason || `${who} observed ${health}`}`;
-    const isSurge = w.record.replaces !== '' && isWanted(w.record.replaces);
+    const isSurge = wasWanted.has(w.record.replaces);
     unwant(w, lost);
     if (isSurge) {
       actions.push(`${who} ${lost}; ${w.record.replaces} stays until a replacement runs`);
