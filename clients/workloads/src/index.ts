@@ -1,0 +1,4 @@
+export { workloadsInbox, workloadsOwner } from './owner.js';
+export { SchedulerClient } from './scheduler-client.js';
+export { workloadSpec, type WorkloadSpecWords } from './spec.js';
+export { WorkloadsClient, type InstanceFilter, type SpecInput } from './workloads-client.js';
