@@ -25,7 +25,8 @@ const bladeObserved = (state: ObservedState, lastHeartbeatTick = 0): ObservedRec
   reason: 'as observed',
   lastHeartbeatTick,
 });
-const healthy = bladeObserved(ObservedState.OBSERVED_STATE_HEALTHY);
+const healthy = { observed: bladeObserved(ObservedState.OBSERVED_STATE_HEALTHY), isHeard: true };
+const silent = (observed: ObservedRecord) => ({ observed, isHeard: false });
 
 describe('an instance as the monitor sees it', () => {
   it('believes the actual state while its blade is heard from', () => {
@@ -79,7 +80,7 @@ describe('an instance as the monitor sees it', () => {
       ObservedState.OBSERVED_STATE_SUSPECT,
       ObservedState.OBSERVED_STATE_FAILED,
     ]) {
-      expect(observeInstance(12, running, undefined, bladeObserved(state, 6))).toEqual({
+      expect(observeInstance(12, running, undefined, silent(bladeObserved(state, 6)))).toEqual({
         next: {
           health: InstanceHealth.INSTANCE_HEALTH_FAILED,
           blade,
@@ -90,8 +91,12 @@ describe('an instance as the monitor sees it', () => {
     }
     // A blade never heard from.
     expect(
-      observeInstance(12, running, undefined, bladeObserved(ObservedState.OBSERVED_STATE_FAILED))
-        .next,
+      observeInstance(
+        12,
+        running,
+        undefined,
+        silent(bladeObserved(ObservedState.OBSERVED_STATE_FAILED)),
+      ).next,
     ).toMatchObject({ reason: `its blade ${blade} is observed failed since tick 11` });
   });
 
@@ -111,9 +116,33 @@ describe('an instance as the monitor sees it', () => {
     ).toEqual({ ...running, reason: 'reports stopping' });
     expect(observeInstance(15, undefined, running, healthy)).toEqual({ next: null });
     expect(observeInstance(15, undefined, undefined, healthy)).toEqual({});
-    // Its blade not observed yet: it is believed.
+    // Its blade not observed yet but heard from: it is believed.
     expect(
-      observeInstance(15, actual(InstanceState.INSTANCE_STATE_RUNNING), running, undefined),
-    ).toEqual({});
+      observeInstance(15, actual(InstanceState.INSTANCE_STATE_STOPPED), running, {
+        observed: undefined,
+        isHeard: true,
+      }).next,
+    ).toMatchObject({ health: InstanceHealth.INSTANCE_HEALTH_STOPPED });
+  });
+
+  it('hears nothing new while its blade is silent but not yet suspect: lost shows when the blade does', () => {
+    const running: InstanceObserved = {
+      health: InstanceHealth.INSTANCE_HEALTH_RUNNING,
+      blade,
+      sinceTick: 10,
+      reason: 'reports running',
+    };
+    const lost = actual(InstanceState.INSTANCE_STATE_LOST, `blade ${blade} crashed`);
+    const quiet = silent({
+      ...bladeObserved(ObservedState.OBSERVED_STATE_HEALTHY),
+      lastHeartbeatTick: 11,
+    });
+    expect(observeInstance(13, lost, running, quiet)).toEqual({});
+    expect(observeInstance(13, lost, undefined, quiet)).toEqual({});
+    // Its blade back (heard again) before it was suspect: the instance reports lost.
+    expect(observeInstance(14, lost, running, healthy).next).toMatchObject({
+      health: InstanceHealth.INSTANCE_HEALTH_FAILED,
+      sinceTick: 14,
+    });
   });
 });

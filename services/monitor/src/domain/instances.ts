@@ -35,32 +35,45 @@ export function isBladeSilent(blade: ObservedRecord | undefined): boolean {
   );
 }
 
+/** What the monitor knows of an instance's blade at a tick. */
+export interface InstanceBlade {
+  /** Its observation as this tick leaves it. */
+  readonly observed: ObservedRecord | undefined;
+  /** Whether it sent its heartbeat (working as of the snapshot): the instance is heard through it. */
+  readonly isHeard: boolean;
+}
+
 /**
  * An instance as the control plane sees it at `tick`, from its actual record
  * as of the snapshot (the state at `tick - 1`, so seen the tick after it
- * changes, like a device's) and its blade's observation as this tick leaves
- * it. While its blade is observed suspect or failed the instance is `failed`:
- * nothing is heard from it; otherwise its actual state is believed
- * (`starting`; `running` and `stopping` → running; `lost` → failed;
- * `stopped`). Its record goes when its actual record goes. Only changes are
+ * changes, like a device's) and its blade. An instance is heard through its
+ * blade's heartbeat: while its blade is observed suspect or failed the
+ * instance is `failed` (nothing is heard from it); while its blade is silent
+ * but not yet suspect, nothing new is heard and the last belief stands;
+ * otherwise its actual state is believed (`starting`; `running` and
+ * `stopping` → running; `lost` → failed; `stopped`). So an instance lost with
+ * its blade is observed failed when the blade is, after the monitor's
+ * thresholds. Its record goes when its actual record goes. Only changes are
  * written.
  */
 export function observeInstance(
   tick: number,
   actual: InstanceActual | undefined,
   current: InstanceObserved | undefined,
-  blade: ObservedRecord | undefined,
+  blade: InstanceBlade,
 ): InstanceObservation {
   if (actual === undefined) return current === undefined ? {} : { next: null };
   let health: InstanceHealth;
   let reason: string;
-  if (isBladeSilent(blade)) {
+  const observed = blade.observed;
+  if (observed !== undefined && isBladeSilent(observed)) {
     health = InstanceHealth.INSTANCE_HEALTH_FAILED;
-    const heard = blade!.lastHeartbeatTick !== 0 ? blade!.lastHeartbeatTick : blade!.sinceTick;
     reason =
-      blade!.lastHeartbeatTick !== 0
-        ? `its blade ${actual.blade} is not heard from since tick ${heard}`
-        : `its blade ${actual.blade} is observed failed since tick ${heard}`;
+      observed.lastHeartbeatTick !== 0
+        ? `its blade ${actual.blade} is not heard from since tick ${observed.lastHeartbeatTick}`
+        : `its blade ${actual.blade} is observed failed since tick ${observed.sinceTick}`;
+  } else if (!blade.isHeard) {
+    return {};
   } else {
     health = healthOf[actual.state] ?? InstanceHealth.INSTANCE_HEALTH_FAILED;
     const word = stateWord(actual.state);

@@ -1,5 +1,6 @@
 import {
   BladeActual,
+  BladeState,
   InstanceActual,
   InstanceHealth,
   InstanceObserved,
@@ -135,7 +136,8 @@ export class MonitorReactor implements Reactor {
         if (decision !== undefined) decisions.push(decision);
       }
     }
-    for (const blade of observedNow.keys())
+    // Instances are heard through their blade: its heartbeat or its observation changed.
+    for (const blade of [...due, ...observedNow.keys()])
       for (const key of this.instances.on(blade)) instancesDue.add(key);
     for (const key of [...instancesDue].sort()) {
       await slicer.pause();
@@ -158,12 +160,18 @@ export class MonitorReactor implements Reactor {
     const actual = read(snapshot, InstanceActual, key);
     const observedKey = keys.instanceObserved(ref.workload, ref.n);
     const current = read(snapshot, InstanceObserved, observedKey);
+    const on = actual?.blade;
     const blade =
-      actual === undefined
-        ? undefined
-        : observedNow.has(actual.blade)
-          ? observedNow.get(actual.blade)
-          : read(snapshot, ObservedRecord, viewKey('observed', actual.blade));
+      on === undefined
+        ? { observed: undefined, isHeard: false }
+        : {
+            observed: observedNow.has(on)
+              ? observedNow.get(on)
+              : read(snapshot, ObservedRecord, viewKey('observed', on)),
+            isHeard:
+              read(snapshot, BladeActual, viewKey('actual', on))?.state ===
+              BladeState.BLADE_STATE_WORKING,
+          };
     const { next } = observeInstance(tick, actual, current, blade);
     if (next === null) writes.push(op.delete(observedKey));
     if (next === undefined || next === null) return;
