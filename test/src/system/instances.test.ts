@@ -154,4 +154,48 @@ describe('instances in the simulated hardware', () => {
     await w.clock.runUntil(t2 + 2);
     expect([await observed(1), await observed(2)]).toEqual([undefined, undefined]);
   });
+
+  it('replay to the same digest when the inventory is killed and restarted mid-run', async () => {
+    const run = async (restartAt: number | undefined) => {
+      w = await startInventoryWorld(`instances-restart-${restartAt ?? 'none'}`, {
+        seed,
+        monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
+        timings: { instanceStartTicks: [2, 4], instanceStopTicks: [2, 2] },
+      });
+      await w.load(twoRacks);
+      await w.clock.runUntil(6);
+      for (const [n, blade] of [
+        [1, b0],
+        [2, b1],
+        [3, b0],
+      ] as const) {
+        await w.store.put(InstanceRecord, keys.instance('web', n), instance(n));
+        await w.store.put(PlacementRecord, keys.placement(blade, 'web', n), {
+          ...PlacementRecord.fromPartial({}),
+          workload: 'web',
+          n,
+          blade,
+        });
+      }
+      await w.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0], { at: 12 });
+      for (let t = 7; t <= 20; t++) {
+        if (t === 15)
+          await w.store.put(InstanceRecord, keys.instance('web', 2), instance(2, false));
+        if (t === restartAt) await w.restartInventory();
+        await w.clock.runUntil(t);
+      }
+      const out = {
+        digest: (await w.clock.getStatus()).digest,
+        states: [state(await actual(1)), state(await actual(2)), state(await actual(3))],
+      };
+      await w.close();
+      w = undefined;
+      return out;
+    };
+    const uninterrupted = await run(undefined);
+    expect(uninterrupted.states).toEqual(['lost', 'stopped', 'lost']);
+    // Killed while the instances start, and again while one stops.
+    expect(await run(9)).toEqual(uninterrupted);
+    expect(await run(16)).toEqual(uninterrupted);
+  });
 });
