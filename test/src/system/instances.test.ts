@@ -1,4 +1,5 @@
 import {
+  BladeState,
   FaultKind,
   InstanceActual,
   InstanceHealth,
@@ -6,6 +7,8 @@ import {
   InstanceRecord,
   InstanceState,
   PlacementRecord,
+  RepairStatus,
+  TargetState,
 } from '@chamber/protos';
 import { randomStream } from '@chamber/sim';
 import { instanceName, keys } from '@chamber/world';
@@ -197,5 +200,50 @@ describe('instances in the simulated hardware', () => {
     // Killed while the instances start, and again while one stops.
     expect(await run(9)).toEqual(uninterrupted);
     expect(await run(16)).toEqual(uninterrupted);
+  });
+});
+
+describe('the drain gate', () => {
+  it('powers a drained blade down only once no placement remains on it', async () => {
+    w = await startInventoryWorld('instances-drain', {
+      monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
+      repair: { rackBudget: 2, powerCycles: 2, technicianTicks: 3 },
+    });
+    await w.load(twoRacks);
+    await w.clock.runUntil(6);
+    await w.store.put(InstanceRecord, keys.instance('web', 1), instance(1));
+    await w.store.put(PlacementRecord, keys.placement(b0, 'web', 1), {
+      ...PlacementRecord.fromPartial({}),
+      workload: 'web',
+      n: 1,
+      blade: b0,
+    });
+    const effective = await w.inventory.setTarget(b0, {
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: true,
+      reason: 'firmware update',
+      drain: true,
+    });
+    await w.clock.runUntil(effective + 6);
+    const [waiting] = await w.repairs();
+    expect(waiting).toMatchObject({
+      target: b0,
+      purpose: 'power-down',
+      status: RepairStatus.REPAIR_STATUS_PENDING,
+      commandId: '',
+      reason: `draining: 1 instance still on ${b0}`,
+    });
+    expect((await w.blade(b0)).state).toBe(BladeState.BLADE_STATE_WORKING);
+
+    // The last placement goes: the power-off is issued the tick the manager sees it.
+    const gone = await w.now();
+    await w.store.delete(keys.placement(b0, 'web', 1));
+    await w.clock.runUntil(gone + 1);
+    const [issued] = await w.repairs();
+    expect(issued).toMatchObject({ status: RepairStatus.REPAIR_STATUS_RUNNING });
+    expect(issued!.commandId).not.toBe('');
+    expect(issued!.history.at(-1)).toMatchObject({ tick: gone + 1, outcome: 'issued' });
+    await w.clock.runUntil(gone + 8);
+    expect((await w.blade(b0)).state).toBe(BladeState.BLADE_STATE_OFF);
   });
 });
