@@ -33,6 +33,8 @@ export interface InventoryConfig extends CommonConfig {
     cycleTicks: TickRange;
     reimageTicks: TickRange;
     replaceTicks: TickRange;
+    instanceStartTicks: TickRange;
+    instanceStopTicks: TickRange;
     /** Ticks a finished command is kept after it finished; 0 keeps every command. */
     retentionTicks: number;
   };
@@ -87,6 +89,16 @@ export function inventorySchema(): Schema<InventoryConfig> {
         'Ticks replacing a blade, PDU or TOR takes.',
         [10, 20],
         'CHAMBER_INVENTORY_REPLACE_TICKS',
+      ),
+      instanceStartTicks: range(
+        'Ticks an instance placed on a working blade takes to start running (at least 1).',
+        [2, 4],
+        'CHAMBER_INVENTORY_INSTANCE_START_TICKS',
+      ),
+      instanceStopTicks: range(
+        'Ticks a running instance takes to stop once it is no longer wanted (at least 1).',
+        [1, 1],
+        'CHAMBER_INVENTORY_INSTANCE_STOP_TICKS',
       ),
       retentionTicks: {
         doc: "Ticks a finished (succeeded or failed) command's record is kept after it finished, then deleted in the inventory's tick; 0 keeps every command. Part of the world: runs compared by digest need the same value.",

@@ -243,6 +243,7 @@ describe('the inventory service', () => {
       powered: false,
       sinceTick: effective,
       reason: 'disk swap',
+      drain: false,
     });
     expect(
       (
@@ -265,6 +266,38 @@ describe('the inventory service', () => {
         )
       ).message,
     ).toBe('targets are set on PDUs, TORs and blades, not on a rack ("r1/z1/rack1")');
+  });
+
+  it('drains only a target taken out of service, and keeps the drain it is asked for', async () => {
+    const w = await world('inv-drain');
+    await w.load(twoRacks);
+    const blade = 'r1/z1/rack1/blade/3';
+    expect(
+      await failure(
+        w.inventory.setTarget(blade, {
+          state: TargetState.TARGET_STATE_IN_SERVICE,
+          powered: true,
+          drain: true,
+        }),
+      ),
+    ).toEqual({
+      code: Code.InvalidArgument,
+      message: `drain: only a target out_for_repair or retired drains ${blade} (asked: in_service)`,
+    });
+    const effective = await w.inventory.setTarget(blade, {
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      reason: 'firmware update',
+      drain: true,
+    });
+    await w.clock.runUntil(effective);
+    expect((await w.inventory.getElement(blade, { view: View.VIEW_TARGET })).target).toEqual({
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      sinceTick: effective,
+      reason: 'firmware update',
+      drain: true,
+    });
   });
 
   it('reports the progress of a load written in chunks, and its outcome', async () => {

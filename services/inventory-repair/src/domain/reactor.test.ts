@@ -149,4 +149,41 @@ describe('the repair reactor', () => {
     // With no retention every repair is kept.
     expect((await reactor(0).react(tick(9, snapshot))).writes).toEqual([]);
   });
+
+  it('powers a drained blade down the tick after its last placement goes, carried on as after a restart', async () => {
+    const placement = (n: number) => keys.placement(blade, 'web', n);
+    const records: Record<string, { value: string; revision: number }> = {
+      [viewKey('target', blade)]: at(TargetRecord, {
+        state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+        powered: true,
+        drain: true,
+        sinceTick: 10,
+        reason: 'maintenance',
+      }),
+      [viewKey('observed', blade)]: observed(ObservedState.OBSERVED_STATE_HEALTHY, 3),
+      [placement(1)]: { value: '{}', revision: 1 },
+      [placement(2)]: { value: '{}', revision: 1 },
+    };
+    const r = reactor();
+    const opened = await r.react(tick(11, snapshotOf(records)));
+    expect(opened.writes).toHaveLength(1);
+    const repair = decode(RepairRecord, 'x', (opened.writes[0] as { value: string }).value);
+    expect(repair.reason).toBe(`draining: 2 instances still on ${blade}`);
+    records[keys.repair(repair.id)] = { value: encode(RepairRecord, repair), revision: 2 };
+
+    // One placement goes, then the other: the carried-on reactor and a fresh one agree.
+    delete records[placement(1)];
+    const one = await r.react(tick(12, snapshotOf(records), [placement(1)]));
+    expect(await reactor().react(tick(12, snapshotOf(records)))).toEqual(one);
+    const next = decode(RepairRecord, 'x', (one.writes[0] as { value: string }).value);
+    expect(next.reason).toBe(`draining: 1 instance still on ${blade}`);
+    records[keys.repair(repair.id)] = { value: encode(RepairRecord, next), revision: 3 };
+    delete records[placement(2)];
+    const empty = await r.react(tick(13, snapshotOf(records), [placement(2)]));
+    expect(await reactor().react(tick(13, snapshotOf(records)))).toEqual(empty);
+    expect(empty.writes.map((w) => (w.type === 'put' ? w.key : ''))).toEqual([
+      keys.command(`${repair.id}-1`),
+      keys.repair(repair.id),
+    ]);
+  });
 });

@@ -21,6 +21,7 @@ import {
   deviceKindOf,
   enumTypes,
   fromWire,
+  instanceOfKey,
   keys,
   pathOfViewKey,
   rackOf,
@@ -38,16 +39,19 @@ export const repairViews: readonly string[] = [
   keys.observedPrefix,
   keys.repairsPrefix,
   keys.commandsPrefix,
+  keys.placementsPrefix,
 ];
 
 /**
- * What wakes the manager besides its timers: targets, observations and
- * command results (it alone writes `repairs/`).
+ * What wakes the manager besides its timers: targets, observations,
+ * command results (it alone writes `repairs/`), and placements (a drained
+ * blade is powered down once the last one goes).
  */
 export const repairReactsTo: readonly string[] = [
   keys.targetPrefix,
   keys.observedPrefix,
   keys.commandsPrefix,
+  keys.placementsPrefix,
 ];
 
 /** How the manager runs plans and keeps closed repairs. */
@@ -113,7 +117,11 @@ export class RepairReactor implements Reactor {
     } else {
       for (const key of changes) {
         const path = pathOfViewKey('observed', key) ?? pathOfViewKey('target', key);
+        const placedOn = key.startsWith(keys.placementsPrefix)
+          ? instanceOfKey(key)?.blade
+          : undefined;
         if (path !== undefined) consider.add(path);
+        else if (placedOn !== undefined) consider.add(placedOn);
         else if (key.startsWith(keys.commandsPrefix)) {
           const target = this.byCommand.get(key.slice(keys.commandsPrefix.length));
           if (target !== undefined) consider.add(target);
@@ -138,11 +146,16 @@ export class RepairReactor implements Reactor {
       if (kind === undefined) continue;
       const repair = this.openRepair(path);
       const newId = `r${tick}-${opened + 1}`;
+      const target = snapshot.value(TargetRecord, viewKey('target', path));
       const transitions = decideRepair(this.options, {
         tick,
         path,
         kind,
-        target: snapshot.value(TargetRecord, viewKey('target', path)),
+        target,
+        placements:
+          kind === 'blade' && target?.drain === true
+            ? snapshot.listRaw(keys.placementsOn(path)).length
+            : 0,
         observed: snapshot.value(ObservedRecord, viewKey('observed', path)),
         repair,
         command:

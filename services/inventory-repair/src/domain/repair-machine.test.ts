@@ -73,6 +73,7 @@ function at(tick: number, e: Partial<ElementAtTick> = {}): ElementAtTick {
     openInRack: [],
     lastPurpose: undefined,
     newId: `r${tick}-1`,
+    placements: 0,
     ...e,
   };
 }
@@ -360,5 +361,42 @@ describe('the repair state machine', () => {
       StepAction.STEP_ACTION_REPLACE,
     ]);
     expect(up.command?.action).toBe(CommandAction.COMMAND_ACTION_POWER_ON);
+  });
+
+  it('waits to power down a drained blade while any placement remains on it, then proceeds', () => {
+    const draining: TargetRecord = { ...outForRepair, drain: true };
+    const opened = only(
+      decideRepair(options, at(13, { target: draining, observed: healthy(3), placements: 3 })),
+    );
+    expect(opened.command).toBeUndefined();
+    expect(opened.repair).toMatchObject({
+      id: 'r13-1',
+      purpose: 'power-down',
+      status: RepairStatus.REPAIR_STATUS_PENDING,
+      commandId: '',
+      reason: `draining: 3 instances still on ${blade}`,
+    });
+    // One goes: the reason follows the count; the same count changes nothing.
+    const waiting = { repair: opened.repair, target: draining, observed: healthy(3) };
+    const fewer = only(decideRepair(options, at(15, { ...waiting, placements: 1 })));
+    expect(fewer.command).toBeUndefined();
+    expect(fewer.repair.reason).toBe(`draining: 1 instance still on ${blade}`);
+    expect(
+      decideRepair(options, at(16, { ...waiting, repair: fewer.repair, placements: 1 })),
+    ).toEqual([]);
+    // The last one gone: the power-off is issued at once.
+    const off = only(decideRepair(options, at(17, { ...waiting, repair: fewer.repair })));
+    expect(off.command).toMatchObject({
+      action: CommandAction.COMMAND_ACTION_POWER_OFF,
+      effectiveTick: 18,
+    });
+    expect(off.repair.status).toBe(RepairStatus.REPAIR_STATUS_RUNNING);
+  });
+
+  it('powers down without waiting when the target does not drain, placements or not', () => {
+    const down = only(
+      decideRepair(options, at(13, { target: outForRepair, observed: healthy(3), placements: 3 })),
+    );
+    expect(down.command?.action).toBe(CommandAction.COMMAND_ACTION_POWER_OFF);
   });
 });

@@ -53,6 +53,11 @@ export interface ElementAtTick {
   readonly lastPurpose: string | undefined;
   /** The id a repair opened now takes. */
   readonly newId: string;
+  /**
+   * The placements on the element (`placements/<blade>/…`), counted when its
+   * target drains it (`drain: true`); 0 otherwise.
+   */
+  readonly placements: number;
 }
 
 /** One change of a repair: its next record, and the command to write with it. */
@@ -90,7 +95,8 @@ const observedWord = (state: ObservedState): string => wordOf(ObservedState[stat
  * empty list); its open repair moved on (closed when observed done, its step
  * issued, judged, retried, moved on or escalated); a repair opened — when the
  * element should be in service and powered but is observed failed, or (planned
- * maintenance) should not run but is observed running; or its open repair
+ * maintenance) should not run but is observed running, its power-off waiting
+ * while a target that drains it still has placements on it; or its open repair
  * abandoned because its target changed under it, followed by the repair the
  * new target calls for.
  */
@@ -209,6 +215,18 @@ function advance(
     );
   }
   if (r.nextTick > tick) return undefined;
+  if (
+    r.purpose === purposes.powerDown &&
+    step.action === StepAction.STEP_ACTION_POWER_OFF &&
+    e.target?.drain === true &&
+    e.placements > 0
+  ) {
+    // Drained first: the workload repair manager moves its instances away.
+    const reason = `draining: ${e.placements} instance${e.placements === 1 ? '' : 's'} still on ${r.target}`;
+    return r.reason === reason
+      ? undefined
+      : { repair: { ...r, status: RepairStatus.REPAIR_STATUS_PENDING, reason } };
+  }
   const running = e.openInRack.filter(
     (o) => o.id !== r.id && o.status === RepairStatus.REPAIR_STATUS_RUNNING,
   ).length;

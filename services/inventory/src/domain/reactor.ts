@@ -22,6 +22,8 @@ import { evaluate } from './evaluation.js';
 import { FaultEffects } from './fault-effects.js';
 import type { Timings } from './hardware.js';
 import { applyInputs, inventoryInbox } from './inputs.js';
+import { InstanceIndex, storedBlade } from './instance-work.js';
+import type { InstanceTimings } from './instances.js';
 import { append, installed, loadProgress, loadsDue, type AppliedLoads } from './loads.js';
 import { Topology } from './topology.js';
 import { benchOf, elementWrites, startWork, type Indexes } from './tick-work.js';
@@ -35,18 +37,30 @@ export const inventoryViews: readonly string[] = [
   inventoryInbox,
   keys.pendingPrefix,
   keys.sourcesPrefix,
+  keys.placementsPrefix,
+  keys.instancesPrefix,
+  keys.instanceActualPrefix,
 ];
 
 /**
  * What wakes the inventory besides its timers and its own pending inputs
- * (target changes, commands, definition loads): new commands and fault
- * transitions. It alone writes `definition/` and `actual/`; a tick it
- * writes in wakes it at the next anyway.
+ * (target changes, commands, definition loads): new commands, fault
+ * transitions, placements (the scheduler's) and instance records (the
+ * workload repair manager's). It alone writes `definition/`, `actual/` and
+ * `instance-actual/`; a tick it writes in wakes it at the next anyway.
  */
-export const inventoryReactsTo: readonly string[] = [keys.commandsPrefix, keys.faultsPrefix];
+export const inventoryReactsTo: readonly string[] = [
+  keys.commandsPrefix,
+  keys.faultsPrefix,
+  keys.placementsPrefix,
+  keys.instancesPrefix,
+];
 
-/** How the inventory works: the hardware's timings, and how long finished commands are kept. */
-export interface InventorySettings extends Timings {
+/**
+ * How the inventory works: the hardware's and the instances' timings, and
+ * how long finished commands are kept.
+ */
+export interface InventorySettings extends Timings, InstanceTimings {
   /**
    * Ticks a finished command's record (`commands/<id>`) is kept after it
    * finished; 0 or absent keeps every command.
@@ -88,6 +102,7 @@ export class InventoryReactor implements Reactor {
     wheel: new TimerWheel(),
     running: new Map(),
   };
+  private instances = new InstanceIndex();
   private run = -1;
 
   /** `parse`: parses definition loads (once, off the event loop); here and now without it. */
@@ -108,7 +123,10 @@ export class InventoryReactor implements Reactor {
     const c = { tick, seed, timings: this.settings };
     const full = changes === undefined || run !== this.run || touchesDefinition(changes);
     this.run = run;
-    if (full) this.ix = await rebuild(view, slicer);
+    if (full) {
+      this.ix = await rebuild(view, slicer);
+      this.instances = InstanceIndex.rebuild(view);
+    }
     const { ix } = this;
     const work = startWork(c, view, slicer);
     const ops: Op[] = [];
@@ -168,13 +186,28 @@ export class InventoryReactor implements Reactor {
       retentionTicks,
     );
     append(ops, written.ops);
+
+    // Instances follow their blades as this tick leaves them.
+    const instances = await this.instances.tick(
+      { tick, seed, timings: this.settings },
+      view,
+      full ? undefined : changes,
+      {
+        isDefined: (path) => ix.topology.blades.has(path) && !removed.has(path),
+        actual: (path) => work.blades.get(path) ?? storedBlade(view, path),
+        evaluated: [...work.blades.keys(), ...removed],
+      },
+      slicer,
+    );
+    append(ops, instances.ops);
     append(ops, await elementWrites(work, removed));
     const load = loadWrites(tick, loaded, ops);
     // (A load writes, so the next tick comes, and rebuilds the topology.)
+    const wakeups = [ix.wheel.next(), this.instances.next()].filter((t) => t !== undefined);
     return {
       writes: ops,
-      decisions: written.decisions,
-      nextWakeup: ix.wheel.next() ?? null,
+      decisions: [...written.decisions, ...instances.decisions],
+      nextWakeup: wakeups.length === 0 ? null : Math.min(...wakeups),
       evaluated,
       ...(load === undefined ? {} : { load }),
     };

@@ -12,7 +12,7 @@ import {
 } from '@chamber/protos';
 import { cmp, decode, op, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/participant';
-import { isUnder, keys, parseElementPath, viewKey } from '@chamber/world';
+import { enumTypes, fromWire, isUnder, keys, parseElementPath, viewKey } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
 import { submitDefinitionLoad } from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
@@ -154,6 +154,17 @@ export function createInventoryHandlers(
         throw new ChamberError(
           Code.InvalidArgument,
           'state must be in_service, out_for_repair or retired',
+        );
+      }
+      if (
+        req.drain &&
+        req.state !== TargetState.TARGET_STATE_OUT_FOR_REPAIR &&
+        req.state !== TargetState.TARGET_STATE_RETIRED
+      ) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `drain: only a target out_for_repair or retired drains ${path.path} (asked: ${fromWire(enumTypes.targetState, TargetState[req.state] ?? '') ?? 'not set'})`,
+          { details: { field: 'drain' } },
         );
       }
       await mustExist(path.path);

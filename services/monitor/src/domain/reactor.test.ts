@@ -1,13 +1,17 @@
 import {
   BladeActual,
   BladeState,
+  InstanceActual,
+  InstanceHealth,
+  InstanceObserved,
+  InstanceState,
   ObservedRecord,
   ObservedState,
   PduActual,
   PduState,
 } from '@chamber/protos';
 import { encode, memorySnapshot, op, type Snapshot, type TickInput } from '@chamber/reactor';
-import { viewKey } from '@chamber/world';
+import { keys, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { MonitorReactor } from './reactor.js';
 
@@ -136,5 +140,80 @@ describe('the monitor reactor', () => {
       { target: pdu, attributes: { 'chamber.from': 'unspecified', 'chamber.to': 'failed' } },
     ]);
     expect(reaction.nextWakeup).toBeNull();
+  });
+});
+
+describe('the monitor reactor, for instances', () => {
+  const instanceAt = (state: InstanceState, on = blade): string =>
+    encode(InstanceActual, { state, blade: on, sinceTick: 5, dueTick: 0, reason: '' });
+
+  /** Runs `tick` carried on (told `changes`) and fresh (as after a restart); both must agree. */
+  async function both(
+    monitor: MonitorReactor,
+    world: Map<string, string>,
+    tick: number,
+    changes: readonly string[],
+  ) {
+    const carried = await monitor.react(input(tick, snapshotOf(world), changes));
+    const fresh = await new MonitorReactor(thresholds).react(input(tick, snapshotOf(world)));
+    expect(fresh.writes).toEqual(carried.writes);
+    expect(fresh.nextWakeup).toEqual(carried.nextWakeup);
+    for (const w of carried.writes) {
+      if (w.type === 'put') world.set(w.key, w.value);
+      else if (w.type === 'delete') world.delete(w.key);
+    }
+    return carried;
+  }
+
+  it('follows each instance the tick after its actual changes, and its blade through the index', async () => {
+    const other = 'r/z1/rack1/blade/1';
+    const world = new Map([
+      [viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [viewKey('observed', blade), encode(ObservedRecord, healthy)],
+      [viewKey('actual', other), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [viewKey('observed', other), encode(ObservedRecord, healthy)],
+      [keys.instanceActual('web', 1), instanceAt(InstanceState.INSTANCE_STATE_STARTING)],
+      [keys.instanceActual('web', 2), instanceAt(InstanceState.INSTANCE_STATE_RUNNING, other)],
+    ]);
+    const monitor = new MonitorReactor(thresholds);
+    await monitor.react(input(7, snapshotOf(world)));
+    const health = (n: number): string =>
+      InstanceHealth[
+        InstanceObserved.fromJSON(JSON.parse(world.get(keys.instanceObserved('web', n)) ?? '{}'))
+          .health
+      ];
+    const first = await monitor.react(input(8, snapshotOf(world)));
+    for (const w of first.writes) if (w.type === 'put') world.set(w.key, w.value);
+    expect([health(1), health(2)]).toEqual(['INSTANCE_HEALTH_STARTING', 'INSTANCE_HEALTH_RUNNING']);
+
+    // Running, seen the tick after.
+    world.set(keys.instanceActual('web', 1), instanceAt(InstanceState.INSTANCE_STATE_RUNNING));
+    await both(monitor, world, 9, [keys.instanceActual('web', 1)]);
+    expect(health(1)).toBe('INSTANCE_HEALTH_RUNNING');
+
+    // The blade crashes at 10: heard last at 9, suspect at 12 — and its instance failed with it,
+    // though its actual record never changed (the inventory's view of it is not the monitor's).
+    world.set(viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_CRASHED, 10));
+    await both(monitor, world, 11, [viewKey('actual', blade)]);
+    expect(health(1)).toBe('INSTANCE_HEALTH_RUNNING');
+    const suspect = await both(monitor, world, 12, []);
+    expect(health(1)).toBe('INSTANCE_HEALTH_FAILED');
+    expect(health(2)).toBe('INSTANCE_HEALTH_RUNNING');
+    expect(suspect.writes.map((w) => (w.type === 'deletePrefix' ? w.prefix : w.key))).toEqual([
+      viewKey('observed', blade),
+      keys.instanceObserved('web', 1),
+    ]);
+    expect(suspect.decisions).toContainEqual(
+      expect.objectContaining({
+        target: 'instance web/1',
+        reason: `its blade ${blade} is not heard from since tick 9`,
+        severity: 'warn',
+      }),
+    );
+
+    // The actual record deleted: so is the observation.
+    world.delete(keys.instanceActual('web', 2));
+    const gone = await both(monitor, world, 13, [keys.instanceActual('web', 2)]);
+    expect(gone.writes).toEqual([op.delete(keys.instanceObserved('web', 2))]);
   });
 });

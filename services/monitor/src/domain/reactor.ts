@@ -1,4 +1,14 @@
-import { BladeActual, ObservedRecord, ObservedState, PduActual, TorActual } from '@chamber/protos';
+import {
+  BladeActual,
+  BladeState,
+  InstanceActual,
+  InstanceHealth,
+  InstanceObserved,
+  ObservedRecord,
+  ObservedState,
+  PduActual,
+  TorActual,
+} from '@chamber/protos';
 import {
   decode,
   encode,
@@ -12,17 +22,39 @@ import {
   type TickInput,
 } from '@chamber/reactor';
 import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
-import { deviceKindOf, keys, pathOfViewKey, viewKey, wordOf } from '@chamber/world';
+import {
+  deviceKindOf,
+  enumTypes,
+  fromWire,
+  instanceName,
+  instanceOfKey,
+  keys,
+  pathOfViewKey,
+  viewKey,
+  wordOf,
+} from '@chamber/world';
+import { observeInstance } from './instances.js';
 import { observeBlade, observeDevice, type Observation, type Thresholds } from './observe.js';
 
 /** The monitor's participant name. */
 export const monitorParticipant = 'monitor';
 
-/** The prefixes the monitor caches: the actual view it reads, the observed view it writes. */
-export const monitorViews: readonly string[] = [keys.actualPrefix, keys.observedPrefix];
+/**
+ * The prefixes the monitor caches: the actual views it reads (elements and
+ * instances), the observed views it writes.
+ */
+export const monitorViews: readonly string[] = [
+  keys.actualPrefix,
+  keys.observedPrefix,
+  keys.instanceActualPrefix,
+  keys.instanceObservedPrefix,
+];
 
-/** What wakes the monitor besides its deadlines: the actual view (it alone writes `observed/`). */
-export const monitorReactsTo: readonly string[] = [keys.actualPrefix];
+/**
+ * What wakes the monitor besides its deadlines: the actual views (it alone
+ * writes `observed/` and `instance-observed/`).
+ */
+export const monitorReactsTo: readonly string[] = [keys.actualPrefix, keys.instanceActualPrefix];
 
 /**
  * The monitor, one tick at a time: it observes the elements whose actual
@@ -37,6 +69,7 @@ export const monitorReactsTo: readonly string[] = [keys.actualPrefix];
  */
 export class MonitorReactor implements Reactor {
   private wheel = new TimerWheel();
+  private instances = new InstancesByBlade();
   private run = -1;
 
   /** `sliceMs`: the longest stretch of a tick's work between two turns of the event loop. */
@@ -48,21 +81,36 @@ export class MonitorReactor implements Reactor {
   async react({ tick, run, snapshot, changes }: TickInput): Promise<Reaction> {
     const slicer = createSlicer(this.sliceMs);
     const due = new Set<string>();
-    if (changes === undefined || run !== this.run) {
+    // Instances to observe, by their `instance-actual/` key.
+    const instancesDue = new Set<string>();
+    const isFull = changes === undefined || run !== this.run;
+    if (isFull) {
       this.wheel = new TimerWheel();
+      this.instances = InstancesByBlade.rebuild(snapshot);
       for (const e of snapshot.listRaw(keys.actualPrefix)) due.add(pathOfViewKey('actual', e.key)!);
       for (const e of snapshot.listRaw(keys.observedPrefix))
         due.add(pathOfViewKey('observed', e.key)!);
+      for (const e of snapshot.listRaw(keys.instanceActualPrefix)) instancesDue.add(e.key);
+      for (const e of snapshot.listRaw(keys.instanceObservedPrefix)) {
+        const ref = instanceOfKey(e.key);
+        if (ref !== undefined) instancesDue.add(keys.instanceActual(ref.workload, ref.n));
+      }
     } else {
       for (const key of changes) {
         const path = pathOfViewKey('actual', key);
         if (path !== undefined) due.add(path);
+        else if (key.startsWith(keys.instanceActualPrefix)) {
+          this.instances.update(snapshot, key);
+          instancesDue.add(key);
+        }
       }
     }
     this.run = run;
     for (const path of this.wheel.takeDue(tick)) due.add(path);
     const writes: Op[] = [];
     const decisions: Decision[] = [];
+    // The blades' observations this tick writes: their instances follow them.
+    const observedNow = new Map<string, ObservedRecord | undefined>();
     for (const path of [...due].sort()) {
       await slicer.pause();
       const observation = this.observe(snapshot, tick, path);
@@ -70,12 +118,15 @@ export class MonitorReactor implements Reactor {
         this.wheel.schedule(observation.wake, path);
       else this.wheel.cancel(path);
       const key = viewKey('observed', path);
-      if (observation.next === null) writes.push(op.delete(key));
-      else if (
+      if (observation.next === null) {
+        writes.push(op.delete(key));
+        observedNow.set(path, undefined);
+      } else if (
         observation.next !== undefined &&
         snapshot.getRaw(key)?.value !== encode(ObservedRecord, observation.next)
       ) {
         writes.push(op.put(ObservedRecord, key, observation.next));
+        observedNow.set(path, observation.next);
         const decision = transition(
           tick,
           path,
@@ -85,7 +136,60 @@ export class MonitorReactor implements Reactor {
         if (decision !== undefined) decisions.push(decision);
       }
     }
+    // Instances are heard through their blade: its heartbeat or its observation changed.
+    for (const blade of [...due, ...observedNow.keys()])
+      for (const key of this.instances.on(blade)) instancesDue.add(key);
+    for (const key of [...instancesDue].sort()) {
+      await slicer.pause();
+      this.observeInstance(snapshot, tick, key, observedNow, writes, decisions);
+    }
     return { writes, decisions, nextWakeup: this.wheel.next() ?? null };
+  }
+
+  /** Observes the instance whose actual record is at `key`, appending what changes. */
+  private observeInstance(
+    snapshot: Snapshot,
+    tick: number,
+    key: string,
+    observedNow: ReadonlyMap<string, ObservedRecord | undefined>,
+    writes: Op[],
+    decisions: Decision[],
+  ): void {
+    const ref = instanceOfKey(key);
+    if (ref === undefined) return;
+    const actual = read(snapshot, InstanceActual, key);
+    const observedKey = keys.instanceObserved(ref.workload, ref.n);
+    const current = read(snapshot, InstanceObserved, observedKey);
+    const on = actual?.blade;
+    const blade =
+      on === undefined
+        ? { observed: undefined, isHeard: false }
+        : {
+            observed: observedNow.has(on)
+              ? observedNow.get(on)
+              : read(snapshot, ObservedRecord, viewKey('observed', on)),
+            isHeard:
+              read(snapshot, BladeActual, viewKey('actual', on))?.state ===
+              BladeState.BLADE_STATE_WORKING,
+          };
+    const { next } = observeInstance(tick, actual, current, blade);
+    if (next === null) writes.push(op.delete(observedKey));
+    if (next === undefined || next === null) return;
+    writes.push(op.put(InstanceObserved, observedKey, next));
+    const wasFailed = current?.health === InstanceHealth.INSTANCE_HEALTH_FAILED;
+    const isFailed = next.health === InstanceHealth.INSTANCE_HEALTH_FAILED;
+    if (wasFailed === isFailed) return;
+    decisions.push({
+      name: 'monitor.transition',
+      tick,
+      target: `instance ${instanceName(ref.workload, ref.n)}`,
+      reason: next.reason,
+      severity: isFailed ? 'warn' : 'info',
+      attributes: {
+        'chamber.from': healthWord(current?.health),
+        'chamber.to': healthWord(next.health),
+      },
+    });
   }
 
   private observe(snapshot: Snapshot, tick: number, path: string): Observation {
@@ -146,3 +250,46 @@ const stateWord = (state: ObservedState): string =>
   state === ObservedState.OBSERVED_STATE_UNSPECIFIED
     ? 'unspecified'
     : wordOf(ObservedState[state] ?? '');
+
+const healthWord = (health: InstanceHealth | undefined): string =>
+  health === undefined
+    ? 'unspecified'
+    : (fromWire(enumTypes.instanceHealth, InstanceHealth[health] ?? '') ?? 'unspecified');
+
+/**
+ * The instances on each blade (by their `instance-actual/` keys), from their
+ * actual records: a blade's observed change updates only its instances.
+ */
+class InstancesByBlade {
+  private readonly byBlade = new Map<string, Set<string>>();
+  private readonly bladeOf = new Map<string, string>();
+
+  static rebuild(snapshot: Snapshot): InstancesByBlade {
+    const index = new InstancesByBlade();
+    for (const e of snapshot.listRaw(keys.instanceActualPrefix)) index.update(snapshot, e.key);
+    return index;
+  }
+
+  /** The instances on `blade`. */
+  on(blade: string): ReadonlySet<string> {
+    return this.byBlade.get(blade) ?? new Set();
+  }
+
+  /** Follows the actual record at `key` as the snapshot has it (or its absence). */
+  update(snapshot: Snapshot, key: string): void {
+    const blade = read(snapshot, InstanceActual, key)?.blade;
+    const before = this.bladeOf.get(key);
+    if (before === blade) return;
+    if (before !== undefined) {
+      const on = this.byBlade.get(before)!;
+      on.delete(key);
+      if (on.size === 0) this.byBlade.delete(before);
+      this.bladeOf.delete(key);
+    }
+    if (blade === undefined) return;
+    this.bladeOf.set(key, blade);
+    let on = this.byBlade.get(blade);
+    if (on === undefined) this.byBlade.set(blade, (on = new Set()));
+    on.add(key);
+  }
+}
