@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { CapacityIndex, type Resources } from './capacity.js';
+
+const blade = (rack: number, n: number) => `r/z1/rack${rack}/blade/${n}`;
+const cap = (cores: number, memoryGib = 64): Resources => ({
+  cores,
+  memoryGib,
+  diskGib: 500,
+  networkGbps: 10,
+});
+
+/** A blade defined, in service and observed healthy. */
+function ready(index: CapacityIndex, path: string, capacity: Resources): void {
+  index.define(path, capacity);
+  index.setTarget(path, { inService: true });
+  index.setHealth(path, { healthy: true });
+}
+
+const order = (index: CapacityIndex, o: 'most_free' | 'least_free', min: number) =>
+  [...index.slots(o, min)].map((s) => `${s.blade}:${s.freeCores}`);
+
+describe('the capacity index', () => {
+  it('gives eligible blades best-first for either strategy, ties in path order', () => {
+    const index = new CapacityIndex();
+    ready(index, blade(2, 0), cap(16));
+    ready(index, blade(1, 1), cap(32));
+    ready(index, blade(1, 0), cap(16));
+    ready(index, blade(1, 2), cap(8));
+    expect(order(index, 'most_free', 10)).toEqual([
+      'r/z1/rack1/blade/1:32',
+      'r/z1/rack1/blade/0:16',
+      'r/z1/rack2/blade/0:16',
+    ]);
+    expect(order(index, 'least_free', 10)).toEqual([
+      'r/z1/rack1/blade/0:16',
+      'r/z1/rack2/blade/0:16',
+      'r/z1/rack1/blade/1:32',
+    ]);
+  });
+
+  it('counts blades lacking cores from its tree, and moves a blade as placements take and free cores', () => {
+    const index = new CapacityIndex();
+    for (let i = 0; i < 10; i++) ready(index, blade(1, i), cap(8));
+    ready(index, blade(2, 0), cap(100));
+    expect(index.countLackingCores(9)).toBe(10);
+    expect(index.countLackingCores(8)).toBe(0);
+    index.reserve(blade(2, 0), cap(95, 1));
+    expect(index.free(blade(2, 0))).toMatchObject({ cores: 5, memoryGib: 63 });
+    expect(index.countLackingCores(8)).toBe(1);
+    expect(order(index, 'least_free', 0)[0]).toBe('r/z1/rack2/blade/0:5');
+    index.release(blade(2, 0), cap(95, 1));
+    expect(index.countLackingCores(8)).toBe(0);
+    expect(index.free(blade(2, 0))).toEqual(cap(100));
+    expect(index.eligibleCount).toBe(11);
+  });
+
+  it('sets aside blades out of service, draining or not observed healthy, counted by why', () => {
+    const index = new CapacityIndex();
+    for (let i = 0; i < 5; i++) ready(index, blade(1, i), cap(8));
+    index.setTarget(blade(1, 0), { inService: false, words: 'out for repair' });
+    index.setTarget(blade(1, 1), { inService: false, words: 'draining' });
+    index.setHealth(blade(1, 2), { healthy: false, words: 'failed' });
+    index.setHealth(blade(1, 3), undefined);
+    index.define(blade(9, 0), cap(8));
+    expect(index.ineligibleCounts()).toEqual(
+      new Map([
+        [
+          'not_in_service',
+          new Map([
+            ['draining', 1],
+            ['out for repair', 1],
+            ['without a target', 1],
+          ]),
+        ],
+        [
+          'observed_unhealthy',
+          new Map([
+            ['failed', 1],
+            ['not observed yet', 1],
+          ]),
+        ],
+      ]),
+    );
+    expect(order(index, 'most_free', 0)).toEqual(['r/z1/rack1/blade/4:8']);
+    // Back in service and healthy: eligible again; undefined: gone.
+    index.setTarget(blade(1, 0), { inService: true });
+    index.setHealth(blade(1, 2), { healthy: true });
+    index.define(blade(9, 0), undefined);
+    expect(order(index, 'most_free', 0)).toEqual([
+      'r/z1/rack1/blade/0:8',
+      'r/z1/rack1/blade/2:8',
+      'r/z1/rack1/blade/4:8',
+    ]);
+  });
+
+  it('keeps the capacity placements took on a blade that is redefined', () => {
+    const index = new CapacityIndex();
+    index.reserve(blade(1, 0), cap(4, 4));
+    ready(index, blade(1, 0), cap(16));
+    expect(index.free(blade(1, 0))).toMatchObject({ cores: 12, memoryGib: 60 });
+    expect(order(index, 'most_free', 0)).toEqual(['r/z1/rack1/blade/0:12']);
+  });
+});
