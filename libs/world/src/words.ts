@@ -4,8 +4,19 @@
 // know kept in capitals. The words are derived from the name, never looked up
 // per value, so a value added to a proto has its word the moment it exists.
 
-/** The nouns that end an enum type's name: `BLADE_STATE`, `FAULT_KIND`, `STEP_ACTION`. */
-const typeNouns = ['STATE', 'KIND', 'STATUS', 'ACTION', 'OUTCOME', 'SEVERITY'];
+/** The nouns that end an enum type's name: `BLADE_STATE`, `FAULT_KIND`, `PLACEMENT_RULE`. */
+const typeNouns = [
+  'STATE',
+  'KIND',
+  'STATUS',
+  'ACTION',
+  'OUTCOME',
+  'SEVERITY',
+  'RULE',
+  'LEVEL',
+  'PHASE',
+  'HEALTH',
+];
 
 /** Enum types whose name is a single word that ends in none of {@link typeNouns}. */
 const singleWordTypes = ['POLICY', 'VIEW'];
