@@ -100,4 +100,53 @@ describe('the capacity index', () => {
     expect(index.free(blade(1, 0))).toMatchObject({ cores: 12, memoryGib: 60 });
     expect(order(index, 'most_free', 0)).toEqual(['r/z1/rack1/blade/0:12']);
   });
+
+  it('passes over the rest of a rack in a bucket, counting what it passed', () => {
+    const index = new CapacityIndex();
+    for (let rack = 1; rack <= 3; rack++)
+      for (let n = 0; n < 4; n++) ready(index, blade(rack, n), cap(8));
+    index.reserve(blade(1, 2), cap(8));
+    const cursor = index.cursor('most_free', 0);
+    expect(cursor.next()?.blade).toBe(blade(1, 0));
+    // rack1/blade/1 and rack1/blade/3 (blade/2 is full, in another bucket).
+    expect(cursor.skip('r/z1/rack1/')).toBe(2);
+    expect(cursor.next()?.blade).toBe(blade(2, 0));
+    expect(cursor.skip('r/z1/rack2/')).toBe(3);
+    expect(cursor.next()?.blade).toBe(blade(3, 0));
+  });
+
+  it('keeps every bucket in path order through any sequence of placements and releases', () => {
+    const index = new CapacityIndex();
+    const paths: string[] = [];
+    for (let rack = 0; rack < 30; rack++)
+      for (let n = 0; n < 100; n++) {
+        paths.push(blade(rack, n));
+        ready(index, blade(rack, n), cap(4));
+      }
+    // A fixed pseudo-random walk (a linear congruential generator).
+    let x = 12345;
+    const draw = (k: number) => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x % k;
+    };
+    const used = new Map<string, number>();
+    for (let step = 0; step < 20_000; step++) {
+      const path = paths[draw(paths.length)]!;
+      const taken = used.get(path) ?? 0;
+      if (taken < 4 && draw(2) === 0) {
+        index.reserve(path, cap(1, 0));
+        used.set(path, taken + 1);
+      } else if (taken > 0) {
+        index.release(path, cap(1, 0));
+        used.set(path, taken - 1);
+      }
+    }
+    const expected = [...paths]
+      .sort()
+      .map((p) => ({ p, free: 4 - (used.get(p) ?? 0) }))
+      .sort((a, b) => b.free - a.free)
+      .map(({ p, free }) => `${p}:${free}`);
+    expect(order(index, 'most_free', 0)).toEqual(expected);
+    expect(index.countLackingCores(4)).toBe(paths.filter((p) => (used.get(p) ?? 0) > 0).length);
+  });
 });

@@ -90,8 +90,8 @@ class CountTree {
 }
 
 /** The position of `path` in the sorted `list`, or where it would go. */
-function search(list: readonly string[], path: string): number {
-  let lo = 0;
+function search(list: readonly string[], path: string, from = 0): number {
+  let lo = from;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -102,6 +102,92 @@ function search(list: readonly string[], path: string): number {
 }
 
 type Place = { eligible: true; freeCores: number } | { eligible: false; key: string };
+
+/**
+ * The blades with the same free cores, in path order. Blades leave it in
+ * O(1) (marked gone, and dropped from the front as the front goes: spread
+ * and bin-pack both take blades from the front); they join at either end in
+ * O(1) (a rebuild adds them in key order, a placement moves blades down in
+ * the order it takes them), elsewhere by a splice.
+ */
+class Bucket {
+  private items: string[] = [];
+  private head = 0;
+  private readonly gone = new Set<string>();
+  size = 0;
+
+  add(blade: string): void {
+    this.size++;
+    // Still held, marked gone: it is back in its place.
+    if (this.gone.delete(blade)) return;
+    const { items } = this;
+    if (this.head === items.length || items[items.length - 1]! < blade) items.push(blade);
+    else if (blade < items[this.head]!) {
+      if (this.head > 0) items[--this.head] = blade;
+      else items.unshift(blade);
+    } else items.splice(search(items, blade, this.head), 0, blade);
+  }
+
+  remove(blade: string): void {
+    this.size--;
+    if (this.size === 0) {
+      this.items = [];
+      this.head = 0;
+      this.gone.clear();
+      return;
+    }
+    this.gone.add(blade);
+    const { items, gone } = this;
+    while (this.head < items.length && gone.delete(items[this.head]!)) this.head++;
+    if (gone.size > 1024 && gone.size > this.size) {
+      this.items = items.slice(this.head).filter((b) => !gone.has(b));
+      this.head = 0;
+      gone.clear();
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The position of the first blade held at or after `from` (at least the head), or -1. */
+  liveFrom(from: number): number {
+    for (let i = Math.max(from, this.head); i < this.items.length; i++)
+      if (!this.gone.has(this.items[i]!)) return i;
+    return -1;
+  }
+
+  bladeAt(i: number): string {
+    return this.items[i]!;
+  }
+
+  /** The position after the last blade whose path is below `bound`, from `from` on. */
+  end(bound: string, from: number): number {
+    return search(this.items, bound, Math.max(from, this.head));
+  }
+
+  /** How many blades are held between positions `from` and `to`. */
+  countLive(from: number, to: number): number {
+    let n = to - from;
+    if (this.gone.size === 0) return n;
+    for (let i = from; i < to; i++) if (this.gone.has(this.items[i]!)) n--;
+    return n;
+  }
+}
+
+/**
+ * The eligible blades best-first, one at a time (see {@link CapacityIndex.cursor}).
+ * The index must not change while a cursor is in use.
+ */
+export interface SlotCursor {
+  /** The next blade, or `undefined` when none is left. */
+  next(): Slot | undefined;
+  /**
+   * Passes over the blades after the current one, in its free-core bucket,
+   * whose path starts with `prefix` (the rest of its rack or zone: a bucket
+   * holds them side by side, in path order); returns how many it passed.
+   */
+  skip(prefix: string): number;
+}
 
 /**
  * The scheduler's view of the blades' free capacity, kept as records change
@@ -117,8 +203,10 @@ type Place = { eligible: true; freeCores: number } | { eligible: false; key: str
  * - counts of the other blades by why they cannot take anything.
  *
  * Updating one blade (a target, an observation, a definition, a placement
- * made or deleted) costs O(log n) plus moving it between two buckets (an
- * array splice, O(bucket size) of memory moves). Free capacity is the
+ * made or deleted) costs O(log c + b) plus moving it between two buckets:
+ * O(1) amortized when it leaves or joins a bucket at an end (every
+ * placement does), a splice (O(bucket size) of memory moves) when capacity
+ * freed puts it in the middle of one. Free capacity is the
  * definition's capacity minus the demand of every placement on the blade
  * (an unwanted, stopping instance still occupies it).
  */
@@ -129,7 +217,7 @@ export class CapacityIndex {
   private readonly health = new Map<string, HealthStatus>();
   private readonly places = new Map<string, Place>();
   // Eligible blades by free cores, each bucket in path order.
-  private readonly buckets = new Map<number, string[]>();
+  private readonly buckets = new Map<number, Bucket>();
   // The free-core values of the non-empty buckets, ascending.
   private coreValues: number[] = [];
   private readonly tree = new CountTree();
@@ -229,17 +317,41 @@ export class CapacityIndex {
    * enough. The index must not change while it is iterated.
    */
   *slots(order: 'most_free' | 'least_free', minCores: number): Generator<Slot> {
-    const values = this.coreValues;
-    const first = searchNumber(values, minCores);
-    if (order === 'most_free') {
-      for (let i = values.length - 1; i >= first; i--) yield* this.bucketSlots(values[i]!);
-    } else {
-      for (let i = first; i < values.length; i++) yield* this.bucketSlots(values[i]!);
-    }
+    const cursor = this.cursor(order, minCores);
+    for (let slot = cursor.next(); slot !== undefined; slot = cursor.next()) yield slot;
   }
 
-  private *bucketSlots(freeCores: number): Generator<Slot> {
-    for (const blade of this.buckets.get(freeCores) ?? []) yield { blade, freeCores };
+  /**
+   * {@link slots} as a cursor that can also pass over the rest of a rack or
+   * zone in O(log n) ({@link SlotCursor.skip}).
+   */
+  cursor(order: 'most_free' | 'least_free', minCores: number): SlotCursor {
+    const first = searchNumber(this.coreValues, minCores);
+    const values =
+      order === 'most_free' ? this.coreValues.slice(first).reverse() : this.coreValues.slice(first);
+    let v = -1;
+    let bucket: Bucket | undefined;
+    let at = -1;
+    return {
+      next: () => {
+        for (;;) {
+          if (bucket !== undefined) {
+            at = bucket.liveFrom(at + 1);
+            if (at >= 0) return { blade: bucket.bladeAt(at), freeCores: values[v]! };
+          }
+          if (++v >= values.length) return undefined;
+          bucket = this.buckets.get(values[v]!);
+          at = -1;
+        }
+      },
+      skip: (prefix) => {
+        if (bucket === undefined || at < 0) return 0;
+        const end = bucket.end(`${prefix}\uffff`, at + 1);
+        const passed = bucket.countLive(at + 1, end);
+        at = end - 1;
+        return passed;
+      },
+    };
   }
 
   /** Moves the blade to where it now belongs: a bucket, an ineligible count, or nowhere. */
@@ -271,7 +383,7 @@ export class CapacityIndex {
     this.tree.add(place.freeCores, 1);
     let bucket = this.buckets.get(place.freeCores);
     if (bucket === undefined) {
-      this.buckets.set(place.freeCores, (bucket = []));
+      this.buckets.set(place.freeCores, (bucket = new Bucket()));
       const at = searchNumber(this.coreValues, place.freeCores);
       this.coreValues = [
         ...this.coreValues.slice(0, at),
@@ -279,10 +391,7 @@ export class CapacityIndex {
         ...this.coreValues.slice(at),
       ];
     }
-    // A rebuild adds blades in key order: appended, no memory moved.
-    const last = bucket[bucket.length - 1];
-    if (last === undefined || last < blade) bucket.push(blade);
-    else bucket.splice(search(bucket, blade), 0, blade);
+    bucket.add(blade);
   }
 
   private leave(blade: string, place: Place): void {
@@ -295,9 +404,8 @@ export class CapacityIndex {
     this.tree.add(place.freeCores, -1);
     const bucket = this.buckets.get(place.freeCores);
     if (bucket === undefined) return;
-    const at = search(bucket, blade);
-    if (bucket[at] === blade) bucket.splice(at, 1);
-    if (bucket.length === 0) {
+    bucket.remove(blade);
+    if (bucket.size === 0) {
       this.buckets.delete(place.freeCores);
       this.coreValues = this.coreValues.filter((v) => v !== place.freeCores);
     }

@@ -6,7 +6,7 @@ import type {
 } from '@chamber/protos';
 import type { PlacementLevelWord, PlacementRuleWord, ScoringStrategyWord } from '@chamber/world';
 import type { CapacityIndex, Resources } from './capacity.js';
-import type { WorkloadSpread } from './spread.js';
+import { domainOf, type WorkloadSpread } from './spread.js';
 
 /** How the scheduler chooses among the blades that fit. */
 export interface PlacementOptions {
@@ -34,7 +34,11 @@ export interface PlacementOutcome {
   readonly examined: number;
 }
 
-/** The filters, in the order a blade meets them (it is counted by the first it fails). */
+/**
+ * The filters, in the order explanations list them. A blade is counted by
+ * the first it fails, met in this order: target, observed health, cores,
+ * then the workload's strong rule, then memory, disk and network.
+ */
 export const filters = [
   'not_in_service',
   'observed_unhealthy',
@@ -126,11 +130,13 @@ const byScore = (a: Candidate, b: Candidate): number =>
  * and those short of cores are counted from the index without being looked
  * at. The rest come best-first by their capacity score (free cores after
  * placing: most first for spread, fewest for bin-pack) and meet the per-blade
- * filters (memory, disk, network, strong affinity and anti-affinity); the
- * scan stops once `candidatesShown` blades pass and no blade still to come
- * could outscore the last of them (a weak affinity can add at most
- * `weakWeight`). So a decision costs O(log n + examined); the counts of the
- * per-blade filters cover the blades examined, which is every blade with
+ * filters (strong affinity and anti-affinity, memory, disk, network); a blade
+ * that breaks a strong rule by rack or zone takes the rest of its rack or
+ * zone in its bucket with it, passed over in O(log n). The scan stops once
+ * `candidatesShown` blades pass and no blade still to come could outscore
+ * the last of them (a weak affinity can add at most `weakWeight`). So a
+ * decision costs O(log n + examined); the counts of the per-blade filters
+ * cover the blades examined (and passed over), which is every blade with
  * enough cores when the instance cannot be placed.
  */
 export function decidePlacement(
@@ -152,7 +158,8 @@ export function decidePlacement(
   const top: Candidate[] = [];
   let examined = 0;
 
-  for (const slot of index.slots(isSpread ? 'most_free' : 'least_free', demand.cores)) {
+  const cursor = index.cursor(isSpread ? 'most_free' : 'least_free', demand.cores);
+  for (let slot = cursor.next(); slot !== undefined; slot = cursor.next()) {
     const left = slot.freeCores - demand.cores;
     const capacityScore = isSpread ? left : -left;
     const last = top.length >= shown ? top[shown - 1] : undefined;
@@ -162,26 +169,34 @@ export function decidePlacement(
       if (bound < last.score || (bound === last.score && slot.blade > last.blade)) break;
     }
     examined++;
+    const near = spread.count(workload, slot.blade, level);
+    const breaks =
+      hasStrongAffinity && near === 0
+        ? 'affinity'
+        : rule === 'strong_anti_affinity' && near > 0
+          ? 'anti_affinity'
+          : undefined;
+    if (breaks !== undefined) {
+      // The rest of its rack or zone with these free cores breaks the rule too.
+      const passed = level === 'blade' ? 0 : cursor.skip(`${domainOf(slot.blade, level)}/`);
+      counted.set(breaks, (counted.get(breaks) ?? 0) + 1 + passed);
+      continue;
+    }
     const free = index.free(slot.blade)!;
     if (free.memoryGib + epsilon < demand.memoryGib) count('memory');
     else if (free.diskGib + epsilon < demand.diskGib) count('disk');
     else if (demand.networkGbps > 0 && free.networkGbps + epsilon < demand.networkGbps)
       count('network');
     else {
-      const near = spread.count(workload, slot.blade, level);
-      if (hasStrongAffinity && near === 0) count('affinity');
-      else if (rule === 'strong_anti_affinity' && near > 0) count('anti_affinity');
-      else {
-        const components: ScoreComponent[] = [{ name: options.strategy, value: capacityScore }];
-        if (rule === 'weak_affinity')
-          components.push({ name: 'affinity', value: near > 0 ? options.weakWeight : 0 });
-        if (rule === 'weak_anti_affinity')
-          components.push({ name: 'anti_affinity', value: near > 0 ? -options.weakWeight : 0 });
-        const score = components.reduce((sum, c) => sum + c.value, 0);
-        top.push({ blade: slot.blade, score, components });
-        top.sort(byScore);
-        if (top.length > shown) top.pop();
-      }
+      const components: ScoreComponent[] = [{ name: options.strategy, value: capacityScore }];
+      if (rule === 'weak_affinity')
+        components.push({ name: 'affinity', value: near > 0 ? options.weakWeight : 0 });
+      if (rule === 'weak_anti_affinity')
+        components.push({ name: 'anti_affinity', value: near > 0 ? -options.weakWeight : 0 });
+      const score = components.reduce((sum, c) => sum + c.value, 0);
+      top.push({ blade: slot.blade, score, components });
+      top.sort(byScore);
+      if (top.length > shown) top.pop();
     }
   }
 

@@ -153,7 +153,7 @@ export class SchedulerReactor implements Reactor {
 
     const writes: Op[] = [];
     const decisions: Decision[] = [];
-    const toPlace: InstanceId[] = [];
+    const toPlace: { id: InstanceId; record: InstanceRecord }[] = [];
     const names = [...consider.keys()].sort();
     // Clean-up first, so the capacity it frees serves this tick's placements.
     for (const name of names) {
@@ -181,29 +181,36 @@ export class SchedulerReactor implements Reactor {
           this.spread.add(placement.workload, placement.blade, 1);
           placement.counted = true;
         }
-      } else toPlace.push(id);
+      } else toPlace.push({ id, record });
     }
-    for (const id of toPlace) {
+    // Each workload's rule, read once a tick.
+    const rules = new Map<string, ReturnType<typeof ruleOf>>();
+    for (const { id, record } of toPlace) {
       await slicer.pause();
-      this.place(tick, snapshot, id, writes, decisions);
+      let rule = rules.get(id.workload);
+      if (rule === undefined) {
+        rule = ruleOf(snapshot.value(WorkloadRecord, keys.workload(id.workload)));
+        rules.set(id.workload, rule);
+      }
+      this.place(tick, id, record, rule, writes, decisions);
     }
     return { writes, decisions, nextWakeup: null };
   }
 
   private place(
     tick: number,
-    snapshot: Snapshot,
     { workload, n }: InstanceId,
+    record: InstanceRecord,
+    rule: ReturnType<typeof ruleOf>,
     writes: Op[],
     decisions: Decision[],
   ): void {
     const name = instanceName(workload, n);
-    const record = snapshot.value(InstanceRecord, keys.instance(workload, n))!;
     const demand = resourcesOf(record.demand);
     const outcome = decidePlacement(
       this.index,
       this.spread,
-      { workload, demand, ...ruleOf(snapshot.value(WorkloadRecord, keys.workload(workload))) },
+      { workload, demand, ...rule },
       this.options,
       tick,
     );
