@@ -241,6 +241,24 @@ describe('the scheduler reactor', () => {
     expect(world.where()).toEqual({ 'b/1': blade(1, 0) });
   });
 
+  it('decides once for a workload instances that fit nowhere, until a placement changes the index', async () => {
+    const world = new World().blade(blade(1, 0), 8).workload('big').workload('web');
+    world.instance('big', 1, 16).instance('big', 2, 16).instance('web', 1, 8);
+    const first = await world.tick(1);
+    expect(first.decisions.map((d) => [d.target, d.attributes?.['chamber.examined']])).toEqual([
+      ['big/1', 0],
+      ['big/2', 0],
+      ['web/1', 1],
+    ]);
+    const one = world.get(UnplacedRecord, keys.unplaced('big', 1))?.explanation;
+    expect(world.get(UnplacedRecord, keys.unplaced('big', 2))?.explanation).toEqual(one);
+    expect(one?.filtered.map((f) => f.reason)).toEqual(['1 blade lacks 16 free cores']);
+    // A blade that fits arrives: both go there.
+    world.blade(blade(1, 1), 32);
+    await world.tick(2);
+    expect(world.where()).toMatchObject({ 'big/1': blade(1, 1), 'big/2': blade(1, 1) });
+  });
+
   it('deletes the unplaced record of an unwanted instance at once', async () => {
     const world = new World().workload('web').instance('web', 1, 8);
     await world.tick(1);

@@ -183,8 +183,11 @@ export class SchedulerReactor implements Reactor {
         }
       } else toPlace.push({ id, record });
     }
-    // Each workload's rule, read once a tick.
+    // Each workload's rule, read once a tick; and the outcome for instances
+    // no blade could take, which holds for the workload's next instance of
+    // the same demand until a placement changes the index.
     const rules = new Map<string, ReturnType<typeof ruleOf>>();
+    const nowhere = new Map<string, PlacementOutcome>();
     for (const { id, record } of toPlace) {
       await slicer.pause();
       let rule = rules.get(id.workload);
@@ -192,7 +195,7 @@ export class SchedulerReactor implements Reactor {
         rule = ruleOf(snapshot.value(WorkloadRecord, keys.workload(id.workload)));
         rules.set(id.workload, rule);
       }
-      this.place(tick, id, record, rule, writes, decisions);
+      this.place(tick, id, record, rule, nowhere, writes, decisions);
     }
     return { writes, decisions, nextWakeup: null };
   }
@@ -202,18 +205,26 @@ export class SchedulerReactor implements Reactor {
     { workload, n }: InstanceId,
     record: InstanceRecord,
     rule: ReturnType<typeof ruleOf>,
+    nowhere: Map<string, PlacementOutcome>,
     writes: Op[],
     decisions: Decision[],
   ): void {
     const name = instanceName(workload, n);
     const demand = resourcesOf(record.demand);
-    const outcome = decidePlacement(
-      this.index,
-      this.spread,
-      { workload, demand, ...rule },
-      this.options,
-      tick,
-    );
+    const same = `${workload}\u0000${demand.cores}\u0000${demand.memoryGib}\u0000${demand.diskGib}\u0000${demand.networkGbps}`;
+    const known = nowhere.get(same);
+    const outcome =
+      known === undefined
+        ? decidePlacement(
+            this.index,
+            this.spread,
+            { workload, demand, ...rule },
+            this.options,
+            tick,
+          )
+        : { ...known, examined: 0 };
+    if (outcome.blade === undefined) nowhere.set(same, outcome);
+    else nowhere.clear();
     const before = this.unplaced.get(name);
     if (outcome.blade !== undefined) {
       const key = keys.placement(outcome.blade, workload, n);
