@@ -71,8 +71,8 @@ function inventory(blades: number): RawEntry[] {
   return out;
 }
 
-/** `count` instances in 10 workloads, one of them with a strong anti-affinity by rack. */
-function workloads(count: number): RawEntry[] {
+/** `count` instances in 10 workloads, one of them with a strong anti-affinity by rack when `anti`. */
+function workloads(count: number, anti: boolean): RawEntry[] {
   const out: RawEntry[] = [];
   for (let w = 0; w < 10; w++) {
     const name = `w${w}`;
@@ -85,7 +85,7 @@ function workloads(count: number): RawEntry[] {
             ...WorkloadSpec.fromPartial({ name, instances: count / 10, maxUnavailable: 1 }),
             placement: {
               rule:
-                w === 0 && process.env.BENCH_ANTI !== '0'
+                w === 0 && anti
                   ? PlacementRule.PLACEMENT_RULE_STRONG_ANTI_AFFINITY
                   : PlacementRule.PLACEMENT_RULE_NONE,
               level: 2,
@@ -109,9 +109,9 @@ function workloads(count: number): RawEntry[] {
   return out;
 }
 
-async function measure(blades: number, strategy: 'spread' | 'bin_pack') {
+async function measure(blades: number, strategy: 'spread' | 'bin_pack', anti = true) {
   const world = inventory(blades);
-  const load = workloads(instances);
+  const load = workloads(instances, anti);
   const reactor = new SchedulerReactor({ strategy, candidatesShown: 5, weakWeight: 8 });
   const input = (tick: number, entries: RawEntry[], changes?: Set<string>): TickInput => ({
     tick,
@@ -130,7 +130,14 @@ async function measure(blades: number, strategy: 'spread' | 'bin_pack') {
   const used = process.cpuUsage(cpu);
   const tickMs = (used.user + used.system) / 1000;
   const placed = reaction.decisions.filter((d) => d.severity === 'info').length;
-  return { blades, strategy, rebuildMs, tickMs, placed, perPlacementMs: tickMs / instances };
+  return {
+    blades,
+    strategy: anti ? strategy : `${strategy} (no anti-affinity)`,
+    rebuildMs,
+    tickMs,
+    placed,
+    perPlacementMs: tickMs / instances,
+  };
 }
 
 // Warm the JIT up first, so the first figure is not its compile time.
@@ -138,14 +145,15 @@ await measure(1_000, 'spread');
 const rows = [];
 for (const strategy of ['spread', 'bin_pack'] as const)
   for (const blades of [1_000, 100_000]) rows.push(await measure(blades, strategy));
+for (const blades of [1_000, 100_000]) rows.push(await measure(blades, 'spread', false));
 console.log(`placing ${instances.toLocaleString('en-US')} instances in one tick`);
 for (const r of rows)
   console.log(
-    `${r.strategy.padEnd(8)} ${r.blades.toLocaleString('en-US').padStart(7)} blades: ` +
+    `${r.strategy.padEnd(26)} ${r.blades.toLocaleString('en-US').padStart(7)} blades: ` +
       `rebuild ${r.rebuildMs.toFixed(0)} ms, tick ${r.tickMs.toFixed(0)} ms CPU ` +
       `(${r.placed.toLocaleString('en-US')} placed, ${(r.perPlacementMs * 1000).toFixed(1)} µs each)`,
   );
-for (const strategy of ['spread', 'bin_pack'] as const) {
+for (const strategy of [...new Set(rows.map((r) => r.strategy))]) {
   const [small, large] = rows.filter((r) => r.strategy === strategy);
   console.log(
     `${strategy}: tick cost ratio 100,000 / 1,000 blades = ${(large!.tickMs / small!.tickMs).toFixed(2)} (blade ratio 100)`,
