@@ -150,8 +150,8 @@ class Bucket {
   }
 
   /** The position of the first blade held at or after `from` (at least the head), or -1. */
-  liveFrom(from: number): number {
-    for (let i = Math.max(from, this.head); i < this.items.length; i++)
+  liveFrom(from: number, limit = this.items.length): number {
+    for (let i = Math.max(from, this.head); i < limit; i++)
       if (!this.gone.has(this.items[i]!)) return i;
     return -1;
   }
@@ -172,6 +172,19 @@ class Bucket {
     for (let i = from; i < to; i++) if (this.gone.has(this.items[i]!)) n--;
     return n;
   }
+}
+
+/** The paths from `from` (included) to `to` (excluded), in code-unit order. */
+export interface PathRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The range of the paths at or under `domain`, a blade, rack or zone path. */
+export function rangeOf(domain: string, isBlade: boolean): PathRange {
+  return isBlade
+    ? { from: domain, to: `${domain}\u0000` }
+    : { from: `${domain}/`, to: `${domain}/\uffff` };
 }
 
 /**
@@ -304,6 +317,19 @@ export class CapacityIndex {
     return this.tree.countBelow(cores);
   }
 
+  /** How many eligible blades with at least `minCores` free cores lie in `ranges` (disjoint). */
+  countWithin(minCores: number, ranges: readonly PathRange[]): number {
+    let n = 0;
+    for (const value of this.coreValues.slice(searchNumber(this.coreValues, minCores))) {
+      const bucket = this.buckets.get(value)!;
+      for (const { from, to } of ranges) {
+        const start = bucket.end(from, 0);
+        n += bucket.countLive(start, bucket.end(to, start));
+      }
+    }
+    return n;
+  }
+
   /** How many eligible blades there are. */
   get eligibleCount(): number {
     return this.tree.countBelow(Number.MAX_SAFE_INTEGER);
@@ -323,30 +349,45 @@ export class CapacityIndex {
 
   /**
    * {@link slots} as a cursor that can also pass over the rest of a rack or
-   * zone in O(log n) ({@link SlotCursor.skip}).
+   * zone in O(log n) ({@link SlotCursor.skip}); `within`: only the blades in
+   * these ranges (sorted, disjoint), each found by binary search.
    */
-  cursor(order: 'most_free' | 'least_free', minCores: number): SlotCursor {
+  cursor(
+    order: 'most_free' | 'least_free',
+    minCores: number,
+    within?: readonly PathRange[],
+  ): SlotCursor {
     const first = searchNumber(this.coreValues, minCores);
     const values =
       order === 'most_free' ? this.coreValues.slice(first).reverse() : this.coreValues.slice(first);
+    const ranges = within ?? [{ from: '', to: '\uffff' }];
     let v = -1;
     let bucket: Bucket | undefined;
+    let r = ranges.length;
     let at = -1;
+    let limit = 0;
     return {
       next: () => {
         for (;;) {
           if (bucket !== undefined) {
-            at = bucket.liveFrom(at + 1);
+            at = bucket.liveFrom(at + 1, limit);
             if (at >= 0) return { blade: bucket.bladeAt(at), freeCores: values[v]! };
+            if (++r < ranges.length) {
+              at = bucket.end(ranges[r]!.from, 0) - 1;
+              limit = bucket.end(ranges[r]!.to, at + 1);
+              continue;
+            }
           }
           if (++v >= values.length) return undefined;
           bucket = this.buckets.get(values[v]!);
+          r = -1;
           at = -1;
+          limit = 0;
         }
       },
       skip: (prefix) => {
         if (bucket === undefined || at < 0) return 0;
-        const end = bucket.end(`${prefix}\uffff`, at + 1);
+        const end = Math.min(limit, bucket.end(`${prefix}\uffff`, at + 1));
         const passed = bucket.countLive(at + 1, end);
         at = end - 1;
         return passed;

@@ -175,6 +175,27 @@ describe('a placement decision', () => {
     ]);
   });
 
+  it('looks only at the blade of a strong affinity by blade, and counts the others from the index', () => {
+    const index = new CapacityIndex();
+    for (let rack = 1; rack <= 20; rack++)
+      for (let n = 0; n < 20; n++) ready(index, blade(rack, n), res(64, 256, 1000));
+    const spread = new WorkloadSpread();
+    const req = request({ rule: 'strong_affinity', level: 'blade' });
+    index.reserve(blade(1, 1), req.demand);
+    spread.add('web', blade(1, 1), 1);
+    // rack1/blade/10 to 19 start like rack1/blade/1, and have more free cores: not taken.
+    const next = decidePlacement(index, spread, req, spreadOptions, 2);
+    expect(next.blade).toBe(blade(1, 1));
+    expect(next.examined).toBe(1);
+    expect(next.explanation.filtered).toEqual([
+      {
+        filter: 'affinity',
+        blades: 399,
+        reason: '399 blades would break strong affinity by blade',
+      },
+    ]);
+  });
+
   it('lets weak rules change the score, never the eligibility', () => {
     const index = new CapacityIndex();
     ready(index, blade(1, 0), res(20));

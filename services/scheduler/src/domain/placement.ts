@@ -5,7 +5,7 @@ import type {
   ScoreComponent,
 } from '@chamber/protos';
 import type { PlacementLevelWord, PlacementRuleWord, ScoringStrategyWord } from '@chamber/world';
-import type { CapacityIndex, Resources } from './capacity.js';
+import { rangeOf, type CapacityIndex, type Resources } from './capacity.js';
 import { domainOf, type WorkloadSpread } from './spread.js';
 
 /** How the scheduler chooses among the blades that fit. */
@@ -131,8 +131,11 @@ const byScore = (a: Candidate, b: Candidate): number =>
  * at. The rest come best-first by their capacity score (free cores after
  * placing: most first for spread, fewest for bin-pack) and meet the per-blade
  * filters (strong affinity and anti-affinity, memory, disk, network); a blade
- * that breaks a strong rule by rack or zone takes the rest of its rack or
- * zone in its bucket with it, passed over in O(log n). The scan stops once
+ * that breaks a strong anti-affinity by rack or zone takes the rest of its
+ * rack or zone in its bucket with it, passed over in O(log n); a strong
+ * affinity looks only in the blades, racks or zones that hold the
+ * workload's instances (found by binary search in each bucket), and counts
+ * the blades elsewhere from the index. The scan stops once
  * `candidatesShown` blades pass and no blade still to come could outscore
  * the last of them (a weak affinity can add at most `weakWeight`). So a
  * decision costs O(log n + examined); the counts of the per-blade filters
@@ -158,7 +161,11 @@ export function decidePlacement(
   const top: Candidate[] = [];
   let examined = 0;
 
-  const cursor = index.cursor(isSpread ? 'most_free' : 'least_free', demand.cores);
+  // A strong affinity looks only where the workload already is.
+  const within = hasStrongAffinity
+    ? spread.domains(workload, level).map((d) => rangeOf(d, level === 'blade'))
+    : undefined;
+  const cursor = index.cursor(isSpread ? 'most_free' : 'least_free', demand.cores, within);
   for (let slot = cursor.next(); slot !== undefined; slot = cursor.next()) {
     const left = slot.freeCores - demand.cores;
     const capacityScore = isSpread ? left : -left;
@@ -170,16 +177,10 @@ export function decidePlacement(
     }
     examined++;
     const near = spread.count(workload, slot.blade, level);
-    const breaks =
-      hasStrongAffinity && near === 0
-        ? 'affinity'
-        : rule === 'strong_anti_affinity' && near > 0
-          ? 'anti_affinity'
-          : undefined;
-    if (breaks !== undefined) {
+    if (rule === 'strong_anti_affinity' && near > 0) {
       // The rest of its rack or zone with these free cores breaks the rule too.
       const passed = level === 'blade' ? 0 : cursor.skip(`${domainOf(slot.blade, level)}/`);
-      counted.set(breaks, (counted.get(breaks) ?? 0) + 1 + passed);
+      counted.set('anti_affinity', (counted.get('anti_affinity') ?? 0) + 1 + passed);
       continue;
     }
     const free = index.free(slot.blade)!;
@@ -221,6 +222,10 @@ export function decidePlacement(
     });
   const lackingCores = index.countLackingCores(demand.cores);
   if (lackingCores > 0) counted.set('cores', lackingCores);
+  if (within !== undefined) {
+    const elsewhere = index.eligibleCount - lackingCores - index.countWithin(demand.cores, within);
+    if (elsewhere > 0) counted.set('affinity', elsewhere);
+  }
   for (const filter of filters) {
     const n = counted.get(filter);
     if (n !== undefined) filtered.push({ filter, blades: n, reason: sentence(filter, n, request) });

@@ -35,6 +35,15 @@ export class WorkloadSpread {
     return this.counts.get(workload)?.get(`${level}\u0000${domainOf(blade, level)}`) ?? 0;
   }
 
+  /** The blades, racks or zones (by `level`) that hold the workload's counted instances, sorted. */
+  domains(workload: string, level: PlacementLevelWord): string[] {
+    const prefix = `${level}\u0000`;
+    const out: string[] = [];
+    for (const key of this.counts.get(workload)?.keys() ?? [])
+      if (key.startsWith(prefix)) out.push(key.slice(prefix.length));
+    return out.sort();
+  }
+
   /** Whether the workload has any counted instance. */
   hasAny(workload: string): boolean {
     return this.counts.has(workload);
