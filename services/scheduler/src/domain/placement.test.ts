@@ -196,6 +196,23 @@ describe('a placement decision', () => {
     ]);
   });
 
+  it('keeps path order across the racks of a strong affinity, whatever their names', () => {
+    const index = new CapacityIndex();
+    for (const rack of ['r/z1/rack1', 'r/z1/rack1-a'])
+      for (const n of [0, 1]) ready(index, `${rack}/blade/${n}`, res(16, 64, 100));
+    const spread = new WorkloadSpread();
+    spread.add('web', 'r/z1/rack1/blade/0', 1);
+    spread.add('web', 'r/z1/rack1-a/blade/0', 1);
+    const out = decidePlacement(
+      index,
+      spread,
+      request({ rule: 'strong_affinity', level: 'rack' }),
+      { ...spreadOptions, candidatesShown: 1 },
+      1,
+    );
+    expect(out.blade).toBe('r/z1/rack1-a/blade/0');
+  });
+
   it('lets weak rules change the score, never the eligibility', () => {
     const index = new CapacityIndex();
     ready(index, blade(1, 0), res(20));

@@ -163,7 +163,11 @@ export function decidePlacement(
 
   // A strong affinity looks only where the workload already is.
   const within = hasStrongAffinity
-    ? spread.domains(workload, level).map((d) => rangeOf(d, level === 'blade'))
+    ? spread
+        .domains(workload, level)
+        .map((d) => rangeOf(d, level === 'blade'))
+        // By where they start: `rack1-a/` sorts before `rack1/`, though `rack1` is before `rack1-a`.
+        .sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0))
     : undefined;
   const cursor = index.cursor(isSpread ? 'most_free' : 'least_free', demand.cores, within);
   for (let slot = cursor.next(); slot !== undefined; slot = cursor.next()) {
