@@ -22,7 +22,7 @@ import {
   type Snapshot,
   type TickInput,
 } from '@chamber/reactor';
-import { createSlicer, defaultSliceMs } from '@chamber/sim';
+import { createSlicer, defaultSliceMs, type Slicer } from '@chamber/sim';
 import {
   deviceKindOf,
   enumTypes,
@@ -133,7 +133,7 @@ export class SchedulerReactor implements Reactor {
       consider.set(instanceName(id.workload, id.n), { workload: id.workload, n: id.n });
     };
     if (changes === undefined || run !== this.run) {
-      this.rebuild(snapshot);
+      await this.rebuild(snapshot, slicer);
       for (const e of snapshot.listRaw(keys.instancesPrefix)) {
         const id = instanceOfKey(e.key);
         if (id !== undefined) note(id);
@@ -259,14 +259,18 @@ export class SchedulerReactor implements Reactor {
   }
 
   /** Forgets everything and reads the blades, placements and unplaced records of the snapshot. */
-  private rebuild(snapshot: Snapshot): void {
+  private async rebuild(snapshot: Snapshot, slicer: Slicer): Promise<void> {
     this.index = new CapacityIndex();
     this.spread = new WorkloadSpread();
     this.placed = new Map();
     this.unplaced = new Map();
     for (const prefix of [keys.definitionPrefix, keys.targetPrefix, keys.observedPrefix])
-      for (const e of snapshot.listRaw(prefix)) this.applyBladeChange(snapshot, e.key);
+      for (const e of snapshot.listRaw(prefix)) {
+        await slicer.pause();
+        this.applyBladeChange(snapshot, e.key);
+      }
     for (const { key, value } of snapshot.list(PlacementRecord, keys.placementsPrefix)) {
+      await slicer.pause();
       const id = instanceOfKey(key);
       if (id?.blade === undefined) continue;
       const wanted =
