@@ -3,7 +3,7 @@ import { loadLauncherConfig } from './config.js';
 import { exportLines, hintOf } from './hints.js';
 import { services } from './services.js';
 
-const hints = (env: Record<string, string>): Record<string, string> => {
+const hints = (env: Record<string, string>): Record<string, string | undefined> => {
   const config = loadLauncherConfig(env);
   return Object.fromEntries(services.map((s) => [s.name, hintOf(config, s, services)]));
 };
@@ -17,6 +17,9 @@ describe('the CLI hints the launcher prints', () => {
       faults: 'npx chamber fault ls',
       monitor: 'npx chamber inventory ls standard/z1/rack1 --view observed',
       'inventory-repair': 'npx chamber repair ls',
+      // No CLI command for workloads yet: nothing to try.
+      scheduler: undefined,
+      'workload-repair': undefined,
       frontend: 'npx chamber login --user admin',
     });
     expect(exportLines(loadLauncherConfig({}), services)).toEqual([]);

@@ -43,13 +43,15 @@ export function addressOptions(config: LauncherConfig, spec: ServiceSpec): strin
 /**
  * The command to try each service with, as it works for the ports in use:
  * the service's `hint` plus the address options of the frontend, which
- * every CLI command talks to (see {@link addressOptions}).
+ * every CLI command talks to (see {@link addressOptions}); none for a
+ * service without one.
  */
 export function hintOf(
   config: LauncherConfig,
   spec: ServiceSpec,
   all: readonly ServiceSpec[],
-): string {
+): string | undefined {
+  if (spec.hint === undefined) return undefined;
   const frontend = all.find((s) => s.isHttp === true) ?? spec;
   return `${spec.hint}${addressOptions(config, frontend)}`;
 }

@@ -335,8 +335,9 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     print(`  ✗ ${spec.name} is not ready: ${why}`);
   });
   for (const spec of services) {
+    const hint = hintOf(config, spec, services);
     print(
-      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)} try: ${hintOf(config, spec, services)}`,
+      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)}${hint === undefined ? '' : ` try: ${hint}`}`.trimEnd(),
     );
   }
   print(`  ${'logs:'.padEnd(nameWidth + 1)} ${show(logs)}/`);

@@ -17,8 +17,11 @@ export interface ServiceSpec {
   readonly module: string;
   /** The gRPC service it serves, for the health check and the address line. */
   readonly grpcService: string;
-  /** A CLI command to try it with (the launcher adds the address options the ports in use need). */
-  readonly hint: string;
+  /**
+   * A CLI command to try it with (the launcher adds the address options the
+   * ports in use need); none while the CLI has no command for it.
+   */
+  readonly hint?: string;
   /** The service that command talks to, when not this one (`frontend` for a REST-only command). */
   readonly hintTalksTo?: string;
   /** The `chamber` CLI's option and env var that take this service's gRPC address. */
@@ -45,10 +48,7 @@ export const traceSinkSpec: ServiceSpec = {
   isStartedFirst: true,
 };
 
-/**
- * Every service of the simulator, in start order. Later services (scheduler
- * 50056, workload-repair 50057, …) join this table as they are built.
- */
+/** Every service of the simulator, in start order. */
 export const services: readonly ServiceSpec[] = [
   traceSinkSpec,
   {
@@ -101,6 +101,22 @@ export const services: readonly ServiceSpec[] = [
     grpcService: 'chamber.repair.v1.Repairs',
     hint: 'npx chamber repair ls',
     cliAddress: { option: 'repair', env: 'CHAMBER_REPAIR' },
+    isParticipant: true,
+  },
+  {
+    name: 'scheduler',
+    port: 50056,
+    entry: 'services/scheduler/dist/src/main.js',
+    module: 'services/scheduler/dist/src/service.js',
+    grpcService: 'chamber.workloads.v1.Scheduler',
+    isParticipant: true,
+  },
+  {
+    name: 'workload-repair',
+    port: 50057,
+    entry: 'services/workload-repair/dist/src/main.js',
+    module: 'services/workload-repair/dist/src/service.js',
+    grpcService: 'chamber.workloads.v1.Workloads',
     isParticipant: true,
   },
   {

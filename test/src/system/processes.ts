@@ -130,7 +130,14 @@ export function startStepperProcess(options: {
 }
 
 /** The participant services a deployment runs, as the launcher names them. */
-export const participantServices = ['inventory', 'faults', 'monitor', 'inventory-repair'];
+export const participantServices = [
+  'inventory',
+  'faults',
+  'monitor',
+  'inventory-repair',
+  'scheduler',
+  'workload-repair',
+];
 
 /**
  * Starts a simulation of its own the way `npm start` does on an empty
@@ -139,14 +146,19 @@ export const participantServices = ['inventory', 'faults', 'monitor', 'inventory
  * `seed`, the inventory on the `standard` sample. Nothing is dropped and
  * nothing given up at start: on a loaded machine a participant may be slow
  * to start or to answer a tick; it is waited for. Each process's kill goes
- * on `cleanup`. Resolves once they all serve, with the stepper's port and
- * each participant's gRPC address.
+ * on `cleanup`. Resolves once they all serve, with the stepper's port, each
+ * participant's gRPC address, and `restart(name)`, which SIGKILLs that
+ * participant and starts it again (on its port), resolving once it serves.
  */
 export async function startSimulationProcesses(options: {
   label: string;
   seed: number;
   cleanup: Array<() => Promise<void> | void>;
-}): Promise<{ stepperPort: number; address: (name: string) => string }> {
+}): Promise<{
+  stepperPort: number;
+  address: (name: string) => string;
+  restart: (name: string) => Promise<void>;
+}> {
   const simulation = uniqueSimulation(options.label);
   const endpoints = etcdEndpoints();
   const env = { CHAMBER_SEED: String(options.seed) };
@@ -165,24 +177,33 @@ export async function startSimulationProcesses(options: {
   });
   options.cleanup.push(() => stepper.kill('SIGKILL'));
   await stepper.waitForLine(/stepper serving/);
-  const children = await Promise.all(
-    participantServices.map((name) =>
-      startServiceProcess({
-        name,
-        endpoints,
-        simulation,
-        env: {
-          ...env,
-          // The default, spelled out: the world these runs replay.
-          ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
-        },
-      }),
-    ),
-  );
-  for (const { child } of children) options.cleanup.push(() => child.kill('SIGKILL'));
+  const start = (name: string, port = '0') => {
+    const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}`;
+    return startServiceProcess({
+      name,
+      endpoints,
+      simulation,
+      env: {
+        ...env,
+        [`${prefix}_PORT`]: port,
+        // The default, spelled out: the world these runs replay.
+        ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
+      },
+    });
+  };
+  const children = await Promise.all(participantServices.map((name) => start(name)));
+  options.cleanup.push(async () => {
+    await Promise.all(children.map(({ child }) => child.kill('SIGKILL')));
+  });
+  const address = (name: string): string => children[participantServices.indexOf(name)]!.address;
   return {
     stepperPort,
-    address: (name) => children[participantServices.indexOf(name)]!.address,
+    address,
+    async restart(name) {
+      const i = participantServices.indexOf(name);
+      await children[i]!.child.kill('SIGKILL');
+      children[i] = await start(name, address(name).split(':').pop());
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  participantServices,
   startFrontendProcess,
   startServiceProcess,
   startStepperProcess,
@@ -39,7 +40,7 @@ afterEach(async () => {
  */
 const outageMs = 12_000;
 
-const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'];
+const participants = participantServices;
 const everyService = ['frontend', 'stepper', 'tracesink', ...participants].sort();
 const seed = 7;
 const password = 'an outage password';
