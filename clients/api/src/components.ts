@@ -1,6 +1,13 @@
 import { Type, type Static, type TProperties } from 'typebox';
 import { rights } from './rights.js';
 import { s } from './schema.js';
+import {
+  instanceHealths,
+  instanceStates,
+  placementLevels,
+  placementRules,
+  workloadPhases,
+} from '@chamber/world';
 
 // The schemas of answers, by name: `components.schemas` of the OpenAPI
 // document, and through TypeBox the static types of every answer. Answers
@@ -488,6 +495,138 @@ export const LogEntries = object(
   'trace/decision log entries',
 );
 
+const demandFields = {
+  cores: s.integer('cores per instance', 1),
+  memoryGib: s.number('GiB of memory per instance', { minimum: 0 }),
+  diskGib: s.number('GiB of disk per instance', { minimum: 0 }),
+  networkGbps: s.number('Gbps of network per instance (0: none)', { minimum: 0 }),
+} as const;
+
+/** What one instance needs of a blade. */
+export const Demand = object(
+  {
+    cores: demandFields.cores,
+    memoryGib: opt(demandFields.memoryGib),
+    diskGib: opt(demandFields.diskGib),
+    networkGbps: opt(demandFields.networkGbps),
+  },
+  'what one instance needs of a blade (an amount left out is 0)',
+);
+
+/** How a workload's instances are placed relative to each other, in words. */
+export const Placement = object(
+  {
+    rule: s.oneOf(placementRules, 'the rule: strong is a constraint, weak a preference'),
+    level: opt(
+      s.oneOf(placementLevels, 'the level it applies at (required unless the rule is none)'),
+    ),
+  },
+  'a placement rule at a level of the hierarchy',
+);
+
+export const Workload = object(
+  {
+    name: s.string('the workload'),
+    instances: s.uint64('desired running instances'),
+    demand: s.ref('Demand', Demand),
+    image: s.string('the image its instances run'),
+    placement: s.ref('Placement', Placement),
+    maxUnavailable: s.uint64(
+      'the most instances a voluntary change (a rolling update, a drain) takes out of service at once',
+    ),
+    generation: s.uint64('bumped by every change of demand or image (a rolling update)'),
+    phase: opt(s.oneOf(workloadPhases, 'where it is as a whole (left out before its first tick)')),
+    instancesByState: Type.Record(Type.String(), s.uint64('how many'), {
+      description:
+        'its wanted instances by state (pending, placed, then the actual state: starting, running, lost, stopping, stopped)',
+    }),
+    observedRunning: s.uint64('its instances the control plane observes running'),
+    reason: s.string('the latest decision about it, in words'),
+    createdTick: s.uint64('the tick it was created'),
+    updatedTick: s.uint64('the tick it last changed'),
+    revision: s.uint64(
+      'the store revision of its record; the ETag (0 while its creation waits for its tick)',
+    ),
+  },
+  'a workload: its spec (as created or last replaced) and how it stands',
+);
+
+export const Workloads = object(
+  { workloads: s.array(s.ref('Workload', Workload), 'workloads by name') },
+  'workloads by name',
+);
+
+export const Instance = object(
+  {
+    workload: s.string('its workload'),
+    n: s.uint64('its number in the workload (never reused)'),
+    name: s.string('`<workload>/<n>`'),
+    generation: s.uint64('the generation of the workload it runs'),
+    state: s.oneOf(
+      instanceStates,
+      'where it is: pending (not placed, see reason), placed, then its actual state',
+    ),
+    observed: opt(
+      s.oneOf(instanceHealths, 'what the control plane believes (left out until observed)'),
+    ),
+    blade: opt(s.string('the blade it is placed on (left out while pending)')),
+    wanted: s.boolean('false once the manager wants it gone (scaled down, replaced, drained)'),
+    reason: opt(s.string('why it is pending, stopping or stopped, in words')),
+    sinceTick: s.uint64('since when it is in its state'),
+  },
+  'an instance: intent, placement, truth and belief together',
+);
+
+export const Instances = object(
+  { instances: s.array(s.ref('Instance', Instance), 'instances by workload and number') },
+  'instances by workload and number',
+);
+
+export const PlacementExplanation = object(
+  {
+    workload: s.string('the workload'),
+    n: s.uint64('the instance'),
+    placed: s.boolean('placed (the explanation of its placement), or pending (why not)'),
+    tick: s.uint64('the tick of the decision'),
+    blade: opt(s.string('the chosen blade (left out when none fits)')),
+    summary: s.string('the whole decision in one sentence'),
+    candidates: s.array(
+      object(
+        {
+          blade: s.string('a blade that passed every filter'),
+          score: s.number('its score (higher is better)'),
+          components: s.array(
+            object(
+              {
+                name: s.string('spread, bin_pack, affinity or anti_affinity'),
+                value: s.number('its part of the score'),
+              },
+              'one part of the score',
+            ),
+            'what the score is made of',
+          ),
+        },
+        'a candidate blade',
+      ),
+      'the best candidates, best first',
+    ),
+    filtered: s.array(
+      object(
+        {
+          filter: s.string(
+            'cores, memory, disk, network, not_in_service, observed_unhealthy, affinity or anti_affinity',
+          ),
+          blades: s.uint64('how many blades it set aside'),
+          reason: s.string('in words: "1,204 blades lack 8 free cores"'),
+        },
+        'blades set aside by one filter',
+      ),
+      'the blades set aside, counted by filter',
+    ),
+  },
+  "the scheduler's explanation of an instance's placement, or of why it is pending",
+);
+
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
  * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
@@ -525,6 +664,13 @@ export const componentSchemas = {
   About,
   LogEntry,
   LogEntries,
+  Demand,
+  Placement,
+  Workload,
+  Workloads,
+  Instance,
+  Instances,
+  PlacementExplanation,
 } as const;
 
 /** The clock's status, as the API answers it. */
@@ -557,3 +703,9 @@ export type LogEntry = Static<typeof LogEntry>;
 export type Summary = Static<typeof Summary>;
 /** How far a definition load is (`GET /inventory/loads/{id}`). */
 export type LoadProgress = Static<typeof LoadProgress>;
+/** A workload as the API answers it. */
+export type Workload = Static<typeof Workload>;
+/** An instance as the API answers it. */
+export type Instance = Static<typeof Instance>;
+/** A placement's explanation as the API answers it. */
+export type PlacementExplanation = Static<typeof PlacementExplanation>;

@@ -18,7 +18,7 @@ export type Right = (typeof rights)[number];
 export const rightDescriptions: Readonly<Record<Right, string>> = {
   manage_accounts: 'create, change and delete users; list and end sessions and tokens of others',
   step_time: 'change the clock: its policy, steps, run-until and reset',
-  modify_workloads: 'create and change workloads (no workload routes exist yet)',
+  modify_workloads: 'create, change and delete workloads',
   modify_inventory: 'change targets and load inventory definitions',
   inject_faults: 'inject and clear faults',
   perform_repairs: 'issue commands to the simulated hardware (power, reimage, replace)',

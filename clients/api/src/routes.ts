@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { componentSchemas } from './components.js';
+import { componentSchemas, Demand, Placement } from './components.js';
 import type { Operation, TypedOperation } from './operation.js';
 import { rights } from './rights.js';
 import { elementPath, s } from './schema.js';
@@ -130,6 +130,207 @@ function inventoryRoutes() {
       },
       response: ok('Elements', 'the elements, in path order'),
       errors: [404],
+    }),
+  ] as const;
+}
+
+const accepted = (description: string) =>
+  ({ status: 202, description, schema: answer('EffectiveTick') }) as const;
+
+/** A workload's name: 1-63 lower-case letters, digits and `-`, starting with a letter. */
+const workloadName = s.string(
+  'the workload: 1-63 lower-case letters, digits and "-", starting with a letter',
+  { pattern: '^[a-z][a-z0-9-]{0,62}$' },
+);
+
+/** The fields of a workload's spec besides its name, as `POST`, `PUT` and `PATCH /workloads` take them. */
+const specFields = {
+  instances: s.integer('desired running instances', 0),
+  demand: Demand,
+  image: s.string('the image its instances run', { minLength: 1, maxLength: 128 }),
+  placement: Placement,
+  maxUnavailable: s.integer(
+    'the most instances a voluntary change (a rolling update, a drain) takes out of service at once (default 1)',
+    1,
+  ),
+} as const;
+
+/** `PATCH /workloads/{name}`'s fields: each replaces the workload's own; `demand` field by field. */
+const changeFields = {
+  ...specFields,
+  demand: Type.Object(
+    {
+      cores: Type.Optional(Demand.properties.cores),
+      memoryGib: Type.Optional(Demand.properties.memoryGib),
+      diskGib: Type.Optional(Demand.properties.diskGib),
+      networkGbps: Type.Optional(Demand.properties.networkGbps),
+    },
+    {
+      description: 'the amounts to change (the others are kept)',
+      additionalProperties: false,
+    },
+  ),
+} as const;
+
+/** The service's (proto) names of a spec's fields, in the API's words. */
+const specServiceFields = {
+  'spec.name': 'name',
+  'spec.instances': 'instances',
+  'spec.demand': 'demand',
+  'spec.demand.cores': 'demand.cores',
+  'spec.demand.memory_gib': 'demand.memoryGib',
+  'spec.demand.disk_gib': 'demand.diskGib',
+  'spec.demand.network_gbps': 'demand.networkGbps',
+  'spec.image': 'image',
+  'spec.placement': 'placement',
+  'spec.placement.rule': 'placement.rule',
+  'spec.placement.level': 'placement.level',
+  'spec.max_unavailable': 'maxUnavailable',
+} as const;
+
+/**
+ * The workload routes: workloads (owned by the workload repair manager),
+ * their instances, and the scheduler's explanations. Every change is an
+ * input that takes effect at the next tick; the answer names that tick.
+ */
+function workloadRoutes() {
+  const name = { name: workloadName };
+  return [
+    route({
+      id: 'createWorkload',
+      method: 'POST',
+      path: '/workloads',
+      tag: 'workloads',
+      summary: 'create a workload; it takes effect at the next tick',
+      access: 'modify_workloads',
+      body: {
+        properties: { name: workloadName, ...specFields },
+        required: ['name', 'instances', 'demand', 'image'],
+      },
+      response: accepted('accepted: the tick it is created at'),
+      errors: [409],
+      serviceFields: specServiceFields,
+      cli: [{ area: 'workload', command: 'create', args: ['name'] }],
+    }),
+    route({
+      id: 'listWorkloads',
+      method: 'GET',
+      path: '/workloads',
+      tag: 'workloads',
+      summary: 'list the workloads, each as it stands',
+      access: 'user',
+      response: ok('Workloads', 'workloads'),
+      cli: [{ area: 'workload', command: 'ls' }],
+    }),
+    route({
+      id: 'getWorkload',
+      method: 'GET',
+      path: '/workloads/{name}',
+      tag: 'workloads',
+      summary: "a workload as it stands; its ETag is its record's revision",
+      access: 'user',
+      params: name,
+      response: ok('Workload', 'the workload'),
+      errors: [404],
+      etag: true,
+      cli: [{ area: 'workload', command: 'get', args: ['name'] }],
+    }),
+    route({
+      id: 'replaceWorkload',
+      method: 'PUT',
+      path: '/workloads/{name}',
+      tag: 'workloads',
+      summary:
+        "replace a workload's spec at the next tick (a new demand or image is a rolling update; If-Match: its revision)",
+      access: 'modify_workloads',
+      params: name,
+      body: { properties: specFields, required: ['instances', 'demand', 'image'] },
+      response: accepted('accepted: the tick the change takes effect'),
+      errors: [404, 412],
+      ifMatch: true,
+      serviceFields: specServiceFields,
+    }),
+    route({
+      id: 'updateWorkload',
+      method: 'PATCH',
+      path: '/workloads/{name}',
+      tag: 'workloads',
+      summary:
+        "change some of a workload's spec at the next tick: the fields given replace its own (scale: `instances`; If-Match: its revision)",
+      access: 'modify_workloads',
+      params: name,
+      body: { properties: changeFields, required: [] },
+      response: accepted('accepted: the tick the change takes effect'),
+      errors: [404, 412],
+      ifMatch: true,
+      serviceFields: specServiceFields,
+      cli: [
+        { area: 'workload', command: 'update', args: ['name'] },
+        { area: 'workload', command: 'scale', args: ['name', 'instances'] },
+      ],
+    }),
+    route({
+      id: 'deleteWorkload',
+      method: 'DELETE',
+      path: '/workloads/{name}',
+      tag: 'workloads',
+      summary:
+        'delete a workload at the next tick: its instances are stopped, and it goes with the last (If-Match: its revision)',
+      access: 'modify_workloads',
+      params: name,
+      response: accepted('accepted: the tick it is deleted at'),
+      errors: [404, 412],
+      ifMatch: true,
+      cli: [
+        {
+          area: 'workload',
+          command: 'delete',
+          args: ['name'],
+          destroys: 'delete the workload and stop every one of its instances',
+        },
+      ],
+    }),
+    route({
+      id: 'listWorkloadInstances',
+      method: 'GET',
+      path: '/workloads/{name}/instances',
+      tag: 'workloads',
+      summary: "a workload's instances: state, blade, observed health, and why",
+      access: 'user',
+      params: name,
+      response: ok('Instances', 'its instances, by number'),
+      errors: [404],
+      cli: [{ area: 'workload', command: 'instances', args: ['name'] }],
+    }),
+    route({
+      id: 'explainPlacement',
+      method: 'GET',
+      path: '/workloads/{name}/instances/{n}/placement',
+      tag: 'workloads',
+      summary:
+        "the scheduler's explanation of an instance's placement (the chosen blade, the best candidates with their score components, the blades set aside by filter), or of why it is pending",
+      access: 'user',
+      params: { ...name, n: s.integer('the instance number') },
+      response: ok('PlacementExplanation', 'the explanation'),
+      errors: [404],
+      cli: [{ area: 'workload', command: 'explain', args: ['name', 'n'] }],
+    }),
+    route({
+      id: 'listInstances',
+      method: 'GET',
+      path: '/instances',
+      tag: 'workloads',
+      summary: "every workload's instances, or those on a blade or under an element",
+      access: 'user',
+      query: {
+        under: {
+          ...elementPath,
+          description: 'only instances on this blade or under this rack, zone or region',
+        },
+        workload: workloadName,
+      },
+      response: ok('Instances', 'instances, by workload and number'),
+      cli: [{ area: 'workload', command: 'on', args: ['under'] }],
     }),
   ] as const;
 }
@@ -738,6 +939,8 @@ const table = [
     errors: [404],
     cli: [{ area: 'repair', command: 'get', args: ['id'] }],
   }),
+  // Workloads.
+  ...workloadRoutes(),
   // Services, logs, events, the document itself.
   route({
     id: 'listServices',

@@ -91,8 +91,8 @@ describe('the CLI and the REST route table', () => {
           ...(cli.secrets ?? []),
           ...Object.keys(cli.preset ?? {}),
         ];
-        const handled =
-          op.id === 'loadDefinition' ? ['source'] : op.id === 'listLogs' ? ['tail'] : [];
+        // Fields the command fills itself (`load`'s source, `create`'s demand from --cores …).
+        const handled = areas[cli.area]?.commands?.[cli.command]?.filled ?? [];
         for (const field of fields.filter((f) => !taken.includes(f) && !handled.includes(f))) {
           expect(stdout).toContain(`--${kebab(cli.names?.[field] ?? field)}`);
         }
@@ -175,7 +175,12 @@ describe('chamber: help', () => {
 
 describe('chamber: bad usage exits 2 with the problem and a usage hint, before any call', () => {
   const cases: [string[], string, string][] = [
-    [['workload', 'list'], 'chamber: unknown area "workload"', 'usage: chamber <area> <command>'],
+    [['workloads', 'list'], 'chamber: unknown area "workloads"', 'usage: chamber <area> <command>'],
+    [
+      ['workload', 'list'],
+      'chamber: unknown command "list" in area "workload"',
+      'usage: chamber workload',
+    ],
     [
       ['inventory', 'list'],
       'chamber: unknown command "list" in area "inventory"',
@@ -306,6 +311,7 @@ describe('chamber: commands that destroy or clear more than the one thing they n
     [['fault', 'clear-all'], 'clear every fault not cleared yet'],
     [['inventory', 'load', 'cloud.yaml'], 'make the file the whole definition'],
     [['user', 'rm', 'alice'], 'delete the user with all its sessions and bearer tokens'],
+    [['workload', 'delete', 'web'], 'delete the workload and stop every one of its instances'],
   ];
 
   it('are exactly these, each with --yes (one rule, from the route table)', () => {

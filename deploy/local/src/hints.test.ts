@@ -17,9 +17,9 @@ describe('the CLI hints the launcher prints', () => {
       faults: 'npx chamber fault ls',
       monitor: 'npx chamber inventory ls standard/z1/rack1 --view observed',
       'inventory-repair': 'npx chamber repair ls',
-      // No CLI command for workloads yet: nothing to try.
+      // The scheduler's one read (workload explain NAME N) needs an instance to name.
       scheduler: undefined,
-      'workload-repair': undefined,
+      'workload-repair': 'npx chamber workload ls',
       frontend: 'npx chamber login --user admin',
     });
     expect(exportLines(loadLauncherConfig({}), services)).toEqual([]);
@@ -44,6 +44,7 @@ describe('the CLI hints the launcher prints', () => {
       stepper: 'npx chamber clock status',
       monitor: 'npx chamber inventory ls standard/z1/rack1 --view observed',
       'inventory-repair': 'npx chamber repair ls',
+      'workload-repair': 'npx chamber workload ls',
       frontend: 'npx chamber login --user admin',
     });
     expect(exportLines(loadLauncherConfig(env), services)).toEqual([]);

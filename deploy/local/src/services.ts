@@ -109,6 +109,7 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/scheduler/dist/src/main.js',
     module: 'services/scheduler/dist/src/service.js',
     grpcService: 'chamber.workloads.v1.Scheduler',
+    // Its one read, `chamber workload explain NAME N`, needs an instance to name: no hint.
     isParticipant: true,
   },
   {
@@ -117,6 +118,8 @@ export const services: readonly ServiceSpec[] = [
     entry: 'services/workload-repair/dist/src/main.js',
     module: 'services/workload-repair/dist/src/service.js',
     grpcService: 'chamber.workloads.v1.Workloads',
+    hint: 'npx chamber workload ls',
+    hintTalksTo: 'frontend',
     isParticipant: true,
   },
   {
@@ -132,6 +135,8 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_FRONTEND_INVENTORY: 'inventory',
       CHAMBER_FRONTEND_FAULTS: 'faults',
       CHAMBER_FRONTEND_REPAIR: 'inventory-repair',
+      CHAMBER_FRONTEND_WORKLOADS: 'workload-repair',
+      CHAMBER_FRONTEND_SCHEDULER: 'scheduler',
     },
   },
 ];

@@ -8,6 +8,7 @@ import {
 } from '@chamber/inventory-client';
 import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
+import { SchedulerClient, WorkloadsClient } from '@chamber/workloads-client';
 import { hostService, type Listening } from '@chamber/host';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
@@ -25,6 +26,7 @@ import { StoreFeed } from './feeds.js';
 import { accountHandlers } from './handlers/accounts.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
+import { workloadHandlers } from './handlers/workloads.js';
 import { createHttpApp } from './http/server.js';
 import { Metrics } from './metrics.js';
 import { SettledCache } from './settled-cache.js';
@@ -120,7 +122,17 @@ export function createFrontendService(
         'inventory-repair',
         store,
       );
-      clients.push(clock, inventory, faults, repairs);
+      const workloads = reportingDown(
+        WorkloadsClient.connect(services.workloads),
+        'workload-repair',
+        store,
+      );
+      const scheduler = reportingDown(
+        SchedulerClient.connect(services.scheduler),
+        'scheduler',
+        store,
+      );
+      clients.push(clock, inventory, faults, repairs, workloads, scheduler);
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
       if (traceLog !== undefined) clients.push(traceLog);
@@ -149,6 +161,7 @@ export function createFrontendService(
             store,
             cache,
           }),
+          ...workloadHandlers({ workloads, scheduler }),
           ...logHandlers(traceLog),
           streamEvents: streams.handler,
           getOpenApi: () => ({ body: document }),

@@ -19,6 +19,8 @@ export interface FrontendConfig extends CommonConfig {
     inventory: string;
     faults: string;
     repair: string;
+    workloads: string;
+    scheduler: string;
   };
 }
 
@@ -101,6 +103,8 @@ export function frontendSchema(): Schema<FrontendConfig> {
       inventory: address('inventory', 50052, 'CHAMBER_FRONTEND_INVENTORY'),
       faults: address('fault injector', 50053, 'CHAMBER_FRONTEND_FAULTS'),
       repair: address('inventory repair manager', 50055, 'CHAMBER_FRONTEND_REPAIR'),
+      workloads: address('workload repair manager', 50057, 'CHAMBER_FRONTEND_WORKLOADS'),
+      scheduler: address('scheduler', 50056, 'CHAMBER_FRONTEND_SCHEDULER'),
     },
   };
 }

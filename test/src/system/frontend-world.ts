@@ -100,7 +100,12 @@ export async function startFrontendWorld(
       etcd: { endpoints: etcdEndpoints() },
       simulation: world.simulation,
       // Port 1: nothing listens there.
-      services: { repair: '127.0.0.1:1', ...world.addresses },
+      services: {
+        repair: '127.0.0.1:1',
+        scheduler: '127.0.0.1:1',
+        workloads: '127.0.0.1:1',
+        ...world.addresses,
+      },
       frontend: { ...(isFirstRun ? {} : { adminPassword }), webRoot },
       telemetry: { tracesink },
     },

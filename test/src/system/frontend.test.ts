@@ -709,8 +709,14 @@ describe('frontend: rights', () => {
       }),
     ];
     expect(succeeded.map((r) => r.status)).toEqual([201, 200, 200, 201, 201]);
-    // No workload routes exist yet: modify_workloads governs nothing.
-    expect(governed.filter((o) => o.access === 'modify_workloads')).toEqual([]);
+    // modify_workloads governs the workload routes that change something (their
+    // successes are in workloads-rest.test.ts, with the workload services running).
+    expect(governed.filter((o) => o.access === 'modify_workloads').map((o) => o.id)).toEqual([
+      'createWorkload',
+      'replaceWorkload',
+      'updateWorkload',
+      'deleteWorkload',
+    ]);
     // Allowed is allowed whatever the input: never 401 or 403 for the holder.
     for (const op of governed) {
       const status = await statusOf(holder(op.access as Right), op);

@@ -19,6 +19,16 @@ import {
 import type { BladeActual, RepairRecord } from '@chamber/protos';
 import { BladeState, View } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
+import {
+  createSchedulerService,
+  loadSchedulerConfig,
+  schedulerParticipant,
+} from '@chamber/scheduler';
+import {
+  createWorkloadRepairService,
+  loadWorkloadRepairConfig,
+  workloadRepairParticipant,
+} from '@chamber/workload-repair';
 import { createStepperService, stepperSchema, type StepperConfig } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger, type Tracer } from '@chamber/telemetry';
@@ -78,6 +88,8 @@ export async function startInventoryWorld(
     repair?: Partial<RepairConfig['repair']>;
     /** Where each service's spans go (by service name); nowhere without it. */
     tracer?: (service: string) => Tracer;
+    /** Also run the scheduler and the workload repair manager (needs the monitor). */
+    workloads?: boolean;
     /** Stepper settings over its defaults (e.g. a small `retentionTicks`). */
     stepper?: Partial<StepperConfig['stepper']>;
     /** Inventory settings over the test's (e.g. a small `retentionTicks` for finished commands). */
@@ -105,6 +117,7 @@ export async function startInventoryWorld(
     faultsParticipant,
     ...(options.monitor === undefined ? [] : [monitorParticipant]),
     ...(options.repair === undefined ? [] : [repairParticipant]),
+    ...(options.workloads === true ? [schedulerParticipant, workloadRepairParticipant] : []),
   ].sort();
   const stepper = createStepperService(
     loadConfig(stepperSchema(), {
@@ -185,6 +198,24 @@ export async function startInventoryWorld(
     repairs = RepairsClient.connect(`127.0.0.1:${repairPort}`);
     closers.push(() => repairs?.close());
   }
+  const workloadPorts = { scheduler: 0, workloads: 0 };
+  if (options.workloads === true) {
+    const scheduler = createSchedulerService(loadSchedulerConfig({ env: {}, overrides: common }), {
+      logger: createLogger({ service: 'scheduler', level: 'silent' }),
+      ...traced('scheduler'),
+    });
+    workloadPorts.scheduler = (await scheduler.start()).port;
+    closers.push(() => scheduler.stop());
+    const manager = createWorkloadRepairService(
+      loadWorkloadRepairConfig({ env: {}, overrides: common }),
+      {
+        logger: createLogger({ service: 'workload-repair', level: 'silent' }),
+        ...traced('workload-repair'),
+      },
+    );
+    workloadPorts.workloads = (await manager.start()).port;
+    closers.push(() => manager.stop());
+  }
   await clock.waitForTick(0);
   const status = await clock.getStatus();
   if (!status.deterministic)
@@ -200,6 +231,12 @@ export async function startInventoryWorld(
       inventory: `127.0.0.1:${inventory.port}`,
       faults: `127.0.0.1:${faultsPort}`,
       ...(repairPort === 0 ? {} : { repair: `127.0.0.1:${repairPort}` }),
+      ...(workloadPorts.scheduler === 0
+        ? {}
+        : {
+            scheduler: `127.0.0.1:${workloadPorts.scheduler}`,
+            workloads: `127.0.0.1:${workloadPorts.workloads}`,
+          }),
     },
     inventory: client,
     faults,

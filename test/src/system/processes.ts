@@ -285,7 +285,15 @@ export function startFrontendProcess(options: {
   simulation: string;
   port: number;
   adminPassword: string;
-  services: { stepper: string; inventory: string; faults: string; repair?: string };
+  services: {
+    stepper: string;
+    inventory: string;
+    faults: string;
+    repair?: string;
+    /** The workload repair manager. */
+    workloads?: string;
+    scheduler?: string;
+  };
   /** The tracesink it reads the log from (none by default). */
   tracesink?: string;
   /** The dashboard to serve at `/` (none by default). */
@@ -303,6 +311,12 @@ export function startFrontendProcess(options: {
     ...(options.services.repair === undefined
       ? {}
       : { CHAMBER_FRONTEND_REPAIR: options.services.repair }),
+    ...(options.services.workloads === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_WORKLOADS: options.services.workloads }),
+    ...(options.services.scheduler === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_SCHEDULER: options.services.scheduler }),
     CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });

@@ -35,6 +35,7 @@ import { keys, serviceOfKey, tryParseElementPath } from '@chamber/world';
 import { revisionOf, type AccountId } from './accounts.js';
 import type { Handlers, Reply, RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
+import type { WorkloadId } from './workloads.js';
 
 /** The gRPC services and the store behind the simulation routes. */
 export interface SimulationDeps {
@@ -112,7 +113,7 @@ function commandsAsTargets(error: unknown): unknown {
 /** The routes {@link simulationHandlers} serves. */
 type SimulationId = Exclude<
   OperationId,
-  AccountId | 'listLogs' | 'streamEvents' | 'getAbout' | 'getOpenApi'
+  AccountId | WorkloadId | 'listLogs' | 'streamEvents' | 'getAbout' | 'getOpenApi'
 >;
 
 /** The handlers of the clock, inventory, faults, repairs and services routes. */
