@@ -43,6 +43,33 @@ const instance = (n: number, wanted = true): InstanceRecord => ({
   replaces: '',
 });
 
+/** Writes instance `web/<n>` and its placement on `blade` for each pair, as the two managers would. */
+async function place(placements: ReadonlyArray<readonly [number, string]>): Promise<void> {
+  for (const [n, blade] of placements) {
+    await w!.store.put(InstanceRecord, keys.instance('web', n), instance(n));
+    await w!.store.put(PlacementRecord, keys.placement(blade, 'web', n), {
+      ...PlacementRecord.fromPartial({}),
+      workload: 'web',
+      n,
+      blade,
+      demand: instance(n).demand,
+      placedTick: 6,
+    });
+  }
+}
+
+/** A world with the monitor watching instances, its blades working and heard by tick 6. */
+async function startInstances(label: string): Promise<InventoryWorld> {
+  w = await startInventoryWorld(label, {
+    seed,
+    monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
+    timings: { instanceStartTicks: [2, 4], instanceStopTicks: [2, 2] },
+  });
+  await w.load(twoRacks);
+  await w.clock.runUntil(6);
+  return w;
+}
+
 async function actual(n: number): Promise<InstanceActual | undefined> {
   return (await w!.store.get(InstanceActual, keys.instanceActual('web', n)))?.value;
 }
@@ -56,27 +83,11 @@ const health = (o: InstanceObserved | undefined): string =>
 
 describe('instances in the simulated hardware', () => {
   it('start, run, are lost with their blade, stop when unwanted and go with their placement', async () => {
-    w = await startInventoryWorld('instances', {
-      seed,
-      monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
-      timings: { instanceStartTicks: [2, 4], instanceStopTicks: [2, 2] },
-    });
-    await w.load(twoRacks);
-    await w.clock.runUntil(6);
-    for (const [n, blade] of [
+    w = await startInstances('instances');
+    await place([
       [1, b0],
       [2, b1],
-    ] as const) {
-      await w.store.put(InstanceRecord, keys.instance('web', n), instance(n));
-      await w.store.put(PlacementRecord, keys.placement(blade, 'web', n), {
-        ...PlacementRecord.fromPartial({}),
-        workload: 'web',
-        n,
-        blade,
-        demand: instance(n).demand,
-        placedTick: 6,
-      });
-    }
+    ]);
 
     // Placed at 6, seen by the inventory at 7: starting, due at the tick drawn for it.
     await w.clock.runUntil(7);
@@ -160,26 +171,12 @@ describe('instances in the simulated hardware', () => {
 
   it('replay to the same digest when the inventory is killed and restarted mid-run', async () => {
     const run = async (restartAt: number | undefined) => {
-      w = await startInventoryWorld(`instances-restart-${restartAt ?? 'none'}`, {
-        seed,
-        monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
-        timings: { instanceStartTicks: [2, 4], instanceStopTicks: [2, 2] },
-      });
-      await w.load(twoRacks);
-      await w.clock.runUntil(6);
-      for (const [n, blade] of [
+      w = await startInstances(`instances-restart-${restartAt ?? 'none'}`);
+      await place([
         [1, b0],
         [2, b1],
         [3, b0],
-      ] as const) {
-        await w.store.put(InstanceRecord, keys.instance('web', n), instance(n));
-        await w.store.put(PlacementRecord, keys.placement(blade, 'web', n), {
-          ...PlacementRecord.fromPartial({}),
-          workload: 'web',
-          n,
-          blade,
-        });
-      }
+      ]);
       await w.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0], { at: 12 });
       for (let t = 7; t <= 20; t++) {
         if (t === 15)
@@ -211,13 +208,7 @@ describe('the drain gate', () => {
     });
     await w.load(twoRacks);
     await w.clock.runUntil(6);
-    await w.store.put(InstanceRecord, keys.instance('web', 1), instance(1));
-    await w.store.put(PlacementRecord, keys.placement(b0, 'web', 1), {
-      ...PlacementRecord.fromPartial({}),
-      workload: 'web',
-      n: 1,
-      blade: b0,
-    });
+    await place([[1, b0]]);
     const effective = await w.inventory.setTarget(b0, {
       state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
       powered: true,
