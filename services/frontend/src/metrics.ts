@@ -1,7 +1,13 @@
 import { SettledRecord, TickRecord } from '@chamber/protos';
 import { decode, type Store } from '@chamber/store';
 import { deviceKindOf, keys, pathOfViewKey } from '@chamber/world';
-import { FeedEvent, followedPrefixes, kindOfKey, type StoreFeed } from './feeds.js';
+import {
+  allFollowedPrefixes,
+  FeedEvent,
+  followedKinds,
+  kindOfKey,
+  type StoreFeed,
+} from './feeds.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestTiming } from './http/server.js';
 
@@ -117,7 +123,7 @@ export class Metrics {
     const revision = await store.currentRevision();
     await this.load(store, revision);
     this.stop = await feed.subscribe(
-      Object.keys(followedPrefixes) as Array<keyof typeof followedPrefixes>,
+      followedKinds,
       { fromRevision: revision + 1, onReload: (at) => this.load(store, at) },
       (events) => {
         for (const e of events) this.apply(e);
@@ -128,7 +134,7 @@ export class Metrics {
   /** Replaces the figures by the store's at `revision`. */
   private async load(store: Store, revision: number): Promise<void> {
     const lists = await Promise.all(
-      Object.values(followedPrefixes).map((prefix) => store.listRaw(prefix, { revision })),
+      allFollowedPrefixes.map((prefix) => store.listRaw(prefix, { revision })),
     );
     for (const tally of [this.actual, this.observed, this.faults, this.repairs]) tally.clear();
     for (const { entries } of lists) {
