@@ -40,7 +40,16 @@ const readQuery = {
   at: s.integer('the tick to read as of (time travel); default: now'),
 };
 
-export const eventKinds = ['clock', 'actual', 'observed', 'faults', 'repairs', 'logs'] as const;
+export const eventKinds = [
+  'clock',
+  'actual',
+  'observed',
+  'faults',
+  'repairs',
+  'workloads',
+  'instances',
+  'logs',
+] as const;
 
 /** The fields of one fault in `POST /faults`. */
 const faultFields = {
@@ -983,9 +992,10 @@ const table = [
     method: 'GET',
     path: '/events',
     tag: 'events',
-    summary: 'server-sent events: clock ticks, inventory transitions, faults, repairs, logs',
+    summary:
+      'server-sent events: clock ticks, inventory transitions, faults, repairs, workloads, instances, logs',
     description:
-      'Each event has an `id` to resume from with `Last-Event-ID`, an `event` name (its kind) and JSON `data`. Driven by store watches and the trace log stream.',
+      'Each event has an `id` to resume from with `Last-Event-ID`, an `event` name (its kind) and JSON `data`. Driven by store watches and the trace log stream. `workloads` carries the workload records (`workloads/`); `instances` every record of an instance: its intent (`instances/`), its placement on a blade (`placements/`), why the scheduler could not place it (`unplaced/`), its actual state (`instance-actual/`) and what the monitor believes (`instance-observed/`).',
     access: 'user',
     query: {
       kinds: s.string(`comma-separated kinds (default all): ${eventKinds.join(', ')}`, {

@@ -1,7 +1,7 @@
 import { eventKinds } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
 import type { Store } from '@chamber/store';
-import { followedPrefixes, type FeedEvent, type FollowedKind, type StoreFeed } from './feeds.js';
+import { followedKinds, type FeedEvent, type StoreFeed } from './feeds.js';
 import type { Handler } from './http/server.js';
 
 /** One kind of event (`clock`, `actual`, …). */
@@ -49,7 +49,7 @@ function parseCursor(text: string | undefined): Cursor | undefined {
  * The handler of `GET /events`, a server-sent event stream of the kinds
  * asked for, and the means to end every open stream when the frontend
  * stops. Store kinds follow the frontend's {@link StoreFeed} (one watch per
- * kind for the whole process, each event decoded and framed once); `logs`
+ * followed prefix for the whole process, each event decoded and framed once); `logs`
  * follows the trace log's stream. Nothing polls. Each event's id is `<revision>-<log seq>`, so `Last-Event-ID`
  * resumes exactly after it; a resume from a compacted revision gets an
  * `error` event and the stream ends.
@@ -121,8 +121,12 @@ export function eventStreams(
         return;
       }
       res.write(text);
-      if (res.writableLength > maxBuffered) close();
     };
+    // A client too far behind is dropped (it resumes with Last-Event-ID),
+    // only between store revisions: a revision's changes under several
+    // followed prefixes come as several batches (one per watch) that share
+    // its id, so dropping between them would lose the rest of it.
+    const isTooFarBehind = (): boolean => pending === undefined && res.writableLength > maxBuffered;
     const sendText = (event: string, data: string, hasId: boolean): void => {
       const id = hasId ? `id: ${cursor.revision}-${cursor.logSeq}\n` : '';
       write(`${id}event: ${event}\ndata: ${data}\n\n`);
@@ -132,9 +136,7 @@ export function eventStreams(
     const keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
     request.signal.addEventListener('abort', close, { once: true });
 
-    const storeKinds = (Object.keys(followedPrefixes) as FollowedKind[]).filter((k) =>
-      kinds.has(k),
-    );
+    const storeKinds = followedKinds.filter((k) => kinds.has(k));
     const kindsKey = storeKinds.join(',');
     /** The batch as this stream sends it: each revision's last event carries the id. */
     const textOf = (events: readonly FeedEvent[]): string => {
@@ -152,6 +154,7 @@ export function eventStreams(
     };
     const onEvents = (events: readonly FeedEvent[]): void => {
       if (isClosed) return;
+      if (events[0]!.revision > cursor.revision && isTooFarBehind()) return close();
       const last = events[events.length - 1]!.revision;
       if (cursor.revision >= events[0]!.revision) {
         // Behind this stream's own cursor (it resumed mid-batch): its own text.
@@ -193,6 +196,7 @@ export function eventStreams(
       stopLogs = logs.follow(
         cursor.logSeq,
         (seq, entry) => {
+          if (isTooFarBehind()) return close();
           cursor.logSeq = Math.max(cursor.logSeq, seq);
           send('logs', entry);
         },

@@ -1,29 +1,50 @@
+import type { eventKinds } from '@chamber/api';
 import type { Store, WatchEvent, WatchHandle } from '@chamber/store';
 import { keys } from '@chamber/world';
 
 /**
- * The store prefixes the frontend reads and serves: the simulation figures
- * its metrics count and its event stream carries. (Accounts follow their
- * own prefixes in `auth/accounts.ts`.) Nothing else of the store reaches
- * this process: not the clock's bookkeeping (acks, the tick index, alive
- * keys), not definitions, targets or commands.
+ * The store prefixes the frontend reads and serves, by kind of event: the
+ * simulation figures its metrics count and its event stream carries. A kind
+ * may gather several prefixes (an instance is its intent, its placement or
+ * the scheduler's refusal, its actual and its observed state); each prefix
+ * is one watch. (Accounts follow their own prefixes in `auth/accounts.ts`.)
+ * Nothing else of the store reaches this process: not the clock's
+ * bookkeeping (acks, the tick index, alive keys), not definitions, targets
+ * or commands. Every store kind of `eventKinds` (all but `logs`) is here.
  */
 export const followedPrefixes = {
-  clock: keys.clockPrefix,
-  actual: keys.actualPrefix,
-  observed: keys.observedPrefix,
-  faults: keys.faultsPrefix,
-  repairs: keys.repairsPrefix,
-} as const;
+  clock: [keys.clockPrefix],
+  actual: [keys.actualPrefix],
+  observed: [keys.observedPrefix],
+  faults: [keys.faultsPrefix],
+  repairs: [keys.repairsPrefix],
+  workloads: [keys.workloadsPrefix],
+  instances: [
+    keys.instancesPrefix,
+    keys.placementsPrefix,
+    keys.unplacedPrefix,
+    keys.instanceActualPrefix,
+    keys.instanceObservedPrefix,
+  ],
+} as const satisfies Record<Exclude<(typeof eventKinds)[number], 'logs'>, readonly string[]>;
 
 /** A name of {@link followedPrefixes}: a store-fed kind of event. */
 export type FollowedKind = keyof typeof followedPrefixes;
 
-const kinds = Object.keys(followedPrefixes) as FollowedKind[];
+/** Every store-fed kind, in the order of {@link followedPrefixes}. */
+export const followedKinds = Object.keys(followedPrefixes) as FollowedKind[];
 
-/** The kind whose prefix `key` is under, if any. */
+/** Every followed prefix with its kind, the longest prefix first (the most specific wins). */
+const prefixKinds: ReadonlyArray<readonly [string, FollowedKind]> = followedKinds
+  .flatMap((kind) => followedPrefixes[kind].map((prefix) => [prefix, kind] as const))
+  .sort(([a], [b]) => b.length - a.length);
+
+/** Every followed prefix, each once. */
+export const allFollowedPrefixes: readonly string[] = prefixKinds.map(([prefix]) => prefix);
+
+/** The kind whose prefixes `key` is under, if any. */
 export function kindOfKey(key: string): FollowedKind | undefined {
-  return kinds.find((k) => key.startsWith(followedPrefixes[k]));
+  return prefixKinds.find(([prefix]) => key.startsWith(prefix))?.[1];
 }
 
 /**
@@ -150,22 +171,24 @@ export class StoreFeed {
   ): Promise<StoreFeed> {
     const revision = await store.currentRevision();
     const feed = new StoreFeed(store, revision + 1);
-    for (const kind of kinds) {
-      feed.watches.push(
-        await store.watch(
-          followedPrefixes[kind],
-          {
-            fromRevision: revision + 1,
-            isShared: false,
-            onError: (e) => feed.fail(e),
-            onCompacted: () => feed.reload(),
-          },
-          (events) => {
-            onReceived?.(kind, events.length);
-            feed.deliver(events.map((e) => new FeedEvent(kind, e)));
-          },
-        ),
-      );
+    for (const kind of followedKinds) {
+      for (const prefix of followedPrefixes[kind]) {
+        feed.watches.push(
+          await store.watch(
+            prefix,
+            {
+              fromRevision: revision + 1,
+              isShared: false,
+              onError: (e) => feed.fail(e),
+              onCompacted: () => feed.reload(),
+            },
+            (events) => {
+              onReceived?.(kind, events.length);
+              feed.deliver(events.map((e) => new FeedEvent(kind, e)));
+            },
+          ),
+        );
+      }
     }
     return feed;
   }

@@ -1,7 +1,22 @@
 import { SettledRecord, TickRecord } from '@chamber/protos';
 import { decode, type Store } from '@chamber/store';
-import { deviceKindOf, keys, pathOfViewKey } from '@chamber/world';
-import { FeedEvent, followedPrefixes, kindOfKey, type StoreFeed } from './feeds.js';
+import {
+  deviceKindOf,
+  enumTypes,
+  fromWire,
+  instanceName,
+  instanceOfKey,
+  keys,
+  pathOfViewKey,
+} from '@chamber/world';
+import { instanceHealth, instanceState, type InstancePart } from './domain/instances.js';
+import {
+  allFollowedPrefixes,
+  FeedEvent,
+  followedKinds,
+  kindOfKey,
+  type StoreFeed,
+} from './feeds.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { RequestTiming } from './http/server.js';
 
@@ -34,6 +49,27 @@ class Tally {
   }
 }
 
+/** What the store holds about one instance, kept per event: the inputs of its state and health. */
+interface KeptInstance {
+  intent: { readonly isWanted: boolean; readonly createdTick: number } | undefined;
+  /** Its placement keys (one, but a move may show two for a moment). */
+  readonly placements: Set<string>;
+  actual: InstancePart | undefined;
+  observed: InstancePart | undefined;
+}
+
+/** A tick of a proto3 JSON record (a uint64 is a string; 0 is left out). */
+function tickOf(value: unknown): number {
+  return typeof value === 'string' || typeof value === 'number' ? Number(value) : 0;
+}
+
+/** An instance state record's tick and enum wire name (`state` or `health`), or none for a delete. */
+function partOf(e: FeedEvent, field: string): InstancePart | undefined {
+  if (e.event.type === 'delete') return undefined;
+  const wire = e.field(field);
+  return { sinceTick: tickOf(e.field('sinceTick')), wire: typeof wire === 'string' ? wire : '' };
+}
+
 /** `BLADE_STATE_WORKING` → `working`. */
 function short(value: unknown, prefix: string): string | undefined {
   return typeof value === 'string' && value.startsWith(prefix)
@@ -44,8 +80,11 @@ function short(value: unknown, prefix: string): string | undefined {
 /**
  * The frontend's Prometheus metrics: the clock (tick, settle latency), blades
  * by actual and by observed state, active faults by kind, repairs by status,
- * and HTTP request durations by route. The simulation's figures follow the
- * frontend's {@link StoreFeed} and change per store event, never by rescanning.
+ * workloads by phase, instances by state and by observed health, pending
+ * instances, placement latency in ticks, and HTTP request durations by
+ * route. The simulation's figures follow the frontend's {@link StoreFeed}
+ * and change per store event, never by rescanning; an instance's figures
+ * are joined from its records kept by instance name.
  */
 export class Metrics {
   readonly registry = new Registry();
@@ -53,6 +92,18 @@ export class Metrics {
   private readonly observed = new Tally();
   private readonly faults = new Tally();
   private readonly repairs = new Tally();
+  private readonly workloads = new Tally();
+  /** Wanted instances by state word, by instance name. */
+  private readonly instanceStates = new Tally();
+  /** Instances by observed health word, by instance name. */
+  private readonly instanceHealths = new Tally();
+  /** Wanted instances with no placement. */
+  private readonly pending = new Set<string>();
+  /** What each instance's figures are joined from, by instance name (`web/3`). */
+  private readonly instances = new Map<string, KeptInstance>();
+  /** While the figures are (re)loaded from a list: no placement is new then. */
+  private isLoading = false;
+  private readonly placementLatency: Histogram;
   private readonly tick: Gauge;
   private readonly settledTick: Gauge;
   private readonly settle: Histogram;
@@ -90,11 +141,34 @@ export class Metrics {
       labelNames: ['kind'],
       registers,
     });
+    this.placementLatency = new Histogram({
+      name: 'chamber_placement_latency_ticks',
+      help: "Ticks from an instance's creation to its placement, observed once per new placement.",
+      buckets: [0, 1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    });
+    const pending = this.pending;
+    new Gauge({
+      name: 'chamber_instances_pending',
+      help: 'Wanted instances with no placement.',
+      registers,
+      collect() {
+        this.set(pending.size);
+      },
+    });
     const tallies: Array<[string, string, Tally, string]> = [
       ['chamber_blades_actual', 'Blades by actual state.', this.actual, 'state'],
       ['chamber_blades_observed', 'Blades by observed state.', this.observed, 'state'],
       ['chamber_faults_active', 'Active faults by kind.', this.faults, 'kind'],
       ['chamber_repairs', 'Repairs by status.', this.repairs, 'status'],
+      ['chamber_workloads', 'Workloads by phase.', this.workloads, 'phase'],
+      ['chamber_instances', 'Wanted instances by state.', this.instanceStates, 'state'],
+      [
+        'chamber_instances_observed',
+        'Instances (wanted or being stopped) by observed health: what the monitor believes.',
+        this.instanceHealths,
+        'health',
+      ],
     ];
     for (const [name, help, tally, label] of tallies) {
       new Gauge({
@@ -117,7 +191,7 @@ export class Metrics {
     const revision = await store.currentRevision();
     await this.load(store, revision);
     this.stop = await feed.subscribe(
-      Object.keys(followedPrefixes) as Array<keyof typeof followedPrefixes>,
+      followedKinds,
       { fromRevision: revision + 1, onReload: (at) => this.load(store, at) },
       (events) => {
         for (const e of events) this.apply(e);
@@ -128,9 +202,22 @@ export class Metrics {
   /** Replaces the figures by the store's at `revision`. */
   private async load(store: Store, revision: number): Promise<void> {
     const lists = await Promise.all(
-      Object.values(followedPrefixes).map((prefix) => store.listRaw(prefix, { revision })),
+      allFollowedPrefixes.map((prefix) => store.listRaw(prefix, { revision })),
     );
-    for (const tally of [this.actual, this.observed, this.faults, this.repairs]) tally.clear();
+    for (const tally of [
+      this.actual,
+      this.observed,
+      this.faults,
+      this.repairs,
+      this.workloads,
+      this.instanceStates,
+      this.instanceHealths,
+    ]) {
+      tally.clear();
+    }
+    this.pending.clear();
+    this.instances.clear();
+    this.isLoading = true;
     for (const { entries } of lists) {
       for (const e of entries) {
         this.apply(
@@ -144,6 +231,7 @@ export class Metrics {
         );
       }
     }
+    this.isLoading = false;
   }
 
   /** Stops following the store. */
@@ -178,6 +266,14 @@ export class Metrics {
       this.faults.set(key, isActive ? short(e.field('kind'), 'FAULT_KIND_') : undefined);
     } else if (e.kind === 'repairs') {
       this.repairs.set(key, short(e.field('status'), 'REPAIR_STATUS_'));
+    } else if (e.kind === 'workloads') {
+      const phase = e.field('phase');
+      this.workloads.set(
+        key,
+        typeof phase === 'string' ? fromWire(enumTypes.workloadPhase, phase) : undefined,
+      );
+    } else if (e.kind === 'instances') {
+      this.applyInstance(e);
     } else if (key === keys.clockTick && value !== undefined) {
       const { tick } = decode(TickRecord, key, value);
       this.tick.set(tick);
@@ -189,5 +285,51 @@ export class Metrics {
       if (published !== undefined) this.settle.observe((performance.now() - published) / 1000);
       for (const t of this.publishedAt.keys()) if (t <= tick) this.publishedAt.delete(t);
     }
+  }
+
+  /** Joins one instance record into its instance's figures (its other records are kept by name). */
+  private applyInstance(e: FeedEvent): void {
+    const id = instanceOfKey(e.key);
+    // The scheduler's refusals (`unplaced/`) change none of these figures.
+    if (id === undefined || e.key.startsWith(keys.unplacedPrefix)) return;
+    const name = instanceName(id.workload, id.n);
+    let kept = this.instances.get(name);
+    if (kept === undefined) {
+      kept = { intent: undefined, placements: new Set(), actual: undefined, observed: undefined };
+      this.instances.set(name, kept);
+    }
+    const isPut = e.event.type === 'put';
+    if (e.key.startsWith(keys.instancesPrefix)) {
+      kept.intent = isPut
+        ? { isWanted: e.field('wanted') === true, createdTick: tickOf(e.field('createdTick')) }
+        : undefined;
+    } else if (e.key.startsWith(keys.placementsPrefix)) {
+      if (!isPut) kept.placements.delete(e.key);
+      else {
+        // A new placement (not one rewritten, nor one listed on a reload) is observed once.
+        const isNew = e.event.createRevision === e.event.modRevision && !this.isLoading;
+        if (isNew && kept.intent !== undefined) {
+          const waited = tickOf(e.field('placedTick')) - kept.intent.createdTick;
+          if (waited >= 0) this.placementLatency.observe(waited);
+        }
+        kept.placements.add(e.key);
+      }
+    } else if (e.key.startsWith(keys.instanceActualPrefix)) {
+      kept.actual = partOf(e, 'state');
+    } else if (e.key.startsWith(keys.instanceObservedPrefix)) {
+      kept.observed = partOf(e, 'health');
+    }
+    const isWanted = kept.intent?.isWanted === true;
+    const parts = { ...kept, isPlaced: kept.placements.size > 0 };
+    this.instanceStates.set(name, isWanted ? instanceState(parts) : undefined);
+    this.instanceHealths.set(name, instanceHealth(parts));
+    if (isWanted && kept.placements.size === 0) this.pending.add(name);
+    else this.pending.delete(name);
+    const isEmpty =
+      kept.intent === undefined &&
+      kept.placements.size === 0 &&
+      kept.actual === undefined &&
+      kept.observed === undefined;
+    if (isEmpty) this.instances.delete(name);
   }
 }
