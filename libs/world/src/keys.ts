@@ -83,7 +83,7 @@ export const keys = {
   instanceObserved: (workload: string, n: number): string => `instance-observed/${workload}/${n}`,
   /**
    * `availability/<workload>/<tick>` (12 digits): a workload's desired, running
-   * and observed running as that tick left them (AvailabilitySample), written
+   * and observed running as that tick's snapshot holds them (AvailabilitySample), written
    * by the monitor only when they change; kept after the workload is gone
    * (world keys: a Reset wipes them, the digest covers them).
    */

@@ -217,13 +217,13 @@ describe('the monitor reactor, for instances', () => {
 
     // The actual record deleted: so is the observation.
     world.delete(keys.instanceActual('web', 2));
-    // (And web's availability as tick 12 left it: one running, one believed running.)
+    // (And web's availability at 13: one running, one believed running.)
     const gone = await both(monitor, world, 13, [keys.instanceActual('web', 2)]);
     expect(gone.writes).toEqual([
       op.delete(keys.instanceObserved('web', 2)),
-      op.put(AvailabilitySample, keys.availabilitySample('web', 12), {
+      op.put(AvailabilitySample, keys.availabilitySample('web', 13), {
         workload: 'web',
-        tick: 12,
+        tick: 13,
         desired: 0,
         running: 1,
         observedRunning: 1,
@@ -254,25 +254,25 @@ describe('the monitor reactor, for instances', () => {
           }),
       );
 
-    // Created at 6 (the manager's write), seen at 7: desired 2 from tick 6.
+    // Created at 6 (the manager's write), sampled at 7 as it takes effect.
     world.set(keys.workload('web'), workload(2));
     await both(monitor, world, 7, [keys.workload('web')]);
-    expect(samples()).toEqual({ '06': [2, 0, 0] });
-    // Two instances running at 7; observed at 8, which tick 9 samples.
+    expect(samples()).toEqual({ '07': [2, 0, 0] });
+    // Two instances running at 7 (sampled at 8); observed at 8 (sampled at 9).
     world.set(keys.instanceActual('web', 0), instanceAt(InstanceState.INSTANCE_STATE_RUNNING));
     world.set(keys.instanceActual('web', 1), instanceAt(InstanceState.INSTANCE_STATE_RUNNING));
     await both(monitor, world, 8, [keys.instanceActual('web', 0), keys.instanceActual('web', 1)]);
-    expect(samples()).toEqual({ '06': [2, 0, 0], '07': [2, 2, 0] });
+    expect(samples()).toEqual({ '07': [2, 0, 0], '08': [2, 2, 0] });
     await both(monitor, world, 9, [
       keys.instanceObserved('web', 0),
       keys.instanceObserved('web', 1),
     ]);
-    expect(samples()).toEqual({ '06': [2, 0, 0], '07': [2, 2, 0], '08': [2, 2, 2] });
+    expect(samples()).toEqual({ '07': [2, 0, 0], '08': [2, 2, 0], '09': [2, 2, 2] });
     // A quiet tick, and the manager rewriting its record with the same counts: nothing.
     expect((await both(monitor, world, 10, [])).writes).toEqual([]);
     expect((await both(monitor, world, 11, [keys.workload('web')])).writes).toEqual([]);
 
-    // Deleted at 11: desired 0 from 11, while its instances still run; then gone for good.
+    // Deleted at 11: desired 0 from 12, while its instances still run; then gone for good.
     world.set(keys.workload('web'), workload(2, WorkloadPhase.WORKLOAD_PHASE_DELETING));
     await both(monitor, world, 12, [keys.workload('web')]);
     for (const n of [0, 1]) world.delete(keys.instanceActual('web', n));
@@ -287,12 +287,12 @@ describe('the monitor reactor, for instances', () => {
       keys.instanceObserved('web', 1),
     ]);
     expect(samples()).toEqual({
-      '06': [2, 0, 0],
-      '07': [2, 2, 0],
-      '08': [2, 2, 2],
-      '11': [0, 2, 2],
-      '12': [0, 0, 2],
-      '13': [0, 0, 0],
+      '07': [2, 0, 0],
+      '08': [2, 2, 0],
+      '09': [2, 2, 2],
+      '12': [0, 2, 2],
+      '13': [0, 0, 2],
+      '14': [0, 0, 0],
     });
     expect((await both(monitor, world, 15, [])).writes).toEqual([]);
   });

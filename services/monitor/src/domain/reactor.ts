@@ -81,10 +81,12 @@ export const monitorReactsTo: readonly string[] = [
  *
  * It keeps each workload's availability (`availability/<workload>/<tick>`):
  * at tick T it counts, for each workload whose record or instances' actual
- * or observed records changed at T-1, what T-1 left (desired, running,
- * observed running), and writes a sample for T-1 when that differs from the
- * workload's last one. The last sample of each is rebuilt from the snapshot
- * like the rest of its memory.
+ * or observed records changed at T-1, what tick T's snapshot holds (desired,
+ * running, observed running: what every service, the monitor included,
+ * wrote through T-1), and writes a sample for T when that differs from the
+ * workload's last one. So the samples of a settled tick are all in. The
+ * last sample of each is rebuilt from the snapshot like the rest of its
+ * memory.
  */
 export class MonitorReactor implements Reactor {
   private wheel = new TimerWheel();
@@ -188,20 +190,18 @@ export class MonitorReactor implements Reactor {
       await slicer.pause();
       this.observeInstance(snapshot, tick, key, observedNow, writes, decisions);
     }
-    // What the tick before left: nothing before tick 0.
-    if (tick > 0)
-      for (const name of [...workloadsDue].sort()) {
-        await slicer.pause();
-        const sample = sampleAvailability(
-          name,
-          tick - 1,
-          countOf(snapshot, name),
-          this.lastSamples.get(name),
-        );
-        if (sample === undefined) continue;
-        writes.push(op.put(AvailabilitySample, keys.availabilitySample(name, tick - 1), sample));
-        this.lastSamples.set(name, sample);
-      }
+    for (const name of [...workloadsDue].sort()) {
+      await slicer.pause();
+      const sample = sampleAvailability(
+        name,
+        tick,
+        countOf(snapshot, name),
+        this.lastSamples.get(name),
+      );
+      if (sample === undefined) continue;
+      writes.push(op.put(AvailabilitySample, keys.availabilitySample(name, tick), sample));
+      this.lastSamples.set(name, sample);
+    }
     return { writes, decisions, nextWakeup: this.wheel.next() ?? null };
   }
 

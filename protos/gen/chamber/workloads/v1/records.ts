@@ -455,10 +455,11 @@ export interface InstanceObserved {
 }
 
 /**
- * availability/<workload>/<tick, 12 digits>: a workload's availability as
- * tick `tick` left the world (the records written through that tick), written
- * by the monitor at the next tick, only when the triple differs from the
- * workload's previous sample; it holds until the next one. The samples
+ * availability/<workload>/<tick, 12 digits>: a workload's availability at
+ * tick `tick` as its snapshot holds it (the records written through the tick
+ * before, as every participant sees them at `tick`), written by the monitor
+ * at that tick only when the triple differs from the workload's previous
+ * sample; it holds until the next one. The samples
  * outlive the workload (its last one says desired 0) and go with a Reset.
  */
 export interface AvailabilitySample {
