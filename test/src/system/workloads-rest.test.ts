@@ -281,6 +281,12 @@ describe('REST: workloads', () => {
         }),
       ),
     ).toMatchObject({ status: 400, field: 'from', message: 'from tick 5 is after to tick 4' });
+
+    // A Reset wipes the samples with the rest of the world: web never was in the new run.
+    await admin.call('resetClock', { body: {} });
+    expect(
+      await failure(admin.call('getWorkloadAvailability', { params: { name: 'web' } })),
+    ).toMatchObject({ status: 404 });
   });
 
   it('refuses a bad body naming the field (the validator, then the service), a missing workload with 404 and a second create with 409, changing nothing', async () => {
