@@ -194,6 +194,7 @@ export {
 } from '../gen/chamber/trace/v1/trace.js';
 export type { TraceSinkServer } from '../gen/chamber/trace/v1/trace.js';
 export {
+  AvailabilitySample,
   Candidate,
   Demand,
   FilteredCount,
@@ -222,6 +223,8 @@ export {
   DeleteWorkloadResponse,
   ExplainPlacementRequest,
   ExplainPlacementResponse,
+  GetAvailabilityRequest,
+  GetAvailabilityResponse,
   GetWorkloadRequest,
   GetWorkloadResponse,
   Instance,
@@ -229,6 +232,7 @@ export {
   ListInstancesResponse,
   ListWorkloadsRequest,
   ListWorkloadsResponse,
+  Outage,
   SchedulerClient,
   SchedulerService,
   UpdateWorkloadRequest,

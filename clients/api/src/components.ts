@@ -627,6 +627,64 @@ export const PlacementExplanation = object(
   "the scheduler's explanation of an instance's placement, or of why it is pending",
 );
 
+/** A workload's availability over a range of ticks (`GET /workloads/{name}/availability`). */
+export const Availability = object(
+  {
+    workload: s.string('the workload'),
+    fromTick: tick('the first tick counted'),
+    toTick: tick('the last tick counted'),
+    desired: s.uint64('desired instances at toTick (0 once deleted)'),
+    running: s.uint64('instances actually running at toTick'),
+    observedRunning: s.uint64(
+      'instances observed running at toTick (what the control plane believes)',
+    ),
+    instanceTicksDesired: s.uint64('desired instances summed over the ticks not ramping'),
+    instanceTicksLost: s.uint64(
+      'desired - running summed over the short ticks (running < desired once at strength)',
+    ),
+    availability: s.number('1 - lost / desired instance-ticks; 1 when nothing was desired', {
+      minimum: 0,
+      maximum: 1,
+    }),
+    outages: s.array(
+      object(
+        {
+          startTick: tick('its first short tick'),
+          detectedTick: opt(
+            tick('its first tick where observed running < desired too (left out: not noticed)'),
+          ),
+          endTick: opt(tick('the first tick at strength again (left out while it lasts)')),
+          ticks: s.uint64('how long it lasted (so far, when it lasts)'),
+          instanceTicksLost: s.uint64('the instance-ticks it lost in the range'),
+        },
+        'a run of short ticks',
+      ),
+      'the outages, by start',
+    ),
+    worstOutageTicks: s.uint64('the longest outage (0: none)'),
+    meanDetectionTicks: opt(
+      s.number('start to detection, on average (left out: none detected)', { minimum: 0 }),
+    ),
+    meanRecoveryTicks: opt(
+      s.number('detection to end, on average (left out: none recovered)', { minimum: 0 }),
+    ),
+    rampTicks: s.uint64('ticks spent ramping up after a create or a scale-up (not lost)'),
+    samples: s.array(
+      object(
+        {
+          tick: tick('the tick it holds from'),
+          desired: s.uint64('desired instances'),
+          running: s.uint64('instances actually running'),
+          observedRunning: s.uint64('instances observed running'),
+        },
+        'the counts as a tick left them, holding until the next sample',
+      ),
+      'the samples in the range, by tick',
+    ),
+  },
+  "a workload's availability: desired vs running vs observed running, lost instance-ticks and outages",
+);
+
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
  * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
@@ -671,6 +729,7 @@ export const componentSchemas = {
   Instance,
   Instances,
   PlacementExplanation,
+  Availability,
 } as const;
 
 /** The clock's status, as the API answers it. */
@@ -709,3 +768,5 @@ export type Workload = Static<typeof Workload>;
 export type Instance = Static<typeof Instance>;
 /** A placement's explanation as the API answers it. */
 export type PlacementExplanation = Static<typeof PlacementExplanation>;
+/** A workload's availability as the API answers it. */
+export type Availability = Static<typeof Availability>;

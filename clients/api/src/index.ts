@@ -35,6 +35,7 @@ export {
   type Fault,
   type Instance,
   type PlacementExplanation,
+  type Availability,
   type Workload,
   type LoadProgress,
   type LogEntry,

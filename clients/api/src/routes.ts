@@ -325,6 +325,24 @@ function workloadRoutes() {
       cli: [{ area: 'workload', command: 'explain', args: ['name', 'n'] }],
     }),
     route({
+      id: 'getWorkloadAvailability',
+      method: 'GET',
+      path: '/workloads/{name}/availability',
+      tag: 'workloads',
+      summary:
+        "a workload's availability over a range of ticks: desired vs running vs observed running, the instance-ticks lost, its outages with their detection and recovery (ramp-up after a create or a scale-up is not lost)",
+      access: 'user',
+      params: name,
+      query: {
+        from: s.integer('the first tick counted (default 0)'),
+        to: s.integer('the last tick counted (default: the last settled tick)'),
+      },
+      response: ok('Availability', 'its availability'),
+      errors: [404],
+      serviceFields: { from_tick: 'from', to_tick: 'to' },
+      cli: [{ area: 'workload', command: 'availability', args: ['name'] }],
+    }),
+    route({
       id: 'listInstances',
       method: 'GET',
       path: '/instances',

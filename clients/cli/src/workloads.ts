@@ -1,4 +1,4 @@
-import type { Instance, PlacementExplanation, Workload } from '@chamber/api';
+import type { Availability, Instance, PlacementExplanation, Workload } from '@chamber/api';
 import { placementLevels, placementRules } from '@chamber/world';
 import {
   parserOf,
@@ -184,6 +184,55 @@ export function formatExplanation(e: PlacementExplanation): string[] {
   return lines;
 }
 
+const ticks = (n: number): string => `${n.toLocaleString('en')} tick${n === 1 ? '' : 's'}`;
+/** `1 tick`, `2.5 ticks` (a mean to one decimal at most). */
+const meanTicks = (n: number): string => ticks(Math.round(n * 10) / 10);
+
+/**
+ * A workload's availability for people: the loss and the outages in
+ * sentences, the counts now, and the outages as a table.
+ */
+export function formatAvailability(a: Availability): string[] {
+  const percent = (Math.floor(a.availability * 1000) / 10).toFixed(1);
+  const count = a.outages.length;
+  const outages =
+    count === 0
+      ? 'no outage'
+      : `${count} outage${count === 1 ? '' : 's'}, the worst ${ticks(a.worstOutageTicks)}`;
+  const detection =
+    a.meanDetectionTicks === undefined
+      ? count === 0
+        ? ''
+        : '; none detected'
+      : `; detected after ${meanTicks(a.meanDetectionTicks)}${
+          a.meanRecoveryTicks === undefined
+            ? ', not recovered yet'
+            : `, recovered in ${meanTicks(a.meanRecoveryTicks)}`
+        } on average`;
+  const lines = [
+    `${a.workload}, ticks ${a.fromTick} to ${a.toTick}: lost ${a.instanceTicksLost.toLocaleString('en')} instance-ticks of ${a.instanceTicksDesired.toLocaleString('en')} (${percent} % available)`,
+    `  ${outages}${detection}`,
+    `  at tick ${a.toTick}: ${a.desired} desired, ${a.running} running, ${a.observedRunning} observed running${
+      a.rampTicks === 0 ? '' : `; ${ticks(a.rampTicks)} ramping up (not counted)`
+    }`,
+  ];
+  if (count > 0) {
+    const rows = [
+      ['outage', 'started', 'detected', 'ended', 'lasted', 'lost'],
+      ...a.outages.map((o, i) => [
+        String(i + 1),
+        `tick ${o.startTick}`,
+        o.detectedTick === undefined ? 'not detected' : `tick ${o.detectedTick}`,
+        o.endTick === undefined ? 'still out' : `tick ${o.endTick}`,
+        ticks(o.ticks),
+        `${o.instanceTicksLost.toLocaleString('en')} instance-ticks`,
+      ]),
+    ];
+    lines.push('', ...table(rows).map((l) => `  ${l}`));
+  }
+  return lines;
+}
+
 const withSpec: CommandExtension = {
   filled: ['demand', 'placement'],
   options: specOptions,
@@ -195,7 +244,8 @@ const withSpec: CommandExtension = {
  * `create` and `update` take the demand and placement as flat options
  * (`--cores 4 --rule strong_anti_affinity --level rack`); `scale` is the
  * change of `instances` alone; `explain` prints the scheduler's explanation
- * as a table.
+ * as a table; `availability` the lost instance-ticks and the outages in
+ * sentences and a table.
  */
 export const workloadArea: AreaExtension = {
   summary: 'workloads: what runs on the simulated cloud, their instances and placements',
@@ -236,6 +286,12 @@ export const workloadArea: AreaExtension = {
       },
       summary: 'the instances on a blade or under a rack, zone or region',
       print: printInstances,
+    },
+    availability: {
+      print: (ctx, body) => {
+        const a = body as Availability;
+        show(ctx, a, formatAvailability(a));
+      },
     },
     explain: {
       args: { n: { name: 'N', description: 'the instance number' } },

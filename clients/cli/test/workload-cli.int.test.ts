@@ -260,6 +260,30 @@ describe('chamber workload', () => {
     const scaled = await chamber('workload', 'scale', 'web', '1');
     expect(scaled.stdout).toMatch(/^web: scales to 1 at tick \d+\n$/);
     await stepUntil(chamber, /^web {2}ready {2}1 of 1 observed running/m);
+    // Its availability in words: ramped up, nothing lost. (The monitor samples a change the tick
+    // after the manager writes it.)
+    await chamber('clock', 'step', '1');
+    const availability = await chamber('workload', 'availability', 'web');
+    expect(availability).toMatchObject({ code: ExitCode.Ok, stderr: '' });
+    const said = availability.stdout.split('\n');
+    expect(said[0]).toMatch(
+      /^web, ticks 0 to \d+: lost 0 instance-ticks of \d+ \(100\.0 % available\)$/,
+    );
+    expect(said[1]).toBe('  no outage');
+    expect(said[2]).toMatch(
+      /^ {2}at tick \d+: 1 desired, \d running, \d observed running; \d+ ticks? ramping up \(not counted\)$/,
+    );
+    const figures = JSON.parse(
+      (await chamber('workload', 'availability', 'web', '--from', '0', '--json')).stdout,
+    ) as { samples: { desired: number; running: number }[]; instanceTicksLost: number };
+    expect(figures.instanceTicksLost).toBe(0);
+    expect(figures.samples[0]).toMatchObject({ desired: 2, running: 0 });
+    const backwards = await chamber('workload', 'availability', 'web', '--from', '5', '--to', '4');
+    expect(backwards.code).not.toBe(ExitCode.Ok);
+    expect(backwards.stderr).toMatch(/from tick 5 is after to tick 4/);
+    const never = await chamber('workload', 'availability', 'nope');
+    expect(never.code).toBe(ExitCode.Failed);
+    expect(never.stderr).toMatch(/workload "nope" has no availability/);
     const updated = await chamber('workload', 'update', 'web', '--image', 'w-2', '--cores', '2');
     expect(updated.stdout).toMatch(/^web: changes at tick \d+\n$/);
     await chamber('clock', 'step', '1');

@@ -3,6 +3,7 @@ import {
   WorkloadsClient as GrpcWorkloadsClient,
   type CreateWorkloadResponse,
   type DeleteWorkloadResponse,
+  type GetAvailabilityResponse,
   type GetWorkloadResponse,
   type Instance,
   type ListInstancesResponse,
@@ -116,6 +117,30 @@ export class WorkloadsClient {
       ),
     );
     return res.instances;
+  }
+
+  /**
+   * A workload's availability over ticks `fromTick`..`toTick` (by default
+   * from 0 to the last settled tick): lost instance-ticks, outages, detection
+   * and recovery. Rejects with NotFound when the workload never had a sample
+   * in this run, InvalidArgument when `fromTick > toTick`.
+   */
+  async availability(
+    workload: string,
+    range: { fromTick?: number; toTick?: number } = {},
+  ): Promise<GetAvailabilityResponse> {
+    return this.call<GetAvailabilityResponse>((md, o, cb) =>
+      this.grpc.getAvailability(
+        {
+          workload,
+          ...(range.fromTick === undefined ? {} : { fromTick: range.fromTick }),
+          ...(range.toTick === undefined ? {} : { toTick: range.toTick }),
+        },
+        md,
+        o,
+        cb,
+      ),
+    );
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 export { isWireName, wireNameOf, wordOf } from './words.js';
 export {
+  availabilityOfKey,
   keys,
   serviceOfKey,
   instanceName,

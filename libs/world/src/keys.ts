@@ -73,10 +73,25 @@ export const keys = {
   unplaced: (workload: string, n: number): string => `unplaced/${workload}/${n}`,
   /** `instance-actual/<workload>/<n>`: an instance's truth (InstanceActual); the inventory writes it. */
   instanceActualPrefix: 'instance-actual/',
+  /** The actual records of one workload's instances (`instance-actual/web/`). */
+  instanceActualOf: (workload: string): string => `instance-actual/${workload}/`,
   instanceActual: (workload: string, n: number): string => `instance-actual/${workload}/${n}`,
   /** `instance-observed/<workload>/<n>`: what the monitor believes of an instance (InstanceObserved). */
   instanceObservedPrefix: 'instance-observed/',
+  /** The observed records of one workload's instances (`instance-observed/web/`). */
+  instanceObservedOf: (workload: string): string => `instance-observed/${workload}/`,
   instanceObserved: (workload: string, n: number): string => `instance-observed/${workload}/${n}`,
+  /**
+   * `availability/<workload>/<tick>` (12 digits): a workload's desired, running
+   * and observed running as that tick's snapshot holds them (AvailabilitySample), written
+   * by the monitor only when they change; kept after the workload is gone
+   * (world keys: a Reset wipes them, the digest covers them).
+   */
+  availabilityPrefix: 'availability/',
+  /** The samples of one workload (`availability/web/`), in tick order. */
+  availabilityOf: (workload: string): string => `availability/${workload}/`,
+  availabilitySample: (workload: string, tick: number): string =>
+    `availability/${workload}/${padTick(tick)}`,
 
   // ---- Inputs (DESIGN §1 "Inputs") -------------------------------------------------------
   /** Inputs' payloads, `inputs/<owner>/<id>`, applied by their owner with their `pending/` marker. */
@@ -181,6 +196,16 @@ export function instanceOfKey(
       : { blade: match[1]!, workload: match[2]!, n: Number(match[3]) };
   }
   return undefined;
+}
+
+/**
+ * The workload and tick of an availability sample's key
+ * (`availability/web/000000000012` → `{ workload: 'web', tick: 12 }`), or
+ * `undefined` for any other key.
+ */
+export function availabilityOfKey(key: string): { workload: string; tick: number } | undefined {
+  const match = /^availability\/([^/]+)\/(\d{12})$/.exec(key);
+  return match === null ? undefined : { workload: match[1]!, tick: Number(match[2]) };
 }
 
 /** Whether `name` can name a workload: 1-63 lower-case letters, digits and "-", starting with a letter. */

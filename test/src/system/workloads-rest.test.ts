@@ -3,6 +3,7 @@ import {
   rights,
   type ApiClient,
   type CallInput,
+  type Availability,
   type Instance,
   type Operation,
   type PlacementExplanation,
@@ -235,6 +236,57 @@ describe('REST: workloads', () => {
     expect((await admin.call<{ instances: Instance[] }>('listInstances')).body.instances).toEqual(
       [],
     );
+
+    // Its availability outlives it: a ramp to 2 (and to 3, never reached: not lost), no outage,
+    // nothing desired at the end.
+    const end = await tickOf(admin);
+    const availability = await admin.call<Availability>('getWorkloadAvailability', {
+      params: { name: 'web' },
+    });
+    expect(availability.body).toMatchObject({
+      workload: 'web',
+      fromTick: 0,
+      toTick: end,
+      desired: 0,
+      instanceTicksLost: 0,
+      availability: 1,
+      outages: [],
+      worstOutageTicks: 0,
+    });
+    expect(availability.body.rampTicks).toBeGreaterThan(0);
+    expect(availability.body.instanceTicksDesired).toBeGreaterThan(0);
+    // Created at its effective tick: sampled at the next, as every service sees it.
+    expect(availability.body.samples[0]).toEqual({
+      tick: created.body.effectiveTick + 1,
+      desired: 2,
+      running: 0,
+      observedRunning: 0,
+    });
+    expect(availability.body.samples.map((x) => x.desired)).toContain(3);
+    const part = await admin.call<Availability>('getWorkloadAvailability', {
+      params: { name: 'web' },
+      query: { from: 2, to: created.body.effectiveTick + 1 },
+    });
+    expect(part.body).toMatchObject({
+      fromTick: 2,
+      toTick: created.body.effectiveTick + 1,
+      desired: 2,
+    });
+    expect(part.body.samples).toHaveLength(1);
+    expect(
+      await failure(
+        admin.call('getWorkloadAvailability', {
+          params: { name: 'web' },
+          query: { from: 5, to: 4 },
+        }),
+      ),
+    ).toMatchObject({ status: 400, field: 'from', message: 'from tick 5 is after to tick 4' });
+
+    // A Reset wipes the samples with the rest of the world: web never was in the new run.
+    await admin.call('resetClock', { body: {} });
+    expect(
+      await failure(admin.call('getWorkloadAvailability', { params: { name: 'web' } })),
+    ).toMatchObject({ status: 404 });
   });
 
   it('refuses a bad body naming the field (the validator, then the service), a missing workload with 404 and a second create with 409, changing nothing', async () => {
@@ -276,6 +328,7 @@ describe('REST: workloads', () => {
       ],
       ['deleteWorkload', { params: { name: 'nope' } }],
       ['explainPlacement', { params: { name: 'nope', n: 1 } }],
+      ['getWorkloadAvailability', { params: { name: 'nope' } }],
     ] as const) {
       expect(await failure(admin.call(id, input as CallInput)), id).toMatchObject({ status: 404 });
     }
@@ -377,6 +430,7 @@ describe('REST: workloads', () => {
     expect(doc.paths['/workloads/{name}/instances']).toHaveProperty('get');
     expect(doc.paths['/workloads/{name}/instances/{n}/placement']).toHaveProperty('get');
     expect(doc.paths['/instances']).toHaveProperty('get');
+    expect(doc.paths['/workloads/{name}/availability']).toHaveProperty('get');
     expect(doc.paths['/workloads']?.['post']).toMatchObject({
       'x-chamber-access': 'modify_workloads',
     });

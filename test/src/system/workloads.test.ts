@@ -106,6 +106,18 @@ describe('a workload on the simulated cloud', () => {
         .sort(),
     );
     expect(new Set(running(after).map((i) => rackOf(i.blade))).size).toBe(web.instances);
+
+    // Its availability after recovery: the lost instance's ticks counted (its ramp-up not), one
+    // outage, detected and over within the bound.
+    const availability = await w.workloads.availability(web.name);
+    expect(availability.instanceTicksLost).toBeGreaterThan(0);
+    expect(availability.outages).toHaveLength(1);
+    expect(availability.outages[0]!.endTick).toBeDefined();
+    expect(availability.outages[0]!.detectedTick).toBeDefined();
+    expect(availability.worstOutageTicks).toBeLessThanOrEqual(settleTicks);
+    expect(availability.availability).toBeLessThan(1);
+    expect(availability.rampTicks).toBeGreaterThan(0);
+    expect([availability.desired, availability.running]).toEqual([web.instances, web.instances]);
   });
 
   it('reaches the same digest when the scheduler and the workload repair manager are SIGKILLed mid-run', async () => {

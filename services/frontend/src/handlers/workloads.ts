@@ -6,6 +6,7 @@ import {
   PlacementRule,
   WorkloadPhase,
   type ExplainPlacementResponse,
+  type GetAvailabilityResponse,
   type Instance as InstanceMessage,
   type Workload as WorkloadMessage,
   type WorkloadSpec,
@@ -45,6 +46,7 @@ export type WorkloadId = Extract<
   | 'deleteWorkload'
   | 'listWorkloadInstances'
   | 'explainPlacement'
+  | 'getWorkloadAvailability'
   | 'listInstances'
 >;
 
@@ -143,6 +145,38 @@ function explanationAnswer(
   };
 }
 
+/** A workload's availability as the API answers it: numbers, optional figures left out. */
+function availabilityAnswer(a: GetAvailabilityResponse): AnswerOf<'getWorkloadAvailability'> {
+  return {
+    workload: a.workload,
+    fromTick: a.fromTick,
+    toTick: a.toTick,
+    desired: a.desired,
+    running: a.running,
+    observedRunning: a.observedRunning,
+    instanceTicksDesired: a.instanceTicksDesired,
+    instanceTicksLost: a.instanceTicksLost,
+    availability: a.availability,
+    outages: a.outages.map((o) => ({
+      startTick: o.startTick,
+      ...(o.detectedTick === undefined ? {} : { detectedTick: o.detectedTick }),
+      ...(o.endTick === undefined ? {} : { endTick: o.endTick }),
+      ticks: o.ticks,
+      instanceTicksLost: o.instanceTicksLost,
+    })),
+    worstOutageTicks: a.worstOutageTicks,
+    ...(a.meanDetectionTicks === undefined ? {} : { meanDetectionTicks: a.meanDetectionTicks }),
+    ...(a.meanRecoveryTicks === undefined ? {} : { meanRecoveryTicks: a.meanRecoveryTicks }),
+    rampTicks: a.rampTicks,
+    samples: a.samples.map((x) => ({
+      tick: x.tick,
+      desired: x.desired,
+      running: x.running,
+      observedRunning: x.observedRunning,
+    })),
+  };
+}
+
 /** The spec of workload `name` from a body of its fields in words. */
 function specOf(name: string, body: SpecBody): WorkloadSpecWords {
   return {
@@ -216,6 +250,15 @@ export function workloadHandlers(deps: WorkloadDeps): Pick<Handlers, WorkloadId>
       const { name, n } = request.input.params;
       const res = await scheduler.explain(name, n);
       return { body: explanationAnswer(name, n, res) };
+    },
+    async getWorkloadAvailability(request) {
+      const { name } = request.input.params;
+      const { from, to } = request.input.query;
+      const res = await workloads.availability(name, {
+        ...(from === undefined ? {} : { fromTick: from }),
+        ...(to === undefined ? {} : { toTick: to }),
+      });
+      return { body: availabilityAnswer(res) };
     },
     async listInstances(request) {
       const { under, workload } = request.input.query;

@@ -1,4 +1,5 @@
 import {
+  AvailabilitySample,
   BladeActual,
   BladeState,
   InstanceActual,
@@ -9,6 +10,9 @@ import {
   ObservedState,
   PduActual,
   PduState,
+  WorkloadPhase,
+  WorkloadRecord,
+  WorkloadSpec,
 } from '@chamber/protos';
 import { encode, memorySnapshot, op, type Snapshot, type TickInput } from '@chamber/reactor';
 import { keys, viewKey } from '@chamber/world';
@@ -213,7 +217,83 @@ describe('the monitor reactor, for instances', () => {
 
     // The actual record deleted: so is the observation.
     world.delete(keys.instanceActual('web', 2));
+    // (And web's availability at 13: one running, one believed running.)
     const gone = await both(monitor, world, 13, [keys.instanceActual('web', 2)]);
-    expect(gone.writes).toEqual([op.delete(keys.instanceObserved('web', 2))]);
+    expect(gone.writes).toEqual([
+      op.delete(keys.instanceObserved('web', 2)),
+      op.put(AvailabilitySample, keys.availabilitySample('web', 13), {
+        workload: 'web',
+        tick: 13,
+        desired: 0,
+        running: 1,
+        observedRunning: 1,
+      }),
+    ]);
+  });
+
+  it("samples a workload's availability as each tick left it, only when it changes", async () => {
+    const workload = (instances: number, phase = WorkloadPhase.WORKLOAD_PHASE_READY): string =>
+      encode(WorkloadRecord, {
+        ...WorkloadRecord.fromPartial({}),
+        spec: { ...WorkloadSpec.fromPartial({}), name: 'web', instances },
+        phase,
+      });
+    const world = new Map([
+      [viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [viewKey('observed', blade), encode(ObservedRecord, healthy)],
+    ]);
+    const monitor = new MonitorReactor(thresholds);
+    await both(monitor, world, 6, []);
+    const samples = (): Record<string, number[]> =>
+      Object.fromEntries(
+        [...world]
+          .filter(([k]) => k.startsWith(keys.availabilityOf('web')))
+          .map(([k, v]) => {
+            const s = AvailabilitySample.fromJSON(JSON.parse(v));
+            return [k.slice(-2), [s.desired, s.running, s.observedRunning]];
+          }),
+      );
+
+    // Created at 6 (the manager's write), sampled at 7 as it takes effect.
+    world.set(keys.workload('web'), workload(2));
+    await both(monitor, world, 7, [keys.workload('web')]);
+    expect(samples()).toEqual({ '07': [2, 0, 0] });
+    // Two instances running at 7 (sampled at 8); observed at 8 (sampled at 9).
+    world.set(keys.instanceActual('web', 0), instanceAt(InstanceState.INSTANCE_STATE_RUNNING));
+    world.set(keys.instanceActual('web', 1), instanceAt(InstanceState.INSTANCE_STATE_RUNNING));
+    await both(monitor, world, 8, [keys.instanceActual('web', 0), keys.instanceActual('web', 1)]);
+    expect(samples()).toEqual({ '07': [2, 0, 0], '08': [2, 2, 0] });
+    await both(monitor, world, 9, [
+      keys.instanceObserved('web', 0),
+      keys.instanceObserved('web', 1),
+    ]);
+    expect(samples()).toEqual({ '07': [2, 0, 0], '08': [2, 2, 0], '09': [2, 2, 2] });
+    // A quiet tick, and the manager rewriting its record with the same counts: nothing.
+    expect((await both(monitor, world, 10, [])).writes).toEqual([]);
+    expect((await both(monitor, world, 11, [keys.workload('web')])).writes).toEqual([]);
+
+    // Deleted at 11: desired 0 from 12, while its instances still run; then gone for good.
+    world.set(keys.workload('web'), workload(2, WorkloadPhase.WORKLOAD_PHASE_DELETING));
+    await both(monitor, world, 12, [keys.workload('web')]);
+    for (const n of [0, 1]) world.delete(keys.instanceActual('web', n));
+    world.delete(keys.workload('web'));
+    await both(monitor, world, 13, [
+      keys.workload('web'),
+      keys.instanceActual('web', 0),
+      keys.instanceActual('web', 1),
+    ]);
+    await both(monitor, world, 14, [
+      keys.instanceObserved('web', 0),
+      keys.instanceObserved('web', 1),
+    ]);
+    expect(samples()).toEqual({
+      '07': [2, 0, 0],
+      '08': [2, 2, 0],
+      '09': [2, 2, 2],
+      '12': [0, 2, 2],
+      '13': [0, 0, 2],
+      '14': [0, 0, 0],
+    });
+    expect((await both(monitor, world, 15, [])).writes).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  AvailabilitySample,
   BladeActual,
   BladeState,
   InstanceActual,
@@ -8,6 +9,7 @@ import {
   ObservedState,
   PduActual,
   TorActual,
+  WorkloadRecord,
 } from '@chamber/protos';
 import {
   decode,
@@ -23,6 +25,7 @@ import {
 } from '@chamber/reactor';
 import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
 import {
+  availabilityOfKey,
   deviceKindOf,
   enumTypes,
   fromWire,
@@ -33,6 +36,7 @@ import {
   viewKey,
   wordOf,
 } from '@chamber/world';
+import { countAvailability, sampleAvailability, type AvailabilityCounts } from './availability.js';
 import { observeInstance } from './instances.js';
 import { observeBlade, observeDevice, type Observation, type Thresholds } from './observe.js';
 
@@ -41,20 +45,28 @@ export const monitorParticipant = 'monitor';
 
 /**
  * The prefixes the monitor caches: the actual views it reads (elements and
- * instances), the observed views it writes.
+ * instances), the observed views it writes, and for availability the
+ * workloads it reads and the samples it writes.
  */
 export const monitorViews: readonly string[] = [
   keys.actualPrefix,
   keys.observedPrefix,
   keys.instanceActualPrefix,
   keys.instanceObservedPrefix,
+  keys.workloadsPrefix,
+  keys.availabilityPrefix,
 ];
 
 /**
- * What wakes the monitor besides its deadlines: the actual views (it alone
- * writes `observed/` and `instance-observed/`).
+ * What wakes the monitor besides its deadlines: the actual views and the
+ * workloads (it alone writes `observed/`, `instance-observed/` and
+ * `availability/`).
  */
-export const monitorReactsTo: readonly string[] = [keys.actualPrefix, keys.instanceActualPrefix];
+export const monitorReactsTo: readonly string[] = [
+  keys.actualPrefix,
+  keys.instanceActualPrefix,
+  keys.workloadsPrefix,
+];
 
 /**
  * The monitor, one tick at a time: it observes the elements whose actual
@@ -66,11 +78,24 @@ export const monitorReactsTo: readonly string[] = [keys.actualPrefix, keys.insta
  * load changes every actual record at once) lets the event loop run every
  * `sliceMs` of work, so the participant's lease keep-alive and calls go on
  * meanwhile; where it pauses does not change what it decides.
+ *
+ * It keeps each workload's availability (`availability/<workload>/<tick>`):
+ * at tick T it counts, for each workload whose record or instances' actual
+ * or observed records changed at T-1, what tick T's snapshot holds (desired,
+ * running, observed running: what every service, the monitor included,
+ * wrote through T-1), and writes a sample for T when that differs from the
+ * workload's last one. So the samples of a settled tick are all in. The
+ * last sample of each is rebuilt from the snapshot like the rest of its
+ * memory.
  */
 export class MonitorReactor implements Reactor {
   private wheel = new TimerWheel();
   private instances = new InstancesByBlade();
   private run = -1;
+  /** Each workload's last availability sample, as the store has it. */
+  private lastSamples = new Map<string, AvailabilityCounts>();
+  /** The workloads whose instances' observations this process wrote at its last tick. */
+  private observedLast = new Set<string>();
 
   /** `sliceMs`: the longest stretch of a tick's work between two turns of the event loop. */
   constructor(
@@ -84,9 +109,20 @@ export class MonitorReactor implements Reactor {
     // Instances to observe, by their `instance-actual/` key.
     const instancesDue = new Set<string>();
     const isFull = changes === undefined || run !== this.run;
+    // Workloads whose availability may have changed at the tick before.
+    const workloadsDue = new Set<string>();
     if (isFull) {
       this.wheel = new TimerWheel();
       this.instances = InstancesByBlade.rebuild(snapshot);
+      this.lastSamples = lastSamples(snapshot);
+      for (const name of this.lastSamples.keys()) workloadsDue.add(name);
+      for (const e of snapshot.listRaw(keys.workloadsPrefix))
+        workloadsDue.add(e.key.slice(keys.workloadsPrefix.length));
+      for (const prefix of [keys.instanceActualPrefix, keys.instanceObservedPrefix])
+        for (const e of snapshot.listRaw(prefix)) {
+          const ref = instanceOfKey(e.key);
+          if (ref !== undefined) workloadsDue.add(ref.workload);
+        }
       for (const e of snapshot.listRaw(keys.actualPrefix)) due.add(pathOfViewKey('actual', e.key)!);
       for (const e of snapshot.listRaw(keys.observedPrefix))
         due.add(pathOfViewKey('observed', e.key)!);
@@ -96,6 +132,7 @@ export class MonitorReactor implements Reactor {
         if (ref !== undefined) instancesDue.add(keys.instanceActual(ref.workload, ref.n));
       }
     } else {
+      for (const name of this.observedLast) workloadsDue.add(name);
       for (const key of changes) {
         const path = pathOfViewKey('actual', key);
         if (path !== undefined) due.add(path);
@@ -103,8 +140,18 @@ export class MonitorReactor implements Reactor {
           this.instances.update(snapshot, key);
           instancesDue.add(key);
         }
+        if (key.startsWith(keys.workloadsPrefix))
+          workloadsDue.add(key.slice(keys.workloadsPrefix.length));
+        else if (
+          key.startsWith(keys.instanceActualPrefix) ||
+          key.startsWith(keys.instanceObservedPrefix)
+        ) {
+          const ref = instanceOfKey(key);
+          if (ref !== undefined) workloadsDue.add(ref.workload);
+        }
       }
     }
+    this.observedLast = new Set();
     this.run = run;
     for (const path of this.wheel.takeDue(tick)) due.add(path);
     const writes: Op[] = [];
@@ -143,6 +190,18 @@ export class MonitorReactor implements Reactor {
       await slicer.pause();
       this.observeInstance(snapshot, tick, key, observedNow, writes, decisions);
     }
+    for (const name of [...workloadsDue].sort()) {
+      await slicer.pause();
+      const sample = sampleAvailability(
+        name,
+        tick,
+        countOf(snapshot, name),
+        this.lastSamples.get(name),
+      );
+      if (sample === undefined) continue;
+      writes.push(op.put(AvailabilitySample, keys.availabilitySample(name, tick), sample));
+      this.lastSamples.set(name, sample);
+    }
     return { writes, decisions, nextWakeup: this.wheel.next() ?? null };
   }
 
@@ -173,6 +232,7 @@ export class MonitorReactor implements Reactor {
               BladeState.BLADE_STATE_WORKING,
           };
     const { next } = observeInstance(tick, actual, current, blade);
+    if (next !== undefined) this.observedLast.add(ref.workload);
     if (next === null) writes.push(op.delete(observedKey));
     if (next === undefined || next === null) return;
     writes.push(op.put(InstanceObserved, observedKey, next));
@@ -240,6 +300,32 @@ function transition(
 function read<T>(snapshot: Snapshot, codec: Codec<T>, key: string): T | undefined {
   const raw = snapshot.getRaw(key);
   return raw === undefined ? undefined : decode(codec, key, raw.value);
+}
+
+/** Workload `name`'s availability counts as the snapshot holds them. */
+function countOf(snapshot: Snapshot, name: string): AvailabilityCounts {
+  const decodeAll = <T>(codec: Codec<T>, prefix: string): T[] =>
+    snapshot.listRaw(prefix).map((e) => decode(codec, e.key, e.value));
+  return countAvailability(
+    read(snapshot, WorkloadRecord, keys.workload(name)),
+    decodeAll(InstanceActual, keys.instanceActualOf(name)),
+    decodeAll(InstanceObserved, keys.instanceObservedOf(name)),
+  );
+}
+
+/** Each workload's last availability sample in the snapshot (keys sort by tick). */
+function lastSamples(snapshot: Snapshot): Map<string, AvailabilityCounts> {
+  const last = new Map<string, AvailabilityCounts>();
+  let previous: string | undefined;
+  const entries = snapshot.listRaw(keys.availabilityPrefix);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    const name = availabilityOfKey(e.key)?.workload;
+    if (name === undefined || name === previous) continue;
+    previous = name;
+    if (!last.has(name)) last.set(name, decode(AvailabilitySample, e.key, e.value));
+  }
+  return last;
 }
 
 const isTrouble = (state: ObservedState): boolean =>

@@ -2,11 +2,13 @@ import { ChamberError, Code } from '@chamber/errors';
 import { unary as unaryCall, type HandlerLogger } from '@chamber/grpc';
 import { InputWriter } from '@chamber/participant';
 import {
+  AvailabilitySample,
   InstanceActual,
   InstanceObserved,
   InstanceRecord,
   PendingRecord,
   PlacementRecord,
+  SettledRecord,
   UnplacedRecord,
   WorkloadInput,
   WorkloadInput_Action,
@@ -19,6 +21,7 @@ import {
 import { cmp, op, type Compare, type Entry, type Store } from '@chamber/store';
 import { workloadsInbox, workloadsOwner } from '@chamber/workloads-client';
 import { instanceName, instanceOfKey, isUnder, keys } from '@chamber/world';
+import { summarizeAvailability } from '../domain/availability.js';
 import { applyInput } from '../domain/inputs.js';
 import { checkSpec, nameProblem, type SpecProblem } from '../domain/spec.js';
 import { standingInstance, standingWorkload, type InstanceRecords } from '../domain/standing.js';
@@ -43,7 +46,9 @@ const invalid = (problem: SpecProblem): ChamberError =>
  * inputs (`inputs/workload-repair/<id>`) that the manager applies at the
  * next tick, answering that tick; get, list and list-instances read the
  * records (the workload and instance records joined with placements, the
- * scheduler's refusals, actual and observed states).
+ * scheduler's refusals, actual and observed states); get-availability folds
+ * the monitor's samples of a workload (`availability/<workload>/`) over a
+ * range of ticks, by default from 0 to the last settled tick.
  */
 export function createWorkloadsHandlers(
   store: Store,
@@ -272,6 +277,38 @@ export function createWorkloadsHandlers(
       }
       const under = req.under.replace(/^\/+|\/+$/g, '');
       return { instances: await standingInstances(req.workload, under) };
+    }),
+
+    getAvailability: unary(async (req) => {
+      const problem = nameProblem(req.workload, 'workload');
+      if (problem !== undefined) throw invalid(problem);
+      const stored = await store.list(AvailabilitySample, keys.availabilityOf(req.workload));
+      if (stored.entries.length === 0)
+        throw new ChamberError(
+          Code.NotFound,
+          `workload "${req.workload}" has no availability: it never existed in this run`,
+          { details: { field: 'workload' } },
+        );
+      const fromTick = req.fromTick ?? 0;
+      const toTick =
+        req.toTick ??
+        (await store.get(SettledRecord, keys.clockSettled, { revision: stored.revision }))?.value
+          .tick ??
+        0;
+      if (fromTick > toTick)
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `from tick ${fromTick} is after to tick ${toTick}`,
+          { details: { field: req.fromTick === undefined ? 'to_tick' : 'from_tick' } },
+        );
+      return {
+        workload: req.workload,
+        ...summarizeAvailability(
+          stored.entries.map((e) => e.value),
+          fromTick,
+          toTick,
+        ),
+      };
     }),
   };
 }

@@ -454,6 +454,25 @@ export interface InstanceObserved {
   reason: string;
 }
 
+/**
+ * availability/<workload>/<tick, 12 digits>: a workload's availability at
+ * tick `tick` as its snapshot holds it (the records written through the tick
+ * before, as every participant sees them at `tick`), written by the monitor
+ * at that tick only when the triple differs from the workload's previous
+ * sample; it holds until the next one. The samples
+ * outlive the workload (its last one says desired 0) and go with a Reset.
+ */
+export interface AvailabilitySample {
+  workload: string;
+  tick: number;
+  /** The spec's instance count; 0 once the workload is deleted or gone. */
+  desired: number;
+  /** Its instances whose actual state is running (the truth). */
+  running: number;
+  /** Its instances observed running (what the control plane believes). */
+  observedRunning: number;
+}
+
 /** inputs/workload-repair/<id>: a change to a workload, applied at its tick. */
 export interface WorkloadInput {
   action: WorkloadInput_Action;
@@ -2266,6 +2285,143 @@ export const InstanceObserved: MessageFns<InstanceObserved> = {
     message.blade = object.blade ?? "";
     message.sinceTick = object.sinceTick ?? 0;
     message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseAvailabilitySample(): AvailabilitySample {
+  return { workload: "", tick: 0, desired: 0, running: 0, observedRunning: 0 };
+}
+
+export const AvailabilitySample: MessageFns<AvailabilitySample> = {
+  encode(message: AvailabilitySample, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workload !== "") {
+      writer.uint32(10).string(message.workload);
+    }
+    if (message.tick !== 0) {
+      writer.uint32(16).uint64(message.tick);
+    }
+    if (message.desired !== 0) {
+      writer.uint32(24).uint32(message.desired);
+    }
+    if (message.running !== 0) {
+      writer.uint32(32).uint32(message.running);
+    }
+    if (message.observedRunning !== 0) {
+      writer.uint32(40).uint32(message.observedRunning);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AvailabilitySample {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAvailabilitySample();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workload = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.desired = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.running = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.observedRunning = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AvailabilitySample {
+    return {
+      workload: isSet(object.workload) ? globalThis.String(object.workload) : "",
+      tick: isSet(object.tick) ? globalThis.Number(object.tick) : 0,
+      desired: isSet(object.desired) ? globalThis.Number(object.desired) : 0,
+      running: isSet(object.running) ? globalThis.Number(object.running) : 0,
+      observedRunning: isSet(object.observedRunning)
+        ? globalThis.Number(object.observedRunning)
+        : isSet(object.observed_running)
+        ? globalThis.Number(object.observed_running)
+        : 0,
+    };
+  },
+
+  toJSON(message: AvailabilitySample): unknown {
+    const obj: any = {};
+    if (message.workload !== "") {
+      obj.workload = message.workload;
+    }
+    if (message.tick !== 0) {
+      obj.tick = Math.round(message.tick);
+    }
+    if (message.desired !== 0) {
+      obj.desired = Math.round(message.desired);
+    }
+    if (message.running !== 0) {
+      obj.running = Math.round(message.running);
+    }
+    if (message.observedRunning !== 0) {
+      obj.observedRunning = Math.round(message.observedRunning);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AvailabilitySample>): AvailabilitySample {
+    return AvailabilitySample.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AvailabilitySample>): AvailabilitySample {
+    const message = createBaseAvailabilitySample();
+    message.workload = object.workload ?? "";
+    message.tick = object.tick ?? 0;
+    message.desired = object.desired ?? 0;
+    message.running = object.running ?? 0;
+    message.observedRunning = object.observedRunning ?? 0;
     return message;
   },
 };

@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import {
+  AvailabilitySample,
   InstanceHealth,
   instanceHealthFromJSON,
   instanceHealthToJSON,
@@ -131,6 +132,80 @@ export interface ListInstancesRequest {
 
 export interface ListInstancesResponse {
   instances: Instance[];
+}
+
+export interface GetAvailabilityRequest {
+  workload: string;
+  /** The first tick counted; 0 when absent. */
+  fromTick?:
+    | number
+    | undefined;
+  /** The last tick counted (inclusive); the last settled tick when absent. */
+  toTick?: number | undefined;
+}
+
+/**
+ * An outage: a maximal run of short ticks (running < desired) once the
+ * workload was at strength.
+ */
+export interface Outage {
+  /** The first short tick. */
+  startTick: number;
+  /**
+   * The first tick of the outage where observed running < desired too (the
+   * control plane noticed); absent while nobody noticed.
+   */
+  detectedTick?:
+    | number
+    | undefined;
+  /**
+   * The first tick at strength again; absent while the outage is open at
+   * `to_tick`.
+   */
+  endTick?:
+    | number
+    | undefined;
+  /** end_tick - start_tick; open: to_tick + 1 - start_tick. */
+  ticks: number;
+  /** Instance-ticks lost in the range during it. */
+  instanceTicksLost: number;
+}
+
+/**
+ * A workload's availability over [from_tick, to_tick]. A workload ramps
+ * after it is created or scaled up until running first reaches desired; ramp
+ * ticks are not lost. Once at strength, a tick with running < desired is
+ * short and loses desired - running instance-ticks. Detection = detected_tick
+ * - start_tick, recovery = end_tick - detected_tick.
+ */
+export interface GetAvailabilityResponse {
+  workload: string;
+  fromTick: number;
+  toTick: number;
+  /** As of to_tick. */
+  desired: number;
+  running: number;
+  observedRunning: number;
+  /** Desired instances summed over the ticks that were not ramping. */
+  instanceTicksDesired: number;
+  instanceTicksLost: number;
+  /** 1 - lost / desired; 1 when nothing was desired. */
+  availability: number;
+  outages: Outage[];
+  /** The longest outage's ticks (0: none). */
+  worstOutageTicks: number;
+  /** Over the outages detected; absent when none was. */
+  meanDetectionTicks?:
+    | number
+    | undefined;
+  /** Over the outages detected and ended; absent when none was. */
+  meanRecoveryTicks?:
+    | number
+    | undefined;
+  /** Ticks spent ramping in the range. */
+  rampTicks: number;
+  /** The samples in the range, by tick (each holds until the next). */
+  samples: AvailabilitySample[];
 }
 
 export interface ExplainPlacementRequest {
@@ -1587,6 +1662,613 @@ export const ListInstancesResponse: MessageFns<ListInstancesResponse> = {
   },
 };
 
+function createBaseGetAvailabilityRequest(): GetAvailabilityRequest {
+  return { workload: "", fromTick: undefined, toTick: undefined };
+}
+
+export const GetAvailabilityRequest: MessageFns<GetAvailabilityRequest> = {
+  encode(message: GetAvailabilityRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workload !== "") {
+      writer.uint32(10).string(message.workload);
+    }
+    if (message.fromTick !== undefined) {
+      writer.uint32(16).uint64(message.fromTick);
+    }
+    if (message.toTick !== undefined) {
+      writer.uint32(24).uint64(message.toTick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAvailabilityRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAvailabilityRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workload = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toTick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAvailabilityRequest {
+    return {
+      workload: isSet(object.workload) ? globalThis.String(object.workload) : "",
+      fromTick: isSet(object.fromTick)
+        ? globalThis.Number(object.fromTick)
+        : isSet(object.from_tick)
+        ? globalThis.Number(object.from_tick)
+        : undefined,
+      toTick: isSet(object.toTick)
+        ? globalThis.Number(object.toTick)
+        : isSet(object.to_tick)
+        ? globalThis.Number(object.to_tick)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetAvailabilityRequest): unknown {
+    const obj: any = {};
+    if (message.workload !== "") {
+      obj.workload = message.workload;
+    }
+    if (message.fromTick !== undefined) {
+      obj.fromTick = Math.round(message.fromTick);
+    }
+    if (message.toTick !== undefined) {
+      obj.toTick = Math.round(message.toTick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAvailabilityRequest>): GetAvailabilityRequest {
+    return GetAvailabilityRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAvailabilityRequest>): GetAvailabilityRequest {
+    const message = createBaseGetAvailabilityRequest();
+    message.workload = object.workload ?? "";
+    message.fromTick = object.fromTick ?? undefined;
+    message.toTick = object.toTick ?? undefined;
+    return message;
+  },
+};
+
+function createBaseOutage(): Outage {
+  return { startTick: 0, detectedTick: undefined, endTick: undefined, ticks: 0, instanceTicksLost: 0 };
+}
+
+export const Outage: MessageFns<Outage> = {
+  encode(message: Outage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startTick !== 0) {
+      writer.uint32(8).uint64(message.startTick);
+    }
+    if (message.detectedTick !== undefined) {
+      writer.uint32(16).uint64(message.detectedTick);
+    }
+    if (message.endTick !== undefined) {
+      writer.uint32(24).uint64(message.endTick);
+    }
+    if (message.ticks !== 0) {
+      writer.uint32(32).uint64(message.ticks);
+    }
+    if (message.instanceTicksLost !== 0) {
+      writer.uint32(40).uint64(message.instanceTicksLost);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Outage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOutage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.startTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.detectedTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.endTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ticks = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.instanceTicksLost = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Outage {
+    return {
+      startTick: isSet(object.startTick)
+        ? globalThis.Number(object.startTick)
+        : isSet(object.start_tick)
+        ? globalThis.Number(object.start_tick)
+        : 0,
+      detectedTick: isSet(object.detectedTick)
+        ? globalThis.Number(object.detectedTick)
+        : isSet(object.detected_tick)
+        ? globalThis.Number(object.detected_tick)
+        : undefined,
+      endTick: isSet(object.endTick)
+        ? globalThis.Number(object.endTick)
+        : isSet(object.end_tick)
+        ? globalThis.Number(object.end_tick)
+        : undefined,
+      ticks: isSet(object.ticks) ? globalThis.Number(object.ticks) : 0,
+      instanceTicksLost: isSet(object.instanceTicksLost)
+        ? globalThis.Number(object.instanceTicksLost)
+        : isSet(object.instance_ticks_lost)
+        ? globalThis.Number(object.instance_ticks_lost)
+        : 0,
+    };
+  },
+
+  toJSON(message: Outage): unknown {
+    const obj: any = {};
+    if (message.startTick !== 0) {
+      obj.startTick = Math.round(message.startTick);
+    }
+    if (message.detectedTick !== undefined) {
+      obj.detectedTick = Math.round(message.detectedTick);
+    }
+    if (message.endTick !== undefined) {
+      obj.endTick = Math.round(message.endTick);
+    }
+    if (message.ticks !== 0) {
+      obj.ticks = Math.round(message.ticks);
+    }
+    if (message.instanceTicksLost !== 0) {
+      obj.instanceTicksLost = Math.round(message.instanceTicksLost);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Outage>): Outage {
+    return Outage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Outage>): Outage {
+    const message = createBaseOutage();
+    message.startTick = object.startTick ?? 0;
+    message.detectedTick = object.detectedTick ?? undefined;
+    message.endTick = object.endTick ?? undefined;
+    message.ticks = object.ticks ?? 0;
+    message.instanceTicksLost = object.instanceTicksLost ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetAvailabilityResponse(): GetAvailabilityResponse {
+  return {
+    workload: "",
+    fromTick: 0,
+    toTick: 0,
+    desired: 0,
+    running: 0,
+    observedRunning: 0,
+    instanceTicksDesired: 0,
+    instanceTicksLost: 0,
+    availability: 0,
+    outages: [],
+    worstOutageTicks: 0,
+    meanDetectionTicks: undefined,
+    meanRecoveryTicks: undefined,
+    rampTicks: 0,
+    samples: [],
+  };
+}
+
+export const GetAvailabilityResponse: MessageFns<GetAvailabilityResponse> = {
+  encode(message: GetAvailabilityResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workload !== "") {
+      writer.uint32(10).string(message.workload);
+    }
+    if (message.fromTick !== 0) {
+      writer.uint32(16).uint64(message.fromTick);
+    }
+    if (message.toTick !== 0) {
+      writer.uint32(24).uint64(message.toTick);
+    }
+    if (message.desired !== 0) {
+      writer.uint32(32).uint32(message.desired);
+    }
+    if (message.running !== 0) {
+      writer.uint32(40).uint32(message.running);
+    }
+    if (message.observedRunning !== 0) {
+      writer.uint32(48).uint32(message.observedRunning);
+    }
+    if (message.instanceTicksDesired !== 0) {
+      writer.uint32(56).uint64(message.instanceTicksDesired);
+    }
+    if (message.instanceTicksLost !== 0) {
+      writer.uint32(64).uint64(message.instanceTicksLost);
+    }
+    if (message.availability !== 0) {
+      writer.uint32(73).double(message.availability);
+    }
+    for (const v of message.outages) {
+      Outage.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.worstOutageTicks !== 0) {
+      writer.uint32(88).uint64(message.worstOutageTicks);
+    }
+    if (message.meanDetectionTicks !== undefined) {
+      writer.uint32(97).double(message.meanDetectionTicks);
+    }
+    if (message.meanRecoveryTicks !== undefined) {
+      writer.uint32(105).double(message.meanRecoveryTicks);
+    }
+    if (message.rampTicks !== 0) {
+      writer.uint32(112).uint64(message.rampTicks);
+    }
+    for (const v of message.samples) {
+      AvailabilitySample.encode(v!, writer.uint32(122).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAvailabilityResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAvailabilityResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workload = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.desired = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.running = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.observedRunning = reader.uint32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.instanceTicksDesired = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.instanceTicksLost = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.availability = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.outages.push(Outage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.worstOutageTicks = longToNumber(reader.uint64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.meanDetectionTicks = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.meanRecoveryTicks = reader.double();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.rampTicks = longToNumber(reader.uint64());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.samples.push(AvailabilitySample.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAvailabilityResponse {
+    return {
+      workload: isSet(object.workload) ? globalThis.String(object.workload) : "",
+      fromTick: isSet(object.fromTick)
+        ? globalThis.Number(object.fromTick)
+        : isSet(object.from_tick)
+        ? globalThis.Number(object.from_tick)
+        : 0,
+      toTick: isSet(object.toTick)
+        ? globalThis.Number(object.toTick)
+        : isSet(object.to_tick)
+        ? globalThis.Number(object.to_tick)
+        : 0,
+      desired: isSet(object.desired) ? globalThis.Number(object.desired) : 0,
+      running: isSet(object.running) ? globalThis.Number(object.running) : 0,
+      observedRunning: isSet(object.observedRunning)
+        ? globalThis.Number(object.observedRunning)
+        : isSet(object.observed_running)
+        ? globalThis.Number(object.observed_running)
+        : 0,
+      instanceTicksDesired: isSet(object.instanceTicksDesired)
+        ? globalThis.Number(object.instanceTicksDesired)
+        : isSet(object.instance_ticks_desired)
+        ? globalThis.Number(object.instance_ticks_desired)
+        : 0,
+      instanceTicksLost: isSet(object.instanceTicksLost)
+        ? globalThis.Number(object.instanceTicksLost)
+        : isSet(object.instance_ticks_lost)
+        ? globalThis.Number(object.instance_ticks_lost)
+        : 0,
+      availability: isSet(object.availability) ? globalThis.Number(object.availability) : 0,
+      outages: globalThis.Array.isArray(object?.outages)
+        ? object.outages.map((e: any) => Outage.fromJSON(e))
+        : [],
+      worstOutageTicks: isSet(object.worstOutageTicks)
+        ? globalThis.Number(object.worstOutageTicks)
+        : isSet(object.worst_outage_ticks)
+        ? globalThis.Number(object.worst_outage_ticks)
+        : 0,
+      meanDetectionTicks: isSet(object.meanDetectionTicks)
+        ? globalThis.Number(object.meanDetectionTicks)
+        : isSet(object.mean_detection_ticks)
+        ? globalThis.Number(object.mean_detection_ticks)
+        : undefined,
+      meanRecoveryTicks: isSet(object.meanRecoveryTicks)
+        ? globalThis.Number(object.meanRecoveryTicks)
+        : isSet(object.mean_recovery_ticks)
+        ? globalThis.Number(object.mean_recovery_ticks)
+        : undefined,
+      rampTicks: isSet(object.rampTicks)
+        ? globalThis.Number(object.rampTicks)
+        : isSet(object.ramp_ticks)
+        ? globalThis.Number(object.ramp_ticks)
+        : 0,
+      samples: globalThis.Array.isArray(object?.samples)
+        ? object.samples.map((e: any) => AvailabilitySample.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetAvailabilityResponse): unknown {
+    const obj: any = {};
+    if (message.workload !== "") {
+      obj.workload = message.workload;
+    }
+    if (message.fromTick !== 0) {
+      obj.fromTick = Math.round(message.fromTick);
+    }
+    if (message.toTick !== 0) {
+      obj.toTick = Math.round(message.toTick);
+    }
+    if (message.desired !== 0) {
+      obj.desired = Math.round(message.desired);
+    }
+    if (message.running !== 0) {
+      obj.running = Math.round(message.running);
+    }
+    if (message.observedRunning !== 0) {
+      obj.observedRunning = Math.round(message.observedRunning);
+    }
+    if (message.instanceTicksDesired !== 0) {
+      obj.instanceTicksDesired = Math.round(message.instanceTicksDesired);
+    }
+    if (message.instanceTicksLost !== 0) {
+      obj.instanceTicksLost = Math.round(message.instanceTicksLost);
+    }
+    if (message.availability !== 0) {
+      obj.availability = floatToJson(message.availability);
+    }
+    if (message.outages?.length) {
+      obj.outages = message.outages.map((e) => Outage.toJSON(e));
+    }
+    if (message.worstOutageTicks !== 0) {
+      obj.worstOutageTicks = Math.round(message.worstOutageTicks);
+    }
+    if (message.meanDetectionTicks !== undefined) {
+      obj.meanDetectionTicks = floatToJson(message.meanDetectionTicks);
+    }
+    if (message.meanRecoveryTicks !== undefined) {
+      obj.meanRecoveryTicks = floatToJson(message.meanRecoveryTicks);
+    }
+    if (message.rampTicks !== 0) {
+      obj.rampTicks = Math.round(message.rampTicks);
+    }
+    if (message.samples?.length) {
+      obj.samples = message.samples.map((e) => AvailabilitySample.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAvailabilityResponse>): GetAvailabilityResponse {
+    return GetAvailabilityResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAvailabilityResponse>): GetAvailabilityResponse {
+    const message = createBaseGetAvailabilityResponse();
+    message.workload = object.workload ?? "";
+    message.fromTick = object.fromTick ?? 0;
+    message.toTick = object.toTick ?? 0;
+    message.desired = object.desired ?? 0;
+    message.running = object.running ?? 0;
+    message.observedRunning = object.observedRunning ?? 0;
+    message.instanceTicksDesired = object.instanceTicksDesired ?? 0;
+    message.instanceTicksLost = object.instanceTicksLost ?? 0;
+    message.availability = object.availability ?? 0;
+    message.outages = object.outages?.map((e) => Outage.fromPartial(e)) || [];
+    message.worstOutageTicks = object.worstOutageTicks ?? 0;
+    message.meanDetectionTicks = object.meanDetectionTicks ?? undefined;
+    message.meanRecoveryTicks = object.meanRecoveryTicks ?? undefined;
+    message.rampTicks = object.rampTicks ?? 0;
+    message.samples = object.samples?.map((e) => AvailabilitySample.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseExplainPlacementRequest(): ExplainPlacementRequest {
   return { workload: "", n: 0 };
 }
@@ -1823,6 +2505,21 @@ export const WorkloadsService = {
       Buffer.from(ListInstancesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListInstancesResponse => ListInstancesResponse.decode(value),
   },
+  /**
+   * A workload's availability over a range of ticks: NotFound when it never
+   * had a sample, InvalidArgument when from_tick > to_tick.
+   */
+  getAvailability: {
+    path: "/chamber.workloads.v1.Workloads/GetAvailability" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAvailabilityRequest): Buffer =>
+      Buffer.from(GetAvailabilityRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAvailabilityRequest => GetAvailabilityRequest.decode(value),
+    responseSerialize: (value: GetAvailabilityResponse): Buffer =>
+      Buffer.from(GetAvailabilityResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAvailabilityResponse => GetAvailabilityResponse.decode(value),
+  },
 } as const;
 
 export interface WorkloadsServer extends UntypedServiceImplementation {
@@ -1832,6 +2529,11 @@ export interface WorkloadsServer extends UntypedServiceImplementation {
   updateWorkload: handleUnaryCall<UpdateWorkloadRequest, UpdateWorkloadResponse>;
   deleteWorkload: handleUnaryCall<DeleteWorkloadRequest, DeleteWorkloadResponse>;
   listInstances: handleUnaryCall<ListInstancesRequest, ListInstancesResponse>;
+  /**
+   * A workload's availability over a range of ticks: NotFound when it never
+   * had a sample, InvalidArgument when from_tick > to_tick.
+   */
+  getAvailability: handleUnaryCall<GetAvailabilityRequest, GetAvailabilityResponse>;
 }
 
 export interface WorkloadsClient extends Client {
@@ -1925,6 +2627,25 @@ export interface WorkloadsClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListInstancesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A workload's availability over a range of ticks: NotFound when it never
+   * had a sample, InvalidArgument when from_tick > to_tick.
+   */
+  getAvailability(
+    request: GetAvailabilityRequest,
+    callback: (error: ServiceError | null, response: GetAvailabilityResponse) => void,
+  ): ClientUnaryCall;
+  getAvailability(
+    request: GetAvailabilityRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAvailabilityResponse) => void,
+  ): ClientUnaryCall;
+  getAvailability(
+    request: GetAvailabilityRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAvailabilityResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const WorkloadsClient = makeGenericClientConstructor(
@@ -1981,6 +2702,10 @@ export const SchedulerClient = makeGenericClientConstructor(
   service: typeof SchedulerService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
