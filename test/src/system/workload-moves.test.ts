@@ -273,9 +273,24 @@ describe('workloads on a bin-packing scheduler', () => {
     // One hog instance fewer frees a blade: late is placed there, woken by the change.
     const hogs = await w.workloads.listInstances({ workload: hog.name });
     await w.workloads.update({ ...hog, instances: hog.instances - 1 });
-    const placed = await stepUntil(w, late.name, (all) => running(all).length === 1);
+    // The last tick each blade held a hog instance (until the manager removes it, stopped).
+    const listedUntil = new Map<string, number>();
+    const placed = await stepUntil(
+      w,
+      late.name,
+      (all) => running(all).length === 1,
+      async (tick) => {
+        for (const h of await w.workloads.listInstances({ workload: hog.name }))
+          listedUntil.set(h.blade, tick);
+      },
+    );
     const blade = running(placed)[0]!.blade;
     expect(hogs.filter((h) => h.blade === blade)).toHaveLength(1);
+    // The manager removed the hog there at the tick after it was last listed;
+    // the scheduler placed late at the next (effects are seen a tick later):
+    // woken by the change, not by a timer.
+    const placedAt = (await w.scheduler.explain(late.name, placed[0]!.n)).explanation!.tick;
+    expect(placedAt).toBe(listedUntil.get(blade)! + 2);
     const now = await w.workloads.listInstances({ workload: hog.name });
     expect(running(now).filter((h) => h.blade === blade)).toEqual([]);
     expect(running(now)).toHaveLength(hog.instances - 1);
