@@ -197,6 +197,9 @@ describe('workloads on a spread scheduler', () => {
       reason: 'rack maintenance',
       drain: true,
     });
+    // The drain gate is per blade: a blade of the rack goes down once it is
+    // empty (one that held none goes down at once), never with an instance
+    // on it that is not stopped; none is ever lost; the rack ends dark.
     const broken: string[] = [];
     let allDown = false;
     const moved = await stepUntil(
