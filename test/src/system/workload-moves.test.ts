@@ -197,9 +197,8 @@ describe('workloads on a spread scheduler', () => {
       reason: 'rack maintenance',
       drain: true,
     });
-    // The drain gate is per blade: a blade of the rack goes down once it is
-    // empty (one that held none goes down at once), never with an instance
-    // on it that is not stopped; none is ever lost; the rack ends dark.
+    // Every instance on the rack moves (runs elsewhere) before any blade of
+    // it goes down; none is ever lost; the rack ends dark.
     const broken: string[] = [];
     let allDown = false;
     const moved = await stepUntil(
@@ -213,15 +212,18 @@ describe('workloads on a spread scheduler', () => {
           if (i.state === InstanceState.INSTANCE_STATE_LOST)
             broken.push(`tick ${tick}: instance ${i.n} lost on ${i.blade}`);
         const states = await bladeStates();
-        for (const [blade, state] of states) {
-          if (!isDown(state)) continue;
+        const down = states.filter(([, state]) => isDown(state));
+        if (down.length > 0) {
           const still = all.filter(
-            (i) => i.blade === blade && i.state !== InstanceState.INSTANCE_STATE_STOPPED,
+            (i) => rackOf(i.blade) === rack && i.state !== InstanceState.INSTANCE_STATE_STOPPED,
           );
           for (const i of still)
             broken.push(
-              `tick ${tick}: ${blade} is ${BladeState[state]} with instance ${i.n} ${InstanceState[i.state]} on it`,
+              `tick ${tick}: ${down[0]![0]} is ${BladeState[down[0]![1]]} with instance ${i.n} ${InstanceState[i.state]} on ${i.blade}`,
             );
+          const elsewhere = up.filter((i) => rackOf(i.blade) !== rack).length;
+          if (elsewhere < web.instances)
+            broken.push(`tick ${tick}: ${down[0]![0]} is down with ${elsewhere} running elsewhere`);
         }
         allDown = states.every(([, s]) => s === BladeState.BLADE_STATE_OFF);
       },
