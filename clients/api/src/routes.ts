@@ -743,6 +743,8 @@ const table = [
     path: '/inventory/target',
     tag: 'inventory',
     summary: "set an element's target; it takes effect at the next tick (If-Match: its revision)",
+    description:
+      'The element is a PDU, a TOR or a blade; or a rack or a zone, meaning every blade in it, as one input that takes effect at one tick (its PDUs and TORs keep their targets, so a drained rack keeps power until its blades are empty and powered down). A rack or zone has no one revision: If-Match is refused for it (400).',
     access: 'modify_inventory',
     query: { path: elementPath },
     body: {
@@ -750,6 +752,9 @@ const table = [
         state: s.oneOf(targetStates, 'what the element should be'),
         powered: s.boolean('whether it should be powered (default true)'),
         reason: s.string('why, for the record', { maxLength: 500 }),
+        drain: s.boolean(
+          'move the instances off its blades before they are powered down (only with out_for_repair or retired; default false)',
+        ),
       },
       required: ['state'],
     },

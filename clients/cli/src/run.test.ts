@@ -359,6 +359,18 @@ describe('table commands over REST', () => {
     expect(call?.headers.get('authorization')).toBe('Bearer chm_t1_secret');
   });
 
+  it('takes a rack out for repair with drain in one call', async () => {
+    const r = await chamber(['inventory', 'set-target', 'r1/z1/k1', 'out_for_repair', '--drain']);
+    expect(r.stderr).toBe('');
+    expect(r.seen.map((c) => [c.method, c.url, c.body])).toEqual([
+      [
+        'PUT',
+        'http://h:1/api/v1/inventory/target?path=r1/z1/k1',
+        { state: 'out_for_repair', drain: true },
+      ],
+    ]);
+  });
+
   it('asks for secrets without taking them as options, and sends lists as arrays', async () => {
     const r = await chamber([
       'user',

@@ -314,6 +314,34 @@ describe('frontend: the inventory', () => {
       ).status,
     ).toBe(404);
   });
+
+  it('takes a rack out with drain in one call, on every blade of it; If-Match on a rack is 400 and changes nothing', async () => {
+    const { admin: api } = await loaded('fe-rack-target');
+    const rack = 'small/z1/rack1';
+    const first = await api.call<ElementAt>('getTarget', { query: { path: b0 } });
+    const refused = await failure(
+      api.call('setTarget', {
+        query: { path: rack },
+        body: { state: 'out_for_repair', drain: true },
+        ifMatch: first.etag!,
+      }),
+    );
+    expect(refused).toEqual({ status: 400, field: 'if-match' });
+    await api.call('step', { body: {} });
+    expect((await api.call<ElementAt>('getTarget', { query: { path: b0 } })).etag).toBe(first.etag);
+    const set = await api.call<{ effectiveTick: number }>('setTarget', {
+      query: { path: rack },
+      body: { state: 'out_for_repair', drain: true, reason: 'rack maintenance' },
+    });
+    await api.call('runUntil', { body: { tick: Number(set.body.effectiveTick) } });
+    const after = await api.call<ElementAt>('getTarget', { query: { path: b0 } });
+    expect(after.body.element.target).toMatchObject({
+      state: 'TARGET_STATE_OUT_FOR_REPAIR',
+      drain: true,
+      reason: 'rack maintenance',
+      sinceTick: Number(set.body.effectiveTick),
+    });
+  });
 });
 
 describe('frontend: kept answers', () => {

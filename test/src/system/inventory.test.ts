@@ -259,13 +259,60 @@ describe('the inventory service', () => {
     expect(
       (
         await failure(
-          w.inventory.setTarget('r1/z1/rack1', {
+          w.inventory.setTarget('r1', {
             state: TargetState.TARGET_STATE_RETIRED,
             powered: false,
           }),
         )
       ).message,
-    ).toBe('targets are set on PDUs, TORs and blades, not on a rack ("r1/z1/rack1")');
+    ).toBe(
+      'targets are set on PDUs, TORs, blades, and racks or zones (meaning all their blades), not on a region ("r1")',
+    );
+  });
+
+  it("sets a rack's target on every blade of it in one call, at one tick, its PDU and TOR untouched", async () => {
+    const w = await world('inv-rack-target');
+    await w.load(twoRacks);
+    const rack = 'r1/z1/rack2';
+    const blade = `${rack}/blade/0`;
+    const before = await w.inventory.getElement(blade, { view: View.VIEW_TARGET });
+    // No one revision guards a rack: refused, and nothing is written.
+    expect(
+      await failure(
+        w.inventory.setTarget(rack, {
+          state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+          powered: false,
+          matchRevision: before.revision,
+        }),
+      ),
+    ).toEqual({
+      code: Code.InvalidArgument,
+      message: `match_revision (If-Match): ${rack} is a rack, whose target is set on each of its blades, each with its own revision; match a revision on a PDU, TOR or blade only`,
+    });
+    const effective = await w.inventory.setTarget(rack, {
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      reason: 'rack maintenance',
+      drain: true,
+    });
+    await w.clock.runUntil(effective);
+    const changed: string[] = [];
+    for (const r of ['r1/z1/rack1', rack])
+      for (let i = 0; i < 4; i++) {
+        const e = await w.inventory.getElement(`${r}/blade/${i}`, { view: View.VIEW_TARGET });
+        if (e.target?.sinceTick === effective) changed.push(e.path);
+      }
+    expect(changed).toEqual([0, 1, 2, 3].map((i) => `${rack}/blade/${i}`));
+    expect((await w.inventory.getElement(blade, { view: View.VIEW_TARGET })).target).toEqual({
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      sinceTick: effective,
+      reason: 'rack maintenance',
+      drain: true,
+    });
+    const pdu = await w.inventory.getElement(`${rack}/pdu/0`, { view: View.VIEW_TARGET });
+    expect(pdu.target?.state).toBe(TargetState.TARGET_STATE_IN_SERVICE);
+    expect(pdu.target?.sinceTick).toBeLessThan(effective);
   });
 
   it('drains only a target taken out of service, and keeps the drain it is asked for', async () => {

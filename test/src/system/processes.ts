@@ -154,6 +154,8 @@ export async function startSimulationProcesses(options: {
   label: string;
   seed: number;
   cleanup: Array<() => Promise<void> | void>;
+  /** More environment for a service, by its name (e.g. the scheduler's strategy). */
+  env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }): Promise<{
   stepperPort: number;
   address: (name: string) => string;
@@ -188,6 +190,7 @@ export async function startSimulationProcesses(options: {
         [`${prefix}_PORT`]: port,
         // The default, spelled out: the world these runs replay.
         ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
+        ...options.env?.[name],
       },
     });
   };

@@ -241,13 +241,14 @@ export function simulationHandlers(deps: SimulationDeps): Pick<Handlers, Simulat
     async setTarget(request) {
       const { path } = request.input.query;
       if (path === undefined) throw pathRequired();
-      const { state, powered, reason } = request.input.body;
+      const { state, powered, reason, drain } = request.input.body;
       const matchRevision = revisionOf(request, 'target');
       // The inventory's code crosses as it is: a stale revision is 412 (If-Match was sent).
       const effectiveTick = await inventory.setTarget(path, {
         state: enumOf(targetStateFromJSON, 'TARGET_STATE', state),
         powered: powered ?? true,
         reason: reason ?? `set by ${who(request)}`,
+        drain: drain ?? false,
         ...(matchRevision === undefined ? {} : { matchRevision }),
       });
       return { body: { effectiveTick } };

@@ -186,4 +186,43 @@ describe('the repair reactor', () => {
       keys.repair(repair.id),
     ]);
   });
+
+  it('keeps an empty drained blade up while another drained blade of its rack holds instances, not for one in service', async () => {
+    const other = 'r/z1/rack1/blade/1';
+    const busy = 'r/z1/rack1/blade/2';
+    const drained = at(TargetRecord, {
+      state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
+      powered: false,
+      drain: true,
+      sinceTick: 10,
+      reason: 'rack maintenance',
+    });
+    const placed = keys.placement(other, 'web', 1);
+    const records: Record<string, { value: string; revision: number }> = {
+      [viewKey('target', blade)]: drained,
+      [viewKey('target', other)]: drained,
+      [viewKey('target', busy)]: target,
+      [viewKey('observed', blade)]: observed(ObservedState.OBSERVED_STATE_HEALTHY, 3),
+      [placed]: { value: '{}', revision: 1 },
+      [keys.placement(busy, 'db', 1)]: { value: '{}', revision: 1 },
+    };
+    const r = reactor();
+    const opened = await r.react(tick(11, snapshotOf(records)));
+    expect(opened.writes).toHaveLength(1);
+    const repair = decode(RepairRecord, 'x', (opened.writes[0] as { value: string }).value);
+    expect(repair.reason).toBe(
+      'draining: 1 instance still on other drained blades of rack r/z1/rack1',
+    );
+    records[keys.repair(repair.id)] = { value: encode(RepairRecord, repair), revision: 2 };
+
+    // The neighbour's last instance goes (the blade in service keeps its own):
+    // the waiting blade is looked at again and powered off.
+    delete records[placed];
+    const empty = await r.react(tick(12, snapshotOf(records), [placed]));
+    expect(await reactor().react(tick(12, snapshotOf(records)))).toEqual(empty);
+    expect(empty.writes.map((w) => (w.type === 'put' ? w.key : ''))).toEqual([
+      keys.command(`${repair.id}-1`),
+      keys.repair(repair.id),
+    ]);
+  });
 });

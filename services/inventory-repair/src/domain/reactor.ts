@@ -4,6 +4,7 @@ import {
   RepairRecord,
   RepairStatus,
   TargetRecord,
+  TargetState,
 } from '@chamber/protos';
 import {
   cmp,
@@ -27,6 +28,7 @@ import {
   rackOf,
   viewKey,
 } from '@chamber/world';
+import { purposes } from './closing.js';
 import { pruneTick } from './pruning.js';
 import { decideRepair, isOpen, type RepairOptions } from './repair-machine.js';
 
@@ -120,9 +122,17 @@ export class RepairReactor implements Reactor {
         const placedOn = key.startsWith(keys.placementsPrefix)
           ? instanceOfKey(key)?.blade
           : undefined;
-        if (path !== undefined) consider.add(path);
-        else if (placedOn !== undefined) consider.add(placedOn);
-        else if (key.startsWith(keys.commandsPrefix)) {
+        const blade = path ?? placedOn;
+        if (blade !== undefined) {
+          consider.add(blade);
+          // The rack's drained blades waiting to power down look again.
+          for (const [waiting, r] of this.openByRack.get(rackOf(blade)) ?? [])
+            if (
+              r.purpose === purposes.powerDown &&
+              isDrained(snapshot.value(TargetRecord, viewKey('target', waiting)))
+            )
+              consider.add(waiting);
+        } else if (key.startsWith(keys.commandsPrefix)) {
           const target = this.byCommand.get(key.slice(keys.commandsPrefix.length));
           if (target !== undefined) consider.add(target);
         }
@@ -136,6 +146,7 @@ export class RepairReactor implements Reactor {
     const decisions: Decision[] = [];
     let opened = 0;
     let changed = 0;
+    const drainedInRack = new Map<string, Map<string, number>>();
     for (const path of [...consider].sort()) {
       await slicer.pause();
       if (changed >= maxRepairsPerTick) {
@@ -152,10 +163,9 @@ export class RepairReactor implements Reactor {
         path,
         kind,
         target,
-        placements:
-          kind === 'blade' && target?.drain === true
-            ? snapshot.listRaw(keys.placementsOn(path)).length
-            : 0,
+        ...(kind === 'blade' && target?.drain === true
+          ? drainedPlacements(snapshot, path, drainedInRack)
+          : { placements: 0, placementsInRack: 0 }),
         observed: snapshot.value(ObservedRecord, viewKey('observed', path)),
         repair,
         command:
@@ -291,4 +301,42 @@ function decision(tick: number, repair: RepairRecord): Decision {
     },
     thread: { id: repair.id, ends: !isOpen(repair.status) },
   };
+}
+
+/** Whether `target` takes its element out of service with drain. */
+const isDrained = (target: TargetRecord | undefined): boolean =>
+  target !== undefined && target.drain && target.state !== TargetState.TARGET_STATE_IN_SERVICE;
+
+/**
+ * The placements on drained `blade`, and on the other drained blades of its
+ * rack: a rack (or zone) drained in one call is emptied before any blade of
+ * it goes down. Counted once per rack and tick (`cache`), by blade.
+ */
+function drainedPlacements(
+  snapshot: Snapshot,
+  blade: string,
+  cache: Map<string, Map<string, number>>,
+): { placements: number; placementsInRack: number } {
+  const rack = rackOf(blade);
+  let byBlade = cache.get(rack);
+  if (byBlade === undefined) {
+    byBlade = new Map();
+    for (const { key } of snapshot.listRaw(keys.placementsOn(rack))) {
+      const on = instanceOfKey(key)?.blade;
+      if (on === undefined) continue;
+      if (!byBlade.has(on))
+        byBlade.set(on, isDrained(snapshot.value(TargetRecord, viewKey('target', on))) ? 0 : -1);
+      const n = byBlade.get(on)!;
+      if (n >= 0) byBlade.set(on, n + 1);
+    }
+    cache.set(rack, byBlade);
+  }
+  let placements = 0;
+  let placementsInRack = 0;
+  for (const [on, n] of byBlade) {
+    if (n <= 0) continue;
+    if (on === blade) placements = n;
+    else placementsInRack += n;
+  }
+  return { placements, placementsInRack };
 }

@@ -74,6 +74,7 @@ function at(tick: number, e: Partial<ElementAtTick> = {}): ElementAtTick {
     lastPurpose: undefined,
     newId: `r${tick}-1`,
     placements: 0,
+    placementsInRack: 0,
     ...e,
   };
 }

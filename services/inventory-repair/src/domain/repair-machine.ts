@@ -58,6 +58,12 @@ export interface ElementAtTick {
    * target drains it (`drain: true`); 0 otherwise.
    */
   readonly placements: number;
+  /**
+   * The placements on the other blades of its rack that a target drains,
+   * counted with `placements`; 0 otherwise. A drained blade waits for them
+   * too, so a rack drained in one call goes down only once it is empty.
+   */
+  readonly placementsInRack: number;
 }
 
 /** One change of a repair: its next record, and the command to write with it. */
@@ -96,7 +102,8 @@ const observedWord = (state: ObservedState): string => wordOf(ObservedState[stat
  * issued, judged, retried, moved on or escalated); a repair opened — when the
  * element should be in service and powered but is observed failed, or (planned
  * maintenance) should not run but is observed running, its power-off waiting
- * while a target that drains it still has placements on it; or its open repair
+ * while a target that drains it still has placements on it or on the other
+ * drained blades of its rack; or its open repair
  * abandoned because its target changed under it, followed by the repair the
  * new target calls for.
  */
@@ -219,10 +226,14 @@ function advance(
     r.purpose === purposes.powerDown &&
     step.action === StepAction.STEP_ACTION_POWER_OFF &&
     e.target?.drain === true &&
-    e.placements > 0
+    e.placements + e.placementsInRack > 0
   ) {
     // Drained first: the workload repair manager moves its instances away.
-    const reason = `draining: ${e.placements} instance${e.placements === 1 ? '' : 's'} still on ${r.target}`;
+    const instances = (n: number) => `${n} instance${n === 1 ? '' : 's'}`;
+    const reason =
+      e.placements > 0
+        ? `draining: ${instances(e.placements)} still on ${r.target}`
+        : `draining: ${instances(e.placementsInRack)} still on other drained blades of rack ${rackOf(r.target)}`;
     return r.reason === reason
       ? undefined
       : { repair: { ...r, status: RepairStatus.REPAIR_STATUS_PENDING, reason } };

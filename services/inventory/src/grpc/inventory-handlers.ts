@@ -141,10 +141,19 @@ export function createInventoryHandlers(
 
     setTarget: unary(async (req) => {
       const path = parseElementPath(req.path);
-      if (path.type !== 'pdu' && path.type !== 'tor' && path.type !== 'blade') {
+      // A rack or zone stands for its blades (expanded when the input applies).
+      const isContainer = path.type === 'rack' || path.type === 'zone';
+      if (path.type !== 'pdu' && path.type !== 'tor' && path.type !== 'blade' && !isContainer) {
         throw new ChamberError(
           Code.InvalidArgument,
-          `targets are set on PDUs, TORs and blades, not on a ${path.type} ("${path.path}")`,
+          `targets are set on PDUs, TORs, blades, and racks or zones (meaning all their blades), not on a ${path.type} ("${path.path}")`,
+        );
+      }
+      if (isContainer && req.matchRevision !== undefined) {
+        throw new ChamberError(
+          Code.InvalidArgument,
+          `match_revision (If-Match): ${path.path} is a ${path.type}, whose target is set on each of its blades, each with its own revision; match a revision on a PDU, TOR or blade only`,
+          { details: { field: 'match_revision' } },
         );
       }
       if (

@@ -329,13 +329,17 @@ export interface ListStatesResponse {
 }
 
 export interface SetTargetRequest {
-  /** A PDU, TOR or blade. */
+  /**
+   * A PDU, TOR or blade; or a rack or zone, meaning every blade in it (one
+   * input, expanded when it applies; its PDUs and TORs keep their targets).
+   */
   path: string;
   state: TargetState;
   powered: boolean;
   /**
    * When set, the change is refused (FAILED_PRECONDITION) unless the target
-   * record's mod revision is still this one.
+   * record's mod revision is still this one. Refused (INVALID_ARGUMENT) for
+   * a rack or zone, which has no one revision.
    */
   matchRevision?: number | undefined;
   reason: string;
