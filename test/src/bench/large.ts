@@ -22,12 +22,11 @@ import { decode, encode, maxTxnOps, op, Store, type Op } from '@chamber/store';
 import { budgets } from '@chamber/testing';
 import { deviceKindOf, keys, pathOfViewKey, viewKey } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { sample } from '../system/inventory-world.js';
-import { probeEnv, probed, repo } from '../system/processes.js';
-import { startServiceProcesses, type NamedChild } from './process-world.js';
+import { probed } from '../system/processes.js';
+import { profiledServiceEnv, startServiceProcesses, type NamedChild } from './process-world.js';
 import type { BenchRow } from './rows.js';
 import { fmt } from './stats.js';
 
@@ -52,15 +51,10 @@ const profileDir = process.env['CHAMBER_BENCH_LARGE_PROFILE'];
 
 /** The environment of the services: the probe, and the profiler when asked. */
 function serviceEnv(): Record<string, string> {
-  if (profileDir === undefined || profileDir === '') return probeEnv;
-  mkdirSync(profileDir, { recursive: true });
-  const profiler = pathToFileURL(path.join(repo, 'test/dist/src/bench/cpu-profile.js')).href;
-  return {
-    NODE_OPTIONS: `${probeEnv.NODE_OPTIONS} --import=${profiler}`,
-    CHAMBER_BENCH_CPU_PROFILE_DIR: path.resolve(profileDir),
-    CHAMBER_BENCH_CPU_PROFILE_SERVICES:
-      process.env['CHAMBER_BENCH_LARGE_PROFILE_SERVICES'] ?? 'inventory,monitor',
-  };
+  return profiledServiceEnv(
+    profileDir,
+    process.env['CHAMBER_BENCH_LARGE_PROFILE_SERVICES'] ?? 'inventory,monitor',
+  );
 }
 
 /**

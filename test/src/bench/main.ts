@@ -10,6 +10,7 @@ import { benchRepair } from './repair.js';
 import { summaryTable, type Benchmark, type BenchRow } from './rows.js';
 import { benchSystem } from './system.js';
 import { benchWeb } from './web.js';
+import { benchWorkloads } from './workloads.js';
 
 // `npm run bench -- [name ...]`: each benchmark prints its figures and ratios
 // against a baseline measured in the same run, on a private etcd, and the
@@ -25,6 +26,7 @@ const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>
   repair: benchRepair,
   system: benchSystem,
   web: benchWeb,
+  workloads: benchWorkloads,
 };
 
 const asked = process.argv.slice(2);

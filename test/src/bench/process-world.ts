@@ -6,8 +6,13 @@ import { Policy } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { budgets } from '@chamber/testing';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { sample } from '../system/inventory-world.js';
 import {
+  probeEnv,
+  repo,
   startFrontendProcess,
   startServiceProcess,
   startStepperProcess,
@@ -18,6 +23,45 @@ import { adminPassword } from './bench-world.js';
 /** The participants the launcher runs beside the stepper, in the order it starts them. */
 const participants = ['inventory', 'faults', 'monitor', 'inventory-repair'] as const;
 
+/**
+ * The environment of a benchmark's service processes: the probe
+ * ({@link probeEnv}), and with `profileDir` (created if missing) the
+ * profiler (cpu-profile.ts) in the services named in `services`
+ * (comma-separated), which write their CPU profiles there at exit.
+ */
+export function profiledServiceEnv(
+  profileDir: string | undefined,
+  services: string,
+): Record<string, string> {
+  if (profileDir === undefined || profileDir === '') return probeEnv;
+  mkdirSync(profileDir, { recursive: true });
+  const profiler = pathToFileURL(path.join(repo, 'test/dist/src/bench/cpu-profile.js')).href;
+  return {
+    NODE_OPTIONS: `${probeEnv.NODE_OPTIONS} --import=${profiler}`,
+    CHAMBER_BENCH_CPU_PROFILE_DIR: path.resolve(profileDir),
+    CHAMBER_BENCH_CPU_PROFILE_SERVICES: services,
+  };
+}
+
+/**
+ * The CPU time (ms, user + system, every thread) process `pid` has used so
+ * far, from each thread's `/proc/<pid>/task/<tid>/schedstat` (nanoseconds:
+ * `/proc/<pid>/stat` counts 10 ms clock ticks, too coarse for one tick's
+ * work). A thread that has exited is no longer counted, so compare readings
+ * of long-lived processes only; throws when the process is gone.
+ */
+export function processCpuMs(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // The thread exited between the listing and the read.
+    }
+  }
+  return ns / 1e6;
+}
+
 /** A service process the bench started, by name. */
 export interface NamedChild {
   readonly name: string;
@@ -26,7 +70,8 @@ export interface NamedChild {
 
 /**
  * Starts the stepper (with the launcher's drop grace and leader lease, not
- * the tests' shorter ones) and the participants as processes of
+ * the tests' shorter ones) and the participants `names` (by default the
+ * inventory, fault injector, monitor and repair manager) as processes of
  * `simulation`, as the launcher does, each with `env` added; the inventory
  * with no definition of its own. Each is pushed onto `children` as it
  * starts, so a caller stops those started even when a later one fails.
@@ -36,6 +81,7 @@ export async function startServiceProcesses(
   simulation: string,
   children: NamedChild[],
   env: Record<string, string> = {},
+  names: readonly string[] = participants,
 ): Promise<{ stepperPort: number; addresses: Record<string, string> }> {
   const stepperPort = await freePort();
   const stepper = startStepperProcess({
@@ -47,13 +93,13 @@ export async function startServiceProcesses(
       ...env,
       CHAMBER_STEPPER_DROP_GRACE_SECONDS: '10',
       CHAMBER_STEPPER_LEADER_TTL_SECONDS: '5',
-      CHAMBER_STEPPER_PARTICIPANTS: participants.join(','),
+      CHAMBER_STEPPER_PARTICIPANTS: names.join(','),
     },
   });
   children.push({ name: 'stepper', child: stepper });
   await stepper.waitForLine(/stepper serving/);
   const addresses: Record<string, string> = {};
-  for (const name of participants) {
+  for (const name of names) {
     const started = await startServiceProcess({
       endpoints,
       simulation,

@@ -264,6 +264,31 @@ describe('a placement decision', () => {
     expect(out.blade).toBe(blade(1, 0));
   });
 
+  it('passes over the rest of a rack that a weak anti-affinity puts below the candidates', () => {
+    // 50 racks of 40 blades, the workload in every rack but rack50: the
+    // candidates are rack50's, found without examining each blade of the others.
+    const index = new CapacityIndex();
+    const spread = new WorkloadSpread();
+    for (let r = 1; r <= 50; r++) for (let n = 0; n < 40; n++) ready(index, blade(r, n), res(16));
+    for (let r = 1; r < 50; r++) spread.add('web', blade(r, 0), 1);
+    const out = decidePlacement(
+      index,
+      spread,
+      request({ rule: 'weak_anti_affinity', level: 'rack' }),
+      spreadOptions,
+      1,
+    );
+    const rack50 = Array.from({ length: 40 }, (_, n) => blade(50, n)).sort();
+    expect(out.blade).toBe(rack50[0]);
+    expect(out.explanation.candidates.map((c) => [c.blade, c.score])).toEqual(
+      rack50.slice(0, 3).map((b) => [b, 12]),
+    );
+    // rack1's first three blades, then one blade of each of the 45 racks that
+    // sort before rack50 (rack1's fourth), then rack50's three: not the
+    // 1,800 blades of those racks.
+    expect(out.examined).toBe(3 + 45 + 3);
+  });
+
   it('says so when no blade is defined', () => {
     const out = decidePlacement(
       new CapacityIndex(),

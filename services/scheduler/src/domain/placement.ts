@@ -199,9 +199,14 @@ export function decidePlacement(
       if (rule === 'weak_anti_affinity')
         components.push({ name: 'anti_affinity', value: near > 0 ? -options.weakWeight : 0 });
       const score = components.reduce((sum, c) => sum + c.value, 0);
-      top.push({ blade: slot.blade, score, components });
+      const candidate: Candidate = { blade: slot.blade, score, components };
+      top.push(candidate);
       top.sort(byScore);
-      if (top.length > shown) top.pop();
+      if (top.length > shown && top.pop() === candidate && near > 0 && level !== 'blade') {
+        // The rest of its rack or zone with these free cores scores the same
+        // and sorts after it: none of them can enter the candidates either.
+        cursor.skip(`${domainOf(slot.blade, level)}/`);
+      }
     }
   }
 
