@@ -36,6 +36,7 @@ export {
   type Instance,
   type PlacementExplanation,
   type Workload,
+  type BladeUse,
   type LoadProgress,
   type LogEntry,
   type RackStates,
