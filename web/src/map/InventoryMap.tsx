@@ -177,23 +177,40 @@ export function InventoryMap({
 
   useEffect(requestDraw, [model, view, isDisagreement, selected, matches, overlay, requestDraw]);
 
-  // The used capacity, read again at every tick while live (one read of the placements).
-  useEffect(() => {
-    if (at !== undefined) {
-      setUses(new Map());
+  // The used capacity, read again at every tick while live (one read of the placements). One
+  // read at a time: ticks that pass while it runs are caught up by one more read after it.
+  const capacityRead = useRef({ isRunning: false, isWanted: false, isLive: true });
+  const readCapacity = useCallback(() => {
+    const r = capacityRead.current;
+    if (r.isRunning) {
+      r.isWanted = true;
       return;
     }
-    let isCancelled = false;
-    call('getCapacity').then(
-      ({ body }) => {
-        if (!isCancelled) setUses(new Map(body.blades.map((b) => [b.blade, b])));
-      },
-      () => undefined,
-    );
-    return () => {
-      isCancelled = true;
-    };
-  }, [at, version]);
+    r.isRunning = true;
+    r.isWanted = false;
+    call('getCapacity')
+      .then(
+        ({ body }) => {
+          if (r.isLive) setUses(new Map(body.blades.map((b) => [b.blade, b])));
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        r.isRunning = false;
+        if (r.isWanted && r.isLive) readCapacity();
+      });
+  }, []);
+  useEffect(() => {
+    capacityRead.current.isLive = at === undefined;
+    if (at !== undefined) setUses(new Map());
+    else readCapacity();
+  }, [at, version, readCapacity]);
+  useEffect(
+    () => () => {
+      capacityRead.current.isLive = false;
+    },
+    [],
+  );
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   // A read that failed (the frontend was gone, say) is tried again once the
