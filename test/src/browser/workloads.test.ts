@@ -70,7 +70,7 @@ function pixelsOf(page: Page, rgb: readonly [number, number, number]): Promise<n
 }
 
 describe('the Workloads page', () => {
-  it('creates a workload from the form, sees it run, explains a placement, scales it, shows its blades filled and highlighted on the map, refuses a bad value with the API message and deletes after an in-page confirmation', async () => {
+  it('creates a workload from the form, sees it run, explains a placement, scales it (a change made meanwhile refused and reloaded), shows its blades filled and highlighted on the map, refuses a bad value with the API message and deletes after an in-page confirmation', async () => {
     const fw = await startFrontendWorld(
       'web-workloads',
       { ...quickControlPlane, workloads: true },
@@ -146,6 +146,15 @@ describe('the Workloads page', () => {
 
     // Scale to 3: two racks hold only two under anti-affinity by rack; the third waits, saying why.
     const scale = row.getByRole('form', { name: 'Scale web' });
+    // Changed by someone else after the edit began (and applied at a tick): refused, and reloaded.
+    await scale.getByLabel('Instances').fill('3');
+    await fw.admin.call('updateWorkload', { params: { name: 'web' }, body: { maxUnavailable: 2 } });
+    await stepUntil(page, async () => (await cell(table, row, 'Max unavailable')) === '2');
+    await scale.getByRole('button', { name: 'Scale' }).click();
+    await expect
+      .poll(() => region.getByRole('status').textContent())
+      .toBe('web changed meanwhile, reloaded: look again and retry.');
+    expect(await cell(table, row, 'Desired')).toBe('2');
     await scale.getByLabel('Instances').fill('3');
     await scale.getByRole('button', { name: 'Scale' }).click();
     await expect
@@ -187,8 +196,8 @@ describe('the Workloads page', () => {
       page,
       async () => (await region.textContent())?.includes('No workloads.') ?? false,
     );
-    // The one refusal above is the browser's only complaint.
-    expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
-    expect(problems.filter((p) => p.includes('status of 400'))).toHaveLength(1);
+    // The two refusals above (400, 412) are the browser's only complaints.
+    expect(problems.filter((p) => !/status of (400|412)/.test(p))).toEqual([]);
+    expect(problems.filter((p) => /status of (400|412)/.test(p))).toHaveLength(2);
   });
 });
