@@ -8,21 +8,33 @@ import { useVersion } from './pages/common.js';
 import { FaultsPage } from './pages/FaultsPage.js';
 import { LogPage } from './pages/LogPage.js';
 import { RepairsPage } from './pages/RepairsPage.js';
+import { WorkloadsPage } from './pages/WorkloadsPage.js';
 
 /** The pages, by the URL hash that shows them (`#/faults`); so a reload keeps the page. */
 const pages = [
   { hash: '#/', title: 'Inventory' },
   { hash: '#/faults', title: 'Faults' },
   { hash: '#/repairs', title: 'Repairs' },
+  { hash: '#/workloads', title: 'Workloads' },
   { hash: '#/log', title: 'Log' },
 ] as const;
 type PageHash = (typeof pages)[number]['hash'];
 
-function pageOf(hash: string): PageHash {
-  return pages.find((p) => p.hash === hash)?.hash ?? '#/';
+/** A page is `#/faults`; what it shows may follow, `#/workloads?name=web`, `#/?blade=…`. */
+interface HashPage {
+  readonly page: PageHash;
+  readonly params: URLSearchParams;
 }
 
-function useHashPage(): PageHash {
+function pageOf(hash: string): HashPage {
+  const [base = '', query = ''] = hash.split('?', 2);
+  return {
+    page: pages.find((p) => p.hash === base)?.hash ?? '#/',
+    params: new URLSearchParams(query),
+  };
+}
+
+function useHashPage(): HashPage {
   const [page, setPage] = useState(() => pageOf(window.location.hash));
   useEffect(() => {
     const onChange = () => setPage(pageOf(window.location.hash));
@@ -95,7 +107,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
       () => setSimulation(undefined),
     );
   }, []);
-  const page = useHashPage();
+  const { page, params } = useHashPage();
   // After a one-time login the password is to be set (no current one asked); later, changed.
   const [mustSetPassword, setMustSetPassword] = useState(session.mustSetPassword === true);
   const [isPasswordOpen, setPasswordOpen] = useState(mustSetPassword);
@@ -176,11 +188,21 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
             now={clock?.settledTick ?? 0}
             oldest={clock?.oldestTick ?? 0}
             live={live}
+            version={version}
+            focus={params.get('blade') ?? undefined}
+            highlight={params.get('highlight') ?? undefined}
           />
         )}
         {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}
         {page === '#/repairs' && <RepairsPage />}
         {page === '#/log' && <LogPage />}
+        {page === '#/workloads' && (
+          <WorkloadsPage
+            canModify={session.rights.includes('modify_workloads')}
+            version={version}
+            selected={params.get('name') ?? undefined}
+          />
+        )}
       </main>
     </>
   );

@@ -12,15 +12,19 @@ import {
 
 // The API's answers as the contract types them (the dashboard declares none of its own).
 export type {
+  BladeUse,
   ClockStatus,
   Command,
   Element,
   Fault,
+  Instance,
   LogEntry,
+  PlacementExplanation,
   Repair,
   Session,
   States,
   Summary,
+  Workload,
 } from '@chamber/api';
 
 /**

@@ -685,6 +685,46 @@ export const Availability = object(
   "a workload's availability: desired vs running vs observed running, lost instance-ticks and outages",
 );
 
+/** Cores, memory, disk and network: what a blade has, or what its instances take of it. */
+const Resources = object(
+  {
+    cores: s.number('cores'),
+    memoryGib: s.number('GiB of memory'),
+    diskGib: s.number('GiB of disk'),
+    networkGbps: s.number('Gbps of network'),
+  },
+  'cores, GiB of memory and disk, Gbps of network',
+);
+
+/** One blade holding placements: what it has, what its instances take, and which they are. */
+export const BladeUse = object(
+  {
+    blade: s.string('the blade'),
+    capacity: s.ref('Resources', Resources),
+    used: s.ref('Resources', Resources),
+    instances: s.array(
+      object(
+        {
+          workload: s.string('its workload'),
+          n: s.uint64('its number in the workload'),
+          demand: s.ref('Resources', Resources),
+        },
+        'an instance placed on the blade, with what it takes',
+      ),
+      'the instances placed on it, by workload and number',
+    ),
+  },
+  'a blade holding placements: its capacity (from its definition), what its placed instances take (the sum of their demands) and which they are',
+);
+
+export const Capacity = object(
+  {
+    revision: s.uint64('the store revision the placements were read at'),
+    blades: s.array(s.ref('BladeUse', BladeUse), 'the blades holding placements, by path'),
+  },
+  'the used capacity of the blades under a path that hold placements (the others hold none)',
+);
+
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
  * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
@@ -730,6 +770,9 @@ export const componentSchemas = {
   Instances,
   PlacementExplanation,
   Availability,
+  Resources,
+  BladeUse,
+  Capacity,
 } as const;
 
 /** The clock's status, as the API answers it. */
@@ -770,3 +813,5 @@ export type Instance = Static<typeof Instance>;
 export type PlacementExplanation = Static<typeof PlacementExplanation>;
 /** A workload's availability as the API answers it. */
 export type Availability = Static<typeof Availability>;
+/** A blade holding placements, as `GET /capacity` answers it. */
+export type BladeUse = Static<typeof BladeUse>;

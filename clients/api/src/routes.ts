@@ -359,6 +359,24 @@ function workloadRoutes() {
       response: ok('Instances', 'instances, by workload and number'),
       cli: [{ area: 'workload', command: 'on', args: ['under'] }],
     }),
+    route({
+      id: 'getCapacity',
+      method: 'GET',
+      path: '/capacity',
+      tag: 'workloads',
+      summary:
+        "the used capacity of the blades on a path that hold placements: each one's capacity, what its instances take and which they are",
+      description:
+        'Reads only the placements under the path (and the definitions of the blades holding them): its cost follows the placements, not the inventory. Blades holding none are left out.',
+      access: 'user',
+      query: {
+        under: {
+          ...elementPath,
+          description: 'only the blades on this path: a blade, rack, zone or region (default: all)',
+        },
+      },
+      response: ok('Capacity', 'the blades holding placements, by path'),
+    }),
   ] as const;
 }
 

@@ -24,6 +24,7 @@ import type { FrontendConfig } from './config.js';
 import { eventStreams } from './events.js';
 import { StoreFeed } from './feeds.js';
 import { accountHandlers } from './handlers/accounts.js';
+import { capacityHandlers } from './handlers/capacity.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
 import { workloadHandlers } from './handlers/workloads.js';
@@ -162,6 +163,7 @@ export function createFrontendService(
             cache,
           }),
           ...workloadHandlers({ workloads, scheduler }),
+          ...capacityHandlers({ store, cache }),
           ...logHandlers(traceLog),
           streamEvents: streams.handler,
           getOpenApi: () => ({ body: document }),

@@ -1,7 +1,15 @@
 import { containerTypes, depthOf, deviceOf, rackOf, wireNameOf, wordOf } from '@chamber/world';
 import { useEffect, useState } from 'react';
-import { call, type Element, type Fault, type Repair } from '../api.js';
+import {
+  call,
+  type BladeUse,
+  type Element,
+  type Fault,
+  type Instance,
+  type Repair,
+} from '../api.js';
 import { describeError } from '../pages/common.js';
+import { demandWords, workloadLink, words } from '../pages/WorkloadsPage.js';
 import { FaultForm, TargetForm } from './forms.js';
 
 const views = ['definition', 'target', 'actual', 'observed'] as const;
@@ -151,6 +159,84 @@ function Wiring({
 }
 
 /**
+ * The instances placed on a blade: each with its state, observed health and
+ * demand, a link to its workload on the Workloads page, and the blade's
+ * cores used. Read again at every tick (`version`); always as of now.
+ */
+function BladeInstances({ path, version }: { path: string; version: number }) {
+  const [read, setRead] = useState<
+    { use: BladeUse | undefined; instances: readonly Instance[] } | undefined
+  >();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    let isCancelled = false;
+    Promise.all([
+      call('getCapacity', { query: { under: path } }),
+      call('listInstances', { query: { under: path } }),
+    ]).then(
+      ([capacity, listed]) => {
+        if (isCancelled) return;
+        setRead({
+          use: capacity.body.blades.find((b) => b.blade === path),
+          instances: listed.body.instances,
+        });
+        setError(undefined);
+      },
+      (e: unknown) => {
+        if (!isCancelled) setError(describeError(e));
+      },
+    );
+    return () => {
+      isCancelled = true;
+    };
+  }, [path, version]);
+  const placed = read?.use?.instances ?? [];
+  const stateOf = (workload: string, n: number) =>
+    read?.instances.find((i) => i.workload === workload && i.n === n);
+  return (
+    <section aria-label="Instances">
+      <h3>Instances</h3>
+      {error !== undefined && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {read !== undefined && placed.length === 0 && <p>none placed</p>}
+      {read?.use !== undefined && placed.length > 0 && (
+        <>
+          <p className="used">
+            {read.use.used.cores} of {read.use.capacity.cores} cores used
+            <meter
+              min={0}
+              max={read.use.capacity.cores || 1}
+              value={read.use.used.cores}
+              aria-label="Cores used"
+            />
+          </p>
+          <ul className="history">
+            {placed.map((p) => {
+              const instance = stateOf(p.workload, p.n);
+              return (
+                <li key={`${p.workload}/${p.n}`}>
+                  <a href={workloadLink(p.workload)} title={`${p.workload} on the Workloads page`}>
+                    {p.workload}/{p.n}
+                  </a>{' '}
+                  <strong>{words(instance?.state ?? 'placed')}</strong>
+                  {instance?.observed === undefined
+                    ? ''
+                    : ` · observed ${words(instance.observed)}`}{' '}
+                  · {demandWords(p.demand)}
+                </li>
+              );
+            })}
+          </ul>
+        </>
+      )}
+    </section>
+  );
+}
+
+/**
  * One element in full: its definition, target, actual and observed
  * records, its faults and its repairs with every decision's reason, and
  * forms to inject a fault and to set its target. Re-read when `version`
@@ -162,6 +248,7 @@ export function DetailPanel({
   rights,
   at,
   version,
+  tickVersion,
   onClose,
   onSelect,
 }: {
@@ -169,6 +256,8 @@ export function DetailPanel({
   rights: readonly string[];
   at: number | undefined;
   version: number;
+  /** Bumped by every clock event: a blade's instances are read again. */
+  tickVersion: number;
   onClose: () => void;
   /** Opens another element's panel (a blade this PDU or TOR is wired to). */
   onSelect: (path: string) => void;
@@ -227,6 +316,7 @@ export function DetailPanel({
           {error}
         </p>
       )}
+      {kindName === 'blade' && <BladeInstances path={path} version={tickVersion + ownVersion} />}
       {views.map((view) => (
         <section key={view} aria-label={view} className="detail-view">
           <h3>{view}</h3>
@@ -281,8 +371,8 @@ export function DetailPanel({
       </section>
       {at !== undefined && (
         <p className="note">
-          The records above are as of tick {at}; faults and repairs are as of now. Go back to live
-          to act.
+          The records above are as of tick {at}; instances, faults and repairs are as of now. Go
+          back to live to act.
         </p>
       )}
       {at === undefined && (

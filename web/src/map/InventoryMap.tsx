@@ -1,11 +1,19 @@
 import { parentOf, wireNameOf, wordOf } from '@chamber/world';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { call, type BladeUse } from '../api.js';
 import { DetailPanel } from '../detail/DetailPanel.js';
 import { type LiveState, useLiveEvents } from '../live.js';
 import { describeError } from '../pages/common.js';
+import { mapLink } from '../pages/WorkloadsPage.js';
 import { colourOf, disagreementColours, noRecordColour } from './colours.js';
 import { geometry, MapModel, type Device } from './model.js';
-import { MapRenderer, type Transform } from './renderer.js';
+import {
+  fillColour,
+  highlightColour,
+  MapRenderer,
+  type Overlay,
+  type Transform,
+} from './renderer.js';
 import { Timeline } from './Timeline.js';
 
 type View = 'actual' | 'observed';
@@ -23,6 +31,9 @@ export function InventoryMap({
   now,
   oldest,
   live: dashboardLive,
+  version,
+  focus: focusPath,
+  highlight,
 }: {
   rights: readonly string[];
   now: number;
@@ -30,6 +41,12 @@ export function InventoryMap({
   oldest: number;
   /** The dashboard's own (clock) stream: once it is live again, a failed read is tried again. */
   live: LiveState;
+  /** Bumped by every clock event: the used capacity is read again. */
+  version: number;
+  /** A blade to select and centre on (from the address: a link of the Workloads page). */
+  focus: string | undefined;
+  /** A workload whose blades are marked, the rest dimmed. */
+  highlight: string | undefined;
 }) {
   const [model, setModel] = useState<MapModel | undefined>();
   const [generation, setGeneration] = useState(0);
@@ -46,6 +63,8 @@ export function InventoryMap({
   const [isLoading, setLoading] = useState(true);
   const [modelVersion, setModelVersion] = useState(0);
   const [detailVersion, setDetailVersion] = useState(0);
+  /** The blades holding placements, by path (now; none while showing a past tick). */
+  const [uses, setUses] = useState<ReadonlyMap<string, BladeUse>>(new Map());
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const renderer = useRef(new MapRenderer());
   const transform = useRef<Transform>({ scale: 1, x: 0, y: 0 });
@@ -61,9 +80,23 @@ export function InventoryMap({
     // The model changes in place: search again as it does.
     [model, query, modelVersion],
   );
+  const overlay = useMemo((): Overlay => {
+    const fills = new Map<string, number>();
+    const highlighted = highlight === undefined ? undefined : new Set<string>();
+    for (const [blade, use] of uses) {
+      fills.set(blade, use.capacity.cores > 0 ? use.used.cores / use.capacity.cores : 1);
+      if (use.instances.some((i) => i.workload === highlight)) highlighted?.add(blade);
+    }
+    return { fills, highlighted };
+  }, [uses, highlight]);
+  const workloadNames = useMemo(
+    () =>
+      [...new Set([...uses.values()].flatMap((u) => u.instances.map((i) => i.workload)))].sort(),
+    [uses],
+  );
   // What the next frame draws, read by the frame callback.
-  const drawn = useRef({ model, view, isDisagreement, selected, matches });
-  drawn.current = { model, view, isDisagreement, selected, matches };
+  const drawn = useRef({ model, view, isDisagreement, selected, matches, overlay });
+  drawn.current = { model, view, isDisagreement, selected, matches, overlay };
 
   const draw = useCallback(() => {
     frame.current = 0;
@@ -74,6 +107,7 @@ export function InventoryMap({
       isDisagreement: isDiff,
       selected: sel,
       matches: found,
+      overlay: over,
     } = drawn.current;
     if (canvas === null || m === undefined) return;
     if (!isMovedByUser.current && m.width > 0) {
@@ -96,6 +130,7 @@ export function InventoryMap({
       { view: v, isDisagreement: isDiff },
       marked,
       sel,
+      over,
     );
     if (m.loaded.has('actual') && firstDrawn.current !== m) {
       // The actual view drawn: the map's "first render", as benchmarks read it.
@@ -140,7 +175,42 @@ export function InventoryMap({
     };
   }, [generation, at, requestDraw]);
 
-  useEffect(requestDraw, [model, view, isDisagreement, selected, matches, requestDraw]);
+  useEffect(requestDraw, [model, view, isDisagreement, selected, matches, overlay, requestDraw]);
+
+  // The used capacity, read again at every tick while live (one read of the placements). One
+  // read at a time: ticks that pass while it runs are caught up by one more read after it.
+  const capacityRead = useRef({ isRunning: false, isWanted: false, isLive: true });
+  const readCapacity = useCallback(() => {
+    const r = capacityRead.current;
+    if (r.isRunning) {
+      r.isWanted = true;
+      return;
+    }
+    r.isRunning = true;
+    r.isWanted = false;
+    call('getCapacity')
+      .then(
+        ({ body }) => {
+          if (r.isLive) setUses(new Map(body.blades.map((b) => [b.blade, b])));
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        r.isRunning = false;
+        if (r.isWanted && r.isLive) readCapacity();
+      });
+  }, []);
+  useEffect(() => {
+    capacityRead.current.isLive = at === undefined;
+    if (at !== undefined) setUses(new Map());
+    else readCapacity();
+  }, [at, version, readCapacity]);
+  useEffect(
+    () => () => {
+      capacityRead.current.isLive = false;
+    },
+    [],
+  );
 
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   // A read that failed (the frontend was gone, say) is tried again once the
@@ -237,6 +307,16 @@ export function InventoryMap({
     requestDraw();
   };
 
+  // A blade named in the address (a link of the Workloads page) is selected and centred, once.
+  const focused = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (focusPath === undefined || focused.current === focusPath || model === undefined) return;
+    const d = model.devices.get(focusPath);
+    if (d === undefined) return;
+    focused.current = focusPath;
+    focus(d);
+  }, [focusPath, model, modelVersion]);
+
   const drag = useRef<{ x: number; y: number; moved: number } | undefined>(undefined);
   const onPointerDown = (e: React.PointerEvent<HTMLCanvasElement>): void => {
     e.currentTarget.setPointerCapture(e.pointerId);
@@ -330,6 +410,30 @@ export function InventoryMap({
             />
             Disagreements
           </label>
+          <label>
+            Highlight
+            <select
+              value={highlight ?? ''}
+              onChange={(e) =>
+                (window.location.hash =
+                  e.target.value === ''
+                    ? '#/'
+                    : mapLink({
+                        highlight: e.target.value,
+                        ...(selected === undefined ? {} : { blade: selected }),
+                      }))
+              }
+            >
+              <option value="">no workload</option>
+              {[
+                ...new Set([...workloadNames, ...(highlight === undefined ? [] : [highlight])]),
+              ].map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
           <span role="group" aria-label="Zoom" className="zoom">
             <button type="button" aria-label="Zoom in" onClick={() => zoom(1.25)}>
               +
@@ -371,6 +475,12 @@ export function InventoryMap({
             {wordOf(wireNameOf('ELEMENT_KIND', hovered.device.kind))}{' '}
             {hovered.device.actual || 'no record'} · observed{' '}
             {hovered.device.observed || 'not observed'}
+            {uses.get(hovered.device.path) !== undefined && (
+              <>
+                <br />
+                {usedWords(uses.get(hovered.device.path)!)}
+              </>
+            )}
           </div>
         )}
         <p className="map-status" aria-live="polite">
@@ -387,6 +497,27 @@ export function InventoryMap({
         {model !== undefined && deviceCount > 0 && (
           <>
             <Legend model={model} view={view} isDisagreement={isDisagreement} />
+            {(uses.size > 0 || highlight !== undefined) && (
+              <ul className="legend" aria-label="Legend, workloads">
+                {uses.size > 0 && (
+                  <li>
+                    <span className="fill-swatch" style={{ background: fillColour }} />
+                    bar at a blade's foot: the share of its cores its instances take ({
+                      uses.size
+                    }{' '}
+                    blade{uses.size === 1 ? '' : 's'} hold instances)
+                  </li>
+                )}
+                {highlight !== undefined && (
+                  <li>
+                    <span className="swatch" style={{ outline: `2px solid ${highlightColour}` }} />
+                    workload {highlight}: {overlay.highlighted?.size ?? 0} blade
+                    {overlay.highlighted?.size === 1 ? '' : 's'} marked, the rest dimmed{' '}
+                    <a href="#/">clear</a>
+                  </li>
+                )}
+              </ul>
+            )}
             <BladeStates model={model} />
           </>
         )}
@@ -428,12 +559,19 @@ export function InventoryMap({
           rights={rights}
           at={at}
           version={detailVersion}
+          tickVersion={version}
           onClose={() => setSelected(undefined)}
           onSelect={setSelected}
         />
       )}
     </div>
   );
+}
+
+/** A blade's used capacity in words: `6 of 16 cores used by 2 instances`. */
+export function usedWords(use: BladeUse): string {
+  const n = use.instances.length;
+  return `${use.used.cores} of ${use.capacity.cores} cores used by ${n} instance${n === 1 ? '' : 's'}`;
 }
 
 /**

@@ -87,7 +87,7 @@ let early: Promise<States> | undefined;
  * read's age, the map's event stream resumes after its revision.
  */
 export function readStatesEarly(): void {
-  const isMapPage = ['', '#', '#/'].includes(location.hash);
+  const isMapPage = ['', '#', '#/'].includes(location.hash.split('?')[0] ?? '');
   if (!isMapPage || !document.cookie.split('; ').includes('chamber_signed_in=1')) return;
   early = call('listStates', { query: { view: 'actual' } }).then((a): States => a.body);
   // Not read yet: a failure is handled by the reader, not reported here.

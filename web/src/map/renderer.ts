@@ -15,6 +15,20 @@ export interface Colouring {
   readonly isDisagreement: boolean;
 }
 
+/** What is drawn over the devices: used capacity, and a workload's blades. */
+export interface Overlay {
+  /** The share of each blade's cores its placed instances take (0–1), by path. */
+  readonly fills: ReadonlyMap<string, number>;
+  /** When set, the blades holding the highlighted workload's instances: the rest are dimmed. */
+  readonly highlighted: ReadonlySet<string> | undefined;
+}
+
+/** The highlighted workload's outline. */
+export const highlightColour = '#7b2cbf';
+/** The used-capacity bar, and the track it fills. */
+export const fillColour = '#1d2433';
+const fillTrack = 'rgba(255, 255, 255, 0.85)';
+
 /** The largest picture of the whole map kept in memory (device pixels): 64 MB. */
 const maxCachedPixels = 16_000_000;
 const rackColour = '#eceef2';
@@ -127,6 +141,59 @@ function paintWhole(
 }
 
 /**
+ * Paints the overlay on the map's transform: with a workload highlighted,
+ * everything dimmed but its blades (painted again, outlined); then each
+ * blade's used capacity as a bar along its foot. Costs the blades holding
+ * placements, never the inventory.
+ */
+function paintOverlay(
+  ctx: CanvasRenderingContext2D,
+  canvas: HTMLCanvasElement,
+  model: MapModel,
+  c: Colouring,
+  overlay: Overlay,
+  scale: number,
+): void {
+  const { highlighted, fills } = overlay;
+  const shown: Device[] = [];
+  if (highlighted !== undefined) {
+    const transform = ctx.getTransform();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = 'rgba(255, 255, 255, 0.75)';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(transform);
+    for (const path of highlighted) {
+      const d = model.devices.get(path);
+      if (d === undefined) continue;
+      paintDevice(ctx, d, c, rowHeight * scale >= 11);
+      shown.push(d);
+    }
+  }
+  for (const [path, share] of fills) {
+    if (highlighted !== undefined && !highlighted.has(path)) continue;
+    const d = model.devices.get(path);
+    if (d === undefined) continue;
+    const x = d.rack.x + rackPadding + 1;
+    const y = d.rack.y + rackPadding + d.slot * rowHeight + rowHeight - 1.6;
+    const width = deviceWidth - 2;
+    ctx.fillStyle = fillTrack;
+    ctx.fillRect(x, y, width, 1.1);
+    ctx.fillStyle = fillColour;
+    ctx.fillRect(x, y, width * Math.min(1, Math.max(0, share)), 1.1);
+  }
+  ctx.lineWidth = Math.max(0.8, 2.5 / scale);
+  ctx.strokeStyle = highlightColour;
+  for (const d of shown) {
+    ctx.strokeRect(
+      d.rack.x + rackPadding - 0.8,
+      d.rack.y + rackPadding + d.slot * rowHeight - 0.3,
+      deviceWidth + 1.6,
+      rowHeight + 0.6,
+    );
+  }
+}
+
+/**
  * Draws the map on a canvas. While the whole map fits in a picture of at
  * most 16 million pixels at the current zoom, it is painted once into that
  * picture, changed devices are repainted into it one by one, and each frame
@@ -150,6 +217,7 @@ export class MapRenderer {
     colouring: Colouring,
     marked: readonly Device[],
     selected: string | undefined,
+    overlay: Overlay = { fills: new Map(), highlighted: undefined },
   ): void {
     const ctx = canvas.getContext('2d');
     if (ctx === null) return;
@@ -203,6 +271,7 @@ export class MapRenderer {
     }
 
     ctx.setTransform(scale, 0, 0, scale, dpr * t.x, dpr * t.y);
+    paintOverlay(ctx, canvas, model, colouring, overlay, t.scale);
     ctx.fillStyle = '#1d2129';
     ctx.textBaseline = 'top';
     // Zone names keep a readable size on screen at any zoom.

@@ -36,6 +36,7 @@ import { revisionOf, type AccountId } from './accounts.js';
 import type { Handlers, Reply, RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
 import type { WorkloadId } from './workloads.js';
+import type { CapacityId } from './capacity.js';
 
 /** The gRPC services and the store behind the simulation routes. */
 export interface SimulationDeps {
@@ -113,7 +114,7 @@ function commandsAsTargets(error: unknown): unknown {
 /** The routes {@link simulationHandlers} serves. */
 type SimulationId = Exclude<
   OperationId,
-  AccountId | WorkloadId | 'listLogs' | 'streamEvents' | 'getAbout' | 'getOpenApi'
+  AccountId | WorkloadId | CapacityId | 'listLogs' | 'streamEvents' | 'getAbout' | 'getOpenApi'
 >;
 
 /** The handlers of the clock, inventory, faults, repairs and services routes. */
