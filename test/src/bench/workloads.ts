@@ -373,7 +373,7 @@ async function rawPutMsEach(etcd: EtcdProcess, count: number, bytes: number): Pr
       await store.txn(
         [],
         Array.from({ length: Math.min(maxTxnOps, count - i) }, (_, k) =>
-          op.putRaw(`placements/k${i + k}`, value),
+          op.putRaw(`${keys.placementsPrefix}k${i + k}`, value),
         ),
       );
     return (performance.now() - started) / count;
