@@ -183,7 +183,7 @@ describe('the dashboard', () => {
     await submitLogin(page, 'admin', adminPassword);
     await expect.poll(() => page.getByLabel('Tick').textContent()).toMatch(/tick \d+/);
     const nav = page.getByRole('navigation', { name: 'Pages' });
-    for (const name of ['Faults', 'Repairs', 'Log', 'Inventory']) {
+    for (const name of ['Faults', 'Repairs', 'Workloads', 'Log', 'Inventory']) {
       await nav.getByRole('link', { name }).click();
       await expect
         .poll(() => nav.getByRole('link', { name }).getAttribute('aria-current'))
@@ -193,7 +193,8 @@ describe('the dashboard', () => {
       expect(width, `the ${name} page is wider than the window`).toBeLessThanOrEqual(420);
       await page.screenshot({ path: artifact(`narrow-${name.toLowerCase()}.png`), fullPage: true });
     }
-    // This world has no tracesink: the log page says it is unavailable (a 503).
+    // This world has no tracesink nor workloads service: the log and workloads
+    // pages say they are unavailable (a 503).
     expect(problems.filter((p) => !p.includes('status of 503'))).toEqual([]);
     await page.close();
   });

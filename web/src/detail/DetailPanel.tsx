@@ -170,22 +170,27 @@ function BladeInstances({ path, version }: { path: string; version: number }) {
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     let isCancelled = false;
-    Promise.all([
-      call('getCapacity', { query: { under: path } }),
-      call('listInstances', { query: { under: path } }),
-    ]).then(
-      ([capacity, listed]) => {
-        if (isCancelled) return;
-        setRead({
-          use: capacity.body.blades.find((b) => b.blade === path),
-          instances: listed.body.instances,
-        });
-        setError(undefined);
-      },
-      (e: unknown) => {
-        if (!isCancelled) setError(describeError(e));
-      },
-    );
+    // The instances' states are asked of the workloads service only when
+    // the blade holds any: an empty blade costs one store read.
+    call('getCapacity', { query: { under: path } })
+      .then(async (capacity) => {
+        const use = capacity.body.blades.find((b) => b.blade === path);
+        const instances =
+          use === undefined || use.instances.length === 0
+            ? []
+            : (await call('listInstances', { query: { under: path } })).body.instances;
+        return { use, instances };
+      })
+      .then(
+        (answer) => {
+          if (isCancelled) return;
+          setRead(answer);
+          setError(undefined);
+        },
+        (e: unknown) => {
+          if (!isCancelled) setError(describeError(e));
+        },
+      );
     return () => {
       isCancelled = true;
     };
