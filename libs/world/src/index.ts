@@ -90,3 +90,4 @@ export {
   targetAttribute,
   tickAttribute,
 } from './trace.js';
+export { defaultPorts, type ServiceName } from './ports.js';
