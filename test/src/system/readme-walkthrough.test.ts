@@ -11,8 +11,9 @@ import { repo } from './processes.js';
 // written: every `npx chamber …` line of its two code blocks, in order, with
 // the real `chamber` command against the services the real launcher starts
 // (on free ports, on the test etcd). Each line's comment is a promise, checked
-// by the entry of `promises` named by that comment; a comment with no check,
-// or a check with no comment, fails the test, so the two cannot drift apart.
+// by the entry of its block's promise table named by that comment; a comment
+// with no check, or a check with no comment, fails the test, so the two cannot
+// drift apart.
 //
 // Not as a newcomer types it: the login. The README logs in with `chamber
 // login --user admin` and the password of the first run; here the launcher
@@ -29,37 +30,78 @@ const rack = 'standard/z1/rack3';
 const pdu = `${rack}/pdu/0`;
 const blades = Array.from({ length: 8 }, (_, i) => `${rack}/blade/${i}`);
 
-/** One `npx chamber …` line of the README: its arguments and its comment. */
+/** One command line of a README code block: its words, as a shell splits them, and its comment. */
 interface Line {
   readonly text: string;
-  readonly argv: string[];
+  readonly words: string[];
   readonly comment: string;
 }
 
-/** The walkthrough's `npx chamber` lines, from its first code block to the REST one. */
-function walkthrough(): Line[] {
+/**
+ * The code blocks of the README from the text `from` to the text `to`; fails
+ * the test unless both are there and there are `count` blocks between them.
+ */
+function readmeBlocks(from: string, to: string, count: number): string[] {
   const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
-  const start = readme.indexOf('With Chamber running, drive the clock from another shell');
-  const end = readme.indexOf('or over REST, the way scripts and chaos tooling do', start);
-  expect(start, 'the README walkthrough starts').toBeGreaterThan(0);
-  expect(end, 'the README walkthrough ends').toBeGreaterThan(start);
+  const start = readme.indexOf(from);
+  const end = readme.indexOf(to, start);
+  expect(start, `the README has "${from}"`).toBeGreaterThan(0);
+  expect(end, `the README has "${to}" after it`).toBeGreaterThan(start);
   const blocks = [...readme.slice(start, end).matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  expect(blocks).toHaveLength(2);
-  return blocks
-    .flatMap((b) => b.split('\n'))
-    .filter((l) => l.startsWith('npx chamber '))
-    .map((text) => {
-      const hash = text.indexOf(' #');
-      const command = hash < 0 ? text : text.slice(0, hash);
-      return {
-        text,
-        argv: command
-          .replace(/^npx chamber /, '')
-          .trim()
-          .split(/\s+/),
-        comment: hash < 0 ? '' : text.slice(hash + 2).trim(),
-      };
-    });
+  expect(blocks).toHaveLength(count);
+  return blocks;
+}
+
+/** A block's lines as a shell reads them: a line ending in `\` is continued by the next. */
+const logicalLines = (block: string): string[] =>
+  block
+    .replaceAll(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((text) => text.trim() !== '');
+
+/**
+ * A line split into words as a shell splits it (quotes removed), up to its
+ * comment (an unquoted `#` starting a word).
+ */
+function shellLine(text: string): Line {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote = '';
+  let i = 0;
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote === '' && /\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if (quote === '' && c === '#' && word === undefined) break;
+    else if (c === quote) quote = '';
+    else if (quote === '' && (c === "'" || c === '"')) {
+      quote = c;
+      word ??= '';
+    } else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  return { text, words, comment: text.slice(i + 1).trim() };
+}
+
+/** The `npx chamber …` lines of `blocks`, each with the `chamber` arguments as its words. */
+const chamberLines = (blocks: readonly string[]): Line[] =>
+  blocks
+    .flatMap((b) => logicalLines(b).map((text) => shellLine(text)))
+    .filter((l) => l.words[0] === 'npx' && l.words[1] === 'chamber')
+    .map((l) => ({ ...l, words: l.words.slice(2) }));
+
+/** Fails unless every comment of `lines` has a check in `promises`, and every check a comment. */
+function expectPromised(lines: readonly Line[], promises: Readonly<Record<string, unknown>>): void {
+  const comments = lines.map((l) => l.comment).filter((c) => c !== '');
+  expect(
+    comments.filter((c) => promises[c] === undefined),
+    'comments with no check',
+  ).toEqual([]);
+  expect(
+    Object.keys(promises).filter((c) => !comments.includes(c)),
+    'checks of comments the README no longer has',
+  ).toEqual([]);
 }
 
 interface Output {
@@ -94,8 +136,8 @@ function expectRack(out: string, pduState: RegExp, bladeState: RegExp): void {
   for (const b of blades) expectElement(out, b, bladeState);
 }
 
-/** The README's comments, each with what it promises; keyed by the comment text. */
-const promises: Record<string, (out: string, seen: Seen) => void> = {
+/** The walkthrough's comments, each with what it promises; keyed by the comment text. */
+const walkthroughPromises: Record<string, (out: string, seen: Seen) => void> = {
   'the blades boot within a few ticks': (out) => expect(out).toMatch(word('tick 20')),
   'the PDU on, its blades working': (out) => expectRack(out, word('on'), word('working')),
   'the PDU off at 21, its blades by 23': (out) => expect(out).toMatch(word('tick 23')),
@@ -227,31 +269,37 @@ function chamberUntilFirstLine(argv: string[]): Promise<Output> {
   });
 }
 
+/** Runs `lines` (`chamber` arguments) in order: each must succeed and hold its promise. */
+async function runChamberLines(
+  lines: readonly Line[],
+  promises: Readonly<Record<string, (out: string, seen: Seen) => void>>,
+): Promise<void> {
+  expectPromised(lines, promises);
+  const seen: Seen = {};
+  for (const { text, words, comment } of lines) {
+    const endless = words.includes('watch') || words.includes('--follow');
+    const out = endless ? await chamberUntilFirstLine(words) : await chamber(words);
+    expect(out.code, `${text}\n${out.stdout}${out.stderr}`).toBe(0);
+    if (words[0] === 'fault' && words[1] === 'inject')
+      seen.faultId = /\bf\d+-\d+\b/.exec(out.stdout)?.[0];
+    if (comment !== '') promises[comment]!(out.stdout, seen);
+  }
+}
+
 describe('the README walkthrough', () => {
   it(
     'runs as written, and every comment holds',
-    async () => {
-      const lines = walkthrough();
-      const comments = lines.map((l) => l.comment).filter((c) => c !== '');
-      expect(
-        comments.filter((c) => promises[c] === undefined),
-        'comments with no check',
-      ).toEqual([]);
-      expect(
-        Object.keys(promises).filter((c) => !comments.includes(c)),
-        'checks of comments the README no longer has',
-      ).toEqual([]);
-
-      const seen: Seen = {};
-      for (const line of lines) {
-        const endless = line.argv.includes('watch') || line.argv.includes('--follow');
-        const out = endless ? await chamberUntilFirstLine(line.argv) : await chamber(line.argv);
-        expect(out.code, `${line.text}\n${out.stdout}${out.stderr}`).toBe(0);
-        if (line.argv[0] === 'fault' && line.argv[1] === 'inject')
-          seen.faultId = /\bf\d+-\d+\b/.exec(out.stdout)?.[0];
-        if (line.comment !== '') promises[line.comment]!(out.stdout, seen);
-      }
-    },
+    () =>
+      runChamberLines(
+        chamberLines(
+          readmeBlocks(
+            'With Chamber running, drive the clock from another shell',
+            'or over REST, the way scripts and chaos tooling do',
+            2,
+          ),
+        ),
+        walkthroughPromises,
+      ),
     budgets.longTestMs,
   );
 });
