@@ -479,7 +479,9 @@ function Instances({ workload, version }: { workload: Workload; version: number 
   const [explained, setExplained] = useState<number | undefined>();
   useEffect(() => {
     let isCancelled = false;
-    call('listWorkloadInstances', { params: { name: workload.name } }).then(
+    // Filtered by workload rather than the workload's own route: a workload removed (deleted)
+    // between the list's read and this one then has no instances, not a 404.
+    call('listInstances', { query: { workload: workload.name } }).then(
       ({ body }) => {
         if (isCancelled) return;
         setInstances(body.instances);
