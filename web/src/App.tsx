@@ -200,6 +200,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
           <WorkloadsPage
             canModify={session.rights.includes('modify_workloads')}
             version={version}
+            now={clock?.settledTick ?? 0}
             selected={params.get('name') ?? undefined}
           />
         )}

@@ -12,6 +12,7 @@ import {
 
 // The API's answers as the contract types them (the dashboard declares none of its own).
 export type {
+  Availability,
   BladeUse,
   ClockStatus,
   Command,

@@ -1,6 +1,6 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { adminPassword, startFrontendWorld } from '../system/frontend-world.js';
+import { adminPassword, startFrontendWorld, type FrontendWorld } from '../system/frontend-world.js';
 import {
   artifact,
   launchChromium,
@@ -30,11 +30,13 @@ afterEach(async () => {
 });
 
 const tickOf = async (page: Page) =>
-  Number((await page.getByLabel('Tick').textContent())?.replace(/^tick (\d+).*$/, '$1'));
+  Number(
+    (await page.getByLabel('Tick', { exact: true }).textContent())?.replace(/^tick (\d+).*$/, '$1'),
+  );
 
-/** Steps the clock from the header, a tick at a time, until `done` (at most 20 ticks). */
-async function stepUntil(page: Page, done: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 20; i++) {
+/** Steps the clock from the header, a tick at a time, until `done` (at most `ticks` ticks). */
+async function stepUntil(page: Page, done: () => Promise<boolean>, ticks = 20): Promise<void> {
+  for (let i = 0; i < ticks; i++) {
     if (await done()) return;
     const before = await tickOf(page);
     await page.getByRole('button', { name: 'Step 1', exact: true }).click();
@@ -50,9 +52,19 @@ async function cell(table: Locator, row: Locator, column: string): Promise<strin
   return (await row.getByRole('cell').nth(index).textContent({ timeout: 1000 })) ?? '';
 }
 
-/** How many of the canvas's pixels are exactly `rgb`. */
-function pixelsOf(page: Page, rgb: readonly [number, number, number]): Promise<number> {
-  return page.getByRole('img', { name: /Inventory map/ }).evaluate((el: unknown, wanted) => {
+/** Where one colour appears on a canvas: how many pixels, and per column its top and bottom row (-1: none). */
+interface ColourScan {
+  count: number;
+  top: number[];
+  bottom: number[];
+}
+
+/** Scans `canvas` for each of `colours` (exact RGB values) in one read of its pixels. */
+function scanCanvas(
+  canvas: Locator,
+  colours: ReadonlyArray<readonly [number, number, number]>,
+): Promise<ColourScan[]> {
+  return canvas.evaluate((el: unknown, wanted) => {
     const c = el as {
       width: number;
       height: number;
@@ -61,27 +73,94 @@ function pixelsOf(page: Page, rgb: readonly [number, number, number]): Promise<n
       };
     };
     const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i] === wanted[0] && data[i + 1] === wanted[1] && data[i + 2] === wanted[2]) n++;
+    const scans = wanted.map(() => ({
+      count: 0,
+      top: new Array<number>(c.width).fill(-1),
+      bottom: new Array<number>(c.width).fill(-1),
+    }));
+    for (let y = 0; y < c.height; y++) {
+      for (let x = 0; x < c.width; x++) {
+        const i = (y * c.width + x) * 4;
+        wanted.forEach(([r, g, b], k) => {
+          if (data[i] !== r || data[i + 1] !== g || data[i + 2] !== b) return;
+          const scan = scans[k]!;
+          scan.count++;
+          if (scan.top[x] === -1) scan.top[x] = y;
+          scan.bottom[x] = y;
+        });
+      }
     }
-    return n;
-  }, rgb);
+    return scans;
+  }, colours);
+}
+
+/** How many of the inventory map's pixels are exactly `rgb`. */
+async function pixelsOf(page: Page, rgb: readonly [number, number, number]): Promise<number> {
+  const [scan] = await scanCanvas(page.getByRole('img', { name: /Inventory map/ }), [rgb]);
+  return scan!.count;
+}
+
+/** The availability figures on the page, term → value, read at once (they change at every tick). */
+function figuresOf(page: Page): Promise<Record<string, string>> {
+  return page
+    .getByRole('definition')
+    .first()
+    .evaluate((el: unknown) => {
+      type Node = { textContent: string | null; querySelectorAll(s: string): ArrayLike<Node> };
+      const dl = (el as { closest(s: string): Node }).closest('dl');
+      const terms = Array.from(dl.querySelectorAll('dt'), (n) => n.textContent ?? '');
+      const values = Array.from(dl.querySelectorAll('dd'), (n) => n.textContent ?? '');
+      return Object.fromEntries(terms.map((t, i) => [t, values[i] ?? '']));
+    });
+}
+
+/**
+ * The columns of the availability chart's canvas shaded as an outage
+ * (#f8d4d1) where the running line (#1f6b3a) is drawn below the desired one
+ * (#aeb5c2): the dip.
+ */
+async function dipColumns(page: Page): Promise<number> {
+  const [shade, running, desired] = await scanCanvas(page.getByRole('img', { name: /^desired / }), [
+    [0xf8, 0xd4, 0xd1],
+    [0x1f, 0x6b, 0x3a],
+    [0xae, 0xb5, 0xc2],
+  ]);
+  return shade!.top.filter(
+    (top, x) =>
+      top !== -1 &&
+      running!.top[x] !== -1 &&
+      desired!.bottom[x] !== -1 &&
+      running!.top[x]! > desired!.bottom[x]!,
+  ).length;
+}
+
+/** A frontend with every service, the workloads ones too, on the `small` sample; closed after the test. */
+async function world(label: string): Promise<FrontendWorld> {
+  const fw = await startFrontendWorld(
+    label,
+    { ...quickControlPlane, workloads: true },
+    { webRoot },
+  );
+  closers.push(() => fw.close());
+  await loadSmall(fw);
+  return fw;
+}
+
+/** A 1440×900 page of `fw`'s dashboard, logged in as admin and showing the clock; closed after the test. */
+async function signIn(fw: FrontendWorld): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openPage(browser, fw.url, { width: 1440, height: 900 });
+  closers.push(() => opened.page.close());
+  await submitLogin(opened.page, 'admin', adminPassword);
+  await expect
+    .poll(() => opened.page.getByLabel('Tick', { exact: true }).textContent())
+    .toMatch(/^tick \d+$/);
+  return opened;
 }
 
 describe('the Workloads page', () => {
   it('creates a workload from the form, sees it run, explains a placement, scales it (a change made meanwhile refused and reloaded), shows its blades filled and highlighted on the map, refuses a bad value with the API message and deletes after an in-page confirmation', async () => {
-    const fw = await startFrontendWorld(
-      'web-workloads',
-      { ...quickControlPlane, workloads: true },
-      { webRoot },
-    );
-    closers.push(() => fw.close());
-    await loadSmall(fw);
-    const { page, problems } = await openPage(browser, fw.url, { width: 1440, height: 900 });
-    closers.push(() => page.close());
-    await submitLogin(page, 'admin', adminPassword);
-    await expect.poll(() => page.getByLabel('Tick').textContent()).toMatch(/^tick \d+$/);
+    const fw = await world('web-workloads');
+    const { page, problems } = await signIn(fw);
     const nav = page.getByRole('navigation', { name: 'Pages' });
     await nav.getByRole('link', { name: 'Workloads' }).click();
     expect(page.url()).toMatch(/#\/workloads$/);
@@ -199,5 +278,118 @@ describe('the Workloads page', () => {
     // The two refusals above (400, 412) are the browser's only complaints.
     expect(problems.filter((p) => !/status of (400|412)/.test(p))).toEqual([]);
     expect(problems.filter((p) => /status of (400|412)/.test(p))).toHaveLength(2);
+  });
+
+  it("charts a workload's availability: a crashed blade's instance is a dip in running, shaded as an outage, and the figures say what the REST answer says, in a wide and a narrow window", async () => {
+    const fw = await world('web-availability');
+    await fw.admin.call('createWorkload', {
+      body: {
+        name: 'web',
+        instances: 2,
+        demand: { cores: 4, memoryGib: 4, diskGib: 10 },
+        image: 'web-1',
+        placement: { rule: 'none' },
+      },
+    });
+    const { page, problems } = await signIn(fw);
+    await page
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Workloads' })
+      .click();
+    const region = page.getByRole('region', { name: 'Workloads' });
+    const table = region.getByRole('table', { name: 'Workloads' });
+    const row = table.getByRole('row').filter({ hasText: 'web-1' });
+    await row.getByRole('link', { name: 'web' }).click();
+    const chart = region.getByRole('figure', { name: 'Availability of web' });
+    const canvas = chart.getByRole('img', { name: /^desired / });
+    // Before its first tick it has no samples: said so, not asked for (the API would answer 404).
+    await expect
+      .poll(() =>
+        region
+          .getByText('No availability yet: web is sampled from the tick after its creation.')
+          .count(),
+      )
+      .toBe(1);
+    await stepUntil(page, async () => (await cell(table, row, 'Observed running')) === '2');
+    expect(await chart.getByRole('list', { name: 'Legend, availability' }).textContent()).toBe(
+      'desiredrunningobserved runningoutage (running below desired)',
+    );
+    await expect
+      .poll(() => canvas.getAttribute('aria-label'))
+      .toMatch(/^desired 2, running 2, observed running 2 at tick \d+; 0 outages;/);
+
+    // One of its blades crashes: running dips to 1 and the outage lasts until it is replaced.
+    const { body } = await fw.admin.call<{ instances: Array<{ blade?: string }> }>(
+      'listWorkloadInstances',
+      { params: { name: 'web' } },
+    );
+    const blade = body.instances[0]?.blade;
+    expect(blade).toBeDefined();
+    await fw.admin.call('injectFault', { body: { kind: 'crash', targets: [blade] } });
+    await stepUntil(page, async () => (await figuresOf(page))['Outages'] === '1 (one lasting)');
+    await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/running 1, .*; 1 outage;/);
+    await expect.poll(() => dipColumns(page)).toBeGreaterThan(5);
+    await chart.screenshot({ path: artifact('workloads-availability-dip.png') });
+    await stepUntil(
+      page,
+      async () =>
+        (await figuresOf(page))['Outages'] === '1' &&
+        (await cell(table, row, 'Observed running')) === '2',
+      30,
+    );
+
+    // The figures are the REST answer's for the same range, and the canvas holds its samples.
+    // The clock rests (manual): once the figures are those of the tick shown, nothing moves.
+    const to = await tickOf(page);
+    await expect.poll(async () => (await figuresOf(page))['Ticks']).toBe(`0 to ${to}`);
+    const shown = await figuresOf(page);
+    const rest = await fw.admin.call<{
+      availability: number;
+      instanceTicksLost: number;
+      outages: unknown[];
+      worstOutageTicks: number;
+      meanDetectionTicks?: number;
+      meanRecoveryTicks?: number;
+      rampTicks: number;
+      samples: Array<{ tick: number }>;
+    }>('getWorkloadAvailability', { params: { name: 'web' }, query: { from: 0, to } });
+    const a = rest.body;
+    expect(a.instanceTicksLost).toBeGreaterThan(0);
+    expect(a.outages).toHaveLength(1);
+    expect(a.worstOutageTicks).toBeGreaterThan(0);
+    const ticks = (n: number) =>
+      `${Number.isInteger(n) ? n : n.toFixed(1)} tick${n === 1 ? '' : 's'}`;
+    expect(shown).toEqual({
+      Ticks: `0 to ${to}`,
+      Availability: `${(a.availability * 100).toFixed(1)}%`,
+      'Instance-ticks lost': String(a.instanceTicksLost),
+      Outages: '1',
+      'Worst outage': ticks(a.worstOutageTicks),
+      'Mean detection': ticks(a.meanDetectionTicks!),
+      'Mean recovery': ticks(a.meanRecoveryTicks!),
+      'Ramping up (not lost)': ticks(a.rampTicks),
+    });
+    // A point per sample, one at tick 0 before the first, and one closing tick `to`.
+    const points = a.samples.length + (a.samples[0]!.tick > 0 ? 1 : 0) + 1;
+    await expect
+      .poll(() => canvas.getAttribute('aria-label'))
+      .toBe(
+        `desired 2, running 2, observed running 2 at tick ${to}; 1 outage; ${points} points over ticks 0 to ${to + 1}`,
+      );
+    expect(await dipColumns(page)).toBeGreaterThan(5);
+    await chart.screenshot({ path: artifact('workloads-availability.png') });
+    await page.screenshot({ path: artifact('workloads-availability-page.png'), fullPage: true });
+
+    // In a narrow window the chart narrows with it: nothing is wider than the window.
+    await page.setViewportSize({ width: 420, height: 800 });
+    await expect
+      .poll(() => page.evaluate<number>('document.documentElement.scrollWidth'))
+      .toBeLessThanOrEqual(420);
+    await expect
+      .poll(() => canvas.evaluate((el: unknown) => (el as { width: number }).width))
+      .toBeLessThan(420);
+    expect(await dipColumns(page)).toBeGreaterThan(5);
+    await page.screenshot({ path: artifact('workloads-availability-narrow.png'), fullPage: true });
+    expect(problems).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { BodyOf } from '@chamber/api';
 import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, type Instance, type PlacementExplanation, type Workload } from '../api.js';
 import { bodySchema, numberProblem, type FieldSchema } from '../detail/limits.js';
+import { AvailabilityChart } from './AvailabilityChart.js';
 import { Problem } from './common.js';
 
 /** A word of the API as people read it: `strong_anti_affinity` → `strong anti-affinity`, `bin_pack` → `bin pack`. */
@@ -56,17 +57,21 @@ const inState = (w: Workload, state: string): number => w.instancesByState[state
  * The workloads: each with desired, running and observed running instances,
  * its phase and why; for users with `modify_workloads`, a create form, a
  * scale control (If-Match: the revision shown) and delete after an in-page
- * confirmation. A selected workload shows its instances, and an instance
- * the scheduler's explanation of its placement. Re-read at every tick.
+ * confirmation. A selected workload shows its availability since tick 0 (a
+ * chart and its figures) and its instances, and an instance the scheduler's
+ * explanation of its placement. Re-read at every tick.
  */
 export function WorkloadsPage({
   canModify,
   version,
+  now,
   selected,
 }: {
   canModify: boolean;
   /** Bumped by every clock event. */
   version: number;
+  /** The last settled tick, as the clock said it last. */
+  now: number;
   /** The workload selected (from the address), if any. */
   selected: string | undefined;
 }) {
@@ -153,7 +158,17 @@ export function WorkloadsPage({
       {selected !== undefined && workloads !== undefined && shown === undefined && (
         <p>No workload {selected}.</p>
       )}
-      {shown !== undefined && <Instances key={shown.name} workload={shown} version={listed} />}
+      {shown !== undefined && (
+        <Fragment key={shown.name}>
+          <AvailabilityChart
+            name={shown.name}
+            version={listed}
+            // Its first sample is taken the tick after it was created.
+            hasStarted={shown.phase !== undefined && shown.createdTick < now}
+          />
+          <Instances workload={shown} version={listed} />
+        </Fragment>
+      )}
     </section>
   );
 }
@@ -464,7 +479,9 @@ function Instances({ workload, version }: { workload: Workload; version: number 
   const [explained, setExplained] = useState<number | undefined>();
   useEffect(() => {
     let isCancelled = false;
-    call('listWorkloadInstances', { params: { name: workload.name } }).then(
+    // Filtered by workload rather than the workload's own route: a workload removed (deleted)
+    // between the list's read and this one then has no instances, not a 404.
+    call('listInstances', { query: { workload: workload.name } }).then(
       ({ body }) => {
         if (isCancelled) return;
         setInstances(body.instances);
