@@ -126,6 +126,12 @@ export class YamlSource {
     this.report(this.ofKey(path, key), rule, message);
   }
 
+  /** Where the node at `path` is, for reports: `scenario.yaml:12:5`. */
+  positionOf(path: Path): string {
+    const { line, col } = this.lineCounter.linePos(this.of(path));
+    return `${this.file}:${line}:${col}`;
+  }
+
   /** Whether any rule was broken. */
   get hasErrors(): boolean {
     return this.found.length > 0;
