@@ -145,3 +145,23 @@ describe('the words', () => {
     expect([...inventorySamples].sort()).toEqual(samples);
   });
 });
+
+describe('the README', () => {
+  it('shows a scenario that parses, every input and check in it', () => {
+    const readme = readFileSync(path.join(root, 'clients', 'scenario', 'README.md'), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const s = parseScenario(example, 'README.md');
+    expect(s.timeline.map((t) => t.input.kind)).toEqual([
+      'fault',
+      'clear',
+      'target',
+      'create',
+      'scale',
+      'update',
+      'delete',
+      'policy',
+    ]);
+    expect(new Set(s.expect.map((e) => e.check.kind)).size).toBe(7);
+    expect(s.clock).toEqual({ policy: 'measured', rate: 10 });
+  });
+});
