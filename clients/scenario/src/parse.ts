@@ -8,6 +8,7 @@ import {
   targetStates,
   torStates,
   tryParseElementPath,
+  type ElementPath,
   type ElementType,
   type PolicyWord,
 } from '@chamber/world';
@@ -409,14 +410,9 @@ function inputOf(
       if (f.id !== undefined && state.faults.has(f.id))
         fail('id', 'duplicate-name', `fault id "${f.id}" is used twice`);
       f.targets.forEach((t, i) => {
-        const element = tryParseElementPath(t);
+        const element = elementOf(source, [...here, 'targets', i], t, context);
         if (element === undefined) {
           ok = false;
-          source.reportAt(
-            [...here, 'targets', i],
-            'bad-path',
-            `${context}: ${quote(t)} is not an element path: expected ${elementPathGrammar}`,
-          );
           return;
         }
         const why = faultTargetError(f.kind, element);
@@ -482,15 +478,8 @@ function inputOf(
     }
     case 'target': {
       const t = entry.target!;
-      const element = tryParseElementPath(t.path);
-      if (element === undefined) {
-        source.reportAt(
-          [...here, 'path'],
-          'bad-path',
-          `${context}: ${quote(t.path)} is not an element path: expected ${elementPathGrammar}`,
-        );
-        return undefined;
-      }
+      const element = elementOf(source, [...here, 'path'], t.path, context);
+      if (element === undefined) return undefined;
       if (!['pdu', 'tor', 'blade', 'rack', 'zone'].includes(element.type)) {
         source.reportAt(
           [...here, 'path'],
@@ -602,6 +591,24 @@ function checkPlacement(
   return false;
 }
 
+/** The element `text` names, or `undefined` after reporting that it names none. */
+function elementOf(
+  source: YamlSource,
+  path: Path,
+  text: string,
+  context: string,
+): ElementPath | undefined {
+  const element = tryParseElementPath(text);
+  if (element === undefined) {
+    source.reportAt(
+      path,
+      'bad-path',
+      `${context}: ${quote(text)} is not an element path: expected ${elementPathGrammar}`,
+    );
+  }
+  return element;
+}
+
 /** An element's state in a view, after the path grammar and the words of its kind and view. */
 function elementState<T>(
   source: YamlSource,
@@ -610,15 +617,8 @@ function elementState<T>(
   context: string,
   make: (state: ElementState) => T,
 ): T | undefined {
-  const element = tryParseElementPath(raw.path);
-  if (element === undefined) {
-    source.reportAt(
-      [...path, 'path'],
-      'bad-path',
-      `${context}: ${quote(raw.path)} is not an element path: expected ${elementPathGrammar}`,
-    );
-    return undefined;
-  }
+  const element = elementOf(source, [...path, 'path'], raw.path, context);
+  if (element === undefined) return undefined;
   const words = statesOf(element.type, raw.view);
   if (words === undefined) {
     source.reportAt(

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { inventorySamples, parseScenario, scenarioJsonSchema } from './index.js';
+import { inputKeys } from './schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const folder = path.join(root, 'scenarios');
@@ -151,16 +152,7 @@ describe('the README', () => {
     const readme = readFileSync(path.join(root, 'clients', 'scenario', 'README.md'), 'utf8');
     const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     const s = parseScenario(example, 'README.md');
-    expect(s.timeline.map((t) => t.input.kind)).toEqual([
-      'fault',
-      'clear',
-      'target',
-      'create',
-      'scale',
-      'update',
-      'delete',
-      'policy',
-    ]);
+    expect(s.timeline.map((t) => t.input.kind)).toEqual([...inputKeys]);
     expect(new Set(s.expect.map((e) => e.check.kind)).size).toBe(7);
     expect(s.clock).toEqual({ policy: 'measured', rate: 10 });
   });
