@@ -163,6 +163,82 @@ const cases: Array<{ name: string; yaml: string; errors: string[] }> = [
       'scenario.yaml:6:8: the scenario: "clock": "measured" needs a "rate" (ticks per second)',
     ],
   },
+  {
+    name: 'duplicate key',
+    yaml: `${head}name: t\n`,
+    errors: ['scenario.yaml:6:1: YAML: Map keys must be unique'],
+  },
+  {
+    name: 'recursive alias',
+    yaml: `${head}timeline: &t\n  - { at: 5, clear: *t }\n`,
+    errors: [
+      'scenario.yaml:7:21: YAML: alias *t is inside the node it names (&t), so the scenario would never end',
+    ],
+  },
+  {
+    name: 'bad workload name',
+    yaml: head.replace('name: web', 'name: Web_1'),
+    errors: [
+      'scenario.yaml:4:13: workload "Web_1": "name" "Web_1" must be 1-63 lower-case letters, digits and "-", starting with a letter',
+    ],
+  },
+  {
+    name: 'placement without a level',
+    yaml: head.replace('image: w1 }', 'image: w1, placement: { rule: strong_anti_affinity } }'),
+    errors: [
+      'scenario.yaml:4:76: workload "web": placement rule strong_anti_affinity needs a "level" (blade, rack or zone)',
+    ],
+  },
+  {
+    name: 'not an element path',
+    yaml: `${head}timeline:\n  - at: 5\n    target: { path: "standard//rack1", state: retired }\n`,
+    errors: [
+      'scenario.yaml:8:21: timeline item 1 (at 5): "standard//rack1" is not an element path: expected region[/zone[/rack[/pdu|tor|blade/N[/power-cable|network-cable]]]]',
+    ],
+  },
+  {
+    name: 'drain while in service',
+    yaml: `${head}timeline:\n  - at: 5\n    target: { path: standard/z1/rack1, state: in_service, drain: true }\n`,
+    errors: [
+      'scenario.yaml:8:66: timeline item 1 (at 5): "drain" goes with out_for_repair or retired, not in_service',
+    ],
+  },
+  {
+    name: 'an update that changes nothing',
+    yaml: `${head}timeline:\n  - at: 5\n    update: { name: web }\n`,
+    errors: [
+      'scenario.yaml:8:13: timeline item 1 (at 5): "update" changes nothing: give instances, demand, image, placement or maxUnavailable',
+    ],
+  },
+  {
+    name: 'a rate without measured',
+    yaml: `${head}timeline:\n  - at: 5\n    policy: { policy: no_wait, rate: 5 }\n`,
+    errors: [
+      'scenario.yaml:8:38: timeline item 1 (at 5): "rate" goes with measured only, not no_wait',
+    ],
+  },
+  {
+    name: 'two conditions',
+    yaml: head.replace(
+      'run: { until: 100 }',
+      'run: { until: { atStrength: api, noOpenRepairs: true, within: 50 } }',
+    ),
+    errors: [
+      'scenario.yaml:5:34: the scenario: "run.until": has both "atStrength" and "noOpenRepairs"; give one condition per item',
+    ],
+  },
+  {
+    name: 'a condition on an unknown workload',
+    yaml: head.replace('run: { until: 100 }', 'run: { until: { atStrength: api, within: 50 } }'),
+    errors: [
+      'scenario.yaml:5:29: the scenario: "run.until.atStrength": no workload "api" is created in this scenario',
+    ],
+  },
+  {
+    name: 'a count with min above max',
+    yaml: `${head}expect:\n  - at: end\n    repairs: { succeeded: { min: 3, max: 1 } }\n`,
+    errors: ['scenario.yaml:8:27: expect item 1: "min" 3 is above "max" 1'],
+  },
 ];
 
 describe('malformed scenarios', () => {
@@ -185,5 +261,27 @@ describe('malformed scenarios', () => {
     expect(refusal(`${head}#${'x'.repeat(4_000_000)}\n`)).toEqual([
       'scenario.yaml is 4.0 MB (4,000,138 bytes); a scenario may be at most 4 MB (4,000,000 bytes): nothing was loaded',
     ]);
+  });
+});
+
+describe('well-formed corners', () => {
+  it('reads an inventory file or an inline definition, and a condition on an element', () => {
+    const file = parseScenario(head.replace('{ sample: standard }', '{ file: racks.yaml }'), 's');
+    expect(file.inventory).toEqual({ kind: 'file', path: 'racks.yaml' });
+    const inline = parseScenario(
+      head
+        .replace('{ sample: standard }', '{ inline: { version: 1, regions: [] } }')
+        .replace(
+          'run: { until: 100 }',
+          'run: { until: { element: { path: r/z1/rack1/tor/0, view: actual, is: working }, within: 9 } }',
+        ),
+      's',
+    );
+    expect(inline.inventory).toEqual({ kind: 'inline', definition: { version: 1, regions: [] } });
+    expect(inline.run).toEqual({
+      kind: 'condition',
+      condition: { kind: 'element', path: 'r/z1/rack1/tor/0', view: 'actual', state: 'working' },
+      within: 9,
+    });
   });
 });
