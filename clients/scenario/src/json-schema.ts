@@ -9,8 +9,5 @@ import { scenarioSchema } from './schema.js';
  * ticks within the run, states that fit an element) are the parser's alone.
  */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  return {
-    ...z.toJSONSchema(scenarioSchema, { io: 'input', target: 'draft-2020-12' }),
-    $id: 'https://chamber.invalid/scenario.schema.json',
-  };
+  return z.toJSONSchema(scenarioSchema, { io: 'input', target: 'draft-2020-12' });
 }
