@@ -235,6 +235,13 @@ const cases: Array<{ name: string; yaml: string; errors: string[] }> = [
     ],
   },
   {
+    name: 'an empty image',
+    yaml: head.replace('image: w1', 'image: ""'),
+    errors: [
+      'scenario.yaml:4:61: workload "web": "image" must be at least 1 character(s) long, got ""',
+    ],
+  },
+  {
     name: 'a count with min above max',
     yaml: `${head}expect:\n  - at: end\n    repairs: { succeeded: { min: 3, max: 1 } }\n`,
     errors: ['scenario.yaml:8:27: expect item 1: "min" 3 is above "max" 1'],

@@ -332,7 +332,7 @@ function describeIssue(
         source.report(
           offset,
           'out-of-range',
-          `${what} must be ${isMin ? 'at least' : 'at most'} ${bound} characters, got ${show(value)}`,
+          `${what} must be ${isMin ? 'at least' : 'at most'} ${bound} character(s) long, got ${show(value)}`,
         );
         return;
       }
