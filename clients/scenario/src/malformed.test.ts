@@ -242,6 +242,16 @@ const cases: Array<{ name: string; yaml: string; errors: string[] }> = [
     ],
   },
   {
+    name: 'a condition on an element with no such state',
+    yaml: head.replace(
+      'run: { until: 100 }',
+      'run: { until: { element: { path: s/z1/rack1, view: actual, is: working }, within: 9 } }',
+    ),
+    errors: [
+      'scenario.yaml:5:52: the scenario: "run.until.element": a rack has no state in the actual view',
+    ],
+  },
+  {
     name: 'a count with min above max',
     yaml: `${head}expect:\n  - at: end\n    repairs: { succeeded: { min: 3, max: 1 } }\n`,
     errors: ['scenario.yaml:8:27: expect item 1: "min" 3 is above "max" 1'],

@@ -213,10 +213,16 @@ function build(raw: RawScenario, source: YamlSource): Scenario | undefined {
         : key === 'noOpenRepairs'
           ? { kind: 'noOpenRepairs' }
           : key === 'element'
-            ? elementState(source, ['run', 'until', 'element'], until.element!, 'element', (s) => ({
-                kind: 'element' as const,
-                ...s,
-              }))
+            ? elementState(
+                source,
+                ['run', 'until', 'element'],
+                until.element!,
+                'the scenario: "run.until.element"',
+                (s) => ({
+                  kind: 'element' as const,
+                  ...s,
+                }),
+              )
             : undefined;
     if (condition !== undefined) run = { kind: 'condition', condition, within: until.within };
   }
@@ -257,7 +263,7 @@ function build(raw: RawScenario, source: YamlSource): Scenario | undefined {
 
   // The timeline, in the order it takes effect.
   const alive = new Set(workloads.map((w) => w.name));
-  const faults = new Map<string, { at: number; index: number }>();
+  const faults = new Set<string>();
   const allFaultIds = new Set(
     (raw.timeline ?? []).flatMap((e) => (e.fault?.id === undefined ? [] : [e.fault.id])),
   );
@@ -277,8 +283,7 @@ function build(raw: RawScenario, source: YamlSource): Scenario | undefined {
     if (key === undefined) continue;
     const input = inputOf(source, path, context, entry, key, { alive, faults, allFaultIds });
     if (input !== undefined) timeline.push({ at: entry.at, input, where: at(path) });
-    if (input?.kind === 'fault' && input.id !== undefined)
-      faults.set(input.id, { at: entry.at, index });
+    if (input?.kind === 'fault' && input.id !== undefined) faults.add(input.id);
   }
 
   // Expectations.
@@ -375,8 +380,8 @@ function build(raw: RawScenario, source: YamlSource): Scenario | undefined {
 interface TimelineState {
   /** The workloads that exist when the input takes effect. */
   readonly alive: Set<string>;
-  /** The faults with an id injected before it: id → where. */
-  readonly faults: ReadonlyMap<string, { at: number; index: number }>;
+  /** The ids of the faults injected before it. */
+  readonly faults: ReadonlySet<string>;
   /** Every fault id of the timeline. */
   readonly allFaultIds: ReadonlySet<string>;
 }
@@ -466,7 +471,7 @@ function inputOf(
     case 'clear': {
       const id = entry.clear!;
       if (state.faults.has(id)) return { kind: 'clear', id };
-      const known = [...state.faults.keys()];
+      const known = [...state.faults];
       source.reportAt(
         here,
         'unknown-fault',
