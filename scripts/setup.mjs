@@ -61,9 +61,13 @@ const onPath = (binary) =>
     .concat('/usr/bin', '/usr/sbin')
     .some((dir) => dir !== '' && fs.existsSync(path.join(dir, binary)));
 
-/** Installs Debian `packages` as root, or stops with the one command to run. */
+/**
+ * Installs Debian `packages` as root, or stops with the one command to run,
+ * unless `binary` is there (a command on the PATH, or an absolute path).
+ */
 function ensureDebian(binary, packages, why) {
-  if (onPath(binary)) return;
+  const isThere = () => (path.isAbsolute(binary) ? fs.existsSync(binary) : onPath(binary));
+  if (isThere()) return;
   if (!isRoot) {
     fail(
       `${why} needs \`${binary}\`; install it with: sudo apt-get install -y ${packages.join(' ')}`,
@@ -71,7 +75,7 @@ function ensureDebian(binary, packages, why) {
   }
   run('apt-get', ['update']);
   run('apt-get', ['install', '-y', '--no-install-recommends', ...packages]);
-  if (!onPath(binary)) fail(`installed ${packages.join(' ')} but \`${binary}\` is still missing`);
+  if (!isThere()) fail(`installed ${packages.join(' ')} but \`${binary}\` is still missing`);
 }
 
 // The private etcd of `npm start` and of the tests. An external etcd
@@ -82,4 +86,20 @@ if (purpose !== 'start' || !process.env.CHAMBER_ETCD_ENDPOINTS) {
 // The dashboard's browser tests, once the dashboard exists.
 if (purpose === 'test' && fs.existsSync(path.join(root, 'web'))) {
   ensureDebian('chromium', ['chromium'], 'the browser tests');
+}
+// The Python harness (examples/python): Debian's gRPC for Python and the
+// protobuf compiler with its gRPC plugin, which turn the .proto files into its stubs.
+if (purpose === 'test' && fs.existsSync(path.join(root, 'examples', 'python'))) {
+  const python = [
+    'python3-grpcio',
+    'python3-protobuf',
+    'protobuf-compiler',
+    'protobuf-compiler-grpc',
+  ];
+  ensureDebian('grpc_python_plugin', python, 'the Python harness test');
+  ensureDebian(
+    '/usr/lib/python3/dist-packages/grpc/__init__.py',
+    python,
+    'the Python harness test',
+  );
 }

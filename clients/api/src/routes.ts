@@ -1036,7 +1036,7 @@ const table = [
     summary:
       'server-sent events: clock ticks, inventory transitions, faults, repairs, workloads, instances, logs',
     description:
-      'Each event has an `id` to resume from with `Last-Event-ID`, an `event` name (its kind) and JSON `data`. Driven by store watches and the trace log stream. `workloads` carries the workload records (`workloads/`); `instances` every record of an instance: its intent (`instances/`), its placement on a blade (`placements/`), why the scheduler could not place it (`unplaced/`), its actual state (`instance-actual/`) and what the monitor believes (`instance-observed/`).',
+      'Each event has an `id` to resume from with `Last-Event-ID`, an `event` name (its kind) and JSON `data`. Driven by store watches and the trace log stream. `workloads` carries the workload records (`workloads/`) and their availability samples (`availability/`: desired, running and observed running instances as a tick left them, written when they change); `instances` every record of an instance: its intent (`instances/`), its placement on a blade (`placements/`), why the scheduler could not place it (`unplaced/`), its actual state (`instance-actual/`) and what the monitor believes (`instance-observed/`).',
     access: 'user',
     query: {
       kinds: s.string(`comma-separated kinds (default all): ${eventKinds.join(', ')}`, {

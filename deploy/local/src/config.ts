@@ -1,4 +1,5 @@
 import { loadConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
 
 /**
  * How the services run: `processes`, each its own Node process (the
@@ -77,7 +78,7 @@ export function launcherSchema(): Schema<LauncherConfig> {
       httpPort: {
         doc: "The frontend's HTTP port: the dashboard and the REST API (the offset does not move it).",
         format: 'port',
-        default: 8080,
+        default: defaultPorts.frontend,
         env: 'CHAMBER_LOCAL_HTTP_PORT',
       },
       host: {

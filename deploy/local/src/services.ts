@@ -1,3 +1,5 @@
+import { defaultPorts } from '@chamber/world';
+
 /** A service the launcher runs: its own process, serving gRPC (or HTTP) on `port`. */
 export interface ServiceSpec {
   /** Also the env prefix of its config: `CHAMBER_<NAME>_PORT`. */
@@ -39,7 +41,7 @@ export interface ServiceSpec {
 /** The tracesink: first, so the others' spans have somewhere to go from their first tick. */
 export const traceSinkSpec: ServiceSpec = {
   name: 'tracesink',
-  port: 50058,
+  port: defaultPorts.tracesink,
   entry: 'services/tracesink/dist/src/main.js',
   module: 'services/tracesink/dist/src/service.js',
   grpcService: 'chamber.trace.v1.TraceSink',
@@ -53,7 +55,7 @@ export const services: readonly ServiceSpec[] = [
   traceSinkSpec,
   {
     name: 'stepper',
-    port: 50051,
+    port: defaultPorts.stepper,
     entry: 'services/stepper/dist/src/main.js',
     module: 'services/stepper/dist/src/service.js',
     grpcService: 'chamber.clock.v1.Clock',
@@ -64,7 +66,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'inventory',
-    port: 50052,
+    port: defaultPorts.inventory,
     entry: 'services/inventory/dist/src/main.js',
     module: 'services/inventory/dist/src/service.js',
     grpcService: 'chamber.inventory.v1.Inventory',
@@ -75,7 +77,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'faults',
-    port: 50053,
+    port: defaultPorts.faults,
     entry: 'services/faults/dist/src/main.js',
     module: 'services/faults/dist/src/service.js',
     grpcService: 'chamber.faults.v1.Faults',
@@ -85,7 +87,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'monitor',
-    port: 50054,
+    port: defaultPorts.monitor,
     entry: 'services/monitor/dist/src/main.js',
     module: 'services/monitor/dist/src/service.js',
     grpcService: 'chamber.monitor.v1.Monitor',
@@ -95,7 +97,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'inventory-repair',
-    port: 50055,
+    port: defaultPorts['inventory-repair'],
     entry: 'services/inventory-repair/dist/src/main.js',
     module: 'services/inventory-repair/dist/src/service.js',
     grpcService: 'chamber.repair.v1.Repairs',
@@ -105,7 +107,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'scheduler',
-    port: 50056,
+    port: defaultPorts.scheduler,
     entry: 'services/scheduler/dist/src/main.js',
     module: 'services/scheduler/dist/src/service.js',
     grpcService: 'chamber.workloads.v1.Scheduler',
@@ -114,7 +116,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'workload-repair',
-    port: 50057,
+    port: defaultPorts['workload-repair'],
     entry: 'services/workload-repair/dist/src/main.js',
     module: 'services/workload-repair/dist/src/service.js',
     grpcService: 'chamber.workloads.v1.Workloads',
@@ -124,7 +126,7 @@ export const services: readonly ServiceSpec[] = [
   },
   {
     name: 'frontend',
-    port: 8080,
+    port: defaultPorts.frontend,
     isHttp: true,
     entry: 'services/frontend/dist/src/main.js',
     module: 'services/frontend/dist/src/service.js',

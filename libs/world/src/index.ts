@@ -100,3 +100,4 @@ export {
   targetAttribute,
   tickAttribute,
 } from './trace.js';
+export { defaultPorts, type ServiceName } from './ports.js';

@@ -1,4 +1,5 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
 
 /** The frontend's configuration. */
 export interface FrontendConfig extends CommonConfig {
@@ -34,7 +35,7 @@ const address = (service: string, port: number, env: string) => ({
 /** The frontend's convict schema: the common keys plus CHAMBER_FRONTEND_*. */
 export function frontendSchema(): Schema<FrontendConfig> {
   return {
-    ...commonSchema('frontend', 8080),
+    ...commonSchema('frontend', defaultPorts.frontend),
     frontend: {
       adminPassword: {
         doc: "The built-in admin's password on first run; when empty one is generated and a one-time login URL is printed.",
@@ -99,12 +100,20 @@ export function frontendSchema(): Schema<FrontendConfig> {
       },
     },
     services: {
-      stepper: address('stepper', 50051, 'CHAMBER_FRONTEND_STEPPER'),
-      inventory: address('inventory', 50052, 'CHAMBER_FRONTEND_INVENTORY'),
-      faults: address('fault injector', 50053, 'CHAMBER_FRONTEND_FAULTS'),
-      repair: address('inventory repair manager', 50055, 'CHAMBER_FRONTEND_REPAIR'),
-      workloads: address('workload repair manager', 50057, 'CHAMBER_FRONTEND_WORKLOADS'),
-      scheduler: address('scheduler', 50056, 'CHAMBER_FRONTEND_SCHEDULER'),
+      stepper: address('stepper', defaultPorts.stepper, 'CHAMBER_FRONTEND_STEPPER'),
+      inventory: address('inventory', defaultPorts.inventory, 'CHAMBER_FRONTEND_INVENTORY'),
+      faults: address('fault injector', defaultPorts.faults, 'CHAMBER_FRONTEND_FAULTS'),
+      repair: address(
+        'inventory repair manager',
+        defaultPorts['inventory-repair'],
+        'CHAMBER_FRONTEND_REPAIR',
+      ),
+      workloads: address(
+        'workload repair manager',
+        defaultPorts['workload-repair'],
+        'CHAMBER_FRONTEND_WORKLOADS',
+      ),
+      scheduler: address('scheduler', defaultPorts.scheduler, 'CHAMBER_FRONTEND_SCHEDULER'),
     },
   };
 }

@@ -5,8 +5,9 @@ import { keys } from '@chamber/world';
 /**
  * The store prefixes the frontend reads and serves, by kind of event: the
  * simulation figures its metrics count and its event stream carries. A kind
- * may gather several prefixes (an instance is its intent, its placement or
- * the scheduler's refusal, its actual and its observed state); each prefix
+ * may gather several prefixes (a workload is its record and its availability
+ * samples; an instance is its intent, its placement or the scheduler's
+ * refusal, its actual and its observed state); each prefix
  * is one watch. (Accounts follow their own prefixes in `auth/accounts.ts`.)
  * Nothing else of the store reaches this process: not the clock's
  * bookkeeping (acks, the tick index, alive keys), not definitions, targets
@@ -18,7 +19,7 @@ export const followedPrefixes = {
   observed: [keys.observedPrefix],
   faults: [keys.faultsPrefix],
   repairs: [keys.repairsPrefix],
-  workloads: [keys.workloadsPrefix],
+  workloads: [keys.workloadsPrefix, keys.availabilityPrefix],
   instances: [
     keys.instancesPrefix,
     keys.placementsPrefix,

@@ -267,6 +267,8 @@ export class Metrics {
     } else if (e.kind === 'repairs') {
       this.repairs.set(key, short(e.field('status'), 'REPAIR_STATUS_'));
     } else if (e.kind === 'workloads') {
+      // Availability samples count in no gauge: the phase is the workload record's.
+      if (key.startsWith(keys.availabilityPrefix)) return;
       const phase = e.field('phase');
       this.workloads.set(
         key,

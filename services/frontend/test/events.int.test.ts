@@ -67,7 +67,7 @@ const put = (key: string, value: unknown) => ({
 });
 
 describe('frontend: workload and instance events', () => {
-  it('streams workloads and every record of an instance, filters by kind, and resumes after a workload event with only later events', async () => {
+  it('streams workloads with their availability and every record of an instance, filters by kind, and resumes after a workload event with only later events', async () => {
     f = await startFrontend();
     const admin = await f.login('admin', adminPassword);
     const { store } = f;
@@ -105,11 +105,13 @@ describe('frontend: workload and instance events', () => {
           health: 'INSTANCE_HEALTH_STARTING',
           sinceTick: '4',
         }),
+        // As the monitor writes it with what it observes: the workload's availability sample.
+        put(keys.availabilitySample('web', 4), { tick: '4', desired: 1 }),
       ],
     );
     await store.txn([], [put(keys.workload('web'), { phase: 'WORKLOAD_PHASE_READY' })]);
 
-    const seen = await live.until(8);
+    const seen = await live.until(9);
     const transactions = [
       // The two records of the first transaction, in either order (one watch each).
       ['instances put instances/web/0', 'workloads put workloads/web'],
@@ -117,15 +119,16 @@ describe('frontend: workload and instance events', () => {
       // Placed, and the refusal dropped, in one transaction.
       ['instances delete unplaced/web/0', 'instances put placements/r1/z1/rack1/blade/0/web/0'],
       ['instances put instance-actual/web/0'],
-      ['instances put instance-observed/web/0'],
+      ['instances put instance-observed/web/0', 'workloads put availability/web/000000000004'],
       ['workloads put workloads/web'],
     ];
     expect(byRevision(seen)).toEqual(transactions);
     expect(seen[0]!.data.revision).toBe(created.revision);
     expect(seen[seen.length - 1]!.data.value).toEqual({ phase: 'WORKLOAD_PHASE_READY' });
     // Only what a stream asked for.
-    expect(byRevision(await workloadsOnly.until(2))).toEqual([
+    expect(byRevision(await workloadsOnly.until(3))).toEqual([
       ['workloads put workloads/web'],
+      ['workloads put availability/web/000000000004'],
       ['workloads put workloads/web'],
     ]);
 
@@ -133,7 +136,7 @@ describe('frontend: workload and instance events', () => {
     const firstId = seen.find((e) => e.event === 'workloads')!.id;
     expect(firstId).toBe(`${created.revision}-0`);
     const resumed = await openEvents(admin, 'workloads,instances', firstId);
-    expect(byRevision(await resumed.until(6))).toEqual(transactions.slice(1));
+    expect(byRevision(await resumed.until(7))).toEqual(transactions.slice(1));
 
     // A clock stream got none of it: its first event is the next tick.
     await store.txn([], [put(keys.clockTick, { tick: '5' })]);

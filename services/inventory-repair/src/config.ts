@@ -1,4 +1,5 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
 
 /** The inventory repair manager's configuration. */
 export interface RepairConfig extends CommonConfig {
@@ -20,7 +21,7 @@ const nat = (doc: string, def: number, env: string) => ({ doc, format: 'nat', de
 /** The repair manager's convict schema: the common keys plus its own (CHAMBER_INVENTORY_REPAIR_*). */
 export function repairSchema(): Schema<RepairConfig> {
   return {
-    ...commonSchema('inventory-repair', 50055),
+    ...commonSchema('inventory-repair', defaultPorts['inventory-repair']),
     repair: {
       rackBudget: nat(
         'At most this many repairs run at once in one rack.',

@@ -7,6 +7,7 @@ import {
 } from '@chamber/config';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultPorts } from '@chamber/world';
 
 /** The sample definitions shipped with the service (`small`, `standard`, `large`). */
 export const samplesDir: string = path.resolve(
@@ -46,7 +47,7 @@ const range = (doc: string, def: TickRange, env: string): Schema<TickRange> =>
 /** The inventory's convict schema: the common keys plus its own (CHAMBER_INVENTORY_*). */
 export function inventorySchema(): Schema<InventoryConfig> {
   return {
-    ...commonSchema('inventory', 50052),
+    ...commonSchema('inventory', defaultPorts.inventory),
     inventory: {
       definition: {
         doc: 'A definition file (or a sample name: small, standard, large) to load when the simulation has none; empty for none.',

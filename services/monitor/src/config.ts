@@ -1,5 +1,6 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
 
 /** The monitor's configuration. */
 export interface MonitorConfig extends CommonConfig {
@@ -13,7 +14,7 @@ export interface MonitorConfig extends CommonConfig {
 /** The monitor's convict schema: the common keys plus its own (CHAMBER_MONITOR_*). */
 export function monitorSchema(): Schema<MonitorConfig> {
   return {
-    ...commonSchema('monitor', 50054),
+    ...commonSchema('monitor', defaultPorts.monitor),
     monitor: {
       suspectAfter: {
         doc: 'Missed heartbeats after which a blade is observed suspect (at least 1).',

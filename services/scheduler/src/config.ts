@@ -1,5 +1,5 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
-import { scoringStrategies, type ScoringStrategyWord } from '@chamber/world';
+import { scoringStrategies, type ScoringStrategyWord, defaultPorts } from '@chamber/world';
 
 /** The scheduler's configuration. */
 export interface SchedulerConfig extends CommonConfig {
@@ -13,7 +13,7 @@ export interface SchedulerConfig extends CommonConfig {
 /** The scheduler's convict schema: the common keys plus its own (CHAMBER_SCHEDULER_*). */
 export function schedulerSchema(): Schema<SchedulerConfig> {
   return {
-    ...commonSchema('scheduler', 50056),
+    ...commonSchema('scheduler', defaultPorts.scheduler),
     scheduler: {
       strategy: {
         doc: 'How blades that fit are scored: spread (most free cores after placing) or bin_pack (fewest that still fit). Part of the world: runs compared by digest need the same value.',

@@ -1,6 +1,6 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
 import { ChamberError, Code } from '@chamber/errors';
-import { isValidParticipantName } from '@chamber/world';
+import { isValidParticipantName, defaultPorts } from '@chamber/world';
 
 /** The stepper's configuration. */
 export interface StepperConfig extends CommonConfig {
@@ -23,7 +23,7 @@ export interface StepperConfig extends CommonConfig {
 /** The stepper's convict schema: the common keys plus its own (CHAMBER_STEPPER_*). */
 export function stepperSchema(): Schema<StepperConfig> {
   return {
-    ...commonSchema('stepper', 50051),
+    ...commonSchema('stepper', defaultPorts.stepper),
     stepper: {
       dropGraceSeconds: {
         doc: 'Seconds a registered participant may be without its lease before the stepper drops it (the run then stops being deterministic).',

@@ -1,5 +1,6 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
 
 /** The tracesink's configuration. */
 export interface TraceSinkConfig extends CommonConfig {
@@ -19,7 +20,7 @@ export const maxCapacity = 1_000_000;
  */
 export function traceSinkSchema(): Schema<TraceSinkConfig> {
   return {
-    ...commonSchema('tracesink', 50058, { tracesink: '' }),
+    ...commonSchema('tracesink', defaultPorts.tracesink, { tracesink: '' }),
     tracesink: {
       capacity: {
         doc: `Entries the log holds (1 to ${maxCapacity}); the oldest are dropped beyond it.`,

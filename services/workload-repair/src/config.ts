@@ -1,4 +1,5 @@
 import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
 
 /** The workload repair manager's configuration. */
 export interface WorkloadRepairConfig extends CommonConfig {
@@ -10,7 +11,7 @@ export interface WorkloadRepairConfig extends CommonConfig {
 /** The manager's convict schema: the common keys plus its own (CHAMBER_WORKLOAD_REPAIR_*). */
 export function workloadRepairSchema(): Schema<WorkloadRepairConfig> {
   return {
-    ...commonSchema('workload-repair', 50057),
+    ...commonSchema('workload-repair', defaultPorts['workload-repair']),
     workloadRepair: {
       maxInstances: {
         doc: 'The most instances one workload may ask for (a create or update asking for more is refused).',
