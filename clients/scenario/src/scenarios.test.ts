@@ -148,12 +148,14 @@ describe('the words', () => {
 });
 
 describe('the README', () => {
-  it('shows a scenario that parses, every input and check in it', () => {
+  it('shows a scenario that parses and the JSON Schema accepts, every input and check in it', () => {
     const readme = readFileSync(path.join(root, 'clients', 'scenario', 'README.md'), 'utf8');
     const example = /```yaml\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     const s = parseScenario(example, 'README.md');
     expect(s.timeline.map((t) => t.input.kind)).toEqual([...inputKeys]);
     expect(new Set(s.expect.map((e) => e.check.kind)).size).toBe(7);
     expect(s.clock).toEqual({ policy: 'measured', rate: 10 });
+    const validate = new Ajv2020({ strict: false }).compile(committedSchema);
+    expect(validate(parseYaml(example))).toBe(true);
   });
 });
