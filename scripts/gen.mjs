@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Regenerates protos/gen from the .proto sources with buf + ts-proto.
-// `--check` regenerates into a temporary folder and fails on any difference
-// from the committed output (drift), changing nothing.
+// Regenerates protos/gen from the .proto sources with buf + ts-proto, and
+// scenarios/scenario.schema.json from the scenario file's zod schema
+// (clients/scenario, built first). `--check` regenerates into a temporary
+// folder and fails on any difference from the committed output (drift),
+// changing nothing.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +13,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const protos = path.join(root, 'protos');
 const check = process.argv.includes('--check');
 const out = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-gen-'));
+let failed = false;
 
 try {
   execFileSync(path.join(root, 'node_modules/.bin/buf'), ['generate', '--output', out], {
@@ -24,16 +27,49 @@ try {
     if (drift.length > 0) {
       console.error(`protos/gen is out of date with the .proto sources (run \`npm run gen\`):`);
       for (const line of drift) console.error(`  ${line}`);
-      process.exit(1);
+      failed = true;
+    } else {
+      console.log('protos/gen matches the .proto sources');
     }
-    console.log('protos/gen matches the .proto sources');
   } else {
     fs.rmSync(committed, { recursive: true, force: true });
     fs.cpSync(fresh, committed, { recursive: true });
     console.log(`regenerated ${list(committed).length} files in protos/gen`);
   }
+  failed = (await scenarioSchema()) || failed;
 } finally {
   fs.rmSync(out, { recursive: true, force: true });
+}
+if (failed) process.exit(1);
+
+/** Writes (or with --check, compares) the scenario JSON Schema; true on drift. */
+async function scenarioSchema() {
+  execFileSync(path.join(root, 'node_modules/.bin/tsc'), ['-b', 'clients/scenario'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  const { scenarioJsonSchema } = await import(
+    path.join(root, 'clients/scenario/dist/src/index.js')
+  );
+  const file = path.join(root, 'scenarios/scenario.schema.json');
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  const text = await prettier.format(JSON.stringify(scenarioJsonSchema()), {
+    ...options,
+    filepath: file,
+  });
+  const name = path.relative(root, file);
+  if (!check) {
+    fs.writeFileSync(file, text);
+    console.log(`regenerated ${name}`);
+    return false;
+  }
+  if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) {
+    console.log(`${name} matches the scenario schema (clients/scenario)`);
+    return false;
+  }
+  console.error(`${name} is out of date with clients/scenario's schema (run \`npm run gen\`)`);
+  return true;
 }
 
 function list(dir) {

@@ -1,4 +1,4 @@
-import { ChamberError, Code } from '@chamber/errors';
+import { checkSize, checkTextSize, limitInWords, type SizeLimit } from '@chamber/yaml-source';
 
 /**
  * The largest inventory definition, in bytes of YAML (UTF-8), whichever way
@@ -10,18 +10,11 @@ import { ChamberError, Code } from '@chamber/errors';
  */
 export const definitionLimitBytes = 4_000_000;
 
-/** `bytes` for people: `4 MB (4,000,000 bytes)`, `812.5 KB (812,500 bytes)`. */
-function sizeInWords(bytes: number): string {
-  const exact = `${bytes.toLocaleString('en')} bytes`;
-  if (bytes < 1000) return exact;
-  const [value, unit] = bytes < 1_000_000 ? [bytes / 1000, 'KB'] : [bytes / 1_000_000, 'MB'];
-  const shown = Number.isInteger(value) ? String(value) : value.toFixed(1);
-  return `${shown} ${unit} (${exact})`;
-}
+const limit: SizeLimit = { what: 'definition', bytes: definitionLimitBytes };
 
 /** The limit in words: `a definition may be at most 4 MB (4,000,000 bytes)`. */
 export function definitionLimitInWords(): string {
-  return `a definition may be at most ${sizeInWords(definitionLimitBytes)}`;
+  return limitInWords(limit);
 }
 
 /**
@@ -33,12 +26,7 @@ export function definitionLimitInWords(): string {
  * (4,000,000 bytes): nothing was loaded`.
  */
 export function checkDefinitionSize(bytes: number, fileName: string): void {
-  if (bytes <= definitionLimitBytes) return;
-  throw new ChamberError(
-    Code.InvalidArgument,
-    `${fileName} is ${sizeInWords(bytes)}; ${definitionLimitInWords()}: nothing was loaded`,
-    { details: { field: 'source', bytes, limitBytes: definitionLimitBytes } },
-  );
+  checkSize(bytes, fileName, limit);
 }
 
 /**
@@ -47,9 +35,5 @@ export function checkDefinitionSize(bytes: number, fileName: string): void {
  * counted, so a huge one is refused at once.
  */
 export function checkDefinitionSource(source: string, fileName: string): void {
-  // A UTF-16 unit is at least one byte in UTF-8: longer than the limit in units is over it.
-  checkDefinitionSize(
-    source.length > definitionLimitBytes ? source.length : Buffer.byteLength(source, 'utf8'),
-    fileName,
-  );
+  checkTextSize(source, fileName, limit);
 }

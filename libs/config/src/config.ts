@@ -18,6 +18,9 @@ export interface CommonConfig {
 }
 
 /** A convict schema for config type `T`. */
+/** The seed of a simulation's first run when none is configured (`CHAMBER_SEED`). */
+export const defaultSeed = 1;
+
 export type Schema<T> = convict.Schema<T>;
 
 /** `T` with every property optional, recursively (arrays are replaced whole). */
@@ -181,7 +184,12 @@ export function commonSchema(
       default: 'default',
       env: 'CHAMBER_SIMULATION',
     },
-    seed: { doc: "The first run's seed.", format: 'seed', default: 1, env: 'CHAMBER_SEED' },
+    seed: {
+      doc: "The first run's seed.",
+      format: 'seed',
+      default: defaultSeed,
+      env: 'CHAMBER_SEED',
+    },
     log: {
       level: {
         doc: 'Log level.',

@@ -1,4 +1,5 @@
 export {
+  defaultSeed,
   commonSchema,
   loadConfig,
   type CommonConfig,

@@ -49,6 +49,8 @@ export {
 } from './paths.js';
 export { faultLasts, faultSites, faultTargetError, type FaultSite } from './faults.js';
 export {
+  bladeStates,
+  cableStates,
   commandActions,
   commandStatuses,
   enumTypes,
@@ -58,6 +60,8 @@ export {
   isOneOf,
   instanceHealths,
   instanceStates,
+  observedStates,
+  pduStates,
   placementLevels,
   placementRules,
   policies,
@@ -66,7 +70,10 @@ export {
   workloadPhases,
   severities,
   targetStates,
+  torStates,
   toWire,
+  type BladeStateWord,
+  type CableStateWord,
   type CommandActionWord,
   type CommandStatusWord,
   type EnumType,
@@ -74,6 +81,8 @@ export {
   type FaultStatusWord,
   type InstanceHealthWord,
   type InstanceStateWord,
+  type ObservedStateWord,
+  type PduStateWord,
   type PlacementLevelWord,
   type PlacementRuleWord,
   type PolicyWord,
@@ -82,6 +91,7 @@ export {
   type RepairStatusWord,
   type Severity,
   type TargetStateWord,
+  type TorStateWord,
 } from './vocabulary.js';
 export {
   reasonAttribute,

@@ -66,6 +66,26 @@ export const instanceStates = [
 ] as const;
 /** What the control plane believes of an instance (InstanceHealth). */
 export const instanceHealths = ['starting', 'running', 'failed', 'stopped'] as const;
+/** What a blade actually is (BladeState, the `actual` view). */
+export const bladeStates = [
+  'off',
+  'powered',
+  'booting',
+  'working',
+  'isolated',
+  'crashed',
+  'hung',
+  'failed',
+  'stopping',
+] as const;
+/** What a PDU actually is (PduState, the `actual` view). */
+export const pduStates = ['on', 'off', 'failed'] as const;
+/** What a TOR actually is (TorState, the `actual` view). */
+export const torStates = ['working', 'failed'] as const;
+/** What a blade's power or network cable actually is (CableState, the `actual` view). */
+export const cableStates = ['on', 'off', 'stuck'] as const;
+/** What the control plane believes of an element (ObservedState, the `observed` view). */
+export const observedStates = ['healthy', 'suspect', 'failed', 'unknown'] as const;
 /** How the scheduler scores the blades that fit: spread the load, or pack it. */
 export const scoringStrategies = ['spread', 'bin_pack'] as const;
 /** How much a logged decision matters. */
@@ -84,6 +104,11 @@ export type PlacementLevelWord = (typeof placementLevels)[number];
 export type WorkloadPhaseWord = (typeof workloadPhases)[number];
 export type InstanceStateWord = (typeof instanceStates)[number];
 export type InstanceHealthWord = (typeof instanceHealths)[number];
+export type BladeStateWord = (typeof bladeStates)[number];
+export type PduStateWord = (typeof pduStates)[number];
+export type TorStateWord = (typeof torStates)[number];
+export type CableStateWord = (typeof cableStates)[number];
+export type ObservedStateWord = (typeof observedStates)[number];
 export type ScoringStrategyWord = (typeof scoringStrategies)[number];
 
 /** The enum type of each list, as its wire names begin (`FAULT_KIND_`). */
@@ -100,6 +125,11 @@ export const enumTypes = {
   workloadPhase: 'WORKLOAD_PHASE',
   instanceState: 'INSTANCE_STATE',
   instanceHealth: 'INSTANCE_HEALTH',
+  bladeState: 'BLADE_STATE',
+  pduState: 'PDU_STATE',
+  torState: 'TOR_STATE',
+  cableState: 'CABLE_STATE',
+  observedState: 'OBSERVED_STATE',
 } as const;
 export type EnumType = (typeof enumTypes)[keyof typeof enumTypes];
 

@@ -1,16 +1,12 @@
 import {
-  isAlias,
-  isCollection,
-  isMap,
-  isNode,
-  isPair,
-  isScalar,
-  LineCounter,
-  parseDocument,
-  type Document,
-  type Node,
-} from 'yaml';
-import type { z } from 'zod';
+  quote,
+  readYaml,
+  show,
+  type Path,
+  type SourceError,
+  type Wording,
+  type YamlSource,
+} from '@chamber/yaml-source';
 import type {
   Blade,
   BootInfo,
@@ -33,49 +29,12 @@ import {
   type RawRack,
 } from './schema.js';
 
-/** The most characters a value is quoted with in an error; a longer one is cut (see {@link quote}). */
-export const quotedLength = 60;
-
-/** The most characters of one error's message; past them it is cut with `…`. */
-export const errorLength = 400;
-
-/**
- * `text` quoted for an error message: whole when it is short, otherwise its
- * first {@link quotedLength} characters and its length, `"xxxx…" (100,000
- * characters)`, so that an error about a huge value stays small.
- */
-export function quote(text: string): string {
-  if (text.length <= quotedLength) return `"${text}"`;
-  return `"${text.slice(0, quotedLength)}…" (${text.length.toLocaleString('en')} characters)`;
-}
-
-/** One broken rule, at a place in the file. */
-export class DefinitionError {
-  /** What is wrong, for people; at most {@link errorLength} characters. */
-  readonly message: string;
-
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly col: number,
-    /** A stable id of the rule (`duplicate-index`, `unknown-key`, …). */
-    readonly rule: string,
-    message: string,
-  ) {
-    this.message = message.length <= errorLength ? message : `${message.slice(0, errorLength)}…`;
-  }
-
-  /** `inventory.yaml:41:7: blade index 3 appears twice in rack "r1"`. */
-  toString(): string {
-    return `${this.file}:${this.line}:${this.col}: ${this.message}`;
-  }
-}
+/** One broken rule of a definition, at a place in its file (`inventory.yaml:41:7: …`). */
+export { SourceError as DefinitionError } from '@chamber/yaml-source';
 
 export type ParseResult =
   | { readonly ok: true; readonly definition: Definition }
-  | { readonly ok: false; readonly errors: readonly DefinitionError[] };
-
-type Path = ReadonlyArray<string | number>;
+  | { readonly ok: false; readonly errors: readonly SourceError[] };
 
 const defaultCapacity: Capacity = {
   cores: 16,
@@ -87,135 +46,31 @@ const defaultCapacity: Capacity = {
 };
 const defaultBoot: BootInfo = { image: 'default', bootTicks: [2, 5] };
 
+/** How a definition's schema problems are said. */
+const wording: Wording = {
+  describePath,
+  union: (what, value) =>
+    `${what} must be a count or a map with "count" and "ports", got ${show(value)}`,
+  format: (what, value) =>
+    `${what} ${show(value)} must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit`,
+  key: (what) => `${what}: template name must be 1-63 lower-case letters, digits, "-" or "_"`,
+};
+
 /**
  * Parses and validates a definition, expanding templates and generators and
  * applying defaults. Every error found is reported, each with its position;
  * nothing is returned unless there are none.
  */
 export function parseDefinition(text: string, file: string): ParseResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const errors: DefinitionError[] = [];
-  const report = (offset: number, rule: string, message: string): void => {
-    const { line, col } = lineCounter.linePos(offset);
-    errors.push(new DefinitionError(file, line, col, rule, message));
-  };
-  const done = (): ParseResult => ({
-    ok: false,
-    errors: errors.sort((a, b) => a.line - b.line || a.col - b.col),
+  const { source, value } = readYaml(text, file, definitionSchema, wording, {
+    document: 'definition',
+    aliasedNodes: limits.aliasedNodes,
+    aliasAdvice: 'repeat racks and blades with templates and generators instead',
   });
-
-  // Syntax errors cascade: past the first one, the rest are mostly echoes.
-  // Duplicate keys do not, so each is reported.
-  let hasSyntaxError = false;
-  for (const e of doc.errors) {
-    const isDuplicate = e.code === 'DUPLICATE_KEY';
-    if (!isDuplicate && hasSyntaxError) continue;
-    hasSyntaxError ||= !isDuplicate;
-    const message = e.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
-    report(e.pos[0], isDuplicate ? 'duplicate-key' : 'yaml-syntax', `YAML: ${message}`);
-  }
-  if (errors.length > 0) return done();
-
-  if (!checkAliases(doc, report)) return done();
-  let raw: unknown;
-  try {
-    // Aliases are bounded by checkAliases, which says where; yaml's own
-    // count would refuse a plain reuse past 100 aliases, without a place.
-    raw = doc.toJS({ maxAliasCount: -1 });
-  } catch (error) {
-    report(0, 'yaml-syntax', `YAML: ${error instanceof Error ? error.message : String(error)}`);
-    return done();
-  }
-  const positions = new Positions(doc);
-  const parsed = definitionSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) describeIssue(issue, raw, positions, report);
-    return done();
-  }
-  const definition = expand(parsed.data, positions, report);
-  return errors.length > 0 ? done() : { ok: true, definition };
-}
-
-/**
- * Refuses aliases that would make the definition infinite (an alias inside
- * the node it names) or huge (the aliases copy more than
- * `limits.aliasedNodes` nodes in all: an "alias bomb", a few lines that
- * expand to billions of nodes), at the alias that does it. Counts each
- * node's size once, in document order, as yaml resolves aliases (to the
- * last node before them with that anchor). Returns false when it reported.
- */
-function checkAliases(doc: Document, report: Report): boolean {
-  const sizes = new Map<unknown, number>();
-  const open = new Set<unknown>();
-  const anchors = new Map<string, unknown>();
-  let copied = 0;
-  let isRefused = false;
-  const sizeOf = (node: unknown): number => {
-    if (isRefused) return 0;
-    if (isAlias(node)) {
-      const source = anchors.get(node.source);
-      // An alias without its anchor is a syntax error yaml reported.
-      if (source === undefined) return 1;
-      const at = node.range?.[0] ?? 0;
-      if (open.has(source)) {
-        isRefused = true;
-        report(
-          at,
-          'recursive-alias',
-          `YAML: alias *${node.source} is inside the node it names (&${node.source}), so the definition would never end`,
-        );
-        return 0;
-      }
-      const size = sizes.get(source) ?? 1;
-      copied += size;
-      if (copied > limits.aliasedNodes) {
-        isRefused = true;
-        report(
-          at,
-          'alias-limit',
-          `YAML: the aliases copy more than ${limits.aliasedNodes.toLocaleString('en')} nodes in all, past it at alias *${node.source} (${size.toLocaleString('en')} nodes); repeat racks and blades with templates and generators instead`,
-        );
-      }
-      return size;
-    }
-    if (isNode(node) && node.anchor !== undefined) anchors.set(node.anchor, node);
-    open.add(node);
-    let size = 1;
-    if (isCollection(node)) for (const item of node.items) size += sizeOf(item);
-    else if (isPair(node)) size = sizeOf(node.key) + sizeOf(node.value);
-    open.delete(node);
-    sizes.set(node, size);
-    return size;
-  };
-  sizeOf(doc.contents);
-  return !isRefused;
-}
-
-/** Offsets of the nodes of the document, by path. */
-class Positions {
-  constructor(private readonly doc: Document) {}
-
-  /** The start of the node at `path`, or of its nearest existing ancestor. */
-  of(path: Path): number {
-    for (let p = [...path]; ; p = p.slice(0, -1)) {
-      const node = (p.length === 0 ? this.doc.contents : this.doc.getIn(p, true)) as Node | null;
-      if (node?.range) return node.range[0];
-      if (p.length === 0) return 0;
-    }
-  }
-
-  /** The start of the key `key` in the map at `path`. */
-  ofKey(path: Path, key: string): number {
-    const map = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
-    if (isMap(map)) {
-      for (const pair of map.items) {
-        if (isScalar(pair.key) && pair.key.value === key && pair.key.range)
-          return pair.key.range[0];
-      }
-    }
-    return this.of([...path, key]);
-  }
+  if (value === undefined) return { ok: false, errors: source.errors() };
+  const report: Report = (offset, rule, message) => source.report(offset, rule, message);
+  const definition = expand(value, source, report);
+  return source.hasErrors ? { ok: false, errors: source.errors() } : { ok: true, definition };
 }
 
 type Report = (offset: number, rule: string, message: string) => void;
@@ -269,102 +124,6 @@ function describePath(path: Path, raw: unknown): { context: string; field: strin
   };
 }
 
-/** What zod expected, in the words {@link show} uses for what it got. */
-const expectedWords: Readonly<Record<string, string>> = {
-  int: 'a whole number',
-  object: 'a map',
-  array: 'a list',
-};
-
-function show(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'string') return quote(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return 'a map';
-}
-
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  raw: unknown,
-  positions: Positions,
-  report: Report,
-): void {
-  const path = issue.path as Path;
-  const { context, field } = describePath(path, raw);
-  let value: unknown = raw;
-  for (const k of path) value = (value as Record<string | number, unknown> | undefined)?.[k];
-  const offset = positions.of(path);
-  const what = field === '' ? context : `${context}: "${field}"`;
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      for (const key of issue.keys) {
-        report(positions.ofKey(path, key), 'unknown-key', `${context}: unknown key ${quote(key)}`);
-      }
-      return;
-    case 'invalid_type': {
-      if (value === undefined) {
-        const parent = path.slice(0, -1);
-        const { context: where } = describePath(parent, raw);
-        report(
-          positions.of(parent),
-          'missing-key',
-          `${where}: missing required key "${String(path.at(-1))}"`,
-        );
-        return;
-      }
-      const expected = expectedWords[issue.expected] ?? `a ${issue.expected}`;
-      report(offset, 'wrong-type', `${what} must be ${expected}, got ${show(value)}`);
-      return;
-    }
-    case 'too_small':
-    case 'too_big': {
-      const isMin = issue.code === 'too_small';
-      const bound = String(issue.code === 'too_small' ? issue.minimum : issue.maximum);
-      const exclusive = 'inclusive' in issue && issue.inclusive === false;
-      if (Array.isArray(value)) {
-        report(offset, 'out-of-range', `${what} must list at least ${bound} item(s)`);
-        return;
-      }
-      const rule =
-        isMin && Number(bound) <= 1 ? 'not-positive' : isMin ? 'out-of-range' : 'absurd-value';
-      const relation = isMin ? (exclusive ? 'more than' : 'at least') : 'at most';
-      report(offset, rule, `${what} must be ${relation} ${bound}, got ${show(value)}`);
-      return;
-    }
-    case 'invalid_format':
-      report(
-        offset,
-        'bad-name',
-        `${what} ${show(value)} must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit`,
-      );
-      return;
-    case 'invalid_value':
-      report(
-        offset,
-        'bad-value',
-        `${what} must be ${issue.values.map((v) => show(v)).join(' or ')}, got ${show(value)}`,
-      );
-      return;
-    case 'invalid_union':
-      report(
-        offset,
-        'wrong-type',
-        `${what} must be a count or a map with "count" and "ports", got ${show(value)}`,
-      );
-      return;
-    case 'invalid_key':
-      report(
-        offset,
-        'bad-name',
-        `${what}: template name must be 1-63 lower-case letters, digits, "-" or "_"`,
-      );
-      return;
-    default:
-      report(offset, 'invalid', `${what}: ${issue.message}`);
-  }
-}
-
 /** A rack's devices and blades, before it has a name. */
 interface Layout {
   readonly pdus: { count: number; ports: number };
@@ -378,7 +137,7 @@ interface Layout {
   }>;
 }
 
-function expand(raw: RawDefinition, positions: Positions, report: Report): Definition {
+function expand(raw: RawDefinition, positions: YamlSource, report: Report): Definition {
   const bladeTemplates = raw.templates?.blades ?? {};
   const rackTemplates = raw.templates?.racks ?? {};
   let bladeCount = 0;
@@ -468,7 +227,7 @@ function expand(raw: RawDefinition, positions: Positions, report: Report): Defin
   return { name: raw.name ?? raw.regions[0]!.name, regions, bladeCount };
 }
 
-function rackNamesOf(item: RawRack, path: Path, positions: Positions, report: Report): string[] {
+function rackNamesOf(item: RawRack, path: Path, positions: YamlSource, report: Report): string[] {
   if (item.count === undefined) {
     if (item.name === undefined) {
       report(
@@ -524,7 +283,7 @@ function layoutOf(
   paths: { item: Path; blades: Path; label: string },
   raw: RawDefinition,
   bladeTemplates: Readonly<Record<string, RawBladeTemplate>>,
-  positions: Positions,
+  positions: YamlSource,
   report: Report,
 ): Layout | undefined {
   let ok = true;

@@ -1,0 +1,26 @@
+export {
+  inventorySamples,
+  lastTickOf,
+  scenarioDefaultSeed,
+  stateViews,
+  type Check,
+  type ClockPolicy,
+  type Condition,
+  type CountBound,
+  type Demand,
+  type ElementState,
+  type Expectation,
+  type FaultSchedule,
+  type Input,
+  type InventorySample,
+  type InventorySource,
+  type Placement,
+  type RunBound,
+  type Scenario,
+  type StateView,
+  type TimedInput,
+  type WorkloadSpec,
+} from './model.js';
+export { parseScenario } from './parse.js';
+export { limits as scenarioLimits, scenarioSchema } from './schema.js';
+export { scenarioJsonSchema } from './json-schema.js';
