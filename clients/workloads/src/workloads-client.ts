@@ -122,8 +122,8 @@ export class WorkloadsClient {
   /**
    * A workload's availability over ticks `fromTick`..`toTick` (by default
    * from 0 to the last settled tick): lost instance-ticks, outages, detection
-   * and recovery. Rejects with NotFound when the workload never had a sample
-   * in this run, InvalidArgument when `fromTick > toTick`.
+   * and recovery. Rejects with NotFound when no such workload exists or had
+   * a sample in this run, InvalidArgument when `fromTick > toTick`.
    */
   async availability(
     workload: string,

@@ -353,6 +353,20 @@ describe('REST: workloads', () => {
     ).toMatchObject({ status: 400, field: 'maxUnavailable' });
     await admin.call('runUntil', { body: { tick: (await tickOf(admin)) + 1 } });
     expect((await workload(admin)).body.maxUnavailable).toBe(before.body.maxUnavailable);
+
+    // A workload that wants no instance has no sample, yet an availability: nothing was desired.
+    await admin.call('createWorkload', { body: { ...web, name: 'idle', instances: 0 } });
+    await admin.call('runUntil', { body: { tick: (await tickOf(admin)) + 1 } });
+    const idle = await admin.call<Availability>('getWorkloadAvailability', {
+      params: { name: 'idle' },
+    });
+    expect(idle.body).toMatchObject({
+      workload: 'idle',
+      desired: 0,
+      availability: 1,
+      instanceTicksLost: 0,
+      samples: [],
+    });
   });
 
   it('needs modify_workloads for every change (403 without it, 401 without a session, changing nothing) and a user for every read; the services are listed', async () => {

@@ -283,7 +283,13 @@ export function createWorkloadsHandlers(
       const problem = nameProblem(req.workload, 'workload');
       if (problem !== undefined) throw invalid(problem);
       const stored = await store.list(AvailabilitySample, keys.availabilityOf(req.workload));
-      if (stored.entries.length === 0)
+      // A workload that never wanted an instance has no sample: nothing was desired.
+      const exists =
+        stored.entries.length > 0 ||
+        (await store.get(WorkloadRecord, keys.workload(req.workload), {
+          revision: stored.revision,
+        })) !== undefined;
+      if (!exists)
         throw new ChamberError(
           Code.NotFound,
           `workload "${req.workload}" has no availability: it never existed in this run`,
