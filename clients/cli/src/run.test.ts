@@ -58,7 +58,14 @@ function commandsOf(root: Command): string[] {
 }
 
 /** The commands that are no route of the table, each a composite of its routes. */
-const composites = ['login', 'logout', 'inventory ls', 'inventory get'];
+const composites = [
+  'login',
+  'logout',
+  'inventory ls',
+  'inventory get',
+  'scenario check',
+  'scenario run',
+];
 
 describe('the CLI and the REST route table', () => {
   it('has exactly the commands of the table’s cli entries, plus the documented composites', () => {
@@ -119,8 +126,9 @@ describe('the CLI and the REST route table', () => {
       ),
     ).toThrow('the CLI extends "clock stop", which the route table does not have');
     expect(() => buildProgram(new Command('t'), {}, io)).toThrow('has no summary');
+    // Every area of the table, and `scenario`, whose commands are all the CLI's own.
     expect(Object.keys(areas).sort()).toEqual(
-      [...new Set(operations.flatMap((o) => (o.cli ?? []).map((c) => c.area)))].sort(),
+      [...new Set(operations.flatMap((o) => (o.cli ?? []).map((c) => c.area))), 'scenario'].sort(),
     );
   });
 });

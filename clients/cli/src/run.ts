@@ -6,6 +6,7 @@ import { faultArea, repairArea } from './faults.js';
 import { inventoryArea } from './inventory.js';
 import { eventsArea, logsArea } from './logs.js';
 import { buildProgram, type AreaExtension, type Surroundings } from './program.js';
+import { scenarioArea } from './scenario.js';
 import { workloadArea } from './workloads.js';
 
 /** Where the tool writes and what it reads from its surroundings. */
@@ -49,6 +50,7 @@ export const areas: Readonly<Record<string, AreaExtension>> = {
   fault: faultArea,
   repair: repairArea,
   workload: workloadArea,
+  scenario: scenarioArea,
   logs: logsArea,
   events: eventsArea,
   service: { summary: 'the registered services' },

@@ -24,3 +24,12 @@ export {
 export { parseScenario } from './parse.js';
 export { limits as scenarioLimits, scenarioSchema } from './schema.js';
 export { scenarioJsonSchema } from './json-schema.js';
+export {
+  runScenario,
+  type ExpectationResult,
+  type RunOptions,
+  type RunProgress,
+  type ScenarioReport,
+  type WorkloadFigures,
+} from './run.js';
+export { startFor } from './start-for.js';

@@ -1,0 +1,174 @@
+import { ChamberError, Code } from '@chamber/errors';
+import {
+  lastTickOf,
+  parseScenario,
+  runScenario,
+  startFor,
+  type Scenario,
+  type ScenarioReport,
+} from '@chamber/scenario';
+import { readFile, writeFile } from 'node:fs/promises';
+import { usageError, type AreaExtension, type Context } from './program.js';
+
+/** A scenario file read and parsed: refused with every problem at file:line:col. */
+async function readScenario(ctx: Context): Promise<{ file: string; scenario: Scenario }> {
+  const file = ctx.values['file'] as string;
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new ChamberError(
+      Code.NotFound,
+      `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+    );
+  });
+  return { file, scenario: parseScenario(text, file) };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** The report for people: a headline, each expectation, the figures. */
+export function reportLines(report: ScenarioReport): string[] {
+  const failed = report.expectations.filter((e) => !e.passed).length;
+  const lines = [
+    `scenario ${report.name} (seed ${report.seed}): ${report.passed ? 'passed' : 'FAILED'} at tick ${report.tick}, in ${seconds(report.wallMs)}`,
+  ];
+  if (report.conditionMetAt !== undefined) {
+    lines.push(`  its run condition held at tick ${report.conditionMetAt}`);
+  }
+  for (const e of report.expectations) {
+    const mark = e.passed ? '✓' : '✗';
+    lines.push(`  ${mark} tick ${e.tick}: ${e.expected} (${e.observed})  ${e.where}`);
+  }
+  lines.push(
+    `  ${report.expectations.length - failed} of ${report.expectations.length} expectations held`,
+  );
+  for (const w of report.workloads) {
+    const mean = (label: string, x: number | undefined) =>
+      x === undefined ? [] : [`${label} ${x.toFixed(1)} ticks on average`];
+    lines.push(
+      `  ${w.name}: availability ${(w.availability * 100).toFixed(2)} %, ${w.instanceTicksLost} instance-ticks lost, ${[
+        `${w.outages} outage(s)`,
+        `the worst ${w.worstOutageTicks} ticks`,
+        ...mean('detected in', w.meanDetectionTicks),
+        ...mean('recovered in', w.meanRecoveryTicks),
+      ].join(', ')}`,
+    );
+  }
+  const repairs = Object.entries(report.repairs).map(([status, n]) => `${n} ${status}`);
+  lines.push(`  repairs: ${repairs.length === 0 ? 'none' : repairs.join(', ')}`);
+  lines.push(`  digest ${report.digest}`);
+  return lines;
+}
+
+const xml = (text: string) =>
+  text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
+
+/** The report as a JUnit XML test suite: one test case per expectation. */
+export function junitOf(report: ScenarioReport): string {
+  const failures = report.expectations.filter((e) => !e.passed).length;
+  const cases = report.expectations.map((e) => {
+    const name = xml(`tick ${e.tick}: ${e.expected} (${e.where})`);
+    const failure = e.passed
+      ? ''
+      : `<failure message="${xml(`saw ${e.observed}`)}">${xml(`expected ${e.expected}, saw ${e.observed}`)}</failure>`;
+    return `    <testcase classname="${xml(report.name)}" name="${name}">${failure}</testcase>`;
+  });
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites>`,
+    `  <testsuite name="${xml(report.name)}" tests="${report.expectations.length}" failures="${failures}" time="${(report.wallMs / 1000).toFixed(3)}">`,
+    `    <properties><property name="seed" value="${report.seed}"/><property name="digest" value="${report.digest}"/></properties>`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** `chamber scenario …`: scenario files, checked and run headless. */
+export const scenarioArea: AreaExtension = {
+  summary: 'scenario files: check one, or run it headless and check its expectations',
+  composites: {
+    check: {
+      summary: 'check a scenario file: every problem at file:line:col, nothing run',
+      args: [{ name: 'FILE', description: 'the scenario file (YAML)' }],
+      async run(ctx) {
+        const { scenario } = await readScenario(ctx);
+        if (ctx.isJson) {
+          ctx.print(JSON.stringify({ name: scenario.name, valid: true }));
+          return;
+        }
+        ctx.print(
+          `${scenario.name}: valid; ${scenario.timeline.length} input(s), ${scenario.expect.length} expectation(s), runs to tick ${lastTickOf(scenario.run)} at most`,
+        );
+      },
+    },
+    run: {
+      summary:
+        'run a scenario headless: a Chamber of its own on its inventory, its inputs at their ticks, the clock run as fast as it settles, its expectations checked; exits 1 when one fails',
+      args: [{ name: 'FILE', description: 'the scenario file (YAML)' }],
+      options: [
+        { flags: '--seed <N>', description: "the run's seed instead of the scenario's" },
+        { flags: '--junit <OUT>', description: 'also write the report as JUnit XML to OUT' },
+        {
+          flags: '--layout <LAYOUT>',
+          description:
+            'how its Chamber runs: single (one process, the default: starts fastest) or processes (as npm start)',
+        },
+      ],
+      validate(ctx) {
+        const seed = ctx.options['seed'] as string | undefined;
+        if (seed !== undefined && !/^\d+$/.test(seed)) {
+          return `--seed must be a whole number, got "${seed}"`;
+        }
+        const layout = ctx.options['layout'] as string | undefined;
+        if (layout !== undefined && layout !== 'single' && layout !== 'processes') {
+          return `--layout must be single or processes, got "${layout}"`;
+        }
+        return undefined;
+      },
+      async run(ctx) {
+        const { file, scenario } = await readScenario(ctx);
+        const seedText = ctx.options['seed'] as string | undefined;
+        const seed = seedText === undefined ? undefined : Number(seedText);
+        const layout = (ctx.options['layout'] as 'single' | 'processes' | undefined) ?? 'single';
+        const junit = ctx.options['junit'] as string | undefined;
+        if (junit === '') throw usageError('--junit needs a file name');
+        ctx.note(`starting a Chamber of its own (${layout}) for ${scenario.name}…`);
+        const chamber = await startFor(scenario, file, {
+          layout,
+          ...(seed === undefined ? {} : { seed }),
+        });
+        let report: ScenarioReport;
+        try {
+          let shown = 0;
+          report = await runScenario(chamber, scenario, {
+            ...(seed === undefined ? {} : { seed }),
+            onProgress: ({ tick, lastTick }) => {
+              // A line a second at most: progress for people, not a log.
+              const now = performance.now();
+              if (now - shown < 1000) return;
+              shown = now;
+              ctx.note(`tick ${tick} of ${lastTick} at most`);
+            },
+          });
+        } finally {
+          await chamber.stop();
+        }
+        if (junit !== undefined) await writeFile(junit, junitOf(report));
+        if (ctx.isJson) ctx.print(JSON.stringify(report));
+        else for (const line of reportLines(report)) ctx.print(line);
+        if (!report.passed) {
+          const failed = report.expectations.filter((e) => !e.passed).length;
+          throw new ChamberError(
+            Code.FailedPrecondition,
+            failed > 0
+              ? `scenario ${scenario.name}: ${failed} of ${report.expectations.length} expectation(s) failed`
+              : `scenario ${scenario.name}: its run condition did not hold by tick ${lastTickOf(scenario.run)}`,
+          );
+        }
+      },
+    },
+  },
+};
