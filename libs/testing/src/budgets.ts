@@ -27,6 +27,12 @@ export const budgets = {
    * than once: its time grows with the machine's load.
    */
   longTestMs: 600_000,
+  /**
+   * A test on the 100,000-blade `large` sample that runs hundreds of its
+   * ticks (the shipped fault storm): ~3 minutes on a quiet 2-core machine,
+   * over 10 with another test run beside it.
+   */
+  scaleTestMs: 1_800_000,
   /** One hook: starting etcd or a set of services, stopping them. */
   hookMs: 120_000,
 } as const;

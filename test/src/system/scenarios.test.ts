@@ -72,7 +72,7 @@ describe('the shipped scenarios', () => {
         expect(report.digest).toMatch(/^[0-9a-f]{64}$/);
         digests.set(name, report.digest);
       },
-      budgets.longTestMs,
+      name.includes('-large') ? budgets.scaleTestMs : budgets.longTestMs,
     );
   }
 });
