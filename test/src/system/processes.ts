@@ -1,6 +1,6 @@
 import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -336,4 +336,24 @@ export function startHttpFloorProcess(
 ): Child {
   const args = sse === undefined ? [] : [sse.endpoints.join(','), sse.simulation];
   return start('test/dist/src/bench/http-floor.js', [String(port), ...args], {});
+}
+
+/** What {@link runToEnd} resolves with. */
+export interface Ended {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `command args` to its end (at most `budgets.longTestMs`) and
+ * resolves with its exit code (-1 when it was killed) and output; never rejects.
+ */
+export function runToEnd(command: string, args: readonly string[]): Promise<Ended> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: budgets.longTestMs }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
 }

@@ -1,10 +1,9 @@
 import { budgets } from '@chamber/testing';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifact } from '../browser/browser.js';
-import { repo, startSimulationProcesses } from './processes.js';
+import { repo, runToEnd, startSimulationProcesses } from './processes.js';
 
 // The gRPC contract serves harnesses in any language, not only our own
 // TypeScript clients: examples/python/harness.py, with nothing but the
@@ -29,19 +28,7 @@ const harness = path.join(repo, 'examples/python/harness.py');
 const blade = 'standard/z1/rack2/blade/5';
 
 /** Runs the harness with `args`; resolves with its exit code and output. */
-function runHarness(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      '/usr/bin/python3',
-      [harness, ...args],
-      { timeout: budgets.longTestMs },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const runHarness = (args: string[]) => runToEnd('/usr/bin/python3', [harness, ...args]);
 
 describe('a harness in Python', () => {
   it(
