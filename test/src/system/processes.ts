@@ -107,6 +107,16 @@ function start(entry: string, args: string[], env: Record<string, string>): Chil
   };
 }
 
+/**
+ * A test stepper's patience: it waits at tick 0 for every expected
+ * participant, and drops none that a loaded machine keeps from its lease
+ * (`budgets.participantGraceSeconds`), so the run stays deterministic.
+ */
+export const patientStepperEnv = {
+  CHAMBER_STEPPER_DROP_GRACE_SECONDS: String(budgets.participantGraceSeconds),
+  CHAMBER_STEPPER_START_WAIT_SECONDS: String(budgets.participantGraceSeconds),
+};
+
 /** Starts a stepper process (services/stepper/dist/src/main.js) on `port`. */
 export function startStepperProcess(options: {
   endpoints: string[];
@@ -173,8 +183,7 @@ export async function startSimulationProcesses(options: {
     extraEnv: {
       ...env,
       CHAMBER_STEPPER_PARTICIPANTS: participantServices.join(','),
-      CHAMBER_STEPPER_DROP_GRACE_SECONDS: '600',
-      CHAMBER_STEPPER_START_WAIT_SECONDS: '600',
+      ...patientStepperEnv,
     },
   });
   options.cleanup.push(() => stepper.kill('SIGKILL'));
