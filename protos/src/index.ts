@@ -93,6 +93,8 @@ export {
   ElementKind,
   GetCommandRequest,
   GetCommandResponse,
+  GetDefinitionSourceRequest,
+  GetDefinitionSourceResponse,
   GetElementRequest,
   GetElementResponse,
   GetSummaryRequest,

@@ -7,6 +7,8 @@ import {
   type CommandRecord,
   type CommandStatus,
   type Element,
+  type DefinitionSource,
+  type GetDefinitionSourceResponse,
   type LoadDefinitionResponse,
   type GetSummaryResponse,
   type ListElementsResponse,
@@ -112,6 +114,16 @@ export class InventoryClient {
       ),
     );
     return res.summary!;
+  }
+
+  /** The definition in force (file name and text), or undefined when none is loaded. */
+  async getDefinitionSource(
+    options: Pick<ReadOptions, 'asOfTick'> = {},
+  ): Promise<DefinitionSource | undefined> {
+    const res = await this.call<GetDefinitionSourceResponse>((md, o, cb) =>
+      this.grpc.getDefinitionSource({ ...at(options) }, md, o, cb),
+    );
+    return res.source;
   }
 
   /** The children of `path` ("" for the regions). */

@@ -18,6 +18,7 @@ import {
   View,
   ZoneDefinition,
   type Element,
+  type GetDefinitionSourceResponse,
   type ListStatesResponse,
   type RackStates,
   type Summary,
@@ -375,6 +376,17 @@ export class InventoryReads {
           ? await this.store.listRaw(prefix, options)
           : { entries: present.view.listRaw(prefix), revision: present.view.revision };
       return { tick: point.tick, revision, ...groupStates(viewPrefix[view], entries) };
+    });
+  }
+
+  /** The definition in force (its file name and text), as of `asOf` or now. */
+  async definitionSource(asOf?: number): Promise<GetDefinitionSourceResponse> {
+    const point = await readPoint(this.store, asOf);
+    return at(point, async () => {
+      const options = point.revision === undefined ? {} : { revision: point.revision };
+      const source = (await this.store.get(DefinitionSource, keys.definitionSource, options))
+        ?.value;
+      return { tick: point.tick, source };
     });
   }
 

@@ -113,6 +113,23 @@ describe('the inventory service', () => {
     ]);
   });
 
+  it('answers the definition in force, now and at a past tick, as it was loaded', async () => {
+    const w = await world('inv-source');
+    expect(await w.inventory.getDefinitionSource()).toBeUndefined();
+    const first = await w.load(twoRacks, 'two.yaml');
+    const changed = twoRacks.replace('count: 4', 'count: 3');
+    expect(changed).not.toBe(twoRacks);
+    await w.load(changed, 'changed.yaml');
+    expect(await w.inventory.getDefinitionSource()).toMatchObject({
+      fileName: 'changed.yaml',
+      source: changed,
+    });
+    expect(await w.inventory.getDefinitionSource({ asOfTick: first.effectiveTick })).toMatchObject({
+      fileName: 'two.yaml',
+      source: twoRacks,
+    });
+  });
+
   it('reads the state at a past tick, and says so clearly once etcd has compacted it', async () => {
     // Compaction is etcd-wide: this test gets an etcd of its own.
     const etcd = await startEtcd();

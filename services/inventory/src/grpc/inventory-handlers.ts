@@ -133,6 +133,8 @@ export function createInventoryHandlers(
 
     getSummary: unary(async (req) => ({ summary: await reads.summary(req.view, req.asOfTick) })),
 
+    getDefinitionSource: unary((req) => reads.definitionSource(req.asOfTick)),
+
     listElements: unary((req) => reads.list(req.path, req.view, req.asOfTick)),
 
     getElement: unary((req) => reads.get(req.path, req.view, req.asOfTick)),

@@ -38,6 +38,7 @@ import {
   CommandStatus,
   commandStatusFromJSON,
   commandStatusToJSON,
+  DefinitionSource,
   LoadProgress,
   ObservedRecord,
   PduActual,
@@ -264,6 +265,20 @@ export interface GetSummaryRequest {
 
 export interface GetSummaryResponse {
   summary: Summary | undefined;
+}
+
+export interface GetDefinitionSourceRequest {
+  /** The definition in force once this tick had settled (time travel). */
+  asOfTick?: number | undefined;
+}
+
+export interface GetDefinitionSourceResponse {
+  /** Unset when no definition is loaded. */
+  source:
+    | DefinitionSource
+    | undefined;
+  /** The tick the answer is as of. */
+  tick: number;
 }
 
 export interface ListElementsRequest {
@@ -1879,6 +1894,166 @@ export const GetSummaryResponse: MessageFns<GetSummaryResponse> = {
     message.summary = (object.summary !== undefined && object.summary !== null)
       ? Summary.fromPartial(object.summary)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseGetDefinitionSourceRequest(): GetDefinitionSourceRequest {
+  return { asOfTick: undefined };
+}
+
+export const GetDefinitionSourceRequest: MessageFns<GetDefinitionSourceRequest> = {
+  encode(message: GetDefinitionSourceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.asOfTick !== undefined) {
+      writer.uint32(8).uint64(message.asOfTick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDefinitionSourceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDefinitionSourceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.asOfTick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDefinitionSourceRequest {
+    return {
+      asOfTick: isSet(object.asOfTick)
+        ? globalThis.Number(object.asOfTick)
+        : isSet(object.as_of_tick)
+        ? globalThis.Number(object.as_of_tick)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetDefinitionSourceRequest): unknown {
+    const obj: any = {};
+    if (message.asOfTick !== undefined) {
+      obj.asOfTick = Math.round(message.asOfTick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDefinitionSourceRequest>): GetDefinitionSourceRequest {
+    return GetDefinitionSourceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDefinitionSourceRequest>): GetDefinitionSourceRequest {
+    const message = createBaseGetDefinitionSourceRequest();
+    message.asOfTick = object.asOfTick ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetDefinitionSourceResponse(): GetDefinitionSourceResponse {
+  return { source: undefined, tick: 0 };
+}
+
+export const GetDefinitionSourceResponse: MessageFns<GetDefinitionSourceResponse> = {
+  encode(message: GetDefinitionSourceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== undefined) {
+      DefinitionSource.encode(message.source, writer.uint32(10).fork()).join();
+    }
+    if (message.tick !== 0) {
+      writer.uint32(16).uint64(message.tick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDefinitionSourceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDefinitionSourceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = DefinitionSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDefinitionSourceResponse {
+    return {
+      source: isSet(object.source) ? DefinitionSource.fromJSON(object.source) : undefined,
+      tick: isSet(object.tick) ? globalThis.Number(object.tick) : 0,
+    };
+  },
+
+  toJSON(message: GetDefinitionSourceResponse): unknown {
+    const obj: any = {};
+    if (message.source !== undefined) {
+      obj.source = DefinitionSource.toJSON(message.source);
+    }
+    if (message.tick !== 0) {
+      obj.tick = Math.round(message.tick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDefinitionSourceResponse>): GetDefinitionSourceResponse {
+    return GetDefinitionSourceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDefinitionSourceResponse>): GetDefinitionSourceResponse {
+    const message = createBaseGetDefinitionSourceResponse();
+    message.source = (object.source !== undefined && object.source !== null)
+      ? DefinitionSource.fromPartial(object.source)
+      : undefined;
+    message.tick = object.tick ?? 0;
     return message;
   },
 };
@@ -3670,6 +3845,18 @@ export const InventoryService = {
     responseSerialize: (value: GetSummaryResponse): Buffer => Buffer.from(GetSummaryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSummaryResponse => GetSummaryResponse.decode(value),
   },
+  /** The definition in force: its file name and its text, as loaded. */
+  getDefinitionSource: {
+    path: "/chamber.inventory.v1.Inventory/GetDefinitionSource" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDefinitionSourceRequest): Buffer =>
+      Buffer.from(GetDefinitionSourceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDefinitionSourceRequest => GetDefinitionSourceRequest.decode(value),
+    responseSerialize: (value: GetDefinitionSourceResponse): Buffer =>
+      Buffer.from(GetDefinitionSourceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDefinitionSourceResponse => GetDefinitionSourceResponse.decode(value),
+  },
   listElements: {
     path: "/chamber.inventory.v1.Inventory/ListElements" as const,
     requestStream: false as const,
@@ -3771,6 +3958,8 @@ export interface InventoryServer extends UntypedServiceImplementation {
   /** Streams a load's progress until it is done. */
   watchLoad: handleServerStreamingCall<WatchLoadRequest, WatchLoadResponse>;
   getSummary: handleUnaryCall<GetSummaryRequest, GetSummaryResponse>;
+  /** The definition in force: its file name and its text, as loaded. */
+  getDefinitionSource: handleUnaryCall<GetDefinitionSourceRequest, GetDefinitionSourceResponse>;
   listElements: handleUnaryCall<ListElementsRequest, ListElementsResponse>;
   getElement: handleUnaryCall<GetElementRequest, GetElementResponse>;
   /**
@@ -3836,6 +4025,22 @@ export interface InventoryClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSummaryResponse) => void,
+  ): ClientUnaryCall;
+  /** The definition in force: its file name and its text, as loaded. */
+  getDefinitionSource(
+    request: GetDefinitionSourceRequest,
+    callback: (error: ServiceError | null, response: GetDefinitionSourceResponse) => void,
+  ): ClientUnaryCall;
+  getDefinitionSource(
+    request: GetDefinitionSourceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDefinitionSourceResponse) => void,
+  ): ClientUnaryCall;
+  getDefinitionSource(
+    request: GetDefinitionSourceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDefinitionSourceResponse) => void,
   ): ClientUnaryCall;
   listElements(
     request: ListElementsRequest,
