@@ -113,6 +113,7 @@ export {
   ListStatesResponse,
   LoadDefinitionRequest,
   LoadDefinitionResponse,
+  PlanDefinitionResponse,
   RackStates,
   SetTargetRequest,
   SetTargetResponse,

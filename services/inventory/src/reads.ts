@@ -390,6 +390,16 @@ export class InventoryReads {
     });
   }
 
+  /** The `definition` view's records (keys and texts) as the latest tick settled them. */
+  async definitionRecords(): Promise<{ tick: number; records: RawEntry[] }> {
+    const point = await readPoint(this.store, undefined);
+    const cached = await this.settledLive();
+    const records =
+      cached?.listRaw(keys.definitionPrefix) ??
+      (await this.store.listRaw(keys.definitionPrefix)).entries;
+    return { tick: point.tick, records: [...records] };
+  }
+
   /** Counts of elements, and of their states in `view`. */
   async summary(viewIn: View, asOf?: number): Promise<Summary> {
     const view = normalView(viewIn);

@@ -14,7 +14,11 @@ import { cmp, decode, op, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/participant';
 import { enumTypes, fromWire, isUnder, keys, parseElementPath, viewKey } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
-import { submitDefinitionLoad } from '../definition-loads.js';
+import {
+  planDefinitionLoad,
+  requestedDefinition,
+  submitDefinitionLoad,
+} from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
 import { inventoryInbox, inventoryInputs, inventoryParticipant } from '../domain/inputs.js';
 import type { InventoryReads } from '../reads.js';
@@ -81,8 +85,7 @@ export function createInventoryHandlers(
 
   return {
     loadDefinition: unary(async (req) => {
-      const fileName = req.fileName === '' ? 'definition.yaml' : req.fileName;
-      const load = await submitDefinitionLoad(store, { source: req.source, fileName }, parser);
+      const load = await submitDefinitionLoad(store, requestedDefinition(req), parser);
       await store.put(LoadProgress, keys.loadProgress, {
         ...LoadProgress.fromPartial({}),
         loadId: load.id,
@@ -91,6 +94,11 @@ export function createInventoryHandlers(
         blades: load.bladeCount,
       });
       return { loadId: load.id, effectiveTick: load.effectiveTick, blades: load.bladeCount };
+    }),
+
+    planDefinition: unary(async (req) => {
+      const { tick, records } = await reads.definitionRecords();
+      return { ...(await planDefinitionLoad(requestedDefinition(req), records, parser)), tick };
     }),
 
     watchLoad: streamCall(async (req, call) => {
