@@ -33,3 +33,4 @@ export {
   type WorkloadFigures,
 } from './run.js';
 export { startFor } from './start-for.js';
+export { reportOfWire, wireOfReport } from './wire.js';

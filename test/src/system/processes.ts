@@ -160,6 +160,9 @@ export async function startSimulationProcesses(options: {
   stepperPort: number;
   address: (name: string) => string;
   restart: (name: string) => Promise<void>;
+  /** Its simulation and etcd, for a service started beside it. */
+  simulation: string;
+  endpoints: string[];
 }> {
   const simulation = uniqueSimulation(options.label);
   const endpoints = etcdEndpoints();
@@ -202,6 +205,8 @@ export async function startSimulationProcesses(options: {
   return {
     stepperPort,
     address,
+    simulation,
+    endpoints,
     async restart(name) {
       const i = participantServices.indexOf(name);
       await children[i]!.child.kill('SIGKILL');

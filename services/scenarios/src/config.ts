@@ -1,0 +1,75 @@
+import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import { defaultPorts } from '@chamber/world';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The inventory's sample definitions in this repository (`services/inventory/definitions`). */
+export const defaultSamplesDir: string = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../inventory/definitions',
+);
+
+/** The scenarios service's configuration. */
+export interface ScenariosConfig extends CommonConfig {
+  scenarios: {
+    samplesDir: string;
+    progressMs: number;
+  };
+  services: {
+    stepper: string;
+    inventory: string;
+    faults: string;
+    repair: string;
+    workloads: string;
+  };
+}
+
+const address = (service: string, port: number, env: string) => ({
+  doc: `gRPC address (host:port) of the ${service}.`,
+  format: String,
+  default: `127.0.0.1:${port}`,
+  env,
+});
+
+/** The scenarios service's convict schema: the common keys plus CHAMBER_SCENARIOS_*. */
+export function scenariosSchema(): Schema<ScenariosConfig> {
+  return {
+    ...commonSchema('scenarios', defaultPorts.scenarios),
+    scenarios: {
+      samplesDir: {
+        doc: 'The folder of the sample definitions a scenario names (`inventory: standard`); empty: the inventory service folder of this repository.',
+        format: String,
+        default: '',
+        env: 'CHAMBER_SCENARIOS_SAMPLES_DIR',
+      },
+      progressMs: {
+        doc: "The least wall time between two writes of a run's progress, in ms.",
+        format: 'nat',
+        default: 250,
+        env: 'CHAMBER_SCENARIOS_PROGRESS_MS',
+      },
+    },
+    services: {
+      stepper: address('stepper', defaultPorts.stepper, 'CHAMBER_SCENARIOS_STEPPER'),
+      inventory: address('inventory', defaultPorts.inventory, 'CHAMBER_SCENARIOS_INVENTORY'),
+      faults: address('fault injector', defaultPorts.faults, 'CHAMBER_SCENARIOS_FAULTS'),
+      repair: address(
+        'inventory repair manager',
+        defaultPorts['inventory-repair'],
+        'CHAMBER_SCENARIOS_REPAIR',
+      ),
+      workloads: address(
+        'workload repair manager',
+        defaultPorts['workload-repair'],
+        'CHAMBER_SCENARIOS_WORKLOADS',
+      ),
+    },
+  };
+}
+
+/** Loads and validates the service's configuration (env `CHAMBER_*`); see {@link loadConfig}. */
+export function loadScenariosConfig(
+  options?: Parameters<typeof loadConfig<ScenariosConfig>>[1],
+): ScenariosConfig {
+  return loadConfig(scenariosSchema(), options);
+}

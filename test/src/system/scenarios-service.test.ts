@@ -1,0 +1,173 @@
+import { ChamberError, Code } from '@chamber/errors';
+import { RunState, type ScenarioRun } from '@chamber/protos';
+import { parseScenario, runScenario } from '@chamber/scenario';
+import { connect, type Chamber } from '@chamber/sdk';
+import { budgets } from '@chamber/testing';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repo, startServiceProcess, startSimulationProcesses, type Child } from './processes.js';
+
+// The scenarios service (issue 19 §2) on a running simulation, each service
+// its own process as the launcher runs them: the simulation starts on the
+// `small` sample, so the first run loads the scenario's `standard` first.
+// A run through StartRun + WatchRun gives the digest of a headless
+// runScenario of the same file on the same Chamber; a second run is refused
+// while one is in progress; a malformed file is refused at file:line:col and
+// starts nothing; a service killed mid-run marks its run interrupted when it
+// starts again.
+
+const file = path.join(repo, 'scenarios/pdu-failure-spread.yaml');
+const source = fs.readFileSync(file, 'utf8');
+
+const cleanup: Array<() => Promise<void> | void> = [];
+let chamber: Chamber;
+let scenarios: { child: Child; address: string };
+let startScenarios: (port?: string) => Promise<{ child: Child; address: string }>;
+
+beforeAll(async () => {
+  const sim = await startSimulationProcesses({
+    label: 'scenarios-service',
+    seed: 1,
+    cleanup,
+    env: { inventory: { CHAMBER_INVENTORY_DEFINITION: 'small' } },
+  });
+  const stepper = `127.0.0.1:${sim.stepperPort}`;
+  startScenarios = (port = '0') =>
+    startServiceProcess({
+      name: 'scenarios',
+      endpoints: sim.endpoints,
+      simulation: sim.simulation,
+      env: {
+        CHAMBER_SCENARIOS_PORT: port,
+        CHAMBER_SCENARIOS_STEPPER: stepper,
+        CHAMBER_SCENARIOS_INVENTORY: sim.address('inventory'),
+        CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
+        CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
+        CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
+      },
+    });
+  scenarios = await startScenarios();
+  cleanup.push(() => scenarios.child.kill('SIGKILL'));
+  chamber = connect({
+    addresses: {
+      stepper,
+      inventory: sim.address('inventory'),
+      faults: sim.address('faults'),
+      'inventory-repair': sim.address('inventory-repair'),
+      'workload-repair': sim.address('workload-repair'),
+      scenarios: scenarios.address,
+    },
+  });
+  cleanup.push(() => chamber.close());
+}, budgets.hookMs);
+
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step();
+}, budgets.hookMs);
+
+/** The code of the error `promise` rejects with. */
+async function codeOf(promise: Promise<unknown>): Promise<{ code: Code; message: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ChamberError);
+  const { code, message } = error as ChamberError;
+  return { code, message };
+}
+
+describe('the scenarios service', () => {
+  let serviceDigest: string;
+
+  it(
+    'runs a scenario on the running Chamber (its inventory loaded first), one run at a time, watched to its report',
+    async () => {
+      const seen: ScenarioRun[] = [];
+      const run = chamber.runScenario(source, {
+        fileName: 'pdu-failure-spread.yaml',
+        onProgress: (r) => seen.push(r),
+      });
+      // Once the run has a record, a second one is refused and starts nothing.
+      await chamber.clock.waitForTick((await chamber.tick()) + 1);
+      const second = await codeOf(chamber.scenarios.startRun(source));
+      expect(second.code).toBe(Code.FailedPrecondition);
+      expect(second.message).toMatch(/is in progress/);
+      const report = await run;
+      expect(report.passed).toBe(true);
+      expect(report.tick).toBe(150);
+      expect(report.digest).toMatch(/^[0-9a-f]{64}$/);
+      serviceDigest = report.digest;
+      // The watch saw it load, move on and end; the last record holds the report.
+      expect(seen.some((r) => r.doing === 'loading')).toBe(true);
+      expect(seen.some((r) => r.tick > 0 && r.tick < 150)).toBe(true);
+      const last = seen.at(-1)!;
+      expect(last.state).toBe(RunState.RUN_STATE_PASSED);
+      expect(last.report?.digest).toBe(report.digest);
+      const runs = await chamber.scenarios.listRuns();
+      expect(runs).toHaveLength(1);
+      expect((await chamber.scenarios.getRun(runs[0]!.id)).report?.digest).toBe(report.digest);
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'gives the digest a headless run of the same file gives',
+    async () => {
+      const headless = await runScenario(chamber, parseScenario(source, file));
+      expect(headless.passed).toBe(true);
+      expect(headless.digest).toBe(serviceDigest);
+    },
+    budgets.longTestMs,
+  );
+
+  it('refuses a malformed scenario at file:line:col and starts nothing', async () => {
+    const bad = source.replace('kind: power_loss', 'kind: power_lost');
+    const checked = await codeOf(chamber.scenarios.check(bad, 'bad.yaml'));
+    expect(checked.code).toBe(Code.InvalidArgument);
+    expect(checked.message).toMatch(/bad\.yaml:\d+:\d+/);
+    const before = (await chamber.scenarios.listRuns()).length;
+    const started = await codeOf(chamber.scenarios.startRun(bad, { fileName: 'bad.yaml' }));
+    expect(started.code).toBe(Code.InvalidArgument);
+    expect(started.message).toMatch(/bad\.yaml:\d+:\d+/);
+    expect(await chamber.scenarios.listRuns()).toHaveLength(before);
+    const good = await chamber.scenarios.check(source, 'pdu-failure-spread.yaml');
+    expect(good).toMatchObject({ name: 'pdu-failure-spread', inputs: 1, lastTick: 150 });
+  });
+
+  it(
+    'marks a run interrupted when its service, killed mid-run, starts again',
+    async () => {
+      const run = await chamber.scenarios.startRun(source);
+      // Mid-run: its record has moved past tick 0.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error('the run did not move on')),
+          budgets.testMs,
+        );
+        const watch = chamber.scenarios.watchRun(
+          run.id,
+          (r) => {
+            if (r.tick > 0) {
+              clearTimeout(timer);
+              watch.cancel();
+              resolve();
+            }
+          },
+          (error) => (error === undefined ? undefined : reject(error)),
+        );
+      });
+      const port = scenarios.address.split(':').pop()!;
+      await scenarios.child.kill('SIGKILL');
+      scenarios = await startScenarios(port);
+      const after = await chamber.scenarios.getRun(run.id);
+      expect(after.state).toBe(RunState.RUN_STATE_INTERRUPTED);
+      expect(after.reason).toMatch(/stopped during the run/);
+      expect(after.endedAt).toBeDefined();
+      // And it runs again.
+      const next = await chamber.scenarios.check(source);
+      expect(next.name).toBe('pdu-failure-spread');
+    },
+    budgets.longTestMs,
+  );
+});
