@@ -4,9 +4,16 @@ import { parseScenario, runScenario } from '@chamber/scenario';
 import { connect, type Chamber } from '@chamber/sdk';
 import { budgets } from '@chamber/testing';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repo, startServiceProcess, startSimulationProcesses, type Child } from './processes.js';
+import {
+  repo,
+  runToEnd,
+  startServiceProcess,
+  startSimulationProcesses,
+  type Child,
+} from './processes.js';
 
 // The scenarios service (issue 19 §2) on a running simulation, each service
 // its own process as the launcher runs them: the simulation starts on the
@@ -15,7 +22,7 @@ import { repo, startServiceProcess, startSimulationProcesses, type Child } from 
 // runScenario of the same file on the same Chamber; a second run is refused
 // while one is in progress; a malformed file is refused at file:line:col and
 // starts nothing; a service killed mid-run marks its run interrupted when it
-// starts again.
+// starts again; and `chamber scenario run FILE --connect` runs it there too.
 
 const file = path.join(repo, 'scenarios/pdu-failure-spread.yaml');
 const source = fs.readFileSync(file, 'utf8');
@@ -117,6 +124,23 @@ describe('the scenarios service', () => {
       const headless = await runScenario(chamber, parseScenario(source, file));
       expect(headless.passed).toBe(true);
       expect(headless.digest).toBe(serviceDigest);
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'runs through the CLI with --connect: the same report, JUnit XML, progress on stderr',
+    async () => {
+      const junit = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-connect-')), 'r.xml');
+      const cli = path.join(repo, 'clients/cli/bin/chamber.js');
+      const args = ['scenario', 'run', file, '--connect', scenarios.address, '--junit', junit];
+      const run = await runToEnd(process.execPath, [cli, ...args]);
+      expect(run.stderr).toMatch(/on the running Chamber/);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/scenario pdu-failure-spread \(seed 1\): passed at tick 150/);
+      expect(run.stdout).toContain(`digest ${serviceDigest}`);
+      expect(fs.readFileSync(junit, 'utf8')).toContain(`value="${serviceDigest}"`);
+      fs.rmSync(path.dirname(junit), { recursive: true, force: true });
     },
     budgets.longTestMs,
   );
