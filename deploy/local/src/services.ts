@@ -154,6 +154,7 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_FRONTEND_REPAIR: 'inventory-repair',
       CHAMBER_FRONTEND_WORKLOADS: 'workload-repair',
       CHAMBER_FRONTEND_SCHEDULER: 'scheduler',
+      CHAMBER_FRONTEND_SCENARIOS: 'scenarios',
     },
   },
 ];

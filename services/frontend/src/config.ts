@@ -22,6 +22,7 @@ export interface FrontendConfig extends CommonConfig {
     repair: string;
     workloads: string;
     scheduler: string;
+    scenarios: string;
   };
 }
 
@@ -114,6 +115,7 @@ export function frontendSchema(): Schema<FrontendConfig> {
         'CHAMBER_FRONTEND_WORKLOADS',
       ),
       scheduler: address('scheduler', defaultPorts.scheduler, 'CHAMBER_FRONTEND_SCHEDULER'),
+      scenarios: address('scenarios service', defaultPorts.scenarios, 'CHAMBER_FRONTEND_SCENARIOS'),
     },
   };
 }

@@ -301,6 +301,7 @@ export function startFrontendProcess(options: {
     /** The workload repair manager. */
     workloads?: string;
     scheduler?: string;
+    scenarios?: string;
   };
   /** The tracesink it reads the log from (none by default). */
   tracesink?: string;
@@ -325,6 +326,9 @@ export function startFrontendProcess(options: {
     ...(options.services.scheduler === undefined
       ? {}
       : { CHAMBER_FRONTEND_SCHEDULER: options.services.scheduler }),
+    ...(options.services.scenarios === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_SCENARIOS: options.services.scenarios }),
     CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });

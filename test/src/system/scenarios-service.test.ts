@@ -1,4 +1,6 @@
-import { ChamberError, Code } from '@chamber/errors';
+import { ApiClient, type ScenarioRun as RunAnswer } from '@chamber/api';
+import { ChamberError, Code, httpStatusOf } from '@chamber/errors';
+import { freePort } from '@chamber/etcd-process';
 import { RunState, type ScenarioRun } from '@chamber/protos';
 import { parseScenario, runScenario } from '@chamber/scenario';
 import { connect, type Chamber } from '@chamber/sdk';
@@ -7,9 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckedClient } from './frontend-world.js';
 import {
   repo,
   runToEnd,
+  startFrontendProcess,
   startServiceProcess,
   startSimulationProcesses,
   type Child,
@@ -31,6 +35,9 @@ const cleanup: Array<() => Promise<void> | void> = [];
 let chamber: Chamber;
 let scenarios: { child: Child; address: string };
 let startScenarios: (port?: string) => Promise<{ child: Child; address: string }>;
+/** The REST API in front of them, the admin logged in; and a user with step_time alone. */
+let admin: ApiClient;
+let timeKeeper: ApiClient;
 
 beforeAll(async () => {
   const sim = await startSimulationProcesses({
@@ -67,6 +74,35 @@ beforeAll(async () => {
     },
   });
   cleanup.push(() => chamber.close());
+
+  const port = await freePort();
+  const adminPassword = 'scenarios-admin-password';
+  const frontend = startFrontendProcess({
+    endpoints: sim.endpoints,
+    simulation: sim.simulation,
+    port,
+    adminPassword,
+    services: {
+      stepper,
+      inventory: sim.address('inventory'),
+      faults: sim.address('faults'),
+      repair: sim.address('inventory-repair'),
+      workloads: sim.address('workload-repair'),
+      scenarios: scenarios.address,
+    },
+  });
+  cleanup.push(() => frontend.kill('SIGKILL'));
+  await frontend.waitForLine(/frontend serving/);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const cookieOf = async (user: string, password: string) =>
+    (await new ApiClient({ baseUrl }).call('logIn', { body: { user, password } })).headers
+      .get('set-cookie')!
+      .split(';')[0]!;
+  admin = new CheckedClient({ baseUrl, cookie: await cookieOf('admin', adminPassword) });
+  await admin.call('createUser', {
+    body: { name: 'keeper', password: 'keeper-password', rights: ['step_time'] },
+  });
+  timeKeeper = new CheckedClient({ baseUrl, cookie: await cookieOf('keeper', 'keeper-password') });
 }, budgets.hookMs);
 
 afterAll(async () => {
@@ -84,9 +120,9 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: Code; message:
   return { code, message };
 }
 
-describe('the scenarios service', () => {
-  let serviceDigest: string;
+let serviceDigest: string;
 
+describe('the scenarios service', () => {
   it(
     'runs a scenario on the running Chamber (its inventory loaded first), one run at a time, watched to its report',
     async () => {
@@ -158,7 +194,102 @@ describe('the scenarios service', () => {
     const good = await chamber.scenarios.check(source, 'pdu-failure-spread.yaml');
     expect(good).toMatchObject({ name: 'pdu-failure-spread', inputs: 1, lastTick: 150 });
   });
+});
 
+/** The HTTP status and message of a refused call. */
+async function refusal(
+  p: Promise<unknown>,
+): Promise<{ status: number; code: string; message: string }> {
+  const error = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ChamberError);
+  const e = error as ChamberError;
+  return { status: httpStatusOf(e.code), code: Code[e.code], message: e.message };
+}
+
+/** The `scenarios` events of `/api/v1/events`, from now on: `next()` resolves with each record. */
+async function scenarioEvents(api: ApiClient, signal: AbortSignal) {
+  const res = await api.open('streamEvents', { query: { kinds: 'scenarios' }, signal });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  return async function next(): Promise<{ event: string; value: RunAnswer }> {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const frame = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) =>
+          frame.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        const event = field('event');
+        if (event === undefined) continue;
+        const data = JSON.parse(field('data') ?? 'null') as { value: RunAnswer };
+        return { event, value: data.value };
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the event stream ended');
+      buffer += value;
+    }
+  };
+}
+
+describe('the scenario routes (REST)', () => {
+  it(
+    'start a run (202 + its record), carry its progress as scenarios events, and answer its report',
+    async () => {
+      const abort = new AbortController();
+      const next = await scenarioEvents(admin, abort.signal);
+      const started = await admin.call<RunAnswer>('startScenarioRun', {
+        body: { source, fileName: 'pdu-failure-spread.yaml' },
+      });
+      expect(started.status).toBe(202);
+      expect(started.body).toMatchObject({ state: 'RUN_STATE_RUNNING', seed: 1, lastTick: 150 });
+      const { id } = started.body;
+      const seen: RunAnswer[] = [];
+      for (;;) {
+        const { event, value } = await next();
+        expect(event).toBe('scenarios');
+        if (value.id !== id) continue;
+        seen.push(value);
+        if (value.state !== 'RUN_STATE_RUNNING') break;
+      }
+      abort.abort();
+      expect(seen.some((r) => (r.tick ?? 0) > 0 && (r.tick ?? 0) < 150)).toBe(true);
+      expect(seen.at(-1)!.state).toBe('RUN_STATE_PASSED');
+      const got = await admin.call<RunAnswer>('getScenarioRun', { params: { id } });
+      expect(got.body.report?.digest).toBe(serviceDigest);
+      expect(got.body.report?.passed).toBe(true);
+      expect(got.body.requestedBy).toBe('user:admin');
+      const list = await admin.call<{ runs: RunAnswer[] }>('listScenarioRuns');
+      expect(list.body.runs[0]?.id).toBe(id);
+    },
+    budgets.longTestMs,
+  );
+
+  it('refuse a malformed file (400, file:line:col), a run without the rights its inputs need (403), an unknown run (404)', async () => {
+    const bad = source.replace('kind: power_loss', 'kind: power_lost');
+    const before = (await admin.call<{ runs: RunAnswer[] }>('listScenarioRuns')).body.runs.length;
+    for (const id of ['checkScenario', 'startScenarioRun']) {
+      const r = await refusal(admin.call(id, { body: { source: bad, fileName: 'bad.yaml' } }));
+      expect(r.status).toBe(400);
+      expect(r.message).toMatch(/bad\.yaml:\d+:\d+/);
+    }
+    const checked = await admin.call('checkScenario', { body: { source } });
+    expect(checked.body).toMatchObject({ name: 'pdu-failure-spread', inputs: 1, lastTick: 150 });
+    // step_time alone: its workload and its fault need modify_workloads and inject_faults.
+    const denied = await refusal(timeKeeper.call('startScenarioRun', { body: { source } }));
+    expect(denied.status).toBe(403);
+    expect(denied.message).toMatch(/"modify_workloads", "inject_faults"/);
+    expect((await admin.call<{ runs: RunAnswer[] }>('listScenarioRuns')).body.runs).toHaveLength(
+      before,
+    );
+    const unknown = await refusal(admin.call('getScenarioRun', { params: { id: 'run-0' } }));
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe('a scenario run whose service dies', () => {
   it(
     'marks a run interrupted when its service, killed mid-run, starts again',
     async () => {
