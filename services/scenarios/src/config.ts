@@ -1,4 +1,10 @@
-import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import {
+  commonSchema,
+  loadConfig,
+  serviceAddress,
+  type CommonConfig,
+  type Schema,
+} from '@chamber/config';
 import { defaultPorts } from '@chamber/world';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,13 +30,6 @@ export interface ScenariosConfig extends CommonConfig {
   };
 }
 
-const address = (service: string, port: number, env: string) => ({
-  doc: `gRPC address (host:port) of the ${service}.`,
-  format: String,
-  default: `127.0.0.1:${port}`,
-  env,
-});
-
 /** The scenarios service's convict schema: the common keys plus CHAMBER_SCENARIOS_*. */
 export function scenariosSchema(): Schema<ScenariosConfig> {
   return {
@@ -50,15 +49,15 @@ export function scenariosSchema(): Schema<ScenariosConfig> {
       },
     },
     services: {
-      stepper: address('stepper', defaultPorts.stepper, 'CHAMBER_SCENARIOS_STEPPER'),
-      inventory: address('inventory', defaultPorts.inventory, 'CHAMBER_SCENARIOS_INVENTORY'),
-      faults: address('fault injector', defaultPorts.faults, 'CHAMBER_SCENARIOS_FAULTS'),
-      repair: address(
+      stepper: serviceAddress('stepper', defaultPorts.stepper, 'CHAMBER_SCENARIOS_STEPPER'),
+      inventory: serviceAddress('inventory', defaultPorts.inventory, 'CHAMBER_SCENARIOS_INVENTORY'),
+      faults: serviceAddress('fault injector', defaultPorts.faults, 'CHAMBER_SCENARIOS_FAULTS'),
+      repair: serviceAddress(
         'inventory repair manager',
         defaultPorts['inventory-repair'],
         'CHAMBER_SCENARIOS_REPAIR',
       ),
-      workloads: address(
+      workloads: serviceAddress(
         'workload repair manager',
         defaultPorts['workload-repair'],
         'CHAMBER_SCENARIOS_WORKLOADS',
