@@ -6,14 +6,23 @@ import {
   type Schema,
 } from '@chamber/config';
 import { defaultPorts } from '@chamber/world';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The inventory's sample definitions in this repository (`services/inventory/definitions`). */
-export const defaultSamplesDir: string = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../../inventory/definitions',
-);
+/**
+ * The inventory's sample definitions in this repository
+ * (`services/inventory/definitions`): the nearest such folder above this
+ * file (it runs from `dist/src` or, in tests, from `src`).
+ */
+export const defaultSamplesDir: string = (() => {
+  const samples = path.join('services', 'inventory', 'definitions');
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, samples)) && path.dirname(dir) !== dir) {
+    dir = path.dirname(dir);
+  }
+  return path.join(dir, samples);
+})();
 
 /** The scenarios service's configuration. */
 export interface ScenariosConfig extends CommonConfig {

@@ -48,7 +48,7 @@ const maxLoadTicks = 10_000;
  * ({@link interruptLeftovers}).
  */
 export class ScenarioRunner {
-  private current: { run: ScenarioRun; done: Promise<void> } | undefined;
+  private current: { run: ScenarioRun } | undefined;
   private isStopped = false;
 
   constructor(
@@ -98,7 +98,7 @@ export class ScenarioRunner {
     }
     const scenario = parseScenario(request.source, request.fileName);
     const definition = await this.definitionOf(scenario, request);
-    // Claimed before the first await that could let a second request in.
+    // Another request may have taken the slot while the definition was read: refused as above.
     if (this.current !== undefined) return this.start(request);
     const now = new Date();
     const run = startedRun({
@@ -109,7 +109,7 @@ export class ScenarioRunner {
       requestedBy: request.requestedBy,
       now,
     });
-    const slot: { run: ScenarioRun; done: Promise<void> } = { run, done: Promise.resolve() };
+    const slot = { run };
     this.current = slot;
     try {
       const res = await this.store.txn(
@@ -121,7 +121,8 @@ export class ScenarioRunner {
       this.current = undefined;
       throw error;
     }
-    slot.done = this.execute(slot, scenario, definition, request.seed).finally(() => {
+    // In the background; it records its own end, whatever happens.
+    void this.execute(slot, scenario, definition, request.seed).finally(() => {
       if (this.current === slot) this.current = undefined;
     });
     this.options.logger.info(
@@ -151,7 +152,13 @@ export class ScenarioRunner {
     switch (inventory.kind) {
       case 'sample': {
         const file = path.join(this.options.samplesDir, `${inventory.sample}.yaml`);
-        return { text: await readFile(file, 'utf8'), fileName: path.basename(file) };
+        const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          throw new ChamberError(
+            Code.FailedPrecondition,
+            `cannot read the sample definition "${inventory.sample}" (${file}): ${error.code ?? error.message}; see scenarios.samplesDir`,
+          );
+        });
+        return { text, fileName: path.basename(file) };
       }
       case 'file':
         if (request.inventorySource === '') {
