@@ -43,3 +43,4 @@ export {
   type ScenarioPlan,
 } from './apply.js';
 export { describeInput, describeWorkload } from './inputs.js';
+export { reportOfWire, wireOfReport } from './wire.js';

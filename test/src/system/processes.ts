@@ -170,6 +170,9 @@ export async function startSimulationProcesses(options: {
   stepperPort: number;
   address: (name: string) => string;
   restart: (name: string) => Promise<void>;
+  /** Its simulation and etcd, for a service started beside it. */
+  simulation: string;
+  endpoints: string[];
 }> {
   const simulation = uniqueSimulation(options.label);
   const endpoints = etcdEndpoints();
@@ -211,6 +214,8 @@ export async function startSimulationProcesses(options: {
   return {
     stepperPort,
     address,
+    simulation,
+    endpoints,
     async restart(name) {
       const i = participantServices.indexOf(name);
       await children[i]!.child.kill('SIGKILL');
@@ -305,6 +310,7 @@ export function startFrontendProcess(options: {
     /** The workload repair manager. */
     workloads?: string;
     scheduler?: string;
+    scenarios?: string;
   };
   /** The tracesink it reads the log from (none by default). */
   tracesink?: string;
@@ -329,6 +335,9 @@ export function startFrontendProcess(options: {
     ...(options.services.scheduler === undefined
       ? {}
       : { CHAMBER_FRONTEND_SCHEDULER: options.services.scheduler }),
+    ...(options.services.scenarios === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_SCENARIOS: options.services.scenarios }),
     CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });
