@@ -8,6 +8,7 @@ import { useVersion } from './pages/common.js';
 import { FaultsPage } from './pages/FaultsPage.js';
 import { LogPage } from './pages/LogPage.js';
 import { RepairsPage } from './pages/RepairsPage.js';
+import { ScenariosPage } from './pages/ScenariosPage.js';
 import { WorkloadsPage } from './pages/WorkloadsPage.js';
 
 /** The pages, by the URL hash that shows them (`#/faults`); so a reload keeps the page. */
@@ -16,6 +17,7 @@ const pages = [
   { hash: '#/faults', title: 'Faults' },
   { hash: '#/repairs', title: 'Repairs' },
   { hash: '#/workloads', title: 'Workloads' },
+  { hash: '#/scenarios', title: 'Scenarios' },
   { hash: '#/log', title: 'Log' },
 ] as const;
 type PageHash = (typeof pages)[number]['hash'];
@@ -196,6 +198,7 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
         {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}
         {page === '#/repairs' && <RepairsPage />}
         {page === '#/log' && <LogPage />}
+        {page === '#/scenarios' && <ScenariosPage rights={session.rights} />}
         {page === '#/workloads' && (
           <WorkloadsPage
             canModify={session.rights.includes('modify_workloads')}

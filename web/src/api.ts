@@ -22,6 +22,7 @@ export type {
   LogEntry,
   PlacementExplanation,
   Repair,
+  ScenarioRun,
   Session,
   States,
   Summary,

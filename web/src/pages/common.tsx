@@ -1,6 +1,7 @@
 import { scheduleFields } from '@chamber/api';
+import { keys } from '@chamber/world';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiError, call, type Fault, type Repair } from '../api.js';
+import { ApiError, call, type Fault, type Repair, type ScenarioRun } from '../api.js';
 import { type LiveState, useLiveEvents } from '../live.js';
 
 /**
@@ -70,16 +71,25 @@ export function shownOldestFirst<T extends { readonly id: string }>(
 interface LiveRecords {
   faults: Fault;
   repairs: Repair;
+  scenarios: ScenarioRun;
 }
+
+/** The store prefix of each kind's keys, which its events carry: the record's id follows it. */
+const livePrefix: { [K in keyof LiveRecords]: string } = {
+  faults: keys.faultsPrefix,
+  repairs: keys.repairsPrefix,
+  scenarios: keys.scenarioRunsPrefix,
+};
 
 /** How each kind's records are read whole. */
 const readLive: { [K in keyof LiveRecords]: () => Promise<Array<LiveRecords[K]>> } = {
   faults: async () => (await call('listFaults')).body.faults ?? [],
   repairs: async () => (await call('listRepairs')).body.repairs ?? [],
+  scenarios: async () => (await call('listScenarioRuns')).body.runs,
 };
 
 /**
- * The records of a store-fed event kind (`faults`, `repairs`), read once
+ * The records of a store-fed event kind (`faults`, `repairs`, `scenarios`), read once
  * through `GET /<kind>` and then kept current by the kind's events, which
  * carry each changed record whole: a change costs that record, never a
  * re-read. The read waits until the stream is live, and events arriving
@@ -116,7 +126,7 @@ export function useLiveRecords<K extends keyof LiveRecords>(
   const onEvent = useCallback(
     (_kind: string, data: string) => {
       const event = JSON.parse(data) as { type: string; key: string; value?: T };
-      const id = event.key.slice(kind.length + 1);
+      const id = event.key.slice(livePrefix[kind].length);
       queue.current.push([id, event.type === 'delete' ? undefined : event.value]);
       if (frame.current === 0) frame.current = requestAnimationFrame(flush);
     },

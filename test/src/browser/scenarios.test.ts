@@ -1,0 +1,241 @@
+import { ApiClient, type ScenarioRun } from '@chamber/api';
+import { freePort } from '@chamber/etcd-process';
+import { budgets } from '@chamber/testing';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckedClient } from '../system/frontend-world.js';
+import {
+  startFrontendProcess,
+  startServiceProcess,
+  startSimulationProcesses,
+} from '../system/processes.js';
+import { artifact, launchChromium, openPage, submitLogin, webRoot } from './browser.js';
+
+// The Scenarios page in Debian's Chromium, driven by Playwright, against a
+// simulation run as the launcher runs it (a process per service, the
+// scenarios service too, the `small` sample loaded) and a frontend serving
+// the built dashboard. Screenshots go to test-artifacts/.
+
+/**
+ * A scenario on the `small` sample: a blade crashes at tick 80 (a fault
+ * scheduled at tick 2 for then), and the run goes tick by tick from its last
+ * checkpoint (tick 10) until the crash is seen: the progress moves.
+ */
+const lateCrash = `name: late-crash
+seed: 3
+inventory:
+  sample: small
+timeline:
+  - at: 2
+    fault:
+      id: late-crash
+      kind: crash
+      targets: [small/z1/rack1/blade/0]
+      at: 80
+run:
+  until: { element: { path: small/z1/rack1/blade/0, view: actual, is: crashed }, within: 150 }
+expect:
+  - at: 10
+    state: { path: small/z1/rack1/blade/0, view: actual, is: working }
+  - at: end
+    state: { path: small/z1/rack1/blade/1, view: actual, is: working }
+`;
+
+const cleanup: Array<() => Promise<void> | void> = [];
+let browser: Browser;
+let url: string;
+let admin: ApiClient;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  cleanup.push(() => browser.close());
+  const sim = await startSimulationProcesses({
+    label: 'web-scenarios',
+    seed: 1,
+    cleanup,
+    env: { inventory: { CHAMBER_INVENTORY_DEFINITION: 'small' } },
+  });
+  const stepper = `127.0.0.1:${sim.stepperPort}`;
+  const scenarios = await startServiceProcess({
+    name: 'scenarios',
+    endpoints: sim.endpoints,
+    simulation: sim.simulation,
+    env: {
+      CHAMBER_SCENARIOS_STEPPER: stepper,
+      CHAMBER_SCENARIOS_INVENTORY: sim.address('inventory'),
+      CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
+      CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
+      CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
+      // Every step of a run written: the page sees each tick of its progress.
+      CHAMBER_SCENARIOS_PROGRESS_MS: '0',
+    },
+  });
+  cleanup.push(() => scenarios.child.kill('SIGKILL'));
+  const port = await freePort();
+  const adminPassword = 'scenarios-page-admin';
+  const frontend = startFrontendProcess({
+    endpoints: sim.endpoints,
+    simulation: sim.simulation,
+    port,
+    adminPassword,
+    webRoot,
+    services: {
+      stepper,
+      inventory: sim.address('inventory'),
+      faults: sim.address('faults'),
+      repair: sim.address('inventory-repair'),
+      workloads: sim.address('workload-repair'),
+      scheduler: sim.address('scheduler'),
+      scenarios: scenarios.address,
+    },
+  });
+  cleanup.push(() => frontend.kill('SIGKILL'));
+  await frontend.waitForLine(/frontend serving/);
+  url = `http://127.0.0.1:${port}`;
+  const login = await new ApiClient({ baseUrl: url }).call('logIn', {
+    body: { user: 'admin', password: adminPassword },
+  });
+  admin = new CheckedClient({
+    baseUrl: url,
+    cookie: login.headers.get('set-cookie')!.split(';')[0]!,
+  });
+  await admin.call('createUser', {
+    body: { name: 'watcher', password: 'watcher-password', rights: ['inject_faults'] },
+  });
+}, budgets.hookMs);
+
+afterAll(async () => {
+  for (const step of cleanup.reverse()) await step();
+}, budgets.hookMs);
+
+/** The Scenarios page of the dashboard, logged in as `user`, at `width`×900. */
+async function scenariosPage(
+  user: string,
+  password: string,
+  width = 1440,
+): Promise<{ page: Page; problems: string[] }> {
+  const opened = await openPage(browser, `${url}/#/scenarios`, { width, height: 900 });
+  cleanup.push(() => opened.page.close());
+  await submitLogin(opened.page, user, password);
+  await opened.page.getByRole('heading', { name: 'Scenarios' }).waitFor();
+  return opened;
+}
+
+/** Whether the page is wider than its window. */
+const scrollWidth = (page: Page) => page.evaluate<number>('document.documentElement.scrollWidth');
+
+describe('the Scenarios page', () => {
+  it('checks a pasted scenario (its figures, or every problem at file:line:col), runs it after an in-page confirmation, follows its progress live to the report, and is readable at 420 px', async () => {
+    const { page, problems } = await scenariosPage('admin', 'scenarios-page-admin');
+    const nav = page.getByRole('navigation', { name: 'Pages' });
+    expect(await nav.getByRole('link', { name: 'Scenarios' }).getAttribute('aria-current')).toBe(
+      'page',
+    );
+    await expect.poll(() => page.getByRole('main').textContent()).toContain('No runs yet.');
+    const form = page.getByRole('form', { name: 'Scenario' });
+    const text = form.getByLabel('Scenario (YAML)');
+
+    // A malformed file: each problem a line at file:line:col, nothing run.
+    await text.fill(
+      lateCrash.replace('kind: crash', 'kind: crush').replace('is: working', 'is: wrking'),
+    );
+    await form.getByRole('button', { name: 'Check' }).click();
+    const found = page.getByRole('alert', { name: 'Problems' }).getByRole('listitem');
+    await expect.poll(() => found.count()).toBeGreaterThanOrEqual(2);
+    for (const line of await found.allTextContents()) {
+      expect(line).toMatch(/^pasted\.yaml:\d+:\d+: /);
+    }
+    expect((await found.allTextContents()).join('\n')).toMatch(/pasted\.yaml:9:\d+: .*crush/);
+    await page.screenshot({ path: artifact('scenarios-problems.png'), fullPage: true });
+
+    // A good one: its figures.
+    await text.fill(lateCrash);
+    await expect.poll(() => found.count()).toBe(0);
+    await form.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toBe('late-crash checks out: 1 input on its timeline, 2 expectations, last tick 150.');
+
+    // Run: confirmed in the page, not by a dialog of the browser.
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await form.getByRole('button', { name: 'Run…' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Run the scenario?' });
+    expect(await confirm.textContent()).toContain('resets the simulation');
+    // Every value the progress bar shows, as the page renders it.
+    await page.evaluate(`(() => {
+      const seen = (window.seen = []);
+      new MutationObserver(() => {
+        const bar = document.querySelector('progress');
+        if (bar !== null && seen.at(-1) !== bar.value) seen.push(bar.value);
+      }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    })()`);
+    await confirm.getByRole('button', { name: 'Reset and run' }).click();
+    await expect.poll(() => confirm.count()).toBe(0);
+    const runs = page.getByRole('list', { name: 'Runs' }).getByRole('listitem');
+    await expect.poll(() => runs.count()).toBe(1);
+    const headline = page.locator('.report .headline');
+    await expect
+      .poll(() => headline.textContent(), { timeout: budgets.testMs })
+      .toMatch(/^Passed at tick 80: 2 of 2 expectations held/);
+    const seen = await page.evaluate<number[]>('window.seen');
+    // It moved: ticks between the start and the end were shown, in order.
+    const between = seen.filter((v) => v > 0 && v < 150);
+    expect(between.length, `progress seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(2);
+    expect([...between].sort((a, b) => a - b)).toEqual(between);
+
+    // The report: each expectation, held, with what it saw and where; the digest, as the API's.
+    const expectations = page.getByRole('table', { name: 'Expectations' }).getByRole('row');
+    expect(await expectations.allTextContents()).toEqual([
+      'HeldTickExpectedObservedWhere',
+      expect.stringMatching(
+        /^✓10.*small\/z1\/rack1\/blade\/0.*working.*working.*pasted\.yaml:15:5$/,
+      ),
+      expect.stringMatching(
+        /^✓80.*small\/z1\/rack1\/blade\/1.*working.*working.*pasted\.yaml:17:5$/,
+      ),
+    ]);
+    const listed = (await admin.call<{ runs: ScenarioRun[] }>('listScenarioRuns')).body.runs;
+    expect(listed).toHaveLength(1);
+    const run: ScenarioRun = (
+      await admin.call<ScenarioRun>('getScenarioRun', { params: { id: listed[0]!.id } })
+    ).body;
+    expect(run.report?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(await page.getByLabel('Digest').textContent()).toBe(run.report?.digest);
+    expect(await runs.first().textContent()).toMatch(/^late-crash passed seed 3/);
+    expect(await page.getByRole('main').textContent()).not.toMatch(/RUN_STATE_/);
+    await page.screenshot({ path: artifact('scenarios-report.png'), fullPage: true });
+
+    // Narrow: nothing wider than the window.
+    await page.setViewportSize({ width: 420, height: 900 });
+    await expect.poll(() => scrollWidth(page)).toBeLessThanOrEqual(420);
+    await page.screenshot({ path: artifact('scenarios-narrow.png'), fullPage: true });
+    // The browser logs the malformed file's refusal (a 400) as an error of its own; nothing else.
+    expect(problems.filter((p) => !p.includes('status of 400 (Bad Request)'))).toEqual([]);
+  });
+
+  it('shows a user without step_time the past runs and their reports, with Run disabled saying why', async () => {
+    const { page, problems } = await scenariosPage('watcher', 'watcher-password', 420);
+    const runs = page.getByRole('list', { name: 'Runs' }).getByRole('listitem');
+    await expect.poll(() => runs.count()).toBe(1);
+    await runs.first().getByRole('button', { name: 'late-crash' }).click();
+    await expect
+      .poll(() => page.locator('.report .headline').textContent())
+      .toMatch(/^Passed at tick 80/);
+    const form = page.getByRole('form', { name: 'Scenario' });
+    await form.getByLabel('Scenario (YAML)').fill(lateCrash);
+    const run = form.getByRole('button', { name: 'Run…' });
+    expect(await run.isDisabled()).toBe(true);
+    expect(await run.getAttribute('title')).toMatch(/needs the right "step_time"/);
+    // Checking needs no right.
+    await form.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toMatch(/^late-crash checks out/);
+    expect(await scrollWidth(page)).toBeLessThanOrEqual(420);
+    await page.screenshot({ path: artifact('scenarios-watcher-narrow.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+});

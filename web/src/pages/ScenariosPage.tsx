@@ -1,0 +1,394 @@
+import { type ChangeEvent, useMemo, useState } from 'react';
+import type { AnswerOf } from '@chamber/api';
+import { wordOf } from '@chamber/world';
+import { ApiError, call, type ScenarioRun } from '../api.js';
+import { describeError, Problem, useLiveRecords } from './common.js';
+
+type Check = AnswerOf<'checkScenario'>;
+type Report = NonNullable<ScenarioRun['report']>;
+
+/** The file name a pasted scenario is checked and run under. */
+const pastedFileName = 'pasted.yaml';
+
+/** The runs newest first: by start time, then by id (`run-<ms>-…`). */
+function newestFirst(runs: Iterable<ScenarioRun>): ScenarioRun[] {
+  return [...runs].sort(
+    (a, b) => (b.startedAt ?? '').localeCompare(a.startedAt ?? '') || b.id.localeCompare(a.id),
+  );
+}
+
+/** The state of a run in words (`passed`, `running`), `starting` before the service wrote one. */
+function stateWord(run: ScenarioRun): string {
+  return run.state === undefined ? 'starting' : wordOf(run.state);
+}
+
+/** The status class of a run's state word, as the other pages colour theirs. */
+function stateClass(word: string): string {
+  if (word === 'passed') return 'status status-succeeded';
+  if (word === 'failed' || word === 'error' || word === 'interrupted')
+    return 'status status-failed';
+  return 'status status-running';
+}
+
+/** `n thing` or `n things`. */
+function plural(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
+/** A rejected check or run as lines: each `file:line:col: …` of a 400 its own line. */
+function errorLines(error: unknown): string[] {
+  if (error instanceof ApiError && error.status === 400) {
+    // The lines name the file and place; the body field they are about (`source: `) says nothing more.
+    const prefix = error.field === undefined ? '' : `${error.field}: `;
+    const message = error.message.startsWith(prefix)
+      ? error.message.slice(prefix.length)
+      : error.message;
+    return message.split('\n');
+  }
+  return [describeError(error)];
+}
+
+/**
+ * The Scenarios page: a scenario file pasted or picked, checked (its
+ * figures, or every problem at file:line:col), and run headless on the
+ * running simulation after an in-page confirmation (a run resets it). The
+ * run is followed live from the `scenarios` events (nothing polls): its
+ * progress, then its report. Past runs are listed newest first, each
+ * selectable to see its report. Run is disabled, saying why, without
+ * `step_time`; a run whose inputs need more rights is refused by the API,
+ * naming them.
+ */
+export function ScenariosPage({ rights }: { rights: readonly string[] }) {
+  const [source, setSource] = useState('');
+  const [fileName, setFileName] = useState(pastedFileName);
+  const [check, setCheck] = useState<Check | undefined>();
+  const [checkError, setCheckError] = useState<unknown>();
+  const [isConfirming, setConfirming] = useState(false);
+  const [seed, setSeed] = useState('');
+  const [runError, setRunError] = useState<unknown>();
+  const [isBusy, setBusy] = useState(false);
+  const [selected, setSelected] = useState<string | undefined>();
+  const { records, error: loadError } = useLiveRecords('scenarios');
+  const runs = useMemo(
+    () => (records === undefined ? undefined : newestFirst(records.values())),
+    [records],
+  );
+  const shown = selected === undefined ? runs?.[0] : records?.get(selected);
+  const isRunning = runs?.some((r) => r.state === 'RUN_STATE_RUNNING') ?? false;
+  const canRun = rights.includes('step_time');
+
+  const changeSource = (text: string, name: string): void => {
+    setSource(text);
+    setFileName(name);
+    setCheck(undefined);
+    setCheckError(undefined);
+    setRunError(undefined);
+    setConfirming(false);
+  };
+  const pick = (e: ChangeEvent<HTMLInputElement>): void => {
+    const file = e.target.files?.[0];
+    if (file === undefined) return;
+    file.text().then(
+      (text) => changeSource(text, file.name),
+      (error: unknown) => setCheckError(error),
+    );
+  };
+  const runCheck = async (): Promise<void> => {
+    setBusy(true);
+    setCheck(undefined);
+    setCheckError(undefined);
+    try {
+      setCheck((await call('checkScenario', { body: { source, fileName } })).body);
+    } catch (error) {
+      setCheckError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const seedValue = seed.trim() === '' ? undefined : Number(seed);
+  const isSeedBad = seedValue !== undefined && !(Number.isInteger(seedValue) && seedValue >= 0);
+  const startRun = async (): Promise<void> => {
+    setBusy(true);
+    setRunError(undefined);
+    try {
+      const body = { source, fileName, ...(seedValue === undefined ? {} : { seed: seedValue }) };
+      const { body: run } = await call('startScenarioRun', { body });
+      setSelected(run.id);
+      setConfirming(false);
+    } catch (error) {
+      setRunError(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const runTitle = !canRun
+    ? 'Running a scenario needs the right "step_time", which you do not hold.'
+    : isRunning
+      ? 'Another scenario run is in progress.'
+      : source.trim() === ''
+        ? 'Paste or pick a scenario first.'
+        : undefined;
+
+  return (
+    <section className="panel wide scenarios" aria-labelledby="scenarios-title">
+      <h2 id="scenarios-title">Scenarios</h2>
+      <form
+        className="scenario-source"
+        aria-label="Scenario"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void runCheck();
+        }}
+      >
+        <label className="grow">
+          Scenario (YAML)
+          <textarea
+            value={source}
+            rows={12}
+            spellCheck={false}
+            placeholder={'name: my-scenario\ninventory: { sample: small }\ntimeline: …'}
+            onChange={(e) => changeSource(e.target.value, pastedFileName)}
+          />
+        </label>
+        <div className="source-actions">
+          <label>
+            Or pick a file
+            <input type="file" accept=".yaml,.yml,text/yaml" onChange={pick} />
+          </label>
+          <span className="muted">
+            As <span className="mono">{fileName}</span>
+          </span>
+          <label>
+            Seed
+            <input
+              type="number"
+              min={0}
+              step={1}
+              value={seed}
+              placeholder="the file's"
+              onChange={(e) => setSeed(e.target.value)}
+            />
+          </label>
+          <div className="buttons">
+            <button type="submit" disabled={isBusy || source.trim() === ''}>
+              Check
+            </button>
+            <button
+              type="button"
+              disabled={isBusy || runTitle !== undefined || isConfirming || isSeedBad}
+              {...(runTitle === undefined ? {} : { title: runTitle })}
+              onClick={() => setConfirming(true)}
+            >
+              Run…
+            </button>
+          </div>
+        </div>
+      </form>
+      {isSeedBad && <p className="error">The seed is a whole number, 0 or more.</p>}
+      {isConfirming && (
+        <div role="alertdialog" aria-label="Run the scenario?" className="confirm">
+          <span>
+            Run {check?.name ?? fileName}? This resets the simulation: its clock goes back to tick 0
+            and the scenario&apos;s inventory and seed
+            {seedValue === undefined ? '' : ` (${seedValue})`} are loaded.
+          </span>
+          <button
+            type="button"
+            className="danger"
+            disabled={isBusy}
+            onClick={() => void startRun()}
+          >
+            Reset and run
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {check !== undefined && (
+        <p role="status" className="notice">
+          {check.name} checks out: {plural(check.inputs, 'input')} on its timeline,{' '}
+          {plural(check.expectations, 'expectation')}, last tick {check.lastTick}.
+        </p>
+      )}
+      {checkError !== undefined && <Problems label="Problems" lines={errorLines(checkError)} />}
+      {runError !== undefined && <Problems label="Run refused" lines={errorLines(runError)} />}
+      <div className="scenario-runs">
+        <div className="run-list">
+          <h3>Runs</h3>
+          <Problem error={loadError} />
+          {runs === undefined && loadError === undefined && <p className="muted">Loading…</p>}
+          {runs?.length === 0 && <p className="muted">No runs yet.</p>}
+          {runs !== undefined && runs.length > 0 && (
+            <ul aria-label="Runs">
+              {runs.map((r) => (
+                <li key={r.id}>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-current={r.id === shown?.id ? 'true' : undefined}
+                    onClick={() => setSelected(r.id)}
+                  >
+                    {r.name ?? r.id}
+                  </button>{' '}
+                  <span className={stateClass(stateWord(r))}>{stateWord(r)}</span>{' '}
+                  <span className="muted">
+                    seed {r.seed ?? 0},{' '}
+                    {r.startedAt === undefined ? '' : new Date(r.startedAt).toLocaleString()}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+        {shown !== undefined && <RunView run={shown} />}
+      </div>
+    </section>
+  );
+}
+
+/** Lines of problems (each `file:line:col: …`), announced to screen readers. */
+function Problems({ label, lines }: { label: string; lines: readonly string[] }) {
+  return (
+    <div role="alert" aria-label={label} className="error problems">
+      <ul>
+        {lines.map((line, i) => (
+          <li key={i} className="mono">
+            {line}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** One run: where it stands while it runs, then its report; its reason when it ended in error. */
+function RunView({ run }: { run: ScenarioRun }) {
+  const word = stateWord(run);
+  const tick = run.tick ?? 0;
+  const lastTick = run.lastTick ?? 0;
+  return (
+    <section className="run" aria-label={`Run ${run.id}`}>
+      <h3>
+        {run.name ?? run.id} <span className={stateClass(word)}>{word}</span>
+      </h3>
+      <p className="muted">
+        {run.fileName} · seed {run.seed ?? 0}
+        {run.requestedBy === undefined ? '' : ` · by ${run.requestedBy.replace(/^user:/, '')}`}
+        {run.startedAt === undefined
+          ? ''
+          : ` · started ${new Date(run.startedAt).toLocaleString()}`}
+      </p>
+      {run.state === 'RUN_STATE_RUNNING' && (
+        <div className="progress">
+          <progress aria-label="Progress" value={tick} max={Math.max(lastTick, 1)} />
+          <span aria-label="Where it stands">
+            tick {tick} of {lastTick} at most{run.doing === undefined ? '' : `: ${run.doing}`}
+          </span>
+        </div>
+      )}
+      {run.reason !== undefined && run.reason !== '' && (
+        <p role="alert" className="error">
+          {word === 'interrupted' ? 'Interrupted' : 'Ended'}: {run.reason}
+        </p>
+      )}
+      {run.report !== undefined && <ReportView report={run.report} />}
+    </section>
+  );
+}
+
+/** A percentage with one decimal (`99.5%`). */
+function percent(x: number | undefined): string {
+  return x === undefined ? '' : `${(x * 100).toFixed(1)}%`;
+}
+
+/** A mean in ticks with one decimal, or a dash when there was nothing to average. */
+function ticks(x: number | undefined): string {
+  return x === undefined ? '–' : x.toFixed(1);
+}
+
+/** A run's report: the headline, each expectation, the workload figures, the repairs, the digest. */
+function ReportView({ report }: { report: Report }) {
+  const expectations = report.expectations ?? [];
+  const held = expectations.filter((e) => e.passed === true).length;
+  const repairs = Object.entries(report.repairs ?? {});
+  return (
+    <div className="report">
+      <p className={report.passed === true ? 'headline passed' : 'headline failed'}>
+        {report.passed === true ? 'Passed' : 'Failed'} at tick {report.tick ?? 0}: {held} of{' '}
+        {plural(expectations.length, 'expectation')} held
+        {report.wallMs === undefined ? '' : ` (${(report.wallMs / 1000).toFixed(1)} s)`}.
+      </p>
+      {expectations.length > 0 && (
+        <div className="scroll">
+          <table aria-label="Expectations">
+            <thead>
+              <tr>
+                <th>Held</th>
+                <th>Tick</th>
+                <th>Expected</th>
+                <th>Observed</th>
+                <th>Where</th>
+              </tr>
+            </thead>
+            <tbody>
+              {expectations.map((e, i) => (
+                <tr key={i} className={e.passed === true ? undefined : 'missed'}>
+                  <td aria-label={e.passed === true ? 'held' : 'not held'}>
+                    {e.passed === true ? '✓' : '✗'}
+                  </td>
+                  <td className="num">{e.tick ?? 0}</td>
+                  <td>{e.expected}</td>
+                  <td>{e.observed}</td>
+                  <td className="mono">{e.where}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {(report.workloads ?? []).length > 0 && (
+        <div className="scroll">
+          <table aria-label="Workload figures">
+            <thead>
+              <tr>
+                <th>Workload</th>
+                <th>Availability</th>
+                <th>Instance-ticks lost</th>
+                <th>Outages</th>
+                <th>Worst outage (ticks)</th>
+                <th>Mean detection (ticks)</th>
+                <th>Mean recovery (ticks)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(report.workloads ?? []).map((w) => (
+                <tr key={w.name}>
+                  <td>{w.name}</td>
+                  <td className="num">{percent(w.availability ?? 0)}</td>
+                  <td className="num">{w.instanceTicksLost ?? 0}</td>
+                  <td className="num">{w.outages ?? 0}</td>
+                  <td className="num">{w.worstOutageTicks ?? 0}</td>
+                  <td className="num">{ticks(w.meanDetectionTicks)}</td>
+                  <td className="num">{ticks(w.meanRecoveryTicks)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <dl className="report-facts">
+        <dt>Repairs</dt>
+        <dd>
+          {repairs.length === 0
+            ? 'none'
+            : repairs.map(([status, n]) => `${n} ${wordOf(status)}`).join(', ')}
+        </dd>
+        <dt>Digest</dt>
+        <dd className="mono" aria-label="Digest">
+          {report.digest}
+        </dd>
+      </dl>
+    </div>
+  );
+}
