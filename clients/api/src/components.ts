@@ -813,6 +813,24 @@ export const ScenarioCheck = object(
   'a scenario that parses',
 );
 
+export const ScenarioExamples = object(
+  {
+    examples: s.array(
+      object(
+        {
+          fileName: s.string('its file name: `pdu-failure-spread.yaml`'),
+          source: s.string(
+            'the file (YAML), as `POST /scenarios/check` and `/scenarios/runs` take it',
+          ),
+        },
+        'a scenario shipped with Chamber',
+      ),
+      'the shipped scenarios, by file name',
+    ),
+  },
+  "the scenarios shipped with Chamber (the repository's `scenarios/*.yaml`)",
+);
+
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
  * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
@@ -864,6 +882,7 @@ export const componentSchemas = {
   ScenarioRun,
   ScenarioRuns,
   ScenarioCheck,
+  ScenarioExamples,
 } as const;
 
 /** The clock's status, as the API answers it. */

@@ -442,6 +442,15 @@ function scenarioRoutes() {
       errors: [503],
     }),
     route({
+      id: 'listScenarioExamples',
+      method: 'GET',
+      path: '/scenarios/examples',
+      tag: 'scenarios',
+      summary: 'the scenarios shipped with Chamber, each file whole, by file name',
+      access: 'user',
+      response: ok('ScenarioExamples', 'the shipped scenarios'),
+    }),
+    route({
       id: 'getScenarioRun',
       method: 'GET',
       path: '/scenarios/runs/{id}',

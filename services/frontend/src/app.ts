@@ -71,6 +71,11 @@ function defaultWebRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist/app');
 }
 
+/** The repository's scenarios/ folder, from src/ as from dist/src/: the shipped scenarios. */
+function defaultScenarioExamples(): string {
+  return path.resolve(defaultWebRoot(), '../../../scenarios');
+}
+
 /**
  * The frontend: the REST API under /api/v1 built from the route table,
  * accounts and rights (users, sessions and tokens in etcd), server-sent
@@ -170,7 +175,13 @@ export function createFrontendService(
             cache,
           }),
           ...workloadHandlers({ workloads, scheduler }),
-          ...scenarioHandlers({ scenarios }),
+          ...scenarioHandlers({
+            scenarios,
+            examplesDir:
+              frontend.scenarioExamples === ''
+                ? defaultScenarioExamples()
+                : frontend.scenarioExamples,
+          }),
           ...capacityHandlers({ store, cache }),
           ...logHandlers(traceLog),
           streamEvents: streams.handler,

@@ -13,6 +13,7 @@ export interface FrontendConfig extends CommonConfig {
     adminPassword: string;
     publicUrl: string;
     webRoot: string;
+    scenarioExamples: string;
     loginUrlFile: string;
     sessionHours: number;
     loginTokenHours: number;
@@ -55,6 +56,12 @@ export function frontendSchema(): Schema<FrontendConfig> {
         format: String,
         default: '',
         env: 'CHAMBER_FRONTEND_WEB_ROOT',
+      },
+      scenarioExamples: {
+        doc: 'The folder of the scenarios GET /scenarios/examples lists, its *.yaml files (empty: scenarios/ of this repository).',
+        format: String,
+        default: '',
+        env: 'CHAMBER_FRONTEND_SCENARIO_EXAMPLES',
       },
       loginUrlFile: {
         doc: 'A file the one-time login URL is written to (mode 0600) besides the log, for the launcher.',

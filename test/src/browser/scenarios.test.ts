@@ -1,10 +1,13 @@
 import { ApiClient, type ScenarioRun } from '@chamber/api';
 import { freePort } from '@chamber/etcd-process';
 import { budgets } from '@chamber/testing';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from '../system/frontend-world.js';
 import {
+  repo,
   startFrontendProcess,
   startServiceProcess,
   startSimulationProcesses,
@@ -216,7 +219,7 @@ describe('the Scenarios page', () => {
     expect(problems.filter((p) => !p.includes('status of 400 (Bad Request)'))).toEqual([]);
   });
 
-  it('shows a user without step_time the past runs and their reports, with Run disabled saying why', async () => {
+  it('shows a user without step_time the past runs and their reports, with Run disabled saying why, and lets it check a shipped scenario', async () => {
     const { page, problems } = await scenariosPage('watcher', 'watcher-password', 420);
     const runs = page.getByRole('list', { name: 'Runs' }).getByRole('listitem');
     await expect.poll(() => runs.count()).toBe(1);
@@ -229,11 +232,20 @@ describe('the Scenarios page', () => {
     const run = form.getByRole('button', { name: 'Run…' });
     expect(await run.isDisabled()).toBe(true);
     expect(await run.getAttribute('title')).toMatch(/needs the right "step_time"/);
-    // Checking needs no right.
+    // Checking needs no right: a shipped scenario, chosen from the list.
+    const shipped = fs.readdirSync(path.join(repo, 'scenarios')).filter((f) => f.endsWith('.yaml'));
+    const choice = form.getByLabel('Or a shipped one');
+    await expect
+      .poll(() => choice.getByRole('option').allTextContents())
+      .toEqual(['choose…', ...shipped.sort()]);
+    await choice.selectOption('pdu-failure-spread.yaml');
+    expect(await form.getByLabel('Scenario (YAML)').inputValue()).toBe(
+      fs.readFileSync(path.join(repo, 'scenarios/pdu-failure-spread.yaml'), 'utf8'),
+    );
     await form.getByRole('button', { name: 'Check' }).click();
     await expect
       .poll(() => page.getByRole('main').getByRole('status').textContent())
-      .toMatch(/^late-crash checks out/);
+      .toMatch(/^pdu-failure-spread checks out: \d+ inputs? on its timeline/);
     expect(await scrollWidth(page)).toBeLessThanOrEqual(420);
     await page.screenshot({ path: artifact('scenarios-watcher-narrow.png'), fullPage: true });
     expect(problems).toEqual([]);

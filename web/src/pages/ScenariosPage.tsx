@@ -1,10 +1,11 @@
-import { type ChangeEvent, useMemo, useState } from 'react';
+import { type ChangeEvent, useEffect, useMemo, useState } from 'react';
 import type { AnswerOf } from '@chamber/api';
 import { wordOf } from '@chamber/world';
 import { ApiError, call, type ScenarioRun } from '../api.js';
 import { describeError, Problem, useLiveRecords } from './common.js';
 
 type Check = AnswerOf<'checkScenario'>;
+type Example = AnswerOf<'listScenarioExamples'>['examples'][number];
 type Report = NonNullable<ScenarioRun['report']>;
 
 /** The file name a pasted scenario is checked and run under. */
@@ -49,10 +50,10 @@ function errorLines(error: unknown): string[] {
 }
 
 /**
- * The Scenarios page: a scenario file pasted or picked, checked (its
- * figures, or every problem at file:line:col), and run headless on the
- * running simulation after an in-page confirmation (a run resets it). The
- * run is followed live from the `scenarios` events (nothing polls): its
+ * The Scenarios page: a scenario file pasted, picked or one of the shipped
+ * ones chosen, checked (its figures, or every problem at file:line:col),
+ * and run headless on the running simulation after an in-page
+ * confirmation (a run resets it). The run is followed live from the `scenarios` events (nothing polls): its
  * progress, then its report. Past runs are listed newest first, each
  * selectable to see its report. Run is disabled, saying why, without
  * `step_time`; a run whose inputs need more rights is refused by the API,
@@ -76,6 +77,14 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
   const shown = selected === undefined ? runs?.[0] : records?.get(selected);
   const isRunning = runs?.some((r) => r.state === 'RUN_STATE_RUNNING') ?? false;
   const canRun = rights.includes('step_time');
+  // The shipped scenarios, read when the page opens (not at dashboard start).
+  const [examples, setExamples] = useState<readonly Example[]>([]);
+  useEffect(() => {
+    call('listScenarioExamples').then(
+      ({ body }) => setExamples(body.examples),
+      () => setExamples([]),
+    );
+  }, []);
 
   const changeSource = (text: string, name: string): void => {
     setSource(text);
@@ -145,12 +154,32 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
           <textarea
             value={source}
             rows={12}
+            wrap="off"
             spellCheck={false}
             placeholder={'name: my-scenario\ninventory: { sample: small }\ntimeline: …'}
             onChange={(e) => changeSource(e.target.value, pastedFileName)}
           />
         </label>
         <div className="source-actions">
+          {examples.length > 0 && (
+            <label>
+              Or a shipped one
+              <select
+                value={examples.some((x) => x.fileName === fileName) ? fileName : ''}
+                onChange={(e) => {
+                  const example = examples.find((x) => x.fileName === e.target.value);
+                  if (example !== undefined) changeSource(example.source, example.fileName);
+                }}
+              >
+                <option value="">choose…</option>
+                {examples.map((x) => (
+                  <option key={x.fileName} value={x.fileName}>
+                    {x.fileName}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <label>
             Or pick a file
             <input type="file" accept=".yaml,.yml,text/yaml" onChange={pick} />

@@ -5,16 +5,24 @@ import { parseScenario } from '@chamber/scenario';
 import type { ScenariosClient } from '@chamber/scenarios-client';
 import { scenarioRights } from '../domain/scenario-rights.js';
 import type { Handlers } from '../http/server.js';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 
 /** The scenarios service, behind the scenario routes. */
 export interface ScenarioDeps {
   readonly scenarios: ScenariosClient;
+  /** The folder of the shipped scenarios (`*.yaml`) `GET /scenarios/examples` lists. */
+  readonly examplesDir: string;
 }
 
 /** The routes {@link scenarioHandlers} serves. */
 export type ScenarioId = Extract<
   OperationId,
-  'checkScenario' | 'startScenarioRun' | 'listScenarioRuns' | 'getScenarioRun'
+  | 'checkScenario'
+  | 'startScenarioRun'
+  | 'listScenarioRuns'
+  | 'getScenarioRun'
+  | 'listScenarioExamples'
 >;
 
 /** The file name a scenario is shown under when the body gives none. */
@@ -27,11 +35,11 @@ const runAnswer = (run: ScenarioRun): AnswerOf<'getScenarioRun'> =>
 /**
  * The scenario routes: check a file, start a run (one at a time; `step_time`
  * plus the rights its inputs need, checked here on the parsed file before
- * anything starts), list and read runs. Progress is not polled: it comes as
+ * anything starts), list and read runs, list the shipped scenarios. Progress is not polled: it comes as
  * `scenarios` events of `/events` (the run records under `scenario-runs/`).
  */
 export function scenarioHandlers(deps: ScenarioDeps): Pick<Handlers, ScenarioId> {
-  const { scenarios } = deps;
+  const { scenarios, examplesDir } = deps;
   return {
     async checkScenario(request) {
       const { source, fileName } = request.input.body;
@@ -63,5 +71,30 @@ export function scenarioHandlers(deps: ScenarioDeps): Pick<Handlers, ScenarioId>
     async getScenarioRun(request) {
       return { body: runAnswer(await scenarios.getRun(request.input.params.id)) };
     },
+    async listScenarioExamples() {
+      return { body: { examples: await readExamples(examplesDir) } };
+    },
   };
+}
+
+/**
+ * The `*.yaml` files of `dir`, whole, by file name; none when the folder is
+ * missing (a deployment without the repository's scenarios/). Other read
+ * failures reject.
+ */
+async function readExamples(dir: string): Promise<Array<{ fileName: string; source: string }>> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const files = names.filter((n) => n.endsWith('.yaml')).sort();
+  return Promise.all(
+    files.map(async (fileName) => ({
+      fileName,
+      source: await fs.readFile(path.join(dir, fileName), 'utf8'),
+    })),
+  );
 }
