@@ -105,6 +105,9 @@ beforeAll(async () => {
   await admin.call('createUser', {
     body: { name: 'watcher', password: 'watcher-password', rights: ['inject_faults'] },
   });
+  await admin.call('createUser', {
+    body: { name: 'keeper', password: 'keeper-password', rights: ['step_time'] },
+  });
 }, budgets.hookMs);
 
 afterAll(async () => {
@@ -249,5 +252,29 @@ describe('the Scenarios page', () => {
     expect(await scrollWidth(page)).toBeLessThanOrEqual(420);
     await page.screenshot({ path: artifact('scenarios-watcher-narrow.png'), fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it('shows the refusal of a run whose inputs need a right the user lacks, naming it, and runs nothing', async () => {
+    const { page, problems } = await scenariosPage('keeper', 'keeper-password');
+    const runs = page.getByRole('list', { name: 'Runs' }).getByRole('listitem');
+    await expect.poll(() => runs.count()).toBe(1);
+    const form = page.getByRole('form', { name: 'Scenario' });
+    await form.getByLabel('Scenario (YAML)').fill(lateCrash);
+    await form.getByRole('button', { name: 'Run…' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Run the scenario?' })
+      .getByRole('button', { name: 'Reset and run' })
+      .click();
+    await expect
+      .poll(() => page.getByRole('alert', { name: 'Run refused' }).textContent())
+      .toMatch(
+        /^Refused \(403 permission_denied\): running scenario late-crash needs the right\(s\) "inject_faults"/,
+      );
+    expect(await runs.count()).toBe(1);
+    expect((await admin.call<{ runs: ScenarioRun[] }>('listScenarioRuns')).body.runs).toHaveLength(
+      1,
+    );
+    // The browser logs the refusal (a 403) as an error of its own; nothing else.
+    expect(problems.filter((p) => !p.includes('status of 403 (Forbidden)'))).toEqual([]);
   });
 });
