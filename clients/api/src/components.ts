@@ -775,6 +775,52 @@ const ScenarioReport = object(
   'what a scenario run did and whether its expectations held',
 );
 
+export const ScenarioPlan = object(
+  {
+    name: opt(s.string('the scenario')),
+    now: opt(count("the tick the simulation stood at: the scenario's tick t is tick now + t")),
+    inventory: opt(
+      object(
+        {
+          fileName: opt(s.string('the file name it loads under')),
+          blades: opt(count('its blades')),
+          added: opt(count('definition records it adds')),
+          updated: opt(count('definition records it changes')),
+          removed: opt(count('definition records it removes')),
+          unchanged: opt(count('definition records it leaves alone')),
+          addedPaths: opt(s.array(s.string('an element'), 'the first elements added')),
+          updatedPaths: opt(s.array(s.string('an element'), 'the first elements changed')),
+          removedPaths: opt(s.array(s.string('an element'), 'the first elements removed')),
+          tick: opt(count('the tick the definition view was read at')),
+        },
+        'the definition it loads first, and what that changes; absent when the one in force is the scenario’s',
+      ),
+    ),
+    workloads: opt(
+      s.array(s.string('a workload, in words'), 'the workloads it creates at now + 1'),
+    ),
+    inputs: opt(
+      s.array(
+        object(
+          {
+            at: opt(count('the tick it takes effect at')),
+            what: opt(s.string('the input in words')),
+            where: opt(s.string('where it is in the file: `scenario.yaml:12:5`')),
+          },
+          'an input at its tick',
+        ),
+        'every input of its timeline, at its tick',
+      ),
+    ),
+    clockPolicy: opt(s.string('the clock policy it sets (measured, …); absent when none')),
+    clockRate: opt(s.number('its rate, in ticks per second')),
+    problems: opt(
+      s.array(s.string('a problem, in words'), 'why it cannot be applied now; absent when it can'),
+    ),
+  },
+  'what applying a scenario now would do, or what an apply did',
+);
+
 export const ScenarioRun = record(
   {
     id: s.string('the run: `run-<ms since 1970>-<suffix>`'),
@@ -783,9 +829,11 @@ export const ScenarioRun = record(
     seed: opt(count('the seed of the run')),
     state: opt(
       wire(
-        'RUN_STATE_RUNNING, RUN_STATE_PASSED, RUN_STATE_FAILED, RUN_STATE_ERROR or RUN_STATE_INTERRUPTED',
+        'RUN_STATE_RUNNING, RUN_STATE_PASSED, RUN_STATE_FAILED, RUN_STATE_ERROR, RUN_STATE_INTERRUPTED or RUN_STATE_APPLIED',
       ),
     ),
+    mode: opt(wire('RUN_MODE_RUN (a fresh run) or RUN_MODE_APPLY (into the running simulation)')),
+    plan: opt(ScenarioPlan),
     tick: opt(count('the tick the run stands at')),
     lastTick: opt(count('the last tick it may reach')),
     doing: opt(s.string('loading, inputs, expectations, running or done')),
@@ -879,6 +927,7 @@ export const componentSchemas = {
   Resources,
   BladeUse,
   Capacity,
+  ScenarioPlan,
   ScenarioRun,
   ScenarioRuns,
   ScenarioCheck,

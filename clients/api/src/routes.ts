@@ -12,6 +12,7 @@ import {
   faultStatuses,
   policies,
   repairStatuses,
+  scenarioRunModes,
   severities,
   targetStates,
   views,
@@ -413,14 +414,18 @@ function scenarioRoutes() {
       path: '/scenarios/runs',
       tag: 'scenarios',
       summary:
-        'run a scenario on the running simulation: its inventory loaded when another is in force, a reset with its seed, its timeline and expectations; 400 failed_precondition while another run is in progress',
+        'run a scenario on the running simulation (its inventory loaded when another is in force, a reset with its seed, its timeline and expectations), or apply it into the simulation as it runs (`mode: apply`: nothing reset, each input at now + its tick); 400 failed_precondition while another run is in progress',
       description:
-        'Needs `step_time`, and the rights its inputs need: `inject_faults` for faults and clears, `modify_inventory` for targets, `modify_workloads` for workloads. Answers at once with the run; its progress comes as `scenarios` events of `/events`, its report in `GET /scenarios/runs/{id}` once it ended.',
+        'Needs `step_time`, and the rights its inputs need: `inject_faults` for faults and clears, `modify_inventory` for targets, `modify_workloads` for workloads. Answers at once with the run; its progress comes as `scenarios` events of `/events`, its report (or, for an apply, the plan it applied) in `GET /scenarios/runs/{id}` once it ended.',
       access: 'step_time',
       body: {
         properties: {
           ...scenarioSource,
-          seed: s.integer("the run's seed instead of the scenario's"),
+          seed: s.integer("the run's seed instead of the scenario's (a run only)"),
+          mode: s.oneOf(
+            scenarioRunModes,
+            'run (the default): a fresh run; apply: into the running simulation',
+          ),
         },
         required: ['source'],
       },
@@ -429,6 +434,18 @@ function scenarioRoutes() {
         description: 'the run, started',
         schema: answer('ScenarioRun'),
       },
+      errors: [503],
+    }),
+    route({
+      id: 'planScenario',
+      method: 'POST',
+      path: '/scenarios/plan',
+      tag: 'scenarios',
+      summary:
+        'what applying a scenario now would do: the definition it would load, its workloads, each input at now + its tick, what stands in its way; nothing written',
+      access: 'user',
+      body: { properties: scenarioSource, required: ['source'] },
+      response: ok('ScenarioPlan', 'the plan'),
       errors: [503],
     }),
     route({

@@ -64,6 +64,8 @@ const composites = [
   'inventory ls',
   'inventory get',
   'scenario check',
+  'scenario plan',
+  'scenario apply',
   'scenario run',
 ];
 

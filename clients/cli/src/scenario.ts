@@ -1,5 +1,7 @@
 import { ChamberError, Code } from '@chamber/errors';
+import { ScenarioPlan } from '@chamber/protos';
 import {
+  definitionOf,
   lastTickOf,
   parseScenario,
   reportOfWire,
@@ -11,7 +13,6 @@ import {
 import { connect } from '@chamber/sdk';
 import { defaultPorts } from '@chamber/world';
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { usageError, type AreaExtension, type Context } from './program.js';
 
 /** A scenario file read and parsed: refused with every problem at file:line:col. */
@@ -34,12 +35,54 @@ async function inventoryFileOf(
   scenario: Scenario,
 ): Promise<{ inventorySource?: string }> {
   if (scenario.inventory.kind !== 'file') return {};
-  const definition = path.resolve(path.dirname(file), scenario.inventory.path);
-  return {
-    inventorySource: await readFile(definition, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new ChamberError(Code.NotFound, `cannot read ${definition}: ${error.message}`);
-    }),
-  };
+  const definition = await definitionOf(scenario, file);
+  return 'source' in definition ? { inventorySource: definition.source } : {};
+}
+
+/** `--connect [ADDRESS]`: the scenarios service of the running Chamber. */
+const connectOption = (what: string) => ({
+  flags: '--connect [ADDRESS]',
+  description: `${what} through the running Chamber's scenarios service at ADDRESS (default $CHAMBER_SCENARIOS, else 127.0.0.1:${defaultPorts.scenarios})`,
+});
+
+/** The scenarios service's address: `--connect ADDRESS`, else $CHAMBER_SCENARIOS, else its default port. */
+const scenariosAddress = (ctx: Context): string => {
+  const connectTo = ctx.options['connect'] as string | boolean | undefined;
+  return typeof connectTo === 'string'
+    ? connectTo
+    : (ctx.env['CHAMBER_SCENARIOS'] ?? `127.0.0.1:${defaultPorts.scenarios}`);
+};
+
+/** A plan for people: what applying the scenario now would do. */
+export function planLines(plan: ScenarioPlan): string[] {
+  const lines = [
+    `scenario ${plan.name}, planned at tick ${plan.now} (its tick t is tick ${plan.now} + t)`,
+  ];
+  const d = plan.inventory;
+  if (d === undefined) lines.push('  inventory: the one in force; nothing to load');
+  else {
+    lines.push(
+      `  inventory: loads ${d.fileName} at tick ${plan.now + 1} (${d.blades} blades): ${d.added} record(s) added, ${d.updated} changed, ${d.removed} removed, ${d.unchanged} unchanged`,
+    );
+    const first = (label: string, paths: readonly string[], n: number) => {
+      if (paths.length > 0) {
+        lines.push(`    ${label}: ${paths.join(', ')}${n > paths.length ? ', …' : ''}`);
+      }
+    };
+    first('added', d.addedPaths, d.added);
+    first('changed', d.updatedPaths, d.updated);
+    first('removed', d.removedPaths, d.removed);
+  }
+  for (const w of plan.workloads) lines.push(`  tick ${plan.now + 1}: create workload ${w}`);
+  for (const i of plan.inputs) lines.push(`  tick ${i.at}: ${i.what}  ${i.where}`);
+  if (plan.clockPolicy !== '') {
+    lines.push(
+      `  clock: ${plan.clockPolicy.replaceAll('_', ' ')}${plan.clockPolicy === 'measured' ? ` at ${plan.clockRate} ticks/s` : ''}`,
+    );
+  }
+  if (plan.problems.length === 0) lines.push('  it can be applied now');
+  else for (const p of plan.problems) lines.push(`  ✗ ${p}`);
+  return lines;
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -108,7 +151,8 @@ export function junitOf(report: ScenarioReport): string {
 
 /** `chamber scenario …`: scenario files, checked and run headless. */
 export const scenarioArea: AreaExtension = {
-  summary: 'scenario files: check one, or run it headless and check its expectations',
+  summary:
+    'scenario files: check one, plan or apply it against the running Chamber, or run it headless and check its expectations',
   composites: {
     check: {
       summary: 'check a scenario file: every problem at file:line:col, nothing run',
@@ -124,6 +168,73 @@ export const scenarioArea: AreaExtension = {
         );
       },
     },
+    plan: {
+      summary:
+        'say what applying a scenario to the running Chamber now would do (the definition it loads, its workloads, each input at now + its tick, what stands in its way); nothing written; exits 1 when it cannot be applied',
+      args: [{ name: 'FILE', description: 'the scenario file (YAML)' }],
+      options: [connectOption('ask')],
+      async run(ctx) {
+        const { file, scenario, text } = await readScenario(ctx);
+        const chamber = connect({ addresses: { scenarios: scenariosAddress(ctx) } });
+        let plan: ScenarioPlan;
+        try {
+          plan = await chamber.planScenario(text, {
+            fileName: file,
+            ...(await inventoryFileOf(file, scenario)),
+          });
+        } finally {
+          chamber.close();
+        }
+        if (ctx.isJson) ctx.print(JSON.stringify(ScenarioPlan.toJSON(plan)));
+        else for (const line of planLines(plan)) ctx.print(line);
+        if (plan.problems.length > 0) {
+          throw new ChamberError(
+            Code.FailedPrecondition,
+            `scenario ${plan.name} cannot be applied now: ${plan.problems.length} problem(s)`,
+          );
+        }
+      },
+    },
+    apply: {
+      summary:
+        'apply a scenario to the running Chamber: nothing reset, each input at now + its tick (the clock taken to each: a paused one as fast as it settles, a measured one at its pace); refused, nothing written, when its plan finds problems',
+      args: [{ name: 'FILE', description: 'the scenario file (YAML)' }],
+      options: [connectOption('apply it')],
+      async run(ctx) {
+        const { file, scenario, text } = await readScenario(ctx);
+        const address = scenariosAddress(ctx);
+        ctx.note(
+          `applying ${scenario.name} to the running Chamber (scenarios service at ${address})…`,
+        );
+        const chamber = connect({ addresses: { scenarios: address } });
+        let plan: ScenarioPlan;
+        let tick = 0;
+        try {
+          let shown = 0;
+          plan = await chamber.applyScenario(text, {
+            fileName: file,
+            ...(await inventoryFileOf(file, scenario)),
+            onProgress: (run) => {
+              tick = run.tick;
+              const now = performance.now();
+              if (now - shown < 1000) return;
+              shown = now;
+              ctx.note(`tick ${run.tick}: ${run.doing}`);
+            },
+          });
+        } finally {
+          chamber.close();
+        }
+        if (ctx.isJson) {
+          ctx.print(JSON.stringify({ plan: ScenarioPlan.toJSON(plan), tick }));
+          return;
+        }
+        for (const line of planLines(plan).filter((l) => !l.startsWith('  it can be'))) {
+          ctx.print(line);
+        }
+        ctx.print(`  applied: every input is in; the clock stands at tick ${tick}`);
+      },
+    },
     run: {
       summary:
         'run a scenario headless: a Chamber of its own on its inventory (or with --connect the running one), its inputs at their ticks, the clock run as fast as it settles, its expectations checked; exits 1 when one fails',
@@ -136,11 +247,9 @@ export const scenarioArea: AreaExtension = {
           description:
             'how its Chamber runs: single (one process, the default: starts fastest) or processes (as npm start)',
         },
-        {
-          flags: '--connect [ADDRESS]',
-          description:
-            'run it on the running Chamber instead, through its scenarios service at ADDRESS (default $CHAMBER_SCENARIOS, else 127.0.0.1:50059): its inventory loaded if another is in force, then a reset with its seed',
-        },
+        connectOption(
+          'run it on the running Chamber instead (its inventory loaded if another is in force, then a reset with its seed),',
+        ),
       ],
       validate(ctx) {
         const seed = ctx.options['seed'] as string | undefined;
@@ -174,10 +283,7 @@ export const scenarioArea: AreaExtension = {
         };
         let report: ScenarioReport;
         if (connectTo !== undefined) {
-          const address =
-            typeof connectTo === 'string'
-              ? connectTo
-              : (ctx.env['CHAMBER_SCENARIOS'] ?? `127.0.0.1:${defaultPorts.scenarios}`);
+          const address = scenariosAddress(ctx);
           ctx.note(
             `running ${scenario.name} on the running Chamber (scenarios service at ${address})…`,
           );

@@ -12,11 +12,34 @@ import type { ClockPolicy, Input, Scenario, TimedInput } from './model.js';
 import type { RunProgress } from './run.js';
 
 /**
- * The definition `scenario`'s inventory names, as the inventory takes it: a
- * sample by name, the file (relative to the folder of the scenario `file`),
- * or the inline definition as JSON text (JSON is YAML).
+ * Reads a scenario's `file` inventory (its path as written in the scenario
+ * `file`): the definition's text. By default, read from the scenario
+ * file's folder; the scenarios service, which reads no caller's files, is
+ * sent the text instead.
  */
-export async function definitionOf(scenario: Scenario, file: string): Promise<DefinitionRequest> {
+export type InventoryReader = (inventoryPath: string, file: string) => Promise<string>;
+
+/** Reads a `file` inventory from the folder of the scenario file. */
+const readBeside: InventoryReader = (inventoryPath, file) =>
+  readFile(path.resolve(path.dirname(file), inventoryPath), 'utf8').catch(
+    (error: NodeJS.ErrnoException) => {
+      throw new ChamberError(
+        Code.NotFound,
+        `${file}: cannot read its inventory ${inventoryPath}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+      );
+    },
+  );
+
+/**
+ * The definition `scenario`'s inventory names, as the inventory takes it: a
+ * sample by name, the file (read by `read`), or the inline definition as
+ * JSON text (JSON is YAML).
+ */
+export async function definitionOf(
+  scenario: Scenario,
+  file: string,
+  read: InventoryReader = readBeside,
+): Promise<DefinitionRequest> {
   const { inventory } = scenario;
   if (inventory.kind === 'sample') return { sample: inventory.sample };
   if (inventory.kind === 'inline') {
@@ -25,15 +48,12 @@ export async function definitionOf(scenario: Scenario, file: string): Promise<De
       fileName: `${scenario.name}.yaml`,
     };
   }
-  const fileName = path.resolve(path.dirname(file), inventory.path);
-  const source = await readFile(fileName, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new ChamberError(
-      Code.NotFound,
-      `${file}: cannot read its inventory ${inventory.path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
-    );
-  });
-  return { source, fileName };
+  return { source: await read(inventory.path, file), fileName: path.basename(inventory.path) };
 }
+
+/** Whether loading `plan`'s definition would change nothing: it is the one in force. */
+export const changesNothing = (plan: PlanDefinitionResponse): boolean =>
+  plan.added + plan.updated + plan.removed === 0;
 
 /** An input as a plan lists it: the tick it would take effect at, in words, and its place in the file. */
 export interface PlannedInput {
@@ -89,10 +109,12 @@ export async function planScenario(
   chamber: Chamber,
   scenario: Scenario,
   file: string,
+  read?: InventoryReader,
 ): Promise<ScenarioPlan> {
   const now = await chamber.tick();
-  const definition = await chamber.inventory.planDefinition(await definitionOf(scenario, file));
-  const changes = definition.added + definition.updated + definition.removed;
+  const definition = await chamber.inventory.planDefinition(
+    await definitionOf(scenario, file, read),
+  );
   const existing = new Set((await chamber.workloads.list()).map((w) => w.spec?.name ?? ''));
   const problems: string[] = [];
   const creates = [
@@ -117,7 +139,7 @@ export async function planScenario(
   return {
     name: scenario.name,
     now,
-    ...(changes === 0 ? {} : { inventory: definition }),
+    ...(changesNothing(definition) ? {} : { inventory: definition }),
     workloads: scenario.workloads.map(describeWorkload),
     inputs: scenario.timeline.map((t) => ({
       at: now + t.at,
@@ -140,6 +162,8 @@ export interface AppliedScenario {
 export interface ApplyOptions {
   /** Called as the clock moves to each input's tick. */
   readonly onProgress?: (progress: RunProgress) => void;
+  /** How a `file` inventory is read (default: beside the scenario file). */
+  readonly readInventory?: InventoryReader;
 }
 
 /**
@@ -163,7 +187,8 @@ export async function applyScenario(
 ): Promise<AppliedScenario> {
   const before = await chamber.status();
   await hold(chamber);
-  let plan = await planScenario(chamber, scenario, file);
+  const read = options.readInventory;
+  let plan = await planScenario(chamber, scenario, file, read);
   if (plan.problems.length > 0) {
     await resume(chamber, before.policy, before.rate);
     throw new ChamberError(
@@ -175,14 +200,14 @@ export async function applyScenario(
     // Its own pace from the start; a policy change lifts the hold, so hold again.
     await chamber.setPolicy(scenario.clock.policy, scenario.clock.rate);
     await hold(chamber);
-    plan = await planScenario(chamber, scenario, file);
+    plan = await planScenario(chamber, scenario, file, read);
   }
   const { now } = plan;
   const last = Math.max(now, ...plan.inputs.map((i) => i.at - 1));
   const progress = (tick: number, doing: string) =>
     options.onProgress?.({ tick, lastTick: last, doing });
   if (plan.inventory !== undefined) {
-    const definition = await definitionOf(scenario, file);
+    const definition = await definitionOf(scenario, file, read);
     await ('sample' in definition
       ? chamber.inventory.loadSample(definition.sample)
       : chamber.inventory.loadDefinition(definition.source, definition.fileName));

@@ -35,12 +35,14 @@ export {
 export { startFor } from './start-for.js';
 export {
   applyScenario,
+  changesNothing,
   definitionOf,
   planScenario,
   type AppliedScenario,
   type ApplyOptions,
+  type InventoryReader,
   type PlannedInput,
   type ScenarioPlan,
 } from './apply.js';
 export { describeInput, describeWorkload } from './inputs.js';
-export { reportOfWire, wireOfReport } from './wire.js';
+export { reportOfWire, wireOfPlan, wireOfReport } from './wire.js';

@@ -1,6 +1,6 @@
 // Submitting a scenario's inputs to a Chamber, and saying them in words.
 import { ChamberError, Code } from '@chamber/errors';
-import type { WorkloadSpec as WireSpec } from '@chamber/protos';
+import { FaultStatus, type WorkloadSpec as WireSpec } from '@chamber/protos';
 import type { Chamber } from '@chamber/sdk';
 import { workloadSpec } from '@chamber/workloads-client';
 import type { FaultSchedule, Input, WorkloadSpec } from './model.js';
@@ -57,6 +57,8 @@ async function submit(
       if (id === undefined) {
         throw new ChamberError(Code.FailedPrecondition, `fault "${input.id}" was not injected`);
       }
+      // A fault that has ended already (a repair fixed what it broke) needs no clearing.
+      if ((await chamber.faults.get(id)).status === FaultStatus.FAULT_STATUS_CLEARED) return;
       await chamber.clear(id);
       return;
     }

@@ -1,5 +1,20 @@
-import type { ScenarioReport as WireReport } from '@chamber/protos';
+import type { ScenarioPlan as WirePlan, ScenarioReport as WireReport } from '@chamber/protos';
+import type { ScenarioPlan } from './apply.js';
 import type { ScenarioReport } from './run.js';
+
+/** A plan as the scenarios service sends it (`chamber.scenario.v1.ScenarioPlan`). */
+export function wireOfPlan(plan: ScenarioPlan): WirePlan {
+  return {
+    name: plan.name,
+    now: plan.now,
+    inventory: plan.inventory,
+    workloads: [...plan.workloads],
+    inputs: plan.inputs.map((i) => ({ ...i })),
+    clockPolicy: plan.clock?.policy ?? '',
+    clockRate: plan.clock?.rate ?? 0,
+    problems: [...plan.problems],
+  };
+}
 
 /** A report as the scenarios service keeps and sends it (`chamber.scenario.v1.ScenarioReport`). */
 export function wireOfReport(report: ScenarioReport): WireReport {

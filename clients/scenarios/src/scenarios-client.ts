@@ -9,8 +9,11 @@ import {
 } from '@chamber/grpc';
 import {
   ScenariosClient as GrpcScenariosClient,
+  RunMode,
   RunState,
   type CheckResponse,
+  type PlanResponse,
+  type ScenarioPlan,
   type GetRunResponse,
   type ListRunsResponse,
   type ScenarioRun,
@@ -29,6 +32,8 @@ export interface StartRunOptions {
   readonly inventorySource?: string;
   /** Who starts it, for the record. */
   readonly requestedBy?: string;
+  /** A fresh run (the default), or an apply into the simulation as it runs. */
+  readonly mode?: RunMode;
 }
 
 /** A running {@link ScenariosClient.watchRun}. */
@@ -81,6 +86,7 @@ export class ScenariosClient {
           ...(options.seed === undefined ? {} : { seed: options.seed }),
           inventorySource: options.inventorySource ?? '',
           requestedBy: options.requestedBy ?? '',
+          mode: options.mode ?? RunMode.RUN_MODE_RUN,
         },
         md,
         o,
@@ -88,6 +94,26 @@ export class ScenariosClient {
       ),
     );
     return res.run!;
+  }
+
+  /** What applying a scenario now would do; nothing is written. */
+  async plan(
+    source: string,
+    options: Pick<StartRunOptions, 'fileName' | 'inventorySource'> = {},
+  ): Promise<ScenarioPlan> {
+    const res = await this.call<PlanResponse>((md, o, cb) =>
+      this.grpc.plan(
+        {
+          source,
+          fileName: options.fileName ?? 'scenario.yaml',
+          inventorySource: options.inventorySource ?? '',
+        },
+        md,
+        o,
+        cb,
+      ),
+    );
+    return res.plan!;
   }
 
   async getRun(id: string): Promise<ScenarioRun> {

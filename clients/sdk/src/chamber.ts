@@ -16,8 +16,10 @@ import {
   type ClockStatus,
   type Element,
   type FaultRecord,
+  RunMode,
   RunState,
   type RepairRecord,
+  type ScenarioPlan,
   type ScenarioReport,
   type ScenarioRun,
   type Schedule,
@@ -77,6 +79,16 @@ export interface StateOptions {
 export interface StepUntilOptions {
   /** The most ticks to step before giving up (default 100). */
   readonly within?: number;
+}
+
+/** How a scenario is sent to the scenarios service, and how its run is followed. */
+export interface ScenarioOptions {
+  /** Shown in errors and reports (`file:line:col`); `scenario.yaml` by default. */
+  readonly fileName?: string;
+  /** The definition's text when the scenario's inventory is a `file`. */
+  readonly inventorySource?: string;
+  /** Gets the run's record each time it changes. */
+  readonly onProgress?: (run: ScenarioRun) => void;
 }
 
 /** A check that did not hold: its message says what was expected, what was seen, and at which tick. */
@@ -384,16 +396,49 @@ export class Chamber {
    */
   async runScenario(
     source: string,
-    options: {
-      readonly fileName?: string;
-      readonly seed?: number;
-      /** The definition's text when the scenario's inventory is a `file`. */
-      readonly inventorySource?: string;
-      readonly onProgress?: (run: ScenarioRun) => void;
-    } = {},
+    options: ScenarioOptions & { readonly seed?: number } = {},
   ): Promise<ScenarioReport> {
     const { onProgress, ...start } = options;
-    const started = await this.scenarios.startRun(source, start);
+    const run = await this.followRun(await this.scenarios.startRun(source, start), onProgress);
+    if (run.report === undefined) throw this.unfinished(run);
+    return run.report;
+  }
+
+  /**
+   * What applying a scenario (its YAML text) now would do, from the
+   * scenarios service: the definition it would load, the workloads, each
+   * input at now + its tick, what stands in its way. Writes nothing.
+   */
+  planScenario(
+    source: string,
+    options: Pick<ScenarioOptions, 'fileName' | 'inventorySource'> = {},
+  ): Promise<ScenarioPlan> {
+    return this.scenarios.plan(source, options);
+  }
+
+  /**
+   * Applies a scenario to the simulation as it runs, through the scenarios
+   * service: nothing reset, each input at now + its tick (the clock taken
+   * to each; a measured clock keeps its pace). Resolves with the plan it
+   * applied once every input is in; rejects as {@link runScenario} does,
+   * and with `FailedPrecondition` when the plan finds problems.
+   */
+  async applyScenario(source: string, options: ScenarioOptions = {}): Promise<ScenarioPlan> {
+    const { onProgress, ...start } = options;
+    const started = await this.scenarios.startRun(source, {
+      ...start,
+      mode: RunMode.RUN_MODE_APPLY,
+    });
+    const run = await this.followRun(started, onProgress);
+    if (run.state !== RunState.RUN_STATE_APPLIED) throw this.unfinished(run);
+    return run.plan!;
+  }
+
+  /** Follows `started` to its end. */
+  private async followRun(
+    started: ScenarioRun,
+    onProgress: ((run: ScenarioRun) => void) | undefined,
+  ): Promise<ScenarioRun> {
     const run = await new Promise<ScenarioRun>((resolve, reject) => {
       let last = started;
       this.scenarios.watchRun(
@@ -408,11 +453,13 @@ export class Chamber {
     if (!isRunEnded(run)) {
       throw new ChamberError(Code.Unavailable, `scenario run ${run.id}: the watch ended early`);
     }
-    if (run.report === undefined) {
-      const state = fromWire(enumTypes.scenarioRunState, RunState[run.state]);
-      throw new ChamberError(Code.Aborted, `scenario run ${run.id} ${state}: ${run.reason}`);
-    }
-    return run.report;
+    return run;
+  }
+
+  /** The error of a run that ended in error or was interrupted. */
+  private unfinished(run: ScenarioRun): ChamberError {
+    const state = fromWire(enumTypes.scenarioRunState, RunState[run.state]);
+    return new ChamberError(Code.Aborted, `scenario run ${run.id} ${state}: ${run.reason}`);
   }
 
   /** Closes the connections. */

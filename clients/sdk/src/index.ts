@@ -7,6 +7,7 @@ export {
   stateWordOf,
   type Addresses,
   type HarnessService,
+  type ScenarioOptions,
   type StateOptions,
   type StepUntilOptions,
   type ViewWord,

@@ -89,7 +89,16 @@ export const observedStates = ['healthy', 'suspect', 'failed', 'unknown'] as con
 /** How the scheduler scores the blades that fit: spread the load, or pack it. */
 export const scoringStrategies = ['spread', 'bin_pack'] as const;
 /** Where a scenario run against the running simulation stands (services/scenarios). */
-export const scenarioRunStates = ['running', 'passed', 'failed', 'error', 'interrupted'] as const;
+export const scenarioRunStates = [
+  'running',
+  'passed',
+  'failed',
+  'error',
+  'interrupted',
+  'applied',
+] as const;
+/** What a scenario run does with the running simulation: a fresh run, or an apply into it. */
+export const scenarioRunModes = ['run', 'apply'] as const;
 /** How much a logged decision matters. */
 export const severities = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -113,6 +122,7 @@ export type CableStateWord = (typeof cableStates)[number];
 export type ObservedStateWord = (typeof observedStates)[number];
 export type ScoringStrategyWord = (typeof scoringStrategies)[number];
 export type ScenarioRunStateWord = (typeof scenarioRunStates)[number];
+export type ScenarioRunModeWord = (typeof scenarioRunModes)[number];
 
 /** The enum type of each list, as its wire names begin (`FAULT_KIND_`). */
 export const enumTypes = {
@@ -134,6 +144,7 @@ export const enumTypes = {
   cableState: 'CABLE_STATE',
   observedState: 'OBSERVED_STATE',
   scenarioRunState: 'RUN_STATE',
+  scenarioRunMode: 'RUN_MODE',
 } as const;
 export type EnumType = (typeof enumTypes)[keyof typeof enumTypes];
 

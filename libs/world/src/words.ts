@@ -16,6 +16,7 @@ const typeNouns = [
   'LEVEL',
   'RULE',
   'PHASE',
+  'MODE',
 ];
 
 /** Enum types whose name is a single word that ends in none of {@link typeNouns}. */

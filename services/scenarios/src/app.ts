@@ -3,7 +3,7 @@ import { protoFiles, ScenariosService } from '@chamber/protos';
 import { connect, type Chamber } from '@chamber/sdk';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger } from '@chamber/telemetry';
-import { defaultSamplesDir, type ScenariosConfig } from './config.js';
+import type { ScenariosConfig } from './config.js';
 import { createScenariosHandlers } from './grpc/scenarios-handlers.js';
 import { ScenarioRunner } from './runner.js';
 
@@ -51,7 +51,6 @@ export function createScenariosService(
     ...(deps.store === undefined ? {} : { store: deps.store }),
     parts: async (store) => {
       runner = new ScenarioRunner(store, chamber, {
-        samplesDir: config.scenarios.samplesDir || defaultSamplesDir,
         progressMs: config.scenarios.progressMs,
         logger,
       });

@@ -6,28 +6,9 @@ import {
   type Schema,
 } from '@chamber/config';
 import { defaultPorts } from '@chamber/world';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/**
- * The inventory's sample definitions in this repository
- * (`services/inventory/definitions`): the nearest such folder above this
- * file (it runs from `dist/src` or, in tests, from `src`).
- */
-export const defaultSamplesDir: string = (() => {
-  const samples = path.join('services', 'inventory', 'definitions');
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, samples)) && path.dirname(dir) !== dir) {
-    dir = path.dirname(dir);
-  }
-  return path.join(dir, samples);
-})();
-
 /** The scenarios service's configuration. */
 export interface ScenariosConfig extends CommonConfig {
   scenarios: {
-    samplesDir: string;
     progressMs: number;
   };
   services: {
@@ -44,12 +25,6 @@ export function scenariosSchema(): Schema<ScenariosConfig> {
   return {
     ...commonSchema('scenarios', defaultPorts.scenarios),
     scenarios: {
-      samplesDir: {
-        doc: 'The folder of the sample definitions a scenario names (`inventory: standard`); empty: the inventory service folder of this repository.',
-        format: String,
-        default: '',
-        env: 'CHAMBER_SCENARIOS_SAMPLES_DIR',
-      },
       progressMs: {
         doc: "The least wall time between two writes of a run's progress, in ms.",
         format: 'nat',

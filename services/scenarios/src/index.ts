@@ -1,8 +1,3 @@
 export { createScenariosService, scenariosName, type ScenariosDeps } from './app.js';
-export {
-  defaultSamplesDir,
-  loadScenariosConfig,
-  scenariosSchema,
-  type ScenariosConfig,
-} from './config.js';
+export { loadScenariosConfig, scenariosSchema, type ScenariosConfig } from './config.js';
 export { ScenarioRunner, type RunRequest } from './runner.js';

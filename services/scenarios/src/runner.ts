@@ -1,9 +1,16 @@
 import { ChamberError, Code, toChamberError } from '@chamber/errors';
-import { DefinitionSource, ScenarioRun } from '@chamber/protos';
+import type { DefinitionRequest } from '@chamber/inventory-client';
+import { RunMode, ScenarioRun, type ScenarioPlan } from '@chamber/protos';
 import {
+  applyScenario,
+  changesNothing,
+  definitionOf,
   parseScenario,
+  planScenario,
   runScenario,
+  wireOfPlan,
   wireOfReport,
+  type InventoryReader,
   type Scenario,
   type RunProgress,
 } from '@chamber/scenario';
@@ -12,12 +19,10 @@ import { cmp, op, type Store, type WatchHandle } from '@chamber/store';
 import type { Logger } from '@chamber/telemetry';
 import { keys } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import {
+  appliedRun,
   failedRun,
   interruptedRun,
-  isDefinitionInForce,
   isRunning,
   progressed,
   reported,
@@ -33,6 +38,27 @@ export interface RunRequest {
   /** The definition's text when the scenario's inventory is a `file`. */
   readonly inventorySource: string;
   readonly requestedBy: string;
+  /** A fresh run (the default), or an apply into the simulation as it runs. */
+  readonly mode?: RunMode;
+}
+
+/** What {@link ScenarioRunner.plan} takes: a Plan request, in words. */
+export type PlanRequest = Pick<RunRequest, 'source' | 'fileName' | 'inventorySource'>;
+
+/**
+ * How the service reads a scenario's `file` inventory: it reads no
+ * caller's files, so the caller sends the definition's text with it.
+ */
+function sentInventory(request: PlanRequest): InventoryReader {
+  return (inventoryPath) => {
+    if (request.inventorySource !== '') return Promise.resolve(request.inventorySource);
+    return Promise.reject(
+      new ChamberError(
+        Code.FailedPrecondition,
+        `${request.fileName}: its inventory is the file "${inventoryPath}", which the scenarios service does not read: send its text with the scenario (inventory_source), or name a sample`,
+      ),
+    );
+  };
 }
 
 /** The most ticks a definition load may take to be applied before the run gives up. */
@@ -55,7 +81,6 @@ export class ScenarioRunner {
     private readonly store: Store,
     private readonly chamber: Chamber,
     private readonly options: {
-      readonly samplesDir: string;
       readonly progressMs: number;
       readonly logger: Logger;
     },
@@ -97,7 +122,10 @@ export class ScenarioRunner {
       );
     }
     const scenario = parseScenario(request.source, request.fileName);
-    const definition = await this.definitionOf(scenario, request);
+    const read = sentInventory(request);
+    const definition = await definitionOf(scenario, request.fileName, read);
+    const mode =
+      request.mode === RunMode.RUN_MODE_APPLY ? RunMode.RUN_MODE_APPLY : RunMode.RUN_MODE_RUN;
     // Another request may have taken the slot while the definition was read: refused as above.
     if (this.current !== undefined) return this.start(request);
     const now = new Date();
@@ -108,6 +136,7 @@ export class ScenarioRunner {
       seed: request.seed ?? scenario.seed,
       requestedBy: request.requestedBy,
       now,
+      mode,
     });
     const slot = { run };
     this.current = slot;
@@ -122,7 +151,11 @@ export class ScenarioRunner {
       throw error;
     }
     // In the background; it records its own end, whatever happens.
-    void this.execute(slot, scenario, definition, request.seed).finally(() => {
+    const work =
+      mode === RunMode.RUN_MODE_APPLY
+        ? this.apply(slot, scenario, request.fileName, read)
+        : this.execute(slot, scenario, definition, request.seed);
+    void work.finally(() => {
       if (this.current === slot) this.current = undefined;
     });
     this.options.logger.info(
@@ -143,46 +176,58 @@ export class ScenarioRunner {
     ).catch(() => undefined);
   }
 
-  /** The scenario's definition: its text and the file name it loads under. */
-  private async definitionOf(
-    scenario: Scenario,
-    request: RunRequest,
-  ): Promise<{ text: string; fileName: string }> {
-    const { inventory } = scenario;
-    switch (inventory.kind) {
-      case 'sample': {
-        const file = path.join(this.options.samplesDir, `${inventory.sample}.yaml`);
-        const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-          throw new ChamberError(
-            Code.FailedPrecondition,
-            `cannot read the sample definition "${inventory.sample}" (${file}): ${error.code ?? error.message}; see scenarios.samplesDir`,
-          );
-        });
-        return { text, fileName: path.basename(file) };
-      }
-      case 'file':
-        if (request.inventorySource === '') {
-          throw new ChamberError(
-            Code.FailedPrecondition,
-            `${request.fileName}: its inventory is the file "${inventory.path}", which the scenarios service does not read: send its text with the scenario (inventory_source), or name a sample`,
-          );
-        }
-        return { text: request.inventorySource, fileName: path.basename(inventory.path) };
-      case 'inline':
-        // JSON is YAML: the inventory reads it as its own definition file (as startFor does).
-        return {
-          text: JSON.stringify(inventory.definition, null, 2),
-          fileName: `${scenario.name}.yaml`,
-        };
-    }
-  }
-
   /** The run itself: the inventory loaded when another is in force, then runScenario (which resets). */
   private async execute(
     slot: { run: ScenarioRun },
     scenario: Scenario,
-    definition: { text: string; fileName: string },
+    definition: DefinitionRequest,
     seed: number | undefined,
+  ): Promise<void> {
+    await this.recording(slot, async (onProgress) => {
+      await this.loadDefinition(slot, definition);
+      const report = await runScenario(this.chamber, scenario, {
+        ...(seed === undefined ? {} : { seed }),
+        onProgress,
+      });
+      this.options.logger.info(
+        { run: slot.run.id, passed: report.passed, tick: report.tick, digest: report.digest },
+        'scenario run ended',
+      );
+      return reported(slot.run, wireOfReport(report), new Date());
+    });
+  }
+
+  /** An apply: each input at now + its tick, nothing reset (applyScenario). */
+  private async apply(
+    slot: { run: ScenarioRun },
+    scenario: Scenario,
+    fileName: string,
+    readInventory: InventoryReader,
+  ): Promise<void> {
+    await this.recording(slot, async (onProgress) => {
+      const applied = await applyScenario(this.chamber, scenario, fileName, {
+        onProgress,
+        readInventory,
+      });
+      this.options.logger.info(
+        { run: slot.run.id, from: applied.plan.now, tick: applied.tick },
+        'scenario applied',
+      );
+      return appliedRun(
+        slot.run,
+        { plan: wireOfPlan(applied.plan), tick: applied.tick },
+        new Date(),
+      );
+    });
+  }
+
+  /**
+   * Does `work`, recording its progress (at most once per `progressMs`)
+   * and its end: the record it resolves with, or the reason it failed.
+   */
+  private async recording(
+    slot: { run: ScenarioRun },
+    work: (onProgress: (p: RunProgress) => void) => Promise<ScenarioRun>,
   ): Promise<void> {
     let lastWrite = 0;
     let writing = Promise.resolve();
@@ -195,17 +240,9 @@ export class ScenarioRunner {
       writing = writing.then(() => this.write(slot, run)).catch(() => undefined);
     };
     try {
-      await this.loadDefinition(slot, definition);
-      const report = await runScenario(this.chamber, scenario, {
-        ...(seed === undefined ? {} : { seed }),
-        onProgress,
-      });
+      const ended = await work(onProgress);
       await writing;
-      await this.write(slot, reported(slot.run, wireOfReport(report), new Date()));
-      this.options.logger.info(
-        { run: slot.run.id, passed: report.passed, tick: report.tick, digest: report.digest },
-        'scenario run ended',
-      );
+      await this.write(slot, ended);
     } catch (error) {
       await writing;
       if (this.isStopped) return;
@@ -217,17 +254,26 @@ export class ScenarioRunner {
     }
   }
 
+  /** What applying the scenario now would do (planScenario); nothing is written. */
+  async plan(request: PlanRequest): Promise<ScenarioPlan> {
+    const scenario = parseScenario(request.source, request.fileName);
+    return wireOfPlan(
+      await planScenario(this.chamber, scenario, request.fileName, sentInventory(request)),
+    );
+  }
+
   /** Loads the scenario's definition when another is in force, stepping the clock until it is applied. */
   private async loadDefinition(
     slot: { run: ScenarioRun },
-    definition: { text: string; fileName: string },
+    definition: DefinitionRequest,
   ): Promise<void> {
-    const inForce = (await this.store.get(DefinitionSource, keys.definitionSource))?.value;
-    if (isDefinitionInForce(definition.text, inForce)) return;
+    if (changesNothing(await this.chamber.inventory.planDefinition(definition))) return;
     const { chamber } = this;
     // The clock stays still, so the load's tick comes when the run steps it.
     await chamber.setPolicy('paused');
-    const load = await chamber.inventory.loadDefinition(definition.text, definition.fileName);
+    const load = await ('sample' in definition
+      ? chamber.inventory.loadSample(definition.sample)
+      : chamber.inventory.loadDefinition(definition.source, definition.fileName));
     let isApplied = false;
     const applied = chamber.inventory.watchLoad(load.loadId).finally(() => (isApplied = true));
     applied.catch(() => undefined);
@@ -236,7 +282,7 @@ export class ScenarioRunner {
       if (steps >= maxLoadTicks) {
         throw new ChamberError(
           Code.DeadlineExceeded,
-          `the scenario's inventory (${definition.fileName}) was not applied within ${maxLoadTicks} ticks`,
+          `the scenario's inventory (${'sample' in definition ? definition.sample : definition.fileName}) was not applied within ${maxLoadTicks} ticks`,
         );
       }
       const tick = await chamber.step(1);

@@ -688,7 +688,7 @@ describe('frontend: rights', () => {
     const fw = await loaded('fe-rights');
     const governed = operations.filter((o) => isRight(o.access));
     // Every mutating route needs a right (or is about the caller's own account);
-    // checkScenario is a POST only to take a file as its body, and changes nothing.
+    // checkScenario and planScenario are POSTs only to take a file as their body, and change nothing.
     const mutating = operations.filter((o) => o.method !== 'GET' && o.access !== 'public');
     expect(mutating.filter((o) => !isRight(o.access)).map((o) => o.id)).toEqual([
       'logOut',
@@ -696,6 +696,7 @@ describe('frontend: rights', () => {
       'revokeToken',
       'changePassword',
       'checkScenario',
+      'planScenario',
     ]);
     const holders = new Map<Right, ApiClient>();
     for (const right of rights) holders.set(right, await fw.userWith(right, [right]));

@@ -289,6 +289,133 @@ describe('the scenario routes (REST)', () => {
   });
 });
 
+/** A scenario to apply into the running simulation: workload `name`, a crash at 3 cleared at 6. */
+const applicable = (name: string) => `name: apply-${name}
+inventory: { sample: standard }
+workloads:
+  - { name: ${name}, instances: 2, demand: { cores: 2 }, image: img-1 }
+timeline:
+  - at: 3
+    fault: { id: c, kind: crash, targets: [standard/z1/rack1/blade/1] }
+  - at: 6
+    clear: c
+run: { until: 10 }
+`;
+
+describe('plan and apply on the running simulation', () => {
+  it(
+    'plans without writing anything, and applies each input at now + its tick (gRPC)',
+    async () => {
+      const before = await chamber.status();
+      const plan = await chamber.planScenario(applicable('api'), { fileName: 'api.yaml' });
+      expect(plan).toMatchObject({ name: 'apply-api', now: before.tick, problems: [] });
+      expect(plan.inventory).toBeUndefined();
+      expect(plan.inputs.map((i) => [i.at, i.what])).toEqual([
+        [before.tick + 3, 'inject crash (c) on standard/z1/rack1/blade/1'],
+        [before.tick + 6, 'clear fault c'],
+      ]);
+      const after = await chamber.status();
+      expect([after.tick, after.digest]).toEqual([before.tick, before.digest]);
+      // The file of the run above: its workload exists now.
+      const again = await chamber.planScenario(source, { fileName: 'pdu-failure-spread.yaml' });
+      expect(again.problems).toEqual([
+        'pdu-failure-spread.yaml: workload web exists already; it would not be created',
+      ]);
+
+      const applied = await chamber.applyScenario(applicable('api'), { fileName: 'api.yaml' });
+      expect(applied.now).toBe(before.tick);
+      const fault = (await chamber.faults.list()).find(
+        (f) => f.targets.includes('standard/z1/rack1/blade/1') && f.createdTick > before.tick,
+      )!;
+      expect(fault.createdTick).toBe(before.tick + 3);
+      // Cleared at its tick, unless a repair fixed the blade first.
+      expect((await chamber.faults.get(fault.id)).sinceTick).toBeLessThanOrEqual(before.tick + 6);
+      expect((await chamber.workloads.get('api')).spec?.instances).toBe(2);
+      const [last] = await chamber.scenarios.listRuns();
+      expect(last).toMatchObject({ state: RunState.RUN_STATE_APPLIED, tick: before.tick + 5 });
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'over REST: a plan (its problems too), and an apply followed by scenarios events to applied',
+    async () => {
+      const problems = await admin.call('planScenario', { body: { source } });
+      expect(problems.body).toMatchObject({
+        name: 'pdu-failure-spread',
+        problems: ['scenario.yaml: workload web exists already; it would not be created'],
+      });
+      const plan = await admin.call<{ problems?: string[] }>('planScenario', {
+        body: { source: applicable('db') },
+      });
+      expect(plan.body.problems ?? []).toEqual([]);
+      const abort = new AbortController();
+      const next = await scenarioEvents(admin, abort.signal);
+      const started = await admin.call<RunAnswer>('startScenarioRun', {
+        body: { source: applicable('db'), mode: 'apply' },
+      });
+      expect(started.body).toMatchObject({ state: 'RUN_STATE_RUNNING', mode: 'RUN_MODE_APPLY' });
+      let end: RunAnswer;
+      for (;;) {
+        const { value } = await next();
+        if (value.id === started.body.id && value.state !== 'RUN_STATE_RUNNING') {
+          end = value;
+          break;
+        }
+      }
+      abort.abort();
+      expect([end.state, end.reason]).toEqual(['RUN_STATE_APPLIED', undefined]);
+      expect(end.plan?.inputs?.map((i) => i.what)).toEqual([
+        'inject crash (c) on standard/z1/rack1/blade/1',
+        'clear fault c',
+      ]);
+      // step_time alone may not apply what needs other rights.
+      const denied = await refusal(
+        timeKeeper.call('startScenarioRun', { body: { source: applicable('x'), mode: 'apply' } }),
+      );
+      expect(denied.status).toBe(403);
+      expect(denied.message).toMatch(/^applying scenario apply-x needs the right\(s\)/);
+    },
+    budgets.longTestMs,
+  );
+
+  it(
+    'through the CLI: plan prints it and exits 1 when it cannot be applied; apply applies',
+    async () => {
+      const cli = path.join(repo, 'clients/cli/bin/chamber.js');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-apply-'));
+      const cache = path.join(dir, 'cache.yaml');
+      fs.writeFileSync(cache, applicable('cache'));
+      const chamberCli = (...args: string[]) =>
+        runToEnd(process.execPath, [cli, 'scenario', ...args, '--connect', scenarios.address]);
+      const refused = await chamberCli('plan', file);
+      expect(refused.code, refused.stderr).toBe(1);
+      expect(refused.stdout).toContain(`✗ ${file}: workload web exists already`);
+      expect(refused.stderr).toMatch(/cannot be applied now: 1 problem/);
+      const planned = await chamberCli('plan', cache);
+      expect(planned.code, planned.stderr).toBe(0);
+      const now = (await chamber.status()).tick;
+      expect(planned.stdout.split('\n')).toEqual([
+        `scenario apply-cache, planned at tick ${now} (its tick t is tick ${now} + t)`,
+        '  inventory: the one in force; nothing to load',
+        `  tick ${now + 1}: create workload cache, 2 instance(s) of 2 core(s)`,
+        `  tick ${now + 3}: inject crash (c) on standard/z1/rack1/blade/1  ${cache}:6:5`,
+        `  tick ${now + 6}: clear fault c  ${cache}:8:5`,
+        '  it can be applied now',
+        '',
+      ]);
+      const applied = await chamberCli('apply', cache);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain(
+        `  applied: every input is in; the clock stands at tick ${now + 5}`,
+      );
+      expect((await chamber.workloads.get('cache')).spec?.instances).toBe(2);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+    budgets.longTestMs,
+  );
+});
+
 describe('a scenario run whose service dies', () => {
   it(
     'marks a run interrupted when its service, killed mid-run, starts again',

@@ -1,6 +1,6 @@
 import type { AnswerOf, OperationId } from '@chamber/api';
 import { ChamberError, Code } from '@chamber/errors';
-import { ScenarioRun } from '@chamber/protos';
+import { RunMode, ScenarioPlan, ScenarioRun } from '@chamber/protos';
 import { parseScenario } from '@chamber/scenario';
 import type { ScenariosClient } from '@chamber/scenarios-client';
 import { scenarioRights } from '../domain/scenario-rights.js';
@@ -19,6 +19,7 @@ export interface ScenarioDeps {
 export type ScenarioId = Extract<
   OperationId,
   | 'checkScenario'
+  | 'planScenario'
   | 'startScenarioRun'
   | 'listScenarioRuns'
   | 'getScenarioRun'
@@ -33,7 +34,8 @@ const runAnswer = (run: ScenarioRun): AnswerOf<'getScenarioRun'> =>
   ScenarioRun.toJSON(run) as AnswerOf<'getScenarioRun'>;
 
 /**
- * The scenario routes: check a file, start a run (one at a time; `step_time`
+ * The scenario routes: check a file, plan it against the running
+ * simulation, start a run or an apply (one at a time; `step_time`
  * plus the rights its inputs need, checked here on the parsed file before
  * anything starts), list and read runs, list the shipped scenarios. Progress is not polled: it comes as
  * `scenarios` events of `/events` (the run records under `scenario-runs/`).
@@ -45,8 +47,13 @@ export function scenarioHandlers(deps: ScenarioDeps): Pick<Handlers, ScenarioId>
       const { source, fileName } = request.input.body;
       return { body: await scenarios.check(source, fileName ?? defaultFileName) };
     },
+    async planScenario(request) {
+      const { source, fileName } = request.input.body;
+      const plan = await scenarios.plan(source, { fileName: fileName ?? defaultFileName });
+      return { body: ScenarioPlan.toJSON(plan) as AnswerOf<'planScenario'> };
+    },
     async startScenarioRun(request) {
-      const { source, fileName, seed } = request.input.body;
+      const { source, fileName, seed, mode } = request.input.body;
       const name = fileName ?? defaultFileName;
       // Parsed here too, for the rights its inputs need: refused before anything starts.
       const scenario = parseScenario(source, name);
@@ -55,13 +62,14 @@ export function scenarioHandlers(deps: ScenarioDeps): Pick<Handlers, ScenarioId>
       if (missing.length > 0) {
         throw new ChamberError(
           Code.PermissionDenied,
-          `running scenario ${scenario.name} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which user "${caller.user.name}" does not hold`,
+          `${mode === 'apply' ? 'applying' : 'running'} scenario ${scenario.name} needs the right(s) ${missing.map((r) => `"${r}"`).join(', ')}, which user "${caller.user.name}" does not hold`,
         );
       }
       const run = await scenarios.startRun(source, {
         fileName: name,
         ...(seed === undefined ? {} : { seed }),
         requestedBy: `user:${caller.user.name}`,
+        mode: mode === 'apply' ? RunMode.RUN_MODE_APPLY : RunMode.RUN_MODE_RUN,
       });
       return { body: runAnswer(run) };
     },

@@ -1,10 +1,10 @@
-import { RunState, type ScenarioReport } from '@chamber/protos';
+import { RunMode, RunState, type ScenarioReport } from '@chamber/protos';
 import { parseScenario } from '@chamber/scenario';
 import { describe, expect, it } from 'vitest';
 import {
+  appliedRun,
   failedRun,
   interruptedRun,
-  isDefinitionInForce,
   isRunning,
   progressed,
   reported,
@@ -24,6 +24,7 @@ const run = startedRun({
   seed: 7,
   requestedBy: 'alice',
   now: at,
+  mode: RunMode.RUN_MODE_RUN,
 });
 const report = (passed: boolean): ScenarioReport => ({
   name: 'tiny',
@@ -68,10 +69,19 @@ describe('a scenario run record', () => {
     expect(isRunning(gone)).toBe(false);
   });
 
-  it('loads its inventory only when the definition in force is another', () => {
-    const inForce = { fileName: 'small.yaml', source: 'a: 1\n', loadId: 'l1' };
-    expect(isDefinitionInForce('a: 1\n', inForce)).toBe(true);
-    expect(isDefinitionInForce('a: 2\n', inForce)).toBe(false);
-    expect(isDefinitionInForce('a: 1\n', undefined)).toBe(false);
+  it('ends an apply applied, with the plan it applied and the tick its last input went in at', () => {
+    const plan = {
+      name: 'tiny',
+      now: 40,
+      inventory: undefined,
+      workloads: [],
+      inputs: [{ at: 45, what: 'clear fault c', where: 'tiny.yaml:9:5' }],
+      clockPolicy: '',
+      clockRate: 0,
+      problems: [],
+    };
+    const done = appliedRun(run, { plan, tick: 44 }, at);
+    expect(done).toMatchObject({ state: RunState.RUN_STATE_APPLIED, tick: 44, plan });
+    expect(isRunning(done)).toBe(false);
   });
 });

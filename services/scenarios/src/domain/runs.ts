@@ -1,9 +1,10 @@
 // A scenario run's record through its life: pure transitions, no I/O. The
 // runner writes each one to `scenario-runs/<id>`.
 import type { Scenario } from '@chamber/scenario';
+import type { RunMode } from '@chamber/protos';
 import {
   RunState,
-  type DefinitionSource,
+  type ScenarioPlan,
   type ScenarioReport,
   type ScenarioRun,
 } from '@chamber/protos';
@@ -14,7 +15,7 @@ export function runId(now: Date, suffix: string): string {
   return `run-${String(now.getTime()).padStart(13, '0')}-${suffix}`;
 }
 
-/** The record of a run that starts now: running, at tick 0, loading its inventory. */
+/** The record of a run (or apply) that starts now: running, at tick 0, loading its inventory. */
 export function startedRun(options: {
   readonly id: string;
   readonly scenario: Scenario;
@@ -22,9 +23,12 @@ export function startedRun(options: {
   readonly seed: number;
   readonly requestedBy: string;
   readonly now: Date;
+  readonly mode: RunMode;
 }): ScenarioRun {
   return {
     id: options.id,
+    mode: options.mode,
+    plan: undefined,
     name: options.scenario.name,
     fileName: options.fileName,
     seed: options.seed,
@@ -60,6 +64,22 @@ export function reported(run: ScenarioRun, report: ScenarioReport, now: Date): S
   };
 }
 
+/** The apply ended: every input of `plan` is in, the clock at `tick`. */
+export function appliedRun(
+  run: ScenarioRun,
+  applied: { readonly plan: ScenarioPlan; readonly tick: number },
+  now: Date,
+): ScenarioRun {
+  return {
+    ...run,
+    state: RunState.RUN_STATE_APPLIED,
+    tick: applied.tick,
+    doing: 'done',
+    plan: applied.plan,
+    endedAt: now,
+  };
+}
+
 /** The run ended without a report: the Chamber refused an input or was out of reach. */
 export function failedRun(run: ScenarioRun, reason: string, now: Date): ScenarioRun {
   return { ...run, state: RunState.RUN_STATE_ERROR, doing: 'done', reason, endedAt: now };
@@ -73,12 +93,4 @@ export function interruptedRun(run: ScenarioRun, reason: string, now: Date): Sce
 /** Whether a run is still going (its record says so). */
 export function isRunning(run: ScenarioRun): boolean {
   return run.state === RunState.RUN_STATE_RUNNING;
-}
-
-/**
- * Whether the definition in force is the scenario's: the same text (a
- * sample's file, a file's text, an inline definition as JSON).
- */
-export function isDefinitionInForce(text: string, inForce: DefinitionSource | undefined): boolean {
-  return inForce !== undefined && inForce.source === text;
 }

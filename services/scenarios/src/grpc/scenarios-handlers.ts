@@ -9,7 +9,8 @@ const defaultFileName = 'scenario.yaml';
 /**
  * The Scenarios RPCs: `Check` parses (INVALID_ARGUMENT with every problem
  * at file:line:col); `StartRun` hands the scenario to the {@link
- * ScenarioRunner} (one run at a time) and answers with its first record;
+ * ScenarioRunner} (one run or apply at a time) and answers with its first
+ * record; `Plan` says what applying it now would do;
  * `GetRun`, `ListRuns` and `WatchRun` read the records in the store.
  */
 export function createScenariosHandlers(
@@ -36,6 +37,14 @@ export function createScenariosHandlers(
         ...(req.seed === undefined ? {} : { seed: req.seed }),
         inventorySource: req.inventorySource,
         requestedBy: req.requestedBy,
+        mode: req.mode,
+      }),
+    })),
+    plan: unary(async (req) => ({
+      plan: await runner.plan({
+        source: req.source,
+        fileName: req.fileName || defaultFileName,
+        inventorySource: req.inventorySource,
       }),
     })),
     getRun: unary(async (req) => ({ run: await runner.get(req.id) })),

@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { PlanDefinitionResponse } from "../../inventory/v1/inventory.js";
 
 export const protobufPackage = "chamber.scenario.v1";
 
@@ -44,6 +45,8 @@ export enum RunState {
    * so when the service started again (see `reason`).
    */
   RUN_STATE_INTERRUPTED = 5,
+  /** RUN_STATE_APPLIED - Ended: an apply's inputs are all in (see `plan`). */
+  RUN_STATE_APPLIED = 6,
   UNRECOGNIZED = -1,
 }
 
@@ -67,6 +70,9 @@ export function runStateFromJSON(object: any): RunState {
     case 5:
     case "RUN_STATE_INTERRUPTED":
       return RunState.RUN_STATE_INTERRUPTED;
+    case 6:
+    case "RUN_STATE_APPLIED":
+      return RunState.RUN_STATE_APPLIED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -88,7 +94,58 @@ export function runStateToJSON(object: RunState): string {
       return "RUN_STATE_ERROR";
     case RunState.RUN_STATE_INTERRUPTED:
       return "RUN_STATE_INTERRUPTED";
+    case RunState.RUN_STATE_APPLIED:
+      return "RUN_STATE_APPLIED";
     case RunState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a run does with the running simulation. */
+export enum RunMode {
+  RUN_MODE_UNSPECIFIED = 0,
+  /**
+   * RUN_MODE_RUN - A fresh run: its inventory loaded when another is in force, a reset with
+   * its seed, its timeline, its expectations checked (the default).
+   */
+  RUN_MODE_RUN = 1,
+  /**
+   * RUN_MODE_APPLY - Into the simulation as it runs, nothing reset: each input at now + its
+   * tick, the clock taken to each with RunUntil (a measured clock keeps its
+   * pace); its expectations are not checked.
+   */
+  RUN_MODE_APPLY = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function runModeFromJSON(object: any): RunMode {
+  switch (object) {
+    case 0:
+    case "RUN_MODE_UNSPECIFIED":
+      return RunMode.RUN_MODE_UNSPECIFIED;
+    case 1:
+    case "RUN_MODE_RUN":
+      return RunMode.RUN_MODE_RUN;
+    case 2:
+    case "RUN_MODE_APPLY":
+      return RunMode.RUN_MODE_APPLY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RunMode.UNRECOGNIZED;
+  }
+}
+
+export function runModeToJSON(object: RunMode): string {
+  switch (object) {
+    case RunMode.RUN_MODE_UNSPECIFIED:
+      return "RUN_MODE_UNSPECIFIED";
+    case RunMode.RUN_MODE_RUN:
+      return "RUN_MODE_RUN";
+    case RunMode.RUN_MODE_APPLY:
+      return "RUN_MODE_APPLY";
+    case RunMode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -147,6 +204,38 @@ export interface ScenarioReport_RepairsEntry {
   value: number;
 }
 
+/** An input as a plan lists it. */
+export interface PlannedInput {
+  /** The tick it takes effect at. */
+  at: number;
+  /** In words: `inject crash (c) on standard/z1/rack1/blade/0, every 50 ticks`. */
+  what: string;
+  /** Where it is in the file: `scenario.yaml:12:5`. */
+  where: string;
+}
+
+/** What applying a scenario now would do (Plan), or what an apply did. */
+export interface ScenarioPlan {
+  name: string;
+  /** The tick the simulation stood at: the scenario's tick t is tick now + t. */
+  now: number;
+  /**
+   * The definition it loads first, and what that changes; unset when the
+   * definition in force is the scenario's.
+   */
+  inventory:
+    | PlanDefinitionResponse
+    | undefined;
+  /** The workloads it creates at now + 1, in words. */
+  workloads: string[];
+  inputs: PlannedInput[];
+  /** The clock policy it sets (`measured`, …), empty when none, and its rate. */
+  clockPolicy: string;
+  clockRate: number;
+  /** Why it cannot be applied now (a workload that exists already, …). */
+  problems: string[];
+}
+
 /** scenario-runs/<id>: one run of a scenario and where it is. */
 export interface ScenarioRun {
   /** `run-<n>`, in the order runs started. */
@@ -175,6 +264,9 @@ export interface ScenarioRun {
     | undefined;
   /** Who started it: a user, or the service a client named. */
   requestedBy: string;
+  mode: RunMode;
+  /** An apply's plan, as it was applied. */
+  plan: ScenarioPlan | undefined;
 }
 
 export interface CheckRequest {
@@ -206,10 +298,23 @@ export interface StartRunRequest {
    */
   inventorySource: string;
   requestedBy: string;
+  /** RUN_MODE_RUN when unset. */
+  mode: RunMode;
 }
 
 export interface StartRunResponse {
   run: ScenarioRun | undefined;
+}
+
+export interface PlanRequest {
+  source: string;
+  fileName: string;
+  /** The definition's YAML text when the scenario's inventory is a `file`. */
+  inventorySource: string;
+}
+
+export interface PlanResponse {
+  plan: ScenarioPlan | undefined;
 }
 
 export interface GetRunRequest {
@@ -909,6 +1014,309 @@ export const ScenarioReport_RepairsEntry: MessageFns<ScenarioReport_RepairsEntry
   },
 };
 
+function createBasePlannedInput(): PlannedInput {
+  return { at: 0, what: "", where: "" };
+}
+
+export const PlannedInput: MessageFns<PlannedInput> = {
+  encode(message: PlannedInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== 0) {
+      writer.uint32(8).uint64(message.at);
+    }
+    if (message.what !== "") {
+      writer.uint32(18).string(message.what);
+    }
+    if (message.where !== "") {
+      writer.uint32(26).string(message.where);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlannedInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlannedInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.at = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.what = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.where = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlannedInput {
+    return {
+      at: isSet(object.at) ? globalThis.Number(object.at) : 0,
+      what: isSet(object.what) ? globalThis.String(object.what) : "",
+      where: isSet(object.where) ? globalThis.String(object.where) : "",
+    };
+  },
+
+  toJSON(message: PlannedInput): unknown {
+    const obj: any = {};
+    if (message.at !== 0) {
+      obj.at = Math.round(message.at);
+    }
+    if (message.what !== "") {
+      obj.what = message.what;
+    }
+    if (message.where !== "") {
+      obj.where = message.where;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlannedInput>): PlannedInput {
+    return PlannedInput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlannedInput>): PlannedInput {
+    const message = createBasePlannedInput();
+    message.at = object.at ?? 0;
+    message.what = object.what ?? "";
+    message.where = object.where ?? "";
+    return message;
+  },
+};
+
+function createBaseScenarioPlan(): ScenarioPlan {
+  return {
+    name: "",
+    now: 0,
+    inventory: undefined,
+    workloads: [],
+    inputs: [],
+    clockPolicy: "",
+    clockRate: 0,
+    problems: [],
+  };
+}
+
+export const ScenarioPlan: MessageFns<ScenarioPlan> = {
+  encode(message: ScenarioPlan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.now !== 0) {
+      writer.uint32(16).uint64(message.now);
+    }
+    if (message.inventory !== undefined) {
+      PlanDefinitionResponse.encode(message.inventory, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.workloads) {
+      writer.uint32(34).string(v!);
+    }
+    for (const v of message.inputs) {
+      PlannedInput.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.clockPolicy !== "") {
+      writer.uint32(50).string(message.clockPolicy);
+    }
+    if (message.clockRate !== 0) {
+      writer.uint32(57).double(message.clockRate);
+    }
+    for (const v of message.problems) {
+      writer.uint32(66).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScenarioPlan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScenarioPlan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.now = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inventory = PlanDefinitionResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.workloads.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.inputs.push(PlannedInput.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.clockPolicy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.clockRate = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.problems.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScenarioPlan {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      now: isSet(object.now) ? globalThis.Number(object.now) : 0,
+      inventory: isSet(object.inventory) ? PlanDefinitionResponse.fromJSON(object.inventory) : undefined,
+      workloads: globalThis.Array.isArray(object?.workloads)
+        ? object.workloads.map((e: any) => globalThis.String(e))
+        : [],
+      inputs: globalThis.Array.isArray(object?.inputs) ? object.inputs.map((e: any) => PlannedInput.fromJSON(e)) : [],
+      clockPolicy: isSet(object.clockPolicy)
+        ? globalThis.String(object.clockPolicy)
+        : isSet(object.clock_policy)
+        ? globalThis.String(object.clock_policy)
+        : "",
+      clockRate: isSet(object.clockRate)
+        ? globalThis.Number(object.clockRate)
+        : isSet(object.clock_rate)
+        ? globalThis.Number(object.clock_rate)
+        : 0,
+      problems: globalThis.Array.isArray(object?.problems) ? object.problems.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: ScenarioPlan): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.now !== 0) {
+      obj.now = Math.round(message.now);
+    }
+    if (message.inventory !== undefined) {
+      obj.inventory = PlanDefinitionResponse.toJSON(message.inventory);
+    }
+    if (message.workloads?.length) {
+      obj.workloads = message.workloads;
+    }
+    if (message.inputs?.length) {
+      obj.inputs = message.inputs.map((e) => PlannedInput.toJSON(e));
+    }
+    if (message.clockPolicy !== "") {
+      obj.clockPolicy = message.clockPolicy;
+    }
+    if (message.clockRate !== 0) {
+      obj.clockRate = floatToJson(message.clockRate);
+    }
+    if (message.problems?.length) {
+      obj.problems = message.problems;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScenarioPlan>): ScenarioPlan {
+    return ScenarioPlan.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScenarioPlan>): ScenarioPlan {
+    const message = createBaseScenarioPlan();
+    message.name = object.name ?? "";
+    message.now = object.now ?? 0;
+    message.inventory = (object.inventory !== undefined && object.inventory !== null)
+      ? PlanDefinitionResponse.fromPartial(object.inventory)
+      : undefined;
+    message.workloads = object.workloads?.map((e) => e) || [];
+    message.inputs = object.inputs?.map((e) => PlannedInput.fromPartial(e)) || [];
+    message.clockPolicy = object.clockPolicy ?? "";
+    message.clockRate = object.clockRate ?? 0;
+    message.problems = object.problems?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseScenarioRun(): ScenarioRun {
   return {
     id: "",
@@ -924,6 +1332,8 @@ function createBaseScenarioRun(): ScenarioRun {
     startedAt: undefined,
     endedAt: undefined,
     requestedBy: "",
+    mode: 0,
+    plan: undefined,
   };
 }
 
@@ -967,6 +1377,12 @@ export const ScenarioRun: MessageFns<ScenarioRun> = {
     }
     if (message.requestedBy !== "") {
       writer.uint32(106).string(message.requestedBy);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(112).int32(message.mode);
+    }
+    if (message.plan !== undefined) {
+      ScenarioPlan.encode(message.plan, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -1088,6 +1504,22 @@ export const ScenarioRun: MessageFns<ScenarioRun> = {
             message.requestedBy = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.plan = ScenarioPlan.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1135,6 +1567,8 @@ export const ScenarioRun: MessageFns<ScenarioRun> = {
         : isSet(object.requested_by)
         ? globalThis.String(object.requested_by)
         : "",
+      mode: isSet(object.mode) ? runModeFromJSON(object.mode) : 0,
+      plan: isSet(object.plan) ? ScenarioPlan.fromJSON(object.plan) : undefined,
     };
   },
 
@@ -1179,6 +1613,12 @@ export const ScenarioRun: MessageFns<ScenarioRun> = {
     if (message.requestedBy !== "") {
       obj.requestedBy = message.requestedBy;
     }
+    if (message.mode !== 0) {
+      obj.mode = runModeToJSON(message.mode);
+    }
+    if (message.plan !== undefined) {
+      obj.plan = ScenarioPlan.toJSON(message.plan);
+    }
     return obj;
   },
 
@@ -1202,6 +1642,10 @@ export const ScenarioRun: MessageFns<ScenarioRun> = {
     message.startedAt = object.startedAt ?? undefined;
     message.endedAt = object.endedAt ?? undefined;
     message.requestedBy = object.requestedBy ?? "";
+    message.mode = object.mode ?? 0;
+    message.plan = (object.plan !== undefined && object.plan !== null)
+      ? ScenarioPlan.fromPartial(object.plan)
+      : undefined;
     return message;
   },
 };
@@ -1417,7 +1861,7 @@ export const CheckResponse: MessageFns<CheckResponse> = {
 };
 
 function createBaseStartRunRequest(): StartRunRequest {
-  return { source: "", fileName: "", seed: undefined, inventorySource: "", requestedBy: "" };
+  return { source: "", fileName: "", seed: undefined, inventorySource: "", requestedBy: "", mode: 0 };
 }
 
 export const StartRunRequest: MessageFns<StartRunRequest> = {
@@ -1436,6 +1880,9 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
     }
     if (message.requestedBy !== "") {
       writer.uint32(42).string(message.requestedBy);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(48).int32(message.mode);
     }
     return writer;
   },
@@ -1493,6 +1940,14 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
             message.requestedBy = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1524,6 +1979,7 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
         : isSet(object.requested_by)
         ? globalThis.String(object.requested_by)
         : "",
+      mode: isSet(object.mode) ? runModeFromJSON(object.mode) : 0,
     };
   },
 
@@ -1544,6 +2000,9 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
     if (message.requestedBy !== "") {
       obj.requestedBy = message.requestedBy;
     }
+    if (message.mode !== 0) {
+      obj.mode = runModeToJSON(message.mode);
+    }
     return obj;
   },
 
@@ -1557,6 +2016,7 @@ export const StartRunRequest: MessageFns<StartRunRequest> = {
     message.seed = object.seed ?? undefined;
     message.inventorySource = object.inventorySource ?? "";
     message.requestedBy = object.requestedBy ?? "";
+    message.mode = object.mode ?? 0;
     return message;
   },
 };
@@ -1624,6 +2084,184 @@ export const StartRunResponse: MessageFns<StartRunResponse> = {
   fromPartial(object: DeepPartial<StartRunResponse>): StartRunResponse {
     const message = createBaseStartRunResponse();
     message.run = (object.run !== undefined && object.run !== null) ? ScenarioRun.fromPartial(object.run) : undefined;
+    return message;
+  },
+};
+
+function createBasePlanRequest(): PlanRequest {
+  return { source: "", fileName: "", inventorySource: "" };
+}
+
+export const PlanRequest: MessageFns<PlanRequest> = {
+  encode(message: PlanRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== "") {
+      writer.uint32(10).string(message.source);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(18).string(message.fileName);
+    }
+    if (message.inventorySource !== "") {
+      writer.uint32(26).string(message.inventorySource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.inventorySource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanRequest {
+    return {
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      inventorySource: isSet(object.inventorySource)
+        ? globalThis.String(object.inventorySource)
+        : isSet(object.inventory_source)
+        ? globalThis.String(object.inventory_source)
+        : "",
+    };
+  },
+
+  toJSON(message: PlanRequest): unknown {
+    const obj: any = {};
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.inventorySource !== "") {
+      obj.inventorySource = message.inventorySource;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlanRequest>): PlanRequest {
+    return PlanRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlanRequest>): PlanRequest {
+    const message = createBasePlanRequest();
+    message.source = object.source ?? "";
+    message.fileName = object.fileName ?? "";
+    message.inventorySource = object.inventorySource ?? "";
+    return message;
+  },
+};
+
+function createBasePlanResponse(): PlanResponse {
+  return { plan: undefined };
+}
+
+export const PlanResponse: MessageFns<PlanResponse> = {
+  encode(message: PlanResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plan !== undefined) {
+      ScenarioPlan.encode(message.plan, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plan = ScenarioPlan.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanResponse {
+    return { plan: isSet(object.plan) ? ScenarioPlan.fromJSON(object.plan) : undefined };
+  },
+
+  toJSON(message: PlanResponse): unknown {
+    const obj: any = {};
+    if (message.plan !== undefined) {
+      obj.plan = ScenarioPlan.toJSON(message.plan);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlanResponse>): PlanResponse {
+    return PlanResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlanResponse>): PlanResponse {
+    const message = createBasePlanResponse();
+    message.plan = (object.plan !== undefined && object.plan !== null)
+      ? ScenarioPlan.fromPartial(object.plan)
+      : undefined;
     return message;
   },
 };
@@ -2029,8 +2667,8 @@ export const ScenariosService = {
   },
   /**
    * Starts a run against the running simulation (its inventory loaded when
-   * it differs, a reset with its seed, its timeline); answers at once with
-   * the run record. INVALID_ARGUMENT for a malformed scenario (nothing
+   * it differs, a reset with its seed, its timeline), or an apply into it
+   * (`mode`); answers at once with the run record. INVALID_ARGUMENT for a malformed scenario (nothing
    * started), FAILED_PRECONDITION while another run is in progress.
    */
   startRun: {
@@ -2041,6 +2679,19 @@ export const ScenariosService = {
     requestDeserialize: (value: Buffer): StartRunRequest => StartRunRequest.decode(value),
     responseSerialize: (value: StartRunResponse): Buffer => Buffer.from(StartRunResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StartRunResponse => StartRunResponse.decode(value),
+  },
+  /**
+   * What applying the scenario now would do; nothing is written.
+   * INVALID_ARGUMENT for a malformed scenario.
+   */
+  plan: {
+    path: "/chamber.scenario.v1.Scenarios/Plan" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PlanRequest): Buffer => Buffer.from(PlanRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PlanRequest => PlanRequest.decode(value),
+    responseSerialize: (value: PlanResponse): Buffer => Buffer.from(PlanResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PlanResponse => PlanResponse.decode(value),
   },
   getRun: {
     path: "/chamber.scenario.v1.Scenarios/GetRun" as const,
@@ -2080,11 +2731,16 @@ export interface ScenariosServer extends UntypedServiceImplementation {
   check: handleUnaryCall<CheckRequest, CheckResponse>;
   /**
    * Starts a run against the running simulation (its inventory loaded when
-   * it differs, a reset with its seed, its timeline); answers at once with
-   * the run record. INVALID_ARGUMENT for a malformed scenario (nothing
+   * it differs, a reset with its seed, its timeline), or an apply into it
+   * (`mode`); answers at once with the run record. INVALID_ARGUMENT for a malformed scenario (nothing
    * started), FAILED_PRECONDITION while another run is in progress.
    */
   startRun: handleUnaryCall<StartRunRequest, StartRunResponse>;
+  /**
+   * What applying the scenario now would do; nothing is written.
+   * INVALID_ARGUMENT for a malformed scenario.
+   */
+  plan: handleUnaryCall<PlanRequest, PlanResponse>;
   getRun: handleUnaryCall<GetRunRequest, GetRunResponse>;
   listRuns: handleUnaryCall<ListRunsRequest, ListRunsResponse>;
   /**
@@ -2113,8 +2769,8 @@ export interface ScenariosClient extends Client {
   ): ClientUnaryCall;
   /**
    * Starts a run against the running simulation (its inventory loaded when
-   * it differs, a reset with its seed, its timeline); answers at once with
-   * the run record. INVALID_ARGUMENT for a malformed scenario (nothing
+   * it differs, a reset with its seed, its timeline), or an apply into it
+   * (`mode`); answers at once with the run record. INVALID_ARGUMENT for a malformed scenario (nothing
    * started), FAILED_PRECONDITION while another run is in progress.
    */
   startRun(
@@ -2131,6 +2787,22 @@ export interface ScenariosClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: StartRunResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * What applying the scenario now would do; nothing is written.
+   * INVALID_ARGUMENT for a malformed scenario.
+   */
+  plan(request: PlanRequest, callback: (error: ServiceError | null, response: PlanResponse) => void): ClientUnaryCall;
+  plan(
+    request: PlanRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PlanResponse) => void,
+  ): ClientUnaryCall;
+  plan(
+    request: PlanRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PlanResponse) => void,
   ): ClientUnaryCall;
   getRun(
     request: GetRunRequest,
