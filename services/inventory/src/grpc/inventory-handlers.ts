@@ -55,10 +55,21 @@ export function createInventoryHandlers(
     requestedBy: string,
   ): Promise<CommandRecord[]> {
     const records: CommandRecord[] = [];
+    const who = requestedBy === '' ? 'grpc' : requestedBy;
     await writer.submitAll(
       commands.map((req, i) => ({
         id: { sequence: inventoryInputs.commandSequence },
         owner: inventoryParticipant,
+        // Only people's and scripts' commands come this way: the repair
+        // manager writes its own as effects of a tick, which a replay redoes.
+        journal: {
+          issueCommand: {
+            target: parseElementPath(req.target).path,
+            action: req.action,
+            requestedBy: who,
+            image: req.image,
+          },
+        },
         ops: (effectiveTick: number, id: string) => {
           const command: CommandRecord = {
             ...CommandRecord.fromPartial({}),
@@ -67,7 +78,7 @@ export function createInventoryHandlers(
             action: req.action,
             status: CommandStatus.COMMAND_STATUS_PENDING,
             effectiveTick,
-            requestedBy: requestedBy === '' ? 'grpc' : requestedBy,
+            requestedBy: who,
             image: req.image,
             reason: `waiting for tick ${effectiveTick}`,
           };
@@ -82,7 +93,9 @@ export function createInventoryHandlers(
   return {
     loadDefinition: unary(async (req) => {
       const fileName = req.fileName === '' ? 'definition.yaml' : req.fileName;
-      const load = await submitDefinitionLoad(store, { source: req.source, fileName }, parser);
+      const load = await submitDefinitionLoad(store, { source: req.source, fileName }, parser, {
+        loadDefinition: { fileName, source: '' },
+      });
       await store.put(LoadProgress, keys.loadProgress, {
         ...LoadProgress.fromPartial({}),
         loadId: load.id,
@@ -179,17 +192,17 @@ export function createInventoryHandlers(
       await mustExist(path.path);
       const id = inventoryInputs.target(path.path);
       const guarded = req.matchRevision !== undefined;
+      const target = {
+        state: req.state,
+        powered: req.powered,
+        reason: req.reason === '' ? 'set by request' : req.reason,
+        drain: req.drain,
+      };
       const { effectiveTick } = await writer.submit({
         id,
         owner: inventoryParticipant,
-        ops: () => [
-          op.put(TargetInput, inventoryInbox + id, {
-            state: req.state,
-            powered: req.powered,
-            reason: req.reason === '' ? 'set by request' : req.reason,
-            drain: req.drain,
-          }),
-        ],
+        journal: { setTarget: { ...target, path: path.path, matchRevision: undefined } },
+        ops: () => [op.put(TargetInput, inventoryInbox + id, target)],
         ...(guarded
           ? {
               compares: [
