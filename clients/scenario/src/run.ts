@@ -1,8 +1,12 @@
 import { ChamberError, Code } from '@chamber/errors';
-import type { GetAvailabilityResponse, WorkloadSpec as WireSpec } from '@chamber/protos';
+import {
+  CommandAction,
+  type GetAvailabilityResponse,
+  type WorkloadSpec as WireSpec,
+} from '@chamber/protos';
 import type { Chamber } from '@chamber/sdk';
 import { workloadSpec } from '@chamber/workloads-client';
-import { repairStatuses, type RepairStatusWord } from '@chamber/world';
+import { enumTypes, repairStatuses, toWire, type RepairStatusWord } from '@chamber/world';
 import {
   lastTickOf,
   type Check,
@@ -211,7 +215,12 @@ async function submit(
 ): Promise<void> {
   switch (input.kind) {
     case 'fault': {
-      const fault = await chamber.inject(input.fault, input.targets, { ...input.schedule });
+      const fault = await chamber.inject(
+        input.fault,
+        input.targets,
+        { ...input.schedule },
+        input.by,
+      );
       if (input.id !== undefined) faultIds.set(input.id, fault.id);
       return;
     }
@@ -220,9 +229,19 @@ async function submit(
       if (id === undefined) {
         throw new ChamberError(Code.FailedPrecondition, `fault "${input.id}" was not injected`);
       }
-      await chamber.clear(id);
+      await chamber.clear(id, input.by);
       return;
     }
+    case 'command':
+      await chamber.inventory.issueCommand(
+        input.target,
+        CommandAction[toWire(enumTypes.commandAction, input.action) as keyof typeof CommandAction],
+        {
+          requestedBy: input.by ?? 'sdk',
+          ...(input.image === undefined ? {} : { image: input.image }),
+        },
+      );
+      return;
     case 'target':
       await chamber.setTarget(input.path, {
         state: input.state,

@@ -5,6 +5,7 @@
 import {
   bladeStates,
   cableStates,
+  commandActions,
   faultKinds,
   observedStates,
   pduStates,
@@ -122,7 +123,11 @@ export const inputKeys = [
   'update',
   'delete',
   'policy',
+  'command',
 ] as const;
+
+/** The inputs that record who asked for them (`by`). */
+export const inputsWithRequester = ['fault', 'clear', 'command'] as const;
 
 const entry = z
   .strictObject({
@@ -146,6 +151,18 @@ const entry = z
       .optional(),
     delete: z.strictObject({ name: workloadName }).optional(),
     policy: policy.optional(),
+    command: z
+      .strictObject({
+        target: elementPath,
+        action: z.enum(commandActions),
+        image: z.string().min(1).max(128).optional(),
+      })
+      .optional()
+      .meta({ description: 'a command to the hardware, as POST /commands issues it' }),
+    by: z.string().min(1).max(128).optional().meta({
+      description:
+        'who asks (fault, clear and command only), recorded in the fault or command; default "sdk"',
+    }),
   })
   .meta(oneOf(inputKeys));
 
