@@ -9,6 +9,7 @@ import {
 } from '@chamber/scenario';
 import { readFile, writeFile } from 'node:fs/promises';
 import { usageError, type AreaExtension, type Context } from './program.js';
+import { explain, restClient } from './rest.js';
 
 /** A scenario file read and parsed: refused with every problem at file:line:col. */
 async function readScenario(ctx: Context): Promise<{ file: string; scenario: Scenario }> {
@@ -86,9 +87,31 @@ export function junitOf(report: ScenarioReport): string {
   ].join('\n');
 }
 
-/** `chamber scenario …`: scenario files, checked and run headless. */
+/** `chamber scenario …`: scenario files, checked and run headless, and the run exported as one. */
 export const scenarioArea: AreaExtension = {
-  summary: 'scenario files: check one, or run it headless and check its expectations',
+  summary:
+    'scenario files: check one, run it headless and check its expectations, or export the run as one',
+  commands: {
+    export: {
+      options: [{ flags: '--out <FILE>', description: 'write it to FILE (default: stdout)' }],
+      async run(ctx) {
+        const out = ctx.options['out'] as string | undefined;
+        if (out === '') throw usageError('--out needs a file name');
+        const client = await restClient(ctx);
+        const text = await client.open('exportScenario').then(
+          (response) => response.text(),
+          (error: unknown) => {
+            throw explain(error);
+          },
+        );
+        if (out === undefined) ctx.print(text.trimEnd());
+        else {
+          await writeFile(out, text);
+          ctx.note(`wrote ${out}`);
+        }
+      },
+    },
+  },
   composites: {
     check: {
       summary: 'check a scenario file: every problem at file:line:col, nothing run',
