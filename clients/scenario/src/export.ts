@@ -49,7 +49,7 @@ export interface ExportOptions {
  * there as the one expectation (a golden run). Fails with
  * `FailedPrecondition` for a run that cannot be replayed from a file: no
  * definition in force, no longer deterministic (a participant was dropped),
- * a definition loaded or all faults cleared at once during the run; and with
+ * or a definition loaded during the run; and with
  * `Internal` for a journal entry it does not know.
  */
 export function exportScenario(run: ListInputsResponse, options: ExportOptions = {}): Scenario {
@@ -119,7 +119,7 @@ function inputOf(
   if (entry.clearFault !== undefined)
     return { kind: 'clear', id: entry.clearFault.id, ...by(entry.clearFault.requestedBy) };
   if (entry.clearFaults !== undefined)
-    refuse(`every fault was cleared at once at ${at}, which a scenario cannot say yet`);
+    return { kind: 'clearAll', ...by(entry.clearFaults.requestedBy) };
   if (entry.loadDefinition !== undefined)
     refuse(
       `a definition (${entry.loadDefinition.fileName}) was loaded at ${at}; export a run from its load on`,

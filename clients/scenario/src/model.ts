@@ -84,6 +84,8 @@ export type Input =
     }
   /** Clear the fault the scenario named `id`. */
   | { readonly kind: 'clear'; readonly id: string; readonly by?: string }
+  /** Clear every fault not cleared yet (`POST /faults/clear-all`). */
+  | { readonly kind: 'clearAll'; readonly by?: string }
   /** A command to the hardware, as a person issues it (`POST /commands`). */
   | {
       readonly kind: 'command';

@@ -561,6 +561,8 @@ function inputOf(
       const policy = policyOf(source, here, entry.policy!, context);
       return policy === undefined ? undefined : { kind: 'policy', policy };
     }
+    case 'clearAll':
+      return { kind: 'clearAll', ...by };
     case 'command': {
       const c = entry.command!;
       const element = elementOf(source, [...here, 'target'], c.target, context);

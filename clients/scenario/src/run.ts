@@ -232,6 +232,9 @@ async function submit(
       await chamber.clear(id, input.by);
       return;
     }
+    case 'clearAll':
+      await chamber.faults.clearAll(input.by ?? 'sdk');
+      return;
     case 'command':
       await chamber.inventory.issueCommand(
         input.target,

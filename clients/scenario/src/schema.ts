@@ -124,10 +124,11 @@ export const inputKeys = [
   'delete',
   'policy',
   'command',
+  'clearAll',
 ] as const;
 
 /** The inputs that record who asked for them (`by`). */
-export const inputsWithRequester = ['fault', 'clear', 'command'] as const;
+export const inputsWithRequester = ['fault', 'clear', 'command', 'clearAll'] as const;
 
 const entry = z
   .strictObject({
@@ -159,9 +160,13 @@ const entry = z
       })
       .optional()
       .meta({ description: 'a command to the hardware, as POST /commands issues it' }),
+    clearAll: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'clear every fault not cleared yet, as POST /faults/clear-all does' }),
     by: z.string().min(1).max(128).optional().meta({
       description:
-        'who asks (fault, clear and command only), recorded in the fault or command; default "sdk"',
+        'who asks (fault, clear, command and clearAll only), recorded in the fault or command; default "sdk"',
     }),
   })
   .meta(oneOf(inputKeys));

@@ -63,6 +63,8 @@ function entryOf(input: Input): Record<string, unknown> {
       return { delete: { name: input.name } };
     case 'policy':
       return { policy: input.policy };
+    case 'clearAll':
+      return defined({ clearAll: true, by: input.by });
     case 'command': {
       const { target, action, image, by } = input;
       return defined({ command: defined({ target, action, image }), by });

@@ -4,11 +4,12 @@ import { start, type StartedChamber } from '@chamber/sdk';
 import { budgets } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
-// Record and replay (issue 19 §3): a run driven by hand over REST, on a
-// Chamber started as the launcher starts it (each service its own process),
-// is exported as a scenario (GET /scenarios/export), and the file, run
-// headless on a fresh Chamber of its own, ends at the digest the run had at
-// that tick — the golden-digest expectation the export wrote holds.
+// Record and replay (issue 19 §3): a run driven by hand over REST (faults,
+// a clear and a clear-all, a drained target, a workload), on a Chamber
+// started as the launcher starts it (each service its own process), is
+// exported as a scenario (GET /scenarios/export), and the file, run headless
+// on a fresh Chamber of its own, ends at the digest the run had at that tick:
+// the golden-digest expectation the export wrote holds.
 
 const cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -70,7 +71,9 @@ describe('a run driven over REST, exported as a scenario', () => {
       });
       await step(5);
       await api.call('updateWorkload', { params: { name: 'web' }, body: { instances: 5 } });
-      await step(20);
+      await step(5);
+      await api.call('clearAllFaults');
+      await step(15);
       const clock = await api.call<{ settledTick: number; digest: string }>('getClock');
       expect(flapping.body.id).not.toBe(crash.body.id);
 
@@ -87,6 +90,7 @@ describe('a run driven over REST, exported as a scenario', () => {
         [10, 'clear'],
         [10, 'target'],
         [15, 'scale'],
+        [20, 'clearAll'],
       ]);
       expect(scenario.expect.map((e) => e.check)).toEqual([
         { kind: 'digest', digest: clock.body.digest },

@@ -251,7 +251,8 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         const res = await writer.submit({
           id: `fault-clear-all/${i / clearAllChunk}`,
           owner: faultsOwner,
-          journal: { clearFaults: { requestedBy: who } },
+          // One entry for the request: a replay's clear-all writes its chunks again.
+          ...(i === 0 ? { journal: { clearFaults: { requestedBy: who } } } : {}),
           ops: (tick) =>
             chunk.map((f) =>
               op.put(
