@@ -5,7 +5,7 @@ import { budgets } from '@chamber/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
 // Record and replay (issue 19 §3): a run driven by hand over REST (faults,
-// a clear and a clear-all, a drained target, a workload), on a Chamber
+// a clear and a clear-all, a command, a drained target, a workload), on a Chamber
 // started as the launcher starts it (each service its own process), is
 // exported as a scenario (GET /scenarios/export), and the file, run headless
 // on a fresh Chamber of its own, ends at the digest the run had at that tick:
@@ -64,6 +64,9 @@ describe('a run driven over REST, exported as a scenario', () => {
         },
       });
       await step(6);
+      await api.call('issueCommand', {
+        body: { target: 'small/z1/rack1/blade/3', action: 'power_cycle' },
+      });
       await api.call('clearFault', { params: { id: crash.body.id } });
       await api.call('setTarget', {
         query: { path: 'small/z1/rack2/blade/3' },
@@ -87,6 +90,7 @@ describe('a run driven over REST, exported as a scenario', () => {
         [4, 'fault'],
         [4, 'fault'],
         [4, 'create'],
+        [10, 'command'],
         [10, 'clear'],
         [10, 'target'],
         [15, 'scale'],
@@ -95,6 +99,12 @@ describe('a run driven over REST, exported as a scenario', () => {
       expect(scenario.expect.map((e) => e.check)).toEqual([
         { kind: 'digest', digest: clock.body.digest },
       ]);
+      // The repair manager's own commands (the crashed blade's power cycles)
+      // are no inputs: the replay's repair manager issues them again.
+      const commands = await api.call<{ commands: Array<{ requestedBy: string }> }>('listCommands');
+      const by = commands.body.commands.map((c) => c.requestedBy);
+      expect(by).toContain('user:admin');
+      expect(by.some((who) => who.startsWith('inventory-repair '))).toBe(true);
 
       const replay = await started(() => startFor(scenario, 'exported.yaml', { layout: 'single' }));
       const report = await runScenario(replay, scenario);
@@ -102,6 +112,12 @@ describe('a run driven over REST, exported as a scenario', () => {
       expect(report.digest).toBe(clock.body.digest);
       expect(report.expectations.map((e) => e.passed)).toEqual([true]);
       expect(report.passed).toBe(true);
+
+      // A reset starts a run with no inputs.
+      await api.call('resetClock', { body: {} });
+      const fresh = parseScenario(await (await api.open('exportScenario')).text(), 'fresh.yaml');
+      expect(fresh.timeline).toEqual([]);
+      expect(fresh.run).toEqual({ kind: 'tick', until: 0 });
     },
     budgets.longTestMs,
   );
