@@ -84,6 +84,13 @@ interface StatusResponse {
 
 type UnaryCallback<Res = StatusResponse> = (error: ServiceError | null, response?: Res) => void;
 
+/** Starts one grpc-js unary call with its metadata, options and callback. */
+type Invoke<Res = StatusResponse> = (
+  metadata: Metadata,
+  options: Partial<GrpcCallOptions>,
+  callback: UnaryCallback<Res>,
+) => ClientUnaryCall;
+
 const defaultTimeoutMs = 10_000;
 
 // host:port, with a bracketed IPv6 host allowed. Anything else grpc-js would
@@ -269,11 +276,7 @@ export class ClockClient {
     rpc: RpcName,
     options: ClockCallOptions,
     defaultTimeout: number,
-    invoke: (
-      metadata: Metadata,
-      options: Partial<GrpcCallOptions>,
-      callback: UnaryCallback,
-    ) => ClientUnaryCall,
+    invoke: Invoke,
   ): Promise<ClockStatus> {
     return this.call(rpc, options, defaultTimeout, invoke, (response) =>
       this.statusOf(rpc, response),
@@ -285,11 +288,7 @@ export class ClockClient {
     rpc: RpcName,
     options: ClockCallOptions,
     defaultTimeout: number,
-    invoke: (
-      metadata: Metadata,
-      options: Partial<GrpcCallOptions>,
-      callback: UnaryCallback<Res>,
-    ) => ClientUnaryCall,
+    invoke: Invoke<Res>,
     answer: (response: Res | undefined) => R,
   ): Promise<R> {
     return new Promise((resolve, reject) => {
