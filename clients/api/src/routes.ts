@@ -704,7 +704,7 @@ const table = [
     tag: 'scenarios',
     summary: 'the run so far as a scenario file that replays it to the same digest',
     description:
-      "The run's seed, its definition (inline), every input a person or script gave it at the tick it took effect, `run.until` the last settled tick and the world digest there as its expectation (clients/scenario/README.md). A run that loaded a definition or is no longer deterministic cannot be exported (400, `failed_precondition`, saying why).",
+      "The run's seed, its definition (a shipped sample by name, any other inline), every input a person or script gave it at the tick it took effect, `run.until` the last settled tick and the world digest there as its expectation (clients/scenario/README.md). A run that loaded a definition or is no longer deterministic cannot be exported (400, `failed_precondition`, saying why).",
     access: 'user',
     response: { status: 200, description: 'the scenario (YAML)', contentType: 'text/yaml' },
     errors: [400, 503],

@@ -184,6 +184,7 @@ describe('chamber over REST', () => {
       fileName: 'tiny.yaml',
       source: 'version: 1\nname: tiny\n',
       loadId: 'load-1',
+      sample: '',
     });
     expect((await w.chamber(['clock', 'step', '3'])).code).toBe(ExitCode.Ok);
     const file = path.join(w.env.XDG_CONFIG_HOME, 'run.yaml');

@@ -52,7 +52,7 @@ const run: ListInputsResponse = {
   tick: 40,
   digest: 'ab'.repeat(32),
   deterministic: true,
-  definition: { fileName: 'small.yaml', source: small, loadId: 'load-1' },
+  definition: { fileName: 'small.yaml', source: small, loadId: 'load-1', sample: '' },
   inputs: [
     entry(3, 'fault/f3-1', {
       injectFault: {
@@ -189,6 +189,11 @@ describe('exportScenario', () => {
     expect(s.expect.map((e) => [e.at, e.check])).toEqual([
       ['end', { kind: 'digest', digest: run.digest }],
     ]);
+  });
+
+  it('names a shipped sample instead of writing it out', () => {
+    const sampled = exportScenario({ ...run, definition: { ...run.definition!, sample: 'small' } });
+    expect(sampled.inventory).toEqual({ kind: 'sample', sample: 'small' });
   });
 
   it('refuses a run that a file cannot replay, saying why', () => {

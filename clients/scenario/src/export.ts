@@ -9,6 +9,7 @@ import {
   commandActionToJSON,
   faultKindToJSON,
   targetStateToJSON,
+  type DefinitionSource,
   type JournalRecord,
   type ListInputsResponse,
   type Schedule,
@@ -26,13 +27,14 @@ import {
   type EnumType,
 } from '@chamber/world';
 import { parse as parseYaml } from 'yaml';
-import type {
-  FaultSchedule,
-  Input,
-  InventorySource,
-  Scenario,
-  TimedInput,
-  WorkloadSpec,
+import {
+  inventorySamples,
+  type FaultSchedule,
+  type Input,
+  type InventorySource,
+  type Scenario,
+  type TimedInput,
+  type WorkloadSpec,
 } from './model.js';
 
 /** Options of {@link exportScenario}. */
@@ -43,7 +45,8 @@ export interface ExportOptions {
 
 /**
  * The scenario that replays the run `run` (Clock.ListInputs) to its tick:
- * its seed, its definition written inline, every input at the tick it took
+ * its seed, its definition (a shipped sample by name, any other written
+ * inline), every input at the tick it took
  * effect (a fault under its id, which a `clear` names; who asked kept, since
  * faults and commands record it), `run.until` its tick, and the digest
  * there as the one expectation (a golden run). Fails with
@@ -69,7 +72,7 @@ export function exportScenario(run: ListInputsResponse, options: ExportOptions =
     name: options.name ?? `run-${run.seed}-tick-${run.tick}`,
     description: `Exported at tick ${run.tick}: replays the run to its digest.`,
     seed: run.seed,
-    inventory: inventoryOf(run.definition!.source, run.definition!.fileName),
+    inventory: inventoryOf(run.definition!),
     workloads: [],
     timeline,
     run: { kind: 'tick', until: run.tick },
@@ -77,8 +80,9 @@ export function exportScenario(run: ListInputsResponse, options: ExportOptions =
   };
 }
 
-/** The definition written into the scenario, as the data its YAML holds. */
-function inventoryOf(source: string, fileName: string): InventorySource {
+/** A shipped sample by name; any other definition written into the scenario, as the data its YAML holds. */
+function inventoryOf({ sample, source, fileName }: DefinitionSource): InventorySource {
+  if (isOneOf(inventorySamples, sample)) return { kind: 'sample', sample };
   const definition: unknown = parseYaml(source);
   if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
     throw new ChamberError(

@@ -85,6 +85,7 @@ describe('a run driven over REST, exported as a scenario', () => {
       const text = await exported.text();
       const scenario = parseScenario(text, 'exported.yaml');
       expect(scenario.seed).toBe(11);
+      expect(scenario.inventory).toEqual({ kind: 'sample', sample: 'small' });
       expect(scenario.run).toEqual({ kind: 'tick', until: clock.body.settledTick });
       expect(scenario.timeline.map((t) => [t.at, t.input.kind])).toEqual([
         [4, 'fault'],
