@@ -843,7 +843,7 @@ const table = [
     tag: 'inventory',
     summary: 'issue a command to the simulated hardware, or one to each of many targets',
     description:
-      'With `targets` instead of `target`, one command per target, all checked first (a bad one refuses the call, naming it as `targets[i]`, and nothing is written) and written together: in one transaction when they fit in one (about 60: etcd takes 128 writes per transaction, and each takes two), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each command says when). The answer lists the commands in the order of `targets`.',
+      'With `targets` instead of `target`, one command per target, all checked first (a bad one refuses the call, naming it as `targets[i]`, and nothing is written) and written together: in one transaction when they fit in one (about 40: etcd takes 128 writes per transaction, and each takes three: the input, its pending marker and its journal entry), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each command says when). The answer lists the commands in the order of `targets`.',
     access: 'perform_repairs',
     body: {
       properties: {
@@ -900,7 +900,7 @@ const table = [
     tag: 'faults',
     summary: 'inject a fault, or many; each takes effect at the next tick at the earliest',
     description:
-      'With `faults` (a list of faults, each with the fields of one), many faults in one call, all checked first (a bad one refuses the call, naming it as `faults[i].…`, and nothing is written) and written together: in one transaction when they fit in one (about 60: etcd takes 128 writes per transaction, and each takes two), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each fault says when). The answer lists the faults in the order asked.',
+      'With `faults` (a list of faults, each with the fields of one), many faults in one call, all checked first (a bad one refuses the call, naming it as `faults[i].…`, and nothing is written) and written together: in one transaction when they fit in one (about 40: etcd takes 128 writes per transaction, and each takes three: the input, its pending marker and its journal entry), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each fault says when). The answer lists the faults in the order asked.',
     access: 'inject_faults',
     body: {
       properties: {

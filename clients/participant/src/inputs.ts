@@ -243,8 +243,9 @@ async function writeChunk(
  *
  * All of `inputs` go in one transaction when they fit (at most
  * {@link maxTxnOps} writes and {@link maxTxnBytes} bytes: about 60
- * inputs of two writes each); more are written in consecutive transactions
- * of as many as fit, in order, each all or nothing. So when the clock is
+ * inputs of two writes each, 40 of three with a journal entry); more are
+ * written in consecutive transactions of as many as fit, in order, each all
+ * or nothing. So when the clock is
  * advancing, the inputs of a later transaction may take effect a tick later
  * than the earlier ones (each result says when).
  *
