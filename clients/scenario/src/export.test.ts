@@ -74,7 +74,7 @@ const run: ListInputsResponse = {
       workload: { action: WorkloadInput_Action.ACTION_CREATE, spec: web },
     }),
     entry(9, 'fault-clear/f3-2', { clearFault: { id: 'f3-2', requestedBy: 'admin' } }),
-    entry(9, 'target/small/z1/rack1/blade/0', {
+    entry(9, 'set-target/rack1-blade-0', {
       setTarget: {
         path: 'small/z1/rack1/blade/0',
         state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
