@@ -96,6 +96,8 @@ export {
   ElementKind,
   GetCommandRequest,
   GetCommandResponse,
+  GetDefinitionSourceRequest,
+  GetDefinitionSourceResponse,
   GetElementRequest,
   GetElementResponse,
   GetSummaryRequest,
@@ -114,6 +116,7 @@ export {
   ListStatesResponse,
   LoadDefinitionRequest,
   LoadDefinitionResponse,
+  PlanDefinitionResponse,
   RackStates,
   SetTargetRequest,
   SetTargetResponse,
@@ -245,6 +248,28 @@ export {
   WorkloadsService,
 } from '../gen/chamber/workloads/v1/workloads.js';
 export type { SchedulerServer, WorkloadsServer } from '../gen/chamber/workloads/v1/workloads.js';
+export {
+  CheckRequest,
+  CheckResponse,
+  ExpectationResult,
+  GetRunRequest,
+  GetRunResponse,
+  ListRunsRequest,
+  ListRunsResponse,
+  RunState,
+  runStateFromJSON,
+  runStateToJSON,
+  ScenarioReport,
+  ScenarioRun,
+  ScenariosClient,
+  ScenariosService,
+  StartRunRequest,
+  StartRunResponse,
+  WatchRunRequest,
+  WatchRunResponse,
+  WorkloadFigures,
+} from '../gen/chamber/scenario/v1/scenario.js';
+export type { ScenariosServer } from '../gen/chamber/scenario/v1/scenario.js';
 
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for
@@ -264,4 +289,5 @@ export const protoFiles = {
   repair: 'chamber/repair/v1/repair.proto',
   trace: 'chamber/trace/v1/trace.proto',
   workloads: 'chamber/workloads/v1/workloads.proto',
+  scenario: 'chamber/scenario/v1/scenario.proto',
 } as const;

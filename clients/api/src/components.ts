@@ -725,6 +725,94 @@ export const Capacity = object(
   'the used capacity of the blades under a path that hold placements (the others hold none)',
 );
 
+const ScenarioReport = object(
+  {
+    name: opt(s.string('the scenario')),
+    seed: opt(count('the seed of the run')),
+    passed: opt(s.boolean('every expectation held (left out when not)')),
+    tick: opt(count('the last tick of the run')),
+    digest: opt(s.string('the world digest through that tick: equal digests, equal runs')),
+    conditionMetAt: opt(s.uint64('with `run.until` a condition: the tick it held at')),
+    expectations: opt(
+      s.array(
+        object(
+          {
+            where: opt(s.string('where it is in the file: `scenario.yaml:40:5`')),
+            tick: opt(count('the tick it was checked at')),
+            expected: opt(s.string('what it asks, in words')),
+            observed: opt(s.string('what was there')),
+            passed: opt(s.boolean('it held (left out when not)')),
+          },
+          'one expectation and what was seen',
+        ),
+        'each expectation, in the order checked',
+      ),
+    ),
+    workloads: opt(
+      s.array(
+        object(
+          {
+            name: opt(s.string('the workload')),
+            availability: opt(s.number('1 − lost / desired instance-ticks')),
+            instanceTicksLost: opt(count('instance-ticks lost')),
+            outages: opt(count('outages')),
+            worstOutageTicks: opt(count('the longest outage, in ticks')),
+            meanDetectionTicks: opt(s.number('ticks to detect an outage, on average')),
+            meanRecoveryTicks: opt(s.number('ticks from detection to recovery, on average')),
+          },
+          "a workload's figures over the run",
+        ),
+        "each workload's figures",
+      ),
+    ),
+    repairs: opt(
+      Type.Record(Type.String(), s.uint64('how many'), {
+        description: 'every repair of the run, by status word',
+      }),
+    ),
+    wallMs: opt(count('wall time of the run, in ms (not part of what it proves)')),
+  },
+  'what a scenario run did and whether its expectations held',
+);
+
+export const ScenarioRun = record(
+  {
+    id: s.string('the run: `run-<ms since 1970>-<suffix>`'),
+    name: opt(s.string('the scenario')),
+    fileName: opt(s.string('the file name it was given under')),
+    seed: opt(count('the seed of the run')),
+    state: opt(
+      wire(
+        'RUN_STATE_RUNNING, RUN_STATE_PASSED, RUN_STATE_FAILED, RUN_STATE_ERROR or RUN_STATE_INTERRUPTED',
+      ),
+    ),
+    tick: opt(count('the tick the run stands at')),
+    lastTick: opt(count('the last tick it may reach')),
+    doing: opt(s.string('loading, inputs, expectations, running or done')),
+    report: opt(ScenarioReport),
+    reason: opt(s.string('why it ended in error or was interrupted')),
+    startedAt: opt(s.string('when it started (RFC 3339)')),
+    endedAt: opt(s.string('when it ended (RFC 3339)')),
+    requestedBy: opt(s.string('who started it')),
+  },
+  'a scenario run against the running simulation: where it stands, and its report once it ended',
+);
+
+export const ScenarioRuns = object(
+  { runs: s.array(s.ref('ScenarioRun', ScenarioRun), 'scenario runs, newest first') },
+  'scenario runs, newest first',
+);
+
+export const ScenarioCheck = object(
+  {
+    name: s.string('the scenario'),
+    inputs: s.uint64('inputs on its timeline'),
+    expectations: s.uint64('its expectations'),
+    lastTick: s.uint64('the last tick a run of it may reach'),
+  },
+  'a scenario that parses',
+);
+
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
  * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
@@ -773,6 +861,9 @@ export const componentSchemas = {
   Resources,
   BladeUse,
   Capacity,
+  ScenarioRun,
+  ScenarioRuns,
+  ScenarioCheck,
 } as const;
 
 /** The clock's status, as the API answers it. */
@@ -815,3 +906,5 @@ export type PlacementExplanation = Static<typeof PlacementExplanation>;
 export type Availability = Static<typeof Availability>;
 /** A blade holding placements, as `GET /capacity` answers it. */
 export type BladeUse = Static<typeof BladeUse>;
+/** A scenario run as the API answers it (its record, as stored). */
+export type ScenarioRun = Static<typeof ScenarioRun>;

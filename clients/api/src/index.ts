@@ -37,6 +37,7 @@ export {
   type PlacementExplanation,
   type Availability,
   type Workload,
+  type ScenarioRun,
   type BladeUse,
   type LoadProgress,
   type LogEntry,

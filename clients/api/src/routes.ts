@@ -48,6 +48,7 @@ export const eventKinds = [
   'repairs',
   'workloads',
   'instances',
+  'scenarios',
   'logs',
 ] as const;
 
@@ -376,6 +377,80 @@ function workloadRoutes() {
         },
       },
       response: ok('Capacity', 'the blades holding placements, by path'),
+    }),
+  ] as const;
+}
+
+/** A scenario file as `POST /scenarios/check` and `POST /scenarios/runs` take it. */
+const scenarioSource = {
+  source: s.string('the scenario file (YAML), as `scenarios/*.yaml`', { maxLength: 60_000 }),
+  fileName: s.string('the file name errors and reports name (default scenario.yaml)', {
+    maxLength: 256,
+  }),
+} as const;
+
+/**
+ * The scenario routes: a scenario file checked, or run against the running
+ * simulation by the scenarios service (one run at a time), its runs read.
+ * Progress comes as `scenarios` events of `/events`.
+ */
+function scenarioRoutes() {
+  return [
+    route({
+      id: 'checkScenario',
+      method: 'POST',
+      path: '/scenarios/check',
+      tag: 'scenarios',
+      summary: 'check a scenario file: every problem at file:line:col (400), nothing run',
+      access: 'user',
+      body: { properties: scenarioSource, required: ['source'] },
+      response: ok('ScenarioCheck', 'it parses: its name, inputs, expectations, last tick'),
+      errors: [503],
+    }),
+    route({
+      id: 'startScenarioRun',
+      method: 'POST',
+      path: '/scenarios/runs',
+      tag: 'scenarios',
+      summary:
+        'run a scenario on the running simulation: its inventory loaded when another is in force, a reset with its seed, its timeline and expectations; 400 failed_precondition while another run is in progress',
+      description:
+        'Needs `step_time`, and the rights its inputs need: `inject_faults` for faults and clears, `modify_inventory` for targets, `modify_workloads` for workloads. Answers at once with the run; its progress comes as `scenarios` events of `/events`, its report in `GET /scenarios/runs/{id}` once it ended.',
+      access: 'step_time',
+      body: {
+        properties: {
+          ...scenarioSource,
+          seed: s.integer("the run's seed instead of the scenario's"),
+        },
+        required: ['source'],
+      },
+      response: {
+        status: 202,
+        description: 'the run, started',
+        schema: answer('ScenarioRun'),
+      },
+      errors: [503],
+    }),
+    route({
+      id: 'listScenarioRuns',
+      method: 'GET',
+      path: '/scenarios/runs',
+      tag: 'scenarios',
+      summary: 'the scenario runs kept, newest first',
+      access: 'user',
+      response: ok('ScenarioRuns', 'scenario runs, newest first'),
+      errors: [503],
+    }),
+    route({
+      id: 'getScenarioRun',
+      method: 'GET',
+      path: '/scenarios/runs/{id}',
+      tag: 'scenarios',
+      summary: 'a scenario run: where it stands, its report once it ended',
+      access: 'user',
+      params: { id: s.name('the run') },
+      response: ok('ScenarioRun', 'the run'),
+      errors: [404, 503],
     }),
   ] as const;
 }
@@ -1004,6 +1079,8 @@ const table = [
   }),
   // Workloads.
   ...workloadRoutes(),
+  // Scenario runs.
+  ...scenarioRoutes(),
   // Services, logs, events, the document itself.
   route({
     id: 'listServices',

@@ -2,17 +2,23 @@ import { ChamberError, Code } from '@chamber/errors';
 import {
   lastTickOf,
   parseScenario,
+  reportOfWire,
   runScenario,
   startFor,
   type Scenario,
   type ScenarioReport,
 } from '@chamber/scenario';
+import { connect } from '@chamber/sdk';
+import { defaultPorts } from '@chamber/world';
 import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { usageError, type AreaExtension, type Context } from './program.js';
 import { explain, restClient } from './rest.js';
 
 /** A scenario file read and parsed: refused with every problem at file:line:col. */
-async function readScenario(ctx: Context): Promise<{ file: string; scenario: Scenario }> {
+async function readScenario(
+  ctx: Context,
+): Promise<{ file: string; scenario: Scenario; text: string }> {
   const file = ctx.values['file'] as string;
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new ChamberError(
@@ -20,7 +26,21 @@ async function readScenario(ctx: Context): Promise<{ file: string; scenario: Sce
       `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
     );
   });
-  return { file, scenario: parseScenario(text, file) };
+  return { file, scenario: parseScenario(text, file), text };
+}
+
+/** The text of a scenario's inventory file (relative to its folder), which the scenarios service does not read. */
+async function inventoryFileOf(
+  file: string,
+  scenario: Scenario,
+): Promise<{ inventorySource?: string }> {
+  if (scenario.inventory.kind !== 'file') return {};
+  const definition = path.resolve(path.dirname(file), scenario.inventory.path);
+  return {
+    inventorySource: await readFile(definition, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new ChamberError(Code.NotFound, `cannot read ${definition}: ${error.message}`);
+    }),
+  };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -129,7 +149,7 @@ export const scenarioArea: AreaExtension = {
     },
     run: {
       summary:
-        'run a scenario headless: a Chamber of its own on its inventory, its inputs at their ticks, the clock run as fast as it settles, its expectations checked; exits 1 when one fails',
+        'run a scenario headless: a Chamber of its own on its inventory (or with --connect the running one), its inputs at their ticks, the clock run as fast as it settles, its expectations checked; exits 1 when one fails',
       args: [{ name: 'FILE', description: 'the scenario file (YAML)' }],
       options: [
         { flags: '--seed <N>', description: "the run's seed instead of the scenario's" },
@@ -138,6 +158,11 @@ export const scenarioArea: AreaExtension = {
           flags: '--layout <LAYOUT>',
           description:
             'how its Chamber runs: single (one process, the default: starts fastest) or processes (as npm start)',
+        },
+        {
+          flags: '--connect [ADDRESS]',
+          description:
+            'run it on the running Chamber instead, through its scenarios service at ADDRESS (default $CHAMBER_SCENARIOS, else 127.0.0.1:50059): its inventory loaded if another is in force, then a reset with its seed',
         },
       ],
       validate(ctx) {
@@ -149,35 +174,62 @@ export const scenarioArea: AreaExtension = {
         if (layout !== undefined && layout !== 'single' && layout !== 'processes') {
           return `--layout must be single or processes, got "${layout}"`;
         }
+        if (layout !== undefined && ctx.options['connect'] !== undefined) {
+          return '--layout is for a Chamber of its own: not with --connect';
+        }
         return undefined;
       },
       async run(ctx) {
-        const { file, scenario } = await readScenario(ctx);
+        const { file, scenario, text } = await readScenario(ctx);
         const seedText = ctx.options['seed'] as string | undefined;
         const seed = seedText === undefined ? undefined : Number(seedText);
         const layout = (ctx.options['layout'] as 'single' | 'processes' | undefined) ?? 'single';
         const junit = ctx.options['junit'] as string | undefined;
         if (junit === '') throw usageError('--junit needs a file name');
-        ctx.note(`starting a Chamber of its own (${layout}) for ${scenario.name}…`);
-        const chamber = await startFor(scenario, file, {
-          layout,
-          ...(seed === undefined ? {} : { seed }),
-        });
+        const connectTo = ctx.options['connect'] as string | boolean | undefined;
+        let shown = 0;
+        const onProgress = (tick: number, lastTick: number) => {
+          // A line a second at most: progress for people, not a log.
+          const now = performance.now();
+          if (now - shown < 1000) return;
+          shown = now;
+          ctx.note(`tick ${tick} of ${lastTick} at most`);
+        };
         let report: ScenarioReport;
-        try {
-          let shown = 0;
-          report = await runScenario(chamber, scenario, {
+        if (connectTo !== undefined) {
+          const address =
+            typeof connectTo === 'string'
+              ? connectTo
+              : (ctx.env['CHAMBER_SCENARIOS'] ?? `127.0.0.1:${defaultPorts.scenarios}`);
+          ctx.note(
+            `running ${scenario.name} on the running Chamber (scenarios service at ${address})…`,
+          );
+          const chamber = connect({ addresses: { scenarios: address } });
+          try {
+            const wire = await chamber.runScenario(text, {
+              fileName: file,
+              ...(seed === undefined ? {} : { seed }),
+              ...(await inventoryFileOf(file, scenario)),
+              onProgress: (run) => onProgress(run.tick, run.lastTick),
+            });
+            report = reportOfWire(wire);
+          } finally {
+            chamber.close();
+          }
+        } else {
+          ctx.note(`starting a Chamber of its own (${layout}) for ${scenario.name}…`);
+          const chamber = await startFor(scenario, file, {
+            layout,
             ...(seed === undefined ? {} : { seed }),
-            onProgress: ({ tick, lastTick }) => {
-              // A line a second at most: progress for people, not a log.
-              const now = performance.now();
-              if (now - shown < 1000) return;
-              shown = now;
-              ctx.note(`tick ${tick} of ${lastTick} at most`);
-            },
           });
-        } finally {
-          await chamber.stop();
+          try {
+            report = await runScenario(chamber, scenario, {
+              ...(seed === undefined ? {} : { seed }),
+              onProgress: ({ tick, lastTick }) => onProgress(tick, lastTick),
+            });
+          } finally {
+            await chamber.stop();
+          }
         }
         if (junit !== undefined) await writeFile(junit, junitOf(report));
         if (ctx.isJson) ctx.print(JSON.stringify(report));

@@ -1,4 +1,4 @@
-export { InventoryClient, type ReadOptions } from './inventory-client.js';
+export { InventoryClient, type DefinitionRequest, type ReadOptions } from './inventory-client.js';
 export {
   checkDefinitionSize,
   checkDefinitionSource,

@@ -7,7 +7,11 @@ import {
   type CommandRecord,
   type CommandStatus,
   type Element,
+  type DefinitionSource,
+  type GetDefinitionSourceResponse,
+  type LoadDefinitionRequest,
   type LoadDefinitionResponse,
+  type PlanDefinitionResponse,
   type GetSummaryResponse,
   type ListElementsResponse,
   type GetElementResponse,
@@ -23,6 +27,17 @@ import {
 } from '@chamber/protos';
 import { credentials, type ServiceError } from '@grpc/grpc-js';
 import { checkDefinitionSource } from './definition-limit.js';
+
+/** A definition to load or plan: its text and file name, or a sample shipped with the inventory. */
+export type DefinitionRequest =
+  { readonly source: string; readonly fileName: string } | { readonly sample: string };
+
+/** The request for `definition`; a source over the size limit is refused here, unsent. */
+function loadRequest(definition: DefinitionRequest): LoadDefinitionRequest {
+  if ('sample' in definition) return { source: '', fileName: '', sample: definition.sample };
+  checkDefinitionSource(definition.source, definition.fileName);
+  return { ...definition, sample: '' };
+}
 
 /** Where and when to read: a view (default `definition`) and a past tick (time travel). */
 export interface ReadOptions {
@@ -58,8 +73,24 @@ export class InventoryClient {
    * here, without sending it.
    */
   async loadDefinition(source: string, fileName: string): Promise<LoadDefinitionResponse> {
-    checkDefinitionSource(source, fileName);
-    return this.call((md, o, cb) => this.grpc.loadDefinition({ source, fileName }, md, o, cb));
+    return this.load({ source, fileName });
+  }
+
+  /** Submits a sample shipped with the inventory (`small`, `standard`, `large`) for the next tick. */
+  loadSample(sample: string): Promise<LoadDefinitionResponse> {
+    return this.load({ sample });
+  }
+
+  /**
+   * What loading `definition` now would change in the definition view,
+   * refused as a load would be; nothing is written.
+   */
+  planDefinition(definition: DefinitionRequest): Promise<PlanDefinitionResponse> {
+    return this.call((md, o, cb) => this.grpc.planDefinition(loadRequest(definition), md, o, cb));
+  }
+
+  private async load(definition: DefinitionRequest): Promise<LoadDefinitionResponse> {
+    return this.call((md, o, cb) => this.grpc.loadDefinition(loadRequest(definition), md, o, cb));
   }
 
   /**
@@ -112,6 +143,16 @@ export class InventoryClient {
       ),
     );
     return res.summary!;
+  }
+
+  /** The definition in force (file name and text), or undefined when none is loaded. */
+  async getDefinitionSource(
+    options: Pick<ReadOptions, 'asOfTick'> = {},
+  ): Promise<DefinitionSource | undefined> {
+    const res = await this.call<GetDefinitionSourceResponse>((md, o, cb) =>
+      this.grpc.getDefinitionSource({ ...at(options) }, md, o, cb),
+    );
+    return res.source;
   }
 
   /** The children of `path` ("" for the regions). */

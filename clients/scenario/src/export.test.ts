@@ -201,7 +201,9 @@ describe('exportScenario', () => {
       /no longer deterministic/,
     );
     expect(() => exportScenario({ ...run, definition: undefined })).toThrow(/no definition/);
-    const load = entry(30, 'load/x', { loadDefinition: { fileName: 'big.yaml', source: '' } });
+    const load = entry(30, 'load/x', {
+      loadDefinition: { fileName: 'big.yaml', source: '', sample: '' },
+    });
     expect(() => exportScenario({ ...run, inputs: [...run.inputs, load] })).toThrow(
       /a definition \(big\.yaml\) was loaded at tick 30/,
     );

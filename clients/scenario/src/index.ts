@@ -35,3 +35,14 @@ export {
   type WorkloadFigures,
 } from './run.js';
 export { startFor } from './start-for.js';
+export {
+  applyScenario,
+  definitionOf,
+  planScenario,
+  type AppliedScenario,
+  type ApplyOptions,
+  type PlannedInput,
+  type ScenarioPlan,
+} from './apply.js';
+export { describeInput, describeWorkload } from './inputs.js';
+export { reportOfWire, wireOfReport } from './wire.js';

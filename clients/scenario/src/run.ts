@@ -1,23 +1,17 @@
 import { ChamberError, Code } from '@chamber/errors';
-import {
-  CommandAction,
-  type GetAvailabilityResponse,
-  type WorkloadSpec as WireSpec,
-} from '@chamber/protos';
+import type { GetAvailabilityResponse } from '@chamber/protos';
 import type { Chamber } from '@chamber/sdk';
-import { workloadSpec } from '@chamber/workloads-client';
-import { enumTypes, repairStatuses, toWire, type RepairStatusWord } from '@chamber/world';
+import { repairStatuses, type RepairStatusWord } from '@chamber/world';
 import {
   lastTickOf,
   type Check,
   type Condition,
   type CountBound,
   type Expectation,
-  type Input,
   type Scenario,
   type TimedInput,
-  type WorkloadSpec,
 } from './model.js';
+import { InputSubmitter } from './inputs.js';
 
 /** One expectation's outcome: what it asked, what was seen, at which tick. */
 export interface ExpectationResult {
@@ -120,12 +114,8 @@ export async function runScenario(
     progress('running');
   };
 
-  const workloads = new Set<string>();
-  for (const spec of scenario.workloads) {
-    await chamber.createWorkload(specWords(spec));
-    workloads.add(spec.name);
-  }
-  const faultIds = new Map<string, string>();
+  const inputs = new InputSubmitter(chamber);
+  for (const spec of scenario.workloads) await inputs.createWorkload(spec);
   const results: ExpectationResult[] = [];
   for (const step of plan(scenario)) {
     await runTo(step.tick);
@@ -134,7 +124,7 @@ export async function runScenario(
       results.push(await check(chamber, step.expectation, tick));
     } else {
       progress('inputs');
-      for (const { input } of step.inputs) await submit(chamber, input, faultIds, workloads);
+      for (const { input } of step.inputs) await inputs.submit(input);
     }
   }
 
@@ -157,7 +147,7 @@ export async function runScenario(
 
   const repairs = await repairCounts(chamber);
   const figures: WorkloadFigures[] = [];
-  for (const name of [...workloads].sort()) {
+  for (const name of [...inputs.workloads].sort()) {
     const a = await availabilityOf(chamber, name, tick);
     if (a !== undefined) figures.push(figuresOf(name, a));
   }
@@ -195,110 +185,6 @@ function plan(scenario: Scenario): Step[] {
         a.i - b.i,
     )
     .map(({ s }) => s);
-}
-
-const specWords = (spec: WorkloadSpec) => ({
-  name: spec.name,
-  instances: spec.instances,
-  demand: spec.demand,
-  image: spec.image,
-  ...(spec.placement === undefined ? {} : { placement: spec.placement }),
-  ...(spec.maxUnavailable === undefined ? {} : { maxUnavailable: spec.maxUnavailable }),
-});
-
-/** Submits one input for the next tick. */
-async function submit(
-  chamber: Chamber,
-  input: Input,
-  faultIds: Map<string, string>,
-  workloads: Set<string>,
-): Promise<void> {
-  switch (input.kind) {
-    case 'fault': {
-      const fault = await chamber.inject(
-        input.fault,
-        input.targets,
-        { ...input.schedule },
-        input.by,
-      );
-      if (input.id !== undefined) faultIds.set(input.id, fault.id);
-      return;
-    }
-    case 'clear': {
-      const id = faultIds.get(input.id);
-      if (id === undefined) {
-        throw new ChamberError(Code.FailedPrecondition, `fault "${input.id}" was not injected`);
-      }
-      await chamber.clear(id, input.by);
-      return;
-    }
-    case 'clearAll':
-      await chamber.faults.clearAll(input.by ?? 'sdk');
-      return;
-    case 'command':
-      await chamber.inventory.issueCommand(
-        input.target,
-        CommandAction[toWire(enumTypes.commandAction, input.action) as keyof typeof CommandAction],
-        {
-          requestedBy: input.by ?? 'sdk',
-          ...(input.image === undefined ? {} : { image: input.image }),
-        },
-      );
-      return;
-    case 'target':
-      await chamber.setTarget(input.path, {
-        state: input.state,
-        ...(input.powered === undefined ? {} : { powered: input.powered }),
-        ...(input.drain === undefined ? {} : { drain: input.drain }),
-        ...(input.reason === undefined ? {} : { reason: input.reason }),
-      });
-      return;
-    case 'create':
-      await chamber.createWorkload(specWords(input.workload));
-      workloads.add(input.workload.name);
-      return;
-    case 'scale':
-      await updateWorkload(chamber, input.name, { instances: input.instances });
-      return;
-    case 'update':
-      await updateWorkload(chamber, input.name, input.change);
-      return;
-    case 'delete':
-      await chamber.workloads.delete(input.name);
-      return;
-    case 'policy':
-      // The run drives the clock itself (see runScenario): a policy says how
-      // fast the clock goes, which changes nothing of what happens.
-      return;
-  }
-}
-
-/** Replaces the fields of `change` in the workload's spec, for the next tick. */
-async function updateWorkload(
-  chamber: Chamber,
-  name: string,
-  change: Extract<Input, { kind: 'update' }>['change'],
-): Promise<void> {
-  const current = (await chamber.workloads.get(name)).spec!;
-  const next: WireSpec = {
-    ...current,
-    ...(change.instances === undefined ? {} : { instances: change.instances }),
-    ...(change.image === undefined ? {} : { image: change.image }),
-    ...(change.maxUnavailable === undefined ? {} : { maxUnavailable: change.maxUnavailable }),
-    demand: { ...current.demand!, ...change.demand },
-    ...(change.placement === undefined
-      ? {}
-      : {
-          placement: workloadSpec({
-            name,
-            instances: 0,
-            demand: { cores: 0 },
-            image: '',
-            placement: change.placement,
-          }).placement,
-        }),
-  };
-  await chamber.workloads.update(next);
 }
 
 /** Whether a run condition holds now. */

@@ -17,15 +17,20 @@ import {
   type Element,
   type FaultRecord,
   type ListInputsResponse,
+  RunState,
   type RepairRecord,
+  type ScenarioReport,
+  type ScenarioRun,
   type Schedule,
 } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
+import { isRunEnded, ScenariosClient } from '@chamber/scenarios-client';
 import { WorkloadsClient, workloadSpec, type WorkloadSpecWords } from '@chamber/workloads-client';
 import {
   defaultPorts,
   enumTypes,
   faultKinds,
+  fromWire,
   isOneOf,
   policies,
   repairStatuses,
@@ -45,6 +50,7 @@ export const harnessServices = [
   'faults',
   'inventory-repair',
   'workload-repair',
+  'scenarios',
 ] as const;
 
 /** One of {@link harnessServices}. */
@@ -122,6 +128,7 @@ export class Chamber {
   readonly faults: FaultsClient;
   readonly repairs: RepairsClient;
   readonly workloads: WorkloadsClient;
+  readonly scenarios: ScenariosClient;
 
   constructor(readonly addresses: Addresses) {
     this.clock = ClockClient.connect(addresses.stepper);
@@ -129,6 +136,7 @@ export class Chamber {
     this.faults = FaultsClient.connect(addresses.faults);
     this.repairs = RepairsClient.connect(addresses['inventory-repair']);
     this.workloads = WorkloadsClient.connect(addresses['workload-repair']);
+    this.scenarios = ScenariosClient.connect(addresses.scenarios);
   }
 
   /** The clock's status: tick, policy, run, seed, digest, participants. */
@@ -378,6 +386,49 @@ export class Chamber {
     }
   }
 
+  /**
+   * Runs a scenario (its YAML text) on this Chamber through the scenarios
+   * service: its inventory loaded when it differs from the definition in
+   * force, a reset with its seed (or `seed`), its timeline, its
+   * expectations. `onProgress` gets the run's record each time it changes.
+   * Resolves with the report, passed or not; rejects with `InvalidArgument`
+   * (every problem at file:line:col, nothing run), `FailedPrecondition`
+   * while another run is in progress, or `Aborted` naming the reason when
+   * the run ends in error or is interrupted.
+   */
+  async runScenario(
+    source: string,
+    options: {
+      readonly fileName?: string;
+      readonly seed?: number;
+      /** The definition's text when the scenario's inventory is a `file`. */
+      readonly inventorySource?: string;
+      readonly onProgress?: (run: ScenarioRun) => void;
+    } = {},
+  ): Promise<ScenarioReport> {
+    const { onProgress, ...start } = options;
+    const started = await this.scenarios.startRun(source, start);
+    const run = await new Promise<ScenarioRun>((resolve, reject) => {
+      let last = started;
+      this.scenarios.watchRun(
+        started.id,
+        (r) => {
+          last = r;
+          onProgress?.(r);
+        },
+        (error) => (error === undefined ? resolve(last) : reject(error)),
+      );
+    });
+    if (!isRunEnded(run)) {
+      throw new ChamberError(Code.Unavailable, `scenario run ${run.id}: the watch ended early`);
+    }
+    if (run.report === undefined) {
+      const state = fromWire(enumTypes.scenarioRunState, RunState[run.state]);
+      throw new ChamberError(Code.Aborted, `scenario run ${run.id} ${state}: ${run.reason}`);
+    }
+    return run.report;
+  }
+
   /** Closes the connections. */
   close(): void {
     this.clock.close();
@@ -385,6 +436,7 @@ export class Chamber {
     this.faults.close();
     this.repairs.close();
     this.workloads.close();
+    this.scenarios.close();
   }
 }
 

@@ -20,6 +20,8 @@ describe('the CLI hints the launcher prints', () => {
       // The scheduler's one read (workload explain NAME N) needs an instance to name.
       scheduler: undefined,
       'workload-repair': 'npx chamber workload ls',
+      // Its runs start from a scenario file, which the launcher cannot name.
+      scenarios: undefined,
       frontend: 'npx chamber login --user admin',
     });
     expect(exportLines(loadLauncherConfig({}), services)).toEqual([]);

@@ -125,6 +125,21 @@ export const services: readonly ServiceSpec[] = [
     isParticipant: true,
   },
   {
+    // Not a participant: a client of the others (through the SDK), as a harness is.
+    name: 'scenarios',
+    port: defaultPorts.scenarios,
+    entry: 'services/scenarios/dist/src/main.js',
+    module: 'services/scenarios/dist/src/service.js',
+    grpcService: 'chamber.scenario.v1.Scenarios',
+    addresses: {
+      CHAMBER_SCENARIOS_STEPPER: 'stepper',
+      CHAMBER_SCENARIOS_INVENTORY: 'inventory',
+      CHAMBER_SCENARIOS_FAULTS: 'faults',
+      CHAMBER_SCENARIOS_REPAIR: 'inventory-repair',
+      CHAMBER_SCENARIOS_WORKLOADS: 'workload-repair',
+    },
+  },
+  {
     name: 'frontend',
     port: defaultPorts.frontend,
     isHttp: true,
@@ -139,6 +154,7 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_FRONTEND_REPAIR: 'inventory-repair',
       CHAMBER_FRONTEND_WORKLOADS: 'workload-repair',
       CHAMBER_FRONTEND_SCHEDULER: 'scheduler',
+      CHAMBER_FRONTEND_SCENARIOS: 'scenarios',
     },
   },
 ];

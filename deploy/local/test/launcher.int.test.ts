@@ -306,7 +306,7 @@ describe('launcher (npm start)', () => {
       );
       const l = await start({ CHAMBER_INVENTORY_DEFINITION: bad });
       const [, because] = await l.waitFor(/✗ inventory is not ready: (bad\.yaml:\d+:\d+: .+)/);
-      await l.waitFor(/8 of 9 service\(s\) ready/);
+      await l.waitFor(/9 of 10 service\(s\) ready/);
       const [, again] = await l.waitFor(/✗ inventory +exited 3 times: (.+); restarting in/);
       expect(again).toBe(because);
 
@@ -476,7 +476,7 @@ describe('launcher layouts (CHAMBER_LOCAL_LAYOUT)', () => {
           CHAMBER_SEED: '7',
           CHAMBER_INVENTORY_DEFINITION: 'standard',
         });
-        await l.waitFor(/Chamber is running: simulation "layouts", 9 of 9 service\(s\) ready/);
+        await l.waitFor(/Chamber is running: simulation "layouts", 10 of 10 service\(s\) ready/);
         const api = await firstRunApi(l);
         const clock = ClockClient.connect(l.stepper);
         const digests: Record<number, string> = {};
@@ -550,7 +550,7 @@ describe('launcher layouts (CHAMBER_LOCAL_LAYOUT)', () => {
       const [, pid] = await l.waitFor(
         /✓ services +\d+ services in one process +ready \(pid (\d+)\)/,
       );
-      await l.waitFor(/Chamber is running: .*9 of 9 service\(s\) ready/);
+      await l.waitFor(/Chamber is running: .*10 of 10 service\(s\) ready/);
       process.kill(Number(pid), 'SIGKILL');
       await l.waitFor(/↻ services +exited \(signal SIGKILL\); restarting in 0.5 s/);
       const [, again] = await l.waitFor(

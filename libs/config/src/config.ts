@@ -137,6 +137,24 @@ convict.addFormat({
   },
 });
 
+/**
+ * A config key holding another service's gRPC address (`host:port`),
+ * `127.0.0.1:<port>` by default, read from `env`: what a service that is a
+ * client of others (the frontend, the scenarios service) is told.
+ */
+export function serviceAddress(
+  service: string,
+  port: number,
+  env: string,
+): { doc: string; format: StringConstructor; default: string; env: string } {
+  return {
+    doc: `gRPC address (host:port) of the ${service}.`,
+    format: String,
+    default: `127.0.0.1:${port}`,
+    env,
+  };
+}
+
 /** A `tick-range` value: the smallest and largest delay, in ticks. */
 export type TickRange = [min: number, max: number];
 

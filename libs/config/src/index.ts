@@ -2,6 +2,7 @@ export {
   defaultSeed,
   commonSchema,
   loadConfig,
+  serviceAddress,
   type CommonConfig,
   type DeepPartial,
   type Schema,

@@ -35,4 +35,12 @@ export const budgets = {
   scaleTestMs: 1_800_000,
   /** One hook: starting etcd or a set of services, stopping them. */
   hookMs: 120_000,
+  /**
+   * How long (s) a test's stepper lets a participant go without its lease
+   * before it drops it, and waits at tick 0 for the expected ones. A loaded
+   * machine can starve a process (or etcd) of time for longer than the
+   * product's default grace (10 s); a drop would make the run stop being
+   * deterministic, and its results would then depend on that machine's load.
+   */
+  participantGraceSeconds: 600,
 } as const;

@@ -160,6 +160,15 @@ export const keys = {
   electionPrefix: 'election/',
   election: (role: string): string => `election/${role}`,
 
+  // ---- Scenario runs (services/scenarios) -----------------------------------------------
+  /**
+   * `scenario-runs/<id>`: a scenario run against the running simulation, its
+   * progress and report (ScenarioRun); the scenarios service writes it.
+   * Bookkeeping: not part of the world (the digest skips it, Reset keeps it).
+   */
+  scenarioRunsPrefix: 'scenario-runs/',
+  scenarioRun: (id: string): string => `scenario-runs/${id}`,
+
   // ---- Accounts (the frontend) -----------------------------------------------------------
   /** `users/<name>`: a user; its password only as a slow KDF hash. */
   usersPrefix: 'users/',
@@ -266,11 +275,12 @@ export const bookkeepingPrefixes: readonly string[] = [
   keys.usersPrefix,
   keys.sessionsPrefix,
   keys.tokensPrefix,
+  keys.scenarioRunsPrefix,
 ];
 
 /**
  * Prefixes of the clock protocol's own records (and the registries of
- * services and leaders, and the input journal). A change under them never wakes a participant:
+ * services and leaders, the scenario runs and the input journal). A change under them never wakes a participant:
  * the stepper leaves them out of the keys it tracks for waking, and a
  * participant may not declare that it reacts to them.
  */
@@ -282,6 +292,7 @@ export const protocolPrefixes: readonly string[] = [
   keys.participantsPrefix,
   keys.electionPrefix,
   keys.servicesPrefix,
+  keys.scenarioRunsPrefix,
   keys.journalPrefix,
 ];
 

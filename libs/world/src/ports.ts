@@ -13,6 +13,7 @@ export const defaultPorts = {
   scheduler: 50056,
   'workload-repair': 50057,
   tracesink: 50058,
+  scenarios: 50059,
   frontend: 8080,
 } as const;
 

@@ -63,6 +63,8 @@ describe('the vocabulary', () => {
     expect(serviceOfKey(keys.user('a1'))).toBeUndefined();
     expect(isBookkeeping(keys.clockTick)).toBe(true);
     expect(isBookkeeping(keys.ack('monitor'))).toBe(true);
+    // A scenario run's record is not part of the world: a run's digest does not depend on it.
+    expect(isBookkeeping(keys.scenarioRun('r1'))).toBe(true);
     expect(isBookkeeping(keys.fault('f1'))).toBe(false);
     expect(isBookkeeping(viewKey('target', 'r'))).toBe(false);
     // The input journal: outside the digest, waking no one, in the order inputs take effect.

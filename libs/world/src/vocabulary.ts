@@ -88,6 +88,8 @@ export const cableStates = ['on', 'off', 'stuck'] as const;
 export const observedStates = ['healthy', 'suspect', 'failed', 'unknown'] as const;
 /** How the scheduler scores the blades that fit: spread the load, or pack it. */
 export const scoringStrategies = ['spread', 'bin_pack'] as const;
+/** Where a scenario run against the running simulation stands (services/scenarios). */
+export const scenarioRunStates = ['running', 'passed', 'failed', 'error', 'interrupted'] as const;
 /** How much a logged decision matters. */
 export const severities = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -110,6 +112,7 @@ export type TorStateWord = (typeof torStates)[number];
 export type CableStateWord = (typeof cableStates)[number];
 export type ObservedStateWord = (typeof observedStates)[number];
 export type ScoringStrategyWord = (typeof scoringStrategies)[number];
+export type ScenarioRunStateWord = (typeof scenarioRunStates)[number];
 
 /** The enum type of each list, as its wire names begin (`FAULT_KIND_`). */
 export const enumTypes = {
@@ -130,6 +133,7 @@ export const enumTypes = {
   torState: 'TOR_STATE',
   cableState: 'CABLE_STATE',
   observedState: 'OBSERVED_STATE',
+  scenarioRunState: 'RUN_STATE',
 } as const;
 export type EnumType = (typeof enumTypes)[keyof typeof enumTypes];
 

@@ -8,6 +8,7 @@ import {
 } from '@chamber/inventory-client';
 import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
+import { ScenariosClient } from '@chamber/scenarios-client';
 import { SchedulerClient, WorkloadsClient } from '@chamber/workloads-client';
 import { hostService, type Listening } from '@chamber/host';
 import type { Store } from '@chamber/store';
@@ -27,6 +28,7 @@ import { accountHandlers } from './handlers/accounts.js';
 import { capacityHandlers } from './handlers/capacity.js';
 import { logHandlers } from './handlers/logs.js';
 import { simulationHandlers } from './handlers/simulation.js';
+import { scenarioHandlers } from './handlers/scenarios.js';
 import { workloadHandlers } from './handlers/workloads.js';
 import { createHttpApp } from './http/server.js';
 import { Metrics } from './metrics.js';
@@ -133,7 +135,12 @@ export function createFrontendService(
         'scheduler',
         store,
       );
-      clients.push(clock, inventory, faults, repairs, workloads, scheduler);
+      const scenarios = reportingDown(
+        ScenariosClient.connect(services.scenarios),
+        'scenarios',
+        store,
+      );
+      clients.push(clock, inventory, faults, repairs, workloads, scheduler, scenarios);
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
       if (traceLog !== undefined) clients.push(traceLog);
@@ -163,6 +170,7 @@ export function createFrontendService(
             cache,
           }),
           ...workloadHandlers({ workloads, scheduler }),
+          ...scenarioHandlers({ scenarios }),
           ...capacityHandlers({ store, cache }),
           ...logHandlers(traceLog),
           streamEvents: streams.handler,

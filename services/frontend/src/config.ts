@@ -1,4 +1,10 @@
-import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import {
+  commonSchema,
+  loadConfig,
+  serviceAddress,
+  type CommonConfig,
+  type Schema,
+} from '@chamber/config';
 import { defaultPorts } from '@chamber/world';
 
 /** The frontend's configuration. */
@@ -22,15 +28,9 @@ export interface FrontendConfig extends CommonConfig {
     repair: string;
     workloads: string;
     scheduler: string;
+    scenarios: string;
   };
 }
-
-const address = (service: string, port: number, env: string) => ({
-  doc: `gRPC address (host:port) of the ${service}.`,
-  format: String,
-  default: `127.0.0.1:${port}`,
-  env,
-});
 
 /** The frontend's convict schema: the common keys plus CHAMBER_FRONTEND_*. */
 export function frontendSchema(): Schema<FrontendConfig> {
@@ -100,20 +100,25 @@ export function frontendSchema(): Schema<FrontendConfig> {
       },
     },
     services: {
-      stepper: address('stepper', defaultPorts.stepper, 'CHAMBER_FRONTEND_STEPPER'),
-      inventory: address('inventory', defaultPorts.inventory, 'CHAMBER_FRONTEND_INVENTORY'),
-      faults: address('fault injector', defaultPorts.faults, 'CHAMBER_FRONTEND_FAULTS'),
-      repair: address(
+      stepper: serviceAddress('stepper', defaultPorts.stepper, 'CHAMBER_FRONTEND_STEPPER'),
+      inventory: serviceAddress('inventory', defaultPorts.inventory, 'CHAMBER_FRONTEND_INVENTORY'),
+      faults: serviceAddress('fault injector', defaultPorts.faults, 'CHAMBER_FRONTEND_FAULTS'),
+      repair: serviceAddress(
         'inventory repair manager',
         defaultPorts['inventory-repair'],
         'CHAMBER_FRONTEND_REPAIR',
       ),
-      workloads: address(
+      workloads: serviceAddress(
         'workload repair manager',
         defaultPorts['workload-repair'],
         'CHAMBER_FRONTEND_WORKLOADS',
       ),
-      scheduler: address('scheduler', defaultPorts.scheduler, 'CHAMBER_FRONTEND_SCHEDULER'),
+      scheduler: serviceAddress('scheduler', defaultPorts.scheduler, 'CHAMBER_FRONTEND_SCHEDULER'),
+      scenarios: serviceAddress(
+        'scenarios service',
+        defaultPorts.scenarios,
+        'CHAMBER_FRONTEND_SCENARIOS',
+      ),
     },
   };
 }

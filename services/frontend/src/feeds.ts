@@ -27,6 +27,7 @@ export const followedPrefixes = {
     keys.instanceActualPrefix,
     keys.instanceObservedPrefix,
   ],
+  scenarios: [keys.scenarioRunsPrefix],
 } as const satisfies Record<Exclude<(typeof eventKinds)[number], 'logs'>, readonly string[]>;
 
 /** A name of {@link followedPrefixes}: a store-fed kind of event. */

@@ -15,6 +15,9 @@ export const samplesDir: string = path.resolve(
   '../../definitions',
 );
 
+/** The names of the samples in {@link samplesDir}. */
+export const samples = ['small', 'standard', 'large'] as const;
+
 /** The definition an empty simulation gets unless `inventory.definition` names another. */
 export const defaultDefinition = 'standard';
 

@@ -1,12 +1,16 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { checkDefinitionSource } from '@chamber/inventory-client';
-import { DefinitionLoadInput } from '@chamber/protos';
+import { DefinitionLoadInput, type PlanDefinitionResponse } from '@chamber/protos';
 import { op, type Store } from '@chamber/store';
 import { submitInput, type JournalInput } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { samples, samplesDir } from './config.js';
 import type { DefinitionParser } from './definition-parser.js';
 import { parseRecords, type ParsedRecords } from './domain/definition/parsed.js';
+import { diffDefinition } from './domain/definition/records.js';
 import { inventoryParticipant } from './domain/inputs.js';
 
 const definitionLoadIdPrefix = 'definition-';
@@ -38,6 +42,62 @@ export function parseLoad(
   return parseRecords(load, parser === undefined ? undefined : (r) => parser.parse(r));
 }
 
+/** The definition a load or plan request names: its text, or a shipped sample's (`sample`). */
+export function requestedDefinition(req: {
+  readonly fileName: string;
+  readonly source: string;
+  readonly sample: string;
+}): { source: string; fileName: string } {
+  if (req.sample === '') {
+    return { source: req.source, fileName: req.fileName === '' ? 'definition.yaml' : req.fileName };
+  }
+  if (req.source !== '') {
+    throw new ChamberError(Code.InvalidArgument, 'give a definition source or a sample, not both', {
+      details: { field: 'sample' },
+    });
+  }
+  if (!(samples as readonly string[]).includes(req.sample)) {
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `no sample definition "${req.sample}"; the samples are ${samples.join(', ')}`,
+      { details: { field: 'sample' } },
+    );
+  }
+  const fileName = `${req.sample}.yaml`;
+  return { source: readFileSync(path.join(samplesDir, fileName), 'utf8'), fileName };
+}
+
+/** How many element paths a plan names of each change. */
+export const plannedPathsListed = 20;
+
+/**
+ * What loading `load` over the `stored` definition records would change,
+ * validated as a load is ({@link validateDefinition}); nothing is written.
+ */
+export async function planDefinitionLoad(
+  load: { readonly source: string; readonly fileName: string },
+  stored: Iterable<{ readonly key: string; readonly value: string }>,
+  parser?: DefinitionParser,
+): Promise<Omit<PlanDefinitionResponse, 'tick'>> {
+  const parsed = await checkedParse(load.source, load.fileName, parser);
+  const wanted = new Map(parsed.keys.map((key, i) => [key, parsed.texts[i]!]));
+  const storedTexts = new Map([...stored].map((e) => [e.key, e.value]));
+  const changes = diffDefinition(wanted, storedTexts);
+  const pathOf = (key: string) => key.slice(keys.definitionPrefix.length);
+  const first = (list: readonly string[]) => list.slice(0, plannedPathsListed).map(pathOf);
+  return {
+    fileName: load.fileName,
+    blades: parsed.bladeCount,
+    added: changes.added,
+    updated: changes.updated,
+    removed: changes.deletes.length,
+    unchanged: changes.unchanged,
+    addedPaths: first(changes.puts.filter(([key]) => !storedTexts.has(key)).map(([key]) => key)),
+    updatedPaths: first(changes.puts.filter(([key]) => storedTexts.has(key)).map(([key]) => key)),
+    removedPaths: first(changes.deletes),
+  };
+}
+
 /**
  * Checks that `source` is a valid definition and counts its blades (parsed
  * by `parser` when given, see {@link parseLoad}). With errors it fails with
@@ -50,6 +110,15 @@ export async function validateDefinition(
   fileName: string,
   parser?: DefinitionParser,
 ): Promise<{ bladeCount: number }> {
+  return { bladeCount: (await checkedParse(source, fileName, parser)).bladeCount };
+}
+
+/** `source` parsed, or refused as {@link validateDefinition} says. */
+async function checkedParse(
+  source: string,
+  fileName: string,
+  parser?: DefinitionParser,
+): Promise<Extract<ParsedRecords, { ok: true }>> {
   checkDefinitionSource(source, fileName);
   const parsed = await parseLoad({ source, fileName }, parser);
   if (!parsed.ok) {
@@ -61,7 +130,7 @@ export async function validateDefinition(
         (more > 0 ? `\n… and ${more.toLocaleString('en')} more error(s)` : ''),
     );
   }
-  return { bladeCount: parsed.bladeCount };
+  return parsed;
 }
 
 /**

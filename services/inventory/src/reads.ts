@@ -18,6 +18,7 @@ import {
   View,
   ZoneDefinition,
   type Element,
+  type GetDefinitionSourceResponse,
   type ListStatesResponse,
   type RackStates,
   type Summary,
@@ -376,6 +377,27 @@ export class InventoryReads {
           : { entries: present.view.listRaw(prefix), revision: present.view.revision };
       return { tick: point.tick, revision, ...groupStates(viewPrefix[view], entries) };
     });
+  }
+
+  /** The definition in force (its file name and text), as of `asOf` or now. */
+  async definitionSource(asOf?: number): Promise<GetDefinitionSourceResponse> {
+    const point = await readPoint(this.store, asOf);
+    return at(point, async () => {
+      const options = point.revision === undefined ? {} : { revision: point.revision };
+      const source = (await this.store.get(DefinitionSource, keys.definitionSource, options))
+        ?.value;
+      return { tick: point.tick, source };
+    });
+  }
+
+  /** The `definition` view's records (keys and texts) as the latest tick settled them. */
+  async definitionRecords(): Promise<{ tick: number; records: RawEntry[] }> {
+    const point = await readPoint(this.store, undefined);
+    const cached = await this.settledLive();
+    const records =
+      cached?.listRaw(keys.definitionPrefix) ??
+      (await this.store.listRaw(keys.definitionPrefix)).entries;
+    return { tick: point.tick, records: [...records] };
   }
 
   /** Counts of elements, and of their states in `view`. */

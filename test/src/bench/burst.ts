@@ -10,7 +10,13 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repo, startServiceProcess, startStepperProcess, type Child } from '../system/processes.js';
+import {
+  patientStepperEnv,
+  repo,
+  startServiceProcess,
+  startStepperProcess,
+  type Child,
+} from '../system/processes.js';
 import type { BenchRow } from './rows.js';
 import { fmt, quantile } from './stats.js';
 
@@ -122,8 +128,7 @@ async function oneBurst(
       instance: simulation,
       extraEnv: {
         CHAMBER_STEPPER_PARTICIPANTS: 'inventory,faults',
-        CHAMBER_STEPPER_DROP_GRACE_SECONDS: '600',
-        CHAMBER_STEPPER_START_WAIT_SECONDS: '600',
+        ...patientStepperEnv,
         ...profileEnv,
       },
     });

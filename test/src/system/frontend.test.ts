@@ -687,13 +687,15 @@ describe('frontend: rights', () => {
   it('lets each right do exactly the routes it governs; elsewhere 403 changing nothing; no rights: 403; anonymous: 401', async () => {
     const fw = await loaded('fe-rights');
     const governed = operations.filter((o) => isRight(o.access));
-    // Every mutating route needs a right (or is about the caller's own account).
+    // Every mutating route needs a right (or is about the caller's own account);
+    // checkScenario is a POST only to take a file as its body, and changes nothing.
     const mutating = operations.filter((o) => o.method !== 'GET' && o.access !== 'public');
     expect(mutating.filter((o) => !isRight(o.access)).map((o) => o.id)).toEqual([
       'logOut',
       'createToken',
       'revokeToken',
       'changePassword',
+      'checkScenario',
     ]);
     const holders = new Map<Right, ApiClient>();
     for (const right of rights) holders.set(right, await fw.userWith(right, [right]));

@@ -245,7 +245,7 @@ describe('hostile definitions over gRPC', () => {
     const error = await within(
       new Promise<ServiceError>((resolve, reject) =>
         raw.loadDefinition(
-          { source: bigDefinition(4_100_000), fileName: 'over.yaml' },
+          { source: bigDefinition(4_100_000), fileName: 'over.yaml', sample: '' },
           (e: ServiceError | null) => (e === null ? reject(new Error('accepted')) : resolve(e)),
         ),
       ),

@@ -19,7 +19,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFrontendWorld } from './frontend-world.js';
 import { twoRacks } from './inventory-world.js';
-import { repo, startServiceProcess, startStepperProcess, type Child } from './processes.js';
+import {
+  patientStepperEnv,
+  repo,
+  startServiceProcess,
+  startStepperProcess,
+  type Child,
+} from './processes.js';
 
 // External inputs (issue 15): any number of them in one tick, with ids a
 // replay reproduces; bulk calls written as one transaction where they fit;
@@ -57,10 +63,7 @@ async function startProcesses(
     instance: label,
     extraEnv: {
       CHAMBER_STEPPER_PARTICIPANTS: waitFor.join(','),
-      // No drops and no giving up at start: on a loaded machine a participant
-      // may be slow to start or to answer a tick; it is waited for.
-      CHAMBER_STEPPER_DROP_GRACE_SECONDS: '600',
-      CHAMBER_STEPPER_START_WAIT_SECONDS: '600',
+      ...patientStepperEnv,
     },
   });
   cleanup.push(() => stepper.kill('SIGKILL'));

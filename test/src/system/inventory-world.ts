@@ -32,7 +32,7 @@ import {
 import { createStepperService, stepperSchema, type StepperConfig } from '@chamber/stepper';
 import { Store } from '@chamber/store';
 import { createLogger, type Tracer } from '@chamber/telemetry';
-import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { depthOf } from '@chamber/world';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -124,7 +124,12 @@ export async function startInventoryWorld(
       env: {},
       overrides: {
         ...common,
-        stepper: { participants, ...options.stepper },
+        stepper: {
+          participants,
+          dropGraceSeconds: budgets.participantGraceSeconds,
+          startWaitSeconds: budgets.participantGraceSeconds,
+          ...options.stepper,
+        },
       },
     }),
     {
@@ -286,9 +291,21 @@ export async function startInventoryWorld(
       inventory = await startInventory(inventory.port);
       return inventory.port;
     },
+    /**
+     * Stops everything. Throws, once stopped, when the run stopped being
+     * deterministic (the stepper dropped a participant) and the test did
+     * not ask for drops with its own `stepper.dropGraceSeconds`: what the
+     * test saw then depended on the machine's load, whatever it asserted.
+     */
     async close() {
+      const status =
+        options.stepper?.dropGraceSeconds === undefined
+          ? await clock.getStatus().catch(() => undefined)
+          : undefined;
       await inventory.service.stop();
       for (const c of closers.reverse()) await c();
+      if (status !== undefined && !status.deterministic)
+        throw new Error(`the run stopped being deterministic: ${status.notes.join('; ')}`);
     },
   };
 }

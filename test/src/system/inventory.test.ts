@@ -113,6 +113,53 @@ describe('the inventory service', () => {
     ]);
   });
 
+  it('plans a load without writing anything: what it adds, changes and removes; a sample by name', async () => {
+    const w = await world('inv-plan');
+    await w.load(twoRacks);
+    const before = await w.clock.getStatus();
+    const fewer = twoRacks.replace('count: 2', 'count: 1');
+    const plan = await w.inventory.planDefinition({ source: fewer, fileName: 'fewer.yaml' });
+    expect(plan).toMatchObject({ fileName: 'fewer.yaml', blades: 4, added: 0 });
+    expect(plan.updatedPaths).toEqual(['r1/z1']); // it lists one rack fewer
+    // rack2, its PDU, TOR and 4 blades, and their cables.
+    expect(plan.removed).toBeGreaterThanOrEqual(7);
+    expect(plan.removedPaths).toContain('r1/z1/rack2/blade/3');
+    expect(
+      (await w.inventory.planDefinition({ source: twoRacks, fileName: 'same.yaml' })).unchanged,
+    ).toBe(plan.unchanged + plan.updated + plan.removed);
+    const sample = await w.inventory.planDefinition({ sample: 'small' });
+    expect(sample).toMatchObject({ fileName: 'small.yaml', updated: 0 });
+    expect(sample.added).toBeGreaterThan(0);
+    expect(sample.removedPaths[0]).toBe('r1');
+    await expect(w.inventory.planDefinition({ sample: 'huge' })).rejects.toThrow(
+      'no sample definition "huge"; the samples are small, standard, large',
+    );
+    await expect(
+      w.inventory.planDefinition({ source: 'version: 1\nregions: 7\n', fileName: 'bad.yaml' }),
+    ).rejects.toThrow(/^bad\.yaml has 1 error\(s\); nothing was loaded:\nbad\.yaml:2:\d+: /);
+    // Nothing was written: the same tick and digest, the same definition.
+    const after = await w.clock.getStatus();
+    expect([after.tick, after.digest]).toEqual([before.tick, before.digest]);
+    expect((await w.inventory.getSummary()).blades).toBe(8);
+  });
+
+  it('answers the definition in force, now and at a past tick, as it was loaded', async () => {
+    const w = await world('inv-source');
+    expect(await w.inventory.getDefinitionSource()).toBeUndefined();
+    const first = await w.load(twoRacks, 'two.yaml');
+    const changed = twoRacks.replace('count: 4', 'count: 3');
+    expect(changed).not.toBe(twoRacks);
+    await w.load(changed, 'changed.yaml');
+    expect(await w.inventory.getDefinitionSource()).toMatchObject({
+      fileName: 'changed.yaml',
+      source: changed,
+    });
+    expect(await w.inventory.getDefinitionSource({ asOfTick: first.effectiveTick })).toMatchObject({
+      fileName: 'two.yaml',
+      source: twoRacks,
+    });
+  });
+
   it('reads the state at a past tick, and says so clearly once etcd has compacted it', async () => {
     // Compaction is etcd-wide: this test gets an etcd of its own.
     const etcd = await startEtcd();

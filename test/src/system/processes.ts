@@ -107,6 +107,16 @@ function start(entry: string, args: string[], env: Record<string, string>): Chil
   };
 }
 
+/**
+ * A test stepper's patience: it waits at tick 0 for every expected
+ * participant, and drops none that a loaded machine keeps from its lease
+ * (`budgets.participantGraceSeconds`), so the run stays deterministic.
+ */
+export const patientStepperEnv = {
+  CHAMBER_STEPPER_DROP_GRACE_SECONDS: String(budgets.participantGraceSeconds),
+  CHAMBER_STEPPER_START_WAIT_SECONDS: String(budgets.participantGraceSeconds),
+};
+
 /** Starts a stepper process (services/stepper/dist/src/main.js) on `port`. */
 export function startStepperProcess(options: {
   endpoints: string[];
@@ -160,6 +170,9 @@ export async function startSimulationProcesses(options: {
   stepperPort: number;
   address: (name: string) => string;
   restart: (name: string) => Promise<void>;
+  /** Its simulation and etcd, for a service started beside it. */
+  simulation: string;
+  endpoints: string[];
 }> {
   const simulation = uniqueSimulation(options.label);
   const endpoints = etcdEndpoints();
@@ -173,8 +186,7 @@ export async function startSimulationProcesses(options: {
     extraEnv: {
       ...env,
       CHAMBER_STEPPER_PARTICIPANTS: participantServices.join(','),
-      CHAMBER_STEPPER_DROP_GRACE_SECONDS: '600',
-      CHAMBER_STEPPER_START_WAIT_SECONDS: '600',
+      ...patientStepperEnv,
     },
   });
   options.cleanup.push(() => stepper.kill('SIGKILL'));
@@ -202,6 +214,8 @@ export async function startSimulationProcesses(options: {
   return {
     stepperPort,
     address,
+    simulation,
+    endpoints,
     async restart(name) {
       const i = participantServices.indexOf(name);
       await children[i]!.child.kill('SIGKILL');
@@ -296,6 +310,7 @@ export function startFrontendProcess(options: {
     /** The workload repair manager. */
     workloads?: string;
     scheduler?: string;
+    scenarios?: string;
   };
   /** The tracesink it reads the log from (none by default). */
   tracesink?: string;
@@ -320,6 +335,9 @@ export function startFrontendProcess(options: {
     ...(options.services.scheduler === undefined
       ? {}
       : { CHAMBER_FRONTEND_SCHEDULER: options.services.scheduler }),
+    ...(options.services.scenarios === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_SCENARIOS: options.services.scenarios }),
     CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });

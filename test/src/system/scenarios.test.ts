@@ -120,7 +120,8 @@ describe('chamber scenario', () => {
         ),
       );
       const failed = await chamber(['scenario', 'run', broken, '--json']);
-      expect(failed.code).toBe(1);
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stdout, `no report; its stderr:\n${failed.stderr}`).not.toBe('');
       const report = JSON.parse(failed.stdout) as ScenarioReport;
       expect(report.passed).toBe(false);
       expect(

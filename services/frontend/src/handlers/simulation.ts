@@ -36,6 +36,7 @@ import { keys, serviceOfKey, tryParseElementPath } from '@chamber/world';
 import { revisionOf, type AccountId } from './accounts.js';
 import type { Handlers, Reply, RequestContext } from '../http/server.js';
 import type { SettledCache } from '../settled-cache.js';
+import type { ScenarioId } from './scenarios.js';
 import type { WorkloadId } from './workloads.js';
 import type { CapacityId } from './capacity.js';
 
@@ -115,7 +116,14 @@ function commandsAsTargets(error: unknown): unknown {
 /** The routes {@link simulationHandlers} serves. */
 type SimulationId = Exclude<
   OperationId,
-  AccountId | WorkloadId | CapacityId | 'listLogs' | 'streamEvents' | 'getAbout' | 'getOpenApi'
+  | AccountId
+  | WorkloadId
+  | ScenarioId
+  | CapacityId
+  | 'listLogs'
+  | 'streamEvents'
+  | 'getAbout'
+  | 'getOpenApi'
 >;
 
 /** The handlers of the clock, inventory, faults, repairs and services routes. */

@@ -14,7 +14,11 @@ import { cmp, decode, op, type Store } from '@chamber/store';
 import { InputWriter } from '@chamber/participant';
 import { enumTypes, fromWire, isUnder, keys, parseElementPath, viewKey } from '@chamber/world';
 import type { DefinitionParser } from '../definition-parser.js';
-import { submitDefinitionLoad } from '../definition-loads.js';
+import {
+  planDefinitionLoad,
+  requestedDefinition,
+  submitDefinitionLoad,
+} from '../definition-loads.js';
 import { commandTargetError } from '../domain/commands.js';
 import { inventoryInbox, inventoryInputs, inventoryParticipant } from '../domain/inputs.js';
 import type { InventoryReads } from '../reads.js';
@@ -92,9 +96,9 @@ export function createInventoryHandlers(
 
   return {
     loadDefinition: unary(async (req) => {
-      const fileName = req.fileName === '' ? 'definition.yaml' : req.fileName;
-      const load = await submitDefinitionLoad(store, { source: req.source, fileName }, parser, {
-        loadDefinition: { fileName, source: '' },
+      const requested = requestedDefinition(req);
+      const load = await submitDefinitionLoad(store, requested, parser, {
+        loadDefinition: { fileName: requested.fileName, source: '', sample: req.sample },
       });
       await store.put(LoadProgress, keys.loadProgress, {
         ...LoadProgress.fromPartial({}),
@@ -104,6 +108,11 @@ export function createInventoryHandlers(
         blades: load.bladeCount,
       });
       return { loadId: load.id, effectiveTick: load.effectiveTick, blades: load.bladeCount };
+    }),
+
+    planDefinition: unary(async (req) => {
+      const { tick, records } = await reads.definitionRecords();
+      return { ...(await planDefinitionLoad(requestedDefinition(req), records, parser)), tick };
     }),
 
     watchLoad: streamCall(async (req, call) => {
@@ -145,6 +154,8 @@ export function createInventoryHandlers(
     }, logger),
 
     getSummary: unary(async (req) => ({ summary: await reads.summary(req.view, req.asOfTick) })),
+
+    getDefinitionSource: unary((req) => reads.definitionSource(req.asOfTick)),
 
     listElements: unary((req) => reads.list(req.path, req.view, req.asOfTick)),
 

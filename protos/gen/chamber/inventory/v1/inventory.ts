@@ -38,6 +38,7 @@ import {
   CommandStatus,
   commandStatusFromJSON,
   commandStatusToJSON,
+  DefinitionSource,
   LoadProgress,
   ObservedRecord,
   PduActual,
@@ -239,6 +240,11 @@ export interface LoadDefinitionRequest {
   fileName: string;
   /** The YAML text. */
   source: string;
+  /**
+   * Instead of `source`: a sample shipped with the service (`small`,
+   * `standard`, `large`), its file name then `<sample>.yaml`.
+   */
+  sample: string;
 }
 
 export interface LoadDefinitionResponse {
@@ -246,6 +252,27 @@ export interface LoadDefinitionResponse {
   /** The tick at which the definition view changes. */
   effectiveTick: number;
   blades: number;
+}
+
+/** What loading a definition now would change; nothing is written. */
+export interface PlanDefinitionResponse {
+  /** The file name the definition would be loaded as. */
+  fileName: string;
+  blades: number;
+  /**
+   * Records of the `definition` view (regions, zones, racks, devices,
+   * cables) the load would add, change, remove and leave alone.
+   */
+  added: number;
+  updated: number;
+  removed: number;
+  unchanged: number;
+  /** The first element paths of each, in key order (at most 20 each). */
+  addedPaths: string[];
+  updatedPaths: string[];
+  removedPaths: string[];
+  /** The tick the plan is as of: the definition view as this tick settled it. */
+  tick: number;
 }
 
 export interface WatchLoadRequest {
@@ -264,6 +291,20 @@ export interface GetSummaryRequest {
 
 export interface GetSummaryResponse {
   summary: Summary | undefined;
+}
+
+export interface GetDefinitionSourceRequest {
+  /** The definition in force once this tick had settled (time travel). */
+  asOfTick?: number | undefined;
+}
+
+export interface GetDefinitionSourceResponse {
+  /** Unset when no definition is loaded. */
+  source:
+    | DefinitionSource
+    | undefined;
+  /** The tick the answer is as of. */
+  tick: number;
 }
 
 export interface ListElementsRequest {
@@ -1386,7 +1427,7 @@ export const Summary_TorStatesEntry: MessageFns<Summary_TorStatesEntry> = {
 };
 
 function createBaseLoadDefinitionRequest(): LoadDefinitionRequest {
-  return { fileName: "", source: "" };
+  return { fileName: "", source: "", sample: "" };
 }
 
 export const LoadDefinitionRequest: MessageFns<LoadDefinitionRequest> = {
@@ -1396,6 +1437,9 @@ export const LoadDefinitionRequest: MessageFns<LoadDefinitionRequest> = {
     }
     if (message.source !== "") {
       writer.uint32(18).string(message.source);
+    }
+    if (message.sample !== "") {
+      writer.uint32(26).string(message.sample);
     }
     return writer;
   },
@@ -1429,6 +1473,14 @@ export const LoadDefinitionRequest: MessageFns<LoadDefinitionRequest> = {
             message.source = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1449,6 +1501,7 @@ export const LoadDefinitionRequest: MessageFns<LoadDefinitionRequest> = {
         ? globalThis.String(object.file_name)
         : "",
       source: isSet(object.source) ? globalThis.String(object.source) : "",
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : "",
     };
   },
 
@@ -1460,6 +1513,9 @@ export const LoadDefinitionRequest: MessageFns<LoadDefinitionRequest> = {
     if (message.source !== "") {
       obj.source = message.source;
     }
+    if (message.sample !== "") {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -1470,6 +1526,7 @@ export const LoadDefinitionRequest: MessageFns<LoadDefinitionRequest> = {
     const message = createBaseLoadDefinitionRequest();
     message.fileName = object.fileName ?? "";
     message.source = object.source ?? "";
+    message.sample = object.sample ?? "";
     return message;
   },
 };
@@ -1579,6 +1636,246 @@ export const LoadDefinitionResponse: MessageFns<LoadDefinitionResponse> = {
     message.loadId = object.loadId ?? "";
     message.effectiveTick = object.effectiveTick ?? 0;
     message.blades = object.blades ?? 0;
+    return message;
+  },
+};
+
+function createBasePlanDefinitionResponse(): PlanDefinitionResponse {
+  return {
+    fileName: "",
+    blades: 0,
+    added: 0,
+    updated: 0,
+    removed: 0,
+    unchanged: 0,
+    addedPaths: [],
+    updatedPaths: [],
+    removedPaths: [],
+    tick: 0,
+  };
+}
+
+export const PlanDefinitionResponse: MessageFns<PlanDefinitionResponse> = {
+  encode(message: PlanDefinitionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileName !== "") {
+      writer.uint32(10).string(message.fileName);
+    }
+    if (message.blades !== 0) {
+      writer.uint32(16).uint64(message.blades);
+    }
+    if (message.added !== 0) {
+      writer.uint32(24).uint64(message.added);
+    }
+    if (message.updated !== 0) {
+      writer.uint32(32).uint64(message.updated);
+    }
+    if (message.removed !== 0) {
+      writer.uint32(40).uint64(message.removed);
+    }
+    if (message.unchanged !== 0) {
+      writer.uint32(48).uint64(message.unchanged);
+    }
+    for (const v of message.addedPaths) {
+      writer.uint32(58).string(v!);
+    }
+    for (const v of message.updatedPaths) {
+      writer.uint32(66).string(v!);
+    }
+    for (const v of message.removedPaths) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.tick !== 0) {
+      writer.uint32(80).uint64(message.tick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PlanDefinitionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePlanDefinitionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.blades = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.added = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.updated = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.removed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.unchanged = longToNumber(reader.uint64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.addedPaths.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.updatedPaths.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.removedPaths.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.tick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PlanDefinitionResponse {
+    return {
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      blades: isSet(object.blades) ? globalThis.Number(object.blades) : 0,
+      added: isSet(object.added) ? globalThis.Number(object.added) : 0,
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      removed: isSet(object.removed) ? globalThis.Number(object.removed) : 0,
+      unchanged: isSet(object.unchanged) ? globalThis.Number(object.unchanged) : 0,
+      addedPaths: globalThis.Array.isArray(object?.addedPaths)
+        ? object.addedPaths.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.added_paths)
+        ? object.added_paths.map((e: any) => globalThis.String(e))
+        : [],
+      updatedPaths: globalThis.Array.isArray(object?.updatedPaths)
+        ? object.updatedPaths.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.updated_paths)
+        ? object.updated_paths.map((e: any) => globalThis.String(e))
+        : [],
+      removedPaths: globalThis.Array.isArray(object?.removedPaths)
+        ? object.removedPaths.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.removed_paths)
+        ? object.removed_paths.map((e: any) => globalThis.String(e))
+        : [],
+      tick: isSet(object.tick) ? globalThis.Number(object.tick) : 0,
+    };
+  },
+
+  toJSON(message: PlanDefinitionResponse): unknown {
+    const obj: any = {};
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.blades !== 0) {
+      obj.blades = Math.round(message.blades);
+    }
+    if (message.added !== 0) {
+      obj.added = Math.round(message.added);
+    }
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.removed !== 0) {
+      obj.removed = Math.round(message.removed);
+    }
+    if (message.unchanged !== 0) {
+      obj.unchanged = Math.round(message.unchanged);
+    }
+    if (message.addedPaths?.length) {
+      obj.addedPaths = message.addedPaths;
+    }
+    if (message.updatedPaths?.length) {
+      obj.updatedPaths = message.updatedPaths;
+    }
+    if (message.removedPaths?.length) {
+      obj.removedPaths = message.removedPaths;
+    }
+    if (message.tick !== 0) {
+      obj.tick = Math.round(message.tick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PlanDefinitionResponse>): PlanDefinitionResponse {
+    return PlanDefinitionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PlanDefinitionResponse>): PlanDefinitionResponse {
+    const message = createBasePlanDefinitionResponse();
+    message.fileName = object.fileName ?? "";
+    message.blades = object.blades ?? 0;
+    message.added = object.added ?? 0;
+    message.updated = object.updated ?? 0;
+    message.removed = object.removed ?? 0;
+    message.unchanged = object.unchanged ?? 0;
+    message.addedPaths = object.addedPaths?.map((e) => e) || [];
+    message.updatedPaths = object.updatedPaths?.map((e) => e) || [];
+    message.removedPaths = object.removedPaths?.map((e) => e) || [];
+    message.tick = object.tick ?? 0;
     return message;
   },
 };
@@ -1879,6 +2176,166 @@ export const GetSummaryResponse: MessageFns<GetSummaryResponse> = {
     message.summary = (object.summary !== undefined && object.summary !== null)
       ? Summary.fromPartial(object.summary)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseGetDefinitionSourceRequest(): GetDefinitionSourceRequest {
+  return { asOfTick: undefined };
+}
+
+export const GetDefinitionSourceRequest: MessageFns<GetDefinitionSourceRequest> = {
+  encode(message: GetDefinitionSourceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.asOfTick !== undefined) {
+      writer.uint32(8).uint64(message.asOfTick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDefinitionSourceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDefinitionSourceRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.asOfTick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDefinitionSourceRequest {
+    return {
+      asOfTick: isSet(object.asOfTick)
+        ? globalThis.Number(object.asOfTick)
+        : isSet(object.as_of_tick)
+        ? globalThis.Number(object.as_of_tick)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetDefinitionSourceRequest): unknown {
+    const obj: any = {};
+    if (message.asOfTick !== undefined) {
+      obj.asOfTick = Math.round(message.asOfTick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDefinitionSourceRequest>): GetDefinitionSourceRequest {
+    return GetDefinitionSourceRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDefinitionSourceRequest>): GetDefinitionSourceRequest {
+    const message = createBaseGetDefinitionSourceRequest();
+    message.asOfTick = object.asOfTick ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetDefinitionSourceResponse(): GetDefinitionSourceResponse {
+  return { source: undefined, tick: 0 };
+}
+
+export const GetDefinitionSourceResponse: MessageFns<GetDefinitionSourceResponse> = {
+  encode(message: GetDefinitionSourceResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== undefined) {
+      DefinitionSource.encode(message.source, writer.uint32(10).fork()).join();
+    }
+    if (message.tick !== 0) {
+      writer.uint32(16).uint64(message.tick);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDefinitionSourceResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDefinitionSourceResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = DefinitionSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tick = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDefinitionSourceResponse {
+    return {
+      source: isSet(object.source) ? DefinitionSource.fromJSON(object.source) : undefined,
+      tick: isSet(object.tick) ? globalThis.Number(object.tick) : 0,
+    };
+  },
+
+  toJSON(message: GetDefinitionSourceResponse): unknown {
+    const obj: any = {};
+    if (message.source !== undefined) {
+      obj.source = DefinitionSource.toJSON(message.source);
+    }
+    if (message.tick !== 0) {
+      obj.tick = Math.round(message.tick);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDefinitionSourceResponse>): GetDefinitionSourceResponse {
+    return GetDefinitionSourceResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDefinitionSourceResponse>): GetDefinitionSourceResponse {
+    const message = createBaseGetDefinitionSourceResponse();
+    message.source = (object.source !== undefined && object.source !== null)
+      ? DefinitionSource.fromPartial(object.source)
+      : undefined;
+    message.tick = object.tick ?? 0;
     return message;
   },
 };
@@ -3651,6 +4108,21 @@ export const InventoryService = {
       Buffer.from(LoadDefinitionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): LoadDefinitionResponse => LoadDefinitionResponse.decode(value),
   },
+  /**
+   * What LoadDefinition would change in the definition view now (records
+   * added, changed, removed), validated the same way; nothing is written.
+   */
+  planDefinition: {
+    path: "/chamber.inventory.v1.Inventory/PlanDefinition" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoadDefinitionRequest): Buffer =>
+      Buffer.from(LoadDefinitionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoadDefinitionRequest => LoadDefinitionRequest.decode(value),
+    responseSerialize: (value: PlanDefinitionResponse): Buffer =>
+      Buffer.from(PlanDefinitionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PlanDefinitionResponse => PlanDefinitionResponse.decode(value),
+  },
   /** Streams a load's progress until it is done. */
   watchLoad: {
     path: "/chamber.inventory.v1.Inventory/WatchLoad" as const,
@@ -3669,6 +4141,18 @@ export const InventoryService = {
     requestDeserialize: (value: Buffer): GetSummaryRequest => GetSummaryRequest.decode(value),
     responseSerialize: (value: GetSummaryResponse): Buffer => Buffer.from(GetSummaryResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetSummaryResponse => GetSummaryResponse.decode(value),
+  },
+  /** The definition in force: its file name and its text, as loaded. */
+  getDefinitionSource: {
+    path: "/chamber.inventory.v1.Inventory/GetDefinitionSource" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDefinitionSourceRequest): Buffer =>
+      Buffer.from(GetDefinitionSourceRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDefinitionSourceRequest => GetDefinitionSourceRequest.decode(value),
+    responseSerialize: (value: GetDefinitionSourceResponse): Buffer =>
+      Buffer.from(GetDefinitionSourceResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDefinitionSourceResponse => GetDefinitionSourceResponse.decode(value),
   },
   listElements: {
     path: "/chamber.inventory.v1.Inventory/ListElements" as const,
@@ -3768,9 +4252,16 @@ export interface InventoryServer extends UntypedServiceImplementation {
    * the one in force. INVALID_ARGUMENT lists every error as file:line:col.
    */
   loadDefinition: handleUnaryCall<LoadDefinitionRequest, LoadDefinitionResponse>;
+  /**
+   * What LoadDefinition would change in the definition view now (records
+   * added, changed, removed), validated the same way; nothing is written.
+   */
+  planDefinition: handleUnaryCall<LoadDefinitionRequest, PlanDefinitionResponse>;
   /** Streams a load's progress until it is done. */
   watchLoad: handleServerStreamingCall<WatchLoadRequest, WatchLoadResponse>;
   getSummary: handleUnaryCall<GetSummaryRequest, GetSummaryResponse>;
+  /** The definition in force: its file name and its text, as loaded. */
+  getDefinitionSource: handleUnaryCall<GetDefinitionSourceRequest, GetDefinitionSourceResponse>;
   listElements: handleUnaryCall<ListElementsRequest, ListElementsResponse>;
   getElement: handleUnaryCall<GetElementRequest, GetElementResponse>;
   /**
@@ -3815,6 +4306,25 @@ export interface InventoryClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoadDefinitionResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * What LoadDefinition would change in the definition view now (records
+   * added, changed, removed), validated the same way; nothing is written.
+   */
+  planDefinition(
+    request: LoadDefinitionRequest,
+    callback: (error: ServiceError | null, response: PlanDefinitionResponse) => void,
+  ): ClientUnaryCall;
+  planDefinition(
+    request: LoadDefinitionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PlanDefinitionResponse) => void,
+  ): ClientUnaryCall;
+  planDefinition(
+    request: LoadDefinitionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PlanDefinitionResponse) => void,
+  ): ClientUnaryCall;
   /** Streams a load's progress until it is done. */
   watchLoad(request: WatchLoadRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchLoadResponse>;
   watchLoad(
@@ -3836,6 +4346,22 @@ export interface InventoryClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetSummaryResponse) => void,
+  ): ClientUnaryCall;
+  /** The definition in force: its file name and its text, as loaded. */
+  getDefinitionSource(
+    request: GetDefinitionSourceRequest,
+    callback: (error: ServiceError | null, response: GetDefinitionSourceResponse) => void,
+  ): ClientUnaryCall;
+  getDefinitionSource(
+    request: GetDefinitionSourceRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDefinitionSourceResponse) => void,
+  ): ClientUnaryCall;
+  getDefinitionSource(
+    request: GetDefinitionSourceRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDefinitionSourceResponse) => void,
   ): ClientUnaryCall;
   listElements(
     request: ListElementsRequest,

@@ -1,0 +1,6 @@
+export {
+  isRunEnded,
+  ScenariosClient,
+  type RunWatch,
+  type StartRunOptions,
+} from './scenarios-client.js';
