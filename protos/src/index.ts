@@ -22,7 +22,10 @@ export {
   WatchClockResponse,
   ResetClockRequest,
   ResetClockResponse,
+  ListInputsRequest,
+  ListInputsResponse,
 } from '../gen/chamber/clock/v1/clock.js';
+export { JournalRecord } from '../gen/chamber/clock/v1/journal.js';
 export type { ClockServer } from '../gen/chamber/clock/v1/clock.js';
 export {
   AckRecord,

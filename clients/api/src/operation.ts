@@ -12,7 +12,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Access = 'public' | 'user' | Right;
 
 /** The error statuses a route documents besides the ones its access and input imply. */
-export type ErrorStatus = 404 | 409 | 412 | 429 | 503 | 504;
+export type ErrorStatus = 400 | 404 | 409 | 412 | 429 | 503 | 504;
 
 /** A request body: a JSON object with these fields. */
 export interface BodySpec {

@@ -799,6 +799,19 @@ const table = [
     ],
   }),
   route({
+    id: 'exportScenario',
+    method: 'GET',
+    path: '/scenarios/export',
+    tag: 'scenarios',
+    summary: 'the run so far as a scenario file that replays it to the same digest',
+    description:
+      "The run's seed, its definition (a shipped sample by name, any other inline), every input a person or script gave it at the tick it took effect, `run.until` the last settled tick and the world digest there as its expectation (clients/scenario/README.md). A run that loaded a definition or is no longer deterministic cannot be exported (400, `failed_precondition`, saying why).",
+    access: 'user',
+    response: { status: 200, description: 'the scenario (YAML)', contentType: 'text/yaml' },
+    errors: [400, 503],
+    cli: [{ area: 'scenario', command: 'export' }],
+  }),
+  route({
     id: 'waitForTick',
     method: 'GET',
     path: '/clock/wait',
@@ -931,7 +944,7 @@ const table = [
     tag: 'inventory',
     summary: 'issue a command to the simulated hardware, or one to each of many targets',
     description:
-      'With `targets` instead of `target`, one command per target, all checked first (a bad one refuses the call, naming it as `targets[i]`, and nothing is written) and written together: in one transaction when they fit in one (about 60: etcd takes 128 writes per transaction, and each takes two), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each command says when). The answer lists the commands in the order of `targets`.',
+      'With `targets` instead of `target`, one command per target, all checked first (a bad one refuses the call, naming it as `targets[i]`, and nothing is written) and written together: in one transaction when they fit in one (about 40: etcd takes 128 writes per transaction, and each takes three: the input, its pending marker and its journal entry), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each command says when). The answer lists the commands in the order of `targets`.',
     access: 'perform_repairs',
     body: {
       properties: {
@@ -988,7 +1001,7 @@ const table = [
     tag: 'faults',
     summary: 'inject a fault, or many; each takes effect at the next tick at the earliest',
     description:
-      'With `faults` (a list of faults, each with the fields of one), many faults in one call, all checked first (a bad one refuses the call, naming it as `faults[i].…`, and nothing is written) and written together: in one transaction when they fit in one (about 60: etcd takes 128 writes per transaction, and each takes two), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each fault says when). The answer lists the faults in the order asked.',
+      'With `faults` (a list of faults, each with the fields of one), many faults in one call, all checked first (a bad one refuses the call, naming it as `faults[i].…`, and nothing is written) and written together: in one transaction when they fit in one (about 40: etcd takes 128 writes per transaction, and each takes three: the input, its pending marker and its journal entry), otherwise in consecutive transactions of as many as fit, in order, each all or nothing (with a running clock a later one may take effect a tick later; each fault says when). The answer lists the faults in the order asked.',
     access: 'inject_faults',
     body: {
       properties: {

@@ -14,6 +14,7 @@ import { connect } from '@chamber/sdk';
 import { defaultPorts } from '@chamber/world';
 import { readFile, writeFile } from 'node:fs/promises';
 import { usageError, type AreaExtension, type Context } from './program.js';
+import { explain, restClient } from './rest.js';
 
 /** A scenario file read and parsed: refused with every problem at file:line:col. */
 async function readScenario(
@@ -149,10 +150,31 @@ export function junitOf(report: ScenarioReport): string {
   ].join('\n');
 }
 
-/** `chamber scenario …`: scenario files, checked and run headless. */
+/** `chamber scenario …`: scenario files, checked and run headless, and the run exported as one. */
 export const scenarioArea: AreaExtension = {
   summary:
-    'scenario files: check one, plan or apply it against the running Chamber, or run it headless and check its expectations',
+    'scenario files: check one, plan or apply it against the running Chamber, run it headless and check its expectations, or export the run as one',
+  commands: {
+    export: {
+      options: [{ flags: '--out <FILE>', description: 'write it to FILE (default: stdout)' }],
+      async run(ctx) {
+        const out = ctx.options['out'] as string | undefined;
+        if (out === '') throw usageError('--out needs a file name');
+        const client = await restClient(ctx);
+        const text = await client.open('exportScenario').then(
+          (response) => response.text(),
+          (error: unknown) => {
+            throw explain(error);
+          },
+        );
+        if (out === undefined) ctx.print(text.trimEnd());
+        else {
+          await writeFile(out, text);
+          ctx.note(`wrote ${out}`);
+        }
+      },
+    },
+  },
   composites: {
     check: {
       summary: 'check a scenario file: every problem at file:line:col, nothing run',

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiClient } from '@chamber/api';
@@ -9,6 +9,9 @@ import { Store } from '@chamber/store';
 import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { Participant } from '@chamber/participant';
+import { DefinitionSource } from '@chamber/protos';
+import { parseScenario } from '@chamber/scenario';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough, Readable } from 'node:stream';
 import { ExitCode, readCredentials, run } from '../src/index.js';
@@ -101,7 +104,7 @@ async function world(label: string, password = adminPassword) {
     secrets?.close();
     return { code, stdout, stderr };
   };
-  return { url, env, chamber, loginUrl };
+  return { url, env, chamber, loginUrl, store };
 }
 
 describe('chamber over REST', () => {
@@ -165,6 +168,39 @@ describe('chamber over REST', () => {
     });
     expect(after.code).toBe(ExitCode.Failed);
     expect(after.stderr).toContain('chamber: not logged in: run chamber login');
+  });
+
+  it('scenario export writes the run as a scenario file (or prints it), and says why when it cannot', async () => {
+    const w = await world('rest-cli-export');
+    await w.chamber(['login', '--api', w.url, '--user', adminUser], {
+      CHAMBER_PASSWORD: adminPassword,
+    });
+    const refused = await w.chamber(['scenario', 'export']);
+    expect(refused.code).toBe(ExitCode.Failed);
+    expect(refused.stderr).toBe('chamber: the run cannot be exported: no definition is in force\n');
+
+    // The definition the inventory would have installed, and three ticks.
+    await w.store.put(DefinitionSource, keys.definitionSource, {
+      fileName: 'tiny.yaml',
+      source: 'version: 1\nname: tiny\n',
+      loadId: 'load-1',
+      sample: '',
+    });
+    expect((await w.chamber(['clock', 'step', '3'])).code).toBe(ExitCode.Ok);
+    const file = path.join(w.env.XDG_CONFIG_HOME, 'run.yaml');
+    const written = await w.chamber(['scenario', 'export', '--out', file]);
+    expect(written).toMatchObject({ code: ExitCode.Ok, stdout: '' });
+    const text = await readFile(file, 'utf8');
+    const scenario = parseScenario(text, file);
+    expect(scenario.inventory).toEqual({
+      kind: 'inline',
+      definition: { version: 1, name: 'tiny' },
+    });
+    expect(scenario.run).toEqual({ kind: 'tick', until: 3 });
+    expect(scenario.timeline).toEqual([]);
+    expect(scenario.expect.map((e) => e.check.kind)).toEqual(['digest']);
+    const printed = await w.chamber(['scenario', 'export']);
+    expect(printed).toMatchObject({ code: ExitCode.Ok, stdout: text, stderr: '' });
   });
 
   it('fails a wrong password with the server’s message and stores nothing', async () => {

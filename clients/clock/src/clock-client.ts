@@ -3,6 +3,7 @@ import { followStream, fromGrpcError } from '@chamber/grpc';
 import {
   ClockClient as GrpcClockClient,
   type ClockStatus,
+  type ListInputsResponse,
   type Policy,
   type WatchClockResponse,
 } from '@chamber/protos';
@@ -73,6 +74,7 @@ type RpcName =
   | 'RunUntil'
   | 'WaitForTick'
   | 'ResetClock'
+  | 'ListInputs'
   | 'WatchClock';
 
 /** What every Clock response carries. */
@@ -80,7 +82,14 @@ interface StatusResponse {
   readonly status: ClockStatus | undefined;
 }
 
-type UnaryCallback = (error: ServiceError | null, response?: StatusResponse) => void;
+type UnaryCallback<Res = StatusResponse> = (error: ServiceError | null, response?: Res) => void;
+
+/** Starts one grpc-js unary call with its metadata, options and callback. */
+type Invoke<Res = StatusResponse> = (
+  metadata: Metadata,
+  options: Partial<GrpcCallOptions>,
+  callback: UnaryCallback<Res>,
+) => ClientUnaryCall;
 
 const defaultTimeoutMs = 10_000;
 
@@ -209,6 +218,21 @@ export class ClockClient {
   }
 
   /**
+   * The run so far as its inputs (`ListInputs`): its seed, the definition in
+   * force, the input journal up to the last settled tick, and the digest
+   * there. Unlike the other calls it answers with that, not a status.
+   */
+  listInputs(options: ClockCallOptions = {}): Promise<ListInputsResponse> {
+    return this.call(
+      'ListInputs',
+      options,
+      this.timeoutMs,
+      (md, opts, cb: UnaryCallback<ListInputsResponse>) => this.grpc.listInputs({}, md, opts, cb),
+      (response) => response!,
+    );
+  }
+
+  /**
    * Calls `onStatus` with the current status, then once per change, until
    * {@link ClockWatch.cancel} or a failure. `onEnd` is called exactly once:
    * without an error after `cancel()` or when the stepper ends the stream,
@@ -252,12 +276,21 @@ export class ClockClient {
     rpc: RpcName,
     options: ClockCallOptions,
     defaultTimeout: number,
-    invoke: (
-      metadata: Metadata,
-      options: Partial<GrpcCallOptions>,
-      callback: UnaryCallback,
-    ) => ClientUnaryCall,
+    invoke: Invoke,
   ): Promise<ClockStatus> {
+    return this.call(rpc, options, defaultTimeout, invoke, (response) =>
+      this.statusOf(rpc, response),
+    );
+  }
+
+  /** {@link unary} for any response: `answer` makes the result of it (and may throw). */
+  private call<Res, R>(
+    rpc: RpcName,
+    options: ClockCallOptions,
+    defaultTimeout: number,
+    invoke: Invoke<Res>,
+    answer: (response: Res | undefined) => R,
+  ): Promise<R> {
     return new Promise((resolve, reject) => {
       if (this.isClosed) throw this.closedError();
       const { signal } = options;
@@ -277,7 +310,7 @@ export class ClockClient {
             return;
           }
           try {
-            resolve(this.statusOf(rpc, response));
+            resolve(answer(response));
           } catch (failure) {
             reject(toChamberError(failure));
           }

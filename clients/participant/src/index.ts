@@ -4,6 +4,7 @@ export {
   InputWriter,
   maxClockMoves,
   type InputToSubmit,
+  type JournalInput,
   type SubmittedInput,
 } from './inputs.js';
 export {

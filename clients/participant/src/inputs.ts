@@ -1,5 +1,5 @@
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
-import { InputSequenceRecord, PendingRecord, TickRecord } from '@chamber/protos';
+import { InputSequenceRecord, JournalRecord, PendingRecord, TickRecord } from '@chamber/protos';
 import {
   cmp,
   maxTxnBytes,
@@ -23,6 +23,12 @@ export interface SubmittedInput {
   readonly id: string;
 }
 
+/** What the journal records of an input (one of JournalRecord's inputs), in its API's words. */
+export type JournalInput = Omit<Partial<JournalRecord>, 'inputId' | 'effectiveTick'>;
+
+/** The sequence numbering the journal's entries of a tick (`journal/<tick>/<n>`). */
+const journalSequence = 'journal';
+
 /** An external input to write; see {@link submitInputs}. */
 export interface InputToSubmit {
   /**
@@ -39,6 +45,13 @@ export interface InputToSubmit {
   /** More conditions; when one fails (and the clock did not move), `conflict()` is thrown. */
   readonly compares?: readonly Compare[];
   readonly conflict?: () => Error;
+  /**
+   * A person's (or a script's) input, as the journal keeps it for the run's
+   * export: written in the same transaction under `journal/<tick>/<n>`.
+   * Leave it out for inputs a service makes by itself, which a replay makes
+   * again.
+   */
+  readonly journal?: JournalInput;
 }
 
 /**
@@ -68,6 +81,7 @@ function sequenceOf(input: InputToSubmit): string | undefined {
 
 async function readBasis(store: Store, inputs: readonly InputToSubmit[]): Promise<Basis> {
   const names = [...new Set(inputs.map(sequenceOf).filter((n) => n !== undefined))];
+  if (inputs.some((i) => i.journal !== undefined)) names.push(journalSequence);
   const [tick, ...found] = await Promise.all([
     store.get(TickRecord, keys.clockTick),
     ...names.map((name) => store.get(InputSequenceRecord, keys.inputSequence(name))),
@@ -113,11 +127,24 @@ function planChunk(
       ...(input.ops?.(effectiveTick, id) ?? []),
       op.put(PendingRecord, keys.pending(id), { effectiveTick, owner: input.owner }),
     ];
+    const entry = input.journal === undefined ? undefined : (last.get(journalSequence) ?? 0) + 1;
+    if (entry !== undefined) {
+      ops.push(
+        op.put(JournalRecord, keys.journalEntry(effectiveTick, entry), {
+          ...JournalRecord.fromPartial({}),
+          ...input.journal,
+          inputId: id,
+          effectiveTick,
+        }),
+      );
+    }
     // A sequence first used here adds its counter's write and guard.
-    const isNewSequence = name !== undefined && !used.has(name);
-    const moreOps = ops.length + (isNewSequence ? 1 : 0);
-    const moreCompares = (input.compares?.length ?? 0) + (isNewSequence ? 1 : 0);
-    const moreBytes = ops.reduce((sum, o) => sum + opBytes(o), isNewSequence ? 128 : 0);
+    const newSequences = [name, entry === undefined ? undefined : journalSequence].filter(
+      (s) => s !== undefined && !used.has(s),
+    ).length;
+    const moreOps = ops.length + newSequences;
+    const moreCompares = (input.compares?.length ?? 0) + newSequences;
+    const moreBytes = ops.reduce((sum, o) => sum + opBytes(o), newSequences * 128);
     const fits =
       opCount + moreOps <= maxTxnOps &&
       compareCount + moreCompares <= maxTxnOps &&
@@ -127,6 +154,10 @@ function planChunk(
     if (name !== undefined) {
       used.add(name);
       last.set(name, sequence!.n);
+    }
+    if (entry !== undefined) {
+      used.add(journalSequence);
+      last.set(journalSequence, entry);
     }
     opCount += moreOps;
     compareCount += moreCompares;
@@ -212,8 +243,9 @@ async function writeChunk(
  *
  * All of `inputs` go in one transaction when they fit (at most
  * {@link maxTxnOps} writes and {@link maxTxnBytes} bytes: about 60
- * inputs of two writes each); more are written in consecutive transactions
- * of as many as fit, in order, each all or nothing. So when the clock is
+ * inputs of two writes each, 40 of three with a journal entry); more are
+ * written in consecutive transactions of as many as fit, in order, each all
+ * or nothing. So when the clock is
  * advancing, the inputs of a later transaction may take effect a tick later
  * than the earlier ones (each result says when).
  *

@@ -22,6 +22,8 @@ export {
   type WorkloadSpec,
 } from './model.js';
 export { parseScenario } from './parse.js';
+export { exportScenario, type ExportOptions } from './export.js';
+export { formatScenario } from './write.js';
 export { limits as scenarioLimits, scenarioSchema } from './schema.js';
 export { scenarioJsonSchema } from './json-schema.js';
 export {

@@ -1,8 +1,9 @@
 // Submitting a scenario's inputs to a Chamber, and saying them in words.
 import { ChamberError, Code } from '@chamber/errors';
-import { FaultStatus, type WorkloadSpec as WireSpec } from '@chamber/protos';
+import { CommandAction, FaultStatus, type WorkloadSpec as WireSpec } from '@chamber/protos';
 import type { Chamber } from '@chamber/sdk';
 import { workloadSpec } from '@chamber/workloads-client';
+import { enumTypes, toWire } from '@chamber/world';
 import type { FaultSchedule, Input, WorkloadSpec } from './model.js';
 
 /** A workload spec as the SDK takes it. */
@@ -48,7 +49,12 @@ async function submit(
 ): Promise<void> {
   switch (input.kind) {
     case 'fault': {
-      const fault = await chamber.inject(input.fault, input.targets, { ...input.schedule });
+      const fault = await chamber.inject(
+        input.fault,
+        input.targets,
+        { ...input.schedule },
+        input.by,
+      );
       if (input.id !== undefined) faultIds.set(input.id, fault.id);
       return;
     }
@@ -59,9 +65,22 @@ async function submit(
       }
       // A fault that has ended already (a repair fixed what it broke) needs no clearing.
       if ((await chamber.faults.get(id)).status === FaultStatus.FAULT_STATUS_CLEARED) return;
-      await chamber.clear(id);
+      await chamber.clear(id, input.by);
       return;
     }
+    case 'clearAll':
+      await chamber.faults.clearAll(input.by ?? 'sdk');
+      return;
+    case 'command':
+      await chamber.inventory.issueCommand(
+        input.target,
+        CommandAction[toWire(enumTypes.commandAction, input.action) as keyof typeof CommandAction],
+        {
+          requestedBy: input.by ?? 'sdk',
+          ...(input.image === undefined ? {} : { image: input.image }),
+        },
+      );
+      return;
     case 'target':
       await chamber.setTarget(input.path, {
         state: input.state,
@@ -139,6 +158,10 @@ export function describeInput(input: Input): string {
     }
     case 'clear':
       return `clear fault ${input.id}`;
+    case 'clearAll':
+      return 'clear every fault';
+    case 'command':
+      return `${input.action.replaceAll('_', ' ')} ${input.target}${input.image === undefined ? '' : ` with image ${input.image}`}`;
     case 'target':
       return [
         `set ${input.path} ${input.state.replaceAll('_', ' ')}`,

@@ -74,7 +74,14 @@ const cases: Array<{ name: string; yaml: string; errors: string[] }> = [
     name: 'no input',
     yaml: `${head}timeline:\n  - at: 5\n`,
     errors: [
-      'scenario.yaml:7:5: timeline item 1 (at 5): needs one input: "fault", "clear", "target", "create", "scale", "update", "delete", "policy"',
+      'scenario.yaml:7:5: timeline item 1 (at 5): needs one input: "fault", "clear", "target", "create", "scale", "update", "delete", "policy", "command", "clearAll"',
+    ],
+  },
+  {
+    name: 'who asks, on an input that records no one',
+    yaml: `${head}timeline:\n  - at: 5\n    scale: { name: web, instances: 3 }\n    by: alice\n`,
+    errors: [
+      'scenario.yaml:9:9: timeline item 1 (at 5): "by" goes with "fault", "clear", "command", "clearAll", not "scale"',
     ],
   },
   {

@@ -2,6 +2,7 @@
 // Words are the API's (`@chamber/world`); ticks are whole numbers ≥ 0.
 import { defaultSeed } from '@chamber/config';
 import type {
+  CommandActionWord,
   FaultKindWord,
   PlacementLevelWord,
   PlacementRuleWord,
@@ -78,9 +79,23 @@ export type Input =
       readonly fault: FaultKindWord;
       readonly targets: readonly string[];
       readonly schedule: FaultSchedule;
+      /** Who asks, recorded in the fault; absent: `sdk`. */
+      readonly by?: string;
     }
   /** Clear the fault the scenario named `id`. */
-  | { readonly kind: 'clear'; readonly id: string }
+  | { readonly kind: 'clear'; readonly id: string; readonly by?: string }
+  /** Clear every fault not cleared yet (`POST /faults/clear-all`). */
+  | { readonly kind: 'clearAll'; readonly by?: string }
+  /** A command to the hardware, as a person issues it (`POST /commands`). */
+  | {
+      readonly kind: 'command';
+      readonly target: string;
+      readonly action: CommandActionWord;
+      /** For `reimage`: the image; absent for the blade's defined one. */
+      readonly image?: string;
+      /** Who asks, recorded in the command; absent: `sdk`. */
+      readonly by?: string;
+    }
   | {
       readonly kind: 'target';
       readonly path: string;

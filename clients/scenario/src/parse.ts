@@ -43,6 +43,7 @@ import {
   checkKeys,
   conditionKeys,
   inputKeys,
+  inputsWithRequester,
   inventoryKeys,
   limits,
   scenarioSchema,
@@ -281,6 +282,14 @@ function build(raw: RawScenario, source: YamlSource): Scenario | undefined {
     withinRun(entry.at, [...path, 'at'], context);
     const key = exactlyOne(source, path, entry, inputKeys, context, 'input');
     if (key === undefined) continue;
+    if (entry.by !== undefined && !(inputsWithRequester as readonly string[]).includes(key)) {
+      source.reportAt(
+        [...path, 'by'],
+        'bad-value',
+        `${context}: "by" goes with ${inputsWithRequester.map((k) => `"${k}"`).join(', ')}, not "${key}"`,
+      );
+      continue;
+    }
     const input = inputOf(source, path, context, entry, key, { alive, faults, allFaultIds });
     if (input !== undefined) timeline.push({ at: entry.at, input, where: at(path) });
     if (input?.kind === 'fault' && input.id !== undefined) faults.add(input.id);
@@ -395,6 +404,7 @@ function inputOf(
   state: TimelineState,
 ): Input | undefined {
   const here: Path = [...path, key];
+  const by = entry.by === undefined ? {} : { by: entry.by };
   const exists = (name: string): boolean => {
     if (state.alive.has(name)) return true;
     source.reportAt(
@@ -466,11 +476,12 @@ function inputOf(
         fault: kind,
         targets,
         schedule: defined<FaultSchedule>(schedule),
+        ...by,
       };
     }
     case 'clear': {
       const id = entry.clear!;
-      if (state.faults.has(id)) return { kind: 'clear', id };
+      if (state.faults.has(id)) return { kind: 'clear', id, ...by };
       const known = [...state.faults];
       source.reportAt(
         here,
@@ -549,6 +560,14 @@ function inputOf(
     case 'policy': {
       const policy = policyOf(source, here, entry.policy!, context);
       return policy === undefined ? undefined : { kind: 'policy', policy };
+    }
+    case 'clearAll':
+      return { kind: 'clearAll', ...by };
+    case 'command': {
+      const c = entry.command!;
+      const element = elementOf(source, [...here, 'target'], c.target, context);
+      if (element === undefined) return undefined;
+      return defined<Input>({ kind: 'command', ...c, target: element.path, ...by });
     }
   }
 }

@@ -5,6 +5,7 @@
 import {
   bladeStates,
   cableStates,
+  commandActions,
   faultKinds,
   observedStates,
   pduStates,
@@ -122,7 +123,12 @@ export const inputKeys = [
   'update',
   'delete',
   'policy',
+  'command',
+  'clearAll',
 ] as const;
+
+/** The inputs that record who asked for them (`by`). */
+export const inputsWithRequester = ['fault', 'clear', 'command', 'clearAll'] as const;
 
 const entry = z
   .strictObject({
@@ -146,6 +152,22 @@ const entry = z
       .optional(),
     delete: z.strictObject({ name: workloadName }).optional(),
     policy: policy.optional(),
+    command: z
+      .strictObject({
+        target: elementPath,
+        action: z.enum(commandActions),
+        image: z.string().min(1).max(128).optional(),
+      })
+      .optional()
+      .meta({ description: 'a command to the hardware, as POST /commands issues it' }),
+    clearAll: z
+      .literal(true)
+      .optional()
+      .meta({ description: 'clear every fault not cleared yet, as POST /faults/clear-all does' }),
+    by: z.string().min(1).max(128).optional().meta({
+      description:
+        'who asks (fault, clear, command and clearAll only), recorded in the fault or command; default "sdk"',
+    }),
   })
   .meta(oneOf(inputKeys));
 

@@ -16,6 +16,7 @@ import {
   type ClockStatus,
   type Element,
   type FaultRecord,
+  type ListInputsResponse,
   RunMode,
   RunState,
   type RepairRecord,
@@ -217,24 +218,37 @@ export class Chamber {
     throw new ExpectationError(`${what}: not within ${within} ticks (from tick ${from})`);
   }
 
-  /** Injects a fault (`crash`, `power_loss`, …) into `targets`; it takes effect at the next tick. */
+  /**
+   * The run so far as its inputs: seed, definition, every external input up
+   * to the last settled tick, and the digest there (what a scenario export
+   * is made of).
+   */
+  inputs(): Promise<ListInputsResponse> {
+    return this.clock.listInputs();
+  }
+
+  /**
+   * Injects a fault (`crash`, `power_loss`, …) into `targets`; it takes
+   * effect at the next tick. `by`: who asks, recorded in the fault.
+   */
   inject(
     kind: FaultKindWord,
     targets: readonly string[],
     schedule: Schedule = {},
+    by = 'sdk',
   ): Promise<FaultRecord> {
     const word = checkWord(faultKinds, kind, 'kind');
     return this.faults.inject(
       FaultKind[toWire(enumTypes.faultKind, word) as keyof typeof FaultKind],
       targets,
       schedule,
-      'sdk',
+      by,
     );
   }
 
-  /** Clears a fault at the next tick. */
-  clear(faultId: string): Promise<FaultRecord> {
-    return this.faults.clear(faultId, 'sdk');
+  /** Clears a fault at the next tick; `by`: who asks, recorded in the fault. */
+  clear(faultId: string, by = 'sdk'): Promise<FaultRecord> {
+    return this.faults.clear(faultId, by);
   }
 
   /**

@@ -104,6 +104,13 @@ export const keys = {
   /** `pending/<id>`: an input not yet applied; a wake-up for its owner at its tick. */
   pendingPrefix: 'pending/',
   pending: (id: string): string => `pending/${id}`,
+  /**
+   * `journal/<tick>/<n>` (12 digits each): the run's external inputs
+   * (JournalRecord) by the tick they take effect at, then in the order they
+   * were accepted; written with the input, deleted by a Reset.
+   */
+  journalPrefix: 'journal/',
+  journalEntry: (tick: number, n: number): string => `journal/${padTick(tick)}/${padTick(n)}`,
 
   // ---- The inventory's definition source ------------------------------------------------
   /** `sources/…`: where the definition came from and how its load goes. */
@@ -260,6 +267,7 @@ export const bookkeepingPrefixes: readonly string[] = [
   keys.acksPrefix,
   keys.pendingPrefix,
   keys.inputsPrefix,
+  keys.journalPrefix,
   keys.sourcesPrefix,
   keys.electionPrefix,
   keys.servicesPrefix,
@@ -272,7 +280,7 @@ export const bookkeepingPrefixes: readonly string[] = [
 
 /**
  * Prefixes of the clock protocol's own records (and the registries of
- * services and leaders, and the scenario runs). A change under them never wakes a participant:
+ * services and leaders, the scenario runs and the input journal). A change under them never wakes a participant:
  * the stepper leaves them out of the keys it tracks for waking, and a
  * participant may not declare that it reacts to them.
  */
@@ -285,6 +293,7 @@ export const protocolPrefixes: readonly string[] = [
   keys.electionPrefix,
   keys.servicesPrefix,
   keys.scenarioRunsPrefix,
+  keys.journalPrefix,
 ];
 
 /** Whether `key` is one of the clock protocol's own records; see {@link protocolPrefixes}. */

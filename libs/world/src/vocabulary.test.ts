@@ -8,6 +8,7 @@ import {
   instanceOfKey,
   isValidWorkloadName,
   isBookkeeping,
+  isProtocolKey,
   isOneOf,
   isValidParticipantName,
   keys,
@@ -66,6 +67,11 @@ describe('the vocabulary', () => {
     expect(isBookkeeping(keys.scenarioRun('r1'))).toBe(true);
     expect(isBookkeeping(keys.fault('f1'))).toBe(false);
     expect(isBookkeeping(viewKey('target', 'r'))).toBe(false);
+    // The input journal: outside the digest, waking no one, in the order inputs take effect.
+    expect(isBookkeeping(keys.journalEntry(12, 3))).toBe(true);
+    expect(isProtocolKey(keys.journalEntry(12, 3))).toBe(true);
+    expect(keys.journalEntry(9, 10) < keys.journalEntry(10, 2)).toBe(true);
+    expect(keys.journalEntry(10, 2) < keys.journalEntry(10, 10)).toBe(true);
   });
 
   it('accepts a participant name only when it can be part of a key', () => {

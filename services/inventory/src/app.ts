@@ -22,6 +22,7 @@ import {
   defaultDefinition,
   definitionEnv,
   definitionFile,
+  samplesDir,
   type InventoryConfig,
 } from './config.js';
 import { definitionLoadId, submitDefinitionLoad, validateDefinition } from './definition-loads.js';
@@ -156,7 +157,12 @@ export function createInventoryService(
     const res = await s.txn(
       [cmp.absent(keys.clockTick), cmp.absent(keys.definitionSource)],
       [
-        op.put(DefinitionSource, keys.definitionSource, { fileName, source: text, loadId }),
+        op.put(DefinitionSource, keys.definitionSource, {
+          fileName,
+          source: text,
+          loadId,
+          sample: path.dirname(file) === samplesDir ? path.basename(file, '.yaml') : '',
+        }),
         op.put(LoadProgress, keys.loadProgress, {
           ...LoadProgress.fromPartial({}),
           loadId,

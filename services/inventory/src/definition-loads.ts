@@ -2,7 +2,7 @@ import { ChamberError, Code } from '@chamber/errors';
 import { checkDefinitionSource } from '@chamber/inventory-client';
 import { DefinitionLoadInput, type PlanDefinitionResponse } from '@chamber/protos';
 import { op, type Store } from '@chamber/store';
-import { submitInput } from '@chamber/participant';
+import { submitInput, type JournalInput } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -137,17 +137,21 @@ async function checkedParse(
  * Submits `source` as the definition to load at the next tick. It is
  * validated first: with errors, nothing is written and the call fails with
  * `InvalidArgument`, listing every error as `file:line:col: message`.
+ * `journal`: what the input journal keeps of it, for a load a person asked
+ * for (none for the service's own initial load).
  */
 export async function submitDefinitionLoad(
   store: Store,
   load: { readonly source: string; readonly fileName: string },
   parser?: DefinitionParser,
+  journal?: JournalInput,
 ): Promise<SubmittedLoad> {
   const { bladeCount } = await validateDefinition(load.source, load.fileName, parser);
   const id = definitionLoadId(randomUUID());
   const { effectiveTick } = await submitInput(store, {
     id,
     owner: inventoryParticipant,
+    ...(journal === undefined ? {} : { journal }),
     ops: () => [
       op.put(DefinitionLoadInput, keys.definitionInputsPrefix + id, {
         fileName: load.fileName,

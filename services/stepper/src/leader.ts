@@ -708,6 +708,7 @@ export class Leader {
           keys.tickIndexPrefix,
           keys.pendingPrefix,
           keys.inputsPrefix,
+          keys.journalPrefix,
           keys.clockSettled,
         ].some((p) => k.startsWith(p)),
     );

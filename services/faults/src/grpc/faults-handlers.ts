@@ -137,10 +137,12 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
     seed: number,
   ): Promise<FaultRecord[]> {
     const records: FaultRecord[] = [];
+    const who = requestedBy === '' ? 'grpc' : requestedBy;
     await writer.submitAll(
       faults.map((f, i) => ({
         id: { sequence: 'fault/f' },
         owner: faultsOwner,
+        journal: { injectFault: { ...f, requestedBy: who } },
         ops: (effectiveTick: number, id: string) => {
           const record = initialRecord(
             {
@@ -148,7 +150,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
               kind: f.kind,
               targets: f.targets,
               schedule: f.schedule,
-              requestedBy: requestedBy === '' ? 'grpc' : requestedBy,
+              requestedBy: who,
             },
             effectiveTick,
             seed,
@@ -221,6 +223,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
           await writer.submit({
             id: `fault-clear/${req.id}`,
             owner: faultsOwner,
+            journal: { clearFault: { id: req.id, requestedBy: who } },
             ops: (effectiveTick) => {
               fault = cleared(record, effectiveTick, `cleared by ${who}`);
               return [op.put(FaultRecord, faultsInbox + req.id, fault)];
@@ -248,6 +251,8 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         const res = await writer.submit({
           id: `fault-clear-all/${i / clearAllChunk}`,
           owner: faultsOwner,
+          // One entry for the request: a replay's clear-all writes its chunks again.
+          ...(i === 0 ? { journal: { clearFaults: { requestedBy: who } } } : {}),
           ops: (tick) =>
             chunk.map((f) =>
               op.put(

@@ -30,4 +30,15 @@ describe('the rights a scenario run needs', () => {
       'inject_faults',
     ]);
   });
+
+  it('asks perform_repairs for a command, and inject_faults for a clear-all', () => {
+    const s = scenario(
+      'timeline:',
+      '  - at: 5',
+      '    command: { target: small/z1/rack1/blade/0, action: power_cycle }',
+      '  - at: 6',
+      '    clearAll: true',
+    );
+    expect(scenarioRights(s)).toEqual(['step_time', 'inject_faults', 'perform_repairs']);
+  });
 });

@@ -5,8 +5,8 @@ import type { Scenario } from '@chamber/scenario';
  * The rights a run of `scenario` on the running simulation needs: `step_time`
  * (it resets the clock and drives it), and those its inputs need —
  * `inject_faults` for faults and clears, `modify_inventory` for targets,
- * `modify_workloads` for its workloads and their changes. In the order of
- * the rights' list; each once.
+ * `modify_workloads` for its workloads and their changes, `perform_repairs`
+ * for commands. In the order of the rights' list; each once.
  */
 export function scenarioRights(scenario: Scenario): Right[] {
   const needed = new Set<Right>(['step_time']);
@@ -15,7 +15,11 @@ export function scenarioRights(scenario: Scenario): Right[] {
     switch (input.kind) {
       case 'fault':
       case 'clear':
+      case 'clearAll':
         needed.add('inject_faults');
+        break;
+      case 'command':
+        needed.add('perform_repairs');
         break;
       case 'target':
         needed.add('modify_inventory');
@@ -35,6 +39,7 @@ export function scenarioRights(scenario: Scenario): Right[] {
     'modify_workloads',
     'modify_inventory',
     'inject_faults',
+    'perform_repairs',
   ];
   return order.filter((r) => needed.has(r));
 }

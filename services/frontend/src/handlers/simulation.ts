@@ -30,6 +30,7 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import type { RepairsClient } from '@chamber/repair-client';
+import { exportScenario as scenarioOf, formatScenario } from '@chamber/scenario';
 import { readServiceFailures, type Store } from '@chamber/store';
 import { keys, serviceOfKey, tryParseElementPath } from '@chamber/world';
 import { revisionOf, type AccountId } from './accounts.js';
@@ -181,6 +182,15 @@ export function simulationHandlers(deps: SimulationDeps): Pick<Handlers, Simulat
     },
     async runUntil(request) {
       return clockReply(await clock.runUntil(request.input.body.tick, { signal: request.signal }));
+    },
+    async exportScenario(request) {
+      const run = await clock.listInputs({ signal: request.signal });
+      const text = formatScenario(scenarioOf(run));
+      // YAML, not JSON: the answer is written here, as a stream's is.
+      request.koa.status = 200;
+      request.koa.type = 'text/yaml';
+      request.koa.body = text;
+      return { isStreamed: true };
     },
     async resetClock(request) {
       const { seed } = request.input.body;

@@ -43,7 +43,13 @@ export interface AppliedLoads {
   /** `undefined` when no load was due. */
   readonly changes: DefinitionChanges | undefined;
   /** The load that won (the last one due), if any. */
-  readonly load?: { readonly id: string; readonly fileName: string; readonly source: string };
+  readonly load?: {
+    readonly id: string;
+    readonly fileName: string;
+    readonly source: string;
+    /** The shipped sample it is (DefinitionSource.sample); absent for a load by request. */
+    readonly sample?: string;
+  };
   /** The image of each blade it defines, by `definition/` key. */
   readonly images?: ReadonlyMap<string, string>;
 }
@@ -151,7 +157,12 @@ export async function loadsDue(
     ops,
     changes: reconciled.changes,
     images: reconciled.images,
-    load: { id: source.loadId, fileName: source.fileName, source: source.source },
+    load: {
+      id: source.loadId,
+      fileName: source.fileName,
+      source: source.source,
+      sample: source.sample,
+    },
   };
 }
 

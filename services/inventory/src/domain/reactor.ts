@@ -258,6 +258,7 @@ function loadWrites(tick: number, loaded: AppliedLoads, ops: Op[]): AppliedLoad 
       fileName: loaded.load.fileName,
       source: loaded.load.source,
       loadId: loaded.load.id,
+      sample: loaded.load.sample ?? '',
     }),
     op.put(LoadProgress, keys.loadProgress, {
       ...loadProgress(loaded.load.id, tick, loaded.changes),

@@ -59,10 +59,21 @@ export function createInventoryHandlers(
     requestedBy: string,
   ): Promise<CommandRecord[]> {
     const records: CommandRecord[] = [];
+    const who = requestedBy === '' ? 'grpc' : requestedBy;
     await writer.submitAll(
       commands.map((req, i) => ({
         id: { sequence: inventoryInputs.commandSequence },
         owner: inventoryParticipant,
+        // Only people's and scripts' commands come this way: the repair
+        // manager writes its own as effects of a tick, which a replay redoes.
+        journal: {
+          issueCommand: {
+            target: parseElementPath(req.target).path,
+            action: req.action,
+            requestedBy: who,
+            image: req.image,
+          },
+        },
         ops: (effectiveTick: number, id: string) => {
           const command: CommandRecord = {
             ...CommandRecord.fromPartial({}),
@@ -71,7 +82,7 @@ export function createInventoryHandlers(
             action: req.action,
             status: CommandStatus.COMMAND_STATUS_PENDING,
             effectiveTick,
-            requestedBy: requestedBy === '' ? 'grpc' : requestedBy,
+            requestedBy: who,
             image: req.image,
             reason: `waiting for tick ${effectiveTick}`,
           };
@@ -85,7 +96,10 @@ export function createInventoryHandlers(
 
   return {
     loadDefinition: unary(async (req) => {
-      const load = await submitDefinitionLoad(store, requestedDefinition(req), parser);
+      const requested = requestedDefinition(req);
+      const load = await submitDefinitionLoad(store, requested, parser, {
+        loadDefinition: { fileName: requested.fileName, source: '', sample: req.sample },
+      });
       await store.put(LoadProgress, keys.loadProgress, {
         ...LoadProgress.fromPartial({}),
         loadId: load.id,
@@ -189,17 +203,17 @@ export function createInventoryHandlers(
       await mustExist(path.path);
       const id = inventoryInputs.target(path.path);
       const guarded = req.matchRevision !== undefined;
+      const target = {
+        state: req.state,
+        powered: req.powered,
+        reason: req.reason === '' ? 'set by request' : req.reason,
+        drain: req.drain,
+      };
       const { effectiveTick } = await writer.submit({
         id,
         owner: inventoryParticipant,
-        ops: () => [
-          op.put(TargetInput, inventoryInbox + id, {
-            state: req.state,
-            powered: req.powered,
-            reason: req.reason === '' ? 'set by request' : req.reason,
-            drain: req.drain,
-          }),
-        ],
+        journal: { setTarget: { ...target, path: path.path, matchRevision: undefined } },
+        ops: () => [op.put(TargetInput, inventoryInbox + id, target)],
         ...(guarded
           ? {
               compares: [

@@ -1,6 +1,12 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { unary as unaryCall, serverStream as streamCall, type HandlerLogger } from '@chamber/grpc';
-import { ControlRecord, type ClockServer, type ClockStatus } from '@chamber/protos';
+import {
+  ControlRecord,
+  DefinitionSource,
+  JournalRecord,
+  type ClockServer,
+  type ClockStatus,
+} from '@chamber/protos';
 import { updateRecord, type Store } from '@chamber/store';
 import { defaultControl, type ClockReader, type WrittenClockRecords } from '@chamber/timestamp';
 import { keys } from '@chamber/world';
@@ -82,6 +88,26 @@ export function createClockHandlers(
         return { status };
       }),
     ),
+
+    listInputs: unary(async () => {
+      // The status first: the journal up to its settled tick is complete
+      // (an input accepted meanwhile takes effect after it).
+      const status = reader.status();
+      const [definition, journal] = await Promise.all([
+        store.get(DefinitionSource, keys.definitionSource),
+        store.list(JournalRecord, keys.journalPrefix),
+      ]);
+      return {
+        seed: status.seed,
+        tick: status.settledTick,
+        digest: status.digest,
+        deterministic: status.deterministic,
+        definition: definition?.value,
+        inputs: journal.entries
+          .map((e) => e.value)
+          .filter((input) => input.effectiveTick <= status.settledTick),
+      };
+    }),
 
     watchClock: serverStream(async (_req, call) => {
       const signal = cancelled(call);

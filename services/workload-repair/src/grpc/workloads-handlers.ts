@@ -133,6 +133,7 @@ export function createWorkloadsHandlers(
     const { effectiveTick } = await writer.submit({
       id: { sequence: 'workload/w' },
       owner: workloadsOwner,
+      journal: { workload: { action, spec } },
       ops: (_tick, id) => [op.put(WorkloadInput, workloadsInbox + id, { action, spec })],
       compares,
       conflict,

@@ -20,6 +20,8 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { DefinitionSource } from "../../inventory/v1/records.js";
+import { JournalRecord } from "./journal.js";
 
 export const protobufPackage = "chamber.clock.v1";
 
@@ -196,6 +198,32 @@ export interface ResetClockRequest {
 
 export interface ResetClockResponse {
   status: ClockStatus | undefined;
+}
+
+export interface ListInputsRequest {
+}
+
+export interface ListInputsResponse {
+  /** The run's seed. */
+  seed: number;
+  /** The last settled tick; `inputs` are those that took effect up to it. */
+  tick: number;
+  /** The world digest through `tick`. */
+  digest: string;
+  /** False once a participant was dropped during the run: it does not replay. */
+  deterministic: boolean;
+  /**
+   * The definition in force (the one the run started from unless `inputs`
+   * load another); unset while none is.
+   */
+  definition:
+    | DefinitionSource
+    | undefined;
+  /**
+   * The run's external inputs in the order they took effect: by tick, then
+   * in the order they were accepted.
+   */
+  inputs: JournalRecord[];
 }
 
 function createBaseClockStatus(): ClockStatus {
@@ -1502,6 +1530,209 @@ export const ResetClockResponse: MessageFns<ResetClockResponse> = {
   },
 };
 
+function createBaseListInputsRequest(): ListInputsRequest {
+  return {};
+}
+
+export const ListInputsRequest: MessageFns<ListInputsRequest> = {
+  encode(_: ListInputsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInputsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInputsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListInputsRequest {
+    return {};
+  },
+
+  toJSON(_: ListInputsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListInputsRequest>): ListInputsRequest {
+    return ListInputsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListInputsRequest>): ListInputsRequest {
+    const message = createBaseListInputsRequest();
+    return message;
+  },
+};
+
+function createBaseListInputsResponse(): ListInputsResponse {
+  return { seed: 0, tick: 0, digest: "", deterministic: false, definition: undefined, inputs: [] };
+}
+
+export const ListInputsResponse: MessageFns<ListInputsResponse> = {
+  encode(message: ListInputsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.seed !== 0) {
+      writer.uint32(8).uint64(message.seed);
+    }
+    if (message.tick !== 0) {
+      writer.uint32(16).uint64(message.tick);
+    }
+    if (message.digest !== "") {
+      writer.uint32(26).string(message.digest);
+    }
+    if (message.deterministic !== false) {
+      writer.uint32(32).bool(message.deterministic);
+    }
+    if (message.definition !== undefined) {
+      DefinitionSource.encode(message.definition, writer.uint32(42).fork()).join();
+    }
+    for (const v of message.inputs) {
+      JournalRecord.encode(v!, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInputsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInputsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.seed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.digest = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.deterministic = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.definition = DefinitionSource.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.inputs.push(JournalRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInputsResponse {
+    return {
+      seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      tick: isSet(object.tick) ? globalThis.Number(object.tick) : 0,
+      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
+      deterministic: isSet(object.deterministic) ? globalThis.Boolean(object.deterministic) : false,
+      definition: isSet(object.definition) ? DefinitionSource.fromJSON(object.definition) : undefined,
+      inputs: globalThis.Array.isArray(object?.inputs) ? object.inputs.map((e: any) => JournalRecord.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListInputsResponse): unknown {
+    const obj: any = {};
+    if (message.seed !== 0) {
+      obj.seed = Math.round(message.seed);
+    }
+    if (message.tick !== 0) {
+      obj.tick = Math.round(message.tick);
+    }
+    if (message.digest !== "") {
+      obj.digest = message.digest;
+    }
+    if (message.deterministic !== false) {
+      obj.deterministic = message.deterministic;
+    }
+    if (message.definition !== undefined) {
+      obj.definition = DefinitionSource.toJSON(message.definition);
+    }
+    if (message.inputs?.length) {
+      obj.inputs = message.inputs.map((e) => JournalRecord.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListInputsResponse>): ListInputsResponse {
+    return ListInputsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListInputsResponse>): ListInputsResponse {
+    const message = createBaseListInputsResponse();
+    message.seed = object.seed ?? 0;
+    message.tick = object.tick ?? 0;
+    message.digest = object.digest ?? "";
+    message.deterministic = object.deterministic ?? false;
+    message.definition = (object.definition !== undefined && object.definition !== null)
+      ? DefinitionSource.fromPartial(object.definition)
+      : undefined;
+    message.inputs = object.inputs?.map((e) => JournalRecord.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 export type ClockService = typeof ClockService;
 export const ClockService = {
   /** The current clock status. */
@@ -1580,6 +1811,19 @@ export const ClockService = {
     responseSerialize: (value: ResetClockResponse): Buffer => Buffer.from(ResetClockResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ResetClockResponse => ResetClockResponse.decode(value),
   },
+  /**
+   * The run so far as its inputs: seed, definition, the input journal up to
+   * the last settled tick, and the digest there (to export it as a scenario).
+   */
+  listInputs: {
+    path: "/chamber.clock.v1.Clock/ListInputs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListInputsRequest): Buffer => Buffer.from(ListInputsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListInputsRequest => ListInputsRequest.decode(value),
+    responseSerialize: (value: ListInputsResponse): Buffer => Buffer.from(ListInputsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListInputsResponse => ListInputsResponse.decode(value),
+  },
 } as const;
 
 export interface ClockServer extends UntypedServiceImplementation {
@@ -1603,6 +1847,11 @@ export interface ClockServer extends UntypedServiceImplementation {
    * tick 0, on which participants rebuild it from its definition and seed.
    */
   resetClock: handleUnaryCall<ResetClockRequest, ResetClockResponse>;
+  /**
+   * The run so far as its inputs: seed, definition, the input journal up to
+   * the last settled tick, and the digest there (to export it as a scenario).
+   */
+  listInputs: handleUnaryCall<ListInputsRequest, ListInputsResponse>;
 }
 
 export interface ClockClient extends Client {
@@ -1714,6 +1963,25 @@ export interface ClockClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResetClockResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The run so far as its inputs: seed, definition, the input journal up to
+   * the last settled tick, and the digest there (to export it as a scenario).
+   */
+  listInputs(
+    request: ListInputsRequest,
+    callback: (error: ServiceError | null, response: ListInputsResponse) => void,
+  ): ClientUnaryCall;
+  listInputs(
+    request: ListInputsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListInputsResponse) => void,
+  ): ClientUnaryCall;
+  listInputs(
+    request: ListInputsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListInputsResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -634,6 +634,11 @@ export interface DefinitionSource {
   fileName: string;
   source: string;
   loadId: string;
+  /**
+   * The shipped sample (`small`, `standard`, `large`) it was read from, as
+   * the inventory's configured definition; empty for any other.
+   */
+  sample: string;
 }
 
 /** sources/inventory-load: the progress of the latest definition load. */
@@ -2634,7 +2639,7 @@ export const TargetInput: MessageFns<TargetInput> = {
 };
 
 function createBaseDefinitionSource(): DefinitionSource {
-  return { fileName: "", source: "", loadId: "" };
+  return { fileName: "", source: "", loadId: "", sample: "" };
 }
 
 export const DefinitionSource: MessageFns<DefinitionSource> = {
@@ -2647,6 +2652,9 @@ export const DefinitionSource: MessageFns<DefinitionSource> = {
     }
     if (message.loadId !== "") {
       writer.uint32(26).string(message.loadId);
+    }
+    if (message.sample !== "") {
+      writer.uint32(34).string(message.sample);
     }
     return writer;
   },
@@ -2688,6 +2696,14 @@ export const DefinitionSource: MessageFns<DefinitionSource> = {
             message.loadId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sample = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2713,6 +2729,7 @@ export const DefinitionSource: MessageFns<DefinitionSource> = {
         : isSet(object.load_id)
         ? globalThis.String(object.load_id)
         : "",
+      sample: isSet(object.sample) ? globalThis.String(object.sample) : "",
     };
   },
 
@@ -2727,6 +2744,9 @@ export const DefinitionSource: MessageFns<DefinitionSource> = {
     if (message.loadId !== "") {
       obj.loadId = message.loadId;
     }
+    if (message.sample !== "") {
+      obj.sample = message.sample;
+    }
     return obj;
   },
 
@@ -2738,6 +2758,7 @@ export const DefinitionSource: MessageFns<DefinitionSource> = {
     message.fileName = object.fileName ?? "";
     message.source = object.source ?? "";
     message.loadId = object.loadId ?? "";
+    message.sample = object.sample ?? "";
     return message;
   },
 };
