@@ -277,4 +277,85 @@ describe('the Scenarios page', () => {
     // The browser logs the refusal (a 403) as an error of its own; nothing else.
     expect(problems.filter((p) => !p.includes('status of 403 (Forbidden)'))).toEqual([]);
   });
+
+  it('plans a scenario against the running simulation in words (what stands in the way too), and applies it after an in-page confirmation, nothing reset', async () => {
+    const { page, problems } = await scenariosPage('admin', 'scenarios-page-admin');
+    const runs = page.getByRole('list', { name: 'Runs' }).getByRole('listitem');
+    const before = (await admin.call<{ runs: ScenarioRun[] }>('listScenarioRuns')).body.runs.length;
+    await expect.poll(() => runs.count()).toBe(before);
+    const form = page.getByRole('form', { name: 'Scenario' });
+    const text = form.getByLabel('Scenario (YAML)');
+
+    // A workload the file creates exists already: the plan says so.
+    const ghost = {
+      name: 'ghost',
+      instances: 1,
+      demand: { cores: 1 },
+      image: 'g1',
+      placement: { rule: 'none' },
+    };
+    const created = await admin.call<{ effectiveTick: number }>('createWorkload', { body: ghost });
+    await admin.call('runUntil', { body: { tick: created.body.effectiveTick } });
+    await text.fill(
+      lateCrash.replace(
+        'timeline:\n',
+        'workloads:\n  - { name: ghost, instances: 1, demand: { cores: 1 }, image: g1, placement: { rule: none } }\ntimeline:\n',
+      ),
+    );
+    await form.getByRole('button', { name: 'Plan' }).click();
+    const inTheWay = page.getByRole('alert', { name: 'In the way' }).getByRole('listitem');
+    await expect
+      .poll(() => inTheWay.allTextContents())
+      .toEqual([expect.stringMatching(/workload ghost exists already/)]);
+
+    // Its fault under an id of its own (the run above injected late-crash already), at its
+    // entry's tick: an apply takes a fault's own schedule.at as it is, not counted from now.
+    await text.fill(
+      lateCrash.replace('id: late-crash', 'id: late-crash-applied').replace('      at: 80\n', ''),
+    );
+    await form.getByRole('button', { name: 'Plan' }).click();
+    const plan = page.getByRole('region', { name: 'Plan' });
+    await expect.poll(() => plan.textContent()).toMatch(/Counted from tick \d+/);
+    const now = Number(/Counted from tick (\d+)/.exec((await plan.textContent()) ?? '')![1]);
+    expect(await plan.textContent()).toContain(
+      'The definition in force is the scenario’s: nothing to load.',
+    );
+    const inputs = plan.getByRole('table', { name: 'Inputs' }).getByRole('row');
+    expect(await inputs.allTextContents()).toEqual([
+      'TickInputWhere',
+      expect.stringMatching(
+        new RegExp(`^${now + 2}.*crash.*small/z1/rack1/blade/0.*pasted\\.yaml:6:5$`),
+      ),
+    ]);
+    await page.screenshot({ path: artifact('scenarios-plan.png'), fullPage: true });
+
+    await form.getByRole('button', { name: 'Apply…' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Apply the scenario?' });
+    expect(await confirm.textContent()).toContain('Nothing is reset');
+    const previous = (await admin.call<{ runs: ScenarioRun[] }>('listScenarioRuns')).body.runs[0]
+      ?.id;
+    await confirm.getByRole('button', { name: 'Apply now' }).click();
+    const latest = async () =>
+      (await admin.call<{ runs: ScenarioRun[] }>('listScenarioRuns')).body.runs[0]!;
+    // Ended: the newest run is not the one listed before, and no longer running.
+    await expect
+      .poll(async () => {
+        const run = await latest();
+        return run.id !== previous && run.state !== 'RUN_STATE_RUNNING';
+      })
+      .toBe(true);
+    const ended = await latest();
+    expect(ended.state, ended.reason).toBe('RUN_STATE_APPLIED');
+    await expect.poll(() => runs.count()).toBe(before + 1);
+    await expect.poll(() => runs.first().textContent()).toMatch(/^late-crash applied /);
+    const applied = page.getByRole('region', { name: 'What it applied' });
+    await expect.poll(() => applied.count()).toBe(1);
+    expect(await applied.getByRole('table', { name: 'Inputs' }).textContent()).toContain(
+      String(now + 2),
+    );
+    expect(ended.mode).toBe('RUN_MODE_APPLY');
+    expect(await page.getByRole('main').textContent()).not.toMatch(/RUN_(STATE|MODE)_/);
+    await page.screenshot({ path: artifact('scenarios-applied.png'), fullPage: true });
+    expect(problems).toEqual([]);
+  });
 });

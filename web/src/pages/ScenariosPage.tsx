@@ -5,6 +5,7 @@ import { ApiError, call, type ScenarioRun } from '../api.js';
 import { describeError, Problem, useLiveRecords } from './common.js';
 
 type Check = AnswerOf<'checkScenario'>;
+type Plan = AnswerOf<'planScenario'>;
 type Example = AnswerOf<'listScenarioExamples'>['examples'][number];
 type Report = NonNullable<ScenarioRun['report']>;
 
@@ -25,7 +26,7 @@ function stateWord(run: ScenarioRun): string {
 
 /** The status class of a run's state word, as the other pages colour theirs. */
 function stateClass(word: string): string {
-  if (word === 'passed') return 'status status-succeeded';
+  if (word === 'passed' || word === 'applied') return 'status status-succeeded';
   if (word === 'failed' || word === 'error' || word === 'interrupted')
     return 'status status-failed';
   return 'status status-running';
@@ -64,7 +65,9 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
   const [fileName, setFileName] = useState(pastedFileName);
   const [check, setCheck] = useState<Check | undefined>();
   const [checkError, setCheckError] = useState<unknown>();
-  const [isConfirming, setConfirming] = useState(false);
+  const [plan, setPlan] = useState<Plan | undefined>();
+  /** The change being confirmed in the page: a fresh run (a reset), or an apply. */
+  const [confirming, setConfirming] = useState<'run' | 'apply' | undefined>();
   const [seed, setSeed] = useState('');
   const [runError, setRunError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
@@ -90,9 +93,10 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
     setSource(text);
     setFileName(name);
     setCheck(undefined);
+    setPlan(undefined);
     setCheckError(undefined);
     setRunError(undefined);
-    setConfirming(false);
+    setConfirming(undefined);
   };
   const pick = (e: ChangeEvent<HTMLInputElement>): void => {
     const file = e.target.files?.[0];
@@ -102,12 +106,16 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
       (error: unknown) => setCheckError(error),
     );
   };
-  const runCheck = async (): Promise<void> => {
+  /** Asks the frontend about the file (check or plan: nothing written); shows the answer or its problems. */
+  const ask = async (what: 'check' | 'plan'): Promise<void> => {
     setBusy(true);
     setCheck(undefined);
+    setPlan(undefined);
     setCheckError(undefined);
     try {
-      setCheck((await call('checkScenario', { body: { source, fileName } })).body);
+      const body = { source, fileName };
+      if (what === 'check') setCheck((await call('checkScenario', { body })).body);
+      else setPlan((await call('planScenario', { body })).body);
     } catch (error) {
       setCheckError(error);
     } finally {
@@ -116,14 +124,16 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
   };
   const seedValue = seed.trim() === '' ? undefined : Number(seed);
   const isSeedBad = seedValue !== undefined && !(Number.isInteger(seedValue) && seedValue >= 0);
-  const startRun = async (): Promise<void> => {
+  const startRun = async (mode: 'run' | 'apply'): Promise<void> => {
     setBusy(true);
     setRunError(undefined);
     try {
-      const body = { source, fileName, ...(seedValue === undefined ? {} : { seed: seedValue }) };
-      const { body: run } = await call('startScenarioRun', { body });
+      const seeded = mode === 'run' && seedValue !== undefined ? { seed: seedValue } : {};
+      const { body: run } = await call('startScenarioRun', {
+        body: { source, fileName, mode, ...seeded },
+      });
       setSelected(run.id);
-      setConfirming(false);
+      setConfirming(undefined);
     } catch (error) {
       setRunError(error);
     } finally {
@@ -131,7 +141,7 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
     }
   };
   const runTitle = !canRun
-    ? 'Running a scenario needs the right "step_time", which you do not hold.'
+    ? 'Running or applying a scenario needs the right "step_time", which you do not hold.'
     : isRunning
       ? 'Another scenario run is in progress.'
       : source.trim() === ''
@@ -146,7 +156,7 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
         aria-label="Scenario"
         onSubmit={(e) => {
           e.preventDefault();
-          void runCheck();
+          void ask('check');
         }}
       >
         <label className="grow">
@@ -204,32 +214,67 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
             </button>
             <button
               type="button"
-              disabled={isBusy || runTitle !== undefined || isConfirming || isSeedBad}
+              disabled={isBusy || source.trim() === ''}
+              onClick={() => void ask('plan')}
+            >
+              Plan
+            </button>
+            <button
+              type="button"
+              disabled={isBusy || runTitle !== undefined || confirming !== undefined || isSeedBad}
               {...(runTitle === undefined ? {} : { title: runTitle })}
-              onClick={() => setConfirming(true)}
+              onClick={() => setConfirming('run')}
             >
               Run…
+            </button>
+            <button
+              type="button"
+              disabled={isBusy || runTitle !== undefined || confirming !== undefined}
+              {...(runTitle === undefined ? {} : { title: runTitle })}
+              onClick={() => setConfirming('apply')}
+            >
+              Apply…
             </button>
           </div>
         </div>
       </form>
       {isSeedBad && <p className="error">The seed is a whole number, 0 or more.</p>}
-      {isConfirming && (
+      {confirming === 'run' && (
         <div role="alertdialog" aria-label="Run the scenario?" className="confirm">
           <span>
-            Run {check?.name ?? fileName}? This resets the simulation: its clock goes back to tick 0
-            and the scenario&apos;s inventory and seed
+            Run {check?.name ?? plan?.name ?? fileName}? This resets the simulation: its clock goes
+            back to tick 0 and the scenario&apos;s inventory and seed
             {seedValue === undefined ? '' : ` (${seedValue})`} are loaded.
           </span>
           <button
             type="button"
             className="danger"
             disabled={isBusy}
-            onClick={() => void startRun()}
+            onClick={() => void startRun('run')}
           >
             Reset and run
           </button>
-          <button type="button" onClick={() => setConfirming(false)}>
+          <button type="button" onClick={() => setConfirming(undefined)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {confirming === 'apply' && (
+        <div role="alertdialog" aria-label="Apply the scenario?" className="confirm">
+          <span>
+            Apply {check?.name ?? plan?.name ?? fileName} into the running simulation? Nothing is
+            reset: its inventory is loaded if it differs, its workloads created and each input takes
+            effect at the current tick plus its own (Plan shows them).
+          </span>
+          <button
+            type="button"
+            className="danger"
+            disabled={isBusy}
+            onClick={() => void startRun('apply')}
+          >
+            Apply now
+          </button>
+          <button type="button" onClick={() => setConfirming(undefined)}>
             Cancel
           </button>
         </div>
@@ -239,6 +284,13 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
           {check.name} checks out: {plural(check.inputs, 'input')} on its timeline,{' '}
           {plural(check.expectations, 'expectation')}, last tick {check.lastTick}.
         </p>
+      )}
+      {plan !== undefined && (
+        <PlanView
+          plan={plan}
+          label="Plan"
+          heading={`If ${plan.name ?? fileName} were applied now`}
+        />
       )}
       {checkError !== undefined && <Problems label="Problems" lines={errorLines(checkError)} />}
       {runError !== undefined && <Problems label="Run refused" lines={errorLines(runError)} />}
@@ -262,7 +314,7 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
                   </button>{' '}
                   <span className={stateClass(stateWord(r))}>{stateWord(r)}</span>{' '}
                   <span className="muted">
-                    seed {r.seed ?? 0},{' '}
+                    {r.mode === 'RUN_MODE_APPLY' ? '' : `seed ${r.seed ?? 0}, `}
                     {r.startedAt === undefined ? '' : new Date(r.startedAt).toLocaleString()}
                   </span>
                 </li>
@@ -291,6 +343,96 @@ function Problems({ label, lines }: { label: string; lines: readonly string[] })
   );
 }
 
+/** Up to `n` paths, then how many more. */
+function firstOf(paths: readonly string[] | undefined, n = 5): string {
+  const all = paths ?? [];
+  const more = all.length - n;
+  return all.slice(0, n).join(', ') + (more > 0 ? ` and ${more} more` : '');
+}
+
+/**
+ * A plan in words: the tick it counts from, the definition it loads and
+ * what that changes, the workloads it creates, each input at its tick, the
+ * clock policy it sets, and what stands in its way.
+ */
+function PlanView({ plan, label, heading }: { plan: Plan; label: string; heading: string }) {
+  const now = plan.now ?? 0;
+  const inventory = plan.inventory;
+  const changes: Array<[string, number | undefined, readonly string[] | undefined]> = [
+    ['added', inventory?.added, inventory?.addedPaths],
+    ['changed', inventory?.updated, inventory?.updatedPaths],
+    ['removed', inventory?.removed, inventory?.removedPaths],
+  ];
+  const workloads = plan.workloads ?? [];
+  const inputs = plan.inputs ?? [];
+  const problems = plan.problems ?? [];
+  return (
+    <section className="plan" aria-label={label}>
+      <h3>{heading}</h3>
+      <p>
+        Counted from tick {now}: the scenario&apos;s tick t is tick {now} + t.
+      </p>
+      <ul>
+        <li>
+          {inventory === undefined ? (
+            'The definition in force is the scenario’s: nothing to load.'
+          ) : (
+            <>
+              Loads {inventory.fileName} ({plural(inventory.blades ?? 0, 'blade')}):{' '}
+              {changes.map(([word, n]) => `${n ?? 0} ${word}`).join(', ')},{' '}
+              {inventory.unchanged ?? 0} unchanged.
+              {changes
+                .filter(([, n]) => (n ?? 0) > 0)
+                .map(([word, , paths]) => (
+                  <span key={word} className="mono paths">
+                    {' '}
+                    {word}: {firstOf(paths)}.
+                  </span>
+                ))}
+            </>
+          )}
+        </li>
+        <li>
+          {workloads.length === 0
+            ? 'Creates no workload.'
+            : `Creates at tick ${now + 1}: ${workloads.join('; ')}.`}
+        </li>
+        {plan.clockPolicy !== undefined && (
+          <li>
+            Sets the clock to {wordOf(plan.clockPolicy)}
+            {plan.clockRate === undefined ? '' : ` at ${plan.clockRate} ticks a second`}.
+          </li>
+        )}
+      </ul>
+      {inputs.length === 0 ? (
+        <p>No input on its timeline.</p>
+      ) : (
+        <div className="scroll">
+          <table aria-label="Inputs">
+            <thead>
+              <tr>
+                <th>Tick</th>
+                <th>Input</th>
+                <th>Where</th>
+              </tr>
+            </thead>
+            <tbody>
+              {inputs.map((input, i) => (
+                <tr key={i}>
+                  <td className="num">{input.at ?? 0}</td>
+                  <td>{input.what}</td>
+                  <td className="mono">{input.where}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {problems.length > 0 && <Problems label="In the way" lines={problems} />}
+    </section>
+  );
+}
+
 /** One run: where it stands while it runs, then its report; its reason when it ended in error. */
 function RunView({ run }: { run: ScenarioRun }) {
   const word = stateWord(run);
@@ -302,7 +444,8 @@ function RunView({ run }: { run: ScenarioRun }) {
         {run.name ?? run.id} <span className={stateClass(word)}>{word}</span>
       </h3>
       <p className="muted">
-        {run.fileName} · seed {run.seed ?? 0}
+        {run.fileName} ·{' '}
+        {run.mode === 'RUN_MODE_APPLY' ? 'applied, nothing reset' : `seed ${run.seed ?? 0}`}
         {run.requestedBy === undefined ? '' : ` · by ${run.requestedBy.replace(/^user:/, '')}`}
         {run.startedAt === undefined
           ? ''
@@ -322,6 +465,9 @@ function RunView({ run }: { run: ScenarioRun }) {
         </p>
       )}
       {run.report !== undefined && <ReportView report={run.report} />}
+      {run.mode === 'RUN_MODE_APPLY' && run.plan !== undefined && (
+        <PlanView plan={run.plan} label="What it applied" heading="What it applied" />
+      )}
     </section>
   );
 }
