@@ -67,13 +67,25 @@ export async function apiWithEtag<T>(
   body?: unknown,
   ifMatch?: string,
 ): Promise<{ body: T; etag: string | undefined }> {
+  const { text, etag } = await request(method, path, 'application/json', body, ifMatch);
+  return { body: (text === '' ? undefined : JSON.parse(text)) as T, etag };
+}
+
+/** One request under /api/v1: the answer's text and ETag, or an {@link ApiError}. */
+async function request(
+  method: string,
+  path: string,
+  accept: string,
+  body?: unknown,
+  ifMatch?: string,
+): Promise<{ text: string; etag: string | undefined }> {
   let res: Response;
   try {
     res = await fetch(`${apiPrefix}${path}`, {
       method,
       credentials: 'same-origin',
       headers: {
-        accept: 'application/json',
+        accept,
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(ifMatch === undefined ? {} : { 'if-match': ifMatch }),
       },
@@ -103,10 +115,7 @@ export async function apiWithEtag<T>(
     }
     throw new ApiError(res.status, code, message, field);
   }
-  return {
-    body: (text === '' ? undefined : JSON.parse(text)) as T,
-    etag: res.headers.get('etag') ?? undefined,
-  };
+  return { text, etag: res.headers.get('etag') ?? undefined };
 }
 
 /** The parts of a call to operation `Id`, typed by its route. */
@@ -142,4 +151,14 @@ export async function call<Id extends OperationId>(
     input.body,
     input.ifMatch,
   );
+}
+
+/**
+ * Calls operation `Id`, a GET without parameters whose answer is a file
+ * (`exportScenario`'s YAML), with the session cookie; resolves with its
+ * text, rejects as {@link api}.
+ */
+export async function callText(id: OperationId): Promise<string> {
+  const op = operation(id);
+  return (await request(op.method, op.path, op.response.contentType ?? '*/*')).text;
 }

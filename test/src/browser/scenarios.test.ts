@@ -222,7 +222,7 @@ describe('the Scenarios page', () => {
     expect(problems.filter((p) => !p.includes('status of 400 (Bad Request)'))).toEqual([]);
   });
 
-  it('shows a user without step_time the past runs and their reports, with Run disabled saying why, and lets it check a shipped scenario', async () => {
+  it('shows a user without step_time the past runs and their reports, with Run disabled saying why, lets it check a shipped scenario, and exports the simulation’s run into the page as a file to check or download', async () => {
     const { page, problems } = await scenariosPage('watcher', 'watcher-password', 420);
     const runs = page.getByRole('list', { name: 'Runs' }).getByRole('listitem');
     await expect.poll(() => runs.count()).toBe(1);
@@ -251,6 +251,18 @@ describe('the Scenarios page', () => {
       .toMatch(/^pdu-failure-spread checks out: \d+ inputs? on its timeline/);
     expect(await scrollWidth(page)).toBeLessThanOrEqual(420);
     await page.screenshot({ path: artifact('scenarios-watcher-narrow.png'), fullPage: true });
+
+    // The simulation's run so far, exported as a scenario: into the box, checked, downloadable.
+    await form.getByRole('button', { name: "Export the simulation's run" }).click();
+    await expect
+      .poll(() => form.getByLabel('Scenario (YAML)').inputValue())
+      .toMatch(/digest: [0-9a-f]{64}/);
+    const link = form.getByRole('link', { name: 'Download exported.yaml' });
+    expect(await link.getAttribute('download')).toBe('exported.yaml');
+    await form.getByRole('button', { name: 'Check' }).click();
+    await expect
+      .poll(() => page.getByRole('main').getByRole('status').textContent())
+      .toMatch(/checks out: /);
     expect(problems).toEqual([]);
   });
 

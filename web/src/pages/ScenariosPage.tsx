@@ -1,7 +1,7 @@
 import { type ChangeEvent, useEffect, useMemo, useState } from 'react';
 import type { AnswerOf } from '@chamber/api';
 import { wordOf } from '@chamber/world';
-import { ApiError, call, type ScenarioRun } from '../api.js';
+import { ApiError, call, callText, type ScenarioRun } from '../api.js';
 import { describeError, Problem, useLiveRecords } from './common.js';
 
 type Check = AnswerOf<'checkScenario'>;
@@ -11,6 +11,9 @@ type Report = NonNullable<ScenarioRun['report']>;
 
 /** The file name a pasted scenario is checked and run under. */
 const pastedFileName = 'pasted.yaml';
+
+/** The file name of the simulation's run exported as a scenario. */
+const exportedFileName = 'exported.yaml';
 
 /** The runs newest first: by start time, then by id (`run-<ms>-…`). */
 function newestFirst(runs: Iterable<ScenarioRun>): ScenarioRun[] {
@@ -97,6 +100,23 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
     setCheckError(undefined);
     setRunError(undefined);
     setConfirming(undefined);
+  };
+  // The simulation's run so far as a scenario: into the box, and as a file to download.
+  const [download, setDownload] = useState<string | undefined>();
+  useEffect(() => () => URL.revokeObjectURL(download ?? ''), [download]);
+  const exportRun = async (): Promise<void> => {
+    setBusy(true);
+    try {
+      const text = await callText('exportScenario');
+      changeSource(text, exportedFileName);
+      setDownload(URL.createObjectURL(new Blob([text], { type: 'text/yaml' })));
+    } catch (error) {
+      setCheck(undefined);
+      setPlan(undefined);
+      setCheckError(error);
+    } finally {
+      setBusy(false);
+    }
   };
   const pick = (e: ChangeEvent<HTMLInputElement>): void => {
     const file = e.target.files?.[0];
@@ -197,6 +217,16 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
           <span className="muted">
             As <span className="mono">{fileName}</span>
           </span>
+          <div className="export">
+            <button type="button" disabled={isBusy} onClick={() => void exportRun()}>
+              Export the simulation&apos;s run
+            </button>
+            {download !== undefined && fileName === exportedFileName && (
+              <a href={download} download={exportedFileName}>
+                Download {exportedFileName}
+              </a>
+            )}
+          </div>
           <label>
             Seed
             <input
