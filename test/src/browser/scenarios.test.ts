@@ -7,9 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from '../system/frontend-world.js';
 import {
+  frontendServicesOf,
   repo,
   startFrontendProcess,
-  startServiceProcess,
+  startScenariosProcess,
   startSimulationProcesses,
 } from '../system/processes.js';
 import { artifact, launchChromium, openPage, submitLogin, webRoot } from './browser.js';
@@ -58,20 +59,9 @@ beforeAll(async () => {
     cleanup,
     env: { inventory: { CHAMBER_INVENTORY_DEFINITION: 'small' } },
   });
-  const stepper = `127.0.0.1:${sim.stepperPort}`;
-  const scenarios = await startServiceProcess({
-    name: 'scenarios',
-    endpoints: sim.endpoints,
-    simulation: sim.simulation,
-    env: {
-      CHAMBER_SCENARIOS_STEPPER: stepper,
-      CHAMBER_SCENARIOS_INVENTORY: sim.address('inventory'),
-      CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
-      CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
-      CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
-      // Every step of a run written: the page sees each tick of its progress.
-      CHAMBER_SCENARIOS_PROGRESS_MS: '0',
-    },
+  const scenarios = await startScenariosProcess(sim, {
+    // Every step of a run written: the page sees each tick of its progress.
+    env: { CHAMBER_SCENARIOS_PROGRESS_MS: '0' },
   });
   cleanup.push(() => scenarios.child.kill('SIGKILL'));
   const port = await freePort();
@@ -82,15 +72,7 @@ beforeAll(async () => {
     port,
     adminPassword,
     webRoot,
-    services: {
-      stepper,
-      inventory: sim.address('inventory'),
-      faults: sim.address('faults'),
-      repair: sim.address('inventory-repair'),
-      workloads: sim.address('workload-repair'),
-      scheduler: sim.address('scheduler'),
-      scenarios: scenarios.address,
-    },
+    services: frontendServicesOf(sim, scenarios.address),
   });
   cleanup.push(() => frontend.kill('SIGKILL'));
   await frontend.waitForLine(/frontend serving/);

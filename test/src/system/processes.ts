@@ -224,6 +224,47 @@ export async function startSimulationProcesses(options: {
   };
 }
 
+/** A simulation {@link startSimulationProcesses} started. */
+export type SimulationProcesses = Awaited<ReturnType<typeof startSimulationProcesses>>;
+
+/**
+ * Starts the scenarios service beside `sim` as the launcher does (on
+ * `port`, any free one by default), a client of its stepper and
+ * participants; `env` is set on top. Resolves once it serves.
+ */
+export function startScenariosProcess(
+  sim: SimulationProcesses,
+  options: { port?: string; env?: Record<string, string> } = {},
+): Promise<{ child: Child; address: string }> {
+  return startServiceProcess({
+    name: 'scenarios',
+    endpoints: sim.endpoints,
+    simulation: sim.simulation,
+    env: {
+      CHAMBER_SCENARIOS_PORT: options.port ?? '0',
+      CHAMBER_SCENARIOS_STEPPER: `127.0.0.1:${sim.stepperPort}`,
+      CHAMBER_SCENARIOS_INVENTORY: sim.address('inventory'),
+      CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
+      CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
+      CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
+      ...options.env,
+    },
+  });
+}
+
+/** The services of `sim` and the scenarios service at `scenarios`, as {@link startFrontendProcess} takes them. */
+export function frontendServicesOf(sim: SimulationProcesses, scenarios: string) {
+  return {
+    stepper: `127.0.0.1:${sim.stepperPort}`,
+    inventory: sim.address('inventory'),
+    faults: sim.address('faults'),
+    repair: sim.address('inventory-repair'),
+    workloads: sim.address('workload-repair'),
+    scheduler: sim.address('scheduler'),
+    scenarios,
+  };
+}
+
 /** What {@link spawnServiceProcess} and {@link startServiceProcess} start. */
 interface ServiceProcessOptions {
   name: string;

@@ -11,10 +11,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from './frontend-world.js';
 import {
+  frontendServicesOf,
   repo,
   runToEnd,
   startFrontendProcess,
-  startServiceProcess,
+  startScenariosProcess,
   startSimulationProcesses,
   type Child,
 } from './processes.js';
@@ -47,20 +48,7 @@ beforeAll(async () => {
     env: { inventory: { CHAMBER_INVENTORY_DEFINITION: 'small' } },
   });
   const stepper = `127.0.0.1:${sim.stepperPort}`;
-  startScenarios = (port = '0') =>
-    startServiceProcess({
-      name: 'scenarios',
-      endpoints: sim.endpoints,
-      simulation: sim.simulation,
-      env: {
-        CHAMBER_SCENARIOS_PORT: port,
-        CHAMBER_SCENARIOS_STEPPER: stepper,
-        CHAMBER_SCENARIOS_INVENTORY: sim.address('inventory'),
-        CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
-        CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
-        CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
-      },
-    });
+  startScenarios = (port = '0') => startScenariosProcess(sim, { port });
   scenarios = await startScenarios();
   cleanup.push(() => scenarios.child.kill('SIGKILL'));
   chamber = connect({
@@ -82,14 +70,7 @@ beforeAll(async () => {
     simulation: sim.simulation,
     port,
     adminPassword,
-    services: {
-      stepper,
-      inventory: sim.address('inventory'),
-      faults: sim.address('faults'),
-      repair: sim.address('inventory-repair'),
-      workloads: sim.address('workload-repair'),
-      scenarios: scenarios.address,
-    },
+    services: frontendServicesOf(sim, scenarios.address),
   });
   cleanup.push(() => frontend.kill('SIGKILL'));
   await frontend.waitForLine(/frontend serving/);
