@@ -1,5 +1,4 @@
 import { ApiClient, type ScenarioRun } from '@chamber/api';
-import { freePort } from '@chamber/etcd-process';
 import { budgets } from '@chamber/testing';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,9 +6,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from '../system/frontend-world.js';
 import {
-  frontendServicesOf,
   repo,
-  startFrontendProcess,
+  serveFrontendFor,
   startScenariosProcess,
   startSimulationProcesses,
 } from '../system/processes.js';
@@ -64,19 +62,8 @@ beforeAll(async () => {
     env: { CHAMBER_SCENARIOS_PROGRESS_MS: '0' },
   });
   cleanup.push(() => scenarios.child.kill('SIGKILL'));
-  const port = await freePort();
   const adminPassword = 'scenarios-page-admin';
-  const frontend = startFrontendProcess({
-    endpoints: sim.endpoints,
-    simulation: sim.simulation,
-    port,
-    adminPassword,
-    webRoot,
-    services: frontendServicesOf(sim, scenarios.address),
-  });
-  cleanup.push(() => frontend.kill('SIGKILL'));
-  await frontend.waitForLine(/frontend serving/);
-  url = `http://127.0.0.1:${port}`;
+  url = await serveFrontendFor(sim, scenarios.address, { adminPassword, cleanup, webRoot });
   const login = await new ApiClient({ baseUrl: url }).call('logIn', {
     body: { user: 'admin', password: adminPassword },
   });

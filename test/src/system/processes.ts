@@ -253,7 +253,7 @@ export function startScenariosProcess(
 }
 
 /** The services of `sim` and the scenarios service at `scenarios`, as {@link startFrontendProcess} takes them. */
-export function frontendServicesOf(sim: SimulationProcesses, scenarios: string) {
+function frontendServicesOf(sim: SimulationProcesses, scenarios: string) {
   return {
     stepper: `127.0.0.1:${sim.stepperPort}`,
     inventory: sim.address('inventory'),
@@ -263,6 +263,35 @@ export function frontendServicesOf(sim: SimulationProcesses, scenarios: string) 
     scheduler: sim.address('scheduler'),
     scenarios,
   };
+}
+
+/**
+ * Starts a frontend process in front of `sim` and its scenarios service at
+ * `scenarios`, on a free port, its kill added to `cleanup`; resolves with
+ * its URL once it serves.
+ */
+export async function serveFrontendFor(
+  sim: SimulationProcesses,
+  scenarios: string,
+  options: {
+    adminPassword: string;
+    cleanup: Array<() => Promise<void> | void>;
+    /** The dashboard to serve at `/` (none by default). */
+    webRoot?: string;
+  },
+): Promise<string> {
+  const port = await freePort();
+  const frontend = startFrontendProcess({
+    endpoints: sim.endpoints,
+    simulation: sim.simulation,
+    port,
+    adminPassword: options.adminPassword,
+    ...(options.webRoot === undefined ? {} : { webRoot: options.webRoot }),
+    services: frontendServicesOf(sim, scenarios),
+  });
+  options.cleanup.push(() => frontend.kill('SIGKILL'));
+  await frontend.waitForLine(/frontend serving/);
+  return `http://127.0.0.1:${port}`;
 }
 
 /** What {@link spawnServiceProcess} and {@link startServiceProcess} start. */

@@ -1,6 +1,5 @@
 import { ApiClient, type ScenarioRun as RunAnswer } from '@chamber/api';
 import { ChamberError, Code, httpStatusOf } from '@chamber/errors';
-import { freePort } from '@chamber/etcd-process';
 import { RunState, type ScenarioRun } from '@chamber/protos';
 import { parseScenario, runScenario } from '@chamber/scenario';
 import { connect, type Chamber } from '@chamber/sdk';
@@ -11,10 +10,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from './frontend-world.js';
 import {
-  frontendServicesOf,
   repo,
   runToEnd,
-  startFrontendProcess,
+  serveFrontendFor,
   startScenariosProcess,
   startSimulationProcesses,
   type Child,
@@ -63,18 +61,8 @@ beforeAll(async () => {
   });
   cleanup.push(() => chamber.close());
 
-  const port = await freePort();
   const adminPassword = 'scenarios-admin-password';
-  const frontend = startFrontendProcess({
-    endpoints: sim.endpoints,
-    simulation: sim.simulation,
-    port,
-    adminPassword,
-    services: frontendServicesOf(sim, scenarios.address),
-  });
-  cleanup.push(() => frontend.kill('SIGKILL'));
-  await frontend.waitForLine(/frontend serving/);
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const baseUrl = await serveFrontendFor(sim, scenarios.address, { adminPassword, cleanup });
   const cookieOf = async (user: string, password: string) =>
     (await new ApiClient({ baseUrl }).call('logIn', { body: { user, password } })).headers
       .get('set-cookie')!
