@@ -1,4 +1,4 @@
-import { type ChangeEvent, useEffect, useMemo, useState } from 'react';
+import { type ChangeEvent, type ReactNode, useEffect, useMemo, useState } from 'react';
 import type { AnswerOf } from '@chamber/api';
 import { wordOf } from '@chamber/world';
 import { ApiError, call, callText, type ScenarioRun } from '../api.js';
@@ -269,40 +269,32 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
         </div>
       </form>
       {isSeedBad && <p className="error">The seed is a whole number, 0 or more.</p>}
-      {confirming === 'run' && (
-        <div role="alertdialog" aria-label="Run the scenario?" className="confirm">
-          <span>
-            Run {check?.name ?? plan?.name ?? fileName}? This resets the simulation: its clock goes
-            back to tick 0 and the scenario&apos;s inventory and seed
-            {seedValue === undefined ? '' : ` (${seedValue})`} are loaded.
-          </span>
+      {confirming !== undefined && (
+        <div
+          role="alertdialog"
+          aria-label={confirming === 'run' ? 'Run the scenario?' : 'Apply the scenario?'}
+          className="confirm"
+        >
+          {confirming === 'run' ? (
+            <span>
+              Run {check?.name ?? plan?.name ?? fileName}? This resets the simulation: its clock
+              goes back to tick 0 and the scenario&apos;s inventory and seed
+              {seedValue === undefined ? '' : ` (${seedValue})`} are loaded.
+            </span>
+          ) : (
+            <span>
+              Apply {check?.name ?? plan?.name ?? fileName} into the running simulation? Nothing is
+              reset: its inventory is loaded if it differs, its workloads created and each input
+              takes effect at the current tick plus its own (Plan shows them).
+            </span>
+          )}
           <button
             type="button"
             className="danger"
             disabled={isBusy}
-            onClick={() => void startRun('run')}
+            onClick={() => void startRun(confirming)}
           >
-            Reset and run
-          </button>
-          <button type="button" onClick={() => setConfirming(undefined)}>
-            Cancel
-          </button>
-        </div>
-      )}
-      {confirming === 'apply' && (
-        <div role="alertdialog" aria-label="Apply the scenario?" className="confirm">
-          <span>
-            Apply {check?.name ?? plan?.name ?? fileName} into the running simulation? Nothing is
-            reset: its inventory is loaded if it differs, its workloads created and each input takes
-            effect at the current tick plus its own (Plan shows them).
-          </span>
-          <button
-            type="button"
-            className="danger"
-            disabled={isBusy}
-            onClick={() => void startRun('apply')}
-          >
-            Apply now
+            {confirming === 'run' ? 'Reset and run' : 'Apply now'}
           </button>
           <button type="button" onClick={() => setConfirming(undefined)}>
             Cancel
@@ -373,6 +365,52 @@ function Problems({ label, lines }: { label: string; lines: readonly string[] })
   );
 }
 
+/** A column of a {@link Table}: its heading, and the class of its cells (`num`, `mono`). */
+type Column = readonly [heading: string, className?: string];
+
+/** A row of a {@link Table}: its key, its class, a cell per column. */
+interface Row {
+  readonly key: string;
+  readonly className?: string;
+  readonly cells: readonly ReactNode[];
+}
+
+/** A table named `label` for screen readers, scrolling sideways in a narrow window. */
+function Table({
+  label,
+  columns,
+  rows,
+}: {
+  label: string;
+  columns: readonly Column[];
+  rows: readonly Row[];
+}) {
+  return (
+    <div className="scroll">
+      <table aria-label={label}>
+        <thead>
+          <tr>
+            {columns.map(([heading]) => (
+              <th key={heading}>{heading}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <tr key={row.key} className={row.className}>
+              {row.cells.map((cell, i) => (
+                <td key={i} className={columns[i]?.[1]}>
+                  {cell}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 /** Up to `n` paths, then how many more. */
 function firstOf(paths: readonly string[] | undefined, n = 5): string {
   const all = paths ?? [];
@@ -437,26 +475,14 @@ function PlanView({ plan, label, heading }: { plan: Plan; label: string; heading
       {inputs.length === 0 ? (
         <p>No input on its timeline.</p>
       ) : (
-        <div className="scroll">
-          <table aria-label="Inputs">
-            <thead>
-              <tr>
-                <th>Tick</th>
-                <th>Input</th>
-                <th>Where</th>
-              </tr>
-            </thead>
-            <tbody>
-              {inputs.map((input, i) => (
-                <tr key={i}>
-                  <td className="num">{input.at ?? 0}</td>
-                  <td>{input.what}</td>
-                  <td className="mono">{input.where}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Inputs"
+          columns={[['Tick', 'num'], ['Input'], ['Where', 'mono']]}
+          rows={inputs.map((input, i) => ({
+            key: String(i),
+            cells: [input.at ?? 0, input.what, input.where],
+          }))}
+        />
       )}
       {problems.length > 0 && <Problems label="In the way" lines={problems} />}
     </section>
@@ -525,62 +551,49 @@ function ReportView({ report }: { report: Report }) {
         {report.wallMs === undefined ? '' : ` (${(report.wallMs / 1000).toFixed(1)} s)`}.
       </p>
       {expectations.length > 0 && (
-        <div className="scroll">
-          <table aria-label="Expectations">
-            <thead>
-              <tr>
-                <th>Held</th>
-                <th>Tick</th>
-                <th>Expected</th>
-                <th>Observed</th>
-                <th>Where</th>
-              </tr>
-            </thead>
-            <tbody>
-              {expectations.map((e, i) => (
-                <tr key={i} className={e.passed === true ? undefined : 'missed'}>
-                  <td aria-label={e.passed === true ? 'held' : 'not held'}>
-                    {e.passed === true ? '✓' : '✗'}
-                  </td>
-                  <td className="num">{e.tick ?? 0}</td>
-                  <td>{e.expected}</td>
-                  <td>{e.observed}</td>
-                  <td className="mono">{e.where}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Expectations"
+          columns={[['Held'], ['Tick', 'num'], ['Expected'], ['Observed'], ['Where', 'mono']]}
+          rows={expectations.map((e, i) => ({
+            key: String(i),
+            ...(e.passed === true ? {} : { className: 'missed' }),
+            cells: [
+              <abbr key="held" title={e.passed === true ? 'held' : 'not held'}>
+                {e.passed === true ? '✓' : '✗'}
+              </abbr>,
+              e.tick ?? 0,
+              e.expected,
+              e.observed,
+              e.where,
+            ],
+          }))}
+        />
       )}
       {(report.workloads ?? []).length > 0 && (
-        <div className="scroll">
-          <table aria-label="Workload figures">
-            <thead>
-              <tr>
-                <th>Workload</th>
-                <th>Availability</th>
-                <th>Instance-ticks lost</th>
-                <th>Outages</th>
-                <th>Worst outage (ticks)</th>
-                <th>Mean detection (ticks)</th>
-                <th>Mean recovery (ticks)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(report.workloads ?? []).map((w) => (
-                <tr key={w.name}>
-                  <td>{w.name}</td>
-                  <td className="num">{percent(w.availability ?? 0)}</td>
-                  <td className="num">{w.instanceTicksLost ?? 0}</td>
-                  <td className="num">{w.outages ?? 0}</td>
-                  <td className="num">{w.worstOutageTicks ?? 0}</td>
-                  <td className="num">{ticks(w.meanDetectionTicks)}</td>
-                  <td className="num">{ticks(w.meanRecoveryTicks)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Workload figures"
+          columns={[
+            ['Workload'],
+            ['Availability', 'num'],
+            ['Instance-ticks lost', 'num'],
+            ['Outages', 'num'],
+            ['Worst outage (ticks)', 'num'],
+            ['Mean detection (ticks)', 'num'],
+            ['Mean recovery (ticks)', 'num'],
+          ]}
+          rows={(report.workloads ?? []).map((w) => ({
+            key: w.name ?? '',
+            cells: [
+              w.name,
+              percent(w.availability ?? 0),
+              w.instanceTicksLost ?? 0,
+              w.outages ?? 0,
+              w.worstOutageTicks ?? 0,
+              ticks(w.meanDetectionTicks),
+              ticks(w.meanRecoveryTicks),
+            ],
+          }))}
+        />
       )}
       <dl className="report-facts">
         <dt>Repairs</dt>
