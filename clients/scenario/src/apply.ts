@@ -7,7 +7,7 @@ import type { Chamber } from '@chamber/sdk';
 import { enumTypes, fromWire, type PolicyWord } from '@chamber/world';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InputSubmitter, describeInput, describeWorkload } from './inputs.js';
+import { InputSubmitter, describeInput, describeWorkload, shiftedBy } from './inputs.js';
 import type { ClockPolicy, Input, Scenario, TimedInput } from './model.js';
 import type { RunProgress } from './run.js';
 
@@ -143,7 +143,7 @@ export async function planScenario(
     workloads: scenario.workloads.map(describeWorkload),
     inputs: scenario.timeline.map((t) => ({
       at: now + t.at,
-      what: describeInput(t.input),
+      what: describeInput(shiftedBy(t.input, now)),
       where: t.where,
     })),
     ...(scenario.clock === undefined ? {} : { clock: scenario.clock }),
@@ -222,7 +222,7 @@ export async function applyScenario(
       tick = await chamber.runUntil(due);
       progress(tick, 'running');
     }
-    await inputs.submit(input);
+    await inputs.submit(shiftedBy(input, now));
     applied++;
     const next = scenario.timeline[i + 1];
     if (next === undefined || next.at !== at) {

@@ -40,6 +40,16 @@ export class InputSubmitter {
   }
 }
 
+/**
+ * `input` with its own ticks counted from `now` (a fault's `schedule.at`),
+ * as an apply submits it: the scenario's tick t is tick `now + t`.
+ */
+export function shiftedBy(input: Input, now: number): Input {
+  return input.kind === 'fault' && input.schedule.at !== undefined
+    ? { ...input, schedule: { ...input.schedule, at: input.schedule.at + now } }
+    : input;
+}
+
 /** Submits one input for the next tick. */
 async function submit(
   chamber: Chamber,

@@ -30,6 +30,8 @@ timeline:
     clear: c
   - at: 7
     target: { path: standard/z1/rack2/blade/1, state: out_for_repair, drain: true }
+  - at: 8
+    fault: { kind: hang, targets: [standard/z1/rack3/blade/2], at: 9, duration: 2 }
 run: { until: 20 }
 `,
     `${workload}.yaml`,
@@ -50,6 +52,8 @@ describe('a scenario applied to a running simulation', () => {
       `12: inject crash (c) on ${blade}`,
       '15: clear fault c',
       '17: set standard/z1/rack2/blade/1 out for repair, with drain',
+      // Its own schedule counts from now too.
+      '18: inject hang on standard/z1/rack3/blade/2, from tick 19, lasting 2 ticks',
     ]);
     const other = await planScenario(chamber, scenario('web', 'small'), 'web.yaml');
     expect(other.inventory).toMatchObject({ fileName: 'small.yaml', blades: 8 });
@@ -60,7 +64,11 @@ describe('a scenario applied to a running simulation', () => {
 
   it('applies each input exactly at now + its tick, and leaves a paused clock where its last input went in', async () => {
     const applied = await applyScenario(chamber, scenario('web'), 'web.yaml');
-    expect(applied.tick).toBe(16);
+    expect(applied.tick).toBe(17);
+    const hang = (await chamber.faults.list()).find((f) =>
+      f.targets.includes('standard/z1/rack3/blade/2'),
+    )!;
+    expect([hang.createdTick, hang.schedule?.at]).toEqual([18, 19]);
     const fault = (await chamber.faults.list()).find((f) => f.targets.includes(blade))!;
     expect(fault.createdTick).toBe(12);
     await chamber.runUntil(18);
