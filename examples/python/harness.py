@@ -45,8 +45,9 @@ class Failed(Exception):
     """A check that did not hold."""
 
 
-# The areas it talks to: their .proto files are all it compiles.
-AREAS = ("clock", "inventory", "faults", "repair")
+# The areas it talks to, and those whose messages theirs import (the clock's
+# journal holds fault and workload requests): their .proto files are all it compiles.
+AREAS = ("clock", "inventory", "faults", "repair", "workloads")
 
 
 def compile_protos(out):
