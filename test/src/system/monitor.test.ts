@@ -50,13 +50,21 @@ describe('the monitor', () => {
       reason: 'first heartbeat at tick 5',
       lastHeartbeatTick: 0,
     });
-    await w.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0]); // crashed at 7
+    const crash = await w.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0]); // crashed at 7
+    // Where a late timeline would come from: the input's tick, or what acts on it.
+    expect(crash.createdTick, 'the crash was accepted for tick 7').toBe(7);
     const timeline: string[] = [];
     for (let t = 7; t <= 11; t++) {
       await w.clock.runUntil(t);
       timeline.push(`${t}:${state(await observed(b0))}`);
     }
-    expect(timeline).toEqual(['7:HEALTHY', '8:HEALTHY', '9:SUSPECT', '10:SUSPECT', '11:FAILED']);
+    expect(timeline, `blade ${JSON.stringify(await w.blade(b0))}`).toEqual([
+      '7:HEALTHY',
+      '8:HEALTHY',
+      '9:SUSPECT',
+      '10:SUSPECT',
+      '11:FAILED',
+    ]);
     expect(await observed(b0)).toMatchObject({
       sinceTick: 11,
       lastHeartbeatTick: 6,

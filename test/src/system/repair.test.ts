@@ -294,14 +294,17 @@ describe('the inventory repair manager', () => {
   for (const k of kinds) {
     it(`${FaultKind[k.kind].replace('FAULT_KIND_', '').toLowerCase()}: observed by tick ${k.by}, repaired, all healthy by tick ${k.healthy}`, async () => {
       const world = await up(`rep-kind-${k.kind}`);
-      await world.faults.inject(
+      const fault = await world.faults.inject(
         k.kind,
         [k.target],
         k.duration === undefined ? {} : { duration: k.duration },
       );
+      expect(fault.createdTick, 'the fault was accepted for tick 7').toBe(7);
       await world.clock.runUntil(k.by);
       const observed = await world.inventory.getElement(k.element, { view: View.VIEW_OBSERVED });
-      expect(observed.observed?.state).toBe(ObservedState.OBSERVED_STATE_FAILED);
+      expect(observed.observed?.state, JSON.stringify(observed.observed)).toBe(
+        ObservedState.OBSERVED_STATE_FAILED,
+      );
       await world.clock.runUntil(k.healthy);
       const repair = (await world.repairs()).find((r) => r.target === k.element);
       expect(repair?.plan.map((p) => StepAction[p.action].replace('STEP_ACTION_', ''))).toEqual(
