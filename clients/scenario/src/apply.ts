@@ -2,7 +2,7 @@
 // (DESIGN §4b): its inputs at their ticks counted from now, nothing reset.
 import { ChamberError, Code } from '@chamber/errors';
 import type { DefinitionRequest } from '@chamber/inventory-client';
-import { Policy, type PlanDefinitionResponse } from '@chamber/protos';
+import { Policy, type ClockStatus, type PlanDefinitionResponse } from '@chamber/protos';
 import type { Chamber } from '@chamber/sdk';
 import { enumTypes, fromWire, type PolicyWord } from '@chamber/world';
 import { readFile } from 'node:fs/promises';
@@ -190,7 +190,7 @@ export async function applyScenario(
   const read = options.readInventory;
   let plan = await planScenario(chamber, scenario, file, read);
   if (plan.problems.length > 0) {
-    await resume(chamber, before.policy, before.rate);
+    await resume(chamber, policyOf(before));
     throw new ChamberError(
       Code.FailedPrecondition,
       `scenario ${scenario.name} cannot be applied at tick ${plan.now}; nothing was changed:\n${plan.problems.join('\n')}`,
@@ -238,12 +238,7 @@ export async function applyScenario(
     }
   }
   const after = await chamber.status();
-  await resume(
-    chamber,
-    scenario.clock === undefined ? after.policy : undefined,
-    after.rate,
-    scenario.clock,
-  );
+  await resume(chamber, scenario.clock ?? policyOf(after));
   return { plan, tick: after.tick };
 }
 
@@ -269,21 +264,19 @@ async function hold(chamber: Chamber): Promise<void> {
   }
 }
 
+/** The clock's policy in words, as its status gives it. */
+const policyOf = (status: ClockStatus): ClockPolicy => ({
+  policy: fromWire(enumTypes.policy, Policy[status.policy]) as PolicyWord,
+  rate: status.rate,
+});
+
 /**
- * Lets a clock that runs by itself go on past the `RunUntil` bound (by
- * setting its policy again); a paused or manual one stays where it is.
+ * Lets a clock that runs by itself (`clock`: `measured`, `no_wait`) go on
+ * past the `RunUntil` bound, by setting its policy again; a paused or
+ * manual one stays where it is.
  */
-async function resume(
-  chamber: Chamber,
-  policy: Policy | undefined,
-  rate: number,
-  clock?: ClockPolicy,
-): Promise<void> {
-  const word =
-    clock?.policy ??
-    (fromWire(enumTypes.policy, Policy[policy ?? Policy.POLICY_UNSPECIFIED]) as
-      PolicyWord | undefined);
-  if (word === 'measured' || word === 'no_wait') {
-    await chamber.setPolicy(word, word === 'measured' ? (clock?.rate ?? rate) : undefined);
+async function resume(chamber: Chamber, clock: ClockPolicy): Promise<void> {
+  if (clock.policy === 'measured' || clock.policy === 'no_wait') {
+    await chamber.setPolicy(clock.policy, clock.policy === 'measured' ? clock.rate : undefined);
   }
 }

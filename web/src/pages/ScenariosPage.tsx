@@ -234,7 +234,7 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
               min={0}
               step={1}
               value={seed}
-              placeholder="the file's"
+              placeholder="as in the file"
               onChange={(e) => setSeed(e.target.value)}
             />
           </label>
