@@ -597,15 +597,21 @@ export class Store {
   private toCompare(c: Compare): etcd.ICompare {
     const result = { '==': 'Equal', '!=': 'NotEqual', '<': 'Less', '>': 'Greater' } as const;
     const key = Buffer.from(this.prefix + c.key);
+    if (c.target === 'value') {
+      return { key, target: 'Value', result: result[c.op], value: Buffer.from(c.value) };
+    }
+    const compare: etcd.ICompare = {
+      key,
+      result: result[c.op],
+      ...(c.isPrefix === true ? { range_end: prefixEnd(key) } : {}),
+    };
     switch (c.target) {
       case 'mod':
-        return { key, target: 'Mod', result: result[c.op], mod_revision: c.value };
+        return { ...compare, target: 'Mod', mod_revision: c.value };
       case 'create':
-        return { key, target: 'Create', result: result[c.op], create_revision: c.value };
+        return { ...compare, target: 'Create', create_revision: c.value };
       case 'version':
-        return { key, target: 'Version', result: result[c.op], version: c.value };
-      case 'value':
-        return { key, target: 'Value', result: result[c.op], value: Buffer.from(c.value) };
+        return { ...compare, target: 'Version', version: c.value };
     }
   }
 

@@ -13,6 +13,8 @@ export type Compare =
       readonly key: string;
       readonly op: '==' | '!=' | '<' | '>';
       readonly value: number;
+      /** Compares every key under `key` (a prefix) instead of the one key; holds when none exists. */
+      readonly isPrefix?: boolean;
     }
   | {
       readonly target: 'value';
@@ -49,6 +51,14 @@ export const cmp = {
   /** The key's create revision compared with `revision`. */
   createRevision(key: string, compare: '==' | '!=' | '<' | '>', revision: number): Compare {
     return { target: 'create', key, op: compare, value: revision };
+  },
+  /**
+   * Holds when no key under `prefix` was written after `revision` (keys
+   * deleted since are not seen): a decision made from a view at `revision`
+   * of that prefix is still the one the store would give.
+   */
+  noneWrittenAfter(prefix: string, revision: number): Compare {
+    return { target: 'mod', key: prefix, op: '<', value: revision + 1, isPrefix: true };
   },
   /** Holds when the key does not exist. */
   absent(key: string): Compare {

@@ -1,4 +1,5 @@
 export { budgets } from './budgets.js';
 export { etcdEndpoints, uniqueSimulation } from './harness.js';
+export { etcdProxy, type EtcdProxyOptions } from './etcd-proxy.js';
 export { freePortRun } from './ports.js';
 export { countEventLoopTurns } from './turns.js';

@@ -394,6 +394,7 @@ export class Leader {
 
   private async evaluate(): Promise<void> {
     clearTimeout(this.timer);
+    const seen = this.view.revision;
     const records = readClockRecords(this.view);
     const tick = records.tick;
     if (tick === undefined || this.isStopped) return;
@@ -473,7 +474,7 @@ export class Leader {
       { tick: tick.value.tick, run: tick.value.run },
       {},
       async (span) => {
-        const res = await this.store.txn(this.guards(records), ops);
+        const res = await this.store.txn(this.guards(records, seen), ops);
         span.setAttribute('chamber.succeeded', res.succeeded);
         if (res.succeeded) this.ownRevision = Math.max(this.ownRevision, res.revision);
         if (res.succeeded && isDue) {
@@ -511,6 +512,7 @@ export class Leader {
     // on a view one event behind, whose guards would fail.
     await this.ownWritesSeen();
     if (this.isStopped) return undefined;
+    const seen = this.view.revision;
     const records = readClockRecords(this.view);
     const tick = records.tick;
     if (tick === undefined || records.control.reset !== undefined) return undefined;
@@ -554,7 +556,10 @@ export class Leader {
       {},
       async (span) => {
         const res = await this.store.txn(
-          [...this.guards(records), cmp.modRevision(keys.clockControl, '==', controlRevision)],
+          [
+            ...this.guards(records, seen),
+            cmp.modRevision(keys.clockControl, '==', controlRevision),
+          ],
           ops,
         );
         span.setAttribute('chamber.succeeded', res.succeeded);
@@ -617,12 +622,20 @@ export class Leader {
     });
   }
 
-  /** Compares that hold only while the records a decision was made from are unchanged. */
-  private guards(records: ClockRecords): Compare[] {
+  /**
+   * Compares that hold only while the records a decision was made from are
+   * unchanged: the leadership, the clock's records, and the pending inputs
+   * the view at `seen` holds. An input written just before the decision,
+   * whose event the view has not had yet, takes effect at the tick being
+   * published, so its owner must be expected there: the write fails, and
+   * the input's event, when it comes, starts the decision again.
+   */
+  private guards(records: ClockRecords, seen: number): Compare[] {
     return [
       this.options.leadership.guard,
       cmp.modRevision(keys.clockTick, '==', records.tick?.modRevision ?? 0),
       cmp.modRevision(keys.clockSettled, '==', records.settled?.modRevision ?? 0),
+      cmp.noneWrittenAfter(keys.pendingPrefix, seen),
     ];
   }
 

@@ -17,6 +17,8 @@ export interface Harness {
   readonly simulation: string;
   startStepper(
     overrides?: Partial<StepperConfig['stepper']>,
+    /** The etcd endpoints it talks to (default: the test etcd's). */
+    endpoints?: readonly string[],
   ): Promise<{ service: StepperService; client: ClockClient }>;
   join(
     name: string,
@@ -44,12 +46,12 @@ export async function harness(label: string): Promise<Harness> {
   return {
     store,
     simulation,
-    async startStepper(overrides = {}) {
+    async startStepper(overrides = {}, endpoints = etcdEndpoints()) {
       const config = loadConfig(stepperSchema(), {
         env: {},
         overrides: {
           listen: { host: '127.0.0.1', port: 0 },
-          etcd: { endpoints: etcdEndpoints() },
+          etcd: { endpoints: [...endpoints] },
           simulation,
           stepper: { dropGraceSeconds: 0, leaderTtlSeconds: 2, ...overrides },
         },

@@ -10,11 +10,16 @@ import { op, type WatchEvent } from '@chamber/store';
 import { Participant, submitInput, type TickContext } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
+import { etcdEndpoints, etcdProxy } from '@chamber/testing';
 import { harness, type Harness } from './helpers.js';
 
 let h: Harness;
+/** Cut after the harness closed, so the stepper behind it stops cleanly. */
+let proxy: { cut(): Promise<void> } | undefined;
 afterEach(async () => {
   await h?.close();
+  await proxy?.cut();
+  proxy = undefined;
 });
 
 /** The expected set of the published tick, as stored. */
@@ -28,6 +33,28 @@ function recorder(seen: number[], firstWakeup: number | null = null) {
     seen.push(ctx.tick);
     return { nextWakeup: ctx.tick === 0 ? firstWakeup : null };
   };
+}
+
+/**
+ * The owner of the inputs: applies those due (recording, in `applied`, the
+ * tick each was applied at, negative when later than its effective tick) and
+ * removes their markers; nothing due by itself.
+ */
+function joinOwner(seen: number[], applied: number[] = []) {
+  return Participant.join(h.store, {
+    name: 'owner',
+    views: [keys.pendingPrefix],
+    reactsTo: [],
+    leaseTtlSeconds: 2,
+    onTick: (ctx) => {
+      seen.push(ctx.tick);
+      const due = ctx.view
+        .list(PendingRecord, keys.pendingPrefix)
+        .filter((e) => e.value.effectiveTick <= ctx.tick);
+      for (const e of due) applied.push(e.value.effectiveTick === ctx.tick ? ctx.tick : -ctx.tick);
+      return { ops: due.map((e) => op.delete(e.key)), nextWakeup: null };
+    },
+  });
 }
 
 describe('stepper: who is expected at a tick', () => {
@@ -169,20 +196,7 @@ describe('stepper: who is expected at a tick', () => {
   it('wakes the owner of a pending input at its tick, and only the owner', async () => {
     h = await harness('wake-owner');
     const seen: number[] = [];
-    const owner = await Participant.join(h.store, {
-      name: 'owner',
-      views: [keys.pendingPrefix],
-      reactsTo: [],
-      leaseTtlSeconds: 2,
-      // Applies the inputs due and removes their markers; nothing due by itself.
-      onTick: (ctx) => {
-        seen.push(ctx.tick);
-        const due = ctx.view
-          .list(PendingRecord, keys.pendingPrefix)
-          .filter((e) => e.value.effectiveTick <= ctx.tick);
-        return { ops: due.map((e) => op.delete(e.key)), nextWakeup: null };
-      },
-    });
+    const owner = await joinOwner(seen);
     const other: number[] = [];
     await h.join('other', recorder(other), 2, ['toy/']);
     const { client } = await h.startStepper();
@@ -196,6 +210,33 @@ describe('stepper: who is expected at a tick', () => {
     expect(seen).toEqual([0, 3]);
     expect(other).toEqual([0]);
     expect(await h.store.getRaw(keys.pending('in-1'))).toBeUndefined();
+    await owner.stop();
+  });
+
+  it('wakes the owner of an input submitted just before a step, every time (the publish is guarded on the pending markers it decided from)', async () => {
+    h = await harness('wake-race');
+    const seen: number[] = [];
+    const applied: number[] = [];
+    const owner = await joinOwner(seen, applied);
+    // The stepper hears etcd late, as on a loaded machine: its view lags
+    // the store by the time a step request takes to reach it.
+    const lagging = await etcdProxy(new URL(etcdEndpoints()[0]!), { lagToClientMs: 30 });
+    proxy = lagging;
+    const { client } = await h.startStepper({}, [lagging.endpoint]);
+    await client.waitForTick(0);
+    await client.setPolicy(Policy.POLICY_MANUAL);
+    const rounds = 10;
+    const effective: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // The step goes out as soon as the input is written: the leader's
+      // view may not have its marker yet, and must not publish without it.
+      const { effectiveTick } = await submitInput(h.store, { id: `in-${i}`, owner: 'owner' });
+      effective.push(effectiveTick);
+      await client.step(1);
+    }
+    // Each input was applied at its effective tick, never later.
+    expect(applied).toEqual(effective);
+    expect(seen).toEqual([0, ...effective]);
     await owner.stop();
   });
 

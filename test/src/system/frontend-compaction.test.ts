@@ -1,10 +1,9 @@
 import { ApiClient } from '@chamber/api';
 import { startEtcd } from '@chamber/etcd-process';
 import { FaultKind, HistoryRecord } from '@chamber/protos';
-import { budgets, freePortRun } from '@chamber/testing';
+import { budgets, etcdProxy, freePortRun } from '@chamber/testing';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cuttableProxy } from './cuttable-proxy.js';
 import { startInventoryWorld, twoRacks } from './inventory-world.js';
 import { startFrontendProcess } from './processes.js';
 
@@ -39,7 +38,7 @@ describe('the frontend across a compaction', () => {
       // Work at most ticks, so ticks are indexed and the window moves.
       const blades = Array.from({ length: 8 }, (_, i) => `r1/z1/rack${1 + (i % 2)}/blade/${i % 4}`);
       await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades, { mtbf: 10, mttr: 5 });
-      const proxy = await cuttableProxy(new URL(endpoints[0]!));
+      const proxy = await etcdProxy(new URL(endpoints[0]!));
       cleanup.push(() => proxy.cut());
       const port = await freePortRun(1);
       const frontend = startFrontendProcess({

@@ -9,11 +9,10 @@ import {
   type RepairRecord,
 } from '@chamber/protos';
 import { Store, type WatchEvent } from '@chamber/store';
-import { budgets } from '@chamber/testing';
+import { budgets, etcdProxy } from '@chamber/testing';
 import { Participant } from '@chamber/participant';
 import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cuttableProxy } from './cuttable-proxy.js';
 import { sample, startInventoryWorld } from './inventory-world.js';
 
 // Issue 16, point 4: the stepper keeps a window of history (here 50 ticks),
@@ -57,7 +56,7 @@ describe('history kept behind a retention window', () => {
 
       // A participant whose etcd goes through a proxy that is cut while
       // the clock runs far past the window.
-      const proxy = await cuttableProxy(new URL(endpoints[0]!));
+      const proxy = await etcdProxy(new URL(endpoints[0]!));
       const cutStore = await Store.connect({
         endpoints: [proxy.endpoint],
         simulation: world.simulation,
