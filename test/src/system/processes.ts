@@ -1,6 +1,6 @@
 import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { shardedServices, shardParticipant, wholeShard } from '@chamber/world';
+import { shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -140,6 +140,13 @@ export function startStepperProcess(options: {
   });
 }
 
+/** The environment that makes service `name`'s process run as `shard` (none for a whole one). */
+export function shardEnv(name: string, shard: Shard): Record<string, string> {
+  if (shard.count === 1) return {};
+  const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}_SHARD`;
+  return { [`${prefix}_COUNT`]: String(shard.count), [`${prefix}_INDEX`]: String(shard.index) };
+}
+
 /** The participant services a deployment runs, as the launcher names them. */
 export const participantServices = [
   'inventory',
@@ -217,12 +224,7 @@ export async function startSimulationProcesses(options: {
       env: {
         ...env,
         [`${prefix}_PORT`]: port,
-        ...(shard.count === 1
-          ? {}
-          : {
-              [`${prefix}_SHARD_COUNT`]: String(shard.count),
-              [`${prefix}_SHARD_INDEX`]: String(shard.index),
-            }),
+        ...shardEnv(name, shard),
         // The default, spelled out: the world these runs replay.
         ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
         ...options.env?.[name],
