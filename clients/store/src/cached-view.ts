@@ -7,6 +7,54 @@ import type { WatchEvent, WatchHandle } from './watch.js';
 const unmergedKeys = 1_024;
 
 /**
+ * The keys under one of a view's prefixes, in order as of the last list;
+ * the keys created since wait in `added`, and deleted ones are still in
+ * `sorted` until `hasDeletes` is acted on. A list merges them in (sorting
+ * only the new keys), so a tick that creates a few keys does not sort them
+ * all — and, one order per prefix, a new key under `pending/` costs a merge
+ * of the pending keys, not of the 400,000 `definition/` and `actual/` keys
+ * beside them.
+ */
+class KeyOrder {
+  private sorted: string[] = [];
+  private added: string[] = [];
+  private hasDeletes = false;
+
+  /** A key created (absent before). `has` tells which keys still exist, for a merge. */
+  add(key: string, has: (key: string) => boolean): void {
+    this.added.push(key);
+    // An order nobody lists (keys created and deleted tick after tick) must
+    // not keep every key it ever saw: merge once they outnumber it.
+    if (this.added.length > unmergedKeys + this.sorted.length) this.keys(has);
+  }
+
+  /** A key deleted: left out at the next merge. */
+  deleted(): void {
+    this.hasDeletes = true;
+  }
+
+  /** Every key in order: the last order with the keys created since merged in and the deleted left out. */
+  keys(has: (key: string) => boolean): string[] {
+    if (this.added.length === 0 && !this.hasDeletes) return this.sorted;
+    const added = this.added.sort();
+    const old = this.sorted;
+    const out: string[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < old.length || j < added.length) {
+      const key =
+        j >= added.length || (i < old.length && old[i]! <= added[j]!) ? old[i++]! : added[j++]!;
+      // A key deleted since (or deleted and created again, so listed twice) appears once, if it is here.
+      if (key !== out[out.length - 1] && has(key)) out.push(key);
+    }
+    this.sorted = out;
+    this.added = [];
+    this.hasDeletes = false;
+    return out;
+  }
+}
+
+/**
  * An in-memory copy of the keys under some prefixes of a simulation, answering
  * reads from memory at one exact revision.
  *
@@ -18,15 +66,9 @@ const unmergedKeys = 1_024;
  */
 export class CachedView {
   private readonly entries = new Map<string, RawEntry>();
-  /**
-   * The keys in order as of the last {@link listRaw}; the keys created since
-   * wait in `addedKeys`, and deleted ones are still here until `hasDeletes`
-   * is acted on. A list merges them in (sorting only the new keys), so a
-   * tick that creates a few keys in a view of 300,000 does not sort them all.
-   */
-  private sortedKeys: string[] = [];
-  private addedKeys: string[] = [];
-  private hasDeletes = false;
+  /** The order of the keys under each of the view's prefixes (a key's is its longest prefix's). */
+  private orders = new Map<string, KeyOrder>();
+  private readonly has = (key: string): boolean => this.entries.has(key);
   /** Decoded records by entry, so a record is parsed once per write, not once per read. */
   private readonly decoded = new WeakMap<
     RawEntry,
@@ -40,7 +82,8 @@ export class CachedView {
   private watch: WatchHandle | undefined;
 
   private constructor(prefixes: readonly string[], revision: number) {
-    this.prefixes = prefixes;
+    // Longest first: a key's order is its longest prefix's.
+    this.prefixes = [...new Set(prefixes)].sort((a, b) => b.length - a.length);
     this.at = revision;
     this.seen = revision;
   }
@@ -74,10 +117,11 @@ export class CachedView {
       for (const e of list.entries) entries.set(e.key, e);
     }
     this.entries.clear();
-    for (const [key, e] of entries) this.entries.set(key, e);
-    this.sortedKeys = [];
-    this.addedKeys = [...this.entries.keys()];
-    this.hasDeletes = false;
+    this.orders = new Map();
+    for (const [key, e] of entries) {
+      this.entries.set(key, e);
+      this.orderOf(key)!.add(key, this.has);
+    }
     this.at = at;
     this.seen = Math.max(this.seen, at);
     this.pending = this.pending.filter((e) => e.modRevision > at);
@@ -127,6 +171,15 @@ export class CachedView {
     return this.prefixes.some((p) => key.startsWith(p));
   }
 
+  /** The order `key` belongs to (its longest prefix's), or `undefined` when the view does not cover it. */
+  private orderOf(key: string): KeyOrder | undefined {
+    const prefix = this.prefixes.find((p) => key.startsWith(p));
+    if (prefix === undefined) return undefined;
+    let order = this.orders.get(prefix);
+    if (order === undefined) this.orders.set(prefix, (order = new KeyOrder()));
+    return order;
+  }
+
   /**
    * Applies events in revision order (the owner's feed). Events outside the
    * view's prefixes are ignored; an event older than the view fails with
@@ -141,9 +194,10 @@ export class CachedView {
         );
       }
       this.at = e.modRevision;
-      if (!this.covers(e.key)) continue;
+      const order = this.orderOf(e.key);
+      if (order === undefined) continue;
       if (e.type === 'delete') {
-        if (this.entries.delete(e.key)) this.hasDeletes = true;
+        if (this.entries.delete(e.key)) order.deleted();
       } else {
         const previous = this.entries.get(e.key);
         this.entries.set(e.key, {
@@ -153,12 +207,9 @@ export class CachedView {
           createRevision: e.createRevision,
           version: (previous?.version ?? 0) + 1,
         });
-        if (previous === undefined) this.addedKeys.push(e.key);
+        if (previous === undefined) order.add(e.key, this.has);
       }
     }
-    // A view nobody lists (keys created and deleted tick after tick) must
-    // not keep every key it ever saw: merge once they outnumber it.
-    if (this.addedKeys.length > unmergedKeys + this.sortedKeys.length) this.sorted();
   }
 
   /**
@@ -202,46 +253,35 @@ export class CachedView {
     return this.get(codec, key)?.value;
   }
 
-  /** Every entry under `prefix`, sorted by key; costs the size of the answer, not of the view. */
+  /**
+   * Every entry under `prefix`, sorted by key; costs the size of the answer
+   * (and of merging the keys created under the view's prefixes it spans
+   * since the last list), not of the view.
+   */
   listRaw(prefix: string): RawEntry[] {
-    const sorted = this.sorted();
-    let lo = 0;
-    let hi = sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < prefix) lo = mid + 1;
-      else hi = mid;
-    }
+    const spanned = [...this.orders].filter(([p]) => p.startsWith(prefix) || prefix.startsWith(p));
     const out: RawEntry[] = [];
-    for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) {
-      out.push(this.entries.get(sorted[i]!)!);
+    for (const [, order] of spanned) {
+      const sorted = order.keys(this.has);
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (sorted[mid]! < prefix) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < sorted.length && sorted[i]!.startsWith(prefix); i++) {
+        out.push(this.entries.get(sorted[i]!)!);
+      }
     }
+    // Orders of nested prefixes (`inputs/`, `inputs/faults/`) interleave.
+    if (spanned.length > 1) out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return out;
   }
 
   /** Every record under `prefix`, sorted by key (shared: treat them as immutable). */
   list<T>(codec: Codec<T>, prefix: string): Entry<T>[] {
     return this.listRaw(prefix).map((e) => this.decode(codec, e));
-  }
-
-  /** Every key in order: the last order with the keys created since merged in and the deleted left out. */
-  private sorted(): string[] {
-    if (this.addedKeys.length === 0 && !this.hasDeletes) return this.sortedKeys;
-    const added = this.addedKeys.sort();
-    const old = this.sortedKeys;
-    const out: string[] = [];
-    let i = 0;
-    let j = 0;
-    while (i < old.length || j < added.length) {
-      const key =
-        j >= added.length || (i < old.length && old[i]! <= added[j]!) ? old[i++]! : added[j++]!;
-      // A key deleted since (or deleted and created again, so listed twice) appears once, if it is here.
-      if (key !== out[out.length - 1] && this.entries.has(key)) out.push(key);
-    }
-    this.sortedKeys = out;
-    this.addedKeys = [];
-    this.hasDeletes = false;
-    return out;
   }
 
   private decode<T>(codec: Codec<T>, raw: RawEntry): Entry<T> {

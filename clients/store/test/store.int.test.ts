@@ -364,6 +364,33 @@ describe('CachedView', () => {
     await view.reload(store);
     expect(listed()).toEqual(['blades/a9', 'blades/b1', 'blades/b5']);
   });
+
+  it('keeps one order per prefix, and lists across nested prefixes in key order', async () => {
+    const store = await connect('view-nested');
+    for (const key of ['inputs/a', 'inputs/faults/x', 'inputs/z', 'blades/b1'])
+      await store.put(Blade, key, { name: key, cores: 1 });
+    const view = await CachedView.load(store, ['inputs/', 'inputs/faults/', 'blades/']);
+    const keysOf = (prefix: string): string[] => view.listRaw(prefix).map((e) => e.key);
+    expect(keysOf('inputs/')).toEqual(['inputs/a', 'inputs/faults/x', 'inputs/z']);
+    expect(keysOf('inputs/faults/')).toEqual(['inputs/faults/x']);
+    expect(keysOf('')).toEqual(['blades/b1', 'inputs/a', 'inputs/faults/x', 'inputs/z']);
+    view.apply([
+      {
+        type: 'put',
+        key: 'inputs/faults/b',
+        value: JSON.stringify({ name: 'b', cores: 1 }),
+        modRevision: view.revision + 1,
+        createRevision: view.revision + 1,
+      },
+    ]);
+    expect(keysOf('inputs/f')).toEqual(['inputs/faults/b', 'inputs/faults/x']);
+    expect(keysOf('inputs/')).toEqual([
+      'inputs/a',
+      'inputs/faults/b',
+      'inputs/faults/x',
+      'inputs/z',
+    ]);
+  });
 });
 
 describe('leadership', () => {

@@ -1,5 +1,5 @@
 import { ClockClient } from '@chamber/clock-client';
-import type { EtcdProcess } from '@chamber/etcd-process';
+import { startEtcd } from '@chamber/etcd-process';
 import { FaultsClient } from '@chamber/faults-client';
 import { InventoryClient } from '@chamber/inventory-client';
 import { FaultKind, ObservedRecord, ObservedState, Policy, RunRecord } from '@chamber/protos';
@@ -7,14 +7,26 @@ import { maxTxnOps, op, Store } from '@chamber/store';
 import { budgets } from '@chamber/testing';
 import { deviceKindOf, keys, pathOfViewKey, rackOf, viewKey } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sample } from '../system/inventory-world.js';
-import { processCpuMs, startServiceProcesses, type NamedChild } from './process-world.js';
+import {
+  processCpuMs,
+  profiledServiceEnv,
+  startServiceProcesses,
+  type NamedChild,
+} from './process-world.js';
 import type { BenchRow } from './rows.js';
 import { fmt, quantile } from './stats.js';
 
-/** The shard counts compared. */
-const shardCounts = [1, 2, 4] as const;
+/** The shard counts compared (`CHAMBER_BENCH_SCALE_SHARDS=1,4` for some). */
+const shardCounts = (process.env['CHAMBER_BENCH_SCALE_SHARDS'] ?? '1,2,4').split(',').map(Number);
+/**
+ * With `CHAMBER_BENCH_SCALE_PROFILE=<dir>`, the inventory and the monitor
+ * write CPU profiles there (cpu-profile.ts), and `window.json` covers the
+ * worked ticks: read them with profile-top.js.
+ */
+const profileDir = process.env['CHAMBER_BENCH_SCALE_PROFILE'];
 /** The storm: every blade of these racks of `large` (40 each) crashes at once. */
 const stormRacks = Array.from({ length: 25 }, (_, i) => `large/z1/c${i + 1}`);
 const stormBlades = stormRacks.length * 40;
@@ -52,6 +64,8 @@ interface LayoutFigures {
   /** Resident set (bytes) of each inventory and monitor shard after the storm. */
   readonly rss: ReadonlyArray<readonly [string, number]>;
   readonly deterministic: boolean;
+  /** Keys under the simulation after the storm. */
+  readonly keys: number;
 }
 
 /**
@@ -84,7 +98,6 @@ async function floors(endpoints: string[]): Promise<{ txnMs: number; stormWriteM
       await store.txn([], ops.slice(i, i + maxTxnOps));
     return { txnMs: quantile(times, 0.5), stormWriteMs: performance.now() - t };
   } finally {
-    await store.deletePrefix('');
     store.close();
   }
 }
@@ -108,7 +121,7 @@ async function runLayout(endpoints: string[], shards: number): Promise<LayoutFig
       endpoints,
       simulation,
       children,
-      {},
+      profiledServiceEnv(profileDir, 'inventory,monitor'),
       undefined,
       shards,
     );
@@ -124,8 +137,10 @@ async function runLayout(endpoints: string[], shards: number): Promise<LayoutFig
     await clock.setPolicy(Policy.POLICY_MANUAL);
 
     const tickMs: number[] = [];
+    const cpuAtStart = children.map(({ child }) => processCpuMs(child.process.pid!));
+    const startUs = Number(process.hrtime.bigint() / 1000n);
     for (let i = 0; i < rounds; i++) {
-      await faults.inject(FaultKind.FAULT_KIND_CRASH, [`large/z4/c${i + 1}/blade/0`]);
+      await faults.inject(FaultKind.FAULT_KIND_CRASH, [`large/z2/c${i + 1}/blade/0`]);
       for (let step = 0; step < 2; step++) {
         const t = performance.now();
         await clock.step(1);
@@ -133,6 +148,23 @@ async function runLayout(endpoints: string[], shards: number): Promise<LayoutFig
       }
     }
 
+    if (profileDir !== undefined && profileDir !== '') {
+      writeFileSync(
+        path.join(profileDir, 'window.json'),
+        JSON.stringify({
+          startUs,
+          endUs: Number(process.hrtime.bigint() / 1000n),
+          ticks: rounds * 2,
+          processes: children.map(({ name, child }) => ({ name, pid: child.process.pid })),
+          cpuMs: Object.fromEntries(
+            children.map(({ name, child }, i) => [
+              name,
+              processCpuMs(child.process.pid!) - cpuAtStart[i]!,
+            ]),
+          ),
+        }),
+      );
+    }
     const cpuBefore = children.map(({ child }) => processCpuMs(child.process.pid!));
     const started = performance.now();
     const storm = await faults.inject(FaultKind.FAULT_KIND_CRASH, stormRacks);
@@ -159,6 +191,7 @@ async function runLayout(endpoints: string[], shards: number): Promise<LayoutFig
         .filter(({ name }) => /^(inventory|monitor)\b/.test(name))
         .map(({ name, child }) => [name, rss(child.process.pid!)] as const),
       deterministic: run?.deterministic ?? false,
+      keys: (await store.listKeys('')).length,
     };
   } catch (error) {
     for (const { name, child } of children)
@@ -169,7 +202,6 @@ async function runLayout(endpoints: string[], shards: number): Promise<LayoutFig
     inventory?.close();
     faults?.close();
     for (const { child } of children.reverse()) await child.kill('SIGTERM');
-    await store.deletePrefix('').catch(() => undefined);
     store.close();
   }
 }
@@ -186,18 +218,29 @@ async function runLayout(endpoints: string[], shards: number): Promise<LayoutFig
  * shards share the same two cores, so the figures say where the time goes,
  * not how far sharding scales out.
  */
-export async function benchScale(etcd: EtcdProcess): Promise<BenchRow[]> {
-  const endpoints = [...etcd.endpoints];
-  const floor = await floors(endpoints);
-  console.log(
-    `etcd alone: one-key transaction ${fmt(floor.txnMs, 2)} ms p50; the storm's ${(stormBlades * 2).toLocaleString('en')} records written raw in ${fmt(floor.stormWriteMs, 0)} ms`,
-  );
+export async function benchScale(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const shards of shardCounts) {
-    const f = await runLayout(endpoints, shards);
+    // A fresh etcd each: 400,000 keys of a run before would weigh on the next.
+    const etcd = await startEtcd();
+    let floor: Awaited<ReturnType<typeof floors>>;
+    let f: LayoutFigures;
+    try {
+      floor = await floors([...etcd.endpoints]);
+      f = await runLayout([...etcd.endpoints], shards);
+      const db = statSync(path.join(etcd.dataDir, 'member/snap/db')).size;
+      console.log(
+        `\n${shards} shard(s) — the store: ${f.keys.toLocaleString('en')} keys, etcd db ${fmt(db / 2 ** 20, 0)} MiB, etcd RSS ${fmt(rss(etcd.pid) / 2 ** 20, 0)} MiB`,
+      );
+    } finally {
+      await etcd.stop();
+    }
     const tick = quantile(f.tickMs, 0.5);
     console.log(
-      `\n${shards} shard(s): worked tick ${fmt(tick, 1)} ms p50 (${fmt(tick / floor.txnMs, 1)}x a one-key transaction); ` +
+      `${shards} shard(s) — etcd alone: one-key transaction ${fmt(floor.txnMs, 2)} ms p50, the storm's ${(stormBlades * 2).toLocaleString('en')} records written raw in ${fmt(floor.stormWriteMs, 0)} ms`,
+    );
+    console.log(
+      `${shards} shard(s): worked tick ${fmt(tick, 1)} ms p50 (${fmt(tick / floor.txnMs, 1)}x a one-key transaction); ` +
         `storm ${fmt(f.stormMs / 1000, 1)} s (${fmt(f.stormMs / floor.stormWriteMs, 1)}x its raw write); deterministic: ${f.deterministic}`,
     );
     console.log(
