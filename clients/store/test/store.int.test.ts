@@ -367,29 +367,24 @@ describe('CachedView', () => {
 
   it('keeps one order per prefix, and lists across nested prefixes in key order', async () => {
     const store = await connect('view-nested');
-    for (const key of ['inputs/a', 'inputs/faults/x', 'inputs/z', 'blades/b1'])
+    for (const key of ['notes/a', 'notes/faults/x', 'notes/z', 'blades/b1'])
       await store.put(Blade, key, { name: key, cores: 1 });
-    const view = await CachedView.load(store, ['inputs/', 'inputs/faults/', 'blades/']);
+    const view = await CachedView.load(store, ['notes/', 'notes/faults/', 'blades/']);
     const keysOf = (prefix: string): string[] => view.listRaw(prefix).map((e) => e.key);
-    expect(keysOf('inputs/')).toEqual(['inputs/a', 'inputs/faults/x', 'inputs/z']);
-    expect(keysOf('inputs/faults/')).toEqual(['inputs/faults/x']);
-    expect(keysOf('')).toEqual(['blades/b1', 'inputs/a', 'inputs/faults/x', 'inputs/z']);
+    expect(keysOf('notes/')).toEqual(['notes/a', 'notes/faults/x', 'notes/z']);
+    expect(keysOf('notes/faults/')).toEqual(['notes/faults/x']);
+    expect(keysOf('')).toEqual(['blades/b1', 'notes/a', 'notes/faults/x', 'notes/z']);
     view.apply([
       {
         type: 'put',
-        key: 'inputs/faults/b',
+        key: 'notes/faults/b',
         value: JSON.stringify({ name: 'b', cores: 1 }),
         modRevision: view.revision + 1,
         createRevision: view.revision + 1,
       },
     ]);
-    expect(keysOf('inputs/f')).toEqual(['inputs/faults/b', 'inputs/faults/x']);
-    expect(keysOf('inputs/')).toEqual([
-      'inputs/a',
-      'inputs/faults/b',
-      'inputs/faults/x',
-      'inputs/z',
-    ]);
+    expect(keysOf('notes/f')).toEqual(['notes/faults/b', 'notes/faults/x']);
+    expect(keysOf('notes/')).toEqual(['notes/a', 'notes/faults/b', 'notes/faults/x', 'notes/z']);
   });
 });
 
