@@ -218,6 +218,11 @@ function normalized(value: unknown): unknown {
   return value;
 }
 
+/** One test per rendering (the base and each overlay), given its objects. */
+function eachRendering(title: string, check: (rendered: readonly Rendered[]) => void): void {
+  it.each([...renderings.keys()])(`%s: ${title}`, (name) => check(renderings.get(name)!));
+}
+
 const keyOf = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
 describe('deploy/k8s', () => {
@@ -247,8 +252,8 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it.each([...renderings.keys()])('%s: every object is valid by the Kubernetes schemas', (name) => {
-    for (const { file, manifest } of renderings.get(name)!) {
+  eachRendering('every object is valid by the Kubernetes schemas', (rendered) => {
+    for (const { file, manifest } of rendered) {
       const model = models[`${manifest.apiVersion}/${manifest.kind}`];
       if (model === undefined)
         throw new Error(
@@ -261,10 +266,9 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it.each([...renderings.keys()])(
-    '%s: every service runs from the image at its entry, on its default port, behind a Service',
-    (name) => {
-      const rendered = renderings.get(name)!;
+  eachRendering(
+    'every service runs from the image at its entry, on its default port, behind a Service',
+    (rendered) => {
       for (const spec of services) {
         const port = defaultPorts[spec.name as ServiceName];
         const container = serviceContainer(rendered, spec);
@@ -294,10 +298,9 @@ describe('deploy/k8s', () => {
     },
   );
 
-  it.each([...renderings.keys()])(
-    '%s: every env var is one the service declares, with a value its config accepts',
-    (name) => {
-      const rendered = renderings.get(name)!;
+  eachRendering(
+    'every env var is one the service declares, with a value its config accepts',
+    (rendered) => {
       for (const spec of services) {
         const env = containerEnv(rendered, serviceContainer(rendered, spec));
         const declared = envNames(schemas[spec.name as ServiceName]());
@@ -320,10 +323,9 @@ describe('deploy/k8s', () => {
     },
   );
 
-  it.each([...renderings.keys()])(
-    '%s: probes ask the gRPC health of each service (the frontend: its OpenAPI document)',
-    (name) => {
-      const rendered = renderings.get(name)!;
+  eachRendering(
+    'probes ask the gRPC health of each service (the frontend: its OpenAPI document)',
+    (rendered) => {
       for (const spec of services) {
         const c = serviceContainer(rendered, spec);
         const port = defaultPorts[spec.name as ServiceName];
@@ -344,10 +346,10 @@ describe('deploy/k8s', () => {
     },
   );
 
-  it.each([...renderings.keys()])(
-    '%s: every pod runs as a non-root user, with resource requests and a memory limit',
-    (name) => {
-      for (const { manifest } of renderings.get(name)!) {
+  eachRendering(
+    'every pod runs as a non-root user, with resource requests and a memory limit',
+    (rendered) => {
+      for (const { manifest } of rendered) {
         if (manifest.kind !== 'Deployment' && manifest.kind !== 'StatefulSet') continue;
         const what = `${manifest.kind} ${manifest.metadata.name}`;
         const pod = obj(podSpecOf(manifest)['securityContext']);
@@ -365,10 +367,9 @@ describe('deploy/k8s', () => {
     },
   );
 
-  it.each([...renderings.keys()])(
-    '%s: etcd is 3 members with stable names, a headless Service and a disruption budget',
-    (name) => {
-      const rendered = renderings.get(name)!;
+  eachRendering(
+    'etcd is 3 members with stable names, a headless Service and a disruption budget',
+    (rendered) => {
       const etcd = find(rendered, 'StatefulSet', 'etcd');
       const spec = obj(etcd['spec']);
       expect(spec['replicas']).toBe(3);
@@ -395,10 +396,9 @@ describe('deploy/k8s', () => {
     },
   );
 
-  it.each([...renderings.keys()])(
-    '%s: the inventory and the monitor are StatefulSets whose shard index is the pod ordinal',
-    (name) => {
-      const rendered = renderings.get(name)!;
+  eachRendering(
+    'the inventory and the monitor are StatefulSets whose shard index is the pod ordinal',
+    (rendered) => {
       for (const service of sharded) {
         const set = workloadOf(rendered, service);
         expect(set.kind).toBe('StatefulSet');
