@@ -18,19 +18,19 @@ import * as policy from 'kubernetes-models/policy/v1';
 import * as core from 'kubernetes-models/v1';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, type Schema } from '@chamber/config';
+import { type Schema } from '@chamber/config';
 import { services, type ServiceSpec } from '@chamber/deploy-local';
-import { faultsSchema } from '@chamber/faults';
-import { frontendSchema } from '@chamber/frontend';
-import { inventorySchema } from '@chamber/inventory';
-import { repairSchema } from '@chamber/inventory-repair';
-import { monitorSchema } from '@chamber/monitor';
-import { scenariosSchema } from '@chamber/scenarios';
-import { schedulerSchema } from '@chamber/scheduler';
-import { stepperSchema } from '@chamber/stepper';
-import { traceSinkSchema } from '@chamber/tracesink';
-import { workloadRepairSchema } from '@chamber/workload-repair';
-import { defaultPorts, type ServiceName } from '@chamber/world';
+import { faultsSchema, loadFaultsConfig } from '@chamber/faults';
+import { frontendSchema, loadFrontendConfig } from '@chamber/frontend';
+import { inventorySchema, loadInventoryConfig } from '@chamber/inventory';
+import { loadRepairConfig, repairSchema } from '@chamber/inventory-repair';
+import { loadMonitorConfig, monitorSchema } from '@chamber/monitor';
+import { loadScenariosConfig, scenariosSchema } from '@chamber/scenarios';
+import { loadSchedulerConfig, schedulerSchema } from '@chamber/scheduler';
+import { loadStepperConfig, stepperSchema } from '@chamber/stepper';
+import { loadTraceSinkConfig, traceSinkSchema } from '@chamber/tracesink';
+import { loadWorkloadRepairConfig, workloadRepairSchema } from '@chamber/workload-repair';
+import { defaultPorts, shardedServices, shardParticipant, type ServiceName } from '@chamber/world';
 import {
   containersOf,
   readManifests,
@@ -42,35 +42,28 @@ import {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const k8s = path.join(root, 'deploy/k8s');
 
-/** Each service's config schema, by service name: what its env vars may be. */
-const schemas: Record<ServiceName, () => Schema<unknown>> = {
-  tracesink: traceSinkSchema,
-  stepper: stepperSchema,
-  inventory: inventorySchema,
-  faults: faultsSchema,
-  monitor: monitorSchema,
-  'inventory-repair': repairSchema,
-  scheduler: schedulerSchema,
-  'workload-repair': workloadRepairSchema,
-  scenarios: scenariosSchema,
-  frontend: frontendSchema,
+/**
+ * Each service's config schema (what its env vars may be) and loader (what
+ * the service runs at start: the schema plus its own checks), by name.
+ */
+const configs: Record<
+  ServiceName,
+  { schema: () => Schema<unknown>; load: (options: { env: Record<string, string> }) => unknown }
+> = {
+  tracesink: { schema: traceSinkSchema, load: loadTraceSinkConfig },
+  stepper: { schema: stepperSchema, load: loadStepperConfig },
+  inventory: { schema: inventorySchema, load: loadInventoryConfig },
+  faults: { schema: faultsSchema, load: loadFaultsConfig },
+  monitor: { schema: monitorSchema, load: loadMonitorConfig },
+  'inventory-repair': { schema: repairSchema, load: loadRepairConfig },
+  scheduler: { schema: schedulerSchema, load: loadSchedulerConfig },
+  'workload-repair': { schema: workloadRepairSchema, load: loadWorkloadRepairConfig },
+  scenarios: { schema: scenariosSchema, load: loadScenariosConfig },
+  frontend: { schema: frontendSchema, load: loadFrontendConfig },
 };
 
 /** The services run as shards (a StatefulSet, the shard index from the pod ordinal). */
-const sharded = new Set(['inventory', 'monitor']);
-
-/**
- * Env vars of work under way (issue 20, point 3: sharded participants) that
- * the manifests set before the services' schemas declare them; an env var a
- * schema does not declare is ignored by the service. Once the schemas declare
- * them this list can go.
- */
-const declaredSoon = new Set([
-  'CHAMBER_INVENTORY_SHARD_COUNT',
-  'CHAMBER_INVENTORY_SHARD_INDEX',
-  'CHAMBER_MONITOR_SHARD_COUNT',
-  'CHAMBER_MONITOR_SHARD_INDEX',
-]);
+const sharded: ReadonlySet<string> = new Set(shardedServices);
 
 const prefixOf = (name: string): string => `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}`;
 
@@ -91,11 +84,11 @@ function envNames(schema: unknown): Set<string> {
 }
 
 /**
- * Loads `spec`'s config from `env` the way the service does, so a value the
- * schema refuses (a bad port, endpoint or address) fails here.
+ * Loads `spec`'s config from `env` as the service does at start, so a value
+ * it refuses (a bad port, endpoint, address or shard) fails here.
  */
 function loadServiceConfig(spec: ServiceSpec, env: Record<string, string>): unknown {
-  return loadConfig(schemas[spec.name as ServiceName](), { env });
+  return configs[spec.name as ServiceName].load({ env });
 }
 
 // --- Kubernetes ---------------------------------------------------------------
@@ -147,9 +140,13 @@ const replicasOf = (m: Manifest): unknown => obj(m['spec'])['replicas'];
 /**
  * The environment a container gets: its ConfigMaps' data (envFrom), then its
  * `env`, where a `valueFrom` gives a stand-in value of the right shape (a
- * pod name, a pod index, a password).
+ * pod name, `podIndex` for the pod-index label, a password).
  */
-function containerEnv(rendered: readonly Rendered[], container: Obj): Record<string, string> {
+function containerEnv(
+  rendered: readonly Rendered[],
+  container: Obj,
+  podIndex = 0,
+): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of list(container['envFrom'])) {
     const ref = obj(from['configMapRef'])['name'];
@@ -163,7 +160,8 @@ function containerEnv(rendered: readonly Rendered[], container: Obj): Record<str
       const from = obj(e['valueFrom']);
       const field = obj(from['fieldRef'])['fieldPath'];
       if (field === 'metadata.name') env[name] = 'pod-0';
-      else if (field === "metadata.labels['apps.kubernetes.io/pod-index']") env[name] = '0';
+      else if (field === "metadata.labels['apps.kubernetes.io/pod-index']")
+        env[name] = String(podIndex);
       else if (from['secretKeyRef'] !== undefined) env[name] = 'a-password-from-the-secret';
       else throw new Error(`${name}: an env source the test does not know`);
     }
@@ -302,9 +300,11 @@ describe('deploy/k8s', () => {
     'every env var is one the service declares, with a value its config accepts',
     (rendered) => {
       for (const spec of services) {
-        const env = containerEnv(rendered, serviceContainer(rendered, spec));
-        const declared = envNames(schemas[spec.name as ServiceName]());
-        const unknown = Object.keys(env).filter((v) => !declared.has(v) && !declaredSoon.has(v));
+        // The last pod of a StatefulSet: its index must be below the shard count.
+        const pods = Number(replicasOf(workloadOf(rendered, spec.name)));
+        const env = containerEnv(rendered, serviceContainer(rendered, spec), pods - 1);
+        const declared = envNames(configs[spec.name as ServiceName].schema());
+        const unknown = Object.keys(env).filter((v) => !declared.has(v));
         expect(unknown, `${spec.name} is given env vars its config does not declare`).toEqual([]);
         expect(() => loadServiceConfig(spec, env), spec.name).not.toThrow();
         // The addresses of the others, as the launcher tells it (deploy/local).
@@ -439,14 +439,23 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('the stepper waits for the participants the launcher names', () => {
-    for (const rendered of renderings.values()) {
-      const env = containerEnv(rendered, serviceContainer(rendered, services[1]!));
-      expect(env['CHAMBER_STEPPER_PARTICIPANTS']?.split(',')).toEqual(
-        services.filter((s) => s.isParticipant === true).map((s) => s.name),
-      );
-    }
-  });
+  eachRendering(
+    "the stepper waits for every participant, each shard by its name, as the StatefulSets' counts make them",
+    (rendered) => {
+      const stepper = services.find((s) => s.participantsEnv !== undefined)!;
+      const env = containerEnv(rendered, serviceContainer(rendered, stepper));
+      const expected = services
+        .filter((s) => s.isParticipant === true)
+        .flatMap((s) => {
+          if (!sharded.has(s.name)) return [s.name];
+          const count = Number(replicasOf(workloadOf(rendered, s.name)));
+          return Array.from({ length: count }, (_, index) =>
+            shardParticipant(s.name, { index, count }),
+          );
+        });
+      expect(env[stepper.participantsEnv!]?.split(',')).toEqual(expected);
+    },
+  );
 
   it('the frontend is behind a Service and the Ingress example, its admin password from a Secret', () => {
     for (const rendered of renderings.values()) {
@@ -575,7 +584,7 @@ describe('deploy/compose/compose.yaml', () => {
           interpolated(String(v)),
         ]),
       );
-      const declared = envNames(schemas[spec.name as ServiceName]());
+      const declared = envNames(configs[spec.name as ServiceName].schema());
       expect(
         Object.keys(env).filter((v) => !declared.has(v)),
         spec.name,
@@ -590,6 +599,20 @@ describe('deploy/compose/compose.yaml', () => {
         );
       expect(() => loadServiceConfig(spec, env), spec.name).not.toThrow();
     }
+  });
+
+  it('the stepper waits for every participant (unsharded on one host)', () => {
+    const stepper = services.find((s) => s.participantsEnv !== undefined)!;
+    expect(compose.services[stepper.name]!.environment?.[stepper.participantsEnv!]).toBe(
+      services
+        .filter((s) => s.isParticipant === true)
+        .map((s) => s.name)
+        .join(','),
+    );
+    for (const name of sharded)
+      expect(
+        Object.keys(compose.services[name]!.environment ?? {}).filter((v) => v.includes('_SHARD_')),
+      ).toEqual([]);
   });
 
   it('has etcd with a health check, and no password in the file', () => {
