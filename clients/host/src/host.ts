@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { defaultLeaderTtlSeconds, type CommonConfig } from '@chamber/config';
-import type { CachedView, Store } from '@chamber/store';
+import type { CachedView, Leadership, Store } from '@chamber/store';
 import type { Reaction, Reactor } from '@chamber/reactor';
 import {
   recordDecision,
@@ -192,8 +192,10 @@ export function hostParticipantService<R extends Reaction>(options: HostOptions<
       const onTick = traced(name, options.tracer, reactorTick(options.participant, options.tracer));
       // Each term runs `afterJoin`, as each restart of a lone service does:
       // a leader that died before it ran leaves it to its successor.
-      const join = async (): Promise<Term> => {
+      const join = async (leadership: Leadership): Promise<Term> => {
         const participant = await Participant.join(store, {
+          // Once it no longer leads, it writes nothing: not even alive/ over its successor's.
+          fence: leadership.guard,
           ...(views === undefined ? {} : { views }),
           ...(reactsTo === undefined ? {} : { reactsTo }),
           onTick: (ctx) => {

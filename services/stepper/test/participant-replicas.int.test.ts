@@ -200,6 +200,9 @@ describe('hosted participant replicas', () => {
       })
       .toBe(true);
     await expect.poll(standingBy, { timeout: budgets.waitMs }).toBeGreaterThan(before);
+    // What b did on its way out took nothing from a: it is still alive to the stepper.
+    const alive = await two.store.getRaw(keys.alive(role));
+    expect(alive).toBeDefined();
 
     expect(digests).toEqual(reference);
     expect(leaves).toEqual([]);
