@@ -264,7 +264,10 @@ export class Participant {
    * Stops reacting without leaving: the `alive/` lease is revoked (and no
    * longer replaced), so the stepper sees a dead participant, waits for it,
    * and drops it after its grace period. What a crash looks like, minus the
-   * wait for the TTL.
+   * wait for the TTL. `participants/<name>` and the ack stay: a replica that
+   * takes over (see `hostParticipantService`) registers again with the same
+   * record and carries on from the ack, and the stepper never sees the
+   * participant leave.
    */
   async stop(): Promise<void> {
     this.isStopped = true;
