@@ -97,7 +97,13 @@ describe('replicas with leader election', () => {
     await clocks[0]!.runUntil(5);
     await inputs(sim.address('faults'), sim.address('workload-repair'));
 
-    const takeovers: Array<Takeover & { tick: number }> = [];
+    // The stepper must never see a participant leave (participants/ deleted).
+    const leaves: string[] = [];
+    const watch = await sim.store.watch('participants/', {}, (events) => {
+      for (const e of events) if (e.type === 'delete') leaves.push(e.key);
+    });
+    cleanup.push(() => watch.cancel());
+    const takeovers: Array<Takeover & { tick: number; how: string }> = [];
     for (const { role, tick } of killTicks()) {
       await clocks[0]!.runUntil(tick);
       // Through a stepper replica that is not about to die, the run is asked
@@ -109,21 +115,36 @@ describe('replicas with leader election', () => {
         going = clock.runUntil(tick + 1);
       });
       await going;
-      takeovers.push({ ...takeover, tick });
+      takeovers.push({ ...takeover, tick, how: 'SIGKILL' });
     }
+    // A leader stopped on purpose hands over (it resigns: printed, not
+    // asserted, as a loaded machine may take its time to stop a process).
+    const stopTick = endTick - 2;
+    await clocks[0]!.runUntil(stopTick);
+    let going: Promise<unknown> | undefined;
+    const handover = await sim.killLeader(
+      'monitor',
+      () => {
+        going = clocks[0]!.runUntil(stopTick + 1);
+      },
+      'SIGTERM',
+    );
+    await going;
+    takeovers.push({ ...handover, tick: stopTick, how: 'SIGTERM' });
     const end = await clocks[0]!.runUntil(endTick);
 
     console.log(
       [
         `takeovers (leader lease ${testLeaderTtlSeconds} s):`,
-        'role               tick  killed               new leader           elected   first ack',
+        'role               tick  signal   killed               new leader           elected   first ack',
         ...takeovers.map(
           (t) =>
-            `${t.role.padEnd(18)} ${String(t.tick).padStart(4)}  ${t.killed.padEnd(20)} ${t.leader.padEnd(20)} ${`${t.electedMs} ms`.padStart(8)}  ${t.firstAckMs() === undefined ? '-' : `${t.firstAckMs()} ms`}`,
+            `${t.role.padEnd(18)} ${String(t.tick).padStart(4)}  ${t.how.padEnd(8)} ${t.killed.padEnd(20)} ${t.leader.padEnd(20)} ${`${t.electedMs} ms`.padStart(8)}  ${t.firstAckMs() === undefined ? '-' : `${t.firstAckMs()} ms`}`,
         ),
       ].join('\n'),
     );
-    expect(takeovers.map((t) => t.role).sort()).toEqual([...roles].sort());
+    expect(takeovers.map((t) => t.role).sort()).toEqual([...roles, 'monitor'].sort());
+    expect(leaves).toEqual([]);
     expect(end.tick).toBe(endTick);
     expect(end.deterministic).toBe(true);
     expect(end.participants).toEqual([...participantServices].sort());

@@ -26,9 +26,9 @@ export interface Takeover {
   /** The instance killed, and the one that leads after it. */
   readonly killed: string;
   readonly leader: string;
-  /** From the SIGKILL to another replica's key in `election/<role>` (ms). */
+  /** From the signal to another replica's key in `election/<role>` (ms). */
   readonly electedMs: number;
-  /** From the SIGKILL to the new leader's first ack (ms); the stepper acks nothing. */
+  /** From the signal to the new leader's first ack (ms); the stepper acks nothing. */
   readonly firstAckMs: () => number | undefined;
 }
 
@@ -43,12 +43,12 @@ export interface ReplicatedSimulation {
   /** The instance that leads `role` now (from `election/<role>`). */
   leaderOf(role: string): Promise<string | undefined>;
   /**
-   * SIGKILLs the replica that leads `role`, waits until a standby holds its
+   * SIGKILLs (or `signal`s) the replica that leads `role`, waits until a standby holds its
    * election key, then starts the killed one again on its port (it stands
    * by) and resolves once it serves. `whileDown` runs right after the kill,
    * while the takeover is under way.
    */
-  killLeader(role: string, whileDown?: () => void): Promise<Takeover>;
+  killLeader(role: string, whileDown?: () => void, signal?: NodeJS.Signals): Promise<Takeover>;
 }
 
 /**
@@ -133,7 +133,7 @@ export async function startReplicatedSimulation(options: {
     store,
     address: (name, i = 0) => `127.0.0.1:${replicas.get(name)![i]!.port}`,
     leaderOf,
-    async killLeader(role, whileDown) {
+    async killLeader(role, whileDown, signal = 'SIGKILL') {
       const name = role;
       const list = replicas.get(name)!;
       const revision = await store.currentRevision();
@@ -166,7 +166,7 @@ export async function startReplicatedSimulation(options: {
       );
       options.cleanup.push(() => watch.cancel());
       const killedAt = performance.now();
-      await victim.child.kill('SIGKILL');
+      await victim.child.kill(signal);
       whileDown?.();
       const timeout = setTimeout(() => elected(), budgets.waitMs);
       await isElected;
