@@ -173,6 +173,53 @@ export function serviceAddress(
   };
 }
 
+/** The prefix of a service's own env vars: `inventory-repair` → `CHAMBER_INVENTORY_REPAIR`. */
+function envPrefix(service: string): string {
+  return `CHAMBER_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+}
+
+/** The config of a sharded service: which shard of how many this process is. */
+export interface ShardConfig {
+  shard: { count: number; index: number };
+}
+
+/**
+ * The config keys of a sharded service (`CHAMBER_<SERVICE>_SHARD_COUNT`,
+ * `CHAMBER_<SERVICE>_SHARD_INDEX`): one shard of one by default.
+ */
+export function shardSchema(service: string): Schema<ShardConfig> {
+  const prefix = `${envPrefix(service)}_SHARD`;
+  return {
+    shard: {
+      count: {
+        doc: `How many shards the ${service} runs as, each owning a share of the racks (at least 1).`,
+        format: 'nat',
+        default: 1,
+        env: `${prefix}_COUNT`,
+      },
+      index: {
+        doc: `Which of them this process is, from 0 (below the count).`,
+        format: 'nat',
+        default: 0,
+        env: `${prefix}_INDEX`,
+      },
+    },
+  };
+}
+
+/**
+ * Fails with `InvalidArgument`, naming the env vars, unless the shard is
+ * one of at least one.
+ */
+export function checkShard(service: string, { shard }: ShardConfig): void {
+  const prefix = `${envPrefix(service)}_SHARD`;
+  if (shard.count >= 1 && shard.index < shard.count) return;
+  throw new ChamberError(
+    Code.InvalidArgument,
+    `config: shard.index (${prefix}_INDEX) must be below shard.count (${prefix}_COUNT), which must be at least 1; got index ${shard.index} of ${shard.count}`,
+  );
+}
+
 /** A `tick-range` value: the smallest and largest delay, in ticks. */
 export type TickRange = [min: number, max: number];
 
@@ -191,7 +238,7 @@ export function commonSchema(
   defaultPort: number,
   options: { tracesink?: string } = {},
 ): Schema<CommonConfig> {
-  const prefix = `CHAMBER_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
+  const prefix = envPrefix(service);
   return {
     listen: {
       host: {

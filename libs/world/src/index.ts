@@ -105,3 +105,13 @@ export {
   tickAttribute,
 } from './trace.js';
 export { defaultPorts, type ServiceName } from './ports.js';
+export {
+  isLeadShard,
+  ownsPath,
+  participantService,
+  shardedServices,
+  shardOfPath,
+  shardParticipant,
+  wholeShard,
+  type Shard,
+} from './shards.js';

@@ -14,7 +14,7 @@ import {
 } from '@chamber/protos';
 import { cmp, op, type Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
-import { keys } from '@chamber/world';
+import { isLeadShard, keys, shardParticipant } from '@chamber/world';
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -61,7 +61,11 @@ export function createInventoryService(
   const logger = deps.logger ?? createLogger({ service: 'inventory', level: config.log.level });
   // Parses each definition once, off the event loop (validation and the tick share it).
   const parser = new DefinitionParser();
-  const reactor = new InventoryReactor(config.inventory, (request) => parser.parse(request));
+  const reactor = new InventoryReactor(
+    config.inventory,
+    (request) => parser.parse(request),
+    config.shard,
+  );
 
   /**
    * What the process says of a tick: a log line, and while a load's writes
@@ -204,7 +208,8 @@ export function createInventoryService(
   }
 
   const hosted = hostParticipantService({
-    name: inventoryParticipant,
+    // A shard is its own participant (`inventory.<i>`); inputs stay the service's.
+    name: shardParticipant(inventoryParticipant, config.shard),
     config,
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
@@ -227,8 +232,10 @@ export function createInventoryService(
       reactor: readingFaultsAsOf(reactor),
       onReaction,
     },
-    beforeJoin: prepareDefinition,
-    afterJoin: loadInitialDefinition,
+    // The configured definition is the lead shard's to install (one load, not one per shard).
+    ...(isLeadShard(config.shard)
+      ? { beforeJoin: prepareDefinition, afterJoin: loadInitialDefinition }
+      : {}),
   });
   return {
     start: () => hosted.start(),

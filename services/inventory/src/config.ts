@@ -1,8 +1,11 @@
 import {
+  checkShard,
   commonSchema,
   loadConfig,
+  shardSchema,
   type CommonConfig,
   type Schema,
+  type ShardConfig,
   type TickRange,
 } from '@chamber/config';
 import path from 'node:path';
@@ -25,7 +28,7 @@ export const defaultDefinition = 'standard';
 export const definitionEnv = 'CHAMBER_INVENTORY_DEFINITION';
 
 /** The inventory's configuration. */
-export interface InventoryConfig extends CommonConfig {
+export interface InventoryConfig extends CommonConfig, ShardConfig {
   inventory: {
     /** A definition to load when the simulation has none; empty: none. */
     definition: string;
@@ -51,6 +54,7 @@ const range = (doc: string, def: TickRange, env: string): Schema<TickRange> =>
 export function inventorySchema(): Schema<InventoryConfig> {
   return {
     ...commonSchema('inventory', defaultPorts.inventory),
+    ...shardSchema('inventory'),
     inventory: {
       definition: {
         doc: 'A definition file (or a sample name: small, standard, large) to load when the simulation has none; empty for none.',
@@ -118,7 +122,9 @@ export function inventorySchema(): Schema<InventoryConfig> {
 export function loadInventoryConfig(
   options?: Parameters<typeof loadConfig<InventoryConfig>>[1],
 ): InventoryConfig {
-  return loadConfig(inventorySchema(), options);
+  const config = loadConfig(inventorySchema(), options);
+  checkShard('inventory', config);
+  return config;
 }
 
 /** The file a `definition` setting names: a sample name or a path. */

@@ -2,6 +2,7 @@ import { hostParticipantService, type HostedService } from '@chamber/host';
 import { MonitorService, protoFiles } from '@chamber/protos';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
+import { shardParticipant } from '@chamber/world';
 import type { MonitorConfig } from './config.js';
 import {
   MonitorReactor,
@@ -28,7 +29,7 @@ export interface MonitorDeps {
 export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = {}): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'monitor', level: config.log.level });
   return hostParticipantService({
-    name: monitorParticipant,
+    name: shardParticipant(monitorParticipant, config.shard),
     config,
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
@@ -42,7 +43,7 @@ export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = 
     participant: {
       views: monitorViews,
       reactsTo: monitorReactsTo,
-      reactor: new MonitorReactor(config.monitor),
+      reactor: new MonitorReactor(config.monitor, undefined, config.shard),
     },
   });
 }

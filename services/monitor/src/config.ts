@@ -1,9 +1,17 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { commonSchema, loadConfig, type CommonConfig, type Schema } from '@chamber/config';
+import {
+  checkShard,
+  commonSchema,
+  loadConfig,
+  shardSchema,
+  type CommonConfig,
+  type Schema,
+  type ShardConfig,
+} from '@chamber/config';
 import { defaultPorts } from '@chamber/world';
 
 /** The monitor's configuration. */
-export interface MonitorConfig extends CommonConfig {
+export interface MonitorConfig extends CommonConfig, ShardConfig {
   monitor: {
     suspectAfter: number;
     failedAfter: number;
@@ -15,6 +23,7 @@ export interface MonitorConfig extends CommonConfig {
 export function monitorSchema(): Schema<MonitorConfig> {
   return {
     ...commonSchema('monitor', defaultPorts.monitor),
+    ...shardSchema('monitor'),
     monitor: {
       suspectAfter: {
         doc: 'Missed heartbeats after which a blade is observed suspect (at least 1).',
@@ -46,6 +55,7 @@ export function loadMonitorConfig(
   options?: Parameters<typeof loadConfig<MonitorConfig>>[1],
 ): MonitorConfig {
   const config = loadConfig(monitorSchema(), options);
+  checkShard('monitor', config);
   const { suspectAfter, failedAfter } = config.monitor;
   if (suspectAfter < 1 || failedAfter <= suspectAfter) {
     throw new ChamberError(

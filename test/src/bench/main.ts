@@ -8,6 +8,7 @@ import { benchLoad } from './load.js';
 import { benchMemory } from './memory.js';
 import { benchRepair } from './repair.js';
 import { summaryTable, type Benchmark, type BenchRow } from './rows.js';
+import { benchScale } from './scale.js';
 import { benchSystem } from './system.js';
 import { benchWeb } from './web.js';
 import { benchWorkloads } from './workloads.js';
@@ -24,6 +25,7 @@ const benchmarks: Record<string, Benchmark<Awaited<ReturnType<typeof startEtcd>>
   load: benchLoad,
   memory: benchMemory,
   repair: benchRepair,
+  scale: benchScale,
   system: benchSystem,
   web: benchWeb,
   workloads: benchWorkloads,

@@ -5,6 +5,7 @@ import { InventoryClient } from '@chamber/inventory-client';
 import { Policy } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { budgets } from '@chamber/testing';
+import { shardedServices, shardParticipant, wholeShard } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import {
   probeEnv,
   repo,
   startFrontendProcess,
+  shardEnv,
   startServiceProcess,
   startStepperProcess,
   type Child,
@@ -73,7 +75,9 @@ export interface NamedChild {
  * the tests' shorter ones) and the participants `names` (by default the
  * inventory, fault injector, monitor and repair manager) as processes of
  * `simulation`, as the launcher does, each with `env` added; the inventory
- * with no definition of its own. Each is pushed onto `children` as it
+ * with no definition of its own; the inventory and the monitor as `shards`
+ * shards (their children named `inventory.0`, …; `addresses` has the
+ * first's under the service's name). Each is pushed onto `children` as it
  * starts, so a caller stops those started even when a later one fails.
  */
 export async function startServiceProcesses(
@@ -82,7 +86,13 @@ export async function startServiceProcesses(
   children: NamedChild[],
   env: Record<string, string> = {},
   names: readonly string[] = participants,
+  shards = 1,
 ): Promise<{ stepperPort: number; addresses: Record<string, string> }> {
+  const processes = names.flatMap((name) =>
+    (shardedServices as readonly string[]).includes(name)
+      ? Array.from({ length: shards }, (_, index) => ({ name, shard: { index, count: shards } }))
+      : [{ name, shard: wholeShard }],
+  );
   const stepperPort = await freePort();
   const stepper = startStepperProcess({
     endpoints,
@@ -93,21 +103,29 @@ export async function startServiceProcesses(
       ...env,
       CHAMBER_STEPPER_DROP_GRACE_SECONDS: '10',
       CHAMBER_STEPPER_LEADER_TTL_SECONDS: '5',
-      CHAMBER_STEPPER_PARTICIPANTS: names.join(','),
+      CHAMBER_STEPPER_PARTICIPANTS: processes
+        .map((p) => shardParticipant(p.name, p.shard))
+        .join(','),
     },
   });
   children.push({ name: 'stepper', child: stepper });
   await stepper.waitForLine(/stepper serving/);
   const addresses: Record<string, string> = {};
-  for (const name of names) {
+  for (const { name, shard } of processes) {
+    const participant = shardParticipant(name, shard);
     const started = await startServiceProcess({
       endpoints,
       simulation,
       name,
-      env: { ...env, ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: '' } : {}) },
+      servingAs: participant,
+      env: {
+        ...env,
+        ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: '' } : {}),
+        ...shardEnv(name, shard),
+      },
     });
-    children.push({ name, child: started.child });
-    addresses[name] = started.address;
+    children.push({ name: participant, child: started.child });
+    addresses[name] ??= started.address;
   }
   return { stepperPort, addresses };
 }

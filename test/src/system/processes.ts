@@ -1,5 +1,6 @@
 import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -139,6 +140,13 @@ export function startStepperProcess(options: {
   });
 }
 
+/** The environment that makes service `name`'s process run as `shard` (none for a whole one). */
+export function shardEnv(name: string, shard: Shard): Record<string, string> {
+  if (shard.count === 1) return {};
+  const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}_SHARD`;
+  return { [`${prefix}_COUNT`]: String(shard.count), [`${prefix}_INDEX`]: String(shard.index) };
+}
+
 /** The participant services a deployment runs, as the launcher names them. */
 export const participantServices = [
   'inventory',
@@ -166,6 +174,12 @@ export async function startSimulationProcesses(options: {
   cleanup: Array<() => Promise<void> | void>;
   /** More environment for a service, by its name (e.g. the scheduler's strategy). */
   env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * How many shards the inventory and the monitor run as (1 by default),
+   * each its own process and participant (`inventory.0`, …), as the
+   * launcher starts them; `address` gives the first shard's.
+   */
+  shards?: number;
 }): Promise<{
   stepperPort: number;
   address: (name: string) => string;
@@ -177,6 +191,13 @@ export async function startSimulationProcesses(options: {
   const simulation = uniqueSimulation(options.label);
   const endpoints = etcdEndpoints();
   const env = { CHAMBER_SEED: String(options.seed) };
+  const count = options.shards ?? 1;
+  // Each process: its service, and its shard when the service is sharded.
+  const processes = participantServices.flatMap((name) =>
+    (shardedServices as readonly string[]).includes(name)
+      ? Array.from({ length: count }, (_, index) => ({ name, shard: { index, count } }))
+      : [{ name, shard: wholeShard }],
+  );
   const stepperPort = await freePort();
   const stepper = startStepperProcess({
     endpoints,
@@ -185,41 +206,46 @@ export async function startSimulationProcesses(options: {
     instance: options.label,
     extraEnv: {
       ...env,
-      CHAMBER_STEPPER_PARTICIPANTS: participantServices.join(','),
+      CHAMBER_STEPPER_PARTICIPANTS: processes
+        .map(({ name, shard }) => shardParticipant(name, shard))
+        .join(','),
       ...patientStepperEnv,
     },
   });
   options.cleanup.push(() => stepper.kill('SIGKILL'));
   await stepper.waitForLine(/stepper serving/);
-  const start = (name: string, port = '0') => {
+  const start = ({ name, shard }: (typeof processes)[number], port = '0') => {
     const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}`;
     return startServiceProcess({
       name,
+      servingAs: shardParticipant(name, shard),
       endpoints,
       simulation,
       env: {
         ...env,
         [`${prefix}_PORT`]: port,
+        ...shardEnv(name, shard),
         // The default, spelled out: the world these runs replay.
         ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: 'standard' } : {}),
         ...options.env?.[name],
       },
     });
   };
-  const children = await Promise.all(participantServices.map((name) => start(name)));
+  const children = await Promise.all(processes.map((p) => start(p)));
   options.cleanup.push(async () => {
     await Promise.all(children.map(({ child }) => child.kill('SIGKILL')));
   });
-  const address = (name: string): string => children[participantServices.indexOf(name)]!.address;
+  const indexOf = (name: string): number => processes.findIndex((p) => p.name === name);
+  const address = (name: string): string => children[indexOf(name)]!.address;
   return {
     stepperPort,
     address,
     simulation,
     endpoints,
     async restart(name) {
-      const i = participantServices.indexOf(name);
+      const i = indexOf(name);
       await children[i]!.child.kill('SIGKILL');
-      children[i] = await start(name, address(name).split(':').pop());
+      children[i] = await start(processes[i]!, address(name).split(':').pop());
     },
   };
 }
@@ -297,6 +323,8 @@ export async function serveFrontendFor(
 /** What {@link spawnServiceProcess} and {@link startServiceProcess} start. */
 interface ServiceProcessOptions {
   name: string;
+  /** The name it serves as, in its `<name> serving` line (a shard's: `inventory.1`); `name` by default. */
+  servingAs?: string;
   endpoints: string[];
   simulation: string;
   env?: Record<string, string>;
@@ -311,7 +339,9 @@ export async function startServiceProcess(
   options: ServiceProcessOptions,
 ): Promise<{ child: Child; address: string }> {
   const child = spawnServiceProcess(options);
-  const line = await child.waitForLine(new RegExp(`"${options.name} serving"`));
+  const line = await child.waitForLine(
+    new RegExp(`"${(options.servingAs ?? options.name).replaceAll('.', '\\.')} serving"`),
+  );
   return { child, address: (JSON.parse(line) as { endpoint: string }).endpoint };
 }
 

@@ -30,7 +30,9 @@ export interface CommandsDue {
  * every pending one), and those whose timer is `due`. On a full tick (a
  * restart, a new run, a new definition) the running ones' timers and the
  * finished ones' deletions are set again (at once when due: a run that went
- * on without a restart acted at that tick too).
+ * on without a restart acted at that tick too). Only the commands on
+ * elements it `owns` (a shard's racks): a command's timers are set by the
+ * shard that started it.
  */
 export function commandsDue(
   tick: number,
@@ -39,12 +41,16 @@ export function commandsDue(
   due: readonly string[],
   ix: Indexes,
   retentionTicks: number,
-  toStart: CommandRecord[],
+  inputs: readonly CommandRecord[],
+  owns: (path: string) => boolean = () => true,
 ): CommandsDue {
   const pruned: string[] = [];
   const finishing: string[] = [];
+  const isOwned = (command: CommandRecord): boolean => owns(runningElement(command.target));
+  const toStart = inputs.filter(isOwned);
   if (changes === undefined) {
     for (const { value } of view.list(CommandRecord, keys.commandsPrefix)) {
+      if (!isOwned(value)) continue;
       if (value.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(value);
       else if (value.status === CommandStatus.COMMAND_STATUS_RUNNING) {
         ix.running.set(runningElement(value.target), value.id);
@@ -63,7 +69,8 @@ export function commandsDue(
     for (const key of changes) {
       if (!key.startsWith(keys.commandsPrefix)) continue;
       const command = view.value(CommandRecord, key);
-      if (command?.status === CommandStatus.COMMAND_STATUS_PENDING) toStart.push(command);
+      if (command?.status === CommandStatus.COMMAND_STATUS_PENDING && isOwned(command))
+        toStart.push(command);
     }
   }
   for (const key of due) if (key.startsWith('p:')) pruned.push(key.slice(2));

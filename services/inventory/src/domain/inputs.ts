@@ -34,12 +34,16 @@ export const inventoryInputs = {
  * and a TOR is never powered down by the repair manager. Of two changes due
  * at the same tick for one blade, the later in key order wins (a blade's own
  * over its rack's, a rack's over its zone's).
+ *
+ * A shard writes the targets of the blades it `owns` (every shard deletes
+ * the inputs and their markers: the same deletes, whoever lands first).
  */
 export function applyInputs(
   tick: number,
   view: Snapshot,
   topology: Topology,
   removed: ReadonlySet<string>,
+  owns: (path: string) => boolean = () => true,
 ): { ops: Op[]; commands: CommandRecord[] } {
   const ops: Op[] = [];
   const targets = new Map<string, TargetRecord>();
@@ -62,7 +66,7 @@ export function applyInputs(
         };
         // A container (a rack or zone: the handler takes no other) means its blades.
         const paths = deviceOf(path) === undefined ? topology.under(path).blades : [path];
-        for (const p of paths) if (!removed.has(p)) targets.set(p, record);
+        for (const p of paths) if (!removed.has(p) && owns(p)) targets.set(p, record);
       }
     } else if (id.startsWith(inventoryInputs.commandPrefix)) {
       const input = view.value(CommandRecord, inputKey);

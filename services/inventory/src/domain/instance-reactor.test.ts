@@ -22,7 +22,7 @@ import {
   type Reaction,
   type TickInput,
 } from '@chamber/reactor';
-import { keys, viewKey } from '@chamber/world';
+import { keys, ownsPath, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { InventoryReactor, type InventorySettings } from './reactor.js';
 
@@ -33,7 +33,6 @@ import { InventoryReactor, type InventorySettings } from './reactor.js';
 
 const rack = 'r/z1/rack1';
 const pdu = `${rack}/pdu/0`;
-const tor = `${rack}/tor/0`;
 const b0 = `${rack}/blade/0`;
 const b1 = `${rack}/blade/1`;
 
@@ -88,12 +87,13 @@ const input = (tick: number, world: World, changes?: ReadonlySet<string>): TickI
   changes,
 });
 
-/** A rack of one PDU, one TOR and two working blades. */
-function rackWorld(): World {
-  const world: World = new Map();
+/** A rack of one PDU, one TOR and two working blades (`rack`, or `at` added to `world`). */
+function rackWorld(at = rack, world: World = new Map()): World {
+  const pdu = `${at}/pdu/0`;
+  const tor = `${at}/tor/0`;
   world.set(viewKey('definition', pdu), '{}');
   world.set(viewKey('definition', tor), '{}');
-  for (const [i, blade] of [b0, b1].entries()) {
+  for (const [i, blade] of [`${at}/blade/0`, `${at}/blade/1`].entries()) {
     put(
       world,
       BladeDefinition,
@@ -265,6 +265,64 @@ describe('the inventory reactor, for instances', () => {
     expect(actualOf(world, 5)).toMatchObject({
       state: InstanceState.INSTANCE_STATE_LOST,
       reason: `placed, but blade ${b1} is off: switched off`,
+    });
+  });
+});
+
+describe('the inventory reactor as shards', () => {
+  // Two racks that fall to different shards of two.
+  const rack2 = 'r/z1/rack2';
+  const shards = [0, 1].map((index) => ({ index, count: 2 }));
+
+  it('writes, shard by shard, exactly what one process writes, each shard only its racks', async () => {
+    expect(shards.map((shard) => ownsPath(shard, rack2))).toEqual([false, true]);
+    const world = rackWorld(rack, rackWorld(rack2));
+    const whole = new InventoryReactor(settings);
+    const parts = shards.map((shard) => new InventoryReactor(settings, undefined, shard));
+    const wrote = shards.map(() => new Set<string>());
+    const fault = (id: string, kind: FaultKind, target: string, tick: number): string =>
+      put(world, FaultRecord, keys.fault(id), {
+        ...FaultRecord.fromPartial({}),
+        id,
+        kind,
+        targets: [target],
+        status: FaultStatus.FAULT_STATUS_ACTIVE,
+        sinceTick: tick,
+        affected: [{ target, sinceTick: tick }],
+      });
+    // What each tick brings besides the reactors' own writes.
+    const inputs: Record<number, () => string[]> = {
+      3: () => [...place(world, b0, 1), ...place(world, `${rack2}/blade/0`, 2)],
+      8: () => [
+        fault('f1', FaultKind.FAULT_KIND_POWER_LOSS, pdu, 8),
+        fault('f2', FaultKind.FAULT_KIND_CRASH, `${rack2}/blade/1`, 8),
+      ],
+      12: () => {
+        // web/2 moves to the other shard's rack.
+        world.delete(keys.placement(`${rack2}/blade/0`, 'web', 2));
+        return [keys.placement(`${rack2}/blade/0`, 'web', 2), ...place(world, b1, 2)];
+      },
+    };
+    const sorted = (ops: readonly Op[]): string[] => ops.map((o) => JSON.stringify(o)).sort();
+    let changes: Set<string> | undefined;
+    for (let tick = 1; tick <= 20; tick++) {
+      for (const k of inputs[tick]?.() ?? []) changes?.add(k);
+      const one = await whole.react(input(tick, world, changes));
+      const each = await Promise.all(parts.map((r) => r.react(input(tick, world, changes))));
+      each.forEach((r, i) => r.writes.forEach((o) => wrote[i]!.add('key' in o ? o.key : o.prefix)));
+      expect(sorted(each.flatMap((r) => r.writes)), `tick ${tick}`).toEqual(sorted(one.writes));
+      const wakes = each.map((r) => r.nextWakeup).filter((t) => t !== null);
+      expect(wakes.length === 0 ? null : Math.min(...wakes), `tick ${tick}`).toBe(one.nextWakeup);
+      changes = apply(world, one.writes);
+    }
+    // Each shard wrote, and only what is under its own rack.
+    expect([...wrote[0]!].some((k) => k.includes(rack2))).toBe(false);
+    expect([...wrote[1]!].some((k) => k.includes(`${rack}/`))).toBe(false);
+    for (const keys of wrote) expect(keys.size).toBeGreaterThanOrEqual(3);
+    // web/2 followed its move to the other shard's rack (whose PDU is down).
+    expect(actualOf(world, 2)).toMatchObject({
+      blade: b1,
+      state: InstanceState.INSTANCE_STATE_LOST,
     });
   });
 });

@@ -21,6 +21,11 @@ export interface BladesNow {
   actual(path: string): BladeActual | undefined;
   /** The blades evaluated this tick (their state may have changed). */
   readonly evaluated: Iterable<string>;
+  /**
+   * Whether this process simulates the instances placed on `blade` (on none:
+   * `undefined`): a shard, those on its racks' blades. All by default.
+   */
+  readonly owns?: (blade: string | undefined) => boolean;
 }
 
 /** The instances' writes and decisions of a tick. */
@@ -113,6 +118,7 @@ export class InstanceIndex {
       await slicer.pause();
       const { workload, n } = consider.get(name)!;
       const placedOn = this.bladeOf.get(name);
+      if (blades.owns?.(placedOn) === false) continue;
       const key = keys.instanceActual(workload, n);
       const raw = view.getRaw(key);
       const actual = raw === undefined ? undefined : decode(InstanceActual, key, raw.value);

@@ -14,7 +14,7 @@ import {
   type TickInput,
 } from '@chamber/reactor';
 import { createSlicer, TimerWheel, type Slicer } from '@chamber/sim';
-import { keys } from '@chamber/world';
+import { isLeadShard, keys, ownsPath, wholeShard, type Shard } from '@chamber/world';
 import { commandsDue, commandWrites, finishCommands, startCommands } from './command-queue.js';
 import type { Parse } from './definition/parsed.js';
 import type { DefinitionChanges } from './definition/records.js';
@@ -94,6 +94,12 @@ export interface InventoryReaction extends Reaction {
  * (topology, fault effects, timers); after a restart (no `changes`) it
  * evaluates everything once, and evaluating an element with nothing new
  * changes nothing, so both paths write the same.
+ *
+ * As one shard of several it does the same, for the elements of its racks
+ * only (and the instances on their blades); the lead shard also applies
+ * definition loads and looks after the instances on no blade. Every rack's
+ * work depends only on the snapshot and that rack's history, so the shards
+ * together write exactly what one process would.
  */
 export class InventoryReactor implements Reactor {
   private ix: Indexes = {
@@ -105,10 +111,14 @@ export class InventoryReactor implements Reactor {
   private instances = new InstanceIndex();
   private run = -1;
 
-  /** `parse`: parses definition loads (once, off the event loop); here and now without it. */
+  /**
+   * `parse`: parses definition loads (once, off the event loop); here and
+   * now without it. `shard`: the racks it simulates (all by default).
+   */
   constructor(
     private readonly settings: InventorySettings,
     private readonly parse?: Parse,
+    private readonly shard: Shard = wholeShard,
   ) {}
 
   /**
@@ -127,21 +137,23 @@ export class InventoryReactor implements Reactor {
       this.ix = await rebuild(view, slicer);
       this.instances = InstanceIndex.rebuild(view);
     }
-    const { ix } = this;
+    const { ix, shard } = this;
+    const owns = (path: string): boolean => ownsPath(shard, path);
+    const isLead = isLeadShard(shard);
     const work = startWork(c, view, slicer);
     const ops: Op[] = [];
 
     // Inputs due now: a definition load, target changes, commands.
     const options = { slicer, ...(this.parse === undefined ? {} : { parse: this.parse }) };
     const loaded = await loadsDue(tick, view, full, options);
-    if (loaded.changes !== undefined) {
+    if (loaded.changes !== undefined && isLead) {
       append(ops, loaded.ops);
       append(ops, await installed(tick, view, loaded, slicer));
     }
     const removed = new Set(
       (loaded.changes?.deletes ?? []).map((k) => k.slice(keys.definitionPrefix.length)),
     );
-    const inputs = applyInputs(tick, view, ix.topology, removed);
+    const inputs = applyInputs(tick, view, ix.topology, removed, owns);
     append(ops, inputs.ops);
 
     // Faults that changed (or, on a full tick, all of them).
@@ -151,7 +163,7 @@ export class InventoryReactor implements Reactor {
         view.value(FaultRecord, keys.fault(id)),
         ix.topology,
       ))
-        work.woken.add(element);
+        if (owns(element)) work.woken.add(element);
 
     // Commands: new ones, and those whose timers are due.
     const retentionTicks = this.settings.retentionTicks ?? 0;
@@ -164,6 +176,7 @@ export class InventoryReactor implements Reactor {
       ix,
       retentionTicks,
       inputs.commands,
+      owns,
     );
     const bench = benchOf(ix, work);
     const started = startCommands(c, commands.toStart, bench, ix);
@@ -172,7 +185,7 @@ export class InventoryReactor implements Reactor {
     for (const key of due) if (key.startsWith('e:')) work.woken.add(key.slice(2));
     // A full tick wakes every element: they are the topology's, already in key
     // order (sorting 107,500 paths held the event loop for a stretch at 100k blades).
-    const order = full ? ix.topology.elements : [...work.woken].sort();
+    const order = full ? ix.topology.elements.filter(owns) : [...work.woken].sort();
     const evaluated = await evaluate(work, ix, bench, order);
 
     // Commands finishing now see the elements as evaluated.
@@ -194,6 +207,7 @@ export class InventoryReactor implements Reactor {
       full ? undefined : changes,
       {
         isDefined: (path) => ix.topology.blades.has(path) && !removed.has(path),
+        owns: (blade) => (blade === undefined ? isLead : owns(blade)),
         actual: (path) => work.blades.get(path) ?? storedBlade(view, path),
         evaluated: [...work.blades.keys(), ...removed],
       },
@@ -201,7 +215,7 @@ export class InventoryReactor implements Reactor {
     );
     append(ops, instances.ops);
     append(ops, await elementWrites(work, removed));
-    const load = loadWrites(tick, loaded, ops);
+    const load = isLead ? loadWrites(tick, loaded, ops) : undefined;
     // (A load writes, so the next tick comes, and rebuilds the topology.)
     const wakeups = [ix.wheel.next(), this.instances.next()].filter((t) => t !== undefined);
     return {

@@ -14,8 +14,15 @@ import {
   WorkloadRecord,
   WorkloadSpec,
 } from '@chamber/protos';
-import { encode, memorySnapshot, op, type Snapshot, type TickInput } from '@chamber/reactor';
-import { keys, viewKey } from '@chamber/world';
+import {
+  encode,
+  memorySnapshot,
+  op,
+  type Op,
+  type Snapshot,
+  type TickInput,
+} from '@chamber/reactor';
+import { keys, ownsPath, viewKey } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { MonitorReactor } from './reactor.js';
 
@@ -295,5 +302,77 @@ describe('the monitor reactor, for instances', () => {
       '14': [0, 0, 0],
     });
     expect((await both(monitor, world, 15, [])).writes).toEqual([]);
+  });
+});
+
+describe('the monitor reactor as shards', () => {
+  it('observes, shard by shard, exactly what one process writes, the lead shard keeping availability', async () => {
+    const shards = [0, 1].map((index) => ({ index, count: 2 }));
+    const b2 = 'r/z1/rack2/blade/0';
+    expect(shards.map((shard) => ownsPath(shard, b2))).toEqual([false, true]);
+    const running = (on: string): string =>
+      encode(InstanceActual, {
+        state: InstanceState.INSTANCE_STATE_RUNNING,
+        blade: on,
+        sinceTick: 5,
+        dueTick: 0,
+        reason: '',
+      });
+    const world = new Map([
+      [viewKey('actual', blade), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [viewKey('actual', b2), bladeActual(BladeState.BLADE_STATE_WORKING, 5)],
+      [
+        keys.workload('web'),
+        encode(WorkloadRecord, {
+          ...WorkloadRecord.fromPartial({}),
+          spec: { ...WorkloadSpec.fromPartial({}), name: 'web', instances: 2 },
+          phase: WorkloadPhase.WORKLOAD_PHASE_READY,
+        }),
+      ],
+      [keys.instanceActual('web', 1), running(blade)],
+      [keys.instanceActual('web', 2), running(b2)],
+    ]);
+    const whole = new MonitorReactor(thresholds);
+    const parts = shards.map((shard) => new MonitorReactor(thresholds, undefined, shard));
+    const wrote = shards.map(() => new Set<string>());
+    const crash = (path: string): string => {
+      world.set(viewKey('actual', path), bladeActual(BladeState.BLADE_STATE_CRASHED, 8));
+      return viewKey('actual', path);
+    };
+    const inputs: Record<number, () => string[]> = {
+      9: () => [crash(blade), crash(b2)],
+      // web/2 is replaced on the other shard's rack.
+      12: () => {
+        world.set(keys.instanceActual('web', 2), running('r/z1/rack1/blade/1'));
+        return [keys.instanceActual('web', 2)];
+      },
+    };
+    const sorted = (ops: readonly Op[]): string[] => ops.map((o) => JSON.stringify(o)).sort();
+    let changes: string[] | undefined;
+    for (let tick = 7; tick <= 18; tick++) {
+      const brought = inputs[tick]?.() ?? [];
+      if (changes !== undefined) changes.push(...brought);
+      const one = await whole.react(input(tick, snapshotOf(world), changes));
+      const each = await Promise.all(
+        parts.map((r) => r.react(input(tick, snapshotOf(world), changes))),
+      );
+      each.forEach((r, i) => r.writes.forEach((o) => wrote[i]!.add('key' in o ? o.key : o.prefix)));
+      expect(sorted(each.flatMap((r) => r.writes)), `tick ${tick}`).toEqual(sorted(one.writes));
+      const wakes = each.map((r) => r.nextWakeup).filter((t) => t !== null && t !== undefined);
+      expect(wakes.length === 0 ? null : Math.min(...wakes), `tick ${tick}`).toBe(one.nextWakeup);
+      changes = [];
+      for (const w of one.writes) {
+        if (w.type === 'put') world.set(w.key, w.value);
+        else if (w.type === 'delete') world.delete(w.key);
+        if (w.type !== 'deletePrefix') changes.push(w.key);
+      }
+    }
+    const lead = [...wrote[0]!];
+    const other = [...wrote[1]!];
+    expect(lead.some((k) => k.startsWith(keys.availabilityPrefix))).toBe(true);
+    expect(other.some((k) => k.startsWith(keys.availabilityPrefix))).toBe(false);
+    expect(other).toContain(viewKey('observed', b2));
+    expect(lead).not.toContain(viewKey('observed', b2));
+    expect(lead).toContain(viewKey('observed', blade));
   });
 });

@@ -27,6 +27,10 @@ import { createSlicer, defaultSliceMs, TimerWheel } from '@chamber/sim';
 import {
   availabilityOfKey,
   deviceKindOf,
+  isLeadShard,
+  ownsPath,
+  wholeShard,
+  type Shard,
   enumTypes,
   fromWire,
   instanceName,
@@ -87,6 +91,12 @@ export const monitorReactsTo: readonly string[] = [
  * workload's last one. So the samples of a settled tick are all in. The
  * last sample of each is rebuilt from the snapshot like the rest of its
  * memory.
+ *
+ * As one shard of several it observes the elements of its racks and the
+ * instances on their blades; the lead shard also observes the instances on
+ * no blade and keeps the availability (read from the snapshot, which holds
+ * every shard's observations of the tick before). So the shards together
+ * write exactly what one process would.
  */
 export class MonitorReactor implements Reactor {
   private wheel = new TimerWheel();
@@ -97,10 +107,14 @@ export class MonitorReactor implements Reactor {
   /** The workloads whose instances' observations this process wrote at its last tick. */
   private observedLast = new Set<string>();
 
-  /** `sliceMs`: the longest stretch of a tick's work between two turns of the event loop. */
+  /**
+   * `sliceMs`: the longest stretch of a tick's work between two turns of
+   * the event loop. `shard`: the racks it observes (all by default).
+   */
   constructor(
     private readonly thresholds: Thresholds,
     private readonly sliceMs = defaultSliceMs,
+    private readonly shard: Shard = wholeShard,
   ) {}
 
   async react({ tick, run, snapshot, changes }: TickInput): Promise<Reaction> {
@@ -158,7 +172,8 @@ export class MonitorReactor implements Reactor {
     const decisions: Decision[] = [];
     // The blades' observations this tick writes: their instances follow them.
     const observedNow = new Map<string, ObservedRecord | undefined>();
-    for (const path of [...due].sort()) {
+    const owned = [...due].filter((path) => ownsPath(this.shard, path)).sort();
+    for (const path of owned) {
       await slicer.pause();
       const observation = this.observe(snapshot, tick, path);
       if (observation.wake !== undefined && observation.wake > tick)
@@ -184,13 +199,13 @@ export class MonitorReactor implements Reactor {
       }
     }
     // Instances are heard through their blade: its heartbeat or its observation changed.
-    for (const blade of [...due, ...observedNow.keys()])
+    for (const blade of [...owned, ...observedNow.keys()])
       for (const key of this.instances.on(blade)) instancesDue.add(key);
     for (const key of [...instancesDue].sort()) {
       await slicer.pause();
       this.observeInstance(snapshot, tick, key, observedNow, writes, decisions);
     }
-    for (const name of [...workloadsDue].sort()) {
+    for (const name of isLeadShard(this.shard) ? [...workloadsDue].sort() : []) {
       await slicer.pause();
       const sample = sampleAvailability(
         name,
@@ -217,9 +232,11 @@ export class MonitorReactor implements Reactor {
     const ref = instanceOfKey(key);
     if (ref === undefined) return;
     const actual = read(snapshot, InstanceActual, key);
+    const on = actual?.blade;
+    // The shard of its blade observes it; the lead shard one on no blade.
+    if (on === undefined ? !isLeadShard(this.shard) : !ownsPath(this.shard, on)) return;
     const observedKey = keys.instanceObserved(ref.workload, ref.n);
     const current = read(snapshot, InstanceObserved, observedKey);
-    const on = actual?.blade;
     const blade =
       on === undefined
         ? { observed: undefined, isHeard: false }

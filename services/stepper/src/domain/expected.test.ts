@@ -51,6 +51,24 @@ describe('wakeTicks and expectedAt', () => {
     expect(wakeTicks(late).get('inventory')).toBe(5);
   });
 
+  it("wakes a service's shards together, and each for an input the service owns", () => {
+    const shard = (i: number, nextWakeup: number | undefined): RegisteredParticipant => ({
+      ...inventory,
+      name: `inventory.${i}`,
+      ack: { nextWakeup },
+    });
+    const input: WakeInput = { ...base, participants: [monitor, shard(0, undefined), shard(1, 9)] };
+    expect(expected(input, 8)).toEqual([]);
+    expect(expected(input, 9)).toEqual(['inventory.0', 'inventory.1']);
+    const owned = { ...input, pending: [{ owner: 'inventory', effectiveTick: 6 }] };
+    expect(expected(owned, 6)).toEqual(['inventory.0', 'inventory.1']);
+    // A change one of them reacts to wakes them all.
+    expect(expected({ ...input, changed: [keys.fault('f1-1')] }, 5)).toEqual([
+      'inventory.0',
+      'inventory.1',
+    ]);
+  });
+
   it('expects at once a participant with no ack in this run (it joined, or the run is new)', () => {
     const input = { ...base, participants: [{ ...monitor, ack: undefined }, inventory] };
     expect(expected(input, 5)).toEqual(['monitor']);

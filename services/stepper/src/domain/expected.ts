@@ -1,3 +1,5 @@
+import { participantService } from '@chamber/world';
+
 /** A registered participant as the store holds it. */
 export interface RegisteredParticipant {
   readonly name: string;
@@ -55,8 +57,12 @@ function wokenByChange(input: WakeInput): Set<string> {
  *   that it has not applied yet, e.g. written while a later tick was being
  *   published).
  *
- * The earliest of these wins. Pure: the same store gives the same answer,
- * also to a restarted leader.
+ * The earliest of these wins. The shards of a service (`inventory.0`,
+ * `inventory.1`, …) are woken together, at the earliest of theirs, and an
+ * input owned by the service (`inventory`) is owned by each of them: every
+ * shard sees every tick the service as one process would, so together they
+ * write what it would, whatever the number of shards. Pure: the same store
+ * gives the same answer, also to a restarted leader.
  */
 export function wakeTicks(input: WakeInput): Map<string, number | undefined> {
   const next = input.tick + 1;
@@ -67,11 +73,18 @@ export function wakeTicks(input: WakeInput): Map<string, number | undefined> {
     owned.set(owner, Math.min(owned.get(owner) ?? at, at));
   }
   const result = new Map<string, number | undefined>();
+  const byService = new Map<string, number>();
   for (const p of input.participants) {
     let at: number | undefined = p.ack === undefined || woken.has(p.name) ? next : p.ack.nextWakeup;
-    const input = owned.get(p.name);
+    const service = participantService(p.name);
+    const input = owned.get(p.name) ?? owned.get(service);
     if (input !== undefined && (at === undefined || input < at)) at = input;
     result.set(p.name, at);
+    if (at !== undefined) byService.set(service, Math.min(byService.get(service) ?? at, at));
+  }
+  for (const name of result.keys()) {
+    const at = byService.get(participantService(name));
+    if (at !== undefined) result.set(name, at);
   }
   return result;
 }
