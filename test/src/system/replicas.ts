@@ -1,10 +1,11 @@
 import { freePort } from '@chamber/etcd-process';
 import { Store } from '@chamber/store';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { keys } from '@chamber/world';
+import { keys, shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
 import {
   participantServices,
   patientStepperEnv,
+  shardEnv,
   spawnServiceProcess,
   startStepperProcess,
   type Child,
@@ -13,7 +14,7 @@ import {
 /** The seconds of every leader's election lease in a replicated test run: a takeover's floor. */
 export const testLeaderTtlSeconds = 2;
 
-/** One replica process of a service, restarted on its port when it dies (as the launcher's supervisor does). */
+/** One replica process of a role, restarted on its port when it dies (as the launcher's supervisor does). */
 interface Replica {
   readonly instance: string;
   readonly port: number;
@@ -30,23 +31,27 @@ export interface Takeover {
   readonly electedMs: number;
   /** From the signal to the new leader's first ack (ms); the stepper acks nothing. */
   readonly firstAckMs: () => number | undefined;
+  /** Resolves once the killed replica, started again, serves (standing by). */
+  readonly restarted: Promise<void>;
 }
 
 /** A simulation whose every service runs as several replica processes. */
 export interface ReplicatedSimulation {
   readonly simulation: string;
+  /** Every singleton role: the stepper and each participant (a shard's `inventory.0`, …). */
+  readonly roles: readonly string[];
   readonly endpoints: string[];
   /** A store of the simulation, for the test's own reads. */
   readonly store: Store;
-  /** The gRPC address of replica `i` (default 0) of `name` (`stepper` too). */
-  address(name: string, i?: number): string;
+  /** The gRPC address of replica `i` (default 0) of role `role` (`stepper` too). */
+  address(role: string, i?: number): string;
   /** The instance that leads `role` now (from `election/<role>`). */
   leaderOf(role: string): Promise<string | undefined>;
   /**
    * SIGKILLs (or `signal`s) the replica that leads `role`, waits until a standby holds its
    * election key, then starts the killed one again on its port (it stands
-   * by) and resolves once it serves. `whileDown` runs right after the kill,
-   * while the takeover is under way.
+   * by; `restarted` says when it serves). `whileDown` runs right after the
+   * kill, while the takeover is under way.
    */
   killLeader(role: string, whileDown?: () => void, signal?: NodeJS.Signals): Promise<Takeover>;
 }
@@ -54,9 +59,10 @@ export interface ReplicatedSimulation {
 /**
  * Starts the stepper and every participant service as `replicas` processes
  * each, as the launcher does with `CHAMBER_LOCAL_REPLICAS` (each its own
- * port and instance name `<service>-<i>`), the stepper patient (no
+ * port and instance name `<role>-<i>`), the stepper patient (no
  * participant dropped, so a run through takeovers stays deterministic), the
- * inventory on `definition`. Every kill goes on `cleanup`. Resolves once
+ * inventory on `definition`, the inventory and the monitor in `shards`
+ * shards (1 by default), each shard a role with replicas of its own. Every kill goes on `cleanup`. Resolves once
  * every replica serves.
  */
 export async function startReplicatedSimulation(options: {
@@ -64,8 +70,18 @@ export async function startReplicatedSimulation(options: {
   seed: number;
   replicas: number;
   definition: string;
+  shards?: number;
   cleanup: Array<() => Promise<void> | void>;
 }): Promise<ReplicatedSimulation> {
+  const count = options.shards ?? 1;
+  // Each participant role: its service, and its shard when the service is sharded.
+  const participants = participantServices.flatMap((name) =>
+    (shardedServices as readonly string[]).includes(name)
+      ? Array.from({ length: count }, (_, index) => ({ name, shard: { index, count } }))
+      : [{ name, shard: wholeShard }],
+  );
+  const roleOf = ({ name, shard }: { name: string; shard: Shard }): string =>
+    shardParticipant(name, shard);
   const simulation = uniqueSimulation(options.label);
   const endpoints = etcdEndpoints();
   const store = await Store.connect({ endpoints, simulation });
@@ -74,7 +90,7 @@ export async function startReplicatedSimulation(options: {
     CHAMBER_SEED: String(options.seed),
     CHAMBER_LEADER_TTL_SECONDS: String(testLeaderTtlSeconds),
   };
-  const spawn = (name: string, instance: string, port: number): Child => {
+  const spawn = (name: string, shard: Shard, instance: string, port: number): Child => {
     if (name === 'stepper') {
       return startStepperProcess({
         endpoints,
@@ -83,7 +99,7 @@ export async function startReplicatedSimulation(options: {
         instance,
         extraEnv: {
           ...common,
-          CHAMBER_STEPPER_PARTICIPANTS: participantServices.join(','),
+          CHAMBER_STEPPER_PARTICIPANTS: participants.map(roleOf).join(','),
           CHAMBER_STEPPER_LEADER_TTL_SECONDS: String(testLeaderTtlSeconds),
           ...patientStepperEnv,
         },
@@ -98,29 +114,34 @@ export async function startReplicatedSimulation(options: {
         ...common,
         [`${prefix}_PORT`]: String(port),
         [`${prefix}_INSTANCE`]: instance,
+        ...shardEnv(name, shard),
         ...(name === 'inventory' ? { CHAMBER_INVENTORY_DEFINITION: options.definition } : {}),
       },
     });
   };
-  const serving = (name: string, child: Child): Promise<string> =>
-    child.waitForLine(new RegExp(`"${name} serving"`), budgets.startMs);
+  const serving = (role: string, child: Child): Promise<string> =>
+    child.waitForLine(new RegExp(`"${role.replaceAll('.', '\\.')} serving"`), budgets.startMs);
+  // By role, with the service and shard each runs as.
   const replicas = new Map<string, Replica[]>();
+  const services = new Map<string, { name: string; shard: Shard }>();
   options.cleanup.push(async () => {
     await Promise.all([...replicas.values()].flat().map((r) => r.child.kill('SIGKILL')));
   });
-  const startService = async (name: string): Promise<void> => {
+  const startRole = async (service: { name: string; shard: Shard }): Promise<void> => {
+    const role = roleOf(service);
     const list: Replica[] = [];
-    replicas.set(name, list);
+    replicas.set(role, list);
+    services.set(role, service);
     for (let i = 0; i < options.replicas; i++) {
       const port = await freePort();
-      const instance = `${name}-${i}`;
-      list.push({ instance, port, child: spawn(name, instance, port) });
+      const instance = `${role}-${i}`;
+      list.push({ instance, port, child: spawn(service.name, service.shard, instance, port) });
     }
-    await Promise.all(list.map((r) => serving(name, r.child)));
+    await Promise.all(list.map((r) => serving(role, r.child)));
   };
   // The stepper first, as the launcher's start order has it; then the participants at once.
-  await startService('stepper');
-  await Promise.all(participantServices.map(startService));
+  await startRole({ name: 'stepper', shard: wholeShard });
+  await Promise.all(participants.map(startRole));
 
   const leaderOf = async (role: string): Promise<string | undefined> => {
     const raw = await store.getRaw(keys.election(role));
@@ -131,11 +152,12 @@ export async function startReplicatedSimulation(options: {
     simulation,
     endpoints,
     store,
-    address: (name, i = 0) => `127.0.0.1:${replicas.get(name)![i]!.port}`,
+    roles: ['stepper', ...participants.map(roleOf)],
+    address: (role, i = 0) => `127.0.0.1:${replicas.get(role)![i]!.port}`,
     leaderOf,
     async killLeader(role, whileDown, signal = 'SIGKILL') {
-      const name = role;
-      const list = replicas.get(name)!;
+      const { name, shard } = services.get(role)!;
+      const list = replicas.get(role)!;
       const revision = await store.currentRevision();
       const held = await store.getRaw(keys.election(role), { revision });
       if (held === undefined) throw new Error(`nobody leads ${role}`);
@@ -174,9 +196,12 @@ export async function startReplicatedSimulation(options: {
       if (electedAt === undefined) throw new Error(`nobody took ${role} over from ${killed}`);
       // Started again on its port once the standby leads, as a supervisor
       // would after its restart delay: it stands by in turn.
-      victim.child = spawn(name, victim.instance, victim.port);
-      await serving(name, victim.child);
+      victim.child = spawn(name, shard, victim.instance, victim.port);
+      const restarted = serving(role, victim.child).then(() => undefined);
+      // Awaited by the test later; a failure meanwhile is not unhandled.
+      restarted.catch(() => undefined);
       return {
+        restarted,
         role,
         killed,
         leader: leader!,
