@@ -178,7 +178,11 @@ describe('hosted participant replicas', () => {
     await a.service.stop();
     expect(await leaderOtherThan(two.store, 'a')).toBe('b');
     digests.push(await stepTo(two, clock, ticks[1]!));
-    expect(b.lines.some((l) => /"took over toy after \d+ ms"/.test(l))).toBe(true);
+    await expect
+      .poll(() => b.lines.some((l) => /"took over toy after \d+ ms"/.test(l)), {
+        timeout: budgets.waitMs,
+      })
+      .toBe(true);
 
     // A standby again (a restarted a), then b loses etcd: its lease runs out, a takes over.
     const again = await replica(two.simulation, 'a', proxyA.endpoint);
@@ -187,7 +191,11 @@ describe('hosted participant replicas', () => {
     const finished = stepTo(two, clock, ticks[2]!);
     expect(await leaderOtherThan(two.store, 'b')).toBe('a');
     digests.push(await finished);
-    expect(again.lines.some((l) => /"took over toy after \d+ ms"/.test(l))).toBe(true);
+    await expect
+      .poll(() => again.lines.some((l) => /"took over toy after \d+ ms"/.test(l)), {
+        timeout: budgets.waitMs,
+      })
+      .toBe(true);
 
     // b, back, has stopped acting and stands by behind a.
     const standingBy = (): number =>
