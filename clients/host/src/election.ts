@@ -145,7 +145,7 @@ export async function elect(options: ElectionOptions): Promise<Elected> {
         if (await lost) {
           logger.warn(
             { role, instance: options.instance },
-            `lost the leadership of ${role} (etcd away too long): stopped acting; campaigning again`,
+            `lost the leadership of ${role} (etcd away too long): stopping at once; campaigning again`,
           );
         }
       } catch (error) {
