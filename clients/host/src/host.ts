@@ -1,5 +1,6 @@
-import type { CommonConfig } from '@chamber/config';
-import type { CachedView, Store } from '@chamber/store';
+import os from 'node:os';
+import { defaultLeaderTtlSeconds, type CommonConfig } from '@chamber/config';
+import type { CachedView, Leadership, Store } from '@chamber/store';
 import type { Reaction, Reactor } from '@chamber/reactor';
 import {
   recordDecision,
@@ -14,6 +15,7 @@ import {
   type TickContext,
   type TickResult,
 } from '@chamber/participant';
+import { elect, type Elected, type Term } from './election.js';
 import { hostService, type GrpcServing, type HostedService } from './service.js';
 
 /** Hears how many of a tick's writes are written after each chunk of a large write. */
@@ -60,19 +62,24 @@ export interface HostOptions<R extends Reaction = Reaction> {
    * The gRPC service it serves, made once the store is connected;
    * `protoFile` relative to protoRoot. `view` gives the participant's cached
    * view (its `views`, kept current by its watch) once it has handled a
-   * tick, for reads of the present without the store.
+   * tick, for reads of the present without the store; `undefined` on a
+   * replica that stands by (every replica serves: the reads must go to the
+   * store then).
    */
   readonly grpc: (store: Store, view: () => CachedView | undefined) => GrpcServing;
   /** Its part in the clock; see {@link ParticipantPart}. */
   readonly participant: ParticipantPart<R>;
   /**
-   * Runs once the store is connected, before the service serves gRPC (so
+   * Runs once the store is connected, in every replica, before the service serves gRPC (so
    * before it reports SERVING) and before it registers with the clock (so
    * before a stepper that waits for it publishes tick 0): for what tick 0
    * must find in the store, and what must be said at start.
    */
   readonly beforeJoin?: (store: Store) => Promise<void>;
-  /** Runs once it has joined the clock (e.g. submitting a first input). */
+  /**
+   * Runs once it has joined the clock (e.g. submitting a first input): in
+   * each term it leads, so it must be idempotent, as for a restart.
+   */
   readonly afterJoin?: (store: Store) => Promise<void>;
   /**
    * Where its spans go: each tick that writes something becomes a span
@@ -156,15 +163,26 @@ function traced(
 /**
  * The chassis of a participant service: {@link hostService}'s (connect the
  * store, serve gRPC with health, reflection and call logging, register the
- * endpoint under a lease), joining the clock as `name` once it serves and
- * before it registers, and leaving it first at stop. The service's own code
- * is its gRPC handlers and its reactor.
+ * endpoint under a lease), with the clock's singleton role elected. Once it
+ * serves, and before it registers, each replica campaigns for
+ * `election/<name>` (see {@link elect}); the one that leads joins the clock
+ * as `name`, the others stand by, serving gRPC (their reads go to the
+ * store, `view` is undefined until they lead). `start` resolves once the
+ * replica leads or stands by. A standby that takes over joins as a
+ * restarted service does: it catches up to R(T) and redoes the tick in
+ * flight. At stop a leader leaves the clock first and then resigns, so a
+ * standby takes over at once; `participants/<name>` and its ack stay, for
+ * the successor (see {@link Participant.stop}).
  */
 export function hostParticipantService<R extends Reaction>(options: HostOptions<R>): HostedService {
   const { config, logger, name } = options;
-  let participant: Participant | undefined;
-  // The participant's view, known from the first tick it handles.
+  let elected: Elected | undefined;
+  // The participant's view, known from the first tick it handles as leader.
   let view: CachedView | undefined;
+  const instance =
+    config.replica?.instance !== undefined && config.replica.instance !== ''
+      ? config.replica.instance
+      : `${os.hostname()}-${process.pid}`;
   return hostService({
     name,
     config,
@@ -172,37 +190,56 @@ export function hostParticipantService<R extends Reaction>(options: HostOptions<
     ...(options.store === undefined ? {} : { store: options.store }),
     parts: async (store) => {
       await options.beforeJoin?.(store);
+      const { views, reactsTo } = options.participant;
+      const onTick = traced(name, options.tracer, reactorTick(options.participant, options.tracer));
+      // Each term runs `afterJoin`, as each restart of a lone service does:
+      // a leader that died before it ran leaves it to its successor.
+      const join = async (leadership: Leadership): Promise<Term> => {
+        const participant = await Participant.join(store, {
+          // Once it no longer leads, it writes nothing: not even alive/ over its successor's.
+          fence: leadership.guard,
+          ...(views === undefined ? {} : { views }),
+          ...(reactsTo === undefined ? {} : { reactsTo }),
+          onTick: (ctx) => {
+            view = ctx.view;
+            return onTick(ctx);
+          },
+          name,
+          onError: (error, tick) =>
+            logger.error({ err: error, tick }, `${name} tick failed; retrying`),
+          onRegistrationLost: (error) =>
+            logger.warn(
+              { err: error },
+              `${name}: lost its participant lease (etcd away); registering again once etcd is back`,
+            ),
+          onRegisteredAgain: () => logger.info(`${name}: registered as a participant again`),
+        });
+        await options.afterJoin?.(store);
+        return {
+          stop: async () => {
+            await participant.stop();
+            view = undefined;
+          },
+        };
+      };
       return {
         serve: { grpc: options.grpc(store, () => view) },
-        afterServe: async () => {
-          const { views, reactsTo } = options.participant;
-          const onTick = traced(
-            name,
-            options.tracer,
-            reactorTick(options.participant, options.tracer),
-          );
-          participant = await Participant.join(store, {
-            ...(views === undefined ? {} : { views }),
-            ...(reactsTo === undefined ? {} : { reactsTo }),
-            onTick: (ctx) => {
-              view = ctx.view;
-              return onTick(ctx);
-            },
-            name,
-            onError: (error, tick) =>
-              logger.error({ err: error, tick }, `${name} tick failed; retrying`),
-            onRegistrationLost: (error) =>
-              logger.warn(
-                { err: error },
-                `${name}: lost its participant lease (etcd away); registering again once etcd is back`,
-              ),
-            onRegisteredAgain: () => logger.info(`${name}: registered as a participant again`),
+        afterServe: async (port) => {
+          elected = await elect({
+            store,
+            role: name,
+            instance,
+            endpoint: `${config.listen.host}:${port}`,
+            ttlSeconds: config.replica?.leaderTtlSeconds ?? defaultLeaderTtlSeconds,
+            logger,
+            lead: join,
           });
-          await options.afterJoin?.(store);
+          await elected.isSettled;
         },
-        // Stops taking part first: the stepper waits for a restart.
+        announce: () => ({ instance }),
+        // Stops taking part first, then resigns: a standby takes over at once.
         stop: async () => {
-          await participant?.stop();
+          await elected?.stop();
         },
       };
     },

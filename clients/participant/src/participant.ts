@@ -114,6 +114,14 @@ export interface ParticipantOptions {
   readonly onRegistrationLost?: (error: unknown) => void;
   /** Told when it has registered again after a lost lease. */
   readonly onRegisteredAgain?: () => void;
+  /**
+   * A compare that holds only while this process may act as the participant
+   * (its leadership's guard, when replicas elect one): added to every write
+   * it makes (registration, effects, acks), so a replica that lost its
+   * leadership writes nothing, not even its `alive/` key over its
+   * successor's. A registration it fails is retried as a lost lease is.
+   */
+  readonly fence?: Compare;
 }
 
 /**
@@ -148,6 +156,11 @@ export class Participant {
   private drained: Promise<void> = Promise.resolve();
   // Keys changed since the last handled tick; undefined until one was handled.
   private changes: Set<string> | undefined;
+
+  /** Its {@link ParticipantOptions.fence}, as the compares every write carries. */
+  private get fences(): Compare[] {
+    return this.options.fence === undefined ? [] : [this.options.fence];
+  }
 
   private constructor(store: Store, options: ParticipantOptions, view: CachedView) {
     this.store = store;
@@ -251,7 +264,10 @@ export class Participant {
    * Stops reacting without leaving: the `alive/` lease is revoked (and no
    * longer replaced), so the stepper sees a dead participant, waits for it,
    * and drops it after its grace period. What a crash looks like, minus the
-   * wait for the TTL.
+   * wait for the TTL. `participants/<name>` and the ack stay: a replica that
+   * takes over (see `hostParticipantService`) registers again with the same
+   * record and carries on from the ack, and the stepper never sees the
+   * participant leave.
    */
   async stop(): Promise<void> {
     this.isStopped = true;
@@ -274,18 +290,20 @@ export class Participant {
     this.registration = await keepLease(this.store, {
       ttlSeconds: this.options.leaseTtlSeconds ?? 3,
       install: async (lease) => {
-        await this.store.txn(
-          [],
-          [
-            op.put(ParticipantRecord, keys.participant(this.name), {
-              name: this.name,
-              reactsTo: [...new Set(this.options.reactsTo ?? this.options.views ?? [])].sort(),
-            }),
-            op.putRaw(keys.alive(this.name), JSON.stringify({ pid: process.pid }), {
-              lease: lease.id,
-            }),
-          ],
-        );
+        const res = await this.store.txn(this.fences, [
+          op.put(ParticipantRecord, keys.participant(this.name), {
+            name: this.name,
+            reactsTo: [...new Set(this.options.reactsTo ?? this.options.views ?? [])].sort(),
+          }),
+          op.putRaw(keys.alive(this.name), JSON.stringify({ pid: process.pid }), {
+            lease: lease.id,
+          }),
+        ]);
+        if (!res.succeeded)
+          throw new ChamberError(
+            Code.FailedPrecondition,
+            `participant "${this.name}": not registered, its fence failed (no longer the leader)`,
+          );
       },
       // Once per loss: the attempts that fail while etcd is away say nothing new.
       onRetry: (error, attempt) => {
@@ -365,7 +383,7 @@ export class Participant {
     const ack = this.lastAck;
     if (ack === undefined) return;
     const res = await this.store.txn(
-      [cmp.modRevision(keys.clockTick, '==', ack.revision)],
+      [cmp.modRevision(keys.clockTick, '==', ack.revision), ...this.fences],
       [op.put(AckRecord, keys.ack(this.name), ack)],
     );
     if (!res.succeeded) {
@@ -425,8 +443,9 @@ export class Participant {
     };
     const ack = op.put(AckRecord, keys.ack(this.name), record);
     // Guarded on the tick record: once the stepper has moved on (a reset,
-    // or we were dropped), a late participant writes nothing.
-    const guard = cmp.modRevision(keys.clockTick, '==', revision);
+    // or we were dropped), a late participant writes nothing; and on its
+    // fence: a replica that lost its leadership writes nothing either.
+    const guards = [cmp.modRevision(keys.clockTick, '==', revision), ...this.fences];
     const ops = result.ops ?? [];
     const compares = result.compares ?? [];
     if (compares.length > 0 && ops.length >= maxTxnOps) {
@@ -437,7 +456,7 @@ export class Participant {
     }
     let res: { succeeded: boolean };
     if (compares.length > 0) {
-      res = await this.store.txn([guard, ...compares], [...ops, ack]);
+      res = await this.store.txn([...guards, ...compares], [...ops, ack]);
       // One of our own records changed under us (not a newer tick): redo the
       // tick from the store (a retry gets no change set).
       if (
@@ -451,9 +470,9 @@ export class Participant {
     } else {
       res =
         ops.length < maxTxnOps
-          ? await this.store.txn([guard], [...ops, ack])
-          : (await this.store.writeChunked([guard], ops, result.onProgress)).succeeded
-            ? await this.store.txn([guard], [ack])
+          ? await this.store.txn(guards, [...ops, ack])
+          : (await this.store.writeChunked(guards, ops, result.onProgress)).succeeded
+            ? await this.store.txn(guards, [ack])
             : { succeeded: false };
     }
     if (!res.succeeded) return false;

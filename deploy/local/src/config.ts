@@ -22,6 +22,8 @@ export interface LauncherConfig {
     httpPort: number;
     host: string;
     layout: Layout;
+    /** Processes of each singleton role (the stepper, every participant): one leads, the others stand by. */
+    replicas: number;
   };
 }
 
@@ -92,6 +94,12 @@ export function launcherSchema(): Schema<LauncherConfig> {
         format: ['processes', 'single'],
         default: 'processes',
         env: 'CHAMBER_LOCAL_LAYOUT',
+      },
+      replicas: {
+        doc: "Processes of the stepper and of each participant service (1-9): one leads its role, the others stand by and take over when it dies. Replica i (from 0) listens on the service's port + 100 x i and logs to <service>-r<i+1>.log; clients talk to the first.",
+        format: 'nat',
+        default: 1,
+        env: 'CHAMBER_LOCAL_REPLICAS',
       },
     },
   };

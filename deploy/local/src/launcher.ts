@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { LauncherConfig } from './config.js';
 import { exportLines, hintOf, portOf as servicePort } from './hints.js';
 import { withParentDeathSignal } from './parent-death.js';
+import { replicaCount, replicaEnv, replicasOf, type ReplicaProcess } from './replicas.js';
 import { serviceMallocEnv, serviceNodeFlags } from './process-memory.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import type { SinglePlan } from './single.js';
@@ -16,8 +17,8 @@ import { Supervisor, type SupervisorEvent } from './supervisor.js';
 const singleEntry = 'deploy/local/dist/src/single.js';
 const singleName = 'services';
 
-// Status lines line up under the longest service name.
-const nameWidth = Math.max(4, ...services.map((s) => s.name.length));
+// Status lines line up under the longest service name (a replica's `-rN` included).
+const nameWidth = Math.max(4, ...services.map((s) => s.name.length + 3));
 
 /** A running simulator. */
 export interface Launched {
@@ -82,7 +83,10 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   fs.rmSync(loginUrlFile, { force: true });
   const noticeFile = (spec: ServiceSpec): string => path.join(dir, `${spec.name}.notices`);
   for (const spec of services) fs.rmSync(noticeFile(spec), { force: true });
-  const ports = services.map((s) => ({ what: s.name, port: portOf(s) }));
+  const replicas = replicaCount(config);
+  // Every process of every service: one each, the singleton roles `replicas` each.
+  const processes: ReplicaProcess[] = services.flatMap((s) => replicasOf(config, s));
+  const ports = processes.map((p) => ({ what: p.name, port: p.port }));
   if (isPrivate) {
     ports.unshift(
       { what: 'etcd (CHAMBER_LOCAL_ETCD_PORT)', port: config.local.etcdPort },
@@ -90,6 +94,12 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     );
   }
   for (const { what, port } of ports) {
+    const other = ports.find((p) => p.port === port && p.what !== what);
+    if (other !== undefined)
+      throw new ChamberError(
+        Code.InvalidArgument,
+        `port ${port} is set for both ${other.what} and ${what}: move one (CHAMBER_LOCAL_PORT_OFFSET, CHAMBER_LOCAL_HTTP_PORT, CHAMBER_LOCAL_ETCD_PORT)`,
+      );
     if (!(await isPortFree(host, port))) {
       throw new ChamberError(
         Code.FailedPrecondition,
@@ -174,8 +184,9 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   }
 
   // What each service is told: its own CHAMBER_* settings, over what the launcher inherited.
-  const ownEnvOf = (spec: ServiceSpec): Record<string, string> => ({
-    ...serviceEnv(spec, config, options.env, endpoints, portOf(spec)),
+  const ownEnvOf = (spec: ServiceSpec, replica?: ReplicaProcess): Record<string, string> => ({
+    ...serviceEnv(spec, config, options.env, endpoints, replica?.port ?? portOf(spec)),
+    ...(replica === undefined ? {} : replicaEnv(replica, replicas)),
     ...Object.fromEntries(
       Object.entries(spec.addresses ?? {}).flatMap(([env, name]) => {
         const a = addressOf(name);
@@ -194,9 +205,9 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
   });
   const readyOf =
-    (spec: ServiceSpec) =>
+    (spec: ServiceSpec, port = portOf(spec)) =>
     (signal: AbortSignal): Promise<void> => {
-      const address = `${host}:${portOf(spec)}`;
+      const address = `${host}:${port}`;
       return spec.isHttp === true
         ? waitUntilHttpServing(`http://${address}/api/v1/openapi.json`, {
             timeoutMs: readyTimeoutMs,
@@ -213,34 +224,39 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     services.filter((s) => (s.isStartedFirst ?? false) === first),
   );
   const startOrder = startGroups.flat();
-  // The services that reported serving since their (last) start.
+  // The processes (by name) that reported serving since their (last) start.
   const isReady = new Map<string, boolean>();
+  const processesOf = (spec: ServiceSpec): ReplicaProcess[] =>
+    processes.filter((p) => p.spec === spec);
+  const isServiceReady = (spec: ServiceSpec): boolean =>
+    processesOf(spec).every((p) => isReady.get(p.name) === true);
 
   const supervisors =
     config.local.layout === 'single'
       ? [singleSupervisor()]
-      : services.map((spec) => {
-          const address = `${host}:${portOf(spec)}`;
-          const logFile = path.join(logs, `${spec.name}.log`);
+      : processes.map((replica) => {
+          const { spec } = replica;
+          const address = `${host}:${replica.port}`;
+          const logFile = path.join(logs, `${replica.name}.log`);
           const supervisor: Supervisor = new Supervisor({
-            name: spec.name,
+            name: replica.name,
             command: process.execPath,
             args: [...serviceNodeFlags, path.join(options.root, spec.entry)],
             // The malloc settings are defaults: the launcher's own environment may set them.
-            env: { ...serviceMallocEnv, ...options.env, ...ownEnvOf(spec) },
+            env: { ...serviceMallocEnv, ...options.env, ...ownEnvOf(spec, replica) },
             logFile,
             // Its launcher's death closes the channel, and the service exits then.
             hasChannel: true,
             ready: async (signal) => {
-              await readyOf(spec)(signal);
-              isReady.set(spec.name, true);
+              await readyOf(spec, replica.port)(signal);
+              isReady.set(replica.name, true);
             },
             onEvent: (event) => {
               if (event.kind === 'started') {
                 children.push(event.pid);
                 record();
               }
-              const line = statusLine(spec.name, address, event, show(logFile));
+              const line = statusLine(replica.name, address, event, show(logFile));
               if (line !== undefined) print(line);
             },
           });
@@ -257,7 +273,11 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     const planFile = path.join(dir, 'single.json');
     const plan: SinglePlan = {
       groups: startGroups.map((group) =>
-        group.map((spec) => ({ name: spec.name, module: spec.module, env: ownEnvOf(spec) })),
+        group.map((spec) => ({
+          name: spec.name,
+          module: spec.module,
+          env: ownEnvOf(spec, processesOf(spec)[0]),
+        })),
       ),
     };
     fs.writeFileSync(planFile, JSON.stringify(plan, null, 2));
@@ -307,22 +327,27 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     for (const group of startGroups)
       results.push(
         ...(await Promise.allSettled(
-          group.map((spec) => supervisors[services.indexOf(spec)]!.start()),
+          processes
+            .filter((p) => group.includes(p.spec))
+            .map((p) => supervisors[processes.indexOf(p)]!.start()),
         )),
       );
   }
   printNotices(print, noticeFile);
 
-  const ready = services.filter((spec) => isReady.get(spec.name) === true).length;
+  const ready = services.filter(isServiceReady).length;
   print('');
   print(
-    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready${config.local.layout === 'single' ? ' (layout single: one process)' : ''}.`,
+    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready${config.local.layout === 'single' ? ' (layout single: one process)' : ''}${replicas > 1 ? ` (the stepper and each participant: ${replicas} replicas, one leading)` : ''}.`,
   );
   // Why each of the others is not: its last error, not only a count.
-  startOrder.forEach((spec, i) => {
-    if (isReady.get(spec.name) === true) return;
+  // (In start order, as `results` holds them.)
+  const started = startOrder.flatMap(processesOf);
+  started.forEach((replica, i) => {
+    const { spec } = replica;
     const isSingle = config.local.layout === 'single';
-    const supervisor = isSingle ? supervisors[0] : supervisors[services.indexOf(spec)];
+    if (isReady.get(isSingle ? spec.name : replica.name) === true) return;
+    const supervisor = isSingle ? supervisors[0] : supervisors[processes.indexOf(replica)];
     const result = isSingle ? results[0] : results[i];
     const error = supervisor?.lastError;
     const reason: unknown = result?.status === 'rejected' ? result.reason : 'not serving';
@@ -332,12 +357,18 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         : reason instanceof Error
           ? reason.message
           : String(reason);
-    print(`  ✗ ${spec.name} is not ready: ${why}`);
+    print(`  ✗ ${replica.name} is not ready: ${why}`);
   });
   for (const spec of services) {
     const hint = hintOf(config, spec, services);
+    // Clients talk to the first replica; any replica answers.
+    const others = processesOf(spec).slice(1);
+    const standby =
+      others.length === 0
+        ? ''
+        : ` (replicas: ${others.map((p) => `${host}:${p.port}`).join(', ')})`;
     print(
-      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)}${hint === undefined ? '' : ` try: ${hint}`}`.trimEnd(),
+      `  ${`${spec.name}:`.padEnd(nameWidth + 1)} ${(addressOf(spec.name) ?? '').padEnd(16)}${standby}${hint === undefined ? '' : ` try: ${hint}`}`.trimEnd(),
     );
   }
   print(`  ${'logs:'.padEnd(nameWidth + 1)} ${show(logs)}/`);

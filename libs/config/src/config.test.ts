@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       seed: 1,
       log: { level: 'info' },
       telemetry: { exporter: 'none', tracesink: '127.0.0.1:50058', otlpEndpoint: '' },
+      replica: { instance: '', leaderTtlSeconds: 2 },
     } satisfies CommonConfig);
   });
 
@@ -43,6 +44,8 @@ describe('loadConfig', () => {
         CHAMBER_TELEMETRY_EXPORTER: 'console',
         CHAMBER_STEPPER_TRACESINK: '',
         CHAMBER_STEPPER_OTLP_ENDPOINT: 'http://collector:4317',
+        CHAMBER_STEPPER_INSTANCE: 'stepper-2',
+        CHAMBER_LEADER_TTL_SECONDS: '3',
       },
     });
     expect(config).toEqual({
@@ -52,6 +55,7 @@ describe('loadConfig', () => {
       seed: 42,
       log: { level: 'debug' },
       telemetry: { exporter: 'console', tracesink: '', otlpEndpoint: 'http://collector:4317' },
+      replica: { instance: 'stepper-2', leaderTtlSeconds: 3 },
     } satisfies CommonConfig);
   });
 

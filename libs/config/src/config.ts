@@ -15,7 +15,25 @@ export interface CommonConfig {
     /** An OTLP/gRPC collector's URL (`http://host:4317`); empty: none. */
     otlpEndpoint: string;
   };
+  /**
+   * This process among the replicas of its service: its name, and the lease
+   * of the election a participant service's replicas hold for its singleton
+   * role. Optional, so a config written out by hand (a test's) may leave it
+   * out: the host then uses `<hostname>-<pid>` and {@link defaultLeaderTtlSeconds}.
+   */
+  replica?: {
+    /** This replica's name in its election and its registration; `<hostname>-<pid>` when empty. */
+    instance: string;
+    /** Seconds of the leader's election lease: how long a dead leader keeps a standby waiting. */
+    leaderTtlSeconds: number;
+  };
 }
+
+/**
+ * Seconds of a participant leader's election lease when none is configured:
+ * short, so a standby takes over within about this long of the leader's death.
+ */
+export const defaultLeaderTtlSeconds = 2;
 
 /** A convict schema for config type `T`. */
 /** The seed of a simulation's first run when none is configured (`CHAMBER_SEED`). */
@@ -208,7 +226,8 @@ export type TickRange = [min: number, max: number];
 /**
  * The common keys of a service's config. Env vars: `CHAMBER_<SERVICE>_HOST`,
  * `CHAMBER_<SERVICE>_PORT`, `CHAMBER_<SERVICE>_TRACESINK`,
- * `CHAMBER_<SERVICE>_OTLP_ENDPOINT`, and the shared `CHAMBER_ETCD_ENDPOINTS`,
+ * `CHAMBER_<SERVICE>_OTLP_ENDPOINT`, `CHAMBER_<SERVICE>_INSTANCE`, and the shared
+ * `CHAMBER_LEADER_TTL_SECONDS`, `CHAMBER_ETCD_ENDPOINTS`,
  * `CHAMBER_SIMULATION`, `CHAMBER_SEED`, `CHAMBER_LOG_LEVEL`,
  * `CHAMBER_TELEMETRY_EXPORTER`. Services spread it into their own schema.
  * `options.tracesink` is the default tracesink address (`127.0.0.1:50058`;
@@ -281,6 +300,20 @@ export function commonSchema(
         format: 'optional-url',
         default: '',
         env: `${prefix}_OTLP_ENDPOINT`,
+      },
+    },
+    replica: {
+      instance: {
+        doc: "This replica's name in its election and its services/<name>/<instance> registration; <host>-<pid> when empty.",
+        format: String,
+        default: '',
+        env: `${prefix}_INSTANCE`,
+      },
+      leaderTtlSeconds: {
+        doc: "Seconds of a participant leader's election lease: how long a dead leader keeps a standby replica waiting.",
+        format: 'nat',
+        default: defaultLeaderTtlSeconds,
+        env: 'CHAMBER_LEADER_TTL_SECONDS',
       },
     },
   };

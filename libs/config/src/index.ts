@@ -1,4 +1,5 @@
 export {
+  defaultLeaderTtlSeconds,
   defaultSeed,
   commonSchema,
   loadConfig,

@@ -1,0 +1,109 @@
+import { budgets, etcdEndpoints, freePortRun, uniqueSimulation } from '@chamber/testing';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repositoryRoot, services } from '../src/index.js';
+
+// `CHAMBER_LOCAL_REPLICAS=2 npm start` against the test etcd: every
+// singleton role runs twice, one replica leads, and a standby takes over
+// from a leader killed under the launcher, which restarts it.
+
+const main = path.join(repositoryRoot(), 'deploy/local/dist/src/main.js');
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+});
+
+const participants = services.filter((s) => s.isParticipant === true).map((s) => s.name);
+
+describe('launcher replicas (CHAMBER_LOCAL_REPLICAS)', () => {
+  it(
+    'runs every singleton role twice, one leading, and a standby takes over from a killed leader',
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-replicas-'));
+      // Nine service ports from here, and the replicas' a hundred above.
+      const base = await freePortRun(9, 51_000);
+      const launcher = spawn(process.execPath, [main], {
+        env: {
+          ...process.env,
+          CHAMBER_LOCAL_DIR: dir,
+          CHAMBER_ETCD_ENDPOINTS: etcdEndpoints().join(','),
+          CHAMBER_LOCAL_PORT_OFFSET: String(base - 50_051),
+          CHAMBER_LOCAL_HTTP_PORT: String(await freePortRun(1)),
+          CHAMBER_LOCAL_REPLICAS: '2',
+          CHAMBER_SIMULATION: uniqueSimulation('launch-replicas'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      launcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      launcher.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve));
+      stops.push(async () => {
+        if (launcher.exitCode === null) launcher.kill('SIGKILL');
+        await exited;
+      });
+      /** Resolves once the launcher has printed `pattern`; fails with its output if it exits first. */
+      const printed = (pattern: RegExp, timeout: number = budgets.startMs): Promise<void> =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => end(`no ${pattern} within ${timeout} ms`), timeout);
+          const end = (why?: string): void => {
+            clearTimeout(timer);
+            launcher.stdout.off('data', check);
+            launcher.off('exit', check);
+            if (why === undefined) resolve();
+            else reject(new Error(`${why}; the launcher printed:\n${out}`));
+          };
+          const check = (): void => {
+            if (pattern.test(out)) end();
+            else if (launcher.exitCode !== null) end(`exited (${launcher.exitCode})`);
+          };
+          launcher.stdout.on('data', check);
+          launcher.on('exit', check);
+          check();
+        });
+      const log = (name: string): string => {
+        try {
+          return fs.readFileSync(path.join(dir, 'logs', `${name}.log`), 'utf8');
+        } catch {
+          return '';
+        }
+      };
+
+      // Eighteen Node processes starting at once: the launcher's own readiness
+      // timeout decides, and the line says how many are ready.
+      await printed(/Chamber is running/, budgets.longTestMs);
+      expect(out).toMatch(
+        /10 of 10 service\(s\) ready \(the stepper and each participant: 2 replicas/,
+      );
+      expect(out).toMatch(new RegExp(`✓ inventory-r2 +127\\.0\\.0\\.1:${base + 1 + 100} +ready`));
+      expect(out).toMatch(/inventory: +\S+ +\(replicas: 127\.0\.0\.1:\d+\)/);
+      // Each role: one replica leads, the other stands by.
+      for (const name of participants) {
+        const logs = [log(name), log(`${name}-r2`)];
+        await expect
+          .poll(() => [log(name), log(`${name}-r2`)].join('').includes(`"standing by for ${name}"`))
+          .toBe(true);
+        expect(logs.filter((l) => l.includes(`"leading ${name}"`))).toHaveLength(1);
+      }
+
+      // The faults leader dies; the launcher restarts it; its standby took over.
+      const leader = log('faults').includes('"leading faults"') ? 'faults' : 'faults-r2';
+      const standby = leader === 'faults' ? 'faults-r2' : 'faults';
+      const pid = Number(new RegExp(`✓ ${leader} +\\S+ +ready \\(pid (\\d+)\\)`).exec(out)![1]);
+      process.kill(pid, 'SIGKILL');
+      await printed(new RegExp(`↻ ${leader} +exited \\(signal SIGKILL\\)`));
+      await expect
+        .poll(() => /"took over faults after \d+ ms"/.test(log(standby)), {
+          timeout: budgets.waitMs,
+        })
+        .toBe(true);
+
+      launcher.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    },
+    budgets.longTestMs,
+  );
+});
