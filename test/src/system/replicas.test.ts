@@ -4,6 +4,7 @@ import { FaultKind } from '@chamber/protos';
 import { randomStream } from '@chamber/sim';
 import { WorkloadsClient, type WorkloadSpecWords } from '@chamber/workloads-client';
 import { budgets } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulationProcesses } from './processes.js';
 import { startReplicatedSimulation, testLeaderTtlSeconds, type Takeover } from './replicas.js';
@@ -108,7 +109,7 @@ describe('replicas with leader election', () => {
 
       // The stepper must never see a participant leave (participants/ deleted).
       const leaves: string[] = [];
-      const watch = await sim.store.watch('participants/', {}, (events) => {
+      const watch = await sim.store.watch(keys.participantsPrefix, {}, (events) => {
         for (const e of events) if (e.type === 'delete') leaves.push(e.key);
       });
       cleanup.push(() => watch.cancel());
