@@ -106,8 +106,12 @@ async function scenario(
     expect(atKill, 'the clock still steps when the quorum goes').toBeLessThan(lastTick);
     await new Promise((resolve) => setTimeout(resolve, outageMs));
     const atEnd = seen[seen.length - 1]!.tick;
-    // Without a quorum nothing is written: at most a tick already in flight lands.
-    expect(atEnd - atKill, 'ticks settled without a quorum').toBeLessThanOrEqual(1);
+    // Without a quorum nothing is written: the clock stands still. (Ticks
+    // settled before the kill may still be reported a little late.)
+    expect(
+      seen.filter((s) => s.at > killedAt + outageMs / 2),
+      'ticks in the second half of the outage',
+    ).toEqual([]);
     let quorumAt = Infinity;
     await Promise.all(
       down.map(async (i) => {
