@@ -126,6 +126,16 @@ function chunkOps(ops: readonly Op[]): { chunks: Op[][]; hasRepeats: boolean } {
 const attemptsWhileUnavailable = 8;
 
 /**
+ * How long one attempt of a transaction waits for its answer on a cluster
+ * (several endpoints) before it is given up and tried again (after reading
+ * whether it landed). A write that a leader had taken when it died is
+ * otherwise answered only by etcd 3.4's request timeout, 7 s later (5 s + two
+ * election timeouts), while a new leader is there within about a second. A
+ * single member has no other to turn to: its attempts wait for etcd.
+ */
+const clusterAttemptMs = 2_500;
+
+/**
  * Set while {@link Store.txn} runs a transaction that it retries itself:
  * etcd3's retry policy, shared by every call of the client, lets such a call
  * fail at once instead of sending it again without asking whether it landed.
@@ -408,7 +418,8 @@ export class Store {
    * guarded transaction is never reported failed because its own earlier
    * attempt changed what it compares, and an unguarded one is not written
    * twice. (That reading also takes the same values written by someone else
-   * for this transaction's: the store then holds what it was to write.)
+   * for this transaction's: the store then holds what it was to write.) On a
+   * cluster an attempt unanswered after 2.5 s is given up the same way.
    */
   async txn(
     compares: readonly Compare[],
@@ -433,7 +444,17 @@ export class Store {
           const landed = await this.landedRevision(ops);
           if (landed !== undefined) return { succeeded: true, revision: landed };
         }
-        const res = await isRetriedByStore.run(true, () => this.client.kv.txn(request));
+        const res = await isRetriedByStore.run(true, () =>
+          this.client.kv.txn(
+            request,
+            this.endpoints.length > 1 ? { deadline: Date.now() + clusterAttemptMs } : undefined,
+          ),
+        );
+        if (!res.succeeded && mayHaveLanded) {
+          // An attempt given up on may have landed since the reading above.
+          const landed = await this.landedRevision(ops);
+          if (landed !== undefined) return { succeeded: true, revision: landed };
+        }
         return { succeeded: res.succeeded, revision: Number(res.header.revision) };
       } catch (error) {
         if (!isEtcdRecoverable(error) || attempt >= attemptsWhileUnavailable) {
