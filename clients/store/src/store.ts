@@ -1,7 +1,8 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import * as etcd from 'etcd3';
-import { reconnectBackoff } from './backoff.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pause, reconnectBackoff, reconnectDelay } from './backoff.js';
 import {
   decodeEntry,
   type Codec,
@@ -118,6 +119,30 @@ function chunkOps(ops: readonly Op[]): { chunks: Op[][]; hasRepeats: boolean } {
 }
 
 /**
+ * How many times a call is tried while etcd is unavailable (a leader
+ * election, a member lost): etcd3's retry of every call, and
+ * {@link Store.txn}'s own.
+ */
+const attemptsWhileUnavailable = 8;
+
+/**
+ * How long one attempt of a transaction waits for its answer on a cluster
+ * (several endpoints) before it is given up and tried again (after reading
+ * whether it landed). A write that a leader had taken when it died is
+ * otherwise answered only by etcd 3.4's request timeout, 7 s later (5 s + two
+ * election timeouts), while a new leader is there within about a second. A
+ * single member has no other to turn to: its attempts wait for etcd.
+ */
+const clusterAttemptMs = 2_500;
+
+/**
+ * Set while {@link Store.txn} runs a transaction that it retries itself:
+ * etcd3's retry policy, shared by every call of the client, lets such a call
+ * fail at once instead of sending it again without asking whether it landed.
+ */
+const isRetriedByStore = new AsyncLocalStorage<true>();
+
+/**
  * Transactions {@link Store.writeChunked} keeps in flight at once: etcd takes
  * several times more keys per second so (measured: ~63k keys/s in 100-put
  * transactions one at a time, ~85k with 4 in parallel).
@@ -169,10 +194,15 @@ export class Store {
         // One host per endpoint list: a circuit breaker would only turn a
         // short etcd election into seconds of failures.
         host: () => noop,
-        global: retry(handleWhen(etcd.isRecoverableError), {
-          maxAttempts: 8,
-          backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
-        }),
+        // With several endpoints etcd3 sends each attempt to the next member
+        // (a shuffled round), so a retry reaches a live one.
+        global: retry(
+          handleWhen((error) => etcd.isRecoverableError(error) && !isRetriedByStore.getStore()),
+          {
+            maxAttempts: attemptsWhileUnavailable,
+            backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1_000 }),
+          },
+        ),
         // etcd3's default lets a watch wait up to 30 s between reconnection
         // attempts, so after an outage the world would stand still that long.
         // etcd3 types this as a backoff but calls `next()` on it first, as its
@@ -375,9 +405,21 @@ export class Store {
 
   /**
    * Applies `ops` if every compare holds, otherwise `elseOps`, atomically.
-   * At most {@link maxTxnOps} operations per branch (`InvalidArgument` otherwise). A
-   * transaction is retried while etcd is briefly unavailable, so compares
-   * must not depend on the transaction's own writes.
+   * At most {@link maxTxnOps} operations per branch (`InvalidArgument` otherwise).
+   *
+   * While etcd is briefly unavailable (a leader election, a member lost) the
+   * transaction is tried again, on another member when there are several,
+   * with {@link reconnectDelay} between attempts; it fails with `Unavailable`
+   * after a few. An attempt that failed so may still have landed (the leader
+   * died after committing it, before answering), so before each retry the
+   * store reads whether `ops` are in effect already — every key put holds its
+   * value (and lease) from one revision, every key deleted is gone — and
+   * then reports success at that revision instead of writing again. So a
+   * guarded transaction is never reported failed because its own earlier
+   * attempt changed what it compares, and an unguarded one is not written
+   * twice. (That reading also takes the same values written by someone else
+   * for this transaction's: the store then holds what it was to write.) On a
+   * cluster an attempt unanswered after 2.5 s is given up the same way.
    */
   async txn(
     compares: readonly Compare[],
@@ -390,16 +432,80 @@ export class Store {
         `a transaction holds at most ${maxTxnOps} operations, got ${Math.max(ops.length, elseOps.length)}`,
       );
     }
-    try {
-      const res = await this.client.kv.txn({
-        compare: compares.map((c) => this.toCompare(c)),
-        success: ops.map((o) => this.toRequestOp(o)),
-        failure: elseOps.map((o) => this.toRequestOp(o)),
-      });
-      return { succeeded: res.succeeded, revision: Number(res.header.revision) };
-    } catch (error) {
-      throw this.fail(error, 'writing a transaction');
+    const request: etcd.ITxnRequest = {
+      compare: compares.map((c) => this.toCompare(c)),
+      success: ops.map((o) => this.toRequestOp(o)),
+      failure: elseOps.map((o) => this.toRequestOp(o)),
+    };
+    let mayHaveLanded = false;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (mayHaveLanded) {
+          const landed = await this.landedRevision(ops);
+          if (landed !== undefined) return { succeeded: true, revision: landed };
+        }
+        const res = await isRetriedByStore.run(true, () =>
+          this.client.kv.txn(
+            request,
+            this.endpoints.length > 1 ? { deadline: Date.now() + clusterAttemptMs } : undefined,
+          ),
+        );
+        if (!res.succeeded && mayHaveLanded) {
+          // An attempt given up on may have landed since the reading above.
+          const landed = await this.landedRevision(ops);
+          if (landed !== undefined) return { succeeded: true, revision: landed };
+        }
+        return { succeeded: res.succeeded, revision: Number(res.header.revision) };
+      } catch (error) {
+        if (!isEtcdRecoverable(error) || attempt >= attemptsWhileUnavailable) {
+          throw this.fail(error, 'writing a transaction');
+        }
+        mayHaveLanded = true;
+        await pause(reconnectDelay(attempt - 1));
+      }
     }
+  }
+
+  /**
+   * The revision at which `ops` took effect, when they are all in effect
+   * now: every key put holds its value and lease, all from one revision
+   * (for deletes only, the revision of the read); `undefined` otherwise, or
+   * when there are no ops. One read-only transaction, so one snapshot.
+   */
+  private async landedRevision(ops: readonly Op[]): Promise<number | undefined> {
+    if (ops.length === 0) return undefined;
+    const res = await this.client.kv.txn({
+      compare: [],
+      success: ops.map((o) => {
+        const key = Buffer.from(this.prefix + (o.type === 'deletePrefix' ? o.prefix : o.key));
+        return {
+          request_range: {
+            key,
+            ...(o.type === 'deletePrefix' ? { range_end: prefixEnd(key), count_only: true } : {}),
+          },
+        };
+      }),
+    });
+    let revision: number | undefined;
+    for (const [i, o] of ops.entries()) {
+      const range = res.responses[i]?.response_range;
+      if (range === undefined) return undefined;
+      const kv = range.kvs[0];
+      if (o.type !== 'put') {
+        if (Number(range.count) > 0) return undefined;
+        continue;
+      }
+      if (
+        kv === undefined ||
+        kv.value.toString('utf8') !== o.value ||
+        kv.lease !== (o.lease ?? '0') ||
+        (revision !== undefined && revision !== Number(kv.mod_revision))
+      ) {
+        return undefined;
+      }
+      revision = Number(kv.mod_revision);
+    }
+    return revision ?? Number(res.header.revision);
   }
 
   /**
@@ -637,6 +743,11 @@ export class Store {
   private fail(error: unknown, what: string): ChamberError {
     return fromEtcdError(error, what, this.endpoints);
   }
+}
+
+/** Whether etcd3 counts `error` as transient (etcd unavailable, a call cut short). */
+function isEtcdRecoverable(error: unknown): boolean {
+  return error instanceof Error && etcd.isRecoverableError(error);
 }
 
 export type { CampaignOptions, Leadership, Lease, WatchEvent, WatchHandle, WatchOptions };

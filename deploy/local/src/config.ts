@@ -18,6 +18,7 @@ export interface LauncherConfig {
     dir: string;
     etcdPort: number;
     etcdPeerPort: number;
+    etcdMembers: 1 | 3 | 5;
     portOffset: number;
     httpPort: number;
     host: string;
@@ -70,6 +71,12 @@ export function launcherSchema(): Schema<LauncherConfig> {
         format: 'port',
         default: 2380,
         env: 'CHAMBER_LOCAL_ETCD_PEER_PORT',
+      },
+      etcdMembers: {
+        doc: 'How many members the private etcd has: 1, or a cluster of 3 or 5 on loopback (member i, from 0, on the two ports + 2i).',
+        format: [1, 3, 5],
+        default: 1,
+        env: 'CHAMBER_LOCAL_ETCD_MEMBERS',
       },
       portOffset: {
         doc: "Added to every service's port, to run a second Chamber beside the first.",

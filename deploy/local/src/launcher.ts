@@ -1,5 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
-import { etcdArgs, findEtcdBinary } from '@chamber/etcd-process';
+import { etcdArgs, findEtcdBinary, memberName } from '@chamber/etcd-process';
 import { waitUntilServing } from '@chamber/grpc';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -87,18 +87,22 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   // Every process of every service: one each, the singleton roles `replicas` each.
   const processes: ReplicaProcess[] = services.flatMap((s) => replicasOf(config, s));
   const ports = processes.map((p) => ({ what: p.name, port: p.port }));
-  if (isPrivate) {
-    ports.unshift(
-      { what: 'etcd (CHAMBER_LOCAL_ETCD_PORT)', port: config.local.etcdPort },
-      { what: 'etcd peer (CHAMBER_LOCAL_ETCD_PEER_PORT)', port: config.local.etcdPeerPort },
-    );
-  }
+  const members = isPrivate ? etcdMembers(config) : [];
+  ports.unshift(
+    ...members.flatMap((m) => [
+      { what: `etcd ${m.label}(CHAMBER_LOCAL_ETCD_PORT${m.offsetWords})`, port: m.clientPort },
+      {
+        what: `etcd ${m.label}peer (CHAMBER_LOCAL_ETCD_PEER_PORT${m.offsetWords})`,
+        port: m.peerPort,
+      },
+    ]),
+  );
   for (const { what, port } of ports) {
     const other = ports.find((p) => p.port === port && p.what !== what);
     if (other !== undefined)
       throw new ChamberError(
         Code.InvalidArgument,
-        `port ${port} is set for both ${other.what} and ${what}: move one (CHAMBER_LOCAL_PORT_OFFSET, CHAMBER_LOCAL_HTTP_PORT, CHAMBER_LOCAL_ETCD_PORT)`,
+        `port ${port} is set for both ${other.what} and ${what}: move one (CHAMBER_LOCAL_PORT_OFFSET, CHAMBER_LOCAL_HTTP_PORT, CHAMBER_LOCAL_ETCD_PORT, CHAMBER_LOCAL_ETCD_PEER_PORT)`,
       );
     if (!(await isPortFree(host, port))) {
       throw new ChamberError(
@@ -109,7 +113,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     }
   }
 
-  let etcd: Supervisor | undefined;
+  const etcds: Supervisor[] = [];
   const children: number[] = [];
   const record = (): void => {
     const pids: PidFile = { launcher: process.pid, children };
@@ -118,63 +122,90 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   const readyTimeoutMs = options.readyTimeoutMs ?? defaultReadyTimeoutMs;
   let endpoints: readonly string[] = config.etcd.endpoints;
   if (isPrivate) {
-    const dataDir = path.join(dir, 'etcd');
-    fs.mkdirSync(dataDir, { recursive: true });
-    const endpoint = `http://127.0.0.1:${config.local.etcdPort}`;
-    endpoints = [endpoint];
-    const logFile = path.join(logs, 'etcd.log');
-    const plain = {
-      command: findEtcdBinary(),
-      args: etcdArgs({
-        dataDir,
-        clientPort: config.local.etcdPort,
-        peerPort: config.local.etcdPeerPort,
-      }),
-    };
-    // etcd is no Node process to watch a channel: the OS signals it instead.
-    const bound = withParentDeathSignal(plain, options.env['PATH'] ?? '');
-    if (bound === undefined) {
-      print(
-        `! ${'etcd'.padEnd(nameWidth)} no setpriv on PATH: if this launcher is killed hard, etcd runs on until the next start`,
-      );
+    endpoints = members.map((m) => m.endpoint);
+    const cluster =
+      members.length > 1
+        ? members.map((m) => `${m.name}=http://127.0.0.1:${m.peerPort}`).join(',')
+        : undefined;
+    const failures: string[] = [];
+    for (const member of members) {
+      const dataDir = path.join(dir, 'etcd', ...(member.name === undefined ? [] : [member.name]));
+      fs.mkdirSync(dataDir, { recursive: true });
+      const endpoint = member.endpoint;
+      const logFile = path.join(logs, `${member.supervised}.log`);
+      const plain = {
+        command: findEtcdBinary(),
+        args: etcdArgs({
+          dataDir,
+          clientPort: member.clientPort,
+          peerPort: member.peerPort,
+          ...(member.name === undefined || cluster === undefined
+            ? {}
+            : {
+                name: member.name,
+                initialCluster: cluster,
+                // Read only when the data dirs are new: one cluster per data set.
+                clusterToken: `chamber-${members.length}-${config.local.etcdPort}`,
+              }),
+        }),
+      };
+      // etcd is no Node process to watch a channel: the OS signals it instead.
+      const bound = withParentDeathSignal(plain, options.env['PATH'] ?? '');
+      if (bound === undefined && member.index === 0) {
+        print(
+          `! ${'etcd'.padEnd(nameWidth)} no setpriv on PATH: if this launcher is killed hard, etcd runs on until the next start`,
+        );
+      }
+      // Supervised as the services are, on the same data dir and ports each
+      // time; until it has served once, a failure stops the launch instead.
+      let hasServed = false;
+      const supervisor = new Supervisor({
+        name: member.supervised,
+        ...(bound ?? plain),
+        env: options.env,
+        logFile,
+        // A readiness probe, as for the frontend: etcd answers 200 once it has a leader.
+        ready: (signal) =>
+          waitUntilHttpServing(`${endpoint}/health`, { timeoutMs: readyTimeoutMs, signal }),
+        onEvent: (event) => {
+          if (event.kind === 'started') {
+            children.push(event.pid);
+            record();
+          }
+          if (event.kind === 'ready') hasServed = true;
+          if (!hasServed) {
+            if (event.kind === 'exited') {
+              failures.push(`${exitWords(event, member.supervised)} (see ${show(logFile)})`);
+            }
+            return;
+          }
+          const line = statusLine(
+            member.supervised,
+            endpoint,
+            event,
+            show(logFile),
+            `data in ${show(dataDir)}`,
+          );
+          if (line !== undefined) print(line);
+        },
+      });
+      etcds.push(supervisor);
     }
-    // Supervised as the services are, on the same data dir and ports each
-    // time; until it has served once, a failure stops the launch instead.
-    let hasServed = false;
-    let firstFailure: string | undefined;
-    const supervisor = new Supervisor({
-      name: 'etcd',
-      ...(bound ?? plain),
-      env: options.env,
-      logFile,
-      // A readiness probe, as for the frontend: etcd answers 200 once it has a leader.
-      ready: (signal) =>
-        waitUntilHttpServing(`${endpoint}/health`, { timeoutMs: readyTimeoutMs, signal }),
-      onEvent: (event) => {
-        if (event.kind === 'started') {
-          children.push(event.pid);
-          record();
-        }
-        if (event.kind === 'ready') hasServed = true;
-        if (!hasServed) {
-          if (event.kind === 'exited') firstFailure = exitWords(event, 'etcd');
-          return;
-        }
-        const line = statusLine('etcd', endpoint, event, show(logFile), `data in ${show(dataDir)}`);
-        if (line !== undefined) print(line);
-      },
-    });
-    etcd = supervisor;
-    try {
-      await supervisor.start();
-    } catch (error) {
-      await supervisor.stop();
+    // Together: a member of a cluster serves only once a quorum has met.
+    const started = await Promise.allSettled(etcds.map((e) => e.start()));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(etcds.map((e) => e.stop()));
       fs.rmSync(pidFile, { force: true });
-      const why = firstFailure ?? (error instanceof Error ? error.message : String(error));
-      throw new ChamberError(
-        Code.Unavailable,
-        `etcd did not start: ${why} (see ${show(logFile)})`,
-        { cause: error },
+      const error: unknown = failed.reason;
+      const why =
+        failures[0] ??
+        `${error instanceof Error ? error.message : String(error)} (see ${show(logs)}/etcd*.log)`;
+      throw new ChamberError(Code.Unavailable, `etcd did not start: ${why}`, { cause: error });
+    }
+    if (members.length > 1) {
+      print(
+        `· ${'etcd'.padEnd(nameWidth)} a cluster of ${members.length} members on loopback (CHAMBER_LOCAL_ETCD_MEMBERS): every service is given all ${members.length} endpoints`,
       );
     }
   } else {
@@ -405,7 +436,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         // In reverse order: the clock last but the tracesink (which takes the
         // others' last spans), etcd after them all.
         for (const s of [...supervisors].reverse()) await s.stop();
-        await etcd?.stop();
+        await Promise.all(etcds.map((e) => e.stop()));
         fs.rmSync(pidFile, { force: true });
         fs.rmSync(path.join(dir, 'single.json'), { force: true });
       })();
@@ -413,7 +444,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
     },
     kill() {
       for (const s of supervisors) s.kill();
-      etcd?.kill();
+      for (const e of etcds) e.kill();
       fs.rmSync(pidFile, { force: true });
     },
   };
@@ -590,4 +621,44 @@ function reapPrevious(pidFile: string): void {
       process.kill(pid, 'SIGKILL');
   }
   fs.rmSync(pidFile, { force: true });
+}
+
+/** One member of the private etcd: its ports and names. */
+interface PrivateEtcdMember {
+  readonly index: number;
+  /** Its etcd member name in a cluster (the data dir under `<dir>/etcd/`); none for a single member. */
+  readonly name: string | undefined;
+  /** Its name in the launcher's output and log file: `etcd`, or `etcd-2` and so on. */
+  readonly supervised: string;
+  /** `''`, or `2 ` and so on, for port messages. */
+  readonly label: string;
+  /** `''`, or ` + 2` and so on: how its ports follow from the configured ones. */
+  readonly offsetWords: string;
+  readonly clientPort: number;
+  readonly peerPort: number;
+  readonly endpoint: string;
+}
+
+/**
+ * The private etcd's members (`CHAMBER_LOCAL_ETCD_MEMBERS`): member i (from
+ * 0) on the configured client and peer ports + 2i, so with the defaults
+ * 2379/2380, 2381/2382, 2383/2384. A single member keeps its data in
+ * `<dir>/etcd` as it always has; a cluster's members in
+ * `<dir>/etcd/<member>-of-<n>`, one set per size.
+ */
+function etcdMembers(config: LauncherConfig): PrivateEtcdMember[] {
+  const size = config.local.etcdMembers;
+  return Array.from({ length: size }, (_, index) => {
+    const clientPort = config.local.etcdPort + 2 * index;
+    return {
+      index,
+      name: size === 1 ? undefined : `${memberName(index)}-of-${size}`,
+      supervised: index === 0 ? 'etcd' : `etcd-${index + 1}`,
+      label: index === 0 ? '' : `${index + 1} `,
+      offsetWords: index === 0 ? '' : ` + ${2 * index}`,
+      clientPort,
+      peerPort: config.local.etcdPeerPort + 2 * index,
+      endpoint: `http://127.0.0.1:${clientPort}`,
+    };
+  });
 }

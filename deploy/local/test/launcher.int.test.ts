@@ -461,6 +461,57 @@ describe('launcher (npm start)', () => {
     },
     budgets.longTestMs,
   );
+
+  it(
+    'runs the private etcd as a 3-member cluster (CHAMBER_LOCAL_ETCD_MEMBERS=3), gives every service all endpoints, and restarts a killed member on its data',
+    async () => {
+      // Each member's two ports: the configured ones + 2i.
+      const etcdPort = await freePortRun(6);
+      const l = await start({
+        CHAMBER_LOCAL_ETCD_MEMBERS: '3',
+        CHAMBER_LOCAL_ETCD_PORT: String(etcdPort),
+        CHAMBER_LOCAL_ETCD_PEER_PORT: String(etcdPort + 1),
+      });
+      await l.waitFor(/Chamber is running/);
+      expect(l.output()).toMatch(/etcd +a cluster of 3 members on loopback/);
+      const endpoints = [0, 2, 4].map((d) => `http://127.0.0.1:${etcdPort + d}`);
+      const list = (await (
+        await fetch(`${endpoints[1]}/v3/cluster/member/list`, { method: 'POST', body: '{}' })
+      ).json()) as { members: Array<{ name: string }> };
+      const names = ['chamber-1-of-3', 'chamber-2-of-3', 'chamber-3-of-3'];
+      expect(list.members.map((m) => m.name).sort()).toEqual(names);
+      for (const name of names) expect(fs.existsSync(path.join(l.dir, 'etcd', name))).toBe(true);
+      const commandOf = (pid: number): string[] => {
+        try {
+          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        } catch {
+          return [];
+        }
+      };
+      const children = recordedChildren(l.dir);
+      const entry = services.find((s) => s.name === 'stepper')!.entry;
+      const stepper = children.find((pid) => commandOf(pid).some((a) => a.endsWith(entry)));
+      const env = fs.readFileSync(`/proc/${stepper}/environ`, 'utf8').split('\0');
+      expect(env).toContain(`CHAMBER_ETCD_ENDPOINTS=${endpoints.join(',')}`);
+
+      const second = children.find((pid) => commandOf(pid).includes('--name=chamber-2-of-3'));
+      expect(second).toBeTypeOf('number');
+      process.kill(second!, 'SIGKILL');
+      await l.waitFor(/↻ etcd-2 +exited \(signal SIGKILL\); restarting in 0.5 s/);
+      await l.waitFor(/✓ etcd-2 .* ready \(pid \d+\)/, 2);
+      const client = ClockClient.connect(l.stepper);
+      try {
+        expect((await client.getStatus()).tick).toBe(0);
+      } finally {
+        client.close();
+      }
+      const running = recordedChildren(l.dir);
+      l.child.kill('SIGTERM');
+      expect(await l.exit()).toBe(0);
+      for (const pid of running) expect(isAlive(pid)).toBe(false);
+    },
+    budgets.longTestMs,
+  );
 });
 
 describe('launcher layouts (CHAMBER_LOCAL_LAYOUT)', () => {

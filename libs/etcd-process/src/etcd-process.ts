@@ -82,12 +82,22 @@ export interface EtcdArgsOptions {
   readonly peerPort: number;
   /** Member name; `chamber` when absent. */
   readonly name?: string;
+  /**
+   * Every member of the cluster as `name=peerUrl,…` (etcd's
+   * `--initial-cluster`); this member alone when absent. Read only when the
+   * data dir is new: a member restarted on its data dir keeps its cluster.
+   */
+  readonly initialCluster?: string;
+  /** etcd's `--initial-cluster-token`, unique per cluster; etcd's default when absent. */
+  readonly clusterToken?: string;
 }
 
 /**
- * The command-line flags of a single-member etcd bound to 127.0.0.1, logging
- * JSON to stderr: what {@link startEtcd} runs, and what a supervisor that
- * restarts etcd itself (the launcher) runs, so both start the same etcd.
+ * The command-line flags of an etcd member bound to 127.0.0.1, logging JSON
+ * to stderr: what {@link startEtcd} and {@link startEtcdCluster} run, and
+ * what a supervisor that restarts etcd itself (the launcher) runs, so all
+ * start the same etcd. A single-member cluster unless `initialCluster` names
+ * the others.
  */
 export function etcdArgs(options: EtcdArgsOptions): string[] {
   const name = options.name ?? 'chamber';
@@ -100,7 +110,10 @@ export function etcdArgs(options: EtcdArgsOptions): string[] {
     `--advertise-client-urls=${clientUrl}`,
     `--listen-peer-urls=${peerUrl}`,
     `--initial-advertise-peer-urls=${peerUrl}`,
-    `--initial-cluster=${name}=${peerUrl}`,
+    `--initial-cluster=${options.initialCluster ?? `${name}=${peerUrl}`}`,
+    ...(options.clusterToken === undefined
+      ? []
+      : [`--initial-cluster-token=${options.clusterToken}`]),
     // etcd 3.4 copies its write buffer on every read; a small batch limit
     // keeps reads fast after large transactions (TOOLCHAIN.md).
     '--backend-batch-limit=1000',
@@ -115,6 +128,74 @@ export function etcdArgs(options: EtcdArgsOptions): string[] {
   ];
 }
 
+/** An etcd child process that serves clients. */
+export interface SpawnedEtcd {
+  readonly child: ChildProcess;
+  /** Resolves with the exit code when the process ends. */
+  readonly exited: Promise<number | null>;
+}
+
+/**
+ * Runs `binary` with `args` and resolves once etcd logs that it serves
+ * clients (a member of a cluster does so once the cluster has a quorum).
+ * Rejects, the process killed, with etcd's own last log lines if it exits or
+ * does not get ready within `startTimeoutMs`.
+ */
+export async function spawnEtcd(
+  binary: string,
+  args: readonly string[],
+  startTimeoutMs = 15_000,
+): Promise<SpawnedEtcd> {
+  const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const tail: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stderr! });
+    let isReady = false;
+    const timer = setTimeout(
+      () => fail(`etcd did not serve clients within ${startTimeoutMs} ms`),
+      startTimeoutMs,
+    );
+    const fail = (why: string): void => {
+      if (isReady) return;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${why}; its last log lines:\n${tail.join('\n')}`));
+    };
+    lines.on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 10) tail.shift();
+      if (
+        !isReady &&
+        (line.includes('serving client traffic') || line.includes('ready to serve client requests'))
+      ) {
+        isReady = true;
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('error', (err) => fail(`etcd could not start (${err.message})`));
+    void exited.then((code) => fail(`etcd exited with code ${code}`));
+  });
+  return { child, exited };
+}
+
+/**
+ * Stops `spawned` (SIGTERM, then SIGKILL after 5 s) and resolves once it has
+ * exited; at once when it already has.
+ */
+export async function stopSpawned(spawned: SpawnedEtcd): Promise<void> {
+  const { child, exited } = spawned;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Starts a single-member etcd bound to 127.0.0.1 and resolves once it serves
  * clients. Rejects with etcd's own last log lines if it exits or does not get
@@ -127,65 +208,33 @@ export async function startEtcd(options: StartEtcdOptions = {}): Promise<EtcdPro
   fs.mkdirSync(dataDir, { recursive: true });
   const clientPort = options.clientPort ?? (await freePort());
   const peerPort = options.peerPort ?? (await freePort());
-  const clientUrl = `http://127.0.0.1:${clientPort}`;
-  const child: ChildProcess = spawn(
-    binary,
-    etcdArgs({
-      dataDir,
-      clientPort,
-      peerPort,
-      ...(options.name === undefined ? {} : { name: options.name }),
-    }),
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const tail: string[] = [];
   const removeDataDir = (): void => {
     if (isTemporary) fs.rmSync(dataDir, { recursive: true, force: true });
   };
-
-  await new Promise<void>((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stderr! });
-    const timer = setTimeout(
-      () => fail(`etcd did not serve clients within ${options.startTimeoutMs ?? 15_000} ms`),
-      options.startTimeoutMs ?? 15_000,
+  let spawned: SpawnedEtcd;
+  try {
+    spawned = await spawnEtcd(
+      binary,
+      etcdArgs({
+        dataDir,
+        clientPort,
+        peerPort,
+        ...(options.name === undefined ? {} : { name: options.name }),
+      }),
+      options.startTimeoutMs,
     );
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      removeDataDir();
-      reject(new Error(`${why}; its last log lines:\n${tail.join('\n')}`));
-    };
-    lines.on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 10) tail.shift();
-      if (
-        line.includes('serving client traffic') ||
-        line.includes('ready to serve client requests')
-      ) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('error', (err) => fail(`etcd could not start (${err.message})`));
-    void exited.then((code) => fail(`etcd exited with code ${code}`));
-  });
-
+  } catch (error) {
+    removeDataDir();
+    throw error;
+  }
   return {
-    endpoints: [clientUrl],
+    endpoints: [`http://127.0.0.1:${clientPort}`],
     clientPort,
     dataDir,
-    pid: child.pid!,
-    exited,
+    pid: spawned.child.pid!,
+    exited: spawned.exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopSpawned(spawned);
       removeDataDir();
     },
   };

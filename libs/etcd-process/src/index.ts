@@ -7,3 +7,11 @@ export {
   type EtcdProcess,
   type StartEtcdOptions,
 } from './etcd-process.js';
+export {
+  startEtcdCluster,
+  initialCluster,
+  memberName,
+  type EtcdCluster,
+  type EtcdMember,
+  type StartEtcdClusterOptions,
+} from './cluster.js';

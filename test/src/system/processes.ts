@@ -180,6 +180,8 @@ export async function startSimulationProcesses(options: {
    * launcher starts them; `address` gives the first shard's.
    */
   shards?: number;
+  /** The etcd (every member of a cluster) it runs on; the test run's etcd when absent. */
+  endpoints?: readonly string[];
 }): Promise<{
   stepperPort: number;
   address: (name: string) => string;
@@ -189,7 +191,7 @@ export async function startSimulationProcesses(options: {
   endpoints: string[];
 }> {
   const simulation = uniqueSimulation(options.label);
-  const endpoints = etcdEndpoints();
+  const endpoints = options.endpoints === undefined ? etcdEndpoints() : [...options.endpoints];
   const env = { CHAMBER_SEED: String(options.seed) };
   const count = options.shards ?? 1;
   // Each process: its service, and its shard when the service is sharded.
