@@ -25,6 +25,7 @@ export interface LauncherConfig {
     layout: Layout;
     /** Processes of each singleton role (the stepper, every participant): one leads, the others stand by. */
     replicas: number;
+    shards: number;
   };
 }
 
@@ -107,6 +108,12 @@ export function launcherSchema(): Schema<LauncherConfig> {
         format: 'nat',
         default: 1,
         env: 'CHAMBER_LOCAL_REPLICAS',
+      },
+      shards: {
+        doc: "Shards of the inventory and of the monitor (1-8), each its own process and participant owning a share of the racks (inventory.0, inventory.1, ...); the digest is the same for any number. Shard i listens on the service's port + 1000 x i.",
+        format: 'nat',
+        default: 1,
+        env: 'CHAMBER_LOCAL_SHARDS',
       },
     },
   };

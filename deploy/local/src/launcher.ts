@@ -1,13 +1,21 @@
 import { ChamberError, Code } from '@chamber/errors';
 import { etcdArgs, findEtcdBinary, memberName } from '@chamber/etcd-process';
 import { waitUntilServing } from '@chamber/grpc';
+import { shardParticipant } from '@chamber/world';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { LauncherConfig } from './config.js';
 import { exportLines, hintOf, portOf as servicePort } from './hints.js';
 import { withParentDeathSignal } from './parent-death.js';
-import { replicaCount, replicaEnv, replicasOf, type ReplicaProcess } from './replicas.js';
+import {
+  replicaCount,
+  replicaEnv,
+  replicasOf,
+  shardCount,
+  shardsOf,
+  type ReplicaProcess,
+} from './replicas.js';
 import { serviceMallocEnv, serviceNodeFlags } from './process-memory.js';
 import { services, traceSinkSpec, type ServiceSpec } from './services.js';
 import type { SinglePlan } from './single.js';
@@ -17,8 +25,8 @@ import { Supervisor, type SupervisorEvent } from './supervisor.js';
 const singleEntry = 'deploy/local/dist/src/single.js';
 const singleName = 'services';
 
-// Status lines line up under the longest service name (a replica's `-rN` included).
-const nameWidth = Math.max(4, ...services.map((s) => s.name.length + 3));
+// Status lines line up under the longest service name (a shard's `.N` and a replica's `-rN` included).
+const nameWidth = Math.max(4, ...services.map((s) => s.name.length + 5));
 
 /** A running simulator. */
 export interface Launched {
@@ -84,6 +92,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   const noticeFile = (spec: ServiceSpec): string => path.join(dir, `${spec.name}.notices`);
   for (const spec of services) fs.rmSync(noticeFile(spec), { force: true });
   const replicas = replicaCount(config);
+  const shards = shardCount(config);
   // Every process of every service: one each, the singleton roles `replicas` each.
   const processes: ReplicaProcess[] = services.flatMap((s) => replicasOf(config, s));
   const ports = processes.map((p) => ({ what: p.name, port: p.port }));
@@ -230,7 +239,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
       : {
           [spec.participantsEnv]: services
             .filter((s) => s.isParticipant === true)
-            .map((s) => s.name)
+            .flatMap((s) => shardsOf(config, s).map((shard) => shardParticipant(s.name, shard)))
             .join(','),
         }),
     ...(spec.noticeFileEnv === undefined ? {} : { [spec.noticeFileEnv]: noticeFile(spec) }),
@@ -369,7 +378,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
   const ready = services.filter(isServiceReady).length;
   print('');
   print(
-    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready${config.local.layout === 'single' ? ' (layout single: one process)' : ''}${replicas > 1 ? ` (the stepper and each participant: ${replicas} replicas, one leading)` : ''}.`,
+    `Chamber is running: simulation "${config.simulation}", ${ready} of ${services.length} service(s) ready${config.local.layout === 'single' ? ' (layout single: one process)' : ''}${replicas > 1 ? ` (the stepper and each participant: ${replicas} replicas, one leading)` : ''}${shards > 1 ? ` (the inventory and the monitor: ${shards} shards)` : ''}.`,
   );
   // Why each of the others is not: its last error, not only a count.
   // (In start order, as `results` holds them.)

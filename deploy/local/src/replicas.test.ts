@@ -58,4 +58,30 @@ describe('the processes the launcher runs (CHAMBER_LOCAL_REPLICAS)', () => {
       /single layout/,
     );
   });
+
+  it('run the inventory and the monitor as CHAMBER_LOCAL_SHARDS shards, each replicated, on ports of their own', () => {
+    const processes = plan({ CHAMBER_LOCAL_SHARDS: '2', CHAMBER_LOCAL_REPLICAS: '2' });
+    const inventory = processes.filter((p) => p.spec.name === 'inventory');
+    expect(inventory.map((p) => [p.name, p.port])).toEqual([
+      ['inventory.0', 50_052],
+      ['inventory.0-r2', 50_152],
+      ['inventory.1', 51_052],
+      ['inventory.1-r2', 51_152],
+    ]);
+    expect(replicaEnv(inventory[3]!, 2)).toEqual({
+      CHAMBER_INVENTORY_SHARD_COUNT: '2',
+      CHAMBER_INVENTORY_SHARD_INDEX: '1',
+      CHAMBER_INVENTORY_INSTANCE: 'inventory.1-r2',
+    });
+    expect(processes.filter((p) => p.spec.name === 'faults').map((p) => p.name)).toEqual([
+      'faults',
+      'faults-r2',
+    ]);
+    const ports = processes.map((p) => p.port);
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(() => plan({ CHAMBER_LOCAL_SHARDS: '9' })).toThrow(/CHAMBER_LOCAL_SHARDS.*1 to 8/);
+    expect(() => plan({ CHAMBER_LOCAL_SHARDS: '2', CHAMBER_LOCAL_LAYOUT: 'single' })).toThrow(
+      /single layout/,
+    );
+  });
 });

@@ -1,4 +1,6 @@
+import { shardEnv } from '@chamber/config';
 import { ChamberError, Code } from '@chamber/errors';
+import { shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
 import type { LauncherConfig } from './config.js';
 import { portOf } from './hints.js';
 import type { ServiceSpec } from './services.js';
@@ -14,15 +16,28 @@ export const replicaPortStride = 100;
 /** The most replicas per service `CHAMBER_LOCAL_REPLICAS` may ask for. */
 export const maxReplicas = 9;
 
+/**
+ * How far apart (in ports) the shards of a sharded service are: shard `i`'s
+ * replicas listen on the service's port + `i` × this (+ their replica's
+ * stride), clear of every replica of every service.
+ */
+export const shardPortStride = 1_000;
+
+/** The most shards `CHAMBER_LOCAL_SHARDS` may ask for. */
+export const maxShards = 8;
+
 /** One process of a service the launcher runs. */
 export interface ReplicaProcess {
   readonly spec: ServiceSpec;
-  /** From 0; the first keeps the service's name, port and log. */
+  /** From 0; the first keeps the service's (or its shard's) name, port and log. */
   readonly index: number;
+  /** The shard it runs as: the whole service unless the service is sharded. */
+  readonly shard: Shard;
   /**
    * Its name in status lines, its log file (`<name>.log`) and, when there
    * are several, its instance name (`CHAMBER_<SERVICE>_INSTANCE`): the
-   * service's for the first, `<service>-r<i+1>` for the others.
+   * service's (a shard's: `inventory.1`) for the first, `<that>-r<i+1>`
+   * for the others.
    */
   readonly name: string;
   readonly port: number;
@@ -46,12 +61,44 @@ export function isReplicated(spec: ServiceSpec): boolean {
 export function replicasOf(config: LauncherConfig, spec: ServiceSpec): ReplicaProcess[] {
   const count = replicaCount(config);
   const n = isReplicated(spec) ? count : 1;
-  return Array.from({ length: n }, (_, index) => ({
-    spec,
-    index,
-    name: index === 0 ? spec.name : `${spec.name}-r${index + 1}`,
-    port: portOf(config, spec) + index * replicaPortStride,
-  }));
+  return shardsOf(config, spec).flatMap((shard) => {
+    const base = shardParticipant(spec.name, shard);
+    return Array.from({ length: n }, (_, index) => ({
+      spec,
+      index,
+      shard,
+      name: index === 0 ? base : `${base}-r${index + 1}`,
+      port: portOf(config, spec) + shard.index * shardPortStride + index * replicaPortStride,
+    }));
+  });
+}
+
+/**
+ * The shards the launcher runs `spec` as: `local.shards` of them for the
+ * services that can be sharded (the inventory and the monitor), the whole
+ * service otherwise.
+ */
+export function shardsOf(config: LauncherConfig, spec: ServiceSpec): Shard[] {
+  const count = shardCount(config);
+  if (count === 1 || !(shardedServices as readonly string[]).includes(spec.name))
+    return [wholeShard];
+  return Array.from({ length: count }, (_, index) => ({ index, count }));
+}
+
+/** `local.shards`, checked like {@link replicaCount}. */
+export function shardCount(config: LauncherConfig): number {
+  const count = config.local.shards;
+  if (!Number.isInteger(count) || count < 1 || count > maxShards)
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `config "local.shards" (CHAMBER_LOCAL_SHARDS): must be a whole number from 1 to ${maxShards}, got ${count}`,
+    );
+  if (count > 1 && config.local.layout === 'single')
+    throw new ChamberError(
+      Code.InvalidArgument,
+      'config "local.shards" (CHAMBER_LOCAL_SHARDS): shards are processes of their own; the single layout (CHAMBER_LOCAL_LAYOUT=single) runs each service once',
+    );
+  return count;
 }
 
 /** `local.replicas`, checked: see {@link replicasOf}. */
@@ -72,10 +119,12 @@ export function replicaCount(config: LauncherConfig): number {
 
 /**
  * What a replica is told besides what every process of its service is:
- * its instance name, when there are several (the first as its service's name).
+ * its shard, and its instance name when there are several replicas (the
+ * first as its service's, or shard's, name).
  */
 export function replicaEnv(replica: ReplicaProcess, count: number): Record<string, string> {
-  if (count === 1 || !isReplicated(replica.spec)) return {};
+  const sharded = shardEnv(replica.spec.name, replica.shard);
+  if (count === 1 || !isReplicated(replica.spec)) return sharded;
   const prefix = `CHAMBER_${replica.spec.name.toUpperCase().replaceAll('-', '_')}`;
-  return { [`${prefix}_INSTANCE`]: replica.name };
+  return { ...sharded, [`${prefix}_INSTANCE`]: replica.name };
 }

@@ -208,6 +208,19 @@ export function shardSchema(service: string): Schema<ShardConfig> {
 }
 
 /**
+ * The environment that makes a process of `service` run as shard `index` of
+ * `count` (the variables of {@link shardSchema}); none for one of one.
+ */
+export function shardEnv(
+  service: string,
+  shard: { readonly index: number; readonly count: number },
+): Record<string, string> {
+  if (shard.count === 1) return {};
+  const prefix = `${envPrefix(service)}_SHARD`;
+  return { [`${prefix}_COUNT`]: String(shard.count), [`${prefix}_INDEX`]: String(shard.index) };
+}
+
+/**
  * Fails with `InvalidArgument`, naming the env vars, unless the shard is
  * one of at least one.
  */

@@ -4,6 +4,7 @@ export {
   commonSchema,
   loadConfig,
   serviceAddress,
+  shardEnv,
   shardSchema,
   checkShard,
   type ShardConfig,

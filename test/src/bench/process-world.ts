@@ -5,6 +5,7 @@ import { InventoryClient } from '@chamber/inventory-client';
 import { Policy } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { budgets } from '@chamber/testing';
+import { shardEnv } from '@chamber/config';
 import { shardedServices, shardParticipant, wholeShard } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -15,7 +16,6 @@ import {
   probeEnv,
   repo,
   startFrontendProcess,
-  shardEnv,
   startServiceProcess,
   startStepperProcess,
   type Child,

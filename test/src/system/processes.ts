@@ -1,6 +1,7 @@
 import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
+import { shardEnv } from '@chamber/config';
+import { shardedServices, shardParticipant, wholeShard } from '@chamber/world';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -138,13 +139,6 @@ export function startStepperProcess(options: {
     CHAMBER_STEPPER_TRACESINK: '',
     ...options.extraEnv,
   });
-}
-
-/** The environment that makes service `name`'s process run as `shard` (none for a whole one). */
-export function shardEnv(name: string, shard: Shard): Record<string, string> {
-  if (shard.count === 1) return {};
-  const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}_SHARD`;
-  return { [`${prefix}_COUNT`]: String(shard.count), [`${prefix}_INDEX`]: String(shard.index) };
 }
 
 /** The participant services a deployment runs, as the launcher names them. */

@@ -1,3 +1,4 @@
+import { shardEnv } from '@chamber/config';
 import { freePort } from '@chamber/etcd-process';
 import { Store } from '@chamber/store';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
@@ -5,7 +6,6 @@ import { keys, shardedServices, shardParticipant, wholeShard, type Shard } from 
 import {
   participantServices,
   patientStepperEnv,
-  shardEnv,
   spawnServiceProcess,
   startStepperProcess,
   type Child,
