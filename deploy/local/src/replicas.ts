@@ -87,32 +87,36 @@ export function shardsOf(config: LauncherConfig, spec: ServiceSpec): Shard[] {
 
 /** `local.shards`, checked like {@link replicaCount}. */
 export function shardCount(config: LauncherConfig): number {
-  const count = config.local.shards;
-  if (!Number.isInteger(count) || count < 1 || count > maxShards)
-    throw new ChamberError(
-      Code.InvalidArgument,
-      `config "local.shards" (CHAMBER_LOCAL_SHARDS): must be a whole number from 1 to ${maxShards}, got ${count}`,
-    );
-  if (count > 1 && config.local.layout === 'single')
-    throw new ChamberError(
-      Code.InvalidArgument,
-      'config "local.shards" (CHAMBER_LOCAL_SHARDS): shards are processes of their own; the single layout (CHAMBER_LOCAL_LAYOUT=single) runs each service once',
-    );
-  return count;
+  return processCount(config, 'shards', 'CHAMBER_LOCAL_SHARDS', maxShards);
 }
 
 /** `local.replicas`, checked: see {@link replicasOf}. */
 export function replicaCount(config: LauncherConfig): number {
-  const count = config.local.replicas;
-  if (!Number.isInteger(count) || count < 1 || count > maxReplicas)
+  return processCount(config, 'replicas', 'CHAMBER_LOCAL_REPLICAS', maxReplicas);
+}
+
+/**
+ * A count of processes per service (`local.<key>`), checked: a whole number
+ * from 1 to `max`, and 1 in the single layout (one process holds every
+ * service once); fails with `InvalidArgument` naming `env`.
+ */
+function processCount(
+  config: LauncherConfig,
+  key: 'replicas' | 'shards',
+  env: string,
+  max: number,
+): number {
+  const count = config.local[key];
+  const setting = `config "local.${key}" (${env})`;
+  if (!Number.isInteger(count) || count < 1 || count > max)
     throw new ChamberError(
       Code.InvalidArgument,
-      `config "local.replicas" (CHAMBER_LOCAL_REPLICAS): must be a whole number from 1 to ${maxReplicas}, got ${count}`,
+      `${setting}: must be a whole number from 1 to ${max}, got ${count}`,
     );
   if (count > 1 && config.local.layout === 'single')
     throw new ChamberError(
       Code.InvalidArgument,
-      'config "local.replicas" (CHAMBER_LOCAL_REPLICAS): replicas are processes of their own; the single layout (CHAMBER_LOCAL_LAYOUT=single) runs each service once',
+      `${setting}: ${key} are processes of their own; the single layout (CHAMBER_LOCAL_LAYOUT=single) runs each service once`,
     );
   return count;
 }
