@@ -27,7 +27,7 @@ const participants = services.filter((s) => s.isParticipant === true).map((s) =>
 async function launch(label: string, env: Record<string, string>) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `chamber-${label}-`));
   // Nine service ports from here, and the replicas' a hundred above (the shards' a thousand).
-  const base = await freePortRun(9, 51_000);
+  const base = await freePortRun(9, 51_000, [100, 1_000]);
   const launcher = spawn(process.execPath, [main], {
     env: {
       ...process.env,

@@ -28,7 +28,7 @@ describe('loadConfig', () => {
       seed: 1,
       log: { level: 'info' },
       telemetry: { exporter: 'none', tracesink: '127.0.0.1:50058', otlpEndpoint: '' },
-      replica: { instance: '', leaderTtlSeconds: 2 },
+      replica: { instance: '', leaderTtlSeconds: 5 },
     } satisfies CommonConfig);
   });
 

@@ -31,9 +31,12 @@ export interface CommonConfig {
 
 /**
  * Seconds of a participant leader's election lease when none is configured:
- * short, so a standby takes over within about this long of the leader's death.
+ * a standby takes over within about this long of the leader's death. As the
+ * stepper's: a leader whose event loop is held longer (a 100,000-blade load
+ * on a loaded machine, every service in one process) loses its lease and
+ * stops acting, so shorter costs more than it saves. (Tests take 2 s.)
  */
-export const defaultLeaderTtlSeconds = 2;
+export const defaultLeaderTtlSeconds = 5;
 
 /** A convict schema for config type `T`. */
 /** The seed of a simulation's first run when none is configured (`CHAMBER_SEED`). */

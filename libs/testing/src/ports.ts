@@ -21,13 +21,22 @@ function isFree(port: number): Promise<boolean> {
  * chosen at random below the ephemeral range, for a process that is told its
  * ports (etcd and HTTP where it is told); with `above`, in [above, 60000)
  * instead (the launcher places its gRPC services at one positive offset from
- * 50051). Tries again until it finds a run.
+ * 50051). With `alsoAt`, the runs that far above the first are free too (the
+ * launcher's replicas and shards). Tries again until it finds a run.
  */
-export async function freePortRun(count: number, above?: number): Promise<number> {
+export async function freePortRun(
+  count: number,
+  above?: number,
+  alsoAt: readonly number[] = [],
+): Promise<number> {
   const [from, to] = above === undefined ? [low, high] : [above, 60_000];
+  const span = Math.max(0, ...alsoAt) + count;
   for (;;) {
-    const first = from + Math.floor(Math.random() * (to - from - count));
-    const free = await Promise.all(Array.from({ length: count }, (_, i) => isFree(first + i)));
+    const first = from + Math.floor(Math.random() * (to - from - span));
+    const ports = [0, ...alsoAt].flatMap((at) =>
+      Array.from({ length: count }, (_, i) => first + at + i),
+    );
+    const free = await Promise.all(ports.map(isFree));
     if (free.every(Boolean)) return first;
   }
 }
