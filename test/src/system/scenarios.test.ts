@@ -56,7 +56,10 @@ describe('the shipped scenarios', () => {
         last = { name, chamber };
         const report = await runScenario(chamber, scenario);
         times.push(`${name}: ${report.tick} ticks in ${(report.wallMs / 1000).toFixed(1)} s`);
-        expect(failures(report)).toBe('');
+        // A run that went wrong says how the clock ran (a participant dropped?).
+        const status = await chamber.clock.getStatus();
+        const run = `run ${status.deterministic ? 'deterministic' : `not deterministic: ${status.notes.join('; ')}`}`;
+        expect(failures(report), run).toBe('');
         expect(report.passed).toBe(true);
         expect(report.digest).toMatch(/^[0-9a-f]{64}$/);
         digests.set(name, report.digest);
