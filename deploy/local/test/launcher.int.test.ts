@@ -53,7 +53,7 @@ interface Launcher {
 
 async function start(env: Record<string, string> = {}): Promise<Launcher> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-launch-'));
-  const stepperPort = await freePortRun(8, 50_100);
+  const stepperPort = await freePortRun(8, 61_000);
   // etcd's two ports and HTTP, below the range the system hands out to others.
   const low = await freePortRun(3);
   const child = spawn(process.execPath, [main], {

@@ -19,17 +19,19 @@ function isFree(port: number): Promise<boolean> {
 /**
  * The first of `count` consecutive ports on 127.0.0.1 that are free now,
  * chosen at random below the ephemeral range, for a process that is told its
- * ports (etcd and HTTP where it is told); with `above`, in [above, 60000)
+ * ports (etcd and HTTP where it is told); with `above`, in [above, 65000)
  * instead (the launcher places its gRPC services at one positive offset from
- * 50051). With `alsoAt`, the runs that far above the first are free too (the
- * launcher's replicas and shards). Tries again until it finds a run.
+ * 50051: ask for them above the ephemeral range, from 61000, where no
+ * outgoing connection takes one between the check and the bind). With
+ * `alsoAt`, the runs that far above the first are free too (the launcher's
+ * replicas and shards). Tries again until it finds a run.
  */
 export async function freePortRun(
   count: number,
   above?: number,
   alsoAt: readonly number[] = [],
 ): Promise<number> {
-  const [from, to] = above === undefined ? [low, high] : [above, 60_000];
+  const [from, to] = above === undefined ? [low, high] : [above, 65_000];
   const span = Math.max(0, ...alsoAt) + count;
   for (;;) {
     const first = from + Math.floor(Math.random() * (to - from - span));

@@ -118,7 +118,7 @@ export async function benchMemory(): Promise<readonly BenchRow[]> {
 /** Starts the launcher in `layout`, steps the clock, and reads its tree's memory (medians of a few samples). */
 async function measureLaunch(layout: Layout): Promise<ProcessMemory[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-bench-memory-'));
-  const stepperPort = await freePortRun(grpcPorts, 50_100);
+  const stepperPort = await freePortRun(grpcPorts, 61_000);
   const low = await freePortRun(3);
   const launcher = spawn(process.execPath, [path.join(repo, 'deploy/local/dist/src/main.js')], {
     env: {

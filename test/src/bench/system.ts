@@ -149,7 +149,7 @@ async function startSystem(etcd: EtcdProcess, profileDir: string | undefined): P
   const endpoints = [...etcd.endpoints];
   const simulation = `bench-system-${randomBytes(3).toString('hex')}`;
   const httpPort = await freePortRun(1);
-  const first = await freePortRun(8, 50_100);
+  const first = await freePortRun(8, 61_000);
   if (profileDir !== undefined) fs.mkdirSync(profileDir, { recursive: true });
   const launcher = spawn(process.execPath, [path.join(repo, 'deploy/local/dist/src/main.js')], {
     env: {

@@ -354,7 +354,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-readme-'));
   const httpPort = await freePortRun(1);
   frontend = `http://127.0.0.1:${httpPort}`;
-  const first = await freePortRun(8, 50_100);
+  const first = await freePortRun(8, 61_000);
   launcher = spawn(process.execPath, [launcherMain], {
     env: {
       ...process.env,
