@@ -18,7 +18,7 @@ import * as policy from 'kubernetes-models/policy/v1';
 import * as core from 'kubernetes-models/v1';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { type Schema } from '@chamber/config';
+import { envPrefix, type Schema } from '@chamber/config';
 import { services, type ServiceSpec } from '@chamber/deploy-local';
 import { faultsSchema, loadFaultsConfig } from '@chamber/faults';
 import { frontendSchema, loadFrontendConfig } from '@chamber/frontend';
@@ -64,8 +64,6 @@ const configs: Record<
 
 /** The services run as shards (a StatefulSet, the shard index from the pod ordinal). */
 const sharded: ReadonlySet<string> = new Set(shardedServices);
-
-const prefixOf = (name: string): string => `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}`;
 
 /** Every `env` name a convict schema declares. */
 function envNames(schema: unknown): Set<string> {
@@ -277,8 +275,8 @@ describe('deploy/k8s', () => {
           spec.name,
         ).toEqual([port]);
         const env = containerEnv(rendered, container);
-        expect(env[`${prefixOf(spec.name)}_PORT`], spec.name).toBe(String(port));
-        expect(env[`${prefixOf(spec.name)}_HOST`], `${spec.name} binds every address`).toBe(
+        expect(env[`${envPrefix(spec.name)}_PORT`], spec.name).toBe(String(port));
+        expect(env[`${envPrefix(spec.name)}_HOST`], `${spec.name} binds every address`).toBe(
           '0.0.0.0',
         );
         const service = find(rendered, 'Service', spec.name);
@@ -313,7 +311,7 @@ describe('deploy/k8s', () => {
             `${other}:${defaultPorts[other as ServiceName]}`,
           );
         if (spec.name !== 'tracesink')
-          expect(env[`${prefixOf(spec.name)}_TRACESINK`], spec.name).toBe(
+          expect(env[`${envPrefix(spec.name)}_TRACESINK`], spec.name).toBe(
             `tracesink:${defaultPorts.tracesink}`,
           );
         expect(env['CHAMBER_ETCD_ENDPOINTS']?.split(','), spec.name).toEqual(
@@ -408,8 +406,8 @@ describe('deploy/k8s', () => {
         expect(set.kind).toBe('StatefulSet');
         const c = list(podSpecOf(set)['containers'])[0]!;
         const env = list(c['env']);
-        const count = env.find((e) => e['name'] === `${prefixOf(service)}_SHARD_COUNT`);
-        const index = env.find((e) => e['name'] === `${prefixOf(service)}_SHARD_INDEX`);
+        const count = env.find((e) => e['name'] === `${envPrefix(service)}_SHARD_COUNT`);
+        const index = env.find((e) => e['name'] === `${envPrefix(service)}_SHARD_INDEX`);
         expect(count?.['value'], `${service}: shard count = replicas`).toBe(
           String(replicasOf(set)),
         );
@@ -589,8 +587,8 @@ describe('deploy/compose/compose.yaml', () => {
         Object.keys(env).filter((v) => !declared.has(v)),
         spec.name,
       ).toEqual([]);
-      expect(env[`${prefixOf(spec.name)}_HOST`], spec.name).toBe('0.0.0.0');
-      expect(env[`${prefixOf(spec.name)}_PORT`], spec.name).toBe(
+      expect(env[`${envPrefix(spec.name)}_HOST`], spec.name).toBe('0.0.0.0');
+      expect(env[`${envPrefix(spec.name)}_PORT`], spec.name).toBe(
         String(defaultPorts[spec.name as ServiceName]),
       );
       for (const [variable, other] of Object.entries(spec.addresses ?? {}))

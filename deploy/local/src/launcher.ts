@@ -1,4 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
+import { envPrefix } from '@chamber/config';
 import { etcdArgs, findEtcdBinary, memberName } from '@chamber/etcd-process';
 import { waitUntilServing } from '@chamber/grpc';
 import { shardParticipant } from '@chamber/world';
@@ -233,7 +234,7 @@ export async function launch(config: LauncherConfig, options: LaunchOptions): Pr
         return a === undefined ? [] : [[env, a]];
       }),
     ),
-    ...(spec.isHttp === true ? { [`${envPrefix(spec)}_LOGIN_URL_FILE`]: loginUrlFile } : {}),
+    ...(spec.isHttp === true ? { [`${envPrefix(spec.name)}_LOGIN_URL_FILE`]: loginUrlFile } : {}),
     ...(spec.participantsEnv === undefined
       ? {}
       : {
@@ -471,7 +472,7 @@ function serviceEnv(
   endpoints: readonly string[],
   port: number,
 ): Record<string, string> {
-  const prefix = envPrefix(spec);
+  const prefix = envPrefix(spec.name);
   const tracesink = `${config.local.host}:${traceSinkSpec.port + config.local.portOffset}`;
   return {
     CHAMBER_ETCD_ENDPOINTS: endpoints.join(','),
@@ -504,11 +505,6 @@ function printNotices(print: (line: string) => void, fileOf: (spec: ServiceSpec)
     for (const line of new Set(text.split('\n').filter((l) => l.trim() !== '')))
       print(`! ${spec.name.padEnd(nameWidth)} ${line}`);
   }
-}
-
-/** `CHAMBER_INVENTORY_REPAIR` for `inventory-repair`: the prefix of a service's own env vars. */
-function envPrefix(spec: ServiceSpec): string {
-  return `CHAMBER_${spec.name.toUpperCase().replaceAll('-', '_')}`;
 }
 
 /**

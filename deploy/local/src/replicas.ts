@@ -1,6 +1,6 @@
-import { shardEnv } from '@chamber/config';
+import { envPrefix, shardEnv } from '@chamber/config';
 import { ChamberError, Code } from '@chamber/errors';
-import { shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
+import { shardParticipant, shardsOf as shardsOfService, type Shard } from '@chamber/world';
 import type { LauncherConfig } from './config.js';
 import { portOf } from './hints.js';
 import type { ServiceSpec } from './services.js';
@@ -79,10 +79,7 @@ export function replicasOf(config: LauncherConfig, spec: ServiceSpec): ReplicaPr
  * service otherwise.
  */
 export function shardsOf(config: LauncherConfig, spec: ServiceSpec): Shard[] {
-  const count = shardCount(config);
-  if (count === 1 || !(shardedServices as readonly string[]).includes(spec.name))
-    return [wholeShard];
-  return Array.from({ length: count }, (_, index) => ({ index, count }));
+  return shardsOfService(spec.name, shardCount(config));
 }
 
 /** `local.shards`, checked like {@link replicaCount}. */
@@ -129,6 +126,5 @@ function processCount(
 export function replicaEnv(replica: ReplicaProcess, count: number): Record<string, string> {
   const sharded = shardEnv(replica.spec.name, replica.shard);
   if (count === 1 || !isReplicated(replica.spec)) return sharded;
-  const prefix = `CHAMBER_${replica.spec.name.toUpperCase().replaceAll('-', '_')}`;
-  return { ...sharded, [`${prefix}_INSTANCE`]: replica.name };
+  return { ...sharded, [`${envPrefix(replica.spec.name)}_INSTANCE`]: replica.name };
 }

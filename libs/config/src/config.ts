@@ -177,7 +177,7 @@ export function serviceAddress(
 }
 
 /** The prefix of a service's own env vars: `inventory-repair` → `CHAMBER_INVENTORY_REPAIR`. */
-function envPrefix(service: string): string {
+export function envPrefix(service: string): string {
   return `CHAMBER_${service.toUpperCase().replace(/[^A-Z0-9]+/g, '_')}`;
 }
 

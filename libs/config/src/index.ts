@@ -1,6 +1,7 @@
 export {
   defaultLeaderTtlSeconds,
   defaultSeed,
+  envPrefix,
   commonSchema,
   loadConfig,
   serviceAddress,

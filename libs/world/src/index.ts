@@ -110,6 +110,7 @@ export {
   ownsPath,
   participantService,
   shardedServices,
+  shardsOf,
   shardOfPath,
   shardParticipant,
   wholeShard,

@@ -4,6 +4,7 @@ import {
   participantService,
   shardOfPath,
   shardParticipant,
+  shardsOf,
   wholeShard,
 } from './shards.js';
 
@@ -14,6 +15,11 @@ describe('shards', () => {
     expect(participantService('inventory.2')).toBe('inventory');
     expect(participantService('inventory')).toBe('inventory');
     expect(participantService('inventory-repair')).toBe('inventory-repair');
+    expect(shardsOf('inventory', 2)).toEqual([
+      { index: 0, count: 2 },
+      { index: 1, count: 2 },
+    ]);
+    expect(shardsOf('faults', 2)).toEqual([wholeShard]);
   });
 
   it('keeps a rack and everything in it on one shard, and spreads racks over the shards', () => {

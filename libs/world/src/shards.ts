@@ -16,6 +16,15 @@ export interface Shard {
  */
 export const shardedServices = ['inventory', 'monitor'] as const;
 
+/**
+ * The shards `service` runs as when sharded services run as `count`: `count`
+ * of them for a sharded service, the whole service (one of one) otherwise.
+ */
+export function shardsOf(service: string, count: number): Shard[] {
+  if (count === 1 || !(shardedServices as readonly string[]).includes(service)) return [wholeShard];
+  return Array.from({ length: count }, (_, index) => ({ index, count }));
+}
+
 /** A service that is not sharded: one shard owning every rack. */
 export const wholeShard: Shard = { index: 0, count: 1 };
 

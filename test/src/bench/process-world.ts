@@ -6,7 +6,7 @@ import { Policy } from '@chamber/protos';
 import { Store } from '@chamber/store';
 import { budgets } from '@chamber/testing';
 import { shardEnv } from '@chamber/config';
-import { shardedServices, shardParticipant, wholeShard } from '@chamber/world';
+import { shardParticipant, shardsOf } from '@chamber/world';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -89,9 +89,7 @@ export async function startServiceProcesses(
   shards = 1,
 ): Promise<{ stepperPort: number; addresses: Record<string, string> }> {
   const processes = names.flatMap((name) =>
-    (shardedServices as readonly string[]).includes(name)
-      ? Array.from({ length: shards }, (_, index) => ({ name, shard: { index, count: shards } }))
-      : [{ name, shard: wholeShard }],
+    shardsOf(name, shards).map((shard) => ({ name, shard })),
   );
   const stepperPort = await freePort();
   const stepper = startStepperProcess({

@@ -1,7 +1,7 @@
 import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { shardEnv } from '@chamber/config';
-import { shardedServices, shardParticipant, wholeShard } from '@chamber/world';
+import { shardEnv, envPrefix } from '@chamber/config';
+import { shardParticipant, shardsOf } from '@chamber/world';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -190,9 +190,7 @@ export async function startSimulationProcesses(options: {
   const count = options.shards ?? 1;
   // Each process: its service, and its shard when the service is sharded.
   const processes = participantServices.flatMap((name) =>
-    (shardedServices as readonly string[]).includes(name)
-      ? Array.from({ length: count }, (_, index) => ({ name, shard: { index, count } }))
-      : [{ name, shard: wholeShard }],
+    shardsOf(name, count).map((shard) => ({ name, shard })),
   );
   const stepperPort = await freePort();
   const stepper = startStepperProcess({
@@ -211,7 +209,7 @@ export async function startSimulationProcesses(options: {
   options.cleanup.push(() => stepper.kill('SIGKILL'));
   await stepper.waitForLine(/stepper serving/);
   const start = ({ name, shard }: (typeof processes)[number], port = '0') => {
-    const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}`;
+    const prefix = envPrefix(name);
     return startServiceProcess({
       name,
       servingAs: shardParticipant(name, shard),
@@ -343,7 +341,7 @@ export async function startServiceProcess(
 
 /** Starts the service `name` as {@link startServiceProcess} does, without waiting for it to serve. */
 export function spawnServiceProcess(options: ServiceProcessOptions): Child {
-  const prefix = `CHAMBER_${options.name.toUpperCase().replaceAll('-', '_')}`;
+  const prefix = envPrefix(options.name);
   return start(`services/${options.name}/dist/src/main.js`, [], {
     CHAMBER_ETCD_ENDPOINTS: options.endpoints.join(','),
     CHAMBER_SIMULATION: options.simulation,

@@ -1,8 +1,8 @@
-import { shardEnv } from '@chamber/config';
+import { shardEnv, envPrefix } from '@chamber/config';
 import { freePort } from '@chamber/etcd-process';
 import { Store } from '@chamber/store';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
-import { keys, shardedServices, shardParticipant, wholeShard, type Shard } from '@chamber/world';
+import { keys, shardParticipant, shardsOf, wholeShard, type Shard } from '@chamber/world';
 import {
   participantServices,
   patientStepperEnv,
@@ -76,9 +76,7 @@ export async function startReplicatedSimulation(options: {
   const count = options.shards ?? 1;
   // Each participant role: its service, and its shard when the service is sharded.
   const participants = participantServices.flatMap((name) =>
-    (shardedServices as readonly string[]).includes(name)
-      ? Array.from({ length: count }, (_, index) => ({ name, shard: { index, count } }))
-      : [{ name, shard: wholeShard }],
+    shardsOf(name, count).map((shard) => ({ name, shard })),
   );
   const roleOf = ({ name, shard }: { name: string; shard: Shard }): string =>
     shardParticipant(name, shard);
@@ -105,7 +103,7 @@ export async function startReplicatedSimulation(options: {
         },
       });
     }
-    const prefix = `CHAMBER_${name.toUpperCase().replaceAll('-', '_')}`;
+    const prefix = envPrefix(name);
     return spawnServiceProcess({
       name,
       endpoints,
