@@ -53,17 +53,21 @@ interface Launcher {
 
 async function start(env: Record<string, string> = {}): Promise<Launcher> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chamber-launch-'));
-  const stepperPort = await freePortRun(8, 61_000);
-  // etcd's two ports and HTTP, below the range the system hands out to others.
-  const low = await freePortRun(3);
+  // Every gRPC service's port, from the stepper's on.
+  const grpcPorts = services.filter((s) => s.isHttp !== true).map((s) => s.port - 50051);
+  const stepperPort = await freePortRun(Math.max(...grpcPorts) + 1, 61_000);
+  // etcd's two ports and HTTP, below the range the system hands out to others (or as the test says).
+  const low = env['CHAMBER_LOCAL_ETCD_PORT'] === undefined ? await freePortRun(3) : undefined;
+  const etcdPort = low ?? Number(env['CHAMBER_LOCAL_ETCD_PORT']);
+  const httpPort = low === undefined ? Number(env['CHAMBER_LOCAL_HTTP_PORT']) : low + 2;
   const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       CHAMBER_LOCAL_DIR: dir,
-      CHAMBER_LOCAL_ETCD_PORT: String(low),
-      CHAMBER_LOCAL_ETCD_PEER_PORT: String(low + 1),
+      CHAMBER_LOCAL_ETCD_PORT: String(etcdPort),
+      CHAMBER_LOCAL_ETCD_PEER_PORT: String(etcdPort + 1),
       CHAMBER_LOCAL_PORT_OFFSET: String(stepperPort - 50051),
-      CHAMBER_LOCAL_HTTP_PORT: String(low + 2),
+      CHAMBER_LOCAL_HTTP_PORT: String(httpPort),
       CHAMBER_SIMULATION: `launch-${path.basename(dir).slice(-6).toLowerCase()}`,
       ...env,
     },
@@ -84,9 +88,9 @@ async function start(env: Record<string, string> = {}): Promise<Launcher> {
     dir,
     stepper: `127.0.0.1:${stepperPort}`,
     ports: [
-      low,
-      low + 1,
-      ...services.map((s) => (s.isHttp === true ? low + 2 : s.port + stepperPort - 50051)),
+      etcdPort,
+      etcdPort + 1,
+      ...services.map((s) => (s.isHttp === true ? httpPort : s.port + stepperPort - 50051)),
     ],
     output: () => out,
     waitFor(pattern, count = 1) {
@@ -465,12 +469,12 @@ describe('launcher (npm start)', () => {
   it(
     'runs the private etcd as a 3-member cluster (CHAMBER_LOCAL_ETCD_MEMBERS=3), gives every service all endpoints, and restarts a killed member on its data',
     async () => {
-      // Each member's two ports: the configured ones + 2i.
-      const etcdPort = await freePortRun(6);
+      // Each member's two ports (the configured ones + 2i), then HTTP: all checked free together.
+      const etcdPort = await freePortRun(7);
       const l = await start({
         CHAMBER_LOCAL_ETCD_MEMBERS: '3',
         CHAMBER_LOCAL_ETCD_PORT: String(etcdPort),
-        CHAMBER_LOCAL_ETCD_PEER_PORT: String(etcdPort + 1),
+        CHAMBER_LOCAL_HTTP_PORT: String(etcdPort + 6),
       });
       await l.waitFor(/Chamber is running/);
       expect(l.output()).toMatch(/etcd +a cluster of 3 members on loopback/);
