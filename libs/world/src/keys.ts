@@ -70,6 +70,8 @@ export const keys = {
     `placements/${blade}/${workload}/${n}`,
   /** `unplaced/<workload>/<n>`: an instance the scheduler could not place, and why (UnplacedRecord). */
   unplacedPrefix: 'unplaced/',
+  /** The unplaced records of one workload's instances (`unplaced/web/`). */
+  unplacedOf: (workload: string): string => `unplaced/${workload}/`,
   unplaced: (workload: string, n: number): string => `unplaced/${workload}/${n}`,
   /** `instance-actual/<workload>/<n>`: an instance's truth (InstanceActual); the inventory writes it. */
   instanceActualPrefix: 'instance-actual/',

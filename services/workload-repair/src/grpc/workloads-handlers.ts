@@ -38,6 +38,9 @@ interface Standing {
   readonly revision: number;
 }
 
+/** Placement reads in flight at once while reading one workload's placements. */
+const readsInFlight = 256;
+
 const invalid = (problem: SpecProblem): ChamberError =>
   new ChamberError(Code.InvalidArgument, problem.message, { details: { field: problem.field } });
 
@@ -148,22 +151,57 @@ export function createWorkloadsHandlers(
       { details: { field: 'match_revision' } },
     );
 
-  /** What is stored about instances, all read at one revision. */
+  /** One workload's placements at `revision`: its keys picked from the placement keys, then read. */
+  async function placementsOf(
+    workload: string,
+    revision: number,
+  ): Promise<Entry<PlacementRecord>[]> {
+    const mine = (await store.listKeys(keys.placementsPrefix, { revision })).filter(
+      (key) => instanceOfKey(key)?.workload === workload,
+    );
+    const found: Entry<PlacementRecord>[] = [];
+    for (let from = 0; from < mine.length; from += readsInFlight) {
+      const read = await Promise.all(
+        mine
+          .slice(from, from + readsInFlight)
+          .map((key) => store.get(PlacementRecord, key, { revision })),
+      );
+      for (const e of read) if (e !== undefined) found.push(e);
+    }
+    return found;
+  }
+
+  /**
+   * What is stored about instances (all, one workload's, or those on blades
+   * under `under`), all read at one revision. One workload's reads only its
+   * records: its placements are found among the placement keys alone, as a
+   * placement is keyed by its blade.
+   */
   async function instanceRecords(workload: string, under: string): Promise<InstanceRecords> {
     const intents = await store.list(
       InstanceRecord,
       workload === '' ? keys.instancesPrefix : keys.instancesOfWorkload(workload),
     );
     const at = { revision: intents.revision };
+    const ofWorkload = (all: string, one: (w: string) => string): string =>
+      workload === '' ? all : one(workload);
     const [placements, unplaced, actual, observed] = await Promise.all([
+      workload === '' || under !== ''
+        ? store
+            .list(
+              PlacementRecord,
+              under === '' ? keys.placementsPrefix : keys.placementsOn(under),
+              at,
+            )
+            .then((r) => r.entries)
+        : placementsOf(workload, intents.revision),
+      store.list(UnplacedRecord, ofWorkload(keys.unplacedPrefix, keys.unplacedOf), at),
+      store.list(InstanceActual, ofWorkload(keys.instanceActualPrefix, keys.instanceActualOf), at),
       store.list(
-        PlacementRecord,
-        under === '' ? keys.placementsPrefix : keys.placementsOn(under),
+        InstanceObserved,
+        ofWorkload(keys.instanceObservedPrefix, keys.instanceObservedOf),
         at,
       ),
-      store.list(UnplacedRecord, keys.unplacedPrefix, at),
-      store.list(InstanceActual, keys.instanceActualPrefix, at),
-      store.list(InstanceObserved, keys.instanceObservedPrefix, at),
     ]);
     // Keyed by instance name (`web/3`), from each record's key.
     const byName = <T>(entries: readonly Entry<T>[]): Map<string, T> => {
@@ -176,7 +214,7 @@ export function createWorkloadsHandlers(
     };
     return {
       intents: intents.entries.map((e) => e.value),
-      placements: byName(placements.entries),
+      placements: byName(placements),
       unplaced: byName(unplaced.entries),
       actual: byName(actual.entries),
       observed: byName(observed.entries),
