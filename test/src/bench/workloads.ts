@@ -2,7 +2,15 @@ import { ClockClient } from '@chamber/clock-client';
 import type { EtcdProcess } from '@chamber/etcd-process';
 import { FaultsClient } from '@chamber/faults-client';
 import { InventoryClient } from '@chamber/inventory-client';
-import { FaultKind, PlacementRecord, Policy, View } from '@chamber/protos';
+import {
+  AvailabilitySample,
+  FaultKind,
+  PlacementRecord,
+  Policy,
+  SettledRecord,
+  TickRecord,
+  View,
+} from '@chamber/protos';
 import { decode, maxTxnOps, op, Store, type WatchHandle } from '@chamber/store';
 import { budgets } from '@chamber/testing';
 import { WorkloadsClient, type WorkloadSpecWords } from '@chamber/workloads-client';
@@ -34,6 +42,8 @@ const perWorkload = { standard: 200, large: 1_000 } as const;
 type SampleName = keyof typeof perWorkload;
 /** The blades crashed at once in the second phase, each holding an instance. */
 const faultCount = 1_000;
+/** Idle ticks stepped (nothing input, nothing due) before the workloads, their median reported. */
+const idleTicks = 5;
 /** Past this many ticks a workload or a recovery is stuck, not slow. */
 const maxTicks = 60;
 /** Past this the run is stuck, not slow: its services' last lines are printed. */
@@ -43,10 +53,42 @@ const stallMs = budgets.longTestMs;
  * world named in `CHAMBER_BENCH_WORKLOADS_PROFILE_SERVICES` (default: the
  * scheduler) write CPU profiles there (cpu-profile.ts) and every process's
  * output goes to `<dir>/<name>.log`; `node test/dist/src/bench/profile-top.js
- * <dir>` reads them (`window.json` covers the placement of the 10,000).
+ * <dir>` reads them. `window.json` covers the placement of the 10,000, or
+ * with `CHAMBER_BENCH_WORKLOADS_PROFILE_PHASE=recovery` the recovery from the
+ * 1,000 faults.
  */
 const profileDir = process.env['CHAMBER_BENCH_WORKLOADS_PROFILE'];
 const isProfiled = profileDir !== undefined && profileDir !== '';
+const profiledPhase =
+  process.env['CHAMBER_BENCH_WORKLOADS_PROFILE_PHASE'] === 'recovery' ? 'recovery' : 'placement';
+
+/**
+ * Starts the profiled window of `phase` (when it is the one profiled):
+ * returns what ends it, writing `window.json` (its time span, ticks, the
+ * processes and each one's CPU over it) for profile-top.
+ */
+function profileWindow(
+  phase: typeof profiledPhase,
+  children: readonly NamedChild[],
+  etcd: EtcdProcess,
+): (ticks: number) => void {
+  if (!isProfiled || phase !== profiledPhase) return () => undefined;
+  const cpuBefore = cpuNow(children, etcd);
+  const startUs = Number(process.hrtime.bigint() / 1000n);
+  return (ticks) => {
+    const cpuAfter = cpuNow(children, etcd);
+    writeFileSync(
+      path.join(profileDir, 'window.json'),
+      JSON.stringify({
+        startUs,
+        endUs: Number(process.hrtime.bigint() / 1000n),
+        ticks,
+        processes: children.map(({ name, child }) => ({ name, pid: child.process.pid })),
+        cpuMs: Object.fromEntries([...cpuAfter].map(([n, ms]) => [n, ms - cpuBefore.get(n)!])),
+      }),
+    );
+  };
+}
 
 /**
  * The mix, the same on both samples: one core, 4 GiB and 16 GiB of disk
@@ -77,6 +119,10 @@ interface TickCost {
   readonly schedulerMs: number;
   /** Every service process and etcd. */
   readonly allMs: number;
+  /** The participants the tick expected. */
+  readonly expected: readonly string[];
+  /** Each process's CPU (ms), etcd's too. */
+  readonly cpuBy: ReadonlyMap<string, number>;
 }
 
 /** One workload's placement: the ticks it took, and what its placing ticks cost. */
@@ -128,19 +174,45 @@ async function startWorld(
 
   /** Each instance's placement (`<workload>/<n>` → blade, placed tick), as the watch saw it. */
   const placements = new Map<string, { blade: string; tick: number }>();
-  const watch: WatchHandle = await store.watch(keys.placementsPrefix, {}, (events) => {
+  /** Each workload's latest availability sample, as the watch saw it. */
+  const availability = new Map<string, AvailabilitySample>();
+  /** The last settled tick the watch saw: the maps above hold the world through it. */
+  let settled = -1;
+  const settleWaiters = new Set<() => void>();
+  // One watch of the whole simulation, so its events come in revision order:
+  // every write of a tick arrives before the tick's settled record.
+  const watch: WatchHandle = await store.watch('', {}, (events) => {
     for (const e of events) {
-      const at = instanceOfKey(e.key);
-      if (at === undefined) continue;
-      const id = instanceName(at.workload, at.n);
-      if (e.value === undefined) placements.delete(id);
-      else
-        placements.set(id, {
-          blade: at.blade ?? '',
-          tick: Number(decode(PlacementRecord, e.key, e.value).placedTick),
-        });
+      if (e.key.startsWith(keys.placementsPrefix)) {
+        const at = instanceOfKey(e.key);
+        if (at === undefined) continue;
+        const id = instanceName(at.workload, at.n);
+        if (e.value === undefined) placements.delete(id);
+        else
+          placements.set(id, {
+            blade: at.blade ?? '',
+            tick: Number(decode(PlacementRecord, e.key, e.value).placedTick),
+          });
+      } else if (e.key.startsWith(keys.availabilityPrefix) && e.value !== undefined) {
+        const sample = decode(AvailabilitySample, e.key, e.value);
+        availability.set(sample.workload, sample);
+      } else if (e.key === keys.clockSettled && e.value !== undefined) {
+        settled = Number(decode(SettledRecord, e.key, e.value).tick);
+        for (const wake of [...settleWaiters]) wake();
+      }
     }
   });
+  /** Resolves once the watch has seen tick `tick` settle. */
+  const seenSettled = (tick: number): Promise<void> =>
+    new Promise((resolve) => {
+      const wake = (): void => {
+        if (settled < tick) return;
+        settleWaiters.delete(wake);
+        resolve();
+      };
+      settleWaiters.add(wake);
+      wake();
+    });
   const close = (): void => {
     void watch.cancel();
     clock.close();
@@ -176,7 +248,18 @@ async function startWorld(
     console.log(
       `${name}: ${blades.toLocaleString('en')} blades loaded and observed healthy by tick ${tick} in ${fmt((Date.now() - started) / 1000, 1)} s`,
     );
-    return { store, clock, workloads, faults, placements, blades, tick, close };
+    return {
+      store,
+      clock,
+      workloads,
+      faults,
+      placements,
+      availability,
+      seenSettled,
+      blades,
+      tick,
+      close,
+    };
   } catch (error) {
     close();
     throw error;
@@ -205,29 +288,33 @@ async function stepMeasured(
   await world.clock.runUntil(tick, { timeoutMs: stallMs });
   const wallMs = performance.now() - started;
   const after = cpuNow(children, etcd);
-  let allMs = 0;
-  for (const [name, ms] of after) allMs += ms - before.get(name)!;
+  const cpuBy = new Map([...after].map(([name, ms]) => [name, ms - before.get(name)!] as const));
+  const allMs = [...cpuBy.values()].reduce((a, b) => a + b, 0);
+  const published = await world.store.get(TickRecord, keys.clockTick);
   return {
     tick,
     wallMs,
     schedulerMs: after.get('scheduler')! - before.get('scheduler')!,
     allMs,
+    expected: published?.value.expected ?? [],
+    cpuBy,
   };
 }
 
 /**
  * Phase 1 on one sample: the {@link workloadCount} workloads created one
  * after the other, each stepped a tick at a time until every instance is
- * observed running; what each cost. Also the cost of an idle tick first.
+ * observed running; what each cost. Also the cost of {@link idleTicks} idle ticks first.
  */
 async function placeAll(
   world: World,
   name: SampleName,
   children: readonly NamedChild[],
   etcd: EtcdProcess,
-): Promise<{ batches: Batch[]; idle: TickCost }> {
+): Promise<{ batches: Batch[]; idle: TickCost[] }> {
   let tick = world.tick;
-  const idle = await stepMeasured(world, ++tick, children, etcd);
+  const idle: TickCost[] = [];
+  for (let i = 0; i < idleTicks; i++) idle.push(await stepMeasured(world, ++tick, children, etcd));
   const batches: Batch[] = [];
   for (let w = 0; w < workloadCount; w++) {
     const spec = specOf(w, perWorkload[name]);
@@ -269,7 +356,12 @@ async function placeAll(
 }
 
 /** Prints one sample's batches, and returns their medians. */
-function report(name: SampleName, blades: number, batches: readonly Batch[], idle: TickCost) {
+function report(
+  name: SampleName,
+  blades: number,
+  batches: readonly Batch[],
+  idleCosts: readonly TickCost[],
+) {
   const us = (ms: number): string => fmt(ms * 1000, 0);
   console.log(
     `\n${name} (${blades.toLocaleString('en')} blades): ${workloadCount} workloads of ${perWorkload[name].toLocaleString('en')} instances (1 core, 4 GiB, 16 GiB each), each created then stepped until observed running`,
@@ -307,8 +399,18 @@ function report(name: SampleName, blades: number, batches: readonly Batch[], idl
     wallMsEach: median((b) => b.wallMsEach),
     allMsEach: median((b) => b.allMsEach),
   };
+  const idle = {
+    wallMs: quantile(
+      idleCosts.map((c) => c.wallMs),
+      0.5,
+    ),
+    allMs: quantile(
+      idleCosts.map((c) => c.allMs),
+      0.5,
+    ),
+  };
   console.log(
-    `medians: scheduler ${us(m.schedulerMsEach)} µs per placement in its placing tick (${us(m.schedulerAllMsEach)} µs from create to running); placing tick ${us(m.wallMsEach)} µs wall and ${us(m.allMsEach)} µs CPU (all processes + etcd) per instance; an idle tick: ${fmt(idle.wallMs, 1)} ms wall, ${fmt(idle.allMs, 1)} ms CPU`,
+    `medians: scheduler ${us(m.schedulerMsEach)} µs per placement in its placing tick (${us(m.schedulerAllMsEach)} µs from create to running); placing tick ${us(m.wallMsEach)} µs wall and ${us(m.allMsEach)} µs CPU (all processes + etcd) per instance; an idle tick (median of ${idleCosts.length}): ${fmt(idle.wallMs, 1)} ms wall, ${fmt(idle.allMs, 1)} ms CPU; expected: ${idleCosts.map((c) => `${c.tick} [${c.expected.join(' ')}]`).join(', ')}`,
   );
   return m;
 }
@@ -317,12 +419,20 @@ function report(name: SampleName, blades: number, batches: readonly Batch[], idl
  * Phase 2 on `large`: {@link faultCount} blades that hold instances (spread
  * over the region) crash at once, in one call; the clock is stepped a tick
  * at a time until no placement is left on them and every workload has all
- * its instances observed running again.
+ * its instances running and observed running again (its availability
+ * samples, as the world's watch holds them once the tick settled: nothing is
+ * read per tick, so the figure is the system's, not the bench's reads').
  */
-async function recover(world: World): Promise<{
+async function recover(
+  world: World,
+  children: readonly NamedChild[],
+  etcd: EtcdProcess,
+): Promise<{
   wallMs: number;
+  injectMs: number;
   ticks: number;
   displaced: number;
+  costs: TickCost[];
 }> {
   const held = [...new Set([...world.placements.values()].map((p) => p.blade))].sort();
   if (held.length < faultCount)
@@ -337,24 +447,27 @@ async function recover(world: World): Promise<{
   const desired = new Map(
     (await world.workloads.list()).map((w) => [w.spec!.name, w.spec!.instances]),
   );
+  const whole = (): boolean =>
+    [...desired].every(([name, n]) => {
+      const sample = world.availability.get(name);
+      return sample?.running === n && sample.observedRunning === n;
+    });
   const started = performance.now();
   await world.faults.inject(FaultKind.FAULT_KIND_CRASH, [...crashed], {}, 'bench');
+  const injectMs = performance.now() - started;
   let tick = world.tick;
+  const costs: TickCost[] = [];
   for (;;) {
-    await world.clock.runUntil(++tick, { timeoutMs: stallMs });
-    const workloads = await world.workloads.list();
-    if (
-      onCrashed() === 0 &&
-      workloads.every((w) => w.observedRunning === desired.get(w.spec!.name))
-    )
-      break;
+    costs.push(await stepMeasured(world, ++tick, children, etcd));
+    await world.seenSettled(tick);
+    if (onCrashed() === 0 && whole()) break;
     if (tick > world.tick + maxTicks)
       throw new Error(
-        `not recovered by tick ${tick}: ${onCrashed()} instances still on crashed blades; ${workloads.map((w) => `${w.spec!.name} ${w.observedRunning}/${w.spec!.instances}`).join(', ')}`,
+        `not recovered by tick ${tick}: ${onCrashed()} instances still on crashed blades; ${[...desired].map(([name, n]) => `${name} ${world.availability.get(name)?.observedRunning ?? '?'}/${n}`).join(', ')}`,
       );
   }
   const wallMs = performance.now() - started;
-  return { wallMs, ticks: tick - world.tick, displaced };
+  return { wallMs, injectMs, ticks: tick - world.tick, displaced, costs };
 }
 
 /**
@@ -416,29 +529,27 @@ export async function benchWorkloads(etcd: EtcdProcess): Promise<BenchRow[]> {
         process.env['CHAMBER_BENCH_WORKLOADS_PROFILE_SERVICES'] ?? 'scheduler',
       );
       world = await startWorld(etcd, name, children, env);
-      const cpuBefore = cpuNow(children, etcd);
-      const startUs = Number(process.hrtime.bigint() / 1000n);
       const firstTick = world.tick;
+      const endPlacement =
+        name === 'large' ? profileWindow('placement', children, etcd) : () => undefined;
       const { batches, idle } = await placeAll(world, name, children, etcd);
-      if (name === 'large' && isProfiled) {
-        const cpuAfter = cpuNow(children, etcd);
-        writeFileSync(
-          path.join(profileDir, 'window.json'),
-          JSON.stringify({
-            startUs,
-            endUs: Number(process.hrtime.bigint() / 1000n),
-            ticks: world.tick - firstTick,
-            processes: children.map(({ name: n, child }) => ({ name: n, pid: child.process.pid })),
-            cpuMs: Object.fromEntries([...cpuAfter].map(([n, ms]) => [n, ms - cpuBefore.get(n)!])),
-          }),
-        );
-      }
+      endPlacement(world.tick - firstTick);
       results.set(name, report(name, world.blades, batches, idle));
       bytes = await placementBytes(world);
       if (name === 'large') {
-        recovery = await recover(world);
+        const endRecovery = profileWindow('recovery', children, etcd);
+        recovery = await recover(world, children, etcd);
+        endRecovery(recovery.ticks);
         console.log(
-          `\nlarge: ${faultCount.toLocaleString('en')} blades holding ${recovery.displaced.toLocaleString('en')} instances crashed at once: every one replaced and observed running after ${recovery.ticks} ticks, ${fmt(recovery.wallMs / 1000, 1)} s`,
+          `\nlarge: ${faultCount.toLocaleString('en')} blades holding ${recovery.displaced.toLocaleString('en')} instances crashed at once: every one replaced and observed running after ${recovery.ticks} ticks, ${fmt(recovery.wallMs / 1000, 1)} s (the inject call ${fmt(recovery.injectMs / 1000, 1)} s); per tick, wall ms and each busy process's CPU ms:\n${recovery.costs
+            .map(
+              (c) =>
+                `  ${c.tick}: ${fmt(c.wallMs, 0)} ms; ${[...c.cpuBy]
+                  .filter(([, ms]) => ms > 0)
+                  .map(([n, ms]) => `${n} ${fmt(ms, 0)}`)
+                  .join(', ')}`,
+            )
+            .join('\n')}`,
         );
       }
     } catch (error) {
