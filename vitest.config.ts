@@ -1,5 +1,37 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { budgets } from './libs/testing/dist/src/budgets.js';
+
+/**
+ * Starts the longest test files first, so that the two workers finish
+ * together rather than one waiting on a long file started last: by their
+ * last durations when vitest's cache knows every file (BaseSequencer), else
+ * (a fresh clone, CI) the scenarios on `large` (minutes), then system,
+ * browser and launcher tests (seconds to a minute or two each), then the
+ * other integration tests, then unit tests; the largest file first within
+ * each.
+ */
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const root = this.ctx.config.root;
+    const isKnown = (f: TestSpecification): boolean =>
+      this.ctx.cache.getFileTestResults(`${f.project.name}:${path.relative(root, f.moduleId)}`) !==
+      undefined;
+    if (files.every(isKnown)) return super.sort(files);
+    const weight = (f: TestSpecification): number =>
+      f.moduleId.endsWith('-large.test.ts')
+        ? 3
+        : /\/test\/src\/(system|browser)\/|\/deploy\/local\/test\//.test(f.moduleId)
+          ? 2
+          : f.moduleId.endsWith('.int.test.ts')
+            ? 1
+            : 0;
+    const size = (f: TestSpecification): number => fs.statSync(f.moduleId).size;
+    return [...files].sort((a, b) => weight(b) - weight(a) || size(b) - size(a));
+  }
+}
 
 // One runner for the whole repository. Cross-package imports resolve to the
 // built `dist/` of each package, so `npm test` builds first (tsc -b). The
@@ -14,5 +46,6 @@ export default defineConfig({
     expect: { poll: { timeout: budgets.waitMs } },
     pool: 'forks',
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
   },
 });

@@ -1,4 +1,4 @@
-import { parseScenario, runScenario, startFor, type ScenarioReport } from '@chamber/scenario';
+import { parseScenario, runScenario, type ScenarioReport } from '@chamber/scenario';
 import type { StartedChamber } from '@chamber/sdk';
 import { budgets } from '@chamber/testing';
 import fs from 'node:fs';
@@ -7,22 +7,19 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { artifact } from '../browser/browser.js';
 import { repo, runToEnd } from './processes.js';
+import { runShipped, scenarioFolder as folder, shippedScenarios } from './shipped-scenarios.js';
 
-// Every scenario shipped in scenarios/ is a test: run headless on a Chamber
-// of its own, as `chamber scenario run` runs it (one process for the
-// services, which starts fastest; the drain, cheap, with each service its
-// own process, as the launcher's default), its expectations checked. Each
-// run's wall time goes to test-artifacts/scenario-times.txt. Then a run
-// again on the same Chamber gives the same digest; and the CLI: a readable
-// report, JUnit XML, the same digest in the other layout, exit 1 on a failed
-// expectation, a malformed file refused at file:line:col before anything
-// starts.
+// Every scenario shipped in scenarios/ is a test (those on `large` in
+// scenarios-large.test.ts): run headless on a Chamber of its own, as
+// `chamber scenario run` runs it (one process for the services, which starts
+// fastest; the drain, cheap, with each service its own process, as the
+// launcher's default), its expectations checked. Each run's wall time goes to
+// test-artifacts/scenario-times.txt. Then a run again on the same Chamber
+// gives the same digest; and the CLI: a readable report, JUnit XML, the same
+// digest in the other layout, exit 1 on a failed expectation, a malformed
+// file refused at file:line:col before anything starts.
 
-const folder = path.join(repo, 'scenarios');
-const files = fs
-  .readdirSync(folder)
-  .filter((f) => f.endsWith('.yaml'))
-  .sort();
+const files = shippedScenarios(false);
 const cli = path.join(repo, 'clients/cli/bin/chamber.js');
 
 /** The last Chamber started, kept for the run again. */
@@ -35,36 +32,22 @@ afterAll(async () => {
   fs.writeFileSync(artifact('scenario-times.txt'), times.join('\n') + '\n');
 });
 
-/** What failed, for the assertion's message. */
-const failures = (r: ScenarioReport): string =>
-  r.expectations
-    .filter((e) => !e.passed)
-    .map((e) => `${e.where}: at tick ${e.tick} expected ${e.expected}, saw ${e.observed}`)
-    .join('\n');
-
 describe('the shipped scenarios', () => {
   for (const name of files) {
     it(
       `${name}: every expectation holds`,
       async () => {
-        const file = path.join(folder, name);
-        const scenario = parseScenario(fs.readFileSync(file, 'utf8'), file);
         await last?.chamber.stop();
         last = undefined;
         const layout = name === 'rack-drain-rolling-update.yaml' ? 'processes' : 'single';
-        const chamber = await startFor(scenario, file, { layout });
+        const { chamber, report, failed, run } = await runShipped(name, layout);
         last = { name, chamber };
-        const report = await runScenario(chamber, scenario);
-        times.push(`${name}: ${report.tick} ticks in ${(report.wallMs / 1000).toFixed(1)} s`);
-        // A run that went wrong says how the clock ran (a participant dropped?).
-        const status = await chamber.clock.getStatus();
-        const run = `run ${status.deterministic ? 'deterministic' : `not deterministic: ${status.notes.join('; ')}`}`;
-        expect(failures(report), run).toBe('');
-        expect(report.passed).toBe(true);
+        expect(failed, run).toBe('');
         expect(report.digest).toMatch(/^[0-9a-f]{64}$/);
+        times.push(`${name}: ${report.tick} ticks in ${(report.wallMs / 1000).toFixed(1)} s`);
         digests.set(name, report.digest);
       },
-      name.includes('-large') ? budgets.scaleTestMs : budgets.longTestMs,
+      budgets.longTestMs,
     );
   }
 });
