@@ -285,7 +285,7 @@ export {
   GetSeriesRequest,
   GetSeriesResponse,
   RepairCounts,
-  ReportBy,
+  ReportLevel,
   ReportFigures,
   ReportGroup,
   ReportsClient,

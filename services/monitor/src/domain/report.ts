@@ -1,6 +1,7 @@
 // Reports of a run (issue 21 §1): what failures and repairs did over a range
 // of ticks, folded from the records' states and since-ticks. Pure: the store
 // layer (src/reports/) hands in what it read and replayed.
+import { rackOf, zoneOf } from '@chamber/world';
 
 /**
  * One state an element's record took: from `tick` (the record's
@@ -129,14 +130,26 @@ export function figuresOf(t: Tally): Figures {
  * tick the last written stands.
  */
 export function changesOf(facts: readonly Fact[]): Fact[] {
+  return latestChanges(facts, (f) => f.isOn);
+}
+
+/**
+ * Facts in tick order as the states they made, their state told by `stateOf`:
+ * of several facts at one tick the last written stands, and a fact that
+ * does not change the state (a re-write) is dropped.
+ */
+export function latestChanges<F extends { readonly tick: number }, S>(
+  facts: readonly F[],
+  stateOf: (fact: F) => S,
+): F[] {
   // Stable: facts of one tick keep their written order.
   const sorted = facts.map((f, i) => ({ f, i })).sort((a, b) => a.f.tick - b.f.tick || a.i - b.i);
-  const out: Fact[] = [];
+  const out: F[] = [];
   for (const { f } of sorted) {
     const last = out[out.length - 1];
     if (last !== undefined && last.tick === f.tick) out.pop();
     const before = out[out.length - 1];
-    if (before === undefined || before.isOn !== f.isOn) out.push(f);
+    if (before === undefined || stateOf(before) !== stateOf(f)) out.push(f);
   }
   return out;
 }
@@ -287,9 +300,5 @@ export type Grouping = 'element' | 'rack' | 'zone';
  * (`region/zone/rack`) or its zone (`region/zone`).
  */
 export function groupOf(path: string, by: Grouping): string {
-  if (by === 'element') return path;
-  return path
-    .split('/')
-    .slice(0, by === 'rack' ? 3 : 2)
-    .join('/');
+  return by === 'element' ? path : by === 'rack' ? rackOf(path) : zoneOf(path);
 }

@@ -24,54 +24,54 @@ export const protobufPackage = "chamber.reports.v1";
 export const protobufFileName = "chamber/reports/v1/reports.proto";
 
 /** How a report's groups are formed. */
-export enum ReportBy {
-  REPORT_BY_UNSPECIFIED = 0,
-  /** REPORT_BY_ELEMENT - One group per PDU, TOR and blade. */
-  REPORT_BY_ELEMENT = 1,
-  REPORT_BY_RACK = 2,
-  REPORT_BY_ZONE = 3,
-  /** REPORT_BY_WORKLOAD - No element groups: the workloads only. */
-  REPORT_BY_WORKLOAD = 4,
+export enum ReportLevel {
+  REPORT_LEVEL_UNSPECIFIED = 0,
+  /** REPORT_LEVEL_ELEMENT - One group per PDU, TOR and blade. */
+  REPORT_LEVEL_ELEMENT = 1,
+  REPORT_LEVEL_RACK = 2,
+  REPORT_LEVEL_ZONE = 3,
+  /** REPORT_LEVEL_WORKLOAD - No element groups: the workloads only. */
+  REPORT_LEVEL_WORKLOAD = 4,
   UNRECOGNIZED = -1,
 }
 
-export function reportByFromJSON(object: any): ReportBy {
+export function reportLevelFromJSON(object: any): ReportLevel {
   switch (object) {
     case 0:
-    case "REPORT_BY_UNSPECIFIED":
-      return ReportBy.REPORT_BY_UNSPECIFIED;
+    case "REPORT_LEVEL_UNSPECIFIED":
+      return ReportLevel.REPORT_LEVEL_UNSPECIFIED;
     case 1:
-    case "REPORT_BY_ELEMENT":
-      return ReportBy.REPORT_BY_ELEMENT;
+    case "REPORT_LEVEL_ELEMENT":
+      return ReportLevel.REPORT_LEVEL_ELEMENT;
     case 2:
-    case "REPORT_BY_RACK":
-      return ReportBy.REPORT_BY_RACK;
+    case "REPORT_LEVEL_RACK":
+      return ReportLevel.REPORT_LEVEL_RACK;
     case 3:
-    case "REPORT_BY_ZONE":
-      return ReportBy.REPORT_BY_ZONE;
+    case "REPORT_LEVEL_ZONE":
+      return ReportLevel.REPORT_LEVEL_ZONE;
     case 4:
-    case "REPORT_BY_WORKLOAD":
-      return ReportBy.REPORT_BY_WORKLOAD;
+    case "REPORT_LEVEL_WORKLOAD":
+      return ReportLevel.REPORT_LEVEL_WORKLOAD;
     case -1:
     case "UNRECOGNIZED":
     default:
-      return ReportBy.UNRECOGNIZED;
+      return ReportLevel.UNRECOGNIZED;
   }
 }
 
-export function reportByToJSON(object: ReportBy): string {
+export function reportLevelToJSON(object: ReportLevel): string {
   switch (object) {
-    case ReportBy.REPORT_BY_UNSPECIFIED:
-      return "REPORT_BY_UNSPECIFIED";
-    case ReportBy.REPORT_BY_ELEMENT:
-      return "REPORT_BY_ELEMENT";
-    case ReportBy.REPORT_BY_RACK:
-      return "REPORT_BY_RACK";
-    case ReportBy.REPORT_BY_ZONE:
-      return "REPORT_BY_ZONE";
-    case ReportBy.REPORT_BY_WORKLOAD:
-      return "REPORT_BY_WORKLOAD";
-    case ReportBy.UNRECOGNIZED:
+    case ReportLevel.REPORT_LEVEL_UNSPECIFIED:
+      return "REPORT_LEVEL_UNSPECIFIED";
+    case ReportLevel.REPORT_LEVEL_ELEMENT:
+      return "REPORT_LEVEL_ELEMENT";
+    case ReportLevel.REPORT_LEVEL_RACK:
+      return "REPORT_LEVEL_RACK";
+    case ReportLevel.REPORT_LEVEL_ZONE:
+      return "REPORT_LEVEL_ZONE";
+    case ReportLevel.REPORT_LEVEL_WORKLOAD:
+      return "REPORT_LEVEL_WORKLOAD";
+    case ReportLevel.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -190,21 +190,21 @@ export interface GetReportRequest {
   toTick?:
     | number
     | undefined;
-  /** REPORT_BY_RACK when unspecified. */
-  by: ReportBy;
+  /** REPORT_LEVEL_RACK when unspecified. */
+  by: ReportLevel;
 }
 
 export interface GetReportResponse {
   run: number;
   fromTick: number;
   toTick: number;
-  by: ReportBy;
+  by: ReportLevel;
   /** Every element together. */
   total: ReportFigures | undefined;
   repairs:
     | RepairCounts
     | undefined;
-  /** By `by`, in path order; none for REPORT_BY_WORKLOAD. */
+  /** By `by`, in path order; none for REPORT_LEVEL_WORKLOAD. */
   groups: ReportGroup[];
   /** Every workload with an availability sample by to_tick, by name. */
   workloads: WorkloadReport[];
@@ -1477,7 +1477,7 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
         : isSet(object.to_tick)
         ? globalThis.Number(object.to_tick)
         : undefined,
-      by: isSet(object.by) ? reportByFromJSON(object.by) : 0,
+      by: isSet(object.by) ? reportLevelFromJSON(object.by) : 0,
     };
   },
 
@@ -1490,7 +1490,7 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
       obj.toTick = Math.round(message.toTick);
     }
     if (message.by !== 0) {
-      obj.by = reportByToJSON(message.by);
+      obj.by = reportLevelToJSON(message.by);
     }
     return obj;
   },
@@ -1642,7 +1642,7 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
         : isSet(object.to_tick)
         ? globalThis.Number(object.to_tick)
         : 0,
-      by: isSet(object.by) ? reportByFromJSON(object.by) : 0,
+      by: isSet(object.by) ? reportLevelFromJSON(object.by) : 0,
       total: isSet(object.total) ? ReportFigures.fromJSON(object.total) : undefined,
       repairs: isSet(object.repairs) ? RepairCounts.fromJSON(object.repairs) : undefined,
       groups: globalThis.Array.isArray(object?.groups) ? object.groups.map((e: any) => ReportGroup.fromJSON(e)) : [],
@@ -1664,7 +1664,7 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
       obj.toTick = Math.round(message.toTick);
     }
     if (message.by !== 0) {
-      obj.by = reportByToJSON(message.by);
+      obj.by = reportLevelToJSON(message.by);
     }
     if (message.total !== undefined) {
       obj.total = ReportFigures.toJSON(message.total);
