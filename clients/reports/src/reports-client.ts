@@ -9,8 +9,8 @@ import { credentials } from '@grpc/grpc-js';
 
 /** A report's ticks: `from` (default 0) to `to` (default the last settled tick), both counted. */
 export interface ReportRange {
-  readonly from?: number;
-  readonly to?: number;
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
 }
 
 /**

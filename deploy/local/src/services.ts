@@ -155,6 +155,7 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_FRONTEND_WORKLOADS: 'workload-repair',
       CHAMBER_FRONTEND_SCHEDULER: 'scheduler',
       CHAMBER_FRONTEND_SCENARIOS: 'scenarios',
+      CHAMBER_FRONTEND_MONITOR: 'monitor',
     },
   },
 ];

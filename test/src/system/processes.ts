@@ -282,6 +282,7 @@ function frontendServicesOf(sim: SimulationProcesses, scenarios: string) {
     workloads: sim.address('workload-repair'),
     scheduler: sim.address('scheduler'),
     scenarios,
+    monitor: sim.address('monitor'),
   };
 }
 
@@ -405,6 +406,8 @@ export function startFrontendProcess(options: {
     workloads?: string;
     scheduler?: string;
     scenarios?: string;
+    /** The monitor (its reports). */
+    monitor?: string;
   };
   /** The tracesink it reads the log from (none by default). */
   tracesink?: string;
@@ -432,6 +435,9 @@ export function startFrontendProcess(options: {
     ...(options.services.scenarios === undefined
       ? {}
       : { CHAMBER_FRONTEND_SCENARIOS: options.services.scenarios }),
+    ...(options.services.monitor === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_MONITOR: options.services.monitor }),
     CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });
