@@ -726,6 +726,35 @@ export const Capacity = object(
   'the used capacity of the blades under a path that hold placements (the others hold none)',
 );
 
+const mean = (description: string) => opt(s.number(description, { minimum: 0 }));
+const share = (description: string) => s.number(description, { minimum: 0, maximum: 1 });
+const countsByWord = (description: string) =>
+  Type.Record(Type.String(), s.integer('how many'), { description });
+
+/** What elements did over a report's range (`GET /reports`). */
+const ReportFigures = object(
+  {
+    elements: s.integer('PDUs, TORs and blades counted (each from its first working tick)'),
+    elementTicks: s.uint64('element-ticks counted'),
+    workingTicks: s.uint64('element-ticks working'),
+    availability: share('working / counted element-ticks; 1 when nothing was counted'),
+    failures: s.integer('outages begun in the range (an element leaving working)'),
+    openOutages: s.integer('outages still open at toTick'),
+    mtbfTicks: mean('working element-ticks per failure (left out: no failure)'),
+    mttrTicks: mean(
+      'the mean outage, down to working again, over those ended in the range (left out: none ended)',
+    ),
+    longestOutageTicks: s.uint64('the longest outage seen (an open one through toTick)'),
+    meanDetectionTicks: mean(
+      'down to observed failed, on average over the outages observed (left out: none was)',
+    ),
+    meanRepairTicks: mean(
+      'observed failed to working again, on average over the outages observed and ended',
+    ),
+  },
+  'availability, failures, MTBF and MTTR in ticks, the longest outage, detection delay and repair time',
+);
+
 const ScenarioReport = object(
   {
     name: opt(s.string('the scenario')),
@@ -772,6 +801,12 @@ const ScenarioReport = object(
       }),
     ),
     wallMs: opt(count('wall time of the run, in ms (not part of what it proves)')),
+    elements: opt(
+      Type.Partial(ReportFigures, {
+        description:
+          "the run's element figures over ticks 0 to tick, as GET /reports gives them (zero values left out)",
+      }),
+    ),
   },
   'what a scenario run did and whether its expectations held',
 );
@@ -878,35 +913,6 @@ export const ScenarioExamples = object(
     ),
   },
   "the scenarios shipped with Chamber (the repository's `scenarios/*.yaml`)",
-);
-
-const mean = (description: string) => opt(s.number(description, { minimum: 0 }));
-const share = (description: string) => s.number(description, { minimum: 0, maximum: 1 });
-const countsByWord = (description: string) =>
-  Type.Record(Type.String(), s.integer('how many'), { description });
-
-/** What elements did over a report's range (`GET /reports`). */
-const ReportFigures = object(
-  {
-    elements: s.integer('PDUs, TORs and blades counted (each from its first working tick)'),
-    elementTicks: s.uint64('element-ticks counted'),
-    workingTicks: s.uint64('element-ticks working'),
-    availability: share('working / counted element-ticks; 1 when nothing was counted'),
-    failures: s.integer('outages begun in the range (an element leaving working)'),
-    openOutages: s.integer('outages still open at toTick'),
-    mtbfTicks: mean('working element-ticks per failure (left out: no failure)'),
-    mttrTicks: mean(
-      'the mean outage, down to working again, over those ended in the range (left out: none ended)',
-    ),
-    longestOutageTicks: s.uint64('the longest outage seen (an open one through toTick)'),
-    meanDetectionTicks: mean(
-      'down to observed failed, on average over the outages observed (left out: none was)',
-    ),
-    meanRepairTicks: mean(
-      'observed failed to working again, on average over the outages observed and ended',
-    ),
-  },
-  'availability, failures, MTBF and MTTR in ticks, the longest outage, detection delay and repair time',
 );
 
 /** The repairs opened in a report's range. */

@@ -42,8 +42,20 @@ const optional = (n: number | undefined): string => (n === undefined ? '-' : mea
 /** A figure in a CSV cell: the number, or empty when there is none. */
 const cell = (n: number | undefined): string => (n === undefined ? '' : String(n));
 
-/** `2 failures (1 open), MTBF 35 ticks, MTTR 10 ticks, …` */
-function figureWords(f: Figures): string {
+/** The figures {@link figureWords} reads: an API answer's or a scenario report's. */
+export interface FigureFields {
+  readonly availability: number;
+  readonly failures: number;
+  readonly openOutages: number;
+  readonly longestOutageTicks: number;
+  readonly mtbfTicks?: number | undefined;
+  readonly mttrTicks?: number | undefined;
+  readonly meanDetectionTicks?: number | undefined;
+  readonly meanRepairTicks?: number | undefined;
+}
+
+/** `availability 97.78 %, 2 failures, MTBF 35 ticks, MTTR 10 ticks, …` */
+export function figureWords(f: FigureFields): string {
   const parts = [
     `availability ${percent(f.availability)}`,
     `${f.failures} failure${f.failures === 1 ? '' : 's'}${f.openOutages === 0 ? '' : ` (${f.openOutages} outage${f.openOutages === 1 ? '' : 's'} open)`}`,

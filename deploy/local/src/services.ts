@@ -137,6 +137,7 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_SCENARIOS_FAULTS: 'faults',
       CHAMBER_SCENARIOS_REPAIR: 'inventory-repair',
       CHAMBER_SCENARIOS_WORKLOADS: 'workload-repair',
+      CHAMBER_SCENARIOS_MONITOR: 'monitor',
     },
   },
   {

@@ -267,6 +267,7 @@ export function startScenariosProcess(
       CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
       CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
       CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
+      CHAMBER_SCENARIOS_MONITOR: sim.address('monitor'),
       ...options.env,
     },
   });

@@ -119,6 +119,8 @@ describe('the report of a run', () => {
     async () => {
       const run = await runScenario(chamber, scenario);
       expect(failures(run)).toBe('');
+      // The scenario report carries the run's figures (ticks 0 to 100).
+      expect(run.elements).toMatchObject({ failures: 2, mttrTicks: 10, openOutages: 0 });
 
       const report = await chamber.reports.report(range, ReportLevel.REPORT_LEVEL_ELEMENT);
       expect(report).toMatchObject({ fromTick: 10, toTick: 99 });
