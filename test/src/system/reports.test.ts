@@ -1,13 +1,23 @@
 import { ApiClient, type Report } from '@chamber/api';
-import { ReportLevel, type GetReportResponse } from '@chamber/protos';
+import { Code } from '@chamber/errors';
+import { startEtcd } from '@chamber/etcd-process';
+import { FaultKind, HistoryRecord, ReportLevel, type GetReportResponse } from '@chamber/protos';
+import { ReportsClient } from '@chamber/reports-client';
 import { parseScenario, runScenario, type ScenarioReport } from '@chamber/scenario';
 import { connect, type Chamber } from '@chamber/sdk';
-import { budgets } from '@chamber/testing';
+import { budgets, freePortRun } from '@chamber/testing';
+import { keys } from '@chamber/world';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from './frontend-world.js';
-import { repo, serveFrontendFor, startSimulationProcesses } from './processes.js';
+import { startInventoryWorld, twoRacks } from './inventory-world.js';
+import {
+  repo,
+  serveFrontendFor,
+  startFrontendProcess,
+  startSimulationProcesses,
+} from './processes.js';
 
 // Reports of a run (issue 21 §1) against a run whose figures are known by
 // construction: blade 1 of small/z1/rack1 loses its network for exactly 10
@@ -294,6 +304,81 @@ describe('the report of a run', () => {
       expect(at(29).observed['failed']).toBe(1);
       expect(at(15).repairsOpen).toBe(0);
       expect(at(29).repairsOpen).toBe(1);
+    },
+    budgets.testMs,
+  );
+});
+
+describe('a report older than the history kept', () => {
+  const own: Array<() => Promise<void> | void> = [];
+  afterAll(async () => {
+    for (const c of own.reverse()) await c();
+  }, budgets.hookMs);
+
+  it(
+    'is refused naming the ticks still kept, over gRPC and REST (400 out_of_range)',
+    async () => {
+      // Compaction is etcd-wide: an etcd of the test's own.
+      const etcd = await startEtcd();
+      own.push(() => etcd.stop());
+      const endpoints = [...etcd.endpoints];
+      const world = await startInventoryWorld('reports-compaction', {
+        endpoints,
+        seed: 5,
+        stepper: { retentionTicks: 20 },
+        monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
+      });
+      own.push(() => world.close());
+      await world.load(twoRacks, 'tiny.yaml');
+      // Work at most ticks, so ticks are indexed and the window moves.
+      const blades = Array.from({ length: 8 }, (_, i) => `r1/z1/rack${1 + (i % 2)}/blade/${i % 4}`);
+      await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades, { mtbf: 10, mttr: 5 });
+      await world.clock.runUntil((await world.now()) + 200);
+      await expect
+        .poll(async () => (await world.store.get(HistoryRecord, keys.clockHistory))?.value)
+        .toMatchObject({ compactedRevision: expect.any(Number) as number });
+      const now = await world.now();
+      expect(
+        (await world.store.get(HistoryRecord, keys.clockHistory))!.value.oldestTick,
+      ).toBeGreaterThan(0);
+
+      const reports = ReportsClient.connect(world.addresses.monitor!);
+      own.push(() => reports.close());
+      const refused = await reports.report({ from: 0 }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(refused).toMatchObject({ code: Code.OutOfRange });
+      expect((refused as Error).message).toMatch(
+        /^tick 0 is older than the history kept: ticks [\d,]+ to [\d,]+/,
+      );
+      // Well inside the window (it moves on as the stepper compacts) it answers.
+      const kept = await reports.report({ from: now - 5 });
+      expect(kept.fromTick).toBe(now - 5);
+      expect(kept.total!.elements).toBeGreaterThan(0);
+
+      const port = await freePortRun(1);
+      const frontend = startFrontendProcess({
+        endpoints,
+        simulation: world.simulation,
+        port,
+        adminPassword: 'reports-compaction-password',
+        services: world.addresses,
+      });
+      own.push(() => frontend.kill('SIGTERM'));
+      await frontend.waitForLine(/frontend serving/);
+      const url = `http://127.0.0.1:${port}`;
+      const login = await new ApiClient({ baseUrl: url }).call('logIn', {
+        body: { user: 'admin', password: 'reports-compaction-password' },
+      });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const res = await fetch(`${url}/api/v1/reports?from=0`, { headers: { cookie } });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as {
+        error: { code: string; message: string; field: string };
+      };
+      expect(body.error).toMatchObject({ code: 'out_of_range', field: 'from' });
+      expect(body.error.message).toMatch(/older than the history kept: ticks [\d,]+ to [\d,]+/);
     },
     budgets.testMs,
   );
