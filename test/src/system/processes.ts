@@ -2,6 +2,7 @@ import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { shardEnv, envPrefix } from '@chamber/config';
 import { shardParticipant, shardsOf } from '@chamber/world';
+import type { ScenarioReport } from '@chamber/scenario';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -475,4 +476,12 @@ export function runToEnd(command: string, args: readonly string[]): Promise<Ende
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The expectations of a scenario run that did not hold, one a line, for an assertion's message. */
+export function failures(r: ScenarioReport): string {
+  return r.expectations
+    .filter((e) => !e.passed)
+    .map((e) => `${e.where}: at tick ${e.tick} expected ${e.expected}, saw ${e.observed}`)
+    .join('\n');
 }

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckedClient } from './frontend-world.js';
 import { startInventoryWorld, twoRacks } from './inventory-world.js';
 import {
+  failures,
   repo,
   serveFrontendFor,
   startFrontendProcess,
@@ -116,12 +117,6 @@ function chamberCli(args: readonly string[]): Promise<string> {
     );
   });
 }
-
-const failures = (r: ScenarioReport): string =>
-  r.expectations
-    .filter((e) => !e.passed)
-    .map((e) => `${e.where}: at tick ${e.tick} expected ${e.expected}, saw ${e.observed}`)
-    .join('\n');
 
 describe('the report of a run', () => {
   it(
