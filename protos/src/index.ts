@@ -278,6 +278,24 @@ export {
 } from '../gen/chamber/scenario/v1/scenario.js';
 export type { ScenariosServer } from '../gen/chamber/scenario/v1/scenario.js';
 
+export {
+  ElementOutage,
+  GetReportRequest,
+  GetReportResponse,
+  GetSeriesRequest,
+  GetSeriesResponse,
+  RepairCounts,
+  ReportLevel,
+  ReportFigures,
+  ReportGroup,
+  ReportsClient,
+  ReportsService,
+  SeriesPoint,
+  WorkloadPoint,
+  WorkloadReport,
+} from '../gen/chamber/reports/v1/reports.js';
+export type { ReportsServer } from '../gen/chamber/reports/v1/reports.js';
+
 /**
  * The folder holding the `.proto` sources (`chamber/<area>/v1/*.proto`), for
  * tools that load them at run time: gRPC server reflection, grpcurl.
@@ -297,4 +315,5 @@ export const protoFiles = {
   trace: 'chamber/trace/v1/trace.proto',
   workloads: 'chamber/workloads/v1/workloads.proto',
   scenario: 'chamber/scenario/v1/scenario.proto',
+  reports: 'chamber/reports/v1/reports.proto',
 } as const;

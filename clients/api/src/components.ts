@@ -6,6 +6,7 @@ import {
   instanceStates,
   placementLevels,
   placementRules,
+  reportLevels,
   workloadPhases,
 } from '@chamber/world';
 
@@ -725,6 +726,35 @@ export const Capacity = object(
   'the used capacity of the blades under a path that hold placements (the others hold none)',
 );
 
+const mean = (description: string) => opt(s.number(description, { minimum: 0 }));
+const share = (description: string) => s.number(description, { minimum: 0, maximum: 1 });
+const countsByWord = (description: string) =>
+  Type.Record(Type.String(), s.integer('how many'), { description });
+
+/** What elements did over a report's range (`GET /reports`). */
+const ReportFigures = object(
+  {
+    elements: s.integer('PDUs, TORs and blades counted (each from its first working tick)'),
+    elementTicks: s.uint64('element-ticks counted'),
+    workingTicks: s.uint64('element-ticks working'),
+    availability: share('working / counted element-ticks; 1 when nothing was counted'),
+    failures: s.integer('outages begun in the range (an element leaving working)'),
+    openOutages: s.integer('outages still open at toTick'),
+    mtbfTicks: mean('working element-ticks per failure (left out: no failure)'),
+    mttrTicks: mean(
+      'the mean outage, down to working again, over those ended in the range (left out: none ended)',
+    ),
+    longestOutageTicks: s.uint64('the longest outage seen (an open one through toTick)'),
+    meanDetectionTicks: mean(
+      'down to observed failed, on average over the outages observed (left out: none was)',
+    ),
+    meanRepairTicks: mean(
+      'observed failed to working again, on average over the outages observed and ended',
+    ),
+  },
+  'availability, failures, MTBF and MTTR in ticks, the longest outage, detection delay and repair time',
+);
+
 const ScenarioReport = object(
   {
     name: opt(s.string('the scenario')),
@@ -771,6 +801,12 @@ const ScenarioReport = object(
       }),
     ),
     wallMs: opt(count('wall time of the run, in ms (not part of what it proves)')),
+    elements: opt(
+      Type.Partial(ReportFigures, {
+        description:
+          "the run's element figures over ticks 0 to tick, as GET /reports gives them (zero values left out)",
+      }),
+    ),
   },
   'what a scenario run did and whether its expectations held',
 );
@@ -879,6 +915,107 @@ export const ScenarioExamples = object(
   "the scenarios shipped with Chamber (the repository's `scenarios/*.yaml`)",
 );
 
+/** The repairs opened in a report's range. */
+const RepairCounts = object(
+  {
+    opened: s.integer('repairs opened in the range'),
+    byOutcome: countsByWord(
+      'by status as they stand at toTick (succeeded, recovered, escalated, …)',
+    ),
+    byStep: countsByWord('attempts issued, by step (power_cycle, reimage, replace, …)'),
+    escalations: s.integer('repairs escalated to a person'),
+  },
+  'the repairs opened in the range',
+);
+
+/** A run's report (`GET /reports`). */
+export const Report = object(
+  {
+    run: s.uint64('the run reported'),
+    fromTick: tick('the first tick counted'),
+    toTick: tick('the last tick counted'),
+    by: s.oneOf(reportLevels, 'how the groups are formed'),
+    total: ReportFigures,
+    repairs: RepairCounts,
+    groups: s.array(
+      object(
+        {
+          name: s.string('the element, rack (region/zone/rack) or zone (region/zone)'),
+          figures: ReportFigures,
+          repairs: RepairCounts,
+          outages: s.array(
+            object(
+              {
+                path: s.string('the element'),
+                startTick: tick('the tick it left working (may be before the range)'),
+                detectedTick: opt(tick('the first tick it was observed failed')),
+                endTick: opt(tick('the first tick it worked again (left out while open)')),
+                ticks: s.uint64('how long it lasted (so far, when open)'),
+              },
+              'one outage of one element',
+            ),
+            'the outages of an element (none for a rack or zone)',
+          ),
+        },
+        'one group',
+      ),
+      'by element, rack or zone, in path order (none by workload)',
+    ),
+    workloads: s.array(
+      object(
+        {
+          workload: s.string('the workload'),
+          availability: share('1 - lost / desired instance-ticks'),
+          instanceTicksDesired: s.uint64('desired instances summed over the ticks not ramping'),
+          instanceTicksLost: s.uint64('instance-ticks lost'),
+          outages: s.integer('its outages in the range'),
+          openOutages: s.integer('those open at toTick'),
+          worstOutageTicks: s.uint64('the longest outage (0: none)'),
+          meanDetectionTicks: mean('start to detection, on average'),
+          meanRecoveryTicks: mean('detection to end, on average'),
+        },
+        "one workload's availability, as GET /workloads/{name}/availability folds it",
+      ),
+      'every workload with an availability sample, by name',
+    ),
+  },
+  "a run's report over a range of ticks",
+);
+
+/** A run tick by tick (`GET /reports/series`). */
+export const ReportSeries = object(
+  {
+    run: s.uint64('the run'),
+    fromTick: tick('the first tick'),
+    toTick: tick('the last tick'),
+    points: s.array(
+      object(
+        {
+          tick: tick('the tick'),
+          actual: countsByWord('elements by actual state (working, off, isolated, …)'),
+          observed: countsByWord('elements by observed state (healthy, suspect, failed, unknown)'),
+          repairsOpen: s.integer('repairs open (pending or running)'),
+          workloads: s.array(
+            object(
+              {
+                workload: s.string('the workload'),
+                desired: s.integer('desired instances'),
+                running: s.integer('instances actually running'),
+                observedRunning: s.integer('instances observed running'),
+              },
+              'one workload at the tick',
+            ),
+            'each workload with a sample by then',
+          ),
+        },
+        'the run once the tick settled',
+      ),
+      'one per tick, in order',
+    ),
+  },
+  'a run tick by tick: element states, repairs open, workloads',
+);
+
 /**
  * The schemas of answers, by name: `components.schemas` of the OpenAPI
  * document. Each is a TypeBox schema, so `Static<typeof Fault>` is the type
@@ -924,6 +1061,8 @@ export const componentSchemas = {
   Instances,
   PlacementExplanation,
   Availability,
+  Report,
+  ReportSeries,
   Resources,
   BladeUse,
   Capacity,
@@ -972,6 +1111,10 @@ export type Instance = Static<typeof Instance>;
 export type PlacementExplanation = Static<typeof PlacementExplanation>;
 /** A workload's availability as the API answers it. */
 export type Availability = Static<typeof Availability>;
+/** A run's report as the API answers it. */
+export type Report = Static<typeof Report>;
+/** A run tick by tick as the API answers it. */
+export type ReportSeries = Static<typeof ReportSeries>;
 /** A blade holding placements, as `GET /capacity` answers it. */
 export type BladeUse = Static<typeof BladeUse>;
 /** A scenario run as the API answers it (its record, as stored). */

@@ -36,6 +36,8 @@ export {
   type Instance,
   type PlacementExplanation,
   type Availability,
+  type Report,
+  type ReportSeries,
   type Workload,
   type ScenarioRun,
   type BladeUse,

@@ -12,6 +12,7 @@ import {
   faultStatuses,
   policies,
   repairStatuses,
+  reportLevels,
   scenarioRunModes,
   severities,
   targetStates,
@@ -343,6 +344,43 @@ function workloadRoutes() {
       errors: [404],
       serviceFields: { from_tick: 'from', to_tick: 'to' },
       cli: [{ area: 'workload', command: 'availability', args: ['name'] }],
+    }),
+    route({
+      id: 'getReport',
+      method: 'GET',
+      path: '/reports',
+      tag: 'reports',
+      summary:
+        "the run's report over a range of ticks: availability, failures, MTBF and MTTR, the longest outage, detection delay and repair time, repairs by outcome and step, escalations; in total, by element, rack or zone, and per workload",
+      description:
+        "An element counts from its first working tick. An outage runs from the tick it leaves working to the first tick it works again; MTTR is the mean outage (actual down to actual working), detection delay down to observed failed, repair time observed failed to working. MTBF is working element-ticks per failure. Computed from the store's history: the same run gives the same report, whatever the process layout or restarts.",
+      access: 'user',
+      query: {
+        from: s.integer("the first tick counted (default 0, the run's first)"),
+        to: s.integer('the last tick counted (default: the last settled tick)'),
+        by: s.oneOf(reportLevels, 'how to group the elements (default rack)'),
+      },
+      response: ok('Report', 'the report'),
+      errors: [400, 503],
+      serviceFields: { from_tick: 'from', to_tick: 'to' },
+      cli: [{ area: 'report', command: 'show' }],
+    }),
+    route({
+      id: 'getReportSeries',
+      method: 'GET',
+      path: '/reports/series',
+      tag: 'reports',
+      summary:
+        'the run tick by tick over a range: elements by actual and observed state, repairs open, each workload desired, running and observed running',
+      access: 'user',
+      query: {
+        from: s.integer('the first tick (default 0)'),
+        to: s.integer('the last tick (default: the last settled tick)'),
+      },
+      response: ok('ReportSeries', 'one point per tick'),
+      errors: [400, 503],
+      serviceFields: { from_tick: 'from', to_tick: 'to' },
+      cli: [{ area: 'report', command: 'series' }],
     }),
     route({
       id: 'listInstances',

@@ -135,3 +135,21 @@ export function formatElement(element: Element): string[] {
   if (bodies.length === 0) return [headline, '  (no record in this view)'];
   return [headline, ...bodies.flatMap((r) => recordLines(r, '  '))];
 }
+
+/** Columns padded to their widest cell. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** `1 tick`, `12,345 ticks`. */
+export const ticks = (n: number): string => `${n.toLocaleString('en')} tick${n === 1 ? '' : 's'}`;
+/** `1 tick`, `2.5 ticks` (a mean to one decimal at most). */
+export const meanTicks = (n: number): string => ticks(Math.round(n * 10) / 10);

@@ -7,6 +7,7 @@ import { inventoryArea } from './inventory.js';
 import { eventsArea, logsArea } from './logs.js';
 import { buildProgram, type AreaExtension, type Surroundings } from './program.js';
 import { scenarioArea } from './scenario.js';
+import { reportArea } from './report.js';
 import { workloadArea } from './workloads.js';
 
 /** Where the tool writes and what it reads from its surroundings. */
@@ -50,6 +51,7 @@ export const areas: Readonly<Record<string, AreaExtension>> = {
   fault: faultArea,
   repair: repairArea,
   workload: workloadArea,
+  report: reportArea,
   scenario: scenarioArea,
   logs: logsArea,
   events: eventsArea,

@@ -14,6 +14,7 @@ import { connect } from '@chamber/sdk';
 import { defaultPorts } from '@chamber/world';
 import { readFile, writeFile } from 'node:fs/promises';
 import { usageError, type AreaExtension, type Context } from './program.js';
+import { figureWords } from './report.js';
 import { explain, restClient } from './rest.js';
 
 /** A scenario file read and parsed: refused with every problem at file:line:col. */
@@ -116,6 +117,8 @@ export function reportLines(report: ScenarioReport): string[] {
       ].join(', ')}`,
     );
   }
+  const e = report.elements;
+  if (e !== undefined) lines.push(`  elements: ${figureWords(e)}`);
   const repairs = Object.entries(report.repairs).map(([status, n]) => `${n} ${status}`);
   lines.push(`  repairs: ${repairs.length === 0 ? 'none' : repairs.join(', ')}`);
   lines.push(`  digest ${report.digest}`);
@@ -127,6 +130,26 @@ const xml = (text: string) =>
     /[<>&"']/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
   );
+
+/** The run's element figures as JUnit properties (`availability`, `failures`, `mttr_ticks`, …), those it has. */
+function elementProperties(report: ScenarioReport): string {
+  const e = report.elements;
+  if (e === undefined) return '';
+  const figures: Array<[string, number | undefined]> = [
+    ['availability', e.availability],
+    ['failures', e.failures],
+    ['open_outages', e.openOutages],
+    ['mtbf_ticks', e.mtbfTicks],
+    ['mttr_ticks', e.mttrTicks],
+    ['longest_outage_ticks', e.longestOutageTicks],
+    ['mean_detection_ticks', e.meanDetectionTicks],
+    ['mean_repair_ticks', e.meanRepairTicks],
+  ];
+  return figures
+    .filter(([, v]) => v !== undefined)
+    .map(([name, v]) => `<property name="${name}" value="${v}"/>`)
+    .join('');
+}
 
 /** The report as a JUnit XML test suite: one test case per expectation. */
 export function junitOf(report: ScenarioReport): string {
@@ -142,7 +165,7 @@ export function junitOf(report: ScenarioReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites>`,
     `  <testsuite name="${xml(report.name)}" tests="${report.expectations.length}" failures="${failures}" time="${(report.wallMs / 1000).toFixed(3)}">`,
-    `    <properties><property name="seed" value="${report.seed}"/><property name="digest" value="${report.digest}"/></properties>`,
+    `    <properties><property name="seed" value="${report.seed}"/><property name="digest" value="${report.digest}"/>${elementProperties(report)}</properties>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -1,5 +1,6 @@
 import type { Availability, Instance, PlacementExplanation, Workload } from '@chamber/api';
 import { placementLevels, placementRules } from '@chamber/world';
+import { meanTicks, table, ticks } from './format.js';
 import {
   parserOf,
   show,
@@ -136,19 +137,6 @@ function printInstances(ctx: Context, body: unknown): void {
   for (const i of instances) printInstance(ctx, i);
 }
 
-/** Columns padded to their widest cell. */
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) =>
-    row
-      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd(),
-  );
-}
-
 /**
  * The explanation for people: the decision, the candidates as a table with
  * each score component in its own column, and the blades set aside by filter.
@@ -183,10 +171,6 @@ export function formatExplanation(e: PlacementExplanation): string[] {
   }
   return lines;
 }
-
-const ticks = (n: number): string => `${n.toLocaleString('en')} tick${n === 1 ? '' : 's'}`;
-/** `1 tick`, `2.5 ticks` (a mean to one decimal at most). */
-const meanTicks = (n: number): string => ticks(Math.round(n * 10) / 10);
 
 /**
  * A workload's availability for people: the loss and the outages in

@@ -59,14 +59,17 @@ export interface HostOptions<R extends Reaction = Reaction> {
   /** A store to use (not closed on stop); one is connected from the config otherwise. */
   readonly store?: Store;
   /**
-   * The gRPC service it serves, made once the store is connected;
+   * The gRPC service it serves (or several, on one server), made once the store is connected;
    * `protoFile` relative to protoRoot. `view` gives the participant's cached
    * view (its `views`, kept current by its watch) once it has handled a
    * tick, for reads of the present without the store; `undefined` on a
    * replica that stands by (every replica serves: the reads must go to the
    * store then).
    */
-  readonly grpc: (store: Store, view: () => CachedView | undefined) => GrpcServing;
+  readonly grpc: (
+    store: Store,
+    view: () => CachedView | undefined,
+  ) => GrpcServing | readonly GrpcServing[];
   /** Its part in the clock; see {@link ParticipantPart}. */
   readonly participant: ParticipantPart<R>;
   /**

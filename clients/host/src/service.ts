@@ -50,10 +50,12 @@ export interface Announcement {
  */
 export interface ServiceParts {
   /**
-   * A gRPC service (served on `config.listen` with health, reflection and
-   * call logging), or a server of its own listening on the host and port given.
+   * A gRPC service, or several on one server (served on `config.listen`
+   * with health, reflection and call logging), or a server of its own
+   * listening on the host and port given.
    */
-  readonly serve: { readonly grpc: GrpcServing } | { readonly listen: Listen };
+  readonly serve:
+    { readonly grpc: GrpcServing | readonly GrpcServing[] } | { readonly listen: Listen };
   /** Runs once it serves, before it registers (a participant joins the clock here). */
   readonly afterServe?: (port: number) => Promise<void>;
   /** Its registration and log line; see {@link Announcement}. */
@@ -131,13 +133,15 @@ export function hostService(options: ServiceOptions): HostedService {
       own = await served.listen(config.listen.host, config.listen.port);
       return own.port;
     }
-    const { protoFile, ...binding } = served.grpc;
+    const servings: readonly GrpcServing[] = Array.isArray(served.grpc)
+      ? served.grpc
+      : [served.grpc as GrpcServing];
     grpc = createGrpcServer({
       host: config.listen.host,
       port: config.listen.port,
-      services: [binding],
+      services: servings.map(({ protoFile: _, ...binding }) => binding),
       protoRoot,
-      protoFiles: [protoFile],
+      protoFiles: servings.map((s) => s.protoFile),
       interceptors: [callLogInterceptor(logger)],
       // Not SERVING (the launcher's readiness) until it has registered,
       // unless it serves without etcd.

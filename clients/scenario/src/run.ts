@@ -1,5 +1,5 @@
 import { ChamberError, Code } from '@chamber/errors';
-import type { GetAvailabilityResponse } from '@chamber/protos';
+import { ReportLevel, type GetAvailabilityResponse, type ReportFigures } from '@chamber/protos';
 import type { Chamber } from '@chamber/sdk';
 import { repairStatuses, type RepairStatusWord } from '@chamber/world';
 import {
@@ -56,6 +56,12 @@ export interface ScenarioReport {
   readonly repairs: Readonly<Partial<Record<RepairStatusWord, number>>>;
   /** Wall time of the run, in ms (not part of what it proves). */
   readonly wallMs: number;
+  /**
+   * The run's element figures over ticks 0 to `tick` (availability,
+   * failures, MTBF, MTTR, detection delay, repair time), as the monitor's
+   * reports give them; absent in a report of a run made before them.
+   */
+  readonly elements?: ReportFigures;
 }
 
 /** Where a run is, for progress lines. */
@@ -146,6 +152,10 @@ export async function runScenario(
   }
 
   const repairs = await repairCounts(chamber);
+  // Workloads only: no groups of elements, the totals and the repairs.
+  const elements = (
+    await chamber.reports.report({ from: 0, to: tick }, ReportLevel.REPORT_LEVEL_WORKLOAD)
+  ).total;
   const figures: WorkloadFigures[] = [];
   for (const name of [...inputs.workloads].sort()) {
     const a = await availabilityOf(chamber, name, tick);
@@ -163,6 +173,7 @@ export async function runScenario(
     workloads: figures,
     repairs,
     wallMs: Math.round(performance.now() - started),
+    ...(elements === undefined ? {} : { elements }),
   };
 }
 

@@ -37,6 +37,7 @@ export function wireOfReport(report: ScenarioReport): WireReport {
     })),
     repairs: { ...report.repairs },
     wallMs: report.wallMs,
+    elements: report.elements,
   };
 }
 
@@ -63,5 +64,6 @@ export function reportOfWire(wire: WireReport): ScenarioReport {
     })),
     repairs: wire.repairs,
     wallMs: wire.wallMs,
+    ...(wire.elements === undefined ? {} : { elements: wire.elements }),
   };
 }

@@ -26,6 +26,7 @@ import {
   type Schedule,
 } from '@chamber/protos';
 import { RepairsClient } from '@chamber/repair-client';
+import { ReportsClient } from '@chamber/reports-client';
 import { isRunEnded, ScenariosClient } from '@chamber/scenarios-client';
 import { WorkloadsClient, workloadSpec, type WorkloadSpecWords } from '@chamber/workloads-client';
 import {
@@ -53,6 +54,7 @@ export const harnessServices = [
   'inventory-repair',
   'workload-repair',
   'scenarios',
+  'monitor',
 ] as const;
 
 /** One of {@link harnessServices}. */
@@ -129,7 +131,7 @@ function checkWord<T extends string>(list: readonly T[], word: string, field: st
  * reads of any view at any tick, repairs, workloads, the digest. Speaks the
  * API's words (`crash`, `out_for_repair`, `observed`) where the wire has
  * enums; the typed clients underneath (`clock`, `inventory`, `faults`,
- * `repairs`, `workloads`) are there for everything else. Calls reject with
+ * `repairs`, `workloads`, `reports`) are there for everything else. Calls reject with
  * a ChamberError carrying the service's code and message. Waits are counted
  * in ticks, never in wall time: a slow machine makes a run slower, not
  * different.
@@ -141,6 +143,8 @@ export class Chamber {
   readonly repairs: RepairsClient;
   readonly workloads: WorkloadsClient;
   readonly scenarios: ScenariosClient;
+  /** The run's reports (`chamber.reports.v1.Reports`), which the monitor serves. */
+  readonly reports: ReportsClient;
 
   constructor(readonly addresses: Addresses) {
     this.clock = ClockClient.connect(addresses.stepper);
@@ -149,6 +153,7 @@ export class Chamber {
     this.repairs = RepairsClient.connect(addresses['inventory-repair']);
     this.workloads = WorkloadsClient.connect(addresses['workload-repair']);
     this.scenarios = ScenariosClient.connect(addresses.scenarios);
+    this.reports = ReportsClient.connect(addresses.monitor);
   }
 
   /** The clock's status: tick, policy, run, seed, digest, participants. */
@@ -484,6 +489,7 @@ export class Chamber {
     this.repairs.close();
     this.workloads.close();
     this.scenarios.close();
+    this.reports.close();
   }
 }
 

@@ -20,13 +20,15 @@ export function oldestReadableTick(history: HistoryRecord | undefined, run: numb
  * message naming the window (`tick 12 is older than the history kept: ticks
  * 2,345 to 12,345 (the last 10,001); …`), so the REST answer, the CLI's
  * `--at` and a gRPC caller all read the same words. Does nothing for a tick
- * inside it; `now` is the current tick, `run` the current run.
+ * inside it; `now` is the current tick, `run` the current run; `field` is
+ * the request field its details name (`as_of_tick` by default).
  */
 export function checkReadableTick(
   tick: number,
   history: HistoryRecord | undefined,
   now: number,
   run: number,
+  field = 'as_of_tick',
 ): void {
   const oldest = oldestReadableTick(history, run);
   if (tick >= oldest) return;
@@ -34,6 +36,6 @@ export function checkReadableTick(
   throw new ChamberError(
     Code.OutOfRange,
     `tick ${count(tick)} is older than the history kept: ticks ${count(oldest)} to ${count(now)} (the last ${count(now - oldest + 1)}); the stepper keeps ${count(retention)} ticks (stepper.retentionTicks) and compacts what is older`,
-    { details: { field: 'as_of_tick' } },
+    { details: { field } },
   );
 }

@@ -137,6 +137,7 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_SCENARIOS_FAULTS: 'faults',
       CHAMBER_SCENARIOS_REPAIR: 'inventory-repair',
       CHAMBER_SCENARIOS_WORKLOADS: 'workload-repair',
+      CHAMBER_SCENARIOS_MONITOR: 'monitor',
     },
   },
   {
@@ -155,6 +156,7 @@ export const services: readonly ServiceSpec[] = [
       CHAMBER_FRONTEND_WORKLOADS: 'workload-repair',
       CHAMBER_FRONTEND_SCHEDULER: 'scheduler',
       CHAMBER_FRONTEND_SCENARIOS: 'scenarios',
+      CHAMBER_FRONTEND_MONITOR: 'monitor',
     },
   },
 ];

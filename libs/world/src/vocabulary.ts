@@ -99,6 +99,8 @@ export const scenarioRunStates = [
 ] as const;
 /** What a scenario run does with the running simulation: a fresh run, or an apply into it. */
 export const scenarioRunModes = ['run', 'apply'] as const;
+/** How a run's report groups its figures (ReportLevel): per element, rack, zone, or workloads only. */
+export const reportLevels = ['element', 'rack', 'zone', 'workload'] as const;
 /** How much a logged decision matters. */
 export const severities = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -123,6 +125,7 @@ export type ObservedStateWord = (typeof observedStates)[number];
 export type ScoringStrategyWord = (typeof scoringStrategies)[number];
 export type ScenarioRunStateWord = (typeof scenarioRunStates)[number];
 export type ScenarioRunModeWord = (typeof scenarioRunModes)[number];
+export type ReportLevelWord = (typeof reportLevels)[number];
 
 /** The enum type of each list, as its wire names begin (`FAULT_KIND_`). */
 export const enumTypes = {
@@ -145,6 +148,7 @@ export const enumTypes = {
   observedState: 'OBSERVED_STATE',
   scenarioRunState: 'RUN_STATE',
   scenarioRunMode: 'RUN_MODE',
+  reportLevel: 'REPORT_LEVEL',
 } as const;
 export type EnumType = (typeof enumTypes)[keyof typeof enumTypes];
 

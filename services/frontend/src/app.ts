@@ -8,6 +8,7 @@ import {
 } from '@chamber/inventory-client';
 import { reportingDown } from './down.js';
 import { RepairsClient } from '@chamber/repair-client';
+import { ReportsClient } from '@chamber/reports-client';
 import { ScenariosClient } from '@chamber/scenarios-client';
 import { SchedulerClient, WorkloadsClient } from '@chamber/workloads-client';
 import { hostService, type Listening } from '@chamber/host';
@@ -27,6 +28,7 @@ import { StoreFeed } from './feeds.js';
 import { accountHandlers } from './handlers/accounts.js';
 import { capacityHandlers } from './handlers/capacity.js';
 import { logHandlers } from './handlers/logs.js';
+import { reportHandlers } from './handlers/reports.js';
 import { simulationHandlers } from './handlers/simulation.js';
 import { scenarioHandlers } from './handlers/scenarios.js';
 import { workloadHandlers } from './handlers/workloads.js';
@@ -145,7 +147,8 @@ export function createFrontendService(
         'scenarios',
         store,
       );
-      clients.push(clock, inventory, faults, repairs, workloads, scheduler, scenarios);
+      const reports = reportingDown(ReportsClient.connect(services.monitor), 'monitor', store);
+      clients.push(clock, inventory, faults, repairs, workloads, scheduler, scenarios, reports);
       const sink = config.telemetry.tracesink;
       const traceLog = sink === '' ? undefined : new TraceLog(sink);
       if (traceLog !== undefined) clients.push(traceLog);
@@ -183,6 +186,7 @@ export function createFrontendService(
                 : frontend.scenarioExamples,
           }),
           ...capacityHandlers({ store, cache }),
+          ...reportHandlers({ reports }),
           ...logHandlers(traceLog),
           streamEvents: streams.handler,
           getOpenApi: () => ({ body: document }),

@@ -30,6 +30,7 @@ export interface FrontendConfig extends CommonConfig {
     workloads: string;
     scheduler: string;
     scenarios: string;
+    monitor: string;
   };
 }
 
@@ -125,6 +126,11 @@ export function frontendSchema(): Schema<FrontendConfig> {
         'scenarios service',
         defaultPorts.scenarios,
         'CHAMBER_FRONTEND_SCENARIOS',
+      ),
+      monitor: serviceAddress(
+        'monitor (its reports)',
+        defaultPorts.monitor,
+        'CHAMBER_FRONTEND_MONITOR',
       ),
     },
   };

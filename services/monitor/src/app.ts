@@ -1,5 +1,5 @@
 import { hostParticipantService, type HostedService } from '@chamber/host';
-import { MonitorService, protoFiles } from '@chamber/protos';
+import { MonitorService, protoFiles, ReportsService } from '@chamber/protos';
 import type { Store } from '@chamber/store';
 import { createLogger, type Logger, type Tracer } from '@chamber/telemetry';
 import { shardParticipant } from '@chamber/world';
@@ -11,6 +11,7 @@ import {
   monitorViews,
 } from './domain/reactor.js';
 import { createMonitorHandlers } from './grpc/monitor-handlers.js';
+import { createReportsHandlers } from './grpc/reports-handlers.js';
 
 /** What the monitor may be given instead of making it. */
 export interface MonitorDeps {
@@ -23,8 +24,9 @@ export interface MonitorDeps {
 
 /**
  * The monitor: a participant of the clock that writes the `observed` view
- * from heartbeats and device health ({@link MonitorReactor}), and a small
- * Monitor gRPC service reporting its thresholds and what it observes.
+ * from heartbeats and device health ({@link MonitorReactor}), a small
+ * Monitor gRPC service reporting its thresholds and what it observes, and
+ * the Reports service (a run's figures, read from the store's history).
  */
 export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = {}): HostedService {
   const logger = deps.logger ?? createLogger({ service: 'monitor', level: config.log.level });
@@ -34,12 +36,20 @@ export function createMonitorService(config: MonitorConfig, deps: MonitorDeps = 
     logger,
     ...(deps.store === undefined ? {} : { store: deps.store }),
     ...(deps.tracer === undefined ? {} : { tracer: deps.tracer }),
-    grpc: (store) => ({
-      name: 'chamber.monitor.v1.Monitor',
-      definition: MonitorService,
-      implementation: createMonitorHandlers(store, config.monitor, logger),
-      protoFile: protoFiles.monitor,
-    }),
+    grpc: (store) => [
+      {
+        name: 'chamber.monitor.v1.Monitor',
+        definition: MonitorService,
+        implementation: createMonitorHandlers(store, config.monitor, logger),
+        protoFile: protoFiles.monitor,
+      },
+      {
+        name: 'chamber.reports.v1.Reports',
+        definition: ReportsService,
+        implementation: createReportsHandlers(store, logger),
+        protoFile: protoFiles.reports,
+      },
+    ],
     participant: {
       views: monitorViews,
       reactsTo: monitorReactsTo,

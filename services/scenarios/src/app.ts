@@ -41,6 +41,7 @@ export function createScenariosService(
         faults: services.faults,
         'inventory-repair': services.repair,
         'workload-repair': services.workloads,
+        monitor: services.monitor,
       },
     });
   let runner: ScenarioRunner | undefined;

@@ -17,6 +17,7 @@ export interface ScenariosConfig extends CommonConfig {
     faults: string;
     repair: string;
     workloads: string;
+    monitor: string;
   };
 }
 
@@ -45,6 +46,11 @@ export function scenariosSchema(): Schema<ScenariosConfig> {
         'workload repair manager',
         defaultPorts['workload-repair'],
         'CHAMBER_SCENARIOS_WORKLOADS',
+      ),
+      monitor: serviceAddress(
+        'monitor (its reports)',
+        defaultPorts.monitor,
+        'CHAMBER_SCENARIOS_MONITOR',
       ),
     },
   };

@@ -168,12 +168,13 @@ export async function startInventoryWorld(
   closers.push(() => faultsService.stop());
   const faults = FaultsClient.connect(`127.0.0.1:${faultsPort}`);
   closers.push(() => faults.close());
+  let monitorPort = 0;
   if (options.monitor !== undefined) {
     const monitor = createMonitorService(
       loadMonitorConfig({ env: {}, overrides: { ...common, monitor: options.monitor } }),
       { logger: createLogger({ service: 'monitor', level: 'silent' }), ...traced('monitor') },
     );
-    await monitor.start();
+    monitorPort = (await monitor.start()).port;
     closers.push(() => monitor.stop());
   }
   let repairs: RepairsClient | undefined;
@@ -230,12 +231,13 @@ export async function startInventoryWorld(
   return {
     store,
     clock,
-    /** The gRPC addresses (host:port) of the services, for a frontend; repair only when it runs. */
+    /** The gRPC addresses (host:port) of the services, for a frontend; repair and monitor only when they run. */
     addresses: {
       stepper: `127.0.0.1:${stepperPort}`,
       inventory: `127.0.0.1:${inventory.port}`,
       faults: `127.0.0.1:${faultsPort}`,
       ...(repairPort === 0 ? {} : { repair: `127.0.0.1:${repairPort}` }),
+      ...(monitorPort === 0 ? {} : { monitor: `127.0.0.1:${monitorPort}` }),
       ...(workloadPorts.scheduler === 0
         ? {}
         : {

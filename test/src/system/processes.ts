@@ -2,6 +2,7 @@ import { freePort } from '@chamber/etcd-process';
 import { budgets, etcdEndpoints, uniqueSimulation } from '@chamber/testing';
 import { shardEnv, envPrefix } from '@chamber/config';
 import { shardParticipant, shardsOf } from '@chamber/world';
+import type { ScenarioReport } from '@chamber/scenario';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -267,6 +268,7 @@ export function startScenariosProcess(
       CHAMBER_SCENARIOS_FAULTS: sim.address('faults'),
       CHAMBER_SCENARIOS_REPAIR: sim.address('inventory-repair'),
       CHAMBER_SCENARIOS_WORKLOADS: sim.address('workload-repair'),
+      CHAMBER_SCENARIOS_MONITOR: sim.address('monitor'),
       ...options.env,
     },
   });
@@ -282,6 +284,7 @@ function frontendServicesOf(sim: SimulationProcesses, scenarios: string) {
     workloads: sim.address('workload-repair'),
     scheduler: sim.address('scheduler'),
     scenarios,
+    monitor: sim.address('monitor'),
   };
 }
 
@@ -405,6 +408,8 @@ export function startFrontendProcess(options: {
     workloads?: string;
     scheduler?: string;
     scenarios?: string;
+    /** The monitor (its reports). */
+    monitor?: string;
   };
   /** The tracesink it reads the log from (none by default). */
   tracesink?: string;
@@ -432,6 +437,9 @@ export function startFrontendProcess(options: {
     ...(options.services.scenarios === undefined
       ? {}
       : { CHAMBER_FRONTEND_SCENARIOS: options.services.scenarios }),
+    ...(options.services.monitor === undefined
+      ? {}
+      : { CHAMBER_FRONTEND_MONITOR: options.services.monitor }),
     CHAMBER_FRONTEND_TRACESINK: options.tracesink ?? '',
     CHAMBER_LOG_LEVEL: 'info',
   });
@@ -468,4 +476,12 @@ export function runToEnd(command: string, args: readonly string[]): Promise<Ende
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** The expectations of a scenario run that did not hold, one a line, for an assertion's message. */
+export function failures(r: ScenarioReport): string {
+  return r.expectations
+    .filter((e) => !e.passed)
+    .map((e) => `${e.where}: at tick ${e.tick} expected ${e.expected}, saw ${e.observed}`)
+    .join('\n');
 }

@@ -56,6 +56,7 @@ beforeAll(async () => {
       faults: sim.address('faults'),
       'inventory-repair': sim.address('inventory-repair'),
       'workload-repair': sim.address('workload-repair'),
+      monitor: sim.address('monitor'),
       scenarios: scenarios.address,
     },
   });

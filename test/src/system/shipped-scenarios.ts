@@ -2,7 +2,7 @@ import { parseScenario, runScenario, startFor, type ScenarioReport } from '@cham
 import type { StartedChamber } from '@chamber/sdk';
 import fs from 'node:fs';
 import path from 'node:path';
-import { repo } from './processes.js';
+import { failures, repo } from './processes.js';
 
 /** The folder of the shipped scenarios. */
 export const scenarioFolder = path.join(repo, 'scenarios');
@@ -18,13 +18,6 @@ export function shippedScenarios(onLarge: boolean): string[] {
     .filter((f) => f.endsWith('.yaml') && f.endsWith('-large.yaml') === onLarge)
     .sort();
 }
-
-/** What failed, for the assertion's message. */
-const failures = (r: ScenarioReport): string =>
-  r.expectations
-    .filter((e) => !e.passed)
-    .map((e) => `${e.where}: at tick ${e.tick} expected ${e.expected}, saw ${e.observed}`)
-    .join('\n');
 
 /**
  * Runs shipped scenario `name` headless on a Chamber of its own (one

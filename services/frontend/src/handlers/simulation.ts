@@ -39,6 +39,7 @@ import type { SettledCache } from '../settled-cache.js';
 import type { ScenarioId } from './scenarios.js';
 import type { WorkloadId } from './workloads.js';
 import type { CapacityId } from './capacity.js';
+import type { ReportId } from './reports.js';
 
 /** The gRPC services and the store behind the simulation routes. */
 export interface SimulationDeps {
@@ -120,6 +121,7 @@ type SimulationId = Exclude<
   | WorkloadId
   | ScenarioId
   | CapacityId
+  | ReportId
   | 'listLogs'
   | 'streamEvents'
   | 'getAbout'

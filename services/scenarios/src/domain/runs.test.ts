@@ -33,6 +33,7 @@ const report = (passed: boolean): ScenarioReport => ({
   tick: 12,
   digest: 'd',
   conditionMetAt: undefined,
+  elements: undefined,
   expectations: [],
   workloads: [],
   repairs: {},

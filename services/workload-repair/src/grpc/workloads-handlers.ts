@@ -19,9 +19,8 @@ import {
   type WorkloadsServer,
 } from '@chamber/protos';
 import { cmp, op, type Compare, type Entry, type Store } from '@chamber/store';
-import { workloadsInbox, workloadsOwner } from '@chamber/workloads-client';
+import { summarizeAvailability, workloadsInbox, workloadsOwner } from '@chamber/workloads-client';
 import { instanceName, instanceOfKey, isUnder, keys } from '@chamber/world';
-import { summarizeAvailability } from '../domain/availability.js';
 import { applyInput } from '../domain/inputs.js';
 import { checkSpec, nameProblem, type SpecProblem } from '../domain/spec.js';
 import { standingInstance, standingWorkload, type InstanceRecords } from '../domain/standing.js';

@@ -22,6 +22,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
 import { PlanDefinitionResponse } from "../../inventory/v1/inventory.js";
+import { ReportFigures } from "../../reports/v1/reports.js";
 
 export const protobufPackage = "chamber.scenario.v1";
 
@@ -197,6 +198,12 @@ export interface ScenarioReport {
   repairs: { [key: string]: number };
   /** Wall time of the run, in ms (not part of what it proves). */
   wallMs: number;
+  /**
+   * The run's element figures over ticks 0 to `tick` (availability,
+   * failures, MTBF, MTTR, detection delay, repair time), as the monitor's
+   * reports give them; absent in a report made before reports existed.
+   */
+  elements: ReportFigures | undefined;
 }
 
 export interface ScenarioReport_RepairsEntry {
@@ -675,6 +682,7 @@ function createBaseScenarioReport(): ScenarioReport {
     workloads: [],
     repairs: {},
     wallMs: 0,
+    elements: undefined,
   };
 }
 
@@ -709,6 +717,9 @@ export const ScenarioReport: MessageFns<ScenarioReport> = {
     });
     if (message.wallMs !== 0) {
       writer.uint32(80).uint64(message.wallMs);
+    }
+    if (message.elements !== undefined) {
+      ReportFigures.encode(message.elements, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -809,6 +820,14 @@ export const ScenarioReport: MessageFns<ScenarioReport> = {
             message.wallMs = longToNumber(reader.uint64());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.elements = ReportFigures.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -858,6 +877,7 @@ export const ScenarioReport: MessageFns<ScenarioReport> = {
         : isSet(object.wall_ms)
         ? globalThis.Number(object.wall_ms)
         : 0,
+      elements: isSet(object.elements) ? ReportFigures.fromJSON(object.elements) : undefined,
     };
   },
 
@@ -899,6 +919,9 @@ export const ScenarioReport: MessageFns<ScenarioReport> = {
     if (message.wallMs !== 0) {
       obj.wallMs = Math.round(message.wallMs);
     }
+    if (message.elements !== undefined) {
+      obj.elements = ReportFigures.toJSON(message.elements);
+    }
     return obj;
   },
 
@@ -925,6 +948,9 @@ export const ScenarioReport: MessageFns<ScenarioReport> = {
       {},
     );
     message.wallMs = object.wallMs ?? 0;
+    message.elements = (object.elements !== undefined && object.elements !== null)
+      ? ReportFigures.fromPartial(object.elements)
+      : undefined;
     return message;
   },
 };

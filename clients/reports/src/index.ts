@@ -1,0 +1,1 @@
+export { ReportsClient, type ReportRange } from './reports-client.js';

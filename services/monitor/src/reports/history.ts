@@ -1,0 +1,219 @@
+// The store side of reports: which revisions a tick range spans, and what
+// the elements' records did between them (the states at the range's first
+// tick, then every change, replayed from etcd's history by a watch).
+import { ChamberError, Code } from '@chamber/errors';
+import {
+  AvailabilitySample,
+  HistoryRecord,
+  RepairRecord,
+  SettledRecord,
+  TickIndexRecord,
+  TickRecord,
+} from '@chamber/protos';
+import type { Store, WatchEvent } from '@chamber/store';
+import { checkReadableTick } from '@chamber/timestamp';
+import { deviceOf, enumTypes, fromWire, keys, pathOfViewKey } from '@chamber/world';
+import type { WordFact } from '../domain/series.js';
+
+/** A tick range of the current run and the revisions it spans. */
+export interface TickRange {
+  readonly run: number;
+  readonly fromTick: number;
+  readonly toTick: number;
+  /** The world as tick `fromTick` began (its snapshot R(from)). */
+  readonly startRevision: number;
+  /** The world once tick `toTick` settled. */
+  readonly endRevision: number;
+}
+
+/**
+ * The range `[from, to]` of the current run (defaults: 0 and the last
+ * settled tick) and its revisions. Fails with `InvalidArgument` when `from >
+ * to` or `to` is after the last settled tick, `FailedPrecondition` when no
+ * tick of the run has settled, and `OutOfRange` naming the history kept
+ * (as time travel does) when `from` is older than it.
+ */
+export async function resolveRange(
+  store: Store,
+  from: number | undefined,
+  to: number | undefined,
+): Promise<TickRange> {
+  const [tick, settled, history] = await Promise.all([
+    store.get(TickRecord, keys.clockTick),
+    store.get(SettledRecord, keys.clockSettled),
+    store.get(HistoryRecord, keys.clockHistory),
+  ]);
+  const run = tick?.value.run ?? 0;
+  if (settled === undefined || settled.value.run !== run)
+    throw new ChamberError(Code.FailedPrecondition, `no tick of run ${run} has settled yet`);
+  const last = settled.value.tick;
+  const fromTick = from ?? 0;
+  const toTick = to ?? last;
+  if (toTick > last)
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `to tick ${toTick} is after the last settled tick ${last}`,
+      { details: { field: 'to_tick' } },
+    );
+  if (fromTick > toTick)
+    throw new ChamberError(
+      Code.InvalidArgument,
+      `from tick ${fromTick} is after to tick ${toTick}`,
+      {
+        details: { field: from === undefined ? 'to_tick' : 'from_tick' },
+      },
+    );
+  checkReadableTick(fromTick, history?.value, tick?.value.tick ?? last, run, 'from_tick');
+
+  const settledAt = async (t: number): Promise<number> => {
+    const exact = await store.get(TickIndexRecord, keys.tickIndex(t));
+    if (exact !== undefined) return exact.value.settledRevision;
+    // A tick nobody was expected at changed nothing: the world stood as the
+    // next indexed tick found it, or as the last settlement left it.
+    const next = await nextIndexed(store, t);
+    return next === undefined ? settled.modRevision : next.snapshotRevision - 1;
+  };
+  const exactFrom = await store.get(TickIndexRecord, keys.tickIndex(fromTick));
+  const endRevision = await settledAt(toTick);
+  const startRevision =
+    exactFrom !== undefined
+      ? exactFrom.value.snapshotRevision
+      : fromTick > 0
+        ? await settledAt(fromTick - 1)
+        : ((await nextIndexed(store, -1))?.snapshotRevision ?? endRevision);
+  return {
+    run,
+    fromTick,
+    toTick,
+    startRevision,
+    endRevision: Math.max(startRevision, endRevision),
+  };
+}
+
+async function nextIndexed(store: Store, tick: number): Promise<TickIndexRecord | undefined> {
+  const after = await store.list(TickIndexRecord, keys.tickIndexPrefix, {
+    ...(tick < 0 ? {} : { startAfter: keys.tickIndex(tick) }),
+    limit: 1,
+  });
+  return after.entries[0]?.value;
+}
+
+/** What an element's records did over a range: state words from their since-ticks. */
+export interface ElementFacts {
+  readonly path: string;
+  readonly actual: WordFact[];
+  readonly observed: WordFact[];
+}
+
+/** Everything a report or a series is folded from. */
+export interface RunRecords {
+  /** By element path, in path order. */
+  readonly elements: ReadonlyMap<string, ElementFacts>;
+  /** As they stand once the range's last tick settled. */
+  readonly repairs: readonly RepairRecord[];
+  readonly samples: readonly AvailabilitySample[];
+}
+
+/**
+ * Reads the range's records: the PDUs', TORs' and blades' actual and
+ * observed records at the start revision, every change to them up to the
+ * end revision (replayed by a watch of the simulation from the start
+ * revision on: its cost follows what changed, not the inventory times the
+ * ticks), and the repairs and availability samples at the end revision.
+ * Fails with `OutOfRange` when etcd compacted the revisions meanwhile.
+ */
+export async function readRun(store: Store, range: TickRange): Promise<RunRecords> {
+  const elements = new Map<string, ElementFacts>();
+  const take = (key: string, value: string | undefined): void => {
+    const fact = factOf(key, value);
+    if (fact === undefined) return;
+    const facts = elements.get(fact.path) ?? { path: fact.path, actual: [], observed: [] };
+    facts[fact.view].push(fact.fact);
+    elements.set(fact.path, facts);
+  };
+  const at = { revision: range.startRevision };
+  const [actual, observed] = await Promise.all([
+    store.listRaw(keys.actualPrefix, at),
+    store.listRaw(keys.observedPrefix, at),
+  ]);
+  for (const e of [...actual.entries, ...observed.entries]) take(e.key, e.value);
+  for (const e of await replay(store, range.startRevision, range.endRevision))
+    if (e.type === 'put') take(e.key, e.value);
+
+  const end = { revision: range.endRevision };
+  const [repairs, samples] = await Promise.all([
+    store.list(RepairRecord, keys.repairsPrefix, end),
+    store.list(AvailabilitySample, keys.availabilityPrefix, end),
+  ]);
+  return {
+    elements: new Map([...elements.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    repairs: repairs.entries.map((e) => e.value),
+    samples: samples.entries.map((e) => e.value),
+  };
+}
+
+/**
+ * The changes to the elements' actual and observed records in (`from`,
+ * `to`], from etcd's history. The watch follows the whole simulation so
+ * that a change at or past `to` — the range's last settlement is one —
+ * tells it the replay is complete.
+ */
+async function replay(store: Store, from: number, to: number): Promise<WatchEvent[]> {
+  if (to <= from) return [];
+  const events: WatchEvent[] = [];
+  let done!: () => void;
+  let failed!: (error: Error) => void;
+  const complete = new Promise<void>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
+  const watch = await store.watch(
+    '',
+    { fromRevision: from + 1, isShared: false, onError: (error) => failed(error) },
+    (batch) => {
+      for (const e of batch) {
+        if (e.modRevision > to) return done();
+        if (e.key.startsWith(keys.actualPrefix) || e.key.startsWith(keys.observedPrefix))
+          events.push(e);
+        if (e.modRevision === to) return done();
+      }
+    },
+  );
+  try {
+    await complete;
+  } finally {
+    await watch.cancel();
+  }
+  return events;
+}
+
+const stateTypes = {
+  pdu: enumTypes.pduState,
+  tor: enumTypes.torState,
+  blade: enumTypes.bladeState,
+} as const;
+
+/**
+ * The fact of one element record: `actual/<region>/<zone>/<rack>/<kind>/<n>`
+ * or `observed/…` of a PDU, TOR or blade (cables and the rest: `undefined`).
+ */
+function factOf(
+  key: string,
+  value: string | undefined,
+): { path: string; view: 'actual' | 'observed'; fact: WordFact } | undefined {
+  if (value === undefined) return undefined;
+  const actual = pathOfViewKey('actual', key);
+  const view = actual !== undefined ? 'actual' : 'observed';
+  const path = actual ?? pathOfViewKey('observed', key);
+  const device = path === undefined ? undefined : deviceOf(path);
+  if (path === undefined || device === undefined) return undefined;
+  const record = JSON.parse(value) as { state?: string; sinceTick?: string | number };
+  const type = view === 'observed' ? enumTypes.observedState : stateTypes[device.kind];
+  const word = fromWire(type, record.state ?? '') ?? 'unknown';
+  return { path, view, fact: { tick: Number(record.sinceTick ?? 0), word } };
+}
+
+/** Whether an actual state word of an element means it works. */
+export function isWorkingWord(word: string): boolean {
+  return word === 'working' || word === 'on';
+}
