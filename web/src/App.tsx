@@ -7,6 +7,7 @@ import { PasswordForm } from './PasswordForm.js';
 import { useVersion } from './pages/common.js';
 import { FaultsPage } from './pages/FaultsPage.js';
 import { LogPage } from './pages/LogPage.js';
+import { OverviewPage } from './pages/OverviewPage.js';
 import { RepairsPage } from './pages/RepairsPage.js';
 import { ScenariosPage } from './pages/ScenariosPage.js';
 import { WorkloadsPage } from './pages/WorkloadsPage.js';
@@ -14,6 +15,7 @@ import { WorkloadsPage } from './pages/WorkloadsPage.js';
 /** The pages, by the URL hash that shows them (`#/faults`); so a reload keeps the page. */
 const pages = [
   { hash: '#/', title: 'Inventory' },
+  { hash: '#/overview', title: 'Overview' },
   { hash: '#/faults', title: 'Faults' },
   { hash: '#/repairs', title: 'Repairs' },
   { hash: '#/workloads', title: 'Workloads' },
@@ -193,6 +195,13 @@ function Dashboard({ session, onLoggedOut }: { session: Session; onLoggedOut: ()
             version={version}
             focus={params.get('blade') ?? undefined}
             highlight={params.get('highlight') ?? undefined}
+          />
+        )}
+        {page === '#/overview' && (
+          <OverviewPage
+            version={version}
+            now={clock?.settledTick ?? 0}
+            oldest={clock?.oldestTick ?? 0}
           />
         )}
         {page === '#/faults' && <FaultsPage canInject={session.rights.includes('inject_faults')} />}

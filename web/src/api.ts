@@ -22,6 +22,8 @@ export type {
   LogEntry,
   PlacementExplanation,
   Repair,
+  Report,
+  ReportSeries,
   ScenarioRun,
   Session,
   States,
