@@ -269,7 +269,23 @@ describe('the faults, repairs and log pages', () => {
     await expect
       .poll(() => new URL(page.url()).hash)
       .toBe(`#/?${new URLSearchParams({ blade }).toString()}`);
-    await expect.poll(() => page.getByRole('region', { name: `blade ${blade}` }).count()).toBe(1);
+    const detail = page.getByRole('region', { name: `blade ${blade}` });
+    await expect.poll(() => detail.count()).toBe(1);
+    // Retiring it asks in the page; cancelled, the target stays in service.
+    const targetForm = detail.getByRole('form', { name: 'Set the target' });
+    await expect
+      .poll(() => targetForm.getByRole('button', { name: 'Set target' }).isEnabled())
+      .toBe(true);
+    await targetForm.getByLabel('State').selectOption('retired');
+    await targetForm.getByRole('button', { name: 'Set target' }).click();
+    const retire = page.getByRole('alertdialog', { name: `Retire ${blade}?` });
+    await expect.poll(() => retire.textContent()).toContain('out of service for good');
+    await retire.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => retire.count()).toBe(0);
+    const target = await fw.admin.call<{ element: { target?: { state?: string } } }>('getTarget', {
+      query: { path: blade },
+    });
+    expect(target.body.element.target?.state).toBe('TARGET_STATE_IN_SERVICE');
 
     // The fault form: units in the labels, a placeholder of real elements, and a bad value
     // refused next to its field before anything is sent.

@@ -7,7 +7,7 @@ import {
   type FaultKindWord,
   type TargetStateWord,
 } from '@chamber/world';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BodyOf } from '@chamber/api';
 import { call } from '../api.js';
 import {
@@ -126,7 +126,8 @@ export function TargetForm({
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [isBusy, setBusy] = useState(false);
-  const [isEdited, setEdited] = useState(false);
+  // A ref, not state: the read's answer must see a choice made while it was on its way.
+  const isEdited = useRef(false);
   const [isConfirming, setConfirming] = useState(false);
 
   useEffect(() => {
@@ -138,7 +139,7 @@ export function TargetForm({
         // The element's record in the target view: its `target` field (the schema's open part).
         const target = (body.element as { target?: { state?: string } }).target;
         const current = fromWire(enumTypes.targetState, target?.state ?? '');
-        if (!isEdited && isOneOf(targetStates, current)) setState(current);
+        if (!isEdited.current && isOneOf(targetStates, current)) setState(current);
       },
       (e: unknown) => {
         if (!isCancelled) setError(describeError(e));
@@ -169,7 +170,7 @@ export function TargetForm({
       setDone(
         `Target set to ${state.replaceAll('_', ' ')} from tick ${answer.effectiveTick ?? 0}.`,
       );
-      setEdited(false);
+      isEdited.current = false;
       onDone();
     } catch (err) {
       setError(describeError(err));
@@ -190,7 +191,7 @@ export function TargetForm({
           value={state}
           onChange={(e) => {
             if (isOneOf(targetStates, e.target.value)) setState(e.target.value);
-            setEdited(true);
+            isEdited.current = true;
           }}
         >
           {targetStates.map((s) => (
