@@ -223,6 +223,12 @@ describe('the Workloads page', () => {
 
     // Scale to 3: two racks hold only two under anti-affinity by rack; the third waits, saying why.
     const scale = row.getByRole('form', { name: 'Scale web' });
+    // A count the API would refuse is said next to the field, and Scale waits for a good one.
+    await scale.getByLabel('Instances').fill('1.5');
+    await expect
+      .poll(() => scale.getByRole('alert').textContent())
+      .toBe('Instances must be a whole number');
+    expect(await scale.getByRole('button', { name: 'Scale' }).isDisabled()).toBe(true);
     // Changed by someone else after the edit began (and applied at a tick): refused, and reloaded.
     await scale.getByLabel('Instances').fill('3');
     await fw.admin.call('updateWorkload', { params: { name: 'web' }, body: { maxUnavailable: 2 } });

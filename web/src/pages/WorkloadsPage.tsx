@@ -6,9 +6,9 @@ import {
   type PlacementRuleWord,
 } from '@chamber/world';
 import type { BodyOf } from '@chamber/api';
-import { Fragment, useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError, call, type Instance, type PlacementExplanation, type Workload } from '../api.js';
-import { bodySchema, numberProblem, type FieldSchema } from '../detail/limits.js';
+import { bodySchema, inputBounds, numberProblem, type FieldSchema } from '../detail/limits.js';
 import { AvailabilityChart } from './AvailabilityChart.js';
 import { ConfirmDialog, focusInvalid, NumberField, Problem } from './common.js';
 
@@ -213,14 +213,17 @@ function WorkloadRow({
       setBusy(false);
     }
   };
+  const instancesSchema = bodySchema('updateWorkload').instances;
+  // What the API would refuse in the count typed, said next to it before sending.
+  const scaleProblem =
+    scale === undefined
+      ? undefined
+      : (numberProblem('Instances', instancesSchema, scale.text) ??
+        (scale.text.trim() === '' ? 'Instances is required' : undefined));
+  const scaleProblemId = useId();
   const submitScale = (e: FormEvent): void => {
     e.preventDefault();
-    if (scale === undefined) return;
-    const problem = numberProblem('instances', bodySchema('updateWorkload').instances, scale.text);
-    if (problem !== undefined || scale.text.trim() === '') {
-      setError(new Error(`Not accepted: ${problem ?? 'instances is required'}.`));
-      return;
-    }
+    if (scale === undefined || scaleProblem !== undefined) return;
     const instances = Number(scale.text);
     void change(async () => {
       const { body } = await call('updateWorkload', {
@@ -274,17 +277,29 @@ function WorkloadRow({
                     Instances
                     <input
                       type="number"
-                      min={0}
                       step={1}
+                      {...inputBounds(instancesSchema)}
                       value={scale?.text ?? String(w.instances)}
+                      aria-invalid={scaleProblem !== undefined}
+                      {...(scaleProblem === undefined
+                        ? {}
+                        : { 'aria-describedby': scaleProblemId })}
                       onChange={(e) =>
                         setScale({ text: e.target.value, revision: scale?.revision ?? w.revision })
                       }
                     />
                   </label>
-                  <button type="submit" disabled={isBusy || scale === undefined}>
+                  <button
+                    type="submit"
+                    disabled={isBusy || scale === undefined || scaleProblem !== undefined}
+                  >
                     Scale
                   </button>
+                  {scaleProblem !== undefined && (
+                    <span id={scaleProblemId} role="alert" className="field-error">
+                      {scaleProblem}
+                    </span>
+                  )}
                 </form>
                 {!isConfirming && (
                   <button type="button" className="danger" onClick={() => setConfirming(true)}>
