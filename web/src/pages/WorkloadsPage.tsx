@@ -6,9 +6,9 @@ import {
   type PlacementRuleWord,
 } from '@chamber/world';
 import type { BodyOf } from '@chamber/api';
-import { Fragment, useEffect, useId, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, type Instance, type PlacementExplanation, type Workload } from '../api.js';
-import { bodySchema, inputBounds, numberProblem, type FieldSchema } from '../detail/limits.js';
+import { bodySchema, numberProblem, type FieldSchema } from '../detail/limits.js';
 import { AvailabilityChart } from './AvailabilityChart.js';
 import { ConfirmDialog, focusInvalid, NumberField, Problem } from './common.js';
 
@@ -214,16 +214,14 @@ function WorkloadRow({
     }
   };
   const instancesSchema = bodySchema('updateWorkload').instances;
-  // What the API would refuse in the count typed, said next to it before sending.
-  const scaleProblem =
-    scale === undefined
-      ? undefined
-      : (numberProblem('Instances', instancesSchema, scale.text) ??
-        (scale.text.trim() === '' ? 'Instances is required' : undefined));
-  const scaleProblemId = useId();
+  // Scale waits for a count the API would take (NumberField says what is wrong with one).
+  const isScaleBad =
+    scale === undefined ||
+    scale.text.trim() === '' ||
+    numberProblem('Instances', instancesSchema, scale.text) !== undefined;
   const submitScale = (e: FormEvent): void => {
     e.preventDefault();
-    if (scale === undefined || scaleProblem !== undefined) return;
+    if (scale === undefined || isScaleBad) return;
     const instances = Number(scale.text);
     void change(async () => {
       const { body } = await call('updateWorkload', {
@@ -273,33 +271,15 @@ function WorkloadRow({
                   noValidate
                   onSubmit={submitScale}
                 >
-                  <label>
-                    Instances
-                    <input
-                      type="number"
-                      step={1}
-                      {...inputBounds(instancesSchema)}
-                      value={scale?.text ?? String(w.instances)}
-                      aria-invalid={scaleProblem !== undefined}
-                      {...(scaleProblem === undefined
-                        ? {}
-                        : { 'aria-describedby': scaleProblemId })}
-                      onChange={(e) =>
-                        setScale({ text: e.target.value, revision: scale?.revision ?? w.revision })
-                      }
-                    />
-                  </label>
-                  <button
-                    type="submit"
-                    disabled={isBusy || scale === undefined || scaleProblem !== undefined}
-                  >
+                  <NumberField
+                    label="Instances"
+                    schema={instancesSchema}
+                    value={scale?.text ?? String(w.instances)}
+                    onChange={(text) => setScale({ text, revision: scale?.revision ?? w.revision })}
+                  />
+                  <button type="submit" disabled={isBusy || isScaleBad}>
                     Scale
                   </button>
-                  {scaleProblem !== undefined && (
-                    <span id={scaleProblemId} role="alert" className="field-error">
-                      {scaleProblem}
-                    </span>
-                  )}
                 </form>
                 {!isConfirming && (
                   <button type="button" className="danger" onClick={() => setConfirming(true)}>

@@ -231,7 +231,7 @@ export function TextFilter({
 }
 
 /**
- * A number field with its unit in its label (`At (tick)`), checked against
+ * A number field with its unit, if any, in its label (`At (tick)`), checked against
  * the API's `schema` as it is typed: what the API would refuse is said next
  * to the field (and the input marked invalid) before anything is sent.
  * Empty is fine here; a form says when a value is required.
@@ -245,7 +245,7 @@ export function NumberField({
   size,
 }: {
   label: string;
-  unit: string;
+  unit?: string;
   schema: FieldSchema | undefined;
   value: string;
   onChange: (value: string) => void;
@@ -257,7 +257,8 @@ export function NumberField({
     <span className="field">
       <label title={schema?.description}>
         <span>
-          {label} <span className="unit">({unit})</span>
+          {label}
+          {unit !== undefined && <span className="unit"> ({unit})</span>}
         </span>
         <input
           type="number"
