@@ -2,13 +2,16 @@ import { useCallback, useEffect, useState } from 'react';
 import { wordOf } from '@chamber/world';
 import type { PolicyWord } from '@chamber/world';
 import { ApiError, call, type ClockStatus } from './api.js';
-import { Problem } from './pages/common.js';
+import { bodySchema, numberProblem } from './detail/limits.js';
+import { ConfirmDialog, NumberField, Problem } from './pages/common.js';
 
 /**
  * The clock: tick, policy, epoch and run, re-read at every clock event, and
  * its controls (for users with the step_time right): step 1, 10 or 100, run
- * at a rate and pause, run until a tick, and reset after a confirmation.
- * A refused or failed action says why.
+ * at a rate (ticks per second) and pause, run until a tick, and reset
+ * after an in-page confirmation. The rate and the tick are checked as typed
+ * against the API's limits (nothing is sent while one is broken). A refused
+ * or failed action says why.
  */
 export function ClockBar({
   version,
@@ -32,6 +35,11 @@ export function ClockBar({
   const [rate, setRate] = useState('5');
   const [until, setUntil] = useState('');
   const [isBusy, setBusy] = useState(false);
+  const [isConfirming, setConfirming] = useState(false);
+  const rateSchema = bodySchema('setPolicy').rate;
+  const untilSchema = bodySchema('runUntil').tick;
+  const isRateBad = numberProblem('Rate', rateSchema, rate) !== undefined || rate.trim() === '';
+  const isUntilBad = numberProblem('Run until', untilSchema, until) !== undefined;
 
   useEffect(() => {
     call('getClock').then(({ body: read }) => {
@@ -58,9 +66,8 @@ export function ClockBar({
   const setPolicy = (policy: PolicyWord, extra: { rate?: number } = {}) =>
     act(async () => (await call('setPolicy', { body: { policy, ...extra }, ifMatch: epoch })).body);
   const reset = () => {
-    if (window.confirm('Reset wipes the simulated world and starts a new run at tick 0. Reset?')) {
-      void act(async () => (await call('resetClock', { body: {} })).body);
-    }
+    setConfirming(false);
+    void act(async () => (await call('resetClock', { body: {} })).body);
   };
   const policy = wordOf(clock?.policy ?? 'POLICY_PAUSED');
   const isRunning = policy === 'measured' || policy === 'no wait';
@@ -95,49 +102,63 @@ export function ClockBar({
           ) : (
             <button
               type="button"
+              disabled={isRateBad}
               onClick={() => void setPolicy('measured', { rate: Number(rate) })}
             >
               Run
             </button>
           )}
-          <label>
-            Rate
-            <input
-              type="number"
-              min="0.1"
-              step="0.1"
-              value={rate}
-              onChange={(e) => setRate(e.target.value)}
-              size={4}
-            />
-          </label>
+          <NumberField
+            label="Rate"
+            unit="ticks/s"
+            schema={rateSchema}
+            value={rate}
+            onChange={setRate}
+            size={4}
+          />
           <form
+            noValidate
             onSubmit={(e) => {
               e.preventDefault();
+              if (isUntilBad) return;
               void act(
                 async () => (await call('runUntil', { body: { tick: Number(until) } })).body,
               );
             }}
           >
-            <label>
-              Run until
-              <input
-                type="number"
-                min="0"
-                value={until}
-                onChange={(e) => setUntil(e.target.value)}
-                size={6}
-                required
-              />
-            </label>
-            <button type="submit" disabled={isBusy || isRunning}>
+            <NumberField
+              label="Run until"
+              unit="tick"
+              schema={untilSchema}
+              value={until}
+              onChange={setUntil}
+              size={6}
+            />
+            <button
+              type="submit"
+              disabled={isBusy || isRunning || isUntilBad || until.trim() === ''}
+            >
               Go
             </button>
           </form>
-          <button type="button" className="danger" onClick={reset}>
+          <button type="button" className="danger" onClick={() => setConfirming(true)}>
             Reset…
           </button>
         </span>
+      )}
+      {isConfirming && (
+        <ConfirmDialog
+          title="Reset the simulation?"
+          confirmLabel="Reset"
+          isBusy={isBusy}
+          onConfirm={reset}
+          onCancel={() => setConfirming(false)}
+        >
+          Reset deletes the simulated world of run {clock?.run ?? 0}, now at tick {clock?.tick ?? 0}{' '}
+          (its faults, repairs, workloads and every element&apos;s state), and starts run{' '}
+          {(clock?.run ?? 0) + 1} at tick 0, paused, rebuilt from the definition and the seed. It
+          cannot be undone.
+        </ConfirmDialog>
       )}
       <Problem error={error} />
     </section>

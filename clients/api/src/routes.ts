@@ -1173,6 +1173,12 @@ const table = [
         'the newest `limit` matching entries instead of the oldest (still in ascending order)',
       ),
       service: s.name('only this service'),
+      servicePrefix: s.name(
+        'only services whose name starts with this (`inventory` takes in `inventory-repair`)',
+      ),
+      decisions: s.boolean(
+        'only decisions: leave out the per-tick bookkeeping spans (`clock.publish`, `clock.settle`, `<service>.tick`)',
+      ),
       target: elementPath,
       severity: s.oneOf(severities, 'only entries this severe or more'),
       traceId: s.string('only this trace (a causality tree)', { pattern: '^[0-9a-f]{32}$' }),

@@ -1,4 +1,4 @@
-import { severities } from '@chamber/world';
+import { isBookkeepingSpan, severities } from '@chamber/world';
 import { followEvents, parseData } from './events.js';
 import { show, type AreaExtension, type Context, type RestCall } from './program.js';
 import { restClient } from './rest.js';
@@ -93,13 +93,23 @@ async function showLogs(ctx: Context, route: RestCall): Promise<void> {
   );
 }
 
-/** The `--service`, `--target`, `--severity` and `--run` filter, applied to streamed entries. */
+/**
+ * The `--service`, `--service-prefix`, `--decisions`, `--target`,
+ * `--severity` and `--run` filter, applied to streamed entries as the sink
+ * applies it to the page.
+ */
 function entryFilter(ctx: Context): (entry: LogEntry) => boolean {
   const { service, target, severity, run } = ctx.values as Omit<LogEntry, 'seq' | 'tick'>;
+  const { servicePrefix = '', decisions = false } = ctx.values as {
+    servicePrefix?: string;
+    decisions?: boolean;
+  };
   const rank = (s: string | undefined): number =>
     (severities as readonly string[]).indexOf(severityName(s));
   return (entry) =>
     (service === undefined || entry.service === service) &&
+    (entry.service ?? '').startsWith(servicePrefix) &&
+    (!decisions || !isBookkeepingSpan(entry.name ?? '')) &&
     (target === undefined ||
       entry.target === target ||
       (entry.target ?? '').startsWith(`${target}/`)) &&

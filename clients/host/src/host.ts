@@ -15,6 +15,7 @@ import {
   type TickContext,
   type TickResult,
 } from '@chamber/participant';
+import { tickSpanName } from '@chamber/world';
 import { elect, type Elected, type Term } from './election.js';
 import { hostService, type GrpcServing, type HostedService } from './service.js';
 
@@ -151,7 +152,7 @@ function traced(
   return (ctx: TickContext) =>
     withTickSpan(
       tracer,
-      `${name}.tick`,
+      tickSpanName(name),
       { tick: ctx.tick, run: ctx.run },
       {},
       async (span): Promise<TickResult> => {

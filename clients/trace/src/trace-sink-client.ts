@@ -30,6 +30,10 @@ export interface EntryFilter {
   readonly traceId?: string;
   /** Only entries of this run of the clock. */
   readonly run?: number;
+  /** Only entries of services whose name starts with this (`inventory` takes in `inventory-repair`). */
+  readonly servicePrefix?: string;
+  /** Only decisions: no per-tick bookkeeping span (`clock.publish`, `monitor.tick`, …). */
+  readonly isDecisionsOnly?: boolean;
 }
 
 /** Options of {@link TraceSinkClient.listEntries}. */
@@ -58,6 +62,8 @@ const filterFields = (f: EntryFilter) => ({
   target: f.target ?? '',
   minSeverity: f.minSeverity ?? 0,
   traceId: f.traceId ?? '',
+  servicePrefix: f.servicePrefix ?? '',
+  decisionsOnly: f.isDecisionsOnly ?? false,
   run: f.run ?? 0,
 });
 

@@ -100,11 +100,14 @@ export {
   type TorStateWord,
 } from './vocabulary.js';
 export {
+  clockSpanNames,
+  isBookkeepingSpan,
   reasonAttribute,
   runAttribute,
   severityAttribute,
   targetAttribute,
   tickAttribute,
+  tickSpanName,
 } from './trace.js';
 export { defaultPorts, type ServiceName } from './ports.js';
 export {

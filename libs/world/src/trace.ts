@@ -18,3 +18,29 @@ export const reasonAttribute = 'chamber.reason';
  * an error whatever it says.
  */
 export const severityAttribute = 'chamber.severity';
+
+/** The names of the stepper's spans, as it publishes ticks and settles them. */
+export const clockSpanNames = { publish: 'clock.publish', settle: 'clock.settle' } as const;
+
+/** The suffix of a participant's tick span: `monitor.tick`. */
+const tickSpanSuffix = '.tick';
+
+/** The span a participant's tick is recorded in: `monitor` → `monitor.tick`. */
+export function tickSpanName(participant: string): string {
+  return `${participant}${tickSpanSuffix}`;
+}
+
+/**
+ * Whether a span named `name` is per-tick bookkeeping rather than a
+ * decision: the clock's publish and settle spans ({@link clockSpanNames})
+ * and every participant's tick span ({@link tickSpanName}), which only
+ * parent the decisions made in the tick. The trace log's `decisions`
+ * filter and the dashboard's Log page leave them out by this one list.
+ */
+export function isBookkeepingSpan(name: string): boolean {
+  return (
+    name === clockSpanNames.publish ||
+    name === clockSpanNames.settle ||
+    (name.endsWith(tickSpanSuffix) && name.length > tickSpanSuffix.length)
+  );
+}

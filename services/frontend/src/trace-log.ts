@@ -36,6 +36,8 @@ export class TraceLog implements LogSource, LogFeed {
     const request = {
       afterSeq: query.after ?? 0,
       service: query.service ?? '',
+      servicePrefix: query.servicePrefix ?? '',
+      decisions: query.decisions ?? false,
       target: query.target ?? '',
       severity: query.severity ?? '',
       traceId: query.traceId ?? '',
@@ -50,6 +52,8 @@ export class TraceLog implements LogSource, LogFeed {
     const res = await this.client.listEntries({
       ...(query.after === undefined ? {} : { afterSeq: query.after }),
       ...(query.service === undefined ? {} : { service: query.service }),
+      ...(query.servicePrefix === undefined ? {} : { servicePrefix: query.servicePrefix }),
+      ...(query.decisions === undefined ? {} : { isDecisionsOnly: query.decisions }),
       ...(query.target === undefined ? {} : { target: query.target }),
       ...(query.severity === undefined
         ? {}

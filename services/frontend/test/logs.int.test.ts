@@ -3,6 +3,7 @@ import { createLogger } from '@chamber/telemetry';
 import { etcdEndpoints } from '@chamber/testing';
 import { TraceSinkClient } from '@chamber/trace-client';
 import { createTraceSinkService, traceSinkSchema, type TraceSinkService } from '@chamber/tracesink';
+import { clockSpanNames, tickSpanName } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFrontend, type TestFrontend } from './helpers.js';
 
@@ -114,6 +115,42 @@ describe('frontend: the trace log', () => {
     expect(await reasons({ run: 2, tail: true, limit: 1 })).toEqual(['run 2, third']);
     const bad = await admin.call('listLogs', { query: { run: 0 } }).catch((e: unknown) => e);
     expect(bad).toMatchObject({ details: { field: 'run' } });
+  });
+
+  it('lists decisions only (no per-tick bookkeeping span), and services by the start of their name', async () => {
+    const sink = await startSink();
+    const named = (name: string, service: string, reason: string) => ({
+      ...span(service, '', 'info', reason),
+      name,
+    });
+    await sink.client.export([
+      named(clockSpanNames.publish, 'stepper', 'published'),
+      named(tickSpanName('inventory-repair'), 'inventory-repair', 'its tick'),
+      span('inventory-repair', 'r1/z1/rack1/blade/0', 'info', 'power-cycle'),
+      span('inventory', 'r1/z1/rack1/blade/0', 'info', 'powered off'),
+      named(clockSpanNames.settle, 'stepper', 'settled'),
+    ]);
+    const f = await frontendWith(sink.address);
+    const admin = await f.login('admin', 'correct horse battery staple');
+    // Proto3 JSON leaves out an empty list.
+    type Page = { entries?: Array<{ reason: string }> };
+    const reasons = async (query: Record<string, string | number | boolean>) =>
+      ((await admin.call<Page>('listLogs', { query })).body.entries ?? []).map((e) => e.reason);
+    expect(await reasons({ decisions: true })).toEqual(['power-cycle', 'powered off']);
+    expect(await reasons({})).toHaveLength(5);
+    expect(await reasons({ servicePrefix: 'inventory' })).toEqual([
+      'its tick',
+      'power-cycle',
+      'powered off',
+    ]);
+    expect(
+      await reasons({ servicePrefix: 'inventory', decisions: true, tail: true, limit: 1 }),
+    ).toEqual(['powered off']);
+    expect(await reasons({ servicePrefix: 'repair' })).toEqual([]);
+    const bad = await admin
+      .call('listLogs', { query: { servicePrefix: 'no spaces' } })
+      .catch((e: unknown) => e);
+    expect(bad).toMatchObject({ details: { field: 'servicePrefix' } });
   });
 
   it('streams new entries as logs events, resumable with Last-Event-ID', async () => {

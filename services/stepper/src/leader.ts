@@ -30,7 +30,7 @@ import {
   type ClockRecords,
   type WrittenClockRecords,
 } from '@chamber/timestamp';
-import { isBookkeeping, isProtocolKey, keys } from '@chamber/world';
+import { clockSpanNames, isBookkeeping, isProtocolKey, keys } from '@chamber/world';
 import { Coalesced } from './coalesced.js';
 import { afterReset } from './domain/control.js';
 import { foldDigest } from './domain/digest.js';
@@ -470,7 +470,7 @@ export class Leader {
     if (ops.length === 0) return;
     await withTickSpan(
       this.options.tracer,
-      isSettled ? 'clock.publish' : 'clock.settle',
+      isSettled ? clockSpanNames.publish : clockSpanNames.settle,
       { tick: tick.value.tick, run: tick.value.run },
       {},
       async (span) => {
@@ -551,7 +551,7 @@ export class Leader {
     const nowMs = Date.now();
     const res = await withTickSpan(
       this.options.tracer,
-      'clock.publish',
+      clockSpanNames.publish,
       { tick: tick.value.tick, run: tick.value.run },
       {},
       async (span) => {

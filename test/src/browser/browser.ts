@@ -67,10 +67,15 @@ export async function submitLogin(page: Page, user: string, password: string): P
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
-/** Loads the `small` sample and runs the clock `ticks` past its load, so blades work. */
-export async function loadSmall(fw: FrontendWorld, ticks = 6): Promise<void> {
+/** Loads the sample `name` and runs the clock `ticks` past its load, so blades work. */
+export async function loadSample(fw: FrontendWorld, name: string, ticks = 6): Promise<void> {
   const load = await fw.admin.call<{ effectiveTick: number }>('loadDefinition', {
-    body: { source: sample('small'), fileName: 'small.yaml' },
+    body: { source: sample(name), fileName: `${name}.yaml` },
   });
   await fw.admin.call('runUntil', { body: { tick: load.body.effectiveTick + ticks } });
+}
+
+/** Loads the `small` sample and runs the clock `ticks` past its load, so blades work. */
+export function loadSmall(fw: FrontendWorld, ticks = 6): Promise<void> {
+  return loadSample(fw, 'small', ticks);
 }

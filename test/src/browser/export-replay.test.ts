@@ -24,7 +24,9 @@ afterEach(async () => {
 });
 
 const tickOf = async (page: Page) =>
-  Number((await page.getByLabel('Tick').textContent())?.replace(/^tick (\d+).*$/, '$1'));
+  Number(
+    (await page.getByLabel('Tick', { exact: true }).textContent())?.replace(/^tick (\d+).*$/, '$1'),
+  );
 
 /** Steps the clock from the header's button `Step <n>` and waits for the tick it reaches. */
 async function stepFromHeader(page: Page, n: 1 | 10): Promise<number> {
@@ -47,7 +49,9 @@ describe('a run driven from the dashboard, exported as a scenario', () => {
       const { page, problems } = await openPage(browser, original.url);
       cleanup.push(() => page.close());
       await submitLogin(page, 'admin', original.adminPassword);
-      await expect.poll(() => page.getByLabel('Tick').textContent()).toMatch(/^tick \d+$/);
+      await expect
+        .poll(() => page.getByLabel('Tick', { exact: true }).textContent())
+        .toMatch(/^tick \d+$/);
       await stepFromHeader(page, 1);
 
       // Two faults from the form: a power loss for 6 ticks, and a hang due at
@@ -58,13 +62,13 @@ describe('a run driven from the dashboard, exported as a scenario', () => {
       const form = faults.getByRole('form', { name: 'Inject a fault' });
       await form.getByLabel('Kind').selectOption('power_loss');
       await form.getByLabel('Targets').fill('small/z1/rack2/pdu/0');
-      await form.getByLabel('duration', { exact: true }).fill('6');
+      await form.getByLabel('Duration (ticks)').fill('6');
       await form.getByRole('button', { name: 'Inject' }).click();
       await expect.poll(() => faults.getByRole('status').textContent()).toMatch(/^Injected fault /);
-      await form.getByLabel('duration', { exact: true }).fill('');
+      await form.getByLabel('Duration (ticks)').fill('');
       await form.getByLabel('Kind').selectOption('hang');
       await form.getByLabel('Targets').fill('small/z1/rack1/blade/2');
-      await form.getByLabel('at', { exact: true }).fill('40');
+      await form.getByLabel('At (tick)').fill('40');
       await form.getByRole('button', { name: 'Inject' }).click();
       const hangRow = page.getByRole('row').filter({ hasText: 'small/z1/rack1/blade/2' });
       await expect.poll(() => hangRow.textContent()).toContain('scheduled');

@@ -309,15 +309,11 @@ describe('the inventory map', () => {
     await pdu.getByLabel('Duration').fill('0');
     await pdu.getByRole('button', { name: 'Inject' }).click();
     const refusal = pdu.getByRole('form', { name: 'Inject a fault' }).getByRole('alert');
-    await expect
-      .poll(() => refusal.textContent())
-      .toBe('Not accepted: duration must be at least 1, as the API requires.');
+    await expect.poll(() => refusal.textContent()).toBe('Duration must be at least 1');
     await pdu.getByLabel('Duration').fill('');
     await pdu.getByLabel('Probability').fill('2');
     await pdu.getByRole('button', { name: 'Inject' }).click();
-    await expect
-      .poll(() => refusal.textContent())
-      .toBe('Not accepted: probability must be at most 1, as the API requires.');
+    await expect.poll(() => refusal.textContent()).toBe('Probability must be at most 1');
     expect(posts).toEqual([]);
     // A good one is sent, and the old refusal goes.
     await pdu.getByLabel('Probability').fill('');

@@ -1,4 +1,5 @@
 import { etcdEndpoints, uniqueSimulation } from '@chamber/testing';
+import { isBookkeepingSpan } from '@chamber/world';
 import { traceSinkSpanProcessors } from '@chamber/trace-client';
 import { context } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -11,6 +12,7 @@ import { startTraceSinkProcess } from '../system/processes.js';
 import {
   artifact,
   launchChromium,
+  loadSample,
   loadSmall,
   openPage,
   quickControlPlane,
@@ -39,8 +41,11 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-/** A world with monitor and repair whose services send their spans to a tracesink. */
-async function world(label: string) {
+/**
+ * A world with monitor and repair whose services (the stepper too) send
+ * their spans to a tracesink, with the sample `name` loaded.
+ */
+async function world(label: string, name = 'small') {
   const sink = await startTraceSinkProcess({
     endpoints: etcdEndpoints(),
     simulation: uniqueSimulation(label),
@@ -62,7 +67,7 @@ async function world(label: string) {
     { webRoot, tracesink: sink.address },
   );
   closers.push(() => fw.close());
-  await loadSmall(fw);
+  await loadSample(fw, name);
   return { ...fw, flush: () => Promise.all(providers.map((p) => p.forceFlush())) };
 }
 
@@ -74,13 +79,17 @@ async function logIn(
   const { page, problems } = await openPage(browser, url);
   closers.push(() => page.close());
   await submitLogin(page, user, password);
-  await expect.poll(() => page.getByLabel('Tick').textContent()).toMatch(/^tick \d+$/);
+  await expect
+    .poll(() => page.getByLabel('Tick', { exact: true }).textContent())
+    .toMatch(/^tick \d+$/);
   return { page, problems };
 }
 
 const b0 = 'small/z1/rack1/blade/0';
 const tickOf = async (page: Page) =>
-  Number((await page.getByLabel('Tick').textContent())?.replace(/^tick (\d+).*$/, '$1'));
+  Number(
+    (await page.getByLabel('Tick', { exact: true }).textContent())?.replace(/^tick (\d+).*$/, '$1'),
+  );
 
 describe('the faults, repairs and log pages', () => {
   it('injects a crash from the form, shows its repair with reasons and history, clears all, and shows the log with a causality tree', async () => {
@@ -109,12 +118,12 @@ describe('the faults, repairs and log pages', () => {
     await expect.poll(() => form.getByRole('alert').textContent()).toMatch(/^Not accepted \(400 /);
     // Limits the API's schema sets are checked before sending: duration is at least 1.
     await form.getByLabel('Targets').fill(b0);
-    await form.getByLabel('duration', { exact: true }).fill('0');
+    await form.getByLabel('Duration (ticks)').fill('0');
     await form.getByRole('button', { name: 'Inject' }).click();
     await expect
       .poll(() => form.getByRole('alert').textContent())
-      .toBe('Not accepted: duration must be at least 1, as the API requires.');
-    await form.getByLabel('duration', { exact: true }).fill('');
+      .toBe('Duration must be at least 1');
+    await form.getByLabel('Duration (ticks)').fill('');
 
     // Repairs: step the clock from the header until the blade's repair succeeds.
     await nav.getByRole('link', { name: 'Repairs' }).click();
@@ -152,7 +161,7 @@ describe('the faults, repairs and log pages', () => {
     const later = (await tickOf(page)) + 100;
     await form.getByLabel('Kind').selectOption('hang');
     await form.getByLabel('Targets').fill('small/z1/rack2/blade/2');
-    await form.getByLabel('at', { exact: true }).fill(String(later));
+    await form.getByLabel('At (tick)').fill(String(later));
     await form.getByRole('button', { name: 'Inject' }).click();
     const hangRow = page.getByRole('row').filter({ hasText: 'small/z1/rack2/blade/2' });
     await expect.poll(() => hangRow.textContent()).toContain('scheduled');
@@ -169,8 +178,11 @@ describe('the faults, repairs and log pages', () => {
     await expect.poll(() => crashRow.count()).toBe(1);
     await filters.getByLabel('Target').fill('');
     await expect.poll(() => hangRow.count()).toBe(1);
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Clear all…' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Clear all faults?' })
+      .getByRole('button', { name: 'Clear all faults' })
+      .click();
     await expect.poll(() => faults.getByRole('status').textContent()).toMatch(/^1 fault clears at/);
     await page.getByRole('button', { name: 'Step 1', exact: true }).click();
     await expect.poll(() => hangRow.textContent()).toContain('cleared');
@@ -179,7 +191,7 @@ describe('the faults, repairs and log pages', () => {
     // Log: the repair's decisions, live, and one's causality tree.
     await fw.flush();
     await nav.getByRole('link', { name: 'Log' }).click();
-    await page.getByLabel('Service').fill('inventory-repair');
+    await page.getByRole('combobox', { name: 'Service' }).selectOption('inventory-repair');
     const decision = page.getByRole('row').filter({ hasText: 'repair.decision' }).first();
     await expect.poll(() => decision.textContent()).toContain(b0);
     // Each entry says which run of the clock its tick belongs to.
@@ -197,6 +209,135 @@ describe('the faults, repairs and log pages', () => {
 
     // The refused inject is a 400 the page shows; the browser also logs it as a failed resource.
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
+  });
+
+  it('hides per-tick bookkeeping in the log, filters services by choice or prefix, links targets to the map; a form says its units and refuses a bad value unsent; Reset confirms in the page; placeholders name the loaded inventory', async () => {
+    // The `standard` sample, so a placeholder naming `small` would be wrong.
+    const fw = await world('web-log-forms', 'standard');
+    const blade = 'standard/z1/rack1/blade/0';
+    const fault = await fw.admin.call<{ sinceTick: number }>('injectFault', {
+      body: { kind: 'crash', targets: [blade] },
+    });
+    await fw.admin.call('runUntil', { body: { tick: fault.body.sinceTick + 10 } });
+    await fw.flush();
+    const { page, problems } = await logIn(`${fw.url}/#/log`);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const log = page.getByRole('region', { name: 'Log' });
+    const column = (n: number) => log.locator(`tbody tr td:nth-child(${n})`).allTextContents();
+    const names = () => column(4);
+    const services = () => column(3);
+
+    // By default only decisions: no clock publish/settle or `<service>.tick` span.
+    await expect.poll(async () => (await names()).length).toBeGreaterThan(0);
+    expect((await names()).filter(isBookkeepingSpan)).toEqual([]);
+    // A placeholder names a rack of the loaded inventory.
+    await expect
+      .poll(() => log.getByLabel('Target').getAttribute('placeholder'))
+      .toBe('e.g. standard/z1/rack1');
+    await page.screenshot({ path: artifact('log-decisions.png') });
+    // The toggle shows them.
+    await log.getByLabel('Show per-tick bookkeeping').check();
+    await expect
+      .poll(async () => (await names()).filter(isBookkeepingSpan))
+      .toContain('clock.publish');
+    expect(await names()).toContain('monitor.tick');
+    await log.getByLabel('Show per-tick bookkeeping').uncheck();
+    await expect.poll(async () => (await names()).filter(isBookkeepingSpan)).toEqual([]);
+
+    // A service chosen from the list of services.
+    const serviceChoice = log.getByRole('combobox', { name: 'Service' });
+    expect(await serviceChoice.locator('option').allTextContents()).toContain('inventory-repair');
+    await serviceChoice.selectOption('monitor');
+    await expect.poll(async () => [...new Set(await services())]).toEqual(['monitor']);
+    await serviceChoice.selectOption('');
+    // A start of a name: one that starts no service says so; `inventory` takes in `inventory-repair`.
+    const prefix = log.getByLabel('Service starts with');
+    await prefix.fill('repair');
+    await expect
+      .poll(() => log.getByRole('status').textContent())
+      .toMatch(/^No service starts with “repair”: the services are .*inventory-repair/);
+    await prefix.fill('inventory');
+    await expect
+      .poll(() => log.getByRole('status').textContent())
+      .toBe('Services starting with “inventory”: inventory, inventory-repair.');
+    await expect.poll(async () => (await services()).length).toBeGreaterThan(0);
+    expect((await services()).filter((s) => !s.startsWith('inventory'))).toEqual([]);
+    await prefix.fill('');
+
+    // A target opens the map with its element selected.
+    await log.getByRole('link', { name: blade, exact: true }).first().click();
+    await expect
+      .poll(() => new URL(page.url()).hash)
+      .toBe(`#/?${new URLSearchParams({ blade }).toString()}`);
+    const detail = page.getByRole('region', { name: `blade ${blade}` });
+    await expect.poll(() => detail.count()).toBe(1);
+    // Retiring it asks in the page; cancelled, the target stays in service.
+    const targetForm = detail.getByRole('form', { name: 'Set the target' });
+    await expect
+      .poll(() => targetForm.getByRole('button', { name: 'Set target' }).isEnabled())
+      .toBe(true);
+    await targetForm.getByLabel('State').selectOption('retired');
+    await targetForm.getByRole('button', { name: 'Set target' }).click();
+    const retire = page.getByRole('alertdialog', { name: `Retire ${blade}?` });
+    await expect.poll(() => retire.textContent()).toContain('out of service for good');
+    await retire.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => retire.count()).toBe(0);
+    const target = await fw.admin.call<{ element: { target?: { state?: string } } }>('getTarget', {
+      query: { path: blade },
+    });
+    expect(target.body.element.target?.state).toBe('TARGET_STATE_IN_SERVICE');
+
+    // The fault form: units in the labels, a placeholder of real elements, and a bad value
+    // refused next to its field before anything is sent.
+    await page
+      .getByRole('navigation', { name: 'Pages' })
+      .getByRole('link', { name: 'Faults' })
+      .click();
+    const form = page.getByRole('form', { name: 'Inject a fault' });
+    await expect
+      .poll(() => form.getByLabel('Targets').getAttribute('placeholder'))
+      .toBe(`e.g. ${blade}, standard/z1/rack1`);
+    for (const label of [
+      'At (tick)',
+      'Duration (ticks)',
+      'Every (ticks)',
+      'MTBF (ticks)',
+      'MTTR (ticks)',
+    ])
+      expect(await form.getByLabel(label, { exact: true }).count()).toBe(1);
+    const faultCount = async () =>
+      (await fw.admin.call<{ faults?: unknown[] }>('listFaults')).body.faults?.length ?? 0;
+    const before = await faultCount();
+    await form.getByLabel('Targets').fill(blade);
+    const every = form.getByLabel('Every (ticks)');
+    await every.fill('0');
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('Every must be at least 1');
+    expect(await every.getAttribute('aria-invalid')).toBe('true');
+    await form.getByRole('button', { name: 'Inject' }).click();
+    // Refused in the page: the field has the focus, and nothing reached the API.
+    await expect.poll(() => every.and(page.locator(':focus')).count()).toBe(1);
+    expect(await faultCount()).toBe(before);
+    expect(await page.getByRole('region', { name: 'Faults' }).getByRole('status').count()).toBe(0);
+    await page.screenshot({ path: artifact('fault-form-refused.png') });
+
+    // Reset asks in the page, Cancel first; Cancel changes nothing, Reset starts a new run.
+    type Clock = { tick?: number; run?: number };
+    const clock = async () => (await fw.admin.call<Clock>('getClock')).body;
+    const old = await clock();
+    await page.getByRole('button', { name: 'Reset…' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Reset the simulation?' });
+    await expect.poll(() => dialog.textContent()).toContain('It cannot be undone.');
+    const cancel = dialog.getByRole('button', { name: 'Cancel' });
+    await expect.poll(() => cancel.and(page.locator(':focus')).count()).toBe(1);
+    await page.screenshot({ path: artifact('reset-confirm.png') });
+    await cancel.click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    expect(await clock()).toMatchObject({ tick: old.tick, run: old.run });
+    await page.getByRole('button', { name: 'Reset…' }).click();
+    await dialog.getByRole('button', { name: 'Reset', exact: true }).click();
+    await expect.poll(() => page.getByLabel('Tick', { exact: true }).textContent()).toBe('tick 0');
+    expect((await clock()).run).toBe((old.run ?? 0) + 1);
+    expect(problems).toEqual([]);
   });
 
   it('shows a repair whose element came back before any step as recovered on its own, with no step', async () => {

@@ -183,9 +183,7 @@ describe('the Workloads page', () => {
     await form.getByLabel('Level').selectOption('rack');
     await form.getByLabel('Cores').fill('0');
     await form.getByRole('button', { name: 'Create' }).click();
-    await expect
-      .poll(() => form.getByRole('alert').textContent())
-      .toBe('Not accepted: cores must be at least 1, as the API requires.');
+    await expect.poll(() => form.getByRole('alert').textContent()).toBe('Cores must be at least 1');
     await form.getByLabel('Cores').fill('4');
     await form.getByRole('button', { name: 'Create' }).click();
     await expect
@@ -225,6 +223,12 @@ describe('the Workloads page', () => {
 
     // Scale to 3: two racks hold only two under anti-affinity by rack; the third waits, saying why.
     const scale = row.getByRole('form', { name: 'Scale web' });
+    // A count the API would refuse is said next to the field, and Scale waits for a good one.
+    await scale.getByLabel('Instances').fill('1.5');
+    await expect
+      .poll(() => scale.getByRole('alert').textContent())
+      .toBe('Instances must be a whole number');
+    expect(await scale.getByRole('button', { name: 'Scale' }).isDisabled()).toBe(true);
     // Changed by someone else after the edit began (and applied at a tick): refused, and reloaded.
     await scale.getByLabel('Instances').fill('3');
     await fw.admin.call('updateWorkload', { params: { name: 'web' }, body: { maxUnavailable: 2 } });

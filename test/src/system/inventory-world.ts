@@ -134,6 +134,7 @@ export async function startInventoryWorld(
     }),
     {
       logger: createLogger({ service: 'stepper', level: 'silent' }),
+      ...traced('stepper'),
     },
   );
   const stepperPort = (await stepper.start()).port;

@@ -7,20 +7,16 @@ import {
   type FaultKindWord,
   type TargetStateWord,
 } from '@chamber/world';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { BodyOf } from '@chamber/api';
 import { call } from '../api.js';
-import { describeError, scheduleOf } from '../pages/common.js';
-import { firstNumberProblem, inputBounds, bodySchema } from './limits.js';
-
-const scheduleFields = [
-  ['at', 'At', 'the first tick it may occur (default: the next tick)'],
-  ['duration', 'Duration', 'ticks each occurrence lasts (default: until cleared)'],
-  ['every', 'Every', 'it recurs every this many ticks'],
-  ['probability', 'Probability', 'it occurs at each tick with this probability (0–1]'],
-  ['mtbf', 'MTBF', 'mean ticks between failures, per target'],
-  ['mttr', 'MTTR', 'mean ticks to recover (required with MTBF)'],
-] as const;
+import {
+  ConfirmDialog,
+  describeError,
+  focusInvalid,
+  ScheduleFields,
+  scheduleOf,
+} from '../pages/common.js';
 
 function Outcome({ error, done }: { error: string | undefined; done: string | undefined }) {
   if (error !== undefined) {
@@ -35,7 +31,9 @@ function Outcome({ error, done }: { error: string | undefined; done: string | un
 
 /**
  * Injects a fault of any kind on the element (a rack, zone or region means
- * everything in it), with any schedule; empty fields are left out.
+ * everything in it), with any schedule; empty fields are left out. Each
+ * field says its unit and is checked as typed against the API's limits;
+ * nothing is sent while one is broken.
  */
 export function FaultForm({
   path,
@@ -51,21 +49,13 @@ export function FaultForm({
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [isBusy, setBusy] = useState(false);
-  const schemas = bodySchema('injectFault');
 
-  const submit = async (e: FormEvent): Promise<void> => {
+  const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
     setDone(undefined);
-    // Refused here as the API would refuse it (its schema's limits), without sending.
-    const problem = firstNumberProblem(
-      scheduleFields.map(([name]) => name),
-      schemas,
-      schedule,
-    );
-    if (problem !== undefined) {
-      setError(problem);
-      return;
-    }
+    setError(undefined);
+    // Refused here as the API would refuse it (its schema's limits, said by the field), unsent.
+    if (focusInvalid(e.currentTarget)) return;
     setBusy(true);
     setError(undefined);
     const body: BodyOf<'injectFault'> = { kind, targets: [path], ...scheduleOf(schedule) };
@@ -104,18 +94,7 @@ export function FaultForm({
         </select>
       </label>
       <div className="schedule">
-        {scheduleFields.map(([name, label, title]) => (
-          <label key={name} title={title}>
-            {label}
-            <input
-              type="number"
-              step="any"
-              {...inputBounds(schemas[name])}
-              value={schedule[name] ?? ''}
-              onChange={(e) => setSchedule({ ...schedule, [name]: e.target.value })}
-            />
-          </label>
-        ))}
+        <ScheduleFields schedule={schedule} onChange={setSchedule} />
       </div>
       <button type="submit" disabled={isBusy}>
         Inject
@@ -128,6 +107,7 @@ export function FaultForm({
 /**
  * Sets the element's target, with If-Match: the ETag its current target was
  * read with, so a change made meanwhile is refused (412) rather than lost.
+ * Retiring is confirmed in the page first.
  */
 export function TargetForm({
   path,
@@ -146,7 +126,9 @@ export function TargetForm({
   const [error, setError] = useState<string | undefined>();
   const [done, setDone] = useState<string | undefined>();
   const [isBusy, setBusy] = useState(false);
-  const [isEdited, setEdited] = useState(false);
+  // A ref, not state: the read's answer must see a choice made while it was on its way.
+  const isEdited = useRef(false);
+  const [isConfirming, setConfirming] = useState(false);
 
   useEffect(() => {
     let isCancelled = false;
@@ -157,7 +139,7 @@ export function TargetForm({
         // The element's record in the target view: its `target` field (the schema's open part).
         const target = (body.element as { target?: { state?: string } }).target;
         const current = fromWire(enumTypes.targetState, target?.state ?? '');
-        if (!isEdited && isOneOf(targetStates, current)) setState(current);
+        if (!isEdited.current && isOneOf(targetStates, current)) setState(current);
       },
       (e: unknown) => {
         if (!isCancelled) setError(describeError(e));
@@ -169,8 +151,13 @@ export function TargetForm({
     // A user's pending choice (isEdited) is kept when the target is re-read.
   }, [path, version]);
 
-  const submit = async (e: FormEvent): Promise<void> => {
-    e.preventDefault();
+  const submit = async (e?: FormEvent): Promise<void> => {
+    e?.preventDefault();
+    if (e !== undefined && state === 'retired') {
+      setConfirming(true);
+      return;
+    }
+    setConfirming(false);
     setBusy(true);
     setError(undefined);
     setDone(undefined);
@@ -183,7 +170,7 @@ export function TargetForm({
       setDone(
         `Target set to ${state.replaceAll('_', ' ')} from tick ${answer.effectiveTick ?? 0}.`,
       );
-      setEdited(false);
+      isEdited.current = false;
       onDone();
     } catch (err) {
       setError(describeError(err));
@@ -204,7 +191,7 @@ export function TargetForm({
           value={state}
           onChange={(e) => {
             if (isOneOf(targetStates, e.target.value)) setState(e.target.value);
-            setEdited(true);
+            isEdited.current = true;
           }}
         >
           {targetStates.map((s) => (
@@ -221,6 +208,18 @@ export function TargetForm({
       <button type="submit" disabled={isBusy || etag === undefined}>
         Set target
       </button>
+      {isConfirming && (
+        <ConfirmDialog
+          title={`Retire ${path}?`}
+          confirmLabel="Retire"
+          isBusy={isBusy}
+          onConfirm={() => void submit()}
+          onCancel={() => setConfirming(false)}
+        >
+          From the next tick {path} is meant to be out of service for good: the control plane stops
+          keeping it in service, until its target is set back.
+        </ConfirmDialog>
+      )}
       <Outcome error={error} done={done} />
     </form>
   );

@@ -1,4 +1,4 @@
-import { operation, type OperationId } from '@chamber/api';
+import { operation, scheduleFields, type OperationId } from '@chamber/api';
 
 // The forms check what they send against the API's own schema: the request
 // body of the operation in the route table (the one the frontend's
@@ -8,6 +8,8 @@ import { operation, type OperationId } from '@chamber/api';
 /** The JSON Schema of one body field, as the route table gives it. */
 export interface FieldSchema {
   readonly type?: string;
+  /** What the field means, in the API's words. */
+  readonly description?: string;
   readonly minimum?: number;
   readonly maximum?: number;
   readonly exclusiveMinimum?: number;
@@ -51,19 +53,6 @@ export function numberProblem(
   return undefined;
 }
 
-/** The first problem of the number `fields` typed in `values`, as a sentence, or undefined. */
-export function firstNumberProblem(
-  fields: readonly string[],
-  schemas: Readonly<Record<string, FieldSchema>>,
-  values: Readonly<Record<string, string>>,
-): string | undefined {
-  for (const name of fields) {
-    const problem = numberProblem(name, schemas[name], values[name] ?? '');
-    if (problem !== undefined) return `Not accepted: ${problem}, as the API requires.`;
-  }
-  return undefined;
-}
-
 /** The `min`/`max` attributes an input takes from `schema` (hints; the check is above). */
 export function inputBounds(schema: FieldSchema | undefined): { min?: number; max?: number } {
   return {
@@ -71,3 +60,22 @@ export function inputBounds(schema: FieldSchema | undefined): { min?: number; ma
     ...(schema?.maximum === undefined || schema.maximum > 1e12 ? {} : { max: schema.maximum }),
   };
 }
+
+/** The label and unit of each schedule field of a fault. */
+const scheduleWords: Readonly<
+  Record<(typeof scheduleFields)[number], { readonly label: string; readonly unit: string }>
+> = {
+  at: { label: 'At', unit: 'tick' },
+  duration: { label: 'Duration', unit: 'ticks' },
+  every: { label: 'Every', unit: 'ticks' },
+  probability: { label: 'Probability', unit: 'per tick, 0–1' },
+  mtbf: { label: 'MTBF', unit: 'ticks' },
+  mttr: { label: 'MTTR', unit: 'ticks' },
+};
+
+/**
+ * A fault's schedule fields (the body fields of `POST /faults`, in the
+ * API's order) as the forms show them: name, label and unit. Every fault
+ * form takes them from here.
+ */
+export const scheduleInputs = scheduleFields.map((name) => ({ name, ...scheduleWords[name] }));

@@ -6,18 +6,23 @@ import {
   wordOf,
   type FaultKindWord,
 } from '@chamber/world';
-import { scheduleFields, type BodyOf } from '@chamber/api';
-import { firstNumberProblem, inputBounds, bodySchema } from '../detail/limits.js';
+import type { BodyOf } from '@chamber/api';
 import { call, type Fault } from '../api.js';
 import {
   ChoiceFilter,
-  scheduleOf,
+  ConfirmDialog,
+  exampleText,
+  focusInvalid,
   isUnder,
   Problem,
+  ScheduleFields,
+  scheduleOf,
   shownOldestFirst,
   TextFilter,
   trimPath,
+  useInventoryExample,
   useLiveRecords,
+  type InventoryExample,
 } from './common.js';
 
 /** The faults that pass the filters, oldest first (as `GET /faults` filters and orders them). */
@@ -50,6 +55,9 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
   );
   const [actionError, setActionError] = useState<unknown>();
   const [notice, setNotice] = useState('');
+  const [isConfirming, setConfirming] = useState(false);
+  const example = useInventoryExample();
+  const open = faults?.filter((f) => f.status !== 'FAULT_STATUS_CLEARED').length ?? 0;
 
   const act = async (what: () => Promise<string>): Promise<void> => {
     setActionError(undefined);
@@ -67,7 +75,7 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
       return `Fault ${id} clears at the next tick.`;
     });
   const clearAll = () => {
-    if (!window.confirm('Clear every fault not cleared yet, at the next tick?')) return;
+    setConfirming(false);
     void act(async () => {
       const { body: answer } = await call('clearAllFaults');
       const n = answer.ids?.length ?? 0;
@@ -80,6 +88,7 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
       <h2 id="faults-title">Faults</h2>
       {canInject && (
         <InjectForm
+          example={example}
           onDone={(text) => {
             setNotice(text);
             setActionError(undefined);
@@ -103,15 +112,26 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
         <TextFilter
           label="Target"
           value={filters.target}
-          example="small/z1/rack1"
+          example={example.rack}
           onChange={(target) => setFilters({ ...filters, target })}
         />
         {canInject && (
-          <button type="button" className="danger" onClick={clearAll}>
+          <button type="button" className="danger" onClick={() => setConfirming(true)}>
             Clear all…
           </button>
         )}
       </form>
+      {isConfirming && (
+        <ConfirmDialog
+          title="Clear all faults?"
+          confirmLabel="Clear all faults"
+          onConfirm={clearAll}
+          onCancel={() => setConfirming(false)}
+        >
+          Every fault not cleared yet ({open} shown here) is cleared at the next tick: scheduled
+          ones never occur and active ones end, so their elements may recover.
+        </ConfirmDialog>
+      )}
       {notice !== '' && (
         <p role="status" className="notice">
           {notice}
@@ -178,23 +198,29 @@ export function FaultsPage({ canInject }: { canInject: boolean }) {
   );
 }
 
-/** The inject form: kind, targets (one per line or comma-separated) and the schedule. */
-function InjectForm({ onDone }: { onDone: (text: string) => void }) {
+/**
+ * The inject form: kind, targets (one per line or comma-separated) and the
+ * schedule, each field with its unit and checked as typed against the API's
+ * limits (nothing is sent while one is broken).
+ */
+function InjectForm({
+  example,
+  onDone,
+}: {
+  example: InventoryExample;
+  onDone: (text: string) => void;
+}) {
   const [kind, setKind] = useState<FaultKindWord>('crash');
   const [targets, setTargets] = useState('');
   const [schedule, setSchedule] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
-  const schemas = bodySchema('injectFault');
 
-  const submit = async (e: FormEvent): Promise<void> => {
+  const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
-    // Refused here as the API would refuse it (its schema's limits), without sending.
-    const problem = firstNumberProblem(scheduleFields, schemas, schedule);
-    if (problem !== undefined) {
-      setError(new Error(problem));
-      return;
-    }
+    setError(undefined);
+    // Refused here as the API would refuse it (its schema's limits, said by the field), unsent.
+    if (focusInvalid(e.currentTarget)) return;
     setBusy(true);
     setError(undefined);
     const body: BodyOf<'injectFault'> = {
@@ -241,7 +267,12 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
           Targets
           <input
             value={targets}
-            placeholder="small/z1/rack1/blade/0, small/z1/rack2"
+            placeholder={exampleText(
+              example.blade === undefined || example.rack === undefined
+                ? undefined
+                : `${example.blade}, ${example.rack}`,
+              'element paths: region/zone/rack/blade/n, region/zone/rack, …',
+            )}
             onChange={(e) => setTargets(e.target.value)}
             required
           />
@@ -249,18 +280,7 @@ function InjectForm({ onDone }: { onDone: (text: string) => void }) {
       </div>
       <fieldset className="fields">
         <legend>Schedule (optional)</legend>
-        {scheduleFields.map((field) => (
-          <label key={field}>
-            {field}
-            <input
-              type="number"
-              step="any"
-              {...inputBounds(schemas[field])}
-              value={schedule[field] ?? ''}
-              onChange={(e) => setSchedule({ ...schedule, [field]: e.target.value })}
-            />
-          </label>
-        ))}
+        <ScheduleFields schedule={schedule} onChange={setSchedule} />
       </fieldset>
       <button type="submit" disabled={isBusy}>
         Inject

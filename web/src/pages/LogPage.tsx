@@ -1,14 +1,31 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { isOneOf, severities, wordOf } from '@chamber/world';
+import {
+  defaultPorts,
+  deviceOf,
+  isBookkeepingSpan,
+  isOneOf,
+  parentOf,
+  severities,
+  wordOf,
+} from '@chamber/world';
 import { call, type LogEntry } from '../api.js';
 import { useLiveEvents } from '../live.js';
-import { ChoiceFilter, Problem, TextFilter } from './common.js';
+import { ChoiceFilter, Problem, TextFilter, useInventoryExample } from './common.js';
+import { mapLink } from './WorkloadsPage.js';
 
 interface Filters {
+  /** One service, chosen. */
   readonly service: string;
+  /** The start of services' names, typed. */
+  readonly servicePrefix: string;
   readonly target: string;
   readonly severity: string;
+  /** Whether the per-tick bookkeeping spans are shown too. */
+  readonly hasBookkeeping: boolean;
 }
+
+/** The services of the simulator, as their spans name them: the choices of the service filter. */
+const services = Object.keys(defaultPorts).sort();
 
 /** The most entries kept in memory; older ones are dropped. */
 const cap = 2000;
@@ -27,21 +44,40 @@ function whenOf(e: LogEntry): string {
 
 function matches(entry: LogEntry, f: Filters): boolean {
   if (f.service !== '' && entry.service !== f.service) return false;
+  if (!(entry.service ?? '').startsWith(f.servicePrefix)) return false;
+  if (!f.hasBookkeeping && isBookkeepingSpan(entry.name ?? '')) return false;
   const target = entry.target ?? '';
   if (f.target !== '' && target !== f.target && !target.startsWith(`${f.target}/`)) return false;
   const rank = (word: string): number => (severities as readonly string[]).indexOf(word);
   return f.severity === '' || rank(severityOf(entry)) >= rank(f.severity);
 }
 
+/** The device the map selects for `target` (a cable's blade), if it names one. */
+function deviceAt(target: string): string | undefined {
+  if (deviceOf(target) !== undefined) return target;
+  const parent = parentOf(target);
+  return deviceOf(parent) === undefined ? undefined : parent;
+}
+
 /**
  * The trace/decision log: its newest {@link firstPage} entries that match
- * the filters, from `GET /logs?tail=true`, then live through
- * the `logs` events, filtered by service, target and severity (at most
- * {@link cap} entries kept). Choosing an entry shows its trace as a
- * causality tree.
+ * the filters, from `GET /logs?tail=true`, then live through the `logs`
+ * events, filtered by service (chosen, or by the start of its name),
+ * target and severity (at most {@link cap} entries kept). The per-tick
+ * bookkeeping spans (`isBookkeepingSpan`) are left out unless asked for, by
+ * the sink itself (`decisions`). A device target links to the map with it
+ * selected. Choosing an entry shows its trace as a causality tree.
  */
 export function LogPage() {
-  const [filters, setFilters] = useState<Filters>({ service: '', target: '', severity: '' });
+  const [filters, setFilters] = useState<Filters>({
+    service: '',
+    servicePrefix: '',
+    target: '',
+    severity: '',
+    hasBookkeeping: false,
+  });
+  const example = useInventoryExample();
+  const prefixed = services.filter((name) => name.startsWith(filters.servicePrefix));
   const [entries, setEntries] = useState<readonly LogEntry[]>([]);
   const [error, setError] = useState<unknown>();
   const [traceId, setTraceId] = useState<string | undefined>();
@@ -59,6 +95,8 @@ export function LogPage() {
           tail: true,
           limit: firstPage,
           ...(filters.service === '' ? {} : { service: filters.service }),
+          ...(filters.servicePrefix === '' ? {} : { servicePrefix: filters.servicePrefix }),
+          ...(filters.hasBookkeeping ? {} : { decisions: true }),
           ...(filters.target === '' ? {} : { target: filters.target }),
           ...(isOneOf(severities, filters.severity) ? { severity: filters.severity } : {}),
         },
@@ -88,16 +126,25 @@ export function LogPage() {
       <section className="panel wide" aria-labelledby="log-title">
         <h2 id="log-title">Log</h2>
         <form className="filters" aria-label="Filter the log" onSubmit={(e) => e.preventDefault()}>
-          <TextFilter
+          <ChoiceFilter
             label="Service"
             value={filters.service}
-            example="repair"
+            options={services}
             onChange={(service) => setFilters({ ...filters, service })}
+          />
+          <TextFilter
+            label="Service starts with"
+            value={filters.servicePrefix}
+            example={services.find((name) =>
+              services.some((o) => o !== name && o.startsWith(name)),
+            )}
+            shape="start of a service name"
+            onChange={(servicePrefix) => setFilters({ ...filters, servicePrefix })}
           />
           <TextFilter
             label="Target"
             value={filters.target}
-            example="small/z1/rack1"
+            example={example.rack}
             onChange={(target) => setFilters({ ...filters, target })}
           />
           <ChoiceFilter
@@ -107,12 +154,27 @@ export function LogPage() {
             onChange={(severity) => setFilters({ ...filters, severity })}
             optionLabel={(s) => `${s} or more`}
           />
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={filters.hasBookkeeping}
+              onChange={(e) => setFilters({ ...filters, hasBookkeeping: e.target.checked })}
+            />
+            Show per-tick bookkeeping
+          </label>
           {error === undefined && (
             <span className="muted">
               {live} · {entries.length} entries (newest first, at most {cap})
             </span>
           )}
         </form>
+        {filters.servicePrefix !== '' && (
+          <p className={prefixed.length === 0 ? 'error' : 'muted'} role="status">
+            {prefixed.length === 0
+              ? `No service starts with “${filters.servicePrefix}”: the services are ${services.join(', ')}.`
+              : `Services starting with “${filters.servicePrefix}”: ${prefixed.join(', ')}.`}
+          </p>
+        )}
         <Problem error={error} />
         {error === undefined && entries.length === 0 && <p>No entries yet.</p>}
         {entries.length > 0 && (
@@ -137,7 +199,9 @@ export function LogPage() {
                     <td className="num">{whenOf(e)}</td>
                     <td>{e.service ?? ''}</td>
                     <td>{e.name ?? ''}</td>
-                    <td className="mono path">{e.target ?? ''}</td>
+                    <td className="mono path">
+                      <Target target={e.target ?? ''} />
+                    </td>
                     <td>
                       <span className={`severity severity-${severityOf(e)}`}>{severityOf(e)}</span>
                     </td>
@@ -164,6 +228,17 @@ export function LogPage() {
         <Trace traceId={traceId} onOpen={setTraceId} onClose={() => setTraceId(undefined)} />
       )}
     </div>
+  );
+}
+
+/** A target, linked to the map with its device selected when it names one (a cable: its blade). */
+function Target({ target }: { target: string }) {
+  const device = deviceAt(target);
+  if (device === undefined) return <>{target}</>;
+  return (
+    <a href={mapLink({ blade: device })} title={`show ${device} on the map`}>
+      {target}
+    </a>
   );
 }
 
@@ -213,7 +288,12 @@ function Trace({
         {s.service}: {s.name}
       </strong>
       {whenOf(s) !== '' && <> · {whenOf(s)}</>}
-      {s.target !== undefined && <span className="mono"> · {s.target}</span>}
+      {s.target !== undefined && (
+        <span className="mono">
+          {' '}
+          · <Target target={s.target} />
+        </span>
+      )}
       {(s.reason ?? s.statusMessage) !== undefined && (
         <div className="reason">{s.reason ?? s.statusMessage}</div>
       )}

@@ -7,6 +7,7 @@ import {
   shownOldestFirst,
   TextFilter,
   trimPath,
+  useInventoryExample,
   useLiveRecords,
 } from './common.js';
 import type { Repair } from '../api.js';
@@ -20,6 +21,7 @@ const action = (value: string | undefined) => wordOf(value);
  */
 export function RepairsPage() {
   const [filters, setFilters] = useState({ status: '', target: '' });
+  const example = useInventoryExample();
   const { records, error } = useLiveRecords('repairs');
   // As `GET /repairs` filters and orders them: by the tick opened, then id.
   const repairs = useMemo(() => {
@@ -54,7 +56,7 @@ export function RepairsPage() {
         <TextFilter
           label="Target"
           value={filters.target}
-          example="small/z1/rack1"
+          example={example.rack}
           onChange={(target) => setFilters({ ...filters, target })}
         />
       </form>

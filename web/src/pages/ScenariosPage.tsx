@@ -2,7 +2,7 @@ import { type ChangeEvent, type ReactNode, useEffect, useMemo, useState } from '
 import type { AnswerOf } from '@chamber/api';
 import { wordOf } from '@chamber/world';
 import { ApiError, call, callText, type ScenarioRun } from '../api.js';
-import { describeError, Problem, useLiveRecords } from './common.js';
+import { describeError, Problem, useInventoryExample, useLiveRecords } from './common.js';
 
 type Check = AnswerOf<'checkScenario'>;
 type Plan = AnswerOf<'planScenario'>;
@@ -65,6 +65,7 @@ function errorLines(error: unknown): string[] {
  */
 export function ScenariosPage({ rights }: { rights: readonly string[] }) {
   const [source, setSource] = useState('');
+  const example = useInventoryExample();
   const [fileName, setFileName] = useState(pastedFileName);
   const [check, setCheck] = useState<Check | undefined>();
   const [checkError, setCheckError] = useState<unknown>();
@@ -186,7 +187,7 @@ export function ScenariosPage({ rights }: { rights: readonly string[] }) {
             rows={12}
             wrap="off"
             spellCheck={false}
-            placeholder={'name: my-scenario\ninventory: { sample: small }\ntimeline: …'}
+            placeholder={`name: my-scenario\ninventory: { sample: ${example.definition ?? '…'} }\ntimeline: …`}
             onChange={(e) => changeSource(e.target.value, pastedFileName)}
           />
         </label>

@@ -10,7 +10,7 @@ import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { ApiError, call, type Instance, type PlacementExplanation, type Workload } from '../api.js';
 import { bodySchema, numberProblem, type FieldSchema } from '../detail/limits.js';
 import { AvailabilityChart } from './AvailabilityChart.js';
-import { Problem } from './common.js';
+import { ConfirmDialog, focusInvalid, NumberField, Problem } from './common.js';
 
 /** A word of the API as people read it: `strong_anti_affinity` → `strong anti-affinity`, `bin_pack` → `bin pack`. */
 export function words(word: string | undefined): string {
@@ -213,14 +213,15 @@ function WorkloadRow({
       setBusy(false);
     }
   };
+  const instancesSchema = bodySchema('updateWorkload').instances;
+  // Scale waits for a count the API would take (NumberField says what is wrong with one).
+  const isScaleBad =
+    scale === undefined ||
+    scale.text.trim() === '' ||
+    numberProblem('Instances', instancesSchema, scale.text) !== undefined;
   const submitScale = (e: FormEvent): void => {
     e.preventDefault();
-    if (scale === undefined) return;
-    const problem = numberProblem('instances', bodySchema('updateWorkload').instances, scale.text);
-    if (problem !== undefined || scale.text.trim() === '') {
-      setError(new Error(`Not accepted: ${problem ?? 'instances is required'}.`));
-      return;
-    }
+    if (scale === undefined || isScaleBad) return;
     const instances = Number(scale.text);
     void change(async () => {
       const { body } = await call('updateWorkload', {
@@ -270,19 +271,13 @@ function WorkloadRow({
                   noValidate
                   onSubmit={submitScale}
                 >
-                  <label>
-                    Instances
-                    <input
-                      type="number"
-                      min={0}
-                      step={1}
-                      value={scale?.text ?? String(w.instances)}
-                      onChange={(e) =>
-                        setScale({ text: e.target.value, revision: scale?.revision ?? w.revision })
-                      }
-                    />
-                  </label>
-                  <button type="submit" disabled={isBusy || scale === undefined}>
+                  <NumberField
+                    label="Instances"
+                    schema={instancesSchema}
+                    value={scale?.text ?? String(w.instances)}
+                    onChange={(text) => setScale({ text, revision: scale?.revision ?? w.revision })}
+                  />
+                  <button type="submit" disabled={isBusy || isScaleBad}>
                     Scale
                   </button>
                 </form>
@@ -299,18 +294,17 @@ function WorkloadRow({
       {isConfirming && (
         <tr className="history">
           <td colSpan={11}>
-            <div role="alertdialog" aria-label={`Delete ${w.name}?`} className="confirm">
-              <span>
-                Delete {w.name} and stop its {w.instances} instance{w.instances === 1 ? '' : 's'} at
-                the next tick?
-              </span>
-              <button type="button" className="danger" disabled={isBusy} onClick={remove}>
-                Delete {w.name}
-              </button>
-              <button type="button" onClick={() => setConfirming(false)}>
-                Cancel
-              </button>
-            </div>
+            <ConfirmDialog
+              title={`Delete ${w.name}?`}
+              confirmLabel={`Delete ${w.name}`}
+              isBusy={isBusy}
+              onConfirm={remove}
+              onCancel={() => setConfirming(false)}
+            >
+              {w.name} is deleted at the next tick and its {w.instances} instance
+              {w.instances === 1 ? '' : 's'} stop{w.instances === 1 ? 's' : ''}: nothing replaces
+              them.
+            </ConfirmDialog>
           </td>
         </tr>
       )}
@@ -357,16 +351,11 @@ function CreateForm({ onDone }: { onDone: (text: string) => void }) {
   const schemaOf = (field: NumberField): FieldSchema | undefined =>
     field === 'instances' || field === 'maxUnavailable' ? body[field] : demand[field];
 
-  const submit = async (e: FormEvent): Promise<void> => {
+  const submit = async (e: FormEvent<HTMLFormElement>): Promise<void> => {
     e.preventDefault();
-    // Refused here as the API's schema would refuse it, naming the field, without sending.
-    for (const [field] of numberFields) {
-      const problem = numberProblem(field, schemaOf(field), values[field]);
-      if (problem !== undefined) {
-        setError(new Error(`Not accepted: ${problem}, as the API requires.`));
-        return;
-      }
-    }
+    setError(undefined);
+    // Refused here as the API's schema would refuse it (said by the field), without sending.
+    if (focusInvalid(e.currentTarget)) return;
     const number = (field: NumberField) =>
       values[field].trim() === '' ? undefined : Number(values[field]);
     const request: BodyOf<'createWorkload'> = {
@@ -449,19 +438,14 @@ function CreateForm({ onDone }: { onDone: (text: string) => void }) {
       </div>
       <div className="fields">
         {numberFields.map(([field, label, unit]) => (
-          <label key={field}>
-            <span>
-              {label} <span className="muted">({unit})</span>
-            </span>
-            <input
-              type="number"
-              step="any"
-              aria-label={label}
-              {...(schemaOf(field)?.minimum === undefined ? {} : { min: schemaOf(field)!.minimum })}
-              value={values[field]}
-              onChange={(e) => setValues({ ...values, [field]: e.target.value })}
-            />
-          </label>
+          <NumberField
+            key={field}
+            label={label}
+            unit={unit}
+            schema={schemaOf(field)}
+            value={values[field]}
+            onChange={(value) => setValues({ ...values, [field]: value })}
+          />
         ))}
       </div>
       <button type="submit" disabled={isBusy}>

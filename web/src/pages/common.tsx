@@ -1,7 +1,14 @@
 import { scheduleFields } from '@chamber/api';
 import { keys } from '@chamber/world';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError, call, type Fault, type Repair, type ScenarioRun } from '../api.js';
+import {
+  bodySchema,
+  inputBounds,
+  numberProblem,
+  scheduleInputs,
+  type FieldSchema,
+} from '../detail/limits.js';
 import { type LiveState, useLiveEvents } from '../live.js';
 
 /**
@@ -194,16 +201,21 @@ export function ChoiceFilter({
   );
 }
 
-/** A free-text filter, trimmed. */
+/**
+ * A free-text filter, trimmed. Its placeholder is `e.g. <example>` (a real
+ * one, see {@link useInventoryExample}), or `shape` while none is known.
+ */
 export function TextFilter({
   label,
   value,
   example,
+  shape = 'region/zone/rack',
   onChange,
 }: {
   label: string;
   value: string;
-  example: string;
+  example: string | undefined;
+  shape?: string;
   onChange: (value: string) => void;
 }) {
   return (
@@ -211,9 +223,203 @@ export function TextFilter({
       {label}
       <input
         value={value}
-        placeholder={`e.g. ${example}`}
+        placeholder={exampleText(example, shape)}
         onChange={(e) => onChange(e.target.value.trim())}
       />
     </label>
   );
+}
+
+/**
+ * A number field with its unit, if any, in its label (`At (tick)`), checked against
+ * the API's `schema` as it is typed: what the API would refuse is said next
+ * to the field (and the input marked invalid) before anything is sent.
+ * Empty is fine here; a form says when a value is required.
+ */
+export function NumberField({
+  label,
+  unit,
+  schema,
+  value,
+  onChange,
+  size,
+}: {
+  label: string;
+  unit?: string;
+  schema: FieldSchema | undefined;
+  value: string;
+  onChange: (value: string) => void;
+  size?: number;
+}) {
+  const problem = numberProblem(label, schema, value);
+  const id = useId();
+  return (
+    <span className="field">
+      <label title={schema?.description}>
+        <span>
+          {label}
+          {unit !== undefined && <span className="unit"> ({unit})</span>}
+        </span>
+        <input
+          type="number"
+          step="any"
+          {...inputBounds(schema)}
+          {...(size === undefined ? {} : { size })}
+          value={value}
+          aria-invalid={problem !== undefined}
+          {...(problem === undefined ? {} : { 'aria-describedby': id })}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      </label>
+      {problem !== undefined && (
+        <span id={id} role="alert" className="field-error">
+          {problem}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/**
+ * A fault's schedule fields (`POST /faults`), each a {@link NumberField}
+ * with its unit and the API's limits; `schedule` holds them as typed.
+ */
+export function ScheduleFields({
+  schedule,
+  onChange,
+}: {
+  schedule: Readonly<Record<string, string>>;
+  onChange: (schedule: Record<string, string>) => void;
+}) {
+  const schemas = bodySchema('injectFault');
+  return scheduleInputs.map(({ name, label, unit }) => (
+    <NumberField
+      key={name}
+      label={label}
+      unit={unit}
+      schema={schemas[name]}
+      value={schedule[name] ?? ''}
+      onChange={(value) => onChange({ ...schedule, [name]: value })}
+    />
+  ));
+}
+
+/** Moves the focus to the first field of `form` marked invalid; whether there was one. */
+export function focusInvalid(form: HTMLFormElement): boolean {
+  const field = form.querySelector<HTMLElement>('[aria-invalid="true"]');
+  field?.focus();
+  return field !== null;
+}
+
+/**
+ * An in-page confirmation of a destructive action: a modal `<dialog>`
+ * (role alertdialog) titled `title`, saying the consequence in words
+ * (`children`), with Cancel focused first (Escape cancels too) and the
+ * action's own button (`confirmLabel`).
+ */
+export function ConfirmDialog({
+  title,
+  confirmLabel,
+  isBusy = false,
+  onConfirm,
+  onCancel,
+  children,
+}: {
+  title: string;
+  confirmLabel: string;
+  isBusy?: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  children: ReactNode;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const cancel = useRef<HTMLButtonElement>(null);
+  const id = useId();
+  useEffect(() => {
+    const d = dialog.current;
+    if (d !== null && !d.open) d.showModal();
+    cancel.current?.focus();
+    return () => d?.close();
+  }, []);
+  return (
+    <dialog
+      ref={dialog}
+      role="alertdialog"
+      aria-labelledby={`${id}-title`}
+      aria-describedby={`${id}-text`}
+      className="confirm-dialog"
+      onCancel={(e) => {
+        // Escape: the page closes it, as Cancel does.
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id={`${id}-title`}>{title}</h2>
+      <p id={`${id}-text`}>{children}</p>
+      <div className="buttons">
+        <button ref={cancel} type="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="danger" disabled={isBusy} onClick={onConfirm}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Real elements of the loaded inventory, for placeholders; each absent until read (or with nothing loaded). */
+export interface InventoryExample {
+  /** The loaded definition's name (`standard`). */
+  readonly definition?: string;
+  /** Its first rack (`standard/z1/rack1`). */
+  readonly rack?: string;
+  /** That rack's first blade (`standard/z1/rack1/blade/0`). */
+  readonly blade?: string;
+}
+
+/** The first element of `path`'s children (of `kind`), if any. */
+async function firstUnder(path: string | undefined, kind?: 'blade'): Promise<string | undefined> {
+  const { body } = await call('listElements', {
+    query: { ...(path === undefined ? {} : { path }), ...(kind === undefined ? {} : { kind }) },
+  });
+  return body.elements[0]?.path;
+}
+
+/**
+ * The first rack and blade of the loaded inventory and its definition's
+ * name, read once, so placeholders name what exists rather than a fixed
+ * sample. A failed read leaves them absent (a placeholder is no place for
+ * an error).
+ */
+export function useInventoryExample(): InventoryExample {
+  const [example, setExample] = useState<InventoryExample>({});
+  useEffect(() => {
+    let isCurrent = true;
+    const read = async (): Promise<InventoryExample> => {
+      const { body: summary } = await call('getSummary');
+      const region = await firstUnder(undefined);
+      const zone = region === undefined ? undefined : await firstUnder(region);
+      const rack = zone === undefined ? undefined : await firstUnder(zone);
+      const blade = rack === undefined ? undefined : await firstUnder(rack, 'blade');
+      return {
+        ...(summary.definition === undefined ? {} : { definition: summary.definition }),
+        ...(rack === undefined ? {} : { rack }),
+        ...(blade === undefined ? {} : { blade }),
+      };
+    };
+    read().then(
+      (read) => isCurrent && setExample(read),
+      () => undefined,
+    );
+    return () => {
+      isCurrent = false;
+    };
+  }, []);
+  return example;
+}
+
+/** `e.g. <example>` for a placeholder, or the shape of one while no example is known. */
+export function exampleText(example: string | undefined, shape: string): string {
+  return example === undefined ? shape : `e.g. ${example}`;
 }

@@ -5,6 +5,10 @@ import type { Handlers } from '../http/server.js';
 export interface LogQuery {
   readonly after?: number;
   readonly service?: string;
+  /** The start of the services' names. */
+  readonly servicePrefix?: string;
+  /** Only decisions: no per-tick bookkeeping span. */
+  readonly decisions?: boolean;
   readonly target?: string;
   readonly severity?: string;
   readonly traceId?: string;

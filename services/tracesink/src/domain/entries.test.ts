@@ -90,6 +90,8 @@ describe('matches', () => {
     minSeverity: Severity.SEVERITY_UNSPECIFIED,
     traceId: '',
     run: 0,
+    servicePrefix: '',
+    isDecisionsOnly: false,
   };
   const entry = toEntry(
     span({

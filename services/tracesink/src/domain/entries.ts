@@ -1,5 +1,6 @@
 import { Severity, SpanStatus, type LogEntry, type TraceSpan } from '@chamber/protos';
 import {
+  isBookkeepingSpan,
   isUnder,
   reasonAttribute,
   runAttribute,
@@ -31,6 +32,10 @@ export interface EntryFilter {
   readonly traceId: string;
   /** A run of the clock; 0: any. */
   readonly run: number;
+  /** The start of the service's name (`inventory` takes in `inventory-repair`); "": any. */
+  readonly servicePrefix: string;
+  /** Only decisions: no per-tick bookkeeping span (see `isBookkeepingSpan`). */
+  readonly isDecisionsOnly: boolean;
 }
 
 const cut = (text: string, max: number): string =>
@@ -121,6 +126,8 @@ export function trimSlashes(path: string): string {
 export function matches(entry: LogEntry, filter: EntryFilter): boolean {
   return (
     (filter.service === '' || entry.service === filter.service) &&
+    entry.service.startsWith(filter.servicePrefix) &&
+    (!filter.isDecisionsOnly || !isBookkeepingSpan(entry.name)) &&
     (filter.traceId === '' || entry.traceId === filter.traceId) &&
     (filter.run === 0 || entry.run === filter.run) &&
     entry.severity >= filter.minSeverity &&

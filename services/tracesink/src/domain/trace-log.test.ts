@@ -1,5 +1,6 @@
 import { Severity, type TraceSpan } from '@chamber/protos';
 import { describe, expect, it, vi } from 'vitest';
+import { clockSpanNames, tickSpanName } from '@chamber/world';
 import { span } from './span-fixture.js';
 import { TraceLog, type Range } from './trace-log.js';
 
@@ -9,6 +10,8 @@ const none = {
   minSeverity: Severity.SEVERITY_UNSPECIFIED,
   traceId: '',
   run: 0,
+  servicePrefix: '',
+  isDecisionsOnly: false,
 };
 const all: Range = { afterSeq: 0, beforeSeq: 0, limit: 1_000, fromEnd: false };
 
@@ -122,6 +125,33 @@ describe('TraceLog', () => {
     ]);
     expect(names(log, { ...none, target: 'r1/z1/rack1/blad' })).toEqual([]);
     expect(names(log, { ...none, target: 'r1/z1/rack' })).toEqual([]);
+  });
+
+  it('leaves out the per-tick bookkeeping spans for decisions only, through their own index', () => {
+    const log = new TraceLog(1_000);
+    const tick = (n: number) => [
+      span({ service: 'stepper', name: clockSpanNames.publish }),
+      span({ service: 'stepper', name: clockSpanNames.settle }),
+      span({ service: 'monitor', name: tickSpanName('monitor') }),
+      span({ service: 'inventory-repair', name: tickSpanName('inventory-repair') }),
+      ...(n % 100 === 0
+        ? [span({ service: 'inventory-repair', name: `repair.decision${n}` })]
+        : []),
+    ];
+    for (let n = 1; n <= 200; n++) log.append(tick(n));
+    const looked = vi.spyOn(log, 'get');
+    const decisions = { ...none, isDecisionsOnly: true };
+    expect(names(log, decisions)).toEqual(['repair.decision100', 'repair.decision200']);
+    // Only the decisions' index was walked, not the 802 entries.
+    expect(looked.mock.calls.length).toBe(2);
+    expect(names(log, none).length).toBe(802);
+    // By the start of a service's name: `inventory` takes in `inventory-repair`.
+    expect(names(log, { ...decisions, servicePrefix: 'inventory' })).toEqual([
+      'repair.decision100',
+      'repair.decision200',
+    ]);
+    expect(names(log, { ...decisions, servicePrefix: 'repair' })).toEqual([]);
+    expect(names(log, { ...none, servicePrefix: 'mon' }).length).toBe(200);
   });
 
   it('tells its listeners once per append that adds something', () => {

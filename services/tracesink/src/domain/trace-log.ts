@@ -1,5 +1,5 @@
 import { Severity, type LogEntry, type TraceSpan } from '@chamber/protos';
-import { leadingPathsOf } from '@chamber/world';
+import { isBookkeepingSpan, leadingPathsOf } from '@chamber/world';
 import { matches, toEntry, type EntryFilter } from './entries.js';
 
 /** A selection from the log, as {@link TraceLog.select} makes it. */
@@ -68,11 +68,13 @@ class SeqQueue {
 /**
  * The index keys an entry is found under: its trace, its service, its run,
  * its target and each element above it (`r1`, `r1/z1`, … for
- * `r1/z1/rack1/blade/0`: a target filter is a subtree), and its severity
- * when it is a warning or an error.
+ * `r1/z1/rack1/blade/0`: a target filter is a subtree), its severity
+ * when it is a warning or an error, and `decision` when it is no per-tick
+ * bookkeeping span.
  */
 function keysOf(entry: LogEntry): string[] {
   const keys = [`trace:${entry.traceId}`, `service:${entry.service}`];
+  if (!isBookkeepingSpan(entry.name)) keys.push('decision');
   if (entry.run !== 0) keys.push(`run:${entry.run}`);
   for (const path of leadingPathsOf(entry.target)) keys.push(`target:${path}`);
   if (entry.severity >= Severity.SEVERITY_WARN) keys.push('severity:warn');
@@ -86,6 +88,7 @@ function keysFor(filter: EntryFilter): string[] {
   if (filter.traceId !== '') keys.push(`trace:${filter.traceId}`);
   if (filter.service !== '') keys.push(`service:${filter.service}`);
   if (filter.run !== 0) keys.push(`run:${filter.run}`);
+  if (filter.isDecisionsOnly) keys.push('decision');
   if (filter.target !== '') keys.push(`target:${filter.target}`);
   if (filter.minSeverity >= Severity.SEVERITY_ERROR) keys.push('severity:error');
   else if (filter.minSeverity >= Severity.SEVERITY_WARN) keys.push('severity:warn');
@@ -96,8 +99,8 @@ function keysFor(filter: EntryFilter): string[] {
  * The trace log: the last `capacity` entries in arrival order, in a ring
  * buffer (the oldest dropped first, so memory stays bounded). Seqs count
  * from 1 without gaps, so an entry is found from its seq by offset. Indexes
- * by trace, service, run, target (each element and everything under it) and
- * warning or error severity hold the seqs of each, so a filtered selection
+ * by trace, service, run, target (each element and everything under it),
+ * decisions (every entry but bookkeeping spans) and warning or error severity hold the seqs of each, so a filtered selection
  * walks only the entries of its most selective index, never the whole log
  * for a filter that matches few (a rack with no decisions costs one look-up).
  * Listeners hear of every append. Pure memory: no I/O.

@@ -37,6 +37,8 @@ function filterOf(req: ListEntriesRequest | FollowEntriesRequest): EntryFilter {
     minSeverity: req.minSeverity,
     traceId: req.traceId,
     run: req.run,
+    servicePrefix: req.servicePrefix,
+    isDecisionsOnly: req.decisionsOnly,
   };
 }
 

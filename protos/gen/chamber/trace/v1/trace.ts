@@ -222,6 +222,17 @@ export interface ListEntriesRequest {
   tail: boolean;
   /** Only entries of this run of the clock (0: any). */
   run: number;
+  /**
+   * Only entries of services whose name starts with this ("": any), so
+   * `inventory` takes in `inventory` and `inventory-repair`.
+   */
+  servicePrefix: string;
+  /**
+   * Only decisions: leave out the per-tick bookkeeping spans (the clock's
+   * publish and settle spans and each participant's `<name>.tick` span, as
+   * `isBookkeepingSpan` in @chamber/world lists them).
+   */
+  decisionsOnly: boolean;
 }
 
 export interface ListEntriesResponse {
@@ -253,6 +264,10 @@ export interface FollowEntriesRequest {
   traceId: string;
   /** Only entries of this run of the clock (0: any). */
   run: number;
+  /** As in ListEntriesRequest. */
+  servicePrefix: string;
+  /** As in ListEntriesRequest. */
+  decisionsOnly: boolean;
 }
 
 export interface FollowEntriesResponse {
@@ -1348,6 +1363,8 @@ function createBaseListEntriesRequest(): ListEntriesRequest {
     beforeSeq: 0,
     tail: false,
     run: 0,
+    servicePrefix: "",
+    decisionsOnly: false,
   };
 }
 
@@ -1379,6 +1396,12 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     }
     if (message.run !== 0) {
       writer.uint32(72).uint64(message.run);
+    }
+    if (message.servicePrefix !== "") {
+      writer.uint32(82).string(message.servicePrefix);
+    }
+    if (message.decisionsOnly !== false) {
+      writer.uint32(88).bool(message.decisionsOnly);
     }
     return writer;
   },
@@ -1468,6 +1491,22 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
             message.run = longToNumber(reader.uint64());
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.servicePrefix = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.decisionsOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1507,6 +1546,16 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
         : 0,
       tail: isSet(object.tail) ? globalThis.Boolean(object.tail) : false,
       run: isSet(object.run) ? globalThis.Number(object.run) : 0,
+      servicePrefix: isSet(object.servicePrefix)
+        ? globalThis.String(object.servicePrefix)
+        : isSet(object.service_prefix)
+        ? globalThis.String(object.service_prefix)
+        : "",
+      decisionsOnly: isSet(object.decisionsOnly)
+        ? globalThis.Boolean(object.decisionsOnly)
+        : isSet(object.decisions_only)
+        ? globalThis.Boolean(object.decisions_only)
+        : false,
     };
   },
 
@@ -1539,6 +1588,12 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     if (message.run !== 0) {
       obj.run = Math.round(message.run);
     }
+    if (message.servicePrefix !== "") {
+      obj.servicePrefix = message.servicePrefix;
+    }
+    if (message.decisionsOnly !== false) {
+      obj.decisionsOnly = message.decisionsOnly;
+    }
     return obj;
   },
 
@@ -1556,6 +1611,8 @@ export const ListEntriesRequest: MessageFns<ListEntriesRequest> = {
     message.beforeSeq = object.beforeSeq ?? 0;
     message.tail = object.tail ?? false;
     message.run = object.run ?? 0;
+    message.servicePrefix = object.servicePrefix ?? "";
+    message.decisionsOnly = object.decisionsOnly ?? false;
     return message;
   },
 };
@@ -1690,7 +1747,16 @@ export const ListEntriesResponse: MessageFns<ListEntriesResponse> = {
 };
 
 function createBaseFollowEntriesRequest(): FollowEntriesRequest {
-  return { afterSeq: 0, service: "", target: "", minSeverity: 0, traceId: "", run: 0 };
+  return {
+    afterSeq: 0,
+    service: "",
+    target: "",
+    minSeverity: 0,
+    traceId: "",
+    run: 0,
+    servicePrefix: "",
+    decisionsOnly: false,
+  };
 }
 
 export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
@@ -1712,6 +1778,12 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
     }
     if (message.run !== 0) {
       writer.uint32(48).uint64(message.run);
+    }
+    if (message.servicePrefix !== "") {
+      writer.uint32(58).string(message.servicePrefix);
+    }
+    if (message.decisionsOnly !== false) {
+      writer.uint32(64).bool(message.decisionsOnly);
     }
     return writer;
   },
@@ -1777,6 +1849,22 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
             message.run = longToNumber(reader.uint64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.servicePrefix = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.decisionsOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1809,6 +1897,16 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
         ? globalThis.String(object.trace_id)
         : "",
       run: isSet(object.run) ? globalThis.Number(object.run) : 0,
+      servicePrefix: isSet(object.servicePrefix)
+        ? globalThis.String(object.servicePrefix)
+        : isSet(object.service_prefix)
+        ? globalThis.String(object.service_prefix)
+        : "",
+      decisionsOnly: isSet(object.decisionsOnly)
+        ? globalThis.Boolean(object.decisionsOnly)
+        : isSet(object.decisions_only)
+        ? globalThis.Boolean(object.decisions_only)
+        : false,
     };
   },
 
@@ -1832,6 +1930,12 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
     if (message.run !== 0) {
       obj.run = Math.round(message.run);
     }
+    if (message.servicePrefix !== "") {
+      obj.servicePrefix = message.servicePrefix;
+    }
+    if (message.decisionsOnly !== false) {
+      obj.decisionsOnly = message.decisionsOnly;
+    }
     return obj;
   },
 
@@ -1846,6 +1950,8 @@ export const FollowEntriesRequest: MessageFns<FollowEntriesRequest> = {
     message.minSeverity = object.minSeverity ?? 0;
     message.traceId = object.traceId ?? "";
     message.run = object.run ?? 0;
+    message.servicePrefix = object.servicePrefix ?? "";
+    message.decisionsOnly = object.decisionsOnly ?? false;
     return message;
   },
 };
