@@ -12,6 +12,7 @@ import {
   submitLogin,
   webRoot,
 } from './browser.js';
+import { sample } from '../system/inventory-world.js';
 
 // The inventory map and detail panel in Debian's Chromium, against a real
 // frontend and services. Screenshots go to test-artifacts/.
@@ -83,9 +84,28 @@ async function expectEveryDeviceDrawn(page: Page, fw: FrontendWorld): Promise<nu
   }
   await page.getByRole('button', { name: 'Fit', exact: true }).click();
   const colours = [...expected.keys()];
-  /** The connected areas of each colour on the canvas (`rgb(r, g, b)`), by colour. */
-  const bars = (): Promise<Record<string, number>> =>
-    page.getByRole('img', { name: /Inventory map/ }).evaluate((el: unknown, wanted: string[]) => {
+  await expect.poll(() => barsOf(page, colours)).toEqual(Object.fromEntries(expected));
+  return [...expected.values()].reduce((a, n) => a + n, 0);
+}
+
+/**
+ * The bars the map's canvas shows in each of `wanted` (`rgb(r, g, b)`):
+ * the connected areas of exactly that colour at least a quarter the size of
+ * the largest (the holes of a name's letters are specks; anti-aliased edges
+ * and the gaps between rows and racks separate bars).
+ */
+async function barsOf(page: Page, wanted: string[]): Promise<Record<string, number>> {
+  return (await pictureOf(page, wanted)).bars;
+}
+
+/** The bars of {@link barsOf}, and the share of the canvas the drawing spans ({@link drawnShare}). */
+function pictureOf(
+  page: Page,
+  wanted: string[],
+): Promise<{ bars: Record<string, number>; across: number; down: number }> {
+  return page
+    .getByRole('img', { name: /Inventory map/ })
+    .evaluate((el: unknown, wanted: string[]) => {
       const c = el as {
         width: number;
         height: number;
@@ -99,7 +119,14 @@ async function expectEveryDeviceDrawn(page: Page, fw: FrontendWorld): Promise<nu
         `rgb(${data[i * 4]}, ${data[i * 4 + 1]}, ${data[i * 4 + 2]})`;
       const seen = new Uint8Array(width * height);
       const areas: Array<{ colour: string; size: number }> = [];
+      let [left, right, top, bottom] = [width, -1, height, -1];
       for (let start = 0; start < width * height; start++) {
+        if (data[start * 4] !== 255 || data[start * 4 + 1] !== 255 || data[start * 4 + 2] !== 255) {
+          left = Math.min(left, start % width);
+          right = Math.max(right, start % width);
+          top = Math.min(top, Math.floor(start / width));
+          bottom = Math.max(bottom, Math.floor(start / width));
+        }
         if (seen[start] === 1) continue;
         const colour = colourAt(start);
         if (!wanted.includes(colour)) continue;
@@ -123,10 +150,12 @@ async function expectEveryDeviceDrawn(page: Page, fw: FrontendWorld): Promise<nu
       const largest = Math.max(0, ...areas.map((a) => a.size));
       const counts: Record<string, number> = Object.fromEntries(wanted.map((w) => [w, 0]));
       for (const a of areas) if (a.size >= largest / 4) counts[a.colour]!++;
-      return counts;
-    }, colours);
-  await expect.poll(bars).toEqual(Object.fromEntries(expected));
-  return [...expected.values()].reduce((a, n) => a + n, 0);
+      return {
+        bars: counts,
+        across: (right - left + 1) / width,
+        down: (bottom - top + 1) / height,
+      };
+    }, wanted);
 }
 
 describe('the inventory map', () => {
@@ -180,7 +209,9 @@ describe('the inventory map', () => {
     ).not.toBe('anywhere');
 
     // Hovering a device on the map names it and its state: the search centres the map on it
-    // (again, now that the panel beside the map has taken its width).
+    // (again, now that the panel beside the map has taken its width: the list, closed once a
+    // match was chosen, opens again as the search box takes the focus).
+    await page.getByRole('searchbox').focus();
     await blade.first().press('Enter');
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -402,4 +433,190 @@ describe('the inventory map', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+});
+
+/** What part of the map's canvas its drawing spans (the box around every pixel not white), across and down. */
+async function drawnShare(page: Page): Promise<{ across: number; down: number }> {
+  const { across, down } = await pictureOf(page, []);
+  return { across, down };
+}
+
+/** The colour the legend of `view` gives `state` (`rgb(r, g, b)`). */
+function swatchOf(page: Page, view: 'actual' | 'observed', state: string): Promise<string> {
+  return page
+    .getByRole('list', { name: `Legend, ${view}` })
+    .getByRole('listitem')
+    .filter({ hasText: new RegExp(`^${state} \\d+$`) })
+    .locator('.swatch')
+    .evaluate(
+      (el: unknown) =>
+        (
+          globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }
+        ).getComputedStyle(el).backgroundColor,
+    );
+}
+
+/**
+ * Loads sample `name` and runs the clock `ticks` past its load, so its
+ * blades work; answers the tick. The clock is driven over gRPC: on a loaded
+ * machine `large` takes longer than an HTTP client waits for an answer.
+ */
+async function loadSample(fw: FrontendWorld, name: string, ticks: number): Promise<number> {
+  const load = await fw.world.load(sample(name), `${name}.yaml`);
+  const tick = Number(load.effectiveTick) + ticks;
+  await fw.world.clock.runUntil(tick);
+  return tick;
+}
+
+describe('the map at 1440×900', () => {
+  const screen = { width: 1440, height: 900 };
+
+  it('spreads the 8 racks of `standard` across the width, marks faults and repairs on the timeline as they happen, and a mark or a search selects without scrolling', async () => {
+    w = await startFrontendWorld('web-map-marks', quickControlPlane, { webRoot });
+    await loadSample(w, 'standard', 10);
+    const { page, problems } = await openPage(browser, w.url, screen);
+    await submitLogin(page, 'admin', adminPassword);
+    const canvas = page.getByRole('img', { name: /Inventory map/ });
+    await expect.poll(() => canvas.getAttribute('aria-label')).toMatch(/8 racks, 80 devices/);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Legend, actual' }).textContent())
+      .toContain('working 64');
+    // Every rack in one row, across most of the canvas (not a block in its middle).
+    await expect.poll(async () => (await drawnShare(page)).across).toBeGreaterThan(0.85);
+    await page.screenshot({ path: artifact('map-standard-1440.png') });
+
+    const marks = page.getByRole('list', { name: 'Faults and repairs on the timeline' });
+    expect(await marks.getByRole('button').count()).toBe(0);
+    // A blade crashes: its fault's start is marked without a reload, then its repair's opening
+    // and closing, as the stream brings them.
+    const target = 'standard/z1/rack3/blade/2';
+    await w.admin.call('injectFault', { body: { kind: 'crash', targets: [target] } });
+    await w.admin.call('step', { body: { count: 2 } });
+    const started = marks.getByRole('button', {
+      name: new RegExp(`^crash started at tick \\d+ on ${target}$`),
+    });
+    await expect.poll(() => started.count()).toBe(1);
+    const { body: faults } = await w.admin.call<{ faults: Array<{ sinceTick: number }> }>(
+      'listFaults',
+    );
+    const faultTick = Number(faults.faults[0]!.sinceTick);
+    expect(await started.getAttribute('aria-label')).toBe(
+      `crash started at tick ${faultTick} on ${target}`,
+    );
+    await w.admin.call('runUntil', { body: { tick: faultTick + 60 } });
+    const opened = marks.getByRole('button', {
+      name: new RegExp(`^repair of ${target} opened at tick \\d+$`),
+    });
+    const closed = marks.getByRole('button', {
+      name: new RegExp(`^repair of ${target} closed at tick \\d+ \\(succeeded\\)$`),
+    });
+    await expect.poll(() => closed.count()).toBe(1);
+    expect(await opened.count()).toBe(1);
+    // Each under its tick on the slider: in the order they happened, where the thumb would be.
+    const slider = page.getByRole('slider', { name: 'Time travel' });
+    await expect.poll(() => slider.getAttribute('max')).toBe(String(faultTick + 60));
+    const track = (await slider.boundingBox())!;
+    const centre = async (mark: typeof started): Promise<number> => {
+      const box = (await mark.boundingBox())!;
+      return box.x + box.width / 2;
+    };
+    const xs = [await centre(started), await centre(opened), await centre(closed)];
+    expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+    expect(xs[0]!).toBeLessThan(xs[2]!);
+    const min = Number(await slider.getAttribute('min'));
+    const expectedX =
+      track.x + 8 + ((track.width - 16) * (faultTick - min)) / (faultTick + 60 - min);
+    expect(Math.abs(xs[0]! - expectedX)).toBeLessThan(3);
+    await page.screenshot({ path: artifact('map-timeline-marks.png') });
+
+    // Clicking a mark selects its element; the page stays where it is.
+    await started.click();
+    const detail = page.getByRole('region', { name: /blade .*rack3\/blade\/2/ });
+    await expect.poll(() => detail.count()).toBe(1);
+    expect(await page.evaluate<number>('window.scrollY')).toBe(0);
+
+    // A search result likewise: the header and the map stay in view.
+    await page.getByRole('searchbox').fill('rack6/blade/5');
+    await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').first().click();
+    await expect
+      .poll(() => page.getByRole('region', { name: /blade .*rack6\/blade\/5/ }).count())
+      .toBe(1);
+    expect(await page.evaluate<number>('window.scrollY')).toBe(0);
+    const box = (await canvas.boundingBox())!;
+    expect(box.y).toBeGreaterThan(0);
+    expect(box.y + box.height).toBeLessThanOrEqual(screen.height);
+    await page.screenshot({ path: artifact('map-standard-selected.png') });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it(
+    'draws the 100,000 blades of `large` across the canvas as one cell per rack, counts on hover, follows a change cell by cell, and shows devices zoomed in',
+    async () => {
+      w = await startFrontendWorld('web-map-large', quickControlPlane, { webRoot });
+      await loadSample(w, 'large', 16);
+      const { page, problems } = await openPage(browser, w.url, screen);
+      await submitLogin(page, 'admin', adminPassword);
+      const canvas = page.getByRole('img', { name: /Inventory map/ });
+      await expect
+        .poll(() => canvas.getAttribute('aria-label'), { timeout: budgets.longTestMs })
+        .toMatch(/2500 racks, 107500 devices.*each rack as one cell in its worst state$/);
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Legend, actual' }).textContent())
+        .toContain('working 100000');
+      const working = await swatchOf(page, 'actual', 'working');
+      // One cell per rack, each in its worst state (all working), filling the width.
+      await expect.poll(() => barsOf(page, [working])).toEqual({ [working]: 2500 });
+      const share = await drawnShare(page);
+      expect(share.across).toBeGreaterThan(0.9);
+      expect(share.down).toBeGreaterThan(0.5);
+      await page.screenshot({ path: artifact('map-large-cells.png') });
+
+      // A rack's counts on hover (over its cell or the gap after it: no dead space between cells).
+      const box = (await canvas.boundingBox())!;
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 4);
+      await expect
+        .poll(() => page.getByRole('tooltip').textContent())
+        .toMatch(
+          /^large\/z\d\/[cg]\d+40 blades: 40 working · observed 40 healthy2 PDUs on, 1 TOR working · worst: working$/,
+        );
+
+      // One blade crashes: its rack's cell, alone, turns the crash's colour.
+      await w.admin.call('injectFault', {
+        body: { kind: 'crash', targets: ['large/z2/c700/blade/17'] },
+      });
+      await w.world.clock.step(2);
+      await expect
+        .poll(() => page.getByRole('list', { name: 'Legend, actual' }).textContent())
+        .toContain('crashed 1');
+      const crashed = await swatchOf(page, 'actual', 'crashed');
+      await expect
+        .poll(() => barsOf(page, [working, crashed]))
+        .toEqual({ [working]: 2499, [crashed]: 1 });
+
+      // Zoomed in, devices one by one (here ~4 px a row), in their states.
+      for (let i = 0; i < 6; i++) await page.getByRole('button', { name: 'Zoom in' }).click();
+      await expect
+        .poll(() => canvas.getAttribute('aria-label'))
+        .toMatch(/coloured by actual state$/);
+      await page.screenshot({ path: artifact('map-large-zoomed.png') });
+      // The crashed blade from the search: the map centres on it, and names it under the pointer.
+      await page.getByRole('searchbox').fill('z2/c700/blade/17');
+      await page.getByRole('list', { name: 'Matching elements' }).getByRole('button').click();
+      // The detail panel opens beside the map, which narrows: the blade stays at its centre.
+      await expect
+        .poll(() => page.getByRole('region', { name: /blade .*c700\/blade\/17/ }).count())
+        .toBe(1);
+      const narrowed = (await canvas.boundingBox())!;
+      await page.mouse.move(narrowed.x + narrowed.width / 2, narrowed.y + narrowed.height / 2);
+      await expect
+        .poll(() => page.getByRole('tooltip').textContent())
+        .toMatch(/^large\/z2\/c700\/blade\/17blade crashed · observed /);
+      expect(await page.evaluate<number>('window.scrollY')).toBe(0);
+      await page.screenshot({ path: artifact('map-large-device.png') });
+      expect(problems).toEqual([]);
+      await page.close();
+    },
+    budgets.longTestMs,
+  );
 });

@@ -6,11 +6,15 @@ import { type LiveState, useLiveEvents } from '../live.js';
 import { describeError } from '../pages/common.js';
 import { mapLink } from '../pages/WorkloadsPage.js';
 import { colourOf, disagreementColours, noRecordColour } from './colours.js';
-import { geometry, MapModel, type Device } from './model.js';
+import { useMarks } from './marks.js';
+import { oneAtATime } from './serial.js';
+import { geometry, MapModel, type Device, type Rack } from './model.js';
 import {
   fillColour,
   highlightColour,
+  isAggregateAt,
   MapRenderer,
+  rackStateOf,
   type Overlay,
   type Transform,
 } from './renderer.js';
@@ -22,9 +26,12 @@ type View = 'actual' | 'observed';
  * The inventory map: every rack of every zone with its PDUs, TORs and
  * blades, drawn on a canvas and coloured by state in `actual` or
  * `observed`, or by where the two disagree; now and live through the event
- * stream, or as of a past tick on the timeline. Pan by dragging or with the
- * arrow keys, zoom with the wheel or the +/- buttons, search by name; a
- * click (or a search result) opens the element's detail panel.
+ * stream, or as of a past tick on the timeline. The map is laid out to
+ * fill the canvas; zoomed out until devices would be too thin to see, each
+ * rack is one cell in its worst state (hover for its counts). Pan by
+ * dragging or with the arrow keys, zoom with the wheel or the +/- buttons,
+ * search by name; a click (or a search result, or a mark of the timeline)
+ * opens the element's detail panel.
  */
 export function InventoryMap({
   rights,
@@ -54,8 +61,17 @@ export function InventoryMap({
   const [view, setView] = useState<View>('actual');
   const [isDisagreement, setDisagreement] = useState(false);
   const [selected, setSelected] = useState<string | undefined>();
-  const [hovered, setHovered] = useState<{ device: Device; x: number; y: number } | undefined>();
+  /** What the pointer is over: a device, or a rack when racks are drawn as cells. */
+  const [hovered, setHovered] = useState<
+    { device?: Device; rack?: Rack; path: string; x: number; y: number } | undefined
+  >();
+  /** Whether racks are drawn as cells at the current zoom. */
+  const [isAggregate, setAggregate] = useState(false);
+  const [marksVersion, setMarksVersion] = useState(0);
+  const marks = useMarks(marksVersion);
   const [query, setQuery] = useState('');
+  /** Whether the search's matches drop down (closed once one is chosen, open again on typing or focus). */
+  const [isMatchListOpen, setMatchListOpen] = useState(true);
   /** The tick shown; undefined: now, live. */
   const [at, setAt] = useState<number | undefined>();
   /** The revision the live stream resumes after, once the live states are read. */
@@ -113,7 +129,9 @@ export function InventoryMap({
     if (!isMovedByUser.current && m.width > 0) {
       const width = canvas.clientWidth;
       const height = canvas.clientHeight;
-      const scale = Math.min(width / m.width, height / m.height, 4) * 0.95;
+      // Laid out anew to fill the canvas while it is fitted (the user's view is never moved).
+      m.fitTo(width, height);
+      const scale = Math.min(width / m.width, height / m.height, 16) * 0.97;
       transform.current = {
         scale,
         x: (width - m.width * scale) / 2,
@@ -139,6 +157,7 @@ export function InventoryMap({
       performance.mark('chamber-map-first-render');
     }
     setModelVersion(m.version);
+    setAggregate(isAggregateAt(transform.current.scale));
     if (isDetailChanged.current) {
       isDetailChanged.current = false;
       setDetailVersion((v) => v + 1);
@@ -179,27 +198,16 @@ export function InventoryMap({
 
   // The used capacity, read again at every tick while live (one read of the placements). One
   // read at a time: ticks that pass while it runs are caught up by one more read after it.
-  const capacityRead = useRef({ isRunning: false, isWanted: false, isLive: true });
-  const readCapacity = useCallback(() => {
-    const r = capacityRead.current;
-    if (r.isRunning) {
-      r.isWanted = true;
-      return;
-    }
-    r.isRunning = true;
-    r.isWanted = false;
-    call('getCapacity')
-      .then(
-        ({ body }) => {
-          if (r.isLive) setUses(new Map(body.blades.map((b) => [b.blade, b])));
-        },
-        () => undefined,
-      )
-      .finally(() => {
-        r.isRunning = false;
-        if (r.isWanted && r.isLive) readCapacity();
-      });
-  }, []);
+  const capacityRead = useRef({ isLive: true });
+  const readCapacity = useMemo(
+    () =>
+      oneAtATime(async () => {
+        if (!capacityRead.current.isLive) return;
+        const { body } = await call('getCapacity');
+        if (capacityRead.current.isLive) setUses(new Map(body.blades.map((b) => [b.blade, b])));
+      }),
+    [],
+  );
   useEffect(() => {
     capacityRead.current.isLive = at === undefined;
     if (at !== undefined) setUses(new Map());
@@ -229,6 +237,7 @@ export function InventoryMap({
         isDetailChanged.current = true;
         requestDraw();
       }
+      if (kind === 'faults' || kind === 'repairs') setMarksVersion((v) => v + 1);
       if (m === undefined || (kind !== 'actual' && kind !== 'observed')) return;
       const changed = m.apply(kind, data);
       if (changed === 'unknown') {
@@ -253,7 +262,19 @@ export function InventoryMap({
   useEffect(() => {
     const canvas = canvasRef.current;
     if (canvas === null) return;
-    const observer = new ResizeObserver(requestDraw);
+    // A moved map keeps what is at the canvas's centre there as the canvas resizes (a detail
+    // panel opening beside it, say); a fitted one is fitted again anyway.
+    let size = { width: canvas.clientWidth, height: canvas.clientHeight };
+    const observer = new ResizeObserver(() => {
+      const t = transform.current;
+      transform.current = {
+        ...t,
+        x: t.x + (canvas.clientWidth - size.width) / 2,
+        y: t.y + (canvas.clientHeight - size.height) / 2,
+      };
+      size = { width: canvas.clientWidth, height: canvas.clientHeight };
+      requestDraw();
+    });
     observer.observe(canvas);
     const onWheel = (e: WheelEvent): void => {
       e.preventDefault();
@@ -291,6 +312,12 @@ export function InventoryMap({
     isMovedByUser.current = false;
     requestDraw();
   };
+  /** Selects an element, centring the map on it when it is a device. */
+  const select = (path: string): void => {
+    const d = model?.devices.get(path);
+    if (d === undefined) setSelected(path);
+    else focus(d);
+  };
   /** Selects a device and centres the map on it, zoomed in enough to read. */
   const focus = (d: Device): void => {
     setSelected(d.path);
@@ -322,23 +349,42 @@ export function InventoryMap({
     e.currentTarget.setPointerCapture(e.pointerId);
     drag.current = { x: e.clientX, y: e.clientY, moved: 0 };
   };
-  /** The device under the pointer at `e`, if any. */
-  const deviceUnder = (e: React.PointerEvent<HTMLCanvasElement>): Device | undefined => {
-    if (model === undefined) return undefined;
+  /** The map point under the pointer at `e`. */
+  const pointOf = (e: React.PointerEvent<HTMLCanvasElement>): { x: number; y: number } => {
     const rect = e.currentTarget.getBoundingClientRect();
     const t = transform.current;
-    return model.deviceAt(
-      (e.clientX - rect.left - t.x) / t.scale,
-      (e.clientY - rect.top - t.y) / t.scale,
-    );
+    return {
+      x: (e.clientX - rect.left - t.x) / t.scale,
+      y: (e.clientY - rect.top - t.y) / t.scale,
+    };
+  };
+  /** The device under the pointer at `e`, if any. */
+  const deviceUnder = (e: React.PointerEvent<HTMLCanvasElement>): Device | undefined => {
+    const p = pointOf(e);
+    return model?.deviceAt(p.x, p.y);
   };
   const onPointerMove = (e: React.PointerEvent<HTMLCanvasElement>): void => {
     const d = drag.current;
     if (d === undefined) {
-      // Hovering: name the device under the pointer and its state; a re-render only when it changes.
-      const under = deviceUnder(e);
-      if (under?.path !== hovered?.device.path) {
-        setHovered(under === undefined ? undefined : { device: under, x: e.clientX, y: e.clientY });
+      // Hovering: name what is under the pointer and its state (a rack and its counts when racks
+      // are cells); a re-render only when it changes.
+      const p = pointOf(e);
+      const isCells = isAggregateAt(transform.current.scale);
+      const rack = isCells ? model?.rackAt(p.x, p.y, true) : undefined;
+      const device = isCells ? undefined : model?.deviceAt(p.x, p.y);
+      const path = rack?.path ?? device?.path;
+      if (path !== hovered?.path) {
+        setHovered(
+          path === undefined
+            ? undefined
+            : {
+                ...(rack === undefined ? {} : { rack }),
+                ...(device === undefined ? {} : { device }),
+                path,
+                x: e.clientX,
+                y: e.clientY,
+              },
+        );
       }
       return;
     }
@@ -352,6 +398,13 @@ export function InventoryMap({
     const d = drag.current;
     drag.current = undefined;
     if (d === undefined || d.moved > 4) return;
+    if (isAggregateAt(transform.current.scale)) {
+      // A rack's cell: select the rack.
+      const p = pointOf(e);
+      const rack = model?.rackAt(p.x, p.y, true);
+      if (rack !== undefined) setSelected(rack.path);
+      return;
+    }
     const hit = deviceUnder(e);
     if (hit !== undefined) setSelected(hit.path);
   };
@@ -378,7 +431,8 @@ export function InventoryMap({
   const when = at === undefined ? 'now' : `at tick ${at}`;
   const label =
     `Inventory map ${when}: ${rackCount} racks, ${deviceCount} devices, coloured by ` +
-    (isDisagreement ? 'where actual and observed disagree' : `${view} state`);
+    (isDisagreement ? 'where actual and observed disagree' : `${view} state`) +
+    (isAggregate ? ', each rack as one cell in its worst state' : '');
 
   return (
     <div className="map-layout">
@@ -434,6 +488,48 @@ export function InventoryMap({
               ))}
             </select>
           </label>
+          <div className="map-search-box">
+            <label className="map-search">
+              Search
+              <input
+                type="search"
+                value={query}
+                placeholder="rack1/blade/0"
+                onChange={(e) => {
+                  setQuery(e.target.value);
+                  setMatchListOpen(true);
+                }}
+                onFocus={() => setMatchListOpen(true)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Escape') setMatchListOpen(false);
+                }}
+              />
+            </label>
+            {query.trim() !== '' && isMatchListOpen && (
+              <ul className="matches" aria-label="Matching elements">
+                {matches.length === 0 && <li>No element matches.</li>}
+                {matches.slice(0, 50).map((d) => (
+                  <li key={d.path}>
+                    <button
+                      type="button"
+                      aria-current={d.path === selected ? 'true' : undefined}
+                      onClick={() => {
+                        setMatchListOpen(false);
+                        focus(d);
+                      }}
+                    >
+                      <span className="swatch" style={{ background: colourOf(d.actual) }} />
+                      <span className="swatch" style={{ background: colourOf(d.observed) }} />
+                      {d.path} — {d.actual || 'no record'} / {d.observed || 'not observed'}
+                    </button>
+                  </li>
+                ))}
+                {matches.length > 50 && (
+                  <li>… and {matches.length >= 1000 ? 'many' : matches.length - 50} more</li>
+                )}
+              </ul>
+            )}
+          </div>
           <span role="group" aria-label="Zoom" className="zoom">
             <button type="button" aria-label="Zoom in" onClick={() => zoom(1.25)}>
               +
@@ -446,7 +542,14 @@ export function InventoryMap({
             </button>
           </span>
         </div>
-        <Timeline now={now} oldest={oldest} at={at} onChange={setAt} />
+        <Timeline
+          now={now}
+          oldest={oldest}
+          at={at}
+          onChange={setAt}
+          marks={marks}
+          onSelect={select}
+        />
         {error !== undefined && (
           <p role="alert" className="error">
             {error}
@@ -470,15 +573,20 @@ export function InventoryMap({
             className="map-tooltip"
             style={{ left: hovered.x + 12, top: hovered.y + 12 }}
           >
-            <strong>{hovered.device.path}</strong>
+            <strong>{hovered.path}</strong>
             <br />
-            {wordOf(wireNameOf('ELEMENT_KIND', hovered.device.kind))}{' '}
-            {hovered.device.actual || 'no record'} · observed{' '}
-            {hovered.device.observed || 'not observed'}
-            {uses.get(hovered.device.path) !== undefined && (
+            {hovered.rack !== undefined && <RackCounts rack={hovered.rack} />}
+            {hovered.device !== undefined && (
+              <>
+                {wordOf(wireNameOf('ELEMENT_KIND', hovered.device.kind))}{' '}
+                {hovered.device.actual || 'no record'} · observed{' '}
+                {hovered.device.observed || 'not observed'}
+              </>
+            )}
+            {uses.get(hovered.path) !== undefined && (
               <>
                 <br />
-                {usedWords(uses.get(hovered.device.path)!)}
+                {usedWords(uses.get(hovered.path)!)}
               </>
             )}
           </div>
@@ -489,6 +597,9 @@ export function InventoryMap({
             : rackCount === 0 && !isLoading
               ? `No inventory ${at === undefined ? 'is loaded yet: load a definition (chamber inventory load FILE --yes)' : `was loaded at tick ${model.tick}`}.`
               : `${rackCount} racks, ${deviceCount} devices${at === undefined ? '' : `, as they were at tick ${model.tick}`}`}
+          {rackCount > 0 && isAggregate
+            ? ' · each rack drawn as one cell in its worst state: hover for its counts, zoom in for its devices'
+            : ''}
           {isLoading && model !== undefined ? ' · loading…' : ''}
           {at === undefined && !isLoading && live !== 'live'
             ? ' · connecting to the live stream…'
@@ -520,36 +631,6 @@ export function InventoryMap({
             )}
             <BladeStates model={model} />
           </>
-        )}
-        <label className="map-search">
-          Search
-          <input
-            type="search"
-            value={query}
-            placeholder="rack1/blade/0"
-            onChange={(e) => setQuery(e.target.value)}
-          />
-        </label>
-        {query.trim() !== '' && (
-          <ul className="matches" aria-label="Matching elements">
-            {matches.length === 0 && <li>No element matches.</li>}
-            {matches.slice(0, 50).map((d) => (
-              <li key={d.path}>
-                <button
-                  type="button"
-                  aria-current={d.path === selected ? 'true' : undefined}
-                  onClick={() => focus(d)}
-                >
-                  <span className="swatch" style={{ background: colourOf(d.actual) }} />
-                  <span className="swatch" style={{ background: colourOf(d.observed) }} />
-                  {d.path} — {d.actual || 'no record'} / {d.observed || 'not observed'}
-                </button>
-              </li>
-            ))}
-            {matches.length > 50 && (
-              <li>… and {matches.length >= 1000 ? 'many' : matches.length - 50} more</li>
-            )}
-          </ul>
         )}
       </section>
       {selected !== undefined && (
@@ -583,6 +664,35 @@ function mentions(data: string, path: string): boolean {
     if (data.includes(`"${at}"`)) return true;
   }
   return data.includes(`/${path}"`);
+}
+
+/**
+ * A rack's devices by state: `40 blades: 38 working, 2 off · observed 40 healthy`,
+ * then its PDUs and TORs in actual and the worst state its cell shows.
+ */
+function RackCounts({ rack }: { rack: Rack }) {
+  const blades = (view: View): string =>
+    [...rack.counts[view]]
+      .filter(([key]) => !key.includes(':'))
+      .sort((a, b) => b[1] - a[1])
+      .map(([state, n]) => `${n} ${state || (view === 'actual' ? 'no record' : 'not observed')}`)
+      .join(', ');
+  const others = [...rack.counts.actual]
+    .filter(([key]) => key.includes(':'))
+    .map(([key, n]) => {
+      const [kind = '', state = ''] = key.split(':');
+      return `${n} ${kind.toUpperCase()}${n === 1 ? '' : 's'} ${state || 'no record'}`;
+    });
+  const bladeCount = rack.devices.filter((d) => d.kind === 'blade').length;
+  return (
+    <>
+      {bladeCount} blade{bladeCount === 1 ? '' : 's'}: {blades('actual')} · observed{' '}
+      {blades('observed')}
+      <br />
+      {others.length > 0 ? `${others.join(', ')} · ` : ''}worst:{' '}
+      {rackStateOf(rack, 'actual') || 'no record'}
+    </>
+  );
 }
 
 /** The blades by state in actual (the simulated truth) beside observed (what the control plane believes). */

@@ -20,11 +20,24 @@ export interface Device {
   rack: Rack;
 }
 
+/**
+ * How many devices of a rack (or of the whole map) are in each state: per
+ * view by legend key ({@link legendKey}), and the disagreements.
+ */
+export interface Counts {
+  readonly actual: Map<string, number>;
+  readonly observed: Map<string, number>;
+  unnoticed: number;
+  mistaken: number;
+}
+
 /** One rack and its devices (PDUs, then TORs, then blades), with its place on the map. */
 export interface Rack {
   readonly path: string;
   readonly zone: string;
   devices: Device[];
+  /** Its devices by state, kept as they change (never recounted). */
+  readonly counts: Counts;
   x: number;
   y: number;
 }
@@ -44,6 +57,12 @@ export const geometry = {
   rackGap: 8,
   zoneGap: 24,
 } as const;
+
+/** The width and height of a rack with `devices` devices, in map units. */
+export function rackSize(devices: number): { width: number; height: number } {
+  const { deviceWidth, rowHeight, rackPadding } = geometry;
+  return { width: deviceWidth + 2 * rackPadding, height: devices * rowHeight + 2 * rackPadding };
+}
 
 /** `BLADE_STATE_WORKING` → `working`; `OBSERVED_STATE_HEALTHY` → `healthy` (libs/world). */
 export function stateName(value: unknown): string {
@@ -113,12 +132,7 @@ export class MapModel {
   readonly zones: ZoneLabel[] = [];
   readonly devices = new Map<string, Device>();
   /** Devices by legend key, per view; and the disagreements. */
-  readonly counts = {
-    actual: new Map<string, number>(),
-    observed: new Map<string, number>(),
-    unnoticed: 0,
-    mistaken: 0,
-  };
+  readonly counts: Counts = newCounts();
   /** Devices changed since the renderer last took them ({@link takeChanged}). */
   private changed = new Set<Device>();
   private readonly rackByPath = new Map<string, Rack>();
@@ -130,6 +144,8 @@ export class MapModel {
   revision = 0;
   width = 0;
   height = 0;
+  /** The width / height of the space the map is shown in: the layout fills it ({@link fitTo}). */
+  private aspect = 2.5;
   /** Moves with every change of layout (racks placed anew). */
   layoutVersion = 0;
   /** Moves with every change of a state or a count. */
@@ -175,6 +191,7 @@ export class MapModel {
           path: r.path,
           zone: zoneOf(r.path),
           devices: [],
+          counts: newCounts(),
           x: 0,
           y: 0,
         };
@@ -302,67 +319,111 @@ export class MapModel {
     return true;
   }
 
+  /** Counts a device in (`by` 1) or out (-1) of the map's counts and its rack's. */
   private count(device: Device, by: 1 | -1): void {
-    for (const view of ['actual', 'observed'] as const) {
-      const key = legendKey(device, view);
-      const n = (this.counts[view].get(key) ?? 0) + by;
-      if (n === 0) this.counts[view].delete(key);
-      else this.counts[view].set(key, n);
+    for (const counts of [this.counts, device.rack.counts]) {
+      for (const view of ['actual', 'observed'] as const) {
+        const key = legendKey(device, view);
+        const n = (counts[view].get(key) ?? 0) + by;
+        if (n === 0) counts[view].delete(key);
+        else counts[view].set(key, n);
+      }
+      const diff = disagreementOf(device);
+      if (diff !== undefined) counts[diff] += by;
     }
-    const diff = disagreementOf(device);
-    if (diff !== undefined) this.counts[diff] += by;
   }
 
-  /** Places racks in rows per zone, each zone roughly square, zones one under another. */
+  /**
+   * Lays the map out anew to fill a space `width` × `height` (CSS pixels)
+   * when its proportions differ from the last; answers whether it did.
+   */
+  fitTo(width: number, height: number): boolean {
+    if (width <= 0 || height <= 0) return false;
+    const aspect = width / height;
+    if (Math.abs(aspect - this.aspect) < 0.01 * this.aspect) return false;
+    this.aspect = aspect;
+    this.layout();
+    return true;
+  }
+
+  /**
+   * Places racks in rows per zone, zones one under another, every zone with
+   * as many racks per row as makes the whole map largest when fitted to the
+   * space it is shown in ({@link fitTo}): a few racks in one row across a
+   * wide screen, a large region in a block of its proportions.
+   */
   layout(): void {
-    const { deviceWidth, rowHeight, rackPadding, rackGap, zoneGap } = geometry;
-    const rackWidth = deviceWidth + 2 * rackPadding;
-    this.zones.length = 0;
-    let y = 0;
-    let width = 0;
-    let i = 0;
-    while (i < this.racks.length) {
-      const zone = this.racks[i]?.zone ?? '';
+    const { rackGap, zoneGap } = geometry;
+    const groups: Array<{ zone: string; start: number; count: number; rackHeight: number }> = [];
+    for (let i = 0; i < this.racks.length;) {
+      const zone = this.racks[i]!.zone;
       let end = i;
       let tallest = 1;
-      while (end < this.racks.length && this.racks[end]?.zone === zone) {
-        tallest = Math.max(tallest, this.racks[end]?.devices.length ?? 0);
+      while (end < this.racks.length && this.racks[end]!.zone === zone) {
+        tallest = Math.max(tallest, this.racks[end]!.devices.length);
         end++;
       }
-      const count = end - i;
-      const rackHeight = tallest * rowHeight + 2 * rackPadding;
-      const perRow = Math.max(
-        1,
-        Math.ceil(Math.sqrt((count * rackHeight) / (rackWidth + rackGap))),
-      );
-      this.zones.push({ path: zone, x: 0, y });
-      y += zoneGap;
-      for (let n = 0; n < count; n++) {
-        const rack = this.racks[i + n]!;
-        rack.x = (n % perRow) * (rackWidth + rackGap);
-        rack.y = y + Math.floor(n / perRow) * (rackHeight + rackGap);
-      }
-      y += Math.ceil(count / perRow) * (rackHeight + rackGap);
-      width = Math.max(width, perRow * (rackWidth + rackGap));
+      groups.push({ zone, start: i, count: end - i, rackHeight: rackSize(tallest).height });
       i = end;
     }
-    this.width = width;
-    this.height = y;
+    const pitch = rackSize(0).width + rackGap;
+    const heightWith = (perRow: number): number =>
+      groups.reduce(
+        (y, g) => y + zoneGap + Math.ceil(g.count / perRow) * (g.rackHeight + rackGap),
+        0,
+      );
+    const widest = Math.max(1, ...groups.map((g) => g.count));
+    let perRow = 1;
+    let best = 0;
+    for (let n = 1; n <= widest; n++) {
+      // The scale at which the map fits a space of the aspect, height 1.
+      const scale = Math.min(this.aspect / (n * pitch), 1 / heightWith(n));
+      if (scale > best) [best, perRow] = [scale, n];
+    }
+    this.zones.length = 0;
+    let y = 0;
+    for (const g of groups) {
+      this.zones.push({ path: g.zone, x: 0, y });
+      y += zoneGap;
+      for (let n = 0; n < g.count; n++) {
+        const rack = this.racks[g.start + n]!;
+        rack.x = (n % perRow) * pitch;
+        rack.y = y + Math.floor(n / perRow) * (g.rackHeight + rackGap);
+      }
+      y += Math.ceil(g.count / perRow) * (g.rackHeight + rackGap);
+    }
+    this.width = groups.length === 0 ? 0 : Math.min(perRow, widest) * pitch - rackGap;
+    this.height = y - (groups.length === 0 ? 0 : rackGap);
     this.layoutVersion++;
     this.version++;
+  }
+
+  /**
+   * The rack at map point (x, y), if any: within its outline, or with
+   * `isGapIncluded` also within the gaps after it (right and below), so
+   * that racks drawn as small cells leave no dead space between them.
+   */
+  rackAt(x: number, y: number, isGapIncluded = false): Rack | undefined {
+    const gap = isGapIncluded ? geometry.rackGap : 0;
+    for (const rack of this.racks) {
+      const { width, height } = rackSize(rack.devices.length);
+      if (x >= rack.x && x < rack.x + width + gap && y >= rack.y && y < rack.y + height + gap) {
+        return rack;
+      }
+    }
+    return undefined;
   }
 
   /** The device at map point (x, y), if any. */
   deviceAt(x: number, y: number): Device | undefined {
     const { deviceWidth, rowHeight, rackPadding } = geometry;
-    for (const rack of this.racks) {
-      const left = rack.x + rackPadding;
-      const top = rack.y + rackPadding;
-      if (x < left || x >= left + deviceWidth || y < top) continue;
-      const slot = Math.floor((y - top) / rowHeight);
-      if (slot < rack.devices.length) return rack.devices[slot];
-    }
-    return undefined;
+    const rack = this.rackAt(x, y);
+    if (rack === undefined) return undefined;
+    const left = rack.x + rackPadding;
+    const top = rack.y + rackPadding;
+    if (x < left || x >= left + deviceWidth || y < top) return undefined;
+    const slot = Math.floor((y - top) / rowHeight);
+    return rack.devices[slot];
   }
 
   /** Devices whose path contains `text` (case-insensitive), at most `limit`. */
@@ -378,6 +439,11 @@ export class MapModel {
     }
     return found;
   }
+}
+
+/** Counts of nothing yet. */
+function newCounts(): Counts {
+  return { actual: new Map(), observed: new Map(), unnoticed: 0, mistaken: 0 };
 }
 
 /** Resolves once the frame after this one's drawing has been painted. */

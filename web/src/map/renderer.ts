@@ -1,6 +1,13 @@
 import { nameOf } from '@chamber/world';
-import { colourOf, disagreementColours, noRecordColour } from './colours.js';
-import { disagreementOf, geometry, type Device, type MapModel, type Rack } from './model.js';
+import { colourOf, disagreementColours, noRecordColour, worstOf } from './colours.js';
+import {
+  disagreementOf,
+  geometry,
+  rackSize,
+  type Device,
+  type MapModel,
+  type Rack,
+} from './model.js';
 
 /** Where the map is: screen = map × scale + (x, y), in CSS pixels. */
 export interface Transform {
@@ -32,7 +39,49 @@ const fillTrack = 'rgba(255, 255, 255, 0.85)';
 /** The largest picture of the whole map kept in memory (device pixels): 64 MB. */
 const maxCachedPixels = 16_000_000;
 const rackColour = '#eceef2';
-const { deviceWidth, rowHeight, rackPadding } = geometry;
+const { deviceWidth, rowHeight, rackPadding, rackGap } = geometry;
+
+/**
+ * The smallest height of a device's row on screen (CSS pixels) at which
+ * devices are drawn one by one; below it each rack is one cell.
+ */
+export const deviceRowMinPx = 3;
+
+/**
+ * Whether the map at `scale` draws each rack as one cell (its devices'
+ * rows would be thinner than {@link deviceRowMinPx}) rather than device
+ * by device.
+ */
+export function isAggregateAt(scale: number): boolean {
+  return rowHeight * scale < deviceRowMinPx;
+}
+
+/**
+ * The state a rack drawn as one cell shows in a view: the worst of its
+ * blades' (of all its devices' when it has no blades); '' with no record.
+ */
+export function rackStateOf(rack: Rack, view: 'actual' | 'observed'): string {
+  const keys = [...rack.counts[view].keys()];
+  const blades = keys.filter((k) => !k.includes(':'));
+  return worstOf(blades.length > 0 ? blades : keys.map((k) => k.slice(k.indexOf(':') + 1)));
+}
+
+/** The colour of a rack drawn as one cell: its worst state's, or its worst disagreement's. */
+function rackCellColourFor(rack: Rack, c: Colouring): string {
+  if (!c.isDisagreement) return colourOf(rackStateOf(rack, c.view));
+  if (rack.counts.unnoticed > 0) return disagreementColours.unnoticed;
+  if (rack.counts.mistaken > 0) return disagreementColours.mistaken;
+  return noRecordColour;
+}
+
+/** A rack as one cell: its outline, and inside it one bar in its cell colour. */
+function paintRackCell(ctx: CanvasRenderingContext2D, rack: Rack, c: Colouring): void {
+  const { width, height } = rackSize(rack.devices.length);
+  ctx.fillStyle = rackColour;
+  ctx.fillRect(rack.x, rack.y, width, height);
+  ctx.fillStyle = rackCellColourFor(rack, c);
+  ctx.fillRect(rack.x + 1, rack.y + 1, width - 2, height - 2);
+}
 
 function colourFor(d: Device, c: Colouring): string {
   if (!c.isDisagreement) return colourOf(d[c.view]);
@@ -71,14 +120,6 @@ function paintLabel(ctx: CanvasRenderingContext2D, d: Device, c: Colouring): voi
   );
 }
 
-/** A rack's name above it. */
-function paintRackName(ctx: CanvasRenderingContext2D, rack: Rack): void {
-  ctx.font = '3px system-ui, sans-serif';
-  ctx.fillStyle = '#5b6270';
-  ctx.textBaseline = 'top';
-  ctx.fillText(nameOf(rack.path), rack.x, rack.y - 3.4);
-}
-
 function paintRack(ctx: CanvasRenderingContext2D, rack: Rack, c: Colouring, scale: number): void {
   ctx.fillStyle = rackColour;
   ctx.fillRect(
@@ -89,7 +130,6 @@ function paintRack(ctx: CanvasRenderingContext2D, rack: Rack, c: Colouring, scal
   );
   const hasLabels = rowHeight * scale >= 11;
   for (const d of rack.devices) paintDevice(ctx, d, c, hasLabels);
-  if (scale >= 1.5) paintRackName(ctx, rack);
 }
 
 /**
@@ -115,12 +155,7 @@ function paintWhole(
       deviceWidth + 2 * rackPadding,
       rack.devices.length * rowHeight + 2 * rackPadding,
     );
-    for (const d of rack.devices) {
-      const colour = colourFor(d, c);
-      const same = byColour.get(colour);
-      if (same === undefined) byColour.set(colour, [d]);
-      else same.push(d);
-    }
+    for (const d of rack.devices) groupInto(byColour, colourFor(d, c), d);
   }
   for (const [colour, devices] of byColour) {
     ctx.fillStyle = colour;
@@ -137,7 +172,89 @@ function paintWhole(
   if (rowHeight * scale >= 11) {
     for (const rack of model.racks) for (const d of rack.devices) paintLabel(ctx, d, c);
   }
-  if (scale >= 1.5) for (const rack of model.racks) paintRackName(ctx, rack);
+}
+
+/** Adds `item` to its group `key` of `groups`. */
+function groupInto<T>(groups: Map<string, T[]>, key: string, item: T): void {
+  const same = groups.get(key);
+  if (same === undefined) groups.set(key, [item]);
+  else same.push(item);
+}
+
+/** Paints every rack of `model` as one cell, one colour at a time. */
+function paintWholeCells(ctx: CanvasRenderingContext2D, model: MapModel, c: Colouring): void {
+  ctx.fillStyle = rackColour;
+  const byColour = new Map<string, Rack[]>();
+  for (const rack of model.racks) {
+    const { width, height } = rackSize(rack.devices.length);
+    ctx.fillRect(rack.x, rack.y, width, height);
+    groupInto(byColour, rackCellColourFor(rack, c), rack);
+  }
+  for (const [colour, racks] of byColour) {
+    ctx.fillStyle = colour;
+    for (const rack of racks) {
+      const { width, height } = rackSize(rack.devices.length);
+      ctx.fillRect(rack.x + 1, rack.y + 1, width - 2, height - 2);
+    }
+  }
+}
+
+/** A name on a white plate, on screen (CSS pixels), its top left at (x, y). */
+function paintPlate(ctx: CanvasRenderingContext2D, text: string, x: number, y: number): void {
+  const width = ctx.measureText(text).width;
+  ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+  ctx.fillRect(x - 2, y - 1, width + 4, labelPx + 3);
+  ctx.fillStyle = '#1d2129';
+  ctx.fillText(text, x, y);
+}
+
+/** The size of rack names on screen (CSS pixels); zone names are a little larger. */
+const labelPx = 11;
+
+/**
+ * Names zones and racks on screen at any zoom, at a readable size: each
+ * zone's name at its top left (kept in view while any of the zone is),
+ * and the names of the racks in view, every rack's when there is room,
+ * otherwise every n-th rack's of each row, evenly, so names never overlap.
+ * Where the gap above a rack can hold its name it sits there; otherwise on
+ * a plate over the rack's top. Costs the racks, never the devices.
+ */
+function paintNames(
+  ctx: CanvasRenderingContext2D,
+  model: MapModel,
+  t: Transform,
+  width: number,
+  height: number,
+  widestName: number,
+): void {
+  const pitch = rackSize(0).width + rackGap;
+  const every = Math.max(1, Math.ceil((widestName + 8) / (pitch * t.scale)));
+  const isAbove = rackGap * t.scale >= labelPx + 2;
+  ctx.textBaseline = 'top';
+  ctx.font = `${labelPx}px system-ui, sans-serif`;
+  for (const rack of model.racks) {
+    if (Math.round(rack.x / pitch) % every !== 0) continue;
+    const x = rack.x * t.scale + t.x;
+    const y = rack.y * t.scale + t.y;
+    const bottom = y + rackSize(rack.devices.length).height * t.scale;
+    if (x > width || x + widestName < 0 || y > height || bottom < 0) continue;
+    if (isAbove) {
+      ctx.fillStyle = '#5b6270';
+      ctx.fillText(nameOf(rack.path), x, y - labelPx - 1);
+    } else {
+      paintPlate(ctx, nameOf(rack.path), x + 1, y + 1);
+    }
+  }
+  ctx.font = `bold ${labelPx + 2}px system-ui, sans-serif`;
+  model.zones.forEach((zone, i) => {
+    const next = model.zones[i + 1]?.y ?? model.height;
+    const top = zone.y * t.scale + t.y;
+    const bottom = next * t.scale + t.y;
+    if (bottom < 0 || top > height) return;
+    // Kept in view while the zone is, and above its own foot.
+    const y = Math.min(Math.max(top + 2, 4), bottom - labelPx - 6);
+    paintPlate(ctx, zone.path, Math.max(zone.x * t.scale + t.x, 4), y);
+  });
 }
 
 /**
@@ -194,11 +311,15 @@ function paintOverlay(
 }
 
 /**
- * Draws the map on a canvas. While the whole map fits in a picture of at
- * most 16 million pixels at the current zoom, it is painted once into that
- * picture, changed devices are repainted into it one by one, and each frame
+ * Draws the map on a canvas. Zoomed out so far that a device's row would
+ * be thinner than {@link deviceRowMinPx}, each rack is drawn as one cell in
+ * its worst state (its counts are the rack's own, kept as devices change).
+ * While the whole map fits in a picture of at most 16 million pixels at
+ * the current zoom, it is painted once into that picture, changed devices
+ * (or their racks' cells) are repainted into it one by one, and each frame
  * only copies it: panning costs a copy, whatever the inventory's size.
  * Zoomed in further, only the racks in view are drawn, which are then few.
+ * Zone and rack names are drawn over it on screen, at a readable size.
  */
 export class MapRenderer {
   private picture:
@@ -209,7 +330,15 @@ export class MapRenderer {
         layoutVersion: number;
       }
     | undefined;
+  /** The widest rack name on screen (CSS pixels), for the layout it was measured in. */
+  private widestName = { layoutVersion: -1, width: 0 };
 
+  /**
+   * Draws `model` on `canvas` at transform `t`: devices (or rack cells),
+   * the overlay, outlines around `marked` (the `selected` one darker; their
+   * racks' when drawn as cells), and the names. Never throws; a canvas
+   * without a 2D context is left as it is.
+   */
   draw(
     canvas: HTMLCanvasElement,
     model: MapModel,
@@ -231,6 +360,7 @@ export class MapRenderer {
     ctx.fillRect(0, 0, canvas.width, canvas.height);
 
     const scale = t.scale * dpr;
+    const isAggregate = isAggregateAt(t.scale);
     const changed = model.takeChanged();
     const pictureWidth = Math.ceil(model.width * scale);
     const pictureHeight = Math.ceil(model.height * scale);
@@ -258,35 +388,55 @@ export class MapRenderer {
       const right = left + width / t.scale;
       const bottom = top + height / t.scale;
       for (const rack of model.racks) {
-        const rackHeight = rack.devices.length * rowHeight + 2 * rackPadding;
+        const size = rackSize(rack.devices.length);
         if (
-          rack.x + deviceWidth + 2 * rackPadding >= left &&
+          rack.x + size.width >= left &&
           rack.x <= right &&
-          rack.y + rackHeight >= top &&
-          rack.y - 4 <= bottom
+          rack.y + size.height >= top &&
+          rack.y <= bottom
         ) {
-          paintRack(ctx, rack, colouring, t.scale);
+          if (isAggregate) paintRackCell(ctx, rack, colouring);
+          else paintRack(ctx, rack, colouring, t.scale);
         }
       }
     }
 
     ctx.setTransform(scale, 0, 0, scale, dpr * t.x, dpr * t.y);
     paintOverlay(ctx, canvas, model, colouring, overlay, t.scale);
-    ctx.fillStyle = '#1d2129';
-    ctx.textBaseline = 'top';
-    // Zone names keep a readable size on screen at any zoom.
-    ctx.font = `${Math.min(10, 13 / t.scale)}px system-ui, sans-serif`;
-    for (const zone of model.zones) ctx.fillText(zone.path, zone.x, zone.y + 6);
     ctx.lineWidth = Math.max(0.6, 2 / t.scale);
     for (const d of marked) {
       ctx.strokeStyle = d.path === selected ? '#1d2129' : '#4c8bf5';
-      ctx.strokeRect(
-        d.rack.x + rackPadding - 0.5,
-        d.rack.y + rackPadding + d.slot * rowHeight,
-        deviceWidth + 1,
-        rowHeight,
-      );
+      if (isAggregate) {
+        const size = rackSize(d.rack.devices.length);
+        ctx.strokeRect(d.rack.x - 1, d.rack.y - 1, size.width + 2, size.height + 2);
+      } else {
+        ctx.strokeRect(
+          d.rack.x + rackPadding - 0.5,
+          d.rack.y + rackPadding + d.slot * rowHeight,
+          deviceWidth + 1,
+          rowHeight,
+        );
+      }
     }
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    paintNames(ctx, model, t, width, height, this.widestNameOf(ctx, model));
+  }
+
+  /** The widest rack name of `model` on screen, measured once per layout. */
+  private widestNameOf(ctx: CanvasRenderingContext2D, model: MapModel): number {
+    if (this.widestName.layoutVersion !== model.layoutVersion) {
+      ctx.font = `${labelPx}px system-ui, sans-serif`;
+      let longest = '';
+      for (const rack of model.racks) {
+        const name = nameOf(rack.path);
+        if (name.length > longest.length) longest = name;
+      }
+      this.widestName = {
+        layoutVersion: model.layoutVersion,
+        width: ctx.measureText(longest).width,
+      };
+    }
+    return this.widestName.width;
   }
 
   /** The picture of the whole map at `scale`, painted anew or brought up to date with `changed`. */
@@ -304,6 +454,8 @@ export class MapRenderer {
       c.setTransform(scale, 0, 0, scale, 0, 0);
       return c;
     };
+    const cssScale = scale / (window.devicePixelRatio || 1);
+    const isAggregate = isAggregateAt(cssScale);
     if (
       p !== undefined &&
       p.scale === scale &&
@@ -313,15 +465,23 @@ export class MapRenderer {
     ) {
       if (changed.size > 0) {
         const c = ctx(p.canvas);
-        const hasLabels = rowHeight * (scale / (window.devicePixelRatio || 1)) >= 11;
-        for (const d of changed) paintDevice(c, d, colouring, hasLabels);
+        if (isAggregate) {
+          // A rack's cell once, however many of its devices changed.
+          for (const rack of new Set([...changed].map((d) => d.rack))) {
+            paintRackCell(c, rack, colouring);
+          }
+        } else {
+          const hasLabels = rowHeight * cssScale >= 11;
+          for (const d of changed) paintDevice(c, d, colouring, hasLabels);
+        }
       }
       return p.canvas;
     }
     const canvas = p?.canvas ?? document.createElement('canvas');
     canvas.width = width;
     canvas.height = height;
-    paintWhole(ctx(canvas), model, colouring, scale / (window.devicePixelRatio || 1));
+    if (isAggregate) paintWholeCells(ctx(canvas), model, colouring);
+    else paintWhole(ctx(canvas), model, colouring, cssScale);
     this.picture = { canvas, scale, colouring, layoutVersion: model.layoutVersion };
     return canvas;
   }
