@@ -3,6 +3,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { call, type Fault, type Report, type ReportSeries, type Workload } from '../api.js';
 import { colourOf } from '../map/colours.js';
+import { useMarks } from '../map/marks.js';
 import { Timeline } from '../map/Timeline.js';
 import { Problem } from './common.js';
 
@@ -91,6 +92,7 @@ export function OverviewPage({
   const [at, setAt] = useState<number | undefined>();
   const shown = at ?? now;
   const points = useSeries(now, oldest, at);
+  const marks = useMarks(version);
   const report = useLatest(
     () => call('getReport', { query: { from: oldest, to: shown } }).then((r) => r.body),
     [oldest, shown, version],
@@ -102,7 +104,17 @@ export function OverviewPage({
   return (
     <section className="overview" aria-labelledby="overview-title">
       <h2 id="overview-title">Overview</h2>
-      <Timeline now={now} oldest={oldest} at={at} onChange={setAt} />
+      <Timeline
+        now={now}
+        oldest={oldest}
+        at={at}
+        onChange={setAt}
+        marks={marks}
+        onSelect={(path) => {
+          // A mark's element, on the map.
+          window.location.hash = `#/?blade=${encodeURIComponent(path)}`;
+        }}
+      />
       <p className="overview-when">
         {at === undefined
           ? `Live, at tick ${now}.`
