@@ -44,7 +44,7 @@ function figuresOf(page: Page): Promise<Record<string, string>> {
 }
 
 describe('the Overview page', () => {
-  it("shows the run's figures and its charts over ticks, follows a fault and its repair live, and shows the run as of a tick travelled back to", async () => {
+  it("shows the run's figures and its charts over ticks, follows a fault and its repair live, and shows the run as of a tick travelled back to; a fault's mark on its slider opens the element on the map", async () => {
     const fw = await startFrontendWorld(
       'web-overview',
       { ...quickControlPlane, workloads: true },
@@ -130,6 +130,15 @@ describe('the Overview page', () => {
     await region.getByRole('button', { name: 'Back to live' }).click();
     await expect.poll(() => region.textContent()).toMatch(/Live, at tick \d+\./);
     await expect.poll(() => figuresOf(page)).toMatchObject({ Failures: '1' });
+    // The crash's mark on the slider opens the blade on the map.
+    await region
+      .getByRole('list', { name: 'Faults and repairs on the timeline' })
+      .getByRole('button', { name: new RegExp(`^crash started at tick \\d+ on ${blade}$`) })
+      .click();
+    await expect.poll(() => page.url()).toContain(`#/?blade=${encodeURIComponent(blade)}`);
+    await expect
+      .poll(() => page.getByRole('region', { name: new RegExp(blade) }).count())
+      .toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
 });
