@@ -82,6 +82,7 @@ export function formatReport(r: Report): string[] {
     `run ${r.run}, ticks ${r.fromTick} to ${r.toTick}: ${r.total.elements} elements`,
     `  ${figureWords(r.total)}`,
     `  repairs: ${repairWords(r.repairs)}`,
+    `  at tick ${r.toTick}: ${r.openFaults} fault${r.openFaults === 1 ? '' : 's'} active, ${r.openRepairs} repair${r.openRepairs === 1 ? '' : 's'} open, ${r.pendingInstances} instance${r.pendingInstances === 1 ? '' : 's'} pending`,
   ];
   if (r.groups.length > 0) lines.push('', ...table(reportRows(r)).map((l) => `  ${l}`));
   if (r.workloads.length > 0) lines.push('', ...table(workloadRows(r)).map((l) => `  ${l}`));

@@ -158,6 +158,11 @@ describe('the report of a run', () => {
         byOutcome: { recovered: 2 },
         escalations: 0,
       });
+      // The run as tick 99 left it, and mid-way through the first outage.
+      expect(report).toMatchObject({ openRepairs: 0, pendingInstances: 0 });
+      expect(
+        await chamber.reports.report({ from: 10, to: 28 }, ReportLevel.REPORT_LEVEL_WORKLOAD),
+      ).toMatchObject({ openFaults: 1, openRepairs: 1, pendingInstances: 0, groups: [] });
       // Nothing else failed: the totals are the blade's.
       expect(report.total).toMatchObject({ failures: 2, mttrTicks: 10, openOutages: 0 });
       expect(report.groups.filter((g) => g.figures!.failures > 0).map((g) => g.name)).toEqual([
