@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { artifact } from '../browser/browser.js';
-import { failures, repo, runToEnd } from './processes.js';
+import { repo, runToEnd } from './processes.js';
 
 // Every scenario shipped in scenarios/ is a test: run headless on a Chamber
 // of its own, as `chamber scenario run` runs it (one process for the
@@ -34,6 +34,13 @@ afterAll(async () => {
   await last?.chamber.stop();
   fs.writeFileSync(artifact('scenario-times.txt'), times.join('\n') + '\n');
 });
+
+/** What failed, for the assertion's message. */
+const failures = (r: ScenarioReport): string =>
+  r.expectations
+    .filter((e) => !e.passed)
+    .map((e) => `${e.where}: at tick ${e.tick} expected ${e.expected}, saw ${e.observed}`)
+    .join('\n');
 
 describe('the shipped scenarios', () => {
   for (const name of files) {
