@@ -978,6 +978,9 @@ export const Report = object(
       ),
       'every workload with an availability sample, by name',
     ),
+    openFaults: s.integer('faults active once toTick settled'),
+    openRepairs: s.integer('repairs open (pending or running) once toTick settled'),
+    pendingInstances: s.integer('instances the scheduler could not place, once toTick settled'),
   },
   "a run's report over a range of ticks",
 );

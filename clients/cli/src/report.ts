@@ -20,7 +20,7 @@ export const reportArea: AreaExtension = {
       options: [csvOption],
       print: (ctx, body) => {
         const r = body as Report;
-        if (ctx.options['csv'] === true && !ctx.isJson) printCsv(ctx, reportCsv(r));
+        if (ctx.options['csv'] === true && !ctx.isJson) printCsv(ctx, reportRows(r, true));
         else show(ctx, r, formatReport(r));
       },
     },
@@ -82,61 +82,179 @@ export function formatReport(r: Report): string[] {
     `run ${r.run}, ticks ${r.fromTick} to ${r.toTick}: ${r.total.elements} elements`,
     `  ${figureWords(r.total)}`,
     `  repairs: ${repairWords(r.repairs)}`,
+    `  at tick ${r.toTick}: ${r.openFaults} fault${r.openFaults === 1 ? '' : 's'} active, ${r.openRepairs} repair${r.openRepairs === 1 ? '' : 's'} open, ${r.pendingInstances} instance${r.pendingInstances === 1 ? '' : 's'} pending`,
   ];
   if (r.groups.length > 0) lines.push('', ...table(reportRows(r)).map((l) => `  ${l}`));
   if (r.workloads.length > 0) lines.push('', ...table(workloadRows(r)).map((l) => `  ${l}`));
   return lines;
 }
 
-/** The groups (`by` element, rack or zone; the workloads `by` workload) as rows, a header first. */
-function reportRows(r: Report): string[][] {
-  if (r.by === 'workload') return workloadRows(r);
-  const row = (name: string, f: Figures, repairs: Report['repairs']): string[] => [
-    name,
-    percent(f.availability),
-    String(f.failures),
-    String(f.openOutages),
-    optional(f.mtbfTicks),
-    optional(f.mttrTicks),
-    f.longestOutageTicks === 0 ? '-' : ticks(f.longestOutageTicks),
-    optional(f.meanDetectionTicks),
-    optional(f.meanRepairTicks),
-    String(repairs.opened),
-    String(repairs.escalations),
-  ];
-  return [
-    [
-      r.by,
-      'availability',
-      'failures',
-      'open',
-      'MTBF',
-      'MTTR',
-      'longest',
-      'detection',
-      'repair',
-      'repairs',
-      'escalated',
-    ],
-    ...r.groups.map((g) => row(g.name, g.figures, g.repairs)),
-    row('total', r.total, r.repairs),
-  ];
+/**
+ * One column of a report's table: its head for people and its value as
+ * text (absent: CSV only), its CSV head and number (absent: people only).
+ */
+interface Column<T> {
+  readonly head?: string;
+  readonly text?: (x: T) => string;
+  readonly csv?: string;
+  readonly value?: (x: T) => number | undefined;
 }
 
-function workloadRows(r: Report): string[][] {
-  return [
-    ['workload', 'availability', 'lost', 'outages', 'open', 'worst', 'detection', 'recovery'],
-    ...r.workloads.map((w) => [
-      w.workload,
-      percent(w.availability),
+/** A group's figures and repairs, as a row of the table. */
+interface GroupRow {
+  readonly f: Figures;
+  readonly repairs: Report['repairs'];
+}
+
+const orDash = (n: number): string => (n === 0 ? '-' : ticks(n));
+
+const groupColumns: ReadonlyArray<Column<GroupRow>> = [
+  { csv: 'elements', value: (x) => x.f.elements },
+  { csv: 'element_ticks', value: (x) => x.f.elementTicks },
+  { csv: 'working_ticks', value: (x) => x.f.workingTicks },
+  {
+    head: 'availability',
+    text: (x) => percent(x.f.availability),
+    csv: 'availability',
+    value: (x) => x.f.availability,
+  },
+  {
+    head: 'failures',
+    text: (x) => String(x.f.failures),
+    csv: 'failures',
+    value: (x) => x.f.failures,
+  },
+  {
+    head: 'open',
+    text: (x) => String(x.f.openOutages),
+    csv: 'open_outages',
+    value: (x) => x.f.openOutages,
+  },
+  {
+    head: 'MTBF',
+    text: (x) => optional(x.f.mtbfTicks),
+    csv: 'mtbf_ticks',
+    value: (x) => x.f.mtbfTicks,
+  },
+  {
+    head: 'MTTR',
+    text: (x) => optional(x.f.mttrTicks),
+    csv: 'mttr_ticks',
+    value: (x) => x.f.mttrTicks,
+  },
+  {
+    head: 'longest',
+    text: (x) => orDash(x.f.longestOutageTicks),
+    csv: 'longest_outage_ticks',
+    value: (x) => x.f.longestOutageTicks,
+  },
+  {
+    head: 'detection',
+    text: (x) => optional(x.f.meanDetectionTicks),
+    csv: 'mean_detection_ticks',
+    value: (x) => x.f.meanDetectionTicks,
+  },
+  {
+    head: 'repair',
+    text: (x) => optional(x.f.meanRepairTicks),
+    csv: 'mean_repair_ticks',
+    value: (x) => x.f.meanRepairTicks,
+  },
+  {
+    head: 'repairs',
+    text: (x) => String(x.repairs.opened),
+    csv: 'repairs_opened',
+    value: (x) => x.repairs.opened,
+  },
+  {
+    head: 'escalated',
+    text: (x) => String(x.repairs.escalations),
+    csv: 'escalations',
+    value: (x) => x.repairs.escalations,
+  },
+];
+
+type WorkloadRow = Report['workloads'][number];
+
+const workloadColumns: ReadonlyArray<Column<WorkloadRow>> = [
+  {
+    head: 'availability',
+    text: (w) => percent(w.availability),
+    csv: 'availability',
+    value: (w) => w.availability,
+  },
+  {
+    head: 'lost',
+    text: (w) =>
       `${w.instanceTicksLost.toLocaleString('en')} of ${w.instanceTicksDesired.toLocaleString('en')} instance-ticks`,
-      String(w.outages),
-      String(w.openOutages),
-      w.worstOutageTicks === 0 ? '-' : ticks(w.worstOutageTicks),
-      optional(w.meanDetectionTicks),
-      optional(w.meanRecoveryTicks),
-    ]),
-  ];
+  },
+  { csv: 'instance_ticks_desired', value: (w) => w.instanceTicksDesired },
+  { csv: 'instance_ticks_lost', value: (w) => w.instanceTicksLost },
+  { head: 'outages', text: (w) => String(w.outages), csv: 'outages', value: (w) => w.outages },
+  {
+    head: 'open',
+    text: (w) => String(w.openOutages),
+    csv: 'open_outages',
+    value: (w) => w.openOutages,
+  },
+  {
+    head: 'worst',
+    text: (w) => orDash(w.worstOutageTicks),
+    csv: 'worst_outage_ticks',
+    value: (w) => w.worstOutageTicks,
+  },
+  {
+    head: 'detection',
+    text: (w) => optional(w.meanDetectionTicks),
+    csv: 'mean_detection_ticks',
+    value: (w) => w.meanDetectionTicks,
+  },
+  {
+    head: 'recovery',
+    text: (w) => optional(w.meanRecoveryTicks),
+    csv: 'mean_recovery_ticks',
+    value: (w) => w.meanRecoveryTicks,
+  },
+];
+
+/**
+ * Named rows under `columns`, a header first (`first` heads the names):
+ * for people (`isCsv` false: the columns with a text) or as CSV (the
+ * columns with a number; a figure that does not exist is an empty cell).
+ */
+function rowsOf<T>(
+  first: string,
+  columns: ReadonlyArray<Column<T>>,
+  rows: ReadonlyArray<readonly [string, T]>,
+  isCsv: boolean,
+): string[][] {
+  const shown = columns.filter((c) => (isCsv ? c.value !== undefined : c.text !== undefined));
+  const head = shown.map((c) => (isCsv ? c.csv : c.head) ?? '');
+  const cells = (x: T): string[] => shown.map((c) => (isCsv ? cell(c.value!(x)) : c.text!(x)));
+  return [[first, ...head], ...rows.map(([name, x]) => [name, ...cells(x)])];
+}
+
+/** The groups (`by` element, rack or zone) and the total, or the workloads `by` workload. */
+function reportRows(r: Report, isCsv = false): string[][] {
+  if (r.by === 'workload') return workloadRows(r, isCsv);
+  return rowsOf(
+    r.by,
+    groupColumns,
+    [
+      ...r.groups.map((g): [string, GroupRow] => [g.name, { f: g.figures, repairs: g.repairs }]),
+      ['total', { f: r.total, repairs: r.repairs }],
+    ],
+    isCsv,
+  );
+}
+
+function workloadRows(r: Report, isCsv = false): string[][] {
+  return rowsOf(
+    'workload',
+    workloadColumns,
+    r.workloads.map((w) => [w.workload, w] as const),
+    isCsv,
+  );
 }
 
 function seriesRows(s: ReportSeries): string[][] {
@@ -152,72 +270,6 @@ function seriesRows(s: ReportSeries): string[][] {
       ...observed.map((w) => String(p.observed[w] ?? 0)),
       String(p.repairsOpen),
     ]),
-  ];
-}
-
-/** The report's numbers as CSV rows: the groups and the total, or the workloads `by` workload. */
-function reportCsv(r: Report): string[][] {
-  if (r.by === 'workload') {
-    return [
-      [
-        'workload',
-        'availability',
-        'instance_ticks_desired',
-        'instance_ticks_lost',
-        'outages',
-        'open_outages',
-        'worst_outage_ticks',
-        'mean_detection_ticks',
-        'mean_recovery_ticks',
-      ],
-      ...r.workloads.map((w) => [
-        w.workload,
-        cell(w.availability),
-        cell(w.instanceTicksDesired),
-        cell(w.instanceTicksLost),
-        cell(w.outages),
-        cell(w.openOutages),
-        cell(w.worstOutageTicks),
-        cell(w.meanDetectionTicks),
-        cell(w.meanRecoveryTicks),
-      ]),
-    ];
-  }
-  const row = (name: string, f: Figures, repairs: Report['repairs']): string[] => [
-    name,
-    cell(f.elements),
-    cell(f.elementTicks),
-    cell(f.workingTicks),
-    cell(f.availability),
-    cell(f.failures),
-    cell(f.openOutages),
-    cell(f.mtbfTicks),
-    cell(f.mttrTicks),
-    cell(f.longestOutageTicks),
-    cell(f.meanDetectionTicks),
-    cell(f.meanRepairTicks),
-    cell(repairs.opened),
-    cell(repairs.escalations),
-  ];
-  return [
-    [
-      r.by,
-      'elements',
-      'element_ticks',
-      'working_ticks',
-      'availability',
-      'failures',
-      'open_outages',
-      'mtbf_ticks',
-      'mttr_ticks',
-      'longest_outage_ticks',
-      'mean_detection_ticks',
-      'mean_repair_ticks',
-      'repairs_opened',
-      'escalations',
-    ],
-    ...r.groups.map((g) => row(g.name, g.figures, g.repairs)),
-    row('total', r.total, r.repairs),
   ];
 }
 

@@ -29,7 +29,8 @@ import {
 // counted 90 ticks, down 20: availability 70/90, 2 failures, MTTR 10. The
 // same report comes from gRPC, REST and the CLI, and again, unchanged, from
 // the same run with the monitor and the inventory killed and restarted in
-// the middle of it (nothing counted twice).
+// the middle of it (nothing counted twice), and from the same run with the
+// inventory and the monitor in 2 shards each (another layout).
 
 const blade = 'small/z1/rack1/blade/1';
 const scenario = parseScenario(
@@ -158,6 +159,11 @@ describe('the report of a run', () => {
         byOutcome: { recovered: 2 },
         escalations: 0,
       });
+      // The run as tick 99 left it, and mid-way through the first outage.
+      expect(report).toMatchObject({ openRepairs: 0, pendingInstances: 0 });
+      expect(
+        await chamber.reports.report({ from: 10, to: 28 }, ReportLevel.REPORT_LEVEL_WORKLOAD),
+      ).toMatchObject({ openFaults: 1, openRepairs: 1, pendingInstances: 0, groups: [] });
       // Nothing else failed: the totals are the blade's.
       expect(report.total).toMatchObject({ failures: 2, mttrTicks: 10, openOutages: 0 });
       expect(report.groups.filter((g) => g.figures!.failures > 0).map((g) => g.name)).toEqual([
@@ -235,6 +241,45 @@ describe('the report of a run', () => {
       expect(run.digest).toBe(first!.scenario.digest);
       const report = await chamber.reports.report(range, ReportLevel.REPORT_LEVEL_ELEMENT);
       expect({ ...report, run: 0 }).toEqual({ ...first!.report, run: 0 });
+    },
+    budgets.testMs,
+  );
+
+  it(
+    'is the same with the inventory and the monitor in 2 shards (another layout)',
+    async () => {
+      expect(first, 'the run above').toBeDefined();
+      const own: Array<() => Promise<void> | void> = [];
+      try {
+        const sharded = await startSimulationProcesses({
+          label: 'reports-shards',
+          seed: 3,
+          cleanup: own,
+          shards: 2,
+          env: {
+            inventory: { CHAMBER_INVENTORY_DEFINITION: 'small' },
+            'inventory-repair': { CHAMBER_INVENTORY_REPAIR_RACK_BUDGET: '0' },
+          },
+        });
+        const other = connect({
+          addresses: {
+            stepper: `127.0.0.1:${sharded.stepperPort}`,
+            inventory: sharded.address('inventory'),
+            faults: sharded.address('faults'),
+            'inventory-repair': sharded.address('inventory-repair'),
+            'workload-repair': sharded.address('workload-repair'),
+            monitor: sharded.address('monitor'),
+          },
+        });
+        own.push(() => other.close());
+        const run = await runScenario(other, scenario);
+        expect(failures(run)).toBe('');
+        expect(run.digest).toBe(first!.scenario.digest);
+        const report = await other.reports.report(range, ReportLevel.REPORT_LEVEL_ELEMENT);
+        expect({ ...report, run: 0 }).toEqual({ ...first!.report, run: 0 });
+      } finally {
+        for (const c of own.reverse()) await c();
+      }
     },
     budgets.testMs,
   );

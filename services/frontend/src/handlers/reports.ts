@@ -105,6 +105,9 @@ export function reportAnswer(r: GetReportResponse): Report {
       outages: g.outages.map(outageAnswer),
     })),
     workloads: r.workloads.map(workloadAnswer),
+    openFaults: r.openFaults,
+    openRepairs: r.openRepairs,
+    pendingInstances: r.pendingInstances,
   };
 }
 

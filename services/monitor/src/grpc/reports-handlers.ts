@@ -53,6 +53,13 @@ export function createReportsHandlers(store: Store, logger: HandlerLogger): Repo
           req.by === ReportLevel.REPORT_LEVEL_UNSPECIFIED ? ReportLevel.REPORT_LEVEL_RACK : req.by,
         ...(await foldReport(records, by, range.fromTick, range.toTick)),
         workloads: workloadReports(records, range.fromTick, range.toTick),
+        openFaults: records.openFaults,
+        openRepairs: records.repairs.filter(
+          (r) =>
+            r.status === RepairStatus.REPAIR_STATUS_PENDING ||
+            r.status === RepairStatus.REPAIR_STATUS_RUNNING,
+        ).length,
+        pendingInstances: records.pendingInstances,
       } satisfies GetReportResponse;
     }, logger),
     getSeries: unary(async (req) => {

@@ -4,6 +4,8 @@
 import { ChamberError, Code } from '@chamber/errors';
 import {
   AvailabilitySample,
+  FaultRecord,
+  FaultStatus,
   HistoryRecord,
   RepairRecord,
   SettledRecord,
@@ -112,6 +114,10 @@ export interface RunRecords {
   /** As they stand once the range's last tick settled. */
   readonly repairs: readonly RepairRecord[];
   readonly samples: readonly AvailabilitySample[];
+  /** Faults active once the range's last tick settled. */
+  readonly openFaults: number;
+  /** Instances the scheduler could not place (`unplaced/`) once the range's last tick settled. */
+  readonly pendingInstances: number;
 }
 
 /**
@@ -141,14 +147,19 @@ export async function readRun(store: Store, range: TickRange): Promise<RunRecord
     if (e.type === 'put') take(e.key, e.value);
 
   const end = { revision: range.endRevision };
-  const [repairs, samples] = await Promise.all([
+  const [repairs, samples, faults, unplaced] = await Promise.all([
     store.list(RepairRecord, keys.repairsPrefix, end),
     store.list(AvailabilitySample, keys.availabilityPrefix, end),
+    store.list(FaultRecord, keys.faultsPrefix, end),
+    store.listKeys(keys.unplacedPrefix, end),
   ]);
   return {
     elements: new Map([...elements.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     repairs: repairs.entries.map((e) => e.value),
     samples: samples.entries.map((e) => e.value),
+    openFaults: faults.entries.filter((e) => e.value.status === FaultStatus.FAULT_STATUS_ACTIVE)
+      .length,
+    pendingInstances: unplaced.length,
   };
 }
 

@@ -208,6 +208,13 @@ export interface GetReportResponse {
   groups: ReportGroup[];
   /** Every workload with an availability sample by to_tick, by name. */
   workloads: WorkloadReport[];
+  /**
+   * As the run stood once to_tick settled: faults active, repairs open
+   * (pending or running), instances the scheduler could not place.
+   */
+  openFaults: number;
+  openRepairs: number;
+  pendingInstances: number;
 }
 
 export interface GetSeriesRequest {
@@ -1508,7 +1515,19 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
 };
 
 function createBaseGetReportResponse(): GetReportResponse {
-  return { run: 0, fromTick: 0, toTick: 0, by: 0, total: undefined, repairs: undefined, groups: [], workloads: [] };
+  return {
+    run: 0,
+    fromTick: 0,
+    toTick: 0,
+    by: 0,
+    total: undefined,
+    repairs: undefined,
+    groups: [],
+    workloads: [],
+    openFaults: 0,
+    openRepairs: 0,
+    pendingInstances: 0,
+  };
 }
 
 export const GetReportResponse: MessageFns<GetReportResponse> = {
@@ -1536,6 +1555,15 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
     }
     for (const v of message.workloads) {
       WorkloadReport.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.openFaults !== 0) {
+      writer.uint32(72).uint32(message.openFaults);
+    }
+    if (message.openRepairs !== 0) {
+      writer.uint32(80).uint32(message.openRepairs);
+    }
+    if (message.pendingInstances !== 0) {
+      writer.uint32(88).uint32(message.pendingInstances);
     }
     return writer;
   },
@@ -1617,6 +1645,30 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
             message.workloads.push(WorkloadReport.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.openFaults = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.openRepairs = reader.uint32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.pendingInstances = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1649,6 +1701,21 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
       workloads: globalThis.Array.isArray(object?.workloads)
         ? object.workloads.map((e: any) => WorkloadReport.fromJSON(e))
         : [],
+      openFaults: isSet(object.openFaults)
+        ? globalThis.Number(object.openFaults)
+        : isSet(object.open_faults)
+        ? globalThis.Number(object.open_faults)
+        : 0,
+      openRepairs: isSet(object.openRepairs)
+        ? globalThis.Number(object.openRepairs)
+        : isSet(object.open_repairs)
+        ? globalThis.Number(object.open_repairs)
+        : 0,
+      pendingInstances: isSet(object.pendingInstances)
+        ? globalThis.Number(object.pendingInstances)
+        : isSet(object.pending_instances)
+        ? globalThis.Number(object.pending_instances)
+        : 0,
     };
   },
 
@@ -1678,6 +1745,15 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
     if (message.workloads?.length) {
       obj.workloads = message.workloads.map((e) => WorkloadReport.toJSON(e));
     }
+    if (message.openFaults !== 0) {
+      obj.openFaults = Math.round(message.openFaults);
+    }
+    if (message.openRepairs !== 0) {
+      obj.openRepairs = Math.round(message.openRepairs);
+    }
+    if (message.pendingInstances !== 0) {
+      obj.pendingInstances = Math.round(message.pendingInstances);
+    }
     return obj;
   },
 
@@ -1698,6 +1774,9 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
       : undefined;
     message.groups = object.groups?.map((e) => ReportGroup.fromPartial(e)) || [];
     message.workloads = object.workloads?.map((e) => WorkloadReport.fromPartial(e)) || [];
+    message.openFaults = object.openFaults ?? 0;
+    message.openRepairs = object.openRepairs ?? 0;
+    message.pendingInstances = object.pendingInstances ?? 0;
     return message;
   },
 };
