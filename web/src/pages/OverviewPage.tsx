@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { call, type Fault, type Report, type ReportSeries, type Workload } from '../api.js';
+import { call, type Report, type ReportSeries } from '../api.js';
 import { colourOf } from '../map/colours.js';
 import { useMarks } from '../map/marks.js';
 import { Timeline } from '../map/Timeline.js';
@@ -62,20 +62,14 @@ const shareWords = (share: number | null): string =>
 /** A share as people read it: `99.2%`. */
 const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
-/** Whether fault `f` was active at tick `tick`, from its changes of status. */
-function isActiveAt(f: Fault, tick: number): boolean {
-  let status: string | undefined;
-  for (const h of f.history ?? []) if ((h.tick ?? 0) <= tick) status = h.status;
-  return status === 'FAULT_STATUS_ACTIVE';
-}
-
 /**
- * The overview of the run: its headline figures (availability, open
- * faults, open repairs, escalations, instances not running) and charts over
- * ticks (elements stacked by state, repairs open, each workload's running
- * share), live as the clock moves, or as of a tick travelled to with the
- * timeline. Reads the run's series once, then only the ticks that settled
- * since; the report again at each tick (one read at a time).
+ * The overview of the run: its headline figures (availability, failures,
+ * MTTR, MTBF, open faults, open repairs, escalations, pending instances: the
+ * report as of the tick shown) and charts over ticks (elements stacked by
+ * state, repairs open, each workload's running share), live as the clock
+ * moves, or as of a tick travelled to with the timeline. Reads the run's
+ * series once, then only the ticks that settled since; the report again at
+ * each tick (one read at a time).
  */
 export function OverviewPage({
   version,
@@ -97,10 +91,6 @@ export function OverviewPage({
     () => call('getReport', { query: { from: oldest, to: shown } }).then((r) => r.body),
     [oldest, shown, version],
   );
-  const faults = useLatest(() => call('listFaults').then((r) => r.body.faults), [version]);
-  const workloads = useLatest(() => call('listWorkloads').then((r) => r.body.workloads), [version]);
-  // The tick shown, or the last one read before it while the ticks since are read.
-  const point = points.value?.findLast((p) => p.tick <= shown);
   return (
     <section className="overview" aria-labelledby="overview-title">
       <h2 id="overview-title">Overview</h2>
@@ -120,13 +110,8 @@ export function OverviewPage({
           ? `Live, at tick ${now}.`
           : `As of tick ${at} (travelled back from ${now}).`}
       </p>
-      <Problem error={report.error ?? points.error ?? faults.error ?? workloads.error} />
-      <Headline
-        report={report.value}
-        openFaults={faults.value?.filter((f) => isActiveAt(f, shown)).length}
-        point={point}
-        workloads={at === undefined ? workloads.value : undefined}
-      />
+      <Problem error={report.error ?? points.error} />
+      <Headline report={report.value} />
       {points.value === undefined ? (
         <p>Reading the run…</p>
       ) : (
@@ -237,37 +222,19 @@ function useSeries(now: number, oldest: number, at: number | undefined) {
   return { value: points, error };
 }
 
-/** The run's headline figures, as terms and values: what a test or a screen reader reads. */
-function Headline({
-  report,
-  openFaults,
-  point,
-  workloads,
-}: {
-  report: Report | undefined;
-  openFaults: number | undefined;
-  point: Point | undefined;
-  /** Live only: the workloads now, for their pending instances. */
-  workloads: readonly Workload[] | undefined;
-}) {
-  const notRunning = point?.workloads.reduce((n, w) => n + Math.max(0, w.desired - w.running), 0);
-  const pending = workloads?.reduce((n, w) => n + (w.instancesByState?.['pending'] ?? 0), 0);
+/** The run's headline figures as of the tick shown, as terms and values: what a test or a screen reader reads. */
+function Headline({ report }: { report: Report | undefined }) {
+  const figure = (value: (r: Report) => string): string =>
+    report === undefined ? '…' : value(report);
   const rows: Array<[string, string]> = [
-    ['Availability', report === undefined ? '…' : percent(report.total.availability)],
-    ['Failures', report === undefined ? '…' : String(report.total.failures)],
-    ['MTTR', report === undefined ? '…' : ticksWords(report.total.mttrTicks)],
-    ['MTBF', report === undefined ? '…' : ticksWords(report.total.mtbfTicks)],
-    ['Open faults', openFaults === undefined ? '…' : String(openFaults)],
-    ['Open repairs', point === undefined ? '…' : String(point.repairsOpen)],
-    ['Escalations', report === undefined ? '…' : String(report.repairs.escalations)],
-    [
-      workloads === undefined ? 'Instances not running' : 'Pending instances',
-      workloads === undefined
-        ? notRunning === undefined
-          ? '…'
-          : String(notRunning)
-        : String(pending),
-    ],
+    ['Availability', figure((r) => percent(r.total.availability))],
+    ['Failures', figure((r) => String(r.total.failures))],
+    ['MTTR', figure((r) => ticksWords(r.total.mttrTicks))],
+    ['MTBF', figure((r) => ticksWords(r.total.mtbfTicks))],
+    ['Open faults', figure((r) => String(r.openFaults))],
+    ['Open repairs', figure((r) => String(r.openRepairs))],
+    ['Escalations', figure((r) => String(r.repairs.escalations))],
+    ['Pending instances', figure((r) => String(r.pendingInstances))],
   ];
   return (
     <dl className="figures overview-figures" aria-label="Run figures">
