@@ -99,6 +99,9 @@ export class ExpectationError extends Error {
   override readonly name = 'ExpectationError';
 }
 
+/** How long a report may take (ms): a whole run's, replayed from the store's history. */
+const reportTimeoutMs = 600_000;
+
 const viewOf = (view: ViewWord): View =>
   view === 'observed'
     ? View.VIEW_OBSERVED
@@ -153,7 +156,9 @@ export class Chamber {
     this.repairs = RepairsClient.connect(addresses['inventory-repair']);
     this.workloads = WorkloadsClient.connect(addresses['workload-repair']);
     this.scenarios = ScenariosClient.connect(addresses.scenarios);
-    this.reports = ReportsClient.connect(addresses.monitor);
+    // A whole run's report replays its history: on `large` (100,000 blades)
+    // its boot alone is 600,000 changes, minutes on a loaded machine.
+    this.reports = ReportsClient.connect(addresses.monitor, { timeoutMs: reportTimeoutMs });
   }
 
   /** The clock's status: tick, policy, run, seed, digest, participants. */

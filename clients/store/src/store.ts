@@ -333,6 +333,35 @@ export class Store {
   }
 
   /**
+   * The revision of the last write under `prefix` in (`after`, `upTo`] whose
+   * key still holds it at `upTo`: the highest mod revision among the keys
+   * written in that span, read at `upTo` (one range read, filtered and
+   * sorted by etcd, keys only); `undefined` when no key under it was
+   * written in the span. A watch from `after + 1` has delivered every put of
+   * the span once it delivered the write at that revision.
+   */
+  async lastWriteBetween(prefix: string, after: number, upTo: number): Promise<number | undefined> {
+    if (upTo <= after) return undefined;
+    const start = Buffer.from(this.prefix + prefix);
+    try {
+      const res = await this.client.kv.range({
+        key: start,
+        range_end: prefixEnd(start),
+        revision: upTo,
+        min_mod_revision: after + 1,
+        keys_only: true,
+        sort_order: 'Descend',
+        sort_target: 'Mod',
+        limit: 1,
+      });
+      const kv = res.kvs[0];
+      return kv === undefined ? undefined : Number(kv.mod_revision);
+    } catch (error) {
+      throw this.fail(error, `reading the last write under "${prefix}"`);
+    }
+  }
+
+  /**
    * The keys under `prefix`, sorted, without their values (cheap for large
    * ranges); at most `limit` of them when given, as of `revision` when given.
    */

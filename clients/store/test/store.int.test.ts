@@ -64,6 +64,20 @@ describe('Store', () => {
     expect(then.revision).toBe(r1);
   });
 
+  it('finds the last write under a prefix in a span of revisions that still stands at its end', async () => {
+    const store = await connect('last-write');
+    const before = await store.put(Blade, 'blades/a', { name: 'a', cores: 1 });
+    const b = await store.put(Blade, 'blades/b', { name: 'b', cores: 1 });
+    const a = await store.put(Blade, 'blades/a', { name: 'a', cores: 2 });
+    const outside = await store.put(Blade, 'other/c', { name: 'c', cores: 1 });
+    // The last write under blades/ in (before, outside]: a's second, not c's.
+    expect(await store.lastWriteBetween('blades/', before, outside)).toBe(a);
+    // Read as the span's end left it: b's write, a's not yet.
+    expect(await store.lastWriteBetween('blades/', before, b)).toBe(b);
+    expect(await store.lastWriteBetween('blades/', a, outside)).toBeUndefined();
+    expect(await store.lastWriteBetween('blades/', outside, before)).toBeUndefined();
+  });
+
   it('lists more keys than one page, in key order, at one revision', async () => {
     const store = await connect('pages');
     const count = 17_000; // more than two pages

@@ -143,7 +143,13 @@ export async function readRun(store: Store, range: TickRange): Promise<RunRecord
     store.listRaw(keys.observedPrefix, at),
   ]);
   for (const e of [...actual.entries, ...observed.entries]) take(e.key, e.value);
-  for (const e of await replay(store, range.startRevision, range.endRevision))
+  const changes = await Promise.all(
+    [keys.actualPrefix, keys.observedPrefix].map((prefix) =>
+      replay(store, prefix, range.startRevision, range.endRevision),
+    ),
+  );
+  // In revision order across both views, as the records were written.
+  for (const e of changes.flat().sort((a, b) => a.modRevision - b.modRevision))
     if (e.type === 'put') take(e.key, e.value);
 
   const end = { revision: range.endRevision };
@@ -164,13 +170,19 @@ export async function readRun(store: Store, range: TickRange): Promise<RunRecord
 }
 
 /**
- * The changes to the elements' actual and observed records in (`from`,
- * `to`], from etcd's history. The watch follows the whole simulation so
- * that a change at or past `to` — the range's last settlement is one —
- * tells it the replay is complete.
+ * The changes under `prefix` (a view's records) in (`from`, `to`], from
+ * etcd's history: a watch of the prefix from `from + 1`, complete once it
+ * delivered the last write of the span (`Store.lastWriteBetween`, read
+ * first), so its cost follows the view's changes, not the simulation's.
  */
-async function replay(store: Store, from: number, to: number): Promise<WatchEvent[]> {
-  if (to <= from) return [];
+async function replay(
+  store: Store,
+  prefix: string,
+  from: number,
+  to: number,
+): Promise<WatchEvent[]> {
+  const last = await store.lastWriteBetween(prefix, from, to);
+  if (last === undefined) return [];
   const events: WatchEvent[] = [];
   let done!: () => void;
   let failed!: (error: Error) => void;
@@ -179,15 +191,12 @@ async function replay(store: Store, from: number, to: number): Promise<WatchEven
     failed = reject;
   });
   const watch = await store.watch(
-    '',
+    prefix,
     { fromRevision: from + 1, isShared: false, onError: (error) => failed(error) },
     (batch) => {
-      for (const e of batch) {
-        if (e.modRevision > to) return done();
-        if (e.key.startsWith(keys.actualPrefix) || e.key.startsWith(keys.observedPrefix))
-          events.push(e);
-        if (e.modRevision === to) return done();
-      }
+      // A revision's events come in one batch: the span is complete once a batch reaches `last`.
+      for (const e of batch) if (e.modRevision <= to) events.push(e);
+      if (batch.some((e) => e.modRevision >= last)) done();
     },
   );
   try {
