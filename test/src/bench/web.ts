@@ -10,8 +10,12 @@ import type { BenchRow } from './rows.js';
 import { fmt, quantile, table } from './stats.js';
 
 const rounds = 5;
-const panSeconds = 3;
-const targets = { firstRenderMs: 2_000, fps: 30 };
+const panSeconds = 2;
+/** Drags per zoom level: its figure is their median. */
+const panRounds = 3;
+/** The screen panning is measured on (issue 21's). */
+const panViewport = { width: 1440, height: 900 };
+const targets = { firstRenderMs: 2_000, fps: 55 };
 
 /**
  * The floor of the map's first render: a bare page that fetches the
@@ -110,12 +114,13 @@ async function panMap(page: Page, isDone: () => boolean): Promise<void> {
  * the time from navigation to the map drawn with every device in `actual`,
  * round after round in one browser session (each round after a clock step,
  * so the frontend's answers are cold; the first and the worst round show
- * whether it stays steady), and the frame rate while dragging the map,
- * fitted and zoomed in. Baselines from the same run: the page itself
+ * whether it stays steady), and the frame rate while dragging the map on a
+ * 1440x900 screen, fitted (each rack one cell) and zoomed in (devices),
+ * each the median of a few drags. Baselines from the same run: the page itself
  * fetching and parsing the `actual` states it draws (cold, in the same
  * session), reading the same states straight from etcd and through the
  * REST route from Node; and the page's idle frame rate. Returns the rows
- * of issue 16 (first render) and issue 6 (panning).
+ * of issue 16 (first render) and issues 6 and 21 (panning, >= 55 fps).
  */
 export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
   const definition = process.env['CHAMBER_BENCH_WEB_SAMPLE'] ?? 'large';
@@ -212,6 +217,9 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
     }
     const renders = [...reloads, ...fresh];
     const label = await page.getByRole('img', { name: /Inventory map/ }).getAttribute('aria-label');
+    // The fresh pages and floor pages above left this one in the background, where Chromium
+    // paints no frames: the map asks for `observed` after a painted frame, so it would wait.
+    await page.bringToFront();
     await page.getByText(/racks, \d+ devices$/).waitFor({ timeout: budgets.longTestMs });
     // The map must show the real states: its blade counts in `actual` are
     // the inventory's own (its summary, at the same tick: the clock is manual).
@@ -233,14 +241,37 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
       `map's blades in actual: ${shownText.replaceAll('\n', ', ')}; inventory summary: ${JSON.stringify(summary.bladeStates)} (${isMapTrue ? 'the same' : 'DIFFERENT'}); screenshot ${screenshot}`,
     );
 
-    const idle = await frameRate(page, panSeconds, () => Promise.resolve());
-    // Fitted, zoomed in 8 steps (x6), and 16 (x35: device names readable, drawn rack by rack).
+    // Panning on a 1440x900 screen, the map laid out for it anew (Fit).
+    await page.setViewportSize(panViewport);
+    await page.getByRole('button', { name: 'Fit', exact: true }).click();
+    /** The median of `panRounds` measures by fps (with its frame times). */
+    const medianOf = async (
+      measure: () => ReturnType<typeof frameRate>,
+    ): ReturnType<typeof frameRate> => {
+      const runs: Array<Awaited<ReturnType<typeof frameRate>>> = [];
+      for (let i = 0; i < panRounds; i++) runs.push(await measure());
+      runs.sort((a, b) => a.fps - b.fps);
+      return runs[Math.floor(runs.length / 2)]!;
+    };
+    const idle = await medianOf(() => frameRate(page, panSeconds, () => Promise.resolve()));
+    // Fitted (each rack one cell), zoomed in 8 steps (x6: devices, drawn rack by rack), and 16
+    // (x35: device names readable).
     const panning: Array<Awaited<ReturnType<typeof frameRate>>> = [];
+    const zoomLabels = [
+      'fitted: each rack one cell',
+      'zoomed in x6: devices',
+      'zoomed in x35: names',
+    ];
     for (const zoomSteps of [0, 8, 8]) {
       for (let i = 0; i < zoomSteps; i++) {
         await page.getByRole('button', { name: 'Zoom in' }).click();
       }
-      panning.push(await frameRate(page, panSeconds, (isDone) => panMap(page, isDone)));
+      await page.screenshot({
+        path: artifact(`bench-web-${definition}-pan-${panning.length}.png`),
+      });
+      panning.push(
+        await medianOf(() => frameRate(page, panSeconds, (isDone) => panMap(page, isDone))),
+      );
     }
     await context.close();
 
@@ -287,13 +318,13 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
       fmt(f.p95, 1),
       `${fmt(f.fps / idle.fps, 2)}`,
     ];
-    console.log(`\nframes while dragging the map for ${panSeconds} s:\n`);
+    console.log(
+      `\nframes while dragging the map for ${panSeconds} s, ${panViewport.width}x${panViewport.height}, median of ${panRounds} drags:\n`,
+    );
     console.log(
       table([
         ['', 'fps', 'frame p50 ms', 'frame p95 ms', 'fps/idle'],
-        row('panning, the whole map in view', panning[0]!),
-        row('panning, zoomed in x6', panning[1]!),
-        row('panning, zoomed in x35 (names shown)', panning[2]!),
+        ...panning.map((p, i) => row(`panning, ${zoomLabels[i]}`, p)),
         row('baseline: idle page', idle),
       ]),
     );
@@ -303,7 +334,7 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
     console.log(
       `\ntargets:\n` +
         `  first render <= ${targets.firstRenderMs} ms in every round, with the real states: worst ${fmt(worstRender, 0)} ms ${verdict(isRenderMet)}\n` +
-        `  panning >= ${targets.fps} fps: ${fmt(worst, 1)} fps ${verdict(worst >= targets.fps)}\n`,
+        `  panning >= ${targets.fps} fps (median of ${panRounds} drags, at each zoom): worst ${fmt(worst, 1)} fps ${verdict(worst >= targets.fps)}\n`,
     );
     return [
       {
@@ -316,8 +347,8 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
         isMet: isRenderMet,
       },
       {
-        figure: 'dashboard panning (whole map, x6, x35)',
-        value: `worst ${fmt(worst, 1)} fps`,
+        figure: `dashboard panning, ${blades.toLocaleString('en')} blades, ${panViewport.width}x${panViewport.height} (fitted, x6, x35; median of ${panRounds} drags each)`,
+        value: panning.map((p) => `${fmt(p.fps, 1)}`).join(', ') + ' fps',
         baseline: `idle page ${fmt(idle.fps, 1)} fps, ${fmt(worst / idle.fps, 2)}x`,
         goal: `>= ${targets.fps} fps`,
         isMet: worst >= targets.fps,

@@ -597,14 +597,17 @@ export function InventoryMap({
             : rackCount === 0 && !isLoading
               ? `No inventory ${at === undefined ? 'is loaded yet: load a definition (chamber inventory load FILE --yes)' : `was loaded at tick ${model.tick}`}.`
               : `${rackCount} racks, ${deviceCount} devices${at === undefined ? '' : `, as they were at tick ${model.tick}`}`}
-          {rackCount > 0 && isAggregate
-            ? ' · each rack drawn as one cell in its worst state: hover for its counts, zoom in for its devices'
-            : ''}
           {isLoading && model !== undefined ? ' · loading…' : ''}
           {at === undefined && !isLoading && live !== 'live'
             ? ' · connecting to the live stream…'
             : ''}
         </p>
+        {rackCount > 0 && isAggregate && (
+          <p className="map-status">
+            Each rack is drawn as one cell in its worst state: hover for its counts, zoom in for its
+            devices.
+          </p>
+        )}
         {model !== undefined && deviceCount > 0 && (
           <>
             <Legend model={model} view={view} isDisagreement={isDisagreement} />

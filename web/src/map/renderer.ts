@@ -217,7 +217,8 @@ const labelPx = 11;
  * and the names of the racks in view, every rack's when there is room,
  * otherwise every n-th rack's of each row, evenly, so names never overlap.
  * Where the gap above a rack can hold its name it sits there; otherwise on
- * a plate over the rack's top. Costs the racks, never the devices.
+ * a plate over the rack's top, or at the canvas's top while the rack's own
+ * top is out of view. Costs the racks, never the devices.
  */
 function paintNames(
   ctx: CanvasRenderingContext2D,
@@ -238,11 +239,13 @@ function paintNames(
     const y = rack.y * t.scale + t.y;
     const bottom = y + rackSize(rack.devices.length).height * t.scale;
     if (x > width || x + widestName < 0 || y > height || bottom < 0) continue;
-    if (isAbove) {
+    if (isAbove && y - labelPx - 1 >= 0) {
       ctx.fillStyle = '#5b6270';
       ctx.fillText(nameOf(rack.path), x, y - labelPx - 1);
     } else {
-      paintPlate(ctx, nameOf(rack.path), x + 1, y + 1);
+      // On its top, or, with its top out of view, at the canvas's top while the rack is in view.
+      const top = Math.min(Math.max(y + 1, 2), bottom - labelPx - 4);
+      paintPlate(ctx, nameOf(rack.path), x + 1, top);
     }
   }
   ctx.font = `bold ${labelPx + 2}px system-ui, sans-serif`;
