@@ -78,6 +78,11 @@ export function InventoryMap({
   const [after, setAfter] = useState<number | undefined>();
   const [isLoading, setLoading] = useState(true);
   const [modelVersion, setModelVersion] = useState(0);
+  /** A blade of the inventory shown, for the search's placeholder (never a fixed sample's). */
+  const firstBlade = useMemo(() => {
+    for (const d of model?.devices.values() ?? []) if (d.kind === 'blade') return d.path;
+    return undefined;
+  }, [model, modelVersion]);
   const [detailVersion, setDetailVersion] = useState(0);
   /** The blades holding placements, by path (now; none while showing a past tick). */
   const [uses, setUses] = useState<ReadonlyMap<string, BladeUse>>(new Map());
@@ -494,7 +499,7 @@ export function InventoryMap({
               <input
                 type="search"
                 value={query}
-                placeholder="rack1/blade/0"
+                placeholder={firstBlade ?? 'a path or part of one'}
                 onChange={(e) => {
                   setQuery(e.target.value);
                   setMatchListOpen(true);
