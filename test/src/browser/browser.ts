@@ -79,3 +79,20 @@ export async function loadSample(fw: FrontendWorld, name: string, ticks = 6): Pr
 export function loadSmall(fw: FrontendWorld, ticks = 6): Promise<void> {
   return loadSample(fw, 'small', ticks);
 }
+
+/**
+ * The figures of the page's first term list (`<dl>`), term → value, read at
+ * once (they change at every tick).
+ */
+export function figuresOf(page: Page): Promise<Record<string, string>> {
+  return page
+    .getByRole('definition')
+    .first()
+    .evaluate((el: unknown) => {
+      type Node = { textContent: string | null; querySelectorAll(s: string): ArrayLike<Node> };
+      const dl = (el as { closest(s: string): Node }).closest('dl');
+      const terms = Array.from(dl.querySelectorAll('dt'), (n) => n.textContent ?? '');
+      const values = Array.from(dl.querySelectorAll('dd'), (n) => n.textContent ?? '');
+      return Object.fromEntries(terms.map((t, i) => [t, values[i] ?? '']));
+    });
+}

@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld } from '../system/frontend-world.js';
 import {
   artifact,
+  figuresOf,
   launchChromium,
   loadSmall,
   openPage,
@@ -28,20 +29,6 @@ afterAll(async () => {
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-/** The run's figures on the page, term → value, read at once. */
-function figuresOf(page: Page): Promise<Record<string, string>> {
-  return page
-    .getByRole('definition')
-    .first()
-    .evaluate((el: unknown) => {
-      type Node = { textContent: string | null; querySelectorAll(s: string): ArrayLike<Node> };
-      const dl = (el as { closest(s: string): Node }).closest('dl');
-      const terms = Array.from(dl.querySelectorAll('dt'), (n) => n.textContent ?? '');
-      const values = Array.from(dl.querySelectorAll('dd'), (n) => n.textContent ?? '');
-      return Object.fromEntries(terms.map((t, i) => [t, values[i] ?? '']));
-    });
-}
 
 describe('the Overview page', () => {
   it("shows the run's figures and its charts over ticks, follows a fault and its repair live, and shows the run as of a tick travelled back to; a fault's mark on its slider opens the element on the map", async () => {

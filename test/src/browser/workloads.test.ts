@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { adminPassword, startFrontendWorld, type FrontendWorld } from '../system/frontend-world.js';
 import {
   artifact,
+  figuresOf,
   launchChromium,
   loadSmall,
   openPage,
@@ -98,20 +99,6 @@ function scanCanvas(
 async function pixelsOf(page: Page, rgb: readonly [number, number, number]): Promise<number> {
   const [scan] = await scanCanvas(page.getByRole('img', { name: /Inventory map/ }), [rgb]);
   return scan!.count;
-}
-
-/** The availability figures on the page, term → value, read at once (they change at every tick). */
-function figuresOf(page: Page): Promise<Record<string, string>> {
-  return page
-    .getByRole('definition')
-    .first()
-    .evaluate((el: unknown) => {
-      type Node = { textContent: string | null; querySelectorAll(s: string): ArrayLike<Node> };
-      const dl = (el as { closest(s: string): Node }).closest('dl');
-      const terms = Array.from(dl.querySelectorAll('dt'), (n) => n.textContent ?? '');
-      const values = Array.from(dl.querySelectorAll('dd'), (n) => n.textContent ?? '');
-      return Object.fromEntries(terms.map((t, i) => [t, values[i] ?? '']));
-    });
 }
 
 /**

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { ApiError, call, type Availability } from '../api.js';
+import { mountChart, whole, wholeSteps } from './charts.js';
 import { Problem } from './common.js';
 
 /** The three series drawn, in drawing order: their words in the legend and their strokes. */
@@ -16,12 +17,6 @@ const outageFill = '#f8d4d1';
 
 /** The chart's height in CSS pixels, axes included; its width is its container's. */
 const chartHeight = 220;
-
-/** Whole numbers only: ticks and instances are counted, never halved. */
-const wholeSteps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000];
-
-/** An axis's values as whole numbers. */
-const whole = (_u: uPlot, values: number[]): string[] => values.map(String);
 
 /**
  * The answer's step samples as uPlot's columns: ticks, then each series.
@@ -236,18 +231,7 @@ function Plot({ answer }: { answer: Availability }) {
       [[], [], [], []],
       el,
     );
-    u.ctx.canvas.setAttribute('role', 'img');
-    plot.current = u;
-    const resized = new ResizeObserver(() => {
-      const width = Math.max(el.clientWidth, 100);
-      if (width !== u.width) u.setSize({ width, height: chartHeight });
-    });
-    resized.observe(el);
-    return () => {
-      resized.disconnect();
-      u.destroy();
-      plot.current = undefined;
-    };
+    return mountChart(u, el, chartHeight, plot);
   }, []);
 
   useEffect(() => {

@@ -5,6 +5,7 @@ import { call, type Report, type ReportSeries } from '../api.js';
 import { colourOf } from '../map/colours.js';
 import { useMarks } from '../map/marks.js';
 import { Timeline } from '../map/Timeline.js';
+import { mountChart, whole, wholeSteps } from './charts.js';
 import { Problem } from './common.js';
 
 /** A point of the series: the run once one tick settled. */
@@ -12,12 +13,6 @@ type Point = ReportSeries['points'][number];
 
 /** The ticks the charts span at most: the last ones, or around the tick travelled to. */
 const windowTicks = 2_000;
-
-/** Whole numbers only: ticks, elements and repairs are counted, never halved. */
-const wholeSteps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 100_000];
-
-/** An axis's values as whole numbers. */
-const whole = (_u: uPlot, values: number[]): string[] => values.map(String);
 
 /** Each chart's height in CSS pixels, axes included; its width is its container's. */
 const chartHeight = 200;
@@ -334,18 +329,7 @@ function Chart({
       columns,
       el,
     );
-    u.ctx.canvas.setAttribute('role', 'img');
-    plot.current = u;
-    const resized = new ResizeObserver(() => {
-      const width = Math.max(el.clientWidth, 100);
-      if (width !== u.width) u.setSize({ width, height: chartHeight });
-    });
-    resized.observe(el);
-    return () => {
-      resized.disconnect();
-      u.destroy();
-      plot.current = undefined;
-    };
+    return mountChart(u, el, chartHeight, plot);
     // Made again only when the lines change; the data is set below.
   }, [shape, unit, max]);
   useEffect(() => {
