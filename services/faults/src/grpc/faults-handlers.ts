@@ -73,46 +73,39 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         details: { field: 'targets' },
       });
     }
-    const out: string[] = [];
-    const errors: string[] = [];
-    let first: number | undefined;
-    const refuse = (i: number, problem: string): void => {
-      first ??= i;
-      errors.push(problem);
-    };
-    const parsed = targets.map((text) => {
+    // Each target's form and kind, then its definition, looked up many at a
+    // time: a fault on 1,000 blades is 1,000 reads.
+    const checked = targets.map((text) => {
       try {
-        return parseElementPath(text);
+        const path = parseElementPath(text);
+        return { path, problem: faultTargetError(kind, path) };
       } catch (error) {
-        return error as Error;
+        return { path: undefined, problem: (error as Error).message };
       }
     });
-    // The definitions are looked up many at a time: a fault on 1,000 blades is 1,000 reads.
-    const defined: boolean[] = [];
-    for (let from = 0; from < parsed.length; from += lookupsInFlight) {
-      const chunk = parsed.slice(from, from + lookupsInFlight);
-      defined.push(
+    const problems: Array<string | undefined> = [];
+    for (let from = 0; from < checked.length; from += lookupsInFlight) {
+      const chunk = checked.slice(from, from + lookupsInFlight);
+      problems.push(
         ...(await Promise.all(
-          chunk.map(async (path) =>
-            path instanceof Error || faultTargetError(kind, path) !== undefined
-              ? false
-              : (await store.getRaw(viewKey('definition', path.blade ?? path.path))) !== undefined,
+          chunk.map(async ({ path, problem }) =>
+            problem !== undefined || path === undefined
+              ? problem
+              : (await store.getRaw(viewKey('definition', path.blade ?? path.path))) === undefined
+                ? `no ${path.type} "${path.path}" is defined`
+                : undefined,
           ),
         )),
       );
     }
-    const seen = new Set<string>();
-    for (const [i, path] of parsed.entries()) {
-      if (path instanceof Error) {
-        refuse(i, path.message);
-        continue;
-      }
-      const problem = faultTargetError(kind, path);
-      if (problem !== undefined) refuse(i, problem);
-      else if (!defined[i]) refuse(i, `no ${path.type} "${path.path}" is defined`);
-      else if (!seen.has(path.path)) {
-        seen.add(path.path);
-        out.push(path.path);
+    const errors: string[] = [];
+    let first: number | undefined;
+    const out = new Set<string>();
+    for (const [i, problem] of problems.entries()) {
+      if (problem === undefined) out.add(checked[i]!.path!.path);
+      else {
+        first ??= i;
+        errors.push(problem);
       }
     }
     if (first !== undefined) {
@@ -121,7 +114,7 @@ export function createFaultsHandlers(store: Store, logger: HandlerLogger): Fault
         details: { field: `targets[${first}]` },
       });
     }
-    return out;
+    return [...out];
   }
 
   /** A fault checked and ready to write: its kind, targets (normalised) and schedule. */
