@@ -4,6 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import { call, type Report, type ReportSeries } from '../api.js';
 import { colourOf } from '../map/colours.js';
 import { useMarks } from '../map/marks.js';
+import { oneAtATime } from '../map/serial.js';
 import { Timeline } from '../map/Timeline.js';
 import { mountChart, whole, wholeSteps } from './charts.js';
 import { Problem } from './common.js';
@@ -120,7 +121,10 @@ export function OverviewPage({
   );
 }
 
-/** The last answer of `read`, read again when `deps` change; one read in flight at a time. */
+/**
+ * The last answer of `read`, read again when `deps` change, one read at a
+ * time ({@link oneAtATime}); a failed read is said, the last answer kept.
+ */
 function useLatest<T>(
   read: () => Promise<T>,
   deps: readonly unknown[],
@@ -129,40 +133,28 @@ function useLatest<T>(
     value: undefined,
     error: undefined,
   });
-  const inFlight = useRef(false);
-  const again = useRef(false);
   const latest = useRef(read);
   latest.current = read;
   const isMounted = useRef(true);
-  useEffect(
-    () => () => {
-      isMounted.current = false;
-    },
+  const start = useMemo(
+    () =>
+      oneAtATime(async () => {
+        try {
+          const value = await latest.current();
+          if (isMounted.current) setState({ value, error: undefined });
+        } catch (error) {
+          if (isMounted.current) setState((s) => ({ value: s.value, error }));
+        }
+      }),
     [],
   );
   useEffect(() => {
-    const start = (): void => {
-      if (inFlight.current) {
-        again.current = true;
-        return;
-      }
-      inFlight.current = true;
-      latest
-        .current()
-        .then(
-          (value) => isMounted.current && setState({ value, error: undefined }),
-          (error: unknown) => isMounted.current && setState((s) => ({ value: s.value, error })),
-        )
-        .finally(() => {
-          inFlight.current = false;
-          if (again.current && isMounted.current) {
-            again.current = false;
-            start();
-          }
-        });
+    isMounted.current = true;
+    return () => {
+      isMounted.current = false;
     };
-    start();
-  }, deps);
+  }, []);
+  useEffect(start, deps);
   return state;
 }
 
