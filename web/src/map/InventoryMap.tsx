@@ -7,7 +7,7 @@ import { describeError } from '../pages/common.js';
 import { mapLink } from '../pages/WorkloadsPage.js';
 import { colourOf, disagreementColours, noRecordColour } from './colours.js';
 import { useMarks } from './marks.js';
-import { oneAtATime } from './serial.js';
+import { oneAtATime } from '../serial.js';
 import { geometry, MapModel, type Device, type Rack } from './model.js';
 import {
   fillColour,

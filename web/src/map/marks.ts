@@ -1,7 +1,7 @@
 import { wordOf } from '@chamber/world';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { call, type Fault, type Repair } from '../api.js';
-import { oneAtATime } from './serial.js';
+import { oneAtATime } from '../serial.js';
 
 /** What happened at a mark of the timeline. */
 export type MarkKind = 'fault' | 'opened' | 'closed';

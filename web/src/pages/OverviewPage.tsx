@@ -4,7 +4,7 @@ import 'uplot/dist/uPlot.min.css';
 import { call, type Report, type ReportSeries } from '../api.js';
 import { colourOf } from '../map/colours.js';
 import { useMarks } from '../map/marks.js';
-import { oneAtATime } from '../map/serial.js';
+import { oneAtATime } from '../serial.js';
 import { Timeline } from '../map/Timeline.js';
 import { mountChart, whole, wholeSteps } from './charts.js';
 import { Problem } from './common.js';
