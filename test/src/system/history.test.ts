@@ -116,11 +116,18 @@ describe('history kept behind a retention window', () => {
 
       // The window: the clock says which ticks are kept, the index holds
       // only them, and etcd has forgotten what is older.
-      // The window moves just after a settle: waited for until the clock shows where it rests.
+      // The window moves just after a settle, and etcd is compacted just after the
+      // window's record is written: waited for until the clock shows where it rests
+      // and etcd refuses a read behind it.
       const rested = async () => {
         const s = await world.clock.getStatus();
         const h = (await world.store.get(HistoryRecord, keys.clockHistory))!.value;
-        return s.oldestTick === h.oldestTick && h.oldestTick > s.settledTick - retentionTicks - 5;
+        if (s.oldestTick !== h.oldestTick || h.oldestTick <= s.settledTick - retentionTicks - 5)
+          return false;
+        return world.store.getRaw(keys.clockTick, { revision: h.compactedRevision - 1 }).then(
+          () => false,
+          (error: unknown) => isChamberError(error) && error.code === Code.OutOfRange,
+        );
       };
       await expect.poll(rested).toBe(true);
       const status = await world.clock.getStatus();
