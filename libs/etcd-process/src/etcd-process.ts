@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { searchPath } from './config.js';
+import { searchPath, testWorker } from './config.js';
 
 /** How to start a local etcd. */
 export interface StartEtcdOptions {
@@ -57,20 +57,52 @@ export function findEtcdBinary(binary?: string): string {
   );
 }
 
-/** A TCP port on 127.0.0.1 that is free right now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The lowest port {@link freePort} hands out. */
+const lowestPort = 15_000;
+
+/** Linux's ephemeral range's first port: outgoing connections take their local ports from there. */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > lowestPort + 1_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Ports this process handed out already: another call never answers one of them. */
+const handedOut = new Set<number>();
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not pick a free port'));
-      });
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A TCP port on 127.0.0.1 that is free right now and stays free while its
+ * server is down: below the ephemeral range, so that no outgoing
+ * connection takes it as its local port meanwhile (a restarted etcd member
+ * or service binds it again). Each test worker (`VITEST_POOL_ID`) picks in
+ * a slice of its own, so that two never race for one.
+ */
+export async function freePort(): Promise<number> {
+  const slices = 8;
+  const pool = testWorker() % slices;
+  const size = Math.floor((ephemeralLow() - lowestPort) / slices);
+  const first = lowestPort + pool * size;
+  for (let tries = 0; tries < 200; tries++) {
+    const port = first + Math.floor(Math.random() * size);
+    if (handedOut.has(port) || !(await isFree(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port between ${first} and ${first + size - 1}`);
 }
 
 /** Where and as what a single-member etcd runs: the part of its command line that varies. */
