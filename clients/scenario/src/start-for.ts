@@ -5,10 +5,19 @@ import path from 'node:path';
 import type { Scenario } from './model.js';
 
 /**
+ * How long (s) a scenario's own clock waits for a participant starved of
+ * CPU before it drops it: a scenario is judged on a deterministic run, so
+ * on a busy machine it waits rather than go on without one (the launcher
+ * restarts a service that crashed within seconds).
+ */
+const scenarioGraceSeconds = 300;
+
+/**
  * Starts a Chamber of its own ({@link start}) on `scenario`'s inventory,
  * with its seed: a sample by name; a file relative to the folder of the
  * scenario file (`file`); or the inline definition, written to a temporary
- * file that goes when the Chamber stops.
+ * file that goes when the Chamber stops. Its clock is patient with its
+ * participants ({@link scenarioGraceSeconds}, unless `options` say otherwise).
  */
 export async function startFor(
   scenario: Scenario,
@@ -30,7 +39,12 @@ export async function startFor(
     if (temporary !== undefined) fs.rmSync(temporary, { recursive: true, force: true });
   };
   try {
-    const chamber = await start({ ...options, seed: options.seed ?? scenario.seed, definition });
+    const chamber = await start({
+      participantGraceSeconds: scenarioGraceSeconds,
+      ...options,
+      seed: options.seed ?? scenario.seed,
+      definition,
+    });
     const stop = chamber.stop.bind(chamber);
     return Object.assign(chamber, {
       async stop() {

@@ -26,6 +26,14 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** Each line the launcher prints, as it prints it (progress for people; none by default). */
   readonly onLine?: (line: string) => void;
+  /**
+   * How long (s) the clock waits for a participant: without its lease
+   * before it drops it (the run then stops being deterministic), and at
+   * tick 0 for every expected one (default: the stepper's own, 10 s and
+   * 60 s). A harness on a loaded machine raises it, so that a process
+   * starved of CPU for a while does not change the run.
+   */
+  readonly participantGraceSeconds?: number;
 }
 
 /** A Chamber of its own, started by {@link start}: stop it when done. */
@@ -120,6 +128,12 @@ export async function start(options: StartOptions = {}): Promise<StartedChamber>
       CHAMBER_SEED: String(options.seed ?? 1),
       CHAMBER_INVENTORY_DEFINITION: options.definition ?? 'standard',
       ...(options.simulation === undefined ? {} : { CHAMBER_SIMULATION: options.simulation }),
+      ...(options.participantGraceSeconds === undefined
+        ? {}
+        : {
+            CHAMBER_STEPPER_DROP_GRACE_SECONDS: String(options.participantGraceSeconds),
+            CHAMBER_STEPPER_START_WAIT_SECONDS: String(options.participantGraceSeconds),
+          }),
       ...(options.etcdEndpoints === undefined
         ? {}
         : { CHAMBER_ETCD_ENDPOINTS: options.etcdEndpoints.join(',') }),

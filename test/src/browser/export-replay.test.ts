@@ -44,6 +44,7 @@ describe('a run driven from the dashboard, exported as a scenario', () => {
         layout: 'processes',
         definition: 'small',
         seed: 5,
+        participantGraceSeconds: budgets.participantGraceSeconds,
       });
       cleanup.push(() => original.stop());
       const { page, problems } = await openPage(browser, original.url);

@@ -37,7 +37,12 @@ describe('a run driven over REST, exported as a scenario', () => {
     'replays headless on a fresh Chamber to the same digest at the same tick',
     async () => {
       const original = await started(() =>
-        start({ layout: 'processes', definition: 'small', seed: 11 }),
+        start({
+          layout: 'processes',
+          definition: 'small',
+          seed: 11,
+          participantGraceSeconds: budgets.participantGraceSeconds,
+        }),
       );
       const api = await admin(original);
       const step = (count: number) => api.call('step', { body: { count } });

@@ -10,7 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // a plan writes nothing.
 let chamber: StartedChamber;
 beforeAll(async () => {
-  chamber = await start({ definition: 'standard', seed: 3 });
+  chamber = await start({
+    definition: 'standard',
+    seed: 3,
+    participantGraceSeconds: budgets.participantGraceSeconds,
+  });
   await chamber.runUntil(10);
 }, budgets.hookMs);
 afterAll(() => chamber?.stop(), budgets.hookMs);
