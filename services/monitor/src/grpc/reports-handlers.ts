@@ -29,10 +29,7 @@ import {
 } from '../domain/report.js';
 import { seriesOf } from '../domain/series.js';
 import { isWorkingWord, readRun, resolveRange, type RunRecords } from '../reports/history.js';
-
-/** Elements folded between two turns of the event loop, so a big report does not stall the tick's work. */
-const chunk = 500;
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+import { inTurns } from '../reports/turns.js';
 
 /**
  * The Reports RPCs (`chamber.reports.v1.Reports`): a run's report and its
@@ -122,9 +119,7 @@ async function foldReport(
     }
     return g;
   };
-  let n = 0;
-  for (const e of records.elements.values()) {
-    if (++n % chunk === 0) await turn();
+  await inTurns(records.elements.values(), (e) => {
     const { tally, outages } = foldElement(
       {
         path: e.path,
@@ -135,11 +130,11 @@ async function foldReport(
       toTick,
     );
     addTally(total, tally);
-    if (by === 'workload' || tally.elements === 0) continue;
+    if (by === 'workload' || tally.elements === 0) return;
     const g = groupFor(groupOf(e.path, by));
     addTally(g.tally, tally);
     if (by === 'element') g.outages.push(...outages);
-  }
+  });
   const repairs = emptyRepairCounts();
   for (const r of records.repairs) {
     const facts = {

@@ -16,6 +16,7 @@ import type { Store, WatchEvent } from '@chamber/store';
 import { checkReadableTick } from '@chamber/timestamp';
 import { deviceOf, enumTypes, fromWire, keys, pathOfViewKey } from '@chamber/world';
 import type { WordFact } from '../domain/series.js';
+import { inTurns } from './turns.js';
 
 /** A tick range of the current run and the revisions it spans. */
 export interface TickRange {
@@ -142,15 +143,17 @@ export async function readRun(store: Store, range: TickRange): Promise<RunRecord
     store.listRaw(keys.actualPrefix, at),
     store.listRaw(keys.observedPrefix, at),
   ]);
-  for (const e of [...actual.entries, ...observed.entries]) take(e.key, e.value);
+  await inTurns([...actual.entries, ...observed.entries], (e) => take(e.key, e.value));
   const changes = await Promise.all(
     [keys.actualPrefix, keys.observedPrefix].map((prefix) =>
       replay(store, prefix, range.startRevision, range.endRevision),
     ),
   );
   // In revision order across both views, as the records were written.
-  for (const e of changes.flat().sort((a, b) => a.modRevision - b.modRevision))
-    if (e.type === 'put') take(e.key, e.value);
+  await inTurns(
+    changes.flat().sort((a, b) => a.modRevision - b.modRevision),
+    (e) => e.type === 'put' && take(e.key, e.value),
+  );
 
   const end = { revision: range.endRevision };
   const [repairs, samples, faults, unplaced] = await Promise.all([
