@@ -553,12 +553,7 @@ describe('the map at 1440×900', () => {
   it(
     'draws the 100,000 blades of `large` across the canvas as one cell per rack, counts on hover, follows a change cell by cell, and shows devices zoomed in',
     async () => {
-      // The monitor only: nothing here is repaired, and a repair manager on `large` costs tens of seconds of CPU.
-      w = await startFrontendWorld(
-        'web-map-large',
-        { monitor: quickControlPlane.monitor },
-        { webRoot },
-      );
+      w = await startFrontendWorld('web-map-large', quickControlPlane, { webRoot });
       await loadSample(w, 'large', 16);
       const { page, problems } = await openPage(browser, w.url, screen);
       await submitLogin(page, 'admin', adminPassword);
