@@ -75,7 +75,8 @@ function ephemeralLow(): number {
 /** Ports this process handed out already: another call never answers one of them. */
 const handedOut = new Set<number>();
 
-function isFree(port: number): Promise<boolean> {
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
@@ -98,7 +99,7 @@ export async function freePort(): Promise<number> {
   const first = lowestPort + pool * size;
   for (let tries = 0; tries < 200; tries++) {
     const port = first + Math.floor(Math.random() * size);
-    if (handedOut.has(port) || !(await isFree(port))) continue;
+    if (handedOut.has(port) || !(await isPortFree(port))) continue;
     handedOut.add(port);
     return port;
   }

@@ -3,6 +3,7 @@ export {
   etcdArgs,
   findEtcdBinary,
   freePort,
+  isPortFree,
   type EtcdArgsOptions,
   type EtcdProcess,
   type StartEtcdOptions,

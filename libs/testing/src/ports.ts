@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { isPortFree } from '@chamber/etcd-process';
 
 // Linux hands out ports from 32768 up (ip_local_port_range) to every bind of
 // port 0 and every outgoing connection on the machine. A port picked there
@@ -7,14 +7,6 @@ import net from 'node:net';
 // that names the port binds it.
 const low = 10_000;
 const high = 32_768;
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 /**
  * The first of `count` consecutive ports on 127.0.0.1 that are free now,
@@ -38,7 +30,7 @@ export async function freePortRun(
     const ports = [0, ...alsoAt].flatMap((at) =>
       Array.from({ length: count }, (_, i) => first + at + i),
     );
-    const free = await Promise.all(ports.map(isFree));
+    const free = await Promise.all(ports.map(isPortFree));
     if (free.every(Boolean)) return first;
   }
 }
