@@ -10,22 +10,60 @@ import {
   RepairStatus,
   TargetState,
 } from '@chamber/protos';
+import { Participant } from '@chamber/participant';
 import { randomStream } from '@chamber/sim';
+import { op, type Op } from '@chamber/store';
 import { instanceName, keys } from '@chamber/world';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startInventoryWorld, twoRacks, type InventoryWorld } from './inventory-world.js';
 
 // Instances where the hardware is, with real services: the placement and
-// instance records are written straight to the store, as the scheduler and
-// the workload repair manager will; the inventory runs the instances
-// (instance-actual/) and the monitor observes them (instance-observed/),
-// checked tick by tick. Blades work from tick 5 and are heard from 6;
-// the monitor's thresholds: suspect after 2 missed heartbeats, failed after 4.
+// instance records are written by a participant standing in for the
+// scheduler and the workload repair manager, as their effects at a tick (a
+// write between ticks, outside the input protocol, wakes nobody); the
+// inventory runs the instances (instance-actual/) and the monitor observes
+// them (instance-observed/), checked tick by tick. Blades work from tick 5
+// and are heard from 6; the monitor's thresholds: suspect after 2 missed
+// heartbeats, failed after 4.
 let w: InventoryWorld | undefined;
-afterEach(async () => {
+let managers: Participant | undefined;
+let effects: Op[] = [];
+async function closeWorld(): Promise<void> {
+  await managers?.stop();
+  managers = undefined;
   await w?.close();
   w = undefined;
-});
+}
+afterEach(closeWorld);
+
+/** `w` with the managers' stand-in joined, `twoRacks` loaded, at tick 5. */
+async function startWorld(
+  label: string,
+  options: Parameters<typeof startInventoryWorld>[1],
+): Promise<InventoryWorld> {
+  w = await startInventoryWorld(label, options);
+  effects = [];
+  managers = await Participant.join(w.store, {
+    name: 'test-managers',
+    onTick: ({ tick }) => {
+      const ops = effects;
+      effects = [];
+      return { ops, nextWakeup: tick + 1 };
+    },
+  });
+  await w.load(twoRacks);
+  await w.clock.runUntil(5);
+  return w;
+}
+
+/** Steps the clock one tick, in which the managers' stand-in writes `ops`; resolves with that tick. */
+async function writeAtNextTick(ops: Op[]): Promise<number> {
+  const tick = (await w!.now()) + 1;
+  effects.push(...ops);
+  await w!.clock.runUntil(tick);
+  expect(effects).toEqual([]);
+  return tick;
+}
 
 const seed = 3;
 const b0 = 'r1/z1/rack1/blade/0';
@@ -43,32 +81,31 @@ const instance = (n: number, wanted = true): InstanceRecord => ({
   replaces: '',
 });
 
-/** Writes instance `web/<n>` and its placement on `blade` for each pair, as the two managers would. */
+/** Writes instance `web/<n>` and its placement on `blade` for each pair at tick 6, as the two managers would. */
 async function place(placements: ReadonlyArray<readonly [number, string]>): Promise<void> {
-  for (const [n, blade] of placements) {
-    await w!.store.put(InstanceRecord, keys.instance('web', n), instance(n));
-    await w!.store.put(PlacementRecord, keys.placement(blade, 'web', n), {
-      ...PlacementRecord.fromPartial({}),
-      workload: 'web',
-      n,
-      blade,
-      demand: instance(n).demand,
-      placedTick: 6,
-    });
-  }
+  const placed = await writeAtNextTick(
+    placements.flatMap(([n, blade]) => [
+      op.put(InstanceRecord, keys.instance('web', n), instance(n)),
+      op.put(PlacementRecord, keys.placement(blade, 'web', n), {
+        ...PlacementRecord.fromPartial({}),
+        workload: 'web',
+        n,
+        blade,
+        demand: instance(n).demand,
+        placedTick: 6,
+      }),
+    ]),
+  );
+  expect(placed).toBe(6);
 }
 
-/** A world with the monitor watching instances, its blades working and heard by tick 6. */
-async function startInstances(label: string): Promise<InventoryWorld> {
-  w = await startInventoryWorld(label, {
+/** A world with the monitor watching instances, its blades working from tick 5. */
+const startInstances = (label: string): Promise<InventoryWorld> =>
+  startWorld(label, {
     seed,
     monitor: { suspectAfter: 2, failedAfter: 4, installGrace: 30 },
     timings: { instanceStartTicks: [2, 4], instanceStopTicks: [2, 2] },
   });
-  await w.load(twoRacks);
-  await w.clock.runUntil(6);
-  return w;
-}
 
 async function actual(n: number): Promise<InstanceActual | undefined> {
   return (await w!.store.get(InstanceActual, keys.instanceActual('web', n)))?.value;
@@ -142,8 +179,9 @@ describe('instances in the simulated hardware', () => {
     expect(health(await observed(2))).toBe('running');
 
     // web/2 no longer wanted: stopping for 2 ticks, then stopped; seen a tick later.
-    const t1 = await w.now();
-    await w.store.put(InstanceRecord, keys.instance('web', 2), instance(2, false));
+    const t1 = await writeAtNextTick([
+      op.put(InstanceRecord, keys.instance('web', 2), instance(2, false)),
+    ]);
     const stopping: string[] = [];
     for (let t = t1 + 1; t <= t1 + 4; t++) {
       await w.clock.runUntil(t);
@@ -159,9 +197,10 @@ describe('instances in the simulated hardware', () => {
 
     // The placements deleted (the scheduler's clean-up): the actual records go at the next
     // tick, the observations at the one after.
-    const t2 = await w.now();
-    await w.store.delete(keys.placement(b0, 'web', 1));
-    await w.store.delete(keys.placement(b1, 'web', 2));
+    const t2 = await writeAtNextTick([
+      op.delete(keys.placement(b0, 'web', 1)),
+      op.delete(keys.placement(b1, 'web', 2)),
+    ]);
     await w.clock.runUntil(t2 + 1);
     expect([await actual(1), await actual(2)]).toEqual([undefined, undefined]);
     expect(health(await observed(2))).toBe('stopped');
@@ -179,17 +218,18 @@ describe('instances in the simulated hardware', () => {
       ]);
       await w.faults.inject(FaultKind.FAULT_KIND_CRASH, [b0], { at: 12 });
       for (let t = 7; t <= 20; t++) {
-        if (t === 15)
-          await w.store.put(InstanceRecord, keys.instance('web', 2), instance(2, false));
         if (t === restartAt) await w.restartInventory();
-        await w.clock.runUntil(t);
+        if (t === 15)
+          await writeAtNextTick([
+            op.put(InstanceRecord, keys.instance('web', 2), instance(2, false)),
+          ]);
+        else await w.clock.runUntil(t);
       }
       const out = {
         digest: (await w.clock.getStatus()).digest,
         states: [state(await actual(1)), state(await actual(2)), state(await actual(3))],
       };
-      await w.close();
-      w = undefined;
+      await closeWorld();
       return out;
     };
     const uninterrupted = await run(undefined);
@@ -202,12 +242,10 @@ describe('instances in the simulated hardware', () => {
 
 describe('the drain gate', () => {
   it('powers a drained blade down only once no placement remains on it', async () => {
-    w = await startInventoryWorld('instances-drain', {
+    w = await startWorld('instances-drain', {
       monitor: { suspectAfter: 1, failedAfter: 2, installGrace: 30 },
       repair: { rackBudget: 2, powerCycles: 2, technicianTicks: 3 },
     });
-    await w.load(twoRacks);
-    await w.clock.runUntil(6);
     await place([[1, b0]]);
     const effective = await w.inventory.setTarget(b0, {
       state: TargetState.TARGET_STATE_OUT_FOR_REPAIR,
@@ -227,8 +265,7 @@ describe('the drain gate', () => {
     expect((await w.blade(b0)).state).toBe(BladeState.BLADE_STATE_WORKING);
 
     // The last placement goes: the power-off is issued the tick the manager sees it.
-    const gone = await w.now();
-    await w.store.delete(keys.placement(b0, 'web', 1));
+    const gone = await writeAtNextTick([op.delete(keys.placement(b0, 'web', 1))]);
     await w.clock.runUntil(gone + 1);
     const [issued] = await w.repairs();
     expect(issued).toMatchObject({ status: RepairStatus.REPAIR_STATUS_RUNNING });
