@@ -33,6 +33,7 @@ export {
   HistoryRecord,
   InputSequenceRecord,
   ParticipantRecord,
+  PastRunRecord,
   PendingRecord,
   RunRecord,
   SettledRecord,

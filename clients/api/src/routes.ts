@@ -93,6 +93,11 @@ const oneFault = Type.Object(
 /** The most entries of one bulk call (`faults`, `targets` of commands). */
 const maxBulk = 1000;
 
+/** The `run` of a report: a past one is kept until a later run compacts etcd. */
+const pastRun = s.integer(
+  'a run a reset ended, while its history is kept (until the current run first compacts etcd); default the current run',
+);
+
 const userName = s.name('the user name');
 const password = s.string('a password, 8 to 128 characters', { minLength: 8, maxLength: 128 });
 const rightList = s.array(s.oneOf(rights, 'a right'), 'the rights held', {
@@ -359,9 +364,10 @@ function workloadRoutes() {
         from: s.integer("the first tick counted (default 0, the run's first)"),
         to: s.integer('the last tick counted (default: the last settled tick)'),
         by: s.oneOf(reportLevels, 'how to group the elements (default rack)'),
+        run: pastRun,
       },
       response: ok('Report', 'the report'),
-      errors: [400, 503],
+      errors: [400, 404, 503],
       serviceFields: { from_tick: 'from', to_tick: 'to' },
       cli: [{ area: 'report', command: 'show' }],
     }),
@@ -376,9 +382,10 @@ function workloadRoutes() {
       query: {
         from: s.integer('the first tick (default 0)'),
         to: s.integer('the last tick (default: the last settled tick)'),
+        run: pastRun,
       },
       response: ok('ReportSeries', 'one point per tick'),
-      errors: [400, 503],
+      errors: [400, 404, 503],
       serviceFields: { from_tick: 'from', to_tick: 'to' },
       cli: [{ area: 'report', command: 'series' }],
     }),

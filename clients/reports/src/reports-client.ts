@@ -7,10 +7,15 @@ import {
 } from '@chamber/protos';
 import { credentials } from '@grpc/grpc-js';
 
-/** A report's ticks: `from` (default 0) to `to` (default the last settled tick), both counted. */
+/**
+ * A report's ticks: `from` (default 0) to `to` (default the last settled
+ * tick), both counted, of `run`: the current run by default, or a run a
+ * reset ended while its history is kept.
+ */
 export interface ReportRange {
   readonly from?: number | undefined;
   readonly to?: number | undefined;
+  readonly run?: number | undefined;
 }
 
 /**
@@ -18,7 +23,7 @@ export interface ReportRange {
  * process serves. Methods reject with a ChamberError carrying the service's
  * code and message (`InvalidArgument` for a range backwards or past the
  * last settled tick, `OutOfRange` naming the history kept for one older
- * than it); `Unavailable` when it cannot be reached. `report` calls
+ * than it, `NotFound` for a run not kept); `Unavailable` when it cannot be reached. `report` calls
  * `GetReport`, `series` `GetSeries`.
  */
 export class ReportsClient {
@@ -44,14 +49,19 @@ export class ReportsClient {
     by: ReportLevel = ReportLevel.REPORT_LEVEL_RACK,
   ): Promise<GetReportResponse> {
     return this.call<GetReportResponse>((md, o, cb) =>
-      this.grpc.getReport({ fromTick: range.from, toTick: range.to, by }, md, o, cb),
+      this.grpc.getReport(
+        { fromTick: range.from, toTick: range.to, by, run: range.run },
+        md,
+        o,
+        cb,
+      ),
     );
   }
 
   /** The run tick by tick over `range`. */
   series(range: ReportRange = {}): Promise<GetSeriesResponse> {
     return this.call<GetSeriesResponse>((md, o, cb) =>
-      this.grpc.getSeries({ fromTick: range.from, toTick: range.to }, md, o, cb),
+      this.grpc.getSeries({ fromTick: range.from, toTick: range.to, run: range.run }, md, o, cb),
     );
   }
 

@@ -136,6 +136,9 @@ export const keys = {
   clockRun: 'clock/run',
   /** The history kept: the oldest tick still readable and the revision etcd was compacted to. */
   clockHistory: 'clock/history',
+  /** `clock/runs/<run>` (12 digits): a run a reset ended, while its history is kept. */
+  pastRunsPrefix: 'clock/runs/',
+  pastRun: (run: number): string => `clock/runs/${padTick(run)}`,
   /** `ticks/<T>` (12 digits): the tick → revision index. */
   tickIndexPrefix: 'ticks/',
   tickIndex: (tick: number): string => `ticks/${padTick(tick)}`,

@@ -1,6 +1,7 @@
 import {
   ControlRecord,
   ParticipantRecord,
+  PastRunRecord,
   RunRecord,
   SettledRecord,
   TickIndexRecord,
@@ -37,6 +38,7 @@ import { foldDigest } from './domain/digest.js';
 import { expectedAt, wakeTicks } from './domain/expected.js';
 import { firstTick, missingAtStartNote, quotedNames } from './domain/first-tick.js';
 import { nextTick } from './domain/next-tick.js';
+import { pastRunOf } from './domain/past-run.js';
 import { ChangedKeys, PendingInputs } from './domain/wake-index.js';
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
@@ -707,9 +709,14 @@ export class Leader {
     const tick = records.tick!;
     const seed = records.control.reset!.seed;
     if (!tick.value.resetting) {
+      // The run it ends stays readable (reports of it) while etcd keeps its history.
+      const ended = pastRunOf(records.run?.value, records.settled);
       await this.store.txn(
         [leadership.guard, cmp.modRevision(keys.clockTick, '==', tick.modRevision)],
-        [op.put(TickRecord, keys.clockTick, { ...tick.value, expected: [], resetting: true })],
+        [
+          op.put(TickRecord, keys.clockTick, { ...tick.value, expected: [], resetting: true }),
+          ...(ended === undefined ? [] : [op.put(PastRunRecord, keys.pastRun(ended.run), ended)]),
+        ],
       );
       return; // continues on the event of that write
     }

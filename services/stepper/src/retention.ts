@@ -197,6 +197,13 @@ export class Retention {
       // Already compacted that far (by this leader before a crash, or another simulation).
       if (!isChamberError(error) || error.code !== Code.OutOfRange) throw error;
     }
+    // The earlier runs' history is older than this run's: gone with it.
+    const past = await store.listKeys(keys.pastRunsPrefix);
+    for (let i = 0; i < past.length; i += maxTxnOps)
+      await store.txn(
+        [leadership.guard],
+        past.slice(i, i + maxTxnOps).map((k) => op.delete(k)),
+      );
     const db = await store.databaseStatus();
     if (!isDefragWorthIt(db)) return;
     const started = Date.now();

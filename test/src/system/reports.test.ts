@@ -240,7 +240,59 @@ describe('the report of a run', () => {
       expect(failures(run)).toBe('');
       expect(run.digest).toBe(first!.scenario.digest);
       const report = await chamber.reports.report(range, ReportLevel.REPORT_LEVEL_ELEMENT);
+      expect(report.run).toBeGreaterThan(first!.report.run);
       expect({ ...report, run: 0 }).toEqual({ ...first!.report, run: 0 });
+    },
+    budgets.testMs,
+  );
+
+  it(
+    'still reports the run a reset ended, over gRPC, REST and the CLI; a run not kept is 404',
+    async () => {
+      expect(first, 'the run above').toBeDefined();
+      const past = first!.report.run;
+      const current = (await chamber.clock.getStatus()).run;
+      expect(current).toBeGreaterThan(past);
+      expect(
+        await chamber.reports.report({ ...range, run: past }, ReportLevel.REPORT_LEVEL_ELEMENT),
+      ).toEqual(first!.report);
+      const rest = await api.call<Report>('getReport', {
+        query: { ...range, by: 'element', run: past },
+      });
+      expect(rest.body.run).toBe(past);
+      expect(rest.body.total).toEqual({ ...first!.report.total });
+      const json = JSON.parse(
+        await chamberCli([
+          'report',
+          '--from',
+          '10',
+          '--to',
+          '99',
+          '--by',
+          'element',
+          '--run',
+          String(past),
+          '--json',
+        ]),
+      ) as Report;
+      expect(json).toEqual(rest.body);
+      // Its series too, and a range past its end is refused naming it.
+      const series = await chamber.reports.series({ from: 20, to: 20, run: past });
+      expect(series.points[0]!.actual).toMatchObject({ isolated: 1 });
+      await expect(chamber.reports.report({ to: 100_000, run: past })).rejects.toMatchObject({
+        code: Code.InvalidArgument,
+        message: expect.stringMatching(new RegExp(`of run ${past}$`)) as string,
+      });
+
+      const unknown = await fetch(`${baseUrl}/api/v1/reports?run=${current + 5}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(unknown.status).toBe(404);
+      expect(((await unknown.json()) as { error: unknown }).error).toMatchObject({
+        code: 'not_found',
+        field: 'run',
+        message: `run ${current + 5} has not begun: the current run is ${current}`,
+      });
     },
     budgets.testMs,
   );
@@ -356,7 +408,7 @@ describe('a report older than the history kept', () => {
   }, budgets.hookMs);
 
   it(
-    'is refused naming the ticks still kept, over gRPC and REST (400 out_of_range)',
+    'is refused naming the ticks still kept, over gRPC and REST (400 out_of_range); a past run goes with the first compaction',
     async () => {
       // Compaction is etcd-wide: an etcd of the test's own.
       const etcd = await startEtcd();
@@ -370,6 +422,15 @@ describe('a report older than the history kept', () => {
       });
       own.push(() => world.close());
       await world.load(twoRacks, 'tiny.yaml');
+      const reports = ReportsClient.connect(world.addresses.monitor!);
+      own.push(() => reports.close());
+      // A first run, ended by a reset: reported on until this run compacts etcd.
+      await world.clock.runUntil((await world.now()) + 10);
+      const ended = (await world.clock.getStatus()).run;
+      await world.clock.reset();
+      const past = await reports.report({ run: ended });
+      expect(past).toMatchObject({ run: ended, fromTick: 0 });
+      expect(past.total!.elements).toBeGreaterThan(0);
       // Work at most ticks, so ticks are indexed and the window moves.
       const blades = Array.from({ length: 8 }, (_, i) => `r1/z1/rack${1 + (i % 2)}/blade/${i % 4}`);
       await world.faults.inject(FaultKind.FAULT_KIND_CRASH, blades, { mtbf: 10, mttr: 5 });
@@ -382,8 +443,10 @@ describe('a report older than the history kept', () => {
         (await world.store.get(HistoryRecord, keys.clockHistory))!.value.oldestTick,
       ).toBeGreaterThan(0);
 
-      const reports = ReportsClient.connect(world.addresses.monitor!);
-      own.push(() => reports.close());
+      await expect(reports.report({ run: ended })).rejects.toMatchObject({
+        code: Code.NotFound,
+        message: `run ${ended} is no longer kept (a run's history goes when a later run compacts etcd); reports cover run ${ended + 1} (current)`,
+      });
       const refused = await reports.report({ from: 0 }).then(
         () => undefined,
         (error: unknown) => error,

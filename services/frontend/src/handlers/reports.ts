@@ -115,16 +115,16 @@ export function reportAnswer(r: GetReportResponse): Report {
 export function reportHandlers({ reports }: ReportDeps): Pick<Handlers, ReportId> {
   return {
     async getReport(request) {
-      const { from, to, by } = request.input.query;
+      const { from, to, by, run } = request.input.query;
       const level =
         by === undefined
           ? ReportLevel.REPORT_LEVEL_RACK
           : ReportLevel[toWire(enumTypes.reportLevel, by) as keyof typeof ReportLevel];
-      return { body: reportAnswer(await reports.report({ from, to }, level)) };
+      return { body: reportAnswer(await reports.report({ from, to, run }, level)) };
     },
     async getReportSeries(request) {
-      const { from, to } = request.input.query;
-      const s = await reports.series({ from, to });
+      const { from, to, run } = request.input.query;
+      const s = await reports.series({ from, to, run });
       return {
         body: {
           run: s.run,

@@ -40,7 +40,7 @@ export function createReportsHandlers(store: Store, logger: HandlerLogger): Repo
   return {
     getReport: unary(async (req) => {
       const by = groupingOf(req.by);
-      const range = await resolveRange(store, req.fromTick, req.toTick);
+      const range = await resolveRange(store, req.fromTick, req.toTick, req.run);
       const records = await readRun(store, range);
       return {
         run: range.run,
@@ -60,7 +60,7 @@ export function createReportsHandlers(store: Store, logger: HandlerLogger): Repo
       } satisfies GetReportResponse;
     }, logger),
     getSeries: unary(async (req) => {
-      const range = await resolveRange(store, req.fromTick, req.toTick);
+      const range = await resolveRange(store, req.fromTick, req.toTick, req.run);
       const records = await readRun(store, range);
       const points = seriesOf(
         {

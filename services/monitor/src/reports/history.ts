@@ -1,12 +1,13 @@
 // The store side of reports: which revisions a tick range spans, and what
 // the elements' records did between them (the states at the range's first
 // tick, then every change, replayed from etcd's history by a watch).
-import { ChamberError, Code } from '@chamber/errors';
+import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import {
   AvailabilitySample,
   FaultRecord,
   FaultStatus,
   HistoryRecord,
+  PastRunRecord,
   RepairRecord,
   SettledRecord,
   TickIndexRecord,
@@ -18,7 +19,7 @@ import { deviceOf, enumTypes, fromWire, keys, pathOfViewKey } from '@chamber/wor
 import type { WordFact } from '../domain/series.js';
 import { inTurns } from './turns.js';
 
-/** A tick range of the current run and the revisions it spans. */
+/** A tick range of a run and the revisions it spans. */
 export interface TickRange {
   readonly run: number;
   readonly fromTick: number;
@@ -29,33 +30,58 @@ export interface TickRange {
   readonly endRevision: number;
 }
 
+/** A run's settled ticks, and the revision its tick index is read at (the latest: absent). */
+interface RunBounds {
+  readonly run: number;
+  readonly lastTick: number;
+  /** The revision at which `lastTick` settled. */
+  readonly settledRevision: number;
+  readonly indexAt?: number;
+}
+
 /**
- * The range `[from, to]` of the current run (defaults: 0 and the last
- * settled tick) and its revisions. Fails with `InvalidArgument` when `from >
- * to` or `to` is after the last settled tick, `FailedPrecondition` when no
- * tick of the run has settled, and `OutOfRange` naming the history kept
- * (as time travel does) when `from` is older than it.
+ * The range `[from, to]` (defaults: 0 and the last settled tick) of `run`,
+ * the current run when absent, and its revisions. A past run (one a reset
+ * ended) is read as it stood when it ended, while etcd still holds its
+ * history: until the current run first compacts it. Fails with
+ * `InvalidArgument` when `from > to` or `to` is after the run's last settled
+ * tick, `FailedPrecondition` when no tick of the current run has settled,
+ * `NotFound` for a run neither current nor kept, and `OutOfRange` naming the
+ * history kept (as time travel does) when `from` is older than it.
  */
 export async function resolveRange(
   store: Store,
   from: number | undefined,
   to: number | undefined,
+  run?: number,
 ): Promise<TickRange> {
   const [tick, settled, history] = await Promise.all([
     store.get(TickRecord, keys.clockTick),
     store.get(SettledRecord, keys.clockSettled),
     store.get(HistoryRecord, keys.clockHistory),
   ]);
-  const run = tick?.value.run ?? 0;
-  if (settled === undefined || settled.value.run !== run)
-    throw new ChamberError(Code.FailedPrecondition, `no tick of run ${run} has settled yet`);
-  const last = settled.value.tick;
+  const current = tick?.value.run ?? 0;
+  let bounds: RunBounds;
+  if (run === undefined || run === current) {
+    if (settled === undefined || settled.value.run !== current)
+      throw new ChamberError(Code.FailedPrecondition, `no tick of run ${current} has settled yet`);
+    bounds = { run: current, lastTick: settled.value.tick, settledRevision: settled.modRevision };
+  } else {
+    const past = await store.get(PastRunRecord, keys.pastRun(run));
+    if (past === undefined) throw await notKept(store, run, current);
+    bounds = {
+      run,
+      lastTick: past.value.lastTick,
+      settledRevision: past.value.settledRevision,
+      indexAt: past.value.settledRevision,
+    };
+  }
   const fromTick = from ?? 0;
-  const toTick = to ?? last;
-  if (toTick > last)
+  const toTick = to ?? bounds.lastTick;
+  if (toTick > bounds.lastTick)
     throw new ChamberError(
       Code.InvalidArgument,
-      `to tick ${toTick} is after the last settled tick ${last}`,
+      `to tick ${toTick} is after the last settled tick ${bounds.lastTick}${bounds.run === current ? '' : ` of run ${bounds.run}`}`,
       { details: { field: 'to_tick' } },
     );
   if (fromTick > toTick)
@@ -66,39 +92,86 @@ export async function resolveRange(
         details: { field: from === undefined ? 'to_tick' : 'from_tick' },
       },
     );
-  checkReadableTick(fromTick, history?.value, tick?.value.tick ?? last, run, 'from_tick');
+  if (bounds.run === current)
+    checkReadableTick(
+      fromTick,
+      history?.value,
+      tick?.value.tick ?? bounds.lastTick,
+      current,
+      'from_tick',
+    );
+  try {
+    return await revisionsOf(store, bounds, fromTick, toTick);
+  } catch (error) {
+    if (bounds.run === current || !isChamberError(error) || error.code !== Code.OutOfRange)
+      throw error;
+    throw new ChamberError(
+      Code.OutOfRange,
+      `run ${run} is no longer kept: etcd compacted its history`,
+      { details: { field: 'run' }, cause: error },
+    );
+  }
+}
 
+/** Why `run` has no report: not begun, or no longer kept; naming the runs that have one. */
+async function notKept(store: Store, run: number, current: number): Promise<ChamberError> {
+  const details = { details: { field: 'run' } };
+  if (run > current)
+    return new ChamberError(
+      Code.NotFound,
+      `run ${run} has not begun: the current run is ${current}`,
+      details,
+    );
+  const kept = (await store.list(PastRunRecord, keys.pastRunsPrefix)).entries.map(
+    (e) => e.value.run,
+  );
+  return new ChamberError(
+    Code.NotFound,
+    `run ${run} is no longer kept (a run's history goes when a later run compacts etcd); reports cover run${kept.length > 0 ? 's' : ''} ${[...kept, `${current} (current)`].join(', ')}`,
+    details,
+  );
+}
+
+/** The revisions a range of a run spans, from its tick index. */
+async function revisionsOf(
+  store: Store,
+  bounds: RunBounds,
+  fromTick: number,
+  toTick: number,
+): Promise<TickRange> {
+  const at = bounds.indexAt === undefined ? {} : { revision: bounds.indexAt };
+  const indexed = (t: number) => store.get(TickIndexRecord, keys.tickIndex(t), at);
+  const nextIndexed = async (t: number): Promise<TickIndexRecord | undefined> => {
+    const after = await store.list(TickIndexRecord, keys.tickIndexPrefix, {
+      ...at,
+      ...(t < 0 ? {} : { startAfter: keys.tickIndex(t) }),
+      limit: 1,
+    });
+    return after.entries[0]?.value;
+  };
   const settledAt = async (t: number): Promise<number> => {
-    const exact = await store.get(TickIndexRecord, keys.tickIndex(t));
+    const exact = await indexed(t);
     if (exact !== undefined) return exact.value.settledRevision;
     // A tick nobody was expected at changed nothing: the world stood as the
     // next indexed tick found it, or as the last settlement left it.
-    const next = await nextIndexed(store, t);
-    return next === undefined ? settled.modRevision : next.snapshotRevision - 1;
+    const next = await nextIndexed(t);
+    return next === undefined ? bounds.settledRevision : next.snapshotRevision - 1;
   };
-  const exactFrom = await store.get(TickIndexRecord, keys.tickIndex(fromTick));
+  const exactFrom = await indexed(fromTick);
   const endRevision = await settledAt(toTick);
   const startRevision =
     exactFrom !== undefined
       ? exactFrom.value.snapshotRevision
       : fromTick > 0
         ? await settledAt(fromTick - 1)
-        : ((await nextIndexed(store, -1))?.snapshotRevision ?? endRevision);
+        : ((await nextIndexed(-1))?.snapshotRevision ?? endRevision);
   return {
-    run,
+    run: bounds.run,
     fromTick,
     toTick,
     startRevision,
     endRevision: Math.max(startRevision, endRevision),
   };
-}
-
-async function nextIndexed(store: Store, tick: number): Promise<TickIndexRecord | undefined> {
-  const after = await store.list(TickIndexRecord, keys.tickIndexPrefix, {
-    ...(tick < 0 ? {} : { startAfter: keys.tickIndex(tick) }),
-    limit: 1,
-  });
-  return after.entries[0]?.value;
 }
 
 /** What an element's records did over a range: state words from their since-ticks. */

@@ -67,6 +67,22 @@ export interface RunRecord {
 }
 
 /**
+ * clock/runs/<run, 12 digits>: a run a reset ended, written as the reset
+ * begins. Its history stays readable (reports of it) until the current run
+ * first compacts etcd, which forgets every earlier run; the stepper then
+ * deletes these records.
+ */
+export interface PastRunRecord {
+  run: number;
+  seed: number;
+  /** Its last settled tick. */
+  lastTick: number;
+  /** The revision at which that tick settled: the run as it ended. */
+  settledRevision: number;
+  deterministic: boolean;
+}
+
+/**
  * clock/ticks/<tick, 12 digits>: the tick -> revision index (time travel).
  * Written for every tick that expected a participant; a tick that expected
  * nobody changed nothing and has no entry (the next entry's snapshot
@@ -709,6 +725,147 @@ export const RunRecord: MessageFns<RunRecord> = {
     message.seed = object.seed ?? 0;
     message.deterministic = object.deterministic ?? false;
     message.notes = object.notes?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePastRunRecord(): PastRunRecord {
+  return { run: 0, seed: 0, lastTick: 0, settledRevision: 0, deterministic: false };
+}
+
+export const PastRunRecord: MessageFns<PastRunRecord> = {
+  encode(message: PastRunRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.run !== 0) {
+      writer.uint32(8).uint64(message.run);
+    }
+    if (message.seed !== 0) {
+      writer.uint32(16).uint64(message.seed);
+    }
+    if (message.lastTick !== 0) {
+      writer.uint32(24).uint64(message.lastTick);
+    }
+    if (message.settledRevision !== 0) {
+      writer.uint32(32).uint64(message.settledRevision);
+    }
+    if (message.deterministic !== false) {
+      writer.uint32(40).bool(message.deterministic);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PastRunRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePastRunRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.run = longToNumber(reader.uint64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seed = longToNumber(reader.uint64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastTick = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.settledRevision = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.deterministic = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PastRunRecord {
+    return {
+      run: isSet(object.run) ? globalThis.Number(object.run) : 0,
+      seed: isSet(object.seed) ? globalThis.Number(object.seed) : 0,
+      lastTick: isSet(object.lastTick)
+        ? globalThis.Number(object.lastTick)
+        : isSet(object.last_tick)
+        ? globalThis.Number(object.last_tick)
+        : 0,
+      settledRevision: isSet(object.settledRevision)
+        ? globalThis.Number(object.settledRevision)
+        : isSet(object.settled_revision)
+        ? globalThis.Number(object.settled_revision)
+        : 0,
+      deterministic: isSet(object.deterministic) ? globalThis.Boolean(object.deterministic) : false,
+    };
+  },
+
+  toJSON(message: PastRunRecord): unknown {
+    const obj: any = {};
+    if (message.run !== 0) {
+      obj.run = Math.round(message.run);
+    }
+    if (message.seed !== 0) {
+      obj.seed = Math.round(message.seed);
+    }
+    if (message.lastTick !== 0) {
+      obj.lastTick = Math.round(message.lastTick);
+    }
+    if (message.settledRevision !== 0) {
+      obj.settledRevision = Math.round(message.settledRevision);
+    }
+    if (message.deterministic !== false) {
+      obj.deterministic = message.deterministic;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PastRunRecord>): PastRunRecord {
+    return PastRunRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PastRunRecord>): PastRunRecord {
+    const message = createBasePastRunRecord();
+    message.run = object.run ?? 0;
+    message.seed = object.seed ?? 0;
+    message.lastTick = object.lastTick ?? 0;
+    message.settledRevision = object.settledRevision ?? 0;
+    message.deterministic = object.deterministic ?? false;
     return message;
   },
 };

@@ -192,6 +192,8 @@ export interface GetReportRequest {
     | undefined;
   /** REPORT_LEVEL_RACK when unspecified. */
   by: ReportLevel;
+  /** A run a reset ended, while its history is kept; the current run when absent. */
+  run?: number | undefined;
 }
 
 export interface GetReportResponse {
@@ -219,7 +221,11 @@ export interface GetReportResponse {
 
 export interface GetSeriesRequest {
   fromTick?: number | undefined;
-  toTick?: number | undefined;
+  toTick?:
+    | number
+    | undefined;
+  /** A run a reset ended, while its history is kept; the current run when absent. */
+  run?: number | undefined;
 }
 
 /** One workload at one tick. */
@@ -1406,7 +1412,7 @@ export const WorkloadReport: MessageFns<WorkloadReport> = {
 };
 
 function createBaseGetReportRequest(): GetReportRequest {
-  return { fromTick: undefined, toTick: undefined, by: 0 };
+  return { fromTick: undefined, toTick: undefined, by: 0, run: undefined };
 }
 
 export const GetReportRequest: MessageFns<GetReportRequest> = {
@@ -1419,6 +1425,9 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
     }
     if (message.by !== 0) {
       writer.uint32(24).int32(message.by);
+    }
+    if (message.run !== undefined) {
+      writer.uint32(32).uint64(message.run);
     }
     return writer;
   },
@@ -1460,6 +1469,14 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
             message.by = reader.int32() as any;
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.run = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1485,6 +1502,7 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
         ? globalThis.Number(object.to_tick)
         : undefined,
       by: isSet(object.by) ? reportLevelFromJSON(object.by) : 0,
+      run: isSet(object.run) ? globalThis.Number(object.run) : undefined,
     };
   },
 
@@ -1499,6 +1517,9 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
     if (message.by !== 0) {
       obj.by = reportLevelToJSON(message.by);
     }
+    if (message.run !== undefined) {
+      obj.run = Math.round(message.run);
+    }
     return obj;
   },
 
@@ -1510,6 +1531,7 @@ export const GetReportRequest: MessageFns<GetReportRequest> = {
     message.fromTick = object.fromTick ?? undefined;
     message.toTick = object.toTick ?? undefined;
     message.by = object.by ?? 0;
+    message.run = object.run ?? undefined;
     return message;
   },
 };
@@ -1782,7 +1804,7 @@ export const GetReportResponse: MessageFns<GetReportResponse> = {
 };
 
 function createBaseGetSeriesRequest(): GetSeriesRequest {
-  return { fromTick: undefined, toTick: undefined };
+  return { fromTick: undefined, toTick: undefined, run: undefined };
 }
 
 export const GetSeriesRequest: MessageFns<GetSeriesRequest> = {
@@ -1792,6 +1814,9 @@ export const GetSeriesRequest: MessageFns<GetSeriesRequest> = {
     }
     if (message.toTick !== undefined) {
       writer.uint32(16).uint64(message.toTick);
+    }
+    if (message.run !== undefined) {
+      writer.uint32(24).uint64(message.run);
     }
     return writer;
   },
@@ -1825,6 +1850,14 @@ export const GetSeriesRequest: MessageFns<GetSeriesRequest> = {
             message.toTick = longToNumber(reader.uint64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.run = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1849,6 +1882,7 @@ export const GetSeriesRequest: MessageFns<GetSeriesRequest> = {
         : isSet(object.to_tick)
         ? globalThis.Number(object.to_tick)
         : undefined,
+      run: isSet(object.run) ? globalThis.Number(object.run) : undefined,
     };
   },
 
@@ -1860,6 +1894,9 @@ export const GetSeriesRequest: MessageFns<GetSeriesRequest> = {
     if (message.toTick !== undefined) {
       obj.toTick = Math.round(message.toTick);
     }
+    if (message.run !== undefined) {
+      obj.run = Math.round(message.run);
+    }
     return obj;
   },
 
@@ -1870,6 +1907,7 @@ export const GetSeriesRequest: MessageFns<GetSeriesRequest> = {
     const message = createBaseGetSeriesRequest();
     message.fromTick = object.fromTick ?? undefined;
     message.toTick = object.toTick ?? undefined;
+    message.run = object.run ?? undefined;
     return message;
   },
 };
@@ -2494,7 +2532,9 @@ export const ReportsService = {
   /**
    * A report over [from_tick, to_tick]: InvalidArgument when from_tick >
    * to_tick or to_tick is after the last settled tick, OutOfRange (naming
-   * the history kept) when from_tick is older than the history kept.
+   * the history kept) when from_tick is older than the history kept;
+   * NotFound for a run that is neither the current one nor a past one
+   * still kept, OutOfRange for a past run etcd no longer holds.
    */
   getReport: {
     path: "/chamber.reports.v1.Reports/GetReport" as const,
@@ -2521,7 +2561,9 @@ export interface ReportsServer extends UntypedServiceImplementation {
   /**
    * A report over [from_tick, to_tick]: InvalidArgument when from_tick >
    * to_tick or to_tick is after the last settled tick, OutOfRange (naming
-   * the history kept) when from_tick is older than the history kept.
+   * the history kept) when from_tick is older than the history kept;
+   * NotFound for a run that is neither the current one nor a past one
+   * still kept, OutOfRange for a past run etcd no longer holds.
    */
   getReport: handleUnaryCall<GetReportRequest, GetReportResponse>;
   /** The run tick by tick over [from_tick, to_tick], with the same errors. */
@@ -2532,7 +2574,9 @@ export interface ReportsClient extends Client {
   /**
    * A report over [from_tick, to_tick]: InvalidArgument when from_tick >
    * to_tick or to_tick is after the last settled tick, OutOfRange (naming
-   * the history kept) when from_tick is older than the history kept.
+   * the history kept) when from_tick is older than the history kept;
+   * NotFound for a run that is neither the current one nor a past one
+   * still kept, OutOfRange for a past run etcd no longer holds.
    */
   getReport(
     request: GetReportRequest,
