@@ -995,7 +995,9 @@ export const ReportSeries = object(
       object(
         {
           tick: tick('the tick'),
-          actual: countsByWord('elements by actual state (working, off, isolated, …)'),
+          actual: countsByWord(
+            "elements by actual state, each in its own kind's words: blades and TORs working, booting, off, isolated, …; PDUs on or off",
+          ),
           observed: countsByWord('elements by observed state (healthy, suspect, failed, unknown)'),
           repairsOpen: s.integer('repairs open (pending or running)'),
           workloads: s.array(

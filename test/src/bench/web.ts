@@ -2,6 +2,7 @@ import { ApiClient } from '@chamber/api';
 import { budgets } from '@chamber/testing';
 import type { EtcdProcess } from '@chamber/etcd-process';
 import { keys } from '@chamber/world';
+import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { artifact, launchChromium, openPage, submitLogin, webRoot } from '../browser/browser.js';
 import { adminPassword } from './bench-world.js';
@@ -214,6 +215,23 @@ export async function benchWeb(etcd: EtcdProcess): Promise<BenchRow[]> {
       await floor.goto(floorUrl);
       floors.push(await firstRenderOf(floor, 'chamber-floor-drawn'));
       await floor.close();
+    }
+    // CHAMBER_BENCH_WEB_PROFILE=<file>: one more fresh page, its first render profiled (a
+    // .cpuprofile for Chromium's DevTools), not counted in the figures.
+    const profileFile = process.env['CHAMBER_BENCH_WEB_PROFILE'];
+    if (profileFile !== undefined) {
+      await step();
+      const opened = await context.newPage();
+      const cdp = await context.newCDPSession(opened);
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+      await opened.goto(baseUrl);
+      const ms = await firstRenderOf(opened);
+      const { profile } = await cdp.send('Profiler.stop');
+      fs.writeFileSync(profileFile, JSON.stringify(profile));
+      console.log(`a profiled first render (${fmt(ms)} ms) written to ${profileFile}`);
+      await opened.close();
     }
     const renders = [...reloads, ...fresh];
     const label = await page.getByRole('img', { name: /Inventory map/ }).getAttribute('aria-label');

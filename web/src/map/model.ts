@@ -204,13 +204,18 @@ export class MapModel {
         ['tor', r.tors, r.torStates],
         ['blade', r.blades, r.bladeStates],
       ] as const;
+      if (isNewRack) {
+        for (const [kind, indices, states] of lists)
+          this.addAll(rack, kind, indices, states, names, view, answer.revision);
+        this.order(rack);
+        continue;
+      }
       let isNewDevice = false;
       for (const [kind, indices, states] of lists) {
         indices.forEach((index, i) => {
           const path = `${r.path}/${kind}/${index}`;
           const state = names[states[i] ?? -1] ?? '';
-          // A new rack's devices are all new: no need to look them up.
-          const device = isNewRack ? undefined : this.devices.get(path);
+          const device = this.devices.get(path);
           if (device === undefined) {
             this.add(rack, path, kind, index, { view, state, revision: answer.revision });
             isNewDevice = true;
@@ -290,8 +295,57 @@ export class MapModel {
     return device;
   }
 
+  /**
+   * Adds the devices of one kind of a new rack, with their state in `view`,
+   * counted by state rather than one by one: a large region's first read
+   * adds 100,000 devices at once.
+   */
+  private addAll(
+    rack: Rack,
+    kind: DeviceKind,
+    indices: readonly number[],
+    states: readonly number[],
+    names: readonly string[],
+    view: 'actual' | 'observed',
+    revision: number,
+  ): void {
+    const revisionKey = view === 'actual' ? 'actualRevision' : 'observedRevision';
+    // By state (its place in `names`; -1 none): how many, and the first device in it.
+    const tally = new Map<number, { like: Device; n: number }>();
+    for (let i = 0; i < indices.length; i++) {
+      const index = indices[i]!;
+      const path = `${rack.path}/${kind}/${index}`;
+      const named = states[i] ?? -1;
+      const state = names[named] ?? '';
+      const device: Device = {
+        path,
+        kind,
+        index,
+        actual: '',
+        observed: '',
+        actualRevision: 0,
+        observedRevision: 0,
+        slot: 0,
+        rack,
+      };
+      device[view] = state;
+      device[revisionKey] = revision;
+      this.devices.set(path, device);
+      rack.devices.push(device);
+      const same = tally.get(named);
+      if (same === undefined) tally.set(named, { like: device, n: 1 });
+      else same.n++;
+    }
+    // Devices in the same state count alike.
+    for (const { like, n } of tally.values()) this.count(like, n);
+  }
+
   private order(rack: Rack): void {
-    rack.devices.sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind] || a.index - b.index);
+    const before = (a: Device, b: Device) =>
+      kindOrder[a.kind] - kindOrder[b.kind] || a.index - b.index;
+    // A read lists them in order already.
+    if (rack.devices.some((d, i) => i > 0 && before(rack.devices[i - 1]!, d) > 0))
+      rack.devices.sort(before);
     rack.devices.forEach((d, i) => (d.slot = i));
   }
 
@@ -319,16 +373,17 @@ export class MapModel {
     return true;
   }
 
-  /** Counts a device in (`by` 1) or out (-1) of the map's counts and its rack's. */
-  private count(device: Device, by: 1 | -1): void {
+  /**
+   * Counts a device in (`by` 1) or out (-1) of the map's counts and its
+   * rack's; `by` n counts n devices in the same state at once.
+   */
+  private count(device: Device, by: number): void {
+    const actual = legendKey(device, 'actual');
+    const observed = legendKey(device, 'observed');
+    const diff = disagreementOf(device);
     for (const counts of [this.counts, device.rack.counts]) {
-      for (const view of ['actual', 'observed'] as const) {
-        const key = legendKey(device, view);
-        const n = (counts[view].get(key) ?? 0) + by;
-        if (n === 0) counts[view].delete(key);
-        else counts[view].set(key, n);
-      }
-      const diff = disagreementOf(device);
+      bump(counts.actual, actual, by);
+      bump(counts.observed, observed, by);
       if (diff !== undefined) counts[diff] += by;
     }
   }
@@ -451,7 +506,16 @@ function afterNextPaint(): Promise<void> {
   return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 }
 
+/** Adds `by` to `key`'s count, deleting it at 0. */
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
+}
+
+const numeric = new Intl.Collator(undefined, { numeric: true });
+
 /** Sorts `rack2` before `rack10`. */
 function byNumbers(a: string, b: string): number {
-  return a.localeCompare(b, undefined, { numeric: true });
+  return numeric.compare(a, b);
 }

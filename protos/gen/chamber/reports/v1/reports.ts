@@ -239,7 +239,11 @@ export interface WorkloadPoint {
 /** The run at one tick, as it stood once the tick settled. */
 export interface SeriesPoint {
   tick: number;
-  /** Elements (PDUs, TORs, blades) by actual state word (`working`, `off`, …). */
+  /**
+   * Elements (PDUs, TORs, blades) by actual state word, each in its own
+   * kind's words: blades and TORs `working`, `booting`, `off`, …; PDUs `on`
+   * or `off`.
+   */
   actual: { [key: string]: number };
   /** Elements by observed state word (`healthy`, `suspect`, `failed`, `unknown`). */
   observed: { [key: string]: number };
