@@ -30,13 +30,14 @@ export interface TickRange {
   readonly endRevision: number;
 }
 
-/** A run's settled ticks, and the revision its tick index is read at (the latest: absent). */
+/** A run's settled ticks. */
 interface RunBounds {
   readonly run: number;
   readonly lastTick: number;
   /** The revision at which `lastTick` settled. */
   readonly settledRevision: number;
-  readonly indexAt?: number;
+  /** A past run's tick index is read as it ended, at `settledRevision`. */
+  readonly isPast: boolean;
 }
 
 /**
@@ -65,7 +66,12 @@ export async function resolveRange(
   if (run === undefined || run === current) {
     if (settled === undefined || settled.value.run !== current)
       throw new ChamberError(Code.FailedPrecondition, `no tick of run ${current} has settled yet`);
-    bounds = { run: current, lastTick: settled.value.tick, settledRevision: settled.modRevision };
+    bounds = {
+      run: current,
+      lastTick: settled.value.tick,
+      settledRevision: settled.modRevision,
+      isPast: false,
+    };
   } else {
     const past = await store.get(PastRunRecord, keys.pastRun(run));
     if (past === undefined) throw await notKept(store, run, current);
@@ -73,7 +79,7 @@ export async function resolveRange(
       run,
       lastTick: past.value.lastTick,
       settledRevision: past.value.settledRevision,
-      indexAt: past.value.settledRevision,
+      isPast: true,
     };
   }
   const fromTick = from ?? 0;
@@ -81,7 +87,7 @@ export async function resolveRange(
   if (toTick > bounds.lastTick)
     throw new ChamberError(
       Code.InvalidArgument,
-      `to tick ${toTick} is after the last settled tick ${bounds.lastTick}${bounds.run === current ? '' : ` of run ${bounds.run}`}`,
+      `to tick ${toTick} is after the last settled tick ${bounds.lastTick}${bounds.isPast ? ` of run ${bounds.run}` : ''}`,
       { details: { field: 'to_tick' } },
     );
   if (fromTick > toTick)
@@ -92,7 +98,7 @@ export async function resolveRange(
         details: { field: from === undefined ? 'to_tick' : 'from_tick' },
       },
     );
-  if (bounds.run === current)
+  if (!bounds.isPast)
     checkReadableTick(
       fromTick,
       history?.value,
@@ -103,8 +109,7 @@ export async function resolveRange(
   try {
     return await revisionsOf(store, bounds, fromTick, toTick);
   } catch (error) {
-    if (bounds.run === current || !isChamberError(error) || error.code !== Code.OutOfRange)
-      throw error;
+    if (!bounds.isPast || !isChamberError(error) || error.code !== Code.OutOfRange) throw error;
     throw new ChamberError(
       Code.OutOfRange,
       `run ${run} is no longer kept: etcd compacted its history`,
@@ -139,7 +144,7 @@ async function revisionsOf(
   fromTick: number,
   toTick: number,
 ): Promise<TickRange> {
-  const at = bounds.indexAt === undefined ? {} : { revision: bounds.indexAt };
+  const at = bounds.isPast ? { revision: bounds.settledRevision } : {};
   const indexed = (t: number) => store.get(TickIndexRecord, keys.tickIndex(t), at);
   const nextIndexed = async (t: number): Promise<TickIndexRecord | undefined> => {
     const after = await store.list(TickIndexRecord, keys.tickIndexPrefix, {
