@@ -77,16 +77,38 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /**
+ * The top of Linux's ephemeral port range, where outgoing connections take
+ * their local ports (60999 unless the machine says otherwise).
+ */
+function ephemeralTop(): number {
+  try {
+    const range = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/);
+    const top = Number(range[1]);
+    return Number.isInteger(top) && top > 1_024 ? top : 60_999;
+  } catch {
+    return 60_999;
+  }
+}
+
+/**
  * An offset that moves every default gRPC port (50051–50058) into a block of
  * free ports, the block's last four for etcd and HTTP: picked at random
- * among blocks above the defaults and below Linux's ephemeral range's top.
+ * among the blocks above Linux's ephemeral range, where no outgoing
+ * connection can take one of its ports between this check and the listen,
+ * or while a service restarts (about 370 blocks on a default range); on a
+ * machine whose range leaves none, among those above the defaults.
  */
 async function freeOffset(): Promise<number> {
   const first = Math.min(...Object.values(defaultPorts).filter((p) => p > 50_000));
+  const lowest = Math.max(first + blockSize, ephemeralTop() + 1);
+  const above = Math.floor((65_536 - lowest) / blockSize);
   for (let tries = 0; tries < 100; tries++) {
-    const offset = blockSize * (1 + Math.floor(Math.random() * 700));
-    const ports = Array.from({ length: blockSize }, (_, i) => first + offset + i);
-    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return offset;
+    const start =
+      above > 0
+        ? lowest + blockSize * Math.floor(Math.random() * above)
+        : first + blockSize * (1 + Math.floor(Math.random() * 700));
+    const ports = Array.from({ length: blockSize }, (_, i) => start + i);
+    if ((await Promise.all(ports.map(isFree))).every(Boolean)) return start - first;
   }
   throw new ChamberError(Code.Unavailable, 'no block of free ports for a private Chamber');
 }

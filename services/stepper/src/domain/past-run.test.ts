@@ -1,9 +1,10 @@
+import { keys } from '@chamber/world';
 import { describe, expect, it } from 'vitest';
 import { pastRunOf } from './past-run.js';
 
 const run = { run: 4, seed: 9, deterministic: true, notes: [] };
 const settled = (tick: number, ofRun: number) => ({
-  key: 'clock/settled',
+  key: keys.clockSettled,
   value: { tick, digest: 'd', run: ofRun, lagSeconds: 0 },
   modRevision: 812,
   createRevision: 10,
