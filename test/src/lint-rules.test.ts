@@ -139,3 +139,25 @@ describe('the environment rule', () => {
     for (const code of Object.values(reads)) expect(await layering(file, code), code).toEqual([]);
   });
 });
+
+describe('the import cycle rule', () => {
+  // The CLI's program imports its REST helpers (`./rest.js`), whose source is `rest.ts`.
+  const file = 'clients/cli/src/rest.ts';
+  const cycles = async (code: string) => {
+    const [result] = await eslint.lintText(`${code}\n`, { filePath: path.join(root, file) });
+    return (result?.messages ?? []).filter((m) => m.ruleId === 'import-x/no-cycle');
+  };
+
+  it("fails a module importing one that imports it back, through the sources' `.js` specifiers", async () => {
+    const messages = await cycles(
+      "import { parserOf } from './program.js';\nexport const p = parserOf;",
+    );
+    expect(messages.map((m) => m.message)).toEqual(['Dependency cycle detected']);
+  });
+
+  it('passes a type-only import back', async () => {
+    expect(
+      await cycles("import type { Context } from './program.js';\nexport type C = Context;"),
+    ).toEqual([]);
+  });
+});

@@ -19,12 +19,12 @@ import { formatElement } from './format.js';
 import {
   parserOf,
   printJson,
-  usageError,
   type AreaExtension,
   type Context,
   type ExtraOption,
   type RestCall,
 } from './program.js';
+import { usageError } from './usage.js';
 import { callRest, restClient } from './rest.js';
 
 /** What an answer holds: one element (`{element}`) or a list (`{elements}`). */

@@ -5,10 +5,11 @@ import {
   type JsonSchema,
   type Operation,
 } from '@chamber/api';
-import { ChamberError, Code, isChamberError } from '@chamber/errors';
+import { ChamberError, Code } from '@chamber/errors';
 import { Option, type Command } from 'commander';
 import { nonEmpty } from './credentials.js';
 import { callRest, restClient } from './rest.js';
+import { isUsageError, usageError } from './usage.js';
 
 /** The parsed value of an argument or option. */
 export type Value = string | number | boolean | readonly string[];
@@ -102,20 +103,6 @@ export interface AreaExtension {
   readonly commands?: Readonly<Record<string, CommandExtension>>;
   /** Commands the table does not have; a table command of the same name wins. */
   readonly composites?: Readonly<Record<string, Composite>>;
-}
-
-/**
- * A usage error found by the CLI (a bad value, a rule between options): the
- * tool prints it with a usage hint and exits 2. A ChamberError
- * (`InvalidArgument`) marked in its details.
- */
-export function usageError(message: string): ChamberError {
-  return new ChamberError(Code.InvalidArgument, message, { details: { isUsage: true } });
-}
-
-/** Whether `error` came from {@link usageError}. */
-export function isUsageError(error: unknown): error is ChamberError {
-  return isChamberError(error) && error.details?.['isUsage'] === true;
 }
 
 /** `expiresInDays` → `expires-in-days`. */

@@ -1,7 +1,8 @@
 import { ApiClient, defaultApiUrl, type ApiResponse, type CallInput } from '@chamber/api';
 import { ChamberError, Code, isChamberError } from '@chamber/errors';
 import { nonEmpty, readCredentials, type Credentials } from './credentials.js';
-import { usageError, type Context } from './program.js';
+import type { Context } from './program.js';
+import { usageError } from './usage.js';
 
 /**
  * A REST client for this command: the URL from `--api`, else the stored

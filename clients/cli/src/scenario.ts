@@ -13,7 +13,8 @@ import {
 import { connect } from '@chamber/sdk';
 import { defaultPorts } from '@chamber/world';
 import { readFile, writeFile } from 'node:fs/promises';
-import { usageError, type AreaExtension, type Context } from './program.js';
+import type { AreaExtension, Context } from './program.js';
+import { usageError } from './usage.js';
 import { figureWords } from './report.js';
 import { explain, restClient } from './rest.js';
 
