@@ -274,6 +274,17 @@ export class MapModel {
     index: number,
     known?: { view: 'actual' | 'observed'; state: string; revision: number },
   ): Device {
+    const device = this.place(rack, path, kind, index);
+    if (known !== undefined) {
+      device[known.view] = known.state;
+      device[known.view === 'actual' ? 'actualRevision' : 'observedRevision'] = known.revision;
+    }
+    this.count(device, 1);
+    return device;
+  }
+
+  /** A new device of `rack`, on the map with no state yet (not counted). */
+  private place(rack: Rack, path: string, kind: DeviceKind, index: number): Device {
     const device: Device = {
       path,
       kind,
@@ -285,13 +296,8 @@ export class MapModel {
       slot: 0,
       rack,
     };
-    if (known !== undefined) {
-      device[known.view] = known.state;
-      device[known.view === 'actual' ? 'actualRevision' : 'observedRevision'] = known.revision;
-    }
     this.devices.set(path, device);
     rack.devices.push(device);
-    this.count(device, 1);
     return device;
   }
 
@@ -317,21 +323,9 @@ export class MapModel {
       const path = `${rack.path}/${kind}/${index}`;
       const named = states[i] ?? -1;
       const state = names[named] ?? '';
-      const device: Device = {
-        path,
-        kind,
-        index,
-        actual: '',
-        observed: '',
-        actualRevision: 0,
-        observedRevision: 0,
-        slot: 0,
-        rack,
-      };
+      const device = this.place(rack, path, kind, index);
       device[view] = state;
       device[revisionKey] = revision;
-      this.devices.set(path, device);
-      rack.devices.push(device);
       const same = tally.get(named);
       if (same === undefined) tally.set(named, { like: device, n: 1 });
       else same.n++;
